@@ -1,0 +1,10 @@
+/** Jest runs every workspace's tests; TypeScript is compiled by SWC (type checking is `npm run typecheck`). */
+module.exports = {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/{shared,components,simulators,cloud-sink,scripts}/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/greengrass-build/', '/.pcf-edge/'],
+  transform: {
+    '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse as parseYaml } from 'yaml';
+import { PcfError } from './errors';
+
+/**
+ * Config loading: one JSON Schema per component compiled with ajv (`allErrors`, `useDefaults`), every object
+ * closed with `additionalProperties: false` in the schema itself, the result deep-frozen. A failure is one
+ * PcfError `ERR_CONFIG_INVALID` whose message and `details.errors` list every `path: message`.
+ *
+ * Schemas may mark settings with the custom keyword `x-restart: true` (changing them needs a restart); everything
+ * else applies live.
+ */
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
+addFormats(ajv);
+ajv.addKeyword({ keyword: 'x-restart', schemaType: 'boolean' });
+
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function validatorFor(schema: object): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+/** `path: message` for one ajv error, with the offending property named for additionalProperties. */
+export function formatAjvError(e: ErrorObject): string {
+  const path = e.instancePath === '' ? '/' : e.instancePath;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${path}: unknown property '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
+    case 'required':
+      return `${path}: missing required property '${String((e.params as { missingProperty: string }).missingProperty)}'`;
+    case 'enum':
+      return `${path}: ${e.message ?? 'invalid'} (${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String).join(', ')})`;
+    default:
+      return `${path}: ${e.message ?? 'invalid'}`;
+  }
+}
+
+export function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Reads a JSON or YAML file (by extension; `.yaml`/`.yml` are YAML, anything else JSON). */
+export function readDataFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PcfError('ERR_CONFIG_READ', `cannot read ${file}: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  const ext = extname(file).toLowerCase();
+  try {
+    return ext === '.yaml' || ext === '.yml' ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw new PcfError('ERR_CONFIG_READ', `cannot parse ${file}: ${(err as Error).message}`, { file }, { cause: err });
+  }
+}
+
+/** A semantic check run after the schema passed: returns `path: message` strings for every problem found. */
+export type SemanticCheck<T> = (config: T) => string[];
+
+/**
+ * Validates (applying defaults to a copy) and freezes. `source` names the file or origin in the error message.
+ */
+export function validateConfig<T>(data: unknown, schema: object, source: string, check?: SemanticCheck<T>): Readonly<T> {
+  const copy: unknown = structuredClone(data);
+  const validate = validatorFor(schema);
+  let errors: string[] = [];
+  if (!validate(copy)) {
+    errors = (validate.errors ?? []).map(formatAjvError);
+  } else if (check) {
+    errors = check(copy as T);
+  }
+  if (errors.length > 0) {
+    const unique = [...new Set(errors)];
+    throw new PcfError('ERR_CONFIG_INVALID', `invalid configuration in ${source}:\n  ${unique.join('\n  ')}`, {
+      source,
+      errors: unique,
+    });
+  }
+  return deepFreeze(copy as T);
+}
+
+export function loadConfig<T>(file: string, schema: object, check?: SemanticCheck<T>): Readonly<T> {
+  return validateConfig<T>(readDataFile(file), schema, file, check);
+}
+
+/** Top-level keys of `schema.properties` marked `x-restart: true`. */
+export function restartKeys(schema: { properties?: Record<string, { 'x-restart'?: boolean }> }): string[] {
+  return Object.entries(schema.properties ?? {})
+    .filter(([, s]) => s['x-restart'] === true)
+    .map(([k]) => k);
+}
