@@ -1,0 +1,8 @@
+export * from './types';
+export { openStore, GatewayStore, type StoreOptions } from './store';
+export type { OpenOptions } from './open';
+export type { ReadingWriter, ReadingWriterOptions } from './writer';
+export type { RollupFilter, PendingOutboxOptions } from './rollups';
+export type { PruneOptions, PruneResult } from './retention';
+export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
+export { toStoreError } from './errors';

@@ -1,0 +1,234 @@
+import { statSync } from 'node:fs';
+import type { Database } from 'better-sqlite3';
+import { PcfError, silentLogger, type Logger, type Reading, type Rollup } from '@pcf-edge/core';
+import { toStoreError } from './errors';
+import { openDatabase, type OpenOptions } from './open';
+import { prune, type PruneOptions, type PruneResult } from './retention';
+import * as rollups from './rollups';
+import {
+  INSERT_READING_SQL, readingParams, toAnchor, toCounterEvent, toMeterHealth, toStoredReading,
+  type AnchorRow, type EventRow, type HealthRow, type ReadingRow,
+} from './rows';
+import { StatementCache } from './statements';
+import type { CounterAnchor, CounterEvent, MeterHealth, OutboxRow, StoredReading, StoredRollup } from './types';
+import { createReadingWriter, type ReadingWriter, type ReadingWriterOptions } from './writer';
+
+export interface StoreOptions extends OpenOptions {
+  log?: Logger;
+}
+
+/** Opens (and for read-write, creates and migrates) the gateway store at `path`. Throws ERR_STORE / ERR_STORE_FULL. */
+export function openStore(path: string, opts: StoreOptions = {}): GatewayStore {
+  return new GatewayStore(path, opts);
+}
+
+/**
+ * One connection to the shared gateway store. Every write runs in an IMMEDIATE transaction (the write lock is
+ * taken up front, so WAL readers never hit an unretryable SQLITE_BUSY on upgrade); lock waits use busy_timeout.
+ * Methods are synchronous. Every failure surfaces as PcfError ERR_STORE, or ERR_STORE_FULL when the disk is full.
+ */
+export class GatewayStore {
+  readonly db: Database;
+  readonly readonly: boolean;
+  private readonly st: StatementCache;
+  private readonly log: Logger;
+  private readonly insertBatch: (readings: Reading[]) => void;
+
+  constructor(readonly path: string, opts: StoreOptions = {}) {
+    this.readonly = opts.readonly === true;
+    this.log = opts.log ?? silentLogger();
+    this.db = openDatabase(path, opts);
+    this.st = new StatementCache(this.db);
+    const tx = this.db.transaction((readings: Reading[]) => {
+      const insert = this.st.get(INSERT_READING_SQL);
+      for (const r of readings) insert.run(readingParams(r));
+    });
+    this.insertBatch = (readings) => tx.immediate(readings);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (a savepoint when nested); rolls back when it throws. */
+  transaction<T>(fn: () => T): T {
+    return this.write('transaction', () => this.db.transaction(fn).immediate());
+  }
+
+  // ---- readings ----
+
+  /** Appends readings in one transaction; they receive increasing seq numbers in array order. */
+  insertReadings(readings: Reading[]): void {
+    if (readings.length === 0) return;
+    this.write('insertReadings', () => this.insertBatch(readings));
+  }
+
+  createReadingWriter(opts?: ReadingWriterOptions): ReadingWriter {
+    this.assertWritable('createReadingWriter');
+    return createReadingWriter((r) => this.insertReadings(r), this.log, opts);
+  }
+
+  /** Up to `limit` readings with seq > `seq`, ascending. Loop with the last seq returned as the next cursor. */
+  readingsAfter(seq: number, limit: number): StoredReading[] {
+    return this.read('readingsAfter', () =>
+      (this.st.get('SELECT * FROM readings WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as ReadingRow[]).map(toStoredReading));
+  }
+
+  /** Highest seq ever assigned (survives pruning); 0 when no reading was ever written. */
+  latestReadingSeq(): number {
+    return this.read('latestReadingSeq', () => {
+      const row = this.st.get("SELECT seq FROM sqlite_sequence WHERE name = 'readings'").get() as { seq: number } | undefined;
+      return row?.seq ?? 0;
+    });
+  }
+
+  // ---- meter health ----
+
+  upsertMeterHealth(rows: MeterHealth[]): void {
+    const sql = `INSERT INTO meter_health (meter_id, site, line, collector, state, last_good_ts, last_read_ts, consecutive_failures, last_error, updated_ts)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (meter_id) DO UPDATE SET site = excluded.site, line = excluded.line, collector = excluded.collector,
+        state = excluded.state, last_good_ts = excluded.last_good_ts, last_read_ts = excluded.last_read_ts,
+        consecutive_failures = excluded.consecutive_failures, last_error = excluded.last_error, updated_ts = excluded.updated_ts`;
+    this.writeTx('upsertMeterHealth', () => {
+      const stmt = this.st.get(sql);
+      for (const h of rows) {
+        stmt.run(h.meterId, h.site, h.line, h.collector, h.state, h.lastGoodTs, h.lastReadTs, h.consecutiveFailures, h.lastError, h.updatedTs);
+      }
+    });
+  }
+
+  listMeterHealth(): MeterHealth[] {
+    return this.read('listMeterHealth', () => (this.st.get('SELECT * FROM meter_health ORDER BY meter_id').all() as HealthRow[]).map(toMeterHealth));
+  }
+
+  // ---- owner-scoped state ----
+
+  getState(owner: string, key: string): string | undefined {
+    return this.read('getState', () => (this.st.get('SELECT value FROM state WHERE owner = ? AND key = ?').get(owner, key) as { value: string } | undefined)?.value);
+  }
+
+  setState(owner: string, key: string, value: string): void {
+    this.writeTx('setState', () => {
+      this.st.get('INSERT INTO state (owner, key, value) VALUES (?, ?, ?) ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value').run(owner, key, value);
+    });
+  }
+
+  // ---- counter anchors & events ----
+
+  getAnchors(): CounterAnchor[] {
+    return this.read('getAnchors', () => (this.st.get('SELECT * FROM counter_anchors ORDER BY meter_id, point').all() as AnchorRow[]).map(toAnchor));
+  }
+
+  /** Upserts anchors by (meterId, point). `state` is stored as JSON. */
+  putAnchors(anchors: CounterAnchor[]): void {
+    const sql = `INSERT INTO counter_anchors (meter_id, point, value, ts, meter_serial, state_json) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (meter_id, point) DO UPDATE SET value = excluded.value, ts = excluded.ts, meter_serial = excluded.meter_serial, state_json = excluded.state_json`;
+    this.writeTx('putAnchors', () => {
+      const stmt = this.st.get(sql);
+      for (const a of anchors) stmt.run(a.meterId, a.point, a.value, a.ts, a.meterSerial, JSON.stringify(a.state ?? null));
+    });
+  }
+
+  addCounterEvents(events: CounterEvent[]): void {
+    const sql = 'INSERT INTO counter_events (ts, site, line, meter_id, point, kind, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)';
+    this.writeTx('addCounterEvents', () => {
+      const stmt = this.st.get(sql);
+      for (const e of events) stmt.run(e.ts, e.site, e.line, e.meterId, e.point, e.kind, JSON.stringify(e.detail));
+    });
+  }
+
+  /** Events with ts >= sinceTs, oldest first. */
+  listCounterEvents(sinceTs: number): CounterEvent[] {
+    return this.read('listCounterEvents', () =>
+      (this.st.get('SELECT * FROM counter_events WHERE ts >= ? ORDER BY ts, id').all(sinceTs) as EventRow[]).map(toCounterEvent));
+  }
+
+  // ---- rollups & outbox ----
+
+  getRollup(id: string): StoredRollup | undefined {
+    return this.read('getRollup', () => rollups.getRollup(this.st, id));
+  }
+
+  getRollups(ids: string[]): Map<string, StoredRollup> {
+    return this.read('getRollups', () => rollups.getRollups(this.st, ids));
+  }
+
+  /** Upserts by id (a lower revision than the stored one is ignored); `nowTs` becomes updatedTs. */
+  putRollups(list: Rollup[], nowTs: number): void {
+    this.writeTx('putRollups', () => rollups.putRollups(this.st, list, nowTs));
+  }
+
+  listRollups(f: rollups.RollupFilter): StoredRollup[] {
+    return this.read('listRollups', () => rollups.listRollups(this.st, f));
+  }
+
+  enqueueOutbox(items: { rollupId: string; revision: number; windowStartMs: number }[], nowTs: number): void {
+    this.writeTx('enqueueOutbox', () => rollups.enqueueOutbox(this.st, items, nowTs));
+  }
+
+  /** Unsent outbox rows, oldest first unless `newestFirst`. */
+  pendingOutbox(limit: number, opts?: rollups.PendingOutboxOptions): OutboxRow[] {
+    return this.read('pendingOutbox', () => rollups.pendingOutbox(this.st, limit, opts));
+  }
+
+  /** Call only after Stream Manager acknowledged the append carrying these rows. */
+  markOutboxSent(seqs: number[], sequenceNumber: string, nowTs: number): void {
+    this.writeTx('markOutboxSent', () => rollups.markOutboxSent(this.st, seqs, sequenceNumber, nowTs));
+  }
+
+  outboxStats(nowTs: number): { depth: number; oldestUnsentTs: number | null; oldestUnsentAgeMs: number | null } {
+    return this.read('outboxStats', () => rollups.outboxStats(this.st, nowTs));
+  }
+
+  // ---- retention & stats ----
+
+  /** See retention.ts for exactly which rows are eligible. */
+  prune(opts: PruneOptions): PruneResult {
+    return this.write('prune', () => prune(this.db, this.st, opts));
+  }
+
+  /** fileBytes is the main file plus its WAL, as on disk now. */
+  stats(): { fileBytes: number; readings: number; rollups: number; outboxDepth: number } {
+    return this.read('stats', () => {
+      const count = (sql: string): number => (this.st.get(sql).get() as { n: number }).n;
+      return {
+        fileBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
+        readings: count('SELECT COUNT(*) AS n FROM readings'),
+        rollups: count('SELECT COUNT(*) AS n FROM rollups'),
+        outboxDepth: count('SELECT COUNT(*) AS n FROM outbox WHERE sent_ts IS NULL'),
+      };
+    });
+  }
+
+  // ---- plumbing ----
+
+  private assertWritable(op: string): void {
+    if (this.readonly) throw new PcfError('ERR_STORE', `gateway store ${this.path} is open read-only; ${op} writes`, { op, path: this.path });
+  }
+
+  private read<T>(op: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw toStoreError(err, op, this.path);
+    }
+  }
+
+  private write<T>(op: string, fn: () => T): T {
+    this.assertWritable(op);
+    return this.read(op, fn);
+  }
+
+  private writeTx(op: string, fn: () => void): void {
+    this.write(op, () => this.db.transaction(fn).immediate());
+  }
+}
+
+function fileSize(p: string): number {
+  try {
+    return statSync(p).size;
+  } catch {
+    return 0;
+  }
+}
