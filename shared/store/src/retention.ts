@@ -21,7 +21,9 @@ export interface PruneResult {
 }
 
 /** Rows deleted per write transaction, so a prune never holds the write lock for long. */
-const CHUNK = 5000;
+const AGE_CHUNK = 5000;
+/** Smaller for size pruning: the size is re-checked after each chunk, so this bounds the overshoot. */
+const SIZE_CHUNK = 500;
 
 /**
  * A reading is eligible for deletion only when BOTH hold:
@@ -44,14 +46,14 @@ export function prune(db: Database, st: StatementCache, opts: PruneOptions): Pru
   let deletedOutbox = 0;
   if (opts.maxAgeMs !== undefined) {
     const cutoff = Math.min(floor, opts.nowTs - opts.maxAgeMs);
-    deletedReadings += deleteEligible(db, st, opts.aggregatedThroughSeq, cutoff, () => true);
+    deletedReadings += deleteEligible(db, st, opts.aggregatedThroughSeq, cutoff, AGE_CHUNK, () => true);
     deletedOutbox = db.transaction(() =>
       st.get('DELETE FROM outbox WHERE sent_ts IS NOT NULL AND sent_ts < ?').run(opts.nowTs - (opts.maxAgeMs ?? 0)).changes,
     ).immediate();
   }
   if (opts.maxSizeBytes !== undefined) {
     const max = opts.maxSizeBytes;
-    deletedReadings += deleteEligible(db, st, opts.aggregatedThroughSeq, floor, () => usedBytes(st) > max);
+    deletedReadings += deleteEligible(db, st, opts.aggregatedThroughSeq, floor, SIZE_CHUNK, () => usedBytes(st) > max);
   }
   if (deletedReadings + deletedOutbox > 0) reclaim(db);
   return { deletedReadings, deletedOutbox };
@@ -70,7 +72,7 @@ export function usedBytes(st: StatementCache): number {
 }
 
 /** Deletes eligible readings in seq order, chunk by chunk, while `more()` says so. Returns the count deleted. */
-function deleteEligible(db: Database, st: StatementCache, throughSeq: number, beforeTs: number, more: () => boolean): number {
+function deleteEligible(db: Database, st: StatementCache, throughSeq: number, beforeTs: number, chunk: number, more: () => boolean): number {
   const ts = Number.isFinite(beforeTs) ? beforeTs : Number.MAX_SAFE_INTEGER;
   const findEnd = st.get(
     'SELECT MAX(seq) AS m FROM (SELECT seq FROM readings WHERE seq > ? AND seq <= ? AND read_ts < ? ORDER BY seq LIMIT ?)',
@@ -80,7 +82,7 @@ function deleteEligible(db: Database, st: StatementCache, throughSeq: number, be
   let total = 0;
   while (more()) {
     const n = db.transaction(() => {
-      const end = (findEnd.get(lo, throughSeq, ts, CHUNK) as { m: number | null }).m;
+      const end = (findEnd.get(lo, throughSeq, ts, chunk) as { m: number | null }).m;
       if (end === null) return -1;
       const changes = del.run(lo, end, ts).changes;
       lo = end;
