@@ -1,0 +1,155 @@
+import { systemClock, silentLogger, type Clock, type Logger, type Reading } from '@pcf-edge/core';
+import type { MeterHealth, ReadingWriter } from '@pcf-edge/store';
+import { CircuitBreaker } from './breaker';
+import type { CollectorConfig } from './config';
+import { DeviceLink, type LinkStats } from './link';
+import { MeterPoller } from './poller';
+import { createScheduler, type Scheduler } from './scheduler';
+
+/** The part of the gateway store the collector uses. */
+export interface CollectorStore {
+  createReadingWriter(opts: { maxBatch: number; maxDelayMs: number }): ReadingWriter;
+  upsertMeterHealth(rows: MeterHealth[]): void;
+}
+
+export interface CollectorDeps {
+  /** Where readings and health rows go; without it readings only reach `onReading`. */
+  store?: CollectorStore;
+  /** Timestamps of readings and health rows (scheduling uses the wall clock). Default: system clock. */
+  clock?: Clock;
+  log?: Logger;
+  /** Called with every reading after it was handed to the store. */
+  onReading?: (reading: Reading) => void;
+}
+
+export interface CollectorStats {
+  polls: number;
+  overruns: number;
+  readings: number;
+  requests: number;
+  devices: Record<string, LinkStats>;
+}
+
+export interface ModbusCollector {
+  /** Starts fixed-rate polling of every meter. */
+  start(): void;
+  /** Stops polling, waits for polls in flight, closes connections, flushes readings and health. */
+  stop(): Promise<void>;
+  /** Polls every meter once now (all devices in parallel) and returns the readings; used by the dry run and tests. */
+  pollOnce(): Promise<Reading[]>;
+  /** Swaps in a validated config: stops the current pollers (waiting for polls in flight) and starts new ones. */
+  reload(config: Readonly<CollectorConfig>): Promise<void>;
+  pollers(): readonly MeterPoller[];
+  /** The config in effect. */
+  config(): Readonly<CollectorConfig>;
+  stats(): CollectorStats;
+}
+
+interface Runtime {
+  links: Map<string, DeviceLink>;
+  pollers: MeterPoller[];
+  scheduler: Scheduler;
+}
+
+export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: CollectorDeps = {}): ModbusCollector {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? silentLogger();
+  let config = initial;
+  let writer: ReadingWriter | null = null;
+  let healthTimer: NodeJS.Timeout | null = null;
+  let running = false;
+  const totals = { readings: 0, requests: 0, polls: 0, overruns: 0 };
+
+  function emit(readings: Reading[], requests: number): void {
+    totals.readings += readings.length;
+    totals.requests += requests;
+    for (const r of readings) {
+      if (writer) writer.write(r);
+      deps.onReading?.(r);
+    }
+  }
+
+  function build(cfg: Readonly<CollectorConfig>): Runtime {
+    const links = new Map<string, DeviceLink>();
+    const breakers = new Map<string, CircuitBreaker>();
+    for (const d of cfg.devices) links.set(d.id, new DeviceLink(d, log.child({ device: d.id })));
+    const pollers = cfg.meters.map((m) => {
+      const device = cfg.devices.find((d) => d.id === m.device);
+      const link = links.get(m.device);
+      if (!device || !link) throw new Error(`meter ${m.id}: device ${m.device} missing from a validated config`);
+      const key = `${m.device}/${m.unitId}`;
+      const breaker = breakers.get(key) ?? new CircuitBreaker(device.circuitBreaker);
+      breakers.set(key, breaker);
+      return new MeterPoller(cfg.site, m, device, link, breaker, clock);
+    });
+    const scheduler = createScheduler(pollers, {
+      onResult: (res) => emit(res.readings, res.requests),
+      onError: (err, poller) => log.error({ err, meterId: poller.meter.id }, 'meter poll failed'),
+    });
+    return { links, pollers, scheduler };
+  }
+
+  let rt = build(config);
+
+  function writeHealth(): void {
+    if (!deps.store) return;
+    try {
+      deps.store.upsertMeterHealth(rt.pollers.map((p) => p.healthRow()));
+    } catch (err) {
+      log.error({ err }, 'meter health write failed');
+    }
+  }
+
+  async function teardown(old: Runtime): Promise<void> {
+    await old.scheduler.stop();
+    totals.polls += old.scheduler.stats().polls;
+    totals.overruns += old.scheduler.stats().overruns;
+    for (const link of old.links.values()) link.close();
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      if (deps.store && !writer) writer = deps.store.createReadingWriter(config.batch);
+      rt.scheduler.start();
+      healthTimer = setInterval(writeHealth, config.healthIntervalMs);
+    },
+    async stop() {
+      running = false;
+      if (healthTimer) clearInterval(healthTimer);
+      healthTimer = null;
+      await teardown(rt);
+      writeHealth();
+      writer?.close();
+      writer = null;
+    },
+    async pollOnce() {
+      const results = await Promise.all(rt.pollers.map((p) => p.poll()));
+      const readings = results.flatMap((r) => r.readings);
+      emit(readings, results.reduce((n, r) => n + r.requests, 0));
+      writeHealth();
+      return readings;
+    },
+    async reload(next) {
+      const old = rt;
+      config = { ...next, batch: config.batch };
+      await teardown(old);
+      writeHealth();
+      rt = build(config);
+      if (running) {
+        rt.scheduler.start();
+        if (healthTimer) clearInterval(healthTimer);
+        healthTimer = setInterval(writeHealth, config.healthIntervalMs);
+      }
+    },
+    pollers: () => rt.pollers,
+    config: () => config,
+    stats() {
+      const s = rt.scheduler.stats();
+      const devices: Record<string, LinkStats> = {};
+      for (const [id, link] of rt.links) devices[id] = { ...link.stats };
+      return { polls: totals.polls + s.polls, overruns: totals.overruns + s.overruns, readings: totals.readings, requests: totals.requests, devices };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import { createLogger, isPcfError, PcfError } from '@pcf-edge/core';
+import { openStore } from '@pcf-edge/store';
+import { createModbusCollector } from './collector';
+import { loadCollectorConfig } from './config';
+import { dryRun, formatDryRun } from './dry-run';
+import { watchConfig } from './watch';
+
+const HELP = `com.pcfedge.ModbusCollector — polls Modbus TCP meters into the gateway store.
+
+Usage:
+  npm run modbus-collector -- --config <file> [--store <sqlite file>]
+  npm run modbus-collector -- --config <file> --dry-run [--json]
+
+Options:
+  --config <file>   collector config, JSON or YAML (schema: components/modbus-collector/config.schema.json)
+  --store <file>    gateway store SQLite file (required unless --dry-run)
+  --dry-run         connect, print every planned request (unit, function, 0-based address, count) and one
+                    decoded value per point with unit and quality, then exit
+  --json            with --dry-run: print the same as JSON
+  --help            this text
+
+The config file is watched: a valid change is applied live; an invalid one is rejected (every bad path logged)
+and the collector keeps its running config. Exit code 2 on a bad command line or config.`;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: { config: { type: 'string' }, store: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      strict: true,
+    }).values;
+  } catch (err) {
+    throw new PcfError('ERR_USAGE', `${(err as Error).message}\n\n${HELP}`);
+  }
+  if (args.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
+  if (args.json && !args['dry-run']) throw new PcfError('ERR_USAGE', '--json only applies with --dry-run');
+  if (!args.store && !args['dry-run']) throw new PcfError('ERR_USAGE', '--store is required unless --dry-run');
+  const log = createLogger({ component: 'modbus-collector' });
+  const config = loadCollectorConfig(args.config);
+
+  if (args['dry-run']) {
+    const collector = createModbusCollector(config, { log });
+    const report = await dryRun(config, collector);
+    await collector.stop();
+    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDryRun(report)}\n`);
+    return 0;
+  }
+
+  const store = openStore(args.store as string);
+  const collector = createModbusCollector(config, { store, log });
+  collector.start();
+  const watcher = watchConfig(args.config, () => collector.config(), (next) => collector.reload(next), log);
+  log.info({ meters: config.meters.length, devices: config.devices.length }, 'modbus collector started');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  watcher.stop();
+  await collector.stop();
+  store.close();
+  log.info({ stats: collector.stats() }, 'modbus collector stopped');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (isPcfError(err)) process.stderr.write(`${err.code}: ${err.message}\n`);
+    else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = isPcfError(err, 'ERR_USAGE') || isPcfError(err, 'ERR_CONFIG_INVALID') || isPcfError(err, 'ERR_CONFIG_READ') ? 2 : 1;
+  },
+);

@@ -1,0 +1,54 @@
+import { unitOf, type Quality, type Reading } from '@pcf-edge/core';
+import { decodePoint } from '@pcf-edge/profiles';
+import type { MeterConfig, ResolvedPoint } from './config';
+import type { ReadData } from './link';
+import type { PlannedPoint } from './planner';
+
+export interface Assessed {
+  value: number | null;
+  quality: Quality;
+  qualityReason?: string;
+}
+
+/** The reading's value and quality for one point of a successful response. `lateMs` > 0 marks a stale reply. */
+export function assess(planned: PlannedPoint, data: ReadData, lateMs: number): Assessed {
+  const p = planned.point;
+  let value: number;
+  try {
+    if (p.table === 'coil' || p.table === 'discrete') {
+      const bit = data[planned.offset];
+      if (typeof bit !== 'boolean') throw new Error(`bit ${planned.offset} missing from the reply`);
+      value = (bit ? 1 : 0) * p.scale + p.offset;
+    } else {
+      value = decodePoint((data as number[]).slice(planned.offset, planned.offset + planned.length), p);
+    }
+  } catch (err) {
+    return { value: null, quality: 'bad', qualityReason: `decode error: ${(err as Error).message}` };
+  }
+  if (Number.isNaN(value)) return { value: null, quality: 'bad', qualityReason: 'NaN' };
+  if (!Number.isFinite(value)) return { value: null, quality: 'bad', qualityReason: value > 0 ? 'Infinity' : '-Infinity' };
+  const min = p.minValue ?? (p.kind === 'counter' ? 0 : undefined);
+  if ((min !== undefined && value < min) || (p.maxValue !== undefined && value > p.maxValue)) {
+    return { value, quality: 'uncertain', qualityReason: `out of range [${min ?? '-inf'}, ${p.maxValue ?? 'inf'}]` };
+  }
+  if (lateMs > 0) return { value, quality: 'uncertain', qualityReason: `stale: reply ${Math.round(lateMs)} ms after the next poll was due` };
+  return { value, quality: 'good' };
+}
+
+export function makeReading(site: string, meter: MeterConfig, point: ResolvedPoint, readTs: number, a: Assessed): Reading {
+  const r: Reading = {
+    site,
+    line: meter.line,
+    meterId: meter.id,
+    point: point.name,
+    quantity: point.quantity,
+    kind: point.kind,
+    value: a.value,
+    unit: unitOf(point.quantity),
+    sourceTs: null,
+    readTs,
+    quality: a.quality,
+  };
+  if (a.qualityReason !== undefined) r.qualityReason = a.qualityReason;
+  return r;
+}
