@@ -2,12 +2,16 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
 
 export type { Logger } from 'pino';
 
-/** Paths whose values never reach a log line. */
+/** Keys whose values never reach a log line, wherever they sit (top level down to four objects deep). */
+const SECRET_KEYS = [
+  'password', 'passwd', 'token', 'authToken', 'accessToken', 'access_token', 'refreshToken', 'sessionToken',
+  'secret', 'clientSecret', 'client_secret', 'secretAccessKey', 'apiKey', 'privateKey', 'authorization',
+];
+
+/** Paths whose values never reach a log line (pino/fast-redact syntax). */
 export const REDACT_PATHS = [
-  'password', '*.password', '*.*.password', 'config.endpoints[*].password',
-  'token', '*.token', '*.*.token', 'authToken', '*.authToken', 'accessToken', '*.accessToken', 'access_token', '*.access_token',
-  'secret', '*.secret', 'clientSecret', '*.clientSecret', 'client_secret', '*.client_secret',
-  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
+  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `*.*.*.*.${k}`]),
+  'config.endpoints[*].password', 'req.headers.authorization',
 ];
 
 export interface LoggerSettings {
