@@ -1,0 +1,138 @@
+import type { RefEntity } from '../reference/types';
+import { allocateLine, chooseWindowMs, spread, type Buckets, type LineAllocation } from './allocation';
+import { Dec, ZERO, dec } from './decimal';
+import { FactorBook } from './factors';
+import { gwp } from './gwp';
+import { ordersInPeriod, type OrderSpan } from './orders';
+import { priceBuckets, type Priced } from './pricing';
+import { createProductCalculator, type ProductResult } from './product';
+import type { EngineInput, TraceNode } from './types';
+
+export interface OrderResult {
+  id: string;
+  product: string;
+  line: string;
+  site: string;
+  goodInPeriod: Dec;
+  scrapInPeriod: Dec;
+  energy: Priced;
+  overhead: Priced;
+  /** Direct process emissions, kgCO2e. */
+  direct: Dec;
+  estimatedKWh: Dec;
+  directTrace: TraceNode[];
+}
+
+export interface LineBalance {
+  line: string;
+  windowMs: number;
+  /** kWh (electricity + gas energy) or m³, per bucket kind, as decimal strings. */
+  metered: string;
+  allocated: string;
+  overhead: string;
+  unallocated: string;
+  residual: string;
+  rollups: { id: string; revision: number }[];
+}
+
+export interface PeriodCalculation {
+  input: EngineInput;
+  fromMs: number;
+  toMs: number;
+  book: FactorBook;
+  orders: Map<string, OrderResult>;
+  spans: OrderSpan[];
+  balances: LineBalance[];
+  product(id: string): ProductResult;
+  /** Reference entities read, by `kind:id` (orders, products, BOMs, factors, mappings, supplier PCFs, lines, sites). */
+  usedEntities(): Map<string, RefEntity>;
+}
+
+const total = (b: Buckets) => [...b.values()].reduce((s, v) => s.plus(v), ZERO);
+
+/**
+ * Computes a period: allocates each given line's energy to its orders, spreads idle energy over the line's orders
+ * and site baseload over the site's orders (overhead, by `overheadKey`), checks conservation, and prices energy.
+ * Product results (with BOM explosion) are computed on demand and memoized. Pure: reads only `input`.
+ */
+export function computePeriod(input: EngineInput): PeriodCalculation {
+  const { snapshot, options } = input;
+  const fromMs = Date.parse(options.periodStart), toMs = Date.parse(options.periodEnd);
+  const book = new FactorBook(snapshot, options.gwpSet);
+  const spans = ordersInPeriod(snapshot, fromMs, toMs, options.shareKey);
+  const overheadSpans = options.overheadKey === options.shareKey ? spans : ordersInPeriod(snapshot, fromMs, toMs, options.overheadKey);
+  const used = new Map<string, RefEntity>();
+  const overhead = new Map<string, Buckets>();
+  const addOverhead = (m: Map<string, Buckets> | undefined) => {
+    for (const [id, b] of m ?? []) for (const [k, v] of b) { const t = overhead.get(id) ?? new Map(); t.set(k, (t.get(k) ?? ZERO).plus(v)); overhead.set(id, t); }
+  };
+  const allocations = new Map<string, LineAllocation>();
+  const balances: LineBalance[] = [];
+  for (const [line, all] of input.lineRollups) {
+    const site = snapshot.lines.get(line)!;
+    const region = snapshot.sites.get(site.data.site)!.data.region;
+    used.set(`lines:${line}`, site);
+    used.set(`sites:${site.data.site}`, snapshot.sites.get(site.data.site)!);
+    const windowMs = chooseWindowMs(all, options.windowMs);
+    const windows = all.filter((r) => r.windowMs === windowMs);
+    const lineSpans = spans.filter((o) => o.line === line);
+    const a = allocateLine(line, region, windows, lineSpans, fromMs, toMs, book);
+    allocations.set(line, a);
+    const spreadIdle = spread(a.idle, overheadSpans.filter((o) => o.line === line));
+    addOverhead(spreadIdle);
+    const allocated = [...a.perOrder.values()].reduce((s, b) => s.plus(total(b)), ZERO);
+    const oh = spreadIdle ? total(a.idle) : ZERO;
+    const un = total(a.unallocated).plus(spreadIdle ? ZERO : total(a.idle));
+    const metered = total(a.metered);
+    balances.push({ line, windowMs: windowMs ?? 0, metered: metered.toString(), allocated: allocated.toString(), overhead: oh.toString(),
+      unallocated: un.toString(), residual: metered.minus(allocated).minus(oh).minus(un).toString(), rollups: a.rollups });
+  }
+  for (const [site, all] of input.siteRollups) {
+    const region = snapshot.sites.get(site)!.data.region;
+    const windowMs = chooseWindowMs(all, options.windowMs);
+    const a = allocateLine(`site:${site}`, region, all.filter((r) => r.windowMs === windowMs), [], fromMs, toMs, book);
+    const spreadBase = spread(a.idle, overheadSpans.filter((o) => o.site === site));
+    addOverhead(spreadBase);
+    const metered = total(a.metered);
+    balances.push({ line: `site:${site} baseload`, windowMs: windowMs ?? 0, metered: metered.toString(), allocated: '0',
+      overhead: spreadBase ? metered.toString() : '0', unallocated: spreadBase ? '0' : metered.toString(), residual: '0', rollups: a.rollups });
+  }
+  const orders = new Map<string, OrderResult>();
+  for (const o of spans) {
+    const a = allocations.get(o.line);
+    if (!a) continue;
+    used.set(`orders:${o.id}`, snapshot.orders.get(o.id)!);
+    const direct = directEmissions(input, o, used);
+    orders.set(o.id, {
+      id: o.id, product: o.product, line: o.line, site: o.site, goodInPeriod: o.goodInPeriod, scrapInPeriod: o.scrapInPeriod,
+      energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book), overhead: priceBuckets(overhead.get(o.id) ?? new Map(), snapshot, book),
+      direct: direct.value, directTrace: direct.trace, estimatedKWh: a.estimatedKWh.get(o.id) ?? ZERO,
+    });
+  }
+  const calc: PeriodCalculation = {
+    input, fromMs, toMs, book, orders, spans, balances,
+    product: () => { throw new Error('unreachable'); },
+    usedEntities: () => new Map([...used, ...book.used, ...products.used]),
+  };
+  const products = createProductCalculator(calc);
+  calc.product = products.result;
+  return calc;
+}
+
+/** Direct process emissions of an order: per declared unit (× good + scrap) or per line hour (× order hours). */
+function directEmissions(input: EngineInput, o: OrderSpan, used: Map<string, RefEntity>): { value: Dec; trace: TraceNode[] } {
+  let value = ZERO;
+  const trace: TraceNode[] = [];
+  for (const e of input.snapshot['direct-emissions'].values()) {
+    const d = e.data;
+    const at = Date.parse(input.options.periodStart);
+    if (Date.parse(d.validFrom) > at || (d.validTo != null && Date.parse(d.validTo) <= at)) continue;
+    if (!((d.scope === 'product' && d.ref === o.product) || (d.scope === 'line' && d.ref === o.line))) continue;
+    used.set(`direct-emissions:${e.entityId}`, e);
+    const activity = d.per === 'declaredUnit' ? o.goodInPeriod.plus(o.scrapInPeriod) : dec(o.endMs - o.startMs).div(3_600_000);
+    const v = activity.times(d.amountKg).times(gwp(input.options.gwpSet, d.gas));
+    value = value.plus(v);
+    trace.push({ name: `direct ${d.gas} (${d.id})`, value: v.toString(), unit: 'kgCO2e', formula: `${activity} ${d.per === 'declaredUnit' ? 'units' : 'h'} × ${d.amountKg} kg ${d.gas} × GWP ${gwp(input.options.gwpSet, d.gas)}` });
+  }
+  return { value, trace };
+}

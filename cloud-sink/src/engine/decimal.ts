@@ -1,0 +1,25 @@
+import DecimalJs from 'decimal.js';
+
+/**
+ * All PCF arithmetic runs on this Decimal: 60 significant digits, half-up. Values are rounded only where they are
+ * presented (see `present`), never before a sum.
+ */
+export const Dec = DecimalJs.clone({ precision: 60, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
+export type Dec = DecimalJs;
+
+export const ZERO = new Dec(0);
+
+export function dec(value: number | string | Dec): Dec {
+  return new Dec(value);
+}
+
+export function sum(values: Iterable<Dec>): Dec {
+  let total = ZERO;
+  for (const v of values) total = total.plus(v);
+  return total;
+}
+
+/** Presentation rounding: `decimals` places, half-up, trailing zeros removed. */
+export function present(value: Dec, decimals: number): string {
+  return value.toDecimalPlaces(decimals, DecimalJs.ROUND_HALF_UP).toString();
+}

@@ -1,0 +1,81 @@
+import { PcfError } from '@pcf-edge/core';
+import type { ElectricityMapping, EmissionFactor, RefEntity, ReferenceSnapshot, SupplierPcf } from '../reference/types';
+import { Dec } from './decimal';
+import { co2ePerUnit, type GwpSet } from './gwp';
+
+const ms = (t: string | null | undefined) => (t == null ? Number.POSITIVE_INFINITY : Date.parse(t));
+const within = (from: string, to: string | null | undefined, at: number) => Date.parse(from) <= at && at < ms(to);
+const iso = (at: number) => new Date(at).toISOString();
+
+/** Looks factors up in a snapshot; every miss is ERR_FACTOR_MISSING naming what was looked for — never a default. */
+export class FactorBook {
+  private readonly co2e = new Map<string, Dec>();
+  private readonly byActivity = new Map<string, RefEntity<EmissionFactor>[]>();
+  /** Every factor, mapping and supplier PCF read, by kind and id (the audit's input list). */
+  readonly used = new Map<string, RefEntity>();
+
+  constructor(private readonly snapshot: ReferenceSnapshot, private readonly gwpSet: GwpSet) {
+    for (const f of snapshot.factors.values()) {
+      const list = this.byActivity.get(f.data.activity) ?? [];
+      list.push(f);
+      this.byActivity.set(f.data.activity, list);
+    }
+  }
+
+  private use<T>(kind: string, e: RefEntity<T>): T {
+    this.used.set(`${kind}:${e.entityId}`, e as RefEntity);
+    return e.data;
+  }
+
+  factor(activity: string, region: string | undefined, at: number): EmissionFactor {
+    const matches = (this.byActivity.get(activity) ?? []).filter((f) =>
+      (region === undefined || f.data.region === region) && within(f.data.validFrom, f.data.validTo, at));
+    const where = `${activity}${region ? ` in ${region}` : ''} at ${iso(at)}`;
+    if (matches.length === 0) throw new PcfError('ERR_FACTOR_MISSING', `no emission factor for ${where}`, { activity, region, at: iso(at) });
+    if (matches.length > 1) {
+      throw new PcfError('ERR_FACTOR_MISSING', `several emission factors for ${where} (${matches.map((m) => m.entityId).join(', ')}): give a region`, { activity, region, at: iso(at) });
+    }
+    return this.use('factors', matches[0]!);
+  }
+
+  factorById(id: string): EmissionFactor {
+    const f = this.snapshot.factors.get(id);
+    if (!f) throw new PcfError('ERR_FACTOR_MISSING', `emission factor '${id}' does not exist`, { factorId: id });
+    return this.use('factors', f);
+  }
+
+  /** kg CO2e per factor unit under the book's GWP set. */
+  co2ePerUnit(f: EmissionFactor): Dec {
+    let v = this.co2e.get(f.id);
+    if (!v) {
+      v = co2ePerUnit(f.components, this.gwpSet);
+      this.co2e.set(f.id, v);
+    }
+    return v;
+  }
+
+  electricityMapping(site: string, at: number): ElectricityMapping {
+    for (const m of this.snapshot.electricity.values()) {
+      if (m.data.site === site && within(m.data.validFrom, m.data.validTo, at)) return this.use('electricity', m);
+    }
+    throw new PcfError('ERR_FACTOR_MISSING', `no electricity mapping (location/market factors) for site ${site} at ${iso(at)}`, { site, at: iso(at) });
+  }
+
+  /**
+   * The supplier PCF for a product id valid at `at`: status Active, validity [validityPeriodStart ??
+   * referencePeriodEnd, validityPeriodEnd ?? referencePeriodEnd + 3 years) per PACT v2; highest version wins.
+   */
+  supplierPcf(productId: string, at: number): SupplierPcf {
+    const valid = [...this.snapshot['supplier-pcfs'].values()].filter((e) => {
+      const p = e.data;
+      if (p.status !== 'Active' || !p.productIds.includes(productId)) return false;
+      const start = Date.parse(p.validityPeriodStart ?? p.pcf.referencePeriodEnd);
+      const endRef = new Date(p.pcf.referencePeriodEnd);
+      endRef.setUTCFullYear(endRef.getUTCFullYear() + 3);
+      const end = p.validityPeriodEnd ? Date.parse(p.validityPeriodEnd) : endRef.getTime();
+      return start <= at && at < end;
+    }).sort((a, b) => b.data.version - a.data.version);
+    if (valid.length === 0) throw new PcfError('ERR_FACTOR_MISSING', `no valid supplier PCF for ${productId} at ${iso(at)}`, { productId, at: iso(at) });
+    return this.use('supplier-pcfs', valid[0]!);
+  }
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { PcfError } from '@pcf-edge/core';
+import { canonicalJson, chainHash, contentHash } from '../audit/hash';
+import { productClosure } from '../engine/bom';
+import { computePeriod, type PeriodCalculation } from '../engine/calculate';
+import type { CalcOptions, EngineInput } from '../engine/types';
+import { loadSnapshot } from '../reference/snapshot';
+import type { Bom, ReferenceSnapshot } from '../reference/types';
+import type { AuditRecord, CloudSinkRepository, StoredRollup } from '../store/repository';
+import { productResultDoc, type ProductResultDoc } from './result-doc';
+
+/** What an audit record stores; enough to load the same inputs again and recompute. */
+export interface AuditBody {
+  schema: 'pcf-edge.audit/1';
+  resultId: string;
+  subject: { kind: 'product'; id: string };
+  options: CalcOptions;
+  inputs: {
+    referenceVersion: number;
+    gwpSet: string;
+    entities: { kind: string; id: string; version: number; hash: string }[];
+    lines: string[];
+    sites: string[];
+    rollups: { id: string; revision: number }[];
+    rollupsHash: string;
+  };
+  derivation: unknown;
+  result: ProductResultDoc;
+}
+
+const bomChildren = (s: ReferenceSnapshot) => (p: string) =>
+  ((s.boms.get(p)?.data as Bom | undefined)?.lines ?? []).filter((l) => l.componentKind === 'product').map((l) => l.component);
+
+/** Lines whose rollups a calculation of `products` needs: the lines of every order of every product in their BOM closure. */
+export function linesFor(snapshot: ReferenceSnapshot, products: string[] | 'all', fromMs: number, toMs: number): string[] {
+  if (products === 'all') return [...snapshot.lines.keys()].sort();
+  const wanted = new Set(products.flatMap((p) => productClosure(bomChildren(snapshot), p)));
+  const lines = new Set<string>();
+  for (const o of snapshot.orders.values()) {
+    if (wanted.has(o.data.product) && Date.parse(o.data.start) < toMs && Date.parse(o.data.end) > fromMs) lines.add(o.data.line);
+  }
+  return [...lines].sort();
+}
+
+export interface LoadedInput { input: EngineInput; lines: string[]; sites: string[]; rollups: StoredRollup[] }
+
+export async function loadEngineInput(repo: CloudSinkRepository, options: CalcOptions, products: string[] | 'all', referenceVersion?: number, lines?: string[], sites?: string[]): Promise<LoadedInput> {
+  const snapshot = await loadSnapshot(repo, referenceVersion);
+  const fromMs = Date.parse(options.periodStart), toMs = Date.parse(options.periodEnd);
+  if (!(fromMs < toMs)) throw new PcfError('ERR_USAGE', `period ${options.periodStart} – ${options.periodEnd} is empty or invalid`);
+  for (const p of products === 'all' ? [] : products) {
+    if (!snapshot.products.has(p)) throw new PcfError('ERR_NOT_FOUND', `product '${p}' does not exist (reference version ${snapshot.asOfVersion})`, { product: p });
+  }
+  const useLines = lines ?? linesFor(snapshot, products, fromMs, toMs);
+  const useSites = sites ?? [...new Set(useLines.map((l) => snapshot.lines.get(l)!.data.site))].sort();
+  const lineRollups = new Map<string, StoredRollup[]>();
+  const siteRollups = new Map<string, StoredRollup[]>();
+  const all: StoredRollup[] = [];
+  for (const line of useLines) {
+    const rows = await repo.queryRollups({ type: 'line', line, fromMs, toMs });
+    lineRollups.set(line, rows);
+    all.push(...rows);
+  }
+  for (const site of useSites) {
+    const rows = await repo.queryRollups({ type: 'site', site, fromMs, toMs });
+    if (rows.length > 0) siteRollups.set(site, rows);
+    all.push(...rows);
+  }
+  return { input: { snapshot, lineRollups, siteRollups, options }, lines: useLines, sites: useSites, rollups: all };
+}
+
+export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCalculation, product: string): AuditBody {
+  const r = calc.product(product);
+  const entities = [...calc.usedEntities()].map(([key, e]) => ({ kind: key.slice(0, key.indexOf(':')), id: e.entityId, version: e.version, hash: contentHash(e.data) }))
+    .sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1));
+  return {
+    schema: 'pcf-edge.audit/1', resultId, subject: { kind: 'product', id: product }, options: calc.input.options,
+    inputs: {
+      referenceVersion: calc.input.snapshot.asOfVersion, gwpSet: calc.input.options.gwpSet, entities, lines: loaded.lines, sites: loaded.sites,
+      rollups: loaded.rollups.map((x) => ({ id: x.id, revision: x.revision })), rollupsHash: contentHash(loaded.rollups),
+    },
+    derivation: r.trace,
+    result: productResultDoc(calc, r),
+  };
+}
+
+/** Computes one product's PCF for a period (not stored). */
+export async function calculateProduct(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion?: number): Promise<{ calc: PeriodCalculation; loaded: LoadedInput; doc: ProductResultDoc }> {
+  const loaded = await loadEngineInput(repo, options, [product], referenceVersion);
+  const calc = computePeriod(loaded.input);
+  return { calc, loaded, doc: productResultDoc(calc, calc.product(product)) };
+}
+
+/** Computes and stores one product's PCF with its hash-chained audit record. */
+export async function calculateAndStore(repo: CloudSinkRepository, product: string, options: CalcOptions, now = Date.now()): Promise<{ doc: ProductResultDoc; audit: AuditRecord }> {
+  const { calc, loaded } = await calculateProduct(repo, product, options);
+  const resultId = randomUUID();
+  const body = auditBody(resultId, loaded, calc, product);
+  const audit = await repo.appendResult({
+    id: resultId, kind: 'product', subject: product, periodStart: options.periodStart, periodEnd: options.periodEnd,
+    method: options.method, gwpSet: options.gwpSet, result: body.result, createdAtMs: now,
+  }, canonicalJson(body), chainHash);
+  return { doc: body.result, audit };
+}

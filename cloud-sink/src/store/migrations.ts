@@ -1,0 +1,51 @@
+/**
+ * Schema migrations, applied in order and recorded in `schema_migrations`. The DDL uses only types and clauses
+ * that PostgreSQL accepts too (TEXT, INTEGER, BIGINT, DOUBLE PRECISION, composite primary keys); the one dialect
+ * difference, the audit record's generated id, is isolated in `autoId`.
+ */
+export interface Migration { version: number; name: string; statements: (autoId: string) => string[] }
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'rollups, dead letters, checkpoints',
+    statements: () => [
+      `CREATE TABLE rollups (
+        id TEXT PRIMARY KEY, revision INTEGER NOT NULL, type TEXT NOT NULL, site TEXT NOT NULL, line TEXT,
+        window_start_ms BIGINT NOT NULL, window_ms INTEGER NOT NULL,
+        electricity_kwh DOUBLE PRECISION, gas_m3 DOUBLE PRECISION, gas_kwh DOUBLE PRECISION, gas_cv_basis TEXT,
+        baseload_kwh DOUBLE PRECISION, units_good DOUBLE PRECISION, units_scrap DOUBLE PRECISION,
+        coverage DOUBLE PRECISION NOT NULL, estimated INTEGER NOT NULL, doc TEXT NOT NULL, received_at_ms BIGINT NOT NULL)`,
+      `CREATE INDEX rollups_line_window ON rollups (type, line, window_start_ms)`,
+      `CREATE INDEX rollups_site_window ON rollups (type, site, window_start_ms)`,
+      `CREATE TABLE dead_letters (source TEXT NOT NULL, reason TEXT NOT NULL, payload TEXT NOT NULL, received_at_ms BIGINT NOT NULL)`,
+      `CREATE TABLE shard_checkpoints (stream TEXT NOT NULL, shard_id TEXT NOT NULL, sequence_number TEXT NOT NULL,
+        updated_at_ms BIGINT NOT NULL, PRIMARY KEY (stream, shard_id))`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'versioned reference data',
+    statements: () => [
+      `CREATE TABLE reference_versions (version INTEGER PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL,
+        sha256 TEXT NOT NULL, row_count INTEGER NOT NULL, imported_at_ms BIGINT NOT NULL)`,
+      `CREATE TABLE reference_entities (kind TEXT NOT NULL, entity_id TEXT NOT NULL, version INTEGER NOT NULL,
+        hash TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, entity_id, version))`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'results and audit chain',
+    statements: (autoId) => [
+      `CREATE TABLE pcf_results (id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL,
+        period_start TEXT NOT NULL, period_end TEXT NOT NULL, method TEXT NOT NULL, gwp_set TEXT NOT NULL,
+        result TEXT NOT NULL, created_at_ms BIGINT NOT NULL)`,
+      `CREATE INDEX pcf_results_subject ON pcf_results (kind, subject, period_start)`,
+      `CREATE TABLE audit_records (id ${autoId}, result_id TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL, created_at_ms BIGINT NOT NULL)`,
+      `CREATE UNIQUE INDEX audit_records_result ON audit_records (result_id)`,
+    ],
+  },
+];
+
+export const GENESIS_HASH = '0'.repeat(64);

@@ -1,0 +1,118 @@
+import type { Rollup } from '@pcf-edge/core';
+import type { RefEntity, ReferenceKind } from '../reference/types';
+
+/**
+ * The cloud-sink repository: every storage access goes through this interface so the SQLite implementation
+ * (embedded default) and a PostgreSQL one are interchangeable. All methods are async; each method that writes is
+ * one transaction. Times are epoch milliseconds unless named otherwise.
+ */
+
+/** The columns of a stored rollup the engine reads; `doc` is the rollup exactly as received. */
+export interface StoredRollup {
+  id: string;
+  revision: number;
+  type: Rollup['type'];
+  site: string;
+  line: string | null;
+  windowStartMs: number;
+  windowMs: number;
+  electricityKWh: number | null;
+  gasM3: number | null;
+  gasKWh: number | null;
+  gasCvBasis: 'gross' | 'net' | null;
+  baseloadKWh: number | null;
+  unitsGood: number | null;
+  unitsScrap: number | null;
+  coverage: number;
+  estimated: boolean;
+}
+
+export interface DeadLetter {
+  source: string;
+  reason: string;
+  payload: string;
+  receivedAtMs: number;
+}
+
+export interface ShardCheckpoint { stream: string; shardId: string; sequenceNumber: string }
+
+/** What one ingest transaction applies: upserts, dead letters and (optionally) the shard checkpoint after them. */
+export interface IngestWrite {
+  rollups: Rollup[];
+  deadLetters: DeadLetter[];
+  checkpoint?: ShardCheckpoint;
+}
+
+export interface IngestOutcome { applied: number; ignored: number; deadLettered: number }
+
+export interface RollupQuery {
+  type: 'line' | 'site';
+  site?: string;
+  line?: string;
+  /** Windows that overlap [fromMs, toMs). */
+  fromMs: number;
+  toMs: number;
+}
+
+export interface ReferenceVersion { version: number; kind: ReferenceKind; source: string; sha256: string; rowCount: number; importedAtMs: number }
+
+export interface ImportWrite {
+  kind: ReferenceKind;
+  source: string;
+  sha256: string;
+  entities: { entityId: string; hash: string; data: unknown }[];
+}
+
+export interface StoredResult {
+  id: string;
+  kind: 'order' | 'product';
+  subject: string;
+  periodStart: string;
+  periodEnd: string;
+  method: string;
+  gwpSet: string;
+  /** Result document (JSON) as computed. */
+  result: unknown;
+  createdAtMs: number;
+}
+
+export interface AuditRecord {
+  id: number;
+  resultId: string;
+  /** Canonical JSON of the record body (inputs, intermediates, result). */
+  body: string;
+  prevHash: string;
+  hash: string;
+  createdAtMs: number;
+}
+
+export interface CloudSinkRepository {
+  /** Applies one ingest write atomically; a rollup replaces a stored one only if its revision is higher. */
+  ingest(write: IngestWrite): Promise<IngestOutcome>;
+  queryRollups(q: RollupQuery): Promise<StoredRollup[]>;
+  getRollups(ids: string[]): Promise<StoredRollup[]>;
+  countRollups(): Promise<number>;
+  listDeadLetters(limit?: number): Promise<DeadLetter[]>;
+  getCheckpoints(stream: string): Promise<Map<string, string>>;
+
+  /** Stores a new reference version of `kind` holding the given entities; returns the version number. */
+  importReference(write: ImportWrite): Promise<number>;
+  latestReferenceVersion(): Promise<number>;
+  listReferenceVersions(): Promise<ReferenceVersion[]>;
+  /** Every entity of `kind` at its highest version ≤ asOfVersion. */
+  getReference(kind: ReferenceKind, asOfVersion: number): Promise<RefEntity[]>;
+  /** One entity at an exact version (for audit replay). */
+  getReferenceEntity(kind: ReferenceKind, entityId: string, version: number): Promise<RefEntity | undefined>;
+
+  /**
+   * Stores a result and its audit record in one transaction; `hashBody(prevHash)` returns the record's hash
+   * chained to the previous record's hash (the empty chain starts from 64 zeros).
+   */
+  appendResult(result: StoredResult, body: string, hashBody: (body: string, prevHash: string) => string): Promise<AuditRecord>;
+  getResult(id: string): Promise<StoredResult | undefined>;
+  listResults(): Promise<StoredResult[]>;
+  listAuditRecords(): Promise<AuditRecord[]>;
+  getAuditRecordForResult(resultId: string): Promise<AuditRecord | undefined>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import type { Rollup } from '@pcf-edge/core';
+import type { StoredRollup } from './repository';
+
+/** Upsert keeping the highest revision: a lower or equal revision changes nothing (0 rows). Portable to PostgreSQL. */
+export const UPSERT_ROLLUP = `INSERT INTO rollups (id, revision, type, site, line, window_start_ms, window_ms, electricity_kwh, gas_m3,
+  gas_kwh, gas_cv_basis, baseload_kwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms)
+  VALUES (@id, @revision, @type, @site, @line, @windowStartMs, @windowMs, @electricityKWh, @gasM3, @gasKWh, @gasCvBasis,
+  @baseloadKWh, @unitsGood, @unitsScrap, @coverage, @estimated, @doc, @receivedAtMs)
+  ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, type = excluded.type, site = excluded.site, line = excluded.line,
+  window_start_ms = excluded.window_start_ms, window_ms = excluded.window_ms, electricity_kwh = excluded.electricity_kwh,
+  gas_m3 = excluded.gas_m3, gas_kwh = excluded.gas_kwh, gas_cv_basis = excluded.gas_cv_basis, baseload_kwh = excluded.baseload_kwh,
+  units_good = excluded.units_good, units_scrap = excluded.units_scrap, coverage = excluded.coverage,
+  estimated = excluded.estimated, doc = excluded.doc, received_at_ms = excluded.received_at_ms
+  WHERE excluded.revision > rollups.revision`;
+
+export interface RollupRow {
+  id: string; revision: number; type: string; site: string; line: string | null; window_start_ms: number; window_ms: number;
+  electricity_kwh: number | null; gas_m3: number | null; gas_kwh: number | null; gas_cv_basis: string | null;
+  baseload_kwh: number | null; units_good: number | null; units_scrap: number | null; coverage: number; estimated: number;
+}
+
+/** Named parameters for UPSERT_ROLLUP. */
+export function rollupRow(r: Rollup, receivedAtMs: number): Record<string, unknown> {
+  const energy = r.type === 'line' || r.type === 'site' ? r : undefined;
+  return {
+    id: r.id, revision: r.revision, type: r.type, site: r.site,
+    line: r.type === 'site' ? null : r.line,
+    windowStartMs: Date.parse(r.windowStart), windowMs: r.windowMs,
+    electricityKWh: energy?.electricityKWh ?? null, gasM3: energy?.gasM3 ?? null, gasKWh: energy?.gasKWh ?? null,
+    gasCvBasis: energy?.gasCvBasis ?? null, baseloadKWh: r.type === 'site' ? r.baseloadKWh : null,
+    unitsGood: energy?.unitsGood ?? null, unitsScrap: energy?.unitsScrap ?? null,
+    coverage: r.coverage, estimated: r.estimated ? 1 : 0, doc: JSON.stringify(r), receivedAtMs,
+  };
+}
+
+export function rowToStored(row: RollupRow): StoredRollup {
+  return {
+    id: row.id, revision: Number(row.revision), type: row.type as StoredRollup['type'], site: row.site, line: row.line,
+    windowStartMs: Number(row.window_start_ms), windowMs: Number(row.window_ms),
+    electricityKWh: row.electricity_kwh, gasM3: row.gas_m3, gasKWh: row.gas_kwh,
+    gasCvBasis: row.gas_cv_basis as StoredRollup['gasCvBasis'], baseloadKWh: row.baseload_kwh,
+    unitsGood: row.units_good, unitsScrap: row.units_scrap, coverage: Number(row.coverage), estimated: row.estimated === 1,
+  };
+}

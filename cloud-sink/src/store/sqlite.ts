@@ -1,0 +1,168 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { PcfError, type Rollup } from '@pcf-edge/core';
+import type { RefEntity, ReferenceKind } from '../reference/types';
+import { GENESIS_HASH, MIGRATIONS } from './migrations';
+import { rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
+import type {
+  AuditRecord, CloudSinkRepository, DeadLetter, ImportWrite, IngestOutcome, IngestWrite, ReferenceVersion,
+  RollupQuery, StoredResult, StoredRollup,
+} from './repository';
+
+export interface SqliteRepositoryOptions {
+  /** Database file; ':memory:' for a throwaway database. Parent folders are created. */
+  file: string;
+  /** How long a writer waits for a lock before SQLITE_BUSY (ms). */
+  busyTimeoutMs?: number;
+  now?: () => number;
+}
+
+/** SQLITE_BUSY / SQLITE_LOCKED are passing conditions: callers may retry. */
+export function isTransientStoreError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  const cause = (err as { cause?: { code?: unknown } })?.cause?.code;
+  return [code, cause].some((c) => typeof c === 'string' && (c.startsWith('SQLITE_BUSY') || c.startsWith('SQLITE_LOCKED')));
+}
+
+function storeError(err: unknown, what: string): PcfError {
+  return new PcfError('ERR_STORE', `${what}: ${(err as Error).message}`, { transient: isTransientStoreError(err) }, { cause: err });
+}
+
+export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSinkRepository {
+  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+  const db = new Database(options.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  const now = options.now ?? Date.now;
+  migrate(db);
+
+  const upsert = db.prepare(UPSERT_ROLLUP);
+  const insertDead = db.prepare('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)');
+  const saveCheckpoint = db.prepare(`INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES (?, ?, ?, ?)
+    ON CONFLICT (stream, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number, updated_at_ms = excluded.updated_at_ms`);
+
+  const ingestTx = db.transaction((write: IngestWrite): IngestOutcome => {
+    const at = now();
+    let applied = 0;
+    for (const r of write.rollups) applied += upsert.run(rollupRow(r as Rollup, at)).changes;
+    for (const d of write.deadLetters) insertDead.run(d.source, d.reason, d.payload, d.receivedAtMs);
+    if (write.checkpoint) saveCheckpoint.run(write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at);
+    return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
+  });
+
+  const importTx = db.transaction((w: ImportWrite): number => {
+    const last = db.prepare('SELECT MAX(version) AS v FROM reference_versions').get() as { v: number | null };
+    const version = (last.v ?? 0) + 1;
+    db.prepare('INSERT INTO reference_versions (version, kind, source, sha256, row_count, imported_at_ms) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(version, w.kind, w.source, w.sha256, w.entities.length, now());
+    const ins = db.prepare('INSERT INTO reference_entities (kind, entity_id, version, hash, data) VALUES (?, ?, ?, ?, ?)');
+    for (const e of w.entities) ins.run(w.kind, e.entityId, version, e.hash, JSON.stringify(e.data));
+    return version;
+  });
+
+  const appendTx = db.transaction((r: StoredResult, body: string, hashBody: (b: string, p: string) => string): AuditRecord => {
+    const last = db.prepare('SELECT hash FROM audit_records ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    const hash = hashBody(body, prevHash);
+    const createdAtMs = now();
+    db.prepare(`INSERT INTO pcf_results (id, kind, subject, period_start, period_end, method, gwp_set, result, created_at_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.id, r.kind, r.subject, r.periodStart, r.periodEnd, r.method, r.gwpSet, JSON.stringify(r.result), r.createdAtMs);
+    const info = db.prepare('INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES (?, ?, ?, ?, ?)')
+      .run(r.id, body, prevHash, hash, createdAtMs);
+    return { id: Number(info.lastInsertRowid), resultId: r.id, body, prevHash, hash, createdAtMs };
+  });
+
+  const wrap = <T>(what: string, fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err instanceof PcfError ? err : storeError(err, what));
+    }
+  };
+
+  const toResult = (row: Record<string, unknown>): StoredResult => ({
+    id: row.id as string, kind: row.kind as StoredResult['kind'], subject: row.subject as string,
+    periodStart: row.period_start as string, periodEnd: row.period_end as string, method: row.method as string,
+    gwpSet: row.gwp_set as string, result: JSON.parse(row.result as string), createdAtMs: Number(row.created_at_ms),
+  });
+  const toAudit = (row: Record<string, unknown>): AuditRecord => ({
+    id: Number(row.id), resultId: row.result_id as string, body: row.body as string, prevHash: row.prev_hash as string,
+    hash: row.hash as string, createdAtMs: Number(row.created_at_ms),
+  });
+  const toEntity = (row: Record<string, unknown>): RefEntity => ({
+    entityId: row.entity_id as string, version: Number(row.version), hash: row.hash as string, data: JSON.parse(row.data as string),
+  });
+
+  return {
+    ingest: (write) => wrap('ingest failed', () => ingestTx(write)),
+    queryRollups: (q: RollupQuery) => wrap('rollup query failed', () => {
+      const where = ['type = ?', 'window_start_ms < ?', 'window_start_ms + window_ms > ?'];
+      const params: (string | number)[] = [q.type, q.toMs, q.fromMs];
+      if (q.site !== undefined) { where.push('site = ?'); params.push(q.site); }
+      if (q.line !== undefined) { where.push('line = ?'); params.push(q.line); }
+      const rows = db.prepare(`SELECT * FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`).all(...params);
+      return (rows as RollupRow[]).map(rowToStored);
+    }),
+    getRollups: (ids) => wrap('rollup lookup failed', () => {
+      const out: StoredRollup[] = [];
+      const stmt = db.prepare('SELECT * FROM rollups WHERE id = ?');
+      for (const id of ids) {
+        const row = stmt.get(id) as RollupRow | undefined;
+        if (row) out.push(rowToStored(row));
+      }
+      return out;
+    }),
+    countRollups: () => wrap('count failed', () => Number((db.prepare('SELECT COUNT(*) AS n FROM rollups').get() as { n: number }).n)),
+    listDeadLetters: (limit = 1000) => wrap('dead-letter query failed', () =>
+      (db.prepare('SELECT * FROM dead_letters ORDER BY received_at_ms LIMIT ?').all(limit) as Record<string, unknown>[]).map((r): DeadLetter => ({
+        source: r.source as string, reason: r.reason as string, payload: r.payload as string, receivedAtMs: Number(r.received_at_ms),
+      }))),
+    getCheckpoints: (stream) => wrap('checkpoint query failed', () => new Map(
+      (db.prepare('SELECT shard_id, sequence_number FROM shard_checkpoints WHERE stream = ?').all(stream) as { shard_id: string; sequence_number: string }[])
+        .map((r) => [r.shard_id, r.sequence_number]))),
+    importReference: (w) => wrap('reference import failed', () => importTx(w)),
+    latestReferenceVersion: () => wrap('version query failed', () =>
+      (db.prepare('SELECT MAX(version) AS v FROM reference_versions').get() as { v: number | null }).v ?? 0),
+    listReferenceVersions: () => wrap('version query failed', () =>
+      (db.prepare('SELECT * FROM reference_versions ORDER BY version').all() as Record<string, unknown>[]).map((r): ReferenceVersion => ({
+        version: Number(r.version), kind: r.kind as ReferenceKind, source: r.source as string, sha256: r.sha256 as string,
+        rowCount: Number(r.row_count), importedAtMs: Number(r.imported_at_ms),
+      }))),
+    getReference: (kind, asOf) => wrap('reference query failed', () =>
+      (db.prepare(`SELECT e.* FROM reference_entities e JOIN (SELECT entity_id, MAX(version) AS v FROM reference_entities
+        WHERE kind = ? AND version <= ? GROUP BY entity_id) m ON e.entity_id = m.entity_id AND e.version = m.v
+        WHERE e.kind = ? ORDER BY e.entity_id`).all(kind, asOf, kind) as Record<string, unknown>[]).map(toEntity)),
+    getReferenceEntity: (kind, entityId, version) => wrap('reference query failed', () => {
+      const row = db.prepare('SELECT * FROM reference_entities WHERE kind = ? AND entity_id = ? AND version = ?').get(kind, entityId, version);
+      return row ? toEntity(row as Record<string, unknown>) : undefined;
+    }),
+    appendResult: (r, body, hashBody) => wrap('storing result failed', () => appendTx(r, body, hashBody)),
+    getResult: (id) => wrap('result query failed', () => {
+      const row = db.prepare('SELECT * FROM pcf_results WHERE id = ?').get(id);
+      return row ? toResult(row as Record<string, unknown>) : undefined;
+    }),
+    listResults: () => wrap('result query failed', () =>
+      (db.prepare('SELECT * FROM pcf_results ORDER BY created_at_ms, id').all() as Record<string, unknown>[]).map(toResult)),
+    listAuditRecords: () => wrap('audit query failed', () =>
+      (db.prepare('SELECT * FROM audit_records ORDER BY id').all() as Record<string, unknown>[]).map(toAudit)),
+    getAuditRecordForResult: (resultId) => wrap('audit query failed', () => {
+      const row = db.prepare('SELECT * FROM audit_records WHERE result_id = ?').get(resultId);
+      return row ? toAudit(row as Record<string, unknown>) : undefined;
+    }),
+    close: () => wrap('close failed', () => { db.close(); }),
+  };
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)');
+  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    db.transaction(() => {
+      for (const s of m.statements('INTEGER PRIMARY KEY AUTOINCREMENT')) db.exec(s);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    })();
+  }
+}

@@ -1,0 +1,31 @@
+import { rollupId, type LineRollup } from '@pcf-edge/core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteRepository } from '../src/store/sqlite';
+import type { CloudSinkRepository } from '../src/store/repository';
+
+export interface TempDb { dir: string; file: string; repo: CloudSinkRepository; write(name: string, text: string): string; cleanup(): Promise<void> }
+
+/** A real SQLite file in a fresh temp folder. */
+export function tempDb(): TempDb {
+  const dir = mkdtempSync(join(tmpdir(), 'cloud-sink-'));
+  const file = join(dir, 'db.sqlite');
+  const repo = openSqliteRepository({ file });
+  return {
+    dir, file, repo,
+    write: (name, text) => { const p = join(dir, name); writeFileSync(p, text); return p; },
+    cleanup: async () => { await repo.close(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+/** A 15-minute line rollup on site-1. */
+export function lineRollup(line: string, windowStart: string, revision: number, electricityKWh: number, extra: Partial<LineRollup> = {}): LineRollup {
+  const windowMs = 900_000;
+  return {
+    id: rollupId({ type: 'line', site: 'site-1', line, windowMs, windowStartMs: Date.parse(windowStart) }), revision, type: 'line', site: 'site-1', line,
+    windowStart, windowMs, coverage: 1, estimated: false, flags: [], electricityKWh, gasM3: 0, gasKWh: 0, gasCvBasis: null,
+    unitsGood: 0, unitsScrap: 0, kWhPerUnit: null, meters: ['m1'], ...extra,
+  };
+}
+
