@@ -64,6 +64,7 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
       throw new PcfError('ERR_STORE', `gateway store ${path} could not switch to WAL (journal_mode is ${String(mode)})`, { path });
     }
     rw.pragma('synchronous = NORMAL');
+    rw.pragma('journal_size_limit = 67108864'); // truncate the WAL file back to <= 64 MiB after checkpoints
     rw.pragma('foreign_keys = ON');
     retryBusy(() => migrate(rw, Date.now()), busyTimeoutMs);
     return rw;

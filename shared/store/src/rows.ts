@@ -12,7 +12,7 @@ export function readingParams(r: Reading): ReadingParams {
   return [
     r.site, r.line, r.meterId, r.point, r.quantity, r.kind,
     r.value === null || Number.isNaN(r.value) ? null : r.value,
-    r.unit, r.sourceTs, r.readTs, r.quality, r.qualityReason ?? null, r.meterSerial ?? null,
+    r.unit, r.sourceTs ?? null, r.readTs, r.quality, r.qualityReason ?? null, r.meterSerial ?? null,
   ];
 }
 
