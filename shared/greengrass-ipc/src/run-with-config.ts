@@ -99,22 +99,31 @@ export async function runWithConfig<T>(options: RunWithConfigOptions<T>): Promis
     componentName, log, env, onDisconnect: (reason) => restart(`Greengrass IPC connection lost: ${reason}`),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   });
-  const read = async (): Promise<Readonly<T>> =>
-    validateConfig<T>(withoutGreengrassKeys(await adapter.getConfiguration(), schema), schema, source, options.check);
+  const fetch = async (): Promise<Record<string, unknown>> => withoutGreengrassKeys(await adapter.getConfiguration(), schema);
+  const validate = (raw: Record<string, unknown>): Readonly<T> => validateConfig<T>(raw, schema, source, options.check);
+  /** Canonical JSON of the last rejected configuration: several events for one bad deployment log it once. */
+  let lastRejected: string | undefined;
 
   async function reloadOnce(): Promise<void> {
-    let next: Readonly<T>;
+    let raw: Record<string, unknown>;
     try {
-      next = await read();
+      raw = await fetch();
     } catch (err) {
-      if (isPcfError(err, 'ERR_CONFIG_INVALID')) {
-        counts.rejected += 1;
-        log.error({ errors: err.details.errors }, 'configuration update rejected; keeping the running configuration');
-      } else {
-        log.error({ err }, 'configuration update could not be read; keeping the running configuration');
-      }
+      log.error({ err }, 'configuration update could not be read; keeping the running configuration');
       return;
     }
+    let next: Readonly<T>;
+    try {
+      next = validate(raw);
+    } catch (err) {
+      if (!isPcfError(err, 'ERR_CONFIG_INVALID')) throw err;
+      if (lastRejected === canonical(raw)) return;
+      lastRejected = canonical(raw);
+      counts.rejected += 1;
+      log.error({ errors: err.details.errors }, 'configuration update rejected; keeping the running configuration');
+      return;
+    }
+    lastRejected = undefined;
     const previous = current as Readonly<T>;
     const changed = restartOnly.filter((k) => canonical((previous as Record<string, unknown>)[k]) !== canonical((next as Record<string, unknown>)[k]));
     if (changed.length > 0) return restart(`restart-only settings changed: ${changed.join(', ')}`);
@@ -154,7 +163,7 @@ export async function runWithConfig<T>(options: RunWithConfigOptions<T>): Promis
   try {
     await adapter.connect();
     await adapter.subscribeToConfigurationUpdates(onChange);
-    current = await read();
+    current = validate(await fetch());
     await onConfig(current, {});
     counts.applied += 1;
     await adapter.updateState('RUNNING');

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isPcfError, silentLogger } from '@pcf-edge/core';
+import pino from 'pino';
+import { createIpcTestServer, type IpcTestServer } from '../../../test-support/greengrass-ipc-server/server';
+import { type ConfigRunner, runWithConfig } from '../src';
+import { waitFor } from './helpers';
+
+const COMPONENT = 'com.pcfedge.ModbusCollector';
+const TOKEN = 'run-token';
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['site', 'storePath'],
+  properties: {
+    site: { type: 'string', minLength: 1 },
+    storePath: { type: 'string', 'x-restart': true },
+    pollIntervalMs: { type: 'integer', minimum: 100, default: 1000 },
+    meters: { type: 'array', items: { type: 'string' }, default: [] },
+  },
+};
+interface Cfg { site: string; storePath: string; pollIntervalMs: number; meters: string[] }
+const good = { site: 'plant-1', storePath: '/var/pcf/store.db', pollIntervalMs: 1000, meters: ['m1'], accessControl: { 'aws.greengrass.ipc.pubsub': {} } };
+
+let server: IpcTestServer;
+let runner: ConfigRunner<Cfg> | undefined;
+let dir: string;
+
+function harness() {
+  const applied: Array<{ config: Cfg; previous?: Cfg }> = [];
+  const restarts: string[] = [];
+  const exits: number[] = [];
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+  return {
+    applied, restarts, exits, lines,
+    start: (configFile?: string, env = server.envFor(TOKEN)) => runWithConfig<Cfg>({
+      schema, componentName: COMPONENT, log, env, ...(configFile ? { configFile } : {}),
+      onConfig: (config, change) => {
+        applied.push({ config: config as Cfg, ...(change.previous ? { previous: change.previous as Cfg } : {}) });
+      },
+      requestRestart: (reason) => restarts.push(reason),
+      exit: (code) => exits.push(code),
+    }),
+  };
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'run-with-config-'));
+  server = createIpcTestServer({ tokens: { [TOKEN]: COMPONENT } });
+  await server.start();
+  server.setConfiguration(COMPONENT, good);
+});
+
+afterEach(async () => {
+  await runner?.stop();
+  runner = undefined;
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('runWithConfig under Greengrass', () => {
+  it('subscribes before the first GetConfiguration, applies the configuration, then reports RUNNING', async () => {
+    const h = harness();
+    runner = await h.start();
+    expect(server.stats.operations.slice(0, 3)).toEqual([
+      'aws.greengrass#SubscribeToConfigurationUpdate', 'aws.greengrass#GetConfiguration', 'aws.greengrass#UpdateState',
+    ]);
+    expect(h.applied).toEqual([{ config: { site: 'plant-1', storePath: '/var/pcf/store.db', pollIntervalMs: 1000, meters: ['m1'] } }]);
+    expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
+  });
+
+  it('applies a live-safe change without a restart', async () => {
+    const h = harness();
+    runner = await h.start();
+    server.updateConfiguration(COMPONENT, ['pollIntervalMs'], 250);
+    await waitFor(() => h.applied.length === 2, 'the live change');
+    expect(h.applied[1]?.config.pollIntervalMs).toBe(250);
+    expect(h.applied[1]?.previous?.pollIntervalMs).toBe(1000);
+    expect(runner.config().pollIntervalMs).toBe(250);
+    expect(h.restarts).toEqual([]);
+  });
+
+  it('rejects an invalid update with every path logged and keeps running on the old configuration', async () => {
+    const h = harness();
+    runner = await h.start();
+    server.updateConfiguration(COMPONENT, [], { ...good, site: '', pollIntervalMs: 5, colour: 'red' });
+    await waitFor(() => runner?.stats().rejected === 1, 'the rejection');
+    const rejection = h.lines.find((l) => l.msg === 'configuration update rejected; keeping the running configuration');
+    expect(rejection?.errors).toEqual(expect.arrayContaining([
+      "/: unknown property 'colour'", '/site: must NOT have fewer than 1 characters', '/pollIntervalMs: must be >= 100',
+    ]));
+    expect(runner.config().site).toBe('plant-1');
+    expect(h.applied).toHaveLength(1);
+    // Still alive: a later valid change is applied live.
+    server.updateConfiguration(COMPONENT, [], { ...good, meters: ['m1', 'm2'] });
+    await waitFor(() => h.applied.length === 2, 'the next valid change');
+    expect(runner.config().meters).toEqual(['m1', 'm2']);
+    expect(h.restarts).toEqual([]);
+  });
+
+  it('requests a restart when a key marked x-restart changes, without applying it live', async () => {
+    const h = harness();
+    runner = await h.start();
+    server.updateConfiguration(COMPONENT, ['storePath'], '/data/pcf/store.db');
+    await waitFor(() => h.restarts.length === 1, 'the restart request');
+    expect(h.restarts[0]).toMatch(/storePath/);
+    expect(h.applied).toHaveLength(1);
+    expect(runner.config().storePath).toBe('/var/pcf/store.db');
+  });
+
+  it('reports ERRORED and exits non-zero when the configuration cannot start', async () => {
+    server.setConfiguration(COMPONENT, { site: 'plant-1' });
+    const h = harness();
+    let err: unknown;
+    await h.start().catch((e: unknown) => { err = e; });
+    expect(isPcfError(err, 'ERR_CONFIG_INVALID') && err.details.errors).toEqual(["/: missing required property 'storePath'"]);
+    expect(server.states).toEqual([{ component: COMPONENT, state: 'ERRORED' }]);
+    expect(h.exits).toEqual([1]);
+    expect(h.applied).toEqual([]);
+  });
+
+  it('requests a restart when the nucleus connection is lost', async () => {
+    const h = harness();
+    runner = await h.start();
+    await server.stop();
+    await waitFor(() => h.restarts.length === 1, 'the restart request');
+    expect(h.restarts[0]).toMatch(/IPC connection lost/);
+  });
+});
+
+describe('runWithConfig outside Greengrass', () => {
+  it('loads the config file and applies it once', async () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ site: 'lab', storePath: join(dir, 'store.db') }));
+    const h = harness();
+    runner = await h.start(file, {});
+    expect(h.applied).toEqual([{ config: { site: 'lab', storePath: join(dir, 'store.db'), pollIntervalMs: 1000, meters: [] } }]);
+    expect(runner.greengrass).toBeUndefined();
+    expect(server.stats.accepted).toBe(0);
+  });
+
+  it('refuses to start without a config file', async () => {
+    await expect(runWithConfig({ schema, componentName: COMPONENT, log: silentLogger(), env: {}, onConfig: () => undefined }))
+      .rejects.toMatchObject({ code: 'ERR_USAGE' });
+  });
+});
