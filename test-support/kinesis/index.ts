@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- kinesalite ships no types; the ambient declaration lives beside this file
+/// <reference path="./kinesalite.d.ts" />
 import type { AddressInfo } from 'node:net';
 import kinesalite from 'kinesalite';
 import {
