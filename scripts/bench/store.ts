@@ -1,8 +1,8 @@
 /**
  * Store insert benchmark: `npm run bench:store -- [--rows N] [--batch B]`.
  * Inserts N readings (default 1,000,000) through the gateway store's ReadingWriter (maxBatch B, default 1000) into
- * a fresh temp file, then the same rows through a bare better-sqlite3 prepared INSERT in transactions of B rows on
- * another fresh file with the identical schema and pragmas; prints readings/s of both, the ratio (target >= 0.5)
+ * a fresh temp file and the same rows through a bare better-sqlite3 prepared INSERT in transactions of B rows on
+ * another fresh file with the identical schema and pragmas (interleaved rounds, see run()); prints readings/s of both, the ratio (target >= 0.5)
  * and peak RSS. Exits 0 on completion, 2 on bad arguments.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,49 +48,86 @@ let peakRss = 0;
 const sampleRss = (): void => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 };
-const progressEvery = (rows: number): number => Math.max(1, Math.floor(rows / 10));
 
-function progress(label: string, done: number, rows: number, start: number): void {
-  sampleRss();
-  const s = (performance.now() - start) / 1000;
-  process.stderr.write(`  ${label}: ${done.toLocaleString('en')} / ${rows.toLocaleString('en')} (${Math.round(done / s).toLocaleString('en')}/s)\n`);
+/** Inserts readings [from, to) and returns the elapsed milliseconds; `close` ends the run and checks the count. */
+interface Runner {
+  insert(from: number, to: number): number;
+  close(expectedRows: number): void;
 }
 
-function benchStore(path: string, rows: number, batch: number, quiet = false): number {
+function storeRunner(path: string, batch: number): Runner {
   const store = openStore(path);
   const writer = store.createReadingWriter({ maxBatch: batch, maxDelayMs: 60_000 });
-  const every = progressEvery(rows);
-  const start = performance.now();
-  for (let i = 0; i < rows; i++) {
-    writer.write(makeReading(i));
-    if (!quiet && (i + 1) % every === 0) progress('store', i + 1, rows, start);
-  }
-  writer.close();
-  const secs = (performance.now() - start) / 1000;
-  if (store.latestReadingSeq() !== rows) throw new Error(`store holds ${store.latestReadingSeq()} readings, expected ${rows}`);
-  store.close();
-  return rows / secs;
+  return {
+    insert(from, to) {
+      const start = performance.now();
+      for (let i = from; i < to; i++) writer.write(makeReading(i));
+      writer.flush();
+      return performance.now() - start;
+    },
+    close(expected) {
+      writer.close();
+      const n = store.latestReadingSeq();
+      store.close();
+      if (n !== expected) throw new Error(`store holds ${n} readings, expected ${expected}`);
+    },
+  };
 }
 
-/** Same schema and pragmas (the store creates the file, then a bare connection inserts). */
-function benchBare(path: string, rows: number, batch: number, quiet = false): number {
+/** Bare better-sqlite3 on a file with the same schema and pragmas (created by the store, then reopened raw). */
+function bareRunner(path: string, batch: number): Runner {
   openStore(path).close();
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   const insert = db.prepare(INSERT_READING_SQL);
-  const every = progressEvery(rows);
-  const start = performance.now();
-  for (let i = 0; i < rows; i += batch) {
-    const end = Math.min(rows, i + batch);
-    db.exec('BEGIN IMMEDIATE');
-    for (let j = i; j < end; j++) insert.run(readingParams(makeReading(j)));
-    db.exec('COMMIT');
-    if (!quiet && Math.floor(end / every) !== Math.floor(i / every)) progress('bare ', end, rows, start);
+  return {
+    insert(from, to) {
+      const start = performance.now();
+      for (let i = from; i < to; i += batch) {
+        const end = Math.min(to, i + batch);
+        db.exec('BEGIN IMMEDIATE');
+        for (let j = i; j < end; j++) insert.run(readingParams(makeReading(j)));
+        db.exec('COMMIT');
+      }
+      return performance.now() - start;
+    },
+    close(expected) {
+      const n = db.prepare('SELECT COUNT(*) FROM readings').pluck().get();
+      db.close();
+      if (n !== expected) throw new Error(`bare file holds ${String(n)} readings, expected ${expected}`);
+    },
+  };
+}
+
+/**
+ * Both runs advance in interleaved rounds (store chunk, bare chunk, …) so that load from other processes and
+ * file growth affect both alike; a warm-up round on scratch files pays JIT and page-cache costs first.
+ */
+function run(dir: string, rows: number, batch: number): { store: number; bare: number } {
+  const warm = Math.min(rows, 20_000);
+  for (const [name, make] of [['warm-store', storeRunner], ['warm-bare', bareRunner]] as const) {
+    const r = make(join(dir, `${name}.db`), batch);
+    r.insert(0, warm);
+    r.close(warm);
   }
-  const secs = (performance.now() - start) / 1000;
-  db.close();
-  return rows / secs;
+  const store = storeRunner(join(dir, 'store.db'), batch);
+  const bare = bareRunner(join(dir, 'bare.db'), batch);
+  const rounds = Math.min(10, Math.ceil(rows / batch));
+  const chunk = Math.ceil(rows / rounds / batch) * batch;
+  let storeMs = 0;
+  let bareMs = 0;
+  for (let from = 0; from < rows; from += chunk) {
+    const to = Math.min(rows, from + chunk);
+    storeMs += store.insert(from, to);
+    bareMs += bare.insert(from, to);
+    sampleRss();
+    const rate = (ms: number): string => Math.round((to / ms) * 1000).toLocaleString('en');
+    process.stderr.write(`  ${to.toLocaleString('en')} / ${rows.toLocaleString('en')}: store ${rate(storeMs)}/s, bare ${rate(bareMs)}/s\n`);
+  }
+  store.close(rows);
+  bare.close(rows);
+  return { store: (rows / storeMs) * 1000, bare: (rows / bareMs) * 1000 };
 }
 
 function main(): void {
@@ -98,12 +135,7 @@ function main(): void {
   const dir = mkdtempSync(join(tmpdir(), 'pcf-bench-store-'));
   try {
     process.stderr.write(`inserting ${rows.toLocaleString('en')} readings, ${batch} per transaction, in ${dir}\n`);
-    // Warm-up (JIT, page cache) on scratch files so neither timed run pays it alone.
-    const warm = Math.min(rows, 20_000);
-    benchStore(join(dir, 'warm-store.db'), warm, batch, true);
-    benchBare(join(dir, 'warm-bare.db'), warm, batch, true);
-    const store = benchStore(join(dir, 'store.db'), rows, batch);
-    const bare = benchBare(join(dir, 'bare.db'), rows, batch);
+    const { store, bare } = run(dir, rows, batch);
     sampleRss();
     const ratio = store / bare;
     const fmt = (n: number): string => Math.round(n).toLocaleString('en').padStart(12);
