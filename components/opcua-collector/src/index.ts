@@ -1,0 +1,6 @@
+export { createOpcUaCollector, COLLECTOR_NAME, type OpcUaCollector, type OpcUaCollectorDeps, type OpcUaCollectorStats } from './collector';
+export { configSchema, loadOpcUaConfig, validateOpcUaConfig, semanticErrors, kindOf } from './config';
+export type { OpcUaCollectorConfig, EndpointConfig, MeterConfig, PointConfig } from './config';
+export { watchConfig, type ConfigWatcher } from './config-watch';
+export { decodeDataValue, qualityOf, int64PairToBigInt, applyScale, type Decoded } from './decode';
+export { parseNodeId, resolveNodeId, type ParsedNodeId } from './node-id';

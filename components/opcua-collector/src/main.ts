@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createLogger, isPcfError } from '@pcf-edge/core';
+import { openStore } from '@pcf-edge/store';
+import { HELP, parseCli } from './cli';
+import { createOpcUaCollector } from './collector';
+import { loadOpcUaConfig } from './config';
+import { watchConfig } from './config-watch';
+
+async function main(): Promise<number> {
+  const log = createLogger({ component: 'opcua-collector' });
+  let args;
+  let config;
+  try {
+    args = parseCli(process.argv.slice(2));
+    if (args.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    config = loadOpcUaConfig(args.config as string);
+  } catch (err) {
+    process.stderr.write(`${isPcfError(err) ? `${err.code}: ` : ''}${(err as Error).message}\n`);
+    return 2;
+  }
+  mkdirSync(dirname(args.store), { recursive: true });
+  const store = openStore(args.store);
+  const writer = store.createReadingWriter(config.batch);
+  let current = config;
+  const collector = createOpcUaCollector(config, { readings: writer, health: store, log });
+  await collector.start();
+  const watcher = watchConfig(args.config as string, () => current, async (next) => {
+    await collector.applyConfig(next);
+    current = next;
+  }, log);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info('stopping');
+  watcher.stop();
+  await collector.stop();
+  writer.close();
+  store.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`opcua-collector failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
