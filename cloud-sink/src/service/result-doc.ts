@@ -36,7 +36,6 @@ export function productResultDoc(calc: PeriodCalculation, r: ProductResult): Pro
   const o = calc.input.options;
   const market = o.method === 'market';
   const t = r.totals;
-  const lines = new Set(r.orders.map((id) => calc.orders.get(id)!.line));
   return {
     schema: 'pcf-edge.pcf-result/1', product: r.product, declaredUnit: r.declaredUnit, periodStart: o.periodStart, periodEnd: o.periodEnd,
     method: o.method, gwpSet: o.gwpSet, shareKey: o.shareKey, overheadKey: o.overheadKey, produced: r.produced,
@@ -61,7 +60,7 @@ export function productResultDoc(calc: PeriodCalculation, r: ProductResult): Pro
         },
       };
     }),
-    balances: calc.balances.filter((b) => lines.has(b.line) || b.line.startsWith('site:')).map(({ rollups: _r, ...b }) => b),
+    balances: calc.balances.map(({ rollups: _r, ...b }) => b),
     warnings: r.warnings,
   };
 }

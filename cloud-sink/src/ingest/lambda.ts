@@ -1,0 +1,43 @@
+import type { Logger } from '@pcf-edge/core';
+import type { CloudSinkRepository } from '../store/repository';
+import { decodeRecord } from './decode';
+
+/** The parts of an AWS Lambda Kinesis event the handler reads. */
+export interface KinesisEventRecord {
+  eventSourceARN?: string;
+  kinesis: { data: string; sequenceNumber: string; partitionKey?: string };
+}
+export interface KinesisEvent { Records: KinesisEventRecord[] }
+export interface BatchResponse { batchItemFailures: { itemIdentifier: string }[] }
+
+export interface KinesisHandlerDeps { repo: CloudSinkRepository; log: Logger; now?: () => number }
+
+/**
+ * Lambda handler for a Kinesis event source with ReportBatchItemFailures. Records are applied in order, each in
+ * its own transaction. Bad JSON or schema ⇒ dead-letter row, counted as processed. A store failure (database busy,
+ * connection lost) ⇒ that record and every later one are returned in `batchItemFailures`, so Lambda retries from
+ * the first failed sequence number; upserts are idempotent, so a retry is harmless.
+ */
+export function createKinesisHandler(deps: KinesisHandlerDeps): (event: KinesisEvent) => Promise<BatchResponse> {
+  const now = deps.now ?? Date.now;
+  return async (event) => {
+    const failures: { itemIdentifier: string }[] = [];
+    for (const [i, rec] of event.Records.entries()) {
+      const seq = rec.kinesis.sequenceNumber;
+      const source = `${rec.eventSourceARN ?? 'kinesis'}/${seq}`;
+      const decoded = decodeRecord(Buffer.from(rec.kinesis.data, 'base64'), source, now());
+      try {
+        if (decoded.ok) await deps.repo.ingest({ rollups: decoded.batch.rollups, deadLetters: [] });
+        else {
+          await deps.repo.ingest({ rollups: [], deadLetters: [decoded.deadLetter] });
+          deps.log.warn({ source, reason: decoded.deadLetter.reason }, 'record dead-lettered');
+        }
+      } catch (err) {
+        deps.log.warn({ err, sequenceNumber: seq, remaining: event.Records.length - i }, 'record not stored; reporting for retry');
+        for (const r of event.Records.slice(i)) failures.push({ itemIdentifier: r.kinesis.sequenceNumber });
+        break;
+      }
+    }
+    return { batchItemFailures: failures };
+  };
+}

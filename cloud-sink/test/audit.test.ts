@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3';
+import { verifyAudit } from '../src/audit/verify';
+import { showAudit } from '../src/audit/show';
+import type { CalcOptions } from '../src/engine/types';
+import { importDirectory } from '../src/service/demo';
+import { demoRollups } from '../src/service/demo-rollups';
+import { calculateAndStore } from '../src/service/pcf-service';
+import { tempDb, type TempDb } from './helpers';
+
+const options: CalcOptions = { periodStart: '2026-11-02T06:00:00Z', periodEnd: '2026-11-02T10:00:00Z', method: 'location', gwpSet: 'AR5', shareKey: 'units', overheadKey: 'mass' };
+
+describe('audit trail', () => {
+  let t: TempDb;
+  let ids: string[];
+  beforeEach(async () => {
+    t = tempDb();
+    await importDirectory(t.repo);
+    await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+    ids = [];
+    for (const p of ['steel-sheet', 'housing', 'widget']) ids.push((await calculateAndStore(t.repo, p, options)).audit.resultId);
+  });
+  afterEach(async () => { await t.cleanup(); });
+  const tamper = (sql: string, ...params: unknown[]) => {
+    const db = new Database(t.file);
+    db.prepare(sql).run(...params);
+    db.close();
+  };
+
+  it('chains records and verifies by recomputing every result', async () => {
+    const records = await t.repo.listAuditRecords();
+    expect(records).toHaveLength(3);
+    expect(records[1]!.prevHash).toBe(records[0]!.hash);
+    const report = await verifyAudit(t.repo);
+    expect(report.records.map((r) => r.problems)).toEqual([[], [], []]);
+    expect(report.ok).toBe(true);
+  });
+
+  it('detects a tampered stored result', async () => {
+    tamper(`UPDATE pcf_results SET result = replace(result, '"pcfPerDeclaredUnit":"', '"pcfPerDeclaredUnit":"1') WHERE id = ?`, ids[2]);
+    const report = await verifyAudit(t.repo);
+    expect(report.ok).toBe(false);
+    expect(report.records[2]!.problems[0]).toMatch(/^stored result differs from the audited result/);
+    expect(report.records[0]!.ok).toBe(true);
+  });
+
+  it('detects a factor changed after the fact', async () => {
+    tamper(`UPDATE reference_entities SET data = replace(data, '0.204950289', '0.104950289') WHERE kind = 'factors' AND entity_id = 'desnz-2023-electricity-uk'`);
+    const report = await verifyAudit(t.repo);
+    expect(report.ok).toBe(false);
+    for (const r of report.records) {
+      expect(r.problems).toContain(`input factors 'desnz-2023-electricity-uk' version 4 was changed after the fact`);
+      expect(r.problems.some((p) => p.startsWith('recomputation does not reproduce the result'))).toBe(true);
+    }
+  });
+
+  it('detects an altered audit record and a broken chain', async () => {
+    tamper(`UPDATE audit_records SET body = replace(body, '"gwpSet":"AR5"', '"gwpSet":"AR6"') WHERE result_id = ?`, ids[1]);
+    const report = await verifyAudit(t.repo);
+    expect(report.records[1]!.problems).toContain('record hash does not match its body (the audit record was altered)');
+    tamper(`DELETE FROM audit_records WHERE result_id = ?`, ids[1]);
+    const after = await verifyAudit(t.repo);
+    expect(after.records[1]!.problems[0]).toMatch(/^chain broken/);
+  });
+
+  it('shows the derivation as a tree', async () => {
+    const text = await showAudit(t.repo, ids[2]!);
+    expect(text).toContain('PCF widget per piece');
+    expect(text).toMatch(/├─ materials per declared unit \(BOM\)/);
+    expect(text).toMatch(/supplier product urn:pathfinder:product:customcode:buyer-assigned:motor-unit/);
+    expect(text).toContain('line-2: metered 128, allocated 128, overhead 0, unallocated 0, residual 0');
+  });
+});

@@ -1,0 +1,91 @@
+import Database from 'better-sqlite3';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
+import { startLocalKinesis, type LocalKinesis } from '../../test-support/kinesis';
+import { createKinesisHandler } from '../src/ingest/lambda';
+import { createKinesisConsumer } from '../src/ingest/poller';
+import { openSqliteRepository } from '../src/store/sqlite';
+import { lineRollup, tempDb, type TempDb } from './helpers';
+
+const batchOf = (line: string, hour: number, revision = 1, kWh = 10) =>
+  makeRollupBatch('gw-1', 'site-1', [0, 15, 30, 45].map((m) => lineRollup(line, `2026-01-01T${String(hour).padStart(2, '0')}:${String(m).padStart(2, '0')}:00.000Z`, revision, kWh)), new Date('2026-01-01T12:00:00Z'));
+const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+describe('Kinesis ingest: local poller against kinesalite', () => {
+  let k: LocalKinesis;
+  let t: TempDb;
+  beforeAll(async () => { k = await startLocalKinesis({ shards: 3, streams: ['rollups'] }); });
+  afterAll(async () => { await k.stop(); });
+  beforeEach(() => { t = tempDb(); });
+  afterEach(async () => { await t.cleanup(); });
+
+  const put = async (datas: Buffer[]) => {
+    const res = await k.client.send(new PutRecordsCommand({ StreamName: 'rollups', Records: datas.map((Data, i) => ({ Data, PartitionKey: `pk-${i}-${Math.random()}` })) }));
+    expect(res.FailedRecordCount ?? 0).toBe(0);
+  };
+  const consumeUntilIdle = async () => {
+    const c = createKinesisConsumer({ stream: 'rollups', endpoint: k.endpoint, pollIntervalMs: 50, recordsPerRead: 1000, retryDelayMs: 50, stopWhenIdle: true }, { repo: t.repo, log: silentLogger() });
+    await c.start();
+    await c.done();
+    await c.stop();
+    return c.stats;
+  };
+
+  it('reads every shard, dead-letters bad records without stopping, checkpoints and resumes after restart', async () => {
+    await put([json(batchOf('line-1', 0)), Buffer.from('{not json'), json(batchOf('line-1', 1)), json({ schema: 'pcf-edge.rollup-batch/1', rollups: [] }), json(batchOf('line-2', 0))]);
+    const first = await consumeUntilIdle();
+    expect(first).toMatchObject({ rollups: 12, deadLetters: 2 });
+    expect(await t.repo.countRollups()).toBe(12);
+    const dead = await t.repo.listDeadLetters();
+    expect(dead.map((d) => d.reason).sort()).toEqual([
+      expect.stringMatching(/^invalid JSON: /),
+      expect.stringMatching(/^invalid pcf-edge\.rollup-batch\/1 document: .*missing required property 'batchId'/),
+    ]);
+    expect(dead.every((d) => d.source.startsWith('rollups/shardId-'))).toBe(true);
+    const checkpoints = await t.repo.getCheckpoints('rollups');
+    expect(checkpoints.size).toBeGreaterThanOrEqual(2);
+
+    // restart: only records after the checkpoints are read; a higher revision replaces the stored window
+    await put([json(batchOf('line-1', 0, 2, 99)), json(batchOf('line-3', 5))]);
+    const second = await consumeUntilIdle();
+    expect(second).toMatchObject({ records: 2, rollups: 8, deadLetters: 0 });
+    expect(await t.repo.countRollups()).toBe(16);
+    const [r] = await t.repo.getRollups([batchOf('line-1', 0).rollups[0]!.id]);
+    expect(r).toMatchObject({ revision: 2, electricityKWh: 99 });
+    const third = await consumeUntilIdle();
+    expect(third.records).toBe(0);
+  });
+});
+
+describe('Kinesis Lambda handler', () => {
+  let t: TempDb;
+  beforeEach(() => { t = tempDb(); });
+  afterEach(async () => { await t.cleanup(); });
+  const rec = (seq: string, data: Buffer) => ({ eventSourceARN: 'arn:aws:kinesis:eu-west-2:1:stream/rollups', kinesis: { sequenceNumber: seq, data: data.toString('base64') } });
+
+  it('stores valid batches, dead-letters invalid ones and reports nothing failed', async () => {
+    const handler = createKinesisHandler({ repo: t.repo, log: silentLogger() });
+    const res = await handler({ Records: [rec('1', json(batchOf('line-1', 0))), rec('2', Buffer.from('nope')), rec('3', json({ schema: 'x' }))] });
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(await t.repo.countRollups()).toBe(4);
+    expect((await t.repo.listDeadLetters()).map((d) => d.source)).toEqual(['arn:aws:kinesis:eu-west-2:1:stream/rollups/2', 'arn:aws:kinesis:eu-west-2:1:stream/rollups/3']);
+  });
+
+  it('reports the record that hit a busy database and every later one', async () => {
+    const repo = openSqliteRepository({ file: t.file, busyTimeoutMs: 50 });
+    const handler = createKinesisHandler({ repo, log: silentLogger() });
+    expect(await handler({ Records: [rec('1', json(batchOf('line-1', 0)))] })).toEqual({ batchItemFailures: [] });
+    const locker = new Database(t.file);
+    locker.exec('BEGIN IMMEDIATE');
+    try {
+      const res = await handler({ Records: [rec('2', json(batchOf('line-1', 1))), rec('3', Buffer.from('bad')), rec('4', json(batchOf('line-1', 2)))] });
+      expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }, { itemIdentifier: '4' }] });
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    expect(await handler({ Records: [rec('2', json(batchOf('line-1', 1)))] })).toEqual({ batchItemFailures: [] });
+    expect(await repo.countRollups()).toBe(8);
+    await repo.close();
+  });
+});
