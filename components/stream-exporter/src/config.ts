@@ -1,0 +1,41 @@
+import { loadConfig, validateConfig, type SemanticCheck } from '@pcf-edge/core';
+import schema from '../config.schema.json';
+
+export interface StreamExporterConfig {
+  gatewayId: string;
+  site: string;
+  target: 'streamManager' | 'kinesis';
+  streamName: string;
+  kinesisStreamName?: string;
+  maxSizeBytes: number;
+  strategyOnFull: 'RejectNewData' | 'OverwriteOldestData';
+  persistence: 'File' | 'Memory';
+  batchSize: number;
+  priority: number;
+  maxRollupsPerMessage: number;
+  inFlight: number;
+  outboxCap: number;
+  whenFull: 'block' | 'dropOldest';
+  pollIntervalMs: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  streamManager: { host: string; port?: number; connectTimeoutMs: number; requestTimeoutMs: number };
+  kinesis: { endpoint?: string; region?: string };
+}
+
+export const configSchema = schema;
+
+const check: SemanticCheck<StreamExporterConfig> = (c) => {
+  const problems: string[] = [];
+  if (c.target === 'kinesis' && c.kinesisStreamName === undefined) problems.push("/kinesisStreamName: required when target is 'kinesis'");
+  if (c.maxBackoffMs < c.initialBackoffMs) problems.push('/maxBackoffMs: must be ≥ initialBackoffMs');
+  return problems;
+};
+
+export function parseExporterConfig(data: unknown, source = 'stream exporter config'): Readonly<StreamExporterConfig> {
+  return validateConfig<StreamExporterConfig>(data, schema, source, check);
+}
+
+export function loadExporterConfig(file: string): Readonly<StreamExporterConfig> {
+  return loadConfig<StreamExporterConfig>(file, schema, check);
+}

@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import { createLogger, isPcfError, PcfError, systemClock } from '@pcf-edge/core';
+import { openStore } from '@pcf-edge/store';
+import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
+import { loadExporterConfig } from './config';
+import { createStreamExporter } from './exporter';
+import { createKinesisSink, createStreamManagerSink, kinesisClientFor } from './sinks';
+
+const HELP = `com.pcfedge.StreamExporter — drains the gateway store's outbox into Stream Manager (or Kinesis).
+
+Usage:
+  npm run stream-exporter -- --config <file> [--store <sqlite file>]
+
+Options:
+  --config <file>   exporter config, JSON or YAML (schema: components/stream-exporter/config.schema.json)
+  --store <file>    gateway store SQLite file (default .pcf-edge/gateway.sqlite)
+  --help            this text
+
+Rows are marked sent only after Stream Manager (or Kinesis) acknowledged them. Exit code 2 on a bad command
+line or config.`;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ options: { config: { type: 'string' }, store: { type: 'string' }, help: { type: 'boolean' } }, strict: true }).values;
+  } catch (err) {
+    throw new PcfError('ERR_USAGE', `${(err as Error).message}\n\n${HELP}`);
+  }
+  if (args.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
+  const config = loadExporterConfig(args.config);
+  const log = createLogger({ component: 'stream-exporter' });
+  const store = openStore(args.store ?? '.pcf-edge/gateway.sqlite', { log });
+  const sink = config.target === 'kinesis'
+    ? createKinesisSink(config, kinesisClientFor(config))
+    : createStreamManagerSink(config, createStreamManagerClient({ ...config.streamManager }, { log: log.child({ stage: 'client' }) }));
+  const exporter = createStreamExporter(config, { store, sink, clock: systemClock, log });
+  exporter.start();
+  log.info({ target: config.target, stream: config.streamName, kinesisStream: config.kinesisStreamName }, 'stream exporter started');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await exporter.stop();
+  sink.close();
+  store.close();
+  log.info({ status: exporter.status() }, 'stream exporter stopped');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (isPcfError(err)) process.stderr.write(`${err.code}: ${err.message}\n`);
+    else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = isPcfError(err, 'ERR_USAGE') || isPcfError(err, 'ERR_CONFIG_INVALID') || isPcfError(err, 'ERR_CONFIG_READ') ? 2 : 1;
+  },
+);

@@ -1,0 +1,166 @@
+import { isPcfError, silentLogger, systemClock, validateRollupBatch } from '@pcf-edge/core';
+import { createStreamManagerClient, isStreamManagerStatus, type StreamManagerClient } from '@pcf-edge/stream-manager-client';
+import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
+import { buildMessages, createStreamExporter, createStreamManagerSink, parseExporterConfig, pickRows, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
+import { enqueue, exporterConfig, makeRollups, openTestStore, tempDir, waitFor } from './fixtures';
+
+async function startSm(dir: string, port = 0): Promise<{ server: StreamManagerServer; port: number }> {
+  const server = createStreamManagerServer({ port, dir }, { log: silentLogger() });
+  return { server, port: (await server.start()).port };
+}
+
+async function readAll(client: StreamManagerClient, stream: string): Promise<{ seq: bigint; rollups: { id: string; revision: number }[] }[]> {
+  const info = await client.describeMessageStream(stream);
+  if (info.storageStatus.newestSequenceNumber < 0n) return [];
+  const msgs = await client.readMessages(stream, { desiredStartSequenceNumber: 0n, maxMessageCount: 100_000 });
+  return msgs.map((m) => ({ seq: m.sequenceNumber, rollups: validateRollupBatch(JSON.parse(m.payload.toString())).rollups }));
+}
+
+describe('stream exporter config', () => {
+  it('applies defaults and lists every problem', () => {
+    const c = parseExporterConfig({ gatewayId: 'g', site: 's' });
+    expect(c).toMatchObject({ target: 'streamManager', whenFull: 'block', maxRollupsPerMessage: 500, persistence: 'File', strategyOnFull: 'RejectNewData' });
+    let err: unknown;
+    try {
+      parseExporterConfig({ gatewayId: 'g', site: 's', target: 'kinesis', whenFull: 'later', colour: 'red' });
+    } catch (e) {
+      err = e;
+    }
+    expect(isPcfError(err, 'ERR_CONFIG_INVALID')).toBe(true);
+    const errors = (err as { details: { errors: string[] } }).details.errors;
+    expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/unknown property 'colour'/), expect.stringMatching(/\/whenFull/)]));
+    expect(() => parseExporterConfig({ gatewayId: 'g', site: 's', target: 'kinesis' })).toThrow(/kinesisStreamName: required when target is 'kinesis'/);
+  });
+});
+
+describe('picking and building messages', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.remove());
+
+  it('takes the oldest rows first and, with a backlog, one group of the newest', () => {
+    const store = openTestStore(`${tmp.dir}/pick.sqlite`);
+    enqueue(store, makeRollups(8));
+    const small = pickRows(store, { maxRollupsPerMessage: 4, inFlight: 2 }, 0);
+    expect(small.map((g) => g.map((r) => r.seq))).toEqual([[1, 2, 3, 4], [5, 6, 7, 8]]);
+    enqueue(store, makeRollups(22, { start: 8 }));
+    const withBacklog = pickRows(store, { maxRollupsPerMessage: 4, inFlight: 3 }, 0);
+    expect(withBacklog.map((g) => g.map((r) => r.seq))).toEqual([[27, 28, 29, 30], [1, 2, 3, 4], [5, 6, 7, 8]]);
+    const single = [0, 1].map((round) => pickRows(store, { maxRollupsPerMessage: 4, inFlight: 1 }, round).map((g) => g.map((r) => r.seq)));
+    expect(single).toEqual([[[1, 2, 3, 4]], [[27, 28, 29, 30]]]);
+    store.close();
+  });
+
+  it('splits a group whose message would exceed the size limit, and reports rows without a rollup', () => {
+    const store = openTestStore(`${tmp.dir}/build.sqlite`);
+    const rollups = makeRollups(40);
+    enqueue(store, rollups);
+    store.enqueueOutbox([{ rollupId: 'f'.repeat(32), revision: 1, windowStartMs: 0 }], Date.now());
+    const rows = store.pendingOutbox(100);
+    const { messages, missing } = buildMessages(rows, store.getRollups(rows.map((r) => r.rollupId)), { gatewayId: 'g', site: 'plant1' }, new Date(), 8 * 1024);
+    expect(missing.map((r) => r.rollupId)).toEqual(['f'.repeat(32)]);
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(m.data.length).toBeLessThanOrEqual(8 * 1024);
+    expect(messages.flatMap((m) => m.seqs)).toEqual(rows.slice(0, 40).map((r) => r.seq));
+    store.close();
+  });
+});
+
+describe('stream exporter → local Stream Manager', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.remove());
+
+  it('ensures the stream, drains the outbox in order and keeps the sequence numbers', async () => {
+    const sm = await startSm(`${tmp.dir}/sm1`);
+    const store = openTestStore(`${tmp.dir}/g1.sqlite`);
+    const rollups = makeRollups(250);
+    enqueue(store, rollups);
+    const config = exporterConfig({ streamManager: { port: sm.port }, maxRollupsPerMessage: 40, inFlight: 1, kinesisStreamName: 'k', maxSizeBytes: 10_000_000 });
+    const client = createStreamManagerClient({ port: sm.port, env: {} });
+    const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    let total = 0;
+    for (let i = 0; i < 20; i++) total += await exporter.drainOnce();
+    expect(total).toBe(250);
+    expect(store.outboxStats(Date.now()).depth).toBe(0);
+    const info = await client.describeMessageStream(config.streamName);
+    expect(info.definition).toMatchObject({ maxSize: 10_000_000n, strategyOnFull: 0, persistence: 0 });
+    expect(info.definition.exportDefinition?.kinesis?.[0]).toMatchObject({ kinesisStreamName: 'k', batchSize: 500, priority: 1 });
+    const msgs = await readAll(client, config.streamName);
+    const sent = msgs.flatMap((m) => m.rollups.map((r) => r.id));
+    expect(new Set(sent)).toEqual(new Set(rollups.map((r) => r.id)));
+    const rows = store.db.prepare('SELECT seq, rollup_id AS id, sequence_number AS sn FROM outbox ORDER BY seq').all() as { seq: number; id: string; sn: string }[];
+    expect(rows.every((r) => /^\d+$/.test(r.sn))).toBe(true);
+    // Order: backlog messages (even rounds) go oldest first; odd rounds carry the newest rows still unsent.
+    const seqOf = new Map(rows.map((r) => [r.id, r.seq]));
+    const seqs = msgs.map((m) => m.rollups.map((r) => seqOf.get(r.id)!));
+    let unsent = new Set(rows.map((r) => r.seq));
+    let lastBacklog = 0;
+    seqs.forEach((s, i) => {
+      if (i % 2 === 0 || unsent.size <= 40) {
+        expect(Math.min(...s)).toBe(Math.min(...unsent));
+        expect(Math.min(...s)).toBeGreaterThan(lastBacklog);
+        lastBacklog = Math.max(...s);
+      } else {
+        expect(Math.max(...s)).toBe(Math.max(...unsent));
+      }
+      unsent = new Set([...unsent].filter((x) => !s.includes(x)));
+    });
+    expect(rows.find((r) => r.seq === 1)!.sn).toBe('0');
+    // A second exporter start is idempotent: it updates the existing stream instead of failing.
+    await createStreamManagerSink(config, client).ensure();
+    client.close();
+    store.close();
+    await sm.server.stop();
+  });
+
+  it('backs off while Stream Manager is down, reports it, keeps every row, and drains once it is back', async () => {
+    const dir = `${tmp.dir}/sm2`;
+    let sm = await startSm(dir);
+    const port = sm.port;
+    const store = openTestStore(`${tmp.dir}/g2.sqlite`);
+    const config = exporterConfig({ streamManager: { port, connectTimeoutMs: 500 }, maxRollupsPerMessage: 25, outboxCap: 100 });
+    const client = createStreamManagerClient({ port, env: {}, connectTimeoutMs: 500, reconnectBackoff: { initialMs: 20, maxMs: 100 } });
+    const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    exporter.start();
+    enqueue(store, makeRollups(50));
+    await waitFor('first rows sent', () => (store.outboxStats(Date.now()).depth === 0 ? true : undefined));
+    await sm.server.stop();
+    enqueue(store, makeRollups(150, { start: 50 }));
+    const down = await waitFor('exporter reports the outage', () => {
+      const s = JSON.parse(store.getState(STATE_OWNER, STATE_KEY) ?? '{}') as ExporterStatus;
+      return s.reachable === false && s.lastError ? s : undefined;
+    });
+    expect(down.outboxDepth).toBe(150);
+    expect(down.overCap).toBe(true);
+    expect(down.droppedRollups).toBe(0);
+    sm = await startSm(dir, port);
+    await waitFor('backlog drained', () => (store.outboxStats(Date.now()).depth === 0 ? true : undefined));
+    await exporter.stop();
+    const reader = createStreamManagerClient({ port, env: {} });
+    const ids = (await readAll(reader, config.streamName)).flatMap((m) => m.rollups.map((r) => r.id));
+    expect(new Set(ids)).toEqual(new Set(makeRollups(200).map((r) => r.id)));
+    reader.close();
+    client.close();
+    store.close();
+    await sm.server.stop();
+  });
+
+  it('never drops a row when the Stream Manager stream rejects new data', async () => {
+    const sm = await startSm(`${tmp.dir}/sm3`);
+    const store = openTestStore(`${tmp.dir}/g3.sqlite`);
+    const config = exporterConfig({ streamManager: { port: sm.port }, maxRollupsPerMessage: 10, maxSizeBytes: 8192 });
+    const client = createStreamManagerClient({ port: sm.port, env: {} });
+    const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    enqueue(store, makeRollups(100));
+    let failure: unknown;
+    for (let i = 0; i < 20 && failure === undefined; i++) await exporter.drainOnce().catch((e: unknown) => { failure = e; });
+    expect(isStreamManagerStatus(failure, 'InvalidRequest')).toBe(true);
+    const depth = store.outboxStats(Date.now()).depth;
+    const sent = (store.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE sent_ts IS NOT NULL').get() as { n: number }).n;
+    expect(depth + sent).toBe(100);
+    const stored = (await readAll(client, config.streamName)).flatMap((m) => m.rollups).length;
+    expect(stored).toBe(sent);
+    client.close();
+    store.close();
+    await sm.server.stop();
+  });
+});
