@@ -104,6 +104,9 @@ export function createEndpointRunner(e: EndpointConfig, points: readonly Endpoin
     session = await client.createSession(identity(e));
     session.on('keepalive_failure', () => lost('session keep-alive failed'));
     session.on('session_closed', () => lost('session closed'));
+    // node-opcua may silently re-create a session the server dropped; its subscriptions are then gone or
+    // transferred in ways we do not track, so rebuild everything ourselves.
+    session.on('session_restored', () => lost('session was closed by the server'));
     const namespaces = await session.readNamespaceArray();
     const subscribe: SubscribeItem[] = [];
     const polled = new Map<number, PollItem[]>();

@@ -42,3 +42,12 @@ export function capture(): Capture {
     },
   };
 }
+
+/** Polls `check` every 100 ms until it returns true; rejects naming `what` after `timeoutMs`. */
+export async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -16,6 +16,10 @@ export interface TestServer {
   /** Namespace index of TEST_NS in the running server. */
   nsIndex: number;
   set(name: string, value: unknown, status?: StatusCode): void;
+  /** Monitored items per subscription, over every session. */
+  subscriptionSizes(): number[];
+  /** Closes every session server-side (deleting subscriptions), as an administrator or a watchdog would. */
+  closeSessions(): void;
   stop(): Promise<void>;
   /** Starts again on the same port with the same variables (current values), optionally with extra namespaces first. */
   restart(opts?: { extraNamespacesFirst?: string[] }): Promise<void>;
@@ -84,6 +88,13 @@ export async function startTestServer(pkiDir: string, variables: VariableSpec[],
       v.value = value;
       v.status = status;
       node.setValueFromSource({ dataType: DataType[v.dataType], arrayType: VariantArrayType.Scalar, value }, status, new Date());
+    },
+    subscriptionSizes() {
+      const sessions = server?.engine.getSessions() ?? [];
+      return sessions.flatMap((s) => (s as unknown as { publishEngine: { subscriptions: { monitoredItemCount: number }[] } }).publishEngine.subscriptions.map((x) => x.monitoredItemCount));
+    },
+    closeSessions() {
+      for (const s of server?.engine.getSessions() ?? []) server?.engine.closeSession(s.authenticationToken, true, 'Forcing');
     },
     async stop() {
       await server?.shutdown(0);
