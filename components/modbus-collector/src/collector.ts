@@ -26,6 +26,7 @@ export interface CollectorStats {
   polls: number;
   overruns: number;
   readings: number;
+  /** Requests sent on the wire. */
   requests: number;
   devices: Record<string, LinkStats>;
 }
@@ -46,6 +47,7 @@ export interface ModbusCollector {
 }
 
 interface Runtime {
+  retired: boolean;
   links: Map<string, DeviceLink>;
   pollers: MeterPoller[];
   scheduler: Scheduler;
@@ -60,9 +62,8 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
   let running = false;
   const totals = { readings: 0, requests: 0, polls: 0, overruns: 0 };
 
-  function emit(readings: Reading[], requests: number): void {
+  function emit(readings: Reading[]): void {
     totals.readings += readings.length;
-    totals.requests += requests;
     for (const r of readings) {
       if (writer) writer.write(r);
       deps.onReading?.(r);
@@ -83,10 +84,10 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
       return new MeterPoller(cfg.site, m, device, link, breaker, clock);
     });
     const scheduler = createScheduler(pollers, {
-      onResult: (res) => emit(res.readings, res.requests),
+      onResult: (res) => emit(res.readings),
       onError: (err, poller) => log.error({ err, meterId: poller.meter.id }, 'meter poll failed'),
     });
-    return { links, pollers, scheduler };
+    return { retired: false, links, pollers, scheduler };
   }
 
   let rt = build(config);
@@ -101,16 +102,22 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
   }
 
   async function teardown(old: Runtime): Promise<void> {
+    if (old.retired) return;
+    old.retired = true;
     await old.scheduler.stop();
     totals.polls += old.scheduler.stats().polls;
     totals.overruns += old.scheduler.stats().overruns;
-    for (const link of old.links.values()) link.close();
+    for (const link of old.links.values()) {
+      link.close();
+      totals.requests += link.stats.requests;
+    }
   }
 
   return {
     start() {
       if (running) return;
       running = true;
+      if (rt.retired) rt = build(config);
       if (deps.store && !writer) writer = deps.store.createReadingWriter(config.batch);
       rt.scheduler.start();
       healthTimer = setInterval(writeHealth, config.healthIntervalMs);
@@ -127,7 +134,7 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
     async pollOnce() {
       const results = await Promise.all(rt.pollers.map((p) => p.poll()));
       const readings = results.flatMap((r) => r.readings);
-      emit(readings, results.reduce((n, r) => n + r.requests, 0));
+      emit(readings);
       writeHealth();
       return readings;
     },
@@ -146,10 +153,14 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
     pollers: () => rt.pollers,
     config: () => config,
     stats() {
-      const s = rt.scheduler.stats();
+      const live = rt.retired ? { polls: 0, overruns: 0 } : rt.scheduler.stats();
       const devices: Record<string, LinkStats> = {};
-      for (const [id, link] of rt.links) devices[id] = { ...link.stats };
-      return { polls: totals.polls + s.polls, overruns: totals.overruns + s.overruns, readings: totals.readings, requests: totals.requests, devices };
+      let requests = totals.requests;
+      for (const [id, link] of rt.links) {
+        devices[id] = { ...link.stats };
+        if (!rt.retired) requests += link.stats.requests;
+      }
+      return { polls: totals.polls + live.polls, overruns: totals.overruns + live.overruns, readings: totals.readings, requests, devices };
     },
   };
 }

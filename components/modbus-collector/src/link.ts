@@ -17,8 +17,20 @@ export interface LinkStats {
   drops: number;
 }
 
+/**
+ * Reads that belong together (one meter's poll). After a link failure or a unit-failure exception of one member,
+ * the members still queued fail at once with the same reason instead of going to a device in doubt.
+ */
+export interface ReadGroup {
+  failed: string | null;
+}
+
+/** Exception codes that say the unit itself is unwell (device failure, busy, gateway path/target); they fail the group and count for the breaker. */
+export const UNIT_FAILURE_EXCEPTIONS: ReadonlySet<number> = new Set([4, 5, 6, 10, 11]);
+
 interface Pending {
   request: ReadRequest;
+  group: ReadGroup | undefined;
   resolve: (data: ReadData) => void;
   reject: (err: PcfError) => void;
 }
@@ -55,10 +67,10 @@ export class DeviceLink {
 
   constructor(readonly device: DeviceConfig, private readonly log: Logger) {}
 
-  read(request: ReadRequest): Promise<ReadData> {
+  read(request: ReadRequest, group?: ReadGroup): Promise<ReadData> {
     if (this.closed) return Promise.reject(linkError('ERR_MODBUS_DISCONNECTED', 'collector stopping'));
     return new Promise<ReadData>((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      this.queue.push({ request, group, resolve, reject });
       this.pump();
     });
   }
@@ -89,8 +101,12 @@ export class DeviceLink {
       this.connect();
       return;
     }
-    const op = this.queue.shift() as Pending;
-    this.send(op);
+    let op = this.queue.shift();
+    while (op?.group?.failed) {
+      op.reject(linkError('ERR_MODBUS_DISCONNECTED', op.group.failed));
+      op = this.queue.shift();
+    }
+    if (op) this.send(op);
   }
 
   private failQueue(reason: string): void {
@@ -187,7 +203,9 @@ export class DeviceLink {
         this.stats.responses++;
         this.stats.exceptions++;
         this.failedAttempts = 0;
-        this.settle(op, linkError('ERR_MODBUS_EXCEPTION', `exception ${modbusCode}`, { exceptionCode: modbusCode }));
+        const reason = `exception ${modbusCode}`;
+        if (op.group && UNIT_FAILURE_EXCEPTIONS.has(modbusCode)) op.group.failed = reason;
+        this.settle(op, linkError('ERR_MODBUS_EXCEPTION', reason, { exceptionCode: modbusCode }));
         return;
       }
       const reason = /port not open/i.test(err?.message ?? '') ? 'port not open' : `malformed reply: ${err?.message ?? 'no data'}`;
@@ -235,6 +253,7 @@ export class DeviceLink {
       this.log.warn({ device: this.device.id, reason }, 'modbus connection dropped');
     }
     if (retry) this.scheduleRetry(reason);
+    if (op?.group) op.group.failed = reason;
     if (op) op.reject(err ?? linkError('ERR_MODBUS_DISCONNECTED', reason));
     if (!this.closed) this.pump();
   }

@@ -3,7 +3,7 @@ import { getProfile } from '@pcf-edge/profiles';
 import type { MeterHealth, MeterState } from '@pcf-edge/store';
 import type { CircuitBreaker } from './breaker';
 import { meterPoints, type DeviceConfig, type MeterConfig, type ResolvedPoint } from './config';
-import type { DeviceLink, ReadData } from './link';
+import { UNIT_FAILURE_EXCEPTIONS, type DeviceLink, type ReadGroup } from './link';
 import { planRequests, splitRequest, type Hole, type PlanLimits, type ReadRequest } from './planner';
 import { assess, makeReading, type Assessed } from './quality';
 
@@ -16,14 +16,11 @@ export interface PollResult {
   ok: boolean;
 }
 
-/** Exception codes that say the unit itself is unwell (device failure, busy, gateway path/target) — they count for the breaker. */
-const UNIT_FAILURE_EXCEPTIONS = new Set([4, 5, 6, 10, 11]);
-
 /**
  * Polls one meter: its request plan (rebuilt when a read gets exception 2), its health. Never called
- * concurrently for the same meter (the scheduler skips a tick while a poll runs). Reads of one meter go out one
- * after another; a link failure (timeout, disconnect) marks the meter's remaining points bad with the same reason
- * instead of sending more requests to a device in doubt.
+ * concurrently for the same meter (the scheduler skips a tick while a poll runs). A poll queues all its reads on
+ * the device's link at once; a link failure (timeout, disconnect) or a unit-failure exception marks the meter's
+ * remaining reads bad with the same reason instead of sending them to a device in doubt.
  */
 export class MeterPoller {
   readonly points: ResolvedPoint[];
@@ -69,34 +66,38 @@ export class MeterPoller {
       this.finish(out, 'circuitOpen', failure);
       return { readings: out, requests, ok: false };
     }
-    const queue = [...this.plan];
-    for (let i = 0; i < queue.length; i++) {
-      const request = queue[i] as ReadRequest;
-      if (failure) {
-        this.markAll(request.points.map((p) => p.point), { value: null, quality: 'bad', qualityReason: failure }, out);
-        continue;
-      }
-      requests++;
-      try {
-        const data: ReadData = await this.link.read(request);
-        const readTs = this.clock.now();
-        const late = Date.now() - deadline;
-        for (const p of request.points) out.push(makeReading(this.site, this.meter, p.point, readTs, assess(p, data, late)));
-      } catch (err) {
+    // All reads of the poll are queued at once (the link sends them one at a time); exception-2 splits go out in
+    // a further round.
+    const group: ReadGroup = { failed: null };
+    let round = this.plan;
+    while (round.length > 0) {
+      const next: ReadRequest[] = [];
+      const results = await Promise.allSettled(round.map((r) => this.link.read(r, group).then((data) => ({ data, readTs: this.clock.now(), late: Date.now() - deadline }))));
+      results.forEach((res, i) => {
+        const request = round[i] as ReadRequest;
+        if (res.status === 'fulfilled') {
+          requests++;
+          const { data, readTs, late } = res.value;
+          for (const p of request.points) out.push(makeReading(this.site, this.meter, p.point, readTs, assess(p, data, late)));
+          return;
+        }
+        const err: unknown = res.reason;
         if (!isPcfError(err)) throw err;
         const reason = String(err.details.reason ?? err.message);
         const exception = err.details.exceptionCode as number | undefined;
+        if (exception !== undefined) requests++;
         if (exception === 2 && request.points.length > 1) {
           const { parts, hole } = splitRequest(request);
           if (hole) this.holes.push(hole);
           this.plan = this.plan.flatMap((r) => (r === request ? parts : [r]));
-          queue.splice(i + 1, 0, ...parts);
-          continue;
+          next.push(...parts);
+          return;
         }
-        if (exception === undefined || UNIT_FAILURE_EXCEPTIONS.has(exception)) failure = reason;
+        if (exception === undefined || UNIT_FAILURE_EXCEPTIONS.has(exception)) failure ??= reason;
         this.markAll(request.points.map((p) => p.point), { value: null, quality: 'bad', qualityReason: reason }, out);
         this.health.lastError = reason;
-      }
+      });
+      round = next;
     }
     if (failure) this.breaker.failure(Date.now());
     else this.breaker.success();
