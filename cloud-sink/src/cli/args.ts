@@ -1,0 +1,82 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PcfError } from '@pcf-edge/core';
+
+export const DEFAULT_DB = '.pcf-edge/cloud-sink.sqlite';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses a command's arguments; unknown options or missing values are ERR_USAGE naming the command. */
+export function parse(command: string, argv: string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { ...options, db: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (err) {
+    throw new PcfError('ERR_USAGE', `${command}: ${(err as Error).message} (see --help)`);
+  }
+}
+
+export function required(command: string, values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new PcfError('ERR_USAGE', `${command}: --${name} is required (see --help)`);
+  return v;
+}
+
+/** ISO date (2026-01-01) or date-time → ISO-8601 UTC string; anything else is ERR_USAGE. */
+export function instant(command: string, name: string, text: string): string {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(ms)) throw new PcfError('ERR_USAGE', `${command}: --${name} '${text}' is not a date or ISO-8601 date-time`);
+  return new Date(ms).toISOString();
+}
+
+export function oneOf<T extends string>(command: string, name: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) throw new PcfError('ERR_USAGE', `${command}: --${name} must be one of ${allowed.join(', ')} (got '${text}')`);
+  return text as T;
+}
+
+export const HELP = {
+  main: `usage: npm run cloud-sink -- <command> [options]
+
+commands:
+  import <kind> <file>   import reference data (CSV or JSON) as a new version; kinds: sites, lines, products, boms,
+                         direct-emissions, factors, electricity, supplier-pcfs, orders
+  import-demo            load examples/demo-factory (reference data and the demo day's rollups)
+  pcf                    compute a product's PCF for a period, store it with its audit record, print it
+  results                list stored results
+  audit verify           recompute every stored result from its audit record and check the hash chain
+  audit show <id>        print a result's derivation as a tree
+  consume                read a Kinesis stream (all shards) into the database
+
+common options: --db <file> (default ${DEFAULT_DB}), --help
+exit codes: 0 ok · 1 failed (invalid data, missing factor, audit mismatch, store error) · 2 usage error`,
+  import: `usage: npm run cloud-sink -- import <kind> <file> [--db <file>]
+
+Imports <file> (.csv, else JSON: an array, {"data": [...]}, or one object) as a new version of <kind>.
+All-or-nothing: any bad row rejects the whole file and every bad row is listed with its column and reason.
+kinds: sites, lines, products, boms, direct-emissions, factors, electricity, supplier-pcfs (PACT v2 JSON), orders`,
+  'import-demo': `usage: npm run cloud-sink -- import-demo [--no-rollups] [--db <file>]
+
+Imports cloud-sink/examples/demo-factory in dependency order and (unless --no-rollups) the synthetic rollups of
+the demo day 2026-11-02 06:00–10:00 UTC. Then try:
+  npm run cloud-sink -- pcf --product widget --from 2026-11-02T06:00:00Z --to 2026-11-02T10:00:00Z --gwp AR5`,
+  pcf: `usage: npm run cloud-sink -- pcf --product <id> --from <date|date-time> --to <date|date-time> [options]
+
+  --method location|market          electricity result used in the total (default location; both are reported)
+  --gwp AR4|AR5|AR6                 GWP set (default AR6)
+  --share-key units|mass|economicValue|machineTime     sharing of a window between orders (default units)
+  --overhead-key units|mass|economicValue|machineTime  spreading of idle energy and baseload (default units)
+  --window <15m|1m|…>               rollup window length (default: the shortest present per line)
+  --dry-run                         compute and print only (no stored result, no audit record)
+  --json                            print the result document as JSON`,
+  results: 'usage: npm run cloud-sink -- results [--db <file>]\n\nLists stored results: id, product, period, method, GWP set, PCF per declared unit.',
+  audit: `usage: npm run cloud-sink -- audit verify [--db <file>]
+       npm run cloud-sink -- audit show <result id> [--db <file>]
+
+verify: checks the hash chain, every stored result against its record, every input against its recorded hash, and
+recomputes every result from its recorded inputs; exit 1 if anything does not match.`,
+  consume: `usage: npm run cloud-sink -- consume --stream <name> [--endpoint <url>] [--region <r>] [--until-idle] [--db <file>]
+
+Reads every shard in parallel from its checkpoint (TRIM_HORIZON when none), stores rollups (highest revision wins),
+dead-letters invalid records, and commits each shard's checkpoint with its upserts. Runs until SIGINT/SIGTERM, or
+with --until-idle until every shard is caught up.
+  --poll-interval-ms <n>  wait after an empty read at the tip (default 1000)`,
+} as const;
