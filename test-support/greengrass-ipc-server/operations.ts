@@ -10,9 +10,11 @@ export const OP = {
   SubscribeToConfigurationUpdate: 'aws.greengrass#SubscribeToConfigurationUpdate',
   UpdateState: 'aws.greengrass#UpdateState',
   PublishToTopic: 'aws.greengrass#PublishToTopic',
+  SubscribeToValidateConfigurationUpdates: 'aws.greengrass#SubscribeToValidateConfigurationUpdates',
+  SendConfigurationValidityReport: 'aws.greengrass#SendConfigurationValidityReport',
 } as const;
 
-export type IpcErrorShape = 'ServiceError' | 'ResourceNotFoundError' | 'UnauthorizedError';
+export type IpcErrorShape = 'ServiceError' | 'ResourceNotFoundError' | 'UnauthorizedError' | 'InvalidArgumentsError';
 
 export class IpcOperationError extends Error {
   constructor(readonly shape: IpcErrorShape, message: string) {
@@ -101,4 +103,18 @@ export function parsePublish(component: string, body: unknown): PublishedMessage
     return { component, topic: body.topic, message: Buffer.from(pm.binaryMessage.message, 'base64'), kind: 'binary' };
   }
   throw new IpcOperationError('ServiceError', 'publishMessage must hold a jsonMessage or a binaryMessage');
+}
+
+export interface ValidityReport {
+  status: 'ACCEPTED' | 'REJECTED';
+  deploymentId: string;
+  message?: string;
+}
+
+export function parseValidityReport(body: unknown): ValidityReport {
+  const r = isInterior(body) ? body.configurationValidityReport : undefined;
+  if (!isInterior(r) || (r.status !== 'ACCEPTED' && r.status !== 'REJECTED') || typeof r.deploymentId !== 'string') {
+    throw new IpcOperationError('InvalidArgumentsError', 'configurationValidityReport needs status ACCEPTED|REJECTED and a deploymentId');
+  }
+  return { status: r.status, deploymentId: r.deploymentId, ...(typeof r.message === 'string' ? { message: r.message } : {}) };
 }

@@ -6,11 +6,11 @@ import { type ConfigObject, changedLeafPaths, isPrefix, nodeAt, setAt } from './
 import { createFrameDecoder, encodeMessage, type EventStreamMessage } from './eventstream-codec';
 import {
   errorBody, getConfiguration, IpcOperationError, type IpcErrorShape, OP, parseConfigRequest, parsePublish,
-  parseUpdateState, type PublishedMessage, subscriptionTarget,
+  parseUpdateState, parseValidityReport, type PublishedMessage, subscriptionTarget, type ValidityReport,
 } from './operations';
 import { connectionError, jsonMessage, MessageFlags, MessageType, parseRpcMessage, RPC_VERSION, rpcMessage, type RpcMessage } from './rpc-protocol';
 
-export { OP, type IpcErrorShape, type PublishedMessage } from './operations';
+export { OP, type IpcErrorShape, type PublishedMessage, type ValidityReport } from './operations';
 
 /**
  * An eventstream-RPC server speaking the Greengrass nucleus's IPC protocol on a Unix domain socket, for tests
@@ -45,14 +45,19 @@ export interface IpcTestServer {
   readonly states: Array<{ component: string; state: string }>;
   readonly published: PublishedMessage[];
   readonly stats: { accepted: number; refused: number; protocolErrors: number; operations: string[] };
-  /** Live subscriptions, for tests that wait for a client to subscribe. */
+  /**
+   * Asks the component's validation subscribers to check a proposed configuration, as the nucleus does before a
+   * deployment applies it; resolves with the component's report, or undefined when nobody subscribed.
+   */
+  validateConfiguration(component: string, configuration: ConfigObject, deploymentId: string): Promise<ValidityReport | undefined>;
+  /** Live configuration-update subscriptions, for tests that wait for a client to subscribe. */
   subscriptionCount(): number;
 }
 
 interface Connection {
   socket: Socket;
   component?: string;
-  streams: Map<number, { operation: string; subscription?: { componentName: string; keyPath: string[] } }>;
+  streams: Map<number, { operation: string; subscription?: { componentName: string; keyPath: string[] }; validates?: boolean }>;
 }
 
 export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServer {
@@ -64,6 +69,7 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
   const states: IpcTestServer['states'] = [];
   const published: PublishedMessage[] = [];
   const stats: IpcTestServer['stats'] = { accepted: 0, refused: 0, protocolErrors: 0, operations: [] };
+  const pendingValidations = new Map<string, (report: ValidityReport) => void>();
   let server: Server | undefined;
 
   function send(conn: Connection, m: EventStreamMessage): void {
@@ -116,6 +122,18 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
       case OP.PublishToTopic:
         published.push(parsePublish(caller, body));
         return reply(conn, streamId, 'PublishToTopicResponse', {});
+      case OP.SubscribeToValidateConfigurationUpdates:
+        conn.streams.set(streamId, { operation, validates: true });
+        return reply(conn, streamId, 'SubscribeToValidateConfigurationUpdatesResponse', {}, false);
+      case OP.SendConfigurationValidityReport: {
+        const report = parseValidityReport(body);
+        const key = `${caller}\u0000${report.deploymentId}`;
+        const resolve = pendingValidations.get(key);
+        if (!resolve) throw new IpcOperationError('InvalidArgumentsError', 'Validation request either timed out or was never made');
+        pendingValidations.delete(key);
+        resolve(report);
+        return reply(conn, streamId, 'SendConfigurationValidityReportResponse', {});
+      }
       default:
         send(conn, rpcMessage({
           type: MessageType.ApplicationError, flags: MessageFlags.TerminateStream, streamId,
@@ -147,7 +165,7 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
       send(conn, jsonMessage(m.streamId, `aws.greengrass#${e.shape}`, errorBody(e.shape, e.message), { error: true, terminate: true }));
     }
     const stream = conn.streams.get(m.streamId);
-    if (stream && !stream.subscription) conn.streams.delete(m.streamId);
+    if (stream && !stream.subscription && !stream.validates) conn.streams.delete(m.streamId);
   }
 
   function onMessage(conn: Connection, raw: EventStreamMessage): void {
@@ -244,6 +262,20 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
     },
     clearFailures() {
       failures.clear();
+    },
+    validateConfiguration(component, configuration, deploymentId) {
+      const event = { validateConfigurationUpdateEvent: { configuration, deploymentId } };
+      let sent = 0;
+      for (const conn of connections) {
+        if (conn.component !== component) continue;
+        for (const [streamId, s] of conn.streams) {
+          if (!s.validates) continue;
+          reply(conn, streamId, 'ValidateConfigurationUpdateEvents', event, false);
+          sent += 1;
+        }
+      }
+      if (sent === 0) return Promise.resolve(undefined);
+      return new Promise((resolve) => pendingValidations.set(`${component}\u0000${deploymentId}`, resolve));
     },
     subscriptionCount() {
       let n = 0;

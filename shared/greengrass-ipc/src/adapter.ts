@@ -29,6 +29,11 @@ export interface GreengrassAdapter {
   connect(): Promise<void>;
   /** Subscribes to every change of this component's configuration; `onChange` gets the changed key path. */
   subscribeToConfigurationUpdates(onChange: (keyPath: string[]) => void): Promise<void>;
+  /**
+   * Lets the nucleus ask, before a deployment applies a configuration, whether it is valid: `check` returns the
+   * problems found (none ⇒ ACCEPTED; otherwise REJECTED with them as the message, which fails the deployment).
+   */
+  subscribeToValidateConfigurationUpdates(check: (configuration: Record<string, unknown>) => string[]): Promise<void>;
   /** The configuration at `keyPath` (default: all) of `componentName` (default: this component). */
   getConfiguration(keyPath?: string[], componentName?: string): Promise<Record<string, unknown>>;
   updateState(state: ReportedState): Promise<void>;
@@ -60,7 +65,7 @@ export function createGreengrassAdapter(options: GreengrassAdapterOptions): Gree
   const { componentName, log } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
   let client: greengrasscoreipc.Client | undefined;
-  let subscription: eventstream_rpc.StreamingOperation<unknown, unknown, unknown, unknown> | undefined;
+  const subscriptions: Array<{ close(): Promise<void> }> = [];
   let closing = false;
 
   async function call<T>(operation: string, run: (c: greengrasscoreipc.Client) => Promise<T>): Promise<T> {
@@ -108,7 +113,30 @@ export function createGreengrassAdapter(options: GreengrassAdapterOptions): Gree
         op.on('ended', () => {
           if (!closing) log.warn('configuration update subscription ended by the nucleus');
         });
-        subscription = op as unknown as typeof subscription;
+        subscriptions.push(op);
+        await op.activate();
+      });
+    },
+
+    async subscribeToValidateConfigurationUpdates(check) {
+      const report = async (deploymentId: string, problems: string[]): Promise<void> => {
+        const status = problems.length === 0 ? greengrasscoreipc.model.ConfigurationValidityStatus.ACCEPTED : greengrasscoreipc.model.ConfigurationValidityStatus.REJECTED;
+        const message = problems.length === 0 ? undefined : `invalid configuration for ${componentName}: ${problems.join('; ')}`;
+        await call('SendConfigurationValidityReport', (c) => c.sendConfigurationValidityReport({
+          configurationValidityReport: { status, deploymentId, ...(message ? { message } : {}) },
+        }));
+        log.info({ deploymentId, status, problems }, 'answered a configuration validation request');
+      };
+      await call('SubscribeToValidateConfigurationUpdates', async (c) => {
+        const op = c.subscribeToValidateConfigurationUpdates({});
+        op.on('message', (m) => {
+          const event = m.validateConfigurationUpdateEvent;
+          if (!event) return;
+          const configuration = (event.configuration ?? {}) as Record<string, unknown>;
+          report(event.deploymentId, check(configuration)).catch((err: unknown) => log.error({ err, deploymentId: event.deploymentId }, 'could not answer a configuration validation request'));
+        });
+        op.on('streamError', (err) => log.warn({ err }, 'configuration validation stream error'));
+        subscriptions.push(op);
         await op.activate();
       });
     },
@@ -149,8 +177,7 @@ export function createGreengrassAdapter(options: GreengrassAdapterOptions): Gree
       closing = true;
       const c = client;
       client = undefined;
-      if (subscription) await subscription.close().catch(() => undefined);
-      subscription = undefined;
+      for (const op of subscriptions.splice(0)) await op.close().catch(() => undefined);
       if (c) await c.close().catch(() => undefined);
     },
   };

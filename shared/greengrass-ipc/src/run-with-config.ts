@@ -101,6 +101,16 @@ export async function runWithConfig<T>(options: RunWithConfigOptions<T>): Promis
   });
   const fetch = async (): Promise<Record<string, unknown>> => withoutGreengrassKeys(await adapter.getConfiguration(), schema);
   const validate = (raw: Record<string, unknown>): Readonly<T> => validateConfig<T>(raw, schema, source, options.check);
+  /** Problems of a configuration a deployment proposes; none ⇒ it can be applied (live or by restart). */
+  const problemsOf = (proposed: Record<string, unknown>): string[] => {
+    try {
+      validate(withoutGreengrassKeys(proposed, schema));
+      return [];
+    } catch (err) {
+      if (isPcfError(err, 'ERR_CONFIG_INVALID')) return err.details.errors as string[];
+      return [(err as Error).message];
+    }
+  };
   /** Canonical JSON of the last rejected configuration: several events for one bad deployment log it once. */
   let lastRejected: string | undefined;
 
@@ -163,6 +173,7 @@ export async function runWithConfig<T>(options: RunWithConfigOptions<T>): Promis
   try {
     await adapter.connect();
     await adapter.subscribeToConfigurationUpdates(onChange);
+    await adapter.subscribeToValidateConfigurationUpdates(problemsOf);
     current = validate(await fetch());
     await onConfig(current, {});
     counts.applied += 1;

@@ -64,8 +64,9 @@ describe('runWithConfig under Greengrass', () => {
   it('subscribes before the first GetConfiguration, applies the configuration, then reports RUNNING', async () => {
     const h = harness();
     runner = await h.start();
-    expect(server.stats.operations.slice(0, 3)).toEqual([
-      'aws.greengrass#SubscribeToConfigurationUpdate', 'aws.greengrass#GetConfiguration', 'aws.greengrass#UpdateState',
+    expect(server.stats.operations).toEqual([
+      'aws.greengrass#SubscribeToConfigurationUpdate', 'aws.greengrass#SubscribeToValidateConfigurationUpdates',
+      'aws.greengrass#GetConfiguration', 'aws.greengrass#UpdateState',
     ]);
     expect(h.applied).toEqual([{ config: { site: 'plant-1', storePath: '/var/pcf/store.db', pollIntervalMs: 1000, meters: ['m1'] } }]);
     expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
@@ -108,6 +109,21 @@ describe('runWithConfig under Greengrass', () => {
     expect(h.restarts[0]).toMatch(/storePath/);
     expect(h.applied).toHaveLength(1);
     expect(runner.config().storePath).toBe('/var/pcf/store.db');
+  });
+
+  it('answers the nucleus\'s pre-deployment validation: REJECTED with every problem, ACCEPTED when valid', async () => {
+    const h = harness();
+    runner = await h.start();
+    const rejected = await server.validateConfiguration(COMPONENT, { ...good, pollIntervalMs: 5, site: 3 }, 'deployment-1');
+    expect(rejected).toEqual({
+      status: 'REJECTED',
+      deploymentId: 'deployment-1',
+      message: `invalid configuration for ${COMPONENT}: /site: must be string; /pollIntervalMs: must be >= 100`,
+    });
+    const accepted = await server.validateConfiguration(COMPONENT, { ...good, storePath: '/data/x.db' }, 'deployment-2');
+    expect(accepted).toEqual({ status: 'ACCEPTED', deploymentId: 'deployment-2' });
+    expect(h.applied).toHaveLength(1);
+    expect(h.restarts).toEqual([]);
   });
 
   it('reports ERRORED and exits non-zero when the configuration cannot start', async () => {

@@ -127,6 +127,14 @@ describe('Greengrass IPC test server with the real SDK client', () => {
     expect(err.serviceError).toMatchObject({ message: `no ${shape}`, _errorCode: shape });
   });
 
+  it('rejects a validity report nobody asked for with InvalidArgumentsError, as the nucleus does', async () => {
+    const err = await rejection(client.sendConfigurationValidityReport({
+      configurationValidityReport: { status: greengrasscoreipc.model.ConfigurationValidityStatus.ACCEPTED, deploymentId: 'unknown' },
+    }));
+    expect(err.type).toBe(eventstream_rpc.RpcErrorType.ServiceError);
+    expect(err.serviceError).toMatchObject({ _errorCode: 'InvalidArgumentsError' });
+  });
+
   it('reports an error shape the operation does not model as an SDK internal error', async () => {
     server.failOperation(OP.UpdateState, 'UnauthorizedError');
     const err = await rejection(client.updateState({ state: greengrasscoreipc.model.ReportedLifecycleState.RUNNING }));
