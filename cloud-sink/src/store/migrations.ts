@@ -46,6 +46,16 @@ export const MIGRATIONS: Migration[] = [
       `CREATE UNIQUE INDEX audit_records_result ON audit_records (result_id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'published PACT footprints',
+    statements: () => [
+      `CREATE TABLE footprints (id TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL, product_id TEXT NOT NULL,
+        period_start TEXT NOT NULL, period_end TEXT NOT NULL, method TEXT NOT NULL, gwp_set TEXT NOT NULL, result_id TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL, updated_at_ms BIGINT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (id, version))`,
+      `CREATE INDEX footprints_created ON footprints (created_at_ms, id)`,
+    ],
+  },
 ];
 
 export const GENESIS_HASH = '0'.repeat(64);

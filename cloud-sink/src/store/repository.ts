@@ -86,6 +86,27 @@ export interface AuditRecord {
   createdAtMs: number;
 }
 
+/**
+ * One version of a published PACT ProductFootprint. Rows are insert-only: (id, version) is unique, and no version
+ * may follow a Deprecated one (a Deprecated footprint never changes).
+ */
+export interface StoredFootprint {
+  id: string;
+  version: number;
+  status: 'Active' | 'Deprecated';
+  productId: string;
+  periodStart: string;
+  periodEnd: string;
+  method: string;
+  gwpSet: string;
+  /** The stored PCF result this version was built from. */
+  resultId: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+  /** The PACT ProductFootprint JSON as served. */
+  doc: unknown;
+}
+
 export interface CloudSinkRepository {
   /** Applies one ingest write atomically; a rollup replaces a stored one only if its revision is higher. */
   ingest(write: IngestWrite): Promise<IngestOutcome>;
@@ -113,6 +134,18 @@ export interface CloudSinkRepository {
   listResults(): Promise<StoredResult[]>;
   listAuditRecords(): Promise<AuditRecord[]>;
   getAuditRecordForResult(resultId: string): Promise<AuditRecord | undefined>;
+
+  /**
+   * Inserts footprint versions in one transaction. ERR_STORE (nothing written) if an (id, version) exists already or
+   * a version would follow a Deprecated one.
+   */
+  saveFootprintVersions(rows: StoredFootprint[]): Promise<void>;
+  /** The highest version of one footprint. */
+  getFootprint(id: string): Promise<StoredFootprint | undefined>;
+  /** The highest version of every footprint, ordered by createdAtMs, then id. */
+  listFootprints(): Promise<StoredFootprint[]>;
+  /** Every stored version of every footprint, ordered by updatedAtMs, id, version. */
+  listFootprintVersions(): Promise<StoredFootprint[]>;
 
   close(): Promise<void>;
 }

@@ -5,9 +5,10 @@ import { PcfError, type Rollup } from '@pcf-edge/core';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
 import { rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
+import { checkFootprintSuccessor, FOOTPRINT_COLUMNS, footprintParams, LATEST_FOOTPRINTS_SQL, rowToFootprint } from './footprint-rows';
 import type {
   AuditRecord, CloudSinkRepository, DeadLetter, ImportWrite, IngestOutcome, IngestWrite, ReferenceVersion,
-  RollupQuery, StoredResult, StoredRollup,
+  RollupQuery, StoredFootprint, StoredResult, StoredRollup,
 } from './repository';
 
 export interface SqliteRepositoryOptions {
@@ -72,6 +73,15 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     const info = db.prepare('INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES (?, ?, ?, ?, ?)')
       .run(r.id, body, prevHash, hash, createdAtMs);
     return { id: Number(info.lastInsertRowid), resultId: r.id, body, prevHash, hash, createdAtMs };
+  });
+
+  const footprintTx = db.transaction((rows: StoredFootprint[]): void => {
+    const latest = db.prepare('SELECT status, version FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1');
+    const ins = db.prepare(`INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map(() => '?').join(', ')})`);
+    for (const f of rows) {
+      checkFootprintSuccessor(latest.get(f.id) as { status: string; version: number } | undefined, f);
+      ins.run(...footprintParams(f));
+    }
   });
 
   const wrap = <T>(what: string, fn: () => T): Promise<T> => {
@@ -151,6 +161,15 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       const row = db.prepare('SELECT * FROM audit_records WHERE result_id = ?').get(resultId);
       return row ? toAudit(row as Record<string, unknown>) : undefined;
     }),
+    saveFootprintVersions: (rows) => wrap('storing footprints failed', () => footprintTx(rows)),
+    getFootprint: (id) => wrap('footprint query failed', () => {
+      const row = db.prepare('SELECT * FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1').get(id);
+      return row ? rowToFootprint(row as Record<string, unknown>) : undefined;
+    }),
+    listFootprints: () => wrap('footprint query failed', () =>
+      (db.prepare(LATEST_FOOTPRINTS_SQL).all() as Record<string, unknown>[]).map(rowToFootprint)),
+    listFootprintVersions: () => wrap('footprint query failed', () =>
+      (db.prepare('SELECT * FROM footprints ORDER BY updated_at_ms, id, version').all() as Record<string, unknown>[]).map(rowToFootprint)),
     close: () => wrap('close failed', () => { db.close(); }),
   };
 }
