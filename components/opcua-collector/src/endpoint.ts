@@ -4,7 +4,8 @@ import {
 } from 'node-opcua';
 import { PcfError, type Logger } from '@pcf-edge/core';
 import type { EndpointConfig, PointConfig } from './config';
-import { resolveNodeId, type ParsedNodeId } from './node-id';
+import type { ParsedNodeId } from './node-id';
+import { resolveNodeId } from './resolve-node-id';
 import { startPoller, type Poller, type PollItem } from './poller';
 import { createSubscriptions, type SubscribeItem, type SubscriptionHandle } from './subscriptions';
 

@@ -3,4 +3,5 @@ export { configSchema, loadOpcUaConfig, validateOpcUaConfig, semanticErrors, kin
 export type { OpcUaCollectorConfig, EndpointConfig, MeterConfig, PointConfig } from './config';
 export { watchConfig, type ConfigWatcher } from './config-watch';
 export { decodeDataValue, qualityOf, int64PairToBigInt, applyScale, type Decoded } from './decode';
-export { parseNodeId, resolveNodeId, type ParsedNodeId } from './node-id';
+export { parseNodeId, type ParsedNodeId } from './node-id';
+export { resolveNodeId } from './resolve-node-id';

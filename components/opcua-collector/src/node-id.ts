@@ -1,5 +1,3 @@
-import { NodeId, NodeIdType } from 'node-opcua';
-
 /**
  * Node ids as written in the config: `ns=<index>;<t>=<id>`, `nsu=<namespace uri>;<t>=<id>` or `<t>=<id>`
  * (namespace 0), with `<t>` one of `s` (string), `i` (UInt32), `g` (GUID), `b` (base64 opaque).
@@ -49,29 +47,5 @@ function identifierProblem(type: IdentifierType, id: string): string | undefined
       return GUID.test(id) ? undefined : 'GUID identifier must look like 01234567-89ab-cdef-0123-456789abcdef';
     case 'b':
       return id.length > 0 && BASE64.test(id) ? undefined : 'opaque identifier must be base64';
-  }
-}
-
-/**
- * Builds the NodeId to send, given the server's NamespaceArray. Returns a message naming the missing namespace
- * when a `nsu=` URI is not on the server.
- */
-export function resolveNodeId(parsed: ParsedNodeId, namespaceArray: readonly string[]): NodeId | string {
-  let ns = parsed.namespaceIndex;
-  if (parsed.namespaceUri !== undefined) {
-    const i = namespaceArray.indexOf(parsed.namespaceUri);
-    if (i < 0) return `namespace ${parsed.namespaceUri} is not in the server's NamespaceArray`;
-    ns = i;
-  }
-  const index = ns ?? 0;
-  switch (parsed.type) {
-    case 's':
-      return new NodeId(NodeIdType.STRING, parsed.identifier, index);
-    case 'i':
-      return new NodeId(NodeIdType.NUMERIC, Number(parsed.identifier), index);
-    case 'g':
-      return new NodeId(NodeIdType.GUID, parsed.identifier, index);
-    case 'b':
-      return new NodeId(NodeIdType.BYTESTRING, Buffer.from(parsed.identifier, 'base64'), index);
   }
 }
