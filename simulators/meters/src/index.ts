@@ -1,0 +1,10 @@
+export { createMeterSimulator, type MeterSimulator, type SimulatorDeps, type SimulatorPorts } from './simulator';
+export { loadScenario, validateScenario } from './scenario/load';
+export { scenarioSchema } from './scenario/schema';
+export type * from './scenario/types';
+export { FAULT_TYPES } from './scenario/types';
+export type { Truth, TruthSnapshot, MeterTruth, LineTotals } from './truth';
+export type { Fault } from './faults';
+export { opcuaPoints } from './opcua/nodes';
+export { createControlServer, type ControlServer } from './control';
+export { createTruthWriter, type TruthWriter } from './truth-writer';

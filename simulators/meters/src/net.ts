@@ -1,0 +1,18 @@
+import { createServer, type AddressInfo } from 'node:net';
+
+/**
+ * A port that was free a moment ago on `host`. For servers that cannot listen on port 0 themselves
+ * (modbus-serial's ServerTCP treats 0 as "default 502"; node-opcua fixes endpoint URLs before listening);
+ * callers retry with a fresh port on EADDRINUSE.
+ */
+export async function freePort(host: string): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, host, () => resolve()));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+export function isAddrInUse(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === 'EADDRINUSE';
+}
