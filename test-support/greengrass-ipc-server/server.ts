@@ -3,12 +3,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConfigObject, changedLeafPaths, isPrefix, nodeAt, setAt } from './config-tree';
-import { createFrameDecoder, encodeMessage, type EventStreamMessage } from './eventstream-codec';
+import { attachConnection, type Connection, type ConnectionStats, reply, send } from './connection';
 import {
-  errorBody, getConfiguration, IpcOperationError, type IpcErrorShape, OP, parseConfigRequest, parsePublish,
+  getConfiguration, IpcOperationError, type IpcErrorShape, OP, parseConfigRequest, parsePublish,
   parseUpdateState, parseValidityReport, type PublishedMessage, subscriptionTarget, type ValidityReport,
 } from './operations';
-import { connectionError, jsonMessage, MessageFlags, MessageType, parseRpcMessage, RPC_VERSION, rpcMessage, type RpcMessage } from './rpc-protocol';
+import { MessageFlags, MessageType, rpcMessage } from './rpc-protocol';
 
 export { OP, type IpcErrorShape, type PublishedMessage, type ValidityReport } from './operations';
 
@@ -44,7 +44,7 @@ export interface IpcTestServer {
   clearFailures(): void;
   readonly states: Array<{ component: string; state: string }>;
   readonly published: PublishedMessage[];
-  readonly stats: { accepted: number; refused: number; protocolErrors: number; operations: string[] };
+  readonly stats: ConnectionStats;
   /**
    * Asks the component's validation subscribers to check a proposed configuration, as the nucleus does before a
    * deployment applies it; resolves with the component's report, or undefined when nobody subscribed.
@@ -52,12 +52,6 @@ export interface IpcTestServer {
   validateConfiguration(component: string, configuration: ConfigObject, deploymentId: string): Promise<ValidityReport | undefined>;
   /** Live configuration-update subscriptions, for tests that wait for a client to subscribe. */
   subscriptionCount(): number;
-}
-
-interface Connection {
-  socket: Socket;
-  component?: string;
-  streams: Map<number, { operation: string; subscription?: { componentName: string; keyPath: string[] }; validates?: boolean }>;
 }
 
 export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServer {
@@ -71,39 +65,6 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
   const stats: IpcTestServer['stats'] = { accepted: 0, refused: 0, protocolErrors: 0, operations: [] };
   const pendingValidations = new Map<string, (report: ValidityReport) => void>();
   let server: Server | undefined;
-
-  function send(conn: Connection, m: EventStreamMessage): void {
-    if (!conn.socket.destroyed) conn.socket.write(encodeMessage(m));
-  }
-
-  function protocolError(conn: Connection, reason: string): void {
-    stats.protocolErrors += 1;
-    send(conn, connectionError(MessageType.ProtocolError, reason));
-    conn.socket.end();
-  }
-
-  function onConnect(conn: Connection, m: RpcMessage): void {
-    let token: unknown;
-    try {
-      token = (JSON.parse(m.payload.toString('utf8')) as { authToken?: unknown }).authToken;
-    } catch {
-      token = undefined;
-    }
-    const component = typeof token === 'string' ? options.tokens[token] : undefined;
-    if (m.version !== RPC_VERSION || component === undefined) {
-      stats.refused += 1;
-      send(conn, rpcMessage({ type: MessageType.ConnectAck, flags: MessageFlags.None, streamId: 0 }));
-      conn.socket.end();
-      return;
-    }
-    conn.component = component;
-    stats.accepted += 1;
-    send(conn, rpcMessage({ type: MessageType.ConnectAck, flags: MessageFlags.ConnectionAccepted, streamId: 0 }));
-  }
-
-  function reply(conn: Connection, streamId: number, shape: string, body: unknown, terminate = true): void {
-    send(conn, jsonMessage(streamId, `aws.greengrass#${shape}`, body, { terminate }));
-  }
 
   function runOperation(conn: Connection, caller: string, streamId: number, operation: string, body: unknown): void {
     const forced = failures.get(operation);
@@ -142,70 +103,9 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
     }
   }
 
-  function onStreamMessage(conn: Connection, m: RpcMessage): void {
-    const open = conn.streams.get(m.streamId);
-    if (open) {
-      if (m.flags & MessageFlags.TerminateStream) conn.streams.delete(m.streamId);
-      return;
-    }
-    if (!m.operation) return protocolError(conn, `stream ${m.streamId} opened without an operation header`);
-    const operation = m.operation;
-    stats.operations.push(operation);
-    conn.streams.set(m.streamId, { operation });
-    try {
-      let body: unknown;
-      try {
-        body = m.payload.length === 0 ? {} : JSON.parse(m.payload.toString('utf8'));
-      } catch {
-        throw new IpcOperationError('ServiceError', 'request payload is not valid JSON');
-      }
-      runOperation(conn, conn.component as string, m.streamId, operation, body);
-    } catch (err) {
-      const e = err instanceof IpcOperationError ? err : new IpcOperationError('ServiceError', (err as Error).message);
-      send(conn, jsonMessage(m.streamId, `aws.greengrass#${e.shape}`, errorBody(e.shape, e.message), { error: true, terminate: true }));
-    }
-    const stream = conn.streams.get(m.streamId);
-    if (stream && !stream.subscription && !stream.validates) conn.streams.delete(m.streamId);
-  }
-
-  function onMessage(conn: Connection, raw: EventStreamMessage): void {
-    const m = parseRpcMessage(raw);
-    if (typeof m === 'string') return protocolError(conn, m);
-    if (conn.component === undefined) {
-      if (m.type !== MessageType.Connect || m.streamId !== 0) return protocolError(conn, 'the first message must be Connect on stream 0');
-      return onConnect(conn, m);
-    }
-    switch (m.type) {
-      case MessageType.Ping:
-        return send(conn, rpcMessage({ type: MessageType.PingResponse, streamId: 0, payload: m.payload }));
-      case MessageType.ApplicationMessage:
-      case MessageType.ApplicationError:
-        if (m.streamId <= 0) return protocolError(conn, 'application messages need a stream id > 0');
-        return onStreamMessage(conn, m);
-      default:
-        return protocolError(conn, `unexpected message type ${m.type} after connect`);
-    }
-  }
-
   function onSocket(socket: Socket): void {
-    const conn: Connection = { socket, streams: new Map() };
+    const conn = attachConnection(socket, { tokens: options.tokens, stats, runOperation });
     connections.add(conn);
-    const decoder = createFrameDecoder();
-    socket.on('data', (chunk: Buffer) => {
-      let messages: EventStreamMessage[];
-      try {
-        messages = decoder.push(chunk);
-      } catch (err) {
-        protocolError(conn, (err as Error).message);
-        socket.removeAllListeners('data');
-        return;
-      }
-      for (const m of messages) {
-        if (socket.writableEnded) return;
-        onMessage(conn, m);
-      }
-    });
-    socket.on('error', () => socket.destroy());
     socket.on('close', () => connections.delete(conn));
   }
 
