@@ -1,5 +1,5 @@
 import { unitOf, type Quality, type Reading } from '@pcf-edge/core';
-import { decodePoint } from '@pcf-edge/profiles';
+import { decodePoint, decodeRaw, intRange, isFloat, isUnsigned } from '@pcf-edge/profiles';
 import type { MeterConfig, ResolvedPoint } from './config';
 import type { ReadData } from './link';
 import type { PlannedPoint } from './planner';
@@ -8,6 +8,18 @@ export interface Assessed {
   value: number | null;
   quality: Quality;
   qualityReason?: string;
+}
+
+/**
+ * SunSpec-style "not available" markers that meters send instead of a value: the most negative value of a signed
+ * integer register (0x8000, 0x8000 0000, …) and, for unsigned gauges, the largest (0xFFFF, …). An unsigned counter's
+ * largest value is a real reading on its way to wrapping, so it is not treated as a marker.
+ */
+function isNotAvailable(words: number[], p: ResolvedPoint): boolean {
+  if (isFloat(p.type) || (isUnsigned(p.type) && p.kind === 'counter')) return false;
+  const raw = BigInt(decodeRaw(words, p.type, p.wordOrder));
+  const { min, max } = intRange(p.type);
+  return raw === (isUnsigned(p.type) ? max : min);
 }
 
 /** The reading's value and quality for one point of a successful response. `lateMs` > 0 marks a stale reply. */
@@ -20,7 +32,9 @@ export function assess(planned: PlannedPoint, data: ReadData, lateMs: number): A
       if (typeof bit !== 'boolean') throw new Error(`bit ${planned.offset} missing from the reply`);
       value = (bit ? 1 : 0) * p.scale + p.offset;
     } else {
-      value = decodePoint((data as number[]).slice(planned.offset, planned.offset + planned.length), p);
+      const words = (data as number[]).slice(planned.offset, planned.offset + planned.length);
+      if (isNotAvailable(words, p)) return { value: null, quality: 'bad', qualityReason: 'not available (marker value)' };
+      value = decodePoint(words, p);
     }
   } catch (err) {
     return { value: null, quality: 'bad', qualityReason: `decode error: ${(err as Error).message}` };
