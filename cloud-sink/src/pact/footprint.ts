@@ -1,0 +1,116 @@
+import { Dec, present } from '../engine/decimal';
+import type { EmissionFactor, Product } from '../reference/types';
+import type { ProductResultDoc } from '../service/result-doc';
+import { PACT_SPEC_VERSION, type PactCompany, type ProductFootprint } from './types';
+
+/** Decimals of the kgCO2e values a footprint presents (the stored result keeps full precision). */
+export const PACT_DECIMALS = 6;
+const PACT_UNITS = ['liter', 'kilogram', 'cubic meter', 'kilowatt hour', 'megajoule', 'ton kilometer', 'square meter'];
+
+/** What the telemetry behind a result says about itself. */
+export interface TelemetrySummary {
+  /** Earliest window start and latest window end of the rollups used, clipped to the result period (epoch ms). */
+  startMs: number;
+  endMs: number;
+  /** Time-weighted mean coverage of the rollups used, 0–1. */
+  coverage: number;
+  /** Whether any rollup used was estimated. */
+  estimated: boolean;
+}
+
+export interface FootprintInput {
+  id: string;
+  version: number;
+  status: 'Active' | 'Deprecated';
+  createdMs: number;
+  updatedMs?: number;
+  precedingPfIds?: string[];
+  company: PactCompany;
+  product: Product;
+  result: ProductResultDoc;
+  resultId: string;
+  auditHash: string;
+  factors: EmissionFactor[];
+  /** ISO 3166 alpha-2 countries of the sites whose energy was used. */
+  countries: string[];
+  telemetry?: TelemetrySummary;
+}
+
+/** Why a result cannot become a PACT v2 footprint, or undefined when it can. */
+export function unpublishableReason(result: ProductResultDoc, product: Product): string | undefined {
+  if (result.gwpSet !== 'AR5' && result.gwpSet !== 'AR6') return `PACT v2 allows AR5 or AR6 characterization factors, not ${result.gwpSet}`;
+  if (!result.produced || new Dec(result.goodUnits).isZero()) return 'no good units were produced in the period';
+  if (new Dec(result.pcfPerDeclaredUnit).isNegative()) return 'the PCF is negative';
+  if (!PACT_UNITS.includes(product.declaredUnit) && product.declaredUnit !== 'piece') return `declared unit ${product.declaredUnit} has no PACT v2 equivalent`;
+  if (product.declaredUnit === 'piece' && !(new Dec(product.massKgPerDeclaredUnit ?? 0).greaterThan(0))) return 'a piece product needs massKgPerDeclaredUnit to be declared per kilogram';
+  return undefined;
+}
+
+/**
+ * PACT v2 has no `piece`: a piece product is declared per kilogram, `unitaryProductAmount` = kg per piece and the
+ * PCF divided by that mass (see docs/adr/0080). Other units pass through. Returns kgCO2e per declared unit.
+ */
+function declared(product: Product, perUnit: Dec): { unit: string; amount: string; perDeclared: Dec } {
+  if (product.declaredUnit !== 'piece') return { unit: product.declaredUnit, amount: String(product.unitaryProductAmount), perDeclared: perUnit };
+  const mass = new Dec(product.massKgPerDeclaredUnit ?? 0);
+  return { unit: 'kilogram', amount: mass.toString(), perDeclared: perUnit.div(mass) };
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const rating = (x: number) => Math.min(3, Math.max(1, Math.round(x * 100) / 100));
+
+/** DQI from factor DQR metadata and telemetry coverage; undefined when no factor carries DQR ratings. */
+function dqi(factors: EmissionFactor[], telemetry: TelemetrySummary | undefined): Record<string, number> | undefined {
+  const rated = factors.filter((f) => f.dqr);
+  if (rated.length === 0 || !telemetry) return undefined;
+  const avg = (k: 'technological' | 'temporal' | 'geographical') => rating(mean(rated.map((f) => f.dqr?.[k] ?? 3)));
+  const coveragePercent = Math.round(telemetry.coverage * 10000) / 100;
+  return {
+    coveragePercent, technologicalDQR: avg('technological'), temporalDQR: avg('temporal'), geographicalDQR: avg('geographical'),
+    // Completeness from metered coverage (≥ 95 % ⇒ 1, ≥ 80 % ⇒ 2, else 3); reliability 1 for measured energy, 2 if any was estimated.
+    completenessDQR: coveragePercent >= 95 ? 1 : coveragePercent >= 80 ? 2 : 3,
+    reliabilityDQR: telemetry.estimated ? 2 : 1,
+  };
+}
+
+/** Builds the PACT v2 ProductFootprint of a stored product result. Call only when `unpublishableReason` is undefined. */
+export function buildFootprint(x: FootprintInput): ProductFootprint {
+  const r = x.result;
+  const d = declared(x.product, new Dec(r.pcfPerDeclaredUnit));
+  const kg = present(d.perDeclared, PACT_DECIMALS);
+  const periodStart = x.telemetry ? new Date(x.telemetry.startMs).toISOString() : r.periodStart;
+  const periodEnd = x.telemetry ? new Date(x.telemetry.endMs).toISOString() : r.periodEnd;
+  const sources = [...new Map(x.factors.map((f) => [`${f.source}|${f.version}`, { name: f.source, version: f.version }])).values()];
+  const quality = dqi(x.factors, x.telemetry);
+  const name = x.product.name ?? x.product.id;
+  return {
+    id: x.id, specVersion: PACT_SPEC_VERSION,
+    ...(x.precedingPfIds && x.precedingPfIds.length > 0 ? { precedingPfIds: x.precedingPfIds } : {}),
+    version: x.version, created: new Date(x.createdMs).toISOString(),
+    ...(x.updatedMs !== undefined ? { updated: new Date(x.updatedMs).toISOString() } : {}),
+    status: x.status,
+    ...(x.status === 'Deprecated' ? { statusComment: 'Superseded by a footprint computed with a different method or GWP set (see precedingPfIds of its successor).' } : {}),
+    companyName: x.company.companyName, companyIds: x.company.companyIds,
+    productDescription: name, productIds: x.product.productIds,
+    productCategoryCpc: x.company.productCategoryCpc[x.product.id] ?? x.company.defaultProductCategoryCpc,
+    productNameCompany: name,
+    comment: `Cradle-to-gate PCF from metered factory energy; ${r.method}-based electricity; pcf-edge result ${x.resultId}, audit hash ${x.auditHash}.`,
+    pcf: {
+      declaredUnit: d.unit, unitaryProductAmount: d.amount,
+      ...(x.product.declaredUnit === 'piece' ? { productMassPerDeclaredUnit: '1' } : {}),
+      pCfExcludingBiogenic: kg, pCfIncludingBiogenic: kg, fossilGhgEmissions: kg,
+      // Biogenic and fossil carbon content are not assessed by this method; PACT requires a value, 0 is declared.
+      fossilCarbonContent: '0', biogenicCarbonContent: '0',
+      characterizationFactors: r.gwpSet, ipccCharacterizationFactorsSources: [r.gwpSet],
+      crossSectoralStandardsUsed: ['GHG Protocol Product standard', 'ISO Standard 14067'],
+      boundaryProcessesDescription: 'Cradle-to-gate: bill of materials (generic factors or supplier PCFs), metered electricity and gas of the production line, line idle energy and site baseload as overhead, direct process emissions.',
+      referencePeriodStart: periodStart, referencePeriodEnd: periodEnd,
+      ...(x.countries.length === 1 ? { geographyCountry: x.countries[0] } : {}),
+      ...(sources.length > 0 ? { secondaryEmissionFactorSources: sources } : {}),
+      exemptedEmissionsPercent: 0, exemptedEmissionsDescription: '', packagingEmissionsIncluded: false,
+      allocationRulesDescription: `Energy shared between orders by ${r.shareKey}; overhead (idle energy, site baseload) by ${r.overheadKey}.`,
+      primaryDataShare: Number(r.primaryDataShare),
+      ...(quality ? { dqi: quality } : {}),
+    },
+  };
+}
