@@ -41,6 +41,8 @@ export interface IpcTestServer {
   updateConfiguration(component: string, keyPath: string[], value: unknown): number;
   /** Answers every later call of `operation` with the error shape, until clearFailures(). */
   failOperation(operation: string, shape: IpcErrorShape, message?: string): void;
+  /** Leaves every later call of `operation` unanswered (a stalled nucleus), until clearFailures(). */
+  ignoreOperation(operation: string): void;
   clearFailures(): void;
   readonly states: Array<{ component: string; state: string }>;
   readonly published: PublishedMessage[];
@@ -59,6 +61,7 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
   const socketPath = options.socketPath ?? join(ownDir as string, 'ipc.socket');
   const configs = new Map<string, ConfigObject>();
   const failures = new Map<string, { shape: IpcErrorShape; message: string }>();
+  const ignored = new Set<string>();
   const connections = new Set<Connection>();
   const states: IpcTestServer['states'] = [];
   const published: PublishedMessage[] = [];
@@ -67,6 +70,7 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
   let server: Server | undefined;
 
   function runOperation(conn: Connection, caller: string, streamId: number, operation: string, body: unknown): void {
+    if (ignored.has(operation)) return;
     const forced = failures.get(operation);
     if (forced) throw new IpcOperationError(forced.shape, forced.message);
     switch (operation) {
@@ -160,7 +164,11 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
     failOperation(operation, shape, message = `${shape} injected by the test`) {
       failures.set(operation, { shape, message });
     },
+    ignoreOperation(operation) {
+      ignored.add(operation);
+    },
     clearFailures() {
+      ignored.clear();
       failures.clear();
     },
     validateConfiguration(component, configuration, deploymentId) {

@@ -63,7 +63,8 @@ function withoutGreengrassKeys(raw: Record<string, unknown>, schema: { propertie
  * connects IPC, subscribes to configuration updates, then reads and validates the configuration, applies it and
  * reports RUNNING. Each later update is re-read and validated: invalid ⇒ logged with every path and ignored;
  * restart-only keys changed ⇒ `requestRestart`; otherwise applied live through `onConfig`.
- * A configuration that cannot start is logged, reported ERRORED, and `exit(1)` is called (then it rejects).
+ * A configuration that cannot start (or an `onConfig` that throws at start) is logged, reported ERRORED under
+ * Greengrass, and `exit(1)` is called; if `exit` returns (tests), the promise rejects with the error.
  */
 export async function runWithConfig<T>(options: RunWithConfigOptions<T>): Promise<ConfigRunner<T>> {
   const { schema, componentName, log, onConfig } = options;
@@ -74,11 +75,21 @@ export async function runWithConfig<T>(options: RunWithConfigOptions<T>): Promis
     process.exit(RESTART_EXIT_CODE);
   });
 
+  const fatal = (err: unknown): never => {
+    log.fatal({ err, errors: isPcfError(err) ? err.details.errors : undefined }, 'component cannot start');
+    exit(1);
+    throw err;
+  };
+
   if (!isGreengrass(env)) {
-    if (!options.configFile) throw new PcfError('ERR_USAGE', 'not running under Greengrass and no config file given');
-    const config = loadConfig<T>(options.configFile, schema, options.check);
-    await onConfig(config, {});
-    return { config: () => config, greengrass: undefined, stats: () => ({ applied: 1, rejected: 0 }), stop: () => Promise.resolve() };
+    try {
+      if (!options.configFile) throw new PcfError('ERR_USAGE', 'not running under Greengrass and no config file given');
+      const config = loadConfig<T>(options.configFile, schema, options.check);
+      await onConfig(config, {});
+      return { config: () => config, greengrass: undefined, stats: () => ({ applied: 1, rejected: 0 }), stop: () => Promise.resolve() };
+    } catch (err) {
+      return fatal(err);
+    }
   }
 
   const source = `Greengrass configuration of ${componentName}`;
@@ -179,12 +190,10 @@ export async function runWithConfig<T>(options: RunWithConfigOptions<T>): Promis
     counts.applied += 1;
     await adapter.updateState('RUNNING');
   } catch (err) {
-    log.fatal({ err, errors: isPcfError(err) ? err.details.errors : undefined }, 'component cannot start');
     await adapter.updateState('ERRORED').catch((e: unknown) => log.warn({ err: e }, 'could not report ERRORED'));
     stopped = true;
     await adapter.close();
-    exit(1);
-    throw err;
+    return fatal(err);
   }
   if (dirty) startReload();
 

@@ -88,6 +88,15 @@ describe('Greengrass adapter', () => {
     expect((err as Error).message).toMatch(new RegExp(`${operation} failed: ${shape}`));
   });
 
+  it('times out a call the nucleus never answers', async () => {
+    const impatient = createGreengrassAdapter({ componentName: COMPONENT, log: silentLogger(), env: server.envFor(TOKEN), timeoutMs: 300 });
+    await impatient.connect();
+    server.ignoreOperation(OP.GetConfiguration);
+    const err = await failure(impatient.getConfiguration());
+    expect(isPcfError(err, 'ERR_IPC') && err.message).toBe('Greengrass IPC GetConfiguration timed out after 300 ms');
+    await impatient.close();
+  });
+
   it('fails to connect with a precise error when the socket is missing or the token is wrong', async () => {
     const noSocket = createGreengrassAdapter({ componentName: COMPONENT, log: silentLogger(), env: {} });
     expect((await failure(noSocket.connect()) as Error).message).toMatch(/AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT/);

@@ -158,7 +158,22 @@ describe('runWithConfig outside Greengrass', () => {
   });
 
   it('refuses to start without a config file', async () => {
-    await expect(runWithConfig({ schema, componentName: COMPONENT, log: silentLogger(), env: {}, onConfig: () => undefined }))
+    const exits: number[] = [];
+    await expect(runWithConfig({ schema, componentName: COMPONENT, log: silentLogger(), env: {}, onConfig: () => undefined, exit: (c) => exits.push(c) }))
       .rejects.toMatchObject({ code: 'ERR_USAGE' });
+    expect(exits).toEqual([1]);
+  });
+
+  it('exits non-zero on an invalid config file, naming every problem', async () => {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'site: ""\npollIntervalMs: fast\n');
+    const h = harness();
+    let err: unknown;
+    await h.start(file, {}).catch((e: unknown) => { err = e; });
+    expect(isPcfError(err, 'ERR_CONFIG_INVALID') && err.details.errors).toEqual([
+      "/: missing required property 'storePath'", '/site: must NOT have fewer than 1 characters', '/pollIntervalMs: must be integer',
+    ]);
+    expect(h.exits).toEqual([1]);
+    expect(h.lines.find((l) => l.msg === 'component cannot start')?.errors).toEqual((err as { details: { errors: string[] } }).details.errors);
   });
 });
