@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isPcfError, type PcfError } from '@pcf-edge/core';
 import { loadCollectorConfig, meterPoints, parseCollectorConfig } from '../src/config';
+import type { DryRunReport } from '../src/dry-run';
+import { config, device, meter, point, startTestDevice } from './support';
 
 const base = () => ({
   site: 'S1',
@@ -68,6 +70,10 @@ describe('collector config', () => {
     expect(errorsOf(c).join('\n')).toContain('/meters/0');
   });
 
+  it('accepts the sample config shipped with the component', () => {
+    expect(loadCollectorConfig(join(__dirname, '..', 'config.sample.yaml')).meters).toHaveLength(3);
+  });
+
   it('loads YAML files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mbcfg-'));
     try {
@@ -99,6 +105,34 @@ describe('modbus-collector command', () => {
       expect(err?.stderr).toContain('/devices/0/maxRegistersPerRead');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60000);
+
+  it('--dry-run --json prints every request and one decoded value per point, then exits', async () => {
+    const dev = await startTestDevice();
+    const dir = mkdtempSync(join(tmpdir(), 'mbcfg-'));
+    try {
+      const pts = [point('e', 'activeEnergyImport', 'holding', 100, 'uint32', { scale: 0.1 }), point('v', 'voltage', 'input', 0, 'float32')];
+      dev.setPoint(1, pts[0]!, 1234.5);
+      dev.setPoint(1, pts[1]!, 230.5);
+      const file = join(dir, 'c.json');
+      writeFileSync(file, JSON.stringify(config([device('d1', dev.port)], [meter('m1', 'd1', pts)])));
+      const { stdout } = await run(tsx, [main, '--config', file, '--dry-run', '--json']);
+      const report = JSON.parse(stdout) as DryRunReport;
+      expect(report.meters[0]?.requests).toEqual([
+        { unitId: 1, functionCode: 3, address: 100, count: 2, points: ['e'] },
+        { unitId: 1, functionCode: 4, address: 0, count: 2, points: ['v'] },
+      ]);
+      expect(report.meters[0]?.readings).toEqual([
+        { point: 'e', quantity: 'activeEnergyImport', value: 1234.5, unit: 'kWh', quality: 'good' },
+        { point: 'v', quantity: 'voltage', value: 230.5, unit: 'V', quality: 'good' },
+      ]);
+      const text = (await run(tsx, [main, '--config', file, '--dry-run'])).stdout;
+      expect(text).toContain('request unit 1 FC3 address 100 count 2  [e]');
+      expect(text).toContain('e = 1234.5 kWh  good');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await dev.close();
     }
   }, 60000);
 
