@@ -1,5 +1,5 @@
 import { PcfError, ScaledClock, silentLogger, validateConfig, type Clock, type Logger } from '@pcf-edge/core';
-import { FaultBook, isAction, type Fault } from './faults';
+import { FaultBook, type Fault } from './faults';
 import { createModbusDevice, type ModbusDeviceServer } from './modbus/device';
 import { buildWorld } from './model/world';
 import { scenarioSchema } from './scenario/schema';
@@ -7,6 +7,13 @@ import type { FaultSpec, Scenario } from './scenario/types';
 import { createTruth, type Truth } from './truth';
 import { meterPoints } from './points';
 import type { OpcuaSimServer } from './opcua/server';
+
+/** node-opcua is large and slow to load: only scenarios with an OPC UA server load it, at start(). */
+function opcuaModule(): typeof import('./opcua/server') {
+  // A plain require keeps the load lazy under CommonJS (tsx, jest) without an ESM dynamic import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./opcua/server') as typeof import('./opcua/server');
+}
 
 export interface SimulatorDeps {
   /** Simulated time source; default: startTime + wall time elapsed since creation × timeFactor. */
@@ -62,7 +69,7 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
     faults.list().some((f) => f.type === 'disconnect' && (f.target === deviceId || deviceOf.get(f.target) === deviceId) && f.atMs <= clock.now() && clock.now() < f.endMs);
   const devices = new Map<string, ModbusDeviceServer>();
   for (const d of scenario.modbus.devices) devices.set(d.id, createModbusDevice(d, { world, faults, clock, log: log.child({ stage: 'modbus' }), refusing }));
-  /** Created at start(): node-opcua is large and slow to load, so Modbus-only scenarios never load it. */
+  /** Created at start(), see opcuaModule(). */
   let opcua: OpcuaSimServer | undefined;
 
   /** The servers a fault target reaches. */
@@ -118,10 +125,7 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
     },
     async start() {
       if (scenario.opcua && !opcua) {
-        // A plain require keeps the load lazy under CommonJS (tsx, jest) without an ESM dynamic import.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { createOpcuaSimServer } = require('./opcua/server') as typeof import('./opcua/server');
-        opcua = createOpcuaSimServer(scenario.opcua, { world, faults, clock, log: log.child({ stage: 'opcua' }) });
+        opcua = opcuaModule().createOpcuaSimServer(scenario.opcua, { world, faults, clock, log: log.child({ stage: 'opcua' }) });
       }
       for (const d of devices.values()) await d.start();
       if (opcua) await opcua.start();
@@ -139,9 +143,12 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
     async injectFault(target, spec) {
       validateConfig({ ...spec, target }, faultSchema, 'fault');
       if (!knownTarget(target)) throw new PcfError('ERR_NOT_FOUND', `no device or meter '${target}'`, { target });
+      if (spec.type === 'badStatus' && spec.statusCode !== undefined && opcua && !opcuaModule().isKnownBadStatus(spec.statusCode)) {
+        throw new PcfError('ERR_USAGE', `unknown OPC UA Bad status code '${spec.statusCode}'`, { statusCode: spec.statusCode });
+      }
       const f = faults.add(target, spec, clock.now());
       log.info({ target, type: f.type, fault: f.id }, 'fault injected');
-      if (isAction(f)) await tick();
+      await tick();
       return f;
     },
     async clearFaults(target) {
