@@ -100,6 +100,21 @@ describe('Greengrass IPC test server with the real SDK client', () => {
     await waitFor(() => server.subscriptionCount() === 0, 'the subscription to be closed');
   });
 
+  it('scopes events to the subscribed key path and refuses a subscription to a missing key', async () => {
+    const events: unknown[] = [];
+    const op = client.subscribeToConfigurationUpdate({ keyPath: ['nested'] });
+    op.on('message', (m) => events.push(m.configurationUpdateEvent?.keyPath));
+    await op.activate();
+    expect(server.updateConfiguration(COMPONENT, ['pollIntervalMs'], 3000)).toBe(0);
+    expect(server.updateConfiguration(COMPONENT, ['nested', 'a', 'b'], 'z')).toBe(1);
+    await waitFor(() => events.length === 1, 'the scoped event');
+    expect(events).toEqual([['nested', 'a', 'b']]);
+    await op.close();
+    const missing = client.subscribeToConfigurationUpdate({ keyPath: ['no', 'such', 'key'] });
+    const err = await rejection(missing.activate());
+    expect(err.serviceError).toMatchObject({ _errorCode: 'ResourceNotFoundError' });
+  });
+
   it('records UpdateState and PublishToTopic', async () => {
     await client.updateState({ state: greengrasscoreipc.model.ReportedLifecycleState.RUNNING });
     await client.publishToTopic({ topic: 'pcf/rollups', publishMessage: { jsonMessage: { message: { kWh: 1.5 } } } });
