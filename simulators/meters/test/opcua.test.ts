@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await session?.close();
+  await session?.close().catch(() => undefined);
   await client?.disconnect();
   await sim?.stop();
 });
@@ -86,5 +86,21 @@ describe('OPC UA meters against ground truth', () => {
     expect(produced).toBeGreaterThan(0);
     expect((await read('line2-counter.GoodCount')).value).toBe(produced);
     expect(sim.truth.at(t + 3_600_000).meters['line2-counter']?.points.GoodCount).toBe(produced);
+  });
+
+  it('restart brings the server back on the same port with the same values', async () => {
+    const port = sim.ports.opcua;
+    await sim.injectFault('opcua', { type: 'restart', durationSec: 0 });
+    expect(sim.ports.opcua).toBe(port);
+    const c2 = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 3, initialDelay: 200 } });
+    await c2.connect(sim.opcua?.endpoint as string);
+    const s2 = await c2.createSession();
+    try {
+      const dv = await s2.read({ nodeId: `ns=${ns};s=line2-gas.Volume`, attributeId: AttributeIds.Value });
+      expect(dv.value.value).toBe(sim.truth.at(clock.now()).meters['line2-gas']?.points.Volume);
+    } finally {
+      await s2.close();
+      await c2.disconnect();
+    }
   });
 });
