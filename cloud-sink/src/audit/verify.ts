@@ -47,7 +47,7 @@ async function checkBody(repo: CloudSinkRepository, resultId: string, body: Audi
     else if (contentHash(now.data) !== e.hash) problems.push(`input ${e.kind} '${e.id}' version ${e.version} was changed after the fact`);
   }
   try {
-    const loaded = await loadEngineInput(repo, body.options, [body.subject.id], body.inputs.referenceVersion, body.inputs.lines, body.inputs.sites);
+    const loaded = await loadEngineInput(repo, body.options, [body.subject.id], { referenceVersion: body.inputs.referenceVersion, lines: body.inputs.lines, sites: body.inputs.sites });
     if (contentHash(loaded.rollups) !== body.inputs.rollupsHash) {
       const was = new Map(body.inputs.rollups.map((r) => [r.id, r.revision]));
       const changed = loaded.rollups.filter((r) => was.get(r.id) !== r.revision).map((r) => `${r.id}@${was.get(r.id) ?? 'new'}→${r.revision}`);

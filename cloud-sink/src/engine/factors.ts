@@ -4,22 +4,31 @@ import { Dec } from './decimal';
 import { co2ePerUnit, type GwpSet } from './gwp';
 
 const ms = (t: string | null | undefined) => (t == null ? Number.POSITIVE_INFINITY : Date.parse(t));
-const within = (from: string, to: string | null | undefined, at: number) => Date.parse(from) <= at && at < ms(to);
 const iso = (at: number) => new Date(at).toISOString();
 
 /** Looks factors up in a snapshot; every miss is ERR_FACTOR_MISSING naming what was looked for — never a default. */
 export class FactorBook {
   private readonly co2e = new Map<string, Dec>();
-  private readonly byActivity = new Map<string, RefEntity<EmissionFactor>[]>();
+  private readonly byActivity = new Map<string, { e: RefEntity<EmissionFactor>; from: number; to: number }[]>();
+  private readonly lookups = new Map<string, EmissionFactor>();
+  private readonly mappings: { e: RefEntity<ElectricityMapping>; from: number; to: number }[];
+  private readonly suppliers: { e: RefEntity<SupplierPcf>; from: number; to: number }[];
   /** Every factor, mapping and supplier PCF read, by kind and id (the audit's input list). */
   readonly used = new Map<string, RefEntity>();
 
   constructor(private readonly snapshot: ReferenceSnapshot, private readonly gwpSet: GwpSet) {
     for (const f of snapshot.factors.values()) {
       const list = this.byActivity.get(f.data.activity) ?? [];
-      list.push(f);
+      list.push({ e: f, from: Date.parse(f.data.validFrom), to: ms(f.data.validTo) });
       this.byActivity.set(f.data.activity, list);
     }
+    this.mappings = [...snapshot.electricity.values()].map((e) => ({ e, from: Date.parse(e.data.validFrom), to: ms(e.data.validTo) }));
+    this.suppliers = [...snapshot['supplier-pcfs'].values()].map((e) => {
+      const p = e.data;
+      const endRef = new Date(p.pcf.referencePeriodEnd);
+      endRef.setUTCFullYear(endRef.getUTCFullYear() + 3);
+      return { e, from: Date.parse(p.validityPeriodStart ?? p.pcf.referencePeriodEnd), to: p.validityPeriodEnd ? Date.parse(p.validityPeriodEnd) : endRef.getTime() };
+    }).sort((a, b) => b.e.data.version - a.e.data.version);
   }
 
   private use<T>(kind: string, e: RefEntity<T>): T {
@@ -28,14 +37,19 @@ export class FactorBook {
   }
 
   factor(activity: string, region: string | undefined, at: number): EmissionFactor {
+    const key = `${activity}\u001f${region ?? ''}\u001f${at}`;
+    const hit = this.lookups.get(key);
+    if (hit) return hit;
     const matches = (this.byActivity.get(activity) ?? []).filter((f) =>
-      (region === undefined || f.data.region === region) && within(f.data.validFrom, f.data.validTo, at));
+      (region === undefined || f.e.data.region === region) && f.from <= at && at < f.to).map((f) => f.e);
     const where = `${activity}${region ? ` in ${region}` : ''} at ${iso(at)}`;
     if (matches.length === 0) throw new PcfError('ERR_FACTOR_MISSING', `no emission factor for ${where}`, { activity, region, at: iso(at) });
     if (matches.length > 1) {
       throw new PcfError('ERR_FACTOR_MISSING', `several emission factors for ${where} (${matches.map((m) => m.entityId).join(', ')}): give a region`, { activity, region, at: iso(at) });
     }
-    return this.use('factors', matches[0]!);
+    const found = this.use('factors', matches[0]!);
+    this.lookups.set(key, found);
+    return found;
   }
 
   factorById(id: string): EmissionFactor {
@@ -55,8 +69,8 @@ export class FactorBook {
   }
 
   electricityMapping(site: string, at: number): ElectricityMapping {
-    for (const m of this.snapshot.electricity.values()) {
-      if (m.data.site === site && within(m.data.validFrom, m.data.validTo, at)) return this.use('electricity', m);
+    for (const m of this.mappings) {
+      if (m.e.data.site === site && m.from <= at && at < m.to) return this.use('electricity', m.e);
     }
     throw new PcfError('ERR_FACTOR_MISSING', `no electricity mapping (location/market factors) for site ${site} at ${iso(at)}`, { site, at: iso(at) });
   }
@@ -66,15 +80,7 @@ export class FactorBook {
    * referencePeriodEnd, validityPeriodEnd ?? referencePeriodEnd + 3 years) per PACT v2; highest version wins.
    */
   supplierPcf(productId: string, at: number): SupplierPcf {
-    const valid = [...this.snapshot['supplier-pcfs'].values()].filter((e) => {
-      const p = e.data;
-      if (p.status !== 'Active' || !p.productIds.includes(productId)) return false;
-      const start = Date.parse(p.validityPeriodStart ?? p.pcf.referencePeriodEnd);
-      const endRef = new Date(p.pcf.referencePeriodEnd);
-      endRef.setUTCFullYear(endRef.getUTCFullYear() + 3);
-      const end = p.validityPeriodEnd ? Date.parse(p.validityPeriodEnd) : endRef.getTime();
-      return start <= at && at < end;
-    }).sort((a, b) => b.data.version - a.data.version);
+    const valid = this.suppliers.filter((s) => s.e.data.status === 'Active' && s.e.data.productIds.includes(productId) && s.from <= at && at < s.to).map((s) => s.e);
     if (valid.length === 0) throw new PcfError('ERR_FACTOR_MISSING', `no valid supplier PCF for ${productId} at ${iso(at)}`, { productId, at: iso(at) });
     return this.use('supplier-pcfs', valid[0]!);
   }

@@ -1,5 +1,5 @@
 import { PcfError } from '@pcf-edge/core';
-import type { Product, ProductionOrder, ReferenceSnapshot } from '../reference/types';
+import type { Product, ProductionOrder, RefEntity, ReferenceSnapshot } from '../reference/types';
 import { Dec, dec, ZERO } from './decimal';
 import type { AllocationKey } from './types';
 
@@ -36,12 +36,24 @@ function keyPerUnit(key: AllocationKey, p: Product, productId: string): Dec | un
   }
 }
 
+const parsedTimes = new WeakMap<object, { e: RefEntity<ProductionOrder>; s: number; en: number }[]>();
+
+/** Orders with parsed start/end (epoch ms), memoized per snapshot (snapshots are immutable). */
+export function orderTimes(snapshot: ReferenceSnapshot): { e: RefEntity<ProductionOrder>; s: number; en: number }[] {
+  let list = parsedTimes.get(snapshot.orders);
+  if (!list) {
+    list = [...snapshot.orders.values()].map((e) => ({ e, s: Date.parse(e.data.start), en: Date.parse(e.data.end) }));
+    parsedTimes.set(snapshot.orders, list);
+  }
+  return list;
+}
+
 /** Orders overlapping [fromMs, toMs), clipped, with the key rate for `key`. Sorted by start, then id. */
 export function ordersInPeriod(snapshot: ReferenceSnapshot, fromMs: number, toMs: number, key: AllocationKey): OrderSpan[] {
   const out: OrderSpan[] = [];
-  for (const e of snapshot.orders.values()) {
+  for (const { e, s, en } of orderTimes(snapshot)) {
+    if (en <= fromMs || s >= toMs) continue;
     const o: ProductionOrder = e.data;
-    const s = Date.parse(o.start), en = Date.parse(o.end);
     const startMs = Math.max(s, fromMs), endMs = Math.min(en, toMs);
     if (endMs <= startMs) continue;
     const line = snapshot.lines.get(o.line)?.data;

@@ -47,6 +47,8 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
   const memo = new Map<string, ProductResult>();
   const used = new Map<string, RefEntity>();
   const market = options.method === 'market';
+  const spansByProduct = new Map<string, string[]>();
+  for (const o of calc.spans) spansByProduct.set(o.product, [...(spansByProduct.get(o.product) ?? []), o.id]);
 
   const materials = (id: string, stack: string[]): { perUnit: Dec; primary: Dec; trace: TraceNode[]; warnings: string[] } => {
     const bomEntity = snapshot.boms.get(id);
@@ -98,7 +100,7 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
     if (!entity) throw new PcfError('ERR_NOT_FOUND', `product '${id}' does not exist`, { product: id });
     used.set(`products:${id}`, entity);
     const m = materials(id, [...stack, id]);
-    const orders = calc.spans.filter((o) => o.product === id).map((o) => calc.orders.get(o.id)).filter((o) => o !== undefined);
+    const orders = (spansByProduct.get(id) ?? []).map((o) => calc.orders.get(o)).filter((o) => o !== undefined);
     const t: ProductTotals = { materials: ZERO, electricityLocation: ZERO, electricityMarket: ZERO, gas: ZERO, overheadElectricityLocation: ZERO, overheadElectricityMarket: ZERO, overheadGas: ZERO, direct: ZERO };
     let good = ZERO, scrap = ZERO, primaryEnergy = ZERO;
     const energyKWh = { electricity: ZERO, gas: ZERO, overheadElectricity: ZERO, overheadGas: ZERO };

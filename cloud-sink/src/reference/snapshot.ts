@@ -1,9 +1,23 @@
 import type { CloudSinkRepository } from '../store/repository';
 import { REFERENCE_KINDS, type RefEntity, type ReferenceKind, type ReferenceSnapshot } from './types';
 
-/** Loads every kind as of `asOfVersion` (default: the latest version). */
-export async function loadSnapshot(repo: CloudSinkRepository, asOfVersion?: number): Promise<ReferenceSnapshot> {
+const cache = new WeakMap<CloudSinkRepository, ReferenceSnapshot>();
+
+/**
+ * Loads every kind as of `asOfVersion` (default: the latest version). With `cached`, the last snapshot loaded from
+ * this repository is reused when it is of the same version (versions are immutable once imported). Audit
+ * verification never uses the cache, so data altered in place is seen.
+ */
+export async function loadSnapshot(repo: CloudSinkRepository, asOfVersion?: number, cached = false): Promise<ReferenceSnapshot> {
   const version = asOfVersion ?? (await repo.latestReferenceVersion());
+  const hit = cached ? cache.get(repo) : undefined;
+  if (hit && hit.asOfVersion === version) return hit;
+  const fresh = await readSnapshot(repo, version);
+  if (cached) cache.set(repo, fresh);
+  return fresh;
+}
+
+async function readSnapshot(repo: CloudSinkRepository, version: number): Promise<ReferenceSnapshot> {
   const snapshot = { asOfVersion: version } as Record<string, unknown>;
   for (const kind of REFERENCE_KINDS) {
     const rows = await repo.getReference(kind, version);

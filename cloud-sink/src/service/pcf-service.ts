@@ -3,6 +3,7 @@ import { PcfError } from '@pcf-edge/core';
 import { canonicalJson, chainHash, contentHash } from '../audit/hash';
 import { productClosure } from '../engine/bom';
 import { computePeriod, type PeriodCalculation } from '../engine/calculate';
+import { orderTimes } from '../engine/orders';
 import type { CalcOptions, EngineInput } from '../engine/types';
 import { loadSnapshot } from '../reference/snapshot';
 import type { Bom, ReferenceSnapshot } from '../reference/types';
@@ -36,16 +37,20 @@ export function linesFor(snapshot: ReferenceSnapshot, products: string[] | 'all'
   if (products === 'all') return [...snapshot.lines.keys()].sort();
   const wanted = new Set(products.flatMap((p) => productClosure(bomChildren(snapshot), p)));
   const lines = new Set<string>();
-  for (const o of snapshot.orders.values()) {
-    if (wanted.has(o.data.product) && Date.parse(o.data.start) < toMs && Date.parse(o.data.end) > fromMs) lines.add(o.data.line);
+  for (const { e, s, en } of orderTimes(snapshot)) {
+    if (wanted.has(e.data.product) && s < toMs && en > fromMs) lines.add(e.data.line);
   }
   return [...lines].sort();
 }
 
 export interface LoadedInput { input: EngineInput; lines: string[]; sites: string[]; rollups: StoredRollup[] }
 
-export async function loadEngineInput(repo: CloudSinkRepository, options: CalcOptions, products: string[] | 'all', referenceVersion?: number, lines?: string[], sites?: string[]): Promise<LoadedInput> {
-  const snapshot = await loadSnapshot(repo, referenceVersion);
+export interface LoadSelection { referenceVersion?: number; lines?: string[]; sites?: string[]; cachedSnapshot?: boolean }
+
+/** Loads the snapshot and the rollups a calculation of `products` needs (or the recorded lines/sites on replay). */
+export async function loadEngineInput(repo: CloudSinkRepository, options: CalcOptions, products: string[] | 'all', sel: LoadSelection = {}): Promise<LoadedInput> {
+  const { lines, sites } = sel;
+  const snapshot = await loadSnapshot(repo, sel.referenceVersion, sel.cachedSnapshot ?? false);
   const fromMs = Date.parse(options.periodStart), toMs = Date.parse(options.periodEnd);
   if (!(fromMs < toMs)) throw new PcfError('ERR_USAGE', `period ${options.periodStart} – ${options.periodEnd} is empty or invalid`);
   for (const p of products === 'all' ? [] : products) {
@@ -86,7 +91,7 @@ export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCal
 
 /** Computes one product's PCF for a period (not stored). */
 export async function calculateProduct(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion?: number): Promise<{ calc: PeriodCalculation; loaded: LoadedInput; doc: ProductResultDoc }> {
-  const loaded = await loadEngineInput(repo, options, [product], referenceVersion);
+  const loaded = await loadEngineInput(repo, options, [product], { referenceVersion, cachedSnapshot: true });
   const calc = computePeriod(loaded.input);
   return { calc, loaded, doc: productResultDoc(calc, calc.product(product)) };
 }

@@ -13,6 +13,10 @@ export const UPSERT_ROLLUP = `INSERT INTO rollups (id, revision, type, site, lin
   estimated = excluded.estimated, doc = excluded.doc, received_at_ms = excluded.received_at_ms
   WHERE excluded.revision > rollups.revision`;
 
+/** The columns the engine reads (the stored document is left out: it is only for export and forensics). */
+export const ROLLUP_COLUMNS = `id, revision, type, site, line, window_start_ms, window_ms, electricity_kwh, gas_m3, gas_kwh, gas_cv_basis,
+  baseload_kwh, units_good, units_scrap, coverage, estimated`;
+
 export interface RollupRow {
   id: string; revision: number; type: string; site: string; line: string | null; window_start_ms: number; window_ms: number;
   electricity_kwh: number | null; gas_m3: number | null; gas_kwh: number | null; gas_cv_basis: string | null;

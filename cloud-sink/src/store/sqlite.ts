@@ -4,12 +4,15 @@ import Database from 'better-sqlite3';
 import { PcfError, type Rollup } from '@pcf-edge/core';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
-import { rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
+import { ROLLUP_COLUMNS, rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
 import { checkFootprintSuccessor, FOOTPRINT_COLUMNS, footprintParams, LATEST_FOOTPRINTS_SQL, rowToFootprint } from './footprint-rows';
 import type {
   AuditRecord, CloudSinkRepository, DeadLetter, ImportWrite, IngestOutcome, IngestWrite, ReferenceVersion,
   RollupQuery, StoredFootprint, StoredResult, StoredRollup,
 } from './repository';
+
+/** Longest window a rollup may have (rollup-batch schema: windowMs ≤ 86,400,000). */
+const MAX_WINDOW_MS = 86_400_000;
 
 export interface SqliteRepositoryOptions {
   /** Database file; ':memory:' for a throwaway database. Parent folders are created. */
@@ -108,16 +111,17 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   return {
     ingest: (write) => wrap('ingest failed', () => ingestTx(write)),
     queryRollups: (q: RollupQuery) => wrap('rollup query failed', () => {
-      const where = ['type = ?', 'window_start_ms < ?', 'window_start_ms + window_ms > ?'];
-      const params: (string | number)[] = [q.type, q.toMs, q.fromMs];
+      // windows are at most one day long (schema), so the lower bound keeps the index range tight
+      const where = ['type = ?', 'window_start_ms < ?', 'window_start_ms > ?', 'window_start_ms + window_ms > ?'];
+      const params: (string | number)[] = [q.type, q.toMs, q.fromMs - MAX_WINDOW_MS, q.fromMs];
       if (q.site !== undefined) { where.push('site = ?'); params.push(q.site); }
       if (q.line !== undefined) { where.push('line = ?'); params.push(q.line); }
-      const rows = db.prepare(`SELECT * FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`).all(...params);
+      const rows = db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`).all(...params);
       return (rows as RollupRow[]).map(rowToStored);
     }),
     getRollups: (ids) => wrap('rollup lookup failed', () => {
       const out: StoredRollup[] = [];
-      const stmt = db.prepare('SELECT * FROM rollups WHERE id = ?');
+      const stmt = db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id = ?`);
       for (const id of ids) {
         const row = stmt.get(id) as RollupRow | undefined;
         if (row) out.push(rowToStored(row));

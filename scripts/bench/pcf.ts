@@ -1,0 +1,118 @@
+/**
+ * PCF benchmark: `npm run bench:pcf -- [--quick]`.
+ * Full size: 10,000 products in five BOM levels, 20 lines with a year of 15-minute rollups and back-to-back
+ * orders. Measures (1) recomputing every product's PCF for every month (target ≤ 30 s), (2) p95 of one ad-hoc
+ * product calculation for a random product and month, snapshot cached (target ≤ 100 ms), and (3) ingesting
+ * 500,000 rollups from a local Kinesis (kinesalite, 4 shards) into SQLite (target ≥ 20,000 rollups/s).
+ * --quick: 1,000 products, 4 lines, 2 months, 50,000 rollups. Exit 0 when done (targets are reported, not enforced).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
+import {
+  calculateProduct, computePeriod, createKinesisConsumer, importParsed, IMPORT_ORDER, loadEngineInput, openSqliteRepository, type CalcOptions, type CloudSinkRepository,
+} from '../../cloud-sink/src';
+import { startLocalKinesis } from '../../test-support/kinesis';
+import { LEVELS, periodStart, prng, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
+
+const FULL: BenchSize = { products: 10_000, lines: 20, months: 12, ingestRollups: 500_000 };
+const QUICK: BenchSize = { products: 1_000, lines: 4, months: 2, ingestRollups: 50_000 };
+const log = (text: string) => process.stdout.write(`${text}\n`);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const optionsFor = (month: number): CalcOptions => ({ periodStart: periodStart(month), periodEnd: periodStart(month + 1), method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' });
+
+async function setup(repo: CloudSinkRepository, size: BenchSize): Promise<void> {
+  const t0 = Date.now();
+  const data = referenceData(size);
+  for (const kind of IMPORT_ORDER) {
+    const rows = data[kind];
+    if (rows) await importParsed(repo, kind, { rows, text: JSON.stringify(rows), headerErrors: [] }, `bench:${kind}`);
+  }
+  let n = 0;
+  for (const chunk of rollupChunks(size, 20_000)) n += (await repo.ingest({ rollups: chunk, deadLetters: [] })).applied;
+  log(`setup: ${size.products} products, ${data.orders!.length} orders, ${n} rollups stored in ${seconds(Date.now() - t0)}`);
+}
+
+async function recomputeAll(repo: CloudSinkRepository, size: BenchSize): Promise<void> {
+  const ids = Array.from({ length: size.products }, (_, i) => productId(Math.floor(i / (size.products / LEVELS)), i % (size.products / LEVELS)));
+  const t0 = Date.now();
+  let results = 0;
+  for (let m = 0; m < size.months; m++) {
+    const loaded = await loadEngineInput(repo, optionsFor(m), 'all', { cachedSnapshot: true });
+    const calc = computePeriod(loaded.input);
+    for (const id of ids) { calc.product(id); results++; }
+  }
+  const ms = Date.now() - t0;
+  log(`recompute every product's monthly PCF: ${results} results in ${seconds(ms)} (target ≤ 30 s) ${ms <= 30_000 ? 'OK' : 'MISSED'}`);
+}
+
+async function adHoc(repo: CloudSinkRepository, size: BenchSize, runs: number): Promise<void> {
+  const rnd = prng(99);
+  const perLevel = size.products / LEVELS;
+  await calculateProduct(repo, productId(0, 0), optionsFor(0)); // warm the snapshot cache
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const p = productId(Math.floor(rnd() * LEVELS), Math.floor(rnd() * perLevel));
+    const t0 = process.hrtime.bigint();
+    await calculateProduct(repo, p, optionsFor(Math.floor(rnd() * size.months)));
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+  log(`ad-hoc product calculation (${runs} runs): p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms (target ≤ 100 ms) ${p(0.95) <= 100 ? 'OK' : 'MISSED'}`);
+}
+
+async function ingest(dir: string, total: number): Promise<void> {
+  const k = await startLocalKinesis({ shards: 4, streams: ['bench'] });
+  const repo = openSqliteRepository({ file: join(dir, 'ingest.sqlite') });
+  try {
+    const months = Math.ceil(total / (20 * 2976)) + 1;
+    let put = 0, seq = 0;
+    for (const chunk of rollupChunks({ lines: 20, months }, 5000, false)) {
+      const take = chunk.slice(0, total - put);
+      const records = [];
+      for (let i = 0; i < take.length; i += 250) {
+        records.push({ Data: Buffer.from(JSON.stringify(makeRollupBatch('bench-gw', 'site-1', take.slice(i, i + 250), new Date()))), PartitionKey: `pk-${seq++}` });
+      }
+      await k.client.send(new PutRecordsCommand({ StreamName: 'bench', Records: records }));
+      put += take.length;
+      if (put >= total) break;
+    }
+    const consumer = createKinesisConsumer({ stream: 'bench', endpoint: k.endpoint, pollIntervalMs: 50, recordsPerRead: 100, retryDelayMs: 200, stopWhenIdle: true }, { repo, log: silentLogger() });
+    const t0 = Date.now();
+    await consumer.start();
+    await consumer.done();
+    await consumer.stop();
+    const ms = Date.now() - t0;
+    const rate = consumer.stats.rollups / (ms / 1000);
+    log(`ingest from local Kinesis (4 shards) into SQLite: ${consumer.stats.rollups} rollups in ${seconds(ms)} = ${Math.round(rate)} rollups/s (target ≥ 20,000) ${rate >= 20_000 ? 'OK' : 'MISSED'}; stored ${await repo.countRollups()}`);
+  } finally {
+    await repo.close();
+    await k.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, help: { type: 'boolean' } } });
+  if (values.help) {
+    log('usage: npm run bench:pcf -- [--quick]');
+    return;
+  }
+  const size = values.quick ? QUICK : FULL;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pcf-'));
+  const repo = openSqliteRepository({ file: join(dir, 'pcf.sqlite') });
+  try {
+    await setup(repo, size);
+    await recomputeAll(repo, size);
+    await adHoc(repo, size, 100);
+    await ingest(dir, size.ingestRollups);
+  } finally {
+    await repo.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => { process.stderr.write(`${(err as Error).stack ?? String(err)}\n`); process.exitCode = 1; });
