@@ -137,6 +137,24 @@ describe('runWithConfig under Greengrass', () => {
     expect(h.applied).toEqual([]);
   });
 
+  it('keeps the previous configuration when applying a change live throws', async () => {
+    const seen: number[] = [];
+    runner = await runWithConfig<Cfg>({
+      schema, componentName: COMPONENT, log: silentLogger(), env: server.envFor(TOKEN),
+      onConfig: (config) => {
+        seen.push(config.pollIntervalMs);
+        if (config.pollIntervalMs === 333) throw new Error('cannot reschedule');
+      },
+      requestRestart: () => undefined,
+    });
+    server.updateConfiguration(COMPONENT, ['pollIntervalMs'], 333);
+    await waitFor(() => seen.length === 2, 'the failed live change');
+    expect(runner.config().pollIntervalMs).toBe(1000);
+    server.updateConfiguration(COMPONENT, ['pollIntervalMs'], 444);
+    await waitFor(() => runner?.config().pollIntervalMs === 444, 'the next change');
+    expect(seen).toEqual([1000, 333, 444]);
+  });
+
   it('requests a restart when the nucleus connection is lost', async () => {
     const h = harness();
     runner = await h.start();
