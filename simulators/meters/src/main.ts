@@ -27,10 +27,13 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-function number(name: string, text: string | undefined): number | undefined {
+/** A numeric option; `positive` excludes 0. */
+function number(name: string, text: string | undefined, positive = false): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) usage(`--${name} must be a non-negative number, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(n) || n < 0 || (positive && n === 0)) {
+    usage(`--${name} must be a ${positive ? 'positive' : 'non-negative'} number, got ${JSON.stringify(text)}`);
+  }
   return n;
 }
 
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
   if (!values.scenario) usage('--scenario is required');
   const log = createLogger({ component: 'meter-simulator' });
   const loaded = loadScenario(values.scenario);
-  const factor = number('time-factor', values['time-factor']);
+  const factor = number('time-factor', values['time-factor'], true);
   const scenario: Scenario = factor === undefined ? loaded : { ...loaded, timeFactor: factor };
   const sim = createMeterSimulator(scenario, { clock: chooseClock(scenario, values.at), log });
   await sim.start();
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
   }
   let writer: TruthWriter | undefined;
   if (values['truth-out']) {
-    writer = createTruthWriter(sim, values['truth-out'], { intervalMs: number('truth-interval-ms', values['truth-interval-ms']) ?? 1000, log });
+    writer = createTruthWriter(sim, values['truth-out'], { intervalMs: number('truth-interval-ms', values['truth-interval-ms'], true) ?? 1000, log });
     writer.start();
   }
   printListing(scenario, sim.ports, sim.opcua, control?.port);
