@@ -35,7 +35,8 @@ export interface ProductResult {
   primaryPerUnit: Dec;
   energyKWh: { electricity: Dec; gas: Dec; overheadElectricity: Dec; overheadGas: Dec };
   warnings: string[];
-  trace: TraceNode;
+  /** The derivation tree (built on first call: formulas are only formatted when someone reads them). */
+  trace(): TraceNode;
 }
 
 const node = (name: string, value: Dec, unit: string, formula?: string, children?: TraceNode[]): TraceNode =>
@@ -50,12 +51,12 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
   const spansByProduct = new Map<string, string[]>();
   for (const o of calc.spans) spansByProduct.set(o.product, [...(spansByProduct.get(o.product) ?? []), o.id]);
 
-  const materials = (id: string, stack: string[]): { perUnit: Dec; primary: Dec; trace: TraceNode[]; warnings: string[] } => {
+  const materials = (id: string, stack: string[]): { perUnit: Dec; primary: Dec; trace: (() => TraceNode)[]; warnings: string[] } => {
     const bomEntity = snapshot.boms.get(id);
     if (!bomEntity) return { perUnit: ZERO, primary: ZERO, trace: [], warnings: [] };
     used.set(`boms:${id}`, bomEntity);
     let perUnit = ZERO, primary = ZERO;
-    const trace: TraceNode[] = [];
+    const trace: (() => TraceNode)[] = [];
     const warnings: string[] = [];
     for (const l of (bomEntity.data as Bom).lines) {
       const qty = new Dec(l.quantity);
@@ -68,7 +69,7 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
           perUnit = perUnit.plus(v);
           primary = primary.plus(q.times(sub.primaryPerUnit));
           warnings.push(...sub.warnings);
-          trace.push(node(`product ${l.component}`, v, 'kgCO2e', `${qty} ${l.unit} = ${q} ${sub.declaredUnit} × ${sub.perUnit} kgCO2e/${sub.declaredUnit}`, [sub.trace]));
+          trace.push(() => node(`product ${l.component}`, v, 'kgCO2e', `${qty} ${l.unit} = ${q} ${sub.declaredUnit} × ${sub.perUnit} kgCO2e/${sub.declaredUnit}`, [sub.trace()]));
           break;
         }
         case 'material': {
@@ -76,7 +77,7 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
           const q = convert(qty, l.unit, f.unit);
           const v = q.times(calc.book.co2ePerUnit(f));
           perUnit = perUnit.plus(v);
-          trace.push(node(`material ${l.component} (${f.id} ${f.source} ${f.version})`, v, 'kgCO2e', `${qty} ${l.unit} = ${q} ${f.unit} × ${calc.book.co2ePerUnit(f)} kgCO2e/${f.unit} (${options.gwpSet})`));
+          trace.push(() => node(`material ${l.component} (${f.id} ${f.source} ${f.version})`, v, 'kgCO2e', `${qty} ${l.unit} = ${q} ${f.unit} × ${calc.book.co2ePerUnit(f)} kgCO2e/${f.unit} (${options.gwpSet})`));
           break;
         }
         case 'supplierProduct': {
@@ -85,7 +86,7 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
           const v = q.times(s.pcf.pCfExcludingBiogenic);
           perUnit = perUnit.plus(v);
           primary = primary.plus(v.times(s.pcf.primaryDataShare ?? 0).div(100));
-          trace.push(node(`supplier product ${l.component} (PACT ${s.id} v${s.version}, ${s.companyName})`, v, 'kgCO2e', `${qty} ${l.unit} = ${q} ${s.pcf.declaredUnit} × ${s.pcf.pCfExcludingBiogenic} kgCO2e/${s.pcf.declaredUnit}`));
+          trace.push(() => node(`supplier product ${l.component} (PACT ${s.id} v${s.version}, ${s.companyName})`, v, 'kgCO2e', `${qty} ${l.unit} = ${q} ${s.pcf.declaredUnit} × ${s.pcf.pCfExcludingBiogenic} kgCO2e/${s.pcf.declaredUnit}`));
           break;
         }
       }
@@ -104,7 +105,7 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
     const t: ProductTotals = { materials: ZERO, electricityLocation: ZERO, electricityMarket: ZERO, gas: ZERO, overheadElectricityLocation: ZERO, overheadElectricityMarket: ZERO, overheadGas: ZERO, direct: ZERO };
     let good = ZERO, scrap = ZERO, primaryEnergy = ZERO;
     const energyKWh = { electricity: ZERO, gas: ZERO, overheadElectricity: ZERO, overheadGas: ZERO };
-    const orderNodes: TraceNode[] = [];
+    const orderNodes: (() => TraceNode)[] = [];
     for (const o of orders) {
       const made = o.goodInPeriod.plus(o.scrapInPeriod);
       const mat = m.perUnit.times(made);
@@ -127,7 +128,7 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
       primaryEnergy = primaryEnergy.plus(metered).plus(ohKg).plus(m.primary.times(made));
       good = good.plus(o.goodInPeriod);
       scrap = scrap.plus(o.scrapInPeriod);
-      orderNodes.push(node(`order ${o.id} on ${o.line}`, mat.plus(energyKg).plus(ohKg).plus(o.direct), 'kgCO2e',
+      orderNodes.push(() => node(`order ${o.id} on ${o.line}`, mat.plus(energyKg).plus(ohKg).plus(o.direct), 'kgCO2e',
         `materials ${mat} + energy ${energyKg} + overhead ${ohKg} + direct ${o.direct}; good ${o.goodInPeriod}, scrap ${o.scrapInPeriod}`,
         [node('materials', mat, 'kgCO2e', `${m.perUnit} kgCO2e/unit × (good ${o.goodInPeriod} + scrap ${o.scrapInPeriod})`),
           node('energy', energyKg, 'kgCO2e', `${o.energy.electricityKWh} kWh electricity, ${o.energy.gasKWh} kWh gas`, o.energy.trace),
@@ -150,13 +151,17 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
       formula = `materials only: not produced in the period, so no production energy is included`;
       warnings.push(`${id}: no production in ${options.periodStart}/${options.periodEnd}; production energy not included`);
     }
+    let traceMemo: TraceNode | undefined;
     const r: ProductResult = {
       product: id, declaredUnit: entity.data.declaredUnit, produced, orders: orders.map((o) => o.id), goodUnits: good, scrapUnits: scrap,
       materialsPerUnit: m.perUnit, totals: t, total, perUnit, primaryPerUnit, energyKWh, warnings,
-      trace: node(`PCF ${id} per ${entity.data.declaredUnit}`, perUnit, `kgCO2e/${entity.data.declaredUnit}`, formula, [
-        node('materials per declared unit (BOM)', m.perUnit, `kgCO2e/${entity.data.declaredUnit}`, 'Σ BOM lines', m.trace),
-        ...orderNodes,
-      ]),
+      trace: () => {
+        traceMemo ??= node(`PCF ${id} per ${entity.data.declaredUnit}`, perUnit, `kgCO2e/${entity.data.declaredUnit}`, formula, [
+          node('materials per declared unit (BOM)', m.perUnit, `kgCO2e/${entity.data.declaredUnit}`, 'Σ BOM lines', m.trace.map((f) => f())),
+          ...orderNodes.map((f) => f()),
+        ]);
+        return traceMemo;
+      },
     };
     memo.set(id, r);
     return r;

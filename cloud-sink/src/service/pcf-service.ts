@@ -84,7 +84,7 @@ export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCal
       referenceVersion: calc.input.snapshot.asOfVersion, gwpSet: calc.input.options.gwpSet, entities, lines: loaded.lines, sites: loaded.sites,
       rollups: loaded.rollups.map((x) => ({ id: x.id, revision: x.revision })), rollupsHash: contentHash(loaded.rollups),
     },
-    derivation: r.trace,
+    derivation: r.trace(),
     result: productResultDoc(calc, r),
   };
 }
