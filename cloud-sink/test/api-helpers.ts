@@ -1,0 +1,61 @@
+import { silentLogger, type Logger } from '@pcf-edge/core';
+import type { FastifyInstance } from 'fastify';
+import { apiConfig, type ApiConfig } from '../src/api/config';
+import { hashSecret } from '../src/api/secrets';
+import { createApiServer } from '../src/api/server';
+import type { CalcOptions } from '../src/engine/types';
+import { importDirectory } from '../src/service/demo';
+import { demoRollups } from '../src/service/demo-rollups';
+import { calculateAndStore } from '../src/service/pcf-service';
+import type { CloudSinkRepository } from '../src/store/repository';
+import { tempDb, type TempDb } from './helpers';
+
+export const READER = { id: 'reader', secret: 'reader-secret-Zq9' };
+export const UPLOADER = { id: 'uploader', secret: 'uploader-secret-Xk4' };
+export const DEMO_PERIOD = { periodStart: '2026-11-02T06:00:00.000Z', periodEnd: '2026-11-02T10:00:00.000Z' };
+
+/** Imports the demo factory and stores results for every demo product, location- and market-based (AR6). */
+export async function loadDemo(repo: CloudSinkRepository): Promise<void> {
+  await importDirectory(repo);
+  await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+  for (const method of ['location', 'market'] as const) {
+    for (const product of ['steel-sheet', 'housing', 'widget']) {
+      const o: CalcOptions = { ...DEMO_PERIOD, method, gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' };
+      await calculateAndStore(repo, product, o);
+    }
+  }
+}
+
+export async function testConfig(extra: Record<string, unknown> = {}): Promise<ApiConfig> {
+  return apiConfig({
+    clients: [
+      { clientId: READER.id, secretHash: await hashSecret(READER.secret), scopes: ['read'] },
+      { clientId: UPLOADER.id, secretHash: await hashSecret(UPLOADER.secret), scopes: ['read', 'upload'] },
+    ],
+    pact: { companyName: 'Demo Co', companyIds: ['urn:pcf-edge:demo:company:demo-co'], productCategoryCpc: { widget: '4321' } },
+    ...extra,
+  });
+}
+
+export interface RunningApi { app: FastifyInstance; url: string; db: TempDb; token(who?: { id: string; secret: string }): Promise<string>; close(): Promise<void> }
+
+/** A real server on 127.0.0.1 (port 0) over a temp SQLite file; `demo` loads the demo factory and its results first. */
+export async function startApi(options: { demo?: boolean; config?: Record<string, unknown>; log?: Logger; now?: () => number } = {}): Promise<RunningApi> {
+  const db = tempDb();
+  if (options.demo !== false) await loadDemo(db.repo);
+  const app = createApiServer({ repo: db.repo, config: await testConfig(options.config), log: options.log ?? silentLogger(), ...(options.now ? { now: options.now } : {}) });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    app, url, db,
+    token: async (who = READER) => {
+      const res = await fetch(`${url}/auth/token`, { method: 'POST', headers: { authorization: basic(who.id, who.secret), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { access_token: string }).access_token;
+    },
+    close: async () => { await app.close(); await db.cleanup(); },
+  };
+}
+
+export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
