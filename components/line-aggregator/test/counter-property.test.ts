@@ -153,7 +153,7 @@ describe('counter engine conservation property', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
     );
   });
 

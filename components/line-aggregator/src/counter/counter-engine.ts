@@ -164,7 +164,10 @@ function resolvePending(w: Work, sample: CounterSample, s: CounterSettings): voi
   if (!p) return applyFromAnchor(w, sample, s);
   w.pending = null;
   const a = w.anchor;
-  const continuesFromPending = !serialChanged(p, sample) && sample.value >= p.value - noiseToleranceAt(p.value, s);
+  // The sample continues from the pending value when it rises from it (plausibly or not), stays within noise, or
+  // wraps plausibly at the modulus.
+  const fromPending = classify(p, sample, s).type;
+  const continuesFromPending = fromPending !== 'drop' && fromPending !== 'replacement';
   let confirmed: boolean;
   if (p.reason === 'jump') {
     confirmed = continuesFromPending;
