@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteRepository } from '../src/store/sqlite';
 import { repositoryContract } from './repository-contract';
+import { openPgInFreshSchema, PG_URL, pgSkipNotice } from './pg-support';
 
 repositoryContract({
   name: 'SQLite',
@@ -12,3 +13,11 @@ repositoryContract({
     return Promise.resolve({ repo, dispose: async () => { await repo.close(); rmSync(dir, { recursive: true, force: true }); } });
   },
 });
+
+if (PG_URL !== undefined) {
+  const url = PG_URL;
+  repositoryContract({ name: 'PostgreSQL', open: () => openPgInFreshSchema(url) });
+} else {
+  pgSkipNotice('repository contract');
+  it.skip('PostgreSQL repository contract (PCF_EDGE_TEST_DATABASE_URL unset)', () => undefined);
+}

@@ -2,6 +2,10 @@ import { isPcfError } from '@pcf-edge/core';
 import { chainHash } from '../src/audit/hash';
 import { GENESIS_HASH } from '../src/store/migrations';
 import type { CloudSinkRepository, StoredFootprint, StoredResult } from '../src/store/repository';
+import { verifyAudit } from '../src/audit/verify';
+import { importDirectory } from '../src/service/demo';
+import { demoRollups } from '../src/service/demo-rollups';
+import { calculateAndStore } from '../src/service/pcf-service';
 import { lineRollup } from './helpers';
 
 /** Opens a fresh, empty repository; `dispose` closes it and removes whatever the factory created. */
@@ -68,6 +72,21 @@ export function repositoryContract(factory: RepositoryFactory): void {
       expect((await repo.listAuditRecords()).map((r) => r.resultId)).toEqual(['r1', 'r2']);
       expect(await repo.getAuditRecordForResult('r1')).toMatchObject({ body: '{"n":1}', hash: a.hash });
       expect(await repo.getResult('nope')).toBeUndefined();
+    });
+
+    it('keeps the audit chain linear under concurrent appends', async () => {
+      await Promise.all([1, 2, 3, 4, 5, 6].map((i) => repo.appendResult(result(`c${i}`, i), `{"n":${i}}`, chainHash)));
+      const records = await repo.listAuditRecords();
+      records.forEach((r, i) => expect(r.prevHash).toBe(i === 0 ? GENESIS_HASH : records[i - 1]!.hash));
+    });
+
+    it('runs the demo factory end to end and verifies its audit records', async () => {
+      await importDirectory(repo);
+      await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+      const { doc } = await calculateAndStore(repo, 'widget', { periodStart: '2026-11-02T06:00:00.000Z', periodEnd: '2026-11-02T10:00:00.000Z', method: 'location', gwpSet: 'AR5', shareKey: 'units', overheadKey: 'mass' });
+      expect(doc.pcfPerDeclaredUnit).toMatch(/^13\.\d+$/);
+      const report = await verifyAudit(repo);
+      expect(report.ok).toBe(true);
     });
 
     it('keeps footprint versions insert-only and refuses any change after Deprecated', async () => {
