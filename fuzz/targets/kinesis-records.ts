@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { silentLogger } from '@pcf-edge/core';
+import { createKinesisHandler } from '../../cloud-sink/src/ingest/lambda';
+import { decodeRecord } from '../../cloud-sink/src/ingest/decode';
+import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
+import { InvariantError, type FuzzTarget } from '../engine';
+import { batchJson, lineRollup, tempDir } from './support';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+
+/**
+ * Kinesis records to the Lambda handler (in-process, SQLite repository). Each event holds the fuzzed record and then
+ * a good record. Invariant: no batch item failures; the fuzzed record is either a valid batch (stored) or one
+ * dead-letter row with a non-empty reason; the good record after it is stored.
+ */
+export const kinesisRecords: FuzzTarget = {
+  name: 'kinesis-records',
+  seeds: () => [
+    batchJson('line-a', 0, 1),
+    batchJson('line-b', 10, 4),
+    Buffer.from('{"schema":"pcf-edge.rollup-batch/1","rollups":[]}'),
+    Buffer.from('{not json'),
+    Buffer.from(JSON.stringify({ ...JSON.parse(batchJson('line-c', 0, 2).toString()), rollups: [{ ...lineRollup('line-c', 0), revision: -1 }] })),
+  ],
+  arbitrary: fc.oneof(
+    fc.uint8Array({ maxLength: 512 }),
+    fc.jsonValue({ maxDepth: 4 }).map((v) => Buffer.from(JSON.stringify(v))),
+  ),
+  maxBytes: 256 * 1024,
+  async setup() {
+    const tmp = tempDir('kinesis');
+    const file = join(tmp.dir, 'db.sqlite');
+    const repo = openSqliteRepository({ file });
+    const handler = createKinesisHandler({ repo, log: silentLogger() });
+    const peek = new Database(file, { readonly: true });
+    const lastDead = peek.prepare('SELECT source, reason FROM dead_letters ORDER BY rowid DESC LIMIT 1');
+    let n = 0;
+    return {
+      async run(input) {
+        n++;
+        const good = lineRollup('fuzz-good', n);
+        const event = {
+          Records: [
+            { eventSourceARN: 'fuzz', kinesis: { data: input.toString('base64'), sequenceNumber: `${n}-a` } },
+            { eventSourceARN: 'fuzz', kinesis: { data: Buffer.from(JSON.stringify({ ...JSON.parse(batchJson('x', 0, 1).toString()), rollups: [good] })).toString('base64'), sequenceNumber: `${n}-b` } },
+          ],
+        };
+        const res = await handler(event);
+        if (res.batchItemFailures.length > 0) throw new InvariantError(`batch item failures: ${JSON.stringify(res.batchItemFailures)}`);
+        if (!decodeRecord(input, 'probe', 0).ok) {
+          const dead = lastDead.get() as { source: string; reason: string } | undefined;
+          if (!dead || dead.source !== `fuzz/${n}-a` || dead.reason.trim() === '') throw new InvariantError(`no dead letter with a reason for a rejected record (last: ${JSON.stringify(dead)})`);
+        }
+        const [stored] = await repo.getRollups([good.id]);
+        if (!stored || stored.electricityKWh !== good.electricityKWh) throw new InvariantError('the good record after the fuzzed one was not stored');
+      },
+      async teardown() {
+        peek.close();
+        await repo.close();
+        tmp.remove();
+      },
+    };
+  },
+};
