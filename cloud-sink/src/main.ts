@@ -1,4 +1,5 @@
 import { createLogger } from '@pcf-edge/core';
+import { serveCommand } from './api/serve';
 import { runCli } from './cli/run';
 
 const log = createLogger({ component: 'cloud-sink' });
@@ -9,7 +10,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void Promise.all(stops.map((s) => s()));
   });
 }
-runCli(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+const run = argv[0] === 'serve' ? (io: Parameters<typeof runCli>[1]) => serveCommand(argv.slice(1), io) : (io: Parameters<typeof runCli>[1]) => runCli(argv, io);
+run({
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   log,

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { isPcfError, PcfError, type Logger } from '@pcf-edge/core';
+import type { FastifyInstance } from 'fastify';
+import { openPostgresRepository } from '../store/postgres';
+import type { CloudSinkRepository } from '../store/repository';
+import { openSqliteRepository } from '../store/sqlite';
+import { apiConfig, loadApiConfig, type ApiConfig } from './config';
+import { hashSecret } from './secrets';
+import { createApiServer } from './server';
+
+export const SERVE_HELP = `usage: npm run cloud-sink -- serve [--port 8080] [--host 127.0.0.1] [--db <file> | --database-url postgres://…] [--config <file>]
+
+Serves the PACT Data Exchange API v2 (/auth/token, /.well-known/openid-configuration, /2/footprints, /2/events),
+the operational API (/api/…) and the dashboard (/) until SIGINT/SIGTERM.
+  --db <file>                 SQLite database (default .pcf-edge/cloud-sink.sqlite)
+  --database-url <url>        PostgreSQL instead of SQLite; --db-schema <name> picks the schema (default public)
+  --config <file>             JSON/YAML: clients (secrets scrypt-hashed), token TTL, body limits, token rate limit,
+                              PACT company fields (see docs/adr/0081). Without it one client 'local' (scopes read,
+                              upload) is created whose secret is env PCF_EDGE_CLIENT_SECRET or a random one printed once.
+  --publish-interval-ms <n>   how often stored results are published as PACT footprints (default 5000; 0 = off)`;
+
+export interface StartServerOptions {
+  port: number;
+  host: string;
+  /** SQLite file, used when `databaseUrl` is absent. */
+  db?: string;
+  databaseUrl?: string;
+  dbSchema?: string;
+  config: ApiConfig;
+  publishIntervalMs: number;
+  log: Logger;
+}
+
+export interface RunningServer { url: string; app: FastifyInstance; repo: CloudSinkRepository; stop(): Promise<void> }
+
+/** Opens the store, builds the server and listens; `stop` closes the server, then the store. For scripts and `serve`. */
+export async function startServer(o: StartServerOptions): Promise<RunningServer> {
+  const repo = o.databaseUrl
+    ? await openPostgresRepository({ connectionString: o.databaseUrl, ...(o.dbSchema ? { schema: o.dbSchema } : {}) })
+    : openSqliteRepository({ file: o.db ?? '.pcf-edge/cloud-sink.sqlite' });
+  const app = createApiServer({ repo, config: o.config, log: o.log, publishIntervalMs: o.publishIntervalMs });
+  try {
+    await app.listen({ port: o.port, host: o.host });
+  } catch (err) {
+    await app.close();
+    await repo.close();
+    throw new PcfError('ERR_USAGE', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, {}, { cause: err });
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, app, repo,
+    stop: () => (stopped ??= app.close().then(() => repo.close())),
+  };
+}
+
+/** The config used without --config: one local client holding both scopes. */
+export async function localConfig(secret: string): Promise<ApiConfig> {
+  return apiConfig({ clients: [{ clientId: 'local', secretHash: await hashSecret(secret), scopes: ['read', 'upload'] }] }, 'built-in local config');
+}
+
+export interface ServeIo { out: (text: string) => void; err: (text: string) => void; log: Logger; onSignal: (stop: () => Promise<void>) => void }
+
+/** `serve` command: runs until a signal stops it; returns the exit code (0, 1 failure, 2 usage). */
+export async function serveCommand(argv: string[], io: ServeIo): Promise<number> {
+  try {
+    const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
+      port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' }, db: { type: 'string' },
+      'database-url': { type: 'string' }, 'db-schema': { type: 'string' }, config: { type: 'string' },
+      'publish-interval-ms': { type: 'string', default: '5000' }, help: { type: 'boolean' },
+    } });
+    if (values.help) { io.out(SERVE_HELP); return 0; }
+    const port = Number(values.port), interval = Number(values['publish-interval-ms']);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PcfError('ERR_USAGE', `serve: --port must be 0–65535 (got '${values.port}')`);
+    if (!Number.isInteger(interval) || interval < 0) throw new PcfError('ERR_USAGE', 'serve: --publish-interval-ms must be a non-negative integer');
+    if (values.db && values['database-url']) throw new PcfError('ERR_USAGE', 'serve: give --db or --database-url, not both');
+    let config: ApiConfig;
+    let generated: string | undefined;
+    if (values.config) config = loadApiConfig(values.config);
+    else {
+      const secret = process.env.PCF_EDGE_CLIENT_SECRET ?? (generated = randomBytes(18).toString('base64url'));
+      config = await localConfig(secret);
+    }
+    const server = await startServer({
+      port, host: values.host!, ...(values.db ? { db: values.db } : {}), ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
+      ...(values['db-schema'] ? { dbSchema: values['db-schema'] } : {}), config, publishIntervalMs: interval, log: io.log,
+    });
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => { resolveDone = resolve; });
+    io.onSignal(async () => { await server.stop(); resolveDone(); });
+    io.out(`cloud-sink API and dashboard on ${server.url}/`);
+    if (generated) io.out(`client id 'local', secret ${generated} (generated for this run; set PCF_EDGE_CLIENT_SECRET or --config to fix it)`);
+    await done;
+    return 0;
+  } catch (err) {
+    if (isPcfError(err)) { io.err(`error ${err.code}: ${err.message}`); return err.code === 'ERR_USAGE' ? 2 : 1; }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { io.err(`error ERR_USAGE: serve: ${(err as Error).message} (see --help)`); return 2; }
+    throw err;
+  }
+}
