@@ -14,7 +14,7 @@ describe('PACT Data Exchange API v2 conformance', () => {
 
   const get = (path: string, t = token) => fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${t}` } });
   const tokenRequest = (auth: string, body: string) => fetch(`${api.url}/auth/token`, {
-    method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    method: 'POST', headers: { ...(auth ? { authorization: auth } : {}), 'content-type': 'application/x-www-form-urlencoded' }, body });
   const expectValid = (fps: ProductFootprint[]) => { for (const f of fps) expect({ id: f.id, errors: pactSchemaErrors(f) }).toEqual({ id: f.id, errors: [] }); };
 
   it('issues a bearer token for valid client credentials', async () => {
@@ -28,6 +28,7 @@ describe('PACT Data Exchange API v2 conformance', () => {
     ['wrong secret', basic(READER.id, 'wrong'), 'grant_type=client_credentials', 401, 'invalid_client'],
     ['unknown client', basic('nobody', READER.secret), 'grant_type=client_credentials', 401, 'invalid_client'],
     ['no Basic header', 'Bearer x', 'grant_type=client_credentials', 401, 'invalid_client'],
+    ['posted wrong secret', '', `grant_type=client_credentials&client_id=${READER.id}&client_secret=nope`, 401, 'invalid_client'],
     ['wrong grant type', basic(READER.id, READER.secret), 'grant_type=password', 400, 'unsupported_grant_type'],
     ['missing grant type', basic(READER.id, READER.secret), 'scope=read', 400, 'invalid_request'],
     ['scope beyond the client', basic(READER.id, READER.secret), 'grant_type=client_credentials&scope=upload', 400, 'invalid_scope'],
@@ -35,6 +36,13 @@ describe('PACT Data Exchange API v2 conformance', () => {
     const res = await tokenRequest(auth, body);
     expect(res.status).toBe(status);
     expect(await res.json()).toMatchObject({ error });
+  });
+
+  it('accepts client_secret_post (the dashboard) and sends WWW-Authenticate only for Basic', async () => {
+    const posted = await tokenRequest('', `grant_type=client_credentials&client_id=${READER.id}&client_secret=${READER.secret}`);
+    expect(posted.status).toBe(200);
+    expect((await tokenRequest('', 'grant_type=client_credentials&client_id=reader&client_secret=x')).headers.get('www-authenticate')).toBeNull();
+    expect((await tokenRequest(basic(READER.id, 'x'), 'grant_type=client_credentials')).headers.get('www-authenticate')).toContain('Basic');
   });
 
   it('publishes the discovery document naming the token endpoint', async () => {

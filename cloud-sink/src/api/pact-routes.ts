@@ -44,7 +44,7 @@ export function registerPactRoutes(app: FastifyInstance, deps: PactRouteDeps): v
     const base = baseUrl(deps.config, req);
     return {
       issuer: base, token_endpoint: `${base}/auth/token`, grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic'], scopes_supported: ['read', 'upload'], response_types_supported: ['token'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'], scopes_supported: ['read', 'upload'], response_types_supported: ['token'],
     };
   });
 

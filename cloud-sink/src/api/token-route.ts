@@ -21,14 +21,16 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
-const oauthError = (reply: FastifyReply, status: number, error: string, description: string) => {
-  if (status === 401) void reply.header('www-authenticate', 'Basic realm="pcf-edge"');
+/** RFC 6749 §5.2: WWW-Authenticate only when the client authenticated with the Authorization header. */
+const oauthError = (reply: FastifyReply, status: number, error: string, description: string, basicUsed = true) => {
+  if (status === 401 && basicUsed) void reply.header('www-authenticate', 'Basic realm="pcf-edge"');
   return reply.status(status).header('cache-control', 'no-store').send({ error, error_description: description });
 };
 
 /**
- * POST /auth/token — OAuth 2 client credentials (RFC 6749 §4.4) with HTTP Basic client authentication; body
- * `grant_type=client_credentials[&scope=read upload]` (form-encoded). Rate-limited per client address.
+ * POST /auth/token — OAuth 2 client credentials (RFC 6749 §4.4); client authentication by HTTP Basic (PACT) or,
+ * for the dashboard, `client_id`/`client_secret` form fields (a browser shows no password prompt for that 401);
+ * body `grant_type=client_credentials[&scope=read upload]` (form-encoded). Rate-limited per client address.
  */
 export function registerTokenRoute(app: FastifyInstance, config: ApiConfig, tokens: TokenStore): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -37,12 +39,14 @@ export function registerTokenRoute(app: FastifyInstance, config: ApiConfig, toke
   app.post('/auth/token', {
     config: { rateLimit: { max: config.tokenRateLimit.max, timeWindow: config.tokenRateLimit.windowMs } },
   }, async (req: FastifyRequest, reply: FastifyReply) => {
-    const creds = basicCredentials(req.headers.authorization);
-    if (!creds) return oauthError(reply, 401, 'invalid_client', 'HTTP Basic client authentication is required');
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    const posted = typeof body.client_id === 'string' && typeof body.client_secret === 'string' ? { id: body.client_id, secret: body.client_secret } : undefined;
+    const creds = req.headers.authorization !== undefined ? basicCredentials(req.headers.authorization) : posted;
+    const basicUsed = req.headers.authorization !== undefined;
+    if (!creds) return oauthError(reply, 401, 'invalid_client', 'client authentication is required (HTTP Basic, or client_id and client_secret in the form)', basicUsed);
     const client = config.clients.find((c) => c.clientId === creds.id);
     const ok = await verifySecret(creds.secret, client?.secretHash ?? DUMMY_HASH);
-    if (!client || !ok) return oauthError(reply, 401, 'invalid_client', 'unknown client or wrong secret');
-    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    if (!client || !ok) return oauthError(reply, 401, 'invalid_client', 'unknown client or wrong secret', basicUsed);
     if (body.grant_type === undefined) return oauthError(reply, 400, 'invalid_request', 'grant_type is required (form-encoded body)');
     if (body.grant_type !== 'client_credentials') return oauthError(reply, 400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
     let scopes: Scope[] = client.scopes;
