@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Reading } from '@pcf-edge/core';
+import { ManualClock, silentLogger, type Reading } from '@pcf-edge/core';
+import { openStore } from '@pcf-edge/store';
+import { createLineAggregator, validateAggregatorConfig } from '../src';
 
 export const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
 export const STEP_MS = 10_000;
@@ -66,4 +68,21 @@ export function tempDir(prefix = 'pcf-agg-'): { dir: string; file: (name: string
 export function writeConfig(path: string, config: object = DEMO_CONFIG): string {
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
+}
+
+/**
+ * A store holding 200 demo steps (08:00:00–08:33:10) aggregated with DEMO_CONFIG, where m3 (line-2) is silent
+ * from 08:10 to 08:14 (a gap), plus meter health rows for m1 (ok) and g1 (failing).
+ */
+export function buildDemoStore(path: string, now: number): void {
+  const store = openStore(path);
+  const silent = (r: Reading): boolean => r.meterId === 'm3' && r.sourceTs! > T0 + 10 * 60_000 && r.sourceTs! < T0 + 14 * 60_000;
+  store.insertReadings(demoReadings(200).filter((r) => !silent(r)));
+  createLineAggregator(validateAggregatorConfig(DEMO_CONFIG), { store, clock: new ManualClock(now - 60_000), log: silentLogger() }).drain();
+  const health = { site: 'plant-1', line: 'line-1', collector: 'modbus', lastReadTs: now, updatedTs: now };
+  store.upsertMeterHealth([
+    { ...health, meterId: 'm1', state: 'ok', lastGoodTs: now - 3000, consecutiveFailures: 0, lastError: null },
+    { ...health, meterId: 'g1', state: 'failing', lastGoodTs: now - 300_000, consecutiveFailures: 12, lastError: 'ERR_MODBUS_TIMEOUT: no answer from 10.0.0.7:502 unit 3 within 1000 ms' },
+  ]);
+  store.close();
 }
