@@ -7,7 +7,7 @@
  * --quick: 1,000 products, 4 lines, 2 months, 50,000 rollups. Exit 0 when done (targets are reported, not enforced).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -22,6 +22,8 @@ const FULL: BenchSize = { products: 10_000, lines: 20, months: 12, ingestRollups
 const QUICK: BenchSize = { products: 1_000, lines: 4, months: 2, ingestRollups: 50_000 };
 const log = (text: string) => process.stdout.write(`${text}\n`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+/** Process CPU time (ms): reported beside wall time because a shared machine can stretch wall time many-fold. */
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const optionsFor = (month: number): CalcOptions => ({ periodStart: periodStart(month), periodEnd: periodStart(month + 1), method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' });
 
 async function setup(repo: CloudSinkRepository, size: BenchSize): Promise<void> {
@@ -33,36 +35,37 @@ async function setup(repo: CloudSinkRepository, size: BenchSize): Promise<void> 
   }
   let n = 0;
   for (const chunk of rollupChunks(size, 20_000)) n += (await repo.ingest({ rollups: chunk, deadLetters: [] })).applied;
+  log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
   log(`setup: ${size.products} products, ${data.orders!.length} orders, ${n} rollups stored in ${seconds(Date.now() - t0)}`);
 }
 
 async function recomputeAll(repo: CloudSinkRepository, size: BenchSize): Promise<void> {
   const ids = Array.from({ length: size.products }, (_, i) => productId(Math.floor(i / (size.products / LEVELS)), i % (size.products / LEVELS)));
-  const t0 = Date.now();
+  const t0 = Date.now(), c0 = cpuMs();
   let results = 0;
   for (let m = 0; m < size.months; m++) {
     const loaded = await loadEngineInput(repo, optionsFor(m), 'all', { cachedSnapshot: true });
     const calc = computePeriod(loaded.input);
     for (const id of ids) { calc.product(id); results++; }
   }
-  const ms = Date.now() - t0;
-  log(`recompute every product's monthly PCF: ${results} results in ${seconds(ms)} (target ≤ 30 s) ${ms <= 30_000 ? 'OK' : 'MISSED'}`);
+  const ms = Date.now() - t0, cpu = cpuMs() - c0;
+  log(`recompute every product's monthly PCF: ${results} results in ${seconds(ms)} wall, ${seconds(cpu)} CPU (target ≤ 30 s) ${ms <= 30_000 ? 'OK' : 'MISSED'}`);
 }
 
 async function adHoc(repo: CloudSinkRepository, size: BenchSize, runs: number): Promise<void> {
   const rnd = prng(99);
   const perLevel = size.products / LEVELS;
   await calculateProduct(repo, productId(0, 0), optionsFor(0)); // warm the snapshot cache
-  const times: number[] = [];
+  const times: number[] = [], cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
     const p = productId(Math.floor(rnd() * LEVELS), Math.floor(rnd() * perLevel));
-    const t0 = process.hrtime.bigint();
+    const t0 = process.hrtime.bigint(), c0 = cpuMs();
     await calculateProduct(repo, p, optionsFor(Math.floor(rnd() * size.months)));
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    cpus.push(cpuMs() - c0);
   }
-  times.sort((a, b) => a - b);
-  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-  log(`ad-hoc product calculation (${runs} runs): p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms (target ≤ 100 ms) ${p(0.95) <= 100 ? 'OK' : 'MISSED'}`);
+  const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
+  log(`ad-hoc product calculation (${runs} runs): wall p50 ${q(times, 0.5).toFixed(1)} ms, p95 ${q(times, 0.95).toFixed(1)} ms; CPU p95 ${q(cpus, 0.95).toFixed(1)} ms (target ≤ 100 ms) ${q(times, 0.95) <= 100 ? 'OK' : 'MISSED'}`);
 }
 
 async function ingest(dir: string, total: number): Promise<void> {
@@ -82,13 +85,13 @@ async function ingest(dir: string, total: number): Promise<void> {
       if (put >= total) break;
     }
     const consumer = createKinesisConsumer({ stream: 'bench', endpoint: k.endpoint, pollIntervalMs: 50, recordsPerRead: 100, retryDelayMs: 200, stopWhenIdle: true }, { repo, log: silentLogger() });
-    const t0 = Date.now();
+    const t0 = Date.now(), c0 = cpuMs();
     await consumer.start();
     await consumer.done();
     await consumer.stop();
-    const ms = Date.now() - t0;
+    const ms = Date.now() - t0, cpu = cpuMs() - c0;
     const rate = consumer.stats.rollups / (ms / 1000);
-    log(`ingest from local Kinesis (4 shards) into SQLite: ${consumer.stats.rollups} rollups in ${seconds(ms)} = ${Math.round(rate)} rollups/s (target ≥ 20,000) ${rate >= 20_000 ? 'OK' : 'MISSED'}; stored ${await repo.countRollups()}`);
+    log(`ingest from local Kinesis (4 shards, kinesalite in-process) into SQLite: ${consumer.stats.rollups} rollups in ${seconds(ms)} wall = ${Math.round(rate)} rollups/s; ${seconds(cpu)} CPU = ${Math.round(consumer.stats.rollups / (cpu / 1000))} rollups/CPU-s (target ≥ 20,000/s) ${rate >= 20_000 ? 'OK' : 'MISSED'}; stored ${await repo.countRollups()}`);
   } finally {
     await repo.close();
     await k.stop();

@@ -38,21 +38,37 @@ export function chooseWindowMs(rollups: StoredRollup[], forced?: number): number
   return best;
 }
 
+/** Bucket keys reused while the window start stays inside the mapping's / factor's validity. */
+interface KeyCache {
+  elec?: { key: string; from: number; to: number };
+  gas?: { key: string; from: number; to: number; volume: boolean; basis: 'gross' | 'net' | null; id: string };
+}
+
 /** The energy of one window clipped to the period, per bucket key (basis checked against the gas factor). */
-function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clippedMs: number): [string, Dec][] {
+function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clippedMs: number, cache: KeyCache): [string, Dec][] {
   const out: [string, Dec][] = [];
+  const at = r.windowStartMs;
   const scale = (v: number) => (clippedMs === r.windowMs ? dec(v) : dec(v).times(clippedMs).div(r.windowMs));
   const elec = r.type === 'site' ? r.baseloadKWh ?? 0 : r.electricityKWh ?? 0;
-  if (elec > 0) out.push([`e:${book.electricityMapping(r.site, r.windowStartMs).id}`, scale(elec)]);
+  if (elec > 0) {
+    if (!cache.elec || at < cache.elec.from || at >= cache.elec.to) {
+      const span = book.electricityMappingSpan(r.site, at);
+      cache.elec = { key: `e:${span.mapping.id}`, from: span.from, to: span.to };
+    }
+    out.push([cache.elec.key, scale(elec)]);
+  }
   if (r.type === 'line' && ((r.gasKWh ?? 0) > 0 || (r.gasM3 ?? 0) > 0)) {
-    const f = book.factor('natural-gas', region, r.windowStartMs);
-    if (dimensionOf(f.unit) === 'energy') {
-      if (f.energyBasis !== r.gasCvBasis) {
-        throw new PcfError('ERR_BASIS_MISMATCH', `gas energy of line ${r.line} is on ${r.gasCvBasis ?? 'no'} CV basis but factor ${f.id} is ${f.energyBasis ?? 'without basis'}`, { line: r.line, factor: f.id, rollup: r.id });
+    if (!cache.gas || at < cache.gas.from || at >= cache.gas.to) {
+      const { factor: f, from, to } = book.factorSpan('natural-gas', region, at);
+      cache.gas = { key: `g:${f.id}`, from, to, volume: dimensionOf(f.unit) !== 'energy', basis: f.energyBasis, id: f.id };
+    }
+    const g = cache.gas;
+    if (g.volume) out.push([g.key, scale(r.gasM3 ?? 0)]);
+    else {
+      if (g.basis !== r.gasCvBasis) {
+        throw new PcfError('ERR_BASIS_MISMATCH', `gas energy of line ${r.line} is on ${r.gasCvBasis ?? 'no'} CV basis but factor ${g.id} is ${g.basis ?? 'without basis'}`, { line: r.line, factor: g.id, rollup: r.id });
       }
-      out.push([`g:${f.id}`, scale(r.gasKWh ?? 0)]);
-    } else {
-      out.push([`g:${f.id}`, scale(r.gasM3 ?? 0)]);
+      out.push([g.key, scale(r.gasKWh ?? 0)]);
     }
   }
   return out;
@@ -80,6 +96,7 @@ export function allocateLine(line: string, region: string, windows: StoredRollup
     idle: new Map(), unallocated: new Map(), metered: new Map(), estimatedKWh: new Map(), rollups: [],
   };
   let first = 0;
+  const cache: KeyCache = {};
   for (const r of windows) {
     const cs = Math.max(r.windowStartMs, fromMs), ce = Math.min(r.windowStartMs + r.windowMs, toMs);
     if (ce <= cs) continue;
@@ -92,7 +109,7 @@ export function allocateLine(line: string, region: string, windows: StoredRollup
       if (ov > 0) inWindow.push({ o, ov });
     }
     const covered = inWindow.length === 1 ? inWindow[0]!.ov : unionMs(inWindow.map(({ o }) => [Math.max(o.startMs, cs), Math.min(o.endMs, ce)]));
-    for (const [key, energy] of windowEnergy(r, region, book, ce - cs)) {
+    for (const [key, energy] of windowEnergy(r, region, book, ce - cs, cache)) {
       addTo(a.metered, key, energy);
       if (covered === 0) { addTo(a.idle, key, energy); continue; }
       const orderPart = covered === ce - cs ? energy : energy.times(covered).div(ce - cs);

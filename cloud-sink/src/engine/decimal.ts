@@ -1,10 +1,11 @@
 import DecimalJs from 'decimal.js';
 
 /**
- * All PCF arithmetic runs on this Decimal: 60 significant digits, half-up. Values are rounded only where they are
+ * All PCF arithmetic runs on this Decimal: 40 significant digits, half-up, so only results longer than that
+ * (divisions, long products) round, at the 40th digit. Values are rounded only where they are
  * presented (see `present`), never before a sum.
  */
-export const Dec = DecimalJs.clone({ precision: 60, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
+export const Dec = DecimalJs.clone({ precision: 40, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
 export type Dec = DecimalJs;
 
 export const ZERO = new Dec(0);

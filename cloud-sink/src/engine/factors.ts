@@ -52,6 +52,13 @@ export class FactorBook {
     return found;
   }
 
+  /** `factor(…)` with the found factor's validity [from, to) in epoch ms. */
+  factorSpan(activity: string, region: string | undefined, at: number): { factor: EmissionFactor; from: number; to: number } {
+    const factor = this.factor(activity, region, at);
+    const entry = this.byActivity.get(activity)!.find((f) => f.e.data === factor)!;
+    return { factor, from: entry.from, to: entry.to };
+  }
+
   factorById(id: string): EmissionFactor {
     const f = this.snapshot.factors.get(id);
     if (!f) throw new PcfError('ERR_FACTOR_MISSING', `emission factor '${id}' does not exist`, { factorId: id });
@@ -69,8 +76,13 @@ export class FactorBook {
   }
 
   electricityMapping(site: string, at: number): ElectricityMapping {
+    return this.electricityMappingSpan(site, at).mapping;
+  }
+
+  /** The mapping valid at `at` with its validity [from, to) in epoch ms, so callers can reuse it until `to`. */
+  electricityMappingSpan(site: string, at: number): { mapping: ElectricityMapping; from: number; to: number } {
     for (const m of this.mappings) {
-      if (m.e.data.site === site && m.from <= at && at < m.to) return this.use('electricity', m.e);
+      if (m.e.data.site === site && m.from <= at && at < m.to) return { mapping: this.use('electricity', m.e), from: m.from, to: m.to };
     }
     throw new PcfError('ERR_FACTOR_MISSING', `no electricity mapping (location/market factors) for site ${site} at ${iso(at)}`, { site, at: iso(at) });
   }
