@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
 import { startLocalKinesis, type LocalKinesis } from '../../test-support/kinesis';
+import { runCli } from '../src/cli/run';
 import { createKinesisHandler } from '../src/ingest/lambda';
 import { createKinesisConsumer } from '../src/ingest/poller';
 import { openSqliteRepository } from '../src/store/sqlite';
@@ -54,6 +55,16 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
     expect(r).toMatchObject({ revision: 2, electricityKWh: 99 });
     const third = await consumeUntilIdle();
     expect(third.records).toBe(0);
+  });
+
+  it('`consume --until-idle` reads the stream into the database given by --db', async () => {
+    await put([json(batchOf('line-4', 3))]);
+    const out: string[] = [];
+    const code = await runCli(['consume', '--stream', 'rollups', '--endpoint', k.endpoint, '--until-idle', '--poll-interval-ms', '50', '--db', t.file],
+      { out: (x) => out.push(x), err: (x) => out.push(x), log: silentLogger(), onSignal: () => undefined });
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/^consumed \d+ records: \d+ rollups stored or revised, \d+ dead-lettered, 0 retried errors$/);
+    expect((await t.repo.getRollups([batchOf('line-4', 3).rollups[0]!.id]))).toHaveLength(1);
   });
 });
 
