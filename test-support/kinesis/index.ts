@@ -1,6 +1,7 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- kinesalite ships no types; the ambient declaration lives beside this file
 /// <reference path="./kinesalite.d.ts" />
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import kinesalite from 'kinesalite';
 import {
   CreateStreamCommand,
@@ -87,4 +88,45 @@ export async function readAllRecords(client: KinesisClient, stream: string): Pro
     }
   }
   return out;
+}
+
+/** A free TCP port on 127.0.0.1 (probe-and-release; a tiny race is acceptable for tests and benchmarks). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/**
+ * kinesalite in its own Node process (for benchmarks: it then does not share an event loop with the code under
+ * test). Same result as startLocalKinesis.
+ */
+export async function startLocalKinesisProcess(opts: LocalKinesisOptions = {}): Promise<LocalKinesis> {
+  const port = opts.port ?? (await freePort());
+  const cli = require.resolve('kinesalite/cli.js');
+  const child = spawn(process.execPath, [cli, '--port', String(port), '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Listening at')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`kinesalite exited (${code}) before listening: ${out}`)));
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localKinesisClient(endpoint);
+  for (const name of opts.streams ?? []) await createLocalStream(client, name, opts.shards ?? 1);
+  return {
+    endpoint,
+    client,
+    stop: async () => {
+      client.destroy();
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import type { Clock, Logger } from '@pcf-edge/core';
 import type { GatewayStore, OutboxRow } from '@pcf-edge/store';
 import type { StreamExporterConfig } from './config';
-import { buildMessages, MAX_MESSAGE_BYTES } from './messages';
-import { pickRows } from './pick';
+import { buildMessages, MAX_MESSAGE_BYTES, type PlannedMessage } from './messages';
+import { RowPicker } from './pick';
 import type { RecordSink } from './sinks';
 import { createStatusReporter, type ExporterStatus } from './status';
 
@@ -18,21 +18,32 @@ export interface StreamExporterDeps {
 export interface StreamExporter {
   start(): void;
   stop(): Promise<void>;
-  /** One round: pick rows, append their messages, mark the acknowledged ones sent. Returns rollups sent. */
+  /** Fills the in-flight window once and waits for every append. Returns rollups sent; throws the first failure. */
   drainOnce(): Promise<number>;
   status(): ExporterStatus;
 }
 
+interface Flight {
+  message: PlannedMessage;
+  live: boolean;
+  done: Promise<void>;
+}
+
 /**
- * Drains the outbox into the sink. Rows are marked sent (with the destination's sequence number) only after the
- * append that carried them was acknowledged, so a crash or an outage at any point loses nothing: unacknowledged
- * rows are sent again (a duplicate is the same (id, revision)). Failures back off (doubling, capped).
+ * Drains the outbox into the sink with up to `inFlight` appends outstanding. Rows are marked sent (with the
+ * destination's sequence number) only after the append that carried them was acknowledged, so a crash or an
+ * outage at any point loses nothing: unacknowledged rows are sent again (a duplicate is the same (id, revision)).
+ * After a failure every outstanding append settles, then the exporter backs off (doubling, capped) and resumes
+ * from the oldest unsent row.
  */
 export function createStreamExporter(config: StreamExporterConfig, deps: StreamExporterDeps): StreamExporter {
   const { store, sink, clock, log } = deps;
   const reporter = createStatusReporter(config, store, clock, log);
+  const picker = new RowPicker(store, config);
+  const flights = new Set<Flight>();
+  const inFlightSeqs = new Set<number>();
+  let failure: unknown;
   let ensured = false;
-  let round = 0;
   let stopped = true;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -51,47 +62,86 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
     reporter.missing(rows.length);
   }
 
+  function launch(message: PlannedMessage, live: boolean): void {
+    for (const s of message.seqs) inFlightSeqs.add(s);
+    const flight: Flight = { message, live, done: Promise.resolve() };
+    flight.done = sink.append(message.data).then(
+      (sequenceNumber) => {
+        store.markOutboxSent(message.seqs, sequenceNumber, clock.now());
+        reporter.sent(message.rollups, sequenceNumber);
+      },
+      (err: unknown) => { failure ??= err; },
+    ).finally(() => {
+      flights.delete(flight);
+      for (const s of message.seqs) inFlightSeqs.delete(s);
+    });
+    flights.add(flight);
+  }
+
+  /** Starts appends until `inFlight` are outstanding or nothing is left to pick. */
+  function fill(): void {
+    while (flights.size < config.inFlight && failure === undefined) {
+      let backlogAfter = 0;
+      for (const f of flights) if (!f.live) backlogAfter = Math.max(backlogAfter, ...f.message.seqs);
+      const { rows, live } = picker.next(inFlightSeqs, backlogAfter);
+      if (rows.length === 0) return;
+      const stored = store.getRollups(rows.map((r) => r.rollupId));
+      const { messages, missing } = buildMessages(rows, stored, config, new Date(clock.now()), deps.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+      markMissing(missing);
+      for (const m of messages) launch(m, live);
+    }
+  }
+
+  async function settleAll(): Promise<void> {
+    await Promise.allSettled([...flights].map((f) => f.done));
+  }
+
+  function takeFailure(): unknown {
+    const f = failure;
+    failure = undefined;
+    return f;
+  }
+
   async function drainOnce(): Promise<number> {
     if (!ensured) {
       await sink.ensure();
       ensured = true;
     }
     reporter.applyWhenFull();
-    const groups = pickRows(store, config, round++);
-    if (groups.length === 0) return 0;
-    const ids = groups.flat().map((r) => r.rollupId);
-    const stored = store.getRollups(ids);
-    const now = new Date(clock.now());
-    const planned = groups.flatMap((g) => {
-      const { messages, missing } = buildMessages(g, stored, config, now, deps.maxMessageBytes ?? MAX_MESSAGE_BYTES);
-      markMissing(missing);
-      return messages;
-    });
-    const results = await Promise.allSettled(planned.map((m) => sink.append(m.data)));
-    let sent = 0;
-    let failure: unknown;
-    results.forEach((r, i) => {
-      const m = planned[i]!;
-      if (r.status === 'fulfilled') {
-        store.markOutboxSent(m.seqs, r.value, clock.now());
-        reporter.sent(m.rollups, r.value);
-        sent += m.rollups;
-      } else {
-        failure ??= r.reason;
-      }
-    });
-    if (failure !== undefined) throw failure;
-    return sent;
+    const before = reporter.status().sentRollups;
+    fill();
+    await settleAll();
+    const f = takeFailure();
+    if (f !== undefined) throw f;
+    return reporter.status().sentRollups - before;
+  }
+
+  async function step(): Promise<void> {
+    if (!ensured) {
+      await sink.ensure();
+      ensured = true;
+    }
+    reporter.applyWhenFull();
+    fill();
+    if (flights.size === 0) {
+      reporter.ok();
+      await sleep(config.pollIntervalMs);
+      return;
+    }
+    await Promise.race([...flights].map((f) => f.done));
+    if (failure !== undefined) {
+      await settleAll();
+      throw takeFailure();
+    }
+    reporter.ok();
   }
 
   async function run(): Promise<void> {
     let failures = 0;
     while (!stopped) {
       try {
-        const sent = await drainOnce();
+        await step();
         failures = 0;
-        reporter.ok();
-        if (sent === 0 && !stopped) await sleep(config.pollIntervalMs);
       } catch (err) {
         failures++;
         ensured = false;
@@ -100,6 +150,7 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
         if (!stopped) await sleep(delay);
       }
     }
+    await settleAll();
   }
 
   return {

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { createLogger, isPcfError, PcfError, systemClock } from '@pcf-edge/core';
+import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { loadExporterConfig } from './config';
 import { createStreamExporter } from './exporter';
+import { runUnderGreengrass } from './greengrass';
 import { createKinesisSink, createStreamManagerSink, kinesisClientFor } from './sinks';
 
 const HELP = `com.pcfedge.StreamExporter — drains the gateway store's outbox into Stream Manager (or Kinesis).
@@ -17,7 +19,9 @@ Options:
   --help            this text
 
 Rows are marked sent only after Stream Manager (or Kinesis) acknowledged them. Exit code 2 on a bad command
-line or config.`;
+line or config.
+Under Greengrass (IPC socket in the environment, no --config) the configuration comes from the nucleus
+(docs/deploy.md).`;
 
 async function main(): Promise<number> {
   let args;
@@ -30,6 +34,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  if (!args.config && isGreengrass()) return runUnderGreengrass(args.store);
   if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
   const config = loadExporterConfig(args.config);
   const log = createLogger({ component: 'stream-exporter' });

@@ -2,26 +2,35 @@ import type { GatewayStore, OutboxRow } from '@pcf-edge/store';
 import type { StreamExporterConfig } from './config';
 
 /**
- * Chooses the outbox rows of one round: up to `inFlight` groups of at most `maxRollupsPerMessage` rows, oldest
- * first. While a backlog exists (more unsent rows than one round takes), one group per round (every other round
- * when `inFlight` is 1) is the newest rows instead, so live views stay current while history drains in order.
+ * Chooses the outbox rows of the next message: oldest unsent rows first (the backlog drains in order). While more
+ * than one message's worth is waiting, every other pick is a "live" pick instead: the newest rows enqueued since
+ * the previous live pick, so live views stay current while history drains. The first live pick takes the newest
+ * `maxRollupsPerMessage` rows. Rows already in flight are never picked twice.
  */
-export function pickRows(store: GatewayStore, config: Pick<StreamExporterConfig, 'maxRollupsPerMessage' | 'inFlight'>, round: number): OutboxRow[][] {
-  const per = config.maxRollupsPerMessage;
-  const limit = per * config.inFlight;
-  const oldest = store.pendingOutbox(limit + 1);
-  if (oldest.length === 0) return [];
-  let backlog = oldest.slice(0, limit);
-  const groups: OutboxRow[][] = [];
-  const liveTurn = config.inFlight > 1 || round % 2 === 1;
-  if (oldest.length > limit && liveTurn) {
-    const taken = new Set(backlog.map((r) => r.seq));
-    const live = store.pendingOutbox(per, { newestFirst: true }).filter((r) => !taken.has(r.seq)).reverse();
-    if (live.length > 0) {
-      groups.push(live);
-      backlog = backlog.slice(0, limit - per);
+export class RowPicker {
+  private liveAfterSeq: number | undefined;
+  private liveTurn = true;
+
+  constructor(
+    private readonly store: GatewayStore,
+    private readonly config: Pick<StreamExporterConfig, 'maxRollupsPerMessage'>,
+  ) {}
+
+  /** `backlogAfterSeq`: the highest seq of backlog rows in flight (0 when none). */
+  next(inFlight: ReadonlySet<number>, backlogAfterSeq: number): { rows: OutboxRow[]; live: boolean } {
+    const per = this.config.maxRollupsPerMessage;
+    const oldest = this.store.pendingOutbox(per + 1, { afterSeq: backlogAfterSeq }).filter((r) => !inFlight.has(r.seq));
+    if (oldest.length > per) {
+      this.liveTurn = !this.liveTurn;
+      if (this.liveTurn) {
+        const live = this.store.pendingOutbox(per, { newestFirst: true, afterSeq: this.liveAfterSeq ?? 0 })
+          .filter((r) => !inFlight.has(r.seq) && r.seq > oldest[per]!.seq);
+        if (live.length > 0) {
+          this.liveAfterSeq = live[0]!.seq;
+          return { rows: live.reverse(), live: true };
+        }
+      }
     }
+    return { rows: oldest.slice(0, per), live: false };
   }
-  for (let i = 0; i < backlog.length && groups.length < config.inFlight; i += per) groups.push(backlog.slice(i, i + per));
-  return groups;
 }

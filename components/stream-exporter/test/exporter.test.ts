@@ -1,7 +1,7 @@
 import { isPcfError, silentLogger, systemClock, validateRollupBatch } from '@pcf-edge/core';
 import { createStreamManagerClient, isStreamManagerStatus, type StreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
-import { buildMessages, createStreamExporter, createStreamManagerSink, parseExporterConfig, pickRows, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
+import { buildMessages, createStreamExporter, createStreamManagerSink, parseExporterConfig, RowPicker, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
 import { enqueue, exporterConfig, makeRollups, openTestStore, tempDir, waitFor } from './fixtures';
 
 async function startSm(dir: string, port = 0): Promise<{ server: StreamManagerServer; port: number }> {
@@ -37,16 +37,26 @@ describe('picking and building messages', () => {
   const tmp = tempDir();
   afterAll(() => tmp.remove());
 
-  it('takes the oldest rows first and, with a backlog, one group of the newest', () => {
+  it('takes the oldest rows first and, with a backlog, every other pick the rows enqueued since the last live pick', () => {
     const store = openTestStore(`${tmp.dir}/pick.sqlite`);
-    enqueue(store, makeRollups(8));
-    const small = pickRows(store, { maxRollupsPerMessage: 4, inFlight: 2 }, 0);
-    expect(small.map((g) => g.map((r) => r.seq))).toEqual([[1, 2, 3, 4], [5, 6, 7, 8]]);
-    enqueue(store, makeRollups(22, { start: 8 }));
-    const withBacklog = pickRows(store, { maxRollupsPerMessage: 4, inFlight: 3 }, 0);
-    expect(withBacklog.map((g) => g.map((r) => r.seq))).toEqual([[27, 28, 29, 30], [1, 2, 3, 4], [5, 6, 7, 8]]);
-    const single = [0, 1].map((round) => pickRows(store, { maxRollupsPerMessage: 4, inFlight: 1 }, round).map((g) => g.map((r) => r.seq)));
-    expect(single).toEqual([[[1, 2, 3, 4]], [[27, 28, 29, 30]]]);
+    enqueue(store, makeRollups(4));
+    const quiet = new RowPicker(store, { maxRollupsPerMessage: 4 });
+    expect(quiet.next(new Set(), 0)).toEqual({ rows: store.pendingOutbox(4), live: false });
+    enqueue(store, makeRollups(26, { start: 4 }));
+    const picker = new RowPicker(store, { maxRollupsPerMessage: 4 });
+    const inFlight = new Set<number>();
+    const pick = (after: number): [number[], boolean] => {
+      const { rows, live } = picker.next(inFlight, after);
+      for (const r of rows) inFlight.add(r.seq);
+      return [rows.map((r) => r.seq), live];
+    };
+    expect(pick(0)).toEqual([[1, 2, 3, 4], false]);
+    expect(pick(4)).toEqual([[27, 28, 29, 30], true]);
+    expect(pick(4)).toEqual([[5, 6, 7, 8], false]);
+    expect(pick(8)).toEqual([[9, 10, 11, 12], false]);
+    enqueue(store, makeRollups(2, { start: 30 }));
+    expect(pick(12)).toEqual([[13, 14, 15, 16], false]);
+    expect(pick(16)).toEqual([[31, 32], true]);
     store.close();
   });
 
@@ -89,21 +99,12 @@ describe('stream exporter → local Stream Manager', () => {
     expect(new Set(sent)).toEqual(new Set(rollups.map((r) => r.id)));
     const rows = store.db.prepare('SELECT seq, rollup_id AS id, sequence_number AS sn FROM outbox ORDER BY seq').all() as { seq: number; id: string; sn: string }[];
     expect(rows.every((r) => /^\d+$/.test(r.sn))).toBe(true);
-    // Order: backlog messages (even rounds) go oldest first; odd rounds carry the newest rows still unsent.
+    // Order: the backlog goes oldest first; the one live pick (second message) carried the newest rows.
     const seqOf = new Map(rows.map((r) => [r.id, r.seq]));
     const seqs = msgs.map((m) => m.rollups.map((r) => seqOf.get(r.id)!));
-    let unsent = new Set(rows.map((r) => r.seq));
-    let lastBacklog = 0;
-    seqs.forEach((s, i) => {
-      if (i % 2 === 0 || unsent.size <= 40) {
-        expect(Math.min(...s)).toBe(Math.min(...unsent));
-        expect(Math.min(...s)).toBeGreaterThan(lastBacklog);
-        lastBacklog = Math.max(...s);
-      } else {
-        expect(Math.max(...s)).toBe(Math.max(...unsent));
-      }
-      unsent = new Set([...unsent].filter((x) => !s.includes(x)));
-    });
+    expect(seqs[1]).toEqual(Array.from({ length: 40 }, (_, i) => 211 + i));
+    const backlog = seqs.filter((_, i) => i !== 1).flat();
+    expect(backlog).toEqual(Array.from({ length: 210 }, (_, i) => i + 1));
     expect(rows.find((r) => r.seq === 1)!.sn).toBe('0');
     // A second exporter start is idempotent: it updates the existing stream instead of failing.
     await createStreamManagerSink(config, client).ensure();

@@ -120,16 +120,27 @@ export function createKinesisExporter(
     const limit = t.config.batchSize ?? 500;
     const batch: { seq: bigint; payload: Buffer }[] = [];
     let bytes = 0;
-    for (const m of registry.range(s, from, limit + t.acked.size)) {
-      if (t.acked.has(m.seq)) continue;
-      if (m.payload.length > MAX_RECORD_BYTES) {
-        log.error({ stream: t.stream, seq: m.seq.toString(), bytes: m.payload.length }, 'message exceeds the Kinesis record limit; not exported');
-        t.acked.add(m.seq);
-        continue;
+    // Read in small chunks: a batch is cut at `limit` records or 5 MiB, whichever comes first.
+    let next = from;
+    let full = false;
+    while (!full) {
+      const chunk = registry.range(s, next, 16);
+      if (chunk.length === 0) break;
+      for (const m of chunk) {
+        next = m.seq + 1n;
+        if (t.acked.has(m.seq)) continue;
+        if (m.payload.length > MAX_RECORD_BYTES) {
+          log.error({ stream: t.stream, seq: m.seq.toString(), bytes: m.payload.length }, 'message exceeds the Kinesis record limit; not exported');
+          t.acked.add(m.seq);
+          continue;
+        }
+        if (batch.length >= limit || (batch.length > 0 && bytes + m.payload.length > MAX_CALL_BYTES)) {
+          full = true;
+          break;
+        }
+        batch.push(m);
+        bytes += m.payload.length;
       }
-      if (batch.length >= limit || (batch.length > 0 && bytes + m.payload.length > MAX_CALL_BYTES)) break;
-      batch.push(m);
-      bytes += m.payload.length;
     }
     if (batch.length > 0) await put(t, batch);
     advance(t, s);

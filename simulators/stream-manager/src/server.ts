@@ -59,6 +59,7 @@ export function createStreamManagerServer(config: StreamManagerServerConfig, dep
     async start() {
       server = createServer((socket) => {
         const abort = new AbortController();
+        socket.setNoDelay(true);
         sockets.set(socket, abort);
         socket.on('close', () => {
           abort.abort();
