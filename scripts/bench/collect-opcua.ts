@@ -21,13 +21,13 @@ import { parseArgs } from 'node:util';
 import type { Reading } from '@pcf-edge/core';
 import { silentLogger } from '@pcf-edge/core';
 import { openStore } from '@pcf-edge/store';
-import { DataType, OPCUACertificateManager, OPCUAServer, Variant } from 'node-opcua';
 import { createOpcUaCollector, validateOpcUaConfig } from '../../components/opcua-collector/src';
 
 const NS = 'urn:pcf-edge:bench:meters';
 const HELP = `usage: tsx scripts/bench/collect-opcua.ts [--seconds N] [--items M]
   --seconds N   measurement window (default 60)
   --items M     monitored items, one UInt32 node each, sampled every 1 s (default 5000)
+Environment: BENCH_TRACE=1 prints RSS and heap every 2 s to stderr.
 Targets: every update the server produced is delivered; peak RSS <= 250 MB.`;
 
 type ToServer = { cmd: 'count' } | { cmd: 'freeze' };
@@ -35,6 +35,8 @@ type ToServer = { cmd: 'count' } | { cmd: 'freeze' };
 type FromServer = { port: number } | { finals: number[] };
 
 async function serve(items: number): Promise<void> {
+  // Loaded here only: the collector process must not carry the server half of node-opcua.
+  const { DataType, OPCUACertificateManager, OPCUAServer, Variant } = await import('node-opcua');
   const pki = mkdtempSync(join(tmpdir(), 'bench-opcua-server-'));
   const server = new OPCUAServer({
     port: Number(process.env.BENCH_PORT), resourcePath: '/UA/bench',
@@ -121,7 +123,18 @@ async function bench(seconds: number, items: number): Promise<number> {
   }));
   const config = validateOpcUaConfig({ site: 'bench', endpoints: [{ id: 'srv', url: `opc.tcp://127.0.0.1:${port}/UA/bench`, pkiDir: join(dir, 'pki') }], meters }, 'bench');
   let peakRss = process.memoryUsage().rss;
-  const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 200);
+  const trace = process.env.BENCH_TRACE === '1';
+  let ticks = 0;
+  const rssTimer = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    if (trace && ++ticks % 10 === 0) {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc && ticks % 50 === 0) gc();
+      const after = process.memoryUsage();
+      process.stderr.write(`rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)}${gc && ticks % 50 === 0 ? ` (after gc ${mb(after.heapUsed)})` : ''} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} delivered ${delivered}\n`);
+    }
+  }, 200);
   const collector = createOpcUaCollector(config, { readings, health: store, log: silentLogger() });
   const t0 = Date.now();
   await collector.start();
@@ -133,9 +146,11 @@ async function bench(seconds: number, items: number): Promise<number> {
   const { finals } = (await ask({ cmd: 'freeze' })) as { finals: number[] };
   await sleep(5000);
   const cpu = process.cpuUsage();
+  if (trace) process.stderr.write(`before stop: rss ${mb(process.memoryUsage().rss)} peak ${mb(peakRss)}\n`);
   await collector.stop();
   writer.close();
   clearInterval(rssTimer);
+  if (trace) process.stderr.write(`after stop: rss ${mb(process.memoryUsage().rss)} peak ${mb(peakRss)}\n`);
   const stored = store.latestReadingSeq();
   store.close();
   child.disconnect();

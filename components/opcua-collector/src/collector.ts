@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { OPCUACertificateManager, type DataValue } from 'node-opcua';
+import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
+import type { DataValue } from 'node-opcua-client';
 import { systemClock, unitOf, type Clock, type Logger, type Reading } from '@pcf-edge/core';
 import type { MeterHealth } from '@pcf-edge/store';
 import { kindOf, type EndpointConfig, type MeterConfig, type OpcUaCollectorConfig } from './config';

@@ -1,4 +1,4 @@
-import { DataType, VariantArrayType, type DataValue, type StatusCode, type Variant } from 'node-opcua';
+import { DataType, VariantArrayType, type DataValue, type StatusCode, type Variant } from 'node-opcua-client';
 import type { Quality } from '@pcf-edge/core';
 
 /**

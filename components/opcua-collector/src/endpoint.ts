@@ -1,7 +1,8 @@
 import {
   MessageSecurityMode, OPCUAClient, SecurityPolicy, UserTokenType,
-  type ClientSession, type DataValue, type OPCUACertificateManager, type UserIdentityInfo,
-} from 'node-opcua';
+  type ClientSession, type DataValue, type UserIdentityInfo,
+} from 'node-opcua-client';
+import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import { PcfError, type Logger } from '@pcf-edge/core';
 import type { EndpointConfig, PointConfig } from './config';
 import type { ParsedNodeId } from './node-id';

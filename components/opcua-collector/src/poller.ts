@@ -1,4 +1,4 @@
-import { AttributeIds, type ClientSession, type DataValue, type NodeId } from 'node-opcua';
+import { AttributeIds, type ClientSession, type DataValue, type NodeId } from 'node-opcua-client';
 
 /**
  * Fixed-rate polling with the Read service: tick k fires at start + k × intervalMs (no drift from read duration).

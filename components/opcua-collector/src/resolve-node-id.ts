@@ -1,4 +1,4 @@
-import { NodeId, NodeIdType } from 'node-opcua';
+import { NodeId, NodeIdType } from 'node-opcua-nodeid';
 import type { ParsedNodeId } from './node-id';
 
 /**

@@ -1,7 +1,7 @@
 import {
   DataChangeFilter, DataChangeTrigger, DeadbandType, TimestampsToReturn, AttributeIds,
   type ClientSession, type ClientSubscription, type DataValue, type NodeId, type StatusCode,
-} from 'node-opcua';
+} from 'node-opcua-client';
 
 /**
  * Subscriptions for the `subscribe` points of one session. Items are grouped by sampling interval (the
