@@ -1,0 +1,126 @@
+/**
+ * API benchmark: `npm run bench:api -- [--connections N] [--duration-sec S]`.
+ * Loads the demo dataset (reference data, the demo day's rollups, location- and market-based results of the three
+ * demo products) into a temp SQLite file, starts `cloud-sink serve` on it as a child process, and drives it with
+ * autocannon from this process: N concurrent connections (default 200) for S seconds (default 10) on
+ * GET /2/footprints/{id}, then on POST /api/pcf (ad-hoc calculation, not stored). Prints requests/s and the p95
+ * latency of each (exact, from every response time) against the targets (reads ≤ 50 ms, ad-hoc ≤ 200 ms) and
+ * writes bench-results/api.json. Exits 0 when the runs completed (targets are reported, not enforced), 1 on
+ * failure, 2 on bad arguments.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { importDirectory } from '../../cloud-sink/src/service/demo';
+import { DEMO_DAY, demoRollups } from '../../cloud-sink/src/service/demo-rollups';
+import { calculateAndStore } from '../../cloud-sink/src/service/pcf-service';
+import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
+
+interface AutocannonInstance { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void }
+interface AutocannonResult { non2xx: number; errors: number; timeouts: number; requests: { total: number }; duration: number }
+type Autocannon = (opts: Record<string, unknown>, done: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- autocannon ships no types; the shape used is declared above
+const autocannon = require('autocannon') as Autocannon;
+
+const HELP = `usage: npm run bench:api -- [--connections N] [--duration-sec S]
+  --connections N   concurrent connections (default 200)
+  --duration-sec S  seconds per scenario (default 10)`;
+const ROOT = resolve(__dirname, '../..');
+const SECRET = 'bench-secret-not-for-production';
+const PERIOD = { periodStart: DEMO_DAY.start, periodEnd: new Date(Date.parse(DEMO_DAY.start) + DEMO_DAY.windows * DEMO_DAY.windowMs).toISOString() };
+
+function parse(): { connections: number; durationSec: number } {
+  const { values } = parseArgs({ options: { connections: { type: 'string' }, 'duration-sec': { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help) { process.stdout.write(`${HELP}\n`); process.exit(0); }
+  const int = (name: string, text: string | undefined, dflt: number) => {
+    const n = text === undefined ? dflt : Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000) { process.stderr.write(`--${name} must be an integer from 1 to 10000\n${HELP}\n`); process.exit(2); }
+    return n;
+  };
+  return { connections: int('connections', values.connections, 200), durationSec: int('duration-sec', values['duration-sec'], 10) };
+}
+
+async function prepare(file: string): Promise<void> {
+  const repo = openSqliteRepository({ file });
+  await importDirectory(repo);
+  await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+  for (const method of ['location', 'market'] as const) {
+    for (const product of ['steel-sheet', 'housing', 'widget']) {
+      await calculateAndStore(repo, product, { ...PERIOD, method, gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' });
+    }
+  }
+  await repo.close();
+}
+
+function startServer(file: string): Promise<{ child: ChildProcess; url: string }> {
+  const tsx = require.resolve('tsx/cli');
+  const child = spawn(process.execPath, [tsx, 'cloud-sink/src/main.ts', 'serve', '--port', '0', '--db', file, '--publish-interval-ms', '0'], {
+    cwd: ROOT, env: { ...process.env, PCF_EDGE_CLIENT_SECRET: SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolveUrl, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s: ${out}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /on (http:\/\/\S+?)\/\s/.exec(out);
+      if (m) { clearTimeout(timer); resolveUrl({ child, url: m[1]! }); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${out}`)); });
+  });
+}
+
+interface Scenario { name: string; targetP95Ms: number; requests: number; perSec: number; p50Ms: number; p95Ms: number; p99Ms: number; non2xx: number; errors: number }
+
+function run(name: string, targetP95Ms: number, opts: Record<string, unknown>): Promise<Scenario> {
+  const times: number[] = [];
+  return new Promise((done, fail) => {
+    const inst = autocannon(opts, (err, r) => {
+      if (err) { fail(err); return; }
+      times.sort((a, b) => a - b);
+      const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? NaN;
+      done({ name, targetP95Ms, requests: times.length, perSec: Math.round(times.length / r.duration), p50Ms: pct(50), p95Ms: pct(95), p99Ms: pct(99), non2xx: r.non2xx, errors: r.errors + r.timeouts });
+    });
+    inst.on('response', (_c, status, _b, ms) => { if (status >= 200 && status < 300) times.push(ms); });
+  });
+}
+
+async function main(): Promise<void> {
+  const { connections, durationSec } = parse();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
+  const file = join(dir, 'db.sqlite');
+  let child: ChildProcess | undefined;
+  try {
+    await prepare(file);
+    const server = await startServer(file);
+    child = server.child;
+    const tok = await fetch(`${server.url}/auth/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`local:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const token = ((await tok.json()) as { access_token: string }).access_token;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const list = (await (await fetch(`${server.url}/2/footprints`, { headers })).json()) as { data: { id: string; status: string }[] };
+    const id = list.data.find((f) => f.status === 'Active')?.id;
+    if (!id) throw new Error('no footprint published from the demo results');
+    const common = { connections, duration: durationSec, timeout: 30 };
+    const scenarios = [
+      await run('GET /2/footprints/{id}', 50, { ...common, url: `${server.url}/2/footprints/${id}`, headers }),
+      await run('POST /api/pcf (ad-hoc)', 200, { ...common, url: `${server.url}/api/pcf`, method: 'POST', headers,
+        body: JSON.stringify({ product: 'widget', ...PERIOD, method: 'location', gwpSet: 'AR6' }) }),
+    ];
+    process.stdout.write(`${connections} connections, ${durationSec} s each, demo dataset (SQLite)\n`);
+    for (const s of scenarios) {
+      process.stdout.write(`${s.name.padEnd(26)} ${String(s.perSec).padStart(7)} req/s  p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms (target ≤ ${s.targetP95Ms} ms: ${s.p95Ms <= s.targetP95Ms ? 'met' : 'MISSED'})  p99 ${s.p99Ms} ms  non-2xx ${s.non2xx}  errors ${s.errors}\n`);
+    }
+    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench-results', 'api.json'), `${JSON.stringify({ at: new Date().toISOString(), connections, durationSec, scenarios }, null, 2)}\n`);
+  } finally {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => { process.stderr.write(`${(err as Error).stack ?? String(err)}\n`); process.exitCode = 1; });
