@@ -38,9 +38,11 @@ describe('collector with the gateway store', () => {
     const m1 = rows.filter((r) => r.meterId === 'm1');
     const m2 = rows.filter((r) => r.meterId === 'm2');
     // Fixed rate: about one poll per 100 ms each (generous bounds for a loaded machine).
-    expect(m1.length).toBeGreaterThanOrEqual(Math.floor(elapsed / 100) - 3);
+    expect(m1.length).toBeGreaterThanOrEqual(Math.floor((0.6 * elapsed) / 100));
     expect(m1.length).toBeLessThanOrEqual(Math.ceil(elapsed / 100) + 1);
-    expect(m1.every((r) => r.value === 42.5 && r.quality === 'good' && r.unit === 'kWh')).toBe(true);
+    // Good, or uncertain when a loaded machine delayed a reply past the next poll (stale); never another value.
+    expect(m1.every((r) => r.value === 42.5 && r.unit === 'kWh' && (r.quality === 'good' || /^stale/.test(r.qualityReason ?? '')))).toBe(true);
+    expect(m1.filter((r) => r.quality === 'good').length).toBeGreaterThan(m1.length / 2);
     expect(m2.every((r) => r.value === 0 && r.line === 'L2')).toBe(true);
     const health = store.listMeterHealth();
     expect(health.map((h) => h.meterId).sort()).toEqual(['m1', 'm2']);

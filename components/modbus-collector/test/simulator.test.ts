@@ -24,7 +24,7 @@ function collectorConfig(scenario: Scenario, ports: Record<string, number>, maxG
   return parseCollectorConfig({
     site: 'plant-1',
     devices: scenario.modbus.devices.map((d) => ({
-      id: d.id, host: '127.0.0.1', port: ports[d.id], timeoutMs: 300, connectTimeoutMs: 500, maxGapRegisters,
+      id: d.id, host: '127.0.0.1', port: ports[d.id], timeoutMs: 1000, connectTimeoutMs: 1000, maxGapRegisters,
       backoff: { initialMs: 20, maxMs: 100 }, circuitBreaker: { failures: 100, cooldownMs: 1000 },
     })),
     meters: scenario.modbus.devices.flatMap((d) => d.meters.map((m) => ({

@@ -130,7 +130,7 @@ export async function refusedPort(): Promise<number> {
 
 export function device(id: string, port: number, extra: Partial<DeviceConfig> = {}): DeviceConfig {
   return {
-    id, host: '127.0.0.1', port, timeoutMs: 300, connectTimeoutMs: 500, maxRegistersPerRead: 125, maxGapRegisters: 8,
+    id, host: '127.0.0.1', port, timeoutMs: 1000, connectTimeoutMs: 1000, maxRegistersPerRead: 125, maxGapRegisters: 8,
     pauseBetweenRequestsMs: 0, backoff: { initialMs: 50, maxMs: 400, multiplier: 2 }, circuitBreaker: { failures: 3, cooldownMs: 500 },
     ...extra,
   };
