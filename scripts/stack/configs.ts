@@ -1,0 +1,117 @@
+import type { Scenario } from '@pcf-edge/meter-simulators';
+import { opcuaPoints } from '@pcf-edge/meter-simulators';
+import { QUANTITIES } from '@pcf-edge/core';
+
+/**
+ * Derives the gateway components' configurations for the local stack from a simulator scenario, so the
+ * collectors read exactly the meters the simulator serves and the aggregator knows each meter's role.
+ */
+export interface StackSettings {
+  gatewayId: string;
+  pkiDir: string;
+  streamManagerPort: number;
+  kinesisStreamName: string;
+  /** Wall-clock milliseconds between polls of each meter (collectors schedule on the wall clock). */
+  pollIntervalMs: number;
+  /** The ports the running simulator actually listens on. */
+  modbusPorts: Record<string, number>;
+  opcuaEndpoint?: string;
+}
+
+export interface StackConfigs {
+  modbus: Record<string, unknown>;
+  opcua: Record<string, unknown> | null;
+  aggregator: Record<string, unknown>;
+  exporter: Record<string, unknown>;
+}
+
+function siteOf(scenario: Scenario): string {
+  const site = scenario.sites[0];
+  if (!site || scenario.sites.length !== 1) throw new Error('the local stack runs one gateway: the scenario must have exactly one site');
+  return site.id;
+}
+
+export function deriveStackConfigs(scenario: Scenario, s: StackSettings): StackConfigs {
+  const site = siteOf(scenario);
+  const modbus = {
+    site,
+    devices: scenario.modbus.devices.map((d) => ({
+      id: d.id,
+      host: '127.0.0.1',
+      port: s.modbusPorts[d.id] ?? d.port,
+      timeoutMs: 1000,
+      maxRegistersPerRead: 125,
+      maxGapRegisters: 8,
+    })),
+    meters: scenario.modbus.devices.flatMap((d) =>
+      d.meters.map((m) => ({
+        id: m.id,
+        line: m.line ?? 'site',
+        device: d.id,
+        unitId: m.unitId,
+        pollIntervalMs: s.pollIntervalMs,
+        role: m.role,
+        profile: m.profile,
+      })),
+    ),
+    batch: { maxBatch: 500, maxDelayMs: 250 },
+  };
+
+  const ua = scenario.opcua;
+  const opcua =
+    ua && ua.meters.length > 0 && s.opcuaEndpoint
+      ? {
+          site,
+          endpoints: [{ id: 'simulator', url: s.opcuaEndpoint, securityMode: 'None', securityPolicy: 'None', pkiDir: s.pkiDir, automaticallyAcceptUnknownCertificate: true }],
+          meters: ua.meters.map((m) => ({
+            id: m.id,
+            line: m.line ?? 'site',
+            endpoint: 'simulator',
+            role: m.role,
+            points: opcuaPoints(m.type).map((p) => ({
+              name: p.name,
+              nodeId: `nsu=${ua.namespaceUri};s=${m.id}.${p.name}`,
+              quantity: p.quantity,
+              kind: p.kind,
+              mode: 'poll',
+              samplingIntervalMs: s.pollIntervalMs,
+              ...(p.scale !== 1 ? { scale: p.scale } : {}),
+            })),
+          })),
+        }
+      : null;
+
+  const aggregatorMeters = [
+    ...scenario.modbus.devices.flatMap((d) => d.meters.map((m) => ({ id: m.id, line: m.line ?? 'site', role: m.role, profile: m.profile }))),
+    ...(ua?.meters ?? []).map((m) => ({
+      id: m.id,
+      line: m.line ?? 'site',
+      role: m.role,
+      points: Object.fromEntries(
+        opcuaPoints(m.type)
+          .filter((p) => QUANTITIES[p.quantity].kind === 'counter')
+          .map((p) => [p.name, p.type === 'uint32' ? { modulus: 2 ** 32 } : {}]),
+      ),
+    })),
+  ];
+  const aggregator = {
+    site,
+    gatewayId: s.gatewayId,
+    windows: ['1m', '15m'],
+    closeLagMs: 5000,
+    gas: { volumeCorrectionFactor: 1.02264, calorificValues: [{ validFrom: '2020-01-01T00:00:00Z', mJPerM3: 39.5, basis: 'gross' }] },
+    meters: aggregatorMeters,
+  };
+
+  const exporter = {
+    gatewayId: s.gatewayId,
+    site,
+    target: 'streamManager',
+    streamName: 'pcf-edge-rollups',
+    kinesisStreamName: s.kinesisStreamName,
+    persistence: 'File',
+    streamManager: { port: s.streamManagerPort },
+    pollIntervalMs: 500,
+  };
+  return { modbus, opcua, aggregator, exporter };
+}
