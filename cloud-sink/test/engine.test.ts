@@ -98,4 +98,14 @@ describe('PCF engine', () => {
     const none = run(snapshot({ ...base, orders: [] }), rollups);
     expect(none.balances[0]).toMatchObject({ metered: '42', allocated: '0', overhead: '0', unallocated: '42', residual: '0' });
   });
+
+  it('reports missing windows, partial coverage and a line without rollups in the result warnings', () => {
+    const calc = run(snapshot(base), stored(lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 30, { coverage: 0.5, estimated: true })));
+    expect(calc.product('a').warnings).toEqual([
+      'line-1: 95 of 96 windows of 15 min have no rollup',
+      'line-1: 1 windows with coverage below 1 (lowest 0.5)',
+      'line-1: 1 windows with estimated values',
+    ]);
+    expect(run(snapshot(base), []).product('b').warnings).toEqual(['line-1: no rollups in the period; its metered energy is taken as 0']);
+  });
 });

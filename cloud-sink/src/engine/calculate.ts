@@ -6,6 +6,7 @@ import { gwp } from './gwp';
 import { ordersInPeriod, type OrderSpan } from './orders';
 import { priceBuckets, type Priced } from './pricing';
 import { createProductCalculator, type ProductResult } from './product';
+import type { StoredRollup } from '../store/repository';
 import type { EngineInput, TraceNode } from './types';
 
 export interface OrderResult {
@@ -33,6 +34,22 @@ export interface LineBalance {
   unallocated: string;
   residual: string;
   rollups: { id: string; revision: number }[];
+  /** Data-quality notes: windows missing from the period, windows with coverage < 1 or estimated values. */
+  warnings: string[];
+}
+
+/** Missing windows, partial coverage and estimates among the windows a line's allocation used. */
+function dataQuality(line: string, windows: StoredRollup[], windowMs: number | undefined, fromMs: number, toMs: number): string[] {
+  if (windowMs === undefined) return [`${line}: no rollups in the period; its metered energy is taken as 0`];
+  const expected = Math.ceil(toMs / windowMs) - Math.floor(fromMs / windowMs);
+  const used = windows.filter((r) => r.windowStartMs < toMs && r.windowStartMs + r.windowMs > fromMs);
+  const out: string[] = [];
+  if (used.length < expected) out.push(`${line}: ${expected - used.length} of ${expected} windows of ${windowMs / 60_000} min have no rollup`);
+  const partial = used.filter((r) => r.coverage < 1);
+  if (partial.length > 0) out.push(`${line}: ${partial.length} windows with coverage below 1 (lowest ${Math.min(...partial.map((r) => r.coverage))})`);
+  const estimated = used.filter((r) => r.estimated).length;
+  if (estimated > 0) out.push(`${line}: ${estimated} windows with estimated values`);
+  return out;
 }
 
 export interface PeriodCalculation {
@@ -85,7 +102,8 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const un = total(a.unallocated).plus(spreadIdle ? ZERO : total(a.idle));
     const metered = total(a.metered);
     balances.push({ line, windowMs: windowMs ?? 0, metered: metered.toString(), allocated: allocated.toString(), overhead: oh.toString(),
-      unallocated: un.toString(), residual: metered.minus(allocated).minus(oh).minus(un).toString(), rollups: a.rollups });
+      unallocated: un.toString(), residual: metered.minus(allocated).minus(oh).minus(un).toString(), rollups: a.rollups,
+      warnings: lineSpans.length > 0 ? dataQuality(line, windows, windowMs, fromMs, toMs) : [] });
   }
   for (const [site, all] of input.siteRollups) {
     const region = snapshot.sites.get(site)!.data.region;
@@ -95,7 +113,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     addOverhead(spreadBase);
     const metered = total(a.metered);
     balances.push({ line: `site:${site} baseload`, windowMs: windowMs ?? 0, metered: metered.toString(), allocated: '0',
-      overhead: spreadBase ? metered.toString() : '0', unallocated: spreadBase ? '0' : metered.toString(), residual: '0', rollups: a.rollups });
+      overhead: spreadBase ? metered.toString() : '0', unallocated: spreadBase ? '0' : metered.toString(), residual: '0', rollups: a.rollups, warnings: [] });
   }
   const orders = new Map<string, OrderResult>();
   for (const o of spans) {

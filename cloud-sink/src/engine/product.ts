@@ -136,7 +136,8 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
           node('direct process emissions', o.direct, 'kgCO2e', undefined, o.directTrace)]));
     }
     const produced = orders.length > 0 && good.gt(0);
-    const warnings = [...new Set(m.warnings)];
+    const lineNotes = calc.balances.filter((b) => orders.some((o) => o.line === b.line)).flatMap((b) => b.warnings);
+    const warnings = [...new Set([...m.warnings, ...lineNotes])];
     const elec = market ? t.electricityMarket : t.electricityLocation;
     const oh = (market ? t.overheadElectricityMarket : t.overheadElectricityLocation).plus(t.overheadGas);
     const total = t.materials.plus(elec).plus(t.gas).plus(oh).plus(t.direct);
