@@ -1,5 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON responses are inspected loosely */
+import { withReferenceCache } from '../src/api/reference-cache';
 import { calculateProduct } from '../src/service/pcf-service';
+import { tempDb } from './helpers';
 import { DEMO_PERIOD, READER, startApi, UPLOADER, type RunningApi } from './api-helpers';
 
 describe('operational API', () => {
@@ -60,5 +62,20 @@ describe('operational API', () => {
     const results = (await call('GET', '/api/results', read)).body.results as any[];
     expect(results.length).toBeGreaterThanOrEqual(6);
     expect(results[0]).toMatchObject({ product: expect.any(String), breakdownKg: expect.objectContaining({ materials: expect.any(String) }) });
+  });
+});
+
+describe('reference cache', () => {
+  it('serves a new reference version as soon as it is imported', async () => {
+    const t = tempDb();
+    const repo = withReferenceCache(t.repo);
+    const site = (region: string) => ({ kind: 'sites' as const, source: 's', sha256: 'x', entities: [{ entityId: 's1', hash: region, data: { id: 's1', region } }] });
+    const v1 = await repo.importReference(site('GB'));
+    expect((await repo.getReference('sites', v1)).map((e) => e.hash)).toEqual(['GB']);
+    expect((await repo.getReference('sites', v1 + 5)).map((e) => e.hash)).toEqual(['GB']);
+    const v2 = await repo.importReference(site('FR'));
+    expect((await repo.getReference('sites', v2)).map((e) => e.hash)).toEqual(['FR']);
+    expect((await repo.getReference('sites', v1)).map((e) => e.hash)).toEqual(['GB']);
+    await t.cleanup();
   });
 });

@@ -7,6 +7,7 @@ import type { CloudSinkRepository } from '../store/repository';
 import { registerDashboard } from '../dashboard/static';
 import type { ApiConfig } from './config';
 import { errorHandler } from './errors';
+import { withReferenceCache } from './reference-cache';
 import { registerOpsRoutes } from './ops-routes';
 import { registerPactRoutes } from './pact-routes';
 import { registerTokenRoute } from './token-route';
@@ -37,7 +38,8 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
     return503OnClosing: true,
   });
   const tokens = createTokenStore(deps.config.tokenTtlSec, now);
-  const publisher = createFootprintPublisher({ repo: deps.repo, company: deps.config.pact, log, now });
+  const repo = withReferenceCache(deps.repo);
+  const publisher = createFootprintPublisher({ repo, company: deps.config.pact, log, now });
   const publish = () => publisher.sync().catch((err: unknown) => { log.error({ err }, 'publishing footprints failed'); });
   let timer: NodeJS.Timeout | undefined;
 
@@ -54,8 +56,8 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
   app.addContentTypeParser('application/cloudevents+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   void app.register((scope, _opts, done) => {
     registerTokenRoute(scope, deps.config, tokens);
-    registerPactRoutes(scope, { repo: deps.repo, config: deps.config, tokens, onEvent: deps.onEvent ?? ((e) => log.info({ type: e.type, id: e.id, source: e.source }, 'PACT event accepted')) });
-    registerOpsRoutes(scope, { repo: deps.repo, config: deps.config, tokens, published: publish, now });
+    registerPactRoutes(scope, { repo, config: deps.config, tokens, onEvent: deps.onEvent ?? ((e) => log.info({ type: e.type, id: e.id, source: e.source }, 'PACT event accepted')) });
+    registerOpsRoutes(scope, { repo, config: deps.config, tokens, published: publish, now });
     done();
   });
   registerDashboard(app);
