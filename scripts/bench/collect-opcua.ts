@@ -144,6 +144,7 @@ async function bench(seconds: number, items: number): Promise<number> {
   await sleep((windowStart - Date.now() / 1000) * 1000 + seconds * 1000);
   const windowEnd = Math.floor(Date.now() / 1000);
   const { finals } = (await ask({ cmd: 'freeze' })) as { finals: number[] };
+  const frozenAt = Date.now();
   await sleep(5000);
   const cpu = process.cpuUsage();
   if (trace) process.stderr.write(`before stop: rss ${mb(process.memoryUsage().rss)} peak ${mb(peakRss)}\n`);
@@ -178,6 +179,7 @@ async function bench(seconds: number, items: number): Promise<number> {
     ['monitored items / subscriptions', `${items} / ${Math.ceil(items / config.maxMonitoredItemsPerSubscription)}`, ''],
     ['set-up (connect, create items, first values)', `${(setupMs / 1000).toFixed(1)} s`, ''],
     ['updates/s delivered (steady window)', `${rate.toFixed(0)}`, `${items} expected`],
+    ['updates/s the server produced (average)', `${(expected / ((frozenAt - t0 - setupMs) / 1000)).toFixed(0)}`, `${items} (below it: server starved of CPU)`],
     ['updates delivered / produced by server', `${delivered} / ${expected} (${((100 * delivered) / expected).toFixed(2)}%)`, '100%'],
     ['updates lost (gaps, missing tail)', `${lost}, ${tailMissing}`, '0, 0'],
     ['readings in the store', `${stored}`, `${delivered}`],
