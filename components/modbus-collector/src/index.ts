@@ -1,7 +1,7 @@
 export { createModbusCollector, type ModbusCollector, type CollectorDeps, type CollectorStore, type CollectorStats } from './collector';
 export { configSchema, loadCollectorConfig, parseCollectorConfig, checkConfig, meterPoints, type CollectorConfig, type DeviceConfig, type MeterConfig, type PointConfig, type ResolvedPoint } from './config';
 export { planRequests, splitRequest, FUNCTION_CODE, type ReadRequest, type PlanLimits, type Hole } from './planner';
-export { DeviceLink, type ReadData, type LinkStats } from './link';
+export { DeviceLink, type ReadData, type ReadResponse, type ReadGroup, type LinkStats } from './link';
 export { CircuitBreaker } from './breaker';
 export { MeterPoller, COLLECTOR_NAME } from './poller';
 export { dryRun, formatDryRun, type DryRunReport } from './dry-run';

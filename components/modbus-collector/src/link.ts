@@ -7,6 +7,12 @@ import type { ReadRequest } from './planner';
 /** Registers (FC3/FC4) or bits (FC1/FC2, padded to whole bytes by the device) of one response. */
 export type ReadData = number[] | boolean[];
 
+export interface ReadResponse {
+  data: ReadData;
+  /** From the request leaving the queue to its reply, ms. */
+  rttMs: number;
+}
+
 export interface LinkStats {
   requests: number;
   responses: number;
@@ -31,7 +37,8 @@ export const UNIT_FAILURE_EXCEPTIONS: ReadonlySet<number> = new Set([4, 5, 6, 10
 interface Pending {
   request: ReadRequest;
   group: ReadGroup | undefined;
-  resolve: (data: ReadData) => void;
+  resolve: (res: ReadResponse) => void;
+  sentAt: number;
   reject: (err: PcfError) => void;
 }
 
@@ -67,10 +74,10 @@ export class DeviceLink {
 
   constructor(readonly device: DeviceConfig, private readonly log: Logger) {}
 
-  read(request: ReadRequest, group?: ReadGroup): Promise<ReadData> {
+  read(request: ReadRequest, group?: ReadGroup): Promise<ReadResponse> {
     if (this.closed) return Promise.reject(linkError('ERR_MODBUS_DISCONNECTED', 'collector stopping'));
-    return new Promise<ReadData>((resolve, reject) => {
-      this.queue.push({ request, group, resolve, reject });
+    return new Promise<ReadResponse>((resolve, reject) => {
+      this.queue.push({ request, group, resolve, reject, sentAt: 0 });
       this.pump();
     });
   }
@@ -184,6 +191,7 @@ export class DeviceLink {
     const client = this.client as ModbusRTU;
     const { unitId, functionCode, address, count } = op.request;
     this.inFlight = op;
+    op.sentAt = performance.now();
     this.stats.requests++;
     this.timer = setTimeout(() => {
       this.stats.timeouts++;
@@ -219,7 +227,7 @@ export class DeviceLink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (err) op.reject(err);
-    else op.resolve(data as ReadData);
+    else op.resolve({ data: data as ReadData, rttMs: performance.now() - op.sentAt });
     const pause = this.device.pauseBetweenRequestsMs;
     if (pause > 0 && !this.closed) {
       this.pauseTimer = setTimeout(() => {

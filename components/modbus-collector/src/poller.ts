@@ -54,8 +54,8 @@ export class MeterPoller {
     return { ...this.health };
   }
 
-  /** One poll. `deadline` (epoch ms, wall clock) is when the next poll is due; replies after it are stale. */
-  async poll(deadline = Infinity): Promise<PollResult> {
+  /** One poll. A reply that took longer than the poll interval is stale: its instant is uncertain by more than one interval. */
+  async poll(): Promise<PollResult> {
     this.polls++;
     const out: Reading[] = [];
     let requests = 0;
@@ -72,7 +72,7 @@ export class MeterPoller {
     let round = this.plan;
     while (round.length > 0) {
       const next: ReadRequest[] = [];
-      const results = await Promise.allSettled(round.map((r) => this.link.read(r, group).then((data) => ({ data, readTs: this.clock.now(), late: Date.now() - deadline }))));
+      const results = await Promise.allSettled(round.map((r) => this.link.read(r, group).then(({ data, rttMs }) => ({ data, readTs: this.clock.now(), late: rttMs - this.meter.pollIntervalMs }))));
       results.forEach((res, i) => {
         const request = round[i] as ReadRequest;
         if (res.status === 'fulfilled') {

@@ -22,7 +22,7 @@ function isNotAvailable(words: number[], p: ResolvedPoint): boolean {
   return raw === (isUnsigned(p.type) ? max : min);
 }
 
-/** The reading's value and quality for one point of a successful response. `lateMs` > 0 marks a stale reply. */
+/** The reading's value and quality for one point of a successful response. `lateMs` > 0 (round trip minus poll interval) marks a stale reply. */
 export function assess(planned: PlannedPoint, data: ReadData, lateMs: number): Assessed {
   const p = planned.point;
   let value: number;
@@ -45,7 +45,7 @@ export function assess(planned: PlannedPoint, data: ReadData, lateMs: number): A
   if ((min !== undefined && value < min) || (p.maxValue !== undefined && value > p.maxValue)) {
     return { value, quality: 'uncertain', qualityReason: `out of range [${min ?? '-inf'}, ${p.maxValue ?? 'inf'}]` };
   }
-  if (lateMs > 0) return { value, quality: 'uncertain', qualityReason: `stale: reply ${Math.round(lateMs)} ms after the next poll was due` };
+  if (lateMs > 0) return { value, quality: 'uncertain', qualityReason: `stale: reply took ${Math.round(lateMs)} ms longer than the poll interval` };
   return { value, quality: 'good' };
 }
 

@@ -25,10 +25,10 @@ export function createScheduler(pollers: readonly MeterPoller[], hooks: Schedule
   let polls = 0;
   let overruns = 0;
 
-  function run(poller: MeterPoller, deadline: number): Promise<void> {
+  function run(poller: MeterPoller): Promise<void> {
     polls++;
     const p = poller
-      .poll(deadline)
+      .poll()
       .then((res) => hooks.onResult(res, poller))
       .catch((err: unknown) => hooks.onError(err, poller))
       .finally(() => inFlight.delete(p));
@@ -48,7 +48,7 @@ export function createScheduler(pollers: readonly MeterPoller[], hooks: Schedule
         overruns++;
         poller.overruns++;
       } else {
-        busy.p = run(poller, due + interval).finally(() => (busy.p = null));
+        busy.p = run(poller).finally(() => (busy.p = null));
       }
       let next = k + 1;
       const behind = Math.floor((now - (base + next * interval)) / interval) + 1;
