@@ -1,0 +1,21 @@
+/** The four Greengrass components of the suite: where their code is and what their artifact is called. */
+export interface ComponentSpec {
+  /** Greengrass component name; the recipe is recipes/<componentName>.yaml. */
+  componentName: string;
+  /** Workspace folder under components/; also the zip's base name (`<dir>.zip`). */
+  dir: string;
+  /** Packages left out of the bundle (optional peers that are not installed). */
+  externals: string[];
+}
+
+export const COMPONENTS: readonly ComponentSpec[] = [
+  { componentName: 'com.pcfedge.ModbusCollector', dir: 'modbus-collector', externals: [] },
+  // @ster5/global-mutex (node-opcua-pki) imports proper-lockfile, an optional peer that is not installed.
+  { componentName: 'com.pcfedge.OpcUaCollector', dir: 'opcua-collector', externals: ['proper-lockfile'] },
+  { componentName: 'com.pcfedge.LineAggregator', dir: 'line-aggregator', externals: [] },
+  { componentName: 'com.pcfedge.StreamExporter', dir: 'stream-exporter', externals: [] },
+];
+
+/** Greengrass recipe architecture ↔ Node.js `process.arch`. */
+export const ARCHITECTURES = { amd64: 'x64', aarch64: 'arm64' } as const;
+export type RecipeArch = keyof typeof ARCHITECTURES;
