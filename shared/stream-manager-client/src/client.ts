@@ -1,5 +1,5 @@
 import { PcfError, silentLogger, type Logger } from '@pcf-edge/core';
-import { type Payload } from './codec';
+import { int64, type Payload } from './codec';
 import { Connection } from './connection';
 import { connectionError } from './errors';
 import { infoFromWire, messageFromWire } from './wire';
@@ -137,7 +137,7 @@ export function createStreamManagerClient(options: StreamManagerClientOptions = 
         throw new PcfError('ERR_SM_PAYLOAD_TOO_LARGE', `message of ${data.length} bytes exceeds the limit of ${maxMessageBytes} bytes`, { bytes: data.length, limit: maxMessageBytes });
       }
       const reply = await call(Op.AppendMessage, { name: streamName, payload: data });
-      return messageFromWire({ streamName, sequenceNumber: reply.sequenceNumber, ingestTime: 0, payload: data }).sequenceNumber;
+      return int64(reply.sequenceNumber, 'sequenceNumber');
     },
     async readMessages(streamName, readOptions) {
       const waitMs = readOptions?.readTimeoutMillis ?? 0;

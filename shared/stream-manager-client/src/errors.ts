@@ -5,11 +5,14 @@ import { statusName, type StatusName } from './protocol';
 export class StreamManagerError extends PcfError {
   readonly status: number;
   readonly statusName: StatusName | `Status${number}`;
+  /** The server's `errorMessage` (or the local reason) without the status prefix. */
+  readonly errorMessage: string;
   constructor(status: number, message: string, details: Record<string, unknown> = {}) {
     const name = statusName(status);
     super('ERR_SM_STATUS', `Stream Manager: ${name} (status ${status}): ${message}`, { ...details, status, statusName: name });
     this.status = status;
     this.statusName = name;
+    this.errorMessage = message;
   }
 }
 

@@ -75,11 +75,13 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): void {
       const reply = await handler(body, ctx.signal);
       send(replyOp, { ...reply, requestId, status: Status.Success });
     } catch (err) {
-      if (err instanceof StreamManagerError) {
-        send(replyOp, { requestId, status: err.status, errorMessage: err.message });
-      } else {
-        ctx.log.error({ err, op: frame.op }, 'request failed');
-        send(replyOp, { requestId, status: Status.UnknownFailure, errorMessage: (err as Error).message });
+      if (!(err instanceof StreamManagerError)) ctx.log.error({ err, op: frame.op }, 'request failed');
+      const status = err instanceof StreamManagerError ? err.status : Status.UnknownFailure;
+      try {
+        send(replyOp, { requestId: typeof requestId === 'string' ? requestId : undefined, status, errorMessage: err instanceof StreamManagerError ? err.errorMessage : (err as Error).message });
+      } catch (sendErr) {
+        ctx.log.error({ err: sendErr }, 'cannot send an error reply; closing the connection');
+        socket.destroy();
       }
     }
   }
