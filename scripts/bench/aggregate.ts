@@ -5,7 +5,7 @@
  *    lines) polled every I ms (default 1000), straight into a fresh gateway store with a bare prepared INSERT
  *    (transactions of 50,000 rows, rows built on the fly — nothing is held in memory).
  * 2. Bare scan: iterates `SELECT * FROM readings ORDER BY seq` once, touching every row.
- * 3. Runs the line aggregator over the same table (batches of B readings, default 20,000) until caught up.
+ * 3. Runs the line aggregator over the same table (batches of B readings, default 5,000) until caught up.
  * Prints readings/s of both, the ratio aggregator / bare scan, rollups written, and the process's peak RSS.
  * Targets: >= 200,000 readings/s, ratio >= 0.25, peak RSS <= 200 MB. Exit 0 on completion (targets are reported,
  * not enforced), 2 on bad arguments.
@@ -23,7 +23,7 @@ const HELP = `usage: npm run bench:aggregate -- [--readings N] [--points P] [--i
   --readings N     readings to generate and aggregate (default 10000000)
   --points P       counter points, one per meter, 10 lines (default 1000)
   --interval-ms I  poll interval of every point, ms (default 1000)
-  --batch B        aggregator batch size, readings per transaction (default 20000)
+  --batch B        aggregator batch size, readings per transaction (default 5000)
   --store FILE     keep the generated store at FILE (default: a temp file, deleted afterwards)`;
 
 interface Options {
@@ -54,7 +54,7 @@ function parse(): Options {
     readings: int('readings', values.readings, 10_000_000),
     points: int('points', values.points, 1000),
     intervalMs: int('interval-ms', values['interval-ms'], 1000),
-    batch: int('batch', values.batch, 20_000),
+    batch: int('batch', values.batch, 5000),
     store: values.store,
   };
 }

@@ -114,9 +114,17 @@ export interface PointSettings {
 }
 
 const profileCache = new Map<string, MeterProfile>();
+const meterIndex = new WeakMap<AggregatorConfig, Map<string, MeterConfig>>();
+
+/** The configured meter with this id (indexed once per config object). */
+export function meterOf(c: AggregatorConfig, meterId: string): MeterConfig | undefined {
+  let index = meterIndex.get(c);
+  if (!index) meterIndex.set(c, (index = new Map(c.meters.map((m) => [m.id, m]))));
+  return index.get(meterId);
+}
 
 export function resolvePointSettings(c: AggregatorConfig, meterId: string, point: string): PointSettings {
-  const meter = c.meters.find((m) => m.id === meterId);
+  const meter = meterOf(c, meterId);
   let profilePoint: { modulus: number | null; maxRatePerHour: number | null } = { modulus: null, maxRatePerHour: null };
   if (meter?.profile !== undefined) {
     let profile = profileCache.get(meter.profile);

@@ -4,7 +4,7 @@ import { advanceCounter, EMPTY_COUNTER_STATE, type Segment } from './counter/cou
 import { advanceGauge, EMPTY_GAUGE_STATE, type AcceptedGauge } from './gauge/gauge-filter';
 import type { CalorificSchedule } from './gas/calorific';
 import type { BatchOverlay } from './batch';
-import type { AggregatorConfig, PointSettings } from './config';
+import { meterOf, type AggregatorConfig, type PointSettings } from './config';
 import {
   bookGauge, counterAccOf, counterRollup, emptyGaugeAcc, gaugeAccOf, gaugeRollup, meterRollupId,
   type GaugeWindowAcc, type PointInfo,
@@ -12,6 +12,10 @@ import {
 import { pointKey, type PointRecord, type WindowAcc } from './points';
 import { PointRegistry } from './registry';
 import type { MeterCounterRollup, MeterGaugeRollup } from '@pcf-edge/core';
+
+const countReading = (acc: CounterWindowAcc): void => {
+  acc.readingCount += 1;
+};
 
 /** Reading-time progress, persisted with the cursor. */
 export interface Progress {
@@ -81,7 +85,7 @@ export class AggregationEngine {
       site: this.deps.config.site, line: r.line, meterId: r.meterId, point: r.point, quantity: r.quantity,
       kind: r.kind, unit: r.unit, settings: this.deps.settingsOf(r.meterId, r.point),
     };
-    const configured = this.deps.config.meters.find((m) => m.id === r.meterId);
+    const configured = meterOf(this.deps.config, r.meterId);
     if (configured) info.line = configured.line;
     const p: PointRecord = { key, info, counter: null, gauge: null, open: new Map(), dirty: true };
     this.registry.add(p);
@@ -112,21 +116,29 @@ export class AggregationEngine {
       this.out.events.push({ ts: e.ts, site: p.info.site, line: p.info.line, meterId: p.info.meterId, point: p.info.point, kind: e.kind, detail: e.detail });
     }
     for (const seg of step.segments) this.bookSegment(p, seg);
-    if (!step.late) this.withCounterWindows(p, ts, (acc) => (acc.readingCount += 1));
+    if (!step.late) {
+      for (const w of this.deps.windowsMs) {
+        const start = windowStartOf(ts, w);
+        if (this.isOpen(w, start)) this.openAcc(p, w, start, emptyCounterAcc).readingCount += 1;
+        else this.withCounterWindow(p, w, start, countReading);
+      }
+    }
   }
 
   private bookSegment(p: PointRecord, seg: Segment): void {
     const discrete = p.info.unit === 'count';
     for (const w of this.deps.windowsMs) {
+      const start = windowStartOf(seg.t0, w);
+      if (start === windowStartOf(seg.t1 - 1, w) && this.isOpen(w, start)) {
+        // Fast path: the whole step lies in one open window.
+        bookShare(this.openAcc(p, w, start, emptyCounterAcc), seg, { start, delta: seg.delta, overlapMs: seg.t1 - seg.t0 }, false, discrete);
+        continue;
+      }
       const shares = allocateSegment(seg, w, discrete);
       for (const share of shares) {
         this.withCounterWindow(p, w, share.start, (acc) => bookShare(acc, seg, share, shares.length > 1, discrete));
       }
     }
-  }
-
-  private withCounterWindows(p: PointRecord, ts: number, fn: (acc: CounterWindowAcc) => void): void {
-    for (const w of this.deps.windowsMs) this.withCounterWindow(p, w, windowStartOf(ts, w), fn);
   }
 
   /** Applies `fn` to the open window, or revises the written one (never dropped: counters conserve). */

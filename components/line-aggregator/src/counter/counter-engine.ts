@@ -64,12 +64,13 @@ export interface CounterEventOut {
 export interface CounterStep {
   state: CounterState;
   segments: Segment[];
-  events: CounterEventOut[];
+  events: readonly CounterEventOut[];
   /** The sample was not newer than the point's last good or pending reading and was ignored. */
   late: boolean;
 }
 
 export const EMPTY_COUNTER_STATE: CounterState = Object.freeze({ anchor: null, pending: null });
+const NO_EVENTS: readonly CounterEventOut[] = Object.freeze([]);
 
 type Step =
   | { type: 'measured' | 'rollover' | 'replacement'; delta: number }
@@ -201,6 +202,14 @@ export function advanceCounter(state: CounterState, sample: CounterSample, setti
   }
   const newest = state.pending?.ts ?? state.anchor.ts;
   if (sample.ts <= newest) return { state, segments: [], events: [], late: true };
+  if (state.pending === null) {
+    // Fast path for the common step: measured consumption from the anchor.
+    const step = classify(state.anchor, sample, settings);
+    if (step.type === 'measured' && sample.ts - state.anchor.ts <= settings.maxGapMs) {
+      const seg: Segment = { t0: state.anchor.ts, t1: sample.ts, delta: step.delta, cause: 'measured', gap: false };
+      return { state: { anchor: { ...sample }, pending: null }, segments: [seg], events: NO_EVENTS, late: false };
+    }
+  }
   const w: Work = { anchor: state.anchor, pending: state.pending, segments: [], events: [] };
   resolvePending(w, sample, settings);
   return { state: { anchor: w.anchor, pending: w.pending }, segments: w.segments, events: w.events, late: false };
