@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importDirectory } from '../../cloud-sink/src/service/demo';
@@ -80,7 +80,8 @@ function run(name: string, targetP95Ms: number, opts: Record<string, unknown>): 
       if (err) { fail(err); return; }
       times.sort((a, b) => a - b);
       const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? NaN;
-      done({ name, targetP95Ms, requests: times.length, perSec: Math.round(times.length / r.duration), p50Ms: pct(50), p95Ms: pct(95), p99Ms: pct(99), non2xx: r.non2xx, errors: r.errors + r.timeouts });
+      const ms = (v: number) => Math.round(v * 10) / 10;
+      done({ name, targetP95Ms, requests: times.length, perSec: Math.round(times.length / r.duration), p50Ms: ms(pct(50)), p95Ms: ms(pct(95)), p99Ms: ms(pct(99)), non2xx: r.non2xx, errors: r.errors + r.timeouts });
     });
     inst.on('response', (_c, status, _b, ms) => { if (status >= 200 && status < 300) times.push(ms); });
   });
@@ -107,12 +108,13 @@ async function main(): Promise<void> {
       await run('POST /api/pcf (ad-hoc)', 200, { ...common, url: `${server.url}/api/pcf`, method: 'POST', headers,
         body: JSON.stringify({ product: 'widget', ...PERIOD, method: 'location', gwpSet: 'AR6' }) }),
     ];
-    process.stdout.write(`${connections} connections, ${durationSec} s each, demo dataset (SQLite)\n`);
+    const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+    process.stdout.write(`${connections} connections, ${durationSec} s each, demo dataset (SQLite); ${cpus().length} CPUs, load average ${load} (figures are only meaningful on an otherwise idle machine)\n`);
     for (const s of scenarios) {
       process.stdout.write(`${s.name.padEnd(26)} ${String(s.perSec).padStart(7)} req/s  p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms (target ≤ ${s.targetP95Ms} ms: ${s.p95Ms <= s.targetP95Ms ? 'met' : 'MISSED'})  p99 ${s.p99Ms} ms  non-2xx ${s.non2xx}  errors ${s.errors}\n`);
     }
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench-results', 'api.json'), `${JSON.stringify({ at: new Date().toISOString(), connections, durationSec, scenarios }, null, 2)}\n`);
+    writeFileSync(join(ROOT, 'bench-results', 'api.json'), `${JSON.stringify({ at: new Date().toISOString(), connections, durationSec, cpus: cpus().length, loadAverage: loadavg(), scenarios }, null, 2)}\n`);
   } finally {
     if (child && child.exitCode === null) {
       const exited = new Promise((r) => child!.once('exit', r));
