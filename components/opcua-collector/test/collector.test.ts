@@ -29,6 +29,7 @@ function config(url: string, pkiDir: string) {
         points: [
           { name: 'volume', nodeId: `nsu=${TEST_NS};s=gas1.volume`, quantity: 'gasVolume', samplingIntervalMs: 100 },
           { name: 'flow', nodeId: `nsu=${TEST_NS};s=gas1.flow`, quantity: 'gasFlow', mode: 'poll', samplingIntervalMs: 200 },
+          { name: 'flowDeadband', nodeId: `nsu=${TEST_NS};s=gas1.flow2`, quantity: 'gasFlow', samplingIntervalMs: 100, deadband: 10 },
         ],
       },
       {
@@ -58,6 +59,7 @@ beforeAll(async () => {
   server = await startTestServer(join(dir, 'server-pki'), [
     { name: 'gas1.volume', dataType: 'Double', value: 12345.678901 },
     { name: 'gas1.flow', dataType: 'Double', value: 3.25 },
+    { name: 'gas1.flow2', dataType: 'Double', value: 100 },
     { name: 'el1.energyWh', dataType: 'UInt64', value: BIG },
     { name: 'el1.huge', dataType: 'UInt64', value: [0x0020_0000, 1] }, // 2^53 + 1
     { name: 'el1.signed', dataType: 'Int64', value: [0xffff_ffff, 0xffff_fffe] }, // -2
@@ -117,6 +119,16 @@ test('value changes arrive; Bad and Uncertain status codes map to quality with t
   expect(unc).toMatchObject({ value: 18, qualityReason: 'UncertainLastUsableValue' });
   server.set('gas1.volume', 12346.5);
   await cap.waitFor((r) => r.point === 'volume' && r.quality === 'good' && r.value === 12346.5, 30_000, 'volume back');
+});
+
+test('an absolute deadband suppresses changes within it', async () => {
+  await latest('gas-1', 'flowDeadband');
+  server.set('gas1.flow2', 105);
+  await new Promise((r) => setTimeout(r, 1500)); // many 100 ms samples see 105
+  server.set('gas1.flow2', 120);
+  await cap.waitFor((r) => r.point === 'flowDeadband' && r.value === 120, 30_000, 'flow 120');
+  const values = cap.readings.filter((r) => r.point === 'flowDeadband').map((r) => r.value);
+  expect(values).toEqual([100, 120]);
 });
 
 test('health rows reflect per-meter state', () => {
