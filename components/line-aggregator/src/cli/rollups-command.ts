@@ -9,7 +9,7 @@ Usage: pcf-edge rollups --line <id> [--window 15m] [--since 24h | --from <time> 
 
 One row per written window: start (UTC), electricity kWh, gas m³, gas kWh (gross CV), good units, kWh per unit
 (electricity + gas), coverage %, flags; then a totals row. Flags: E estimated, L late (revised), G gap,
-R reset/replacement, O rollover, Q quarantine.
+R reset/replacement, O rollover, Q quarantine, B bad readings, S spike dropped, C no calorific value.
 
 Options:
   --line <id>       line id (required)
@@ -20,7 +20,9 @@ ${PERIOD_HELP}
 ${STORE_HELP}
   --help            this text`;
 
-const FLAG_LETTERS: Record<string, string> = { gap: 'G', late: 'L', reset: 'R', replacement: 'R', rollover: 'O', quarantine: 'Q', bad: 'B' };
+const FLAG_LETTERS: Record<string, string> = {
+  gap: 'G', late: 'L', reset: 'R', replacement: 'R', rollover: 'O', quarantine: 'Q', bad: 'B', spike: 'S', noCalorificValue: 'C',
+};
 
 export function flagLetters(r: { estimated: boolean; flags: string[] }): string {
   const letters = new Set<string>();
