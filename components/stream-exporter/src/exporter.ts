@@ -103,11 +103,11 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
   }
 
   async function drainOnce(): Promise<number> {
+    reporter.applyWhenFull();
     if (!ensured) {
       await sink.ensure();
       ensured = true;
     }
-    reporter.applyWhenFull();
     const before = reporter.status().sentRollups;
     fill();
     await settleAll();
@@ -117,11 +117,11 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
   }
 
   async function step(): Promise<void> {
+    reporter.applyWhenFull();
     if (!ensured) {
       await sink.ensure();
       ensured = true;
     }
-    reporter.applyWhenFull();
     fill();
     if (flights.size === 0) {
       reporter.ok();

@@ -164,4 +164,19 @@ describe('stream exporter → local Stream Manager', () => {
     store.close();
     await sm.server.stop();
   });
+
+  it('whenFull dropOldest marks the oldest rows over the cap as dropped, counted, even while Stream Manager is down', async () => {
+    const store = openTestStore(`${tmp.dir}/g4.sqlite`);
+    const config = exporterConfig({ streamManager: { port: 1, connectTimeoutMs: 200 }, outboxCap: 10, whenFull: 'dropOldest' });
+    const client = createStreamManagerClient({ port: 1, env: {}, connectTimeoutMs: 200 });
+    const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    enqueue(store, makeRollups(15));
+    await expect(exporter.drainOnce()).rejects.toThrow();
+    const dropped = store.db.prepare("SELECT seq FROM outbox WHERE sequence_number = 'dropped' ORDER BY seq").all() as { seq: number }[];
+    expect(dropped.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(store.outboxStats(Date.now()).depth).toBe(10);
+    expect(exporter.status()).toMatchObject({ droppedRollups: 5, overCap: false });
+    client.close();
+    store.close();
+  });
 });
