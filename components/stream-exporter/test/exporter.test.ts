@@ -1,7 +1,8 @@
 import { isPcfError, silentLogger, systemClock, validateRollupBatch } from '@pcf-edge/core';
 import { createStreamManagerClient, isStreamManagerStatus, type StreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
-import { buildMessages, createStreamExporter, createStreamManagerSink, parseExporterConfig, RowPicker, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
+import { join } from 'node:path';
+import { buildMessages, createStreamExporter, loadExporterConfig, createStreamManagerSink, parseExporterConfig, RowPicker, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
 import { enqueue, exporterConfig, makeRollups, openTestStore, tempDir, waitFor } from './fixtures';
 
 async function startSm(dir: string, port = 0): Promise<{ server: StreamManagerServer; port: number }> {
@@ -17,6 +18,10 @@ async function readAll(client: StreamManagerClient, stream: string): Promise<{ s
 }
 
 describe('stream exporter config', () => {
+  it('accepts the sample configuration', () => {
+    expect(loadExporterConfig(join(__dirname, '..', 'config.sample.yaml'))).toMatchObject({ target: 'streamManager', whenFull: 'block' });
+  });
+
   it('applies defaults and lists every problem', () => {
     const c = parseExporterConfig({ gatewayId: 'g', site: 's' });
     expect(c).toMatchObject({ target: 'streamManager', whenFull: 'block', maxRollupsPerMessage: 500, persistence: 'File', strategyOnFull: 'RejectNewData' });
