@@ -195,7 +195,7 @@ function runBundled(): number {
   const outfile = join(root, 'node_modules', '.cache', 'pcf-edge-bench', 'collect-modbus.cjs');
   buildSync({
     entryPoints: [__filename], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning',
-    external: ['better-sqlite3', 'modbus-serial', 'ajv', 'ajv-formats', 'yaml', 'pino'],
+    external: ['better-sqlite3', 'modbus-serial', 'ajv', 'ajv-formats', 'yaml', 'pino', 'esbuild'],
   });
   const res = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, PCF_BENCH_BUNDLED: '1' } });
   return res.status ?? 1;

@@ -138,6 +138,11 @@ export class DeviceLink {
     socket.once('error', (err: NodeJS.ErrnoException) => fail(`connect failed: ${err.code ?? err.message}`));
     socket.once('connect', () => {
       clearTimeout(t);
+      if (this.closed) {
+        socket.destroy();
+        this.connecting = false;
+        return;
+      }
       socket.removeAllListeners('error');
       this.attach(socket);
       this.connecting = false;

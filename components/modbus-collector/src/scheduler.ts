@@ -15,8 +15,8 @@ export interface Scheduler {
 /**
  * Fixed-rate scheduling without drift: meter i's k-th poll is due at start + phase_i + k·pollIntervalMs (wall
  * clock), never "now + interval". Phases spread the meters evenly over their interval so requests do not come in
- * bursts. A tick that finds the previous poll of the same meter still running is skipped and counted as an
- * overrun; so is every tick the event loop was too late for.
+ * bursts. A meter has one timer at a time: when a poll ends it arms the first due time not yet passed, and every
+ * due time skipped (the poll was still running, or the event loop was late) counts as an overrun.
  */
 export function createScheduler(pollers: readonly MeterPoller[], hooks: SchedulerHooks): Scheduler {
   const timers = new Set<NodeJS.Timeout>();
@@ -36,29 +36,21 @@ export function createScheduler(pollers: readonly MeterPoller[], hooks: Schedule
     return p;
   }
 
-  function arm(poller: MeterPoller, base: number, k: number, busy: { p: Promise<void> | null }): void {
+  /** Arms poll k, or the first later one whose due time has not passed yet (the ones passed are overruns). */
+  function arm(poller: MeterPoller, base: number, k: number): void {
     if (stopped) return;
     const interval = poller.meter.pollIntervalMs;
-    const due = base + k * interval;
+    const missed = Math.max(0, Math.floor((Date.now() - (base + k * interval)) / interval));
+    if (missed > 0) {
+      overruns += missed;
+      poller.overruns += missed;
+    }
+    const next = k + missed;
     const t = setTimeout(() => {
       timers.delete(t);
       if (stopped) return;
-      const now = Date.now();
-      if (busy.p) {
-        overruns++;
-        poller.overruns++;
-      } else {
-        busy.p = run(poller).finally(() => (busy.p = null));
-      }
-      let next = k + 1;
-      const behind = Math.floor((now - (base + next * interval)) / interval) + 1;
-      if (behind > 0) {
-        overruns += behind;
-        poller.overruns += behind;
-        next += behind;
-      }
-      arm(poller, base, next, busy);
-    }, Math.max(0, due - Date.now()));
+      void run(poller).finally(() => arm(poller, base, next + 1));
+    }, Math.max(0, base + next * interval - Date.now()));
     timers.add(t);
   }
 
@@ -70,7 +62,7 @@ export function createScheduler(pollers: readonly MeterPoller[], hooks: Schedule
       const n = pollers.length;
       pollers.forEach((poller, i) => {
         const phase = Math.floor((poller.meter.pollIntervalMs * i) / Math.max(1, n));
-        arm(poller, start + phase, 0, { p: null });
+        arm(poller, start + phase, 0);
       });
     },
     async stop() {
