@@ -1,4 +1,5 @@
 import type { FuzzTarget } from '../engine';
+import { httpApi } from './http-api';
 import { kinesisRecords } from './kinesis-records';
 import { modbusReply } from './modbus-reply';
 import { referenceImport } from './reference-import';
@@ -11,4 +12,5 @@ export const TARGETS: Record<string, FuzzTarget> = {
   [smClientFrames.name]: smClientFrames,
   [kinesisRecords.name]: kinesisRecords,
   [referenceImport.name]: referenceImport,
+  [httpApi.name]: httpApi,
 };

@@ -65,7 +65,7 @@ export const modbusReply: FuzzTarget = {
       lane.input = input;
       const request = requestFor(input[1] ?? 0);
       try {
-        const data = await lane.link.read(request);
+        const { data } = await lane.link.read(request);
         checkData(request, data);
         return data;
       } catch (err) {
@@ -115,7 +115,7 @@ function point(table: Table, type: RegisterType): ResolvedPoint {
 
 /** What the collector makes of the data: every point assessed to a finite value, or bad with a reason. */
 function checkData(request: ReadRequest, data: unknown): void {
-  if (!Array.isArray(data)) throw new InvariantError(`read resolved with ${typeof data}`);
+  if (!Array.isArray(data)) throw new InvariantError(`read resolved with ${typeof data}: ${JSON.stringify(data)?.slice(0, 200)}`);
   const expected = request.functionCode >= 3 ? data.length === request.count : data.length >= request.count && data.length < request.count + 8;
   if (!expected) mismatches.count++;
   const planned: PlannedPoint[] = request.functionCode >= 3

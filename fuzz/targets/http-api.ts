@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { silentLogger } from '@pcf-edge/core';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { apiConfig } from '../../cloud-sink/src/api/config';
+import { hashSecret } from '../../cloud-sink/src/api/secrets';
+import { createApiServer } from '../../cloud-sink/src/api/server';
+import { importDirectory } from '../../cloud-sink/src/service/demo';
+import { demoRollups } from '../../cloud-sink/src/service/demo-rollups';
+import { calculateAndStore } from '../../cloud-sink/src/service/pcf-service';
+import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
+import { InvariantError, type FuzzTarget } from '../engine';
+import { dataVersionWatch, tempDir } from './support';
+
+const READER = { id: 'reader', secret: 'reader-secret-Zq9' };
+const UPLOADER = { id: 'uploader', secret: 'uploader-secret-Xk4' };
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'] as const;
+/** Low scrypt cost for the fuzz clients only, so token requests do not dominate the run. */
+const CHEAP = { N: 16, r: 1, p: 1 };
+const PERIOD = { periodStart: '2026-11-02T06:00:00.000Z', periodEnd: '2026-11-02T10:00:00.000Z' };
+
+/**
+ * Input: an HTTP request as text — `METHOD /url`, header lines, a blank line, the body. `$READ` and `$UPLOAD` in
+ * header values become valid bearer tokens, `$BASIC` valid client credentials. Bytes a real HTTP parser would refuse
+ * (control characters in headers, non-token header names) are dropped before `inject`.
+ */
+export function toRequest(input: Buffer, tokens: Record<string, string>): InjectOptions {
+  const text = input.toString('utf8');
+  const split = text.search(/\r?\n\r?\n/);
+  const head = split < 0 ? text : text.slice(0, split);
+  const body = split < 0 ? '' : text.slice(split).replace(/^\r?\n\r?\n/, '');
+  const [requestLine = '', ...headerLines] = head.split(/\r?\n/);
+  const [m = 'GET', rawUrl = '/'] = requestLine.split(' ');
+  const method = (METHODS as readonly string[]).includes(m.toUpperCase()) ? m.toUpperCase() : METHODS[m.length % METHODS.length]!;
+  const url = (rawUrl.startsWith('/') ? rawUrl : `/${rawUrl}`).replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
+  const headers: Record<string, string> = {};
+  for (const l of headerLines) {
+    const i = l.indexOf(':');
+    if (i <= 0) continue;
+    const name = l.slice(0, i).trim().toLowerCase();
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || name === 'content-length' || name === 'transfer-encoding' || name === 'host') continue;
+    headers[name] = l.slice(i + 1).trim().replace(/\$(READ|UPLOAD|BASIC)/g, (_, k: string) => tokens[k] ?? '').replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
+  }
+  return { method: method as InjectOptions['method'], url, headers, ...(method === 'GET' || method === 'HEAD' || body === '' ? {} : { payload: body }) };
+}
+
+const req = (head: string, body = '') => Buffer.from(`${head}\n\n${body}`);
+
+export const httpApi: FuzzTarget = {
+  name: 'http-api',
+  seeds: () => [
+    req('POST /auth/token\ncontent-type: application/x-www-form-urlencoded\nauthorization: $BASIC', 'grant_type=client_credentials&scope=read'),
+    req('POST /auth/token\ncontent-type: application/x-www-form-urlencoded', 'grant_type=client_credentials&client_id=reader&client_secret=x'),
+    req('GET /2/footprints?limit=2&$filter=productIds/any(productId:(productId eq \'urn:x\'))\nauthorization: Bearer $READ'),
+    req('GET /2/footprints/00000000-0000-4000-8000-000000000000\nauthorization: Bearer $READ'),
+    req('POST /2/events\ncontent-type: application/cloudevents+json\nauthorization: Bearer $READ', JSON.stringify({ type: 'org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1', specversion: '1.0', id: 'e1', source: '//x', data: { pf: { productIds: ['urn:x'] }, comment: 'c' } })),
+    req('POST /api/pcf\ncontent-type: application/json\nauthorization: Bearer $READ', JSON.stringify({ product: 'widget', ...PERIOD, method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units', store: false })),
+    req('POST /api/pcf\ncontent-type: application/json\nauthorization: Bearer $READ', JSON.stringify({ product: 'nope', ...PERIOD, method: 'market', gwpSet: 'AR5', shareKey: 'mass', overheadKey: 'units', windowMs: 900000 })),
+    req('POST /api/reference/sites\ncontent-type: text/csv\nauthorization: Bearer $UPLOAD', 'id,name,region\nsite-x,X,DE\nsite-y,Y,\n'),
+    req('POST /api/reference/products\ncontent-type: application/json\nauthorization: Bearer $UPLOAD', JSON.stringify([{ id: 'p', declaredUnit: 'piece', unitaryProductAmount: 'x', productIds: [] }])),
+    req('GET /api/energy?site=site-1&from=2026-11-02T06:00:00Z&to=2026-11-02T10:00:00Z&window=15m\nauthorization: Bearer $READ'),
+    req('GET /api/results\nauthorization: Bearer $READ'),
+    req('GET /api/results/abc/audit\nauthorization: Bearer $READ'),
+    req('GET /api/products\nauthorization: Bearer expired'),
+    req('GET /.well-known/openid-configuration'),
+    req('GET /'),
+  ],
+  arbitrary: fc.tuple(fc.constantFrom(...METHODS), fc.webPath(), fc.dictionary(fc.constantFrom('content-type', 'authorization', 'accept', 'x-a'), fc.string({ maxLength: 40 })), fc.oneof(fc.string({ maxLength: 100 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v))))
+    .map(([m, p, h, b]) => new Uint8Array(Buffer.from(`${m} ${p}\n${Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${b}`))),
+  maxBytes: 64 * 1024,
+  async setup() {
+    const tmp = tempDir('http');
+    const file = join(tmp.dir, 'db.sqlite');
+    const repo = openSqliteRepository({ file });
+    await importDirectory(repo);
+    await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+    await calculateAndStore(repo, 'widget', { ...PERIOD, method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' });
+    const config = apiConfig({
+      clients: [
+        { clientId: READER.id, secretHash: await hashSecret(READER.secret, CHEAP), scopes: ['read'] },
+        { clientId: UPLOADER.id, secretHash: await hashSecret(UPLOADER.secret, CHEAP), scopes: ['read', 'upload'] },
+      ],
+      pact: { companyName: 'Fuzz Co', companyIds: ['urn:pcf-edge:fuzz:company:x'], productCategoryCpc: {} },
+      tokenRateLimit: { max: 1_000_000, windowMs: 60_000 },
+    });
+    const app: FastifyInstance = createApiServer({ repo, config, log: silentLogger() });
+    await app.ready();
+    const token = async (who: { id: string; secret: string }) => {
+      const res = await app.inject({ method: 'POST', url: '/auth/token', headers: { authorization: basicOf(who), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
+      if (res.statusCode !== 200) throw new InvariantError(`token request failed: ${res.statusCode} ${res.body}`);
+      return (res.json() as { access_token: string }).access_token;
+    };
+    const tokens = { READ: await token(READER), UPLOAD: await token(UPLOADER), BASIC: basicOf(READER) };
+    const watch = dataVersionWatch(file);
+    return {
+      async run(input) {
+        const before = watch.version();
+        const request = toRequest(input, tokens);
+        const res = await app.inject(request);
+        if (res.statusCode >= 500) throw new InvariantError(`status ${res.statusCode}: ${res.body.slice(0, 300)}`);
+        if (res.statusCode >= 400) {
+          let body: { code?: unknown; message?: unknown; error?: unknown } = {};
+          try { body = res.json(); } catch { /* checked below */ }
+          const clear = (typeof body.code === 'string' && typeof body.message === 'string') || typeof body.error === 'string';
+          if (!clear && request.method !== 'HEAD') throw new InvariantError(`status ${res.statusCode} without an error body: ${res.body.slice(0, 200)}`);
+          if (watch.version() !== before) throw new InvariantError(`status ${res.statusCode} but the database changed`);
+        }
+      },
+      async check() {
+        const res = await app.inject({ method: 'GET', url: '/2/footprints', headers: { authorization: `Bearer ${tokens.READ}` } });
+        if (res.statusCode !== 200) throw new InvariantError(`GET /2/footprints with a good token: ${res.statusCode}`);
+      },
+      async teardown() {
+        await app.close();
+        watch.close();
+        await repo.close();
+        tmp.remove();
+      },
+    };
+  },
+};
+
+function basicOf(who: { id: string; secret: string }): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(who.id)}:${encodeURIComponent(who.secret)}`).toString('base64')}`;
+}
