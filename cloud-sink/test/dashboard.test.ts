@@ -60,7 +60,7 @@ suite('dashboard in headless Chromium', () => {
     expect(await page.locator('#audit-head').textContent()).toContain('location-based');
 
     await page.locator('[data-testid="order-o-102"]').click();
-    await page.waitForFunction(`document.querySelector('#audit-head').textContent.includes('housing')`);
+    await page.locator('#audit-head', { hasText: 'housing' }).waitFor({ timeout: 30_000 });
     expect(await page.locator('#audit-tree .highlight').first().textContent()).toContain('order o-102');
 
     mkdirSync(OUTPUT, { recursive: true });
