@@ -89,16 +89,61 @@ export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCal
   };
 }
 
-/** Computes one product's PCF for a period (not stored). */
+interface CachedPeriod { fingerprint: string; loaded: LoadedInput; calc: PeriodCalculation }
+const periodCache = new WeakMap<CloudSinkRepository, Map<string, CachedPeriod>>();
+const PERIOD_CACHE_ENTRIES = 24;
+const periodKey = (version: number, options: CalcOptions) => `${version}|${canonicalJson(options)}`;
+
+async function fingerprintFor(repo: CloudSinkRepository, options: CalcOptions, referenceVersion?: number): Promise<{ key: string; fingerprint: string } | undefined> {
+  if (!repo.rollupFingerprint) return undefined;
+  const snapshot = await loadSnapshot(repo, referenceVersion, true);
+  const fingerprint = await repo.rollupFingerprint([...snapshot.sites.keys()], Date.parse(options.periodStart), Date.parse(options.periodEnd));
+  return { key: periodKey(snapshot.asOfVersion, options), fingerprint };
+}
+
+/**
+ * Precomputes a whole period (every line of every site) and keeps it for ad-hoc calculations of the same period
+ * and options, valid while the reference version and the period's rollup fingerprint are unchanged. Returns the
+ * calculation (callers such as the monthly recompute take every product from it).
+ */
+export async function precomputePeriod(repo: CloudSinkRepository, options: CalcOptions): Promise<PeriodCalculation> {
+  const fp = await fingerprintFor(repo, options);
+  const loaded = await loadEngineInput(repo, options, 'all', { cachedSnapshot: true });
+  const calc = computePeriod(loaded.input);
+  if (fp) {
+    const cache = periodCache.get(repo) ?? new Map<string, CachedPeriod>();
+    cache.delete(fp.key);
+    cache.set(fp.key, { fingerprint: fp.fingerprint, loaded, calc });
+    while (cache.size > PERIOD_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    periodCache.set(repo, cache);
+  }
+  return calc;
+}
+
+/**
+ * Computes one product's PCF for a period (not stored). Uses a precomputed period when one is cached for the same
+ * reference version, options and unchanged rollups (same numbers as a fresh calculation; its balances then list
+ * every line); otherwise reads the rollups of the lines the product's BOM closure ran on.
+ */
 export async function calculateProduct(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion?: number): Promise<{ calc: PeriodCalculation; loaded: LoadedInput; doc: ProductResultDoc }> {
+  const fp = await fingerprintFor(repo, options, referenceVersion);
+  const hit = fp ? periodCache.get(repo)?.get(fp.key) : undefined;
+  if (hit && hit.fingerprint === fp!.fingerprint) return { calc: hit.calc, loaded: hit.loaded, doc: productResultDoc(hit.calc, hit.calc.product(product)) };
+  return calculateFresh(repo, product, options, referenceVersion);
+}
+
+async function calculateFresh(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion?: number): Promise<{ calc: PeriodCalculation; loaded: LoadedInput; doc: ProductResultDoc }> {
   const loaded = await loadEngineInput(repo, options, [product], { referenceVersion, cachedSnapshot: true });
   const calc = computePeriod(loaded.input);
   return { calc, loaded, doc: productResultDoc(calc, calc.product(product)) };
 }
 
-/** Computes and stores one product's PCF with its hash-chained audit record. */
+/**
+ * Computes and stores one product's PCF with its hash-chained audit record. Always a fresh calculation over the
+ * product's own lines, so the record lists exactly the inputs this product used.
+ */
 export async function calculateAndStore(repo: CloudSinkRepository, product: string, options: CalcOptions, now = Date.now()): Promise<{ doc: ProductResultDoc; audit: AuditRecord }> {
-  const { calc, loaded } = await calculateProduct(repo, product, options);
+  const { calc, loaded } = await calculateFresh(repo, product, options);
   const resultId = randomUUID();
   const body = auditBody(resultId, loaded, calc, product);
   const audit = await repo.appendResult({

@@ -113,6 +113,12 @@ export interface CloudSinkRepository {
   queryRollups(q: RollupQuery): Promise<StoredRollup[]>;
   getRollups(ids: string[]): Promise<StoredRollup[]>;
   countRollups(): Promise<number>;
+  /**
+   * Optional: a token that changes whenever a line or site rollup of one of `sites` overlapping [fromMs, toMs) is
+   * added or revised (count, revision sum, latest receipt). Enables the precomputed-period cache; without it every
+   * calculation reads its rollups.
+   */
+  rollupFingerprint?(sites: string[], fromMs: number, toMs: number): Promise<string>;
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
   getCheckpoints(stream: string): Promise<Map<string, string>>;
 

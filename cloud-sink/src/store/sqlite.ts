@@ -128,6 +128,18 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       }
       return out;
     }),
+    rollupFingerprint: (sites, fromMs, toMs) => wrap('fingerprint query failed', () => {
+      const stmt = db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
+        WHERE type = ? AND site = ? AND window_start_ms < ? AND window_start_ms > ? AND window_start_ms + window_ms > ?`);
+      const parts: string[] = [];
+      for (const site of sites) {
+        for (const type of ['line', 'site']) {
+          const row = stmt.get(type, site, toMs, fromMs - MAX_WINDOW_MS, fromMs) as { n: number; r: number; m: number };
+          parts.push(`${site}/${type}:${row.n}:${row.r}:${row.m}`);
+        }
+      }
+      return parts.join(',');
+    }),
     countRollups: () => wrap('count failed', () => Number((db.prepare('SELECT COUNT(*) AS n FROM rollups').get() as { n: number }).n)),
     listDeadLetters: (limit = 1000) => wrap('dead-letter query failed', () =>
       (db.prepare('SELECT * FROM dead_letters ORDER BY received_at_ms LIMIT ?').all(limit) as Record<string, unknown>[]).map((r): DeadLetter => ({
