@@ -1,5 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, isPcfError, PcfError } from '@pcf-edge/core';
+import { clockFromEnv, createLogger, isPcfError, PcfError } from '@pcf-edge/core';
 import { openStore } from '@pcf-edge/store';
 import { createModbusCollector } from './collector';
 import { loadCollectorConfig } from './config';
@@ -14,7 +16,7 @@ Usage:
 
 Options:
   --config <file>   collector config, JSON or YAML (schema: components/modbus-collector/config.schema.json)
-  --store <file>    gateway store SQLite file (required unless --dry-run)
+  --store <file>    gateway store SQLite file (default: $PCF_EDGE_STORE or .pcf-edge/gateway.sqlite)
   --dry-run         connect, print every planned request (unit, function, 0-based address, count) and one
                     decoded value per point with unit and quality, then exit
   --json            with --dry-run: print the same as JSON
@@ -39,20 +41,22 @@ async function main(): Promise<number> {
   }
   if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
   if (args.json && !args['dry-run']) throw new PcfError('ERR_USAGE', '--json only applies with --dry-run');
-  if (!args.store && !args['dry-run']) throw new PcfError('ERR_USAGE', '--store is required unless --dry-run');
   const log = createLogger({ component: 'modbus-collector' });
   const config = loadCollectorConfig(args.config);
+  const clock = clockFromEnv(); // simulated time when the local stack sets PCF_EDGE_SIM_CLOCK
 
   if (args['dry-run']) {
-    const collector = createModbusCollector(config, { log });
+    const collector = createModbusCollector(config, { log, clock });
     const report = await dryRun(config, collector);
     await collector.stop();
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDryRun(report)}\n`);
     return 0;
   }
 
-  const store = openStore(args.store as string);
-  const collector = createModbusCollector(config, { store, log });
+  const storePath = args.store ?? process.env.PCF_EDGE_STORE ?? '.pcf-edge/gateway.sqlite';
+  mkdirSync(dirname(storePath), { recursive: true });
+  const store = openStore(storePath);
+  const collector = createModbusCollector(config, { store, log, clock });
   collector.start();
   const watcher = watchConfig(args.config, () => collector.config(), (next) => collector.reload(next), log);
   log.info({ meters: config.meters.length, devices: config.devices.length }, 'modbus collector started');
