@@ -8,7 +8,8 @@ import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { calculateAndStore } from '../src/service/pcf-service';
 import type { CloudSinkRepository } from '../src/store/repository';
-import { tempDb, type TempDb } from './helpers';
+import { tempDb } from './helpers';
+import { openPgInFreshSchema } from './pg-support';
 
 export const READER = { id: 'reader', secret: 'reader-secret-Zq9' };
 export const UPLOADER = { id: 'uploader', secret: 'uploader-secret-Xk4' };
@@ -37,11 +38,16 @@ export async function testConfig(extra: Record<string, unknown> = {}): Promise<A
   });
 }
 
-export interface RunningApi { app: FastifyInstance; url: string; db: TempDb; token(who?: { id: string; secret: string }): Promise<string>; close(): Promise<void> }
+export interface RunningApi { app: FastifyInstance; url: string; db: { repo: CloudSinkRepository };  token(who?: { id: string; secret: string }): Promise<string>; close(): Promise<void> }
 
-/** A real server on 127.0.0.1 (port 0) over a temp SQLite file; `demo` loads the demo factory and its results first. */
-export async function startApi(options: { demo?: boolean; config?: Record<string, unknown>; log?: Logger; now?: () => number } = {}): Promise<RunningApi> {
-  const db = tempDb();
+/**
+ * A real server on 127.0.0.1 (port 0) over a temp SQLite file, or over a fresh PostgreSQL schema when `pgUrl` is
+ * given; `demo` loads the demo factory and its results first.
+ */
+export async function startApi(options: { demo?: boolean; config?: Record<string, unknown>; log?: Logger; now?: () => number; pgUrl?: string } = {}): Promise<RunningApi> {
+  const db: { repo: CloudSinkRepository; cleanup(): Promise<void> } = options.pgUrl
+    ? await openPgInFreshSchema(options.pgUrl).then((pg) => ({ repo: pg.repo, cleanup: pg.dispose }))
+    : tempDb();
   if (options.demo !== false) await loadDemo(db.repo);
   const app = createApiServer({ repo: db.repo, config: await testConfig(options.config), log: options.log ?? silentLogger(), ...(options.now ? { now: options.now } : {}) });
   await app.listen({ host: '127.0.0.1', port: 0 });

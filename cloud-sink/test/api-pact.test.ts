@@ -1,13 +1,17 @@
 import { pactSchemaErrors } from '../src/pact/schema';
 import type { ProductFootprint } from '../src/pact/types';
 import { basic, READER, startApi, UPLOADER, type RunningApi } from './api-helpers';
+import { PG_URL, pgSkipNotice } from './pg-support';
 
-/** A PACT v2 conformance client against a real server over HTTP. */
-describe('PACT Data Exchange API v2 conformance', () => {
+const STORES: [string, string | undefined][] = [['SQLite', undefined], ...(PG_URL !== undefined ? [['PostgreSQL', PG_URL] as [string, string]] : [])];
+if (PG_URL === undefined) pgSkipNotice('PACT conformance');
+
+/** A PACT v2 conformance client against a real server over HTTP, on each store. */
+describe.each(STORES)('PACT Data Exchange API v2 conformance (%s)', (_store, pgUrl) => {
   let api: RunningApi;
   let token: string;
   beforeAll(async () => {
-    api = await startApi();
+    api = await startApi(pgUrl !== undefined ? { pgUrl } : {});
     token = await api.token();
   }, 60_000);
   afterAll(async () => { await api.close(); });
