@@ -2,6 +2,8 @@ import { silentLogger } from '@pcf-edge/core';
 import { serveCommand } from '../src/api/serve';
 import { basic } from './api-helpers';
 import { tempDb } from './helpers';
+import { PG_URL } from './pg-support';
+import { Client } from 'pg';
 
 describe('serve command', () => {
   const io = () => {
@@ -36,5 +38,29 @@ describe('serve command', () => {
     await Promise.all(a.stops.map((s) => s()));
     expect(await running).toBe(0);
     await t.cleanup();
+  });
+
+  (PG_URL !== undefined ? it : it.skip)('serves from PostgreSQL with --database-url and --db-schema', async () => {
+    process.env.PCF_EDGE_CLIENT_SECRET = 'pg-serve-secret';
+    const schema = `t_serve_${process.pid}`;
+    const a = io();
+    const running = serveCommand(['--port', '0', '--database-url', PG_URL!, '--db-schema', schema, '--publish-interval-ms', '0'], a.io);
+    try {
+      for (let i = 0; i < 300 && a.out.length < 1 && a.err.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(a.err).toEqual([]);
+      const url = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(a.out[0] ?? '')![1]!;
+      const tok = await fetch(`${url}/auth/token`, { method: 'POST', headers: { authorization: basic('local', 'pg-serve-secret'), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      const token = ((await tok.json()) as { access_token: string }).access_token;
+      const res = await fetch(`${url}/2/footprints`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+    } finally {
+      await Promise.all(a.stops.map((s) => s()));
+      expect(await running).toBe(0);
+      delete process.env.PCF_EDGE_CLIENT_SECRET;
+      const c = new Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    }
   });
 });
