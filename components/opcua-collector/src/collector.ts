@@ -3,7 +3,7 @@ import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import type { DataValue } from 'node-opcua-client';
 import { systemClock, unitOf, type Clock, type Logger, type Reading } from '@pcf-edge/core';
 import type { MeterHealth } from '@pcf-edge/store';
-import { kindOf, type EndpointConfig, type MeterConfig, type OpcUaCollectorConfig } from './config';
+import { kindOf, type EndpointConfig, type MeterConfig, type OpcUaCollectorConfig, type PointConfig } from './config';
 import { decodeDataValue, type Decoded } from './decode';
 import { createClient, createEndpointRunner, type EndpointPoint, type EndpointRunner } from './endpoint';
 import { createHealthTracker, type HealthTracker } from './health';
@@ -52,6 +52,8 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
   const runners = new Map<string, { runner: EndpointRunner; fingerprint: string }>();
   const certManagers = new Map<string, OPCUACertificateManager>();
   const counts = { readings: 0, bad: 0, dropped: 0 };
+  /** Latest good serial number per meter (from its serialNodeId). */
+  const serials = new Map<string, string>();
   let lastDropLog = 0;
   let healthTimer: NodeJS.Timeout | undefined;
 
@@ -64,6 +66,8 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
       kind: kindOf(p.point), value: d.value, unit: unitOf(p.point.quantity), sourceTs, readTs, quality: d.quality,
     };
     if (d.reason !== undefined) reading.qualityReason = d.reason;
+    const serial = serials.get(meter.id);
+    if (serial !== undefined) reading.meterSerial = serial;
     counts.readings++;
     if (d.quality === 'bad') counts.bad++;
     tracker.record(meter.id, p.point.name, d.quality, d.reason, readTs);
@@ -78,11 +82,22 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
     }
   }
 
+  function serialArrived(p: EndpointPoint, dv: DataValue): void {
+    const v: unknown = dv.value.value;
+    if (dv.statusCode.isGood() && typeof v === 'string' && v.length > 0) serials.set(p.meterId, v);
+  }
+
   const endpointDeps = (cm: OPCUACertificateManager) => ({
     log,
     certificateManager: cm,
-    deliver: (p: EndpointPoint, dv: DataValue) => write(p, decodeDataValue(dv, p.point.scale), dv.sourceTimestamp ? dv.sourceTimestamp.getTime() : null),
-    fail: (p: EndpointPoint, reason: string) => write(p, { value: null, quality: 'bad', reason }, null),
+    deliver: (p: EndpointPoint, dv: DataValue) => {
+      if (p.serial === true) serialArrived(p, dv);
+      else write(p, decodeDataValue(dv, p.point.scale), dv.sourceTimestamp ? dv.sourceTimestamp.getTime() : null);
+    },
+    fail: (p: EndpointPoint, reason: string) => {
+      if (p.serial === true) log.warn({ meterId: p.meterId, reason }, 'meter serial number node unreadable');
+      else write(p, { value: null, quality: 'bad', reason }, null);
+    },
   });
 
   async function certificateManager(e: EndpointConfig): Promise<OPCUACertificateManager> {
@@ -101,6 +116,14 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
   function pointsOf(e: EndpointConfig): EndpointPoint[] {
     const out: EndpointPoint[] = [];
     for (const m of config.meters.filter((x) => x.endpoint === e.id)) {
+      const serial = m.serialNodeId === undefined ? undefined : parseNodeId(m.serialNodeId);
+      if (serial !== undefined && typeof serial !== 'string') {
+        // Subscribed ahead of the meter's points (same sampling interval as its fastest point), so the serial
+        // is usually known before the first reading; a change is stamped on every later reading.
+        const fastest = Math.min(...m.points.map((p) => p.samplingIntervalMs));
+        const point: PointConfig = { name: 'serialNumber', nodeId: m.serialNodeId as string, quantity: 'machineState', mode: 'subscribe', samplingIntervalMs: fastest, scale: 1 };
+        out.push({ meterId: m.id, point, parsed: serial, serial: true });
+      }
       for (const point of m.points) {
         const parsed = parseNodeId(point.nodeId);
         if (typeof parsed !== 'string') out.push({ meterId: m.id, point, parsed });

@@ -40,6 +40,8 @@ export interface MeterConfig {
   id: string;
   line: string;
   endpoint: string;
+  /** Node whose String value is the meter's serial number; stamped on readings as `meterSerial`. */
+  serialNodeId?: string;
   role?: string;
   points: PointConfig[];
 }
@@ -118,6 +120,11 @@ export function semanticErrors(data: unknown): string[] {
     const ep = str(m.endpoint);
     if (ep !== undefined && !endpointIds.has(ep)) {
       out.push(`/meters/${i}/endpoint: unknown endpoint '${ep}' (defined: ${[...endpointIds].join(', ') || 'none'})`);
+    }
+    const serial = str(m.serialNodeId);
+    if (serial !== undefined) {
+      const parsed = parseNodeId(serial);
+      if (typeof parsed === 'string') out.push(`/meters/${i}/serialNodeId: ${parsed}`);
     }
     const points = asArray(m.points);
     duplicates(points, 'name', `/meters/${i}/points`, 'point name', out);

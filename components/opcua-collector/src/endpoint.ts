@@ -22,6 +22,8 @@ export interface EndpointPoint {
   meterId: string;
   point: PointConfig;
   parsed: ParsedNodeId;
+  /** The meter's serial-number node rather than a measured point: no reading of its own. */
+  serial?: boolean;
 }
 
 export interface EndpointDeps {

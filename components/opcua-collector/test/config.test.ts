@@ -81,3 +81,11 @@ test('the error message never contains a password', () => {
     expect(JSON.stringify({ m: (err as Error).message, d: (err as PcfError).details })).not.toContain('Hunter2-secret');
   }
 });
+
+test('a meter serial-number node id is checked like a point node id', () => {
+  const c = valid() as unknown as { meters: Record<string, unknown>[] };
+  c.meters[0] = { ...c.meters[0], serialNodeId: 'ns=2;serial' };
+  expect(errorsOf(c)).toEqual([expect.stringMatching(/^\/meters\/0\/serialNodeId: not a node id: "ns=2;serial"/)]);
+  c.meters[0] = { ...c.meters[0], serialNodeId: 'nsu=urn:acme;s=M1.Serial' };
+  expect(validateOpcUaConfig(c, 'test.yaml').meters[0]?.serialNodeId).toBe('nsu=urn:acme;s=M1.Serial');
+});

@@ -44,7 +44,7 @@ beforeAll(async () => {
     site: 'demo',
     endpoints: [{ id: 'sim', url: sim.opcua?.endpoint, pkiDir: join(dir, 'pki'), reconnect: { initialDelayMs: 200, maxDelayMs: 1000 }, requestTimeoutMs: 3000 }],
     meters: meters.map((m) => ({
-      id: m.id, line: m.line, endpoint: 'sim',
+      id: m.id, line: m.line, endpoint: 'sim', serialNodeId: `nsu=${uri};s=${m.id}.Serial`,
       points: opcuaPoints(m.type).map((p) => ({ name: p.name, nodeId: `nsu=${uri};s=${m.id}.${p.name}`, quantity: p.quantity, scale: p.scale, samplingIntervalMs: 100 })),
     })),
   }, 'simulator test');
@@ -78,13 +78,15 @@ function mismatches(ts: number): string[] {
       // UInt64 Wh: the node holds the integer Wh of the truth's kWh; the reading is that integer / 1000.
       const expected = p.type === 'uint64' ? Number(divideToInteger(t, p.scale)) / 1000 : t;
       if (!r || r.quality !== 'good' || r.value !== expected) out.push(`${m.id}/${p.name}: got ${JSON.stringify(r?.value)} (${r?.quality}), truth ${expected}`);
+      const serial = truth.meters[m.id]?.serial;
+      if (r && r.meterSerial !== serial) out.push(`${m.id}/${p.name}: serial ${String(r.meterSerial)}, truth ${String(serial)}`);
     }
   }
   return out;
 }
 
 test('every OPC UA point equals the ground truth exactly, and follows it as simulated time moves', async () => {
-  await eventually(() => mismatches(AT).length === 0, 60_000, `truth at AT (${mismatches(AT).join('; ')})`);
+  await eventually(() => mismatches(AT).length === 0, 60_000, () => `truth at AT (${mismatches(AT).join('; ')})`);
   const wh = latest().get('line2-oven/EnergyImportWh');
   expect(wh?.unit).toBe('kWh');
   expect(wh?.value).toBeGreaterThan(7654.321);
@@ -94,6 +96,22 @@ test('every OPC UA point equals the ground truth exactly, and follows it as simu
   await sim.clearFaults(); // runs a simulator tick at the new time
   await eventually(() => mismatches(later).length === 0, 60_000, 'truth 15 min later');
   expect(latest().get('line1-counter/GoodCount')?.value).toBeGreaterThan(150000);
+});
+
+test('a meter replacement shows as a new serial on the readings with the new meter’s counter', async () => {
+  const before = sim.truth.at(clock.now()).meters['line1-counter']?.serial as string;
+  await sim.injectFault('line1-counter', { type: 'meterReplacement', serial: 'LC-NEW-0001', startValue: 1 });
+  const now = clock.now();
+  expect(sim.truth.at(now).meters['line1-counter']?.serial).toBe('LC-NEW-0001');
+  const truth = sim.truth.at(now).meters['line1-counter']?.points as Record<string, number>;
+  // The counters restart on the new meter; State did not change, so it has no new reading to carry the serial.
+  const replaced = (): boolean => ['GoodCount', 'ScrapCount'].every((p) => {
+    const r = latest().get(`line1-counter/${p}`);
+    return r?.value === truth[p] && r?.meterSerial === 'LC-NEW-0001' && r.quality === 'good';
+  });
+  await eventually(replaced, 60_000, () => `readings after replacement: ${JSON.stringify([...latest().values()].filter((r) => r.meterId === 'line1-counter'))}`);
+  expect(truth.GoodCount).toBe(1);
+  expect(cap.readings.some((r) => r.meterId === 'line1-counter' && r.meterSerial === before)).toBe(true);
 });
 
 test('the simulator’s badStatus fault gives bad readings with the status name; clearing it recovers', async () => {
@@ -112,5 +130,5 @@ test('the simulator’s restart fault: the collector recovers by itself and matc
   clock.set(after);
   await sim.clearFaults(); // tick: the server comes back on the same port
   await eventually(() => (collector.stats().endpoints.sim?.connects ?? 0) > connects, 90_000, 'reconnect');
-  await eventually(() => mismatches(after).length === 0, 60_000, `truth after restart (${mismatches(after).join('; ')})`);
+  await eventually(() => mismatches(after).length === 0, 60_000, () => `truth after restart (${mismatches(after).join('; ')})`);
 });
