@@ -32,7 +32,7 @@ export function toRequest(input: Buffer, tokens: Record<string, string>): Inject
   const [requestLine = '', ...headerLines] = head.split(/\r?\n/);
   const [m = 'GET', rawUrl = '/'] = requestLine.split(' ');
   const method = (METHODS as readonly string[]).includes(m.toUpperCase()) ? m.toUpperCase() : METHODS[m.length % METHODS.length]!;
-  const url = (rawUrl.startsWith('/') ? rawUrl : `/${rawUrl}`).replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
+  const url = requestTarget(rawUrl);
   const headers: Record<string, string> = {};
   for (const l of headerLines) {
     const i = l.indexOf(':');
@@ -42,6 +42,20 @@ export function toRequest(input: Buffer, tokens: Record<string, string>): Inject
     headers[name] = l.slice(i + 1).trim().replace(/\$(READ|UPLOAD|BASIC)/g, (_, k: string) => tokens[k] ?? '').replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
   }
   return { method: method as InjectOptions['method'], url, headers, ...(method === 'GET' || method === 'HEAD' || body === '' ? {} : { payload: body }) };
+}
+
+/** The request target as a client would send it: bytes outside the URL-safe set percent-encoded, always from '/'. */
+function requestTarget(raw: string): string {
+  const bytes = Buffer.from(raw.startsWith('/') ? raw : `/${raw}`, 'utf8');
+  let url = '';
+  for (const b of bytes) url += /[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  if (url.startsWith('//')) url = `/.${url}`;
+  try {
+    new URL(url, 'http://localhost');
+  } catch {
+    return `/${encodeURIComponent(url)}`;
+  }
+  return url;
 }
 
 const req = (head: string, body = '') => Buffer.from(`${head}\n\n${body}`);
@@ -68,6 +82,8 @@ export const httpApi: FuzzTarget = {
   arbitrary: fc.tuple(fc.constantFrom(...METHODS), fc.webPath(), fc.dictionary(fc.constantFrom('content-type', 'authorization', 'accept', 'x-a'), fc.string({ maxLength: 40 })), fc.oneof(fc.string({ maxLength: 100 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v))))
     .map(([m, p, h, b]) => new Uint8Array(Buffer.from(`${m} ${p}\n${Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${b}`))),
   maxBytes: 64 * 1024,
+  // a token request for an unknown client runs a full-cost scrypt (by design): seconds on a loaded machine
+  timeoutMs: 10_000,
   async setup() {
     const tmp = tempDir('http');
     const file = join(tmp.dir, 'db.sqlite');

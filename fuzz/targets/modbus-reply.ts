@@ -89,8 +89,9 @@ export const modbusReply: FuzzTarget = {
         for (const lane of [...free]) {
           free.splice(free.indexOf(lane), 1);
           try {
-            let data = await read(lane, good);
-            if (!data) data = await read(lane, good); // the first read may meet a link dropped by the previous input
+            // the first reads may meet a link dropped by the previous input, or time out on a loaded machine
+            let data: ReadData | undefined;
+            for (let attempt = 0; attempt < 5 && !data; attempt++) data = await read(lane, good);
             if (JSON.stringify(data) !== JSON.stringify([0x0025, 0x4a6f])) throw new InvariantError(`good reply read as ${JSON.stringify(data)}`);
           } finally {
             free.push(lane);
