@@ -1,5 +1,6 @@
 import { isPcfError, type PcfError } from '@pcf-edge/core';
-import { validateOpcUaConfig } from '../src/config';
+import { join } from 'node:path';
+import { loadOpcUaConfig, validateOpcUaConfig } from '../src/config';
 
 const valid = () => ({
   site: 'plant-1',
@@ -88,4 +89,9 @@ test('a meter serial-number node id is checked like a point node id', () => {
   expect(errorsOf(c)).toEqual([expect.stringMatching(/^\/meters\/0\/serialNodeId: not a node id: "ns=2;serial"/)]);
   c.meters[0] = { ...c.meters[0], serialNodeId: 'nsu=urn:acme;s=M1.Serial' };
   expect(validateOpcUaConfig(c, 'test.yaml').meters[0]?.serialNodeId).toBe('nsu=urn:acme;s=M1.Serial');
+});
+
+test('the sample configuration validates', () => {
+  const c = loadOpcUaConfig(join(__dirname, '..', 'config.example.yaml'));
+  expect(c.meters.map((m) => m.id)).toEqual(['gas-main', 'el-line1', 'counter-line1']);
 });
