@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { createLogger, isPcfError, PcfError, systemClock } from '@pcf-edge/core';
+import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { createLineAggregator } from './aggregator';
 import { loadAggregatorConfig } from './config';
+import { runUnderGreengrass } from './greengrass';
 
 const HELP = `com.pcfedge.LineAggregator — turns readings in the gateway store into per-meter, per-line and
 per-site rollups and queues them for export.
@@ -16,7 +18,9 @@ Options:
   --once            apply every reading waiting in the store, then exit (backfill, tests)
   --help            this text
 
-Exit codes: 0 ok, 2 bad command line or config, 1 failure.`;
+Exit codes: 0 ok, 2 bad command line or config, 1 failure.
+Under Greengrass (IPC socket in the environment, no --config) the configuration comes from the nucleus
+(docs/deploy.md).`;
 
 async function main(): Promise<number> {
   let args;
@@ -29,6 +33,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  if (!args.config && !args.once && isGreengrass()) return runUnderGreengrass(args.store);
   if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
   const storePath = args.store ?? process.env.PCF_EDGE_STORE;
   if (!storePath) throw new PcfError('ERR_USAGE', `--store or env PCF_EDGE_STORE is required\n\n${HELP}`);

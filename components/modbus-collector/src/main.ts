@@ -2,10 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { clockFromEnv, createLogger, isPcfError, PcfError } from '@pcf-edge/core';
+import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { createModbusCollector } from './collector';
 import { loadCollectorConfig } from './config';
 import { dryRun, formatDryRun } from './dry-run';
+import { runUnderGreengrass } from './greengrass';
 import { watchConfig } from './watch';
 
 const HELP = `com.pcfedge.ModbusCollector — polls Modbus TCP meters into the gateway store.
@@ -23,7 +25,9 @@ Options:
   --help            this text
 
 The config file is watched: a valid change is applied live; an invalid one is rejected (every bad path logged)
-and the collector keeps its running config. Exit code 2 on a bad command line or config.`;
+and the collector keeps its running config. Exit code 2 on a bad command line or config.
+Under Greengrass (IPC socket in the environment, no --config) the configuration comes from the nucleus
+(docs/deploy.md).`;
 
 async function main(): Promise<number> {
   let args;
@@ -39,6 +43,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  if (!args.config && !args['dry-run'] && isGreengrass()) return runUnderGreengrass(args.store);
   if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
   if (args.json && !args['dry-run']) throw new PcfError('ERR_USAGE', '--json only applies with --dry-run');
   const log = createLogger({ component: 'modbus-collector' });

@@ -1,18 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createLogger, isPcfError } from '@pcf-edge/core';
+import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { HELP, parseCli } from './cli';
 import { createOpcUaCollector } from './collector';
 import { loadOpcUaConfig } from './config';
 import { watchConfig } from './config-watch';
+import { runUnderGreengrass, storeArgOf } from './greengrass';
 
 async function main(): Promise<number> {
   const log = createLogger({ component: 'opcua-collector' });
   let args;
   let config;
+  const argv = process.argv.slice(2);
+  if (isGreengrass() && !argv.some((a) => a === '--config' || a.startsWith('--config=') || a === '--help')) return runUnderGreengrass(storeArgOf(argv), log);
   try {
-    args = parseCli(process.argv.slice(2));
+    args = parseCli(argv);
     if (args.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;

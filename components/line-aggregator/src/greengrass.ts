@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createLogger, type LineRollup, type Logger, systemClock } from '@pcf-edge/core';
+import { type GreengrassAdapter, RESTART_EXIT_CODE, runWithConfig } from '@pcf-edge/greengrass-ipc';
+import { type GatewayStore, openStore } from '@pcf-edge/store';
+import type { AggregatorConfig } from './config';
+import { type AggregatorStore, createLineAggregator, type LineAggregator } from './aggregator';
+import { publishingStore } from './greengrass-publish';
+import { aggregatorConfigOf, COMPONENT_NAME, type GreengrassConfig, greengrassSchema, problemsOf } from './greengrass-config';
+
+/**
+ * Runs the aggregator under Greengrass until SIGINT/SIGTERM (then resolves 0): configuration from the nucleus; a
+ * live-safe change stops the aggregator between batches and starts a new one on the same store (its progress
+ * and anchors are in the store); restart-only changes exit RESTART_EXIT_CODE (ADR 0070). With a
+ * `lineRollupTopic`, every committed per-line rollup is also published there (best effort).
+ */
+export async function runUnderGreengrass(storeArg: string | undefined, log: Logger = createLogger({ component: 'line-aggregator' })): Promise<number> {
+  let app: { store: GatewayStore; view: AggregatorStore; aggregator: LineAggregator } | undefined;
+  const startAggregator = (config: Readonly<AggregatorConfig>, view: AggregatorStore): LineAggregator => {
+    const aggregator = createLineAggregator(config, { store: view, clock: systemClock, log });
+    aggregator.start();
+    return aggregator;
+  };
+  const shutdown = (): void => {
+    const running = app;
+    app = undefined;
+    if (!running) return;
+    running.aggregator.stop();
+    running.store.close();
+  };
+  /** Set once runWithConfig returned; rollups committed before that are not published (best effort). */
+  const ipc: { adapter?: GreengrassAdapter } = {};
+  const publish = (topic: string) => (rollup: LineRollup): Promise<void> =>
+    ipc.adapter ? ipc.adapter.publish(topic, rollup) : Promise.reject(new Error('Greengrass IPC not ready yet'));
+  const runner = await runWithConfig<GreengrassConfig>({
+    schema: greengrassSchema, componentName: COMPONENT_NAME, log, check: problemsOf,
+    onConfig: (config) => {
+      const own = aggregatorConfigOf(config);
+      if (app) {
+        app.aggregator.stop();
+        app.aggregator = startAggregator(own, app.view);
+        log.info({ meters: own.meters.length }, 'line aggregator reconfigured');
+        return;
+      }
+      const storePath = storeArg ?? config.storePath;
+      mkdirSync(dirname(storePath), { recursive: true });
+      const store = openStore(storePath, { log });
+      const topic = config.lineRollupTopic;
+      const view = topic ? publishingStore(store, publish(topic), log) : store;
+      app = { store, view, aggregator: startAggregator(own, view) };
+      log.info({ storePath, lineRollupTopic: topic || undefined, meters: own.meters.length }, 'line aggregator started under Greengrass');
+    },
+    requestRestart: (reason) => {
+      log.warn({ reason, exitCode: RESTART_EXIT_CODE }, 'exiting so that Greengrass restarts the component');
+      shutdown();
+      process.exit(RESTART_EXIT_CODE);
+    },
+  });
+  ipc.adapter = runner.greengrass;
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await runner.stop();
+  const cursor = app?.aggregator.progress().cursor;
+  shutdown();
+  log.info({ cursor }, 'line aggregator stopped');
+  return 0;
+}
