@@ -21,6 +21,9 @@ let reference: Snapshot;
 let cleanRunMs = 0;
 const killed: number[] = [];
 let attempts = 0;
+/** Kills after which some but not all readings had been committed: the crash hit the aggregation itself. */
+let midRun = 0;
+let totalReadings = 0;
 
 type Snapshot = Record<'rollups' | 'outbox' | 'anchors' | 'events' | 'state', unknown[]>;
 
@@ -55,6 +58,16 @@ function run(store: string, killAfterMs: number | null): Promise<{ code: number 
   });
 }
 
+function cursorOf(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    const row = db.prepare("SELECT value FROM state WHERE owner = 'lineAggregator' AND key = 'progress'").get() as { value: string } | undefined;
+    return row === undefined ? 0 : (JSON.parse(row.value) as { cursor: number }).cursor;
+  } finally {
+    db.close();
+  }
+}
+
 function snapshot(file: string): Snapshot {
   const db = new Database(file, { readonly: true });
   try {
@@ -76,7 +89,9 @@ beforeAll(async () => {
     outfile: bundle, external: ['better-sqlite3', 'aws-crt', 'aws-iot-device-sdk-v2'], logLevel: 'silent',
   });
   const store = openStore(base);
-  store.insertReadings(scenario());
+  const readings = scenario();
+  totalReadings = readings.length;
+  store.insertReadings(readings);
   store.close();
   const clean = tmp.file('clean.db');
   copyFileSync(base, clean);
@@ -86,7 +101,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  console.log(`crash runs: ${killed.length} of ${attempts} kills landed before the process finished; clean run ${cleanRunMs} ms`);
+  console.log(`crash runs: ${killed.length} of ${attempts} kills landed before the process finished, ${midRun} in the middle of aggregating; clean run ${cleanRunMs} ms`);
   tmp.cleanup();
 });
 
@@ -105,8 +120,10 @@ describe('SIGKILL at random moments', () => {
         const kills = 1 + ((group * 10 + i) % 3);
         for (let k = 0; k < kills; k++) {
           attempts++;
-          const r = await run(file, Math.floor(Math.random() * cleanRunMs * 0.7));
+          const r = await run(file, Math.floor((0.25 + Math.random() * 0.6) * cleanRunMs)); // most of a run is start-up
           if (r.signal === 'SIGKILL') killed.push(r.ms);
+          const cursor = cursorOf(file);
+          if (r.signal === 'SIGKILL' && cursor > 0 && cursor < totalReadings) midRun++;
         }
         await run(file, null);
         expect(snapshot(file)).toEqual(reference);
@@ -116,5 +133,6 @@ describe('SIGKILL at random moments', () => {
 
   it('most kills landed before the process finished (the test exercised crashes)', () => {
     expect(killed.length).toBeGreaterThanOrEqual(attempts * 0.4);
+    expect(midRun).toBeGreaterThanOrEqual(5);
   });
 });
