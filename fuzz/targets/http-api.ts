@@ -38,7 +38,7 @@ export function toRequest(input: Buffer, tokens: Record<string, string>): Inject
     const i = l.indexOf(':');
     if (i <= 0) continue;
     const name = l.slice(0, i).trim().toLowerCase();
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || name === 'content-length' || name === 'transfer-encoding' || name === 'host') continue;
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /^(content-length|transfer-encoding|host|connection|keep-alive|upgrade|expect|te|trailer)$/.test(name)) continue;
     headers[name] = l.slice(i + 1).trim().replace(/\$(READ|UPLOAD|BASIC)/g, (_, k: string) => tokens[k] ?? '').replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
   }
   return { method: method as InjectOptions['method'], url, headers, ...(method === 'GET' || method === 'HEAD' || body === '' ? {} : { payload: body }) };
@@ -100,9 +100,9 @@ export const httpApi: FuzzTarget = {
       tokenRateLimit: { max: 1_000_000, windowMs: 60_000 },
     });
     const app: FastifyInstance = createApiServer({ repo, config, log: silentLogger() });
-    await app.ready();
+    const send = await transport(app);
     const token = async (who: { id: string; secret: string }) => {
-      const res = await app.inject({ method: 'POST', url: '/auth/token', headers: { authorization: basicOf(who), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
+      const res = await send({ method: 'POST', url: '/auth/token', headers: { authorization: basicOf(who), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
       if (res.statusCode !== 200) throw new InvariantError(`token request failed: ${res.statusCode} ${res.body}`);
       return (res.json() as { access_token: string }).access_token;
     };
@@ -112,18 +112,18 @@ export const httpApi: FuzzTarget = {
       async run(input) {
         const before = watch.version();
         const request = toRequest(input, tokens);
-        const res = await app.inject(request);
+        const res = await send(request);
         if (res.statusCode >= 500) throw new InvariantError(`status ${res.statusCode}: ${res.body.slice(0, 300)}`);
         if (res.statusCode >= 400) {
           let body: { code?: unknown; message?: unknown; error?: unknown } = {};
-          try { body = res.json(); } catch { /* checked below */ }
+          try { body = res.json() as typeof body; } catch { /* checked below */ }
           const clear = (typeof body.code === 'string' && typeof body.message === 'string') || typeof body.error === 'string';
           if (!clear && request.method !== 'HEAD') throw new InvariantError(`status ${res.statusCode} without an error body: ${res.body.slice(0, 200)}`);
           if (watch.version() !== before) throw new InvariantError(`status ${res.statusCode} but the database changed`);
         }
       },
       async check() {
-        const res = await app.inject({ method: 'GET', url: '/2/footprints', headers: { authorization: `Bearer ${tokens.READ}` } });
+        const res = await send({ method: 'GET', url: '/2/footprints', headers: { authorization: `Bearer ${tokens.READ}` } });
         if (res.statusCode !== 200) throw new InvariantError(`GET /2/footprints with a good token: ${res.statusCode}`);
       },
       async teardown() {
@@ -135,6 +135,25 @@ export const httpApi: FuzzTarget = {
     };
   },
 };
+
+interface Response { statusCode: number; body: string; json(): unknown }
+
+/**
+ * `inject()` (no sockets) normally; under jest, whose module loader cannot load light-my-request's ESM dependency,
+ * the same requests go over a real socket on 127.0.0.1.
+ */
+async function transport(app: FastifyInstance): Promise<(r: InjectOptions) => Promise<Response>> {
+  if (process.env.JEST_WORKER_ID === undefined) {
+    await app.ready();
+    return async (r) => app.inject(r);
+  }
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  return async (r) => {
+    const res = await fetch(`${base}${r.url as string}`, { method: r.method as string, headers: r.headers as Record<string, string>, ...(r.payload === undefined ? {} : { body: r.payload as string }) });
+    const body = await res.text();
+    return { statusCode: res.status, body, json: () => JSON.parse(body) as unknown };
+  };
+}
 
 function basicOf(who: { id: string; secret: string }): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(who.id)}:${encodeURIComponent(who.secret)}`).toString('base64')}`;
