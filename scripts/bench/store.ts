@@ -148,6 +148,8 @@ function main(): void {
       `| peak RSS                      | ${`${(peakRss / 1048576).toFixed(0)} MiB`.padStart(12)} |`,
       '',
     ].join('\n'));
+    // machine-readable figures for npm run bench (scripts/bench/report.ts)
+    process.stdout.write(`BENCH store.readingsPerSec=${Math.round(store)} readings/s\nBENCH store.bareRowsPerSec=${Math.round(bare)} rows/s\nBENCH store.ratioStoreToBare=${ratio.toFixed(3)} ratio target >= 0.5\nBENCH store.peakRssMB=${(peakRss / 1048576).toFixed(0)} MB\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
