@@ -21,9 +21,9 @@ describe('operational API', () => {
   };
 
   it('uploads reference data as CSV or JSON through the CLI import validation', async () => {
-    const csv = await call('POST', '/api/reference/lines', upload, 'id,site,name\nline-3,site-1,Packing\n', 'text/csv');
+    const csv = await call('POST', '/api/reference/lines', upload, 'id,site,name\nline-3,plant-1,Packing\n', 'text/csv');
     expect(csv).toMatchObject({ status: 201, body: { kind: 'lines', entities: 1, version: expect.any(Number) } });
-    const json = await call('POST', '/api/reference/lines', upload, JSON.stringify([{ id: 'line-4', site: 'site-1' }]));
+    const json = await call('POST', '/api/reference/lines', upload, JSON.stringify([{ id: 'line-4', site: 'plant-1' }]));
     expect(json.status).toBe(201);
     const bad = await call('POST', '/api/reference/lines', upload, 'id,site\nline-5,no-such-site\n', 'text/csv');
     expect(bad).toMatchObject({ status: 400, body: { code: 'ERR_REFERENCE_INVALID', details: { errors: [expect.objectContaining({ row: 1, column: 'site' })] } } });

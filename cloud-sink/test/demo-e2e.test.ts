@@ -61,7 +61,7 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
     expect(l1).toMatchObject({ metered: '240', residual: '0', unallocated: '0' });
     expect(at12(l1.overhead)).toBe(at12(idle1.elec.plus(idle1.gas)));
     expect(doc.balances.find((b) => b.line === 'line-2')).toMatchObject({ metered: '128', allocated: '128', overhead: '0', residual: '0' });
-    expect(doc.balances.find((b) => b.line === 'site:site-1 baseload')).toMatchObject({ metered: '32', overhead: '32' });
+    expect(doc.balances.find((b) => b.line === 'site:plant-1 baseload')).toMatchObject({ metered: '32', overhead: '32' });
   });
 
   it('steel-sheet and housing per declared unit equal the hand computation', async () => {

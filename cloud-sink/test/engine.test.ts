@@ -16,8 +16,8 @@ function snapshot(data: Partial<Record<ReferenceKind, Record<string, unknown>[]>
   return s;
 }
 const base = {
-  sites: [{ id: 'site-1', region: 'GB' }],
-  lines: [{ id: 'line-1', site: 'site-1' }],
+  sites: [{ id: 'plant-1', region: 'GB' }],
+  lines: [{ id: 'line-1', site: 'plant-1' }],
   products: [
     { id: 'a', declaredUnit: 'piece', unitaryProductAmount: '1', massKgPerDeclaredUnit: '2', economicValuePerDeclaredUnit: '10', productIds: ['urn:a'] },
     { id: 'b', declaredUnit: 'piece', unitaryProductAmount: '1', massKgPerDeclaredUnit: '1', economicValuePerDeclaredUnit: '30', productIds: ['urn:b'] },
@@ -26,7 +26,7 @@ const base = {
     { id: 'grid', activity: 'electricity', region: 'GB', unit: 'MWh', energyBasis: null, components: { CO2e: '200' }, source: 's', version: '1', validFrom: '2020-01-01', validTo: null },
     { id: 'gas-net', activity: 'natural-gas', region: 'GB', unit: 'kWh', energyBasis: 'net', components: { CO2: '0.2' }, source: 's', version: '1', validFrom: '2020-01-01', validTo: null },
   ],
-  electricity: [{ id: 'm', site: 'site-1', validFrom: '2020-01-01', validTo: null, locationFactorId: 'grid', marketFactorId: 'grid', marketInstrument: 'residual-mix', provenance: 'p' }],
+  electricity: [{ id: 'm', site: 'plant-1', validFrom: '2020-01-01', validTo: null, locationFactorId: 'grid', marketFactorId: 'grid', marketInstrument: 'residual-mix', provenance: 'p' }],
   orders: [
     { id: 'oa', line: 'line-1', product: 'a', start: '2026-01-01T00:00:00Z', end: '2026-01-01T00:05:00Z', goodQuantity: '10', scrapQuantity: '0' },
     { id: 'ob', line: 'line-1', product: 'b', start: '2026-01-01T00:05:00Z', end: '2026-01-01T00:15:00Z', goodQuantity: '10', scrapQuantity: '0' },
@@ -75,7 +75,7 @@ describe('PCF engine', () => {
     let err: unknown;
     try { run(noMapping); } catch (e) { err = e; }
     expect(isPcfError(err, 'ERR_FACTOR_MISSING')).toBe(true);
-    expect((err as Error).message).toBe('no electricity mapping (location/market factors) for site site-1 at 2026-01-01T00:00:00.000Z');
+    expect((err as Error).message).toBe('no electricity mapping (location/market factors) for site plant-1 at 2026-01-01T00:00:00.000Z');
     const withBom = snapshot({ ...base, boms: [{ product: 'a', lines: [{ component: 'unobtainium', componentKind: 'material', quantity: '1', unit: 'kg' }] }] });
     expect(() => run(withBom).product('a')).toThrow('no emission factor for unobtainium at 2026-01-01T00:00:00.000Z');
   });

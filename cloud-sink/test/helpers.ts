@@ -19,11 +19,11 @@ export function tempDb(): TempDb {
   };
 }
 
-/** A 15-minute line rollup on site-1. */
+/** A 15-minute line rollup on plant-1. */
 export function lineRollup(line: string, windowStart: string, revision: number, electricityKWh: number, extra: Partial<LineRollup> = {}): LineRollup {
   const windowMs = 900_000;
   return {
-    id: rollupId({ type: 'line', site: 'site-1', line, windowMs, windowStartMs: Date.parse(windowStart) }), revision, type: 'line', site: 'site-1', line,
+    id: rollupId({ type: 'line', site: 'plant-1', line, windowMs, windowStartMs: Date.parse(windowStart) }), revision, type: 'line', site: 'plant-1', line,
     windowStart, windowMs, coverage: 1, estimated: false, flags: [], electricityKWh, gasM3: 0, gasKWh: 0, gasCvBasis: null,
     unitsGood: 0, unitsScrap: 0, kWhPerUnit: null, meters: ['m1'], ...extra,
   };

@@ -9,7 +9,7 @@ import { openSqliteRepository } from '../src/store/sqlite';
 import { lineRollup, tempDb, type TempDb } from './helpers';
 
 const batchOf = (line: string, hour: number, revision = 1, kWh = 10) =>
-  makeRollupBatch('gw-1', 'site-1', [0, 15, 30, 45].map((m) => lineRollup(line, `2026-01-01T${String(hour).padStart(2, '0')}:${String(m).padStart(2, '0')}:00.000Z`, revision, kWh)), new Date('2026-01-01T12:00:00Z'));
+  makeRollupBatch('gw-1', 'plant-1', [0, 15, 30, 45].map((m) => lineRollup(line, `2026-01-01T${String(hour).padStart(2, '0')}:${String(m).padStart(2, '0')}:00.000Z`, revision, kWh)), new Date('2026-01-01T12:00:00Z'));
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 describe('Kinesis ingest: local poller against kinesalite', () => {

@@ -24,7 +24,7 @@ describe('reference import', () => {
     const versions = await t.repo.listReferenceVersions();
     expect(versions.map((v) => v.kind)).toEqual(['sites', 'lines', 'products', 'factors', 'supplier-pcfs', 'boms', 'electricity', 'direct-emissions', 'orders']);
     const v = await t.repo.latestReferenceVersion();
-    await importReferenceFile(t.repo, 'sites', t.write('sites.csv', 'id,region,name\nsite-1,GB,Renamed\n'));
+    await importReferenceFile(t.repo, 'sites', t.write('sites.csv', 'id,region,name\nplant-1,GB,Renamed\n'));
     expect((await t.repo.getReference('sites', v))[0]!.data).toMatchObject({ name: 'Demo factory' });
     expect((await t.repo.getReference('sites', v + 1))[0]!.data).toMatchObject({ name: 'Renamed' });
   });

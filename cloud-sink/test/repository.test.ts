@@ -15,7 +15,7 @@ describe('SQLite repository', () => {
     const [stored] = await t.repo.getRollups([r1.id]);
     expect(stored).toMatchObject({ revision: 2, electricityKWh: 12, line: 'line-1', windowMs: 900_000 });
     expect(await t.repo.countRollups()).toBe(1);
-    expect(makeRollupBatch('gw', 'site-1', [r2], new Date()).rollups).toHaveLength(1);
+    expect(makeRollupBatch('gw', 'plant-1', [r2], new Date()).rollups).toHaveLength(1);
   });
 
   it('queries windows overlapping a range', async () => {

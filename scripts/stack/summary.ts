@@ -23,11 +23,12 @@ export async function lineFigures(repo: CloudSinkRepository, site: string, lines
   return out;
 }
 
-/** Newest line-rollup window end received at the cloud, epoch ms (simulated time), or null. */
+/** Newest 1-minute line-rollup window end received at the cloud, epoch ms (simulated time), or null. */
 export async function newestWindowEnd(repo: CloudSinkRepository, site: string, lines: string[], fromMs: number, toMs: number): Promise<number | null> {
   let newest: number | null = null;
   for (const line of lines) {
     for (const r of await repo.queryRollups({ type: 'line', site, line, fromMs, toMs })) {
+      if (r.windowMs !== 60_000) continue;
       const end = r.windowStartMs + r.windowMs;
       if (newest === null || end > newest) newest = end;
     }
@@ -36,7 +37,7 @@ export async function newestWindowEnd(repo: CloudSinkRepository, site: string, l
 }
 
 export function productFigures(doc: ProductResultDoc): ProductFigures {
-  return { product: doc.product, declaredUnit: doc.declaredUnit, perUnit: doc.pcfPerDeclaredUnitDisplay, method: doc.method, goodUnits: doc.goodUnits };
+  return { product: doc.product, declaredUnit: doc.declaredUnit, perUnit: doc.pcfPerDeclaredUnitDisplay, method: doc.method, goodUnits: present(new Dec(doc.goodUnits), 1) };
 }
 
 const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
