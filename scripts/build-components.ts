@@ -64,11 +64,14 @@ async function buildOne(spec: ComponentSpec, out: string, natives: ReadonlyMap<R
   const { version } = JSON.parse(readFileSync(join(componentDir, 'package.json'), 'utf8')) as { version: string };
   const stage = join(out, 'stage', spec.dir);
   rmSync(stage, { recursive: true, force: true });
-  await build({
-    entryPoints: [join(componentDir, 'src', 'main.ts')], outfile: join(stage, 'main.js'),
-    bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning',
-    external: ['better-sqlite3', ...spec.externals], plugins: [awsCrtPlugin],
-  });
+  const entries: Record<string, string> = { 'main.js': join('src', 'main.ts'), ...spec.extraEntries };
+  for (const [file, entry] of Object.entries(entries)) {
+    await build({
+      entryPoints: [join(componentDir, entry)], outfile: join(stage, file),
+      bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning',
+      external: ['better-sqlite3', ...spec.externals], plugins: [awsCrtPlugin],
+    });
+  }
   copyFileSync(join(componentDir, 'config.schema.json'), join(stage, 'config.schema.json'));
   stageBetterSqlite3(ROOT, stage, natives, process.versions.modules);
   stageAwsCrt(ROOT, stage);

@@ -6,13 +6,16 @@ export interface ComponentSpec {
   dir: string;
   /** Packages left out of the bundle (optional peers that are not installed). */
   externals: string[];
+  /** Further bundles in the zip: file name in the zip → entry point under the component folder. */
+  extraEntries?: Record<string, string>;
 }
 
 export const COMPONENTS: readonly ComponentSpec[] = [
   { componentName: 'com.pcfedge.ModbusCollector', dir: 'modbus-collector', externals: [] },
   // @ster5/global-mutex (node-opcua-pki) imports proper-lockfile, an optional peer that is not installed.
   { componentName: 'com.pcfedge.OpcUaCollector', dir: 'opcua-collector', externals: ['proper-lockfile'] },
-  { componentName: 'com.pcfedge.LineAggregator', dir: 'line-aggregator', externals: [] },
+  // The gateway CLI (`pcf-edge status`, …) travels with the aggregator: run it on the device with node.
+  { componentName: 'com.pcfedge.LineAggregator', dir: 'line-aggregator', externals: [], extraEntries: { 'pcf-edge.js': 'src/cli/run.ts' } },
   { componentName: 'com.pcfedge.StreamExporter', dir: 'stream-exporter', externals: [] },
 ];
 
