@@ -322,6 +322,15 @@ async function main(): Promise<void> {
       '',
     ];
     process.stdout.write(out.join('\n'));
+    // machine-readable figures for npm run bench (scripts/bench/report.ts)
+    process.stdout.write([
+      `BENCH collect.modbus.tagsPerSec=${tagRate.toFixed(0)} tags/s target >= 6000`,
+      `BENCH collect.modbus.cpuPctOneCore=${a.cpuPct.toFixed(1)} % target <= 50`,
+      `BENCH collect.modbus.rssMB=${(peakRss / 1048576).toFixed(0)} MB target <= 150`,
+      `BENCH collect.modbus.ratioSchedule=${(sched.colReq / sched.colS / (sched.bareReq / sched.bareS)).toFixed(2)} ratio target >= 0.8`,
+      `BENCH collect.modbus.ratioSaturated=${(colRate / bareRate).toFixed(2)} ratio target >= 0.8`,
+      '',
+    ].join('\n'));
   } finally {
     for (const child of children) {
       child.disconnect();
