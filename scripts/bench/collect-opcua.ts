@@ -191,6 +191,8 @@ async function bench(seconds: number, items: number): Promise<number> {
   for (const [k, v, t] of rows) process.stdout.write(`  ${k.padEnd(46)} ${v.padEnd(34)} ${t ? `target ${t}` : ''}\n`);
   const ok = delivered === expected && lost === 0 && tailMissing === 0 && peakRss <= 250 * 1024 * 1024 && stored === delivered;
   process.stdout.write(`  ${ok ? 'PASS' : 'FAIL'}: all updates delivered and stored, RSS within target\n`);
+  // machine-readable figures for npm run bench (scripts/bench/report.ts)
+  process.stdout.write(`BENCH collect.opcua.updatesPerSec=${rate.toFixed(0)} updates/s target >= ${items}\nBENCH collect.opcua.updatesLost=${lost + tailMissing} updates target = 0\nBENCH collect.opcua.rssMB=${mb(peakRss)} MB target <= 250\n`);
   return ok ? 0 : 1;
 }
 
