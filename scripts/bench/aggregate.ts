@@ -141,6 +141,8 @@ function main(): void {
         `load:        load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs (rates scale with contention)`,
       ].join('\n') + '\n',
     );
+    // machine-readable figures for npm run bench (scripts/bench/report.ts)
+    process.stdout.write(`BENCH aggregate.readingsPerSec=${Math.round(aggRate)} readings/s target >= 200000\nBENCH aggregate.ratioToBareScan=${ratio.toFixed(3)} ratio target >= 0.25\nBENCH aggregate.peakRssMB=${(peak / 1048576).toFixed(0)} MB target <= 200\n`);
   } finally {
     store.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
