@@ -113,6 +113,11 @@ async function main(): Promise<void> {
     for (const s of scenarios) {
       process.stdout.write(`${s.name.padEnd(26)} ${String(s.perSec).padStart(7)} req/s  p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms (target ≤ ${s.targetP95Ms} ms: ${s.p95Ms <= s.targetP95Ms ? 'met' : 'MISSED'})  p99 ${s.p99Ms} ms  non-2xx ${s.non2xx}  errors ${s.errors}\n`);
     }
+    // machine-readable figures for npm run bench (scripts/bench/report.ts)
+    for (const s of scenarios) {
+      const key = s.name.replace(/[^\w]+/g, '_').replace(/^_|_$/g, '');
+      process.stdout.write(`BENCH api.${key}.p95Ms=${s.p95Ms} ms target <= ${s.targetP95Ms}\nBENCH api.${key}.reqPerSec=${s.perSec} req/s\n`);
+    }
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench-results', 'api.json'), `${JSON.stringify({ at: new Date().toISOString(), connections, durationSec, cpus: cpus().length, loadAverage: loadavg(), scenarios }, null, 2)}\n`);
   } finally {
