@@ -212,6 +212,8 @@ async function main(): Promise<void> {
     const w = Math.max(...rows.map((r) => r[0].length));
     process.stdout.write(`\nbench:export (kinesalite ${kinesis.endpoint}, ${args.shards} shards, exporter in-flight ${args.inFlight})\n`);
     for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v}\n`);
+    // machine-readable figures for npm run bench (scripts/bench/report.ts)
+    process.stdout.write(`BENCH export.pipelineRollupsPerSec=${Math.round(pipelineRate)} rollups/s\nBENCH export.ratioPipelineToBare=${(pipelineRate / bareRate).toFixed(2)} ratio target >= 0.7\nBENCH export.rollupsLost=${args.rollups - arrived} rollups target = 0\nBENCH export.append64InFlightPerSec=${Math.round(rate64)} messages/s\n`);
     if (arrived !== args.rollups) process.exitCode = 1;
   } finally {
     await sm.stop();
