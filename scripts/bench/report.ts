@@ -22,7 +22,7 @@ Exit code 0 when every script ran (missed targets are reported, not fatal), 1 wh
 /** Small-size options per script for --quick (scripts not listed get none). */
 export const QUICK_ARGS: Record<string, string[]> = {
   'bench:store': ['--rows', '200000'],
-  'bench:collect': ['--seconds', '15', '--meters', '50', '--items', '1000'],
+  'bench:collect': ['--seconds', '15', '--meters', '50'],
   'bench:export': ['--rollups', '100000'],
   'bench:pcf': ['--quick'],
   'bench:aggregate': ['--readings', '1000000'],
