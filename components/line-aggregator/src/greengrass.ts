@@ -8,6 +8,9 @@ import { type AggregatorStore, createLineAggregator, type LineAggregator } from 
 import { publishingStore } from './greengrass-publish';
 import { aggregatorConfigOf, COMPONENT_NAME, type GreengrassConfig, greengrassSchema, problemsOf } from './greengrass-config';
 
+/** Per-line rollups held while IPC is not yet handed over (a backlog at start); more are not published. */
+const MAX_EARLY_ROLLUPS = 10_000;
+
 /**
  * Runs the aggregator under Greengrass until SIGINT/SIGTERM (then resolves 0): configuration from the nucleus; a
  * live-safe change stops the aggregator between batches and starts a new one on the same store (its progress
@@ -28,10 +31,14 @@ export async function runUnderGreengrass(storeArg: string | undefined, log: Logg
     running.aggregator.stop();
     running.store.close();
   };
-  /** Set once runWithConfig returned; rollups committed before that are not published (best effort). */
-  const ipc: { adapter?: GreengrassAdapter } = {};
-  const publish = (topic: string) => (rollup: LineRollup): Promise<void> =>
-    ipc.adapter ? ipc.adapter.publish(topic, rollup) : Promise.reject(new Error('Greengrass IPC not ready yet'));
+  /** The adapter is known once runWithConfig returned; rollups committed before that wait in `early`. */
+  const ipc: { adapter?: GreengrassAdapter; early: { topic: string; rollup: LineRollup }[] } = { early: [] };
+  const publish = (topic: string) => (rollup: LineRollup): Promise<void> => {
+    if (ipc.adapter) return ipc.adapter.publish(topic, rollup);
+    if (ipc.early.length >= MAX_EARLY_ROLLUPS) return Promise.reject(new Error('Greengrass IPC not ready; early rollup queue full'));
+    ipc.early.push({ topic, rollup });
+    return Promise.resolve();
+  };
   const runner = await runWithConfig<GreengrassConfig>({
     schema: greengrassSchema, componentName: COMPONENT_NAME, log, check: problemsOf,
     onConfig: (config) => {
@@ -57,6 +64,9 @@ export async function runUnderGreengrass(storeArg: string | undefined, log: Logg
     },
   });
   ipc.adapter = runner.greengrass;
+  for (const { topic, rollup } of ipc.early.splice(0)) {
+    runner.greengrass?.publish(topic, rollup).catch((err: unknown) => log.warn({ err, line: rollup.line, windowStart: rollup.windowStart }, 'line rollup not published'));
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

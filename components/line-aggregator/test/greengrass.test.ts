@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { LineRollup, Reading } from '@pcf-edge/core';
+import { openStore } from '@pcf-edge/store';
+import { createIpcTestServer, type IpcTestServer } from '../../../test-support/greengrass-ipc-server/server';
+import { runNode, until, type RunningProcess } from '../../../test-support/standalone/processes';
+
+/**
+ * The aggregator as a real process (tsx main.ts) under the Greengrass IPC test server: configuration from the
+ * nucleus, RUNNING, per-line rollups published to the configured local topic, a live change, a rejected update.
+ */
+jest.setTimeout(180_000);
+const ROOT = resolve(__dirname, '../../..');
+const COMPONENT = 'com.pcfedge.LineAggregator';
+const TOKEN = 'aggregator-token';
+const TOPIC = 'pcf-edge/rollups/lines';
+const T0 = Date.parse('2026-11-02T06:00:00Z');
+
+let tmp: string;
+let server: IpcTestServer;
+let proc: RunningProcess | undefined;
+
+/** A store with one lineTotal energy counter read every 10 s for 5 minutes (+0.1 kWh per reading). */
+function storeWithReadings(file: string): void {
+  const s = openStore(file);
+  s.insertReadings(Array.from({ length: 31 }, (_, i): Reading => ({
+    site: 'plant-1', line: 'line-1', meterId: 'm1', point: 'energy', quantity: 'activeEnergyImport', kind: 'counter',
+    value: 1000 + i * 0.1, unit: 'kWh', sourceTs: null, readTs: T0 + i * 10_000, quality: 'good',
+  })));
+  s.close();
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'aggregator-gg-'));
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  server = createIpcTestServer({ tokens: { [TOKEN]: COMPONENT } });
+  await server.start();
+});
+
+afterEach(async () => {
+  proc?.kill();
+  proc = undefined;
+  await server.stop();
+});
+
+it('publishes per-line rollups to its topic, applies a live change and rejects a bad update while running', async () => {
+  const store = join(tmp, 'gateway.sqlite');
+  storeWithReadings(store);
+  server.setConfiguration(COMPONENT, {
+    storePath: store, site: 'plant-1', gatewayId: 'gw-1', windows: ['1m'], closeLagMs: 0, pollIntervalMs: 100,
+    meters: [{ id: 'm1', line: 'line-1', role: 'lineTotal' }], lineRollupTopic: TOPIC,
+    accessControl: { 'aws.greengrass.ipc.pubsub': { 'x:pubsub:1': { operations: ['aws.greengrass#PublishToTopic'], resources: [TOPIC] } } },
+  });
+  const p = runNode(['--import', 'tsx', join(ROOT, 'components/line-aggregator/src/main.ts'), '--store', store], ROOT, { ...server.envFor(TOKEN), HOME: tmp });
+  proc = p;
+  await until('RUNNING', () => server.states.length > 0, 90_000, p.stderr);
+  expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
+
+  const published = await until('line rollups published', () => {
+    const lines = server.published.filter((m) => m.topic === TOPIC);
+    return lines.length >= 4 && lines;
+  }, 60_000, p.stderr);
+  for (const m of published) {
+    expect(m.component).toBe(COMPONENT);
+    expect(m.message).toEqual(expect.objectContaining({ type: 'line', line: 'line-1', site: 'plant-1', windowMs: 60_000 }));
+  }
+  const kWh = published.map((m) => (m.message as LineRollup).electricityKWh).reduce((a, b) => a + b, 0);
+  expect(kWh).toBeGreaterThan(0);
+  expect(kWh).toBeLessThanOrEqual(3.0 + 1e-9); // 30 steps of 0.1 kWh at most
+
+  server.updateConfiguration(COMPONENT, ['closeLagMs'], 5000);
+  await until('the live change', () => p.stderr().includes('line aggregator reconfigured'), 30_000, p.stderr);
+
+  server.updateConfiguration(COMPONENT, ['plausibilityMargin'], 0.5);
+  await until('the rejection logged', () => p.stderr().includes('/plausibilityMargin'), 30_000, p.stderr);
+  expect(p.child.exitCode).toBeNull();
+  expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
+
+  p.child.kill('SIGTERM');
+  expect(await p.exited()).toBe(0);
+});
