@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createLogger, isPcfError, PcfError, systemClock } from '@pcf-edge/core';
+import { clockFromEnv, createLogger, isPcfError, PcfError } from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { createLineAggregator } from './aggregator';
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   const config = loadAggregatorConfig(args.config);
   const log = createLogger({ component: 'line-aggregator' });
   const store = openStore(storePath, { log });
-  const aggregator = createLineAggregator(config, { store, clock: systemClock, log });
+  const aggregator = createLineAggregator(config, { store, clock: clockFromEnv(), log });
   if (args.once) {
     const applied = aggregator.drain();
     log.info({ applied, cursor: aggregator.progress().cursor }, 'caught up');

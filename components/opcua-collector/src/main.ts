@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createLogger, isPcfError } from '@pcf-edge/core';
+import { clockFromEnv, createLogger, isPcfError } from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { HELP, parseCli } from './cli';
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   const store = openStore(args.store);
   const writer = store.createReadingWriter(config.batch);
   let current = config;
-  const collector = createOpcUaCollector(config, { readings: writer, health: store, log });
+  const collector = createOpcUaCollector(config, { readings: writer, health: store, log, clock: clockFromEnv() });
   await collector.start();
   const watcher = watchConfig(args.config as string, () => current, async (next) => {
     await collector.applyConfig(next);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createLogger, isPcfError, PcfError, systemClock } from '@pcf-edge/core';
+import { clockFromEnv, createLogger, isPcfError, PcfError } from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   const sink = config.target === 'kinesis'
     ? createKinesisSink(config, kinesisClientFor(config))
     : createStreamManagerSink(config, createStreamManagerClient({ ...config.streamManager }, { log: log.child({ stage: 'client' }) }));
-  const exporter = createStreamExporter(config, { store, sink, clock: systemClock, log });
+  const exporter = createStreamExporter(config, { store, sink, clock: clockFromEnv(), log });
   exporter.start();
   log.info({ target: config.target, stream: config.streamName, kinesisStream: config.kinesisStreamName }, 'stream exporter started');
   await new Promise<void>((resolve) => {
