@@ -168,8 +168,9 @@ async function main(): Promise<void> {
       log: createLogger({ component: 'cloud-sink-api', destination: pino.destination({ dest: join(o.dataDir, 'logs', 'cloud-sink-api.log'), mkdir: true }) }),
       publishIntervalMs: 10_000,
     });
-    process.stdout.write(`\ndashboard: ${server.url}/  (sign in with client id "local", secret "${secret}")\n\n`);
-    await summaryLoop(o, server.repo, server.url, timeline, site, lines, () => failed);
+    const dashboard = `${server.url}/#client_id=local&client_secret=${secret}`;
+    process.stdout.write(`\ndashboard: ${dashboard}\n  (signs in as the local client "local" with secret "${secret}")\n\n`);
+    await summaryLoop(o, server.repo, dashboard, timeline, site, lines, () => failed);
     await stop(0);
   } catch (err) {
     process.stderr.write(`\nerror: ${(err as Error).message}\n`);
@@ -189,7 +190,9 @@ async function summaryLoop(o: Options, repo: CloudSinkRepository, url: string, t
     const simNow = timeline.clock.now();
     timeline.save();
     const closedEnd = windowStartOf(simNow, 60_000) - 60_000;
-    if (Date.now() - lastPcf > 15_000 && closedEnd > timeline.scenarioStartMs) {
+    const newest = await newestWindowEnd(repo, site, lines, simNow - 3_600_000, simNow + 60_000);
+    // PCFs are computed once metered energy has reached the cloud (before that they would hold materials only).
+    if (newest !== null && Date.now() - lastPcf > 15_000 && closedEnd > timeline.scenarioStartMs) {
       lastPcf = Date.now();
       const fresh: ProductFigures[] = [];
       for (const product of products) {
@@ -209,8 +212,7 @@ async function summaryLoop(o: Options, repo: CloudSinkRepository, url: string, t
       }
     }
     const figures = await lineFigures(repo, site, lines, timeline.scenarioStartMs, simNow, 60_000);
-    const newest = await newestWindowEnd(repo, site, lines, simNow - 3_600_000, simNow + 60_000);
-    const text = renderSummary({ simNow: new Date(simNow), factor: o.factor, dashboard: `${url}/`, lines: figures, products: pcf, lagSimMs: newest === null ? null : Math.max(0, simNow - newest), ...(note ? { note } : {}) });
+    const text = renderSummary({ simNow: new Date(simNow), factor: o.factor, dashboard: url, lines: figures, products: pcf, lagSimMs: newest === null ? null : Math.max(0, simNow - newest), ...(note ? { note } : {}) });
     process.stdout.write(tty ? `\x1b[2J\x1b[H${text}\n` : `${text}\n\n`);
     if (failed()) throw new Error(failed() as string);
     if (o.durationSec !== null && Date.now() - started >= o.durationSec * 1000) {
