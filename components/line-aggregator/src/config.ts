@@ -109,6 +109,12 @@ export function windowLengthsMs(c: AggregatorConfig): number[] {
 export interface PointSettings {
   /** Configured role; null for a meter missing from the config (rolled up per meter, never into totals). */
   role: MeterRole | null;
+  /**
+   * Set when the meter's profile has an earlier point of the same quantity (a twin register, e.g. the PM5xxx's
+   * float32 kWh beside its int64 Wh): that point is the one counted in line and site totals, this one is rolled
+   * up per meter only, so a meter never counts twice.
+   */
+  twinOf?: string;
   counter: CounterSettings;
   gauge: GaugeSettings;
 }
@@ -126,15 +132,21 @@ export function meterOf(c: AggregatorConfig, meterId: string): MeterConfig | und
 export function resolvePointSettings(c: AggregatorConfig, meterId: string, point: string): PointSettings {
   const meter = meterOf(c, meterId);
   let profilePoint: { modulus: number | null; maxRatePerHour: number | null } = { modulus: null, maxRatePerHour: null };
+  let twinOf: string | undefined;
   if (meter?.profile !== undefined) {
     let profile = profileCache.get(meter.profile);
     if (!profile) profileCache.set(meter.profile, (profile = getProfile(meter.profile)));
     const def = profile.points.find((p) => p.name === point);
-    if (def) profilePoint = { modulus: effectiveModulus(def) ?? null, maxRatePerHour: def.maxRatePerHour ?? null };
+    if (def) {
+      profilePoint = { modulus: effectiveModulus(def) ?? null, maxRatePerHour: def.maxRatePerHour ?? null };
+      const first = profile.points.find((p) => p.kind === 'counter' && p.quantity === def.quantity);
+      if (first && first !== def) twinOf = first.name;
+    }
   }
   const o = meter?.points[point] ?? {};
   return {
     role: meter?.role ?? null,
+    ...(twinOf !== undefined ? { twinOf } : {}),
     counter: {
       modulus: o.modulus !== undefined ? o.modulus : profilePoint.modulus,
       maxRatePerHour: o.maxRatePerHour !== undefined ? o.maxRatePerHour : profilePoint.maxRatePerHour,

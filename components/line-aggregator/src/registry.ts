@@ -12,7 +12,8 @@ const siteId = (site: string, windowMs: number, start: number): string => rollup
 /**
  * The known points, an index of their open windows, and the derivation of line and site rollups.
  * A counter point feeds its line's totals when its meter's role is `lineTotal`, the site's baseload when
- * `baseload`; `subMeter` and unconfigured meters are written per meter only.
+ * `baseload`; `subMeter` and unconfigured meters, and a profile's twin register of a quantity (`twinOf`), are
+ * written per meter only.
  */
 export class PointRegistry {
   private readonly points = new Map<string, PointRecord>();
@@ -63,7 +64,7 @@ export class PointRegistry {
   }
 
   private feeds(p: PointRecord, role: 'lineTotal' | 'baseload'): boolean {
-    return p.info.kind === 'counter' && p.info.settings.role === role && TOTAL_QUANTITIES.has(p.info.quantity);
+    return p.info.kind === 'counter' && p.info.settings.role === role && p.info.settings.twinOf === undefined && TOTAL_QUANTITIES.has(p.info.quantity);
   }
 
   private lineTotalPoints(line: string): PointRecord[] {
