@@ -46,6 +46,13 @@ function linkError(code: 'ERR_MODBUS_TIMEOUT' | 'ERR_MODBUS_EXCEPTION' | 'ERR_MO
   return new PcfError(code, reason, { reason, ...extra });
 }
 
+/** Registers (FC3/FC4) must come back exactly as many as asked; bits (FC1/FC2) padded to whole bytes. */
+export function replySizeMismatch(functionCode: number, count: number, data: ReadData): string | null {
+  const got = Array.isArray(data) ? data.length : 0;
+  if (functionCode >= 3) return got === count ? null : `${count} registers asked, ${got} received`;
+  return got >= count && got < count + 8 ? null : `${count} bits asked, ${got} received`;
+}
+
 type RequestFn = (unit: number, address: number, count: number, next: (err: Error | null, res?: { data: ReadData }) => void) => void;
 
 /**
@@ -207,6 +214,12 @@ export class DeviceLink {
       if (this.inFlight !== op) return;
       if (!err && res) {
         this.stats.responses++;
+        // A reply whose byte count does not match the request leaves the link in doubt: drop it, like garbage.
+        const mismatch = replySizeMismatch(functionCode, count, res.data);
+        if (mismatch) {
+          this.drop(`malformed reply: ${mismatch}`, true);
+          return;
+        }
         this.failedAttempts = 0;
         this.settle(op, null, res.data);
         return;

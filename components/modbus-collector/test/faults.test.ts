@@ -196,6 +196,27 @@ describe('modbus collector against misbehaving servers', () => {
     }
   });
 
+  it('treats a reply with the wrong byte count as malformed, short or long', async () => {
+    for (const registers of [0, 2]) {
+      const raw = await startRawServer((sock, req) => {
+        const body = [req[6] ?? 1, 3, registers * 2, ...Array<number>(registers * 2).fill(7)];
+        const reply = Buffer.from([0, 0, 0, 0, 0, body.length, ...body]);
+        reply.writeUInt16BE(req.readUInt16BE(0), 0);
+        sock.write(reply);
+      });
+      const c = createModbusCollector(config([device('d1', raw.port)], [meter('m1', 'd1', pts)]), { log });
+      try {
+        const [r] = await c.pollOnce();
+        expect(r).toMatchObject({ quality: 'bad', value: null });
+        expect(r?.qualityReason).toMatch(/^malformed reply/);
+        expect(c.stats().devices.d1?.drops).toBeGreaterThanOrEqual(1);
+      } finally {
+        await c.stop();
+        await raw.close();
+      }
+    }
+  });
+
   it('backs off from a port that refuses connections without waiting', async () => {
     const port = await refusedPort();
     const c = createModbusCollector(config([device('d1', port)], [meter('m1', 'd1', pts)]), { log });
