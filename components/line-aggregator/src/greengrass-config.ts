@@ -1,4 +1,4 @@
-import { isPcfError } from '@pcf-edge/core';
+import { recipeConfig, STORE_PATH_KEY } from '@pcf-edge/greengrass-ipc';
 import { type AggregatorConfig, configSchema, validateAggregatorConfig } from './config';
 
 export const COMPONENT_NAME = 'com.pcfedge.LineAggregator';
@@ -9,37 +9,28 @@ export const COMPONENT_NAME = 'com.pcfedge.LineAggregator';
  */
 export type GreengrassConfig = AggregatorConfig & { storePath: string; lineRollupTopic: string };
 
-/** The aggregator's schema plus the recipe-level keys (both restart-only). */
-export const greengrassSchema: object = (() => {
-  const { $id: _id, ...rest } = configSchema as { $id?: string; properties: object };
-  return {
-    ...rest,
-    properties: {
-      ...rest.properties,
-      storePath: { type: 'string', minLength: 1, 'x-restart': true },
-      lineRollupTopic: {
-        description: 'Local pub/sub topic for per-line rollups; empty = off. The recipe accessControl must allow it.',
-        type: 'string', maxLength: 256, pattern: '^[^#+*]*$', default: '', 'x-restart': true,
-      },
+const recipe = recipeConfig<AggregatorConfig>({
+  componentName: COMPONENT_NAME,
+  schema: configSchema,
+  recipeKeys: {
+    ...STORE_PATH_KEY,
+    lineRollupTopic: {
+      description: 'Local pub/sub topic for per-line rollups; empty = off. The recipe accessControl must allow it.',
+      type: 'string', maxLength: 256, pattern: '^[^#+*]*$', default: '', 'x-restart': true,
     },
-  };
-})();
+  },
+  validate: validateAggregatorConfig,
+});
 
-const SOURCE = `Greengrass configuration of ${COMPONENT_NAME}`;
+/** The aggregator's schema plus the recipe-level keys (both restart-only). */
+export const greengrassSchema: object = recipe.schema;
 
 /** The aggregator's own configuration, checked exactly as a config file would be (schema and semantics). */
 export function aggregatorConfigOf(config: Readonly<GreengrassConfig>): Readonly<AggregatorConfig> {
-  const { storePath: _storePath, lineRollupTopic: _topic, ...own } = config;
-  return validateAggregatorConfig(own, SOURCE);
+  return recipe.own(config);
 }
 
 /** Every problem of a configuration as `path: message`; none ⇒ valid. */
 export function problemsOf(config: GreengrassConfig): string[] {
-  try {
-    aggregatorConfigOf(config);
-    return [];
-  } catch (err) {
-    if (isPcfError(err, 'ERR_CONFIG_INVALID')) return err.details.errors as string[];
-    throw err;
-  }
+  return recipe.problems(config);
 }

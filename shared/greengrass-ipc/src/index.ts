@@ -5,3 +5,4 @@ export {
 } from './adapter';
 export { ipcErrorCode } from './ipc-errors';
 export { RESTART_EXIT_CODE, runWithConfig, type ConfigRunner, type RunWithConfigOptions } from './run-with-config';
+export { recipeConfig, STORE_PATH_KEY, type RecipeConfig } from './recipe-config';
