@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clockFromEnv, createLogger, isPcfError, PcfError } from '@pcf-edge/core';
+import { clockFromEnv, createLogger, PcfError, runMain, untilSignal } from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { createModbusCollector } from './collector';
@@ -65,10 +65,7 @@ async function main(): Promise<number> {
   collector.start();
   const watcher = watchConfig(args.config, () => collector.config(), (next) => collector.reload(next), log);
   log.info({ meters: config.meters.length, devices: config.devices.length }, 'modbus collector started');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   watcher.stop();
   await collector.stop();
   store.close();
@@ -76,13 +73,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (isPcfError(err)) process.stderr.write(`${err.code}: ${err.message}\n`);
-    else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = isPcfError(err, 'ERR_USAGE') || isPcfError(err, 'ERR_CONFIG_INVALID') || isPcfError(err, 'ERR_CONFIG_READ') ? 2 : 1;
-  },
-);
+runMain(main);

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { clockFromEnv, createLogger, isPcfError } from '@pcf-edge/core';
+import { clockFromEnv, createLogger, isPcfError, untilSignal } from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { HELP, parseCli } from './cli';
@@ -36,10 +36,7 @@ async function main(): Promise<number> {
     await collector.applyConfig(next);
     current = next;
   }, log);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   log.info('stopping');
   watcher.stop();
   await collector.stop();

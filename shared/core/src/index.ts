@@ -6,3 +6,4 @@ export * from './errors';
 export * from './config';
 export * from './logger';
 export * from './rollup-batch';
+export * from './process';

@@ -6,3 +6,4 @@ export {
 export { ipcErrorCode } from './ipc-errors';
 export { RESTART_EXIT_CODE, runWithConfig, type ConfigRunner, type RunWithConfigOptions } from './run-with-config';
 export { recipeConfig, STORE_PATH_KEY, type RecipeConfig } from './recipe-config';
+export { runGreengrassApp, type GreengrassAppOptions } from './run-app';
