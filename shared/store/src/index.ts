@@ -6,3 +6,4 @@ export type { RollupFilter, PendingOutboxOptions } from './rollups';
 export type { PruneOptions, PruneResult } from './retention';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 export { toStoreError } from './errors';
+export { STORE_FULL_FLAG_ENV } from './size-cap';
