@@ -138,7 +138,7 @@ function shareWindow(a: LineAllocation, key: string, part: Dec, inWindow: { o: O
 }
 
 /** Spreads `pool` over `receivers` by their in-period key (last share = remainder); none or zero weight ⇒ undefined. */
-export function spread(pool: Buckets, receivers: OrderSpan[]): Map<string, Buckets> | undefined {
+export function spread(pool: Buckets, receivers: readonly OrderSpan[]): Map<string, Buckets> | undefined {
   const total = receivers.reduce((s, o) => s.plus(o.keyInPeriod), ZERO);
   if (receivers.length === 0 || total.isZero()) return undefined;
   const out = new Map<string, Buckets>(receivers.map((o) => [o.id, new Map()]));

@@ -58,7 +58,7 @@ export interface PeriodCalculation {
   toMs: number;
   book: FactorBook;
   orders: Map<string, OrderResult>;
-  spans: OrderSpan[];
+  spans: readonly OrderSpan[];
   balances: LineBalance[];
   product(id: string): ProductResult;
   /** Reference entities read, by `kind:id` (orders, products, BOMs, factors, mappings, supplier PCFs, lines, sites). */

@@ -48,8 +48,27 @@ export function orderTimes(snapshot: ReferenceSnapshot): { e: RefEntity<Producti
   return list;
 }
 
-/** Orders overlapping [fromMs, toMs), clipped, with the key rate for `key`. Sorted by start, then id. */
-export function ordersInPeriod(snapshot: ReferenceSnapshot, fromMs: number, toMs: number, key: AllocationKey): OrderSpan[] {
+const periodSpans = new WeakMap<object, Map<string, readonly OrderSpan[]>>();
+const PERIOD_SPANS_PER_SNAPSHOT = 64;
+
+/**
+ * Orders overlapping [fromMs, toMs), clipped, with the key rate for `key`. Sorted by start, then id. A pure function
+ * of the (immutable) snapshot, so the spans are memoized per snapshot and (period, key); the result is frozen.
+ */
+export function ordersInPeriod(snapshot: ReferenceSnapshot, fromMs: number, toMs: number, key: AllocationKey): readonly OrderSpan[] {
+  let memo = periodSpans.get(snapshot.orders);
+  if (!memo) periodSpans.set(snapshot.orders, (memo = new Map()));
+  const memoKey = `${fromMs}|${toMs}|${key}`;
+  let spans = memo.get(memoKey);
+  if (!spans) {
+    spans = Object.freeze(computeSpans(snapshot, fromMs, toMs, key).map((o) => Object.freeze(o)));
+    memo.set(memoKey, spans);
+    if (memo.size > PERIOD_SPANS_PER_SNAPSHOT) memo.delete(memo.keys().next().value!);
+  }
+  return spans;
+}
+
+function computeSpans(snapshot: ReferenceSnapshot, fromMs: number, toMs: number, key: AllocationKey): OrderSpan[] {
   const out: OrderSpan[] = [];
   for (const { e, s, en } of orderTimes(snapshot)) {
     if (en <= fromMs || s >= toMs) continue;
@@ -73,6 +92,6 @@ export function ordersInPeriod(snapshot: ReferenceSnapshot, fromMs: number, toMs
   return out.sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : 1));
 }
 
-export function totalKey(orders: OrderSpan[]): Dec {
+export function totalKey(orders: readonly OrderSpan[]): Dec {
   return orders.reduce((acc, o) => acc.plus(o.keyInPeriod), ZERO);
 }

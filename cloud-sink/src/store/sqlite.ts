@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { PcfError, type Rollup } from '@pcf-edge/core';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
-import { ROLLUP_COLUMNS, rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
+import { rawRowToStored, ROLLUP_COLUMNS, rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
 import { checkFootprintSuccessor, FOOTPRINT_COLUMNS, footprintParams, LATEST_FOOTPRINTS_SQL, rowToFootprint } from './footprint-rows';
 import type {
   AuditRecord, CloudSinkRepository, DeadLetter, ImportWrite, IngestOutcome, IngestWrite, ReferenceVersion,
@@ -46,6 +46,25 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   const insertDead = db.prepare('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)');
   const saveCheckpoint = db.prepare(`INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES (?, ?, ?, ?)
     ON CONFLICT (stream, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number, updated_at_ms = excluded.updated_at_ms`);
+
+  // Period queries, prepared once per shape (site and/or line given). Windows are at most one day long (schema), so
+  // the lower bound keeps the index range tight; the covering indexes (migration 5) answer them without table reads.
+  const rollupQueries = new Map<string, Database.Statement>();
+  const rollupQuery = (bySite: boolean, byLine: boolean): Database.Statement => {
+    const key = `${bySite}|${byLine}`;
+    let stmt = rollupQueries.get(key);
+    if (!stmt) {
+      const where = ['type = ?', 'window_start_ms < ?', 'window_start_ms > ?', 'window_start_ms + window_ms > ?'];
+      if (bySite) where.push('site = ?');
+      if (byLine) where.push('line = ?');
+      stmt = db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`).raw(true);
+      rollupQueries.set(key, stmt);
+    }
+    return stmt;
+  };
+  const rollupById = db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id = ?`);
+  const fingerprint = db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
+    WHERE type = ? AND site = ? AND window_start_ms < ? AND window_start_ms > ? AND window_start_ms + window_ms > ?`);
 
   const ingestTx = db.transaction((write: IngestWrite): IngestOutcome => {
     const at = now();
@@ -111,30 +130,24 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   return {
     ingest: (write) => wrap('ingest failed', () => ingestTx(write)),
     queryRollups: (q: RollupQuery) => wrap('rollup query failed', () => {
-      // windows are at most one day long (schema), so the lower bound keeps the index range tight
-      const where = ['type = ?', 'window_start_ms < ?', 'window_start_ms > ?', 'window_start_ms + window_ms > ?'];
       const params: (string | number)[] = [q.type, q.toMs, q.fromMs - MAX_WINDOW_MS, q.fromMs];
-      if (q.site !== undefined) { where.push('site = ?'); params.push(q.site); }
-      if (q.line !== undefined) { where.push('line = ?'); params.push(q.line); }
-      const rows = db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`).all(...params);
-      return (rows as RollupRow[]).map(rowToStored);
+      if (q.site !== undefined) params.push(q.site);
+      if (q.line !== undefined) params.push(q.line);
+      return (rollupQuery(q.site !== undefined, q.line !== undefined).all(...params) as unknown[][]).map(rawRowToStored);
     }),
     getRollups: (ids) => wrap('rollup lookup failed', () => {
       const out: StoredRollup[] = [];
-      const stmt = db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id = ?`);
       for (const id of ids) {
-        const row = stmt.get(id) as RollupRow | undefined;
+        const row = rollupById.get(id) as RollupRow | undefined;
         if (row) out.push(rowToStored(row));
       }
       return out;
     }),
     rollupFingerprint: (sites, fromMs, toMs) => wrap('fingerprint query failed', () => {
-      const stmt = db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
-        WHERE type = ? AND site = ? AND window_start_ms < ? AND window_start_ms > ? AND window_start_ms + window_ms > ?`);
       const parts: string[] = [];
       for (const site of sites) {
         for (const type of ['line', 'site']) {
-          const row = stmt.get(type, site, toMs, fromMs - MAX_WINDOW_MS, fromMs) as { n: number; r: number; m: number };
+          const row = fingerprint.get(type, site, toMs, fromMs - MAX_WINDOW_MS, fromMs) as { n: number; r: number; m: number };
           parts.push(`${site}/${type}:${row.n}:${row.r}:${row.m}`);
         }
       }
