@@ -1,6 +1,7 @@
 import { windowStartOf, type Reading } from '@pcf-edge/core';
+import type { CompactReading } from '@pcf-edge/store';
 import { addUnique, allocateSegment, bookShare, emptyCounterAcc, type CounterWindowAcc } from './counter/allocate';
-import { advanceCounter, EMPTY_COUNTER_STATE, type Segment } from './counter/counter-engine';
+import { advanceCounter, EMPTY_COUNTER_STATE, plausibleBound, type Segment } from './counter/counter-engine';
 import { advanceGauge, EMPTY_GAUGE_STATE, type AcceptedGauge } from './gauge/gauge-filter';
 import type { CalorificSchedule } from './gas/calorific';
 import type { BatchOverlay } from './batch';
@@ -47,34 +48,59 @@ export class AggregationEngine {
   /** Late gauge values dropped because their window was older than the grace period. */
   droppedLateGauge = 0;
   private out!: BatchOverlay;
+  /** progress.nextClose by window index (deps.windowsMs order), for the per-reading path; NaN until initialised. */
+  private readonly nextCloseAt: number[];
+  private windowsInitialised = false;
 
   constructor(private readonly deps: EngineDeps, points: PointRecord[], progress: Progress) {
     this.registry = new PointRegistry(deps.config, points);
     this.progress = { ...progress, nextClose: { ...progress.nextClose } };
+    this.nextCloseAt = deps.windowsMs.map((w) => this.progress.nextClose[w] ?? NaN);
   }
 
   apply(r: Reading & { seq: number }, out: BatchOverlay): void {
+    const good = r.quality === 'good' && r.value !== null && Number.isFinite(r.value);
+    const p = good ? this.pointFor(r) : this.registry.find(r.meterId, r.point);
+    this.step(p, r.seq, r.sourceTs ?? r.readTs, r.readTs, good, r.value ?? NaN, r.meterSerial ?? null, out);
+  }
+
+  /**
+   * The same as `apply` for a reading in the store's compact form (`readingRowsAfter`); `readingAt(seq)` supplies the
+   * whole reading when it is the first good one of a point not known yet (its line, quantity, kind and unit).
+   */
+  applyRow(row: CompactReading, out: BatchOverlay, readingAt: (seq: number) => Reading & { seq: number }): void {
+    const [seq, meterId, point, value, sourceTs, readTs, quality, serial] = row;
+    const good = quality === 1 && value !== null && Number.isFinite(value);
+    let p = this.registry.find(meterId, point);
+    if (p === undefined && good) p = this.pointFor(readingAt(seq));
+    this.step(p, seq, sourceTs ?? readTs, readTs, good, value ?? NaN, serial, out);
+  }
+
+  private step(p: PointRecord | undefined, seq: number, ts: number, readTs: number, good: boolean, value: number, serial: string | null, out: BatchOverlay): void {
     this.out = out;
     out.beginReading();
-    const ts = r.sourceTs ?? r.readTs;
-    this.initWindows(ts);
-    const good = r.quality === 'good' && r.value !== null && Number.isFinite(r.value);
-    const p = good ? this.pointFor(r) : this.registry.get(pointKey(r.meterId, r.point));
+    if (!this.windowsInitialised) this.initWindows(ts);
     if (p && good) {
-      if (p.info.kind === 'counter') this.applyCounter(p, ts, r.value as number, r.meterSerial ?? null);
-      else this.applyGauge(p, ts, r.value as number);
+      if (p.info.kind === 'counter') this.applyCounter(p, ts, value, serial);
+      else this.applyGauge(p, ts, value);
       p.dirty = true;
     } else if (p) {
       this.flagOpen(p, ts, 'bad');
     }
-    this.progress.cursor = r.seq;
-    if (r.readTs > this.progress.watermark) this.progress.watermark = r.readTs;
+    this.progress.cursor = seq;
+    if (readTs > this.progress.watermark) this.progress.watermark = readTs;
     this.closeDue();
     this.registry.rederive(out);
   }
 
   private initWindows(ts: number): void {
-    for (const w of this.deps.windowsMs) this.progress.nextClose[w] ??= windowStartOf(ts, w);
+    this.deps.windowsMs.forEach((w, i) => this.setNextClose(i, w, this.progress.nextClose[w] ?? windowStartOf(ts, w)));
+    this.windowsInitialised = true;
+  }
+
+  private setNextClose(i: number, windowMs: number, start: number): void {
+    this.progress.nextClose[windowMs] = start;
+    this.nextCloseAt[i] = start;
   }
 
   private pointFor(r: Reading): PointRecord {
@@ -87,7 +113,7 @@ export class AggregationEngine {
     };
     const configured = meterOf(this.deps.config, r.meterId);
     if (configured) info.line = configured.line;
-    const p: PointRecord = { key, info, counter: null, gauge: null, open: new Map(), dirty: true };
+    const p: PointRecord = { key, info, counter: null, gauge: null, open: new Map(), dirty: true, hot: [] };
     this.registry.add(p);
     return p;
   }
@@ -107,9 +133,32 @@ export class AggregationEngine {
     return acc;
   }
 
+  /** The open accumulator of `p` at (window index i, start), remembered per window index. */
+  private openCounterAcc(p: PointRecord, i: number, start: number): CounterWindowAcc {
+    let acc = p.hot[i] as CounterWindowAcc | undefined;
+    // A remembered accumulator stays p.open's while its window is open: windows close for good, and only closing
+    // removes an accumulator from p.open.
+    if (acc === undefined || acc.start !== start) p.hot[i] = acc = this.openAcc(p, this.deps.windowsMs[i]!, start, emptyCounterAcc);
+    return acc;
+  }
+
   // ---- counters ----
 
   private applyCounter(p: PointRecord, ts: number, value: number, serial: string | null): void {
+    const c = p.counter;
+    const a = c === null || c.pending !== null ? null : c.anchor;
+    if (a !== null && Number.isFinite(ts)) {
+      // Fast path for the common step, exactly advanceCounter's: later than the anchor, same meter, rising
+      // plausibly, no gap.
+      const s = p.info.settings.counter;
+      const dt = ts - a.ts;
+      const d = value - a.value;
+      if (dt > 0 && dt <= s.maxGapMs && d >= 0 && d <= plausibleBound(dt, s) && (a.serial === null || serial === null || a.serial === serial)) {
+        p.counter = { anchor: { ts, value, serial }, pending: null };
+        this.bookMeasured(p, a.ts, ts, d);
+        return;
+      }
+    }
     const step = advanceCounter(p.counter ?? EMPTY_COUNTER_STATE, { ts, value, serial }, p.info.settings.counter);
     p.counter = step.state;
     for (const e of step.events) {
@@ -125,19 +174,49 @@ export class AggregationEngine {
     }
   }
 
+  /**
+   * Books a measured step [t0, t1) of `delta` (no gap) and counts the reading at t1: what applyCounter's general
+   * path does with advanceCounter's single measured segment, without building the segment for the common case.
+   */
+  private bookMeasured(p: PointRecord, t0: number, t1: number, delta: number): void {
+    const windows = this.deps.windowsMs;
+    let seg: Segment | null = null;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
+      const start = Math.floor(t0 / w) * w;
+      if (start === Math.floor((t1 - 1) / w) * w && start >= this.nextCloseAt[i]!) {
+        // The whole step lies in one open window (bookShare of one measured share, inline).
+        const acc = this.openCounterAcc(p, i, start);
+        acc.delta += delta;
+        acc.coveredMs += t1 - t0;
+        if (!acc.methods.includes('measured')) acc.methods.push('measured');
+      } else {
+        this.bookSegmentIn(p, (seg ??= { t0, t1, delta, cause: 'measured', gap: false }), w);
+      }
+    }
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
+      const start = Math.floor(t1 / w) * w;
+      if (start >= this.nextCloseAt[i]!) this.openCounterAcc(p, i, start).readingCount += 1;
+      else this.withCounterWindow(p, w, start, countReading);
+    }
+  }
+
   private bookSegment(p: PointRecord, seg: Segment): void {
+    for (const w of this.deps.windowsMs) this.bookSegmentIn(p, seg, w);
+  }
+
+  private bookSegmentIn(p: PointRecord, seg: Segment, w: number): void {
     const discrete = p.info.unit === 'count';
-    for (const w of this.deps.windowsMs) {
-      const start = windowStartOf(seg.t0, w);
-      if (start === windowStartOf(seg.t1 - 1, w) && this.isOpen(w, start)) {
-        // Fast path: the whole step lies in one open window.
-        bookShare(this.openAcc(p, w, start, emptyCounterAcc), seg, { start, delta: seg.delta, overlapMs: seg.t1 - seg.t0 }, false, discrete);
-        continue;
-      }
-      const shares = allocateSegment(seg, w, discrete);
-      for (const share of shares) {
-        this.withCounterWindow(p, w, share.start, (acc) => bookShare(acc, seg, share, shares.length > 1, discrete));
-      }
+    const start = windowStartOf(seg.t0, w);
+    if (start === windowStartOf(seg.t1 - 1, w) && this.isOpen(w, start)) {
+      // Fast path: the whole step lies in one open window.
+      bookShare(this.openAcc(p, w, start, emptyCounterAcc), seg, { start, delta: seg.delta, overlapMs: seg.t1 - seg.t0 }, false, discrete);
+      return;
+    }
+    const shares = allocateSegment(seg, w, discrete);
+    for (const share of shares) {
+      this.withCounterWindow(p, w, share.start, (acc) => bookShare(acc, seg, share, shares.length > 1, discrete));
     }
   }
 
@@ -211,8 +290,11 @@ export class AggregationEngine {
 
   private closeDue(): void {
     const limit = this.progress.watermark - this.deps.config.closeLagMs;
-    for (const w of this.deps.windowsMs) {
-      let next = this.progress.nextClose[w]!;
+    const windows = this.deps.windowsMs;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
+      let next = this.nextCloseAt[i]!;
+      if (!(next + w <= limit)) continue;
       while (next + w <= limit) {
         const earliest = this.registry.earliestOpen(w);
         if (earliest === null || earliest > next) {
@@ -223,7 +305,7 @@ export class AggregationEngine {
         this.writeWindow(w, next);
         next += w;
       }
-      this.progress.nextClose[w] = next;
+      this.setNextClose(i, w, next);
     }
   }
 

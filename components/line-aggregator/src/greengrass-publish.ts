@@ -45,7 +45,7 @@ export function publishingStore<S extends AggregatorStore>(store: S, publish: Pu
 }
 
 function bindAll<S extends AggregatorStore>(store: S): AggregatorStore {
-  const keys: (keyof AggregatorStore)[] = ['readingsAfter', 'transaction', 'getState', 'setState', 'getAnchors', 'putAnchors', 'addCounterEvents', 'getRollup', 'putRollups', 'enqueueOutbox', 'prune'];
+  const keys: (keyof AggregatorStore)[] = ['readingsAfter', 'readingRowsAfter', 'transaction', 'getState', 'setState', 'getAnchors', 'putAnchors', 'addCounterEvents', 'getRollup', 'putRollups', 'enqueueOutbox', 'prune'];
   const out: Partial<Record<keyof AggregatorStore, unknown>> = {};
   for (const k of keys) out[k] = (store[k] as (...a: unknown[]) => unknown).bind(store);
   return out as AggregatorStore;

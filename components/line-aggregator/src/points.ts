@@ -18,6 +18,8 @@ export interface PointRecord {
   /** Open (not yet written) windows: window length → window start → accumulator. */
   open: Map<number, Map<number, WindowAcc>>;
   dirty: boolean;
+  /** Not persisted: the open accumulator last used per window index, to skip the `open` lookups per reading. */
+  hot: (WindowAcc | undefined)[];
 }
 
 export const pointKey = (meterId: string, point: string): string => `${meterId}\u001f${point}`;
@@ -62,5 +64,6 @@ export function fromAnchor(a: CounterAnchor, settingsOf: (meterId: string, point
     gauge: s.gauge,
     open: new Map(s.open.map(([w, accs]) => [w, new Map(accs.map((acc) => [acc.start, acc]))])),
     dirty: false,
+    hot: [],
   };
 }

@@ -17,6 +17,8 @@ const siteId = (site: string, windowMs: number, start: number): string => rollup
  */
 export class PointRegistry {
   private readonly points = new Map<string, PointRecord>();
+  /** The same points by meter id, then point name: found without building the key per reading. */
+  private readonly byMeter = new Map<string, Map<string, PointRecord>>();
   /** window length → window start → points with an open accumulator there. */
   private readonly openIndex = new Map<number, Map<number, Set<PointRecord>>>();
   /** Windows whose meter rollups the current reading revised: `${windowMs}|${start}` → lines touched. */
@@ -24,7 +26,7 @@ export class PointRegistry {
 
   constructor(private readonly config: Readonly<AggregatorConfig>, points: PointRecord[]) {
     for (const p of points) {
-      this.points.set(p.key, p);
+      this.add(p);
       for (const [w, byStart] of p.open) for (const start of byStart.keys()) this.indexOpen(p, w, start);
     }
   }
@@ -33,8 +35,15 @@ export class PointRegistry {
     return this.points.get(key);
   }
 
+  find(meterId: string, point: string): PointRecord | undefined {
+    return this.byMeter.get(meterId)?.get(point);
+  }
+
   add(p: PointRecord): void {
     this.points.set(p.key, p);
+    let byPoint = this.byMeter.get(p.info.meterId);
+    if (!byPoint) this.byMeter.set(p.info.meterId, (byPoint = new Map()));
+    byPoint.set(p.info.point, p);
   }
 
   all(): IterableIterator<PointRecord> {

@@ -11,6 +11,12 @@ export interface StoredReading extends Reading {
   seq: number;
 }
 
+/**
+ * One reading in the compact form of `readingRowsAfter`: a plain array of the columns a bulk consumer (the line
+ * aggregator) needs per reading. `good` is 1 when quality is 'good'. Use `readingsAfter` for the other columns.
+ */
+export type CompactReading = [seq: number, meterId: string, point: string, value: number | null, sourceTs: number | null, readTs: number, good: 0 | 1, meterSerial: string | null];
+
 export type MeterState = 'ok' | 'degraded' | 'failing' | 'circuitOpen' | 'unknown';
 
 export interface MeterHealth {
