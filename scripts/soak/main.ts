@@ -28,7 +28,7 @@ Options:
   --minutes <n>            real minutes of the run once the stack is up (chaos + drain), default 3
   --seed <s>               chaos seed (integer); default: random, printed (rerun with it to replay the plan)
   --time-factor <n>        simulated seconds per real second (default 60)
-  --max-faults <n>         most faults in the plan (default 6 per real minute of chaos, at least one per kind)
+  --max-faults <n>         most faults in the plan (default 6 per real minute of chaos, at least 12: every kind and every component kill)
   --stamp-allowance-ms <n> real ms a Modbus reading's time stamp may trail the meter's instant (default 250)
   --drain-timeout-sec <n>  longest wait for the outbox and the cloud to catch up at the end (default 120)
   --data <dir>             data folder, emptied first (default .pcf-edge/soak)
@@ -111,7 +111,7 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
     modbusMeters: stack.scenario.modbus.devices.flatMap((d) => d.meters.map((m) => m.id)),
     opcuaMeters: (stack.scenario.opcua?.meters ?? []).filter((m) => m.type !== 'machineState').map((m) => m.id),
   };
-  const maxFaults = o.maxFaults ?? Math.max(10, Math.round(((chaosEndMs - chaosStartMs) / MIN) * 6));
+  const maxFaults = o.maxFaults ?? Math.max(12, Math.round(((chaosEndMs - chaosStartMs) / MIN) * 6));
   const plan = chaosEndMs > chaosStartMs && maxFaults > 0 ? generatePlan({ seed: o.seed, chaosStartMs, chaosEndMs, maxFaults, meters, factor: o.factor }) : [];
   say(`stack up after ${((runStart - startedAt.getTime()) / 1000).toFixed(0)} s; simulated ${new Date(simReady).toISOString()}`);
   say(renderPlan(plan, o.seed));
@@ -127,9 +127,9 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
 
   // Drain: the collectors stop (no new readings); the aggregator, exporter, Stream Manager and consumer catch up.
   say('draining: collectors stopped, waiting for the aggregator, the outbox and the cloud…');
-  await stack.kill('modbus-collector', 'SIGTERM');
-  await stack.kill('opcua-collector', 'SIGTERM');
+  // The reconciled span ends a window before this instant: every meter was still being read until then.
   const simStop = stack.timeline.clock.now();
+  await Promise.all([stack.kill('modbus-collector', 'SIGTERM'), stack.kill('opcua-collector', 'SIGTERM')]);
   const drainStart = Date.now();
   const store = openStore(stack.storeFile, { readonly: true });
   let drain: SoakReport['drain'] = { seconds: 0, complete: false, outboxDepth: null, unaggregatedReadings: null };
@@ -148,7 +148,7 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
   const samples = await sampler.stop();
 
   const fromMs = windowStartOf(simReady, MIN) + 2 * MIN;
-  const toMs = windowStartOf(simStop, MIN) - MIN;
+  const toMs = windowStartOf(simStop, MIN) - 2 * MIN;
   const input = await collectInput({
     scenario: stack.scenario, site: stack.site, lines: stack.lines, controlUrl: stack.controlUrl, store, repo, fromMs, toMs,
     pollIntervalSimMs: stack.pollIntervalMs * o.factor, stampAllowanceSimMs: o.stampAllowanceMs * o.factor,

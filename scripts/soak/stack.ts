@@ -82,7 +82,8 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
     return f;
   };
   const kinesisEndpoint = `http://127.0.0.1:${kinesisPort}`;
-  const simEnv = { [SIM_CLOCK_ENV]: timeline.envValue, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+  // info: the collectors', aggregator's and exporter's 'started' lines are their ready signal (logs go to files).
+  const simEnv = { [SIM_CLOCK_ENV]: timeline.envValue, LOG_LEVEL: 'info' };
   const gatewayEnv = { ...simEnv, [STORE_FULL_FLAG_ENV]: fullFlag };
   const component = (name: string, cfg: unknown): ProcessSpec =>
     tsxSpec(name, `components/${name}/src/main.ts`, ['--config', write(name, cfg), '--store', storeFile], { env: gatewayEnv, readyLine: /started/ });
@@ -110,11 +111,15 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
     live.set(spec.name, await sup.start(spec));
   };
 
-  await startOne(specs[0] as ProcessSpec);
-  await startOne(specs[1] as ProcessSpec);
-  await startOne(specs[2] as ProcessSpec);
-  await importReference(cloudDb, sup.logFile('cloud-sink-import'));
-  for (const spec of specs.slice(3)) await startOne(spec);
+  try {
+    for (const spec of specs.slice(0, 3)) await startOne(spec);
+    await importReference(cloudDb, sup.logFile('cloud-sink-import'));
+    for (const spec of specs.slice(3)) await startOne(spec);
+  } catch (err) {
+    for (const n of live.keys()) expected.add(n);
+    await sup.stopAll();
+    throw err;
+  }
 
   const stack: SoakStack = {
     dataDir: o.dataDir, scenario, site, lines, timeline, storeFile, cloudDb, fullFlag, pollIntervalMs, sup, unexpectedExits,
