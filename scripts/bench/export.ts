@@ -75,6 +75,10 @@ function fillOutbox(store: GatewayStore, n: number): void {
   }
 }
 
+function stage(what: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${what}\n`);
+}
+
 async function until(check: () => Promise<boolean> | boolean, pollMs = 100): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, pollMs));
 }
@@ -123,10 +127,16 @@ async function appendRate(client: StreamManagerClient, stream: string, inFlight:
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
+/** BENCH_CPU_PROF=<dir>: the child processes write V8 CPU profiles there (run this one with node --cpu-prof too). */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** The local Stream Manager as its own process, as on a gateway. */
 async function startStreamManagerProcess(dir: string, kinesisEndpoint: string): Promise<{ port: number; stop(): Promise<void> }> {
   const main = join(__dirname, '..', '..', 'simulators', 'stream-manager', 'src', 'main.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', '0', '--dir', dir, '--kinesis-endpoint', kinesisEndpoint], {
+  const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', main, '--port', '0', '--dir', dir, '--kinesis-endpoint', kinesisEndpoint], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' },
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -152,7 +162,7 @@ async function startStreamManagerProcess(dir: string, kinesisEndpoint: string): 
 async function main(): Promise<void> {
   const args = parse();
   const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
-  const kinesis = await startLocalKinesisProcess({ shards: args.shards, streams: ['bench-pipeline'] });
+  const kinesis = await startLocalKinesisProcess({ shards: args.shards, streams: ['bench-pipeline'], execArgv: profileArgs() });
   const sm = await startStreamManagerProcess(join(dir, 'sm'), kinesis.endpoint);
   const port = sm.port;
   const store = openStore(join(dir, 'gateway.sqlite'));
@@ -169,7 +179,7 @@ async function main(): Promise<void> {
     const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
     t = Date.now();
     exporter.start();
-    await until(() => store.outboxStats(Date.now()).depth === 0, 200);
+    await until(() => store.pendingOutbox(1).length === 0, 100);
     const drainedS = (Date.now() - t) / 1000;
     await until(async () => {
       const info = await client.describeMessageStream('bench');
@@ -177,18 +187,22 @@ async function main(): Promise<void> {
     }, 200);
     const pipelineS = (Date.now() - t) / 1000;
     await exporter.stop();
-    const exported = await readAllRecords(kinesis.client, 'bench-pipeline');
+    stage(`pipeline done in ${pipelineS.toFixed(1)} s; reading the records back`);
+    const exported = await readAllRecords(kinesis.client, 'bench-pipeline', 40);
     const arrived = exported.reduce((n, r) => n + (JSON.parse(r.toString()) as { rollups: unknown[] }).rollups.length, 0);
+    stage(`${arrived} rollups read back from Kinesis; reading the Stream Manager stream`);
     const payloads = await readStream(client, 'bench');
     const payloadBytes = payloads.reduce((n, p) => n + p.length, 0);
     await kinesis.client.send(new DeleteStreamCommand({ StreamName: 'bench-pipeline' }));
 
     await createLocalStream(kinesis.client, 'bench-bare', args.shards);
+    stage('bare PutRecords');
     t = Date.now();
     await barePut(kinesis.client, 'bench-bare', payloads);
     const bareS = (Date.now() - t) / 1000;
     await kinesis.client.send(new DeleteStreamCommand({ StreamName: 'bench-bare' }));
 
+    stage(`bare done in ${bareS.toFixed(1)} s; AppendMessage rates`);
     await client.createMessageStream({ name: 'append-bench', strategyOnFull: 1, persistence: 1, maxSize: 256n * 1024n * 1024n });
     const rate64 = await appendRate(client, 'append-bench', 64, 4);
     const rate1 = await appendRate(client, 'append-bench', 1, 4);

@@ -1,8 +1,6 @@
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- kinesalite ships no types; the ambient declaration lives beside this file
-/// <reference path="./kinesalite.d.ts" />
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import kinesalite from 'kinesalite';
+import { join } from 'node:path';
 import {
   CreateStreamCommand,
   DescribeStreamCommand,
@@ -12,6 +10,10 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Server } from 'node:http';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS, shared with kinesalite-process.js
+const { createLocalKinesisServer } = require('./kinesalite-server.js') as { createLocalKinesisServer(): Server };
 
 /**
  * A kinesalite (in-memory Kinesis API) server on 127.0.0.1 for tests, benchmarks and the local stack.
@@ -21,6 +23,8 @@ export interface LocalKinesisOptions {
   shards?: number;
   streams?: string[];
   port?: number;
+  /** Extra node options for startLocalKinesisProcess (e.g. --cpu-prof). */
+  execArgv?: string[];
 }
 
 export interface LocalKinesis {
@@ -51,7 +55,7 @@ export async function createLocalStream(client: KinesisClient, name: string, sha
 }
 
 export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise<LocalKinesis> {
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
+  const server = createLocalKinesisServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -71,8 +75,12 @@ export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise
   };
 }
 
-/** Every record of every shard of `stream`, shard by shard, each shard in order (TRIM_HORIZON to the end). */
-export async function readAllRecords(client: KinesisClient, stream: string): Promise<Buffer[]> {
+/**
+ * Every record of every shard of `stream`, shard by shard, each shard in order (TRIM_HORIZON to the end).
+ * `limit`: records per GetRecords call (kinesalite has no 10 MiB reply cap as Kinesis has: keep replies of large
+ * records small with a lower limit).
+ */
+export async function readAllRecords(client: KinesisClient, stream: string, limit = 10_000): Promise<Buffer[]> {
   const shards = await client.send(new ListShardsCommand({ StreamName: stream }));
   const out: Buffer[] = [];
   for (const shard of shards.Shards ?? []) {
@@ -81,7 +89,7 @@ export async function readAllRecords(client: KinesisClient, stream: string): Pro
     );
     let iterator = it.ShardIterator;
     while (iterator) {
-      const r = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      const r = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
       for (const rec of r.Records ?? []) out.push(Buffer.from(rec.Data ?? new Uint8Array()));
       if ((r.Records ?? []).length === 0) break;
       iterator = r.NextShardIterator;
@@ -105,8 +113,7 @@ export async function freePort(): Promise<number> {
  */
 export async function startLocalKinesisProcess(opts: LocalKinesisOptions = {}): Promise<LocalKinesis> {
   const port = opts.port ?? (await freePort());
-  const cli = require.resolve('kinesalite/cli.js');
-  const child = spawn(process.execPath, [cli, '--port', String(port), '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(opts.execArgv ?? []), join(__dirname, 'kinesalite-process.js'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -1,6 +1,7 @@
-import type { Clock, Logger } from '@pcf-edge/core';
+import { systemClock, type Clock, type Logger } from '@pcf-edge/core';
 import type { GatewayStore, OutboxRow } from '@pcf-edge/store';
 import type { StreamExporterConfig } from './config';
+import { markSentBatch, storedBodies } from './bodies';
 import { buildMessages, MAX_MESSAGE_BYTES, type PlannedMessage } from './messages';
 import { RowPicker } from './pick';
 import type { RecordSink } from './sinks';
@@ -13,6 +14,8 @@ export interface StreamExporterDeps {
   log: Logger;
   /** Largest message in bytes (tests lower it); default 1 MiB. */
   maxMessageBytes?: number;
+  /** Check every message against the rollup-batch schema before sending (default false; tests turn it on). */
+  validateMessages?: boolean;
 }
 
 export interface StreamExporter {
@@ -22,6 +25,16 @@ export interface StreamExporter {
   drainOnce(): Promise<number>;
   status(): ExporterStatus;
 }
+
+interface PendingMark {
+  message: PlannedMessage;
+  sequenceNumber: string;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Wall-clock milliseconds between looks at a non-system clock while sleeping on it. */
+const CLOCK_POLL_MS = 10;
 
 interface Flight {
   message: PlannedMessage;
@@ -48,10 +61,45 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
+  /**
+   * Waits `ms` of the exporter's clock: a plain timer on system time; on a simulated clock (ManualClock,
+   * ScaledClock) it looks at the clock every few wall milliseconds, so backoff and polling run on simulated time.
+   */
   function sleep(ms: number): Promise<void> {
+    const until = clock.now() + ms;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { wake = undefined; resolve(); }, ms);
-      wake = () => { clearTimeout(timer); wake = undefined; resolve(); };
+      let timer: NodeJS.Timeout;
+      const done = (): void => { clearTimeout(timer); wake = undefined; resolve(); };
+      const check = (): void => {
+        const left = until - clock.now();
+        if (left <= 0) done();
+        else timer = setTimeout(check, clock === systemClock ? left : Math.min(left, CLOCK_POLL_MS));
+      };
+      wake = done;
+      check();
+    });
+  }
+
+  // Acknowledged messages are marked sent in one store transaction per event-loop turn (not one per message).
+  let marks: PendingMark[] = [];
+  function flushMarks(): void {
+    const batch = marks;
+    marks = [];
+    try {
+      markSentBatch(store, batch.map((m) => ({ seqs: m.message.seqs, sequenceNumber: m.sequenceNumber })), clock.now());
+    } catch (err) {
+      for (const m of batch) m.reject(err);
+      return;
+    }
+    for (const m of batch) {
+      reporter.sent(m.message.rollups, m.sequenceNumber);
+      m.resolve();
+    }
+  }
+  function markSent(message: PlannedMessage, sequenceNumber: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (marks.length === 0) setImmediate(flushMarks);
+      marks.push({ message, sequenceNumber, resolve, reject });
     });
   }
 
@@ -65,11 +113,9 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
   function launch(message: PlannedMessage, live: boolean): void {
     for (const s of message.seqs) inFlightSeqs.add(s);
     const flight: Flight = { message, live, done: Promise.resolve() };
-    flight.done = sink.append(message.data).then(
-      (sequenceNumber) => {
-        store.markOutboxSent(message.seqs, sequenceNumber, clock.now());
-        reporter.sent(message.rollups, sequenceNumber);
-      },
+    // The rows stay "in flight" (never picked again) until their sent mark is committed.
+    flight.done = sink.append(message.data).then((sequenceNumber) => markSent(message, sequenceNumber)).then(
+      () => undefined,
       (err: unknown) => { failure ??= err; },
     ).finally(() => {
       flights.delete(flight);
@@ -85,8 +131,8 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
       for (const f of flights) if (!f.live) backlogAfter = Math.max(backlogAfter, ...f.message.seqs);
       const { rows, live } = picker.next(inFlightSeqs, backlogAfter);
       if (rows.length === 0) return;
-      const stored = store.getRollups(rows.map((r) => r.rollupId));
-      const { messages, missing } = buildMessages(rows, stored, config, new Date(clock.now()), deps.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+      const stored = storedBodies(store, rows.map((r) => r.rollupId));
+      const { messages, missing } = buildMessages(rows, stored, config, new Date(clock.now()), deps.maxMessageBytes ?? MAX_MESSAGE_BYTES, deps.validateMessages ?? false);
       markMissing(missing);
       for (const m of messages) launch(m, live);
     }

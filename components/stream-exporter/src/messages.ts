@@ -1,5 +1,7 @@
-import { makeRollupBatch, validateRollupBatch, type Rollup } from '@pcf-edge/core';
-import type { OutboxRow, StoredRollup } from '@pcf-edge/store';
+import { createHash } from 'node:crypto';
+import { ROLLUP_BATCH_SCHEMA_ID, validateRollupBatch } from '@pcf-edge/core';
+import type { OutboxRow } from '@pcf-edge/store';
+import type { StoredBody } from './bodies';
 
 /** Largest message (bytes of JSON): Stream Manager's Kinesis export puts each message as one ≤ 1 MiB record. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -12,33 +14,53 @@ export interface PlannedMessage {
 }
 
 /**
- * Turns a group of outbox rows into validated `pcf-edge.rollup-batch/1` messages of at most `maxBytes`, splitting
- * the group in halves when it is too large. Each rollup goes out as currently stored (its newest revision); rows
- * of one rollup id share one copy. Rows whose rollup is not in the store are returned as `missing`.
+ * Turns a group of outbox rows into `pcf-edge.rollup-batch/1` messages of at most `maxBytes`, splitting the group
+ * in halves when it is too large. Each rollup goes out as currently stored (its newest revision); rows of one
+ * rollup id share one copy. Rows whose rollup is not in the store are returned as `missing`.
+ *
+ * The document is spliced from the stored JSON bytes (ADR 0130): exactly the bytes of
+ * `JSON.stringify(makeRollupBatch(...))` for the parsed rollups, without parsing and re-serialising them.
+ * `validate` also checks each message against the schema (tests; off in production, where the cloud sink
+ * validates every batch it ingests).
  */
 export function buildMessages(
   rows: OutboxRow[],
-  stored: Map<string, StoredRollup>,
+  stored: Map<string, StoredBody>,
   meta: { gatewayId: string; site: string },
   now: Date,
   maxBytes = MAX_MESSAGE_BYTES,
+  validate = false,
 ): { messages: PlannedMessage[]; missing: OutboxRow[] } {
   const present = rows.filter((r) => stored.has(r.rollupId));
   const missing = rows.filter((r) => !stored.has(r.rollupId));
   const messages: PlannedMessage[] = [];
+  const createdAt = now.toISOString();
+  const comma = Buffer.from(',');
+  const tail = Buffer.from(']}');
   const build = (group: OutboxRow[]): void => {
     if (group.length === 0) return;
-    const unique = new Map<string, Rollup>();
-    for (const r of group) unique.set(r.rollupId, stored.get(r.rollupId)!.rollup);
-    const batch = validateRollupBatch(makeRollupBatch(meta.gatewayId, meta.site, [...unique.values()], now));
-    const data = Buffer.from(JSON.stringify(batch));
-    if (data.length > maxBytes && group.length > 1) {
+    const unique = new Map<string, StoredBody>();
+    for (const r of group) unique.set(r.rollupId, stored.get(r.rollupId)!);
+    const h = createHash('sha256');
+    for (const [id, s] of unique) h.update(`${id}:${s.revision};`);
+    const head = JSON.stringify({ schema: ROLLUP_BATCH_SCHEMA_ID, batchId: h.digest('hex').slice(0, 32), gatewayId: meta.gatewayId, site: meta.site, createdAt });
+    const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"rollups":[`)];
+    let bytes = parts[0]!.length + tail.length + unique.size - 1;
+    for (const s of unique.values()) {
+      if (parts.length > 1) parts.push(comma);
+      parts.push(s.body);
+      bytes += s.body.length;
+    }
+    if (bytes > maxBytes && group.length > 1) {
       const half = Math.ceil(group.length / 2);
       build(group.slice(0, half));
       build(group.slice(half));
       return;
     }
-    if (data.length > maxBytes) throw new Error(`rollup ${group[0]!.rollupId} alone is ${data.length} bytes, above ${maxBytes}`);
+    if (bytes > maxBytes) throw new Error(`rollup ${group[0]!.rollupId} alone makes a ${bytes}-byte message, above ${maxBytes}`);
+    parts.push(tail);
+    const data = Buffer.concat(parts, bytes);
+    if (validate) validateRollupBatch(JSON.parse(data.toString()));
     messages.push({ seqs: group.map((r) => r.seq), data, rollups: unique.size });
   };
   build(present);

@@ -25,7 +25,7 @@ export interface ExporterStatus {
 
 export const STATE_OWNER = 'stream-exporter';
 export const STATE_KEY = 'status';
-/** Outbox statistics and the status row are refreshed at most this often (ms). */
+/** Outbox statistics and the status row are refreshed at most this often (ms; longer while counting is slow). */
 const REFRESH_MS = 1000;
 
 export function createStatusReporter(config: StreamExporterConfig, store: GatewayStore, clock: Clock, log: Logger) {
@@ -37,6 +37,7 @@ export function createStatusReporter(config: StreamExporterConfig, store: Gatewa
   let lastErrorTs: number | null = null;
   let stats = { depth: 0, oldestUnsentAgeMs: null as number | null };
   let refreshedAt = -Infinity;
+  let refreshEveryMs = REFRESH_MS;
   let wasOverCap = false;
 
   function status(): ExporterStatus {
@@ -52,7 +53,10 @@ export function createStatusReporter(config: StreamExporterConfig, store: Gatewa
   function flush(): void {
     const now = clock.now();
     refreshedAt = now;
+    const t0 = performance.now();
     const s = store.outboxStats(now);
+    // Counting a backlog of a million rows takes tens of ms: refresh no more often than every 50 counts' time.
+    refreshEveryMs = Math.max(REFRESH_MS, 50 * (performance.now() - t0));
     stats = { depth: s.depth, oldestUnsentAgeMs: s.oldestUnsentAgeMs };
     const st = status();
     if (st.overCap !== wasOverCap) {
@@ -64,7 +68,7 @@ export function createStatusReporter(config: StreamExporterConfig, store: Gatewa
   }
 
   function maybeFlush(): void {
-    if (clock.now() - refreshedAt >= REFRESH_MS) flush();
+    if (clock.now() - refreshedAt >= refreshEveryMs) flush();
   }
 
   return {

@@ -1,8 +1,8 @@
-import { isPcfError, silentLogger, systemClock, validateRollupBatch } from '@pcf-edge/core';
+import { isPcfError, makeRollupBatch, silentLogger, systemClock, validateRollupBatch } from '@pcf-edge/core';
 import { createStreamManagerClient, isStreamManagerStatus, type StreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
 import { join } from 'node:path';
-import { buildMessages, createStreamExporter, loadExporterConfig, createStreamManagerSink, parseExporterConfig, RowPicker, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
+import { buildMessages, storedBodies, createStreamExporter, loadExporterConfig, createStreamManagerSink, parseExporterConfig, RowPicker, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
 import { enqueue, exporterConfig, makeRollups, openTestStore, tempDir, waitFor } from './fixtures';
 
 async function startSm(dir: string, port = 0): Promise<{ server: StreamManagerServer; port: number }> {
@@ -71,11 +71,30 @@ describe('picking and building messages', () => {
     enqueue(store, rollups);
     store.enqueueOutbox([{ rollupId: 'f'.repeat(32), revision: 1, windowStartMs: 0 }], Date.now());
     const rows = store.pendingOutbox(100);
-    const { messages, missing } = buildMessages(rows, store.getRollups(rows.map((r) => r.rollupId)), { gatewayId: 'g', site: 'plant1' }, new Date(), 8 * 1024);
+    const { messages, missing } = buildMessages(rows, storedBodies(store, rows.map((r) => r.rollupId)), { gatewayId: 'g', site: 'plant1' }, new Date(), 8 * 1024);
     expect(missing.map((r) => r.rollupId)).toEqual(['f'.repeat(32)]);
     expect(messages.length).toBeGreaterThan(1);
     for (const m of messages) expect(m.data.length).toBeLessThanOrEqual(8 * 1024);
     expect(messages.flatMap((m) => m.seqs)).toEqual(rows.slice(0, 40).map((r) => r.seq));
+    store.close();
+  });
+
+  it('splices the stored JSON into exactly the bytes of the serialised batch, newest revision once per id', () => {
+    const store = openTestStore(`${tmp.dir}/splice.sqlite`);
+    const rollups = makeRollups(30);
+    enqueue(store, rollups);
+    const newer = { ...rollups[3]!, revision: 2, delta: 99.5, flags: ['estimated-gap'] as string[] };
+    enqueue(store, [newer]);
+    const rows = store.pendingOutbox(100);
+    expect(rows).toHaveLength(31);
+    const now = new Date(Date.UTC(2026, 10, 2, 3, 4, 5));
+    const { messages } = buildMessages(rows, storedBodies(store, rows.map((r) => r.rollupId)), { gatewayId: 'g"1', site: 'plant1' }, now);
+    expect(messages).toHaveLength(1);
+    const expected = rollups.map((r) => (r.id === newer.id ? newer : r));
+    expect(messages[0]!.data.toString()).toBe(JSON.stringify(makeRollupBatch('g"1', 'plant1', expected, now)));
+    expect(messages[0]!.rollups).toBe(30);
+    expect(messages[0]!.seqs).toEqual(rows.map((r) => r.seq));
+    expect(() => validateRollupBatch(JSON.parse(messages[0]!.data.toString()))).not.toThrow();
     store.close();
   });
 });

@@ -20,6 +20,12 @@ export interface KinesisExportSettings {
   concurrency: number;
   /** How often the scheduler looks for due batches when nothing was appended (ms). */
   tickMs: number;
+  /**
+   * Without batchIntervalMillis ("as soon as possible"): while appends keep arriving, a batch that is not full waits
+   * up to `lingerMs` (wall time) for more messages; it goes at once when the stream has been quiet for `quietMs`.
+   */
+  lingerMs: number;
+  quietMs: number;
 }
 
 const MAX_RECORD_BYTES = 1024 * 1024;
@@ -36,6 +42,8 @@ interface ExportTask {
   failures: number;
   retryAt: number;
   errorMessage: string | undefined;
+  /** performance.now() since when unsent messages wait (linger); undefined when none wait. */
+  pendingSince: number | undefined;
 }
 
 export interface KinesisExporter {
@@ -74,7 +82,7 @@ export function createKinesisExporter(
         }
         const start = config.startSequenceNumber ?? 0n;
         const progress = stored.get(config.identifier) ?? { lastExportedSeq: start - 1n, exportedBytes: 0n, exportedCount: 0n, lastExportTime: 0 };
-        tasks.set(key, { key, stream: s.def.name, config, progress, acked: new Set(), running: false, failures: 0, retryAt: 0, errorMessage: undefined });
+        tasks.set(key, { key, stream: s.def.name, config, progress, acked: new Set(), running: false, failures: 0, retryAt: 0, errorMessage: undefined, pendingSince: undefined });
       }
     }
     for (const key of tasks.keys()) if (!live.has(key)) tasks.delete(key);
@@ -88,9 +96,42 @@ export function createKinesisExporter(
     if (t.running || t.config.disabled === true || now < t.retryAt) return false;
     const from = t.progress.lastExportedSeq + 1n > s.oldest ? t.progress.lastExportedSeq + 1n : s.oldest;
     const pending = s.next - from - BigInt(t.acked.size);
-    if (pending <= 0n) return false;
-    if (t.config.batchIntervalMillis === undefined) return true;
-    return pending >= BigInt(t.config.batchSize ?? 500) || now - t.progress.lastExportTime >= t.config.batchIntervalMillis;
+    if (pending <= 0n) {
+      t.pendingSince = undefined;
+      return false;
+    }
+    const batchSize = BigInt(t.config.batchSize ?? 500);
+    if (t.config.batchIntervalMillis !== undefined) {
+      return pending >= batchSize || now - t.progress.lastExportTime >= t.config.batchIntervalMillis;
+    }
+    // As soon as possible, but in full batches while data streams in (ADR 0131): a full batch (records, or bytes
+    // estimated from the stream's average message size) goes now; otherwise once the stream is quiet or the
+    // oldest waiting message has lingered long enough.
+    const wall = performance.now();
+    t.pendingSince ??= wall;
+    const stored = s.next - s.oldest;
+    const estBytes = stored > 0n ? (s.bytes * pending) / stored : 0n;
+    if (pending >= batchSize || estBytes >= BigInt(MAX_CALL_BYTES)) return true;
+    const quietIn = s.lastAppendAt + settings.quietMs - wall;
+    const lingerIn = t.pendingSince + settings.lingerMs - wall;
+    if (quietIn <= 0 || lingerIn <= 0) return true;
+    recheckIn(Math.min(quietIn, lingerIn));
+    return false;
+  }
+
+  /** Runs the scheduler again after `ms` (one timer at a time, the earliest wins). */
+  let recheckAt = Infinity;
+  let recheckTimer: NodeJS.Timeout | undefined;
+  function recheckIn(ms: number): void {
+    const at = performance.now() + ms;
+    if (at >= recheckAt) return;
+    if (recheckTimer) clearTimeout(recheckTimer);
+    recheckAt = at;
+    recheckTimer = setTimeout(() => {
+      recheckTimer = undefined;
+      recheckAt = Infinity;
+      schedule();
+    }, Math.ceil(ms) + 1);
   }
 
   function schedule(): void {
@@ -108,6 +149,7 @@ export function createKinesisExporter(
       t.running = true;
       const p = runBatch(t, s).finally(() => {
         t.running = false;
+        t.pendingSince = undefined;
         running.delete(p);
         schedule();
       });
@@ -207,6 +249,7 @@ export function createKinesisExporter(
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (recheckTimer) clearTimeout(recheckTimer);
       await Promise.allSettled([...running]);
     },
     wake() {

@@ -44,7 +44,7 @@ export function createStreamManagerServer(config: StreamManagerServerConfig, dep
   const registry = new StreamRegistry(storage, clock, log.child({ stage: 'streams' }));
   let exporter: KinesisExporter | undefined;
   if (deps.kinesis) {
-    const settings: KinesisExportSettings = { initialBackoffMs: 500, maxBackoffMs: 10_000, concurrency: 4, tickMs: 250, ...config.export };
+    const settings: KinesisExportSettings = { initialBackoffMs: 500, maxBackoffMs: 10_000, concurrency: 4, tickMs: 250, lingerMs: 200, quietMs: 20, ...config.export };
     exporter = createKinesisExporter(settings, { registry, kinesis: deps.kinesis, clock, log: log.child({ stage: 'export' }) });
     registry.onAppend(() => exporter?.wake());
   }

@@ -47,6 +47,9 @@ export class MessageDb {
 
   constructor(file: string) {
     this.db = new Database(file);
+    // 64 KiB pages (only takes effect on a new file): messages are often 100 KiB+ blobs, and fewer, larger
+    // overflow pages make an append about twice as cheap as with 4 KiB pages (ADR 0130).
+    this.db.pragma('page_size = 65536');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);

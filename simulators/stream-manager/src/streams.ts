@@ -13,6 +13,8 @@ export interface StreamState {
   next: bigint;
   bytes: bigint;
   waiters: Set<() => void>;
+  /** performance.now() of the last append (export batching: is data still streaming in?). */
+  lastAppendAt: number;
 }
 
 /** Largest read reply assembled (bytes of payload); at least one message is always returned. */
@@ -41,7 +43,7 @@ export class StreamRegistry {
     const db = def.persistence === Persistence.Memory ? this.storage.memory : this.storage.file;
     const s = db.stats(def.name);
     const next = s.newest === null ? 0n : s.newest + 1n;
-    const state: StreamState = { def, db, oldest: s.oldest ?? next, next, bytes: s.bytes, waiters: new Set() };
+    const state: StreamState = { def, db, oldest: s.oldest ?? next, next, bytes: s.bytes, waiters: new Set(), lastAppendAt: -Infinity };
     this.streams.set(def.name, state);
     this.version++;
     return state;
@@ -114,6 +116,7 @@ export class StreamRegistry {
     s.db.append(s.def.name, seq, this.clock.now(), payload);
     s.next = seq + 1n;
     s.bytes += size;
+    s.lastAppendAt = performance.now();
     for (const w of s.waiters) w();
     for (const l of this.appendListeners) l(s.def.name);
     return seq;
