@@ -103,6 +103,10 @@ describe.each(STORES)('PACT Data Exchange API v2 conformance (%s)', (_store, pgU
     const one = ((await res.json()) as { data: ProductFootprint }).data;
     expect(one).toEqual(data[0]);
     expectValid([one]);
+    const etag = res.headers.get('etag');
+    expect(etag).toBe(`"v${one.version}"`);
+    const again = await fetch(`${api.url}/2/footprints/${one.id}`, { headers: { authorization: `Bearer ${token}`, 'if-none-match': etag! } });
+    expect([again.status, await again.text()]).toEqual([304, '']);
     const missing = await get('/2/footprints/3fa85f64-5717-4562-b3fc-2c963f66afa6');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'NoSuchFootprint' });

@@ -14,6 +14,21 @@ describe('precomputed periods for ad-hoc calculations', () => {
   });
   afterAll(async () => { await t.cleanup(); });
 
+  it('keeps a fresh product calculation while its inputs are unchanged and recomputes after a revision', async () => {
+    const opts = { ...options, gwpSet: 'AR4' as const };
+    const [a, b] = await Promise.all([calculateProduct(t.repo, 'widget', opts), calculateProduct(t.repo, 'widget', opts)]);
+    expect(b.calc).toBe(a.calc);
+    expect((await calculateProduct(t.repo, 'widget', opts)).calc).toBe(a.calc);
+    expect((await calculateProduct(t.repo, 'housing', opts)).calc).not.toBe(a.calc);
+    const { rollupFingerprint: _f, ...uncached } = t.repo;
+    expect((await calculateProduct(uncached, 'widget', opts)).doc).toEqual(a.doc);
+    const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-1')!;
+    await t.repo.ingest({ rollups: [lineRollup('line-1', first.windowStart, 3, 7)], deadLetters: [] });
+    const after = await calculateProduct(t.repo, 'widget', opts);
+    expect(after.calc).not.toBe(a.calc);
+    expect(after.doc).toEqual((await calculateProduct(uncached, 'widget', opts)).doc);
+  });
+
   it('serves the same numbers from the precomputed period and recomputes once a rollup is revised', async () => {
     const fresh = await calculateProduct(t.repo, 'widget', options);
     const pre = await precomputePeriod(t.repo, options);

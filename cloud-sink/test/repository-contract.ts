@@ -93,6 +93,7 @@ export function repositoryContract(factory: RepositoryFactory): void {
       await repo.saveFootprintVersions([footprint('a', 1, 'Active', 1), footprint('b', 1, 'Active', 2)]);
       await repo.saveFootprintVersions([footprint('a', 2, 'Active', 3)]);
       expect(await repo.getFootprint('a')).toMatchObject({ version: 2, doc: { version: 2 } });
+      expect([await repo.getFootprintVersion('a'), await repo.getFootprintVersion('b'), await repo.getFootprintVersion('zz')]).toEqual([2, 1, undefined]);
       await repo.saveFootprintVersions([footprint('a', 3, 'Deprecated', 4)]);
       const refused = await repo.saveFootprintVersions([footprint('b', 2, 'Active', 5), footprint('a', 4, 'Active', 5)]).catch((e: unknown) => e);
       expect(isPcfError(refused, 'ERR_STORE')).toBe(true);

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalJson, chainHash } from '../audit/hash';
+import type { PeriodCalculation } from '../engine/calculate';
 import { GWP_SET_NAMES } from '../engine/gwp';
 import { ALLOCATION_KEYS, type CalcOptions } from '../engine/types';
 import { importParsed, requiredColumns } from '../reference/import';
@@ -49,7 +50,8 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     done();
   });
 
-  app.post('/api/pcf', { preHandler: read, schema: { body: PCF_BODY } }, async (req: FastifyRequest) => {
+  const adHocBodies = new WeakMap<PeriodCalculation, Map<string, string>>();
+  app.post('/api/pcf', { preHandler: read, schema: { body: PCF_BODY } }, async (req: FastifyRequest, reply: FastifyReply) => {
     const b = req.body as CalcOptions & { product: string; store: boolean };
     if (b.store && !req.grant!.scopes.includes('upload')) throw new HttpError(403, 'AccessDenied', "storing a result needs the 'upload' scope");
     const options: CalcOptions = {
@@ -58,8 +60,16 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     };
     const { calc, loaded, doc } = await calculateProduct(deps.repo, b.product, options);
     if (!b.store) {
-      const body = auditBody('ad-hoc', loaded, calc, b.product);
-      return { stored: false, result: doc, audit: { derivation: body.derivation, inputs: body.inputs } };
+      // a calculation is immutable and the audit view of one product in it deterministic: served once, kept with it
+      let perProduct = adHocBodies.get(calc);
+      if (!perProduct) adHocBodies.set(calc, (perProduct = new Map()));
+      let text = perProduct.get(b.product);
+      if (text === undefined) {
+        const body = auditBody('ad-hoc', loaded, calc, b.product);
+        text = JSON.stringify({ stored: false, result: doc, audit: { derivation: body.derivation, inputs: body.inputs } });
+        perProduct.set(b.product, text);
+      }
+      return reply.type('application/json; charset=utf-8').send(text);
     }
     const resultId = crypto.randomUUID();
     const body = auditBody(resultId, loaded, calc, b.product);

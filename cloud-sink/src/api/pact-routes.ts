@@ -9,6 +9,7 @@ import { validateEvent } from './events';
 import type { TokenStore } from './tokens';
 
 const MAX_LIMIT = 1000;
+const SERVED_FOOTPRINTS = 10_000;
 const DEFAULT_LIMIT = 100;
 
 export function baseUrl(config: ApiConfig, req: FastifyRequest): string {
@@ -63,11 +64,26 @@ export function registerPactRoutes(app: FastifyInstance, deps: PactRouteDeps): v
     return { data: page };
   });
 
-  app.get('/2/footprints/:id', { preHandler: read }, async (req: FastifyRequest) => {
+  // Footprint versions are insert-only, so the served form of (id, version) never changes: it is kept (bounded) and
+  // only the current version number is looked up per request. The ETag names the version (If-None-Match ⇒ 304).
+  const served = new Map<string, { version: number; body: string; etag: string }>();
+  app.get('/2/footprints/:id', { preHandler: read }, async (req: FastifyRequest, reply: FastifyReply) => {
     const { id } = req.params as { id: string };
-    const found = await deps.repo.getFootprint(id);
-    if (!found) throw new HttpError(404, 'NoSuchFootprint', 'The specified footprint does not exist');
-    return { data: found.doc };
+    const version = await deps.repo.getFootprintVersion(id);
+    let hit = version === undefined ? undefined : served.get(id);
+    if (version !== undefined && hit?.version !== version) {
+      const found = await deps.repo.getFootprint(id);
+      if (found) {
+        hit = { version: found.version, body: JSON.stringify({ data: found.doc }), etag: `"v${found.version}"` };
+        served.delete(id);
+        served.set(id, hit);
+        if (served.size > SERVED_FOOTPRINTS) served.delete(served.keys().next().value!);
+      }
+    }
+    if (version === undefined || !hit) throw new HttpError(404, 'NoSuchFootprint', 'The specified footprint does not exist');
+    void reply.header('etag', hit.etag).header('cache-control', 'private, no-cache');
+    if (req.headers['if-none-match'] === hit.etag) return reply.status(304).send();
+    return reply.type('application/json; charset=utf-8').send(hit.body);
   });
 
   app.post('/2/events', { preHandler: read }, async (req: FastifyRequest, reply: FastifyReply) => {

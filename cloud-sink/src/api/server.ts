@@ -10,6 +10,7 @@ import { errorHandler } from './errors';
 import { withReferenceCache } from './reference-cache';
 import { registerOpsRoutes } from './ops-routes';
 import { registerPactRoutes } from './pact-routes';
+import { lazyChildLoggerFactory } from './request-logger';
 import { registerTokenRoute } from './token-route';
 import { createTokenStore } from './tokens';
 
@@ -35,7 +36,7 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: deps.config.bodyLimitBytes, trustProxy: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
-    return503OnClosing: true,
+    return503OnClosing: true, childLoggerFactory: lazyChildLoggerFactory(log),
   });
   const tokens = createTokenStore(deps.config.tokenTtlSec, now);
   const repo = withReferenceCache(deps.repo);

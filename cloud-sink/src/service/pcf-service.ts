@@ -94,11 +94,11 @@ const periodCache = new WeakMap<CloudSinkRepository, Map<string, CachedPeriod>>(
 const PERIOD_CACHE_ENTRIES = 24;
 const periodKey = (version: number, options: CalcOptions) => `${version}|${canonicalJson(options)}`;
 
-async function fingerprintFor(repo: CloudSinkRepository, options: CalcOptions, referenceVersion?: number): Promise<{ key: string; fingerprint: string } | undefined> {
+async function fingerprintFor(repo: CloudSinkRepository, options: CalcOptions, referenceVersion?: number): Promise<{ key: string; fingerprint: string; version: number } | undefined> {
   if (!repo.rollupFingerprint) return undefined;
   const snapshot = await loadSnapshot(repo, referenceVersion, true);
   const fingerprint = await repo.rollupFingerprint([...snapshot.sites.keys()], Date.parse(options.periodStart), Date.parse(options.periodEnd));
-  return { key: periodKey(snapshot.asOfVersion, options), fingerprint };
+  return { key: periodKey(snapshot.asOfVersion, options), fingerprint, version: snapshot.asOfVersion };
 }
 
 /**
@@ -120,16 +120,34 @@ export async function precomputePeriod(repo: CloudSinkRepository, options: CalcO
   return calc;
 }
 
+type Calculated = { calc: PeriodCalculation; loaded: LoadedInput; doc: ProductResultDoc };
+interface CachedProduct { fingerprint: string; result: Promise<Calculated> }
+const productCache = new WeakMap<CloudSinkRepository, Map<string, CachedProduct>>();
+const PRODUCT_CACHE_ENTRIES = 256;
+
 /**
  * Computes one product's PCF for a period (not stored). Uses a precomputed period when one is cached for the same
  * reference version, options and unchanged rollups (same numbers as a fresh calculation; its balances then list
- * every line); otherwise reads the rollups of the lines the product's BOM closure ran on.
+ * every line); otherwise reads the rollups of the lines the product's BOM closure ran on. A fresh calculation is
+ * kept per (reference version, options, product) while the period's rollup fingerprint is unchanged, and concurrent
+ * identical requests share one calculation (ADR 0034, 0141).
  */
-export async function calculateProduct(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion?: number): Promise<{ calc: PeriodCalculation; loaded: LoadedInput; doc: ProductResultDoc }> {
+export async function calculateProduct(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion?: number): Promise<Calculated> {
   const fp = await fingerprintFor(repo, options, referenceVersion);
-  const hit = fp ? periodCache.get(repo)?.get(fp.key) : undefined;
-  if (hit && hit.fingerprint === fp!.fingerprint) return { calc: hit.calc, loaded: hit.loaded, doc: productResultDoc(hit.calc, hit.calc.product(product)) };
-  return calculateFresh(repo, product, options, referenceVersion);
+  if (!fp) return calculateFresh(repo, product, options, referenceVersion);
+  const hit = periodCache.get(repo)?.get(fp.key);
+  if (hit && hit.fingerprint === fp.fingerprint) return { calc: hit.calc, loaded: hit.loaded, doc: productResultDoc(hit.calc, hit.calc.product(product)) };
+  let cache = productCache.get(repo);
+  if (!cache) productCache.set(repo, (cache = new Map()));
+  const key = `${fp.key}|${product}`;
+  const cached = cache.get(key);
+  if (cached && cached.fingerprint === fp.fingerprint) return cached.result;
+  const result = calculateFresh(repo, product, options, fp.version);
+  cache.delete(key);
+  cache.set(key, { fingerprint: fp.fingerprint, result });
+  if (cache.size > PRODUCT_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  result.catch(() => { if (cache.get(key)?.result === result) cache.delete(key); });
+  return result;
 }
 
 async function calculateFresh(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion?: number): Promise<{ calc: PeriodCalculation; loaded: LoadedInput; doc: ProductResultDoc }> {

@@ -178,6 +178,10 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
       const rows = await q<Record<string, unknown>>('footprint query failed', 'SELECT * FROM footprints WHERE id = $1 ORDER BY version DESC LIMIT 1', [id]);
       return rows[0] ? rowToFootprint(rows[0]) : undefined;
     },
+    getFootprintVersion: async (id) => {
+      const v = (await q<{ v: number | null }>('footprint query failed', 'SELECT MAX(version) AS v FROM footprints WHERE id = $1', [id]))[0]?.v;
+      return v == null ? undefined : Number(v);
+    },
     listFootprints: async () => (await q<Record<string, unknown>>('footprint query failed', LATEST_FOOTPRINTS_SQL)).map(rowToFootprint),
     listFootprintVersions: async () => (await q<Record<string, unknown>>('footprint query failed', 'SELECT * FROM footprints ORDER BY updated_at_ms, id, version')).map(rowToFootprint),
     close: () => pool.end(),

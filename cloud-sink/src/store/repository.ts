@@ -148,6 +148,8 @@ export interface CloudSinkRepository {
   saveFootprintVersions(rows: StoredFootprint[]): Promise<void>;
   /** The highest version of one footprint. */
   getFootprint(id: string): Promise<StoredFootprint | undefined>;
+  /** The number of the highest version of one footprint (an index-only lookup; lets callers reuse a served form). */
+  getFootprintVersion(id: string): Promise<number | undefined>;
   /** The highest version of every footprint, ordered by createdAtMs, then id. */
   listFootprints(): Promise<StoredFootprint[]>;
   /** Every stored version of every footprint, ordered by updatedAtMs, id, version. */

@@ -19,6 +19,11 @@ export interface SqliteRepositoryOptions {
   file: string;
   /** How long a writer waits for a lock before SQLITE_BUSY (ms). */
   busyTimeoutMs?: number;
+  /**
+   * SQLite page cache per connection (MiB, default 64). Upserts touch random pages of the primary-key index (rollup
+   * ids are hashes); SQLite's 2 MiB default makes nearly every one a read from the OS.
+   */
+  cacheSizeMiB?: number;
   now?: () => number;
 }
 
@@ -39,12 +44,20 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  db.pragma(`cache_size = ${-1024 * (options.cacheSizeMiB ?? 64)}`);
   const now = options.now ?? Date.now;
   migrate(db);
 
-  const upsert = db.prepare(UPSERT_ROLLUP);
-  const insertDead = db.prepare('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)');
-  const saveCheckpoint = db.prepare(`INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES (?, ?, ?, ?)
+  // Every statement is prepared once per connection and reused (preparing costs more than running a point query).
+  const statements = new Map<string, Database.Statement>();
+  const prepared = (sql: string): Database.Statement => {
+    let stmt = statements.get(sql);
+    if (!stmt) statements.set(sql, (stmt = db.prepare(sql)));
+    return stmt;
+  };
+  const upsert = prepared(UPSERT_ROLLUP);
+  const insertDead = prepared('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)');
+  const saveCheckpoint = prepared(`INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES (?, ?, ?, ?)
     ON CONFLICT (stream, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number, updated_at_ms = excluded.updated_at_ms`);
 
   // Period queries, prepared once per shape (site and/or line given). Windows are at most one day long (schema), so
@@ -62,8 +75,8 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     }
     return stmt;
   };
-  const rollupById = db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id = ?`);
-  const fingerprint = db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
+  const rollupById = prepared(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id = ?`);
+  const fingerprint = prepared(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
     WHERE type = ? AND site = ? AND window_start_ms < ? AND window_start_ms > ? AND window_start_ms + window_ms > ?`);
 
   const ingestTx = db.transaction((write: IngestWrite): IngestOutcome => {
@@ -76,30 +89,30 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   });
 
   const importTx = db.transaction((w: ImportWrite): number => {
-    const last = db.prepare('SELECT MAX(version) AS v FROM reference_versions').get() as { v: number | null };
+    const last = prepared('SELECT MAX(version) AS v FROM reference_versions').get() as { v: number | null };
     const version = (last.v ?? 0) + 1;
-    db.prepare('INSERT INTO reference_versions (version, kind, source, sha256, row_count, imported_at_ms) VALUES (?, ?, ?, ?, ?, ?)')
+    prepared('INSERT INTO reference_versions (version, kind, source, sha256, row_count, imported_at_ms) VALUES (?, ?, ?, ?, ?, ?)')
       .run(version, w.kind, w.source, w.sha256, w.entities.length, now());
-    const ins = db.prepare('INSERT INTO reference_entities (kind, entity_id, version, hash, data) VALUES (?, ?, ?, ?, ?)');
+    const ins = prepared('INSERT INTO reference_entities (kind, entity_id, version, hash, data) VALUES (?, ?, ?, ?, ?)');
     for (const e of w.entities) ins.run(w.kind, e.entityId, version, e.hash, JSON.stringify(e.data));
     return version;
   });
 
   const appendTx = db.transaction((r: StoredResult, body: string, hashBody: (b: string, p: string) => string): AuditRecord => {
-    const last = db.prepare('SELECT hash FROM audit_records ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
+    const last = prepared('SELECT hash FROM audit_records ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const hash = hashBody(body, prevHash);
     const createdAtMs = now();
-    db.prepare(`INSERT INTO pcf_results (id, kind, subject, period_start, period_end, method, gwp_set, result, created_at_ms)
+    prepared(`INSERT INTO pcf_results (id, kind, subject, period_start, period_end, method, gwp_set, result, created_at_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.id, r.kind, r.subject, r.periodStart, r.periodEnd, r.method, r.gwpSet, JSON.stringify(r.result), r.createdAtMs);
-    const info = db.prepare('INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES (?, ?, ?, ?, ?)')
+    const info = prepared('INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES (?, ?, ?, ?, ?)')
       .run(r.id, body, prevHash, hash, createdAtMs);
     return { id: Number(info.lastInsertRowid), resultId: r.id, body, prevHash, hash, createdAtMs };
   });
 
   const footprintTx = db.transaction((rows: StoredFootprint[]): void => {
-    const latest = db.prepare('SELECT status, version FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1');
-    const ins = db.prepare(`INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map(() => '?').join(', ')})`);
+    const latest = prepared('SELECT status, version FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1');
+    const ins = prepared(`INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map(() => '?').join(', ')})`);
     for (const f of rows) {
       checkFootprintSuccessor(latest.get(f.id) as { status: string; version: number } | undefined, f);
       ins.run(...footprintParams(f));
@@ -153,52 +166,54 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       }
       return parts.join(',');
     }),
-    countRollups: () => wrap('count failed', () => Number((db.prepare('SELECT COUNT(*) AS n FROM rollups').get() as { n: number }).n)),
+    countRollups: () => wrap('count failed', () => Number((prepared('SELECT COUNT(*) AS n FROM rollups').get() as { n: number }).n)),
     listDeadLetters: (limit = 1000) => wrap('dead-letter query failed', () =>
-      (db.prepare('SELECT * FROM dead_letters ORDER BY received_at_ms LIMIT ?').all(limit) as Record<string, unknown>[]).map((r): DeadLetter => ({
+      (prepared('SELECT * FROM dead_letters ORDER BY received_at_ms LIMIT ?').all(limit) as Record<string, unknown>[]).map((r): DeadLetter => ({
         source: r.source as string, reason: r.reason as string, payload: r.payload as string, receivedAtMs: Number(r.received_at_ms),
       }))),
     getCheckpoints: (stream) => wrap('checkpoint query failed', () => new Map(
-      (db.prepare('SELECT shard_id, sequence_number FROM shard_checkpoints WHERE stream = ?').all(stream) as { shard_id: string; sequence_number: string }[])
+      (prepared('SELECT shard_id, sequence_number FROM shard_checkpoints WHERE stream = ?').all(stream) as { shard_id: string; sequence_number: string }[])
         .map((r) => [r.shard_id, r.sequence_number]))),
     importReference: (w) => wrap('reference import failed', () => importTx(w)),
     latestReferenceVersion: () => wrap('version query failed', () =>
-      (db.prepare('SELECT MAX(version) AS v FROM reference_versions').get() as { v: number | null }).v ?? 0),
+      (prepared('SELECT MAX(version) AS v FROM reference_versions').get() as { v: number | null }).v ?? 0),
     listReferenceVersions: () => wrap('version query failed', () =>
-      (db.prepare('SELECT * FROM reference_versions ORDER BY version').all() as Record<string, unknown>[]).map((r): ReferenceVersion => ({
+      (prepared('SELECT * FROM reference_versions ORDER BY version').all() as Record<string, unknown>[]).map((r): ReferenceVersion => ({
         version: Number(r.version), kind: r.kind as ReferenceKind, source: r.source as string, sha256: r.sha256 as string,
         rowCount: Number(r.row_count), importedAtMs: Number(r.imported_at_ms),
       }))),
     getReference: (kind, asOf) => wrap('reference query failed', () =>
-      (db.prepare(`SELECT e.* FROM reference_entities e JOIN (SELECT entity_id, MAX(version) AS v FROM reference_entities
+      (prepared(`SELECT e.* FROM reference_entities e JOIN (SELECT entity_id, MAX(version) AS v FROM reference_entities
         WHERE kind = ? AND version <= ? GROUP BY entity_id) m ON e.entity_id = m.entity_id AND e.version = m.v
         WHERE e.kind = ? ORDER BY e.entity_id`).all(kind, asOf, kind) as Record<string, unknown>[]).map(toEntity)),
     getReferenceEntity: (kind, entityId, version) => wrap('reference query failed', () => {
-      const row = db.prepare('SELECT * FROM reference_entities WHERE kind = ? AND entity_id = ? AND version = ?').get(kind, entityId, version);
+      const row = prepared('SELECT * FROM reference_entities WHERE kind = ? AND entity_id = ? AND version = ?').get(kind, entityId, version);
       return row ? toEntity(row as Record<string, unknown>) : undefined;
     }),
     appendResult: (r, body, hashBody) => wrap('storing result failed', () => appendTx(r, body, hashBody)),
     getResult: (id) => wrap('result query failed', () => {
-      const row = db.prepare('SELECT * FROM pcf_results WHERE id = ?').get(id);
+      const row = prepared('SELECT * FROM pcf_results WHERE id = ?').get(id);
       return row ? toResult(row as Record<string, unknown>) : undefined;
     }),
     listResults: () => wrap('result query failed', () =>
-      (db.prepare('SELECT * FROM pcf_results ORDER BY created_at_ms, id').all() as Record<string, unknown>[]).map(toResult)),
+      (prepared('SELECT * FROM pcf_results ORDER BY created_at_ms, id').all() as Record<string, unknown>[]).map(toResult)),
     listAuditRecords: () => wrap('audit query failed', () =>
-      (db.prepare('SELECT * FROM audit_records ORDER BY id').all() as Record<string, unknown>[]).map(toAudit)),
+      (prepared('SELECT * FROM audit_records ORDER BY id').all() as Record<string, unknown>[]).map(toAudit)),
     getAuditRecordForResult: (resultId) => wrap('audit query failed', () => {
-      const row = db.prepare('SELECT * FROM audit_records WHERE result_id = ?').get(resultId);
+      const row = prepared('SELECT * FROM audit_records WHERE result_id = ?').get(resultId);
       return row ? toAudit(row as Record<string, unknown>) : undefined;
     }),
     saveFootprintVersions: (rows) => wrap('storing footprints failed', () => footprintTx(rows)),
     getFootprint: (id) => wrap('footprint query failed', () => {
-      const row = db.prepare('SELECT * FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1').get(id);
+      const row = prepared('SELECT * FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1').get(id);
       return row ? rowToFootprint(row as Record<string, unknown>) : undefined;
     }),
+    getFootprintVersion: (id) => wrap('footprint query failed', () =>
+      (prepared('SELECT MAX(version) AS v FROM footprints WHERE id = ?').get(id) as { v: number | null }).v ?? undefined),
     listFootprints: () => wrap('footprint query failed', () =>
-      (db.prepare(LATEST_FOOTPRINTS_SQL).all() as Record<string, unknown>[]).map(rowToFootprint)),
+      (prepared(LATEST_FOOTPRINTS_SQL).all() as Record<string, unknown>[]).map(rowToFootprint)),
     listFootprintVersions: () => wrap('footprint query failed', () =>
-      (db.prepare('SELECT * FROM footprints ORDER BY updated_at_ms, id, version').all() as Record<string, unknown>[]).map(rowToFootprint)),
+      (prepared('SELECT * FROM footprints ORDER BY updated_at_ms, id, version').all() as Record<string, unknown>[]).map(rowToFootprint)),
     close: () => wrap('close failed', () => { db.close(); }),
   };
 }
