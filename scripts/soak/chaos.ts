@@ -36,12 +36,13 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
         restarts[name] = (restarts[name] ?? 0) + 1;
         return;
       } catch (err) {
-        if (attempt >= 5) {
+        // Only a process that died before it was ready is started again; one that is merely slow (ready timeout)
+        // may still be running, and a second copy would corrupt the run.
+        if (attempt >= 5 || !/exited with code/.test((err as Error).message)) {
           restartFailures.push(`${name}: ${(err as Error).message}`);
           throw err;
         }
         log(`   restart of ${name} failed (${(err as Error).message.split('\n')[0]}); retrying`);
-        await stack.kill(name);
         await sleep(2000);
       }
     }
@@ -87,9 +88,26 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
     }
   }
 
+  // Restarts take longer than planned on a loaded machine: faults on the same process run one after the other,
+  // never interleaved (an interleaved kill and restart would leave two copies of a component running).
+  const locks = new Map<string, Promise<unknown>>();
+  const holds = (f: PlannedFault): string[] => (f.kind === 'clockJump' ? ['line-aggregator', 'stream-exporter'] : [f.target]);
+  const exclusive = async <T>(names: string[], fn: () => Promise<T>): Promise<T> => {
+    const before = Promise.all(names.map((n) => locks.get(n)));
+    const run = before.then(fn);
+    const settled = run.catch(() => undefined);
+    for (const n of names) locks.set(n, settled);
+    return run;
+  };
+
   const outcomes = await Promise.all(plan.map(async (f): Promise<FaultOutcome> => {
     const wait = f.atMs - elapsed();
     if (wait > 0) await sleep(wait);
+    return exclusive(holds(f), () => inject(f));
+  }));
+  return { outcomes, restarts, restartFailures };
+
+  async function inject(f: PlannedFault): Promise<FaultOutcome> {
     const outcome: FaultOutcome = { fault: f, startedMs: elapsed(), endedMs: null, error: null };
     log(`-> ${(outcome.startedMs as number / 1000).toFixed(1).padStart(6)} s ${f.kind} ${f.target}${f.detail ? ` ${f.detail}` : ''}`);
     try {
@@ -100,6 +118,5 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
     }
     outcome.endedMs = elapsed();
     return outcome;
-  }));
-  return { outcomes, restarts, restartFailures };
+  }
 }

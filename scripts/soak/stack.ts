@@ -17,6 +17,8 @@ import { openTimeline, type Timeline } from '../stack/timeline';
  */
 export const ROOT = resolve(__dirname, '../..');
 export const STREAM = 'pcf-edge-rollups';
+/** Generous: a restart that times out may leave the process running, so a timeout fails the run (chaos.ts). */
+const READY_TIMEOUT_MS = 180_000;
 
 export interface SoakStack {
   dataDir: string;
@@ -86,7 +88,7 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
   const simEnv = { [SIM_CLOCK_ENV]: timeline.envValue, LOG_LEVEL: 'info' };
   const gatewayEnv = { ...simEnv, [STORE_FULL_FLAG_ENV]: fullFlag };
   const component = (name: string, cfg: unknown): ProcessSpec =>
-    tsxSpec(name, `components/${name}/src/main.ts`, ['--config', write(name, cfg), '--store', storeFile], { env: gatewayEnv, readyLine: /started/ });
+    tsxSpec(name, `components/${name}/src/main.ts`, ['--config', write(name, cfg), '--store', storeFile], { env: gatewayEnv, readyLine: /started/, readyTimeoutMs: READY_TIMEOUT_MS });
   const specs: ProcessSpec[] = [
     tsxSpec('kinesis', 'scripts/stack/kinesis.ts', ['--port', String(kinesisPort), '--path', join(o.dataDir, 'kinesis'), '--stream', STREAM, '--shards', '2'], { readyLine: /ready at/ }),
     tsxSpec('stream-manager', 'simulators/stream-manager/src/main.ts', ['--port', String(smPort), '--dir', join(o.dataDir, 'stream-manager'), '--kinesis-endpoint', kinesisEndpoint], { readyPort: smPort }),
@@ -107,6 +109,8 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
     unexpectedExits.push({ name, code, atMs: Date.now() - started });
     o.log(`!! ${name} exited by itself (code ${code}); see ${sup.logFile(name)}`);
   });
+  /** Processes being started: a second start of one of them would run two copies (see restart). */
+  const starting = new Set<string>();
   const startOne = async (spec: ProcessSpec): Promise<void> => {
     live.set(spec.name, await sup.start(spec));
   };
@@ -137,9 +141,14 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
       const spec = byName.get(name);
       if (!spec) throw new Error(`no process '${name}' in the soak stack`);
       const p = live.get(name);
-      if (p && p.child.exitCode === null && p.child.signalCode === null) throw new Error(`${name} is still running`);
+      if (starting.has(name) || (p && p.child.exitCode === null && p.child.signalCode === null)) throw new Error(`${name} is still running or starting`);
       const env = simShiftMs === 0 || !spec.env ? spec.env : { ...spec.env, [SIM_CLOCK_ENV]: shifted(timeline, simShiftMs) };
-      await startOne({ ...spec, ...(env ? { env } : {}) });
+      starting.add(name);
+      try {
+        await startOne({ ...spec, ...(env ? { env } : {}) });
+      } finally {
+        starting.delete(name);
+      }
     },
     async stopAll() {
       for (const n of live.keys()) expected.add(n);
