@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { ManualClock, silentLogger } from '@pcf-edge/core';
 import { openStore, type GatewayStore } from '@pcf-edge/store';
 import { createLineAggregator, validateAggregatorConfig } from '../../components/line-aggregator/src';
+import { READ_CHUNK } from '../../components/line-aggregator/src/aggregator';
 import { INSERT_READING_SQL } from '../../shared/store/src/rows';
 
 const HELP = `usage: npm run bench:aggregate -- [--readings N] [--points P] [--interval-ms I] [--batch B] [--store FILE]
@@ -104,12 +105,12 @@ function bareScan(store: GatewayStore): { rows: number } {
   return { rows };
 }
 
-/** The aggregator's own read path alone: every reading as a compact row, in slices of 5,000. */
+/** The aggregator's own read path alone: every reading as a compact row, in the aggregator's slices. */
 function compactScan(store: GatewayStore): { rows: number } {
   let rows = 0;
   let sum = 0;
   for (let cursor = 0, got = 1; got > 0; ) {
-    const slice = store.readingRowsAfter(cursor, 5000);
+    const slice = store.readingRowsAfter(cursor, READ_CHUNK);
     got = slice.length;
     for (const r of slice) {
       rows++;
