@@ -1,37 +1,44 @@
 import type { Statement } from 'better-sqlite3';
 import { PcfError } from '@pcf-edge/core';
 import type { GatewayStore } from '@pcf-edge/store';
+import type { PendingSource } from './pick';
 
-/** A rollup as stored: its revision and its JSON text (UTF-8 bytes) exactly as the store keeps it. */
-export interface StoredBody {
-  revision: number;
-  body: Buffer;
+/** An unsent outbox row with its rollup as stored now: revision and JSON bytes (null when the rollup is gone). */
+export interface PendingRow {
+  seq: number;
+  rollupId: string;
+  revision: number | null;
+  body: Buffer | null;
 }
 
-const SQL = 'SELECT id, revision, CAST(body AS BLOB) AS body FROM rollups WHERE id IN (SELECT value FROM json_each(?))';
-const statements = new WeakMap<GatewayStore, Statement>();
 const MMAP_BYTES = 256 * 1024 * 1024;
+const PENDING_SQL = (order: 'ASC' | 'DESC'): string => `SELECT o.seq, o.rollup_id, r.revision, CAST(r.body AS BLOB)
+FROM outbox o LEFT JOIN rollups r ON r.id = o.rollup_id
+WHERE o.sent_ts IS NULL AND o.seq > ? AND o.seq < ? ORDER BY o.seq ${order} LIMIT ?`;
 
 /**
- * The stored JSON of the given rollup ids in one query, as bytes (ADR 0130). `store.getRollups` costs a statement
- * call, a string decode and a JSON.parse per id; the exporter only splices the stored JSON into a message, so it
- * reads the bytes directly (several times cheaper per rollup). Read-only; ids not in the store are absent.
+ * `store.pendingOutbox` joined with the stored rollup JSON, as bytes, in one query (ADR 0130): the exporter only
+ * splices the stored JSON into a message, so it skips the statement call, string decode and JSON.parse per rollup
+ * of `store.getRollups`. Read-only, on the exporter's own connection, with a memory map for the random lookups of
+ * rollups by id (SQLite reads past the map or without mmap support as usual).
  */
-export function storedBodies(store: GatewayStore, ids: string[]): Map<string, StoredBody> {
-  let st = statements.get(store);
-  try {
-    if (st === undefined) {
-      // Random lookups by id over a large rollups table: read pages through a memory map (no read() call and copy
-      // per page). Per-connection setting; SQLite falls back to reads beyond the map or where mmap is unsupported.
-      store.db.pragma(`mmap_size = ${MMAP_BYTES}`);
-      st = store.db.prepare(SQL);
-      statements.set(store, st);
-    }
-    const rows = st.all(JSON.stringify(ids)) as { id: string; revision: number | bigint; body: Buffer }[];
-    return new Map(rows.map((r) => [r.id, { revision: Number(r.revision), body: r.body }]));
-  } catch (err) {
-    throw new PcfError('ERR_STORE', `reading rollups for export from ${store.path} failed: ${(err as Error).message}`, { path: store.path }, { cause: err });
-  }
+export function pendingReader(store: GatewayStore): PendingSource<PendingRow> {
+  let statements: { ASC: Statement; DESC: Statement } | undefined;
+  return {
+    pendingOutbox(limit, opts = {}) {
+      try {
+        if (statements === undefined) {
+          store.db.pragma(`mmap_size = ${MMAP_BYTES}`);
+          statements = { ASC: store.db.prepare(PENDING_SQL('ASC')).raw(true), DESC: store.db.prepare(PENDING_SQL('DESC')).raw(true) };
+        }
+        const st = statements[opts.newestFirst === true ? 'DESC' : 'ASC'];
+        const rows = st.all(opts.afterSeq ?? 0, opts.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit) as [number, string, number | null, Buffer | null][];
+        return rows.map(([seq, rollupId, revision, body]) => ({ seq, rollupId, revision, body }));
+      } catch (err) {
+        throw new PcfError('ERR_STORE', `reading the outbox for export from ${store.path} failed: ${(err as Error).message}`, { path: store.path }, { cause: err });
+      }
+    },
+  };
 }
 
 const MARK_SQL = 'UPDATE outbox SET sent_ts = ?, sequence_number = ? WHERE seq BETWEEN ? AND ? AND sent_ts IS NULL';

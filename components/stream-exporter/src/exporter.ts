@@ -1,7 +1,7 @@
 import { systemClock, type Clock, type Logger } from '@pcf-edge/core';
-import type { GatewayStore, OutboxRow } from '@pcf-edge/store';
+import type { GatewayStore } from '@pcf-edge/store';
 import type { StreamExporterConfig } from './config';
-import { markSentBatch, storedBodies } from './bodies';
+import { markSentBatch, pendingReader, type PendingRow } from './bodies';
 import { buildMessages, MAX_MESSAGE_BYTES, type PlannedMessage } from './messages';
 import { RowPicker } from './pick';
 import type { RecordSink } from './sinks';
@@ -52,7 +52,7 @@ interface Flight {
 export function createStreamExporter(config: StreamExporterConfig, deps: StreamExporterDeps): StreamExporter {
   const { store, sink, clock, log } = deps;
   const reporter = createStatusReporter(config, store, clock, log);
-  const picker = new RowPicker(store, config);
+  const picker = new RowPicker(pendingReader(store), config);
   const flights = new Set<Flight>();
   const inFlightSeqs = new Set<number>();
   let failure: unknown;
@@ -103,7 +103,7 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
     });
   }
 
-  function markMissing(rows: OutboxRow[]): void {
+  function markMissing(rows: PendingRow[]): void {
     if (rows.length === 0) return;
     log.error({ count: rows.length, rollupIds: rows.slice(0, 5).map((r) => r.rollupId) }, 'outbox rows whose rollup is gone from the store; marked sent as missing');
     store.markOutboxSent(rows.map((r) => r.seq), 'missing', clock.now());
@@ -131,8 +131,7 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
       for (const f of flights) if (!f.live) backlogAfter = Math.max(backlogAfter, ...f.message.seqs);
       const { rows, live } = picker.next(inFlightSeqs, backlogAfter);
       if (rows.length === 0) return;
-      const stored = storedBodies(store, rows.map((r) => r.rollupId));
-      const { messages, missing } = buildMessages(rows, stored, config, new Date(clock.now()), deps.maxMessageBytes ?? MAX_MESSAGE_BYTES, deps.validateMessages ?? false);
+      const { messages, missing } = buildMessages(rows, config, new Date(clock.now()), deps.maxMessageBytes ?? MAX_MESSAGE_BYTES, deps.validateMessages ?? false);
       markMissing(missing);
       for (const m of messages) launch(m, live);
     }
@@ -191,6 +190,7 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
       } catch (err) {
         failures++;
         ensured = false;
+        picker.restart();
         const delay = Math.min(config.initialBackoffMs * 2 ** (failures - 1), config.maxBackoffMs);
         reporter.failed(err, delay);
         if (!stopped) await sleep(delay);

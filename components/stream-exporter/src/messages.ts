@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ROLLUP_BATCH_SCHEMA_ID, validateRollupBatch } from '@pcf-edge/core';
-import type { OutboxRow } from '@pcf-edge/store';
-import type { StoredBody } from './bodies';
+import type { PendingRow } from './bodies';
 
 /** Largest message (bytes of JSON): Stream Manager's Kinesis export puts each message as one ≤ 1 MiB record. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -24,23 +23,22 @@ export interface PlannedMessage {
  * validates every batch it ingests).
  */
 export function buildMessages(
-  rows: OutboxRow[],
-  stored: Map<string, StoredBody>,
+  rows: PendingRow[],
   meta: { gatewayId: string; site: string },
   now: Date,
   maxBytes = MAX_MESSAGE_BYTES,
   validate = false,
-): { messages: PlannedMessage[]; missing: OutboxRow[] } {
-  const present = rows.filter((r) => stored.has(r.rollupId));
-  const missing = rows.filter((r) => !stored.has(r.rollupId));
+): { messages: PlannedMessage[]; missing: PendingRow[] } {
+  const present = rows.filter((r) => r.body !== null);
+  const missing = rows.filter((r) => r.body === null);
   const messages: PlannedMessage[] = [];
   const createdAt = now.toISOString();
   const comma = Buffer.from(',');
   const tail = Buffer.from(']}');
-  const build = (group: OutboxRow[]): void => {
+  const build = (group: PendingRow[]): void => {
     if (group.length === 0) return;
-    const unique = new Map<string, StoredBody>();
-    for (const r of group) unique.set(r.rollupId, stored.get(r.rollupId)!);
+    const unique = new Map<string, { revision: number; body: Buffer }>();
+    for (const r of group) unique.set(r.rollupId, { revision: r.revision!, body: r.body! });
     const h = createHash('sha256');
     for (const [id, s] of unique) h.update(`${id}:${s.revision};`);
     const head = JSON.stringify({ schema: ROLLUP_BATCH_SCHEMA_ID, batchId: h.digest('hex').slice(0, 32), gatewayId: meta.gatewayId, site: meta.site, createdAt });

@@ -1,5 +1,10 @@
-import type { GatewayStore, OutboxRow } from '@pcf-edge/store';
+import type { PendingOutboxOptions } from '@pcf-edge/store';
 import type { StreamExporterConfig } from './config';
+
+/** Where the picker reads unsent outbox rows: the store itself, or the exporter's reader with bodies (bodies.ts). */
+export interface PendingSource<R extends { seq: number }> {
+  pendingOutbox(limit: number, opts?: PendingOutboxOptions): R[];
+}
 
 /**
  * Chooses the outbox rows of the next message: oldest unsent rows first (the backlog drains in order). While more
@@ -7,17 +12,26 @@ import type { StreamExporterConfig } from './config';
  * the previous live pick, so live views stay current while history drains. The first live pick takes the newest
  * `maxRollupsPerMessage` rows. Rows already in flight are never picked twice.
  */
-export class RowPicker {
+export class RowPicker<R extends { seq: number }> {
   private liveAfterSeq: number | undefined;
   private liveTurn = true;
 
   constructor(
-    private readonly store: GatewayStore,
+    private readonly store: PendingSource<R>,
     private readonly config: Pick<StreamExporterConfig, 'maxRollupsPerMessage'>,
   ) {}
 
+  /**
+   * After an outage: the next pick with a backlog is a live pick of the newest rows (whatever live picks were
+   * made before the failure), so the newest windows are the first to go once the destination is back.
+   */
+  restart(): void {
+    this.liveAfterSeq = undefined;
+    this.liveTurn = false;
+  }
+
   /** `backlogAfterSeq`: the highest seq of backlog rows in flight (0 when none). */
-  next(inFlight: ReadonlySet<number>, backlogAfterSeq: number): { rows: OutboxRow[]; live: boolean } {
+  next(inFlight: ReadonlySet<number>, backlogAfterSeq: number): { rows: R[]; live: boolean } {
     const per = this.config.maxRollupsPerMessage;
     const oldest = this.store.pendingOutbox(per + 1, { afterSeq: backlogAfterSeq }).filter((r) => !inFlight.has(r.seq));
     if (oldest.length > per) {

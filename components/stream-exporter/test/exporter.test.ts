@@ -2,7 +2,7 @@ import { isPcfError, makeRollupBatch, silentLogger, systemClock, validateRollupB
 import { createStreamManagerClient, isStreamManagerStatus, type StreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
 import { join } from 'node:path';
-import { buildMessages, storedBodies, createStreamExporter, loadExporterConfig, createStreamManagerSink, parseExporterConfig, RowPicker, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
+import { buildMessages, pendingReader, createStreamExporter, loadExporterConfig, createStreamManagerSink, parseExporterConfig, RowPicker, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
 import { enqueue, exporterConfig, makeRollups, openTestStore, tempDir, waitFor } from './fixtures';
 
 async function startSm(dir: string, port = 0): Promise<{ server: StreamManagerServer; port: number }> {
@@ -70,8 +70,8 @@ describe('picking and building messages', () => {
     const rollups = makeRollups(40);
     enqueue(store, rollups);
     store.enqueueOutbox([{ rollupId: 'f'.repeat(32), revision: 1, windowStartMs: 0 }], Date.now());
-    const rows = store.pendingOutbox(100);
-    const { messages, missing } = buildMessages(rows, storedBodies(store, rows.map((r) => r.rollupId)), { gatewayId: 'g', site: 'plant1' }, new Date(), 8 * 1024);
+    const rows = pendingReader(store).pendingOutbox(100);
+    const { messages, missing } = buildMessages(rows, { gatewayId: 'g', site: 'plant1' }, new Date(), 8 * 1024);
     expect(missing.map((r) => r.rollupId)).toEqual(['f'.repeat(32)]);
     expect(messages.length).toBeGreaterThan(1);
     for (const m of messages) expect(m.data.length).toBeLessThanOrEqual(8 * 1024);
@@ -85,10 +85,10 @@ describe('picking and building messages', () => {
     enqueue(store, rollups);
     const newer = { ...rollups[3]!, revision: 2, delta: 99.5, flags: ['estimated-gap'] as string[] };
     enqueue(store, [newer]);
-    const rows = store.pendingOutbox(100);
+    const rows = pendingReader(store).pendingOutbox(100);
     expect(rows).toHaveLength(31);
     const now = new Date(Date.UTC(2026, 10, 2, 3, 4, 5));
-    const { messages } = buildMessages(rows, storedBodies(store, rows.map((r) => r.rollupId)), { gatewayId: 'g"1', site: 'plant1' }, now);
+    const { messages } = buildMessages(rows, { gatewayId: 'g"1', site: 'plant1' }, now);
     expect(messages).toHaveLength(1);
     const expected = rollups.map((r) => (r.id === newer.id ? newer : r));
     expect(messages[0]!.data.toString()).toBe(JSON.stringify(makeRollupBatch('g"1', 'plant1', expected, now)));

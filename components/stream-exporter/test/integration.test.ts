@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { silentLogger, systemClock, validateRollupBatch, type Rollup } from '@pcf-edge/core';
+import { ManualClock, silentLogger, systemClock, validateRollupBatch, type Clock, type Rollup } from '@pcf-edge/core';
 import type { GatewayStore } from '@pcf-edge/store';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, kinesisClientFor, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
@@ -11,10 +11,10 @@ import { enqueue, exporterConfig, makeRollups, openTestStore, tempDir, waitFor }
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-async function startSm(dir: string, kinesisEndpoint: string, port = 0): Promise<{ server: StreamManagerServer; port: number }> {
+async function startSm(dir: string, kinesisEndpoint: string, port = 0, clock: Clock = systemClock): Promise<{ server: StreamManagerServer; port: number }> {
   const server = createStreamManagerServer(
     { port, dir, export: { initialBackoffMs: 50, maxBackoffMs: 300 } },
-    { log: silentLogger(), kinesis: kinesisClientFor(kinesisEndpoint, {}) },
+    { log: silentLogger(), kinesis: kinesisClientFor(kinesisEndpoint, {}), clock },
   );
   return { server, port: (await server.start()).port };
 }
@@ -48,7 +48,7 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
   const tmp = tempDir();
   let kinesis: LocalKinesis;
   beforeAll(async () => {
-    kinesis = await startLocalKinesis({ shards: 2, streams: ['rollups-a', 'rollups-b', 'rollups-c'] });
+    kinesis = await startLocalKinesis({ shards: 2, streams: ['rollups-a', 'rollups-b', 'rollups-c', 'rollups-d'] });
   });
   afterAll(async () => {
     await kinesis.stop();
@@ -88,6 +88,85 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     store.close();
     await sm.server.stop();
   });
+
+  it('Stream Manager stopped for 5 simulated minutes while data flows: backoff on simulated time, nothing lost, backlog in order, newest windows interleaved', async () => {
+    const METERS = 100;
+    const T0 = Date.UTC(2026, 10, 1); // makeRollups: window w of meter m is rollup w * METERS + m
+    const clock = new ManualClock(T0 + 60_000);
+    const dir = join(tmp.dir, 'sm-d');
+    let sm = await startSm(dir, kinesis.endpoint, 0, clock);
+    const port = sm.port;
+    const store = openTestStore(join(tmp.dir, 'd.sqlite'));
+    const config = exporterConfig({
+      streamManager: { port }, streamName: 'outage', kinesisStreamName: 'rollups-d', maxRollupsPerMessage: 50, inFlight: 2,
+      pollIntervalMs: 1000, initialBackoffMs: 500, maxBackoffMs: 30_000,
+    });
+    const client = createStreamManagerClient({ port, env: {}, reconnectBackoff: { initialMs: 5, maxMs: 20 } });
+    const inner = createStreamManagerSink(config, client);
+    let attempts = 0;
+    const sink = { ...inner, ensure: () => { attempts++; return inner.ensure(); } };
+    const exporter = createStreamExporter(config, { store, sink, clock, log: silentLogger() });
+    const all: Rollup[] = [];
+    let windows = 0;
+    /** Moves simulated time in 5 s steps; each completed minute window of every meter is enqueued, as the aggregator does. */
+    const run = async (simMs: number): Promise<void> => {
+      for (let t = 0; t < simMs; t += 5000) {
+        clock.advance(5000);
+        while (T0 + (windows + 1) * 60_000 <= clock.now()) {
+          const list = makeRollups(METERS, { start: windows * METERS, meters: METERS });
+          enqueue(store, list, clock.now());
+          all.push(...list);
+          windows++;
+        }
+        await new Promise((r) => setTimeout(r, 15));
+      }
+    };
+    const depth = (): number => store.outboxStats(clock.now()).depth;
+    exporter.start();
+    await run(2 * 60_000);
+    await waitFor('live data exported', async () => { await run(5000); return depth() === 0 ? true : undefined; });
+
+    await sm.server.stop();
+    const attemptsBefore = attempts;
+    const downAt = clock.now();
+    await run(5 * 60_000);
+    expect(clock.now() - downAt).toBe(5 * 60_000);
+    expect(exporter.status()).toMatchObject({ reachable: false, droppedRollups: 0 });
+    expect(depth()).toBe(5 * METERS);
+    // Backoff ran on simulated time: 0.5 s doubling to 30 s over 5 simulated minutes is about 15 attempts (a wall-
+    // clock backoff would have retried every step, 60 times).
+    expect(attempts - attemptsBefore).toBeGreaterThanOrEqual(5);
+    expect(attempts - attemptsBefore).toBeLessThanOrEqual(25);
+
+    sm = await startSm(dir, kinesis.endpoint, port, clock);
+    const newest = windows; // the window that completes next is newer than the whole backlog
+    await waitFor('backlog drained', async () => { await run(5000); return depth() === 0 && windows > newest ? true : undefined; });
+    await exporter.stop();
+    await waitFor('export to Kinesis complete', async () => {
+      const info = await client.describeMessageStream('outage');
+      return info.exportStatuses[0]!.lastExportedSequenceNumber === info.storageStatus.newestSequenceNumber ? true : undefined;
+    });
+
+    // Messages appended after the restart, in Stream Manager order: first the newest rows of the backlog (a live
+    // pick: live views catch up at once), then the backlog oldest first.
+    const windowOf = (r: { windowStart: string }): number => (Date.parse(r.windowStart) - T0) / 60_000;
+    const info = await client.describeMessageStream('outage');
+    const msgs = await client.readMessages('outage', { desiredStartSequenceNumber: 0n, maxMessageCount: 10_000 });
+    expect(BigInt(msgs.length)).toBe(info.storageStatus.newestSequenceNumber + 1n);
+    const after = msgs.map((m) => validateRollupBatch(JSON.parse(m.payload.toString())).rollups.map(windowOf))
+      .filter((ws) => ws.some((w) => w >= newest - 5));
+    expect(new Set(after[0])).toEqual(new Set([newest - 1]));
+    const backlog = after.slice(1).filter((ws) => ws.every((w) => w < newest)).flat();
+    expect(backlog).toEqual([...backlog].sort((a, b) => a - b));
+    expect(new Set([...after[0]!, ...backlog])).toEqual(new Set([newest - 5, newest - 4, newest - 3, newest - 2, newest - 1]));
+    expect(after.slice(1).flat().filter((w) => w < newest)).toHaveLength(5 * METERS - after[0]!.length);
+
+    const { byKey } = await received(kinesis, 'rollups-d');
+    expectAllArrived(store, all, byKey);
+    client.close();
+    store.close();
+    await sm.server.stop();
+  }, 120_000);
 
   it('loses nothing when the exporter process is SIGKILLed in the middle of a batch', async () => {
     const sm = await startSm(join(tmp.dir, 'sm-b'), kinesis.endpoint);
