@@ -44,18 +44,25 @@ interface KeyCache {
   gas?: { key: string; from: number; to: number; volume: boolean; basis: 'gross' | 'net' | null; id: string };
 }
 
-/** The energy of one window clipped to the period, per bucket key (basis checked against the gas factor). */
-function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clippedMs: number, cache: KeyCache): [string, Dec][] {
-  const out: [string, Dec][] = [];
+/** `v` kWh or m³ of a window, pro-rated to the `clippedMs` inside the period. */
+function clip(v: number, r: StoredRollup, clippedMs: number): Dec {
+  return clippedMs === r.windowMs ? dec(v) : dec(v).times(clippedMs).div(r.windowMs);
+}
+
+/**
+ * The energy of one window clipped to the period, per bucket key (basis checked against the gas factor), handed to
+ * `take` in a fixed order: electricity, then gas. (A plain loop body rather than a returned list: this runs once per
+ * window of every line of a calculation.)
+ */
+function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clippedMs: number, cache: KeyCache, take: (key: string, energy: Dec) => void): void {
   const at = r.windowStartMs;
-  const scale = (v: number) => (clippedMs === r.windowMs ? dec(v) : dec(v).times(clippedMs).div(r.windowMs));
   const elec = r.type === 'site' ? r.baseloadKWh ?? 0 : r.electricityKWh ?? 0;
   if (elec > 0) {
     if (!cache.elec || at < cache.elec.from || at >= cache.elec.to) {
       const span = book.electricityMappingSpan(r.site, at);
       cache.elec = { key: `e:${span.mapping.id}`, from: span.from, to: span.to };
     }
-    out.push([cache.elec.key, scale(elec)]);
+    take(cache.elec.key, clip(elec, r, clippedMs));
   }
   if (r.type === 'line' && ((r.gasKWh ?? 0) > 0 || (r.gasM3 ?? 0) > 0)) {
     if (!cache.gas || at < cache.gas.from || at >= cache.gas.to) {
@@ -63,15 +70,14 @@ function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clipped
       cache.gas = { key: `g:${f.id}`, from, to, volume: dimensionOf(f.unit) !== 'energy', basis: f.energyBasis, id: f.id };
     }
     const g = cache.gas;
-    if (g.volume) out.push([g.key, scale(r.gasM3 ?? 0)]);
+    if (g.volume) take(g.key, clip(r.gasM3 ?? 0, r, clippedMs));
     else {
       if (g.basis !== r.gasCvBasis) {
         throw new PcfError('ERR_BASIS_MISMATCH', `gas energy of line ${r.line} is on ${r.gasCvBasis ?? 'no'} CV basis but factor ${g.id} is ${g.basis ?? 'without basis'}`, { line: r.line, factor: g.id, rollup: r.id });
       }
-      out.push([g.key, scale(r.gasKWh ?? 0)]);
+      take(g.key, clip(r.gasKWh ?? 0, r, clippedMs));
     }
   }
-  return out;
 }
 
 /** Length of the union of [s, e) intervals (ms). */
@@ -97,58 +103,91 @@ export function allocateLine(line: string, region: string, windows: StoredRollup
   };
   let first = 0;
   const cache: KeyCache = {};
+  // per-window state read by `take` (one closure per line, not per window)
+  let inWindow: { o: OrderSpan; ov: number }[] = [];
+  let covered = 0, clipped = 0, estimated = false;
+  const take = (key: string, energy: Dec): void => {
+    addTo(a.metered, key, energy);
+    if (covered === 0) { addTo(a.idle, key, energy); return; }
+    const orderPart = covered === clipped ? energy : energy.times(covered).div(clipped);
+    if (orderPart !== energy) addTo(a.idle, key, energy.minus(orderPart));
+    shareWindow(a, key, orderPart, inWindow, estimated);
+  };
   for (const r of windows) {
     const cs = Math.max(r.windowStartMs, fromMs), ce = Math.min(r.windowStartMs + r.windowMs, toMs);
     if (ce <= cs) continue;
     a.rollups.push({ id: r.id, revision: r.revision });
     while (first < orders.length && orders[first]!.endMs <= cs) first++;
-    const inWindow: { o: OrderSpan; ov: number }[] = [];
+    inWindow = [];
     for (let i = first; i < orders.length && orders[i]!.startMs < ce; i++) {
       const o = orders[i]!;
       const ov = Math.min(o.endMs, ce) - Math.max(o.startMs, cs);
       if (ov > 0) inWindow.push({ o, ov });
     }
-    const covered = inWindow.length === 1 ? inWindow[0]!.ov : unionMs(inWindow.map(({ o }) => [Math.max(o.startMs, cs), Math.min(o.endMs, ce)]));
-    for (const [key, energy] of windowEnergy(r, region, book, ce - cs, cache)) {
-      addTo(a.metered, key, energy);
-      if (covered === 0) { addTo(a.idle, key, energy); continue; }
-      const orderPart = covered === ce - cs ? energy : energy.times(covered).div(ce - cs);
-      if (orderPart !== energy) addTo(a.idle, key, energy.minus(orderPart));
-      shareWindow(a, key, orderPart, inWindow, r.estimated);
-    }
+    covered = inWindow.length === 0 ? 0 : inWindow.length === 1 ? inWindow[0]!.ov : unionMs(inWindow.map(({ o }) => [Math.max(o.startMs, cs), Math.min(o.endMs, ce)]));
+    clipped = ce - cs;
+    estimated = r.estimated;
+    windowEnergy(r, region, book, clipped, cache, take);
   }
   return a;
 }
 
+function give(a: LineAllocation, key: string, id: string, v: Dec, estimated: boolean): void {
+  addTo(a.perOrder.get(id)!, key, v);
+  if (estimated) a.estimatedKWh.set(id, (a.estimatedKWh.get(id) ?? ZERO).plus(v));
+}
+
 function shareWindow(a: LineAllocation, key: string, part: Dec, inWindow: { o: OrderSpan; ov: number }[], estimated: boolean): void {
-  const give = (id: string, v: Dec) => {
-    addTo(a.perOrder.get(id)!, key, v);
-    if (estimated) a.estimatedKWh.set(id, (a.estimatedKWh.get(id) ?? ZERO).plus(v));
-  };
-  if (inWindow.length === 1) return give(inWindow[0]!.o.id, part);
+  if (inWindow.length === 1) return give(a, key, inWindow[0]!.o.id, part, estimated);
   const weights = inWindow.map(({ o, ov }) => o.keyRate.times(ov));
   const total = weights.reduce((s, w) => s.plus(w), ZERO);
   if (total.isZero()) return addTo(a.unallocated, key, part);
   let given = ZERO;
-  inWindow.forEach(({ o }, i) => {
+  for (let i = 0; i < inWindow.length; i++) {
     const v = i === inWindow.length - 1 ? part.minus(given) : part.times(weights[i]!).div(total);
     given = given.plus(v);
-    give(o.id, v);
-  });
+    give(a, key, inWindow[i]!.o.id, v, estimated);
+  }
 }
 
-/** Spreads `pool` over `receivers` by their in-period key (last share = remainder); none or zero weight ⇒ undefined. */
-export function spread(pool: Buckets, receivers: readonly OrderSpan[]): Map<string, Buckets> | undefined {
-  const total = receivers.reduce((s, o) => s.plus(o.keyInPeriod), ZERO);
+/**
+ * Spreads `pool` over `receivers` by their in-period key (last share = remainder); none or zero weight ⇒ undefined.
+ * With `wanted`, only the shares of wanted receivers are returned (the same values: a share is pool × key ÷ total,
+ * and the remainder is computed in full only when the last receiver is wanted) — a site's baseload is spread over
+ * every order of the site, while a calculation prices only the orders of the lines it loaded.
+ */
+export function spread(pool: Buckets, receivers: readonly OrderSpan[], wanted?: (o: OrderSpan) => boolean): Map<string, Buckets> | undefined {
+  const total = totalKeyOf(receivers);
   if (receivers.length === 0 || total.isZero()) return undefined;
-  const out = new Map<string, Buckets>(receivers.map((o) => [o.id, new Map()]));
+  const last = receivers.length - 1;
+  const needRemainder = !wanted || wanted(receivers[last]!);
+  const out = new Map<string, Buckets>();
+  for (const o of receivers) if (!wanted || wanted(o)) out.set(o.id, new Map());
   for (const [key, v] of pool) {
     let given = ZERO;
-    receivers.forEach((o, i) => {
-      const share = i === receivers.length - 1 ? v.minus(given) : v.times(o.keyInPeriod).div(total);
-      given = given.plus(share);
-      addTo(out.get(o.id)!, key, share);
-    });
+    for (let i = 0; i < receivers.length; i++) {
+      const o = receivers[i]!;
+      const target = out.get(o.id);
+      if (i === last) {
+        if (target) addTo(target, key, v.minus(given));
+      } else if (target || needRemainder) {
+        const share = v.times(o.keyInPeriod).div(total);
+        if (needRemainder) given = given.plus(share);
+        if (target) addTo(target, key, share);
+      }
+    }
   }
   return out;
+}
+
+const keyTotals = new WeakMap<readonly OrderSpan[], Dec>();
+
+/** Σ keyInPeriod in receiver order, memoized per (immutable, frozen) receiver list. */
+function totalKeyOf(receivers: readonly OrderSpan[]): Dec {
+  let total = keyTotals.get(receivers);
+  if (total === undefined) {
+    total = receivers.reduce((s, o) => s.plus(o.keyInPeriod), ZERO);
+    if (Object.isFrozen(receivers)) keyTotals.set(receivers, total);
+  }
+  return total;
 }

@@ -65,6 +65,17 @@ export interface PeriodCalculation {
   usedEntities(): Map<string, RefEntity>;
 }
 
+const siteSpans = new WeakMap<readonly OrderSpan[], Map<string, readonly OrderSpan[]>>();
+
+/** The spans of one site, memoized per (frozen, memoized) span list. */
+function spansOfSite(spans: readonly OrderSpan[], site: string): readonly OrderSpan[] {
+  let bySite = siteSpans.get(spans);
+  if (!bySite) siteSpans.set(spans, (bySite = new Map()));
+  let list = bySite.get(site);
+  if (!list) bySite.set(site, (list = Object.freeze(spans.filter((o) => o.site === site))));
+  return list;
+}
+
 const total = (b: Buckets) => [...b.values()].reduce((s, v) => s.plus(v), ZERO);
 
 /**
@@ -109,7 +120,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const region = snapshot.sites.get(site)!.data.region;
     const windowMs = chooseWindowMs(all, options.windowMs);
     const a = allocateLine(`site:${site}`, region, all.filter((r) => r.windowMs === windowMs), [], fromMs, toMs, book);
-    const spreadBase = spread(a.idle, overheadSpans.filter((o) => o.site === site));
+    const spreadBase = spread(a.idle, spansOfSite(overheadSpans, site), (o) => input.lineRollups.has(o.line));
     addOverhead(spreadBase);
     const metered = total(a.metered);
     balances.push({ line: `site:${site} baseload`, windowMs: windowMs ?? 0, metered: metered.toString(), allocated: '0',

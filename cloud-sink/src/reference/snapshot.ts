@@ -1,19 +1,21 @@
 import type { CloudSinkRepository } from '../store/repository';
 import { REFERENCE_KINDS, type RefEntity, type ReferenceKind, type ReferenceSnapshot } from './types';
 
-const cache = new WeakMap<CloudSinkRepository, ReferenceSnapshot>();
+const cache = new WeakMap<object, ReferenceSnapshot>();
 
 /**
  * Loads every kind as of `asOfVersion` (default: the latest version). With `cached`, the last snapshot loaded from
- * this repository is reused when it is of the same version (versions are immutable once imported). Audit
+ * this store (`repo.storeKey`, shared by views of the same repository) is reused when it is of the same version
+ * (versions are immutable once imported; a new import is a new version, so it is never served stale). Audit
  * verification never uses the cache, so data altered in place is seen.
  */
 export async function loadSnapshot(repo: CloudSinkRepository, asOfVersion?: number, cached = false): Promise<ReferenceSnapshot> {
   const version = asOfVersion ?? (await repo.latestReferenceVersion());
-  const hit = cached ? cache.get(repo) : undefined;
+  const key = repo.storeKey ?? repo;
+  const hit = cached ? cache.get(key) : undefined;
   if (hit && hit.asOfVersion === version) return hit;
   const fresh = await readSnapshot(repo, version);
-  if (cached) cache.set(repo, fresh);
+  if (cached) cache.set(key, fresh);
   return fresh;
 }
 

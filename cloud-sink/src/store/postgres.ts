@@ -86,6 +86,7 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
   });
 
   return {
+    storeKey: {},
     ingest: (write) => tx('ingest failed', async (c) => {
       const at = now();
       let applied = 0;

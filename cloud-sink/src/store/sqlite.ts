@@ -141,6 +141,7 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   });
 
   return {
+    storeKey: {},
     ingest: (write) => wrap('ingest failed', () => ingestTx(write)),
     queryRollups: (q: RollupQuery) => wrap('rollup query failed', () => {
       const params: (string | number)[] = [q.type, q.toMs, q.fromMs - MAX_WINDOW_MS, q.fromMs];
