@@ -109,10 +109,10 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     const all: Rollup[] = [];
     let windows = 0;
     /** Moves simulated time in 5 s steps; each completed minute window of every meter is enqueued, as the aggregator does. */
-    const run = async (simMs: number): Promise<void> => {
+    const run = async (simMs: number, produce = true): Promise<void> => {
       for (let t = 0; t < simMs; t += 5000) {
         clock.advance(5000);
-        while (T0 + (windows + 1) * 60_000 <= clock.now()) {
+        while (produce && T0 + (windows + 1) * 60_000 <= clock.now()) {
           const list = makeRollups(METERS, { start: windows * METERS, meters: METERS });
           enqueue(store, list, clock.now());
           all.push(...list);
@@ -140,6 +140,9 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
 
     sm = await startSm(dir, kinesis.endpoint, port, clock);
     const newest = windows; // the window that completes next is newer than the whole backlog
+    // Until the exporter is back (its backoff reaches up to 30 simulated s) no window completes, so its first
+    // message after the restart shows what it picks first.
+    await waitFor('exporter reconnected', async () => { await run(5000, false); return depth() < 5 * METERS ? true : undefined; });
     await waitFor('backlog drained', async () => { await run(5000); return depth() === 0 && windows > newest ? true : undefined; });
     await exporter.stop();
     await waitFor('export to Kinesis complete', async () => {
