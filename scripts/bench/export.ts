@@ -21,7 +21,7 @@ import { DeleteStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws
 import { rollupId, silentLogger, systemClock, type MeterCounterRollup } from '@pcf-edge/core';
 import { openStore, type GatewayStore } from '@pcf-edge/store';
 import { createStreamManagerClient, type StreamManagerClient } from '@pcf-edge/stream-manager-client';
-import { createStreamExporter, createStreamManagerSink, parseExporterConfig, type StreamExporterConfig } from '@pcf-edge/stream-exporter';
+import { createStreamExporter, EXPORTER_MMAP_BYTES, createStreamManagerSink, parseExporterConfig, type StreamExporterConfig } from '@pcf-edge/stream-exporter';
 import { createLocalStream, readAllRecords, startLocalKinesisProcess } from '../../test-support/kinesis';
 
 const HELP = `usage: npm run bench:export -- [--rollups N] [--per-message M] [--in-flight F] [--shards S]
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   const kinesis = await startLocalKinesisProcess({ shards: args.shards, streams: ['bench-pipeline'], execArgv: profileArgs() });
   const sm = await startStreamManagerProcess(join(dir, 'sm'), kinesis.endpoint);
   const port = sm.port;
-  const store = openStore(join(dir, 'gateway.sqlite'));
+  const store = openStore(join(dir, 'gateway.sqlite'), { mmapBytes: EXPORTER_MMAP_BYTES });
   try {
     let t = Date.now();
     fillOutbox(store, args.rollups);

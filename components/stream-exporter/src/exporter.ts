@@ -1,7 +1,7 @@
 import { systemClock, type Clock, type Logger } from '@pcf-edge/core';
 import type { GatewayStore } from '@pcf-edge/store';
 import type { StreamExporterConfig } from './config';
-import { markSentBatch, pendingReader, type PendingRow } from './bodies';
+import { pendingReader, type PendingRow } from './bodies';
 import { buildMessages, MAX_MESSAGE_BYTES, type PlannedMessage } from './messages';
 import { RowPicker } from './pick';
 import type { RecordSink } from './sinks';
@@ -86,7 +86,7 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
     const batch = marks;
     marks = [];
     try {
-      markSentBatch(store, batch.map((m) => ({ seqs: m.message.seqs, sequenceNumber: m.sequenceNumber })), clock.now());
+      store.markOutboxSentMany(batch.map((m) => ({ seqs: m.message.seqs, sequenceNumber: m.sequenceNumber })), clock.now());
     } catch (err) {
       for (const m of batch) m.reject(err);
       return;

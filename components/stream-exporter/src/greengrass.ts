@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { createLogger, type Logger, systemClock } from '@pcf-edge/core';
 import { type GreengrassAdapter, RESTART_EXIT_CODE, runWithConfig } from '@pcf-edge/greengrass-ipc';
 import { type GatewayStore, openStore } from '@pcf-edge/store';
+import { EXPORTER_MMAP_BYTES } from './bodies';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import type { StreamExporterConfig } from './config';
 import { createStreamExporter, type StreamExporter } from './exporter';
@@ -57,7 +58,7 @@ export async function runUnderGreengrass(storeArg: string | undefined, log: Logg
   try {
     const storePath = storeArg ?? runner.config().storePath;
     mkdirSync(dirname(storePath), { recursive: true });
-    const store = openStore(storePath, { log });
+    const store = openStore(storePath, { log, mmapBytes: EXPORTER_MMAP_BYTES });
     const sink = await sinkFor(config, greengrass, log);
     app = { store, sink, exporter: startExporter(current ?? config, store, sink) };
     log.info({ storePath, target: config.target, stream: config.streamName, kinesisStream: config.kinesisStreamName }, 'stream exporter started under Greengrass');

@@ -2,6 +2,6 @@ export { createStreamExporter, type StreamExporter, type StreamExporterDeps } fr
 export { parseExporterConfig, loadExporterConfig, configSchema, type StreamExporterConfig } from './config';
 export { createStreamManagerSink, createKinesisSink, kinesisClientFor, streamDefinition, type RecordSink } from './sinks';
 export { buildMessages, MAX_MESSAGE_BYTES, type PlannedMessage } from './messages';
-export { pendingReader, markSentBatch, type PendingRow } from './bodies';
+export { EXPORTER_MMAP_BYTES, pendingReader, type PendingRow } from './bodies';
 export { RowPicker, type PendingSource } from './pick';
 export { STATE_OWNER, STATE_KEY, type ExporterStatus } from './status';

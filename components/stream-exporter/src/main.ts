@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { clockFromEnv, createLogger, isPcfError, PcfError } from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
+import { EXPORTER_MMAP_BYTES } from './bodies';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { loadExporterConfig } from './config';
 import { createStreamExporter } from './exporter';
@@ -38,7 +39,7 @@ async function main(): Promise<number> {
   if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
   const config = loadExporterConfig(args.config);
   const log = createLogger({ component: 'stream-exporter' });
-  const store = openStore(args.store ?? '.pcf-edge/gateway.sqlite', { log });
+  const store = openStore(args.store ?? '.pcf-edge/gateway.sqlite', { log, mmapBytes: EXPORTER_MMAP_BYTES });
   const sink = config.target === 'kinesis'
     ? createKinesisSink(config, kinesisClientFor(config))
     : createStreamManagerSink(config, createStreamManagerClient({ ...config.streamManager }, { log: log.child({ stage: 'client' }) }));

@@ -2,7 +2,7 @@ export * from './types';
 export { openStore, GatewayStore, type StoreOptions } from './store';
 export type { OpenOptions } from './open';
 export type { ReadingWriter, ReadingWriterOptions } from './writer';
-export type { RollupFilter, PendingOutboxOptions } from './rollups';
+export type { RollupFilter, PendingOutboxOptions, OutboxBodyRow } from './rollups';
 export type { PruneOptions, PruneResult } from './retention';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 export { toStoreError } from './errors';

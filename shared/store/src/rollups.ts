@@ -89,10 +89,44 @@ export function pendingOutbox(st: StatementCache, limit: number, opts: PendingOu
   return rows.map(toOutboxRow);
 }
 
-/** Marks unsent rows sent; rows already sent keep their first sequence number. */
-export function markOutboxSent(st: StatementCache, seqs: number[], sequenceNumber: string, nowTs: number): void {
-  const stmt = st.get('UPDATE outbox SET sent_ts = ?, sequence_number = ? WHERE seq = ? AND sent_ts IS NULL');
-  for (const seq of seqs) stmt.run(nowTs, sequenceNumber, seq);
+/** An unsent outbox row with its rollup as stored now: revision and JSON bytes (null when the rollup is gone). */
+export interface OutboxBodyRow {
+  seq: number;
+  rollupId: string;
+  revision: number | null;
+  body: Buffer | null;
+}
+
+const PENDING_BODIES_SQL = (order: 'ASC' | 'DESC'): string => `SELECT o.seq, o.rollup_id, r.revision, CAST(r.body AS BLOB)
+FROM outbox o LEFT JOIN rollups r ON r.id = o.rollup_id
+WHERE o.sent_ts IS NULL AND o.seq > ? AND o.seq < ? ORDER BY o.seq ${order} LIMIT ?`;
+
+/**
+ * `pendingOutbox` joined with each row's stored rollup JSON as bytes, in one raw query: an exporter that splices
+ * the stored JSON into its messages skips a statement call, a string decode and a JSON.parse per rollup.
+ */
+export function pendingOutboxBodies(st: StatementCache, limit: number, opts: PendingOutboxOptions = {}): OutboxBodyRow[] {
+  const stmt = st.get(PENDING_BODIES_SQL(opts.newestFirst === true ? 'DESC' : 'ASC'));
+  stmt.raw(true);
+  const rows = stmt.all(opts.afterSeq ?? 0, opts.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit) as [number, string, number | null, Buffer | null][];
+  return rows.map(([seq, rollupId, revision, body]) => ({ seq, rollupId, revision, body }));
+}
+
+/**
+ * Marks unsent rows sent, message by message; rows already sent keep their first sequence number. One UPDATE per
+ * run of consecutive seqs (a message's rows mostly are), not one per row.
+ */
+export function markOutboxSent(st: StatementCache, marks: { seqs: readonly number[]; sequenceNumber: string }[], nowTs: number): void {
+  const stmt = st.get('UPDATE outbox SET sent_ts = ?, sequence_number = ? WHERE seq BETWEEN ? AND ? AND sent_ts IS NULL');
+  for (const m of marks) {
+    const seqs = [...m.seqs].sort((a, b) => a - b);
+    let from = 0;
+    for (let i = 1; i <= seqs.length; i++) {
+      if (i < seqs.length && seqs[i] === seqs[i - 1]! + 1) continue;
+      stmt.run(nowTs, m.sequenceNumber, seqs[from], seqs[i - 1]);
+      from = i;
+    }
+  }
 }
 
 export function outboxStats(st: StatementCache, nowTs: number): { depth: number; oldestUnsentTs: number | null; oldestUnsentAgeMs: number | null } {

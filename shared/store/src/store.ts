@@ -16,6 +16,8 @@ import { createReadingWriter, type ReadingWriter, type ReadingWriterOptions } fr
 
 export interface StoreOptions extends OpenOptions {
   log?: Logger;
+  /** SQLite `mmap_size` for this connection (e.g. for an exporter's random lookups of rollups by id). */
+  mmapBytes?: number;
 }
 
 /** Opens (and for read-write, creates and migrates) the gateway store at `path`. Throws ERR_STORE / ERR_STORE_FULL. */
@@ -42,6 +44,7 @@ export class GatewayStore {
     this.log = opts.log ?? silentLogger();
     this.db = openDatabase(path, opts);
     this.st = new StatementCache(this.db);
+    if (opts.mmapBytes !== undefined) this.db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapBytes))}`);
     this.sizeCap = this.readonly ? () => undefined : createSizeCap(this.db);
     const tx = this.db.transaction((readings: Reading[]) => {
       const insert = this.st.get(INSERT_READING_SQL);
@@ -185,9 +188,19 @@ export class GatewayStore {
     return this.read('pendingOutbox', () => rollups.pendingOutbox(this.st, limit, opts));
   }
 
+  /** Unsent outbox rows with their stored rollup's revision and JSON bytes (see rollups.pendingOutboxBodies). */
+  pendingOutboxBodies(limit: number, opts?: rollups.PendingOutboxOptions): rollups.OutboxBodyRow[] {
+    return this.read('pendingOutboxBodies', () => rollups.pendingOutboxBodies(this.st, limit, opts));
+  }
+
   /** Call only after Stream Manager acknowledged the append carrying these rows. */
-  markOutboxSent(seqs: number[], sequenceNumber: string, nowTs: number): void {
-    this.writeTx('markOutboxSent', () => rollups.markOutboxSent(this.st, seqs, sequenceNumber, nowTs));
+  markOutboxSent(seqs: readonly number[], sequenceNumber: string, nowTs: number): void {
+    this.markOutboxSentMany([{ seqs, sequenceNumber }], nowTs);
+  }
+
+  /** `markOutboxSent` for many acknowledged messages in one transaction. */
+  markOutboxSentMany(marks: { seqs: readonly number[]; sequenceNumber: string }[], nowTs: number): void {
+    this.writeTx('markOutboxSent', () => rollups.markOutboxSent(this.st, marks, nowTs));
   }
 
   outboxStats(nowTs: number): { depth: number; oldestUnsentTs: number | null; oldestUnsentAgeMs: number | null } {

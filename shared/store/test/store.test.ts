@@ -148,6 +148,31 @@ describe('gateway store', () => {
     expect(store.outboxStats(9000)).toEqual({ depth: 1, oldestUnsentTs: 5000, oldestUnsentAgeMs: 4000 });
   });
 
+  test('outbox with bodies: stored rollup JSON bytes per row, null for a vanished rollup; many marks in runs', () => {
+    const a = counterRollup(0, 5);
+    store.putRollups([a], 1000);
+    store.enqueueOutbox([
+      { rollupId: a.id, revision: 0, windowStartMs: 0 },
+      { rollupId: 'gone', revision: 0, windowStartMs: 0 },
+      ...[3, 4, 5, 6].map(() => ({ rollupId: a.id, revision: 0, windowStartMs: 0 })),
+    ], 5000);
+    const rows = store.pendingOutboxBodies(10);
+    expect(rows.map((r) => [r.seq, r.rollupId, r.revision])).toEqual([[1, a.id, a.revision], [2, 'gone', null], [3, a.id, a.revision], [4, a.id, a.revision], [5, a.id, a.revision], [6, a.id, a.revision]]);
+    expect(JSON.parse(rows[0]!.body!.toString('utf8'))).toEqual(a);
+    expect(rows[1]!.body).toBeNull();
+    expect(store.pendingOutboxBodies(2, { newestFirst: true, beforeSeq: 6 }).map((r) => r.seq)).toEqual([5, 4]);
+    // two messages: seqs 6,3,4 (runs 3-4 and 6) and 1; seq 2 stays unsent; a repeat keeps the first acknowledgement
+    store.markOutboxSentMany([{ seqs: [6, 3, 4], sequenceNumber: '10' }, { seqs: [1], sequenceNumber: '11' }], 7000);
+    store.markOutboxSentMany([{ seqs: [1, 2], sequenceNumber: '12' }], 8000);
+    const sent = store.db.prepare('SELECT seq, sent_ts, sequence_number FROM outbox WHERE sent_ts IS NOT NULL ORDER BY seq').all();
+    expect(sent).toEqual([
+      { seq: 1, sent_ts: 7000, sequence_number: '11' }, { seq: 2, sent_ts: 8000, sequence_number: '12' },
+      { seq: 3, sent_ts: 7000, sequence_number: '10' }, { seq: 4, sent_ts: 7000, sequence_number: '10' },
+      { seq: 6, sent_ts: 7000, sequence_number: '10' },
+    ]);
+    expect(store.pendingOutboxBodies(10).map((r) => r.seq)).toEqual([5]);
+  });
+
   test('transaction commits together and rolls back together', () => {
     store.transaction(() => {
       store.setState('aggregator', 'cursor', '1');
