@@ -71,6 +71,19 @@ export const MIGRATIONS: Migration[] = [
         electricity_kwh, gas_m3, gas_kwh, gas_cv_basis, baseload_kwh, units_good, units_scrap, coverage, estimated)`,
     ],
   },
+  {
+    version: 6,
+    name: 'narrow site indexes',
+    // A covering site index holds every line rollup too (a full copy per row, paid on every ingest). Instead: the
+    // fingerprint's columns for all rows, and a covering index of the site rows alone (partial: queries for site
+    // rollups name `type = 'site'` literally so the planner can use it). See docs/adr/0140.
+    statements: () => [
+      'DROP INDEX rollups_site_period',
+      'CREATE INDEX rollups_site_fingerprint ON rollups (type, site, window_start_ms, window_ms, revision, received_at_ms)',
+      `CREATE INDEX rollups_site_rows ON rollups (site, window_start_ms, id, revision, window_ms, type, line, electricity_kwh, gas_m3,
+        gas_kwh, gas_cv_basis, baseload_kwh, units_good, units_scrap, coverage, estimated) WHERE type = 'site'`,
+    ],
+  },
 ];
 
 export const GENESIS_HASH = '0'.repeat(64);

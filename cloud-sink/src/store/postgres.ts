@@ -5,7 +5,7 @@ import { checkFootprintSuccessor, FOOTPRINT_COLUMNS, footprintParams, LATEST_FOO
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
 import { namedToPositional } from './postgres-sql';
 import type { AuditRecord, CloudSinkRepository, DeadLetter, ReferenceVersion, StoredResult } from './repository';
-import { rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
+import { ROLLUP_COLUMNS, rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
 
 export interface PostgresRepositoryOptions {
   /** postgres://user:password@host:port/database */
@@ -26,7 +26,9 @@ function storeError(err: unknown, what: string): PcfError {
 }
 
 const UPSERT = namedToPositional(UPSERT_ROLLUP);
-const MIGRATION_LOCK = 7_262_001; // pg_advisory_xact_lock key shared by every cloud-sink process
+const MIGRATION_LOCK = 7_262_001;
+/** Longest window a rollup may have (rollup-batch schema: windowMs ≤ 86,400,000): bounds the index range of a period query. */
+const MAX_WINDOW_MS = 86_400_000; // pg_advisory_xact_lock key shared by every cloud-sink process
 
 /**
  * The CloudSinkRepository on PostgreSQL (`pg` pool). Same tables and migrations as SQLite; every query is
@@ -105,11 +107,12 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
       return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
     }),
     queryRollups: async (rq) => {
-      const where = ['type = $1', 'window_start_ms < $2', 'window_start_ms + window_ms > $3'];
-      const params: (string | number)[] = [rq.type, rq.toMs, rq.fromMs];
+      // the type as a literal (one of two fixed values) so the partial index of site rows applies (migration 6)
+      const where = [rq.type === 'site' ? "type = 'site'" : "type = 'line'", 'window_start_ms < $1', 'window_start_ms > $2', 'window_start_ms + window_ms > $3'];
+      const params: (string | number)[] = [rq.toMs, rq.fromMs - MAX_WINDOW_MS, rq.fromMs];
       if (rq.site !== undefined) { params.push(rq.site); where.push(`site = $${params.length}`); }
       if (rq.line !== undefined) { params.push(rq.line); where.push(`line = $${params.length}`); }
-      return (await q<RollupRow>('rollup query failed', `SELECT * FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`, params)).map(rowToStored);
+      return (await q<RollupRow>('rollup query failed', `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`, params)).map(rowToStored);
     },
     getRollups: async (ids) => {
       const rows = await q<RollupRow>('rollup lookup failed', 'SELECT * FROM rollups WHERE id = ANY($1)', [ids]);

@@ -63,11 +63,12 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   // Period queries, prepared once per shape (site and/or line given). Windows are at most one day long (schema), so
   // the lower bound keeps the index range tight; the covering indexes (migration 5) answer them without table reads.
   const rollupQueries = new Map<string, Database.Statement>();
-  const rollupQuery = (bySite: boolean, byLine: boolean): Database.Statement => {
-    const key = `${bySite}|${byLine}`;
+  // The type is written as a literal (one of two fixed values) so the partial index of site rows applies.
+  const rollupQuery = (type: RollupQuery['type'], bySite: boolean, byLine: boolean): Database.Statement => {
+    const key = `${type}|${bySite}|${byLine}`;
     let stmt = rollupQueries.get(key);
     if (!stmt) {
-      const where = ['type = ?', 'window_start_ms < ?', 'window_start_ms > ?', 'window_start_ms + window_ms > ?'];
+      const where = [type === 'site' ? "type = 'site'" : "type = 'line'", 'window_start_ms < ?', 'window_start_ms > ?', 'window_start_ms + window_ms > ?'];
       if (bySite) where.push('site = ?');
       if (byLine) where.push('line = ?');
       stmt = db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`).raw(true);
@@ -144,10 +145,10 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     storeKey: {},
     ingest: (write) => wrap('ingest failed', () => ingestTx(write)),
     queryRollups: (q: RollupQuery) => wrap('rollup query failed', () => {
-      const params: (string | number)[] = [q.type, q.toMs, q.fromMs - MAX_WINDOW_MS, q.fromMs];
+      const params: (string | number)[] = [q.toMs, q.fromMs - MAX_WINDOW_MS, q.fromMs];
       if (q.site !== undefined) params.push(q.site);
       if (q.line !== undefined) params.push(q.line);
-      return (rollupQuery(q.site !== undefined, q.line !== undefined).all(...params) as unknown[][]).map(rawRowToStored);
+      return (rollupQuery(q.type, q.site !== undefined, q.line !== undefined).all(...params) as unknown[][]).map(rawRowToStored);
     }),
     getRollups: (ids) => wrap('rollup lookup failed', () => {
       const out: StoredRollup[] = [];
