@@ -1,11 +1,8 @@
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- kinesalite ships no types
-/// <reference path="../../test-support/kinesis/kinesalite.d.ts" />
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import kinesalite from 'kinesalite';
 import { DescribeStreamCommand } from '@aws-sdk/client-kinesis';
-import { createLocalStream, localKinesisClient } from '../../test-support/kinesis';
+import { createLocalKinesisServer, createLocalStream, localKinesisClient } from '../../test-support/kinesis';
 
 const HELP = `Usage: tsx scripts/stack/kinesis.ts [--port 4567] [--path <dir>] [--stream <name>] [--shards 2]
 
@@ -31,7 +28,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
   if (!Number.isInteger(shards) || shards < 1) throw new Error(`--shards must be a positive integer, got ${values.shards}`);
   if (values.path) mkdirSync(values.path, { recursive: true });
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, ...(values.path ? { path: values.path } : {}) });
+  // kinesalite with its quadratic body read and 5 s keep-alive race worked around (test-support/kinesis, ADR 0131)
+  const server = createLocalKinesisServer(values.path ? { path: values.path } : {});
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

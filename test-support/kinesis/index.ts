@@ -13,7 +13,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Server } from 'node:http';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS, shared with kinesalite-process.js
-const { createLocalKinesisServer } = require('./kinesalite-server.js') as { createLocalKinesisServer(): Server };
+export const { createLocalKinesisServer } = require('./kinesalite-server.js') as { createLocalKinesisServer(options?: { path?: string }): Server };
 
 /**
  * A kinesalite (in-memory Kinesis API) server on 127.0.0.1 for tests, benchmarks and the local stack.

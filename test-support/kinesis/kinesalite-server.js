@@ -9,9 +9,10 @@ const kinesalite = require('kinesalite');
  *   here in one pass and handed to kinesalite as a single chunk (its 7 MiB request limit still applies).
  * - Node's 5 s keep-alive timeout races a client's reuse of an idle connection ("socket hang up"); idle
  *   connections are kept for 10 minutes instead.
+ * `options.path`: a folder where streams and records persist (LevelDB); in memory without it.
  */
-function createLocalKinesisServer() {
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
+function createLocalKinesisServer(options = {}) {
+  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, ...(options.path ? { path: options.path } : {}) });
   const handlers = server.listeners('request');
   server.removeAllListeners('request');
   server.on('request', (req, res) => {
