@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
-import { startLocalKinesis, type LocalKinesis } from '../../test-support/kinesis';
+import { freePort, startLocalKinesis, type LocalKinesis } from '../../test-support/kinesis';
 import { runCli } from '../src/cli/run';
 import { createKinesisHandler } from '../src/ingest/lambda';
 import { createKinesisConsumer } from '../src/ingest/poller';
@@ -55,6 +55,27 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
     expect(r).toMatchObject({ revision: 2, electricityKWh: 99 });
     const third = await consumeUntilIdle();
     expect(third.records).toBe(0);
+  });
+
+  it('waits for Kinesis when it is unreachable at start, and fails at once on a stream that does not exist', async () => {
+    const port = await freePort();
+    const c = createKinesisConsumer({ stream: 'late', endpoint: `http://127.0.0.1:${port}`, pollIntervalMs: 50, recordsPerRead: 1000, retryDelayMs: 50, stopWhenIdle: true }, { repo: t.repo, log: silentLogger() });
+    const started = c.start();
+    await new Promise((r) => setTimeout(r, 300)); // several refused attempts
+    expect(c.stats.errors).toBeGreaterThan(0);
+    const late = await startLocalKinesis({ port, streams: ['late'] });
+    try {
+      await late.client.send(new PutRecordsCommand({ StreamName: 'late', Records: [{ Data: json(batchOf('line-1', 0)), PartitionKey: 'pk' }] }));
+      await started;
+      await c.done();
+      await c.stop();
+      expect(c.stats.rollups).toBeGreaterThan(0);
+      const missing = createKinesisConsumer({ stream: 'nope', endpoint: late.endpoint, pollIntervalMs: 50, recordsPerRead: 1000, retryDelayMs: 50, stopWhenIdle: true }, { repo: t.repo, log: silentLogger() });
+      await expect(missing.start()).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      await missing.stop();
+    } finally {
+      await late.stop();
+    }
   });
 
   it('`consume --until-idle` reads the stream into the database given by --db', async () => {

@@ -115,7 +115,19 @@ export function createKinesisConsumer(config: KinesisConsumerConfig, deps: { rep
     stats,
     /** Resolves once the shards are listed; `done` resolves when every shard loop ended. */
     async start(): Promise<void> {
-      const shards = await listShards();
+      // Kinesis unreachable at start (an outage, a restart racing it) is retried like a read failure; a stream
+      // that does not exist is a configuration error and fails at once.
+      let shards: Shard[] | undefined;
+      while (shards === undefined) {
+        try {
+          shards = await listShards();
+        } catch (err) {
+          if (abort.signal.aborted || (err as { name?: string }).name === 'ResourceNotFoundException') throw err;
+          stats.errors++;
+          deps.log.warn({ err, stream: config.stream }, 'cannot list shards; retrying');
+          await sleep(config.retryDelayMs);
+        }
+      }
       deps.log.info({ stream: config.stream, shards: shards.length }, 'consuming');
       running = Promise.all(shards.map((s) => runShard(s.ShardId!))).then(() => undefined);
     },
