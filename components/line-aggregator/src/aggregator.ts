@@ -1,4 +1,4 @@
-import type { Clock, Logger, Rollup } from '@pcf-edge/core';
+import { isPcfError, PcfError, type Clock, type Logger, type Rollup } from '@pcf-edge/core';
 import type { GatewayStore, PruneResult, StoredReading } from '@pcf-edge/store';
 import { BatchOverlay } from './batch';
 import { resolvePointSettings, windowLengthsMs, type AggregatorConfig } from './config';
@@ -77,11 +77,17 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
   let running = false;
   let lastPruneTs = -Infinity;
 
-  function commit(out: BatchOverlay): void {
+  function commit(out: BatchOverlay, fromCursor: number): void {
     const now = clock.now();
     const dirty = [...engine.registry.all()].filter((p) => p.dirty);
     const rollups: Rollup[] = [...out.writes.values()];
     store.transaction(() => {
+      // Compare-and-set on the cursor: a second aggregator on the same store (an operator's run beside the
+      // Greengrass one, a supervisor's overlapping restart) must not book the same readings twice.
+      const committed = loadProgress(store).cursor;
+      if (committed !== fromCursor) {
+        throw new PcfError('ERR_STORE_CONFLICT', `another line aggregator advanced the cursor of ${STATE_OWNER} from ${fromCursor} to ${committed} meanwhile; this batch is rolled back and redone from the committed state`, { fromCursor, committed });
+      }
       if (dirty.length > 0) store.putAnchors(dirty.map(toAnchor));
       if (out.events.length > 0) store.addCounterEvents(out.events);
       if (rollups.length > 0) {
@@ -102,6 +108,7 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
 
   function runBatch(): number {
     const out = new BatchOverlay({ getRollup: (id) => store.getRollup(id)?.rollup });
+    const fromCursor = engine.progress.cursor;
     let applied = 0;
     try {
       while (applied < config.batchSize) {
@@ -112,7 +119,7 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
         if (rows.length < want) break;
       }
       if (applied === 0) return 0;
-      commit(out);
+      commit(out, fromCursor);
     } catch (err) {
       engine = load(); // the in-memory state ran ahead of the store: start again from what was committed
       throw err;
@@ -139,7 +146,8 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
         if (pruned.deletedReadings + pruned.deletedOutbox > 0) log.info(pruned, 'store pruned');
       }
     } catch (err) {
-      log.error({ err }, 'aggregation batch failed; retrying');
+      if (isPcfError(err, 'ERR_STORE_CONFLICT')) log.warn({ err }, 'another line aggregator runs on this store; batch redone from its committed state');
+      else log.error({ err }, 'aggregation batch failed; retrying');
     }
     if (running) timer = setTimeout(tick, applied === config.batchSize ? 0 : config.pollIntervalMs);
   }

@@ -46,6 +46,32 @@ describe('line aggregator', () => {
     expect(power[1]).toMatchObject({ min: 90, max: 92, readingCount: 6, coverage: 1 });
   });
 
+  it('two aggregators on one store never book a reading twice: the later commit of the same cursor is rolled back', () => {
+    const single = setup({ batchSize: 50 });
+    store = single.store;
+    store.insertReadings(demoReadings(121));
+    single.run();
+    const expected = store.listRollups({}).map((x) => x.rollup);
+    const expectedOutbox = store.outboxStats(T0).depth;
+    store.close();
+
+    const shared = openStore(tmp.file(`agg-${++n}.db`));
+    store = shared;
+    const config = validateAggregatorConfig({ ...DEMO_CONFIG, batchSize: 50 });
+    const make = () => createLineAggregator(config, { store: shared, clock: new ManualClock(T0 + 3_600_000), log: silentLogger() });
+    const [a, b] = [make(), make()]; // both load the same (empty) committed state
+    shared.insertReadings(demoReadings(121));
+    expect(a.runBatch()).toBe(50);
+    expect(() => b.runBatch()).toThrow(expect.objectContaining({ code: 'ERR_STORE_CONFLICT' }) as Error);
+    for (let turn = 0; turn < 100; turn++) { // interleaved, each retrying from the committed state after a conflict
+      const ran = [a, b].map((agg) => { try { return agg.runBatch(); } catch { return -1; } });
+      if (ran.every((x) => x === 0)) break;
+    }
+    expect(a.progress().cursor).toBe(121 * 8);
+    expect(shared.listRollups({}).map((x) => x.rollup)).toEqual(expected);
+    expect(shared.outboxStats(T0).depth).toBe(expectedOutbox);
+  });
+
   it('writes only rollups that validate as a rollup batch, each queued once per revision', () => {
     const s = setup();
     store = s.store;

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   ERR_USAGE: 'a command line was malformed',
   ERR_STORE: 'the gateway store failed (SQLite)',
   ERR_STORE_FULL: 'the gateway store is full (disk or size cap)',
+  ERR_STORE_CONFLICT: 'another process advanced the same cursor in the gateway store; the batch was rolled back',
   ERR_PROFILE_UNKNOWN: 'a meter profile name is not in the catalogue',
   ERR_CODEC: 'a value cannot be encoded or decoded with the given type and word order',
   ERR_SCENARIO_INVALID: 'a simulator scenario failed validation',
