@@ -7,7 +7,7 @@ export interface Column {
   align: 'left' | 'right';
 }
 
-function fit(text: string, width: number, align: Column['align']): string {
+function fitCell(text: string, width: number, align: Column['align']): string {
   const t = text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text;
   return align === 'right' ? t.padStart(width) : t.padEnd(width);
 }
@@ -16,7 +16,7 @@ function fit(text: string, width: number, align: Column['align']): string {
 export function table(columns: Column[], rows: string[][], footer?: string[]): string {
   const fixed = columns.slice(0, -1).reduce((a, c) => a + c.width + 1, 0);
   const cols = columns.map((c, i) => (i === columns.length - 1 ? { ...c, width: Math.max(4, TERMINAL_WIDTH - fixed) } : c));
-  const line = (cells: string[]): string => cols.map((c, i) => fit(cells[i] ?? '', c.width, c.align)).join(' ').trimEnd();
+  const line = (cells: string[]): string => cols.map((c, i) => fitCell(cells[i] ?? '', c.width, c.align)).join(' ').trimEnd();
   const out = [line(cols.map((c) => c.title)), ...rows.map(line)];
   if (footer) out.push(line(cols.map((c) => '-'.repeat(Math.min(c.width, 8)).padStart(c.align === 'right' ? c.width : 0))), line(footer));
   return `${out.join('\n')}\n`;
