@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { clockFromEnv, createLogger, isPcfError, PcfError } from '@pcf-edge/core';
+import { clockFromEnv, createLogger, PcfError, runMain, untilSignal } from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { createLineAggregator } from './aggregator';
@@ -49,23 +49,11 @@ async function main(): Promise<number> {
   }
   aggregator.start();
   log.info({ site: config.site, windows: config.windows, meters: config.meters.length }, 'line aggregator started');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   aggregator.stop();
   store.close();
   log.info({ cursor: aggregator.progress().cursor }, 'line aggregator stopped');
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (isPcfError(err)) process.stderr.write(`${err.code}: ${err.message}\n`);
-    else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = isPcfError(err, 'ERR_USAGE') || isPcfError(err, 'ERR_CONFIG_INVALID') || isPcfError(err, 'ERR_CONFIG_READ') ? 2 : 1;
-  },
-);
+runMain(main);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { clockFromEnv, createLogger, isPcfError, PcfError } from '@pcf-edge/core';
+import { clockFromEnv, createLogger, PcfError, runMain, untilSignal } from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { EXPORTER_MMAP_BYTES } from './bodies';
@@ -46,10 +46,7 @@ async function main(): Promise<number> {
   const exporter = createStreamExporter(config, { store, sink, clock: clockFromEnv(), log });
   exporter.start();
   log.info({ target: config.target, stream: config.streamName, kinesisStream: config.kinesisStreamName }, 'stream exporter started');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   await exporter.stop();
   sink.close();
   store.close();
@@ -57,13 +54,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (isPcfError(err)) process.stderr.write(`${err.code}: ${err.message}\n`);
-    else process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = isPcfError(err, 'ERR_USAGE') || isPcfError(err, 'ERR_CONFIG_INVALID') || isPcfError(err, 'ERR_CONFIG_READ') ? 2 : 1;
-  },
-);
+runMain(main);
