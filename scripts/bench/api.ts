@@ -3,7 +3,8 @@
  * Loads the demo dataset (reference data, the demo day's rollups, location- and market-based results of the three
  * demo products) into a temp SQLite file, starts `cloud-sink serve` on it as a child process, and drives it with
  * autocannon from this process: N concurrent connections (default 200) for S seconds (default 10) on
- * GET /2/footprints/{id}, then on POST /api/pcf (ad-hoc calculation, not stored). Prints requests/s and the p95
+ * GET /2/footprints/{id}, then on POST /api/pcf (ad-hoc calculation, not stored): one request repeated (answered
+ * from the kept calculation, ADR 0141) and every request distinct (each one computed). Prints requests/s and the p95
  * latency of each (exact, from every response time) against the targets (reads ≤ 50 ms, ad-hoc ≤ 200 ms) and
  * writes bench-results/api.json. Exits 0 when the runs completed (targets are reported, not enforced), 1 on
  * failure, 2 on bad arguments.
@@ -106,6 +107,17 @@ function run(name: string, targetP95Ms: number, serverPid: number | undefined, o
   });
 }
 
+const PRODUCTS = ['steel-sheet', 'housing', 'widget'] as const;
+const METHODS = ['location', 'market'] as const;
+const GWP_SETS = ['AR4', 'AR5', 'AR6'] as const;
+let distinct = 0;
+
+/** The k-th ad-hoc request body: no two k give the same (product, options, period). */
+function distinctAdHocBody(k: number): string {
+  const periodStart = new Date(Date.parse(PERIOD.periodStart) - Math.floor(k / 18) * 60_000).toISOString();
+  return JSON.stringify({ product: PRODUCTS[k % 3], method: METHODS[Math.floor(k / 3) % 2], gwpSet: GWP_SETS[Math.floor(k / 6) % 3], periodStart, periodEnd: PERIOD.periodEnd });
+}
+
 async function main(): Promise<void> {
   const { connections, durationSec } = parse();
   const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
@@ -126,6 +138,10 @@ async function main(): Promise<void> {
       await run('GET /2/footprints/{id}', 50, child.pid, { ...common, url: `${server.url}/2/footprints/${id}`, headers }),
       await run('POST /api/pcf (ad-hoc)', 200, child.pid, { ...common, url: `${server.url}/api/pcf`, method: 'POST', headers,
         body: JSON.stringify({ product: 'widget', ...PERIOD, method: 'location', gwpSet: 'AR6' }) }),
+      // The same with every request distinct (product, method, GWP set and a period starting k minutes earlier):
+      // no kept calculation can answer, so this is the cost of computing each answer (ADR 0141).
+      await run('POST /api/pcf (ad-hoc, uncached)', 200, child.pid, { ...common, url: `${server.url}/api/pcf`, method: 'POST', headers,
+        requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) }] }),
     ];
     const load = loadavg().map((x) => x.toFixed(1)).join(' ');
     process.stdout.write(`${connections} connections, ${durationSec} s each, demo dataset (SQLite); ${cpus().length} CPUs, load average ${load} (figures are only meaningful on an otherwise idle machine)\n`);
