@@ -60,6 +60,13 @@ describe('soak reconciliation', () => {
     expect(elec(r).unexplainedWindows.map((w) => w.windowStartMs)).toEqual([T0 + 2 * MIN]);
   });
 
+  test('a flagged window holding far more than the line can use is reported as implausible (not a bound)', () => {
+    const r = reconcile(world((ws) => Object.assign(ws[5]!, { electricityKWh: 1e6, flags: ['quarantine'] })));
+    expect(elec(r)).toMatchObject({ implausibleWindows: 1, unexplained: 0 });
+    expect(elec(r).implausibleExcess).toBeCloseTo(1e6 - 10, 6);
+    expect(reconcile(world()).energy.every((e) => e.implausibleWindows === 0)).toBe(true);
+  });
+
   test('a clean window that differs from the truth fails, even when the total adds up', () => {
     const r = reconcile(world((ws) => {
       ws[2]!.electricityKWh = 1.3;

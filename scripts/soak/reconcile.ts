@@ -73,7 +73,16 @@ export interface LineEnergy {
   unexplainedWindows: WindowMismatch[];
   /** Largest |cloud − truth| among clean windows (information). */
   maxCleanDiff: number;
+  /**
+   * Flagged windows holding more than IMPLAUSIBLE_FACTOR × the line's busiest true minute of the span, and their
+   * excess: values no meter of the line can have measured (e.g. garbage a quarantine accepted). Reported, not a
+   * bound (see ADR 0110).
+   */
+  implausibleWindows: number;
+  implausibleExcess: number;
 }
+
+export const IMPLAUSIBLE_FACTOR = 10;
 
 export interface LostRollup { id: string; type: string; line: string | null; windowStartMs: number; gatewayRevision: number; cloudRevision: number | null }
 export interface DuplicateWindow { key: string; ids: string[] }
@@ -118,8 +127,13 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
   const out: LineEnergy = {
     line, quantity: q, cloud: 0, truth: 0, diff: 0, windows: 0, clean: 0, flagged: 0, missing: 0,
     edgeTolerance: input.edgeTolerance(line, q, input.fromMs) + input.edgeTolerance(line, q, input.toMs),
-    lossAllowance: 0, unexplained: 0, unexplainedWindows: [], maxCleanDiff: 0,
+    lossAllowance: 0, unexplained: 0, unexplainedWindows: [], maxCleanDiff: 0, implausibleWindows: 0, implausibleExcess: 0,
   };
+  let busiest = 0;
+  for (let w = input.fromMs; w < input.toMs; w += input.windowMs) {
+    busiest = Math.max(busiest, Math.abs(input.truthAt(w + input.windowMs, line)[q] - input.truthAt(w, line)[q]));
+  }
+  const implausibleAbove = busiest * IMPLAUSIBLE_FACTOR;
   for (let w = input.fromMs; w < input.toMs; w += input.windowMs) {
     const truth = input.truthAt(w + input.windowMs, line)[q] - input.truthAt(w, line)[q];
     const row = rows.get(w);
@@ -134,6 +148,10 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
     const clean = row.coverage >= 1 && !row.estimated && row.flags.every((f) => (EXACT_FLAGS as readonly string[]).includes(f));
     if (!clean) {
       out.flagged++;
+      if (Math.abs(cloud) > implausibleAbove) {
+        out.implausibleWindows++;
+        out.implausibleExcess += Math.abs(cloud) - implausibleAbove;
+      }
       if (row.flags.some((f) => (LOSSY_FLAGS as readonly string[]).includes(f))) out.lossAllowance += Math.max(Math.abs(truth), Math.abs(cloud));
       continue;
     }

@@ -1,6 +1,6 @@
 import type { ChaosResult } from './chaos';
 import { faultsByKind, type PlannedFault } from './plan';
-import type { Reconciliation } from './reconcile';
+import { IMPLAUSIBLE_FACTOR, type Reconciliation } from './reconcile';
 
 /** The end report of a soak run: what main.ts prints and writes as soak-report.json and soak-report.md. */
 export interface SoakReport {
@@ -40,6 +40,11 @@ export function renderReport(r: SoakReport): string {
   out.push('|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|');
   for (const e of r.reconciliation.energy) {
     out.push(`| ${e.line} | ${e.quantity} | ${f4(e.cloud)} | ${f4(e.truth)} | ${f4(e.diff)} | ${e.clean} / ${e.flagged} / ${e.missing} | ${f4(e.edgeTolerance)} | ${f4(e.lossAllowance)} | ${f4(e.unexplained)} | ${f4(e.maxCleanDiff)} | ${e.unexplainedWindows.length} |`);
+  }
+  const implausible = r.reconciliation.energy.filter((e) => e.implausibleWindows > 0);
+  if (implausible.length > 0) {
+    out.push('', `Warning — flagged windows holding implausible values (over ${IMPLAUSIBLE_FACTOR}× the busiest true minute; explained by their flags, but no meter measured them):`);
+    for (const e of implausible) out.push(`- ${e.line} ${e.quantity}: ${e.implausibleWindows} window(s), ${e.implausibleExcess.toPrecision(6)} above the plausible maximum`);
   }
   out.push('', '## Rollups', '');
   out.push(`- lost (in the gateway store, not at the cloud at the same revision after the drain): ${r.reconciliation.lost.length}`);
