@@ -32,6 +32,19 @@ describe('meters.md incidents', () => {
     expect(r.events.map((e) => e.kind)).toEqual(['quarantine', 'quarantineRefuted']);
   });
 
+  it('garbage for several polls in a row (random register words) books nothing of it: neither a jump nor a reset', () => {
+    // up, further up, down below the anchor, up again: each garbage value is implausible from the one before
+    const garbage = [3_221_225_472, 4_026_531_840, 12_288, 2_013_265_920];
+    const r = runSeries(
+      [s(T0, 100), s(T0 + 10e3, 100.25), ...garbage.map((g, i) => s(T0 + 20e3 + i * 10e3, g)), s(T0 + 60e3, 101.5), s(T0 + 70e3, 101.75)],
+      { ...BASE_SETTINGS, maxRatePerHour: 180 },
+      MIN,
+    );
+    expect(deltas(r)).toEqual({ '2026-06-01T08:00:00.000Z': 1.5, '2026-06-01T08:01:00.000Z': 0.25 });
+    expect(r.events.map((e) => e.kind)).not.toContain('reset');
+    expect(r.events.map((e) => e.kind)).not.toContain('quarantineConfirmed');
+  });
+
   it('a real burst above the bound is confirmed by the next reading and booked', () => {
     const r = runSeries([s(T0, 100), s(T0 + 10e3, 110), s(T0 + 20e3, 110.25), s(T0 + 60e3, 111)], { ...BASE_SETTINGS, maxRatePerHour: 180 }, MIN);
     expect(deltas(r)).toEqual({ '2026-06-01T08:00:00.000Z': 11 });

@@ -165,10 +165,11 @@ function resolvePending(w: Work, sample: CounterSample, s: CounterSettings): voi
   if (!p) return applyFromAnchor(w, sample, s);
   w.pending = null;
   const a = w.anchor;
-  // The sample continues from the pending value when it rises from it (plausibly or not), stays within noise, or
-  // wraps plausibly at the modulus.
+  // The sample continues from the pending value when it rises from it plausibly, stays within noise, or wraps
+  // plausibly at the modulus. An implausible rise from the pending value confirms nothing: two garbage readings
+  // in a row (random register words) would otherwise book a random lifetime total.
   const fromPending = classify(p, sample, s).type;
-  const continuesFromPending = fromPending !== 'drop' && fromPending !== 'replacement';
+  const continuesFromPending = fromPending === 'measured' || fromPending === 'noise' || fromPending === 'rollover';
   let confirmed: boolean;
   if (p.reason === 'jump') {
     confirmed = continuesFromPending;
