@@ -60,9 +60,10 @@ describe('soak reconciliation', () => {
     expect(elec(r).unexplainedWindows.map((w) => w.windowStartMs)).toEqual([T0 + 2 * MIN]);
   });
 
-  test('a flagged window holding far more than the line can use is reported as implausible (not a bound)', () => {
+  test('a flagged window holding far more than the line can use fails as implausible, though its flag explains the sum', () => {
     const r = reconcile(world((ws) => Object.assign(ws[5]!, { electricityKWh: 1e6, flags: ['quarantine'] })));
     expect(elec(r)).toMatchObject({ implausibleWindows: 1, unexplained: 0 });
+    expect(r.failures).toEqual([expect.stringMatching(/flagged window\(s\) hold more than 10× the line's busiest true minute/)]);
     expect(elec(r).implausibleExcess).toBeCloseTo(1e6 - 10, 6);
     expect(reconcile(world()).energy.every((e) => e.implausibleWindows === 0)).toBe(true);
   });

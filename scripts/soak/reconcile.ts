@@ -75,8 +75,8 @@ export interface LineEnergy {
   maxCleanDiff: number;
   /**
    * Flagged windows holding more than IMPLAUSIBLE_FACTOR × the line's busiest true minute of the span, and their
-   * excess: values no meter of the line can have measured (e.g. garbage a quarantine accepted). Reported, not a
-   * bound (see ADR 0110).
+   * excess: values no meter of the line can have measured (e.g. garbage a quarantine accepted). A bound: a flag
+   * explains a difference, not a value no meter measured (see ADR 0110).
    */
   implausibleWindows: number;
   implausibleExcess: number;
@@ -106,6 +106,9 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   for (const e of energy) {
     if (e.unexplained > 0) {
       failures.push(`${e.line} ${e.quantity}: cloud ${e.cloud.toFixed(4)} vs truth ${e.truth.toFixed(4)} over the span, ${e.unexplained.toFixed(4)} unexplained (edge tolerance ${e.edgeTolerance.toFixed(4)}, loss allowance ${e.lossAllowance.toFixed(4)})`);
+    }
+    if (e.implausibleWindows > 0) {
+      failures.push(`${e.line} ${e.quantity}: ${e.implausibleWindows} flagged window(s) hold more than ${IMPLAUSIBLE_FACTOR}× the line's busiest true minute (${e.implausibleExcess.toPrecision(6)} above it): values no meter measured`);
     }
     if (e.unexplainedWindows.length > 0) {
       const w = e.unexplainedWindows[0] as WindowMismatch;

@@ -43,7 +43,7 @@ export function renderReport(r: SoakReport): string {
   }
   const implausible = r.reconciliation.energy.filter((e) => e.implausibleWindows > 0);
   if (implausible.length > 0) {
-    out.push('', `Warning — flagged windows holding implausible values (over ${IMPLAUSIBLE_FACTOR}× the busiest true minute; explained by their flags, but no meter measured them):`);
+    out.push('', `Flagged windows holding implausible values (over ${IMPLAUSIBLE_FACTOR}× the busiest true minute; flagged, but no meter measured them — a failed bound):`);
     for (const e of implausible) out.push(`- ${e.line} ${e.quantity}: ${e.implausibleWindows} window(s), ${e.implausibleExcess.toPrecision(6)} above the plausible maximum`);
   }
   out.push('', '## Rollups', '');
