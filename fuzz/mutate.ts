@@ -4,16 +4,11 @@
  * Every choice comes from the given PRNG, so one seed reproduces one input sequence.
  */
 
-/** mulberry32: a small 32-bit PRNG; `next()` is uniform in [0, 1). */
+import { mulberry32 } from '../test-support/prng';
+
+/** mulberry32 (test-support/prng.ts) with an integer helper; `next()` is uniform in [0, 1). */
 export function prng(seed: number): { next(): number; int(maxExclusive: number): number } {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { next, int: (max) => (max <= 0 ? 0 : Math.floor(next() * max)) };
 }
 

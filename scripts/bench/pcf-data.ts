@@ -1,4 +1,5 @@
 import { rollupId, type LineRollup, type SiteRollup } from '@pcf-edge/core';
+import { mulberry32 } from '../../test-support/prng';
 
 /**
  * Synthetic data for `npm run bench:pcf`: products in five BOM levels (each product above the last level uses two
@@ -12,16 +13,7 @@ export const LEVELS = 5;
 const YEAR = 2025;
 const WINDOW_MS = 900_000;
 
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 export const periodStart = (month: number) => new Date(Date.UTC(YEAR, month, 1)).toISOString();
 export const productId = (level: number, i: number) => `p${level}-${i}`;

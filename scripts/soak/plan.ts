@@ -4,6 +4,8 @@
  * `maxFaults`, all inside [chaosStartMs, chaosEndMs) — every fault (and the restart that ends it) is over by
  * chaosEndMs, so the stack runs fault-free until the end and drains. Two faults never overlap on one target.
  */
+import { mulberry32 } from '../../test-support/prng';
+
 export const COMPONENTS = ['modbus-collector', 'opcua-collector', 'line-aggregator', 'stream-exporter', 'cloud-sink-consumer'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
@@ -46,17 +48,8 @@ export interface PlanOptions {
   factor: number;
 }
 
-/** mulberry32: a tiny, well-known 32-bit PRNG; enough for reproducible chaos, not for cryptography. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The chaos plan's PRNG (mulberry32, test-support/prng.ts). */
+export const prng = mulberry32;
 
 /** Relative weights of the kinds after each kind has appeared once. */
 const WEIGHTS: Record<FaultKind, number> = { kill: 5, streamManagerOutage: 1, kinesisOutage: 1, meterFault: 4, counterEvent: 1, diskFull: 1, clockJump: 1 };
