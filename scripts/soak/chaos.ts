@@ -20,6 +20,12 @@ export interface ChaosResult {
   /** Successful restarts after a kill, an outage or a clock jump, per process. */
   restarts: Record<string, number>;
   restartFailures: string[];
+  /**
+   * Counter presets injected: a `rollover` event sets a meter's register to just below its modulus. No meter
+   * measured that jump, yet the aggregator must book a jump the next reading confirms (meters.md), flagged
+   * quarantine; the reconciliation needs to know where these are. `atMs` is simulated time.
+   */
+  presets: { meterId: string; atMs: number }[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -48,9 +54,11 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
     }
   }
 
-  async function postFault(body: Record<string, unknown>): Promise<void> {
+  const presets: ChaosResult['presets'] = [];
+  async function postFault(body: Record<string, unknown>): Promise<{ atMs: number }> {
     const res = await fetch(`${stack.controlUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (res.status !== 201) throw new Error(`simulator refused the fault (${res.status}): ${await res.text()}`);
+    return (await res.json()) as { atMs: number };
   }
 
   async function execute(f: PlannedFault): Promise<void> {
@@ -83,8 +91,10 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
         await postFault({ target: f.target, type: f.detail, durationSec: Math.max(1, Math.round((f.durationMs * factor) / 1000)) });
         await sleep(f.durationMs);
         return;
-      case 'counterEvent':
-        await postFault({ target: f.target, type: f.detail });
+      case 'counterEvent': {
+        const { atMs } = await postFault({ target: f.target, type: f.detail });
+        if (f.detail === 'rollover') presets.push({ meterId: f.target, atMs });
+      }
     }
   }
 
@@ -105,7 +115,7 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
     if (wait > 0) await sleep(wait);
     return exclusive(holds(f), () => inject(f));
   }));
-  return { outcomes, restarts, restartFailures };
+  return { outcomes, restarts, restartFailures, presets };
 
   async function inject(f: PlannedFault): Promise<FaultOutcome> {
     const outcome: FaultOutcome = { fault: f, startedMs: elapsed(), endedMs: null, error: null };

@@ -153,7 +153,9 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
     scenario: stack.scenario, site: stack.site, lines: stack.lines, controlUrl: stack.controlUrl, store, repo, fromMs, toMs,
     pollIntervalSimMs: stack.pollIntervalMs * o.factor, stampAllowanceSimMs: o.stampAllowanceMs * o.factor,
   });
-  const reconciliation = reconcile(input);
+  const lineOf = meterLines(stack.scenario);
+  const presets = chaos.presets.flatMap((p) => (lineOf.has(p.meterId) ? [{ line: lineOf.get(p.meterId)!, atMs: p.atMs }] : []));
+  const reconciliation = reconcile({ ...input, presets });
   store.close();
   await repo.close();
 
@@ -188,3 +190,17 @@ main().then(
     process.exit(1);
   },
 );
+
+/** Meter id → line id for every meter of the scenario that declares a line (wherever it sits in the tree). */
+function meterLines(scenario: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) { v.forEach(walk); return; }
+    if (v === null || typeof v !== 'object') return;
+    const o = v as Record<string, unknown>;
+    if (typeof o.id === 'string' && typeof o.line === 'string') out.set(o.id, o.line);
+    Object.values(o).forEach(walk);
+  };
+  walk(scenario);
+  return out;
+}

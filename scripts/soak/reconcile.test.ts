@@ -68,6 +68,16 @@ describe('soak reconciliation', () => {
     expect(reconcile(world()).energy.every((e) => e.implausibleWindows === 0)).toBe(true);
   });
 
+  test('a flagged jump right after an injected counter preset on the line is exempt from the implausible bound; elsewhere not', () => {
+    const jump = (ws: CloudLineWindow[]) => Object.assign(ws[5]!, { electricityKWh: 1e6, flags: ['quarantine'] });
+    const near = reconcile({ ...world(jump), presets: [{ line: 'line-1', atMs: T0 + 4 * MIN + 30_000 }] });
+    expect(elec(near)).toMatchObject({ implausibleWindows: 0, presetWindows: 1 });
+    expect(near.failures).toEqual([]);
+    for (const presets of [[{ line: 'line-1', atMs: T0 + 6 * MIN }], [{ line: 'line-1', atMs: T0 - 10 * MIN }], [{ line: 'other', atMs: T0 + 5 * MIN }]]) {
+      expect(elec(reconcile({ ...world(jump), presets }))).toMatchObject({ implausibleWindows: 1, presetWindows: 0 });
+    }
+  });
+
   test('a clean window that differs from the truth fails, even when the total adds up', () => {
     const r = reconcile(world((ws) => {
       ws[2]!.electricityKWh = 1.3;

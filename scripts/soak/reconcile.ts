@@ -52,6 +52,13 @@ export interface ReconcileInput {
   cloud: RollupRef[];
   windowTolerance(line: string, q: EnergyQuantity, windowStartMs: number): number;
   edgeTolerance(line: string, q: EnergyQuantity, edgeMs: number): number;
+  /**
+   * Counter presets the chaos driver injected (a register set just below its modulus), per line, simulated ms: a
+   * jump no meter measured that the aggregator rightly books once the next reading confirms it (flagged
+   * quarantine). Flagged windows from the preset's window to PRESET_WINDOWS after it are exempt from the
+   * implausible-value bound (counted as presetWindows); nowhere else.
+   */
+  presets?: { line: string; atMs: number }[];
 }
 
 export interface WindowMismatch { windowStartMs: number; cloud: number; truth: number; diff: number; tolerance: number }
@@ -80,9 +87,13 @@ export interface LineEnergy {
    */
   implausibleWindows: number;
   implausibleExcess: number;
+  /** Flagged windows above that limit next to an injected counter preset (not a failure). */
+  presetWindows: number;
 }
 
 export const IMPLAUSIBLE_FACTOR = 10;
+/** Windows after an injected preset's own window in which its confirmation may land (polls, late readings). */
+export const PRESET_WINDOWS = 3;
 
 export interface LostRollup { id: string; type: string; line: string | null; windowStartMs: number; gatewayRevision: number; cloudRevision: number | null }
 export interface DuplicateWindow { key: string; ids: string[] }
@@ -130,7 +141,7 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
   const out: LineEnergy = {
     line, quantity: q, cloud: 0, truth: 0, diff: 0, windows: 0, clean: 0, flagged: 0, missing: 0,
     edgeTolerance: input.edgeTolerance(line, q, input.fromMs) + input.edgeTolerance(line, q, input.toMs),
-    lossAllowance: 0, unexplained: 0, unexplainedWindows: [], maxCleanDiff: 0, implausibleWindows: 0, implausibleExcess: 0,
+    lossAllowance: 0, unexplained: 0, unexplainedWindows: [], maxCleanDiff: 0, implausibleWindows: 0, implausibleExcess: 0, presetWindows: 0,
   };
   let busiest = 0;
   for (let w = input.fromMs; w < input.toMs; w += input.windowMs) {
@@ -151,7 +162,9 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
     const clean = row.coverage >= 1 && !row.estimated && row.flags.every((f) => (EXACT_FLAGS as readonly string[]).includes(f));
     if (!clean) {
       out.flagged++;
-      if (Math.abs(cloud) > implausibleAbove) {
+      const nearPreset = (input.presets ?? []).some((p) => p.line === line && w + input.windowMs > p.atMs && w <= p.atMs + PRESET_WINDOWS * input.windowMs);
+      if (Math.abs(cloud) > implausibleAbove && nearPreset) out.presetWindows++;
+      else if (Math.abs(cloud) > implausibleAbove) {
         out.implausibleWindows++;
         out.implausibleExcess += Math.abs(cloud) - implausibleAbove;
       }

@@ -46,6 +46,11 @@ export function renderReport(r: SoakReport): string {
     out.push('', `Flagged windows holding implausible values (over ${IMPLAUSIBLE_FACTOR}× the busiest true minute; flagged, but no meter measured them — a failed bound):`);
     for (const e of implausible) out.push(`- ${e.line} ${e.quantity}: ${e.implausibleWindows} window(s), ${e.implausibleExcess.toPrecision(6)} above the plausible maximum`);
   }
+  const presets = r.reconciliation.energy.filter((e) => e.presetWindows > 0);
+  if (presets.length > 0) {
+    out.push('', 'Flagged jumps next to an injected counter preset (a register set just below its modulus: booked once confirmed, as meters.md says; not a failure):');
+    for (const e of presets) out.push(`- ${e.line} ${e.quantity}: ${e.presetWindows} window(s)`);
+  }
   out.push('', '## Rollups', '');
   out.push(`- lost (in the gateway store, not at the cloud at the same revision after the drain): ${r.reconciliation.lost.length}`);
   out.push(`- duplicated at the cloud after upsert: ${r.reconciliation.duplicates.length}`);
