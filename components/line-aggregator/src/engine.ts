@@ -154,7 +154,7 @@ export class AggregationEngine {
       const dt = ts - a.ts;
       const d = value - a.value;
       if (dt > 0 && dt <= s.maxGapMs && d >= 0 && d <= plausibleBound(dt, s) && (a.serial === null || serial === null || a.serial === serial)) {
-        p.counter = { anchor: { ts, value, serial }, pending: null };
+        p.counter = { anchor: { ts, value, serial }, pending: null, prev: a };
         this.bookMeasured(p, a.ts, ts, d);
         return;
       }

@@ -45,6 +45,43 @@ describe('meters.md incidents', () => {
     expect(r.events.map((e) => e.kind)).not.toContain('quarantineConfirmed');
   });
 
+  it('a plausible-looking bad value is taken back when the next readings prove it an outlier (soak seed 101)', () => {
+    // A 16-bit gas pulse counter: after a 4-minute gap one bad word (14.75) lies within the plausible bound from
+    // the anchor (9.5) and is booked as measured; the real readings that follow (10.125, 10.25) read as a fall.
+    // A reset cannot explain 10.125 (more than the meter can count in 5 minutes), but a plausible rise from 9.5
+    // can: the step to 14.75 is revoked and 9.5 → 10.125 booked instead, no 10.125 m³ "reset".
+    const settings = { ...BASE_SETTINGS, modulus: 655.36, maxRatePerHour: 60 };
+    const r = runSeries(
+      [s(T0, 9.5), s(T0 + 4 * MIN, 14.75), s(T0 + 5 * MIN, 10.125), s(T0 + 6 * MIN, 10.25), s(T0 + 7 * MIN, 10.375)],
+      settings,
+      MIN,
+    );
+    expect(deltas(r)).toEqual({
+      '2026-06-01T08:00:00.000Z': 0.125,
+      '2026-06-01T08:01:00.000Z': 0.125,
+      '2026-06-01T08:02:00.000Z': 0.125,
+      '2026-06-01T08:03:00.000Z': 0.125,
+      '2026-06-01T08:04:00.000Z': 0.125,
+      '2026-06-01T08:05:00.000Z': 0.125,
+      '2026-06-01T08:06:00.000Z': 0.125,
+    });
+    expect(r.events.map((e) => e.kind)).toEqual(['quarantine', 'quarantineConfirmed', 'outlier']);
+    expect(r.events[2]!.detail).toEqual({ previous: 9.5, outlier: 14.75, current: 10.125 });
+    for (let m = 0; m < 5; m++) {
+      expect(r.windows.get(T0 + m * MIN)!.flags).toEqual(['quarantine']);
+      expect(r.windows.get(T0 + m * MIN)!.coveredMs).toBe(MIN);
+    }
+    expect(r.windows.get(T0 + 5 * MIN)!.flags).toEqual([]);
+  });
+
+  it('a fall to near 0 right after a plausible step is still a reset: the step is not revoked', () => {
+    const settings = { ...BASE_SETTINGS, maxRatePerHour: 60 };
+    const r = runSeries([s(T0, 9.5), s(T0 + 4 * MIN, 14.75), s(T0 + 5 * MIN, 0.5), s(T0 + 6 * MIN, 0.625)], settings, MIN);
+    expect(r.events.map((e) => e.kind)).toEqual(['quarantine', 'quarantineConfirmed', 'reset']);
+    const total = Object.values(deltas(r)).reduce((a, b) => a + b, 0);
+    expect(total).toBe(5.25 + 0.5 + 0.125);
+  });
+
   it('a real burst above the bound is confirmed by the next reading and booked', () => {
     const r = runSeries([s(T0, 100), s(T0 + 10e3, 110), s(T0 + 20e3, 110.25), s(T0 + 60e3, 111)], { ...BASE_SETTINGS, maxRatePerHour: 180 }, MIN);
     expect(deltas(r)).toEqual({ '2026-06-01T08:00:00.000Z': 11 });

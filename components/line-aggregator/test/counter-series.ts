@@ -1,6 +1,7 @@
 /**
  * Generator of counter series for the property tests (counter-property.test.ts, aggregator-vs-engine.test.ts): rollovers,
- * resets, replacements, gaps, noise, glitches, bursts and late (out-of-order) arrivals, limited to situations the
+ * resets, replacements, gaps, noise, glitches, plausible-looking outliers, bursts and late (out-of-order) arrivals,
+ * limited to situations the
  * algorithm can tell apart (see counter-property.test.ts and docs/adr/0040-counter-engine.md).
  */
 import fc from 'fast-check';
@@ -10,7 +11,7 @@ import { BASE_SETTINGS } from './engine-helpers';
 /** The generated counters' modulus. */
 export const M = 10_000;
 const AMP = 0.02;
-type OpKind = 'normal' | 'gap' | 'reset' | 'replace' | 'spike' | 'zero' | 'burst';
+type OpKind = 'normal' | 'gap' | 'reset' | 'replace' | 'spike' | 'zero' | 'outlier' | 'burst';
 
 export interface Op {
   kind: OpKind;
@@ -23,7 +24,7 @@ export interface Op {
 }
 
 export const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom<OpKind>('normal', 'normal', 'normal', 'normal', 'normal', 'normal', 'gap', 'reset', 'replace', 'spike', 'zero', 'burst'),
+  kind: fc.constantFrom<OpKind>('normal', 'normal', 'normal', 'normal', 'normal', 'normal', 'gap', 'reset', 'replace', 'spike', 'zero', 'outlier', 'burst'),
   dtMs: fc.integer({ min: 1000, max: 60_000 }),
   gapMs: fc.integer({ min: 5 * 60_000 + 1, max: 2 * 3_600_000 }),
   // Integers scaled down: fc.double favours the ends of its range, which would leave the middle untested.
@@ -56,17 +57,30 @@ export function simulate(t0: number, v0: number, ops: Op[]): Gen {
   let value = v0;
   let serial = 'S0';
   let truth = 0;
-  let forceNormal = false;
+  /** Ops to force to normal: confirmations of a reset or burst; an outlier's fall and its confirmation (maybe swapped). */
+  let forceNormal = 0;
   const out: Emitted[] = [{ sample: { ts: t, value, serial }, kind: 'first', inc: 0, noise: 0 }];
   const gaps: Array<[number, number]> = [];
   for (const [i, op] of [...ops, ...ops.slice(0, 2).map((o) => ({ ...o, kind: 'normal' as const }))].entries()) {
-    let kind: OpKind = forceNormal ? 'normal' : op.kind;
-    forceNormal = false;
+    let kind: OpKind = forceNormal > 0 ? 'normal' : op.kind;
+    if (forceNormal > 0) forceNormal -= 1;
     if ((kind === 'reset' || kind === 'zero') && !farFromModulus(value)) kind = 'normal';
     if (kind === 'spike' && value >= 8000) kind = 'normal';
     if (kind === 'spike' || kind === 'zero') {
       out.push({ sample: { ts: t + 500, value: kind === 'zero' ? 0 : value + 2000, serial }, kind: 'glitch', inc: 0, noise: 0 });
       t += 500;
+      kind = 'normal';
+    }
+    let outlier = false;
+    if (kind === 'outlier') {
+      // A bad value within the plausible bound of the reading before (0.75 over 500 ms), 0.3 above the real
+      // reading that follows: that reading reads as a fall (beyond noise) the one after it confirms.
+      const next = (op.rate * op.dtMs) / 1000;
+      if (farFromModulus(value) && next <= 0.4) {
+        out.push({ sample: { ts: t + 500, value: value + next + 0.3, serial }, kind: 'glitch', inc: 0, noise: 0 });
+        t += 500;
+        outlier = true;
+      }
       kind = 'normal';
     }
     const dt = kind === 'gap' ? op.gapMs : op.dtMs;
@@ -93,7 +107,8 @@ export function simulate(t0: number, v0: number, ops: Op[]): Gen {
       if (value >= M) value -= M;
     }
     if (kind === 'gap') gaps.push([from, t]);
-    forceNormal = kind === 'reset' || kind === 'burst';
+    if (kind === 'reset' || kind === 'burst') forceNormal = 1;
+    if (outlier) forceNormal = 2;
     out.push({ sample: { ts: t, value, serial }, kind, inc, noise: op.noise });
   }
   settings.replacementStart = starts;

@@ -49,7 +49,7 @@ export interface CounterEvent {
   line: string;
   meterId: string;
   point: string;
-  kind: 'rollover' | 'reset' | 'replacement' | 'quarantine' | 'quarantineConfirmed' | 'quarantineRefuted' | 'gap';
+  kind: 'rollover' | 'reset' | 'replacement' | 'quarantine' | 'quarantineConfirmed' | 'quarantineRefuted' | 'outlier' | 'gap';
   detail: Record<string, unknown>;
 }
 

@@ -30,6 +30,8 @@ function detailText(kind: string, d: Record<string, unknown>): string {
       return `${Math.round(((d.toTs as number) - (d.fromTs as number)) / 1000)}s, ${n('delta')}`;
     case 'replacement':
       return `${String(d.previousSerial ?? '?')}→${String(d.serial ?? '?')} ${n('current')}`;
+    case 'outlier':
+      return `${n('previous')}→${n('outlier')}→${n('current')}, step to ${n('outlier')} revoked`;
     default:
       return `${n(d.anchor !== undefined ? 'anchor' : 'previous')}→${n(d.value !== undefined ? 'value' : 'current')}${d.reason ? ` ${String(d.reason)}` : ''}`;
   }

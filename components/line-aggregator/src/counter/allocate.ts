@@ -16,9 +16,13 @@ export interface WindowShare {
  * linear interpolation of the counter at each window edge; the last share takes the remainder so the shares add
  * up to the delta. Discrete quantities (unit counts) are not interpolated: a measured step is booked whole in the
  * window where it was observed (the one holding t1 − 1 ms); a gap is spread by largest remainder so each window
- * gets whole units.
+ * gets whole units. A revoked segment (negative delta) gets exactly the negated shares of the measured segment it
+ * takes back.
  */
 export function allocateSegment(seg: Segment, windowMs: number, discrete: boolean): WindowShare[] {
+  if (seg.delta < 0) {
+    return allocateSegment({ ...seg, delta: -seg.delta }, windowMs, discrete).map((sh) => ({ ...sh, delta: -sh.delta }));
+  }
   const first = windowStartOf(seg.t0, windowMs);
   const last = windowStartOf(seg.t1 - 1, windowMs);
   const total = seg.t1 - seg.t0;
@@ -84,11 +88,18 @@ const CAUSE_FLAG: Record<Segment['cause'], string | null> = {
   reset: 'reset',
   replacement: 'replacement',
   quarantined: 'quarantine',
+  revoked: 'quarantine',
 };
 
 /** Books one share of a segment into a window accumulator. */
 export function bookShare(acc: CounterWindowAcc, seg: Segment, share: WindowShare, spansWindows: boolean, discrete: boolean): void {
   acc.delta += share.delta;
+  if (seg.cause === 'revoked') {
+    // Takes back a measured share booked earlier: its coverage goes with it; the replacement segment books its own.
+    acc.coveredMs -= share.overlapMs;
+    addUnique(acc.flags, 'quarantine');
+    return;
+  }
   if (seg.gap) {
     addUnique(acc.methods, 'gapSpread');
     addUnique(acc.flags, 'gap');

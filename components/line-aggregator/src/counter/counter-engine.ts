@@ -5,7 +5,8 @@
  * per window"; the choices it leaves open are recorded in docs/adr/0040-counter-engine.md.
  *
  * Contract: for any sequence of samples, the sum of the booked segment deltas equals the last good counter value
- * minus the first, with rollovers, resets and replacements accounted for. Deltas are never negative.
+ * minus the first, with rollovers, resets and replacements accounted for. Deltas are never negative, except for a
+ * `revoked` segment, which takes back exactly a measured segment booked earlier over the same time range.
  */
 
 /** Per-point settings, all values in the quantity's canonical unit. */
@@ -39,11 +40,19 @@ export interface CounterState {
   anchor: CounterSample | null;
   /** A suspicious reading held until the next one confirms or refutes it. */
   pending: (CounterSample & { reason: PendingReason }) | null;
+  /**
+   * The anchor before `anchor` when the step between them was booked as one measured segment (no gap, delta > 0):
+   * a step a later reading can still prove to have ended on an outlier. Absent or null otherwise.
+   */
+  prev?: CounterSample | null;
 }
 
-export type SegmentCause = 'measured' | 'rollover' | 'reset' | 'replacement' | 'quarantined';
+export type SegmentCause = 'measured' | 'rollover' | 'reset' | 'replacement' | 'quarantined' | 'revoked';
 
-/** Consumption `delta` (≥ 0) between two good readings at t0 < t1 (epoch ms). */
+/**
+ * Consumption `delta` (≥ 0) between two good readings at t0 < t1 (epoch ms). A `revoked` segment has the negative
+ * delta of the measured segment over the same [t0, t1) it takes back (that step ended on an outlier).
+ */
 export interface Segment {
   t0: number;
   t1: number;
@@ -53,7 +62,7 @@ export interface Segment {
   gap: boolean;
 }
 
-export type CounterEventKind = 'rollover' | 'reset' | 'replacement' | 'quarantine' | 'quarantineConfirmed' | 'quarantineRefuted' | 'gap';
+export type CounterEventKind = 'rollover' | 'reset' | 'replacement' | 'quarantine' | 'quarantineConfirmed' | 'quarantineRefuted' | 'outlier' | 'gap';
 
 export interface CounterEventOut {
   ts: number;
@@ -69,7 +78,7 @@ export interface CounterStep {
   late: boolean;
 }
 
-export const EMPTY_COUNTER_STATE: CounterState = Object.freeze({ anchor: null, pending: null });
+export const EMPTY_COUNTER_STATE: CounterState = Object.freeze({ anchor: null, pending: null, prev: null });
 const NO_EVENTS: readonly CounterEventOut[] = Object.freeze([]);
 
 type Step =
@@ -114,6 +123,7 @@ function segment(from: CounterSample, to: CounterSample, delta: number, cause: S
 interface Work {
   anchor: CounterSample;
   pending: CounterState['pending'];
+  prev: CounterSample | null;
   segments: Segment[];
   events: CounterEventOut[];
 }
@@ -122,6 +132,7 @@ function book(w: Work, to: CounterSample, delta: number, cause: SegmentCause, s:
   const seg = segment(w.anchor, to, delta, cause, s);
   w.segments.push(seg);
   if (seg.gap) w.events.push({ ts: to.ts, kind: 'gap', detail: { fromTs: seg.t0, toTs: seg.t1, delta } });
+  w.prev = cause === 'measured' && !seg.gap && delta > 0 ? w.anchor : null;
   w.anchor = to;
 }
 
@@ -186,11 +197,30 @@ function resolvePending(w: Work, sample: CounterSample, s: CounterSettings): voi
   w.events.push({ ts: sample.ts, kind: 'quarantineConfirmed', detail: { reason: p.reason, anchor: a.value, value: p.value } });
   if (p.reason === 'jump') {
     book(w, pendingSample, p.value - a.value, 'quarantined', s);
+  } else if (w.prev !== null && endedOnOutlier(w.prev, pendingSample, s)) {
+    // The confirmed fall lands where the counter stood before its last step and continues plausibly from there,
+    // too far from 0 for a reset since then: that step ended on a plausible-looking bad value (an outlier).
+    // Take the step back and book the real one from the reading before it.
+    const before = w.prev;
+    w.events.push({ ts: p.ts, kind: 'outlier', detail: { previous: before.value, outlier: a.value, current: p.value } });
+    w.segments.push({ t0: before.ts, t1: a.ts, delta: -(a.value - before.value), cause: 'revoked', gap: false });
+    w.anchor = before;
+    book(w, pendingSample, Math.max(0, p.value - before.value), 'quarantined', s);
   } else {
     w.events.push({ ts: p.ts, kind: 'reset', detail: { previous: a.value, current: p.value } });
     book(w, pendingSample, Math.max(0, p.value), 'reset', s);
   }
   applyFromAnchor(w, sample, s);
+}
+
+/**
+ * Whether a confirmed fall to `to` proves that the step ending at the anchor (from `before`) ended on an outlier:
+ * `to` continues plausibly from `before` (same meter, rising within the bound or within noise), and a reset
+ * after `before` could not have counted up to `to` within the plausible rate.
+ */
+function endedOnOutlier(before: CounterSample, to: CounterSample, s: CounterSettings): boolean {
+  const step = classify(before, to, s).type;
+  return (step === 'measured' || step === 'noise') && to.value > plausibleBound(to.ts - before.ts, s);
 }
 
 /** Advances one counter point by one good sample. Never mutates `state`. */
@@ -199,7 +229,7 @@ export function advanceCounter(state: CounterState, sample: CounterSample, setti
     return { state, segments: [], events: [], late: false };
   }
   if (state.anchor === null) {
-    return { state: { anchor: { ...sample }, pending: null }, segments: [], events: [], late: false };
+    return { state: { anchor: { ...sample }, pending: null, prev: null }, segments: [], events: [], late: false };
   }
   const newest = state.pending?.ts ?? state.anchor.ts;
   if (sample.ts <= newest) return { state, segments: [], events: [], late: true };
@@ -208,10 +238,10 @@ export function advanceCounter(state: CounterState, sample: CounterSample, setti
     const step = classify(state.anchor, sample, settings);
     if (step.type === 'measured' && sample.ts - state.anchor.ts <= settings.maxGapMs) {
       const seg: Segment = { t0: state.anchor.ts, t1: sample.ts, delta: step.delta, cause: 'measured', gap: false };
-      return { state: { anchor: { ...sample }, pending: null }, segments: [seg], events: NO_EVENTS, late: false };
+      return { state: { anchor: { ...sample }, pending: null, prev: state.anchor }, segments: [seg], events: NO_EVENTS, late: false };
     }
   }
-  const w: Work = { anchor: state.anchor, pending: state.pending, segments: [], events: [] };
+  const w: Work = { anchor: state.anchor, pending: state.pending, prev: state.prev ?? null, segments: [], events: [] };
   resolvePending(w, sample, settings);
-  return { state: { anchor: w.anchor, pending: w.pending }, segments: w.segments, events: w.events, late: false };
+  return { state: { anchor: w.anchor, pending: w.pending, prev: w.prev }, segments: w.segments, events: w.events, late: false };
 }
