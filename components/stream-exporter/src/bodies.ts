@@ -1,7 +1,7 @@
 import type { GatewayStore, OutboxBodyRow } from '@pcf-edge/store';
 import type { PendingSource } from './pick';
 
-/** An unsent outbox row with its rollup as stored now: revision and JSON bytes (null when the rollup is gone). */
+/** An unsent outbox row with its rollup as stored now: revision and JSON text (null when the rollup is gone). */
 export type PendingRow = OutboxBodyRow;
 
 /**
@@ -11,9 +11,9 @@ export type PendingRow = OutboxBodyRow;
 export const EXPORTER_MMAP_BYTES = 256 * 1024 * 1024;
 
 /**
- * The picker's source: unsent outbox rows with their stored rollup JSON as bytes, in one query
+ * The picker's source: unsent outbox rows with their stored rollup JSON text, in one query
  * (`store.pendingOutboxBodies`); the exporter only splices the stored JSON into a message, so it skips the
- * statement call, string decode and JSON.parse per rollup of `store.getRollups`.
+ * statement call and JSON.parse per rollup of `store.getRollups`.
  */
 export function pendingReader(store: GatewayStore): PendingSource<PendingRow> {
   return { pendingOutbox: (limit, opts) => store.pendingOutboxBodies(limit, opts) };

@@ -5,6 +5,8 @@ import type { PendingRow } from './bodies';
 /** Largest message (bytes of JSON): Stream Manager's Kinesis export puts each message as one ≤ 1 MiB record. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
+const COMMA = 0x2c;
+
 export interface PlannedMessage {
   /** Outbox rows the message settles once acknowledged. */
   seqs: number[];
@@ -17,7 +19,7 @@ export interface PlannedMessage {
  * in halves when it is too large. Each rollup goes out as currently stored (its newest revision); rows of one
  * rollup id share one copy. Rows whose rollup is not in the store are returned as `missing`.
  *
- * The document is spliced from the stored JSON bytes (ADR 0130): exactly the bytes of
+ * The document is spliced from the stored JSON text (ADR 0130, 0132): exactly the bytes of
  * `JSON.stringify(makeRollupBatch(...))` for the parsed rollups, without parsing and re-serialising them.
  * `validate` also checks each message against the schema (tests; off in production, where the cloud sink
  * validates every batch it ingests).
@@ -33,21 +35,20 @@ export function buildMessages(
   const missing = rows.filter((r) => r.body === null);
   const messages: PlannedMessage[] = [];
   const createdAt = now.toISOString();
-  const comma = Buffer.from(',');
-  const tail = Buffer.from(']}');
   const build = (group: PendingRow[]): void => {
     if (group.length === 0) return;
-    const unique = new Map<string, { revision: number; body: Buffer }>();
+    const unique = new Map<string, { revision: number; body: string }>();
     for (const r of group) unique.set(r.rollupId, { revision: r.revision!, body: r.body! });
     const h = createHash('sha256');
     for (const [id, s] of unique) h.update(`${id}:${s.revision};`);
     const head = JSON.stringify({ schema: ROLLUP_BATCH_SCHEMA_ID, batchId: h.digest('hex').slice(0, 32), gatewayId: meta.gatewayId, site: meta.site, createdAt });
-    const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"rollups":[`)];
-    let bytes = parts[0]!.length + tail.length + unique.size - 1;
+    const open = `${head.slice(0, -1)},"rollups":[`;
+    const bodies: { text: string; bytes: number }[] = [];
+    let bytes = Buffer.byteLength(open) + ']}'.length + unique.size - 1;
     for (const s of unique.values()) {
-      if (parts.length > 1) parts.push(comma);
-      parts.push(s.body);
-      bytes += s.body.length;
+      const n = Buffer.byteLength(s.body);
+      bodies.push({ text: s.body, bytes: n });
+      bytes += n;
     }
     if (bytes > maxBytes && group.length > 1) {
       const half = Math.ceil(group.length / 2);
@@ -56,8 +57,14 @@ export function buildMessages(
       return;
     }
     if (bytes > maxBytes) throw new Error(`rollup ${group[0]!.rollupId} alone makes a ${bytes}-byte message, above ${maxBytes}`);
-    parts.push(tail);
-    const data = Buffer.concat(parts, bytes);
+    // Each string is UTF-8 encoded straight into the message: no Buffer per rollup, no join (ADR 0132).
+    const data = Buffer.allocUnsafe(bytes);
+    let at = data.write(open);
+    bodies.forEach((b, i) => {
+      if (i > 0) data[at++] = COMMA;
+      at += data.write(b.text, at, b.bytes);
+    });
+    data.write(']}', at);
     if (validate) validateRollupBatch(JSON.parse(data.toString()));
     messages.push({ seqs: group.map((r) => r.seq), data, rollups: unique.size });
   };

@@ -97,6 +97,30 @@ describe('picking and building messages', () => {
     expect(() => validateRollupBatch(JSON.parse(messages[0]!.data.toString()))).not.toThrow();
     store.close();
   });
+
+  it('splices multi-byte JSON exactly and counts the message size in UTF-8 bytes, not characters', () => {
+    const store = openTestStore(`${tmp.dir}/splice-utf8.sqlite`);
+    const rollups = makeRollups(12).map((r, i) => ({ ...r, line: i % 2 === 0 ? 'Línea Ø-🔥' : 'L1' }));
+    enqueue(store, rollups);
+    const rows = pendingReader(store).pendingOutbox(100);
+    const now = new Date(Date.UTC(2026, 10, 2, 3, 4, 5));
+    const whole = buildMessages(rows, { gatewayId: 'gé', site: 'plant1' }, now).messages;
+    expect(whole).toHaveLength(1);
+    const text = JSON.stringify(makeRollupBatch('gé', 'plant1', rollups, now));
+    expect(whole[0]!.data.equals(Buffer.from(text))).toBe(true);
+    // one byte under the UTF-8 size (well above the character count): the batch must be split
+    const bytes = Buffer.byteLength(text);
+    expect(bytes).toBeGreaterThan(text.length);
+    const split = buildMessages(rows, { gatewayId: 'gé', site: 'plant1' }, now, bytes - 1).messages;
+    expect(split.length).toBeGreaterThan(1);
+    for (const m of split) {
+      expect(m.data.length).toBeLessThan(bytes);
+      expect(() => validateRollupBatch(JSON.parse(m.data.toString()))).not.toThrow();
+    }
+    expect(split.flatMap((m) => m.seqs)).toEqual(rows.map((r) => r.seq));
+    expect(buildMessages(rows, { gatewayId: 'gé', site: 'plant1' }, now, bytes).messages).toHaveLength(1);
+    store.close();
+  });
 });
 
 describe('stream exporter → local Stream Manager', () => {

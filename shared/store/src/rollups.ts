@@ -89,26 +89,27 @@ export function pendingOutbox(st: StatementCache, limit: number, opts: PendingOu
   return rows.map(toOutboxRow);
 }
 
-/** An unsent outbox row with its rollup as stored now: revision and JSON bytes (null when the rollup is gone). */
+/** An unsent outbox row with its rollup as stored now: revision and JSON text (null when the rollup is gone). */
 export interface OutboxBodyRow {
   seq: number;
   rollupId: string;
   revision: number | null;
-  body: Buffer | null;
+  body: string | null;
 }
 
-const PENDING_BODIES_SQL = (order: 'ASC' | 'DESC'): string => `SELECT o.seq, o.rollup_id, r.revision, CAST(r.body AS BLOB)
+const PENDING_BODIES_SQL = (order: 'ASC' | 'DESC'): string => `SELECT o.seq, o.rollup_id, r.revision, r.body
 FROM outbox o LEFT JOIN rollups r ON r.id = o.rollup_id
 WHERE o.sent_ts IS NULL AND o.seq > ? AND o.seq < ? ORDER BY o.seq ${order} LIMIT ?`;
 
 /**
- * `pendingOutbox` joined with each row's stored rollup JSON as bytes, in one raw query: an exporter that splices
- * the stored JSON into its messages skips a statement call, a string decode and a JSON.parse per rollup.
+ * `pendingOutbox` joined with each row's stored rollup JSON text, in one raw query: an exporter that splices the
+ * stored JSON into its messages skips a statement call and a JSON.parse per rollup. Text, not `CAST(body AS BLOB)`:
+ * a (one-byte) JS string per row costs far less than a Buffer per row (ADR 0132).
  */
 export function pendingOutboxBodies(st: StatementCache, limit: number, opts: PendingOutboxOptions = {}): OutboxBodyRow[] {
   const stmt = st.get(PENDING_BODIES_SQL(opts.newestFirst === true ? 'DESC' : 'ASC'));
   stmt.raw(true);
-  const rows = stmt.all(opts.afterSeq ?? 0, opts.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit) as [number, string, number | null, Buffer | null][];
+  const rows = stmt.all(opts.afterSeq ?? 0, opts.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit) as [number, string, number | null, string | null][];
   return rows.map(([seq, rollupId, revision, body]) => ({ seq, rollupId, revision, body }));
 }
 

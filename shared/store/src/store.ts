@@ -188,7 +188,7 @@ export class GatewayStore {
     return this.read('pendingOutbox', () => rollups.pendingOutbox(this.st, limit, opts));
   }
 
-  /** Unsent outbox rows with their stored rollup's revision and JSON bytes (see rollups.pendingOutboxBodies). */
+  /** Unsent outbox rows with their stored rollup's revision and JSON text (see rollups.pendingOutboxBodies). */
   pendingOutboxBodies(limit: number, opts?: rollups.PendingOutboxOptions): rollups.OutboxBodyRow[] {
     return this.read('pendingOutboxBodies', () => rollups.pendingOutboxBodies(this.st, limit, opts));
   }

@@ -148,7 +148,7 @@ describe('gateway store', () => {
     expect(store.outboxStats(9000)).toEqual({ depth: 1, oldestUnsentTs: 5000, oldestUnsentAgeMs: 4000 });
   });
 
-  test('outbox with bodies: stored rollup JSON bytes per row, null for a vanished rollup; many marks in runs', () => {
+  test('outbox with bodies: stored rollup JSON text per row, null for a vanished rollup; many marks in runs', () => {
     const a = counterRollup(0, 5);
     store.putRollups([a], 1000);
     store.enqueueOutbox([
@@ -158,7 +158,7 @@ describe('gateway store', () => {
     ], 5000);
     const rows = store.pendingOutboxBodies(10);
     expect(rows.map((r) => [r.seq, r.rollupId, r.revision])).toEqual([[1, a.id, a.revision], [2, 'gone', null], [3, a.id, a.revision], [4, a.id, a.revision], [5, a.id, a.revision], [6, a.id, a.revision]]);
-    expect(JSON.parse(rows[0]!.body!.toString('utf8'))).toEqual(a);
+    expect(JSON.parse(rows[0]!.body!)).toEqual(a);
     expect(rows[1]!.body).toBeNull();
     expect(store.pendingOutboxBodies(2, { newestFirst: true, beforeSeq: 6 }).map((r) => r.seq)).toEqual([5, 4]);
     // two messages: seqs 6,3,4 (runs 3-4 and 6) and 1; seq 2 stays unsent; a repeat keeps the first acknowledgement
