@@ -1,25 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { LineRollup, Reading } from '@pcf-edge/core';
 import { openStore } from '@pcf-edge/store';
-import { createIpcTestServer, type IpcTestServer } from '../../../test-support/greengrass-ipc-server/server';
-import { runNode, until, type RunningProcess } from '../../../test-support/standalone/processes';
+import { useComponentUnderNucleus } from '../../../test-support/greengrass-ipc-server/component-harness';
+import { until } from '../../../test-support/standalone/processes';
 
 /**
  * The aggregator as a real process (tsx main.ts) under the Greengrass IPC test server: configuration from the
  * nucleus, RUNNING, per-line rollups published to the configured local topic, a live change, a rejected update.
  */
 jest.setTimeout(180_000);
-const ROOT = resolve(__dirname, '../../..');
 const COMPONENT = 'com.pcfedge.LineAggregator';
-const TOKEN = 'aggregator-token';
 const TOPIC = 'pcf-edge/rollups/lines';
 const T0 = Date.parse('2026-11-02T06:00:00Z');
 
-let tmp: string;
-let server: IpcTestServer;
-let proc: RunningProcess | undefined;
+const gg = useComponentUnderNucleus({ component: COMPONENT, token: 'aggregator-token', main: 'components/line-aggregator/src/main.ts', tmpPrefix: 'aggregator-gg-' });
 
 /** A store with one lineTotal energy counter read every 10 s for 5 minutes (+0.1 kWh per reading). */
 function storeWithReadings(file: string): void {
@@ -31,26 +25,8 @@ function storeWithReadings(file: string): void {
   s.close();
 }
 
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'aggregator-gg-'));
-});
-
-afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  server = createIpcTestServer({ tokens: { [TOKEN]: COMPONENT } });
-  await server.start();
-});
-
-afterEach(async () => {
-  proc?.kill();
-  proc = undefined;
-  await server.stop();
-});
-
 it('publishes per-line rollups to its topic, applies a live change and rejects a bad update while running', async () => {
+  const { tmp, server } = gg;
   const store = join(tmp, 'gateway.sqlite');
   storeWithReadings(store);
   server.setConfiguration(COMPONENT, {
@@ -58,8 +34,7 @@ it('publishes per-line rollups to its topic, applies a live change and rejects a
     meters: [{ id: 'm1', line: 'line-1', role: 'lineTotal' }], lineRollupTopic: TOPIC,
     accessControl: { 'aws.greengrass.ipc.pubsub': { 'x:pubsub:1': { operations: ['aws.greengrass#PublishToTopic'], resources: [TOPIC] } } },
   });
-  const p = runNode(['--import', 'tsx', join(ROOT, 'components/line-aggregator/src/main.ts'), '--store', store], ROOT, { ...server.envFor(TOKEN), HOME: tmp });
-  proc = p;
+  const p = gg.start(store);
   await until('RUNNING', () => server.states.length > 0, 90_000, p.stderr);
   expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
 

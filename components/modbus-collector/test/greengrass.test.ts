@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ManualClock, readDataFile, silentLogger } from '@pcf-edge/core';
 import { RESTART_EXIT_CODE } from '@pcf-edge/greengrass-ipc';
 import { createMeterSimulator, validateScenario, type MeterSimulator, type Scenario } from '@pcf-edge/meter-simulators';
-import { createIpcTestServer, type IpcTestServer } from '../../../test-support/greengrass-ipc-server/server';
-import { runNode, until, type RunningProcess } from '../../../test-support/standalone/processes';
+import { useComponentUnderNucleus } from '../../../test-support/greengrass-ipc-server/component-harness';
+import { until } from '../../../test-support/standalone/processes';
 import { readingsIn } from '../../../test-support/standalone/store';
 
 /**
@@ -13,17 +11,13 @@ import { readingsIn } from '../../../test-support/standalone/store';
  * nucleus, RUNNING, a live change, a rejected update, a restart-only change; polling the simulator's meter.
  */
 jest.setTimeout(180_000);
-const ROOT = resolve(__dirname, '../../..');
 const COMPONENT = 'com.pcfedge.ModbusCollector';
-const TOKEN = 'modbus-token';
+const gg = useComponentUnderNucleus({ component: COMPONENT, token: 'modbus-token', main: 'components/modbus-collector/src/main.ts', tmpPrefix: 'modbus-gg-' });
 
-let tmp: string;
 let sim: MeterSimulator;
-let server: IpcTestServer;
-let proc: RunningProcess | undefined;
 
 function scenario(): Scenario {
-  const raw = readDataFile(join(ROOT, 'simulators/scenarios/demo-factory.yaml')) as Scenario;
+  const raw = readDataFile(join(gg.root, 'simulators/scenarios/demo-factory.yaml')) as Scenario;
   for (const d of raw.modbus.devices) d.port = 0;
   delete raw.opcua;
   raw.faults = [];
@@ -39,76 +33,58 @@ function configuration(store: string): Record<string, unknown> {
   };
 }
 
-function startCollector(store: string): RunningProcess {
-  proc = runNode(['--import', 'tsx', join(ROOT, 'components/modbus-collector/src/main.ts'), '--store', store], ROOT, { ...server.envFor(TOKEN), HOME: tmp });
-  return proc;
-}
-
 const maxSeq = (store: string): number => Math.max(0, ...readingsIn(store).map((r) => r.seq));
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'modbus-gg-'));
   sim = createMeterSimulator(scenario(), { clock: new ManualClock(Date.parse('2026-11-02T09:00:00Z')), log: silentLogger() });
   await sim.start();
 });
 
 afterAll(async () => {
   await sim.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  server = createIpcTestServer({ tokens: { [TOKEN]: COMPONENT } });
-  await server.start();
-});
-
-afterEach(async () => {
-  proc?.kill();
-  proc = undefined;
-  await server.stop();
 });
 
 describe('modbus collector under Greengrass', () => {
   it('runs on the nucleus configuration, applies a live change, rejects a bad update and keeps running', async () => {
-    const store = join(tmp, 'live', 'gateway.sqlite');
-    server.setConfiguration(COMPONENT, configuration(store));
-    const p = startCollector(store);
-    await until('RUNNING', () => server.states.length > 0, 90_000, p.stderr);
-    expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
+    const store = join(gg.tmp, 'live', 'gateway.sqlite');
+    gg.server.setConfiguration(COMPONENT, configuration(store));
+    const p = gg.start(store);
+    await until('RUNNING', () => gg.server.states.length > 0, 90_000, p.stderr);
+    expect(gg.server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
     await until('readings for plant-1', () => readingsIn(store).some((r) => r.site === 'plant-1' && r.quality === 'good'), 60_000, p.stderr);
 
-    server.updateConfiguration(COMPONENT, ['site'], 'plant-2');
+    gg.server.updateConfiguration(COMPONENT, ['site'], 'plant-2');
     await until('readings stamped with the new site', () => readingsIn(store).some((r) => r.site === 'plant-2'), 60_000, p.stderr);
 
-    const report = await server.validateConfiguration(COMPONENT, { ...configuration(store), site: 'plant-2', healthIntervalMs: 1 }, 'deployment-1');
+    const report = await gg.server.validateConfiguration(COMPONENT, { ...configuration(store), site: 'plant-2', healthIntervalMs: 1 }, 'deployment-1');
     expect(report).toEqual(expect.objectContaining({ status: 'REJECTED', message: expect.stringContaining('/healthIntervalMs') as unknown }));
 
     // A deployment replaces a list as a whole (Greengrass stores arrays as leaf values).
-    server.updateConfiguration(COMPONENT, ['meters'], [{ id: 'line1-main', line: 'line-1', device: 'no-such-device', unitId: 1, profile: 'schneider-pm5xxx' }]);
+    gg.server.updateConfiguration(COMPONENT, ['meters'], [{ id: 'line1-main', line: 'line-1', device: 'no-such-device', unitId: 1, profile: 'schneider-pm5xxx' }]);
     await until('the rejection logged', () => p.stderr().includes("unknown device 'no-such-device'"), 30_000, p.stderr);
     const seqAfterReject = maxSeq(store);
     await until('readings continuing on the previous configuration', () => readingsIn(store).some((r) => r.seq > seqAfterReject && r.site === 'plant-2' && r.meterId === 'line1-main'), 30_000, p.stderr);
-    expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
+    expect(gg.server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
 
     p.child.kill('SIGTERM');
     expect(await p.exited()).toBe(0);
   });
 
   it('exits with the restart code when a restart-only key changes', async () => {
-    const store = join(tmp, 'restart', 'gateway.sqlite');
-    server.setConfiguration(COMPONENT, configuration(store));
-    const p = startCollector(store);
-    await until('RUNNING', () => server.states.length > 0, 90_000, p.stderr);
-    server.updateConfiguration(COMPONENT, ['batch', 'maxBatch'], 50);
+    const store = join(gg.tmp, 'restart', 'gateway.sqlite');
+    gg.server.setConfiguration(COMPONENT, configuration(store));
+    const p = gg.start(store);
+    await until('RUNNING', () => gg.server.states.length > 0, 90_000, p.stderr);
+    gg.server.updateConfiguration(COMPONENT, ['batch', 'maxBatch'], 50);
     expect(await p.exited()).toBe(RESTART_EXIT_CODE);
   });
 
   it('reports ERRORED and exits 1 on an invalid configuration at start', async () => {
-    const store = join(tmp, 'bad', 'gateway.sqlite');
-    server.setConfiguration(COMPONENT, { ...configuration(store), devices: [] });
-    const p = startCollector(store);
+    const store = join(gg.tmp, 'bad', 'gateway.sqlite');
+    gg.server.setConfiguration(COMPONENT, { ...configuration(store), devices: [] });
+    const p = gg.start(store);
     expect(await p.exited(90_000)).toBe(1);
-    expect(server.states).toEqual([{ component: COMPONENT, state: 'ERRORED' }]);
+    expect(gg.server.states).toEqual([{ component: COMPONENT, state: 'ERRORED' }]);
     expect(p.stderr()).toContain("unknown device 'panel-a'");
   });
 });

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { RESTART_EXIT_CODE } from '@pcf-edge/greengrass-ipc';
-import { createIpcTestServer, type IpcTestServer } from '../../../test-support/greengrass-ipc-server/server';
-import { runNode, until, type RunningProcess } from '../../../test-support/standalone/processes';
+import { useComponentUnderNucleus } from '../../../test-support/greengrass-ipc-server/component-harness';
+import { until } from '../../../test-support/standalone/processes';
 
 /**
  * The collector as a real process (tsx main.ts) under the Greengrass IPC test server: configuration from the
@@ -11,35 +9,18 @@ import { runNode, until, type RunningProcess } from '../../../test-support/stand
  * endpoint connects in the background (the zip test in scripts/build covers reading a simulated meter).
  */
 jest.setTimeout(180_000);
-const ROOT = resolve(__dirname, '../../..');
 const COMPONENT = 'com.pcfedge.OpcUaCollector';
-const TOKEN = 'opcua-token';
-
-let tmp: string;
-let server: IpcTestServer;
-let proc: RunningProcess | undefined;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'opcua-gg-'));
-  server = createIpcTestServer({ tokens: { [TOKEN]: COMPONENT } });
-  await server.start();
-});
-
-afterAll(async () => {
-  proc?.kill();
-  await server.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const gg = useComponentUnderNucleus({ component: COMPONENT, token: 'opcua-token', main: 'components/opcua-collector/src/main.ts', tmpPrefix: 'opcua-gg-', serverPer: 'file' });
 
 it('runs on the nucleus configuration, applies a live change, rejects a bad update, restarts on a restart-only change', async () => {
+  const { tmp, server } = gg;
   const store = join(tmp, 'gateway.sqlite');
   server.setConfiguration(COMPONENT, {
     storePath: store, site: 'plant-1',
     endpoints: [{ id: 'plc-1', url: 'opc.tcp://127.0.0.1:1/none', pkiDir: join(tmp, 'pki'), reconnect: { initialDelayMs: 1000, maxDelayMs: 5000 } }],
     meters: [],
   });
-  const p = runNode(['--import', 'tsx', join(ROOT, 'components/opcua-collector/src/main.ts'), '--store', store], ROOT, { ...server.envFor(TOKEN), HOME: tmp });
-  proc = p;
+  const p = gg.start(store);
   await until('RUNNING', () => server.states.length > 0, 120_000, p.stderr);
   expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
 
