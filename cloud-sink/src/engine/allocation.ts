@@ -1,6 +1,7 @@
 import { PcfError } from '@pcf-edge/core';
 import type { StoredRollup } from '../store/repository';
 import { Dec, dec, ZERO } from './decimal';
+import { addToSum, ExactSum, sumValues, type BucketSums } from './exact-sum';
 import type { FactorBook } from './factors';
 import type { OrderSpan } from './orders';
 import { dimensionOf } from './units';
@@ -44,17 +45,22 @@ interface KeyCache {
   gas?: { key: string; from: number; to: number; volume: boolean; basis: 'gross' | 'net' | null; id: string };
 }
 
-/** `v` kWh or m³ of a window, pro-rated to the `clippedMs` inside the period. */
-function clip(v: number, r: StoredRollup, clippedMs: number): Dec {
-  return clippedMs === r.windowMs ? dec(v) : dec(v).times(clippedMs).div(r.windowMs);
+/**
+ * `v` kWh or m³ of a window, pro-rated to the `clippedMs` inside the period. A whole window stays a number (added
+ * exactly by `ExactSum`, read as `dec(v)`); a pro-rated part is a Dec.
+ */
+function clip(v: number, r: StoredRollup, clippedMs: number): number | Dec {
+  return clippedMs === r.windowMs ? v : dec(v).times(clippedMs).div(r.windowMs);
 }
+
+const toDec = (v: number | Dec): Dec => (typeof v === 'number' ? dec(v) : v);
 
 /**
  * The energy of one window clipped to the period, per bucket key (basis checked against the gas factor), handed to
  * `take` in a fixed order: electricity, then gas. (A plain loop body rather than a returned list: this runs once per
  * window of every line of a calculation.)
  */
-function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clippedMs: number, cache: KeyCache, take: (key: string, energy: Dec) => void): void {
+function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clippedMs: number, cache: KeyCache, take: (key: string, energy: number | Dec) => void): void {
   const at = r.windowStartMs;
   const elec = r.type === 'site' ? r.baseloadKWh ?? 0 : r.electricityKWh ?? 0;
   if (elec > 0) {
@@ -97,26 +103,38 @@ function unionMs(spans: [number, number][]): number {
  * share is the remainder).
  */
 export function allocateLine(line: string, region: string, windows: StoredRollup[], orders: OrderSpan[], fromMs: number, toMs: number, book: FactorBook): LineAllocation {
-  const a: LineAllocation = {
-    line, windowMs: windows[0]?.windowMs ?? 0, perOrder: new Map(orders.map((o) => [o.id, new Map()])),
-    idle: new Map(), unallocated: new Map(), metered: new Map(), estimatedKWh: new Map(), rollups: [],
-  };
+  // sums kept exactly (ExactSum) while windows are whole, read as Dec once at the end
+  const perOrder = new Map<string, BucketSums>(orders.map((o) => [o.id, new Map()]));
+  const idle: BucketSums = new Map(), unallocated: BucketSums = new Map(), metered: BucketSums = new Map();
+  const estimatedKWh = new Map<string, ExactSum>();
+  const rollups: LineAllocation['rollups'] = [];
   let first = 0;
   const cache: KeyCache = {};
   // per-window state read by `take` (one closure per line, not per window)
   let inWindow: { o: OrderSpan; ov: number }[] = [];
   let covered = 0, clipped = 0, estimated = false;
-  const take = (key: string, energy: Dec): void => {
-    addTo(a.metered, key, energy);
-    if (covered === 0) { addTo(a.idle, key, energy); return; }
-    const orderPart = covered === clipped ? energy : energy.times(covered).div(clipped);
-    if (orderPart !== energy) addTo(a.idle, key, energy.minus(orderPart));
-    shareWindow(a, key, orderPart, inWindow, estimated);
+  const give = (id: string, key: string, v: number | Dec): void => {
+    addToSum(perOrder.get(id)!, key, v);
+    if (estimated) {
+      let e = estimatedKWh.get(id);
+      if (!e) estimatedKWh.set(id, (e = new ExactSum()));
+      e.add(v);
+    }
+  };
+  const take = (key: string, energy: number | Dec): void => {
+    addToSum(metered, key, energy);
+    if (covered === 0) return addToSum(idle, key, energy);
+    const orderPart = covered === clipped ? energy : toDec(energy).times(covered).div(clipped);
+    if (orderPart !== energy) addToSum(idle, key, toDec(energy).minus(orderPart));
+    if (inWindow.length === 1) return give(inWindow[0]!.o.id, key, orderPart);
+    const shares = shareWindow(toDec(orderPart), inWindow);
+    if (!shares) return addToSum(unallocated, key, orderPart);
+    for (let i = 0; i < inWindow.length; i++) give(inWindow[i]!.o.id, key, shares[i]!);
   };
   for (const r of windows) {
     const cs = Math.max(r.windowStartMs, fromMs), ce = Math.min(r.windowStartMs + r.windowMs, toMs);
     if (ce <= cs) continue;
-    a.rollups.push({ id: r.id, revision: r.revision });
+    rollups.push({ id: r.id, revision: r.revision });
     while (first < orders.length && orders[first]!.endMs <= cs) first++;
     inWindow = [];
     for (let i = first; i < orders.length && orders[i]!.startMs < ce; i++) {
@@ -129,25 +147,29 @@ export function allocateLine(line: string, region: string, windows: StoredRollup
     estimated = r.estimated;
     windowEnergy(r, region, book, clipped, cache, take);
   }
-  return a;
+  return {
+    line, windowMs: windows[0]?.windowMs ?? 0, perOrder: new Map([...perOrder].map(([id, b]) => [id, sumValues(b)])),
+    idle: sumValues(idle), unallocated: sumValues(unallocated), metered: sumValues(metered),
+    estimatedKWh: new Map([...estimatedKWh].map(([id, e]) => [id, e.value()])), rollups,
+  };
 }
 
-function give(a: LineAllocation, key: string, id: string, v: Dec, estimated: boolean): void {
-  addTo(a.perOrder.get(id)!, key, v);
-  if (estimated) a.estimatedKWh.set(id, (a.estimatedKWh.get(id) ?? ZERO).plus(v));
-}
-
-function shareWindow(a: LineAllocation, key: string, part: Dec, inWindow: { o: OrderSpan; ov: number }[], estimated: boolean): void {
-  if (inWindow.length === 1) return give(a, key, inWindow[0]!.o.id, part, estimated);
+/**
+ * A window's order part shared by key weight (keyRate × overlap ms), the last share the remainder so the window
+ * conserves exactly; undefined when every weight is zero.
+ */
+function shareWindow(part: Dec, inWindow: { o: OrderSpan; ov: number }[]): Dec[] | undefined {
   const weights = inWindow.map(({ o, ov }) => o.keyRate.times(ov));
   const total = weights.reduce((s, w) => s.plus(w), ZERO);
-  if (total.isZero()) return addTo(a.unallocated, key, part);
+  if (total.isZero()) return undefined;
   let given = ZERO;
+  const shares: Dec[] = [];
   for (let i = 0; i < inWindow.length; i++) {
     const v = i === inWindow.length - 1 ? part.minus(given) : part.times(weights[i]!).div(total);
     given = given.plus(v);
-    give(a, key, inWindow[i]!.o.id, v, estimated);
+    shares.push(v);
   }
+  return shares;
 }
 
 /**
