@@ -66,6 +66,54 @@ export function encodeFrame(op: number, payload: Buffer): Buffer {
   return Buffer.concat([header, payload]);
 }
 
+/** Top-level byte strings from this size on are written by reference by `encodeFrameParts`, not copied. */
+const BY_REFERENCE_BYTES = 4096;
+
+/** CBOR head of a data item: major type and argument (RFC 8949 §3). */
+function cborHead(major: number, n: number): Buffer {
+  if (n < 24) return Buffer.from([(major << 5) | n]);
+  if (n < 0x100) return Buffer.from([(major << 5) | 24, n]);
+  const head = Buffer.allocUnsafe(n < 0x1_0000 ? 3 : 5);
+  head[0] = (major << 5) | (n < 0x1_0000 ? 25 : 26);
+  if (n < 0x1_0000) head.writeUInt16BE(n, 1);
+  else head.writeUInt32BE(n, 1);
+  return head;
+}
+
+/** Bytes of the head of the CBOR data item at the start of `bytes`. */
+function headLength(bytes: Uint8Array): number {
+  const info = bytes[0]! & 0x1f;
+  return info < 24 ? 1 : info === 24 ? 2 : info === 25 ? 3 : info === 26 ? 5 : 9;
+}
+
+/**
+ * `encodeFrame(op, encodePayload(body))` as parts to write in order (one writev), without copying the large
+ * byte strings at the top level of `body` (an AppendMessage payload): the first part holds the frame header and
+ * every other field, each large byte string follows as its own part after its key and CBOR head. The receiver
+ * decodes the same map (its large byte-string fields come last).
+ */
+export function encodeFrameParts(op: number, body: Payload): Buffer[] {
+  const small: Record<string, unknown> = {};
+  const large: [string, Buffer][] = [];
+  for (const [k, v] of Object.entries(toWire(body) as Record<string, unknown>)) {
+    if (Buffer.isBuffer(v) && v.length >= BY_REFERENCE_BYTES) large.push([k, v]);
+    else small[k] = v;
+  }
+  const map = cbor.encode(small);
+  const pieces: Uint8Array[] = [Buffer.alloc(5), cborHead(5, Object.keys(small).length + large.length), map.subarray(headLength(map))];
+  const parts: Buffer[] = [];
+  for (const [k, v] of large) {
+    pieces.push(cbor.encode(k), cborHead(2, v.length));
+    parts.push(Buffer.concat(pieces), v);
+    pieces.length = 0;
+  }
+  if (pieces.length > 0) parts.push(Buffer.concat(pieces));
+  const length = parts.reduce((n, p) => n + p.length, 0) - 4;
+  parts[0]!.writeInt32BE(length, 0);
+  parts[0]!.writeInt8(op, 4);
+  return parts;
+}
+
 export interface Frame {
   op: number;
   payload: Buffer;

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { PcfError, type Logger } from '@pcf-edge/core';
-import { decodePayload, encodeFrame, encodePayload, FrameParser, type Frame, type Payload } from './codec';
+import { decodePayload, encodeFrameParts, FrameParser, type Frame, type Payload } from './codec';
 import { connectionError, StreamManagerError } from './errors';
 import {
   CONNECT_VERSION, Op, OTHER_PROTOCOL_VERSIONS, PROTOCOL_VERSION, REPLY_OP, SDK_VERSION, Status,
@@ -111,12 +111,16 @@ export class Connection {
     this.fail(reason);
   }
 
+  /** Writes one request frame; a message payload goes to the socket by reference, not copied (codec.ts). */
   private write(op: number, body: Payload): void {
-    const payload = encodePayload(body);
-    if (payload.length + 1 > this.settings.maxFrameLength) {
-      throw new PcfError('ERR_SM_PAYLOAD_TOO_LARGE', `request frame of ${payload.length + 1} bytes exceeds the frame limit of ${this.settings.maxFrameLength}`, { bytes: payload.length + 1 });
+    const parts = encodeFrameParts(op, body);
+    const length = parts[0]!.readInt32BE(0);
+    if (length > this.settings.maxFrameLength) {
+      throw new PcfError('ERR_SM_PAYLOAD_TOO_LARGE', `request frame of ${length} bytes exceeds the frame limit of ${this.settings.maxFrameLength}`, { bytes: length });
     }
-    this.socket.write(encodeFrame(op, payload));
+    this.socket.cork();
+    for (const p of parts) this.socket.write(p);
+    this.socket.uncork();
   }
 
   private onData(chunk: Buffer): void {

@@ -1,5 +1,5 @@
 import { isPcfError } from '@pcf-edge/core';
-import { decodePayload, encodeFrame, encodePayload, FrameParser, int64, toWire } from '../src';
+import { decodePayload, encodeFrame, encodeFrameParts, encodePayload, FrameParser, int64, toWire } from '../src';
 
 describe('CBOR payloads', () => {
   it('round-trips int64 beyond 2^53 as bigint, maps as plain objects, byte strings as Buffer', () => {
@@ -47,6 +47,31 @@ describe('CBOR payloads', () => {
     expect(back).toHaveLength(2000);
     expect(back[1999]!.payload.equals(Buffer.alloc(100, 1999 % 256))).toBe(true);
     expect(BigInt(back[1999]!.sequenceNumber)).toBe(1999n);
+  });
+});
+
+describe('encodeFrameParts', () => {
+  it('frames the same map as encodeFrame, passing large byte strings by reference', () => {
+    for (const size of [1, 100, 4095, 4096, 65_535, 65_536, 300_000]) {
+      const payload = Buffer.alloc(size, size % 251);
+      const body = { name: 'stream-1', payload, requestId: 'r-1', none: undefined, big: 2 ** 40 };
+      const parts = encodeFrameParts(11, body);
+      expect(parts.includes(payload)).toBe(size >= 4096);
+      const [frame] = new FrameParser(false).push(Buffer.concat(parts));
+      const reference = new FrameParser(false).push(encodeFrame(11, encodePayload(body)))[0]!;
+      expect(frame!.op).toBe(11);
+      expect(frame!.payload.length).toBe(reference.payload.length);
+      expect(decodePayload(frame!.payload)).toEqual(decodePayload(reference.payload));
+    }
+  });
+
+  it('handles several large byte strings and a body of only small fields', () => {
+    const a = Buffer.alloc(5000, 1);
+    const b = Buffer.alloc(70_000, 2);
+    const frames = new FrameParser(false).push(Buffer.concat([...encodeFrameParts(4, { a, b, n: 3 }), ...encodeFrameParts(5, { requestId: 'x' })]));
+    expect(frames.map((f) => f.op)).toEqual([4, 5]);
+    expect(decodePayload(frames[0]!.payload)).toEqual({ a, b, n: 3 });
+    expect(decodePayload(frames[1]!.payload)).toEqual({ requestId: 'x' });
   });
 });
 
