@@ -13,7 +13,7 @@
  * Prints a table. Exit 0 on completion, 1 on a failed check (lost rollups), 2 on bad arguments.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -133,8 +133,18 @@ function profileArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined where unreadable. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
+
 /** The local Stream Manager as its own process, as on a gateway. */
-async function startStreamManagerProcess(dir: string, kinesisEndpoint: string): Promise<{ port: number; stop(): Promise<void> }> {
+async function startStreamManagerProcess(dir: string, kinesisEndpoint: string): Promise<{ port: number; pid: number | undefined; stop(): Promise<void> }> {
   const main = join(__dirname, '..', '..', 'simulators', 'stream-manager', 'src', 'main.ts');
   const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', main, '--port', '0', '--dir', dir, '--kinesis-endpoint', kinesisEndpoint], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -150,6 +160,7 @@ async function startStreamManagerProcess(dir: string, kinesisEndpoint: string): 
   });
   return {
     port,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -178,6 +189,7 @@ async function main(): Promise<void> {
     const client = createStreamManagerClient({ port, env: {} });
     const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
     t = Date.now();
+    const cpuBefore = { exporter: process.cpuUsage(), sm: processCpuSeconds(sm.pid) };
     exporter.start();
     await until(() => store.pendingOutbox(1).length === 0, 100);
     const drainedS = (Date.now() - t) / 1000;
@@ -186,6 +198,8 @@ async function main(): Promise<void> {
       return info.exportStatuses[0]!.lastExportedSequenceNumber === info.storageStatus.newestSequenceNumber;
     }, 200);
     const pipelineS = (Date.now() - t) / 1000;
+    const exporterCpu = process.cpuUsage(cpuBefore.exporter);
+    const smCpuS = (processCpuSeconds(sm.pid) ?? NaN) - (cpuBefore.sm ?? NaN);
     await exporter.stop();
     stage(`pipeline done in ${pipelineS.toFixed(1)} s; reading the records back`);
     const exported = await readAllRecords(kinesis.client, 'bench-pipeline', 40);
@@ -217,6 +231,7 @@ async function main(): Promise<void> {
       ['rollups arrived in Kinesis', `${arrived}${arrived === args.rollups ? '' : '  ** MISMATCH **'}`],
       ['outbox drained into Stream Manager', `${drainedS.toFixed(1)} s (${Math.round(args.rollups / drainedS)} rollups/s)`],
       ['pipeline outbox → SM → Kinesis', `${pipelineS.toFixed(1)} s (${Math.round(pipelineRate)} rollups/s)`],
+      ['CPU during the pipeline: exporter, SM', `${((exporterCpu.user + exporterCpu.system) / 1e6).toFixed(1)} s, ${smCpuS.toFixed(1)} s (this process includes the bench's polling)`],
       ['bare PutRecords, same payloads', `${bareS.toFixed(1)} s (${Math.round(bareRate)} rollups/s)`],
       ['ratio pipeline / bare (target ≥ 0.7)', (pipelineRate / bareRate).toFixed(2)],
       ['AppendMessage 1 KiB, 64 in flight', `${Math.round(rate64)} messages/s`],
