@@ -183,6 +183,8 @@ async function summaryLoop(o: Options, repo: CloudSinkRepository, url: string, t
   const snapshot = await loadSnapshot(repo);
   const products = [...snapshot.products.keys()].sort();
   let pcf: ProductFigures[] = [];
+  /** Products with no production order in the period yet (their lines have not made them so far). */
+  let notYet: string[] = [];
   let lastPcf = 0;
   let note: string | undefined;
   const tty = process.stdout.isTTY === true;
@@ -195,6 +197,7 @@ async function summaryLoop(o: Options, repo: CloudSinkRepository, url: string, t
     if (newest !== null && Date.now() - lastPcf > 15_000 && closedEnd > timeline.scenarioStartMs) {
       lastPcf = Date.now();
       const fresh: ProductFigures[] = [];
+      const idle: string[] = [];
       for (const product of products) {
         try {
           const { doc } = await calculateAndStore(repo, product, {
@@ -202,17 +205,19 @@ async function summaryLoop(o: Options, repo: CloudSinkRepository, url: string, t
             method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units', windowMs: 60_000,
           });
           if (doc.produced) fresh.push(productFigures(doc));
+          else idle.push(product);
         } catch (err) {
           note = `PCF: ${(err as Error).message.split('\n')[0]}`;
         }
       }
       if (fresh.length > 0) {
         pcf = fresh;
+        notYet = idle;
         note = undefined;
       }
     }
     const figures = await lineFigures(repo, site, lines, timeline.scenarioStartMs, simNow, 60_000);
-    const text = renderSummary({ simNow: new Date(simNow), factor: o.factor, dashboard: url, lines: figures, products: pcf, lagSimMs: newest === null ? null : Math.max(0, simNow - newest), ...(note ? { note } : {}) });
+    const text = renderSummary({ simNow: new Date(simNow), factor: o.factor, dashboard: url, lines: figures, products: pcf, notYetProduced: notYet, lagSimMs: newest === null ? null : Math.max(0, simNow - newest), ...(note ? { note } : {}) });
     process.stdout.write(tty ? `\x1b[2J\x1b[H${text}\n` : `${text}\n\n`);
     if (failed()) throw new Error(failed() as string);
     if (o.durationSec !== null && Date.now() - started >= o.durationSec * 1000) {

@@ -47,6 +47,8 @@ const fix = (n: number, d: number): string => present(new Dec(n), d);
 /** The summary block, at most 78 columns wide. */
 export function renderSummary(o: {
   simNow: Date; factor: number; dashboard: string; lines: LineFigures[]; products: ProductFigures[]; lagSimMs: number | null; note?: string;
+  /** Products whose production orders have not run yet in the simulated period. */
+  notYetProduced?: string[];
 }): string {
   const out: string[] = [];
   out.push(`pcf-edge local stack — simulated ${o.simNow.toISOString().slice(0, 16).replace('T', ' ')} UTC (×${o.factor})`);
@@ -62,6 +64,9 @@ export function renderSummary(o: {
   if (o.products.length === 0) out.push('  (waiting for the first complete windows to reach the cloud)');
   for (const p of o.products) {
     out.push(`${pad(p.product, 14)}${lpad(p.perUnit, 18)}  ${pad(p.declaredUnit, 10)}${lpad(p.goodUnits, 12)}  ${p.method}`);
+  }
+  if (o.products.length > 0 && (o.notYetProduced ?? []).length > 0) {
+    out.push(`  (not produced yet in the simulated day: ${o.notYetProduced!.join(', ')})`);
   }
   out.push('');
   const lag = o.lagSimMs === null ? 'no rollup at the cloud yet' : `${(o.lagSimMs / 60_000).toFixed(1)} simulated min (${(o.lagSimMs / o.factor / 1000).toFixed(1)} s real)`;
