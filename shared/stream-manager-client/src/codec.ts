@@ -11,14 +11,17 @@ import { MAX_FRAME_LENGTH } from './protocol';
 // cbor-x ships CommonJS for Node but its typings only as ESM; load the CJS build and borrow the ESM types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Encoder } = require('cbor-x') as { Encoder: new (options: CborOptions & { useTag259ForMaps?: boolean }) => CborEncoder };
-const cbor = new Encoder({
+const CBOR_OPTIONS = {
   useRecords: false,
   mapsAsObjects: true,
   useTag259ForMaps: false,
   tagUint8Array: false,
   copyBuffers: true,
   variableMapSize: true,
-});
+};
+const cbor = new Encoder(CBOR_OPTIONS);
+/** Decodes byte strings as views into the decoded bytes instead of copies (`decodePayload` with `views`). */
+const cborViews = new Encoder({ ...CBOR_OPTIONS, copyBuffers: false });
 
 export type Payload = Record<string, unknown>;
 
@@ -44,11 +47,15 @@ export function encodePayload(payload: Payload): Buffer {
   return Buffer.from(cbor.encode(toWire(payload)));
 }
 
-/** Decodes a frame payload; anything but a CBOR map is ERR_SM_PROTOCOL. */
-export function decodePayload(bytes: Buffer): Payload {
+/**
+ * Decodes a frame payload; anything but a CBOR map is ERR_SM_PROTOCOL. Byte strings are copies, or with
+ * `byteStrings: 'views'` views into `bytes` (no copy) for a receiver that keeps none of them past the request
+ * (the local Stream Manager, whose appends go straight into its database).
+ */
+export function decodePayload(bytes: Buffer, opts: { byteStrings?: 'copies' | 'views' } = {}): Payload {
   let value: unknown;
   try {
-    value = cbor.decode(bytes);
+    value = (opts.byteStrings === 'views' ? cborViews : cbor).decode(bytes);
   } catch (err) {
     throw new PcfError('ERR_SM_PROTOCOL', `undecodable CBOR payload: ${(err as Error).message}`, {}, { cause: err });
   }

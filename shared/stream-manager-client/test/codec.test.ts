@@ -12,6 +12,16 @@ describe('CBOR payloads', () => {
     expect(body.nested).toEqual({ n: 7 });
   });
 
+  it('decodes byte strings as views into the payload only when asked', () => {
+    const bytes = encodePayload({ payload: Buffer.from('abc') });
+    const copy = decodePayload(bytes).payload as Buffer;
+    const view = decodePayload(bytes, { byteStrings: 'views' }).payload as Buffer;
+    expect(Buffer.isBuffer(view)).toBe(true);
+    expect(view.toString()).toBe('abc');
+    expect(view.buffer).toBe(bytes.buffer);
+    expect(copy.buffer).not.toBe(bytes.buffer);
+  });
+
   it('omits absent and null fields instead of writing CBOR null/undefined', () => {
     const bytes = encodePayload({ a: 1, b: undefined, c: null, d: [{ e: undefined, f: 2 }] });
     expect(decodePayload(bytes)).toEqual({ a: 1, d: [{ f: 2 }] });

@@ -90,7 +90,8 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): void {
     try {
       for (const frame of parser.push(chunk)) {
         if (refused) return;
-        const body = decodePayload(frame.payload);
+        // Views, not copies, of byte strings: no handler keeps a payload past its request (SQLite copies it).
+        const body = decodePayload(frame.payload, { byteStrings: 'views' });
         if (!connected) handshake(frame, body);
         else void handle(frame, body);
       }
