@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { createLogger, type LineRollup, type Logger, systemClock } from '@pcf-edge/core';
-import { type GreengrassAdapter, RESTART_EXIT_CODE, runWithConfig } from '@pcf-edge/greengrass-ipc';
+import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
 import { type GatewayStore, openStore } from '@pcf-edge/store';
 import type { AggregatorConfig } from './config';
 import { type AggregatorStore, createLineAggregator, type LineAggregator } from './aggregator';
@@ -17,21 +15,13 @@ const MAX_EARLY_ROLLUPS = 10_000;
  * and anchors are in the store); restart-only changes exit RESTART_EXIT_CODE (ADR 0070). With a
  * `lineRollupTopic`, every committed per-line rollup is also published there (best effort).
  */
-export async function runUnderGreengrass(storeArg: string | undefined, log: Logger = createLogger({ component: 'line-aggregator' })): Promise<number> {
-  let app: { store: GatewayStore; view: AggregatorStore; aggregator: LineAggregator } | undefined;
+export function runUnderGreengrass(storeArg: string | undefined, log: Logger = createLogger({ component: 'line-aggregator' })): Promise<number> {
   const startAggregator = (config: Readonly<AggregatorConfig>, view: AggregatorStore): LineAggregator => {
     const aggregator = createLineAggregator(config, { store: view, clock: systemClock, log });
     aggregator.start();
     return aggregator;
   };
-  const shutdown = (): void => {
-    const running = app;
-    app = undefined;
-    if (!running) return;
-    running.aggregator.stop();
-    running.store.close();
-  };
-  /** The adapter is known once runWithConfig returned; rollups committed before that wait in `early`. */
+  /** The adapter is known once the first configuration was applied; rollups committed before that wait in `early`. */
   const ipc: { adapter?: GreengrassAdapter; early: { topic: string; rollup: LineRollup }[] } = { early: [] };
   const publish = (topic: string) => (rollup: LineRollup): Promise<void> => {
     if (ipc.adapter) return ipc.adapter.publish(topic, rollup);
@@ -39,41 +29,33 @@ export async function runUnderGreengrass(storeArg: string | undefined, log: Logg
     ipc.early.push({ topic, rollup });
     return Promise.resolve();
   };
-  const runner = await runWithConfig<GreengrassConfig>({
-    schema: greengrassSchema, componentName: COMPONENT_NAME, log, check: problemsOf,
-    onConfig: (config) => {
+  return runGreengrassApp<GreengrassConfig, { store: GatewayStore; view: AggregatorStore; aggregator: LineAggregator }>({
+    schema: greengrassSchema, componentName: COMPONENT_NAME, log, check: problemsOf, storeArg,
+    start: (config, storePath) => {
       const own = aggregatorConfigOf(config);
-      if (app) {
-        app.aggregator.stop();
-        app.aggregator = startAggregator(own, app.view);
-        log.info({ meters: own.meters.length }, 'line aggregator reconfigured');
-        return;
-      }
-      const storePath = storeArg ?? config.storePath;
-      mkdirSync(dirname(storePath), { recursive: true });
       const store = openStore(storePath, { log });
       const topic = config.lineRollupTopic;
       const view = topic ? publishingStore(store, publish(topic), log) : store;
-      app = { store, view, aggregator: startAggregator(own, view) };
-      log.info({ storePath, lineRollupTopic: topic || undefined, meters: own.meters.length }, 'line aggregator started under Greengrass');
+      log.info({ lineRollupTopic: topic || undefined, meters: own.meters.length }, 'line aggregator starting');
+      return { store, view, aggregator: startAggregator(own, view) };
     },
-    requestRestart: (reason) => {
-      log.warn({ reason, exitCode: RESTART_EXIT_CODE }, 'exiting so that Greengrass restarts the component');
-      shutdown();
-      process.exit(RESTART_EXIT_CODE);
+    apply: (app, config) => {
+      const own = aggregatorConfigOf(config);
+      app.aggregator.stop();
+      app.aggregator = startAggregator(own, app.view);
+      log.info({ meters: own.meters.length }, 'line aggregator reconfigured');
+    },
+    stop: (app) => {
+      app.aggregator.stop();
+      app.store.close();
+    },
+    summary: (app) => ({ cursor: app.aggregator.progress().cursor }),
+    ready: (adapter) => {
+      if (adapter === undefined) return;
+      ipc.adapter = adapter;
+      for (const { topic, rollup } of ipc.early.splice(0)) {
+        adapter.publish(topic, rollup).catch((err: unknown) => log.warn({ err, line: rollup.line, windowStart: rollup.windowStart }, 'line rollup not published'));
+      }
     },
   });
-  ipc.adapter = runner.greengrass;
-  for (const { topic, rollup } of ipc.early.splice(0)) {
-    runner.greengrass?.publish(topic, rollup).catch((err: unknown) => log.warn({ err, line: rollup.line, windowStart: rollup.windowStart }, 'line rollup not published'));
-  }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await runner.stop();
-  const cursor = app?.aggregator.progress().cursor;
-  shutdown();
-  log.info({ cursor }, 'line aggregator stopped');
-  return 0;
 }

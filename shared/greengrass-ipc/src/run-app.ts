@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Logger, type SemanticCheck, untilSignal } from '@pcf-edge/core';
+import type { GreengrassAdapter } from './adapter';
 import { type ConfigRunner, RESTART_EXIT_CODE, runWithConfig } from './run-with-config';
 
 export interface GreengrassAppOptions<C extends { storePath: string }, A> {
@@ -18,6 +19,8 @@ export interface GreengrassAppOptions<C extends { storePath: string }, A> {
   stop: (app: A) => void | Promise<void>;
   /** What to log when the component stops (e.g. its counters). */
   summary?: (app: A) => Record<string, unknown>;
+  /** Called once the IPC adapter is known (after the first configuration was applied), e.g. to publish. */
+  ready?: (adapter: GreengrassAdapter | undefined) => void;
   /** Injected for tests; default `untilSignal`. */
   until?: () => Promise<unknown>;
 }
@@ -50,6 +53,7 @@ export async function runGreengrassApp<C extends { storePath: string }, A>(optio
       void shutdown().finally(() => process.exit(RESTART_EXIT_CODE));
     },
   });
+  options.ready?.(runner.greengrass);
   await (options.until ?? untilSignal)();
   await runner.stop();
   const summary = app !== undefined && options.summary ? options.summary(app) : {};
