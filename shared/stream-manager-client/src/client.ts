@@ -30,7 +30,10 @@ export interface StreamManagerClient {
   updateMessageStream(definition: MessageStreamDefinition): Promise<void>;
   deleteMessageStream(name: string): Promise<void>;
   describeMessageStream(name: string): Promise<MessageStreamInfo>;
-  /** Resolves with the message's sequence number once Stream Manager stored it. */
+  /**
+   * Resolves with the message's sequence number once Stream Manager stored it. `data` goes to the socket by
+   * reference (ADR 0133): do not change it until the promise settles.
+   */
   appendMessage(streamName: string, data: Buffer): Promise<bigint>;
   readMessages(streamName: string, options?: ReadMessagesOptions): Promise<Message[]>;
   listStreams(): Promise<string[]>;
