@@ -13,6 +13,10 @@ export const UPSERT_ROLLUP = `INSERT INTO rollups (id, revision, type, site, lin
   estimated = excluded.estimated, doc = excluded.doc, received_at_ms = excluded.received_at_ms
   WHERE excluded.revision > rollups.revision`;
 
+/** UPSERT_ROLLUP with positional `?` parameters, bound by `rollupParams` (better-sqlite3 binds an array faster than names). */
+const UPSERT_NAMES = [...UPSERT_ROLLUP.matchAll(/@(\w+)/g)].map((m) => m[1]!);
+export const UPSERT_ROLLUP_POSITIONAL = UPSERT_ROLLUP.replace(/@\w+/g, '?');
+
 /** The columns the engine reads (the stored document is left out: it is only for export and forensics). */
 export const ROLLUP_COLUMNS = `id, revision, type, site, line, window_start_ms, window_ms, electricity_kwh, gas_m3, gas_kwh, gas_cv_basis,
   baseload_kwh, units_good, units_scrap, coverage, estimated`;
@@ -35,6 +39,12 @@ export function rollupRow(r: Rollup, receivedAtMs: number): Record<string, unkno
     unitsGood: energy?.unitsGood ?? null, unitsScrap: energy?.unitsScrap ?? null,
     coverage: r.coverage, estimated: r.estimated ? 1 : 0, doc: JSON.stringify(r), receivedAtMs,
   };
+}
+
+/** UPSERT_ROLLUP_POSITIONAL's parameters, in order. */
+export function rollupParams(r: Rollup, receivedAtMs: number): unknown[] {
+  const row = rollupRow(r, receivedAtMs);
+  return UPSERT_NAMES.map((n) => row[n]);
 }
 
 /**

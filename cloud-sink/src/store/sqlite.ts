@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { PcfError, type Rollup } from '@pcf-edge/core';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
-import { rawRowToStored, ROLLUP_COLUMNS, rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
+import { rawRowToStored, ROLLUP_COLUMNS, rollupParams, rowToStored, UPSERT_ROLLUP_POSITIONAL, type RollupRow } from './rollup-rows';
 import { checkFootprintSuccessor, FOOTPRINT_COLUMNS, footprintParams, LATEST_FOOTPRINTS_SQL, rowToFootprint } from './footprint-rows';
 import type {
   AuditRecord, CloudSinkRepository, DeadLetter, ImportWrite, IngestOutcome, IngestWrite, ReferenceVersion,
@@ -55,7 +55,7 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     if (!stmt) statements.set(sql, (stmt = db.prepare(sql)));
     return stmt;
   };
-  const upsert = prepared(UPSERT_ROLLUP);
+  const upsert = prepared(UPSERT_ROLLUP_POSITIONAL);
   const insertDead = prepared('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)');
   const saveCheckpoint = prepared(`INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES (?, ?, ?, ?)
     ON CONFLICT (stream, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number, updated_at_ms = excluded.updated_at_ms`);
@@ -83,7 +83,7 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   const ingestTx = db.transaction((write: IngestWrite): IngestOutcome => {
     const at = now();
     let applied = 0;
-    for (const r of write.rollups) applied += upsert.run(rollupRow(r as Rollup, at)).changes;
+    for (const r of write.rollups) applied += upsert.run(rollupParams(r as Rollup, at)).changes;
     for (const d of write.deadLetters) insertDead.run(d.source, d.reason, d.payload, d.receivedAtMs);
     if (write.checkpoint) saveCheckpoint.run(write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at);
     return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
