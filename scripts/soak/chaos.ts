@@ -21,9 +21,11 @@ export interface ChaosResult {
   restarts: Record<string, number>;
   restartFailures: string[];
   /**
-   * Counter presets injected: a `rollover` event sets a meter's register to just below its modulus. No meter
-   * measured that jump, yet the aggregator must book a jump the next reading confirms (meters.md), flagged
-   * quarantine; the reconciliation needs to know where these are. `atMs` is simulated time.
+   * Counter presets injected: a `rollover` event sets a meter's register to just below its modulus; a
+   * `meterReplacement` starts the new meter at 1 (the simulator's default start), which the aggregator cannot know
+   * for a meter without a serial register or a configured start. No meter measured those jumps, yet meters.md has
+   * the aggregator book them (a confirmed jump, flagged quarantine; a replacement counted from 0, flagged reset);
+   * the reconciliation needs to know where these are. `atMs` is simulated time.
    */
   presets: { meterId: string; atMs: number }[];
 }
@@ -93,7 +95,7 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
         return;
       case 'counterEvent': {
         const { atMs } = await postFault({ target: f.target, type: f.detail });
-        if (f.detail === 'rollover') presets.push({ meterId: f.target, atMs });
+        if (f.detail === 'rollover' || f.detail === 'meterReplacement') presets.push({ meterId: f.target, atMs });
       }
     }
   }

@@ -53,9 +53,9 @@ export interface ReconcileInput {
   windowTolerance(line: string, q: EnergyQuantity, windowStartMs: number): number;
   edgeTolerance(line: string, q: EnergyQuantity, edgeMs: number): number;
   /**
-   * Counter presets the chaos driver injected (a register set just below its modulus), per line, simulated ms: a
-   * jump no meter measured that the aggregator rightly books once the next reading confirms it (flagged
-   * quarantine). Flagged windows from the preset's window to PRESET_WINDOWS after it are exempt from the
+   * Counter presets the chaos driver injected (a register set just below its modulus, or a replacement meter's
+   * start value), per line, simulated ms: a jump no meter measured that the aggregator rightly books (flagged
+   * quarantine or reset). Flagged windows from the preset's window to PRESET_WINDOWS after it are exempt from the
    * implausible-value bound (counted as presetWindows); nowhere else.
    */
   presets?: { line: string; atMs: number }[];

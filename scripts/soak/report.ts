@@ -48,7 +48,7 @@ export function renderReport(r: SoakReport): string {
   }
   const presets = r.reconciliation.energy.filter((e) => e.presetWindows > 0);
   if (presets.length > 0) {
-    out.push('', 'Flagged jumps next to an injected counter preset (a register set just below its modulus: booked once confirmed, as meters.md says; not a failure):');
+    out.push('', 'Flagged jumps next to an injected counter preset (a register set just below its modulus, or a replacement meter\'s start value: booked as meters.md says; not a failure):');
     for (const e of presets) out.push(`- ${e.line} ${e.quantity}: ${e.presetWindows} window(s)`);
   }
   out.push('', '## Rollups', '');
