@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from 'node:net';
 import Database from 'better-sqlite3';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
@@ -11,6 +12,21 @@ import { lineRollup, tempDb, type TempDb } from './helpers';
 const batchOf = (line: string, hour: number, revision = 1, kWh = 10) =>
   makeRollupBatch('gw-1', 'plant-1', [0, 15, 30, 45].map((m) => lineRollup(line, `2026-01-01T${String(hour).padStart(2, '0')}:${String(m).padStart(2, '0')}:00.000Z`, revision, kWh)), new Date('2026-01-01T12:00:00Z'));
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+/** Listens on `port` and forwards every connection to `target` (both on 127.0.0.1). */
+async function forwardPort(port: number, target: number): Promise<{ close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    const up = connect(target, '127.0.0.1');
+    for (const x of [s, up]) {
+      sockets.add(x);
+      x.on('error', () => { s.destroy(); up.destroy(); }).on('close', () => { sockets.delete(x); s.destroy(); up.destroy(); });
+    }
+    s.pipe(up).pipe(s);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { close: () => new Promise<void>((resolve) => { for (const x of sockets) x.destroy(); server.close(() => resolve()); }) };
+}
 
 describe('Kinesis ingest: local poller against kinesalite', () => {
   let k: LocalKinesis;
@@ -63,7 +79,10 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
     const started = c.start();
     await new Promise((r) => setTimeout(r, 300)); // several refused attempts
     expect(c.stats.errors).toBeGreaterThan(0);
-    const late = await startLocalKinesis({ port, streams: ['late'] });
+    // Kinesis appears on the port with its stream already created (kinesalite listens before it creates streams:
+    // a retry landing in between would see a missing stream)
+    const late = await startLocalKinesis({ streams: ['late'] });
+    const forward = await forwardPort(port, Number(new URL(late.endpoint).port));
     try {
       await late.client.send(new PutRecordsCommand({ StreamName: 'late', Records: [{ Data: json(batchOf('line-1', 0)), PartitionKey: 'pk' }] }));
       await started;
@@ -74,6 +93,7 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
       await expect(missing.start()).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
       await missing.stop();
     } finally {
+      await forward.close();
       await late.stop();
     }
   });
