@@ -12,7 +12,8 @@ export interface Priced {
   electricityLocation: Dec;
   electricityMarket: Dec;
   gas: Dec;
-  trace: TraceNode[];
+  /** The pricing formulas (formatted on first call: most calculations never show an order's derivation). */
+  trace(): TraceNode[];
 }
 
 /**
@@ -20,7 +21,12 @@ export interface Priced {
  * mapping); gas quantity × gas factor (converted to the factor's unit). Factors are CO2e per unit under the GWP set.
  */
 export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: FactorBook): Priced {
-  const p: Priced = { electricityKWh: ZERO, gasKWh: ZERO, gasM3: ZERO, electricityLocation: ZERO, electricityMarket: ZERO, gas: ZERO, trace: [] };
+  const nodes: (() => TraceNode[])[] = [];
+  let traced: TraceNode[] | undefined;
+  const p: Priced = {
+    electricityKWh: ZERO, gasKWh: ZERO, gasM3: ZERO, electricityLocation: ZERO, electricityMarket: ZERO, gas: ZERO,
+    trace: () => (traced ??= nodes.flatMap((f) => f())),
+  };
   for (const [key, qty] of b) {
     const id = key.slice(2);
     if (key.startsWith('e:')) {
@@ -31,17 +37,17 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
       p.electricityKWh = p.electricityKWh.plus(qty);
       p.electricityLocation = p.electricityLocation.plus(l);
       p.electricityMarket = p.electricityMarket.plus(k);
-      p.trace.push(
+      nodes.push(() => [
         { name: `electricity location-based (${loc.id})`, value: l.toString(), unit: 'kgCO2e', formula: `${qty} kWh → ${loc.unit} × ${book.co2ePerUnit(loc)} kgCO2e/${loc.unit}` },
         { name: `electricity market-based (${mkt.id}, ${m.marketInstrument})`, value: k.toString(), unit: 'kgCO2e', formula: `${qty} kWh → ${mkt.unit} × ${book.co2ePerUnit(mkt)} kgCO2e/${mkt.unit}` },
-      );
+      ]);
     } else {
       const f = book.factorById(id);
       const from = dimensionOf(f.unit) === 'volume' ? 'm3' : 'kWh';
       const g = convert(qty, from, f.unit).times(book.co2ePerUnit(f));
       if (from === 'm3') p.gasM3 = p.gasM3.plus(qty); else p.gasKWh = p.gasKWh.plus(qty);
       p.gas = p.gas.plus(g);
-      p.trace.push({ name: `gas (${f.id}, ${f.energyBasis ?? 'volume'})`, value: g.toString(), unit: 'kgCO2e', formula: `${qty} ${from} → ${f.unit} × ${book.co2ePerUnit(f)} kgCO2e/${f.unit}` });
+      nodes.push(() => [{ name: `gas (${f.id}, ${f.energyBasis ?? 'volume'})`, value: g.toString(), unit: 'kgCO2e', formula: `${qty} ${from} → ${f.unit} × ${book.co2ePerUnit(f)} kgCO2e/${f.unit}` }]);
     }
   }
   return p;

@@ -131,8 +131,8 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
       orderNodes.push(() => node(`order ${o.id} on ${o.line}`, mat.plus(energyKg).plus(ohKg).plus(o.direct), 'kgCO2e',
         `materials ${mat} + energy ${energyKg} + overhead ${ohKg} + direct ${o.direct}; good ${o.goodInPeriod}, scrap ${o.scrapInPeriod}`,
         [node('materials', mat, 'kgCO2e', `${m.perUnit} kgCO2e/unit × (good ${o.goodInPeriod} + scrap ${o.scrapInPeriod})`),
-          node('energy', energyKg, 'kgCO2e', `${o.energy.electricityKWh} kWh electricity, ${o.energy.gasKWh} kWh gas`, o.energy.trace),
-          node('overhead', ohKg, 'kgCO2e', `${o.overhead.electricityKWh} kWh electricity, ${o.overhead.gasKWh} kWh gas (${options.overheadKey})`, o.overhead.trace),
+          node('energy', energyKg, 'kgCO2e', `${o.energy.electricityKWh} kWh electricity, ${o.energy.gasKWh} kWh gas`, o.energy.trace()),
+          node('overhead', ohKg, 'kgCO2e', `${o.overhead.electricityKWh} kWh electricity, ${o.overhead.gasKWh} kWh gas (${options.overheadKey})`, o.overhead.trace()),
           node('direct process emissions', o.direct, 'kgCO2e', undefined, o.directTrace)]));
     }
     const produced = orders.length > 0 && good.gt(0);
