@@ -40,6 +40,29 @@ export function repositoryContract(factory: RepositoryFactory): void {
       expect(await repo.countRollups()).toBe(2);
     });
 
+    it('answers a period query of every shape (line and/or site given or not) with the rows as stored', async () => {
+      const at = '2026-01-01T00:00:00.000Z';
+      const rollups = [
+        lineRollup('line-1', at, 1, 1, { gasKWh: 2.5, gasCvBasis: 'gross', estimated: true, coverage: 0.5 }),
+        lineRollup('line-2', at, 1, 3, { site: 'plant-2' }),
+        lineRollup('line-3', at, 1, 4),
+      ];
+      await repo.ingest({ rollups, deadLetters: [] });
+      const fromMs = Date.parse(at), toMs = fromMs + 900_000;
+      const stored = new Map((await repo.getRollups(rollups.map((r) => r.id))).map((r) => [r.id, r]));
+      const ids = async (q: { site?: string; line?: string }) => {
+        const rows = await repo.queryRollups({ type: 'line', fromMs, toMs, ...q });
+        for (const r of rows) expect(r).toEqual(stored.get(r.id));
+        return rows.map((r) => r.line).sort();
+      };
+      expect(await ids({})).toEqual(['line-1', 'line-2', 'line-3']);
+      expect(await ids({ site: 'plant-1' })).toEqual(['line-1', 'line-3']);
+      expect(await ids({ line: 'line-2' })).toEqual(['line-2']);
+      expect(await ids({ site: 'plant-2', line: 'line-2' })).toEqual(['line-2']);
+      expect(await ids({ site: 'plant-1', line: 'line-2' })).toEqual([]);
+      expect(stored.get(rollups[0]!.id)).toMatchObject({ site: 'plant-1', gasKWh: 2.5, gasCvBasis: 'gross', estimated: true, coverage: 0.5 });
+    });
+
     it('stores dead letters and checkpoints with the ingest', async () => {
       await repo.ingest({ rollups: [], deadLetters: [{ source: 's/0/1', reason: 'bad', payload: "x'; DROP TABLE rollups; --", receivedAtMs: 5 }],
         checkpoint: { stream: 's', shardId: 'shard-0', sequenceNumber: '42' } });

@@ -21,6 +21,30 @@ export const UPSERT_ROLLUP_POSITIONAL = UPSERT_ROLLUP.replace(/@\w+/g, '?');
 export const ROLLUP_COLUMNS = `id, revision, type, site, line, window_start_ms, window_ms, electricity_kwh, gas_m3, gas_kwh, gas_cv_basis,
   baseload_kwh, units_good, units_scrap, coverage, estimated`;
 
+/**
+ * A period query's columns: ROLLUP_COLUMNS without `type`, and without `site` / `line` when the query fixes them
+ * (those are then taken from the query, not built as a new string for every row). Read by `periodRowToStored`.
+ */
+export function periodColumns(bySite: boolean, byLine: boolean): string {
+  return ['id, revision, window_start_ms, window_ms, electricity_kwh, gas_m3, gas_kwh, gas_cv_basis, baseload_kwh, units_good, units_scrap, coverage, estimated',
+    ...(bySite ? [] : ['site']), ...(byLine ? [] : ['line'])].join(', ');
+}
+
+/** The values a period query fixed by its WHERE clause (equal to the stored ones: TEXT `=` compares bytes). */
+export interface PeriodKey { type: StoredRollup['type']; site?: string; line?: string }
+
+/** A row of a period query in raw (array) mode, columns as `periodColumns(key.site !== undefined, key.line !== undefined)`. */
+export function periodRowToStored(a: unknown[], key: PeriodKey): StoredRollup {
+  const site = key.site ?? (a[13] as string);
+  const line = key.line ?? (a[key.site === undefined ? 14 : 13] as string | null);
+  return {
+    id: a[0] as string, revision: Number(a[1]), type: key.type, site, line,
+    windowStartMs: Number(a[2]), windowMs: Number(a[3]), electricityKWh: a[4] as number | null, gasM3: a[5] as number | null,
+    gasKWh: a[6] as number | null, gasCvBasis: a[7] as StoredRollup['gasCvBasis'], baseloadKWh: a[8] as number | null,
+    unitsGood: a[9] as number | null, unitsScrap: a[10] as number | null, coverage: Number(a[11]), estimated: a[12] === 1,
+  };
+}
+
 export interface RollupRow {
   id: string; revision: number; type: string; site: string; line: string | null; window_start_ms: number; window_ms: number;
   electricity_kwh: number | null; gas_m3: number | null; gas_kwh: number | null; gas_cv_basis: string | null;
@@ -45,19 +69,6 @@ export function rollupRow(r: Rollup, receivedAtMs: number): Record<string, unkno
 export function rollupParams(r: Rollup, receivedAtMs: number): unknown[] {
   const row = rollupRow(r, receivedAtMs);
   return UPSERT_NAMES.map((n) => row[n]);
-}
-
-/**
- * A row read in raw (array) mode, columns in ROLLUP_COLUMNS order: skips building an intermediate object per row,
- * which is most of the read time of a period query.
- */
-export function rawRowToStored(a: unknown[]): StoredRollup {
-  return {
-    id: a[0] as string, revision: Number(a[1]), type: a[2] as StoredRollup['type'], site: a[3] as string, line: a[4] as string | null,
-    windowStartMs: Number(a[5]), windowMs: Number(a[6]), electricityKWh: a[7] as number | null, gasM3: a[8] as number | null,
-    gasKWh: a[9] as number | null, gasCvBasis: a[10] as StoredRollup['gasCvBasis'], baseloadKWh: a[11] as number | null,
-    unitsGood: a[12] as number | null, unitsScrap: a[13] as number | null, coverage: Number(a[14]), estimated: a[15] === 1,
-  };
 }
 
 export function rowToStored(row: RollupRow): StoredRollup {

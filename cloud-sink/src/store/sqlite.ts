@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { PcfError, type Rollup } from '@pcf-edge/core';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
-import { rawRowToStored, ROLLUP_COLUMNS, rollupParams, rowToStored, UPSERT_ROLLUP_POSITIONAL, type RollupRow } from './rollup-rows';
+import { periodColumns, periodRowToStored, ROLLUP_COLUMNS, rollupParams, rowToStored, UPSERT_ROLLUP_POSITIONAL, type RollupRow } from './rollup-rows';
 import { checkFootprintSuccessor, FOOTPRINT_COLUMNS, footprintParams, LATEST_FOOTPRINTS_SQL, rowToFootprint } from './footprint-rows';
 import type {
   AuditRecord, CloudSinkRepository, DeadLetter, ImportWrite, IngestOutcome, IngestWrite, ReferenceVersion,
@@ -71,7 +71,7 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       const where = [type === 'site' ? "type = 'site'" : "type = 'line'", 'window_start_ms < ?', 'window_start_ms > ?', 'window_start_ms + window_ms > ?'];
       if (bySite) where.push('site = ?');
       if (byLine) where.push('line = ?');
-      stmt = db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`).raw(true);
+      stmt = db.prepare(`SELECT ${periodColumns(bySite, byLine)} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`).raw(true);
       rollupQueries.set(key, stmt);
     }
     return stmt;
@@ -148,7 +148,8 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       const params: (string | number)[] = [q.toMs, q.fromMs - MAX_WINDOW_MS, q.fromMs];
       if (q.site !== undefined) params.push(q.site);
       if (q.line !== undefined) params.push(q.line);
-      return (rollupQuery(q.type, q.site !== undefined, q.line !== undefined).all(...params) as unknown[][]).map(rawRowToStored);
+      const key = { type: q.type, site: q.site, line: q.line };
+      return (rollupQuery(q.type, q.site !== undefined, q.line !== undefined).all(...params) as unknown[][]).map((a) => periodRowToStored(a, key));
     }),
     getRollups: (ids) => wrap('rollup lookup failed', () => {
       const out: StoredRollup[] = [];
