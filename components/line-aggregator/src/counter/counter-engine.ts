@@ -214,13 +214,16 @@ function resolvePending(w: Work, sample: CounterSample, s: CounterSettings): voi
 }
 
 /**
- * Whether a confirmed fall to `to` proves that the step ending at the anchor (from `before`) ended on an outlier:
- * `to` continues plausibly from `before` (same meter, rising within the bound or within noise), and a reset
- * after `before` could not have counted up to `to` within the plausible rate.
+ * Whether a confirmed fall to `to` shows that the step ending at the anchor (from `before`) ended on an outlier:
+ * `to` continues plausibly from `before` (same meter, rising within the bound or within noise), and a reset after
+ * `before` explains it worse — it could not have counted up to `to` within the plausible rate, or `to` lies nearer
+ * `before` than 0 (a reset that counted back up to just above the reading before the outlier is a coincidence; a
+ * value one bad word moved off is not).
  */
 function endedOnOutlier(before: CounterSample, to: CounterSample, s: CounterSettings): boolean {
   const step = classify(before, to, s).type;
-  return (step === 'measured' || step === 'noise') && to.value > plausibleBound(to.ts - before.ts, s);
+  if (step !== 'measured' && step !== 'noise') return false;
+  return to.value > plausibleBound(to.ts - before.ts, s) || to.value - before.value < before.value;
 }
 
 /** Advances one counter point by one good sample. Never mutates `state`. */
