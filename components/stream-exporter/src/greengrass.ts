@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { createLogger, type Logger, systemClock } from '@pcf-edge/core';
-import { type GreengrassAdapter, RESTART_EXIT_CODE, runWithConfig } from '@pcf-edge/greengrass-ipc';
+import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
 import { type GatewayStore, openStore } from '@pcf-edge/store';
 import { EXPORTER_MMAP_BYTES } from './bodies';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
@@ -23,57 +21,31 @@ async function sinkFor(config: Readonly<StreamExporterConfig>, greengrass: Green
  * live-safe change stops the exporter (in-flight appends finish) and starts a new one on the same sink and store
  * (the outbox is the state); restart-only changes exit RESTART_EXIT_CODE (ADR 0070).
  */
-export async function runUnderGreengrass(storeArg: string | undefined, log: Logger = createLogger({ component: 'stream-exporter' })): Promise<number> {
-  let current: Readonly<StreamExporterConfig> | undefined;
-  let app: { store: GatewayStore; sink: RecordSink; exporter: StreamExporter } | undefined;
+export function runUnderGreengrass(storeArg: string | undefined, log: Logger = createLogger({ component: 'stream-exporter' })): Promise<number> {
   const startExporter = (config: Readonly<StreamExporterConfig>, store: GatewayStore, sink: RecordSink): StreamExporter => {
     const exporter = createStreamExporter(config, { store, sink, clock: systemClock, log });
     exporter.start();
     return exporter;
   };
-  const shutdown = async (): Promise<void> => {
-    const running = app;
-    app = undefined;
-    if (!running) return;
-    await running.exporter.stop();
-    running.sink.close();
-    running.store.close();
-  };
-  const runner = await runWithConfig<GreengrassConfig>({
-    schema: greengrassSchema, componentName: COMPONENT_NAME, log, check: problemsOf,
-    onConfig: async (config) => {
-      current = exporterConfigOf(config);
-      if (!app) return;
+  return runGreengrassApp<GreengrassConfig, { store: GatewayStore; sink: RecordSink; exporter: StreamExporter }>({
+    schema: greengrassSchema, componentName: COMPONENT_NAME, log, check: problemsOf, storeArg,
+    start: async (config, storePath, greengrass) => {
+      const own = exporterConfigOf(config);
+      const store = openStore(storePath, { log, mmapBytes: EXPORTER_MMAP_BYTES });
+      const sink = await sinkFor(own, greengrass, log);
+      log.info({ target: own.target, stream: own.streamName, kinesisStream: own.kinesisStreamName }, 'stream exporter starting');
+      return { store, sink, exporter: startExporter(own, store, sink) };
+    },
+    apply: async (app, config) => {
       await app.exporter.stop();
-      app.exporter = startExporter(current, app.store, app.sink);
+      app.exporter = startExporter(exporterConfigOf(config), app.store, app.sink);
       log.info('stream exporter reconfigured');
     },
-    requestRestart: (reason) => {
-      log.warn({ reason, exitCode: RESTART_EXIT_CODE }, 'exiting so that Greengrass restarts the component');
-      void shutdown().finally(() => process.exit(RESTART_EXIT_CODE));
+    stop: async (app) => {
+      await app.exporter.stop();
+      app.sink.close();
+      app.store.close();
     },
+    summary: (app) => ({ status: app.exporter.status() }),
   });
-  const greengrass = runner.greengrass as GreengrassAdapter;
-  const config = current as Readonly<StreamExporterConfig>;
-  try {
-    const storePath = storeArg ?? runner.config().storePath;
-    mkdirSync(dirname(storePath), { recursive: true });
-    const store = openStore(storePath, { log, mmapBytes: EXPORTER_MMAP_BYTES });
-    const sink = await sinkFor(config, greengrass, log);
-    app = { store, sink, exporter: startExporter(current ?? config, store, sink) };
-    log.info({ storePath, target: config.target, stream: config.streamName, kinesisStream: config.kinesisStreamName }, 'stream exporter started under Greengrass');
-  } catch (err) {
-    await greengrass.updateState('ERRORED').catch((e: unknown) => log.warn({ err: e }, 'could not report ERRORED'));
-    await runner.stop();
-    throw err;
-  }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await runner.stop();
-  const status = app?.exporter.status();
-  await shutdown();
-  log.info({ status }, 'stream exporter stopped');
-  return 0;
 }

@@ -1,45 +1,38 @@
 import { silentLogger } from '@pcf-edge/core';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
-import { join, resolve } from 'node:path';
-import { createIpcTestServer, type IpcTestServer } from '../../../test-support/greengrass-ipc-server/server';
-import { runNode, until, type RunningProcess } from '../../../test-support/standalone/processes';
-import { enqueue, makeRollups, openTestStore, tempDir } from './fixtures';
+import { join } from 'node:path';
+import { useComponentUnderNucleus } from '../../../test-support/greengrass-ipc-server/component-harness';
+import { until } from '../../../test-support/standalone/processes';
+import { enqueue, makeRollups, openTestStore } from './fixtures';
 
 /**
  * The exporter as a real process (tsx main.ts) under the Greengrass IPC test server: it finds Stream Manager's
  * port in Stream Manager's configuration over IPC, drains the outbox, applies a live change, rejects a bad update.
  */
 jest.setTimeout(180_000);
-const ROOT = resolve(__dirname, '../../..');
 const COMPONENT = 'com.pcfedge.StreamExporter';
 const TOKEN = 'exporter-token';
 
-let server: IpcTestServer;
-let sm: StreamManagerServer;
-let proc: RunningProcess | undefined;
-const tmp = tempDir();
+const gg = useComponentUnderNucleus({ component: COMPONENT, token: TOKEN, main: 'components/stream-exporter/src/main.ts', tmpPrefix: 'exporter-gg-' });
+let sm: StreamManagerServer | undefined;
 
-afterAll(async () => {
-  proc?.kill();
-  await server?.stop();
+afterEach(async () => {
   await sm?.stop();
-  tmp.remove();
+  sm = undefined;
 });
 
 it('uses the Stream Manager port from IPC, drains the outbox, applies a live change and rejects a bad update', async () => {
-  sm = createStreamManagerServer({ port: 0, dir: join(tmp.dir, 'sm') }, { log: silentLogger() });
+  const { tmp, server } = gg;
+  sm = createStreamManagerServer({ port: 0, dir: join(tmp, 'sm') }, { log: silentLogger() });
   const { port } = await sm.start();
-  server = createIpcTestServer({ tokens: { [TOKEN]: COMPONENT } });
-  await server.start();
   server.setConfiguration('aws.greengrass.StreamManager', { port: String(port) });
 
-  const store = join(tmp.dir, 'gateway.sqlite');
+  const store = join(tmp, 'gateway.sqlite');
   const s = openTestStore(store);
   enqueue(s, makeRollups(20));
   const pending = (): number => s.pendingOutbox(1000).length;
   server.setConfiguration(COMPONENT, { storePath: store, site: 'plant1', gatewayId: 'gw-1', pollIntervalMs: 100 });
-  const p = runNode(['--import', 'tsx', join(ROOT, 'components/stream-exporter/src/main.ts'), '--store', store], ROOT, { ...server.envFor(TOKEN), HOME: tmp.dir });
-  proc = p;
+  const p = gg.start(store);
   try {
     await until('RUNNING', () => server.states.length > 0, 90_000, p.stderr);
     expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
@@ -58,6 +51,8 @@ it('uses the Stream Manager port from IPC, drains the outbox, applies a live cha
 
     p.child.kill('SIGTERM');
     expect(await p.exited()).toBe(0);
+    expect(p.stderr()).toMatch(new RegExp(`"status":\\{.*"msg":"${COMPONENT} stopped"`));
+    expect(p.stderr()).not.toContain(TOKEN);
   } finally {
     s.close();
   }

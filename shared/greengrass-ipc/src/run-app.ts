@@ -11,8 +11,11 @@ export interface GreengrassAppOptions<C extends { storePath: string }, A> {
   check?: SemanticCheck<C>;
   /** The `--store` the recipe passes; the configuration's `storePath` when absent. */
   storeArg: string | undefined;
-  /** Starts the component on the first valid configuration; the store's folder exists. */
-  start: (config: Readonly<C>, storePath: string) => A | Promise<A>;
+  /**
+   * Starts the component on the first valid configuration; the store's folder exists and `greengrass` is the
+   * connected IPC adapter (e.g. to look up Stream Manager's port); RUNNING is reported once it returns.
+   */
+  start: (config: Readonly<C>, storePath: string, greengrass: GreengrassAdapter) => A | Promise<A>;
   /** Applies a later live-safe configuration change to the running component. */
   apply: (app: A, config: Readonly<C>) => void | Promise<void>;
   /** Stops the component and closes what it opened (store, writers). */
@@ -23,6 +26,8 @@ export interface GreengrassAppOptions<C extends { storePath: string }, A> {
   ready?: (adapter: GreengrassAdapter | undefined) => void;
   /** Injected for tests; default `untilSignal`. */
   until?: () => Promise<unknown>;
+  /** Injected for tests (IPC socket and token); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -41,11 +46,13 @@ export async function runGreengrassApp<C extends { storePath: string }, A>(optio
   const runner: ConfigRunner<C> = await runWithConfig<C>({
     schema: options.schema, componentName: options.componentName, log,
     ...(options.check ? { check: options.check } : {}),
-    onConfig: async (config) => {
+    ...(options.env ? { env: options.env } : {}),
+    onConfig: async (config, { greengrass }) => {
       if (app !== undefined) return options.apply(app, config);
       const storePath = options.storeArg ?? config.storePath;
       mkdirSync(dirname(storePath), { recursive: true });
-      app = await options.start(config, storePath);
+      // No config file is given, so runWithConfig starts only under Greengrass, with the adapter connected.
+      app = await options.start(config, storePath, greengrass as GreengrassAdapter);
       log.info({ storePath }, `${options.componentName} started under Greengrass`);
     },
     requestRestart: (reason) => {

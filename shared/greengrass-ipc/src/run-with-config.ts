@@ -17,10 +17,11 @@ export interface RunWithConfigOptions<T> {
   configFile?: string;
   check?: SemanticCheck<T>;
   /**
-   * Applies a configuration: once at start (`previous` undefined), then for every valid live-safe change. Never
-   * called concurrently. A throw at start is fatal; a throw on a change keeps the previous configuration.
+   * Applies a configuration: once at start (`previous` undefined; under Greengrass `greengrass` is the connected
+   * IPC adapter, before RUNNING is reported), then for every valid live-safe change. Never called concurrently.
+   * A throw at start is fatal; a throw on a change keeps the previous configuration.
    */
-  onConfig: (config: Readonly<T>, change: { previous?: Readonly<T> }) => void | Promise<void>;
+  onConfig: (config: Readonly<T>, change: { previous?: Readonly<T>; greengrass?: GreengrassAdapter }) => void | Promise<void>;
   log: Logger;
   env?: NodeJS.ProcessEnv;
   /** Called once when a restart-only key changed or IPC was lost; default exits with RESTART_EXIT_CODE. */
@@ -121,7 +122,7 @@ async function runUnderGreengrass<T>(options: RunWithConfigOptions<T>, env: Node
     await adapter.subscribeToConfigurationUpdates((keyPath) => reloader.notify(keyPath));
     await adapter.subscribeToValidateConfigurationUpdates(problemsOf);
     const config = validate(await adapter.getConfiguration());
-    await options.onConfig(config, {});
+    await options.onConfig(config, { greengrass: adapter });
     await adapter.updateState('RUNNING');
     reloader.started(config);
   } catch (err) {
