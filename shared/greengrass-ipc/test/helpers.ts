@@ -6,3 +6,17 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The configuration schema of the test components: `storePath` is restart-only, the rest applies live. */
+export const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['site', 'storePath'],
+  properties: {
+    site: { type: 'string', minLength: 1 },
+    storePath: { type: 'string', 'x-restart': true },
+    pollIntervalMs: { type: 'integer', minimum: 100, default: 1000 },
+    meters: { type: 'array', items: { type: 'string' }, default: [] },
+  },
+};
+export interface Cfg { site: string; storePath: string; pollIntervalMs: number; meters: string[] }

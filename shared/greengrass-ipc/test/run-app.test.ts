@@ -4,21 +4,10 @@ import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { createIpcTestServer, type IpcTestServer } from '../../../test-support/greengrass-ipc-server/server';
 import { runGreengrassApp, STREAM_MANAGER_COMPONENT } from '../src';
-import { waitFor } from './helpers';
+import { type Cfg, schema, waitFor } from './helpers';
 
 const COMPONENT = 'com.pcfedge.StreamExporter';
 const TOKEN = 'app-token';
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['site', 'storePath'],
-  properties: {
-    site: { type: 'string', minLength: 1 },
-    storePath: { type: 'string', 'x-restart': true },
-    pollIntervalMs: { type: 'integer', minimum: 100, default: 1000 },
-  },
-};
-interface Cfg { site: string; storePath: string; pollIntervalMs: number }
 
 let server: IpcTestServer;
 let dir: string;

@@ -5,22 +5,10 @@ import { isPcfError, silentLogger } from '@pcf-edge/core';
 import pino from 'pino';
 import { createIpcTestServer, type IpcTestServer } from '../../../test-support/greengrass-ipc-server/server';
 import { type ConfigRunner, runWithConfig } from '../src';
-import { waitFor } from './helpers';
+import { type Cfg, schema, waitFor } from './helpers';
 
 const COMPONENT = 'com.pcfedge.ModbusCollector';
 const TOKEN = 'run-token';
-const schema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['site', 'storePath'],
-  properties: {
-    site: { type: 'string', minLength: 1 },
-    storePath: { type: 'string', 'x-restart': true },
-    pollIntervalMs: { type: 'integer', minimum: 100, default: 1000 },
-    meters: { type: 'array', items: { type: 'string' }, default: [] },
-  },
-};
-interface Cfg { site: string; storePath: string; pollIntervalMs: number; meters: string[] }
 const good = { site: 'plant-1', storePath: '/var/pcf/store.db', pollIntervalMs: 1000, meters: ['m1'], accessControl: { 'aws.greengrass.ipc.pubsub': {} } };
 
 let server: IpcTestServer;
