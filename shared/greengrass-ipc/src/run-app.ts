@@ -22,8 +22,6 @@ export interface GreengrassAppOptions<C extends { storePath: string }, A> {
   stop: (app: A) => void | Promise<void>;
   /** What to log when the component stops (e.g. its counters). */
   summary?: (app: A) => Record<string, unknown>;
-  /** Called once the IPC adapter is known (after the first configuration was applied), e.g. to publish. */
-  ready?: (adapter: GreengrassAdapter | undefined) => void;
   /** Injected for tests; default `untilSignal`. */
   until?: () => Promise<unknown>;
   /** Injected for tests (IPC socket and token); default process.env. */
@@ -60,7 +58,6 @@ export async function runGreengrassApp<C extends { storePath: string }, A>(optio
       void shutdown().finally(() => process.exit(RESTART_EXIT_CODE));
     },
   });
-  options.ready?.(runner.greengrass);
   await (options.until ?? untilSignal)();
   await runner.stop();
   const summary = app !== undefined && options.summary ? options.summary(app) : {};
