@@ -40,16 +40,21 @@ export interface LineAggregator {
   progress(): Readonly<Progress>;
 }
 
-function loadProgress(store: AggregatorStore): Progress {
-  const text = store.getState(STATE_OWNER, PROGRESS_KEY);
+function parseProgress(text: string | undefined): Progress {
   if (text === undefined) return EMPTY_PROGRESS;
   const p = JSON.parse(text) as { cursor: number; watermark: number | null; nextClose: Record<string, number> };
   return { cursor: p.cursor, watermark: p.watermark ?? -Infinity, nextClose: p.nextClose };
 }
 
-function saveProgress(store: AggregatorStore, p: Progress): void {
+/** The stored progress text (a JSON document with every point's next window close). */
+const readProgress = (store: AggregatorStore): string | undefined => store.getState(STATE_OWNER, PROGRESS_KEY);
+
+/** Saves the progress; returns the text stored. */
+function saveProgress(store: AggregatorStore, p: Progress): string {
   const watermark = Number.isFinite(p.watermark) ? p.watermark : null;
-  store.setState(STATE_OWNER, PROGRESS_KEY, JSON.stringify({ cursor: p.cursor, watermark, nextClose: p.nextClose }));
+  const text = JSON.stringify({ cursor: p.cursor, watermark, nextClose: p.nextClose });
+  store.setState(STATE_OWNER, PROGRESS_KEY, text);
+  return text;
 }
 
 /**
@@ -70,8 +75,11 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
   };
   const load = (): AggregationEngine => {
     const points = store.getAnchors().map((a) => fromAnchor(a, settingsOf)).filter((p): p is PointRecord => p !== null);
-    return new AggregationEngine(engineDeps, points, loadProgress(store));
+    committedText = readProgress(store);
+    return new AggregationEngine(engineDeps, points, parseProgress(committedText));
   };
+  /** The progress text this aggregator loaded or last committed: the compare-and-set compares the stored text with it. */
+  let committedText: string | undefined;
   let engine = load();
   let timer: NodeJS.Timeout | null = null;
   let running = false;
@@ -81,11 +89,14 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
     const now = clock.now();
     const dirty = [...engine.registry.all()].filter((p) => p.dirty);
     const rollups: Rollup[] = [...out.writes.values()];
+    let text: string | undefined;
     store.transaction(() => {
       // Compare-and-set on the cursor: a second aggregator on the same store (an operator's run beside the
       // Greengrass one, a supervisor's overlapping restart) must not book the same readings twice.
-      const committed = loadProgress(store).cursor;
-      if (committed !== fromCursor) {
+      // (Compared as text, not parsed per batch: the document holds a next-close time for every point.)
+      const stored = readProgress(store);
+      if (stored !== committedText) {
+        const committed = parseProgress(stored).cursor;
         throw new PcfError('ERR_STORE_CONFLICT', `another line aggregator advanced the cursor of ${STATE_OWNER} from ${fromCursor} to ${committed} meanwhile; this batch is rolled back and redone from the committed state`, { fromCursor, committed });
       }
       if (dirty.length > 0) store.putAnchors(dirty.map(toAnchor));
@@ -94,8 +105,9 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
         store.putRollups(rollups, now);
         store.enqueueOutbox(rollups.map((r) => ({ rollupId: r.id, revision: r.revision, windowStartMs: Date.parse(r.windowStart) })), now);
       }
-      saveProgress(store, engine.progress);
+      text = saveProgress(store, engine.progress);
     });
+    committedText = text;
     for (const p of dirty) p.dirty = false;
   }
 
