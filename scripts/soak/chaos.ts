@@ -20,14 +20,6 @@ export interface ChaosResult {
   /** Successful restarts after a kill, an outage or a clock jump, per process. */
   restarts: Record<string, number>;
   restartFailures: string[];
-  /**
-   * Counter presets injected: a `rollover` event sets a meter's register to just below its modulus; a
-   * `meterReplacement` starts the new meter at 1 (the simulator's default start), which the aggregator cannot know
-   * for a meter without a serial register or a configured start. No meter measured those jumps, yet meters.md has
-   * the aggregator book them (a confirmed jump, flagged quarantine; a replacement counted from 0, flagged reset);
-   * the reconciliation needs to know where these are. `atMs` is simulated time.
-   */
-  presets: { meterId: string; atMs: number }[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -56,11 +48,9 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
     }
   }
 
-  const presets: ChaosResult['presets'] = [];
-  async function postFault(body: Record<string, unknown>): Promise<{ atMs: number }> {
+  async function postFault(body: Record<string, unknown>): Promise<void> {
     const res = await fetch(`${stack.controlUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (res.status !== 201) throw new Error(`simulator refused the fault (${res.status}): ${await res.text()}`);
-    return (await res.json()) as { atMs: number };
   }
 
   async function execute(f: PlannedFault): Promise<void> {
@@ -93,10 +83,9 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
         await postFault({ target: f.target, type: f.detail, durationSec: Math.max(1, Math.round((f.durationMs * factor) / 1000)) });
         await sleep(f.durationMs);
         return;
-      case 'counterEvent': {
-        const { atMs } = await postFault({ target: f.target, type: f.detail });
-        if (f.detail === 'rollover' || f.detail === 'meterReplacement') presets.push({ meterId: f.target, atMs });
-      }
+      case 'counterEvent':
+        // The simulator records the register discontinuities in its ground truth; the reconciliation reads them there.
+        await postFault({ target: f.target, type: f.detail });
     }
   }
 
@@ -117,7 +106,7 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
     if (wait > 0) await sleep(wait);
     return exclusive(holds(f), () => inject(f));
   }));
-  return { outcomes, restarts, restartFailures, presets };
+  return { outcomes, restarts, restartFailures };
 
   async function inject(f: PlannedFault): Promise<FaultOutcome> {
     const outcome: FaultOutcome = { fault: f, startedMs: elapsed(), endedMs: null, error: null };

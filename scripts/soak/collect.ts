@@ -2,11 +2,13 @@ import type { CloudSinkRepository } from '@pcf-edge/cloud-sink';
 import { opcuaPoints, type Scenario, type TruthSnapshot } from '@pcf-edge/meter-simulators';
 import { getProfile } from '@pcf-edge/profiles';
 import type { GatewayStore } from '@pcf-edge/store';
-import type { CloudLineWindow, EnergyQuantity, ReconcileInput, RollupRef } from './reconcile';
+import { QUANTITIES, type CloudLineWindow, type EnergyQuantity, type LineDiscontinuity, type ReconcileInput, type RollupRef } from './reconcile';
 
 /**
  * Gathers what reconcile() compares, from the running soak stack: the gateway store (read-only), the cloud-sink
- * repository and the simulator's ground truth (GET /truth?ts=…), and derives the tolerances.
+ * repository and the simulator's ground truth (GET /truth?ts=…), and derives the tolerances. The register
+ * discontinuities come from the ground truth too: those on a line's registers (lineRegisters) up to a window after
+ * the span, whoever triggered them.
  *
  * Tolerance of one window edge, per line and quantity (see ADR 0110):
  * - register resolution: a counter reading is exact only to one register step (integers: the scale; float32:
@@ -37,6 +39,21 @@ function lineRegisters(scenario: Scenario, line: string, q: EnergyQuantity): Cou
     if (p) out.push({ meterId: m.id, point: p.name, type: p.type, scale: p.scale });
   }
   return out;
+}
+
+/** The ground truth's discontinuities on the registers the aggregator counts for the lines' totals. */
+function lineDiscontinuities(scenario: Scenario, lines: readonly string[], truth: TruthSnapshot): LineDiscontinuity[] {
+  const out: LineDiscontinuity[] = [];
+  for (const line of lines) {
+    for (const quantity of QUANTITIES) {
+      for (const r of lineRegisters(scenario, line, quantity)) {
+        for (const d of truth.discontinuities) {
+          if (d.meterId === r.meterId && d.point === r.point) out.push({ line, quantity, meterId: d.meterId, kind: d.kind, atMs: d.atMs, unmeasured: d.unmeasured });
+        }
+      }
+    }
+  }
+  return out.sort((a, b) => a.atMs - b.atMs);
 }
 
 function registerStep(r: CounterRegister, value: number): number {
@@ -124,6 +141,7 @@ export async function collectInput(o: CollectOptions): Promise<ReconcileInput> {
   }
   return {
     lines: o.lines, fromMs: o.fromMs, toMs: o.toMs, windowMs: MIN, truthAt, cloudLines, gateway, cloud,
+    discontinuities: lineDiscontinuities(o.scenario, o.lines, truth.get(o.toMs + MIN) ?? (await fetchTruth(o.controlUrl, o.toMs + MIN))),
     edgeTolerance, windowTolerance: (line, q, w) => edgeTolerance(line, q, w) + edgeTolerance(line, q, w + MIN),
   };
 }

@@ -9,7 +9,7 @@ import { runChaos, type ChaosResult } from './chaos';
 import { collectInput } from './collect';
 import { generatePlan, renderPlan } from './plan';
 import { reconcile } from './reconcile';
-import { injectedByKind, renderReport, type SoakReport } from './report';
+import { describeDiscontinuity, injectedByKind, renderReport, type SoakReport } from './report';
 import { startSampler } from './sampler';
 import { ROOT, startSoakStack, type SoakStack } from './stack';
 
@@ -153,9 +153,9 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
     scenario: stack.scenario, site: stack.site, lines: stack.lines, controlUrl: stack.controlUrl, store, repo, fromMs, toMs,
     pollIntervalSimMs: stack.pollIntervalMs * o.factor, stampAllowanceSimMs: o.stampAllowanceMs * o.factor,
   });
-  const lineOf = meterLines(stack.scenario);
-  const presets = chaos.presets.flatMap((p) => (lineOf.has(p.meterId) ? [{ line: lineOf.get(p.meterId)!, atMs: p.atMs }] : []));
-  const reconciliation = reconcile({ ...input, presets });
+  const discontinuities = input.discontinuities ?? [];
+  say(`ground truth: ${discontinuities.length} register discontinuit${discontinuities.length === 1 ? 'y' : 'ies'} on line registers${discontinuities.map((d) => `; ${describeDiscontinuity(d)}`).join('')}`);
+  const reconciliation = reconcile(input);
   store.close();
   await repo.close();
 
@@ -173,7 +173,7 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
     span: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), windows: Math.max(0, (toMs - fromMs) / MIN) },
     plan, faultsInjected: injectedByKind(chaos), faultErrors, restartsSurvived: chaos.restarts, unexpectedExits: stack.unexpectedExits, drain,
     maxExportLag: { simMinutes: samples.maxLagSimMs === null ? null : samples.maxLagSimMs / MIN, realSeconds: samples.maxLagSimMs === null ? null : samples.maxLagSimMs / o.factor / 1000 },
-    peakRssMiB: samples.peakRssMiB, reconciliation, failures, passed: failures.length === 0,
+    peakRssMiB: samples.peakRssMiB, discontinuities, reconciliation, failures, passed: failures.length === 0,
   };
   const md = renderReport(report);
   writeFileSync(join(o.dataDir, 'soak-report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -190,17 +190,3 @@ main().then(
     process.exit(1);
   },
 );
-
-/** Meter id → line id for every meter of the scenario that declares a line (wherever it sits in the tree). */
-function meterLines(scenario: unknown): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) { v.forEach(walk); return; }
-    if (v === null || typeof v !== 'object') return;
-    const o = v as Record<string, unknown>;
-    if (typeof o.id === 'string' && typeof o.line === 'string') out.set(o.id, o.line);
-    Object.values(o).forEach(walk);
-  };
-  walk(scenario);
-  return out;
-}

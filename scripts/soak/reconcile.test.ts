@@ -1,4 +1,4 @@
-import { reconcile, type CloudLineWindow, type EnergyQuantity, type ReconcileInput, type RollupRef } from './reconcile';
+import { reconcile, type CloudLineWindow, type EnergyQuantity, type LineDiscontinuity, type ReconcileInput, type RollupRef } from './reconcile';
 
 /**
  * A tiny world: one line drawing 60 kWh/h (1 kWh per minute) and 6 m³/h of gas (0.1 m³ per minute) over 10
@@ -68,14 +68,27 @@ describe('soak reconciliation', () => {
     expect(reconcile(world()).energy.every((e) => e.implausibleWindows === 0)).toBe(true);
   });
 
-  test('a flagged jump right after an injected counter preset on the line is exempt from the implausible bound; elsewhere not', () => {
+  test('a flagged jump right after a register discontinuity on the line is exempt from the implausible bound; elsewhere not', () => {
     const jump = (ws: CloudLineWindow[]) => Object.assign(ws[5]!, { electricityKWh: 1e6, flags: ['quarantine'] });
-    const near = reconcile({ ...world(jump), presets: [{ line: 'line-1', atMs: T0 + 4 * MIN + 30_000 }] });
+    const preset = (over: Partial<LineDiscontinuity>): LineDiscontinuity[] => [{ line: 'line-1', quantity: 'electricityKWh', meterId: 'm1', kind: 'rollover', atMs: T0 + 4 * MIN + 30_000, unmeasured: 1e6, ...over }];
+    const near = reconcile({ ...world(jump), discontinuities: preset({}) });
     expect(elec(near)).toMatchObject({ implausibleWindows: 0, presetWindows: 1 });
     expect(near.failures).toEqual([]);
-    for (const presets of [[{ line: 'line-1', atMs: T0 + 6 * MIN }], [{ line: 'line-1', atMs: T0 - 10 * MIN }], [{ line: 'other', atMs: T0 + 5 * MIN }]]) {
-      expect(elec(reconcile({ ...world(jump), presets }))).toMatchObject({ implausibleWindows: 1, presetWindows: 0 });
+    for (const discontinuities of [preset({ atMs: T0 + 6 * MIN }), preset({ atMs: T0 - 10 * MIN }), preset({ line: 'other', atMs: T0 + 5 * MIN }), preset({ quantity: 'gasM3' })]) {
+      expect(elec(reconcile({ ...world(jump), discontinuities }))).toMatchObject({ implausibleWindows: 1, presetWindows: 0 });
     }
+  });
+
+  test('next to a register discontinuity, a flagged window holding more than the jump no meter measured still fails', () => {
+    const jump = (ws: CloudLineWindow[]) => Object.assign(ws[5]!, { electricityKWh: 1e6, flags: ['quarantine'] });
+    const small = (unmeasured: number): LineDiscontinuity[] => [{ line: 'line-1', quantity: 'electricityKWh', meterId: 'm1', kind: 'meterReplacement', atMs: T0 + 5 * MIN, unmeasured }];
+    const r = reconcile({ ...world(jump), discontinuities: small(1000) });
+    expect(elec(r)).toMatchObject({ implausibleWindows: 1, presetWindows: 0 });
+    expect(elec(r).implausibleExcess).toBeCloseTo(1e6 - 10 - 1000, 6);
+    expect(r.failures).toEqual([expect.stringMatching(/flagged window\(s\) hold more than 10× the line's busiest true minute/)]);
+    const reset = reconcile({ ...world(jump), discontinuities: [...small(0), ...small(0)] });
+    expect(elec(reset)).toMatchObject({ implausibleWindows: 1, presetWindows: 0 });
+    expect(elec(reconcile({ ...world(jump), discontinuities: [...small(5e5), ...small(5e5)] }))).toMatchObject({ implausibleWindows: 0, presetWindows: 1 });
   });
 
   test('a clean window that differs from the truth fails, even when the total adds up', () => {

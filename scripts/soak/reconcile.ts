@@ -53,13 +53,20 @@ export interface ReconcileInput {
   windowTolerance(line: string, q: EnergyQuantity, windowStartMs: number): number;
   edgeTolerance(line: string, q: EnergyQuantity, edgeMs: number): number;
   /**
-   * Counter presets the chaos driver injected (a register set just below its modulus, or a replacement meter's
-   * start value), per line, simulated ms: a jump no meter measured that the aggregator rightly books (flagged
-   * quarantine or reset). Flagged windows from the preset's window to PRESET_WINDOWS after it are exempt from the
-   * implausible-value bound (counted as presetWindows); nowhere else.
+   * Register discontinuities the simulator's ground truth recorded on the line's lineTotal registers (see
+   * LineDiscontinuity): jumps no meter measured that the aggregator rightly books (flagged quarantine or reset). A
+   * flagged window from a discontinuity's window to PRESET_WINDOWS after it may exceed the implausible-value bound
+   * by up to the sum of those jumps' unmeasured consumption (counted as presetWindows); nowhere else, and no more.
    */
-  presets?: { line: string; atMs: number }[];
+  discontinuities?: LineDiscontinuity[];
 }
+
+/**
+ * A counter event the simulator applied to a lineTotal register of `line` (a rollover presetting it just below its
+ * modulus, a replacement meter's start value, a reset), whoever triggered it: simulated ms, and the consumption the
+ * jump represents that no meter measured (canonical unit of `quantity`; 0 for a reset).
+ */
+export interface LineDiscontinuity { line: string; quantity: EnergyQuantity; meterId: string; kind: string; atMs: number; unmeasured: number }
 
 export interface WindowMismatch { windowStartMs: number; cloud: number; truth: number; diff: number; tolerance: number }
 
@@ -87,12 +94,12 @@ export interface LineEnergy {
    */
   implausibleWindows: number;
   implausibleExcess: number;
-  /** Flagged windows above that limit next to an injected counter preset (not a failure). */
+  /** Flagged windows above that limit by no more than the unmeasured jumps of register discontinuities next to them (not a failure). */
   presetWindows: number;
 }
 
 export const IMPLAUSIBLE_FACTOR = 10;
-/** Windows after an injected preset's own window in which its confirmation may land (polls, late readings). */
+/** Windows after a register discontinuity's own window in which its confirmation may land (polls, late readings). */
 export const PRESET_WINDOWS = 3;
 
 export interface LostRollup { id: string; type: string; line: string | null; windowStartMs: number; gatewayRevision: number; cloudRevision: number | null }
@@ -162,12 +169,11 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
     const clean = row.coverage >= 1 && !row.estimated && row.flags.every((f) => (EXACT_FLAGS as readonly string[]).includes(f));
     if (!clean) {
       out.flagged++;
-      const nearPreset = (input.presets ?? []).some((p) => p.line === line && w + input.windowMs > p.atMs && w <= p.atMs + PRESET_WINDOWS * input.windowMs);
-      if (Math.abs(cloud) > implausibleAbove && nearPreset) out.presetWindows++;
-      else if (Math.abs(cloud) > implausibleAbove) {
+      const unmeasured = unmeasuredNear(input, line, q, w);
+      if (Math.abs(cloud) > implausibleAbove + unmeasured) {
         out.implausibleWindows++;
-        out.implausibleExcess += Math.abs(cloud) - implausibleAbove;
-      }
+        out.implausibleExcess += Math.abs(cloud) - implausibleAbove - unmeasured;
+      } else if (Math.abs(cloud) > implausibleAbove) out.presetWindows++;
       if (row.flags.some((f) => (LOSSY_FLAGS as readonly string[]).includes(f))) out.lossAllowance += Math.max(Math.abs(truth), Math.abs(cloud));
       continue;
     }
@@ -181,6 +187,15 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
   const allowed = out.edgeTolerance + out.lossAllowance + Math.abs(out.truth) * FLOAT_EPS;
   out.unexplained = Math.max(0, Math.abs(out.diff) - allowed);
   return out;
+}
+
+/** Unmeasured consumption of the line's discontinuities of `q` from PRESET_WINDOWS before window w to its end. */
+function unmeasuredNear(input: ReconcileInput, line: string, q: EnergyQuantity, w: number): number {
+  let sum = 0;
+  for (const d of input.discontinuities ?? []) {
+    if (d.line === line && d.quantity === q && w + input.windowMs > d.atMs && w <= d.atMs + PRESET_WINDOWS * input.windowMs) sum += d.unmeasured;
+  }
+  return sum;
 }
 
 export function lostRollups(gateway: readonly RollupRef[], cloud: readonly RollupRef[]): LostRollup[] {

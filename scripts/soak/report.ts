@@ -1,6 +1,6 @@
 import type { ChaosResult } from './chaos';
 import { faultsByKind, type PlannedFault } from './plan';
-import { IMPLAUSIBLE_FACTOR, type Reconciliation } from './reconcile';
+import { IMPLAUSIBLE_FACTOR, type LineDiscontinuity, type Reconciliation } from './reconcile';
 
 /** The end report of a soak run: what main.ts prints and writes as soak-report.json and soak-report.md. */
 export interface SoakReport {
@@ -19,6 +19,8 @@ export interface SoakReport {
   drain: { seconds: number; complete: boolean; outboxDepth: number | null; unaggregatedReadings: number | null };
   maxExportLag: { simMinutes: number | null; realSeconds: number | null };
   peakRssMiB: Record<string, number>;
+  /** Register discontinuities on the lines' registers, from the simulator's ground truth. */
+  discontinuities: LineDiscontinuity[];
   reconciliation: Reconciliation;
   failures: string[];
   passed: boolean;
@@ -29,6 +31,10 @@ export function injectedByKind(chaos: ChaosResult): Record<string, number> {
 }
 
 const f4 = (n: number): string => n.toFixed(4);
+
+export function describeDiscontinuity(d: LineDiscontinuity): string {
+  return `${d.line} ${d.quantity} ${d.kind} on ${d.meterId} at ${new Date(d.atMs).toISOString()}, ${d.unmeasured.toPrecision(6)} unmeasured`;
+}
 
 export function renderReport(r: SoakReport): string {
   const out: string[] = [];
@@ -46,9 +52,13 @@ export function renderReport(r: SoakReport): string {
     out.push('', `Flagged windows holding implausible values (over ${IMPLAUSIBLE_FACTOR}× the busiest true minute; flagged, but no meter measured them — a failed bound):`);
     for (const e of implausible) out.push(`- ${e.line} ${e.quantity}: ${e.implausibleWindows} window(s), ${e.implausibleExcess.toPrecision(6)} above the plausible maximum`);
   }
+  if (r.discontinuities.length > 0) {
+    out.push('', 'Register discontinuities on the lines\' registers in the simulator\'s ground truth (counter events, whoever triggered them):');
+    for (const d of r.discontinuities) out.push(`- ${describeDiscontinuity(d)}`);
+  }
   const presets = r.reconciliation.energy.filter((e) => e.presetWindows > 0);
   if (presets.length > 0) {
-    out.push('', 'Flagged jumps next to an injected counter preset (a register set just below its modulus, or a replacement meter\'s start value: booked as meters.md says; not a failure):');
+    out.push('', 'Flagged jumps within the unmeasured consumption of a register discontinuity next to them (a register preset just below its modulus, or a replacement meter\'s start value: booked as meters.md says; not a failure):');
     for (const e of presets) out.push(`- ${e.line} ${e.quantity}: ${e.presetWindows} window(s)`);
   }
   out.push('', '## Rollups', '');

@@ -5,6 +5,7 @@ export type * from './scenario/types';
 export { FAULT_TYPES } from './scenario/types';
 export type { Truth, TruthSnapshot, MeterTruth, LineTotals } from './truth';
 export type { Fault } from './faults';
+export type { RegisterDiscontinuity } from './discontinuities';
 export { opcuaPoints } from './opcua/nodes';
 export { createControlServer, type ControlServer } from './control';
 export { createTruthWriter, type TruthWriter } from './truth-writer';

@@ -1,4 +1,5 @@
 import { PcfError, type MachineState, type Quantity } from '@pcf-edge/core';
+import { registerDiscontinuities, type RegisterDiscontinuity } from './discontinuities';
 import type { FaultBook } from './faults';
 import type { MeterModel } from './model/meter';
 import { pointValue, serialAt, type ValuePoint } from './model/render';
@@ -33,6 +34,8 @@ export interface TruthSnapshot {
   meters: Record<string, MeterTruth>;
   /** Per line: state at ts and totals since startTime. */
   lines: Record<string, LineTotals & { state: MachineState }>;
+  /** Every register discontinuity a counter event applied at or before ts, by time, then meter (scenario order). */
+  discontinuities: RegisterDiscontinuity[];
 }
 
 /** Ground truth: pure functions of simulated time (epoch ms) and the counter events so far. */
@@ -73,7 +76,10 @@ export function createTruth(world: World, faults: FaultBook, pointsOf: (meterId:
       for (const m of world.meters.values()) meters[m.id] = meterTruth(m, ts);
       const lines: TruthSnapshot['lines'] = {};
       for (const l of world.lines.values()) lines[l.id] = { ...totals(l.id, ts), state: l.stateAt(ts) };
-      return { ts, time: new Date(ts).toISOString(), meters, lines };
+      const discontinuities: RegisterDiscontinuity[] = [];
+      for (const m of world.meters.values()) discontinuities.push(...registerDiscontinuities(m, pointsOf(m.id), faults.counterEvents(m.faultTargets, ts)));
+      discontinuities.sort((a, b) => a.atMs - b.atMs);
+      return { ts, time: new Date(ts).toISOString(), meters, lines, discontinuities };
     },
     lineEnergy(id, fromTs, toTs) {
       const a = totals(id, fromTs);
