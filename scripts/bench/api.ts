@@ -7,7 +7,7 @@
  * from the kept calculation, ADR 0141) and every request distinct (each one computed). Prints requests/s and the p95
  * latency of each (exact, from every response time) against the targets (reads ≤ 50 ms, ad-hoc ≤ 200 ms) and
  * writes bench-results/api.json. Exits 0 when the runs completed (targets are reported, not enforced), 1 on
- * failure, 2 on bad arguments.
+ * failure, 2 on bad arguments. With BENCH_CPU_PROF=<dir>, the server writes a V8 CPU profile into <dir> when it stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,7 +57,9 @@ async function prepare(file: string): Promise<void> {
 
 function startServer(file: string): Promise<{ child: ChildProcess; url: string }> {
   // the server runs in its own process (node with tsx's loader, no wrapper process), so child.pid is the server
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cloud-sink/src/main.ts', 'serve', '--port', '0', '--db', file, '--publish-interval-ms', '0'], {
+  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'cloud-sink/src/main.ts', 'serve', '--port', '0', '--db', file, '--publish-interval-ms', '0'], {
     cwd: ROOT, env: { ...process.env, PCF_EDGE_CLIENT_SECRET: SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolveUrl, reject) => {
