@@ -7,8 +7,8 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
   }
 }
 
-/** The configuration schema of the test components: `storePath` is restart-only, the rest applies live. */
-export const schema = {
+/** The fixture process's configuration schema (test/fixtures/component.ts): `storePath` is restart-only, the rest live. */
+export const fixtureSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['site', 'storePath'],
@@ -16,7 +16,12 @@ export const schema = {
     site: { type: 'string', minLength: 1 },
     storePath: { type: 'string', 'x-restart': true },
     pollIntervalMs: { type: 'integer', minimum: 100, default: 1000 },
-    meters: { type: 'array', items: { type: 'string' }, default: [] },
   },
+};
+
+/** The in-process test components' schema: the fixture's plus a live `meters` list. */
+export const schema = {
+  ...fixtureSchema,
+  properties: { ...fixtureSchema.properties, meters: { type: 'array', items: { type: 'string' }, default: [] } },
 };
 export interface Cfg { site: string; storePath: string; pollIntervalMs: number; meters: string[] }
