@@ -46,8 +46,14 @@ async function checkBody(repo: CloudSinkRepository, resultId: string, body: Audi
     if (!now) problems.push(`input ${e.kind} '${e.id}' version ${e.version} no longer exists`);
     else if (contentHash(now.data) !== e.hash) problems.push(`input ${e.kind} '${e.id}' version ${e.version} was changed after the fact`);
   }
+  if (body.arithmetic !== undefined && body.arithmetic !== 1 && body.arithmetic !== 2) {
+    problems.push(`record names arithmetic ${JSON.stringify(body.arithmetic)}, which this engine does not know (1 or 2)`);
+    return problems;
+  }
   try {
-    const loaded = await loadEngineInput(repo, body.options, [body.subject.id], { referenceVersion: body.inputs.referenceVersion, lines: body.inputs.lines, sites: body.inputs.sites });
+    const loaded = await loadEngineInput(repo, body.options, [body.subject.id], {
+      referenceVersion: body.inputs.referenceVersion, lines: body.inputs.lines, sites: body.inputs.sites, arithmetic: body.arithmetic ?? 1,
+    });
     if (contentHash(loaded.rollups) !== body.inputs.rollupsHash) {
       const was = new Map(body.inputs.rollups.map((r) => [r.id, r.revision]));
       const changed = loaded.rollups.filter((r) => was.get(r.id) !== r.revision).map((r) => `${r.id}@${was.get(r.id) ?? 'new'}→${r.revision}`);

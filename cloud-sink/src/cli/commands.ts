@@ -84,7 +84,7 @@ export async function pcfCommand(ctx: CliContext, values: Values): Promise<numbe
   const product = required('pcf', values, 'product');
   const options = pcfOptions(values);
   if (values['dry-run']) {
-    const { doc } = await calculateProduct(ctx.repo, product, options);
+    const { doc } = await calculateProduct(ctx.repo, product, options, undefined, 'doc');
     ctx.out(values.json ? JSON.stringify(doc, null, 2) : formatResult(doc));
   } else {
     const { doc, audit } = await calculateAndStore(ctx.repo, product, options);

@@ -1,9 +1,10 @@
 import { PcfError } from '@pcf-edge/core';
 import type { StoredRollup } from '../store/repository';
 import { Dec, dec, ZERO } from './decimal';
-import { addToSum, ExactSum, sumValues, type BucketSums } from './exact-sum';
+import { addToSum, CURRENT_ARITHMETIC, ExactSum, sumOf, sumValues, type Arithmetic, type BucketSums } from './exact-sum';
 import type { FactorBook } from './factors';
 import type { OrderSpan } from './orders';
+import type { WindowGroup } from './types';
 import { dimensionOf } from './units';
 
 /**
@@ -86,6 +87,17 @@ function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clipped
   }
 }
 
+/**
+ * The aggregated input cannot give the row path's result (the gas quantity a factor prices holds values that are not
+ * short): the caller recomputes from rows (ADR 0145).
+ */
+export class RowsNeeded extends Error {
+  constructor(why: string) {
+    super(`aggregated windows cannot be used: ${why}`);
+    this.name = 'RowsNeeded';
+  }
+}
+
 /** Length of the union of [s, e) intervals (ms). */
 function unionMs(spans: [number, number][]): number {
   spans.sort((a, b) => a[0] - b[0]);
@@ -102,7 +114,8 @@ function unionMs(spans: [number, number][]): number {
  * (keyRate × overlap ms); the rest is idle. Shares are computed so that every window conserves exactly (the last
  * share is the remainder).
  */
-export function allocateLine(line: string, region: string, windows: StoredRollup[], orders: OrderSpan[], fromMs: number, toMs: number, book: FactorBook): LineAllocation {
+export function allocateLine(line: string, region: string, windows: (StoredRollup | WindowGroup)[], orders: OrderSpan[], fromMs: number, toMs: number, book: FactorBook,
+  arithmetic: Arithmetic = CURRENT_ARITHMETIC): LineAllocation {
   // sums kept exactly (ExactSum) while windows are whole, read as Dec once at the end
   const perOrder = new Map<string, BucketSums>(orders.map((o) => [o.id, new Map()]));
   const idle: BucketSums = new Map(), unallocated: BucketSums = new Map(), metered: BucketSums = new Map();
@@ -114,24 +127,76 @@ export function allocateLine(line: string, region: string, windows: StoredRollup
   let inWindow: { o: OrderSpan; ov: number }[] = [];
   let covered = 0, clipped = 0, estimated = false;
   const give = (id: string, key: string, v: number | Dec): void => {
-    addToSum(perOrder.get(id)!, key, v);
-    if (estimated) {
-      let e = estimatedKWh.get(id);
-      if (!e) estimatedKWh.set(id, (e = new ExactSum()));
-      e.add(v);
-    }
+    addToSum(perOrder.get(id)!, key, v, arithmetic);
+    if (estimated) estimatedOf(id).add(v);
+  };
+  const estimatedOf = (id: string): ExactSum => {
+    let e = estimatedKWh.get(id);
+    if (!e) estimatedKWh.set(id, (e = new ExactSum(arithmetic)));
+    return e;
   };
   const take = (key: string, energy: number | Dec): void => {
-    addToSum(metered, key, energy);
-    if (covered === 0) return addToSum(idle, key, energy);
+    addToSum(metered, key, energy, arithmetic);
+    if (covered === 0) return addToSum(idle, key, energy, arithmetic);
     const orderPart = covered === clipped ? energy : toDec(energy).times(covered).div(clipped);
-    if (orderPart !== energy) addToSum(idle, key, toDec(energy).minus(orderPart));
+    if (orderPart !== energy) addToSum(idle, key, toDec(energy).minus(orderPart), arithmetic);
     if (inWindow.length === 1) return give(inWindow[0]!.o.id, key, orderPart);
     const shares = shareWindow(toDec(orderPart), inWindow);
-    if (!shares) return addToSum(unallocated, key, orderPart);
+    if (!shares) return addToSum(unallocated, key, orderPart, arithmetic);
     for (let i = 0; i < inWindow.length; i++) give(inWindow[i]!.o.id, key, shares[i]!);
   };
+  /**
+   * A group of whole windows inside one order (or none) and one factor span: its sums go where each of its windows
+   * would have gone, keys created in the order its windows would first have used them (arithmetic 2 only).
+   */
+  const takeGroup = (g: WindowGroup): void => {
+    const broken = (why: string) => new Error(`internal: window group ${new Date(g.windowStartMs).toISOString()}–${new Date(g.endMs).toISOString()} of ${line} ${why}`);
+    if (arithmetic !== 2) throw broken('needs arithmetic 2');
+    if (g.windowStartMs < fromMs || g.endMs > toMs) throw broken('is not inside the period');
+    while (first < orders.length && orders[first]!.endMs <= g.windowStartMs) first++;
+    const over: OrderSpan[] = [];
+    for (let i = first; i < orders.length && orders[i]!.startMs < g.endMs; i++) if (orders[i]!.endMs > g.windowStartMs) over.push(orders[i]!);
+    if (over.length > 1 || (over.length === 1 && (over[0]!.startMs > g.windowStartMs || over[0]!.endMs < g.endMs))) throw broken('is not wholly inside one order or idle');
+    const order = over[0];
+    const parts: { key: string; firstMs: number; s: { units: number; estimatedUnits: number } }[] = [];
+    if (g.elec.count > 0) {
+      const at = g.elec.firstMs!;
+      if (!cache.elec || at < cache.elec.from || at >= cache.elec.to) {
+        const span = book.electricityMappingSpan(g.site, at);
+        cache.elec = { key: `e:${span.mapping.id}`, from: span.from, to: span.to };
+      }
+      if (g.lastStartMs >= cache.elec.to) throw broken('crosses an electricity mapping validity bound');
+      parts.push({ key: cache.elec.key, firstMs: at, s: g.elec });
+    }
+    if (g.gasM3.count > 0) {
+      const at = g.gasM3.firstMs!;
+      if (!cache.gas || at < cache.gas.from || at >= cache.gas.to) {
+        const { factor: f, from, to } = book.factorSpan('natural-gas', region, at);
+        cache.gas = { key: `g:${f.id}`, from, to, volume: dimensionOf(f.unit) !== 'energy', basis: f.energyBasis, id: f.id };
+      }
+      const gc = cache.gas;
+      if (g.lastStartMs >= gc.to) throw broken('crosses a gas factor validity bound');
+      if (!gc.volume) {
+        const matching = gc.basis === 'gross' ? g.gasBasis.gross : gc.basis === 'net' ? g.gasBasis.net : g.gasBasis.none;
+        // the row path names the window: the caller reads the rows again for the precise error
+        if (matching !== g.gasM3.count) throw new PcfError('ERR_BASIS_MISMATCH', `gas energy of line ${line} is not all on the ${gc.basis ?? 'no'} CV basis of factor ${gc.id}`, { line, factor: gc.id });
+      }
+      const used = gc.volume ? g.gasM3 : g.gasKWh;
+      if (used.notShort > 0) throw new RowsNeeded(`${line}: gas ${gc.volume ? 'm³' : 'kWh'} values that are not short in ${new Date(g.windowStartMs).toISOString()}–`);
+      parts.push({ key: gc.key, firstMs: at, s: used });
+    }
+    if (parts.length === 2 && parts[1]!.firstMs < parts[0]!.firstMs) parts.reverse();
+    for (const { key, s: sums } of parts) {
+      sumOf(metered, key, arithmetic).addUnits(sums.units);
+      sumOf(order ? perOrder.get(order.id)! : idle, key, arithmetic).addUnits(sums.units);
+      if (order && g.estimated > 0) estimatedOf(order.id).addUnits(sums.estimatedUnits);
+    }
+  };
   for (const r of windows) {
+    if ('group' in r) {
+      takeGroup(r);
+      continue;
+    }
     const cs = Math.max(r.windowStartMs, fromMs), ce = Math.min(r.windowStartMs + r.windowMs, toMs);
     if (ce <= cs) continue;
     rollups.push({ id: r.id, revision: r.revision });

@@ -7,7 +7,8 @@ import { ordersInPeriod, type OrderSpan } from './orders';
 import { priceBuckets, type Priced } from './pricing';
 import { createProductCalculator, type ProductResult } from './product';
 import type { StoredRollup } from '../store/repository';
-import type { EngineInput, TraceNode } from './types';
+import { CURRENT_ARITHMETIC } from './exact-sum';
+import type { EngineInput, LineWindows, TraceNode, WindowGroup } from './types';
 
 export interface OrderResult {
   id: string;
@@ -38,18 +39,38 @@ export interface LineBalance {
   warnings: string[];
 }
 
-/** Missing windows, partial coverage and estimates among the windows a line's allocation used. */
-function dataQuality(line: string, windows: StoredRollup[], windowMs: number | undefined, fromMs: number, toMs: number): string[] {
+/** Missing windows, partial coverage and estimates among the windows a line's allocation used (rows and groups). */
+function dataQuality(line: string, windows: (StoredRollup | WindowGroup)[], windowMs: number | undefined, fromMs: number, toMs: number): string[] {
   if (windowMs === undefined) return [`${line}: no rollups in the period; its metered energy is taken as 0`];
   const expected = Math.ceil(toMs / windowMs) - Math.floor(fromMs / windowMs);
-  const used = windows.filter((r) => r.windowStartMs < toMs && r.windowStartMs + r.windowMs > fromMs);
+  let used = 0, partial = 0, lowest = Infinity, estimated = 0;
+  for (const r of windows) {
+    if ('group' in r) {
+      used += r.count;
+      partial += r.partial;
+      if (r.minCoverage !== null && r.minCoverage < lowest) lowest = r.minCoverage;
+      estimated += r.estimated;
+    } else if (r.windowStartMs < toMs && r.windowStartMs + r.windowMs > fromMs) {
+      used++;
+      if (r.coverage < 1) {
+        partial++;
+        if (r.coverage < lowest) lowest = r.coverage;
+      }
+      if (r.estimated) estimated++;
+    }
+  }
   const out: string[] = [];
-  if (used.length < expected) out.push(`${line}: ${expected - used.length} of ${expected} windows of ${windowMs / 60_000} min have no rollup`);
-  const partial = used.filter((r) => r.coverage < 1);
-  if (partial.length > 0) out.push(`${line}: ${partial.length} windows with coverage below 1 (lowest ${Math.min(...partial.map((r) => r.coverage))})`);
-  const estimated = used.filter((r) => r.estimated).length;
+  if (used < expected) out.push(`${line}: ${expected - used} of ${expected} windows of ${windowMs / 60_000} min have no rollup`);
+  if (partial > 0) out.push(`${line}: ${partial} windows with coverage below 1 (lowest ${lowest})`);
   if (estimated > 0) out.push(`${line}: ${estimated} windows with estimated values`);
   return out;
+}
+
+/** A line's (or site's) windows of the length the calculation uses (the shortest present unless forced), and that length. */
+function windowsOf(all: LineWindows, forced: number | undefined): { windowMs: number | undefined; windows: (StoredRollup | WindowGroup)[] } {
+  if (!Array.isArray(all)) return { windowMs: all.windowMs, windows: all.items };
+  const windowMs = chooseWindowMs(all, forced);
+  return { windowMs, windows: all.filter((r) => r.windowMs === windowMs) };
 }
 
 export interface PeriodCalculation {
@@ -85,6 +106,7 @@ const total = (b: Buckets) => [...b.values()].reduce((s, v) => s.plus(v), ZERO);
  */
 export function computePeriod(input: EngineInput): PeriodCalculation {
   const { snapshot, options } = input;
+  const arithmetic = input.arithmetic ?? CURRENT_ARITHMETIC;
   const fromMs = Date.parse(options.periodStart), toMs = Date.parse(options.periodEnd);
   const book = new FactorBook(snapshot, options.gwpSet);
   const spans = ordersInPeriod(snapshot, fromMs, toMs, options.shareKey);
@@ -101,10 +123,9 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const region = snapshot.sites.get(site.data.site)!.data.region;
     used.set(`lines:${line}`, site);
     used.set(`sites:${site.data.site}`, snapshot.sites.get(site.data.site)!);
-    const windowMs = chooseWindowMs(all, options.windowMs);
-    const windows = all.filter((r) => r.windowMs === windowMs);
+    const { windowMs, windows } = windowsOf(all, options.windowMs);
     const lineSpans = spans.filter((o) => o.line === line);
-    const a = allocateLine(line, region, windows, lineSpans, fromMs, toMs, book);
+    const a = allocateLine(line, region, windows, lineSpans, fromMs, toMs, book, arithmetic);
     allocations.set(line, a);
     const spreadIdle = spread(a.idle, overheadSpans.filter((o) => o.line === line));
     addOverhead(spreadIdle);
@@ -118,8 +139,8 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
   }
   for (const [site, all] of input.siteRollups) {
     const region = snapshot.sites.get(site)!.data.region;
-    const windowMs = chooseWindowMs(all, options.windowMs);
-    const a = allocateLine(`site:${site}`, region, all.filter((r) => r.windowMs === windowMs), [], fromMs, toMs, book);
+    const { windowMs, windows } = windowsOf(all, options.windowMs);
+    const a = allocateLine(`site:${site}`, region, windows, [], fromMs, toMs, book, arithmetic);
     const spreadBase = spread(a.idle, spansOfSite(overheadSpans, site), (o) => input.lineRollups.has(o.line));
     addOverhead(spreadBase);
     const metered = total(a.metered);

@@ -17,18 +17,40 @@ export function millionths(v: number): number | undefined {
 }
 
 /**
- * A running sum equal, digit for digit, to the left-to-right chain `dec(v1).plus(v2).plus(…)` of the values added.
- * While every value is a short number (see `millionths`) the sum is kept in integer millionths (a JS number, exact
- * up to 2^53): each partial sum then has at most 16 significant digits, so the 40-digit Dec chain would not have
- * rounded either. The first other value (a pro-rated Dec, a longer number, an integer past 2^53) turns the sum so
- * far into one Dec, and from then on values are added with `Dec.plus`, as before. This keeps a calculation's
- * per-window loop (thousands of windows per line and month) free of Decimal objects for whole windows.
+ * How a calculation sums a bucket (the engine's arithmetic version, recorded in every audit record so `audit verify`
+ * recomputes a record the way it was computed; ADR 0145):
+ * - 1: the left-to-right chain `dec(v1).plus(v2).plus(…)` of the values in window order;
+ * - 2 (current): the short numbers (see `millionths`) summed exactly as integer millionths, plus the left-to-right
+ *   chain of the other values (pro-rated 40-digit shares, longer numbers), added once at the end. Whole windows are
+ *   then associative, so the aggregated read path may add a group of them as one SQL sum.
+ */
+export type Arithmetic = 1 | 2;
+export const CURRENT_ARITHMETIC: Arithmetic = 2;
+
+/**
+ * A running sum under `arithmetic` (see `Arithmetic`). Version 1 keeps the sum in integer millionths while every
+ * value is short — each partial sum then has at most 16 significant digits, so the 40-digit Dec chain would not have
+ * rounded either — and turns it into one Dec at the first other value, adding with `Dec.plus` from then on. Version 2
+ * keeps short values in integer millionths throughout (an exact Dec integer past 2^53) and chains the others apart.
+ * Either way a calculation's per-window loop (thousands of windows per line and month) makes no Decimal objects for
+ * whole windows.
  */
 export class ExactSum {
   private units = 0;
+  /** Version 2: integer millionths carried past 2^53. */
+  private big: Dec | undefined;
+  /** Version 1: the whole chain once a value was not short; version 2: the chain of the values that were not. */
   private exact: Dec | undefined;
 
+  constructor(private readonly arithmetic: Arithmetic = CURRENT_ARITHMETIC) {}
+
   add(v: number | Dec): void {
+    if (this.arithmetic === 2) {
+      const n = typeof v === 'number' ? millionths(v) : undefined;
+      if (n !== undefined) this.addUnits(n);
+      else this.exact = this.exact === undefined ? toDec(v).plus(0) : this.exact.plus(toDec(v));
+      return;
+    }
     if (this.exact === undefined && typeof v === 'number') {
       const n = millionths(v);
       if (n !== undefined && Number.isSafeInteger(this.units + n)) {
@@ -36,21 +58,40 @@ export class ExactSum {
         return;
       }
     }
-    this.exact = this.value().plus(typeof v === 'number' ? dec(v) : v);
+    this.exact = this.value().plus(toDec(v));
+  }
+
+  /** Version 2 only: adds an integer number of millionths (a group of whole windows summed by SQL). */
+  addUnits(n: number): void {
+    if (this.arithmetic !== 2 || !Number.isSafeInteger(n)) throw new Error(`ExactSum.addUnits(${n}) needs arithmetic 2 and a safe integer`);
+    if (Number.isSafeInteger(this.units + n)) this.units += n;
+    else {
+      this.big = (this.big ?? new Dec(0)).plus(this.units).plus(n);
+      this.units = 0;
+    }
   }
 
   value(): Dec {
-    return this.exact ?? new Dec(`${this.units}e-6`);
+    if (this.arithmetic === 1) return this.exact ?? new Dec(`${this.units}e-6`);
+    const ints = this.big === undefined ? new Dec(`${this.units}e-6`) : this.big.plus(this.units).div(1e6);
+    return this.exact === undefined ? ints : ints.plus(this.exact);
   }
 }
+
+const toDec = (v: number | Dec): Dec => (typeof v === 'number' ? dec(v) : v);
 
 /** Sums per bucket key, in first-added order (the order bucket maps are iterated in for pricing and traces). */
 export type BucketSums = Map<string, ExactSum>;
 
-export function addToSum(b: BucketSums, key: string, v: number | Dec): void {
+export function addToSum(b: BucketSums, key: string, v: number | Dec, arithmetic: Arithmetic = CURRENT_ARITHMETIC): void {
+  sumOf(b, key, arithmetic).add(v);
+}
+
+/** The sum kept for `key`, created (and so ordered) on first use. */
+export function sumOf(b: BucketSums, key: string, arithmetic: Arithmetic): ExactSum {
   let s = b.get(key);
-  if (!s) b.set(key, (s = new ExactSum()));
-  s.add(v);
+  if (!s) b.set(key, (s = new ExactSum(arithmetic)));
+  return s;
 }
 
 export function sumValues(b: BucketSums): Map<string, Dec> {

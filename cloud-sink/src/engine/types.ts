@@ -1,5 +1,6 @@
 import type { StoredRollup } from '../store/repository';
 import type { ReferenceSnapshot } from '../reference/types';
+import type { Arithmetic } from './exact-sum';
 import type { GwpSet } from './gwp';
 
 /** How energy in a shared window (and overhead) is divided between orders. */
@@ -23,14 +24,51 @@ export interface CalcOptions {
   windowMs?: number;
 }
 
+/**
+ * Whole windows of one line (or site) read as sums (the aggregated read, ADR 0145): the windows of the chosen length
+ * lying wholly inside one interval between consecutive breakpoints (period ends, order starts and ends, factor and
+ * mapping validity bounds), an interval covered by at most one order. Every summed value is a short number (see
+ * `millionths`), so the sums are exact integer millionths.
+ */
+export interface WindowGroup {
+  group: true;
+  site: string;
+  windowMs: number;
+  /** Start of the first and of the last window, end of the last window (epoch ms). */
+  windowStartMs: number;
+  lastStartMs: number;
+  endMs: number;
+  count: number;
+  /** Windows with coverage below 1 and the lowest such coverage; windows flagged estimated. */
+  partial: number;
+  minCoverage: number | null;
+  estimated: number;
+  /** Windows with electricity (line) or baseload (site) kWh > 0: count, first start, Σ millionths, Σ of the estimated ones. */
+  elec: GroupSum;
+  /** Line windows with gas kWh or m³ > 0: count, first start, Σ m³ and Σ kWh (millionths), windows per CV basis. */
+  gasM3: GroupSum;
+  gasKWh: GroupSum;
+  gasBasis: { gross: number; net: number; none: number };
+}
+/** Windows with the quantity, first such window's start, Σ millionths, Σ of the estimated ones, values not short (sums void). */
+export interface GroupSum { count: number; firstMs: number | null; units: number; estimatedUnits: number; notShort: number }
+
+/** A line's (or site's) windows as rows and groups in start order, with the window length chosen for it. */
+export interface AggregatedWindows { aggregated: true; windowMs: number | undefined; items: (StoredRollup | WindowGroup)[] }
+
+/** A line's (or site's) rollups as read: every row (the stored-result path), or aggregated (ad-hoc, ADR 0145). */
+export type LineWindows = StoredRollup[] | AggregatedWindows;
+
 /** Everything a calculation reads: it is a pure function of this. */
 export interface EngineInput {
   snapshot: ReferenceSnapshot;
   /** Line rollups per line id, for every line the calculation needs. */
-  lineRollups: Map<string, StoredRollup[]>;
+  lineRollups: Map<string, LineWindows>;
   /** Site rollups per site id (baseload). */
-  siteRollups: Map<string, StoredRollup[]>;
+  siteRollups: Map<string, LineWindows>;
   options: CalcOptions;
+  /** How sums are formed (default: the current version); an audit record's own version when it is verified. */
+  arithmetic?: Arithmetic;
 }
 
 /** Energy accumulated per factor: electricity keyed by mapping id, gas by factor id. Values kWh (gas m³ apart). */

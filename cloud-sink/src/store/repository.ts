@@ -1,5 +1,6 @@
 import type { Rollup } from '@pcf-edge/core';
 import type { RefEntity, ReferenceKind } from '../reference/types';
+import type { WindowAggregates } from './window-sums';
 
 /**
  * The cloud-sink repository: every storage access goes through this interface so the SQLite implementation
@@ -124,6 +125,8 @@ export interface CloudSinkRepository {
    * calculation reads its rollups.
    */
   rollupFingerprint?(sites: string[], fromMs: number, toMs: number): Promise<string>;
+  /** Sums of whole windows for ad-hoc calculations (ADR 0145); without it ad-hoc calculations read every row. */
+  windowAggregates?: WindowAggregates;
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
   getCheckpoints(stream: string): Promise<Map<string, string>>;
 

@@ -5,6 +5,7 @@ import { PcfError, type Rollup } from '@pcf-edge/core';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
 import { periodColumns, periodRowToStored, ROLLUP_COLUMNS, rollupParams, rowToStored, UPSERT_ROLLUP_POSITIONAL, type RollupRow } from './rollup-rows';
+import { rowsStartingInSql, selected, shortestWindowSql, toIntervalSums, windowParams, windowRowToStored, windowSumsSql } from './window-sums';
 import { checkFootprintSuccessor, FOOTPRINT_COLUMNS, footprintParams, LATEST_FOOTPRINTS_SQL, rowToFootprint } from './footprint-rows';
 import type {
   AuditRecord, CloudSinkRepository, DeadLetter, ImportWrite, IngestOutcome, IngestWrite, ReferenceVersion,
@@ -169,6 +170,16 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       }
       return parts.join(',');
     }),
+    windowAggregates: {
+      shortestWindowMs: (q, fromMs, toMs) => wrap('window length query failed', () => {
+        const row = prepared(shortestWindowSql(q)).get(selected(q), toMs, fromMs - MAX_WINDOW_MS, fromMs) as { w: number | null; site: string; site_max: string };
+        return row.w === null ? undefined : { windowMs: Number(row.w), site: row.site === row.site_max ? row.site : undefined };
+      }),
+      sums: (q, intervals, site) => wrap('window sums query failed', () =>
+        toIntervalSums(prepared(windowSumsSql(q)).all(JSON.stringify(intervals), ...windowParams(q)) as Record<string, number | string | null>[], q, site)),
+      rowsStartingIn: (q, ranges) => wrap('window rows query failed', () =>
+        (prepared(rowsStartingInSql(q)).raw(true).all(JSON.stringify(ranges), ...windowParams(q)) as unknown[][]).map((a) => windowRowToStored(a, q))),
+    },
     countRollups: () => wrap('count failed', () => Number((prepared('SELECT COUNT(*) AS n FROM rollups').get() as { n: number }).n)),
     listDeadLetters: (limit = 1000) => wrap('dead-letter query failed', () =>
       (prepared('SELECT * FROM dead_letters ORDER BY received_at_ms LIMIT ?').all(limit) as Record<string, unknown>[]).map((r): DeadLetter => ({
