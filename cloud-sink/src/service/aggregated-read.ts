@@ -42,9 +42,8 @@ export interface AggregatedRead { windows: AggregatedWindows; anyRollup: boolean
 export async function readAggregated(agg: WindowAggregates, q: WindowSelector, forcedWindowMs: number | undefined, fromMs: number, toMs: number,
   spans: readonly OrderSpan[], bounds: number[]): Promise<AggregatedRead | undefined> {
   const shortest = await agg.shortestWindowMs(q, fromMs, toMs);
-  const windowMs = forcedWindowMs ?? shortest?.windowMs;
-  if (windowMs === undefined || !shortest) return { windows: { aggregated: true, windowMs, items: [] }, anyRollup: false };
-  if (shortest.site === undefined) return undefined; // rows of several sites: each row's own site picks its mapping
+  const windowMs = forcedWindowMs ?? shortest;
+  if (windowMs === undefined || shortest === undefined) return { windows: { aggregated: true, windowMs, items: [] }, anyRollup: false };
   const wq: WindowQuery = { ...q, windowMs };
   const points = [...new Set([fromMs, toMs, ...spans.flatMap((o) => [o.startMs, o.endMs]), ...bounds.filter((b) => b > fromMs && b < toMs)])].sort((a, b) => a - b);
   const groupIntervals: [number, number][] = [];
@@ -56,7 +55,7 @@ export async function readAggregated(agg: WindowAggregates, q: WindowSelector, f
     if (covering <= 1) groupIntervals.push([a, b]);
     else rowRanges.push([a - windowMs + 1, b - 1]);
   }
-  const sums = groupIntervals.length > 0 ? await agg.sums(wq, groupIntervals, shortest.site) : [];
+  const sums = groupIntervals.length > 0 ? await agg.sums(wq, groupIntervals) : [];
   if (sums.some((s) => !s.usable)) return undefined;
   const ranges = mergeRanges(rowRanges);
   const rows = ranges.length > 0 ? await agg.rowsStartingIn(wq, ranges) : [];

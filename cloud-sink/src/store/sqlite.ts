@@ -172,11 +172,11 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     }),
     windowAggregates: {
       shortestWindowMs: (q, fromMs, toMs) => wrap('window length query failed', () => {
-        const row = prepared(shortestWindowSql(q)).get(selected(q), toMs, fromMs - MAX_WINDOW_MS, fromMs) as { w: number | null; site: string; site_max: string };
-        return row.w === null ? undefined : { windowMs: Number(row.w), site: row.site === row.site_max ? row.site : undefined };
+        const row = prepared(shortestWindowSql(q)).get(selected(q), toMs, fromMs - MAX_WINDOW_MS, fromMs) as { w: number | null };
+        return row.w === null ? undefined : Number(row.w);
       }),
-      sums: (q, intervals, site) => wrap('window sums query failed', () =>
-        toIntervalSums(prepared(windowSumsSql(q)).all(JSON.stringify(intervals), ...windowParams(q)) as Record<string, number | string | null>[], q, site)),
+      sums: (q, intervals) => wrap('window sums query failed', () =>
+        toIntervalSums(prepared(windowSumsSql(q)).all(JSON.stringify(intervals), ...windowParams(q)) as Record<string, number | string | null>[], q)),
       rowsStartingIn: (q, ranges) => wrap('window rows query failed', () =>
         (prepared(rowsStartingInSql(q)).raw(true).all(JSON.stringify(ranges), ...windowParams(q)) as unknown[][]).map((a) => windowRowToStored(a, q))),
     },
