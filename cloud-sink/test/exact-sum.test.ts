@@ -28,7 +28,7 @@ describe('ExactSum', () => {
       const s = new ExactSum(1);
       for (const v of values) s.add(v);
       expect(s.value().toString()).toBe(chain(values).toString());
-    }), { numRuns: 3000 });
+    }), { numRuns: Number(process.env.FC_RUNS ?? 3000) });
   });
 
   it('keeps short numbers in integer millionths, exactly as decimal.js reads them', () => {
@@ -52,12 +52,18 @@ describe('ExactSum', () => {
       let units = 0;
       values.forEach((v, i) => {
         const n = typeof v === 'number' ? millionths(v) : undefined;
-        if (i < cut && n !== undefined) units += n;
-        else g.add(v);
+        if (i < cut && n !== undefined) {
+          // a group's SQL sum past 2^53 is not used (the rows decide): the harness flushes before it would be
+          if (!Number.isSafeInteger(units + n)) {
+            g.addUnits(units);
+            units = 0;
+          }
+          units += n;
+        } else g.add(v);
       });
       g.addUnits(units);
       expect(g.value().toString()).toBe(s.value().toString());
-    }), { numRuns: 3000 });
+    }), { numRuns: Number(process.env.FC_RUNS ?? 3000) });
     // a pro-rated share then short values: the two arithmetics differ in rounding order, and only there
     const third = dec(1).div(3).times(1e9);
     const a1 = new ExactSum(1), a2 = new ExactSum(2);

@@ -78,7 +78,11 @@ export interface PeriodCalculation {
   fromMs: number;
   toMs: number;
   book: FactorBook;
-  orders: Map<string, OrderResult>;
+  /**
+   * The results of the orders on the calculated lines, priced on first `get` (an ad-hoc product reads a few of the
+   * hundreds a month of loaded lines holds); `usedEntities` prices every one first, so an audit lists them all.
+   */
+  orders: { get(id: string): OrderResult | undefined };
   spans: readonly OrderSpan[];
   balances: LineBalance[];
   product(id: string): ProductResult;
@@ -147,22 +151,38 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     balances.push({ line: `site:${site} baseload`, windowMs: windowMs ?? 0, metered: metered.toString(), allocated: '0',
       overhead: spreadBase ? metered.toString() : '0', unallocated: spreadBase ? '0' : metered.toString(), residual: '0', rollups: a.rollups, warnings: [] });
   }
-  const orders = new Map<string, OrderResult>();
+  const onLines = new Map<string, { o: OrderSpan; a: LineAllocation }>();
   for (const o of spans) {
     const a = allocations.get(o.line);
     if (!a) continue;
     used.set(`orders:${o.id}`, snapshot.orders.get(o.id)!);
-    const direct = directEmissions(input, o, used);
-    orders.set(o.id, {
-      id: o.id, product: o.product, line: o.line, site: o.site, goodInPeriod: o.goodInPeriod, scrapInPeriod: o.scrapInPeriod,
-      energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book), overhead: priceBuckets(overhead.get(o.id) ?? new Map(), snapshot, book),
-      direct: direct.value, directTrace: direct.trace, estimatedKWh: a.estimatedKWh.get(o.id) ?? ZERO,
-    });
+    onLines.set(o.id, { o, a });
   }
+  const priced = new Map<string, OrderResult>();
+  const orders = {
+    get(id: string): OrderResult | undefined {
+      const hit = priced.get(id);
+      if (hit) return hit;
+      const on = onLines.get(id);
+      if (!on) return undefined;
+      const { o, a } = on;
+      const direct = directEmissions(input, o, used);
+      const r: OrderResult = {
+        id: o.id, product: o.product, line: o.line, site: o.site, goodInPeriod: o.goodInPeriod, scrapInPeriod: o.scrapInPeriod,
+        energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book), overhead: priceBuckets(overhead.get(o.id) ?? new Map(), snapshot, book),
+        direct: direct.value, directTrace: direct.trace, estimatedKWh: a.estimatedKWh.get(o.id) ?? ZERO,
+      };
+      priced.set(id, r);
+      return r;
+    },
+  };
   const calc: PeriodCalculation = {
     input, fromMs, toMs, book, orders, spans, balances,
     product: () => { throw new Error('unreachable'); },
-    usedEntities: () => new Map([...used, ...book.used, ...products.used]),
+    usedEntities: () => {
+      for (const id of onLines.keys()) orders.get(id);
+      return new Map([...used, ...book.used, ...products.used]);
+    },
   };
   const products = createProductCalculator(calc);
   calc.product = products.result;

@@ -49,7 +49,11 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
   const used = new Map<string, RefEntity>();
   const market = options.method === 'market';
   const spansByProduct = new Map<string, string[]>();
-  for (const o of calc.spans) spansByProduct.set(o.product, [...(spansByProduct.get(o.product) ?? []), o.id]);
+  for (const o of calc.spans) {
+    const ids = spansByProduct.get(o.product);
+    if (ids) ids.push(o.id);
+    else spansByProduct.set(o.product, [o.id]);
+  }
 
   const materials = (id: string, stack: string[]): { perUnit: Dec; primary: Dec; trace: (() => TraceNode)[]; warnings: string[] } => {
     const bomEntity = snapshot.boms.get(id);

@@ -43,8 +43,12 @@ export function linesFor(snapshot: ReferenceSnapshot, products: string[] | 'all'
   if (products === 'all') return [...snapshot.lines.keys()].sort();
   const wanted = new Set(products.flatMap((p) => productClosure(bomChildren(snapshot), p)));
   const lines = new Set<string>();
-  for (const { e, s, en } of orderTimes(snapshot)) {
-    if (wanted.has(e.data.product) && s < toMs && en > fromMs) lines.add(e.data.line);
+  // an indexed loop: this runs over every order for each ad-hoc calculation, and a destructuring for-of allocated an
+  // iterator result per order until optimised
+  const orders = orderTimes(snapshot);
+  for (let i = 0; i < orders.length; i++) {
+    const o = orders[i]!;
+    if (o.s < toMs && o.en > fromMs && wanted.has(o.e.data.product)) lines.add(o.e.data.line);
   }
   return [...lines].sort();
 }
