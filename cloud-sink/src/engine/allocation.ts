@@ -267,6 +267,44 @@ export function spread(pool: Buckets, receivers: readonly OrderSpan[], wanted?: 
   return out;
 }
 
+/** `spread`, one receiver at a time (see `spreadLazily`). */
+export interface LazySpread {
+  /** False when `spread` would return undefined (no receivers, or every key zero): the pool is then unallocated. */
+  spreads: boolean;
+  /** The receiver's shares, key by key in pool order, equal to what `spread` gives it; undefined for a non-receiver. */
+  shareOf(orderId: string): Buckets | undefined;
+}
+
+const receiverIndex = new WeakMap<readonly OrderSpan[], Map<string, OrderSpan>>();
+
+/**
+ * `spread(pool, receivers)` computed only for the receivers asked for: a share is pool × key ÷ total, so a receiver's
+ * shares need nothing else, except the last receiver's remainder, which needs every other share (computed once).
+ * An ad-hoc product prices a few of the hundreds of orders among which a site's baseload is spread.
+ */
+export function spreadLazily(pool: Buckets, receivers: readonly OrderSpan[]): LazySpread {
+  const total = totalKeyOf(receivers);
+  const spreads = receivers.length > 0 && !total.isZero();
+  let byId = receiverIndex.get(receivers);
+  if (!byId) {
+    byId = new Map(receivers.map((o) => [o.id, o]));
+    if (Object.isFrozen(receivers)) receiverIndex.set(receivers, byId);
+  }
+  const last = receivers[receivers.length - 1];
+  let remainder: Buckets | undefined;
+  return {
+    spreads,
+    shareOf(orderId) {
+      const o = byId.get(orderId);
+      if (!spreads || !o) return undefined;
+      if (o === last) return (remainder ??= spread(pool, receivers, (r) => r === last)!.get(o.id)!);
+      const out: Buckets = new Map();
+      for (const [key, v] of pool) out.set(key, v.times(o.keyInPeriod).div(total));
+      return out;
+    },
+  };
+}
+
 const keyTotals = new WeakMap<readonly OrderSpan[], Dec>();
 
 /** Σ keyInPeriod in receiver order, memoized per (immutable, frozen) receiver list. */

@@ -1,5 +1,5 @@
 import type { RefEntity } from '../reference/types';
-import { allocateLine, chooseWindowMs, spread, type Buckets, type LineAllocation } from './allocation';
+import { allocateLine, chooseWindowMs, spreadLazily, type Buckets, type LazySpread, type LineAllocation } from './allocation';
 import { Dec, ZERO, dec } from './decimal';
 import { FactorBook } from './factors';
 import { gwp } from './gwp';
@@ -116,10 +116,8 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
   const spans = ordersInPeriod(snapshot, fromMs, toMs, options.shareKey);
   const overheadSpans = options.overheadKey === options.shareKey ? spans : ordersInPeriod(snapshot, fromMs, toMs, options.overheadKey);
   const used = new Map<string, RefEntity>();
-  const overhead = new Map<string, Buckets>();
-  const addOverhead = (m: Map<string, Buckets> | undefined) => {
-    for (const [id, b] of m ?? []) for (const [k, v] of b) { const t = overhead.get(id) ?? new Map(); t.set(k, (t.get(k) ?? ZERO).plus(v)); overhead.set(id, t); }
-  };
+  // overhead is spread lazily: an order's share is computed when the order is priced (see `overheadOf`)
+  const lineSpreads = new Map<string, LazySpread>(), siteSpreads = new Map<string, LazySpread>();
   const allocations = new Map<string, LineAllocation>();
   const balances: LineBalance[] = [];
   for (const [line, all] of input.lineRollups) {
@@ -131,8 +129,9 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const lineSpans = spans.filter((o) => o.line === line);
     const a = allocateLine(line, region, windows, lineSpans, fromMs, toMs, book, arithmetic);
     allocations.set(line, a);
-    const spreadIdle = spread(a.idle, overheadSpans.filter((o) => o.line === line));
-    addOverhead(spreadIdle);
+    const idleSpread = spreadLazily(a.idle, overheadSpans.filter((o) => o.line === line));
+    lineSpreads.set(line, idleSpread);
+    const spreadIdle = idleSpread.spreads;
     const allocated = [...a.perOrder.values()].reduce((s, b) => s.plus(total(b)), ZERO);
     const oh = spreadIdle ? total(a.idle) : ZERO;
     const un = total(a.unallocated).plus(spreadIdle ? ZERO : total(a.idle));
@@ -145,8 +144,9 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const region = snapshot.sites.get(site)!.data.region;
     const { windowMs, windows } = windowsOf(all, options.windowMs);
     const a = allocateLine(`site:${site}`, region, windows, [], fromMs, toMs, book, arithmetic);
-    const spreadBase = spread(a.idle, spansOfSite(overheadSpans, site), (o) => input.lineRollups.has(o.line));
-    addOverhead(spreadBase);
+    const baseSpread = spreadLazily(a.idle, spansOfSite(overheadSpans, site));
+    siteSpreads.set(site, baseSpread);
+    const spreadBase = baseSpread.spreads;
     const metered = total(a.metered);
     balances.push({ line: `site:${site} baseload`, windowMs: windowMs ?? 0, metered: metered.toString(), allocated: '0',
       overhead: spreadBase ? metered.toString() : '0', unallocated: spreadBase ? '0' : metered.toString(), residual: '0', rollups: a.rollups, warnings: [] });
@@ -158,6 +158,14 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     used.set(`orders:${o.id}`, snapshot.orders.get(o.id)!);
     onLines.set(o.id, { o, a });
   }
+  /** An order's overhead: its share of its line's idle energy, then of its site's baseload (as spread key by key). */
+  const overheadOf = (o: OrderSpan): Buckets => {
+    const t: Buckets = new Map();
+    for (const part of [lineSpreads.get(o.line)?.shareOf(o.id), siteSpreads.get(o.site)?.shareOf(o.id)]) {
+      for (const [k, v] of part ?? []) t.set(k, (t.get(k) ?? ZERO).plus(v));
+    }
+    return t;
+  };
   const priced = new Map<string, OrderResult>();
   const orders = {
     get(id: string): OrderResult | undefined {
@@ -169,7 +177,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
       const direct = directEmissions(input, o, used);
       const r: OrderResult = {
         id: o.id, product: o.product, line: o.line, site: o.site, goodInPeriod: o.goodInPeriod, scrapInPeriod: o.scrapInPeriod,
-        energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book), overhead: priceBuckets(overhead.get(o.id) ?? new Map(), snapshot, book),
+        energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book), overhead: priceBuckets(overheadOf(o), snapshot, book),
         direct: direct.value, directTrace: direct.trace, estimatedKWh: a.estimatedKWh.get(o.id) ?? ZERO,
       };
       priced.set(id, r);
