@@ -65,6 +65,18 @@ export function createTruth(world: World, faults: FaultBook, pointsOf: (meterId:
     for (const q of COUNTERS) if (pointsOf(m.id).some((p) => p.quantity === q)) consumption[q] = m.consumption(q, ts);
     return { site: m.site, line: m.line?.id ?? null, role: m.role, serial: serialAt(m, events), points, consumption };
   };
+  // a meter's discontinuities depend only on its counter events so far (each on the events before it): kept per
+  // meter while the list of events is the same, instead of replaying every event for every snapshot
+  const discMemo = new Map<string, { key: string; list: RegisterDiscontinuity[] }>();
+  const discontinuitiesOf = (m: MeterModel, ts: number): RegisterDiscontinuity[] => {
+    const events = faults.counterEvents(m.faultTargets, ts);
+    const key = events.map((e) => e.id).join('\u001f');
+    const hit = discMemo.get(m.id);
+    if (hit && hit.key === key) return hit.list;
+    const list = registerDiscontinuities(m, pointsOf(m.id), events);
+    discMemo.set(m.id, { key, list });
+    return list;
+  };
   const totals = (id: string, ts: number): LineTotals => {
     const l = line(id);
     const u = l.unitsAt(ts);
@@ -77,7 +89,7 @@ export function createTruth(world: World, faults: FaultBook, pointsOf: (meterId:
       const lines: TruthSnapshot['lines'] = {};
       for (const l of world.lines.values()) lines[l.id] = { ...totals(l.id, ts), state: l.stateAt(ts) };
       const discontinuities: RegisterDiscontinuity[] = [];
-      for (const m of world.meters.values()) discontinuities.push(...registerDiscontinuities(m, pointsOf(m.id), faults.counterEvents(m.faultTargets, ts)));
+      for (const m of world.meters.values()) discontinuities.push(...discontinuitiesOf(m, ts));
       discontinuities.sort((a, b) => a.atMs - b.atMs);
       return { ts, time: new Date(ts).toISOString(), meters, lines, discontinuities };
     },
