@@ -50,7 +50,8 @@ export async function runGreengrassApp<C extends { storePath: string }, A>(optio
       const storePath = options.storeArg ?? config.storePath;
       mkdirSync(dirname(storePath), { recursive: true });
       // No config file is given, so runWithConfig starts only under Greengrass, with the adapter connected.
-      app = await options.start(config, storePath, greengrass as GreengrassAdapter);
+      if (!greengrass) throw new Error(`internal: ${options.componentName} got a configuration without a Greengrass connection`);
+      app = await options.start(config, storePath, greengrass);
       log.info({ storePath }, `${options.componentName} started under Greengrass`);
     },
     requestRestart: (reason) => {
