@@ -1,6 +1,6 @@
 import { PcfError } from '@pcf-edge/core';
 import type { StoredRollup } from '../store/repository';
-import { Dec, dec, ZERO } from './decimal';
+import { Dec, dec, toDec, ZERO } from './decimal';
 import { addToSum, CURRENT_ARITHMETIC, ExactSum, sumOf, sumValues, type Arithmetic, type BucketSums } from './exact-sum';
 import type { FactorBook } from './factors';
 import type { OrderSpan } from './orders';
@@ -54,7 +54,23 @@ function clip(v: number, r: StoredRollup, clippedMs: number): number | Dec {
   return clippedMs === r.windowMs ? v : dec(v).times(clippedMs).div(r.windowMs);
 }
 
-const toDec = (v: number | Dec): Dec => (typeof v === 'number' ? dec(v) : v);
+/** The electricity bucket valid at `at` (window start) for `site`, looked up only when `at` leaves the cached span. */
+function elecSpan(cache: KeyCache, book: FactorBook, site: string, at: number): NonNullable<KeyCache['elec']> {
+  if (!cache.elec || at < cache.elec.from || at >= cache.elec.to) {
+    const span = book.electricityMappingSpan(site, at);
+    cache.elec = { key: `e:${span.mapping.id}`, from: span.from, to: span.to };
+  }
+  return cache.elec;
+}
+
+/** The natural-gas factor bucket valid at `at` in `region`, looked up only when `at` leaves the cached span. */
+function gasSpan(cache: KeyCache, book: FactorBook, region: string, at: number): NonNullable<KeyCache['gas']> {
+  if (!cache.gas || at < cache.gas.from || at >= cache.gas.to) {
+    const { factor: f, from, to } = book.factorSpan('natural-gas', region, at);
+    cache.gas = { key: `g:${f.id}`, from, to, volume: dimensionOf(f.unit) !== 'energy', basis: f.energyBasis, id: f.id };
+  }
+  return cache.gas;
+}
 
 /**
  * The energy of one window clipped to the period, per bucket key (basis checked against the gas factor), handed to
@@ -64,19 +80,9 @@ const toDec = (v: number | Dec): Dec => (typeof v === 'number' ? dec(v) : v);
 function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clippedMs: number, cache: KeyCache, take: (key: string, energy: number | Dec) => void): void {
   const at = r.windowStartMs;
   const elec = r.type === 'site' ? r.baseloadKWh ?? 0 : r.electricityKWh ?? 0;
-  if (elec > 0) {
-    if (!cache.elec || at < cache.elec.from || at >= cache.elec.to) {
-      const span = book.electricityMappingSpan(r.site, at);
-      cache.elec = { key: `e:${span.mapping.id}`, from: span.from, to: span.to };
-    }
-    take(cache.elec.key, clip(elec, r, clippedMs));
-  }
+  if (elec > 0) take(elecSpan(cache, book, r.site, at).key, clip(elec, r, clippedMs));
   if (r.type === 'line' && ((r.gasKWh ?? 0) > 0 || (r.gasM3 ?? 0) > 0)) {
-    if (!cache.gas || at < cache.gas.from || at >= cache.gas.to) {
-      const { factor: f, from, to } = book.factorSpan('natural-gas', region, at);
-      cache.gas = { key: `g:${f.id}`, from, to, volume: dimensionOf(f.unit) !== 'energy', basis: f.energyBasis, id: f.id };
-    }
-    const g = cache.gas;
+    const g = gasSpan(cache, book, region, at);
     if (g.volume) take(g.key, clip(r.gasM3 ?? 0, r, clippedMs));
     else {
       if (g.basis !== r.gasCvBasis) {
@@ -96,6 +102,11 @@ export class RowsNeeded extends Error {
     super(`aggregated windows cannot be used: ${why}`);
     this.name = 'RowsNeeded';
   }
+}
+
+/** A window group the aggregated read should not have formed (a bug, not bad data). */
+function groupError(g: WindowGroup, line: string, why: string): Error {
+  return new Error(`internal: window group ${new Date(g.windowStartMs).toISOString()}–${new Date(g.endMs).toISOString()} of ${line} ${why}`);
 }
 
 /** Length of the union of [s, e) intervals (ms). */
@@ -150,32 +161,24 @@ export function allocateLine(line: string, region: string, windows: (StoredRollu
    * would have gone, keys created in the order its windows would first have used them (arithmetic 2 only).
    */
   const takeGroup = (g: WindowGroup): void => {
-    const broken = (why: string) => new Error(`internal: window group ${new Date(g.windowStartMs).toISOString()}–${new Date(g.endMs).toISOString()} of ${line} ${why}`);
-    if (arithmetic !== 2) throw broken('needs arithmetic 2');
-    if (g.windowStartMs < fromMs || g.endMs > toMs) throw broken('is not inside the period');
+    if (arithmetic !== 2) throw groupError(g, line, 'needs arithmetic 2');
+    if (g.windowStartMs < fromMs || g.endMs > toMs) throw groupError(g, line, 'is not inside the period');
     while (first < orders.length && orders[first]!.endMs <= g.windowStartMs) first++;
     const over: OrderSpan[] = [];
     for (let i = first; i < orders.length && orders[i]!.startMs < g.endMs; i++) if (orders[i]!.endMs > g.windowStartMs) over.push(orders[i]!);
-    if (over.length > 1 || (over.length === 1 && (over[0]!.startMs > g.windowStartMs || over[0]!.endMs < g.endMs))) throw broken('is not wholly inside one order or idle');
+    if (over.length > 1 || (over.length === 1 && (over[0]!.startMs > g.windowStartMs || over[0]!.endMs < g.endMs))) throw groupError(g, line, 'is not wholly inside one order or idle');
     const order = over[0];
     const parts: { key: string; firstMs: number; s: { units: number; estimatedUnits: number } }[] = [];
     if (g.elec.count > 0) {
       const at = g.elec.firstMs!;
-      if (!cache.elec || at < cache.elec.from || at >= cache.elec.to) {
-        const span = book.electricityMappingSpan(g.site, at);
-        cache.elec = { key: `e:${span.mapping.id}`, from: span.from, to: span.to };
-      }
-      if (g.lastStartMs >= cache.elec.to) throw broken('crosses an electricity mapping validity bound');
-      parts.push({ key: cache.elec.key, firstMs: at, s: g.elec });
+      const ec = elecSpan(cache, book, g.site, at);
+      if (g.lastStartMs >= ec.to) throw groupError(g, line, 'crosses an electricity mapping validity bound');
+      parts.push({ key: ec.key, firstMs: at, s: g.elec });
     }
     if (g.gasM3.count > 0) {
       const at = g.gasM3.firstMs!;
-      if (!cache.gas || at < cache.gas.from || at >= cache.gas.to) {
-        const { factor: f, from, to } = book.factorSpan('natural-gas', region, at);
-        cache.gas = { key: `g:${f.id}`, from, to, volume: dimensionOf(f.unit) !== 'energy', basis: f.energyBasis, id: f.id };
-      }
-      const gc = cache.gas;
-      if (g.lastStartMs >= gc.to) throw broken('crosses a gas factor validity bound');
+      const gc = gasSpan(cache, book, region, at);
+      if (g.lastStartMs >= gc.to) throw groupError(g, line, 'crosses a gas factor validity bound');
       if (!gc.volume) {
         const matching = gc.basis === 'gross' ? g.gasBasis.gross : gc.basis === 'net' ? g.gasBasis.net : g.gasBasis.none;
         // the row path names the window: the caller reads the rows again for the precise error

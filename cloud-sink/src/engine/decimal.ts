@@ -14,6 +14,9 @@ export function dec(value: number | string | Dec): Dec {
   return new Dec(value);
 }
 
+/** A number read as a Dec; a Dec as it is (no copy). */
+export const toDec = (v: number | Dec): Dec => (typeof v === 'number' ? new Dec(v) : v);
+
 export function sum(values: Iterable<Dec>): Dec {
   let total = ZERO;
   for (const v of values) total = total.plus(v);

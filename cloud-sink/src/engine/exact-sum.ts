@@ -1,4 +1,4 @@
-import { Dec, dec } from './decimal';
+import { Dec, toDec } from './decimal';
 
 /** Integer millionths: the fast path holds quantities of at most 6 decimals (rollups carry kWh and m³ to 3). */
 const SCALE = 1e6;
@@ -77,8 +77,6 @@ export class ExactSum {
     return this.exact === undefined ? ints : ints.plus(this.exact);
   }
 }
-
-const toDec = (v: number | Dec): Dec => (typeof v === 'number' ? dec(v) : v);
 
 /** Sums per bucket key, in first-added order (the order bucket maps are iterated in for pricing and traces). */
 export type BucketSums = Map<string, ExactSum>;
