@@ -13,12 +13,19 @@ import type { WindowAggregates, WindowQuery, WindowSelector } from '../store/win
  * reading every row; the differential test (aggregated-read.test.ts) holds the two paths to that.
  */
 
-/** Validity bounds of every electricity mapping and natural-gas factor (epoch ms). */
+const boundsMemo = new WeakMap<ReferenceSnapshot, number[]>();
+
+/** Validity bounds of every electricity mapping and natural-gas factor (epoch ms), memoized per (immutable) snapshot. */
 export function factorBounds(snapshot: ReferenceSnapshot): number[] {
-  const out: number[] = [];
-  for (const m of snapshot.electricity.values()) out.push(Date.parse(m.data.validFrom), Date.parse(m.data.validTo ?? ''));
-  for (const f of snapshot.factors.values()) if (f.data.activity === 'natural-gas') out.push(Date.parse(f.data.validFrom), Date.parse(f.data.validTo ?? ''));
-  return out.filter(Number.isFinite);
+  let out = boundsMemo.get(snapshot);
+  if (!out) {
+    out = [];
+    for (const m of snapshot.electricity.values()) out.push(Date.parse(m.data.validFrom), Date.parse(m.data.validTo ?? ''));
+    for (const f of snapshot.factors.values()) if (f.data.activity === 'natural-gas') out.push(Date.parse(f.data.validFrom), Date.parse(f.data.validTo ?? ''));
+    out = out.filter(Number.isFinite);
+    boundsMemo.set(snapshot, out);
+  }
+  return out;
 }
 
 /** Sorted, merged copies of inclusive ranges (adjacent ones joined). */

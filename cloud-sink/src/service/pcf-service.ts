@@ -85,15 +85,11 @@ export async function loadEngineInput(repo: CloudSinkRepository, options: CalcOp
   const agg = sel.aggregate && arithmetic === 2 ? repo.windowAggregates : undefined;
   const spans = agg ? ordersInPeriod(snapshot, fromMs, toMs, options.shareKey) : [];
   const bounds = agg ? factorBounds(snapshot) : [];
-  let aggregated = false;
   const viaSums = async (q: WindowSelector, lineSpans: readonly OrderSpan[]): Promise<AggregatedRead | undefined> => {
     if (!agg) return undefined;
     // a store error here (e.g. an integer overflow of a very long period's sum) leaves the decision to the rows
     const read = await readAggregated(agg, q, options.windowMs, fromMs, toMs, lineSpans, bounds).catch(() => undefined);
-    if (read) {
-      aggregated = true;
-      for (const x of read.windows.items) if (!('group' in x)) all.push(x);
-    }
+    for (const x of read?.windows.items ?? []) if (!('group' in x)) all.push(x);
     return read;
   };
   for (const line of useLines) {
@@ -116,6 +112,7 @@ export async function loadEngineInput(repo: CloudSinkRepository, options: CalcOp
     if (rows.length > 0) siteRollups.set(site, rows);
     all.push(...rows);
   }
+  const aggregated = [...lineRollups.values(), ...siteRollups.values()].some((w) => !Array.isArray(w));
   return { input: { snapshot, lineRollups, siteRollups, options, arithmetic }, lines: useLines, sites: useSites, rollups: all, aggregated };
 }
 
@@ -204,18 +201,20 @@ export async function calculateProduct(repo: CloudSinkRepository, product: strin
 }
 
 async function calculateFresh(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion: number | undefined, need: CalculationNeed): Promise<Calculated> {
-  const compute = async (aggregate: boolean): Promise<Calculated> => {
-    const loaded = await loadEngineInput(repo, options, [product], { referenceVersion, cachedSnapshot: true, aggregate });
+  const load = (aggregate: boolean) => loadEngineInput(repo, options, [product], { referenceVersion, cachedSnapshot: true, aggregate });
+  const compute = (loaded: LoadedInput): Calculated => {
     const calc = computePeriod(loaded.input);
     return { calc, loaded, doc: productResultDoc(calc, calc.product(product)) };
   };
-  if (need === 'audit') return compute(false);
+  if (need === 'audit') return compute(await load(false));
+  const loaded = await load(true);
   try {
-    return await compute(true);
+    return compute(loaded);
   } catch (err) {
     // a calculation error (a missing factor, a CV basis mismatch) is reported as the row path words it, naming the
-    // rollup; and a gas quantity with values that are not short is summed by the row path
-    if (err instanceof PcfError || err instanceof RowsNeeded) return compute(false);
+    // rollup; and a gas quantity with values that are not short is summed by the row path. (Loading errors are the
+    // same on both paths and are not retried.)
+    if (loaded.aggregated && (err instanceof PcfError || err instanceof RowsNeeded)) return compute(await load(false));
     throw err;
   }
 }

@@ -75,18 +75,18 @@ export function rowsStartingInSql(q: WindowQuery): string {
 /** The shortest window length among the windows overlapping the period. */
 export function shortestWindowSql(q: WindowSelector): string {
   return `SELECT min(r.window_ms) AS w FROM rollups r
-    WHERE ${q.type === 'site' ? "r.type = 'site' AND r.site = ?" : "r.type = 'line' AND r.line = ?"}
-    AND r.window_start_ms < ? AND r.window_start_ms > ? AND r.window_start_ms + r.window_ms > ?`;
+    WHERE ${selectorSql(q)} AND r.window_start_ms < ? AND r.window_start_ms > ? AND r.window_start_ms + r.window_ms > ?`;
 }
+
+/** The WHERE clause of a selector (its one parameter: `selected(q)`); the type is literal, for the partial site index. */
+const selectorSql = (q: WindowSelector): string => (q.type === 'site' ? "r.type = 'site' AND r.site = ?" : "r.type = 'line' AND r.line = ?");
 
 /** The line or site a query selects. */
 export const selected = (q: WindowSelector): string => (q.type === 'site' ? q.site : q.line);
 /** Parameters after the JSON list: line or site, window length. */
 export const windowParams = (q: WindowQuery): (string | number)[] => [selected(q), q.windowMs];
 
-function whereWindows(q: WindowQuery): string {
-  return `${q.type === 'site' ? "r.type = 'site' AND r.site = ?" : "r.type = 'line' AND r.line = ?"} AND r.window_ms = ?`;
-}
+const whereWindows = (q: WindowQuery): string => `${selectorSql(q)} AND r.window_ms = ?`;
 
 type SumsRow = Record<string, number | string | null>;
 
