@@ -1,6 +1,6 @@
 import { PcfError, type MachineState, type Quantity } from '@pcf-edge/core';
 import { registerDiscontinuities, type RegisterDiscontinuity } from './discontinuities';
-import type { FaultBook } from './faults';
+import type { Fault, FaultBook } from './faults';
 import type { MeterModel } from './model/meter';
 import { pointValue, serialAt, type ValuePoint } from './model/render';
 import type { World } from './model/world';
@@ -57,8 +57,8 @@ export function createTruth(world: World, faults: FaultBook, pointsOf: (meterId:
     if (!l) throw new PcfError('ERR_NOT_FOUND', `no line '${id}'`, { line: id });
     return l;
   };
-  const meterTruth = (m: MeterModel, ts: number): MeterTruth => {
-    const events = faults.counterEvents(m.faultTargets, ts);
+  /** A meter at `ts`; `events` are its counter events so far (`faults.counterEvents`). */
+  const meterTruth = (m: MeterModel, ts: number, events: Fault[]): MeterTruth => {
     const points: Record<string, number> = {};
     for (const p of pointsOf(m.id)) points[p.name] = pointValue(m, p, ts, events);
     const consumption: Partial<Record<Quantity, number>> = {};
@@ -68,8 +68,7 @@ export function createTruth(world: World, faults: FaultBook, pointsOf: (meterId:
   // a meter's discontinuities depend only on its counter events so far (each on the events before it): kept per
   // meter while the list of events is the same, instead of replaying every event for every snapshot
   const discMemo = new Map<string, { key: string; list: RegisterDiscontinuity[] }>();
-  const discontinuitiesOf = (m: MeterModel, ts: number): RegisterDiscontinuity[] => {
-    const events = faults.counterEvents(m.faultTargets, ts);
+  const discontinuitiesOf = (m: MeterModel, events: Fault[]): RegisterDiscontinuity[] => {
     const key = events.map((e) => e.id).join('\u001f');
     const hit = discMemo.get(m.id);
     if (hit && hit.key === key) return hit.list;
@@ -85,11 +84,14 @@ export function createTruth(world: World, faults: FaultBook, pointsOf: (meterId:
   return {
     at(ts) {
       const meters: Record<string, MeterTruth> = {};
-      for (const m of world.meters.values()) meters[m.id] = meterTruth(m, ts);
+      const discontinuities: RegisterDiscontinuity[] = [];
+      for (const m of world.meters.values()) {
+        const events = faults.counterEvents(m.faultTargets, ts);
+        meters[m.id] = meterTruth(m, ts, events);
+        discontinuities.push(...discontinuitiesOf(m, events));
+      }
       const lines: TruthSnapshot['lines'] = {};
       for (const l of world.lines.values()) lines[l.id] = { ...totals(l.id, ts), state: l.stateAt(ts) };
-      const discontinuities: RegisterDiscontinuity[] = [];
-      for (const m of world.meters.values()) discontinuities.push(...discontinuitiesOf(m, ts));
       discontinuities.sort((a, b) => a.atMs - b.atMs);
       return { ts, time: new Date(ts).toISOString(), meters, lines, discontinuities };
     },
