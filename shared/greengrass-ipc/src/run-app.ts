@@ -41,6 +41,10 @@ export async function runGreengrassApp<C extends { storePath: string }, A>(optio
     app = undefined;
     if (running !== undefined) await options.stop(running);
   };
+  // The stop signal is awaited from the start: RUNNING is reported inside runWithConfig, and a SIGTERM sent as soon as
+  // the nucleus sees it must find this handler, not Node's default one (which killed the process: exit by signal, no
+  // stop summary). A signal during start-up stops the component once it is up (start-up is bounded IPC calls).
+  const stopRequested = (options.until ?? untilSignal)();
   const runner: ConfigRunner<C> = await runWithConfig<C>({
     schema: options.schema, componentName: options.componentName, log,
     ...(options.check ? { check: options.check } : {}),
@@ -59,7 +63,7 @@ export async function runGreengrassApp<C extends { storePath: string }, A>(optio
       void shutdown().finally(() => process.exit(RESTART_EXIT_CODE));
     },
   });
-  await (options.until ?? untilSignal)();
+  await stopRequested;
   await runner.stop();
   const summary = app !== undefined && options.summary ? options.summary(app) : {};
   await shutdown();
