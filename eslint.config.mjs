@@ -1,7 +1,16 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'greengrass-build/**', '.pcf-edge/**', '**/*.js', '**/*.mjs', 'cloud-sink/src/dashboard/public/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      'greengrass-build/**',
+      '.pcf-edge/**',
+      '**/*.js',
+      '**/*.mjs',
+      'cloud-sink/src/dashboard/public/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -4,7 +4,10 @@ module.exports = {
   testMatch: ['<rootDir>/{shared,components,simulators,cloud-sink,scripts,fuzz}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/greengrass-build/', '/.pcf-edge/'],
   transform: {
-    '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
   setupFiles: ['<rootDir>/test-support/jest-setup.ts'],
   testTimeout: 30000,

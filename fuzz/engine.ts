@@ -89,7 +89,8 @@ function* inputs(target: FuzzTarget, corpus: Buffer[], seed: number): Generator<
 }
 
 function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}${(err as { code?: string }).code ? ` ${(err as { code?: string }).code}` : ''}: ${err.message}\n${err.stack ?? ''}`;
+  if (err instanceof Error)
+    return `${err.name}${(err as { code?: string }).code ? ` ${(err as { code?: string }).code}` : ''}: ${err.message}\n${err.stack ?? ''}`;
   return String(err);
 }
 
@@ -97,7 +98,15 @@ function describe(err: unknown): string {
 export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise<FuzzReport> {
   const corpus = loadCorpus(options.corpusDir);
   const harness = await target.setup();
-  const report: FuzzReport = { target: target.name, inputs: 0, seconds: 0, inputsPerSecond: 0, crashes: 0, hangs: 0, failures: [] };
+  const report: FuzzReport = {
+    target: target.name,
+    inputs: 0,
+    seconds: 0,
+    inputsPerSecond: 0,
+    crashes: 0,
+    hangs: 0,
+    failures: [],
+  };
   const timeoutMs = target.timeoutMs ?? 2000;
   const checkEvery = options.checkEvery ?? 1000;
   const deadline = options.seconds === undefined ? Infinity : Date.now() + options.seconds * 1000;
@@ -116,7 +125,10 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     if (report.failures.length < 20) report.failures.push({ kind, file, error: error.split('\n')[0]! });
     options.log?.(`${target.name}: ${kind}: ${error.split('\n')[0]}${file ? ` (saved ${file})` : ''}`);
   };
-  const onUncaught = (err: unknown) => { for (const i of inFlight) record('crash', i, err); if (inFlight.size === 0) record('crash', Buffer.alloc(0), err); };
+  const onUncaught = (err: unknown) => {
+    for (const i of inFlight) record('crash', i, err);
+    if (inFlight.size === 0) record('crash', Buffer.alloc(0), err);
+  };
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);
 
@@ -126,7 +138,9 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   const one = async (input: Buffer) => {
     inFlight.add(input);
     let timer: NodeJS.Timeout | undefined;
-    const hang = new Promise<'hang'>((resolve) => { timer = setTimeout(() => resolve('hang'), timeoutMs); });
+    const hang = new Promise<'hang'>((resolve) => {
+      timer = setTimeout(() => resolve('hang'), timeoutMs);
+    });
     try {
       const outcome = await Promise.race([harness.run(input).then(() => 'ok' as const), hang]);
       if (outcome === 'hang') record('hang', input, new Error(`no outcome within ${timeoutMs} ms`));
@@ -156,7 +170,9 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
         if (report.inputs % checkEvery === 0) await check();
         if (Date.now() - lastLog > 10_000) {
           lastLog = Date.now();
-          options.log?.(`${target.name}: ${report.inputs} inputs, ${Math.round(report.inputs / ((lastLog - started) / 1000))}/s, ${report.crashes} crashes, ${report.hangs} hangs`);
+          options.log?.(
+            `${target.name}: ${report.inputs} inputs, ${Math.round(report.inputs / ((lastLog - started) / 1000))}/s, ${report.crashes} crashes, ${report.hangs} hangs`,
+          );
         }
       }
     };

@@ -11,7 +11,12 @@ const RUNS = 300;
 describe('fuzz targets (short run, fixed seed)', () => {
   for (const name of Object.keys(TARGETS)) {
     it(`${name}: ${RUNS} inputs end in a clear error or a valid result`, async () => {
-      const report = await runFuzz(TARGETS[name]!, { runs: RUNS, seed: 42, corpusDir: join(__dirname, 'corpus', name), checkEvery: 100 });
+      const report = await runFuzz(TARGETS[name]!, {
+        runs: RUNS,
+        seed: 42,
+        corpusDir: join(__dirname, 'corpus', name),
+        checkEvery: 100,
+      });
       expect(report.failures).toEqual([]);
       expect(report).toMatchObject({ inputs: RUNS, crashes: 0, hangs: 0 });
     }, 180_000);
@@ -23,7 +28,10 @@ describe('fuzz engine', () => {
     const seen: string[][] = [[], []];
     const dir = mkdtempSync(join(tmpdir(), 'fuzz-engine-'));
     const target = (k: number): FuzzTarget => ({
-      name: 'broken', seeds: () => [], arbitrary: fc.uint8Array({ maxLength: 8 }), timeoutMs: 50,
+      name: 'broken',
+      seeds: () => [],
+      arbitrary: fc.uint8Array({ maxLength: 8 }),
+      timeoutMs: 50,
       setup: async () => ({
         run: async (input) => {
           seen[k]!.push(input.toString('hex'));
@@ -34,7 +42,12 @@ describe('fuzz engine', () => {
       }),
     });
     try {
-      const a = await runFuzz(target(0), { runs: 200, seed: 7, corpusDir: join(dir, 'none'), crashDir: join(dir, 'crashes') });
+      const a = await runFuzz(target(0), {
+        runs: 200,
+        seed: 7,
+        corpusDir: join(dir, 'none'),
+        crashDir: join(dir, 'crashes'),
+      });
       const b = await runFuzz(target(1), { runs: 200, seed: 7, corpusDir: join(dir, 'none') });
       expect(a.crashes).toBeGreaterThan(0);
       expect(a.hangs).toBeGreaterThan(0);
@@ -49,7 +62,10 @@ describe('fuzz engine', () => {
 
   it('mutations are deterministic from the seed', () => {
     const corpus = [Buffer.from('0123456789abcdef'), Buffer.from('{"a":[1,2,3]}')];
-    const run = () => { const rng = prng(3); return Array.from({ length: 50 }, (_, i) => mutate(corpus[i % 2]!, rng, corpus, 64).toString('hex')); };
+    const run = () => {
+      const rng = prng(3);
+      return Array.from({ length: 50 }, (_, i) => mutate(corpus[i % 2]!, rng, corpus, 64).toString('hex'));
+    };
     expect(run()).toEqual(run());
     expect(new Set(run()).size).toBeGreaterThan(30);
   });

@@ -7,7 +7,11 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
  * `close` the connection is closed after the reply; without it the server keeps listening (a truncated reply then
  * makes the client time out).
  */
-export interface GarbledReply { bytes: Buffer; patchTid: boolean; close: boolean }
+export interface GarbledReply {
+  bytes: Buffer;
+  patchTid: boolean;
+  close: boolean;
+}
 
 export interface GarbledModbusServer {
   readonly port: number;
@@ -16,7 +20,10 @@ export interface GarbledModbusServer {
   close(): Promise<void>;
 }
 
-export async function startGarbledModbusServer(reply: () => GarbledReply, host = '127.0.0.1'): Promise<GarbledModbusServer> {
+export async function startGarbledModbusServer(
+  reply: () => GarbledReply,
+  host = '127.0.0.1',
+): Promise<GarbledModbusServer> {
   const sockets = new Set<Socket>();
   let requests = 0;
   const server: Server = createServer((socket) => {
@@ -42,7 +49,9 @@ export async function startGarbledModbusServer(reply: () => GarbledReply, host =
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    get requests() { return requests; },
+    get requests() {
+      return requests;
+    },
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));

@@ -27,7 +27,10 @@ const MUTATORS: Mutator[] = [
     if (b.length === 0) return b;
     const out = Buffer.from(b);
     const n = 1 + rng.int(4);
-    for (let i = 0; i < n; i++) { const p = rng.int(out.length); out[p] = out[p]! ^ (1 << rng.int(8)); }
+    for (let i = 0; i < n; i++) {
+      const p = rng.int(out.length);
+      out[p] = out[p]! ^ (1 << rng.int(8));
+    }
     return out;
   },
   function interestingByte(b, rng) {
@@ -73,7 +76,10 @@ const MUTATORS: Mutator[] = [
     if (b.length < 2) return b;
     const out = Buffer.from(b);
     const p = rng.int(out.length - 1);
-    const v = rng.next() < 0.5 ? INTERESTING_16[rng.int(INTERESTING_16.length)]! : (out.readUInt16BE(p) + rng.int(9) - 4) & 0xffff;
+    const v =
+      rng.next() < 0.5
+        ? INTERESTING_16[rng.int(INTERESTING_16.length)]!
+        : (out.readUInt16BE(p) + rng.int(9) - 4) & 0xffff;
     out.writeUInt16BE(v, p);
     return out;
   },
@@ -81,7 +87,8 @@ const MUTATORS: Mutator[] = [
     if (b.length < 4) return b;
     const out = Buffer.from(b);
     const p = rng.next() < 0.5 ? 0 : rng.int(out.length - 3);
-    const v = rng.next() < 0.5 ? INTERESTING_32[rng.int(INTERESTING_32.length)]! : (out.readUInt32BE(p) + rng.int(9) - 4) >>> 0;
+    const v =
+      rng.next() < 0.5 ? INTERESTING_32[rng.int(INTERESTING_32.length)]! : (out.readUInt32BE(p) + rng.int(9) - 4) >>> 0;
     out.writeUInt32BE(v >>> 0, p);
     return out;
   },
@@ -91,7 +98,9 @@ const MUTATORS: Mutator[] = [
     const m = [...text.matchAll(/-?\d+(\.\d+)?/g)];
     if (m.length === 0) return b;
     const hit = m[rng.int(m.length)]!;
-    const repl = ['0', '-1', '1e309', 'NaN', '9007199254740993', '-0', '', '1.5', '99999999999999999999', 'null'][rng.int(10)]!;
+    const repl = ['0', '-1', '1e309', 'NaN', '9007199254740993', '-0', '', '1.5', '99999999999999999999', 'null'][
+      rng.int(10)
+    ]!;
     return Buffer.from(text.slice(0, hit.index) + repl + text.slice((hit.index ?? 0) + hit[0].length), 'latin1');
   },
 ];

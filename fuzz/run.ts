@@ -12,13 +12,20 @@ targets: ${Object.keys(TARGETS).join(', ')}
 defaults: --runs 10000, --seed 1; --seconds caps the time per target.
 exit code: 0 no failures, 1 crashes or hangs, 2 usage error.`;
 
-interface Args { targets: string[]; runs: number; seed: number; seconds?: number; writeCorpus: boolean }
+interface Args {
+  targets: string[];
+  runs: number;
+  seed: number;
+  seconds?: number;
+  writeCorpus: boolean;
+}
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { targets: [], runs: 10_000, seed: 1, writeCorpus: false };
   const num = (flag: string, v: string | undefined) => {
     const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a non-negative number, got ${JSON.stringify(v)}`);
+    if (v === undefined || !Number.isFinite(n) || n < 0)
+      throw new Error(`${flag} needs a non-negative number, got ${JSON.stringify(v)}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -61,8 +68,12 @@ async function main(): Promise<number> {
     const corpusDir = join(__dirname, 'corpus', name);
     if (args.writeCorpus) writeCorpus(corpusDir, await target.seeds());
     const report = await runFuzz(target, {
-      runs: args.runs, seed: args.seed, seconds: args.seconds, corpusDir,
-      crashDir: join(__dirname, 'crashes', name), log: (l) => console.error(l),
+      runs: args.runs,
+      seed: args.seed,
+      seconds: args.seconds,
+      corpusDir,
+      crashDir: join(__dirname, 'crashes', name),
+      log: (l) => console.error(l),
     });
     console.log(line(report));
     reports.push(report);
@@ -70,4 +81,12 @@ async function main(): Promise<number> {
   return reports.some((r) => r.crashes > 0 || r.hangs > 0) ? 1 : 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (err: unknown) => { console.error(err); process.exitCode = 1; });
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -44,12 +44,17 @@ export interface BuiltComponent {
 
 function hostArch(): RecipeArch {
   const found = (Object.keys(ARCHITECTURES) as RecipeArch[]).find((a) => ARCHITECTURES[a] === process.arch);
-  if (!found || process.platform !== 'linux') throw new Error(`cannot build on ${process.platform}/${process.arch}: Greengrass targets are linux amd64 and aarch64`);
+  if (!found || process.platform !== 'linux')
+    throw new Error(
+      `cannot build on ${process.platform}/${process.arch}: Greengrass targets are linux amd64 and aarch64`,
+    );
   return found;
 }
 
 function parseNatives(values: string[]): Map<RecipeArch, string> {
-  const natives = new Map<RecipeArch, string>([[hostArch(), join(ROOT, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')]]);
+  const natives = new Map<RecipeArch, string>([
+    [hostArch(), join(ROOT, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')],
+  ]);
   for (const v of values) {
     const [arch, file] = v.split('=', 2) as [string, string | undefined];
     if (!(arch in ARCHITECTURES) || !file) throw new Error(`--native ${v}: expected amd64=<file> or aarch64=<file>`);
@@ -59,7 +64,11 @@ function parseNatives(values: string[]): Map<RecipeArch, string> {
   return natives;
 }
 
-async function buildOne(spec: ComponentSpec, out: string, natives: ReadonlyMap<RecipeArch, string>): Promise<BuiltComponent> {
+async function buildOne(
+  spec: ComponentSpec,
+  out: string,
+  natives: ReadonlyMap<RecipeArch, string>,
+): Promise<BuiltComponent> {
   const componentDir = join(ROOT, 'components', spec.dir);
   const { version } = JSON.parse(readFileSync(join(componentDir, 'package.json'), 'utf8')) as { version: string };
   const stage = join(out, 'stage', spec.dir);
@@ -67,9 +76,15 @@ async function buildOne(spec: ComponentSpec, out: string, natives: ReadonlyMap<R
   const entries: Record<string, string> = { 'main.js': join('src', 'main.ts'), ...spec.extraEntries };
   for (const [file, entry] of Object.entries(entries)) {
     await build({
-      entryPoints: [join(componentDir, entry)], outfile: join(stage, file),
-      bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning',
-      external: ['better-sqlite3', ...spec.externals], plugins: [awsCrtPlugin],
+      entryPoints: [join(componentDir, entry)],
+      outfile: join(stage, file),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      logLevel: 'warning',
+      external: ['better-sqlite3', ...spec.externals],
+      plugins: [awsCrtPlugin],
     });
   }
   copyFileSync(join(componentDir, 'config.schema.json'), join(stage, 'config.schema.json'));
@@ -91,8 +106,12 @@ async function buildOne(spec: ComponentSpec, out: string, natives: ReadonlyMap<R
 }
 
 /** Builds every component into `out` (recipes/ and artifacts/ are replaced). */
-export async function buildComponents(out = join(ROOT, 'greengrass-build'), nativeArgs: string[] = []): Promise<BuiltComponent[]> {
-  if (process.versions.node.split('.')[0] !== '20') throw new Error(`Node ${process.versions.node}: build with Node 20, the runtime the recipes require`);
+export async function buildComponents(
+  out = join(ROOT, 'greengrass-build'),
+  nativeArgs: string[] = [],
+): Promise<BuiltComponent[]> {
+  if (process.versions.node.split('.')[0] !== '20')
+    throw new Error(`Node ${process.versions.node}: build with Node 20, the runtime the recipes require`);
   const natives = parseNatives(nativeArgs);
   for (const d of ['recipes', 'artifacts', 'stage', 'gdk']) rmSync(join(out, d), { recursive: true, force: true });
   mkdirSync(join(out, 'recipes'), { recursive: true });
@@ -103,13 +122,19 @@ export async function buildComponents(out = join(ROOT, 'greengrass-build'), nati
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, native: { type: 'string', multiple: true }, help: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, native: { type: 'string', multiple: true }, help: { type: 'boolean' } },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return;
   }
   const built = await buildComponents(values.out ? resolve(values.out) : undefined, values.native ?? []);
-  for (const b of built) process.stdout.write(`${b.componentName} ${b.version} [${b.architectures.join(', ')}]\n  ${b.recipe}\n  ${b.zip}\n  gdk component publish in ${b.gdkProject}\n`);
+  for (const b of built)
+    process.stdout.write(
+      `${b.componentName} ${b.version} [${b.architectures.join(', ')}]\n  ${b.recipe}\n  ${b.zip}\n  gdk component publish in ${b.gdkProject}\n`,
+    );
 }
 
 if (require.main === module) {

@@ -33,7 +33,14 @@ Options:
 const STREAM = 'pcf-edge-rollups';
 const ROOT = resolve(__dirname, '..');
 
-interface Options { dataDir: string; fresh: boolean; scenarioFile: string; factor: number; port: number; durationSec: number | null }
+interface Options {
+  dataDir: string;
+  fresh: boolean;
+  scenarioFile: string;
+  factor: number;
+  port: number;
+  durationSec: number | null;
+}
 
 function usage(message: string): never {
   process.stderr.write(`error: ${message}\n\n${HELP}\n`);
@@ -45,10 +52,13 @@ function options(): Options {
   try {
     ({ values } = parseArgs({
       options: {
-        data: { type: 'string', default: '.pcf-edge' }, fresh: { type: 'boolean', default: false },
+        data: { type: 'string', default: '.pcf-edge' },
+        fresh: { type: 'boolean', default: false },
         scenario: { type: 'string', default: join(ROOT, 'simulators/scenarios/demo-factory.yaml') },
-        'time-factor': { type: 'string', default: '60' }, port: { type: 'string', default: '8080' },
-        'duration-sec': { type: 'string' }, help: { type: 'boolean', default: false },
+        'time-factor': { type: 'string', default: '60' },
+        port: { type: 'string', default: '8080' },
+        'duration-sec': { type: 'string' },
+        help: { type: 'boolean', default: false },
       },
     }));
   } catch (err) {
@@ -59,12 +69,21 @@ function options(): Options {
     process.exit(0);
   }
   const factor = Number(values['time-factor']);
-  if (!(factor > 0 && factor <= 3600)) usage(`--time-factor must be a number in (0, 3600], got ${values['time-factor']}`);
+  if (!(factor > 0 && factor <= 3600))
+    usage(`--time-factor must be a number in (0, 3600], got ${values['time-factor']}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port must be 0..65535, got ${values.port}`);
   const duration = values['duration-sec'] === undefined ? null : Number(values['duration-sec']);
-  if (duration !== null && !(duration > 0)) usage(`--duration-sec must be a positive number, got ${values['duration-sec']}`);
-  return { dataDir: resolve(values.data), fresh: values.fresh, scenarioFile: resolve(values.scenario), factor, port, durationSec: duration };
+  if (duration !== null && !(duration > 0))
+    usage(`--duration-sec must be a positive number, got ${values['duration-sec']}`);
+  return {
+    dataDir: resolve(values.data),
+    fresh: values.fresh,
+    scenarioFile: resolve(values.scenario),
+    factor,
+    port,
+    durationSec: duration,
+  };
 }
 
 function step(n: number, total: number, text: string): void {
@@ -74,7 +93,9 @@ function step(n: number, total: number, text: string): void {
 /** Runs a one-shot cloud-sink command to completion; throws with its output when it fails. */
 function runOnce(args: string[], logFile: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(ROOT, 'cloud-sink/src/main.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(ROOT, 'cloud-sink/src/main.ts'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -96,7 +117,8 @@ async function main(): Promise<void> {
   const cloudDb = join(o.dataDir, 'cloud-sink.sqlite');
   const store = join(o.dataDir, 'gateway.sqlite');
   const firstRun = !existsSync(cloudDb);
-  if (o.port !== 0 && !(await isPortFree(o.port))) usage(`port ${o.port} is in use: pass --port <n> (0 picks a free one)`);
+  if (o.port !== 0 && !(await isPortFree(o.port)))
+    usage(`port ${o.port} is in use: pass --port <n> (0 picks a free one)`);
 
   const timeline: Timeline = openTimeline(o.dataDir, Date.parse(scenario.startTime), o.factor);
   const env = { [SIM_CLOCK_ENV]: timeline.envValue, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
@@ -107,7 +129,12 @@ async function main(): Promise<void> {
     process.stderr.write(`\n${failed}\n`);
   });
 
-  const [kinesisPort, smPort, opcuaPort, ...modbusPorts] = (await freePorts(3 + scenario.modbus.devices.length)) as [number, number, number, ...number[]];
+  const [kinesisPort, smPort, opcuaPort, ...modbusPorts] = (await freePorts(3 + scenario.modbus.devices.length)) as [
+    number,
+    number,
+    number,
+    ...number[],
+  ];
   scenario.modbus.devices.forEach((d, i) => (d.port = modbusPorts[i] as number));
   if (scenario.opcua) scenario.opcua.port = opcuaPort;
   const scenarioFile = join(o.dataDir, 'config', 'scenario.json');
@@ -131,15 +158,55 @@ async function main(): Promise<void> {
   try {
     step(1, total, `local Kinesis (stream ${STREAM})`);
     const kinesisEndpoint = `http://127.0.0.1:${kinesisPort}`;
-    await sup.start({ name: 'kinesis', args: [join(ROOT, 'scripts/stack/kinesis.ts'), '--port', String(kinesisPort), '--path', join(o.dataDir, 'kinesis'), '--stream', STREAM, '--shards', '2'], readyLine: /ready at/ });
+    await sup.start({
+      name: 'kinesis',
+      args: [
+        join(ROOT, 'scripts/stack/kinesis.ts'),
+        '--port',
+        String(kinesisPort),
+        '--path',
+        join(o.dataDir, 'kinesis'),
+        '--stream',
+        STREAM,
+        '--shards',
+        '2',
+      ],
+      readyLine: /ready at/,
+    });
     step(2, total, 'local Stream Manager');
-    await sup.start({ name: 'stream-manager', args: [join(ROOT, 'simulators/stream-manager/src/main.ts'), '--port', String(smPort), '--dir', join(o.dataDir, 'stream-manager'), '--kinesis-endpoint', kinesisEndpoint], readyPort: smPort });
-    step(3, total, `meter simulators (${scenario.modbus.devices.length} Modbus devices${scenario.opcua ? ', OPC UA server' : ''}; simulated time ×${o.factor})`);
-    await sup.start({ name: 'simulator', args: [join(ROOT, 'simulators/meters/src/main.ts'), '--scenario', scenarioFile], env, readyPort: scenario.opcua ? opcuaPort : modbusPorts[0], readyTimeoutMs: 120_000 });
+    await sup.start({
+      name: 'stream-manager',
+      args: [
+        join(ROOT, 'simulators/stream-manager/src/main.ts'),
+        '--port',
+        String(smPort),
+        '--dir',
+        join(o.dataDir, 'stream-manager'),
+        '--kinesis-endpoint',
+        kinesisEndpoint,
+      ],
+      readyPort: smPort,
+    });
+    step(
+      3,
+      total,
+      `meter simulators (${scenario.modbus.devices.length} Modbus devices${scenario.opcua ? ', OPC UA server' : ''}; simulated time ×${o.factor})`,
+    );
+    await sup.start({
+      name: 'simulator',
+      args: [join(ROOT, 'simulators/meters/src/main.ts'), '--scenario', scenarioFile],
+      env,
+      readyPort: scenario.opcua ? opcuaPort : modbusPorts[0],
+      readyTimeoutMs: 120_000,
+    });
 
     const configs = deriveStackConfigs(scenario, {
-      gatewayId: 'local-gateway', pkiDir: join(o.dataDir, 'pki'), streamManagerPort: smPort, kinesisStreamName: STREAM,
-      pollIntervalMs: Math.max(50, Math.round(15_000 / o.factor)), modbusPorts: Object.fromEntries(scenario.modbus.devices.map((d) => [d.id, d.port])),
+      gatewayId: 'local-gateway',
+      pkiDir: join(o.dataDir, 'pki'),
+      streamManagerPort: smPort,
+      kinesisStreamName: STREAM,
+      pollIntervalMs: Math.max(50, Math.round(15_000 / o.factor)),
+      modbusPorts: Object.fromEntries(scenario.modbus.devices.map((d) => [d.id, d.port])),
       ...(scenario.opcua ? { opcuaEndpoint: `opc.tcp://127.0.0.1:${opcuaPort}` } : {}),
     });
     const write = (name: string, body: unknown): string => {
@@ -159,17 +226,39 @@ async function main(): Promise<void> {
     step(6, total, firstRun ? 'cloud-sink: demo reference data' : 'cloud-sink: reference data already imported');
     if (firstRun) await runOnce(['import-demo', '--no-rollups', '--db', cloudDb], sup.logFile('cloud-sink-import'));
     step(7, total, 'cloud-sink: Kinesis consumer');
-    await sup.start({ name: 'cloud-sink-consumer', args: [join(ROOT, 'cloud-sink/src/main.ts'), 'consume', '--stream', STREAM, '--endpoint', kinesisEndpoint, '--db', cloudDb, '--poll-interval-ms', '500'] });
+    await sup.start({
+      name: 'cloud-sink-consumer',
+      args: [
+        join(ROOT, 'cloud-sink/src/main.ts'),
+        'consume',
+        '--stream',
+        STREAM,
+        '--endpoint',
+        kinesisEndpoint,
+        '--db',
+        cloudDb,
+        '--poll-interval-ms',
+        '500',
+      ],
+    });
 
     step(8, total, 'cloud-sink: PACT API and dashboard');
     const secret = 'local-demo-secret';
     server = await startServer({
-      db: cloudDb, port: o.port, host: '127.0.0.1', config: await localConfig(secret),
-      log: createLogger({ component: 'cloud-sink-api', destination: pino.destination({ dest: join(o.dataDir, 'logs', 'cloud-sink-api.log'), mkdir: true }) }),
+      db: cloudDb,
+      port: o.port,
+      host: '127.0.0.1',
+      config: await localConfig(secret),
+      log: createLogger({
+        component: 'cloud-sink-api',
+        destination: pino.destination({ dest: join(o.dataDir, 'logs', 'cloud-sink-api.log'), mkdir: true }),
+      }),
       publishIntervalMs: 10_000,
     });
     const dashboard = `${server.url}/#client_id=local&client_secret=${secret}`;
-    process.stdout.write(`\ndashboard: ${dashboard}\n  (signs in as the local client "local" with secret "${secret}")\n\n`);
+    process.stdout.write(
+      `\ndashboard: ${dashboard}\n  (signs in as the local client "local" with secret "${secret}")\n\n`,
+    );
     await summaryLoop(o, server.repo, dashboard, timeline, site, lines, () => failed);
     await stop(0);
   } catch (err) {
@@ -178,7 +267,15 @@ async function main(): Promise<void> {
   }
 }
 
-async function summaryLoop(o: Options, repo: CloudSinkRepository, url: string, timeline: Timeline, site: string, lines: string[], failed: () => string | null): Promise<void> {
+async function summaryLoop(
+  o: Options,
+  repo: CloudSinkRepository,
+  url: string,
+  timeline: Timeline,
+  site: string,
+  lines: string[],
+  failed: () => string | null,
+): Promise<void> {
   const started = Date.now();
   const snapshot = await loadSnapshot(repo);
   const products = [...snapshot.products.keys()].sort();
@@ -201,8 +298,13 @@ async function summaryLoop(o: Options, repo: CloudSinkRepository, url: string, t
       for (const product of products) {
         try {
           const { doc } = await calculateAndStore(repo, product, {
-            periodStart: new Date(timeline.scenarioStartMs).toISOString(), periodEnd: new Date(closedEnd).toISOString(),
-            method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units', windowMs: 60_000,
+            periodStart: new Date(timeline.scenarioStartMs).toISOString(),
+            periodEnd: new Date(closedEnd).toISOString(),
+            method: 'location',
+            gwpSet: 'AR6',
+            shareKey: 'units',
+            overheadKey: 'units',
+            windowMs: 60_000,
           });
           if (doc.produced) fresh.push(productFigures(doc));
           else idle.push(product);
@@ -217,7 +319,16 @@ async function summaryLoop(o: Options, repo: CloudSinkRepository, url: string, t
       }
     }
     const figures = await lineFigures(repo, site, lines, timeline.scenarioStartMs, simNow, 60_000);
-    const text = renderSummary({ simNow: new Date(simNow), factor: o.factor, dashboard: url, lines: figures, products: pcf, notYetProduced: notYet, lagSimMs: newest === null ? null : Math.max(0, simNow - newest), ...(note ? { note } : {}) });
+    const text = renderSummary({
+      simNow: new Date(simNow),
+      factor: o.factor,
+      dashboard: url,
+      lines: figures,
+      products: pcf,
+      notYetProduced: notYet,
+      lagSimMs: newest === null ? null : Math.max(0, simNow - newest),
+      ...(note ? { note } : {}),
+    });
     process.stdout.write(tty ? `\x1b[2J\x1b[H${text}\n` : `${text}\n\n`);
     if (failed()) throw new Error(failed() as string);
     if (o.durationSec !== null && Date.now() - started >= o.durationSec * 1000) {

@@ -11,7 +11,13 @@ export { activityEmissions } from './engine/activity';
 export { GWP_SETS, GWP_SET_NAMES, co2ePerUnit, type GwpSet } from './engine/gwp';
 export { convert, canonicalUnit } from './engine/units';
 export { Dec, present } from './engine/decimal';
-export { calculateProduct, calculateAndStore, precomputePeriod, loadEngineInput, type AuditBody } from './service/pcf-service';
+export {
+  calculateProduct,
+  calculateAndStore,
+  precomputePeriod,
+  loadEngineInput,
+  type AuditBody,
+} from './service/pcf-service';
 export { productResultDoc, type ProductResultDoc, DISPLAY_DECIMALS } from './service/result-doc';
 export { importDirectory, DEMO_DIR, IMPORT_ORDER } from './service/demo';
 export { demoRollups, demoBatch, DEMO_DAY } from './service/demo-rollups';

@@ -11,10 +11,21 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const argv = process.argv.slice(2);
-const run = argv[0] === 'serve' ? (io: Parameters<typeof runCli>[1]) => serveCommand(argv.slice(1), io) : (io: Parameters<typeof runCli>[1]) => runCli(argv, io);
+const run =
+  argv[0] === 'serve'
+    ? (io: Parameters<typeof runCli>[1]) => serveCommand(argv.slice(1), io)
+    : (io: Parameters<typeof runCli>[1]) => runCli(argv, io);
 run({
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   log,
   onSignal: (stop) => stops.push(stop),
-}).then((code) => { process.exitCode = code; }, (err: unknown) => { log.error({ err }, 'unexpected failure'); process.exitCode = 1; });
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    log.error({ err }, 'unexpected failure');
+    process.exitCode = 1;
+  },
+);

@@ -33,35 +33,62 @@ export async function testConfig(extra: Record<string, unknown> = {}): Promise<A
       { clientId: READER.id, secretHash: await hashSecret(READER.secret), scopes: ['read'] },
       { clientId: UPLOADER.id, secretHash: await hashSecret(UPLOADER.secret), scopes: ['read', 'upload'] },
     ],
-    pact: { companyName: 'Demo Co', companyIds: ['urn:pcf-edge:demo:company:demo-co'], productCategoryCpc: { widget: '4321' } },
+    pact: {
+      companyName: 'Demo Co',
+      companyIds: ['urn:pcf-edge:demo:company:demo-co'],
+      productCategoryCpc: { widget: '4321' },
+    },
     ...extra,
   });
 }
 
-export interface RunningApi { app: FastifyInstance; url: string; db: { repo: CloudSinkRepository };  token(who?: { id: string; secret: string }): Promise<string>; close(): Promise<void> }
+export interface RunningApi {
+  app: FastifyInstance;
+  url: string;
+  db: { repo: CloudSinkRepository };
+  token(who?: { id: string; secret: string }): Promise<string>;
+  close(): Promise<void>;
+}
 
 /**
  * A real server on 127.0.0.1 (port 0) over a temp SQLite file, or over a fresh PostgreSQL schema when `pgUrl` is
  * given; `demo` loads the demo factory and its results first.
  */
-export async function startApi(options: { demo?: boolean; config?: Record<string, unknown>; log?: Logger; now?: () => number; pgUrl?: string } = {}): Promise<RunningApi> {
+export async function startApi(
+  options: { demo?: boolean; config?: Record<string, unknown>; log?: Logger; now?: () => number; pgUrl?: string } = {},
+): Promise<RunningApi> {
   const db: { repo: CloudSinkRepository; cleanup(): Promise<void> } = options.pgUrl
     ? await openPgInFreshSchema(options.pgUrl).then((pg) => ({ repo: pg.repo, cleanup: pg.dispose }))
     : tempDb();
   if (options.demo !== false) await loadDemo(db.repo);
-  const app = createApiServer({ repo: db.repo, config: await testConfig(options.config), log: options.log ?? silentLogger(), ...(options.now ? { now: options.now } : {}) });
+  const app = createApiServer({
+    repo: db.repo,
+    config: await testConfig(options.config),
+    log: options.log ?? silentLogger(),
+    ...(options.now ? { now: options.now } : {}),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
-    app, url, db,
+    app,
+    url,
+    db,
     token: async (who = READER) => {
-      const res = await fetch(`${url}/auth/token`, { method: 'POST', headers: { authorization: basic(who.id, who.secret), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      const res = await fetch(`${url}/auth/token`, {
+        method: 'POST',
+        headers: { authorization: basic(who.id, who.secret), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
       if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { access_token: string }).access_token;
     },
-    close: async () => { await app.close(); await db.cleanup(); },
+    close: async () => {
+      await app.close();
+      await db.cleanup();
+    },
   };
 }
 
-export const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+export const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;

@@ -7,9 +7,20 @@ import { Client } from 'pg';
 
 describe('serve command', () => {
   const io = () => {
-    const out: string[] = [], err: string[] = [];
+    const out: string[] = [],
+      err: string[] = [];
     const stops: (() => Promise<void>)[] = [];
-    return { out, err, stops, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), log: silentLogger(), onSignal: (s: () => Promise<void>) => stops.push(s) } };
+    return {
+      out,
+      err,
+      stops,
+      io: {
+        out: (t: string) => out.push(t),
+        err: (t: string) => err.push(t),
+        log: silentLogger(),
+        onSignal: (s: () => Promise<void>) => stops.push(s),
+      },
+    };
   };
 
   it('prints help and rejects bad usage with exit code 2', async () => {
@@ -33,7 +44,11 @@ describe('serve command', () => {
     for (let i = 0; i < 200 && a.out.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     const url = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(a.out[0] ?? '')![1]!;
     const secret = /secret (\S+) \(generated/.exec(a.out[1] ?? '')![1]!;
-    const res = await fetch(`${url}/auth/token`, { method: 'POST', headers: { authorization: basic('local', secret), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const res = await fetch(`${url}/auth/token`, {
+      method: 'POST',
+      headers: { authorization: basic('local', secret), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
     expect(res.status).toBe(200);
     await Promise.all(a.stops.map((s) => s()));
     expect(await running).toBe(0);
@@ -44,12 +59,23 @@ describe('serve command', () => {
     process.env.PCF_EDGE_CLIENT_SECRET = 'pg-serve-secret';
     const schema = `t_serve_${process.pid}`;
     const a = io();
-    const running = serveCommand(['--port', '0', '--database-url', PG_URL!, '--db-schema', schema, '--publish-interval-ms', '0'], a.io);
+    const running = serveCommand(
+      ['--port', '0', '--database-url', PG_URL!, '--db-schema', schema, '--publish-interval-ms', '0'],
+      a.io,
+    );
     try {
-      for (let i = 0; i < 300 && a.out.length < 1 && a.err.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 300 && a.out.length < 1 && a.err.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(a.err).toEqual([]);
       const url = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(a.out[0] ?? '')![1]!;
-      const tok = await fetch(`${url}/auth/token`, { method: 'POST', headers: { authorization: basic('local', 'pg-serve-secret'), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+      const tok = await fetch(`${url}/auth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: basic('local', 'pg-serve-secret'),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
       const token = ((await tok.json()) as { access_token: string }).access_token;
       const res = await fetch(`${url}/2/footprints`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);

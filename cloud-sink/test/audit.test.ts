@@ -7,7 +7,14 @@ import { demoRollups } from '../src/service/demo-rollups';
 import { calculateAndStore } from '../src/service/pcf-service';
 import { tempDb, type TempDb } from './helpers';
 
-const options: CalcOptions = { periodStart: '2026-11-02T06:00:00Z', periodEnd: '2026-11-02T10:00:00Z', method: 'location', gwpSet: 'AR5', shareKey: 'units', overheadKey: 'mass' };
+const options: CalcOptions = {
+  periodStart: '2026-11-02T06:00:00Z',
+  periodEnd: '2026-11-02T10:00:00Z',
+  method: 'location',
+  gwpSet: 'AR5',
+  shareKey: 'units',
+  overheadKey: 'mass',
+};
 
 describe('audit trail', () => {
   let t: TempDb;
@@ -17,9 +24,12 @@ describe('audit trail', () => {
     await importDirectory(t.repo);
     await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
     ids = [];
-    for (const p of ['steel-sheet', 'housing', 'widget']) ids.push((await calculateAndStore(t.repo, p, options)).audit.resultId);
+    for (const p of ['steel-sheet', 'housing', 'widget'])
+      ids.push((await calculateAndStore(t.repo, p, options)).audit.resultId);
   });
-  afterEach(async () => { await t.cleanup(); });
+  afterEach(async () => {
+    await t.cleanup();
+  });
   const tamper = (sql: string, ...params: unknown[]) => {
     const db = new Database(t.file);
     db.prepare(sql).run(...params);
@@ -36,7 +46,10 @@ describe('audit trail', () => {
   });
 
   it('detects a tampered stored result', async () => {
-    tamper(`UPDATE pcf_results SET result = replace(result, '"pcfPerDeclaredUnit":"', '"pcfPerDeclaredUnit":"1') WHERE id = ?`, ids[2]);
+    tamper(
+      `UPDATE pcf_results SET result = replace(result, '"pcfPerDeclaredUnit":"', '"pcfPerDeclaredUnit":"1') WHERE id = ?`,
+      ids[2],
+    );
     const report = await verifyAudit(t.repo);
     expect(report.ok).toBe(false);
     expect(report.records[2]!.problems[0]).toMatch(/^stored result differs from the audited result/);
@@ -44,7 +57,9 @@ describe('audit trail', () => {
   });
 
   it('detects a factor changed after the fact', async () => {
-    tamper(`UPDATE reference_entities SET data = replace(data, '0.204950289', '0.104950289') WHERE kind = 'factors' AND entity_id = 'desnz-2023-electricity-uk'`);
+    tamper(
+      `UPDATE reference_entities SET data = replace(data, '0.204950289', '0.104950289') WHERE kind = 'factors' AND entity_id = 'desnz-2023-electricity-uk'`,
+    );
     const report = await verifyAudit(t.repo);
     expect(report.ok).toBe(false);
     for (const r of report.records) {
@@ -54,7 +69,10 @@ describe('audit trail', () => {
   });
 
   it('detects an altered audit record and a broken chain', async () => {
-    tamper(`UPDATE audit_records SET body = replace(body, '"gwpSet":"AR5"', '"gwpSet":"AR6"') WHERE result_id = ?`, ids[1]);
+    tamper(
+      `UPDATE audit_records SET body = replace(body, '"gwpSet":"AR5"', '"gwpSet":"AR6"') WHERE result_id = ?`,
+      ids[1],
+    );
     const report = await verifyAudit(t.repo);
     expect(report.records[1]!.problems).toContain('record hash does not match its body (the audit record was altered)');
     tamper(`DELETE FROM audit_records WHERE result_id = ?`, ids[1]);

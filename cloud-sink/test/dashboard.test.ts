@@ -6,11 +6,20 @@ import { READER, startApi, type RunningApi } from './api-helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = resolve(__dirname, '../../test-output');
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** End to end in headless Debian Chromium (never a downloaded browser): a real server with the demo data. */
 const suite = existsSync(CHROMIUM) ? describe : describe.skip;
-if (!existsSync(CHROMIUM)) console.warn(`dashboard browser test skipped: ${CHROMIUM} is absent (apt-get install -y chromium)`);
+if (!existsSync(CHROMIUM))
+  console.warn(`dashboard browser test skipped: ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
 suite('dashboard in headless Chromium', () => {
   let api: RunningApi;
@@ -22,9 +31,16 @@ suite('dashboard in headless Chromium', () => {
   beforeAll(async () => {
     api = await startApi();
     profile = mkdtempSync(join(tmpdir(), 'pcf-edge-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1800 } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1400, height: 1800 },
+    });
     page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
   }, 90_000);
   afterAll(async () => {
@@ -41,8 +57,12 @@ suite('dashboard in headless Chromium', () => {
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
 
     // Browser-side code as strings: this package compiles without the DOM library.
-    const points = (await page.evaluate(`Object.fromEntries(['chart-energy', 'chart-units', 'chart-pcf'].map((id) => [id,
-      Chart.getChart(document.getElementById(id)).data.datasets.reduce((n, d) => n + d.data.filter((v) => typeof v === 'number' && v > 0).length, 0)]))`)) as Record<string, number>;
+    const points =
+      (await page.evaluate(`Object.fromEntries(['chart-energy', 'chart-units', 'chart-pcf'].map((id) => [id,
+      Chart.getChart(document.getElementById(id)).data.datasets.reduce((n, d) => n + d.data.filter((v) => typeof v === 'number' && v > 0).length, 0)]))`)) as Record<
+        string,
+        number
+      >;
     expect(points['chart-energy']).toBeGreaterThanOrEqual(16 * 3); // line-1 electricity + gas, line-2 electricity
     expect(points['chart-units']).toBeGreaterThan(0);
     expect(points['chart-pcf']).toBeGreaterThanOrEqual(6);

@@ -11,13 +11,22 @@ const at12 = (v: Dec | string) => new Dec(v).toDecimalPlaces(12).toString();
 
 describe('demo factory end to end: rollups → PCF per order and per product', () => {
   let t: TempDb;
-  const options: CalcOptions = { periodStart: '2026-11-02T06:00:00Z', periodEnd: '2026-11-02T10:00:00Z', method: 'location', gwpSet: 'AR5', shareKey: 'units', overheadKey: 'mass' };
+  const options: CalcOptions = {
+    periodStart: '2026-11-02T06:00:00Z',
+    periodEnd: '2026-11-02T10:00:00Z',
+    method: 'location',
+    gwpSet: 'AR5',
+    shareKey: 'units',
+    overheadKey: 'mass',
+  };
   beforeAll(async () => {
     t = tempDb();
     await importDirectory(t.repo);
     await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
   });
-  afterAll(async () => { await t.cleanup(); });
+  afterAll(async () => {
+    await t.cleanup();
+  });
 
   // ---- the hand computation (AR5; DESNZ 2023 factors) ----
   const ELEC = d('0.207074289'); // kgCO2e/kWh, CO2 0.204950289 + CH4 0.0000115×28 + N2O 0.0000068×265
@@ -31,7 +40,9 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
   // Overhead key mass (good units × kg/unit): o-101 300 × 1, o-102 100 × 2.5 ⇒ line-1 idle shares 300/550, 250/550.
   // line-2 (8 kWh per window): o-201 06:00–08:05, o-202 08:05–10:00; the 08:00 window is shared by units:
   // o-201 50 units/125 min × 5 min = 2, o-202 45/115 × 10 = 90/23 ⇒ o-201 gets 8 × 2/(2 + 90/23) = 46/17 kWh.
-  const shared201 = d(8).times(2).div(d(2).plus(d(90).div(23)));
+  const shared201 = d(8)
+    .times(2)
+    .div(d(2).plus(d(90).div(23)));
   const o201 = { elec: d(64).plus(shared201) };
   const o202 = { elec: d(56).plus(d(8).minus(shared201)) };
   // Site baseload 2 kWh × 16 windows = 32 kWh over all four orders by mass: 300, 250, 50×3.2 = 160, 45×3.2 = 144 (Σ 854).
@@ -50,7 +61,8 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
   const housingTotal = matHousing.times(102).plus(energyKg(o102)).plus(energyKg(oh102)).plus(direct102); // 100 good + 2 scrap
   const housingPcf = housingTotal.div(100);
   const matWidget = housingPcf.plus(d('1.2').times('6.5')).plus(d('0.0004').times(800)); // housing + 1.2 kg motor (PACT) + 400 g board
-  const oh201 = { elec: base(160) }, oh202 = { elec: base(144) };
+  const oh201 = { elec: base(160) },
+    oh202 = { elec: base(144) };
   const o201Total = matWidget.times(51).plus(energyKg(o201)).plus(energyKg(oh201));
   const o202Total = matWidget.times(45).plus(energyKg(o202)).plus(energyKg(oh202));
   const widgetPcf = o201Total.plus(o202Total).div(95);
@@ -60,8 +72,16 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
     const l1 = doc.balances.find((b) => b.line === 'line-1')!;
     expect(l1).toMatchObject({ metered: '240', residual: '0', unallocated: '0' });
     expect(at12(l1.overhead)).toBe(at12(idle1.elec.plus(idle1.gas)));
-    expect(doc.balances.find((b) => b.line === 'line-2')).toMatchObject({ metered: '128', allocated: '128', overhead: '0', residual: '0' });
-    expect(doc.balances.find((b) => b.line === 'site:plant-1 baseload')).toMatchObject({ metered: '32', overhead: '32' });
+    expect(doc.balances.find((b) => b.line === 'line-2')).toMatchObject({
+      metered: '128',
+      allocated: '128',
+      overhead: '0',
+      residual: '0',
+    });
+    expect(doc.balances.find((b) => b.line === 'site:plant-1 baseload')).toMatchObject({
+      metered: '32',
+      overhead: '32',
+    });
   });
 
   it('steel-sheet and housing per declared unit equal the hand computation', async () => {
@@ -90,7 +110,9 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
     expect(at12(loc.breakdownKg.electricityMarket!)).toBe(at12(o201.elec.plus(o202.elec).times(MARKET)));
     expect(mkt.breakdownKg.electricityMarket).toBe(loc.breakdownKg.electricityMarket);
     // Only the electricity term changes: location − market = Σ allocated + overhead kWh (own lines and sub-products' lines) × (0.207074289 − 0.05).
-    expect(at12(d(loc.breakdownKg.electricityLocation!).minus(loc.breakdownKg.electricityMarket!))).toBe(at12(o201.elec.plus(o202.elec).times(ELEC.minus(MARKET))));
+    expect(at12(d(loc.breakdownKg.electricityLocation!).minus(loc.breakdownKg.electricityMarket!))).toBe(
+      at12(o201.elec.plus(o202.elec).times(ELEC.minus(MARKET))),
+    );
     expect(d(loc.totalKg).gt(mkt.totalKg)).toBe(true);
   });
 });

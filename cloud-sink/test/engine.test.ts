@@ -11,7 +11,11 @@ import { lineRollup } from './helpers';
 function snapshot(data: Partial<Record<ReferenceKind, Record<string, unknown>[]>>): ReferenceSnapshot {
   let s = emptySnapshot();
   for (const [kind, rows] of Object.entries(data)) {
-    s = withEntities(s, kind as ReferenceKind, rows.map((r) => ({ entityId: (r.id ?? r.product) as string, version: 1, hash: '', data: r })));
+    s = withEntities(
+      s,
+      kind as ReferenceKind,
+      rows.map((r) => ({ entityId: (r.id ?? r.product) as string, version: 1, hash: '', data: r })),
+    );
   }
   return s;
 }
@@ -19,31 +23,125 @@ const base = {
   sites: [{ id: 'plant-1', region: 'GB' }],
   lines: [{ id: 'line-1', site: 'plant-1' }],
   products: [
-    { id: 'a', declaredUnit: 'piece', unitaryProductAmount: '1', massKgPerDeclaredUnit: '2', economicValuePerDeclaredUnit: '10', productIds: ['urn:a'] },
-    { id: 'b', declaredUnit: 'piece', unitaryProductAmount: '1', massKgPerDeclaredUnit: '1', economicValuePerDeclaredUnit: '30', productIds: ['urn:b'] },
+    {
+      id: 'a',
+      declaredUnit: 'piece',
+      unitaryProductAmount: '1',
+      massKgPerDeclaredUnit: '2',
+      economicValuePerDeclaredUnit: '10',
+      productIds: ['urn:a'],
+    },
+    {
+      id: 'b',
+      declaredUnit: 'piece',
+      unitaryProductAmount: '1',
+      massKgPerDeclaredUnit: '1',
+      economicValuePerDeclaredUnit: '30',
+      productIds: ['urn:b'],
+    },
   ],
   factors: [
-    { id: 'grid', activity: 'electricity', region: 'GB', unit: 'MWh', energyBasis: null, components: { CO2e: '200' }, source: 's', version: '1', validFrom: '2020-01-01', validTo: null },
-    { id: 'gas-net', activity: 'natural-gas', region: 'GB', unit: 'kWh', energyBasis: 'net', components: { CO2: '0.2' }, source: 's', version: '1', validFrom: '2020-01-01', validTo: null },
+    {
+      id: 'grid',
+      activity: 'electricity',
+      region: 'GB',
+      unit: 'MWh',
+      energyBasis: null,
+      components: { CO2e: '200' },
+      source: 's',
+      version: '1',
+      validFrom: '2020-01-01',
+      validTo: null,
+    },
+    {
+      id: 'gas-net',
+      activity: 'natural-gas',
+      region: 'GB',
+      unit: 'kWh',
+      energyBasis: 'net',
+      components: { CO2: '0.2' },
+      source: 's',
+      version: '1',
+      validFrom: '2020-01-01',
+      validTo: null,
+    },
   ],
-  electricity: [{ id: 'm', site: 'plant-1', validFrom: '2020-01-01', validTo: null, locationFactorId: 'grid', marketFactorId: 'grid', marketInstrument: 'residual-mix', provenance: 'p' }],
+  electricity: [
+    {
+      id: 'm',
+      site: 'plant-1',
+      validFrom: '2020-01-01',
+      validTo: null,
+      locationFactorId: 'grid',
+      marketFactorId: 'grid',
+      marketInstrument: 'residual-mix',
+      provenance: 'p',
+    },
+  ],
   orders: [
-    { id: 'oa', line: 'line-1', product: 'a', start: '2026-01-01T00:00:00Z', end: '2026-01-01T00:05:00Z', goodQuantity: '10', scrapQuantity: '0' },
-    { id: 'ob', line: 'line-1', product: 'b', start: '2026-01-01T00:05:00Z', end: '2026-01-01T00:15:00Z', goodQuantity: '10', scrapQuantity: '0' },
+    {
+      id: 'oa',
+      line: 'line-1',
+      product: 'a',
+      start: '2026-01-01T00:00:00Z',
+      end: '2026-01-01T00:05:00Z',
+      goodQuantity: '10',
+      scrapQuantity: '0',
+    },
+    {
+      id: 'ob',
+      line: 'line-1',
+      product: 'b',
+      start: '2026-01-01T00:05:00Z',
+      end: '2026-01-01T00:15:00Z',
+      goodQuantity: '10',
+      scrapQuantity: '0',
+    },
   ],
 };
-const stored = (...rs: ReturnType<typeof lineRollup>[]): StoredRollup[] => rs.map((r) => ({
-  id: r.id, revision: r.revision, type: 'line', site: r.site, line: r.line, windowStartMs: Date.parse(r.windowStart), windowMs: r.windowMs,
-  electricityKWh: r.electricityKWh, gasM3: r.gasM3, gasKWh: r.gasKWh, gasCvBasis: r.gasCvBasis, baseloadKWh: null,
-  unitsGood: r.unitsGood, unitsScrap: r.unitsScrap, coverage: r.coverage, estimated: r.estimated,
-}));
-const options: CalcOptions = { periodStart: '2026-01-01T00:00:00Z', periodEnd: '2026-01-02T00:00:00Z', method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' };
-const run = (s: ReferenceSnapshot, rollups = stored(lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 30)), o: Partial<CalcOptions> = {}) =>
-  computePeriod({ snapshot: s, lineRollups: new Map([['line-1', rollups]]), siteRollups: new Map(), options: { ...options, ...o } });
+const stored = (...rs: ReturnType<typeof lineRollup>[]): StoredRollup[] =>
+  rs.map((r) => ({
+    id: r.id,
+    revision: r.revision,
+    type: 'line',
+    site: r.site,
+    line: r.line,
+    windowStartMs: Date.parse(r.windowStart),
+    windowMs: r.windowMs,
+    electricityKWh: r.electricityKWh,
+    gasM3: r.gasM3,
+    gasKWh: r.gasKWh,
+    gasCvBasis: r.gasCvBasis,
+    baseloadKWh: null,
+    unitsGood: r.unitsGood,
+    unitsScrap: r.unitsScrap,
+    coverage: r.coverage,
+    estimated: r.estimated,
+  }));
+const options: CalcOptions = {
+  periodStart: '2026-01-01T00:00:00Z',
+  periodEnd: '2026-01-02T00:00:00Z',
+  method: 'location',
+  gwpSet: 'AR6',
+  shareKey: 'units',
+  overheadKey: 'units',
+};
+const run = (
+  s: ReferenceSnapshot,
+  rollups = stored(lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 30)),
+  o: Partial<CalcOptions> = {},
+) =>
+  computePeriod({
+    snapshot: s,
+    lineRollups: new Map([['line-1', rollups]]),
+    siteRollups: new Map(),
+    options: { ...options, ...o },
+  });
 
 describe('PCF engine', () => {
   it('shares a window between orders by the configured key', () => {
-    const kWh = (key: CalcOptions['shareKey']) => run(snapshot(base), undefined, { shareKey: key }).orders.get('oa')!.energy.electricityKWh.toString();
+    const kWh = (key: CalcOptions['shareKey']) =>
+      run(snapshot(base), undefined, { shareKey: key }).orders.get('oa')!.energy.electricityKWh.toString();
     // weights per order: key per ms × overlap; both orders are entirely inside the window
     expect(kWh('units')).toBe('15'); // 10 : 10
     expect(kWh('mass')).toBe('20'); // 20 kg : 10 kg
@@ -66,46 +164,86 @@ describe('PCF engine', () => {
   });
 
   it('gas on another CV basis than its factor ⇒ ERR_BASIS_MISMATCH', () => {
-    const gas = stored(lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 30, { gasKWh: 10, gasM3: 1, gasCvBasis: 'gross' }));
+    const gas = stored(
+      lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 30, { gasKWh: 10, gasM3: 1, gasCvBasis: 'gross' }),
+    );
     expect(() => run(snapshot(base), gas)).toThrow(expect.objectContaining({ code: 'ERR_BASIS_MISMATCH' }));
   });
 
   it('a missing factor is an error naming it, never a default', () => {
     const noMapping = snapshot({ ...base, electricity: [] });
     let err: unknown;
-    try { run(noMapping); } catch (e) { err = e; }
+    try {
+      run(noMapping);
+    } catch (e) {
+      err = e;
+    }
     expect(isPcfError(err, 'ERR_FACTOR_MISSING')).toBe(true);
-    expect((err as Error).message).toBe('no electricity mapping (location/market factors) for site plant-1 at 2026-01-01T00:00:00.000Z');
-    const withBom = snapshot({ ...base, boms: [{ product: 'a', lines: [{ component: 'unobtainium', componentKind: 'material', quantity: '1', unit: 'kg' }] }] });
+    expect((err as Error).message).toBe(
+      'no electricity mapping (location/market factors) for site plant-1 at 2026-01-01T00:00:00.000Z',
+    );
+    const withBom = snapshot({
+      ...base,
+      boms: [
+        { product: 'a', lines: [{ component: 'unobtainium', componentKind: 'material', quantity: '1', unit: 'kg' }] },
+      ],
+    });
     expect(() => run(withBom).product('a')).toThrow('no emission factor for unobtainium at 2026-01-01T00:00:00.000Z');
   });
 
   it('a BOM cycle ⇒ ERR_BOM_CYCLE naming the cycle', () => {
-    const s = snapshot({ ...base, boms: [
-      { product: 'a', lines: [{ component: 'b', componentKind: 'product', quantity: '1', unit: 'piece' }] },
-      { product: 'b', lines: [{ component: 'a', componentKind: 'product', quantity: '1', unit: 'piece' }] },
-    ] });
+    const s = snapshot({
+      ...base,
+      boms: [
+        { product: 'a', lines: [{ component: 'b', componentKind: 'product', quantity: '1', unit: 'piece' }] },
+        { product: 'b', lines: [{ component: 'a', componentKind: 'product', quantity: '1', unit: 'piece' }] },
+      ],
+    });
     let err: unknown;
-    try { run(s).product('a'); } catch (e) { err = e; }
+    try {
+      run(s).product('a');
+    } catch (e) {
+      err = e;
+    }
     expect(isPcfError(err, 'ERR_BOM_CYCLE')).toBe(true);
     expect((err as { details: { cycle: string[] } }).details.cycle).toEqual(['a', 'b', 'a']);
   });
 
   it('energy outside orders is overhead; with no order to carry it, it stays unallocated and conservation holds', () => {
-    const rollups = stored(lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 30), lineRollup('line-1', '2026-01-01T00:15:00.000Z', 1, 12));
+    const rollups = stored(
+      lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 30),
+      lineRollup('line-1', '2026-01-01T00:15:00.000Z', 1, 12),
+    );
     const calc = run(snapshot(base), rollups);
-    expect(calc.balances[0]).toMatchObject({ metered: '42', allocated: '30', overhead: '12', unallocated: '0', residual: '0' });
+    expect(calc.balances[0]).toMatchObject({
+      metered: '42',
+      allocated: '30',
+      overhead: '12',
+      unallocated: '0',
+      residual: '0',
+    });
     const none = run(snapshot({ ...base, orders: [] }), rollups);
-    expect(none.balances[0]).toMatchObject({ metered: '42', allocated: '0', overhead: '0', unallocated: '42', residual: '0' });
+    expect(none.balances[0]).toMatchObject({
+      metered: '42',
+      allocated: '0',
+      overhead: '0',
+      unallocated: '42',
+      residual: '0',
+    });
   });
 
   it('reports missing windows, partial coverage and a line without rollups in the result warnings', () => {
-    const calc = run(snapshot(base), stored(lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 30, { coverage: 0.5, estimated: true })));
+    const calc = run(
+      snapshot(base),
+      stored(lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 30, { coverage: 0.5, estimated: true })),
+    );
     expect(calc.product('a').warnings).toEqual([
       'line-1: 95 of 96 windows of 15 min have no rollup',
       'line-1: 1 windows with coverage below 1 (lowest 0.5)',
       'line-1: 1 windows with estimated values',
     ]);
-    expect(run(snapshot(base), []).product('b').warnings).toEqual(['line-1: no rollups in the period; its metered energy is taken as 0']);
+    expect(run(snapshot(base), []).product('b').warnings).toEqual([
+      'line-1: no rollups in the period; its metered energy is taken as 0',
+    ]);
   });
 });

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { openSqliteRepository } from '../src/store/sqlite';
 import type { CloudSinkRepository } from '../src/store/repository';
 
-export interface TempDb { dir: string; file: string; repo: CloudSinkRepository; write(name: string, text: string): string; cleanup(): Promise<void> }
+export interface TempDb {
+  dir: string;
+  file: string;
+  repo: CloudSinkRepository;
+  write(name: string, text: string): string;
+  cleanup(): Promise<void>;
+}
 
 /** A real SQLite file in a fresh temp folder. */
 export function tempDb(): TempDb {
@@ -13,19 +19,49 @@ export function tempDb(): TempDb {
   const file = join(dir, 'db.sqlite');
   const repo = openSqliteRepository({ file });
   return {
-    dir, file, repo,
-    write: (name, text) => { const p = join(dir, name); writeFileSync(p, text); return p; },
-    cleanup: async () => { await repo.close(); rmSync(dir, { recursive: true, force: true }); },
+    dir,
+    file,
+    repo,
+    write: (name, text) => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    },
+    cleanup: async () => {
+      await repo.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
 /** A 15-minute line rollup on plant-1. */
-export function lineRollup(line: string, windowStart: string, revision: number, electricityKWh: number, extra: Partial<LineRollup> = {}): LineRollup {
+export function lineRollup(
+  line: string,
+  windowStart: string,
+  revision: number,
+  electricityKWh: number,
+  extra: Partial<LineRollup> = {},
+): LineRollup {
   const windowMs = 900_000;
   return {
-    id: rollupId({ type: 'line', site: 'plant-1', line, windowMs, windowStartMs: Date.parse(windowStart) }), revision, type: 'line', site: 'plant-1', line,
-    windowStart, windowMs, coverage: 1, estimated: false, flags: [], electricityKWh, gasM3: 0, gasKWh: 0, gasCvBasis: null,
-    unitsGood: 0, unitsScrap: 0, kWhPerUnit: null, meters: ['m1'], ...extra,
+    id: rollupId({ type: 'line', site: 'plant-1', line, windowMs, windowStartMs: Date.parse(windowStart) }),
+    revision,
+    type: 'line',
+    site: 'plant-1',
+    line,
+    windowStart,
+    windowMs,
+    coverage: 1,
+    estimated: false,
+    flags: [],
+    electricityKWh,
+    gasM3: 0,
+    gasKWh: 0,
+    gasCvBasis: null,
+    unitsGood: 0,
+    unitsScrap: 0,
+    kWhPerUnit: null,
+    meters: ['m1'],
+    ...extra,
   };
 }
-

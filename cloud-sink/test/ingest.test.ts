@@ -10,7 +10,19 @@ import { openSqliteRepository } from '../src/store/sqlite';
 import { lineRollup, tempDb, type TempDb } from './helpers';
 
 const batchOf = (line: string, hour: number, revision = 1, kWh = 10) =>
-  makeRollupBatch('gw-1', 'plant-1', [0, 15, 30, 45].map((m) => lineRollup(line, `2026-01-01T${String(hour).padStart(2, '0')}:${String(m).padStart(2, '0')}:00.000Z`, revision, kWh)), new Date('2026-01-01T12:00:00Z'));
+  makeRollupBatch(
+    'gw-1',
+    'plant-1',
+    [0, 15, 30, 45].map((m) =>
+      lineRollup(
+        line,
+        `2026-01-01T${String(hour).padStart(2, '0')}:${String(m).padStart(2, '0')}:00.000Z`,
+        revision,
+        kWh,
+      ),
+    ),
+    new Date('2026-01-01T12:00:00Z'),
+  );
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 /** Listens on `port` and forwards every connection to `target` (both on 127.0.0.1). */
@@ -20,31 +32,67 @@ async function forwardPort(port: number, target: number): Promise<{ close(): Pro
     const up = connect(target, '127.0.0.1');
     for (const x of [s, up]) {
       sockets.add(x);
-      x.on('error', () => { s.destroy(); up.destroy(); }).on('close', () => { sockets.delete(x); s.destroy(); up.destroy(); });
+      x.on('error', () => {
+        s.destroy();
+        up.destroy();
+      }).on('close', () => {
+        sockets.delete(x);
+        s.destroy();
+        up.destroy();
+      });
     }
     s.pipe(up).pipe(s);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { close: () => new Promise<void>((resolve) => { for (const x of sockets) x.destroy(); server.close(() => resolve()); }) };
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const x of sockets) x.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe('Kinesis ingest: local poller against kinesalite', () => {
   let k: LocalKinesis;
   let t: TempDb;
-  beforeAll(async () => { k = await startLocalKinesis({ shards: 3, streams: ['rollups'] }); });
-  afterAll(async () => { await k.stop(); });
-  beforeEach(() => { t = tempDb(); });
-  afterEach(async () => { await t.cleanup(); });
+  beforeAll(async () => {
+    k = await startLocalKinesis({ shards: 3, streams: ['rollups'] });
+  });
+  afterAll(async () => {
+    await k.stop();
+  });
+  beforeEach(() => {
+    t = tempDb();
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
 
   /** Record i goes to shard i mod 3 (an explicit hash key inside that shard's third of the key space), so the
    * records always span several shards: random partition keys put all five in one shard about once in 81 runs. */
   const shardKey = (i: number) => String((2n ** 128n / 3n) * BigInt(i % 3) + 1n);
   const put = async (datas: Buffer[]) => {
-    const res = await k.client.send(new PutRecordsCommand({ StreamName: 'rollups', Records: datas.map((Data, i) => ({ Data, PartitionKey: `pk-${i}`, ExplicitHashKey: shardKey(i) })) }));
+    const res = await k.client.send(
+      new PutRecordsCommand({
+        StreamName: 'rollups',
+        Records: datas.map((Data, i) => ({ Data, PartitionKey: `pk-${i}`, ExplicitHashKey: shardKey(i) })),
+      }),
+    );
     expect(res.FailedRecordCount ?? 0).toBe(0);
   };
   const consumeUntilIdle = async () => {
-    const c = createKinesisConsumer({ stream: 'rollups', endpoint: k.endpoint, pollIntervalMs: 50, recordsPerRead: 1000, retryDelayMs: 50, stopWhenIdle: true }, { repo: t.repo, log: silentLogger() });
+    const c = createKinesisConsumer(
+      {
+        stream: 'rollups',
+        endpoint: k.endpoint,
+        pollIntervalMs: 50,
+        recordsPerRead: 1000,
+        retryDelayMs: 50,
+        stopWhenIdle: true,
+      },
+      { repo: t.repo, log: silentLogger() },
+    );
     await c.start();
     await c.done();
     await c.stop();
@@ -52,7 +100,13 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
   };
 
   it('reads every shard, dead-letters bad records without stopping, checkpoints and resumes after restart', async () => {
-    await put([json(batchOf('line-1', 0)), Buffer.from('{not json'), json(batchOf('line-1', 1)), json({ schema: 'pcf-edge.rollup-batch/1', rollups: [] }), json(batchOf('line-2', 0))]);
+    await put([
+      json(batchOf('line-1', 0)),
+      Buffer.from('{not json'),
+      json(batchOf('line-1', 1)),
+      json({ schema: 'pcf-edge.rollup-batch/1', rollups: [] }),
+      json(batchOf('line-2', 0)),
+    ]);
     const first = await consumeUntilIdle();
     expect(first).toMatchObject({ rollups: 12, deadLetters: 2 });
     expect(await t.repo.countRollups()).toBe(12);
@@ -78,7 +132,17 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
 
   it('waits for Kinesis when it is unreachable at start, and fails at once on a stream that does not exist', async () => {
     const port = await freePort();
-    const c = createKinesisConsumer({ stream: 'late', endpoint: `http://127.0.0.1:${port}`, pollIntervalMs: 50, recordsPerRead: 1000, retryDelayMs: 50, stopWhenIdle: true }, { repo: t.repo, log: silentLogger() });
+    const c = createKinesisConsumer(
+      {
+        stream: 'late',
+        endpoint: `http://127.0.0.1:${port}`,
+        pollIntervalMs: 50,
+        recordsPerRead: 1000,
+        retryDelayMs: 50,
+        stopWhenIdle: true,
+      },
+      { repo: t.repo, log: silentLogger() },
+    );
     const started = c.start();
     await new Promise((r) => setTimeout(r, 300)); // several refused attempts
     expect(c.stats.errors).toBeGreaterThan(0);
@@ -87,12 +151,27 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
     const late = await startLocalKinesis({ streams: ['late'] });
     const forward = await forwardPort(port, Number(new URL(late.endpoint).port));
     try {
-      await late.client.send(new PutRecordsCommand({ StreamName: 'late', Records: [{ Data: json(batchOf('line-1', 0)), PartitionKey: 'pk' }] }));
+      await late.client.send(
+        new PutRecordsCommand({
+          StreamName: 'late',
+          Records: [{ Data: json(batchOf('line-1', 0)), PartitionKey: 'pk' }],
+        }),
+      );
       await started;
       await c.done();
       await c.stop();
       expect(c.stats.rollups).toBeGreaterThan(0);
-      const missing = createKinesisConsumer({ stream: 'nope', endpoint: late.endpoint, pollIntervalMs: 50, recordsPerRead: 1000, retryDelayMs: 50, stopWhenIdle: true }, { repo: t.repo, log: silentLogger() });
+      const missing = createKinesisConsumer(
+        {
+          stream: 'nope',
+          endpoint: late.endpoint,
+          pollIntervalMs: 50,
+          recordsPerRead: 1000,
+          retryDelayMs: 50,
+          stopWhenIdle: true,
+        },
+        { repo: t.repo, log: silentLogger() },
+      );
       await expect(missing.start()).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
       await missing.stop();
     } finally {
@@ -104,26 +183,53 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
   it('`consume --until-idle` reads the stream into the database given by --db', async () => {
     await put([json(batchOf('line-4', 3))]);
     const out: string[] = [];
-    const code = await runCli(['consume', '--stream', 'rollups', '--endpoint', k.endpoint, '--until-idle', '--poll-interval-ms', '50', '--db', t.file],
-      { out: (x) => out.push(x), err: (x) => out.push(x), log: silentLogger(), onSignal: () => undefined });
+    const code = await runCli(
+      [
+        'consume',
+        '--stream',
+        'rollups',
+        '--endpoint',
+        k.endpoint,
+        '--until-idle',
+        '--poll-interval-ms',
+        '50',
+        '--db',
+        t.file,
+      ],
+      { out: (x) => out.push(x), err: (x) => out.push(x), log: silentLogger(), onSignal: () => undefined },
+    );
     expect(code).toBe(0);
-    expect(out.join('\n')).toMatch(/^consumed \d+ records: \d+ rollups stored or revised, \d+ dead-lettered, 0 retried errors$/);
-    expect((await t.repo.getRollups([batchOf('line-4', 3).rollups[0]!.id]))).toHaveLength(1);
+    expect(out.join('\n')).toMatch(
+      /^consumed \d+ records: \d+ rollups stored or revised, \d+ dead-lettered, 0 retried errors$/,
+    );
+    expect(await t.repo.getRollups([batchOf('line-4', 3).rollups[0]!.id])).toHaveLength(1);
   });
 });
 
 describe('Kinesis Lambda handler', () => {
   let t: TempDb;
-  beforeEach(() => { t = tempDb(); });
-  afterEach(async () => { await t.cleanup(); });
-  const rec = (seq: string, data: Buffer) => ({ eventSourceARN: 'arn:aws:kinesis:eu-west-2:1:stream/rollups', kinesis: { sequenceNumber: seq, data: data.toString('base64') } });
+  beforeEach(() => {
+    t = tempDb();
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+  const rec = (seq: string, data: Buffer) => ({
+    eventSourceARN: 'arn:aws:kinesis:eu-west-2:1:stream/rollups',
+    kinesis: { sequenceNumber: seq, data: data.toString('base64') },
+  });
 
   it('stores valid batches, dead-letters invalid ones and reports nothing failed', async () => {
     const handler = createKinesisHandler({ repo: t.repo, log: silentLogger() });
-    const res = await handler({ Records: [rec('1', json(batchOf('line-1', 0))), rec('2', Buffer.from('nope')), rec('3', json({ schema: 'x' }))] });
+    const res = await handler({
+      Records: [rec('1', json(batchOf('line-1', 0))), rec('2', Buffer.from('nope')), rec('3', json({ schema: 'x' }))],
+    });
     expect(res).toEqual({ batchItemFailures: [] });
     expect(await t.repo.countRollups()).toBe(4);
-    expect((await t.repo.listDeadLetters()).map((d) => d.source)).toEqual(['arn:aws:kinesis:eu-west-2:1:stream/rollups/2', 'arn:aws:kinesis:eu-west-2:1:stream/rollups/3']);
+    expect((await t.repo.listDeadLetters()).map((d) => d.source)).toEqual([
+      'arn:aws:kinesis:eu-west-2:1:stream/rollups/2',
+      'arn:aws:kinesis:eu-west-2:1:stream/rollups/3',
+    ]);
   });
 
   it('reports the record that hit a busy database and every later one', async () => {
@@ -133,8 +239,16 @@ describe('Kinesis Lambda handler', () => {
     const locker = new Database(t.file);
     locker.exec('BEGIN IMMEDIATE');
     try {
-      const res = await handler({ Records: [rec('2', json(batchOf('line-1', 1))), rec('3', Buffer.from('bad')), rec('4', json(batchOf('line-1', 2)))] });
-      expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }, { itemIdentifier: '4' }] });
+      const res = await handler({
+        Records: [
+          rec('2', json(batchOf('line-1', 1))),
+          rec('3', Buffer.from('bad')),
+          rec('4', json(batchOf('line-1', 2))),
+        ],
+      });
+      expect(res).toEqual({
+        batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }, { itemIdentifier: '4' }],
+      });
     } finally {
       locker.exec('ROLLBACK');
       locker.close();

@@ -6,17 +6,29 @@ import { lineRollup, tempDb, type TempDb } from './helpers';
 
 describe('precomputed periods for ad-hoc calculations', () => {
   let t: TempDb;
-  const options: CalcOptions = { periodStart: '2026-11-02T06:00:00Z', periodEnd: '2026-11-02T10:00:00Z', method: 'location', gwpSet: 'AR5', shareKey: 'units', overheadKey: 'mass' };
+  const options: CalcOptions = {
+    periodStart: '2026-11-02T06:00:00Z',
+    periodEnd: '2026-11-02T10:00:00Z',
+    method: 'location',
+    gwpSet: 'AR5',
+    shareKey: 'units',
+    overheadKey: 'mass',
+  };
   beforeAll(async () => {
     t = tempDb();
     await importDirectory(t.repo);
     await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
   });
-  afterAll(async () => { await t.cleanup(); });
+  afterAll(async () => {
+    await t.cleanup();
+  });
 
   it('keeps a fresh product calculation while its inputs are unchanged and recomputes after a revision', async () => {
     const opts = { ...options, gwpSet: 'AR4' as const };
-    const [a, b] = await Promise.all([calculateProduct(t.repo, 'widget', opts), calculateProduct(t.repo, 'widget', opts)]);
+    const [a, b] = await Promise.all([
+      calculateProduct(t.repo, 'widget', opts),
+      calculateProduct(t.repo, 'widget', opts),
+    ]);
     expect(b.calc).toBe(a.calc);
     expect((await calculateProduct(t.repo, 'widget', opts)).calc).toBe(a.calc);
     expect((await calculateProduct(t.repo, 'housing', opts)).calc).not.toBe(a.calc);

@@ -9,10 +9,31 @@ import { join } from 'node:path';
 
 /** AWS Sustainability Insights Framework walkthrough: stationary combustion of natural gas (pcf-method.md). */
 const sifNaturalGas: EmissionFactor = {
-  id: 'sif-natural-gas-mmbtu', activity: 'natural-gas', region: 'US', unit: 'mmBtu', energyBasis: 'gross',
-  components: { CO2: '51.9', CH4: '0.002', N2O: '0.0003' }, source: 'SIF walkthrough', version: '1', validFrom: '2020-01-01', validTo: null,
+  id: 'sif-natural-gas-mmbtu',
+  activity: 'natural-gas',
+  region: 'US',
+  unit: 'mmBtu',
+  energyBasis: 'gross',
+  components: { CO2: '51.9', CH4: '0.002', N2O: '0.0003' },
+  source: 'SIF walkthrough',
+  version: '1',
+  validFrom: '2020-01-01',
+  validTo: null,
 };
-const MONTHLY_THERMS = ['4510', '4715', '5227.5', '5637.5', '5432.5', '4817.5', '5022.5', '3690', '4920', '6252.5', '5330', '4202.5'];
+const MONTHLY_THERMS = [
+  '4510',
+  '4715',
+  '5227.5',
+  '5637.5',
+  '5432.5',
+  '4817.5',
+  '5022.5',
+  '3690',
+  '4920',
+  '6252.5',
+  '5330',
+  '4202.5',
+];
 const tonnes = (kg: Dec) => kg.div(1000);
 
 describe('reference vector (exact)', () => {
@@ -47,13 +68,43 @@ describe('reference vector (exact)', () => {
       for (const kind of ['sites', 'lines', 'factors', 'electricity'] as const) {
         await importReferenceFile(t.repo, kind, join(DEMO_DIR, kind === 'factors' ? `${kind}.json` : `${kind}.csv`));
       }
-      await importReferenceFile(t.repo, 'products', t.write('p.json', JSON.stringify([{ id: 'plain', declaredUnit: 'piece', unitaryProductAmount: '1', productIds: ['urn:x:plain'] }])));
-      await importReferenceFile(t.repo, 'orders', t.write('o.csv', 'id,line,product,start,end,goodQuantity,scrapQuantity\no1,line-1,plain,2026-03-02T10:00:00Z,2026-03-02T11:00:00Z,1000,0\n'));
-      await t.repo.ingest({ deadLetters: [], rollups: [lineRollup('line-1', '2026-03-02T10:00:00.000Z', 1, 10_000, {
-        windowMs: 3_600_000, gasKWh: 5_000, gasM3: 470, gasCvBasis: 'gross', unitsGood: 1000,
-      })] });
+      await importReferenceFile(
+        t.repo,
+        'products',
+        t.write(
+          'p.json',
+          JSON.stringify([
+            { id: 'plain', declaredUnit: 'piece', unitaryProductAmount: '1', productIds: ['urn:x:plain'] },
+          ]),
+        ),
+      );
+      await importReferenceFile(
+        t.repo,
+        'orders',
+        t.write(
+          'o.csv',
+          'id,line,product,start,end,goodQuantity,scrapQuantity\no1,line-1,plain,2026-03-02T10:00:00Z,2026-03-02T11:00:00Z,1000,0\n',
+        ),
+      );
+      await t.repo.ingest({
+        deadLetters: [],
+        rollups: [
+          lineRollup('line-1', '2026-03-02T10:00:00.000Z', 1, 10_000, {
+            windowMs: 3_600_000,
+            gasKWh: 5_000,
+            gasM3: 470,
+            gasCvBasis: 'gross',
+            unitsGood: 1000,
+          }),
+        ],
+      });
       const { doc } = await calculateProduct(t.repo, 'plain', {
-        periodStart: '2026-03-02T00:00:00Z', periodEnd: '2026-03-03T00:00:00Z', method: 'location', gwpSet: 'AR5', shareKey: 'units', overheadKey: 'units',
+        periodStart: '2026-03-02T00:00:00Z',
+        periodEnd: '2026-03-03T00:00:00Z',
+        method: 'location',
+        gwpSet: 'AR5',
+        shareKey: 'units',
+        overheadKey: 'units',
       });
       expect(doc.breakdownKg.electricityLocation).toBe('2070.74289');
       expect(doc.breakdownKg.gas).toBe('914.64463');

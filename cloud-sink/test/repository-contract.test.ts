@@ -10,7 +10,13 @@ repositoryContract({
   open: () => {
     const dir = mkdtempSync(join(tmpdir(), 'cloud-sink-contract-'));
     const repo = openSqliteRepository({ file: join(dir, 'db.sqlite') });
-    return Promise.resolve({ repo, dispose: async () => { await repo.close(); rmSync(dir, { recursive: true, force: true }); } });
+    return Promise.resolve({
+      repo,
+      dispose: async () => {
+        await repo.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    });
   },
 });
 

@@ -9,16 +9,36 @@ import { calculateAndStore } from '../src/service/pcf-service';
 import { lineRollup } from './helpers';
 
 /** Opens a fresh, empty repository; `dispose` closes it and removes whatever the factory created. */
-export interface RepositoryFactory { name: string; open(): Promise<{ repo: CloudSinkRepository; dispose(): Promise<void> }> }
+export interface RepositoryFactory {
+  name: string;
+  open(): Promise<{ repo: CloudSinkRepository; dispose(): Promise<void> }>;
+}
 
 const result = (id: string, createdAtMs: number): StoredResult => ({
-  id, kind: 'product', subject: 'widget', periodStart: '2026-11-02T06:00:00.000Z', periodEnd: '2026-11-02T10:00:00.000Z',
-  method: 'location', gwpSet: 'AR6', result: { pcf: '1.5', id }, createdAtMs,
+  id,
+  kind: 'product',
+  subject: 'widget',
+  periodStart: '2026-11-02T06:00:00.000Z',
+  periodEnd: '2026-11-02T10:00:00.000Z',
+  method: 'location',
+  gwpSet: 'AR6',
+  result: { pcf: '1.5', id },
+  createdAtMs,
 });
 
 const footprint = (id: string, version: number, status: StoredFootprint['status'], at: number): StoredFootprint => ({
-  id, version, status, productId: 'widget', periodStart: '2026-11-02T06:00:00.000Z', periodEnd: '2026-11-02T10:00:00.000Z',
-  method: 'location', gwpSet: 'AR6', resultId: `r-${id}-${version}`, createdAtMs: 1000, updatedAtMs: at, doc: { id, version, status },
+  id,
+  version,
+  status,
+  productId: 'widget',
+  periodStart: '2026-11-02T06:00:00.000Z',
+  periodEnd: '2026-11-02T10:00:00.000Z',
+  method: 'location',
+  gwpSet: 'AR6',
+  resultId: `r-${id}-${version}`,
+  createdAtMs: 1000,
+  updatedAtMs: at,
+  doc: { id, version, status },
 });
 
 /** The behaviour every CloudSinkRepository implementation must show; run with `describe.each` style per factory. */
@@ -26,17 +46,35 @@ export function repositoryContract(factory: RepositoryFactory): void {
   describe(`repository contract: ${factory.name}`, () => {
     let repo: CloudSinkRepository;
     let dispose: () => Promise<void>;
-    beforeEach(async () => { ({ repo, dispose } = await factory.open()); });
-    afterEach(async () => { await dispose(); });
+    beforeEach(async () => {
+      ({ repo, dispose } = await factory.open());
+    });
+    afterEach(async () => {
+      await dispose();
+    });
 
     it('upserts rollups keeping the highest revision and queries overlapping windows', async () => {
       const r1 = lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 10);
-      expect(await repo.ingest({ rollups: [r1, lineRollup('line-1', '2026-01-01T00:15:00.000Z', 1, 2)], deadLetters: [] })).toEqual({ applied: 2, ignored: 0, deadLettered: 0 });
-      expect(await repo.ingest({ rollups: [{ ...r1, revision: 2, electricityKWh: 12 }], deadLetters: [] })).toMatchObject({ applied: 1 });
+      expect(
+        await repo.ingest({ rollups: [r1, lineRollup('line-1', '2026-01-01T00:15:00.000Z', 1, 2)], deadLetters: [] }),
+      ).toEqual({ applied: 2, ignored: 0, deadLettered: 0 });
+      expect(
+        await repo.ingest({ rollups: [{ ...r1, revision: 2, electricityKWh: 12 }], deadLetters: [] }),
+      ).toMatchObject({ applied: 1 });
       expect(await repo.ingest({ rollups: [r1], deadLetters: [] })).toMatchObject({ applied: 0, ignored: 1 });
-      const rows = await repo.queryRollups({ type: 'line', line: 'line-1', fromMs: Date.parse('2026-01-01T00:10:00Z'), toMs: Date.parse('2026-01-01T00:20:00Z') });
-      expect(rows.map((r) => [r.electricityKWh, r.revision, r.estimated])).toEqual([[12, 2, false], [2, 1, false]]);
-      expect((await repo.getRollups([r1.id, 'missing'])).map((r) => r.windowStartMs)).toEqual([Date.parse('2026-01-01T00:00:00Z')]);
+      const rows = await repo.queryRollups({
+        type: 'line',
+        line: 'line-1',
+        fromMs: Date.parse('2026-01-01T00:10:00Z'),
+        toMs: Date.parse('2026-01-01T00:20:00Z'),
+      });
+      expect(rows.map((r) => [r.electricityKWh, r.revision, r.estimated])).toEqual([
+        [12, 2, false],
+        [2, 1, false],
+      ]);
+      expect((await repo.getRollups([r1.id, 'missing'])).map((r) => r.windowStartMs)).toEqual([
+        Date.parse('2026-01-01T00:00:00Z'),
+      ]);
       expect(await repo.countRollups()).toBe(2);
     });
 
@@ -48,7 +86,8 @@ export function repositoryContract(factory: RepositoryFactory): void {
         lineRollup('line-3', at, 1, 4),
       ];
       await repo.ingest({ rollups, deadLetters: [] });
-      const fromMs = Date.parse(at), toMs = fromMs + 900_000;
+      const fromMs = Date.parse(at),
+        toMs = fromMs + 900_000;
       const stored = new Map((await repo.getRollups(rollups.map((r) => r.id))).map((r) => [r.id, r]));
       const ids = async (q: { site?: string; line?: string }) => {
         const rows = await repo.queryRollups({ type: 'line', fromMs, toMs, ...q });
@@ -60,28 +99,56 @@ export function repositoryContract(factory: RepositoryFactory): void {
       expect(await ids({ line: 'line-2' })).toEqual(['line-2']);
       expect(await ids({ site: 'plant-2', line: 'line-2' })).toEqual(['line-2']);
       expect(await ids({ site: 'plant-1', line: 'line-2' })).toEqual([]);
-      expect(stored.get(rollups[0]!.id)).toMatchObject({ site: 'plant-1', gasKWh: 2.5, gasCvBasis: 'gross', estimated: true, coverage: 0.5 });
+      expect(stored.get(rollups[0]!.id)).toMatchObject({
+        site: 'plant-1',
+        gasKWh: 2.5,
+        gasCvBasis: 'gross',
+        estimated: true,
+        coverage: 0.5,
+      });
     });
 
     it('stores dead letters and checkpoints with the ingest', async () => {
-      await repo.ingest({ rollups: [], deadLetters: [{ source: 's/0/1', reason: 'bad', payload: "x'; DROP TABLE rollups; --", receivedAtMs: 5 }],
-        checkpoint: { stream: 's', shardId: 'shard-0', sequenceNumber: '42' } });
-      await repo.ingest({ rollups: [], deadLetters: [], checkpoint: { stream: 's', shardId: 'shard-0', sequenceNumber: '43' } });
+      await repo.ingest({
+        rollups: [],
+        deadLetters: [{ source: 's/0/1', reason: 'bad', payload: "x'; DROP TABLE rollups; --", receivedAtMs: 5 }],
+        checkpoint: { stream: 's', shardId: 'shard-0', sequenceNumber: '42' },
+      });
+      await repo.ingest({
+        rollups: [],
+        deadLetters: [],
+        checkpoint: { stream: 's', shardId: 'shard-0', sequenceNumber: '43' },
+      });
       expect(await repo.getCheckpoints('s')).toEqual(new Map([['shard-0', '43']]));
-      expect(await repo.listDeadLetters()).toEqual([{ source: 's/0/1', reason: 'bad', payload: "x'; DROP TABLE rollups; --", receivedAtMs: 5 }]);
+      expect(await repo.listDeadLetters()).toEqual([
+        { source: 's/0/1', reason: 'bad', payload: "x'; DROP TABLE rollups; --", receivedAtMs: 5 },
+      ]);
       expect(await repo.countRollups()).toBe(0);
     });
 
     it('versions reference data and answers as of a version', async () => {
-      const v1 = await repo.importReference({ kind: 'sites', source: 'a', sha256: 'x', entities: [{ entityId: 's', hash: 'h1', data: { id: 's', region: 'GB' } }] });
-      const v2 = await repo.importReference({ kind: 'sites', source: 'b', sha256: 'y', entities: [{ entityId: 's', hash: 'h2', data: { id: 's', region: 'FR' } }] });
+      const v1 = await repo.importReference({
+        kind: 'sites',
+        source: 'a',
+        sha256: 'x',
+        entities: [{ entityId: 's', hash: 'h1', data: { id: 's', region: 'GB' } }],
+      });
+      const v2 = await repo.importReference({
+        kind: 'sites',
+        source: 'b',
+        sha256: 'y',
+        entities: [{ entityId: 's', hash: 'h2', data: { id: 's', region: 'FR' } }],
+      });
       expect([v1, v2]).toEqual([1, 2]);
       expect(await repo.latestReferenceVersion()).toBe(2);
       expect((await repo.getReference('sites', 1))[0]).toMatchObject({ version: 1, data: { region: 'GB' } });
       expect((await repo.getReference('sites', 2))[0]).toMatchObject({ version: 2, data: { region: 'FR' } });
       expect(await repo.getReferenceEntity('sites', 's', 1)).toMatchObject({ hash: 'h1' });
       expect(await repo.getReferenceEntity('sites', 's', 3)).toBeUndefined();
-      expect((await repo.listReferenceVersions()).map((v) => [v.version, v.source, v.rowCount])).toEqual([[1, 'a', 1], [2, 'b', 1]]);
+      expect((await repo.listReferenceVersions()).map((v) => [v.version, v.source, v.rowCount])).toEqual([
+        [1, 'a', 1],
+        [2, 'b', 1],
+      ]);
     });
 
     it('chains audit records and returns results', async () => {
@@ -106,7 +173,14 @@ export function repositoryContract(factory: RepositoryFactory): void {
     it('runs the demo factory end to end and verifies its audit records', async () => {
       await importDirectory(repo);
       await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
-      const { doc } = await calculateAndStore(repo, 'widget', { periodStart: '2026-11-02T06:00:00.000Z', periodEnd: '2026-11-02T10:00:00.000Z', method: 'location', gwpSet: 'AR5', shareKey: 'units', overheadKey: 'mass' });
+      const { doc } = await calculateAndStore(repo, 'widget', {
+        periodStart: '2026-11-02T06:00:00.000Z',
+        periodEnd: '2026-11-02T10:00:00.000Z',
+        method: 'location',
+        gwpSet: 'AR5',
+        shareKey: 'units',
+        overheadKey: 'mass',
+      });
       expect(doc.pcfPerDeclaredUnit).toMatch(/^13\.\d+$/);
       const report = await verifyAudit(repo);
       expect(report.ok).toBe(true);
@@ -116,14 +190,23 @@ export function repositoryContract(factory: RepositoryFactory): void {
       await repo.saveFootprintVersions([footprint('a', 1, 'Active', 1), footprint('b', 1, 'Active', 2)]);
       await repo.saveFootprintVersions([footprint('a', 2, 'Active', 3)]);
       expect(await repo.getFootprint('a')).toMatchObject({ version: 2, doc: { version: 2 } });
-      expect([await repo.getFootprintVersion('a'), await repo.getFootprintVersion('b'), await repo.getFootprintVersion('zz')]).toEqual([2, 1, undefined]);
+      expect([
+        await repo.getFootprintVersion('a'),
+        await repo.getFootprintVersion('b'),
+        await repo.getFootprintVersion('zz'),
+      ]).toEqual([2, 1, undefined]);
       await repo.saveFootprintVersions([footprint('a', 3, 'Deprecated', 4)]);
-      const refused = await repo.saveFootprintVersions([footprint('b', 2, 'Active', 5), footprint('a', 4, 'Active', 5)]).catch((e: unknown) => e);
+      const refused = await repo
+        .saveFootprintVersions([footprint('b', 2, 'Active', 5), footprint('a', 4, 'Active', 5)])
+        .catch((e: unknown) => e);
       expect(isPcfError(refused, 'ERR_STORE')).toBe(true);
       expect(await repo.getFootprint('b')).toMatchObject({ version: 1 });
       const duplicate = await repo.saveFootprintVersions([footprint('b', 1, 'Active', 6)]).catch((e: unknown) => e);
       expect(isPcfError(duplicate, 'ERR_STORE')).toBe(true);
-      expect((await repo.listFootprints()).map((f) => [f.id, f.version, f.status])).toEqual([['a', 3, 'Deprecated'], ['b', 1, 'Active']]);
+      expect((await repo.listFootprints()).map((f) => [f.id, f.version, f.status])).toEqual([
+        ['a', 3, 'Deprecated'],
+        ['b', 1, 'Active'],
+      ]);
       expect((await repo.listFootprintVersions()).map((f) => `${f.id}${f.version}`)).toEqual(['a1', 'b1', 'a2', 'a3']);
       expect(await repo.getFootprint("' OR 1=1 --")).toBeUndefined();
     });

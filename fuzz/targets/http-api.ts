@@ -31,24 +31,42 @@ export function toRequest(input: Buffer, tokens: Record<string, string>): Inject
   const body = split < 0 ? '' : text.slice(split).replace(/^\r?\n\r?\n/, '');
   const [requestLine = '', ...headerLines] = head.split(/\r?\n/);
   const [m = 'GET', rawUrl = '/'] = requestLine.split(' ');
-  const method = (METHODS as readonly string[]).includes(m.toUpperCase()) ? m.toUpperCase() : METHODS[m.length % METHODS.length]!;
+  const method = (METHODS as readonly string[]).includes(m.toUpperCase())
+    ? m.toUpperCase()
+    : METHODS[m.length % METHODS.length]!;
   const url = requestTarget(rawUrl);
   const headers: Record<string, string> = {};
   for (const l of headerLines) {
     const i = l.indexOf(':');
     if (i <= 0) continue;
     const name = l.slice(0, i).trim().toLowerCase();
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /^(content-length|transfer-encoding|host|connection|keep-alive|upgrade|expect|te|trailer)$/.test(name)) continue;
-    headers[name] = l.slice(i + 1).trim().replace(/\$(READ|UPLOAD|BASIC)/g, (_, k: string) => tokens[k] ?? '').replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
+    if (
+      !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) ||
+      /^(content-length|transfer-encoding|host|connection|keep-alive|upgrade|expect|te|trailer)$/.test(name)
+    )
+      continue;
+    headers[name] = l
+      .slice(i + 1)
+      .trim()
+      .replace(/\$(READ|UPLOAD|BASIC)/g, (_, k: string) => tokens[k] ?? '')
+      .replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
   }
-  return { method: method as InjectOptions['method'], url, headers, ...(method === 'GET' || method === 'HEAD' || body === '' ? {} : { payload: body }) };
+  return {
+    method: method as InjectOptions['method'],
+    url,
+    headers,
+    ...(method === 'GET' || method === 'HEAD' || body === '' ? {} : { payload: body }),
+  };
 }
 
 /** The request target as a client would send it: bytes outside the URL-safe set percent-encoded, always from '/'. */
 function requestTarget(raw: string): string {
   const bytes = Buffer.from(raw.startsWith('/') ? raw : `/${raw}`, 'utf8');
   let url = '';
-  for (const b of bytes) url += /[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  for (const b of bytes)
+    url += /[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/.test(String.fromCharCode(b))
+      ? String.fromCharCode(b)
+      : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   if (url.startsWith('//')) url = `/.${url}`;
   try {
     new URL(url, 'http://localhost');
@@ -63,24 +81,89 @@ const req = (head: string, body = '') => Buffer.from(`${head}\n\n${body}`);
 export const httpApi: FuzzTarget = {
   name: 'http-api',
   seeds: () => [
-    req('POST /auth/token\ncontent-type: application/x-www-form-urlencoded\nauthorization: $BASIC', 'grant_type=client_credentials&scope=read'),
-    req('POST /auth/token\ncontent-type: application/x-www-form-urlencoded', 'grant_type=client_credentials&client_id=reader&client_secret=x'),
-    req('GET /2/footprints?limit=2&$filter=productIds/any(productId:(productId eq \'urn:x\'))\nauthorization: Bearer $READ'),
+    req(
+      'POST /auth/token\ncontent-type: application/x-www-form-urlencoded\nauthorization: $BASIC',
+      'grant_type=client_credentials&scope=read',
+    ),
+    req(
+      'POST /auth/token\ncontent-type: application/x-www-form-urlencoded',
+      'grant_type=client_credentials&client_id=reader&client_secret=x',
+    ),
+    req(
+      "GET /2/footprints?limit=2&$filter=productIds/any(productId:(productId eq 'urn:x'))\nauthorization: Bearer $READ",
+    ),
     req('GET /2/footprints/00000000-0000-4000-8000-000000000000\nauthorization: Bearer $READ'),
-    req('POST /2/events\ncontent-type: application/cloudevents+json\nauthorization: Bearer $READ', JSON.stringify({ type: 'org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1', specversion: '1.0', id: 'e1', source: '//x', data: { pf: { productIds: ['urn:x'] }, comment: 'c' } })),
-    req('POST /api/pcf\ncontent-type: application/json\nauthorization: Bearer $READ', JSON.stringify({ product: 'widget', ...PERIOD, method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units', store: false })),
-    req('POST /api/pcf\ncontent-type: application/json\nauthorization: Bearer $READ', JSON.stringify({ product: 'nope', ...PERIOD, method: 'market', gwpSet: 'AR5', shareKey: 'mass', overheadKey: 'units', windowMs: 900000 })),
-    req('POST /api/reference/sites\ncontent-type: text/csv\nauthorization: Bearer $UPLOAD', 'id,name,region\nsite-x,X,DE\nsite-y,Y,\n'),
-    req('POST /api/reference/products\ncontent-type: application/json\nauthorization: Bearer $UPLOAD', JSON.stringify([{ id: 'p', declaredUnit: 'piece', unitaryProductAmount: 'x', productIds: [] }])),
-    req('GET /api/energy?site=site-1&from=2026-11-02T06:00:00Z&to=2026-11-02T10:00:00Z&window=15m\nauthorization: Bearer $READ'),
+    req(
+      'POST /2/events\ncontent-type: application/cloudevents+json\nauthorization: Bearer $READ',
+      JSON.stringify({
+        type: 'org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1',
+        specversion: '1.0',
+        id: 'e1',
+        source: '//x',
+        data: { pf: { productIds: ['urn:x'] }, comment: 'c' },
+      }),
+    ),
+    req(
+      'POST /api/pcf\ncontent-type: application/json\nauthorization: Bearer $READ',
+      JSON.stringify({
+        product: 'widget',
+        ...PERIOD,
+        method: 'location',
+        gwpSet: 'AR6',
+        shareKey: 'units',
+        overheadKey: 'units',
+        store: false,
+      }),
+    ),
+    req(
+      'POST /api/pcf\ncontent-type: application/json\nauthorization: Bearer $READ',
+      JSON.stringify({
+        product: 'nope',
+        ...PERIOD,
+        method: 'market',
+        gwpSet: 'AR5',
+        shareKey: 'mass',
+        overheadKey: 'units',
+        windowMs: 900000,
+      }),
+    ),
+    req(
+      'POST /api/reference/sites\ncontent-type: text/csv\nauthorization: Bearer $UPLOAD',
+      'id,name,region\nsite-x,X,DE\nsite-y,Y,\n',
+    ),
+    req(
+      'POST /api/reference/products\ncontent-type: application/json\nauthorization: Bearer $UPLOAD',
+      JSON.stringify([{ id: 'p', declaredUnit: 'piece', unitaryProductAmount: 'x', productIds: [] }]),
+    ),
+    req(
+      'GET /api/energy?site=site-1&from=2026-11-02T06:00:00Z&to=2026-11-02T10:00:00Z&window=15m\nauthorization: Bearer $READ',
+    ),
     req('GET /api/results\nauthorization: Bearer $READ'),
     req('GET /api/results/abc/audit\nauthorization: Bearer $READ'),
     req('GET /api/products\nauthorization: Bearer expired'),
     req('GET /.well-known/openid-configuration'),
     req('GET /'),
   ],
-  arbitrary: fc.tuple(fc.constantFrom(...METHODS), fc.webPath(), fc.dictionary(fc.constantFrom('content-type', 'authorization', 'accept', 'x-a'), fc.string({ maxLength: 40 })), fc.oneof(fc.string({ maxLength: 100 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v))))
-    .map(([m, p, h, b]) => new Uint8Array(Buffer.from(`${m} ${p}\n${Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${b}`))),
+  arbitrary: fc
+    .tuple(
+      fc.constantFrom(...METHODS),
+      fc.webPath(),
+      fc.dictionary(fc.constantFrom('content-type', 'authorization', 'accept', 'x-a'), fc.string({ maxLength: 40 })),
+      fc.oneof(
+        fc.string({ maxLength: 100 }),
+        fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+      ),
+    )
+    .map(
+      ([m, p, h, b]) =>
+        new Uint8Array(
+          Buffer.from(
+            `${m} ${p}\n${Object.entries(h)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('\n')}\n\n${b}`,
+          ),
+        ),
+    ),
   maxBytes: 64 * 1024,
   // a token request for an unknown client runs a full-cost scrypt (by design): seconds on a loaded machine
   timeoutMs: 10_000,
@@ -90,7 +173,13 @@ export const httpApi: FuzzTarget = {
     const repo = openSqliteRepository({ file });
     await importDirectory(repo);
     await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
-    await calculateAndStore(repo, 'widget', { ...PERIOD, method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' });
+    await calculateAndStore(repo, 'widget', {
+      ...PERIOD,
+      method: 'location',
+      gwpSet: 'AR6',
+      shareKey: 'units',
+      overheadKey: 'units',
+    });
     const config = apiConfig({
       clients: [
         { clientId: READER.id, secretHash: await hashSecret(READER.secret, CHEAP), scopes: ['read'] },
@@ -102,7 +191,12 @@ export const httpApi: FuzzTarget = {
     const app: FastifyInstance = createApiServer({ repo, config, log: silentLogger() });
     const send = await transport(app);
     const token = async (who: { id: string; secret: string }) => {
-      const res = await send({ method: 'POST', url: '/auth/token', headers: { authorization: basicOf(who), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
+      const res = await send({
+        method: 'POST',
+        url: '/auth/token',
+        headers: { authorization: basicOf(who), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'grant_type=client_credentials',
+      });
       if (res.statusCode !== 200) throw new InvariantError(`token request failed: ${res.statusCode} ${res.body}`);
       return (res.json() as { access_token: string }).access_token;
     };
@@ -116,14 +210,24 @@ export const httpApi: FuzzTarget = {
         if (res.statusCode >= 500) throw new InvariantError(`status ${res.statusCode}: ${res.body.slice(0, 300)}`);
         if (res.statusCode >= 400) {
           let body: { code?: unknown; message?: unknown; error?: unknown } = {};
-          try { body = res.json() as typeof body; } catch { /* checked below */ }
-          const clear = (typeof body.code === 'string' && typeof body.message === 'string') || typeof body.error === 'string';
-          if (!clear && request.method !== 'HEAD') throw new InvariantError(`status ${res.statusCode} without an error body: ${res.body.slice(0, 200)}`);
+          try {
+            body = res.json() as typeof body;
+          } catch {
+            /* checked below */
+          }
+          const clear =
+            (typeof body.code === 'string' && typeof body.message === 'string') || typeof body.error === 'string';
+          if (!clear && request.method !== 'HEAD')
+            throw new InvariantError(`status ${res.statusCode} without an error body: ${res.body.slice(0, 200)}`);
           if (watch.version() !== before) throw new InvariantError(`status ${res.statusCode} but the database changed`);
         }
       },
       async check() {
-        const res = await send({ method: 'GET', url: '/2/footprints', headers: { authorization: `Bearer ${tokens.READ}` } });
+        const res = await send({
+          method: 'GET',
+          url: '/2/footprints',
+          headers: { authorization: `Bearer ${tokens.READ}` },
+        });
         if (res.statusCode !== 200) throw new InvariantError(`GET /2/footprints with a good token: ${res.statusCode}`);
       },
       async teardown() {
@@ -136,7 +240,11 @@ export const httpApi: FuzzTarget = {
   },
 };
 
-interface Response { statusCode: number; body: string; json(): unknown }
+interface Response {
+  statusCode: number;
+  body: string;
+  json(): unknown;
+}
 
 /**
  * `inject()` (no sockets) normally; under jest, whose module loader cannot load light-my-request's ESM dependency,
@@ -149,7 +257,11 @@ async function transport(app: FastifyInstance): Promise<(r: InjectOptions) => Pr
   }
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return async (r) => {
-    const res = await fetch(`${base}${r.url as string}`, { method: r.method as string, headers: r.headers as Record<string, string>, ...(r.payload === undefined ? {} : { body: r.payload as string }) });
+    const res = await fetch(`${base}${r.url as string}`, {
+      method: r.method as string,
+      headers: r.headers as Record<string, string>,
+      ...(r.payload === undefined ? {} : { body: r.payload as string }),
+    });
     const body = await res.text();
     return { statusCode: res.status, body, json: () => JSON.parse(body) as unknown };
   };

@@ -20,7 +20,12 @@ export const kinesisRecords: FuzzTarget = {
     batchJson('line-b', 10, 4),
     Buffer.from('{"schema":"pcf-edge.rollup-batch/1","rollups":[]}'),
     Buffer.from('{not json'),
-    Buffer.from(JSON.stringify({ ...JSON.parse(batchJson('line-c', 0, 2).toString()), rollups: [{ ...lineRollup('line-c', 0), revision: -1 }] })),
+    Buffer.from(
+      JSON.stringify({
+        ...JSON.parse(batchJson('line-c', 0, 2).toString()),
+        rollups: [{ ...lineRollup('line-c', 0), revision: -1 }],
+      }),
+    ),
   ],
   arbitrary: fc.oneof(
     fc.uint8Array({ maxLength: 512 }),
@@ -42,17 +47,30 @@ export const kinesisRecords: FuzzTarget = {
         const event = {
           Records: [
             { eventSourceARN: 'fuzz', kinesis: { data: input.toString('base64'), sequenceNumber: `${n}-a` } },
-            { eventSourceARN: 'fuzz', kinesis: { data: Buffer.from(JSON.stringify({ ...JSON.parse(batchJson('x', 0, 1).toString()), rollups: [good] })).toString('base64'), sequenceNumber: `${n}-b` } },
+            {
+              eventSourceARN: 'fuzz',
+              kinesis: {
+                data: Buffer.from(
+                  JSON.stringify({ ...JSON.parse(batchJson('x', 0, 1).toString()), rollups: [good] }),
+                ).toString('base64'),
+                sequenceNumber: `${n}-b`,
+              },
+            },
           ],
         };
         const res = await handler(event);
-        if (res.batchItemFailures.length > 0) throw new InvariantError(`batch item failures: ${JSON.stringify(res.batchItemFailures)}`);
+        if (res.batchItemFailures.length > 0)
+          throw new InvariantError(`batch item failures: ${JSON.stringify(res.batchItemFailures)}`);
         if (!decodeRecord(input, 'probe', 0).ok) {
           const dead = lastDead.get() as { source: string; reason: string } | undefined;
-          if (!dead || dead.source !== `fuzz/${n}-a` || dead.reason.trim() === '') throw new InvariantError(`no dead letter with a reason for a rejected record (last: ${JSON.stringify(dead)})`);
+          if (!dead || dead.source !== `fuzz/${n}-a` || dead.reason.trim() === '')
+            throw new InvariantError(
+              `no dead letter with a reason for a rejected record (last: ${JSON.stringify(dead)})`,
+            );
         }
         const [stored] = await repo.getRollups([good.id]);
-        if (!stored || stored.electricityKWh !== good.electricityKWh) throw new InvariantError('the good record after the fuzzed one was not stored');
+        if (!stored || stored.electricityKWh !== good.electricityKWh)
+          throw new InvariantError('the good record after the fuzzed one was not stored');
       },
       async teardown() {
         peek.close();

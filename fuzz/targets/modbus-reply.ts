@@ -17,13 +17,24 @@ const TABLES = { 1: 'coil', 2: 'discrete', 3: 'holding', 4: 'input' } as const;
 /** Byte 0: bit 0 patch the transaction id, bit 1 close after the reply. Byte 1: function code (low 2 bits + 1) and count. */
 export function requestFor(b1: number): ReadRequest {
   const functionCode = ((b1 & 3) + 1) as 1 | 2 | 3 | 4;
-  return { unitId: UNIT, table: TABLES[functionCode], functionCode, address: 100, count: 1 + ((b1 >> 2) % 16), points: [] };
+  return {
+    unitId: UNIT,
+    table: TABLES[functionCode],
+    functionCode,
+    address: 100,
+    count: 1 + ((b1 >> 2) % 16),
+    points: [],
+  };
 }
 
 const registers = (n: number) => Buffer.from(Array.from({ length: n * 2 }, (_, i) => (i * 37) & 0xff));
 const seed = (flags: number, b1: number, bytes: Buffer) => Buffer.concat([Buffer.from([flags, b1]), bytes]);
 
-interface Lane { server: GarbledModbusServer; link: DeviceLink; input: Buffer }
+interface Lane {
+  server: GarbledModbusServer;
+  link: DeviceLink;
+  input: Buffer;
+}
 
 /**
  * Modbus replies to the collector's device link (modbus-serial under it), from a raw server sending the fuzzed bytes
@@ -53,11 +64,26 @@ export const modbusReply: FuzzTarget = {
     const lanes: Lane[] = [];
     for (let i = 0; i < LANES; i++) {
       const lane = { input: Buffer.alloc(2) } as Lane;
-      lane.server = await startGarbledModbusServer(() => ({ bytes: lane.input.subarray(2), patchTid: ((lane.input[0] ?? 0) & 1) === 1, close: ((lane.input[0] ?? 0) & 2) === 2 }));
-      lane.link = new DeviceLink({
-        id: `fuzz-${i}`, host: '127.0.0.1', port: lane.server.port, timeoutMs: 150, connectTimeoutMs: 2000, maxRegistersPerRead: 125,
-        maxGapRegisters: 0, pauseBetweenRequestsMs: 0, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 }, circuitBreaker: { failures: 1000, cooldownMs: 1 },
-      }, silentLogger());
+      lane.server = await startGarbledModbusServer(() => ({
+        bytes: lane.input.subarray(2),
+        patchTid: ((lane.input[0] ?? 0) & 1) === 1,
+        close: ((lane.input[0] ?? 0) & 2) === 2,
+      }));
+      lane.link = new DeviceLink(
+        {
+          id: `fuzz-${i}`,
+          host: '127.0.0.1',
+          port: lane.server.port,
+          timeoutMs: 150,
+          connectTimeoutMs: 2000,
+          maxRegistersPerRead: 125,
+          maxGapRegisters: 0,
+          pauseBetweenRequestsMs: 0,
+          backoff: { initialMs: 0, maxMs: 0, multiplier: 1 },
+          circuitBreaker: { failures: 1000, cooldownMs: 1 },
+        },
+        silentLogger(),
+      );
       lanes.push(lane);
     }
     const free = [...lanes];
@@ -92,14 +118,18 @@ export const modbusReply: FuzzTarget = {
             // the first reads may meet a link dropped by the previous input, or time out on a loaded machine
             let data: ReadData | undefined;
             for (let attempt = 0; attempt < 5 && !data; attempt++) data = await read(lane, good);
-            if (JSON.stringify(data) !== JSON.stringify([0x0025, 0x4a6f])) throw new InvariantError(`good reply read as ${JSON.stringify(data)}`);
+            if (JSON.stringify(data) !== JSON.stringify([0x0025, 0x4a6f]))
+              throw new InvariantError(`good reply read as ${JSON.stringify(data)}`);
           } finally {
             free.push(lane);
           }
         }
       },
       async teardown() {
-        if (mismatches.count > 0) console.error(`modbus-reply: ${mismatches.count} accepted replies had an item count other than requested (readings assessed bad or from the leading items)`);
+        if (mismatches.count > 0)
+          console.error(
+            `modbus-reply: ${mismatches.count} accepted replies had an item count other than requested (readings assessed bad or from the leading items)`,
+          );
         for (const lane of lanes) lane.link.close();
         await Promise.all(lanes.map((l) => l.server.close()));
       },
@@ -111,17 +141,35 @@ export const modbusReply: FuzzTarget = {
 export const mismatches = { count: 0 };
 
 function point(table: Table, type: RegisterType): ResolvedPoint {
-  return { name: 'p', quantity: 'activeEnergyImport', kind: 'counter', table, address: 100, type, wordOrder: 'ABCD', scale: 1, offset: 0 } as ResolvedPoint;
+  return {
+    name: 'p',
+    quantity: 'activeEnergyImport',
+    kind: 'counter',
+    table,
+    address: 100,
+    type,
+    wordOrder: 'ABCD',
+    scale: 1,
+    offset: 0,
+  } as ResolvedPoint;
 }
 
 /** What the collector makes of the data: every point assessed to a finite value, or bad with a reason. */
 function checkData(request: ReadRequest, data: unknown): void {
-  if (!Array.isArray(data)) throw new InvariantError(`read resolved with ${typeof data}: ${JSON.stringify(data)?.slice(0, 200)}`);
-  const expected = request.functionCode >= 3 ? data.length === request.count : data.length >= request.count && data.length < request.count + 8;
+  if (!Array.isArray(data))
+    throw new InvariantError(`read resolved with ${typeof data}: ${JSON.stringify(data)?.slice(0, 200)}`);
+  const expected =
+    request.functionCode >= 3
+      ? data.length === request.count
+      : data.length >= request.count && data.length < request.count + 8;
   if (!expected) mismatches.count++;
-  const planned: PlannedPoint[] = request.functionCode >= 3
-    ? [{ point: point(request.table, 'float32'), offset: 0, length: 2 }, { point: point(request.table, 'uint16'), offset: request.count - 1, length: 1 }]
-    : [{ point: point(request.table, 'uint16'), offset: request.count - 1, length: 1 }];
+  const planned: PlannedPoint[] =
+    request.functionCode >= 3
+      ? [
+          { point: point(request.table, 'float32'), offset: 0, length: 2 },
+          { point: point(request.table, 'uint16'), offset: request.count - 1, length: 1 },
+        ]
+      : [{ point: point(request.table, 'uint16'), offset: request.count - 1, length: 1 }];
   for (const p of planned) {
     const a = assess(p, data as ReadData, 0);
     if (a.quality === 'bad' ? !a.qualityReason : !(typeof a.value === 'number' && Number.isFinite(a.value))) {

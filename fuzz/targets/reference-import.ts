@@ -19,7 +19,11 @@ const REJECT_CODES = ['ERR_REFERENCE_INVALID', 'ERR_BOM_CYCLE', 'ERR_UNIT', 'ERR
  */
 export function decodeInput(input: Buffer): { kind: ReferenceKind; csv: boolean; text: string } {
   const b0 = input[0] ?? 0;
-  return { kind: REFERENCE_KINDS[(b0 & 0x0f) % REFERENCE_KINDS.length]!, csv: (b0 & 0x10) !== 0, text: input.subarray(1).toString('utf8') };
+  return {
+    kind: REFERENCE_KINDS[(b0 & 0x0f) % REFERENCE_KINDS.length]!,
+    csv: (b0 & 0x10) !== 0,
+    text: input.subarray(1).toString('utf8'),
+  };
 }
 
 export function encodeInput(kind: ReferenceKind, csv: boolean, text: string): Buffer {
@@ -28,15 +32,25 @@ export function encodeInput(kind: ReferenceKind, csv: boolean, text: string): Bu
 
 export const referenceImport: FuzzTarget = {
   name: 'reference-import',
-  seeds: () => readdirSync(DEMO_DIR).filter((f) => /\.(csv|json)$/.test(f)).map((f) => {
-    const kind = f.replace(/\.(csv|json)$/, '') as ReferenceKind;
-    return encodeInput(kind, extname(f) === '.csv', readFileSync(join(DEMO_DIR, f), 'utf8'));
-  }),
-  arbitrary: fc.tuple(fc.integer({ min: 0, max: 255 }), fc.oneof(
-    fc.string({ maxLength: 200 }),
-    fc.array(fc.array(fc.string({ maxLength: 12 }), { maxLength: 8 }), { maxLength: 6 }).map((rows) => rows.map((r) => r.join(',')).join('\n')),
-    fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-  )).map(([b, t]) => new Uint8Array(Buffer.concat([Buffer.from([b]), Buffer.from(t)]))),
+  seeds: () =>
+    readdirSync(DEMO_DIR)
+      .filter((f) => /\.(csv|json)$/.test(f))
+      .map((f) => {
+        const kind = f.replace(/\.(csv|json)$/, '') as ReferenceKind;
+        return encodeInput(kind, extname(f) === '.csv', readFileSync(join(DEMO_DIR, f), 'utf8'));
+      }),
+  arbitrary: fc
+    .tuple(
+      fc.integer({ min: 0, max: 255 }),
+      fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc
+          .array(fc.array(fc.string({ maxLength: 12 }), { maxLength: 8 }), { maxLength: 6 })
+          .map((rows) => rows.map((r) => r.join(',')).join('\n')),
+        fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+      ),
+    )
+    .map(([b, t]) => new Uint8Array(Buffer.concat([Buffer.from([b]), Buffer.from(t)]))),
   maxBytes: 128 * 1024,
   async setup() {
     const tmp = tempDir('reference');
@@ -49,7 +63,9 @@ export const referenceImport: FuzzTarget = {
         const { kind, csv, text } = decodeInput(input);
         const before = watch.version();
         try {
-          const parsed = csv ? parseCsvText(kind, text, requiredColumns(kind), `fuzz.csv`) : parseJsonText(text, 'fuzz.json');
+          const parsed = csv
+            ? parseCsvText(kind, text, requiredColumns(kind), `fuzz.csv`)
+            : parseJsonText(text, 'fuzz.json');
           await importParsed(repo, kind, parsed, csv ? 'fuzz.csv' : 'fuzz.json');
         } catch (err) {
           expectPcfError(err, REJECT_CODES, `${kind} ${csv ? 'CSV' : 'JSON'} import`);

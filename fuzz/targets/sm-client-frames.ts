@@ -2,17 +2,34 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import fc from 'fast-check';
 import { isPcfError } from '@pcf-edge/core';
 import {
-  CONNECT_VERSION, createStreamManagerClient, decodePayload, FrameParser, Op, Persistence, PROTOCOL_VERSION, StrategyOnFull,
+  CONNECT_VERSION,
+  createStreamManagerClient,
+  decodePayload,
+  FrameParser,
+  Op,
+  Persistence,
+  PROTOCOL_VERSION,
+  StrategyOnFull,
 } from '@pcf-edge/stream-manager-client';
 import { InvariantError, type FuzzTarget } from '../engine';
 import { clientSeeds, CONNECT_ID, frame, REQUEST_ID } from './sm-frames';
 import { expectPcfError } from './support';
 
-const SM_CODES = ['ERR_SM_PROTOCOL', 'ERR_SM_STATUS', 'ERR_SM_TIMEOUT', 'ERR_SM_CONNECTION', 'ERR_SM_PAYLOAD_TOO_LARGE'];
+const SM_CODES = [
+  'ERR_SM_PROTOCOL',
+  'ERR_SM_STATUS',
+  'ERR_SM_TIMEOUT',
+  'ERR_SM_CONNECTION',
+  'ERR_SM_PAYLOAD_TOO_LARGE',
+];
 const LANES = 32;
 
 /** A raw TCP server that answers one client connection with the fuzzed bytes (request ids patched in), then ends. */
-interface FakeServer { server: Server; port: number; input: Buffer }
+interface FakeServer {
+  server: Server;
+  port: number;
+  input: Buffer;
+}
 
 function replaceAll(bytes: Buffer, placeholder: string, id: string): Buffer {
   if (id.length !== placeholder.length) return bytes;
@@ -38,7 +55,19 @@ async function fakeServer(): Promise<FakeServer> {
           if (f.op === Op.Connect && replaceHandshake) {
             socket.end(replaceAll(bytes, CONNECT_ID, id));
           } else if (f.op === Op.Connect) {
-            socket.write(Buffer.concat([Buffer.from([CONNECT_VERSION]), frame(Op.ConnectResponse, { requestId: id, status: 0, protocolVersion: PROTOCOL_VERSION, supportedProtocolVersions: ['1.1.0'], serverVersion: 'fuzz', clientIdentifier: 'c' })]));
+            socket.write(
+              Buffer.concat([
+                Buffer.from([CONNECT_VERSION]),
+                frame(Op.ConnectResponse, {
+                  requestId: id,
+                  status: 0,
+                  protocolVersion: PROTOCOL_VERSION,
+                  supportedProtocolVersions: ['1.1.0'],
+                  serverVersion: 'fuzz',
+                  clientIdentifier: 'c',
+                }),
+              ]),
+            );
           } else {
             socket.end(replaceAll(bytes, REQUEST_ID, id));
           }
@@ -54,13 +83,32 @@ async function fakeServer(): Promise<FakeServer> {
 }
 
 function checkResult(op: number, value: unknown): void {
-  const bad = (what: string) => { throw new InvariantError(`request ${op} resolved with ${what}`); };
+  const bad = (what: string) => {
+    throw new InvariantError(`request ${op} resolved with ${what}`);
+  };
   switch (op) {
-    case 0: if (!Array.isArray(value) || value.some((s) => typeof s !== 'string')) bad('a stream list that is not string[]'); break;
-    case 1: if (typeof value !== 'bigint') bad(`a sequence number of type ${typeof value}`); break;
-    case 2: if (!Array.isArray(value) || value.some((m: { payload?: unknown; sequenceNumber?: unknown }) => !Buffer.isBuffer(m.payload) || typeof m.sequenceNumber !== 'bigint')) bad('messages without Buffer payload / bigint sequence'); break;
-    case 3: if (typeof (value as { definition?: { name?: unknown } }).definition?.name !== 'string') bad('stream info without a definition name'); break;
-    default: break;
+    case 0:
+      if (!Array.isArray(value) || value.some((s) => typeof s !== 'string')) bad('a stream list that is not string[]');
+      break;
+    case 1:
+      if (typeof value !== 'bigint') bad(`a sequence number of type ${typeof value}`);
+      break;
+    case 2:
+      if (
+        !Array.isArray(value) ||
+        value.some(
+          (m: { payload?: unknown; sequenceNumber?: unknown }) =>
+            !Buffer.isBuffer(m.payload) || typeof m.sequenceNumber !== 'bigint',
+        )
+      )
+        bad('messages without Buffer payload / bigint sequence');
+      break;
+    case 3:
+      if (typeof (value as { definition?: { name?: unknown } }).definition?.name !== 'string')
+        bad('stream info without a definition name');
+      break;
+    default:
+      break;
   }
 }
 
@@ -91,7 +139,12 @@ export const smClientFrames: FuzzTarget = {
             () => client.appendMessage('s', Buffer.from('x')),
             () => client.readMessages('s', { desiredStartSequenceNumber: 0n, minMessageCount: 1, maxMessageCount: 5 }),
             () => client.describeMessageStream('s'),
-            () => client.createMessageStream({ name: 's', strategyOnFull: StrategyOnFull.RejectNewData, persistence: Persistence.File }),
+            () =>
+              client.createMessageStream({
+                name: 's',
+                strategyOnFull: StrategyOnFull.RejectNewData,
+                persistence: Persistence.File,
+              }),
           ];
           const value: unknown = await calls[op]!();
           checkResult(op, value);

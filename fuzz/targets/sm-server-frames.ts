@@ -3,7 +3,13 @@ import { setImmediate as tick } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import fc from 'fast-check';
 import { silentLogger } from '@pcf-edge/core';
-import { createStreamManagerClient, decodePayload, FrameParser, Persistence, StrategyOnFull } from '@pcf-edge/stream-manager-client';
+import {
+  createStreamManagerClient,
+  decodePayload,
+  FrameParser,
+  Persistence,
+  StrategyOnFull,
+} from '@pcf-edge/stream-manager-client';
 import { serveConnection } from '../../simulators/stream-manager/src/connection';
 import { createHandlers } from '../../simulators/stream-manager/src/handlers';
 import { createStreamManagerServer } from '../../simulators/stream-manager/src/server';
@@ -19,8 +25,12 @@ class FakeSocket extends EventEmitter {
     if (!this.destroyed) this.written.push(Buffer.from(chunk));
     return true;
   }
-  end(): void { this.destroyed = true; }
-  destroy(): void { this.destroyed = true; }
+  end(): void {
+    this.destroyed = true;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
 }
 
 /**
@@ -46,7 +56,14 @@ export const smServerFrames: FuzzTarget = {
       async run(input) {
         const socket = new FakeSocket();
         const abort = new AbortController();
-        serveConnection(socket as unknown as Socket, { handlers, tokens: new Set(), signal: abort.signal, serverVersion: 'fuzz', clientIdentifier: 'fuzz', log: silentLogger() });
+        serveConnection(socket as unknown as Socket, {
+          handlers,
+          tokens: new Set(),
+          signal: abort.signal,
+          serverVersion: 'fuzz',
+          clientIdentifier: 'fuzz',
+          log: silentLogger(),
+        });
         const cut = input.length === 0 ? 0 : (input[input.length - 1]! * 31) % (input.length + 1);
         socket.emit('data', input.subarray(0, cut));
         if (!socket.destroyed) socket.emit('data', input.subarray(cut));
@@ -60,11 +77,20 @@ export const smServerFrames: FuzzTarget = {
       async check() {
         const name = `health-${n++ % 4}`;
         if (!(await client.listStreams()).includes(name)) {
-          await client.createMessageStream({ name, strategyOnFull: StrategyOnFull.OverwriteOldestData, persistence: Persistence.Memory });
+          await client.createMessageStream({
+            name,
+            strategyOnFull: StrategyOnFull.OverwriteOldestData,
+            persistence: Persistence.Memory,
+          });
         }
         const seq = await client.appendMessage(name, Buffer.from(`ok ${n}`));
-        const [m] = await client.readMessages(name, { desiredStartSequenceNumber: seq, minMessageCount: 1, maxMessageCount: 1 });
-        if (m?.payload.toString() !== `ok ${n}`) throw new InvariantError(`health stream read back ${JSON.stringify(m?.payload.toString())}`);
+        const [m] = await client.readMessages(name, {
+          desiredStartSequenceNumber: seq,
+          minMessageCount: 1,
+          maxMessageCount: 1,
+        });
+        if (m?.payload.toString() !== `ok ${n}`)
+          throw new InvariantError(`health stream read back ${JSON.stringify(m?.payload.toString())}`);
       },
       async teardown() {
         client.close();
@@ -80,10 +106,12 @@ function checkReplies(out: Buffer): void {
   if (out[0] !== 1) throw new InvariantError(`server wrote version byte ${out[0]}`);
   const parser = new FrameParser(false);
   const frames = parser.push(out.subarray(1));
-  if (parser.pendingBytes !== 0) throw new InvariantError(`server wrote a partial frame (${parser.pendingBytes} bytes left)`);
+  if (parser.pendingBytes !== 0)
+    throw new InvariantError(`server wrote a partial frame (${parser.pendingBytes} bytes left)`);
   for (const f of frames) {
     const body = decodePayload(f.payload);
     if (typeof body.status !== 'number') throw new InvariantError(`reply op ${f.op} without a numeric status`);
-    if (body.status !== 0 && (typeof body.errorMessage !== 'string' || body.errorMessage === '')) throw new InvariantError(`reply op ${f.op} status ${body.status} without errorMessage`);
+    if (body.status !== 0 && (typeof body.errorMessage !== 'string' || body.errorMessage === ''))
+      throw new InvariantError(`reply op ${f.op} status ${body.status} without errorMessage`);
   }
 }

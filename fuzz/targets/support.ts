@@ -19,8 +19,13 @@ export function dataVersionWatch(file: string): { version(): number; close(): vo
 
 /** Throws InvariantError unless `err` is a PcfError (with a code) whose code is one of `codes`. */
 export function expectPcfError(err: unknown, codes: readonly string[], what: string): void {
-  if (!isPcfError(err)) throw new InvariantError(`${what}: not a PcfError: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
-  if (!codes.includes(err.code)) throw new InvariantError(`${what}: unexpected code ${err.code}: ${err.message}`, { cause: err });
+  if (!isPcfError(err))
+    throw new InvariantError(
+      `${what}: not a PcfError: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+      { cause: err },
+    );
+  if (!codes.includes(err.code))
+    throw new InvariantError(`${what}: unexpected code ${err.code}: ${err.message}`, { cause: err });
   if (!err.message) throw new InvariantError(`${what}: ${err.code} without a message`);
 }
 
@@ -29,9 +34,24 @@ export function lineRollup(line: string, index: number, kWh = 10): LineRollup {
   const windowMs = 900_000;
   const windowStartMs = Date.UTC(2026, 0, 1) + index * windowMs;
   return {
-    id: rollupId({ type: 'line', site: 'site-1', line, windowMs, windowStartMs }), revision: 1, type: 'line', site: 'site-1', line,
-    windowStart: new Date(windowStartMs).toISOString(), windowMs, coverage: 1, estimated: false, flags: [], electricityKWh: kWh,
-    gasM3: 0, gasKWh: 0, gasCvBasis: null, unitsGood: 0, unitsScrap: 0, kWhPerUnit: null, meters: ['m1'],
+    id: rollupId({ type: 'line', site: 'site-1', line, windowMs, windowStartMs }),
+    revision: 1,
+    type: 'line',
+    site: 'site-1',
+    line,
+    windowStart: new Date(windowStartMs).toISOString(),
+    windowMs,
+    coverage: 1,
+    estimated: false,
+    flags: [],
+    electricityKWh: kWh,
+    gasM3: 0,
+    gasKWh: 0,
+    gasCvBasis: null,
+    unitsGood: 0,
+    unitsScrap: 0,
+    kWhPerUnit: null,
+    meters: ['m1'],
   };
 }
 

@@ -40,7 +40,14 @@ interface Options {
 
 function parse(): Options {
   const { values } = parseArgs({
-    options: { readings: { type: 'string' }, points: { type: 'string' }, 'interval-ms': { type: 'string' }, batch: { type: 'string' }, store: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      readings: { type: 'string' },
+      points: { type: 'string' },
+      'interval-ms': { type: 'string' },
+      batch: { type: 'string' },
+      store: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help === true) {
     process.stdout.write(`${HELP}\n`);
@@ -77,7 +84,21 @@ function generate(store: GatewayStore, o: Options): number {
       const ts = T0 + step * o.intervalMs;
       const kW = 20 + (p % 101);
       const value = 1000 + p + (kW * step * o.intervalMs) / 3_600_000;
-      insert.run(['plant-1', lineOf(p), meterId(p), 'energy', 'activeEnergyImport', 'counter', value, 'kWh', null, ts, 'good', null, null]);
+      insert.run([
+        'plant-1',
+        lineOf(p),
+        meterId(p),
+        'energy',
+        'activeEnergyImport',
+        'counter',
+        value,
+        'kWh',
+        null,
+        ts,
+        'good',
+        null,
+        null,
+      ]);
     }
   });
   const started = performance.now();
@@ -109,7 +130,7 @@ function bareScan(store: GatewayStore): { rows: number } {
 function compactScan(store: GatewayStore): { rows: number } {
   let rows = 0;
   let sum = 0;
-  for (let cursor = 0, got = 1; got > 0; ) {
+  for (let cursor = 0, got = 1; got > 0;) {
     const slice = store.readingRowsAfter(cursor, READ_CHUNK);
     got = slice.length;
     for (const r of slice) {
@@ -127,7 +148,12 @@ function aggregate(store: GatewayStore, o: Options): { applied: number; batchSiz
     site: 'plant-1',
     gatewayId: 'bench',
     ...(o.batch === undefined ? {} : { batchSize: o.batch }),
-    meters: Array.from({ length: o.points }, (_, p) => ({ id: meterId(p), line: lineOf(p), role: 'lineTotal', points: { energy: { maxRatePerHour: 200 } } })),
+    meters: Array.from({ length: o.points }, (_, p) => ({
+      id: meterId(p),
+      line: lineOf(p),
+      role: 'lineTotal',
+      points: { energy: { maxRatePerHour: 200 } },
+    })),
   });
   const agg = createLineAggregator(config, { store, clock: new ManualClock(T0), log: silentLogger() });
   return { applied: agg.drain(), batchSize: config.batchSize };
@@ -141,7 +167,9 @@ function main(): void {
   try {
     const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
     const genMs = generate(store, o);
-    process.stdout.write(`generated ${o.readings} readings of ${o.points} points every ${o.intervalMs} ms in ${(genMs / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `generated ${o.readings} readings of ${o.points} points every ${o.intervalMs} ms in ${(genMs / 1000).toFixed(1)} s\n`,
+    );
     const rssAfterGenerate = process.memoryUsage.rss();
     const scan = timed(() => bareScan(store));
     const compact = timed(() => compactScan(store));
@@ -161,11 +189,15 @@ function main(): void {
         `ratio:       ${ratio.toFixed(3)} (target >= 0.25: ${verdict(ratio >= 0.25)})`,
         `rollups:     ${s.rollups} written, outbox depth ${s.outboxDepth}, store ${mb(s.fileBytes)}`,
         `peak RSS:    ${mb(peak)} (target <= 200 MB: ${verdict(peak <= 200 * 1024 * 1024)}); after generating ${mb(rssAfterGenerate)}, at the end ${mb(process.memoryUsage.rss())}`,
-        `load:        load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs (rates scale with contention)`,
+        `load:        load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${cpus().length} CPUs (rates scale with contention)`,
       ].join('\n') + '\n',
     );
     // machine-readable figures for npm run bench (scripts/bench/report.ts)
-    process.stdout.write(`BENCH aggregate.readingsPerSec=${Math.round(aggRate)} readings/s target >= 200000\nBENCH aggregate.ratioToBareScan=${ratio.toFixed(3)} ratio target >= 0.25\nBENCH aggregate.peakRssMB=${(peak / 1048576).toFixed(0)} MB target <= 200\n`);
+    process.stdout.write(
+      `BENCH aggregate.readingsPerSec=${Math.round(aggRate)} readings/s target >= 200000\nBENCH aggregate.ratioToBareScan=${ratio.toFixed(3)} ratio target >= 0.25\nBENCH aggregate.peakRssMB=${(peak / 1048576).toFixed(0)} MB target <= 200\n`,
+    );
   } finally {
     store.close();
     if (dir) rmSync(dir, { recursive: true, force: true });

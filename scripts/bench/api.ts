@@ -19,9 +19,20 @@ import { DEMO_DAY, demoRollups } from '../../cloud-sink/src/service/demo-rollups
 import { calculateAndStore } from '../../cloud-sink/src/service/pcf-service';
 import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
 
-interface AutocannonInstance { on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void }
-interface AutocannonResult { non2xx: number; errors: number; timeouts: number; requests: { total: number }; duration: number }
-type Autocannon = (opts: Record<string, unknown>, done: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
+interface AutocannonInstance {
+  on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+}
+interface AutocannonResult {
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  requests: { total: number };
+  duration: number;
+}
+type Autocannon = (
+  opts: Record<string, unknown>,
+  done: (err: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- autocannon ships no types; the shape used is declared above
 const autocannon = require('autocannon') as Autocannon;
 
@@ -30,17 +41,31 @@ const HELP = `usage: npm run bench:api -- [--connections N] [--duration-sec S]
   --duration-sec S  seconds per scenario (default 10)`;
 const ROOT = resolve(__dirname, '../..');
 const SECRET = 'bench-secret-not-for-production';
-const PERIOD = { periodStart: DEMO_DAY.start, periodEnd: new Date(Date.parse(DEMO_DAY.start) + DEMO_DAY.windows * DEMO_DAY.windowMs).toISOString() };
+const PERIOD = {
+  periodStart: DEMO_DAY.start,
+  periodEnd: new Date(Date.parse(DEMO_DAY.start) + DEMO_DAY.windows * DEMO_DAY.windowMs).toISOString(),
+};
 
 function parse(): { connections: number; durationSec: number } {
-  const { values } = parseArgs({ options: { connections: { type: 'string' }, 'duration-sec': { type: 'string' }, help: { type: 'boolean' } } });
-  if (values.help) { process.stdout.write(`${HELP}\n`); process.exit(0); }
+  const { values } = parseArgs({
+    options: { connections: { type: 'string' }, 'duration-sec': { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
   const int = (name: string, text: string | undefined, dflt: number) => {
     const n = text === undefined ? dflt : Number(text);
-    if (!Number.isInteger(n) || n < 1 || n > 10_000) { process.stderr.write(`--${name} must be an integer from 1 to 10000\n${HELP}\n`); process.exit(2); }
+    if (!Number.isInteger(n) || n < 1 || n > 10_000) {
+      process.stderr.write(`--${name} must be an integer from 1 to 10000\n${HELP}\n`);
+      process.exit(2);
+    }
     return n;
   };
-  return { connections: int('connections', values.connections, 200), durationSec: int('duration-sec', values['duration-sec'], 10) };
+  return {
+    connections: int('connections', values.connections, 200),
+    durationSec: int('duration-sec', values['duration-sec'], 10),
+  };
 }
 
 async function prepare(file: string): Promise<void> {
@@ -49,7 +74,13 @@ async function prepare(file: string): Promise<void> {
   await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
   for (const method of ['location', 'market'] as const) {
     for (const product of ['steel-sheet', 'housing', 'widget']) {
-      await calculateAndStore(repo, product, { ...PERIOD, method, gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' });
+      await calculateAndStore(repo, product, {
+        ...PERIOD,
+        method,
+        gwpSet: 'AR6',
+        shareKey: 'units',
+        overheadKey: 'units',
+      });
     }
   }
   await repo.close();
@@ -59,23 +90,55 @@ function startServer(file: string): Promise<{ child: ChildProcess; url: string }
   // the server runs in its own process (node with tsx's loader, no wrapper process), so child.pid is the server
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'cloud-sink/src/main.ts', 'serve', '--port', '0', '--db', file, '--publish-interval-ms', '0'], {
-    cwd: ROOT, env: { ...process.env, PCF_EDGE_CLIENT_SECRET: SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...prof,
+      '--import',
+      'tsx',
+      'cloud-sink/src/main.ts',
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      file,
+      '--publish-interval-ms',
+      '0',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PCF_EDGE_CLIENT_SECRET: SECRET, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolveUrl, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s: ${out}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /on (http:\/\/\S+?)\/\s/.exec(out);
-      if (m) { clearTimeout(timer); resolveUrl({ child, url: m[1]! }); }
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl({ child, url: m[1]! });
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${out}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${out}`));
+    });
   });
 }
 
 interface Scenario {
-  name: string; targetP95Ms: number; requests: number; perSec: number; p50Ms: number; p95Ms: number; p99Ms: number; non2xx: number; errors: number;
+  name: string;
+  targetP95Ms: number;
+  requests: number;
+  perSec: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
   /** Server process CPU (user + system) per request, µs: the server's cost independent of what else loads the machine. */
   serverCpuUsPerRequest: number | null;
 }
@@ -91,21 +154,42 @@ function processCpuMs(pid: number | undefined): number | null {
   }
 }
 
-function run(name: string, targetP95Ms: number, serverPid: number | undefined, opts: Record<string, unknown>): Promise<Scenario> {
+function run(
+  name: string,
+  targetP95Ms: number,
+  serverPid: number | undefined,
+  opts: Record<string, unknown>,
+): Promise<Scenario> {
   const times: number[] = [];
   const cpu0 = processCpuMs(serverPid);
   return new Promise((done, fail) => {
     const inst = autocannon(opts, (err, r) => {
-      if (err) { fail(err); return; }
+      if (err) {
+        fail(err);
+        return;
+      }
       const cpu1 = processCpuMs(serverPid);
       times.sort((a, b) => a - b);
       const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? NaN;
       const ms = (v: number) => Math.round(v * 10) / 10;
       const total = r.requests.total;
-      done({ name, targetP95Ms, requests: times.length, perSec: Math.round(times.length / r.duration), p50Ms: ms(pct(50)), p95Ms: ms(pct(95)), p99Ms: ms(pct(99)), non2xx: r.non2xx, errors: r.errors + r.timeouts,
-        serverCpuUsPerRequest: cpu0 !== null && cpu1 !== null && total > 0 ? Math.round(((cpu1 - cpu0) * 1000) / total) : null });
+      done({
+        name,
+        targetP95Ms,
+        requests: times.length,
+        perSec: Math.round(times.length / r.duration),
+        p50Ms: ms(pct(50)),
+        p95Ms: ms(pct(95)),
+        p99Ms: ms(pct(99)),
+        non2xx: r.non2xx,
+        errors: r.errors + r.timeouts,
+        serverCpuUsPerRequest:
+          cpu0 !== null && cpu1 !== null && total > 0 ? Math.round(((cpu1 - cpu0) * 1000) / total) : null,
+      });
     });
-    inst.on('response', (_c, status, _b, ms) => { if (status >= 200 && status < 300) times.push(ms); });
+    inst.on('response', (_c, status, _b, ms) => {
+      if (status >= 200 && status < 300) times.push(ms);
+    });
   });
 }
 
@@ -117,7 +201,13 @@ let distinct = 0;
 /** The k-th ad-hoc request body: no two k give the same (product, options, period). */
 function distinctAdHocBody(k: number): string {
   const periodStart = new Date(Date.parse(PERIOD.periodStart) - Math.floor(k / 18) * 60_000).toISOString();
-  return JSON.stringify({ product: PRODUCTS[k % 3], method: METHODS[Math.floor(k / 3) % 2], gwpSet: GWP_SETS[Math.floor(k / 6) % 3], periodStart, periodEnd: PERIOD.periodEnd });
+  return JSON.stringify({
+    product: PRODUCTS[k % 3],
+    method: METHODS[Math.floor(k / 3) % 2],
+    gwpSet: GWP_SETS[Math.floor(k / 6) % 3],
+    periodStart,
+    periodEnd: PERIOD.periodEnd,
+  });
 }
 
 async function main(): Promise<void> {
@@ -129,35 +219,72 @@ async function main(): Promise<void> {
     await prepare(file);
     const server = await startServer(file);
     child = server.child;
-    const tok = await fetch(`${server.url}/auth/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`local:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const tok = await fetch(`${server.url}/auth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`local:${SECRET}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
     const token = ((await tok.json()) as { access_token: string }).access_token;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const list = (await (await fetch(`${server.url}/2/footprints`, { headers })).json()) as { data: { id: string; status: string }[] };
+    const list = (await (await fetch(`${server.url}/2/footprints`, { headers })).json()) as {
+      data: { id: string; status: string }[];
+    };
     const id = list.data.find((f) => f.status === 'Active')?.id;
     if (!id) throw new Error('no footprint published from the demo results');
     const common = { connections, duration: durationSec, timeout: 30 };
     const scenarios = [
-      await run('GET /2/footprints/{id}', 50, child.pid, { ...common, url: `${server.url}/2/footprints/${id}`, headers }),
-      await run('POST /api/pcf (ad-hoc)', 200, child.pid, { ...common, url: `${server.url}/api/pcf`, method: 'POST', headers,
-        body: JSON.stringify({ product: 'widget', ...PERIOD, method: 'location', gwpSet: 'AR6' }) }),
+      await run('GET /2/footprints/{id}', 50, child.pid, {
+        ...common,
+        url: `${server.url}/2/footprints/${id}`,
+        headers,
+      }),
+      await run('POST /api/pcf (ad-hoc)', 200, child.pid, {
+        ...common,
+        url: `${server.url}/api/pcf`,
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ product: 'widget', ...PERIOD, method: 'location', gwpSet: 'AR6' }),
+      }),
       // The same with every request distinct (product, method, GWP set and a period starting k minutes earlier):
       // no kept calculation can answer, so this is the cost of computing each answer (ADR 0141).
-      await run('POST /api/pcf (ad-hoc, uncached)', 200, child.pid, { ...common, url: `${server.url}/api/pcf`, method: 'POST', headers,
-        requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) }] }),
+      await run('POST /api/pcf (ad-hoc, uncached)', 200, child.pid, {
+        ...common,
+        url: `${server.url}/api/pcf`,
+        method: 'POST',
+        headers,
+        requests: [
+          { setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) },
+        ],
+      }),
     ];
-    const load = loadavg().map((x) => x.toFixed(1)).join(' ');
-    process.stdout.write(`${connections} connections, ${durationSec} s each, demo dataset (SQLite); ${cpus().length} CPUs, load average ${load} (figures are only meaningful on an otherwise idle machine)\n`);
+    const load = loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ');
+    process.stdout.write(
+      `${connections} connections, ${durationSec} s each, demo dataset (SQLite); ${cpus().length} CPUs, load average ${load} (figures are only meaningful on an otherwise idle machine)\n`,
+    );
     for (const s of scenarios) {
-      process.stdout.write(`${s.name.padEnd(26)} ${String(s.perSec).padStart(7)} req/s  p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms (target ≤ ${s.targetP95Ms} ms: ${s.p95Ms <= s.targetP95Ms ? 'met' : 'MISSED'})  p99 ${s.p99Ms} ms  non-2xx ${s.non2xx}  errors ${s.errors}  server CPU ${s.serverCpuUsPerRequest ?? '?'} µs/request\n`);
+      process.stdout.write(
+        `${s.name.padEnd(26)} ${String(s.perSec).padStart(7)} req/s  p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms (target ≤ ${s.targetP95Ms} ms: ${s.p95Ms <= s.targetP95Ms ? 'met' : 'MISSED'})  p99 ${s.p99Ms} ms  non-2xx ${s.non2xx}  errors ${s.errors}  server CPU ${s.serverCpuUsPerRequest ?? '?'} µs/request\n`,
+      );
     }
     // machine-readable figures for npm run bench (scripts/bench/report.ts)
     for (const s of scenarios) {
       const key = s.name.replace(/[^\w]+/g, '_').replace(/^_|_$/g, '');
-      process.stdout.write(`BENCH api.${key}.p95Ms=${s.p95Ms} ms target <= ${s.targetP95Ms}\nBENCH api.${key}.reqPerSec=${s.perSec} req/s\n`);
-      if (s.serverCpuUsPerRequest !== null) process.stdout.write(`BENCH api.${key}.serverCpuUsPerRequest=${s.serverCpuUsPerRequest} us\n`);
+      process.stdout.write(
+        `BENCH api.${key}.p95Ms=${s.p95Ms} ms target <= ${s.targetP95Ms}\nBENCH api.${key}.reqPerSec=${s.perSec} req/s\n`,
+      );
+      if (s.serverCpuUsPerRequest !== null)
+        process.stdout.write(`BENCH api.${key}.serverCpuUsPerRequest=${s.serverCpuUsPerRequest} us\n`);
     }
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench-results', 'api.json'), `${JSON.stringify({ at: new Date().toISOString(), connections, durationSec, cpus: cpus().length, loadAverage: loadavg(), scenarios }, null, 2)}\n`);
+    writeFileSync(
+      join(ROOT, 'bench-results', 'api.json'),
+      `${JSON.stringify({ at: new Date().toISOString(), connections, durationSec, cpus: cpus().length, loadAverage: loadavg(), scenarios }, null, 2)}\n`,
+    );
   } finally {
     if (child && child.exitCode === null) {
       const exited = new Promise((r) => child!.once('exit', r));
@@ -168,4 +295,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => { process.stderr.write(`${(err as Error).stack ?? String(err)}\n`); process.exitCode = 1; });
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

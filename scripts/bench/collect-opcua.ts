@@ -39,9 +39,16 @@ async function serve(items: number): Promise<void> {
   const { DataType, OPCUACertificateManager, OPCUAServer, Variant } = await import('node-opcua');
   const pki = mkdtempSync(join(tmpdir(), 'bench-opcua-server-'));
   const server = new OPCUAServer({
-    port: Number(process.env.BENCH_PORT), resourcePath: '/UA/bench',
-    serverCertificateManager: new OPCUACertificateManager({ rootFolder: pki, automaticallyAcceptUnknownCertificate: true }),
-    serverCapabilities: { maxMonitoredItemsPerSubscription: 100_000, operationLimits: { maxMonitoredItemsPerCall: 100_000, maxNodesPerRead: 100_000 } },
+    port: Number(process.env.BENCH_PORT),
+    resourcePath: '/UA/bench',
+    serverCertificateManager: new OPCUACertificateManager({
+      rootFolder: pki,
+      automaticallyAcceptUnknownCertificate: true,
+    }),
+    serverCapabilities: {
+      maxMonitoredItemsPerSubscription: 100_000,
+      operationLimits: { maxMonitoredItemsPerCall: 100_000, maxNodesPerRead: 100_000 },
+    },
   });
   await server.initialize();
   const addressSpace = server.engine.addressSpace!;
@@ -50,7 +57,11 @@ async function serve(items: number): Promise<void> {
   let frozen = false;
   for (let i = 0; i < items; i++) {
     ns.addVariable({
-      organizedBy: addressSpace.rootFolder.objects, browseName: `n${i}`, nodeId: `s=n${i}`, dataType: 'UInt32', minimumSamplingInterval: 100,
+      organizedBy: addressSpace.rootFolder.objects,
+      browseName: `n${i}`,
+      nodeId: `s=n${i}`,
+      dataType: 'UInt32',
+      minimumSamplingInterval: 100,
       value: {
         get: () => {
           if (!frozen) finals[i] = (finals[i] ?? 0) + 1;
@@ -88,10 +99,18 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 async function bench(seconds: number, items: number): Promise<number> {
   const port = await freePort();
-  const child = fork(__filename, ['--serve', String(items)], { execArgv: process.execArgv, stdio: 'inherit', env: { ...process.env, BENCH_PORT: String(port) } });
+  const child = fork(__filename, ['--serve', String(items)], {
+    execArgv: process.execArgv,
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PORT: String(port) },
+  });
   const replies: ((m: FromServer) => void)[] = [];
   child.on('message', (m: FromServer) => replies.shift()?.(m));
-  const ask = (m: ToServer | null) => new Promise<FromServer>((resolve) => { replies.push(resolve); if (m) child.send(m); });
+  const ask = (m: ToServer | null) =>
+    new Promise<FromServer>((resolve) => {
+      replies.push(resolve);
+      if (m) child.send(m);
+    });
   await ask(null);
 
   const dir = mkdtempSync(join(tmpdir(), 'bench-opcua-'));
@@ -118,10 +137,24 @@ async function bench(seconds: number, items: number): Promise<number> {
     },
   };
   const meters = Array.from({ length: Math.ceil(items / 10) }, (_, m) => ({
-    id: `m${m}`, line: `L${m % 10}`, endpoint: 'srv',
-    points: Array.from({ length: Math.min(10, items - m * 10) }, (_, p) => ({ name: `p${p}`, nodeId: `nsu=${NS};s=n${m * 10 + p}`, quantity: 'unitsProduced', samplingIntervalMs: 1000 })),
+    id: `m${m}`,
+    line: `L${m % 10}`,
+    endpoint: 'srv',
+    points: Array.from({ length: Math.min(10, items - m * 10) }, (_, p) => ({
+      name: `p${p}`,
+      nodeId: `nsu=${NS};s=n${m * 10 + p}`,
+      quantity: 'unitsProduced',
+      samplingIntervalMs: 1000,
+    })),
   }));
-  const config = validateOpcUaConfig({ site: 'bench', endpoints: [{ id: 'srv', url: `opc.tcp://127.0.0.1:${port}/UA/bench`, pkiDir: join(dir, 'pki') }], meters }, 'bench');
+  const config = validateOpcUaConfig(
+    {
+      site: 'bench',
+      endpoints: [{ id: 'srv', url: `opc.tcp://127.0.0.1:${port}/UA/bench`, pkiDir: join(dir, 'pki') }],
+      meters,
+    },
+    'bench',
+  );
   let peakRss = process.memoryUsage().rss;
   const trace = process.env.BENCH_TRACE === '1';
   let ticks = 0;
@@ -132,7 +165,9 @@ async function bench(seconds: number, items: number): Promise<number> {
       const gc = (globalThis as { gc?: () => void }).gc;
       if (gc && ticks % 50 === 0) gc();
       const after = process.memoryUsage();
-      process.stderr.write(`rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)}${gc && ticks % 50 === 0 ? ` (after gc ${mb(after.heapUsed)})` : ''} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} delivered ${delivered}\n`);
+      process.stderr.write(
+        `rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)}${gc && ticks % 50 === 0 ? ` (after gc ${mb(after.heapUsed)})` : ''} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} delivered ${delivered}\n`,
+      );
     }
   }, 200);
   const collector = createOpcUaCollector(config, { readings, health: store, log: silentLogger() });
@@ -179,24 +214,48 @@ async function bench(seconds: number, items: number): Promise<number> {
     ['monitored items / subscriptions', `${items} / ${Math.ceil(items / config.maxMonitoredItemsPerSubscription)}`, ''],
     ['set-up (connect, create items, first values)', `${(setupMs / 1000).toFixed(1)} s`, ''],
     ['updates/s delivered (steady window)', `${rate.toFixed(0)}`, `${items} expected`],
-    ['updates/s the server produced (average)', `${(expected / ((frozenAt - t0 - setupMs) / 1000)).toFixed(0)}`, `${items} (below it: server starved of CPU)`],
-    ['updates delivered / produced by server', `${delivered} / ${expected} (${((100 * delivered) / expected).toFixed(2)}%)`, '100%'],
+    [
+      'updates/s the server produced (average)',
+      `${(expected / ((frozenAt - t0 - setupMs) / 1000)).toFixed(0)}`,
+      `${items} (below it: server starved of CPU)`,
+    ],
+    [
+      'updates delivered / produced by server',
+      `${delivered} / ${expected} (${((100 * delivered) / expected).toFixed(2)}%)`,
+      '100%',
+    ],
     ['updates lost (gaps, missing tail)', `${lost}, ${tailMissing}`, '0, 0'],
     ['readings in the store', `${stored}`, `${delivered}`],
     ['peak RSS (collector process)', `${mb(peakRss)} MB`, '<= 250 MB'],
-    ['CPU (collector process, whole run)', `${((cpu.user + cpu.system) / 1000 / (Date.now() - t0) * 100).toFixed(1)} % of one core`, ''],
+    [
+      'CPU (collector process, whole run)',
+      `${(((cpu.user + cpu.system) / 1000 / (Date.now() - t0)) * 100).toFixed(1)} % of one core`,
+      '',
+    ],
     ['bad readings / session losses', `${stats.bad} / ${stats.endpoints.srv?.losses ?? 0}`, '0 / 0'],
   ];
   process.stdout.write(`\nOPC UA collector, ${items} monitored items at 1 s, ${windowEnd - windowStart} s window\n`);
   for (const [k, v, t] of rows) process.stdout.write(`  ${k.padEnd(46)} ${v.padEnd(34)} ${t ? `target ${t}` : ''}\n`);
-  const ok = delivered === expected && lost === 0 && tailMissing === 0 && peakRss <= 250 * 1024 * 1024 && stored === delivered;
+  const ok =
+    delivered === expected && lost === 0 && tailMissing === 0 && peakRss <= 250 * 1024 * 1024 && stored === delivered;
   process.stdout.write(`  ${ok ? 'PASS' : 'FAIL'}: all updates delivered and stored, RSS within target\n`);
   // machine-readable figures for npm run bench (scripts/bench/report.ts)
-  process.stdout.write(`BENCH collect.opcua.updatesPerSec=${rate.toFixed(0)} updates/s target >= ${items}\nBENCH collect.opcua.updatesLost=${lost + tailMissing} updates target = 0\nBENCH collect.opcua.rssMB=${mb(peakRss)} MB target <= 250\n`);
+  process.stdout.write(
+    `BENCH collect.opcua.updatesPerSec=${rate.toFixed(0)} updates/s target >= ${items}\nBENCH collect.opcua.updatesLost=${lost + tailMissing} updates target = 0\nBENCH collect.opcua.rssMB=${mb(peakRss)} MB target <= 250\n`,
+  );
   return ok ? 0 : 1;
 }
 
-const { values } = parseArgs({ args: process.argv.slice(2), strict: false, options: { seconds: { type: 'string' }, items: { type: 'string' }, serve: { type: 'string' }, help: { type: 'boolean' } } });
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  strict: false,
+  options: {
+    seconds: { type: 'string' },
+    items: { type: 'string' },
+    serve: { type: 'string' },
+    help: { type: 'boolean' },
+  },
+});
 if (values.help === true) {
   process.stdout.write(`${HELP}\n`);
   process.exit(0);
@@ -212,8 +271,11 @@ if (values.help === true) {
     process.stderr.write(`--seconds and --items must be positive numbers\n${HELP}\n`);
     process.exit(2);
   }
-  bench(seconds, items).then((code) => process.exit(code), (err: unknown) => {
-    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  });
+  bench(seconds, items).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -21,7 +21,13 @@ import { DeleteStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws
 import { rollupId, silentLogger, systemClock, type MeterCounterRollup } from '@pcf-edge/core';
 import { openStore, type GatewayStore } from '@pcf-edge/store';
 import { createStreamManagerClient, type StreamManagerClient } from '@pcf-edge/stream-manager-client';
-import { createStreamExporter, EXPORTER_MMAP_BYTES, createStreamManagerSink, parseExporterConfig, type StreamExporterConfig } from '@pcf-edge/stream-exporter';
+import {
+  createStreamExporter,
+  EXPORTER_MMAP_BYTES,
+  createStreamManagerSink,
+  parseExporterConfig,
+  type StreamExporterConfig,
+} from '@pcf-edge/stream-exporter';
 import { createLocalStream, readAllRecords, startLocalKinesisProcess } from '../../test-support/kinesis';
 
 const HELP = `usage: npm run bench:export -- [--rollups N] [--per-message M] [--in-flight F] [--shards S]
@@ -31,7 +37,15 @@ const HELP = `usage: npm run bench:export -- [--rollups N] [--per-message M] [--
   --shards S       shards of each kinesalite stream (default 2)`;
 
 function parse(): { rollups: number; perMessage: number; inFlight: number; shards: number } {
-  const { values } = parseArgs({ options: { rollups: { type: 'string' }, 'per-message': { type: 'string' }, 'in-flight': { type: 'string' }, shards: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      rollups: { type: 'string' },
+      'per-message': { type: 'string' },
+      'in-flight': { type: 'string' },
+      shards: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
   if (values.help === true) {
     process.stdout.write(`${HELP}\n`);
     process.exit(0);
@@ -57,10 +71,32 @@ function rollup(i: number): MeterCounterRollup {
   const meterId = `m${i % 200}`;
   const windowStartMs = T0 + Math.floor(i / 200) * 60_000;
   return {
-    id: rollupId({ type: 'meterCounter', site: 'plant1', line: `L${i % 7}`, meterId, point: 'energy', windowMs: 60_000, windowStartMs }),
-    revision: 1, type: 'meterCounter', site: 'plant1', line: `L${i % 7}`, meterId, point: 'energy', quantity: 'activeEnergyImport',
-    kind: 'counter', unit: 'kWh', windowStart: new Date(windowStartMs).toISOString(), windowMs: 60_000, coverage: 1, estimated: false,
-    flags: [], delta: Math.round(i * 0.137 * 1000) / 1000, methods: ['measured'], readingCount: 6,
+    id: rollupId({
+      type: 'meterCounter',
+      site: 'plant1',
+      line: `L${i % 7}`,
+      meterId,
+      point: 'energy',
+      windowMs: 60_000,
+      windowStartMs,
+    }),
+    revision: 1,
+    type: 'meterCounter',
+    site: 'plant1',
+    line: `L${i % 7}`,
+    meterId,
+    point: 'energy',
+    quantity: 'activeEnergyImport',
+    kind: 'counter',
+    unit: 'kWh',
+    windowStart: new Date(windowStartMs).toISOString(),
+    windowMs: 60_000,
+    coverage: 1,
+    estimated: false,
+    flags: [],
+    delta: Math.round(i * 0.137 * 1000) / 1000,
+    methods: ['measured'],
+    readingCount: 6,
   };
 }
 
@@ -70,7 +106,10 @@ function fillOutbox(store: GatewayStore, n: number): void {
     const list = Array.from({ length: Math.min(10_000, n - start) }, (_, k) => rollup(start + k));
     store.transaction(() => {
       store.putRollups(list, now);
-      store.enqueueOutbox(list.map((r) => ({ rollupId: r.id, revision: 1, windowStartMs: Date.parse(r.windowStart) })), now);
+      store.enqueueOutbox(
+        list.map((r) => ({ rollupId: r.id, revision: 1, windowStartMs: Date.parse(r.windowStart) })),
+        now,
+      );
     });
   }
 }
@@ -101,29 +140,45 @@ async function barePut(kinesis: KinesisClient, stream: string, payloads: Buffer[
   while (i < payloads.length) {
     const batch: Buffer[] = [];
     let bytes = 0;
-    while (i < payloads.length && batch.length < 500 && (batch.length === 0 || bytes + payloads[i]!.length <= 5 * 1024 * 1024)) {
+    while (
+      i < payloads.length &&
+      batch.length < 500 &&
+      (batch.length === 0 || bytes + payloads[i]!.length <= 5 * 1024 * 1024)
+    ) {
       bytes += payloads[i]!.length;
       batch.push(payloads[i++]!);
     }
     let pending = batch;
     while (pending.length > 0) {
-      const r = await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: pending.map((d) => ({ Data: d, PartitionKey: crypto.randomUUID() })) }));
+      const r = await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: stream,
+          Records: pending.map((d) => ({ Data: d, PartitionKey: crypto.randomUUID() })),
+        }),
+      );
       pending = pending.filter((_, k) => r.Records?.[k]?.ErrorCode !== undefined);
     }
   }
 }
 
-async function appendRate(client: StreamManagerClient, stream: string, inFlight: number, seconds: number): Promise<number> {
+async function appendRate(
+  client: StreamManagerClient,
+  stream: string,
+  inFlight: number,
+  seconds: number,
+): Promise<number> {
   const payload = Buffer.alloc(1024, 0x61);
   const deadline = Date.now() + seconds * 1000;
   let count = 0;
   const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (Date.now() < deadline) {
-      await client.appendMessage(stream, payload);
-      count++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (Date.now() < deadline) {
+        await client.appendMessage(stream, payload);
+        count++;
+      }
+    }),
+  );
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
@@ -136,7 +191,9 @@ function profileArgs(): string[] {
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined where unreadable. */
 function processCpuSeconds(pid: number | undefined): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
   } catch {
     return undefined;
@@ -144,11 +201,19 @@ function processCpuSeconds(pid: number | undefined): number | undefined {
 }
 
 /** The local Stream Manager as its own process, as on a gateway. */
-async function startStreamManagerProcess(dir: string, kinesisEndpoint: string): Promise<{ port: number; pid: number | undefined; stop(): Promise<void> }> {
+async function startStreamManagerProcess(
+  dir: string,
+  kinesisEndpoint: string,
+): Promise<{ port: number; pid: number | undefined; stop(): Promise<void> }> {
   const main = join(__dirname, '..', '..', 'simulators', 'stream-manager', 'src', 'main.ts');
-  const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', main, '--port', '0', '--dir', dir, '--kinesis-endpoint', kinesisEndpoint], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...profileArgs(), '--import', 'tsx', main, '--port', '0', '--dir', dir, '--kinesis-endpoint', kinesisEndpoint],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -173,7 +238,11 @@ async function startStreamManagerProcess(dir: string, kinesisEndpoint: string): 
 async function main(): Promise<void> {
   const args = parse();
   const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
-  const kinesis = await startLocalKinesisProcess({ shards: args.shards, streams: ['bench-pipeline'], execArgv: profileArgs() });
+  const kinesis = await startLocalKinesisProcess({
+    shards: args.shards,
+    streams: ['bench-pipeline'],
+    execArgv: profileArgs(),
+  });
   const sm = await startStreamManagerProcess(join(dir, 'sm'), kinesis.endpoint);
   const port = sm.port;
   const store = openStore(join(dir, 'gateway.sqlite'), { mmapBytes: EXPORTER_MMAP_BYTES });
@@ -183,11 +252,23 @@ async function main(): Promise<void> {
     process.stderr.write(`outbox filled with ${args.rollups} rollups in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
 
     const config = parseExporterConfig({
-      gatewayId: 'gw-bench', site: 'plant1', streamName: 'bench', kinesisStreamName: 'bench-pipeline', streamManager: { port },
-      maxRollupsPerMessage: args.perMessage, inFlight: args.inFlight, pollIntervalMs: 50, maxSizeBytes: 64 * 1024 ** 3,
+      gatewayId: 'gw-bench',
+      site: 'plant1',
+      streamName: 'bench',
+      kinesisStreamName: 'bench-pipeline',
+      streamManager: { port },
+      maxRollupsPerMessage: args.perMessage,
+      inFlight: args.inFlight,
+      pollIntervalMs: 50,
+      maxSizeBytes: 64 * 1024 ** 3,
     }) as StreamExporterConfig;
     const client = createStreamManagerClient({ port, env: {} });
-    const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    const exporter = createStreamExporter(config, {
+      store,
+      sink: createStreamManagerSink(config, client),
+      clock: systemClock,
+      log: silentLogger(),
+    });
     t = Date.now();
     const cpuBefore = { exporter: process.cpuUsage(), sm: processCpuSeconds(sm.pid) };
     exporter.start();
@@ -203,7 +284,10 @@ async function main(): Promise<void> {
     await exporter.stop();
     stage(`pipeline done in ${pipelineS.toFixed(1)} s; reading the records back`);
     const exported = await readAllRecords(kinesis.client, 'bench-pipeline', 40);
-    const arrived = exported.reduce((n, r) => n + (JSON.parse(r.toString()) as { rollups: unknown[] }).rollups.length, 0);
+    const arrived = exported.reduce(
+      (n, r) => n + (JSON.parse(r.toString()) as { rollups: unknown[] }).rollups.length,
+      0,
+    );
     stage(`${arrived} rollups read back from Kinesis; reading the Stream Manager stream`);
     const payloads = await readStream(client, 'bench');
     const payloadBytes = payloads.reduce((n, p) => n + p.length, 0);
@@ -217,7 +301,12 @@ async function main(): Promise<void> {
     await kinesis.client.send(new DeleteStreamCommand({ StreamName: 'bench-bare' }));
 
     stage(`bare done in ${bareS.toFixed(1)} s; AppendMessage rates`);
-    await client.createMessageStream({ name: 'append-bench', strategyOnFull: 1, persistence: 1, maxSize: 256n * 1024n * 1024n });
+    await client.createMessageStream({
+      name: 'append-bench',
+      strategyOnFull: 1,
+      persistence: 1,
+      maxSize: 256n * 1024n * 1024n,
+    });
     const rate64 = await appendRate(client, 'append-bench', 64, 4);
     const rate1 = await appendRate(client, 'append-bench', 1, 4);
     client.close();
@@ -229,9 +318,15 @@ async function main(): Promise<void> {
       ['messages (rollups/message)', `${payloads.length} (${args.perMessage})`],
       ['payload bytes', `${(payloadBytes / 1024 ** 2).toFixed(1)} MiB`],
       ['rollups arrived in Kinesis', `${arrived}${arrived === args.rollups ? '' : '  ** MISMATCH **'}`],
-      ['outbox drained into Stream Manager', `${drainedS.toFixed(1)} s (${Math.round(args.rollups / drainedS)} rollups/s)`],
+      [
+        'outbox drained into Stream Manager',
+        `${drainedS.toFixed(1)} s (${Math.round(args.rollups / drainedS)} rollups/s)`,
+      ],
       ['pipeline outbox → SM → Kinesis', `${pipelineS.toFixed(1)} s (${Math.round(pipelineRate)} rollups/s)`],
-      ['CPU during the pipeline: exporter, SM', `${((exporterCpu.user + exporterCpu.system) / 1e6).toFixed(1)} s, ${smCpuS.toFixed(1)} s (this process includes the bench's polling)`],
+      [
+        'CPU during the pipeline: exporter, SM',
+        `${((exporterCpu.user + exporterCpu.system) / 1e6).toFixed(1)} s, ${smCpuS.toFixed(1)} s (this process includes the bench's polling)`,
+      ],
       ['bare PutRecords, same payloads', `${bareS.toFixed(1)} s (${Math.round(bareRate)} rollups/s)`],
       ['ratio pipeline / bare (target ≥ 0.7)', (pipelineRate / bareRate).toFixed(2)],
       ['AppendMessage 1 KiB, 64 in flight', `${Math.round(rate64)} messages/s`],
@@ -239,10 +334,14 @@ async function main(): Promise<void> {
       ['speed-up 64 vs 1 in flight', `${(rate64 / rate1).toFixed(1)}x`],
     ];
     const w = Math.max(...rows.map((r) => r[0].length));
-    process.stdout.write(`\nbench:export (kinesalite ${kinesis.endpoint}, ${args.shards} shards, exporter in-flight ${args.inFlight})\n`);
+    process.stdout.write(
+      `\nbench:export (kinesalite ${kinesis.endpoint}, ${args.shards} shards, exporter in-flight ${args.inFlight})\n`,
+    );
     for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v}\n`);
     // machine-readable figures for npm run bench (scripts/bench/report.ts)
-    process.stdout.write(`BENCH export.pipelineRollupsPerSec=${Math.round(pipelineRate)} rollups/s\nBENCH export.ratioPipelineToBare=${(pipelineRate / bareRate).toFixed(2)} ratio target >= 0.7\nBENCH export.rollupsLost=${args.rollups - arrived} rollups target = 0\nBENCH export.append64InFlightPerSec=${Math.round(rate64)} messages/s\n`);
+    process.stdout.write(
+      `BENCH export.pipelineRollupsPerSec=${Math.round(pipelineRate)} rollups/s\nBENCH export.ratioPipelineToBare=${(pipelineRate / bareRate).toFixed(2)} ratio target >= 0.7\nBENCH export.rollupsLost=${args.rollups - arrived} rollups target = 0\nBENCH export.append64InFlightPerSec=${Math.round(rate64)} messages/s\n`,
+    );
     if (arrived !== args.rollups) process.exitCode = 1;
   } finally {
     await sm.stop();

@@ -14,7 +14,14 @@ import { parseArgs } from 'node:util';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
 import {
-  calculateProduct, createKinesisConsumer, importParsed, IMPORT_ORDER, openSqliteRepository, precomputePeriod, type CalcOptions, type CloudSinkRepository,
+  calculateProduct,
+  createKinesisConsumer,
+  importParsed,
+  IMPORT_ORDER,
+  openSqliteRepository,
+  precomputePeriod,
+  type CalcOptions,
+  type CloudSinkRepository,
 } from '../../cloud-sink/src';
 import { startLocalKinesisProcess } from '../../test-support/kinesis';
 import { LEVELS, periodStart, prng, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
@@ -24,8 +31,18 @@ const QUICK: BenchSize = { products: 1_000, lines: 4, months: 2, ingestRollups: 
 const log = (text: string) => process.stdout.write(`${text}\n`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 /** Process CPU time (ms): reported beside wall time because a shared machine can stretch wall time many-fold. */
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const optionsFor = (month: number): CalcOptions => ({ periodStart: periodStart(month), periodEnd: periodStart(month + 1), method: 'location', gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' });
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const optionsFor = (month: number): CalcOptions => ({
+  periodStart: periodStart(month),
+  periodEnd: periodStart(month + 1),
+  method: 'location',
+  gwpSet: 'AR6',
+  shareKey: 'units',
+  overheadKey: 'units',
+});
 
 async function setup(repo: CloudSinkRepository, size: BenchSize): Promise<void> {
   const t0 = Date.now();
@@ -36,20 +53,36 @@ async function setup(repo: CloudSinkRepository, size: BenchSize): Promise<void> 
   }
   let n = 0;
   for (const chunk of rollupChunks(size, 20_000)) n += (await repo.ingest({ rollups: chunk, deadLetters: [] })).applied;
-  log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
-  log(`setup: ${size.products} products, ${data.orders!.length} orders, ${n} rollups stored in ${seconds(Date.now() - t0)}`);
+  log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} CPUs`,
+  );
+  log(
+    `setup: ${size.products} products, ${data.orders!.length} orders, ${n} rollups stored in ${seconds(Date.now() - t0)}`,
+  );
 }
 
 async function recomputeAll(repo: CloudSinkRepository, size: BenchSize): Promise<void> {
-  const ids = Array.from({ length: size.products }, (_, i) => productId(Math.floor(i / (size.products / LEVELS)), i % (size.products / LEVELS)));
-  const t0 = Date.now(), c0 = cpuMs();
+  const ids = Array.from({ length: size.products }, (_, i) =>
+    productId(Math.floor(i / (size.products / LEVELS)), i % (size.products / LEVELS)),
+  );
+  const t0 = Date.now(),
+    c0 = cpuMs();
   let results = 0;
   for (let m = 0; m < size.months; m++) {
     const calc = await precomputePeriod(repo, optionsFor(m));
-    for (const id of ids) { calc.product(id); results++; }
+    for (const id of ids) {
+      calc.product(id);
+      results++;
+    }
   }
-  const ms = Date.now() - t0, cpu = cpuMs() - c0;
-  log(`recompute every product's monthly PCF: ${results} results in ${seconds(ms)} wall, ${seconds(cpu)} CPU (target ≤ 30 s) ${ms <= 30_000 ? 'OK' : 'MISSED'}`);
+  const ms = Date.now() - t0,
+    cpu = cpuMs() - c0;
+  log(
+    `recompute every product's monthly PCF: ${results} results in ${seconds(ms)} wall, ${seconds(cpu)} CPU (target ≤ 30 s) ${ms <= 30_000 ? 'OK' : 'MISSED'}`,
+  );
   // machine-readable figure for npm run bench (scripts/bench/report.ts)
   log(`BENCH pcf.recomputeAllSec=${(ms / 1000).toFixed(1)} s target <= 30`);
 }
@@ -59,16 +92,21 @@ async function adHocRuns(repo: CloudSinkRepository, size: BenchSize, runs: numbe
   const rnd = prng(99);
   const perLevel = size.products / LEVELS;
   await calculateProduct(repo, productId(0, 0), optionsFor(0), undefined, 'doc'); // warm the snapshot cache
-  const times: number[] = [], cpus: number[] = [];
+  const times: number[] = [],
+    cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
     const p = productId(Math.floor(rnd() * LEVELS), Math.floor(rnd() * perLevel));
-    const t0 = process.hrtime.bigint(), c0 = cpuMs();
+    const t0 = process.hrtime.bigint(),
+      c0 = cpuMs();
     await calculateProduct(repo, p, optionsFor(Math.floor(rnd() * size.months)), undefined, 'doc');
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     cpus.push(cpuMs() - c0);
   }
-  const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
-  log(`ad-hoc product calculation, ${label} (${runs} runs): wall p50 ${q(times, 0.5).toFixed(1)} ms, p95 ${q(times, 0.95).toFixed(1)} ms; CPU p95 ${q(cpus, 0.95).toFixed(1)} ms (target ≤ 100 ms) ${q(times, 0.95) <= 100 ? 'OK' : 'MISSED'}`);
+  const q = (xs: number[], f: number) =>
+    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
+  log(
+    `ad-hoc product calculation, ${label} (${runs} runs): wall p50 ${q(times, 0.5).toFixed(1)} ms, p95 ${q(times, 0.95).toFixed(1)} ms; CPU p95 ${q(cpus, 0.95).toFixed(1)} ms (target ≤ 100 ms) ${q(times, 0.95) <= 100 ? 'OK' : 'MISSED'}`,
+  );
   // machine-readable figure for npm run bench (scripts/bench/report.ts)
   log(`BENCH pcf.adHocP95Ms.${label.replace(/[^\w]+/g, '_')}=${q(times, 0.95).toFixed(1)} ms target <= 100`);
   return q(times, 0.95);
@@ -78,7 +116,12 @@ async function adHocRuns(repo: CloudSinkRepository, size: BenchSize, runs: numbe
 async function adHoc(repo: CloudSinkRepository, size: BenchSize, runs: number): Promise<void> {
   await adHocRuns(repo, size, runs, 'months precomputed, rollup fingerprint checked per call');
   const { rollupFingerprint: _f, ...uncached } = repo;
-  await adHocRuns(uncached, size, Math.min(runs, 40), 'cold: the BOM closure\'s lines read (whole windows as SQL sums) and allocated per call');
+  await adHocRuns(
+    uncached,
+    size,
+    Math.min(runs, 40),
+    "cold: the BOM closure's lines read (whole windows as SQL sums) and allocated per call",
+  );
 }
 
 async function ingest(dir: string, total: number): Promise<void> {
@@ -87,26 +130,44 @@ async function ingest(dir: string, total: number): Promise<void> {
   const repo = openSqliteRepository({ file: join(dir, 'ingest.sqlite') });
   try {
     const months = Math.ceil(total / (20 * 2976)) + 1;
-    let put = 0, seq = 0;
+    let put = 0,
+      seq = 0;
     for (const chunk of rollupChunks({ lines: 20, months }, 5000, false)) {
       const take = chunk.slice(0, total - put);
       const records = [];
       for (let i = 0; i < take.length; i += 250) {
-        records.push({ Data: Buffer.from(JSON.stringify(makeRollupBatch('bench-gw', 'site-1', take.slice(i, i + 250), new Date()))), PartitionKey: `pk-${seq++}` });
+        records.push({
+          Data: Buffer.from(JSON.stringify(makeRollupBatch('bench-gw', 'site-1', take.slice(i, i + 250), new Date()))),
+          PartitionKey: `pk-${seq++}`,
+        });
       }
       await k.client.send(new PutRecordsCommand({ StreamName: 'bench', Records: records }));
       put += take.length;
       if (put >= total) break;
     }
-    const consumer = createKinesisConsumer({ stream: 'bench', endpoint: k.endpoint, pollIntervalMs: 50, recordsPerRead: 100, retryDelayMs: 200, stopWhenIdle: true }, { repo, log: silentLogger() });
-    const t0 = Date.now(), c0 = cpuMs();
+    const consumer = createKinesisConsumer(
+      {
+        stream: 'bench',
+        endpoint: k.endpoint,
+        pollIntervalMs: 50,
+        recordsPerRead: 100,
+        retryDelayMs: 200,
+        stopWhenIdle: true,
+      },
+      { repo, log: silentLogger() },
+    );
+    const t0 = Date.now(),
+      c0 = cpuMs();
     await consumer.start();
     await consumer.done();
     await consumer.stop();
-    const ms = Date.now() - t0, cpu = cpuMs() - c0;
+    const ms = Date.now() - t0,
+      cpu = cpuMs() - c0;
     const rate = consumer.stats.rollups / (ms / 1000);
-    log(`ingest from local Kinesis (4 shards, kinesalite in its own process) into SQLite: ${consumer.stats.rollups} rollups in ${seconds(ms)} wall = ${Math.round(rate)} rollups/s; ${seconds(cpu)} CPU = ${Math.round(consumer.stats.rollups / (cpu / 1000))} rollups/CPU-s (target ≥ 20,000/s) ${rate >= 20_000 ? 'OK' : 'MISSED'}; stored ${await repo.countRollups()}`);
-  // machine-readable figure for npm run bench (scripts/bench/report.ts)
+    log(
+      `ingest from local Kinesis (4 shards, kinesalite in its own process) into SQLite: ${consumer.stats.rollups} rollups in ${seconds(ms)} wall = ${Math.round(rate)} rollups/s; ${seconds(cpu)} CPU = ${Math.round(consumer.stats.rollups / (cpu / 1000))} rollups/CPU-s (target ≥ 20,000/s) ${rate >= 20_000 ? 'OK' : 'MISSED'}; stored ${await repo.countRollups()}`,
+    );
+    // machine-readable figure for npm run bench (scripts/bench/report.ts)
     log(`BENCH pcf.ingestRollupsPerSec=${Math.round(rate)} rollups/s target >= 20000`);
   } finally {
     await repo.close();
@@ -146,4 +207,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => { process.stderr.write(`${(err as Error).stack ?? String(err)}\n`); process.exitCode = 1; });
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

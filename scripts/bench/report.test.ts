@@ -28,10 +28,13 @@ describe('bench report', () => {
   });
 
   it('renders a row per figure, lists misses, and flags a script without BENCH lines', () => {
-    const md = renderReport([
-      { script: 'bench:store', args: [], code: 0, seconds: 3, output: out, figures: parseBenchLines(out) },
-      { script: 'bench:none', args: ['--quick'], code: 1, seconds: 1, output: '', figures: [] },
-    ], true);
+    const md = renderReport(
+      [
+        { script: 'bench:store', args: [], code: 0, seconds: 3, output: out, figures: parseBenchLines(out) },
+        { script: 'bench:none', args: ['--quick'], code: 1, seconds: 1, output: '', figures: [] },
+      ],
+      true,
+    );
     expect(md).toContain('| bench:store | store.ratioStoreToBare | 0.42 ratio | >= 0.5 | **missed** |');
     expect(md).toContain('| bench:none | (no BENCH lines; exit 1) | | | missed | |');
     expect(md).toMatch(/## Missed targets\n\n- bench:store store.ratioStoreToBare/);

@@ -42,9 +42,16 @@ export const ANCHORS: [prefix: string, text: string][] = [
   ['export.rss', 'Stream Manager: about 70 MB'],
 ];
 
-export interface Figure { name: string; value: number; unit: string; op?: string; target?: number }
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  op?: string;
+  target?: number;
+}
 
-const LINE = /^BENCH\s+([\w.:/-]+)=(-?[\d.]+(?:e[+-]?\d+)?)\s*(.*?)(?:\s+target\s*(>=|<=|>|<|=)\s*(-?[\d.]+(?:e[+-]?\d+)?))?\s*$/;
+const LINE =
+  /^BENCH\s+([\w.:/-]+)=(-?[\d.]+(?:e[+-]?\d+)?)\s*(.*?)(?:\s+target\s*(>=|<=|>|<|=)\s*(-?[\d.]+(?:e[+-]?\d+)?))?\s*$/;
 
 export function parseBenchLines(output: string): Figure[] {
   const out: Figure[] = [];
@@ -52,7 +59,10 @@ export function parseBenchLines(output: string): Figure[] {
     const m = LINE.exec(raw.trim());
     if (!m) continue;
     const f: Figure = { name: m[1]!, value: Number(m[2]), unit: m[3]!.trim() };
-    if (m[4] !== undefined) { f.op = m[4]; f.target = Number(m[5]); }
+    if (m[4] !== undefined) {
+      f.op = m[4];
+      f.target = Number(m[5]);
+    }
     out.push(f);
   }
   return out;
@@ -69,65 +79,111 @@ export function anchorFor(name: string): string {
   return ANCHORS.find(([p]) => name.startsWith(p))?.[1] ?? '';
 }
 
-interface Run { script: string; args: string[]; code: number | null; seconds: number; output: string; figures: Figure[] }
+interface Run {
+  script: string;
+  args: string[];
+  code: number | null;
+  seconds: number;
+  output: string;
+  figures: Figure[];
+}
 
 function runScript(script: string, args: string[]): Promise<Run> {
   const started = Date.now();
   return new Promise((resolveRun) => {
-    const child = spawn('npm', ['run', '--silent', script, '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '--silent', script, '--', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    const take = (stream: NodeJS.WritableStream) => (chunk: Buffer) => { output += chunk.toString(); stream.write(chunk); };
+    const take = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
+      output += chunk.toString();
+      stream.write(chunk);
+    };
     child.stdout.on('data', take(process.stdout));
     child.stderr.on('data', take(process.stderr));
-    child.on('close', (code) => resolveRun({ script, args, code, seconds: (Date.now() - started) / 1000, output, figures: parseBenchLines(output) }));
+    child.on('close', (code) =>
+      resolveRun({
+        script,
+        args,
+        code,
+        seconds: (Date.now() - started) / 1000,
+        output,
+        figures: parseBenchLines(output),
+      }),
+    );
   });
 }
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : String(Number(v.toPrecision(4))));
 
 export function renderReport(runs: Run[], quick: boolean): string {
-  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
   const lines = [
-    '# pcf-edge benchmark report', '',
-    `${new Date().toISOString()} · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) · ${(totalmem() / 2 ** 30).toFixed(1)} GiB · load average ${load} at the end · ${quick ? '--quick sizes' : 'full sizes'}`, '',
-    'Figures come from the `BENCH` lines each script prints; met/missed compares the figure with the target the script states. Anchors are the published figures from ../shared/meters.md ("Numbers to beat"). Figures taken on a loaded machine understate throughput and overstate latency.', '',
-    '| script | figure | value | target | verdict | anchor (published) |', '|---|---|---|---|---|---|',
+    '# pcf-edge benchmark report',
+    '',
+    `${new Date().toISOString()} · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) · ${(totalmem() / 2 ** 30).toFixed(1)} GiB · load average ${load} at the end · ${quick ? '--quick sizes' : 'full sizes'}`,
+    '',
+    'Figures come from the `BENCH` lines each script prints; met/missed compares the figure with the target the script states. Anchors are the published figures from ../shared/meters.md ("Numbers to beat"). Figures taken on a loaded machine understate throughput and overstate latency.',
+    '',
+    '| script | figure | value | target | verdict | anchor (published) |',
+    '|---|---|---|---|---|---|',
   ];
   for (const r of runs) {
-    if (r.figures.length === 0) lines.push(`| ${r.script} | (no BENCH lines${r.code === 0 ? '' : `; exit ${r.code}`}) | | | missed | |`);
+    if (r.figures.length === 0)
+      lines.push(`| ${r.script} | (no BENCH lines${r.code === 0 ? '' : `; exit ${r.code}`}) | | | missed | |`);
     for (const f of r.figures) {
       const v = verdict(f);
-      lines.push(`| ${r.script} | ${f.name} | ${fmt(f.value)} ${f.unit} | ${f.op ? `${f.op} ${fmt(f.target!)}` : ''} | ${v === 'missed' ? '**missed**' : v} | ${anchorFor(f.name)} |`);
+      lines.push(
+        `| ${r.script} | ${f.name} | ${fmt(f.value)} ${f.unit} | ${f.op ? `${f.op} ${fmt(f.target!)}` : ''} | ${v === 'missed' ? '**missed**' : v} | ${anchorFor(f.name)} |`,
+      );
     }
   }
-  const missed = runs.flatMap((r) => r.figures.filter((f) => verdict(f) === 'missed').map((f) => `${r.script} ${f.name}`));
+  const missed = runs.flatMap((r) =>
+    r.figures.filter((f) => verdict(f) === 'missed').map((f) => `${r.script} ${f.name}`),
+  );
   lines.push('', `## Runs`, '', '| script | arguments | exit | seconds |', '|---|---|---|---|');
-  for (const r of runs) lines.push(`| ${r.script} | ${r.args.join(' ') || '(defaults)'} | ${r.code} | ${r.seconds.toFixed(0)} |`);
+  for (const r of runs)
+    lines.push(`| ${r.script} | ${r.args.join(' ') || '(defaults)'} | ${r.code} | ${r.seconds.toFixed(0)} |`);
   lines.push('', `## Missed targets`, '', missed.length === 0 ? 'none' : missed.map((m) => `- ${m}`).join('\n'), '');
   return lines.join('\n');
 }
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  if (argv.includes('--help')) { process.stdout.write(`${HELP}\n`); return 0; }
+  if (argv.includes('--help')) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
   const quick = argv.includes('--quick');
   const onlyAt = argv.indexOf('--only');
   const outAt = argv.indexOf('--out');
-  const unknown = argv.filter((a, i) => !['--quick', '--only', '--out'].includes(a) && i !== onlyAt + 1 && i !== outAt + 1);
+  const unknown = argv.filter(
+    (a, i) => !['--quick', '--only', '--out'].includes(a) && i !== onlyAt + 1 && i !== outAt + 1,
+  );
   if (unknown.length > 0 || (onlyAt >= 0 && !argv[onlyAt + 1]) || (outAt >= 0 && !argv[outAt + 1])) {
     process.stderr.write(`bench: bad arguments ${JSON.stringify(unknown)}\n${HELP}\n`);
     return 2;
   }
-  const scripts = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts).filter((s) => s.startsWith('bench:')).sort();
+  const scripts = Object.keys(
+    (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
+  )
+    .filter((s) => s.startsWith('bench:'))
+    .sort();
   const only = onlyAt >= 0 ? argv[onlyAt + 1]!.split(',') : scripts;
   const missing = only.filter((s) => !scripts.includes(s));
-  if (missing.length > 0) { process.stderr.write(`bench: no such script(s): ${missing.join(', ')} (have: ${scripts.join(', ')})\n`); return 2; }
+  if (missing.length > 0) {
+    process.stderr.write(`bench: no such script(s): ${missing.join(', ')} (have: ${scripts.join(', ')})\n`);
+    return 2;
+  }
   const out = resolve(ROOT, outAt >= 0 ? argv[outAt + 1]! : 'bench-results/report.md');
   mkdirSync(resolve(out, '..'), { recursive: true });
   const runs: Run[] = [];
   for (const script of only) {
     process.stderr.write(`\n== ${script}\n`);
-    const r = await runScript(script, quick ? QUICK_ARGS[script] ?? [] : []);
+    const r = await runScript(script, quick ? (QUICK_ARGS[script] ?? []) : []);
     writeFileSync(resolve(out, '..', `${script.replace(/[^\w-]/g, '_')}.log`), r.output);
     runs.push(r);
     writeFileSync(out, renderReport(runs, quick));
@@ -136,4 +192,13 @@ async function main(): Promise<number> {
   return runs.every((r) => r.code === 0 && r.figures.length > 0) ? 0 : 1;
 }
 
-if (require.main === module) main().then((c) => { process.exitCode = c; }, (err: unknown) => { console.error(err); process.exitCode = 1; });
+if (require.main === module)
+  main().then(
+    (c) => {
+      process.exitCode = c;
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );

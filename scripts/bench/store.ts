@@ -19,7 +19,9 @@ const HELP = `usage: npm run bench:store -- [--rows N] [--batch B]
   --batch B   readings per transaction (default 1000)`;
 
 function parse(): { rows: number; batch: number } {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, batch: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { rows: { type: 'string' }, batch: { type: 'string' }, help: { type: 'boolean' } },
+  });
   if (values.help === true) {
     process.stdout.write(`${HELP}\n`);
     process.exit(0);
@@ -38,9 +40,18 @@ function parse(): { rows: number; batch: number } {
 const T0 = 1_700_000_000_000;
 function makeReading(i: number): Reading {
   return {
-    site: 'plant-1', line: `line-${i % 4}`, meterId: `meter-${i % 50}`, point: 'activeEnergyImport', quantity: 'activeEnergyImport',
-    kind: 'counter', value: 1000 + i * 0.01, unit: 'kWh', sourceTs: i % 3 === 0 ? T0 + i : null, readTs: T0 + i * 100,
-    quality: i % 997 === 0 ? 'bad' : 'good', ...(i % 997 === 0 ? { qualityReason: 'modbus exception 4' } : {}),
+    site: 'plant-1',
+    line: `line-${i % 4}`,
+    meterId: `meter-${i % 50}`,
+    point: 'activeEnergyImport',
+    quantity: 'activeEnergyImport',
+    kind: 'counter',
+    value: 1000 + i * 0.01,
+    unit: 'kWh',
+    sourceTs: i % 3 === 0 ? T0 + i : null,
+    readTs: T0 + i * 100,
+    quality: i % 997 === 0 ? 'bad' : 'good',
+    ...(i % 997 === 0 ? { qualityReason: 'modbus exception 4' } : {}),
   };
 }
 
@@ -106,7 +117,10 @@ function bareRunner(path: string, batch: number): Runner {
  */
 function run(dir: string, rows: number, batch: number): { store: number; bare: number } {
   const warm = Math.min(rows, 20_000);
-  for (const [name, make] of [['warm-store', storeRunner], ['warm-bare', bareRunner]] as const) {
+  for (const [name, make] of [
+    ['warm-store', storeRunner],
+    ['warm-bare', bareRunner],
+  ] as const) {
     const r = make(join(dir, `${name}.db`), batch);
     r.insert(0, warm);
     r.close(warm);
@@ -123,7 +137,9 @@ function run(dir: string, rows: number, batch: number): { store: number; bare: n
     bareMs += bare.insert(from, to);
     sampleRss();
     const rate = (ms: number): string => Math.round((to / ms) * 1000).toLocaleString('en');
-    process.stderr.write(`  ${to.toLocaleString('en')} / ${rows.toLocaleString('en')}: store ${rate(storeMs)}/s, bare ${rate(bareMs)}/s\n`);
+    process.stderr.write(
+      `  ${to.toLocaleString('en')} / ${rows.toLocaleString('en')}: store ${rate(storeMs)}/s, bare ${rate(bareMs)}/s\n`,
+    );
   }
   store.close(rows);
   bare.close(rows);
@@ -139,17 +155,21 @@ function main(): void {
     sampleRss();
     const ratio = store / bare;
     const fmt = (n: number): string => Math.round(n).toLocaleString('en').padStart(12);
-    process.stdout.write([
-      `| ${rows.toLocaleString('en')} readings, ${batch}/tx`.padEnd(32) + '| readings/s   |',
-      '|-------------------------------|--------------|',
-      `| gateway store (ReadingWriter) | ${fmt(store)} |`,
-      `| bare better-sqlite3 loop      | ${fmt(bare)} |`,
-      `| ratio store / bare            | ${ratio.toFixed(2).padStart(12)} | target >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'}`,
-      `| peak RSS                      | ${`${(peakRss / 1048576).toFixed(0)} MiB`.padStart(12)} |`,
-      '',
-    ].join('\n'));
+    process.stdout.write(
+      [
+        `| ${rows.toLocaleString('en')} readings, ${batch}/tx`.padEnd(32) + '| readings/s   |',
+        '|-------------------------------|--------------|',
+        `| gateway store (ReadingWriter) | ${fmt(store)} |`,
+        `| bare better-sqlite3 loop      | ${fmt(bare)} |`,
+        `| ratio store / bare            | ${ratio.toFixed(2).padStart(12)} | target >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'}`,
+        `| peak RSS                      | ${`${(peakRss / 1048576).toFixed(0)} MiB`.padStart(12)} |`,
+        '',
+      ].join('\n'),
+    );
     // machine-readable figures for npm run bench (scripts/bench/report.ts)
-    process.stdout.write(`BENCH store.readingsPerSec=${Math.round(store)} readings/s\nBENCH store.bareRowsPerSec=${Math.round(bare)} rows/s\nBENCH store.ratioStoreToBare=${ratio.toFixed(3)} ratio target >= 0.5\nBENCH store.peakRssMB=${(peakRss / 1048576).toFixed(0)} MB\n`);
+    process.stdout.write(
+      `BENCH store.readingsPerSec=${Math.round(store)} readings/s\nBENCH store.bareRowsPerSec=${Math.round(bare)} rows/s\nBENCH store.ratioStoreToBare=${ratio.toFixed(3)} ratio target >= 0.5\nBENCH store.peakRssMB=${(peakRss / 1048576).toFixed(0)} MB\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,8 +19,12 @@ export const awsCrtPlugin: Plugin = {
   setup(build) {
     build.onLoad({ filter: /[\\/]aws-crt[\\/]dist[\\/]native[\\/]binding\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(ROOT_EXPRESSION)) throw new Error(`${args.path}: "${ROOT_EXPRESSION}" not found; update scripts/build/aws-crt.ts`);
-      return { contents: text.replace(ROOT_EXPRESSION, `path.resolve(__dirname, ${JSON.stringify(CRT_ROOT)})`), loader: 'js' };
+      if (!text.includes(ROOT_EXPRESSION))
+        throw new Error(`${args.path}: "${ROOT_EXPRESSION}" not found; update scripts/build/aws-crt.ts`);
+      return {
+        contents: text.replace(ROOT_EXPRESSION, `path.resolve(__dirname, ${JSON.stringify(CRT_ROOT)})`),
+        loader: 'js',
+      };
     });
   },
 };
@@ -30,6 +34,9 @@ export function stageAwsCrt(repoRoot: string, stage: string): void {
   for (const platform of CRT_PLATFORMS) {
     const to = join(stage, CRT_ROOT, 'dist', 'bin', platform);
     mkdirSync(to, { recursive: true });
-    copyFileSync(join(repoRoot, 'node_modules', 'aws-crt', 'dist', 'bin', platform, 'aws-crt-nodejs.node'), join(to, 'aws-crt-nodejs.node'));
+    copyFileSync(
+      join(repoRoot, 'node_modules', 'aws-crt', 'dist', 'bin', platform, 'aws-crt-nodejs.node'),
+      join(to, 'aws-crt-nodejs.node'),
+    );
   }
 }

@@ -15,7 +15,12 @@ export const COMPONENTS: readonly ComponentSpec[] = [
   // @ster5/global-mutex (node-opcua-pki) imports proper-lockfile, an optional peer that is not installed.
   { componentName: 'com.pcfedge.OpcUaCollector', dir: 'opcua-collector', externals: ['proper-lockfile'] },
   // The gateway CLI (`pcf-edge status`, …) travels with the aggregator: run it on the device with node.
-  { componentName: 'com.pcfedge.LineAggregator', dir: 'line-aggregator', externals: [], extraEntries: { 'pcf-edge.js': 'src/cli/run.ts' } },
+  {
+    componentName: 'com.pcfedge.LineAggregator',
+    dir: 'line-aggregator',
+    externals: [],
+    extraEntries: { 'pcf-edge.js': 'src/cli/run.ts' },
+  },
   { componentName: 'com.pcfedge.StreamExporter', dir: 'stream-exporter', externals: [] },
 ];
 

@@ -12,7 +12,14 @@ interface GdkConfig {
  * and region; this component's name and version; a no-op build), its recipe.yaml, and the GDK build layout
  * `greengrass-build/{recipes,artifacts/<name>/<version>}` with the recipe and zip already built.
  */
-export function writeGdkProject(repoRoot: string, out: string, componentName: string, version: string, recipe: string, zip: string): string {
+export function writeGdkProject(
+  repoRoot: string,
+  out: string,
+  componentName: string,
+  version: string,
+  recipe: string,
+  zip: string,
+): string {
   const root = JSON.parse(readFileSync(join(repoRoot, 'gdk-config.json'), 'utf8')) as GdkConfig;
   const [suite] = Object.values(root.component);
   if (!suite) throw new Error('gdk-config.json names no component');
@@ -21,7 +28,14 @@ export function writeGdkProject(repoRoot: string, out: string, componentName: st
   mkdirSync(artifacts, { recursive: true });
   mkdirSync(join(dir, 'greengrass-build', 'recipes'), { recursive: true });
   const config: GdkConfig = {
-    component: { [componentName]: { author: suite.author, version, build: { build_system: 'custom', custom_build_command: ['true'] }, publish: suite.publish } },
+    component: {
+      [componentName]: {
+        author: suite.author,
+        version,
+        build: { build_system: 'custom', custom_build_command: ['true'] },
+        publish: suite.publish,
+      },
+    },
     gdk_version: root.gdk_version,
   };
   writeFileSync(join(dir, 'gdk-config.json'), `${JSON.stringify(config, null, 2)}\n`);

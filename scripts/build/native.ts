@@ -16,7 +16,8 @@ export function checkElf(file: string, arch: RecipeArch): void {
   }
   if (header.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file} is not an ELF file`);
   const machine = header.readUInt16LE(18);
-  if (machine !== ELF_MACHINE[arch]) throw new Error(`${file} is built for ELF machine ${machine}, not ${arch} (${ELF_MACHINE[arch]})`);
+  if (machine !== ELF_MACHINE[arch])
+    throw new Error(`${file} is built for ELF machine ${machine}, not ${arch} (${ELF_MACHINE[arch]})`);
 }
 
 function copyTree(from: string, to: string, keep: (name: string) => boolean): void {
@@ -33,16 +34,23 @@ function copyTree(from: string, to: string, keep: (name: string) => boolean): vo
  * into `<stage>/node_modules`, with one addon per architecture at `lib/binding/node-v<abi>-linux-<arch>/`, the
  * path `bindings` tries for the running Node ABI and architecture (there is no build/Release in the zip).
  */
-export function stageBetterSqlite3(repoRoot: string, stage: string, natives: ReadonlyMap<RecipeArch, string>, abi: string): void {
+export function stageBetterSqlite3(
+  repoRoot: string,
+  stage: string,
+  natives: ReadonlyMap<RecipeArch, string>,
+  abi: string,
+): void {
   const modules = join(repoRoot, 'node_modules');
   const target = join(stage, 'node_modules');
   const isRuntimeFile = (name: string): boolean => /\.(js|json)$/.test(name) || /^LICENSE/.test(name);
   copyTree(join(modules, 'better-sqlite3', 'lib'), join(target, 'better-sqlite3', 'lib'), isRuntimeFile);
-  for (const f of ['package.json', 'LICENSE']) copyFileSync(join(modules, 'better-sqlite3', f), join(target, 'better-sqlite3', f));
+  for (const f of ['package.json', 'LICENSE'])
+    copyFileSync(join(modules, 'better-sqlite3', f), join(target, 'better-sqlite3', f));
   for (const dep of ['bindings', 'file-uri-to-path']) {
     mkdirSync(join(target, dep), { recursive: true });
     for (const name of readdirSync(join(modules, dep))) {
-      if (isRuntimeFile(name) && statSync(join(modules, dep, name)).isFile()) copyFileSync(join(modules, dep, name), join(target, dep, name));
+      if (isRuntimeFile(name) && statSync(join(modules, dep, name)).isFile())
+        copyFileSync(join(modules, dep, name), join(target, dep, name));
     }
   }
   for (const [arch, file] of natives) {

@@ -20,8 +20,16 @@ interface Recipe {
   ComponentDescription: string;
   ComponentPublisher: string;
   ComponentDependencies?: Record<string, { VersionRequirement: string; DependencyType?: string }>;
-  ComponentConfiguration: { DefaultConfiguration: Record<string, unknown> & { accessControl?: Record<string, Record<string, { operations: string[]; resources: string[] }>> } };
-  Manifests: { Platform: { os: string; architecture: string }; Lifecycle: { Run: { Script: string }; Install?: { Script: string } }; Artifacts: { Uri: string; Unarchive: string }[] }[];
+  ComponentConfiguration: {
+    DefaultConfiguration: Record<string, unknown> & {
+      accessControl?: Record<string, Record<string, { operations: string[]; resources: string[] }>>;
+    };
+  };
+  Manifests: {
+    Platform: { os: string; architecture: string };
+    Lifecycle: { Run: { Script: string }; Install?: { Script: string } };
+    Artifacts: { Uri: string; Unarchive: string }[];
+  }[];
 }
 
 /** The module each recipe's configuration is checked with: its schema plus the component's own checks. */
@@ -43,7 +51,8 @@ describe.each(COMPONENTS.map((c) => [c.componentName, c.dir] as const))('recipe 
     expect(sourceOf(name)).toMatch(/^RecipeFormatVersion: '2020-01-25'$/m); // quoted: YAML 1.1 would read a date
     expect(recipe.ComponentName).toBe(name);
     expect(recipe.ComponentVersion).toBe('{COMPONENT_VERSION}');
-    for (const key of ['ComponentDescription', 'ComponentPublisher'] as const) expect(recipe[key]).toEqual(expect.any(String));
+    for (const key of ['ComponentDescription', 'ComponentPublisher'] as const)
+      expect(recipe[key]).toEqual(expect.any(String));
   });
 
   it('default configuration (without accessControl) is valid for the component', () => {
@@ -54,7 +63,9 @@ describe.each(COMPONENTS.map((c) => [c.componentName, c.dir] as const))('recipe 
   });
 
   it('grants no wildcard IPC access', () => {
-    const policies = Object.values(recipe.ComponentConfiguration.DefaultConfiguration.accessControl ?? {}).flatMap((byId) => Object.values(byId));
+    const policies = Object.values(recipe.ComponentConfiguration.DefaultConfiguration.accessControl ?? {}).flatMap(
+      (byId) => Object.values(byId),
+    );
     for (const p of policies) {
       for (const r of p.resources) expect(r).not.toMatch(/[*#+]/);
       for (const o of p.operations) expect(o).not.toMatch(/\*/);
@@ -62,25 +73,41 @@ describe.each(COMPONENTS.map((c) => [c.componentName, c.dir] as const))('recipe 
   });
 
   it('has Linux amd64 and aarch64 manifests running the zip with node, the work folder and the shared store', () => {
-    expect(recipe.Manifests.map((m) => `${m.Platform.os}/${m.Platform.architecture}`)).toEqual(['linux/amd64', 'linux/aarch64']);
+    expect(recipe.Manifests.map((m) => `${m.Platform.os}/${m.Platform.architecture}`)).toEqual([
+      'linux/amd64',
+      'linux/aarch64',
+    ]);
     for (const m of recipe.Manifests) {
-      expect(m.Lifecycle.Run.Script).toBe(`cd '{work:path}' && exec node '{artifacts:decompressedPath}/${dir}/main.js' --store '{configuration:/storePath}'`);
-      expect(m.Artifacts).toEqual([{ Uri: `s3://BUCKET_NAME/COMPONENT_NAME/COMPONENT_VERSION/${dir}.zip`, Unarchive: 'ZIP' }]);
+      expect(m.Lifecycle.Run.Script).toBe(
+        `cd '{work:path}' && exec node '{artifacts:decompressedPath}/${dir}/main.js' --store '{configuration:/storePath}'`,
+      );
+      expect(m.Artifacts).toEqual([
+        { Uri: `s3://BUCKET_NAME/COMPONENT_NAME/COMPONENT_VERSION/${dir}.zip`, Unarchive: 'ZIP' },
+      ]);
     }
   });
 });
 
 describe('recipes together', () => {
   it('the exporter depends hard on Stream Manager 2.x; the others depend on nothing', () => {
-    expect(recipeOf('com.pcfedge.StreamExporter').ComponentDependencies).toEqual({ 'aws.greengrass.StreamManager': { VersionRequirement: '^2.0.0', DependencyType: 'HARD' } });
-    for (const n of ['com.pcfedge.ModbusCollector', 'com.pcfedge.OpcUaCollector', 'com.pcfedge.LineAggregator']) expect(recipeOf(n).ComponentDependencies).toBeUndefined();
+    expect(recipeOf('com.pcfedge.StreamExporter').ComponentDependencies).toEqual({
+      'aws.greengrass.StreamManager': { VersionRequirement: '^2.0.0', DependencyType: 'HARD' },
+    });
+    for (const n of ['com.pcfedge.ModbusCollector', 'com.pcfedge.OpcUaCollector', 'com.pcfedge.LineAggregator'])
+      expect(recipeOf(n).ComponentDependencies).toBeUndefined();
   });
 
   it('only the line aggregator may publish, and only to its own topic', () => {
     expect(recipeOf('com.pcfedge.LineAggregator').ComponentConfiguration.DefaultConfiguration.accessControl).toEqual({
-      'aws.greengrass.ipc.pubsub': { 'com.pcfedge.LineAggregator:pubsub:1': expect.objectContaining({ operations: ['aws.greengrass#PublishToTopic'], resources: ['pcf-edge/rollups/lines'] }) },
+      'aws.greengrass.ipc.pubsub': {
+        'com.pcfedge.LineAggregator:pubsub:1': expect.objectContaining({
+          operations: ['aws.greengrass#PublishToTopic'],
+          resources: ['pcf-edge/rollups/lines'],
+        }),
+      },
     });
-    for (const n of ['com.pcfedge.ModbusCollector', 'com.pcfedge.OpcUaCollector', 'com.pcfedge.StreamExporter']) expect(recipeOf(n).ComponentConfiguration.DefaultConfiguration.accessControl).toBeUndefined();
+    for (const n of ['com.pcfedge.ModbusCollector', 'com.pcfedge.OpcUaCollector', 'com.pcfedge.StreamExporter'])
+      expect(recipeOf(n).ComponentConfiguration.DefaultConfiguration.accessControl).toBeUndefined();
   });
 
   it('publishing per-line rollups is off by default', () => {
@@ -90,16 +117,30 @@ describe('recipes together', () => {
 
 describe('invalid recipe configurations are caught by the same check', () => {
   it('rejects a key the component does not know and a wrong type, naming each path', () => {
-    const config = { ...recipeOf('com.pcfedge.ModbusCollector').ComponentConfiguration.DefaultConfiguration, pollMs: 5, site: 7 };
-    expect(() => validateConfig(config, modbus.greengrassSchema, 'test')).toThrow(expect.objectContaining({
-      code: 'ERR_CONFIG_INVALID', details: expect.objectContaining({ errors: expect.arrayContaining([expect.stringContaining('pollMs'), expect.stringContaining('/site')]) }) as unknown,
-    }));
+    const config = {
+      ...recipeOf('com.pcfedge.ModbusCollector').ComponentConfiguration.DefaultConfiguration,
+      pollMs: 5,
+      site: 7,
+    };
+    expect(() => validateConfig(config, modbus.greengrassSchema, 'test')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CONFIG_INVALID',
+        details: expect.objectContaining({
+          errors: expect.arrayContaining([expect.stringContaining('pollMs'), expect.stringContaining('/site')]),
+        }) as unknown,
+      }),
+    );
   });
 
   it('rejects a wildcard pub/sub topic for line rollups', () => {
-    const config = { ...recipeOf('com.pcfedge.LineAggregator').ComponentConfiguration.DefaultConfiguration, lineRollupTopic: 'pcf-edge/#' };
+    const config = {
+      ...recipeOf('com.pcfedge.LineAggregator').ComponentConfiguration.DefaultConfiguration,
+      lineRollupTopic: 'pcf-edge/#',
+    };
     delete config.accessControl;
-    expect(() => validateConfig(config, aggregator.greengrassSchema, 'test')).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }));
+    expect(() => validateConfig(config, aggregator.greengrassSchema, 'test')).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
+    );
   });
 });
 
@@ -109,7 +150,9 @@ describe('stampRecipe', () => {
   it('stamps the version and artifact URIs, keeping BUCKET_NAME for gdk publish', () => {
     const r = stampRecipe(source, 'com.pcfedge.StreamExporter', '1.2.3', ['amd64', 'aarch64']) as unknown as Recipe;
     expect(r.ComponentVersion).toBe('1.2.3');
-    expect(r.Manifests.map((m) => m.Artifacts[0]!.Uri)).toEqual(Array(2).fill('s3://BUCKET_NAME/com.pcfedge.StreamExporter/1.2.3/stream-exporter.zip'));
+    expect(r.Manifests.map((m) => m.Artifacts[0]!.Uri)).toEqual(
+      Array(2).fill('s3://BUCKET_NAME/com.pcfedge.StreamExporter/1.2.3/stream-exporter.zip'),
+    );
     const text = recipeYaml(r as unknown as Record<string, unknown>);
     expect(text).toMatch(/^RecipeFormatVersion: '2020-01-25'$/m);
     expect(text).toMatch(/^ComponentVersion: '1.2.3'$/m);
@@ -122,7 +165,9 @@ describe('stampRecipe', () => {
   });
 
   it('refuses a recipe for another component', () => {
-    expect(() => stampRecipe(source, 'com.pcfedge.LineAggregator', '1.0.0', ['amd64'])).toThrow('recipe names com.pcfedge.StreamExporter');
+    expect(() => stampRecipe(source, 'com.pcfedge.LineAggregator', '1.0.0', ['amd64'])).toThrow(
+      'recipe names com.pcfedge.StreamExporter',
+    );
   });
 });
 

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ManualClock, readDataFile, silentLogger, type Reading } from '@pcf-edge/core';
-import { createMeterSimulator, opcuaPoints, validateScenario, type MeterSimulator, type Scenario } from '@pcf-edge/meter-simulators';
+import {
+  createMeterSimulator,
+  opcuaPoints,
+  validateScenario,
+  type MeterSimulator,
+  type Scenario,
+} from '@pcf-edge/meter-simulators';
 import { openStore } from '@pcf-edge/store';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
 import { createIpcTestServer } from '../../test-support/greengrass-ipc-server/server';
@@ -58,7 +64,6 @@ function resolveFrom(dir: string, pkg: string): string {
   return execFileSync(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH ?? '' } }).toString();
 }
 
-
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'pcf-edge-standalone-'));
   built = await buildComponents(join(tmp, 'build'));
@@ -68,7 +73,10 @@ beforeAll(async () => {
     mkdirSync(unzipped[dir]!, { recursive: true });
     execFileSync('unzip', ['-q', b.zip, '-d', unzipped[dir]!]);
   }
-  sim = createMeterSimulator(demoScenario(), { clock: new ManualClock(Date.parse('2026-11-02T13:05:00Z')), log: silentLogger() });
+  sim = createMeterSimulator(demoScenario(), {
+    clock: new ManualClock(Date.parse('2026-11-02T13:05:00Z')),
+    log: silentLogger(),
+  });
   await sim.start();
 });
 
@@ -80,13 +88,24 @@ afterAll(async () => {
 
 describe('the build', () => {
   it('writes four zips and four version-stamped recipes whose artifact URIs name those zips', () => {
-    expect(built.map((b) => b.componentName)).toEqual(['com.pcfedge.ModbusCollector', 'com.pcfedge.OpcUaCollector', 'com.pcfedge.LineAggregator', 'com.pcfedge.StreamExporter']);
+    expect(built.map((b) => b.componentName)).toEqual([
+      'com.pcfedge.ModbusCollector',
+      'com.pcfedge.OpcUaCollector',
+      'com.pcfedge.LineAggregator',
+      'com.pcfedge.StreamExporter',
+    ]);
     for (const b of built) {
       expect(b.zip).toBe(join(tmp, 'build', 'artifacts', b.componentName, b.version, basename(b.zip)));
       expect(b.recipe).toBe(join(tmp, 'build', 'recipes', `${b.componentName}-${b.version}.yaml`));
-      const recipe = parse(readFileSync(b.recipe, 'utf8')) as { ComponentVersion: string; Manifests: { Artifacts: { Uri: string; Unarchive: string }[] }[] };
+      const recipe = parse(readFileSync(b.recipe, 'utf8')) as {
+        ComponentVersion: string;
+        Manifests: { Artifacts: { Uri: string; Unarchive: string }[] }[];
+      };
       expect(recipe.ComponentVersion).toBe(b.version);
-      for (const m of recipe.Manifests) expect(m.Artifacts).toEqual([{ Uri: `s3://BUCKET_NAME/${b.componentName}/${b.version}/${basename(b.zip)}`, Unarchive: 'ZIP' }]);
+      for (const m of recipe.Manifests)
+        expect(m.Artifacts).toEqual([
+          { Uri: `s3://BUCKET_NAME/${b.componentName}/${b.version}/${basename(b.zip)}`, Unarchive: 'ZIP' },
+        ]);
       expect(readFileSync(join(b.gdkProject, 'recipe.yaml'), 'utf8')).toBe(readFileSync(b.recipe, 'utf8'));
     }
   });
@@ -102,16 +121,34 @@ describe('the build', () => {
 });
 
 describe('modbus-collector zip', () => {
-  const config = (): string => writeJson('modbus.json', {
-    site: 'plant-1',
-    devices: Object.entries(sim.ports.modbus).map(([id, port]) => ({ id, host: '127.0.0.1', port, timeoutMs: 2000, connectTimeoutMs: 2000 })),
-    meters: [{ id: 'line1-main', line: 'line-1', device: 'panel-a', unitId: 1, profile: 'schneider-pm5xxx', pollIntervalMs: 200 }],
-  });
+  const config = (): string =>
+    writeJson('modbus.json', {
+      site: 'plant-1',
+      devices: Object.entries(sim.ports.modbus).map(([id, port]) => ({
+        id,
+        host: '127.0.0.1',
+        port,
+        timeoutMs: 2000,
+        connectTimeoutMs: 2000,
+      })),
+      meters: [
+        {
+          id: 'line1-main',
+          line: 'line-1',
+          device: 'panel-a',
+          unitId: 1,
+          profile: 'schneider-pm5xxx',
+          pollIntervalMs: 200,
+        },
+      ],
+    });
 
   it('--dry-run --json reads the simulated meter and exits 0', async () => {
     const p = start('modbus-collector', ['--config', config(), '--dry-run', '--json']);
     expect(await p.exited()).toBe(0);
-    const report = JSON.parse(p.stdout()) as { meters: { id: string; readings: { quantity: string; quality: string; value: number | null }[] }[] };
+    const report = JSON.parse(p.stdout()) as {
+      meters: { id: string; readings: { quantity: string; quality: string; value: number | null }[] }[];
+    };
     const energy = report.meters[0]!.readings.find((r) => r.quantity === 'activeEnergyImport');
     expect(energy).toEqual(expect.objectContaining({ quality: 'good', value: expect.any(Number) }));
   });
@@ -119,7 +156,12 @@ describe('modbus-collector zip', () => {
   it('polls into the store and exits 0 on SIGTERM', async () => {
     const store = join(tmp, 'modbus.sqlite');
     const p = start('modbus-collector', ['--config', config(), '--store', store]);
-    await until('modbus readings in the store', () => readingsIn(store).some((r) => r.meterId === 'line1-main' && r.quality === 'good'), 60_000, p.stderr);
+    await until(
+      'modbus readings in the store',
+      () => readingsIn(store).some((r) => r.meterId === 'line1-main' && r.quality === 'good'),
+      60_000,
+      p.stderr,
+    );
     p.child.kill('SIGTERM');
     expect(await p.exited()).toBe(0);
   });
@@ -130,20 +172,43 @@ describe('opcua-collector zip', () => {
     const uri = sim.opcua?.namespaceUri as string;
     const config = writeJson('opcua.json', {
       site: 'plant-1',
-      endpoints: [{ id: 'sim', url: sim.opcua?.endpoint, pkiDir: './pki', requestTimeoutMs: 5000, reconnect: { initialDelayMs: 200, maxDelayMs: 2000 } }],
-      meters: [{
-        id: 'line2-oven', line: 'line-2', endpoint: 'sim',
-        points: opcuaPoints('electricity').map((p) => ({ name: p.name, nodeId: `nsu=${uri};s=line2-oven.${p.name}`, quantity: p.quantity, scale: p.scale, samplingIntervalMs: 200 })),
-      }],
+      endpoints: [
+        {
+          id: 'sim',
+          url: sim.opcua?.endpoint,
+          pkiDir: './pki',
+          requestTimeoutMs: 5000,
+          reconnect: { initialDelayMs: 200, maxDelayMs: 2000 },
+        },
+      ],
+      meters: [
+        {
+          id: 'line2-oven',
+          line: 'line-2',
+          endpoint: 'sim',
+          points: opcuaPoints('electricity').map((p) => ({
+            name: p.name,
+            nodeId: `nsu=${uri};s=line2-oven.${p.name}`,
+            quantity: p.quantity,
+            scale: p.scale,
+            samplingIntervalMs: 200,
+          })),
+        },
+      ],
       batch: { maxBatch: 10, maxDelayMs: 100 },
     });
     const store = join(tmp, 'opcua.sqlite');
     const p = start('opcua-collector', ['--config', config, '--store', store]);
-    const readings = await until('opcua readings in the store', () => {
-      // The simulator's clock is frozen: one initial value per subscribed point.
-      const rs = readingsIn(store).filter((r) => r.meterId === 'line2-oven');
-      return rs.length >= opcuaPoints('electricity').length && rs;
-    }, 60_000, () => `${p.stderr()}\nreadings: ${JSON.stringify(readingsIn(store).slice(0, 5))}`);
+    const readings = await until(
+      'opcua readings in the store',
+      () => {
+        // The simulator's clock is frozen: one initial value per subscribed point.
+        const rs = readingsIn(store).filter((r) => r.meterId === 'line2-oven');
+        return rs.length >= opcuaPoints('electricity').length && rs;
+      },
+      60_000,
+      () => `${p.stderr()}\nreadings: ${JSON.stringify(readingsIn(store).slice(0, 5))}`,
+    );
     expect(readings.every((r) => r.quality === 'good' && typeof r.value === 'number')).toBe(true);
     expect(readings.map((r) => r.quantity)).toContain('activeEnergyImport');
     p.child.kill('SIGTERM');
@@ -159,15 +224,32 @@ describe('line-aggregator and stream-exporter zips', () => {
     store = join(tmp, 'pipeline.sqlite');
     const s = openStore(store);
     // One lineTotal energy counter read every 10 s for 5 minutes: +0.1 kWh per reading.
-    s.insertReadings(Array.from({ length: 31 }, (_, i): Reading => ({
-      site: 'plant-1', line: 'line-1', meterId: 'm1', point: 'energy', quantity: 'activeEnergyImport', kind: 'counter',
-      value: 1000 + i * 0.1, unit: 'kWh', sourceTs: null, readTs: T0 + i * 10_000, quality: 'good',
-    })));
+    s.insertReadings(
+      Array.from({ length: 31 }, (_, i): Reading => ({
+        site: 'plant-1',
+        line: 'line-1',
+        meterId: 'm1',
+        point: 'energy',
+        quantity: 'activeEnergyImport',
+        kind: 'counter',
+        value: 1000 + i * 0.1,
+        unit: 'kWh',
+        sourceTs: null,
+        readTs: T0 + i * 10_000,
+        quality: 'good',
+      })),
+    );
     s.close();
   });
 
   it('aggregator --once turns the readings into rollups queued for export, and a running one exits 0 on SIGTERM', async () => {
-    const config = writeJson('aggregator.json', { site: 'plant-1', gatewayId: 'gw-1', windows: ['1m'], closeLagMs: 0, meters: [{ id: 'm1', line: 'line-1', role: 'lineTotal' }] });
+    const config = writeJson('aggregator.json', {
+      site: 'plant-1',
+      gatewayId: 'gw-1',
+      windows: ['1m'],
+      closeLagMs: 0,
+      meters: [{ id: 'm1', line: 'line-1', role: 'lineTotal' }],
+    });
     const once = start('line-aggregator', ['--config', config, '--store', store, '--once']);
     expect(await once.exited()).toBe(0);
     const s = openStore(store, { readonly: true });
@@ -182,19 +264,33 @@ describe('line-aggregator and stream-exporter zips', () => {
   });
 
   it('exporter appends every queued rollup to the local Stream Manager, then exits 0 on SIGTERM', async () => {
-    const sm: StreamManagerServer = createStreamManagerServer({ port: 0, dir: join(tmp, 'stream-manager') }, { log: silentLogger() });
+    const sm: StreamManagerServer = createStreamManagerServer(
+      { port: 0, dir: join(tmp, 'stream-manager') },
+      { log: silentLogger() },
+    );
     const { port } = await sm.start();
     try {
-      const config = writeJson('exporter.json', { site: 'plant-1', gatewayId: 'gw-1', streamName: 'pcf-edge-rollups', pollIntervalMs: 100, streamManager: { port } });
+      const config = writeJson('exporter.json', {
+        site: 'plant-1',
+        gatewayId: 'gw-1',
+        streamName: 'pcf-edge-rollups',
+        pollIntervalMs: 100,
+        streamManager: { port },
+      });
       const p = start('stream-exporter', ['--config', config, '--store', store]);
-      await until('outbox drained', () => {
-        const s = openStore(store, { readonly: true });
-        try {
-          return s.pendingOutbox(1000).length === 0;
-        } finally {
-          s.close();
-        }
-      }, 60_000, p.stderr);
+      await until(
+        'outbox drained',
+        () => {
+          const s = openStore(store, { readonly: true });
+          try {
+            return s.pendingOutbox(1000).length === 0;
+          } finally {
+            s.close();
+          }
+        },
+        60_000,
+        p.stderr,
+      );
       p.child.kill('SIGTERM');
       expect(await p.exited()).toBe(0);
     } finally {
@@ -217,9 +313,20 @@ describe('a zip under Greengrass (IPC test server)', () => {
     await server.start();
     try {
       const store = join(tmp, 'greengrass', 'gateway.sqlite');
-      server.setConfiguration('com.pcfedge.LineAggregator', { storePath: store, site: 'plant-1', gatewayId: 'gw-1', meters: [], lineRollupTopic: '' });
+      server.setConfiguration('com.pcfedge.LineAggregator', {
+        storePath: store,
+        site: 'plant-1',
+        gatewayId: 'gw-1',
+        meters: [],
+        lineRollupTopic: '',
+      });
       const p = start('line-aggregator', ['--store', store], server.envFor('zip-token'));
-      await until('RUNNING', () => server.states.some((s) => s.component === 'com.pcfedge.LineAggregator' && s.state === 'RUNNING'), 60_000, p.stderr);
+      await until(
+        'RUNNING',
+        () => server.states.some((s) => s.component === 'com.pcfedge.LineAggregator' && s.state === 'RUNNING'),
+        60_000,
+        p.stderr,
+      );
       expect(existsSync(store)).toBe(true);
       p.child.kill('SIGTERM');
       expect(await p.exited()).toBe(0);

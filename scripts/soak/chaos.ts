@@ -24,7 +24,13 @@ export interface ChaosResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], runStart: number, factor: number, log: (line: string) => void): Promise<ChaosResult> {
+export async function runChaos(
+  stack: SoakStack,
+  plan: readonly PlannedFault[],
+  runStart: number,
+  factor: number,
+  log: (line: string) => void,
+): Promise<ChaosResult> {
   const restarts: Record<string, number> = {};
   const restartFailures: string[] = [];
   const elapsed = (): number => Date.now() - runStart;
@@ -49,7 +55,11 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
   }
 
   async function postFault(body: Record<string, unknown>): Promise<void> {
-    const res = await fetch(`${stack.controlUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${stack.controlUrl}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (res.status !== 201) throw new Error(`simulator refused the fault (${res.status}): ${await res.text()}`);
   }
 
@@ -80,7 +90,11 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
         }
         return;
       case 'meterFault':
-        await postFault({ target: f.target, type: f.detail, durationSec: Math.max(1, Math.round((f.durationMs * factor) / 1000)) });
+        await postFault({
+          target: f.target,
+          type: f.detail,
+          durationSec: Math.max(1, Math.round((f.durationMs * factor) / 1000)),
+        });
         await sleep(f.durationMs);
         return;
       case 'counterEvent':
@@ -92,7 +106,8 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
   // Restarts take longer than planned on a loaded machine: faults on the same process run one after the other,
   // never interleaved (an interleaved kill and restart would leave two copies of a component running).
   const locks = new Map<string, Promise<unknown>>();
-  const holds = (f: PlannedFault): string[] => (f.kind === 'clockJump' ? ['line-aggregator', 'stream-exporter'] : [f.target]);
+  const holds = (f: PlannedFault): string[] =>
+    f.kind === 'clockJump' ? ['line-aggregator', 'stream-exporter'] : [f.target];
   const exclusive = async <T>(names: string[], fn: () => Promise<T>): Promise<T> => {
     const before = Promise.all(names.map((n) => locks.get(n)));
     const run = before.then(fn);
@@ -101,16 +116,20 @@ export async function runChaos(stack: SoakStack, plan: readonly PlannedFault[], 
     return run;
   };
 
-  const outcomes = await Promise.all(plan.map(async (f): Promise<FaultOutcome> => {
-    const wait = f.atMs - elapsed();
-    if (wait > 0) await sleep(wait);
-    return exclusive(holds(f), () => inject(f));
-  }));
+  const outcomes = await Promise.all(
+    plan.map(async (f): Promise<FaultOutcome> => {
+      const wait = f.atMs - elapsed();
+      if (wait > 0) await sleep(wait);
+      return exclusive(holds(f), () => inject(f));
+    }),
+  );
   return { outcomes, restarts, restartFailures };
 
   async function inject(f: PlannedFault): Promise<FaultOutcome> {
     const outcome: FaultOutcome = { fault: f, startedMs: elapsed(), endedMs: null, error: null };
-    log(`-> ${(outcome.startedMs as number / 1000).toFixed(1).padStart(6)} s ${f.kind} ${f.target}${f.detail ? ` ${f.detail}` : ''}`);
+    log(
+      `-> ${((outcome.startedMs as number) / 1000).toFixed(1).padStart(6)} s ${f.kind} ${f.target}${f.detail ? ` ${f.detail}` : ''}`,
+    );
     try {
       await execute(f);
     } catch (err) {

@@ -2,7 +2,14 @@ import type { CloudSinkRepository } from '@pcf-edge/cloud-sink';
 import { opcuaPoints, type Scenario, type TruthSnapshot } from '@pcf-edge/meter-simulators';
 import { getProfile } from '@pcf-edge/profiles';
 import type { GatewayStore } from '@pcf-edge/store';
-import { QUANTITIES, type CloudLineWindow, type EnergyQuantity, type LineDiscontinuity, type ReconcileInput, type RollupRef } from './reconcile';
+import {
+  QUANTITIES,
+  type CloudLineWindow,
+  type EnergyQuantity,
+  type LineDiscontinuity,
+  type ReconcileInput,
+  type RollupRef,
+} from './reconcile';
 
 /**
  * Gathers what reconcile() compares, from the running soak stack: the gateway store (read-only), the cloud-sink
@@ -20,7 +27,12 @@ import { QUANTITIES, type CloudLineWindow, type EnergyQuantity, type LineDiscont
  */
 const QUANTITY_OF: Record<EnergyQuantity, string> = { electricityKWh: 'activeEnergyImport', gasM3: 'gasVolume' };
 
-interface CounterRegister { meterId: string; point: string; type: string; scale: number }
+interface CounterRegister {
+  meterId: string;
+  point: string;
+  type: string;
+  scale: number;
+}
 
 /** The register the aggregator counts per (line, quantity): each lineTotal meter's first point of that quantity. */
 function lineRegisters(scenario: Scenario, line: string, q: EnergyQuantity): CounterRegister[] {
@@ -48,7 +60,8 @@ function lineDiscontinuities(scenario: Scenario, lines: readonly string[], truth
     for (const quantity of QUANTITIES) {
       for (const r of lineRegisters(scenario, line, quantity)) {
         for (const d of truth.discontinuities) {
-          if (d.meterId === r.meterId && d.point === r.point) out.push({ line, quantity, meterId: d.meterId, kind: d.kind, atMs: d.atMs, unmeasured: d.unmeasured });
+          if (d.meterId === r.meterId && d.point === r.point)
+            out.push({ line, quantity, meterId: d.meterId, kind: d.kind, atMs: d.atMs, unmeasured: d.unmeasured });
         }
       }
     }
@@ -64,7 +77,8 @@ function registerStep(r: CounterRegister, value: number): number {
 
 export async function fetchTruth(controlUrl: string, ts: number): Promise<TruthSnapshot> {
   const res = await fetch(`${controlUrl}/truth?ts=${ts}`);
-  if (!res.ok) throw new Error(`simulator truth at ${new Date(ts).toISOString()}: HTTP ${res.status} ${await res.text()}`);
+  if (!res.ok)
+    throw new Error(`simulator truth at ${new Date(ts).toISOString()}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as TruthSnapshot;
 }
 
@@ -100,15 +114,27 @@ export async function collectInput(o: CollectOptions): Promise<ReconcileInput> {
     const before = (truthAt(edge, line)[q] - truthAt(edge - MIN, line)[q]) / MIN;
     const after = (truthAt(edge + MIN, line)[q] - truthAt(edge, line)[q]) / MIN;
     const meters = snap(edge).meters;
-    const resolution = lineRegisters(o.scenario, line, q).reduce((s, r) => s + registerStep(r, meters[r.meterId]?.points[r.point] ?? 0), 0);
-    return resolution + Math.max(before, after) * o.stampAllowanceSimMs + Math.abs(after - before) * o.pollIntervalSimMs;
+    const resolution = lineRegisters(o.scenario, line, q).reduce(
+      (s, r) => s + registerStep(r, meters[r.meterId]?.points[r.point] ?? 0),
+      0,
+    );
+    return (
+      resolution + Math.max(before, after) * o.stampAllowanceSimMs + Math.abs(after - before) * o.pollIntervalSimMs
+    );
   };
 
   const gateway: RollupRef[] = [];
   const flags = new Map<string, { revision: number; flags: string[] }>();
   for (const s of o.store.listRollups({})) {
     const r = s.rollup;
-    gateway.push({ id: r.id, revision: r.revision, type: r.type, line: 'line' in r ? r.line : null, windowStartMs: s.windowStartMs, windowMs: r.windowMs });
+    gateway.push({
+      id: r.id,
+      revision: r.revision,
+      type: r.type,
+      line: 'line' in r ? r.line : null,
+      windowStartMs: s.windowStartMs,
+      windowMs: r.windowMs,
+    });
     flags.set(r.id, { revision: r.revision, flags: r.flags });
   }
   const cloud: RollupRef[] = [];
@@ -116,14 +142,28 @@ export async function collectInput(o: CollectOptions): Promise<ReconcileInput> {
   const far = { fromMs: 0, toMs: 8.64e15 };
   for (const type of ['line', 'site'] as const) {
     for (const r of await o.repo.queryRollups({ type, site: o.site, ...far })) {
-      cloud.push({ id: r.id, revision: r.revision, type: r.type, line: r.line, windowStartMs: r.windowStartMs, windowMs: r.windowMs });
+      cloud.push({
+        id: r.id,
+        revision: r.revision,
+        type: r.type,
+        line: r.line,
+        windowStartMs: r.windowStartMs,
+        windowMs: r.windowMs,
+      });
       seen.add(r.id);
     }
   }
   const others = gateway.filter((g) => !seen.has(g.id)).map((g) => g.id);
   for (let i = 0; i < others.length; i += 500) {
     for (const r of await o.repo.getRollups(others.slice(i, i + 500))) {
-      cloud.push({ id: r.id, revision: r.revision, type: r.type, line: r.line, windowStartMs: r.windowStartMs, windowMs: r.windowMs });
+      cloud.push({
+        id: r.id,
+        revision: r.revision,
+        type: r.type,
+        line: r.line,
+        windowStartMs: r.windowStartMs,
+        windowMs: r.windowMs,
+      });
     }
   }
   const cloudLines: CloudLineWindow[] = [];
@@ -132,16 +172,36 @@ export async function collectInput(o: CollectOptions): Promise<ReconcileInput> {
       if (r.windowMs !== MIN || r.windowStartMs < o.fromMs || r.windowStartMs >= o.toMs) continue;
       const g = flags.get(r.id);
       cloudLines.push({
-        id: r.id, revision: r.revision, line, windowStartMs: r.windowStartMs, windowMs: r.windowMs, electricityKWh: r.electricityKWh, gasM3: r.gasM3,
-        coverage: r.coverage, estimated: r.estimated,
+        id: r.id,
+        revision: r.revision,
+        line,
+        windowStartMs: r.windowStartMs,
+        windowMs: r.windowMs,
+        electricityKWh: r.electricityKWh,
+        gasM3: r.gasM3,
+        coverage: r.coverage,
+        estimated: r.estimated,
         // The gateway's copy carries the flags; a revision the gateway does not hold is marked as such.
-        flags: g === undefined ? ['notInGateway'] : g.revision === r.revision ? g.flags : [...g.flags, 'revisionMismatch'],
+        flags:
+          g === undefined ? ['notInGateway'] : g.revision === r.revision ? g.flags : [...g.flags, 'revisionMismatch'],
       });
     }
   }
   return {
-    lines: o.lines, fromMs: o.fromMs, toMs: o.toMs, windowMs: MIN, truthAt, cloudLines, gateway, cloud,
-    discontinuities: lineDiscontinuities(o.scenario, o.lines, truth.get(o.toMs + MIN) ?? (await fetchTruth(o.controlUrl, o.toMs + MIN))),
-    edgeTolerance, windowTolerance: (line, q, w) => edgeTolerance(line, q, w) + edgeTolerance(line, q, w + MIN),
+    lines: o.lines,
+    fromMs: o.fromMs,
+    toMs: o.toMs,
+    windowMs: MIN,
+    truthAt,
+    cloudLines,
+    gateway,
+    cloud,
+    discontinuities: lineDiscontinuities(
+      o.scenario,
+      o.lines,
+      truth.get(o.toMs + MIN) ?? (await fetchTruth(o.controlUrl, o.toMs + MIN)),
+    ),
+    edgeTolerance,
+    windowTolerance: (line, q, w) => edgeTolerance(line, q, w) + edgeTolerance(line, q, w + MIN),
   };
 }

@@ -34,7 +34,15 @@ Options:
   --data <dir>             data folder, emptied first (default .pcf-edge/soak)
   --help                   this text`;
 
-interface Options { minutes: number; seed: number; factor: number; maxFaults: number | null; stampAllowanceMs: number; drainTimeoutSec: number; dataDir: string }
+interface Options {
+  minutes: number;
+  seed: number;
+  factor: number;
+  maxFaults: number | null;
+  stampAllowanceMs: number;
+  drainTimeoutSec: number;
+  dataDir: string;
+}
 
 function usage(message: string): never {
   process.stderr.write(`error: ${message}\n\n${HELP}\n`);
@@ -44,7 +52,8 @@ function usage(message: string): never {
 function positive(name: string, text: string | undefined, fallback: number, integer = false): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) usage(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
+  if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    usage(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -53,8 +62,14 @@ function options(): Options {
   try {
     ({ values } = parseArgs({
       options: {
-        minutes: { type: 'string' }, seed: { type: 'string' }, 'time-factor': { type: 'string' }, 'max-faults': { type: 'string' },
-        'stamp-allowance-ms': { type: 'string' }, 'drain-timeout-sec': { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean' },
+        minutes: { type: 'string' },
+        seed: { type: 'string' },
+        'time-factor': { type: 'string' },
+        'max-faults': { type: 'string' },
+        'stamp-allowance-ms': { type: 'string' },
+        'drain-timeout-sec': { type: 'string' },
+        data: { type: 'string' },
+        help: { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -65,13 +80,18 @@ function options(): Options {
     process.exit(0);
   }
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) usage(`--seed must be an integer 0..2^32-1, got ${JSON.stringify(values.seed)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32)
+    usage(`--seed must be an integer 0..2^32-1, got ${JSON.stringify(values.seed)}`);
   const maxFaults = values['max-faults'] === undefined ? null : Number(values['max-faults']);
-  if (maxFaults !== null && !(Number.isInteger(maxFaults) && maxFaults >= 0)) usage(`--max-faults must be a non-negative integer, got ${values['max-faults']}`);
+  if (maxFaults !== null && !(Number.isInteger(maxFaults) && maxFaults >= 0))
+    usage(`--max-faults must be a non-negative integer, got ${values['max-faults']}`);
   const factor = positive('time-factor', values['time-factor'], 60);
   if (factor > 600) usage('--time-factor must be at most 600');
   return {
-    minutes: positive('minutes', values.minutes, 3), seed, factor, maxFaults,
+    minutes: positive('minutes', values.minutes, 3),
+    seed,
+    factor,
+    maxFaults,
     stampAllowanceMs: positive('stamp-allowance-ms', values['stamp-allowance-ms'], 250),
     drainTimeoutSec: positive('drain-timeout-sec', values['drain-timeout-sec'], 120),
     dataDir: resolve(values.data ?? join(ROOT, '.pcf-edge/soak')),
@@ -87,9 +107,16 @@ async function main(): Promise<number> {
   const loadStart = loadavg();
   const startedAt = new Date();
   rmSync(o.dataDir, { recursive: true, force: true });
-  say(`soak: seed ${o.seed}, ${o.minutes} min ×${o.factor}, data ${o.dataDir}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
+  say(
+    `soak: seed ${o.seed}, ${o.minutes} min ×${o.factor}, data ${o.dataDir}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`,
+  );
   say('starting the stack…');
-  const stack = await startSoakStack({ dataDir: o.dataDir, scenarioFile: join(ROOT, 'simulators/scenarios/demo-factory.yaml'), factor: o.factor, log: say });
+  const stack = await startSoakStack({
+    dataDir: o.dataDir,
+    scenarioFile: join(ROOT, 'simulators/scenarios/demo-factory.yaml'),
+    factor: o.factor,
+    log: say,
+  });
   const onSignal = (): void => void stack.stopAll().then(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -112,8 +139,13 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
     opcuaMeters: (stack.scenario.opcua?.meters ?? []).filter((m) => m.type !== 'machineState').map((m) => m.id),
   };
   const maxFaults = o.maxFaults ?? Math.max(12, Math.round(((chaosEndMs - chaosStartMs) / MIN) * 6));
-  const plan = chaosEndMs > chaosStartMs && maxFaults > 0 ? generatePlan({ seed: o.seed, chaosStartMs, chaosEndMs, maxFaults, meters, factor: o.factor }) : [];
-  say(`stack up after ${((runStart - startedAt.getTime()) / 1000).toFixed(0)} s; simulated ${new Date(simReady).toISOString()}`);
+  const plan =
+    chaosEndMs > chaosStartMs && maxFaults > 0
+      ? generatePlan({ seed: o.seed, chaosStartMs, chaosEndMs, maxFaults, meters, factor: o.factor })
+      : [];
+  say(
+    `stack up after ${((runStart - startedAt.getTime()) / 1000).toFixed(0)} s; simulated ${new Date(simReady).toISOString()}`,
+  );
   say(renderPlan(plan, o.seed));
 
   const repo = openSqliteRepository({ file: stack.cloudDb });
@@ -140,7 +172,12 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
     const gateway = store.listRollups({});
     const atCloud = new Map((await repo.getRollups(gateway.map((g) => g.rollup.id))).map((r) => [r.id, r.revision]));
     const behind = gateway.filter((g) => atCloud.get(g.rollup.id) !== g.rollup.revision).length;
-    drain = { seconds: (Date.now() - drainStart) / 1000, complete: unaggregated === 0 && depth === 0 && behind === 0, outboxDepth: depth, unaggregatedReadings: unaggregated };
+    drain = {
+      seconds: (Date.now() - drainStart) / 1000,
+      complete: unaggregated === 0 && depth === 0 && behind === 0,
+      outboxDepth: depth,
+      unaggregatedReadings: unaggregated,
+    };
     if (drain.complete || drain.seconds > o.drainTimeoutSec) break;
     await sleep(2000);
   }
@@ -150,30 +187,69 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
   const fromMs = windowStartOf(simReady, MIN) + 2 * MIN;
   const toMs = windowStartOf(simStop, MIN) - 2 * MIN;
   const input = await collectInput({
-    scenario: stack.scenario, site: stack.site, lines: stack.lines, controlUrl: stack.controlUrl, store, repo, fromMs, toMs,
-    pollIntervalSimMs: stack.pollIntervalMs * o.factor, stampAllowanceSimMs: o.stampAllowanceMs * o.factor,
+    scenario: stack.scenario,
+    site: stack.site,
+    lines: stack.lines,
+    controlUrl: stack.controlUrl,
+    store,
+    repo,
+    fromMs,
+    toMs,
+    pollIntervalSimMs: stack.pollIntervalMs * o.factor,
+    stampAllowanceSimMs: o.stampAllowanceMs * o.factor,
   });
   const discontinuities = input.discontinuities ?? [];
-  say(`ground truth: ${discontinuities.length} register discontinuit${discontinuities.length === 1 ? 'y' : 'ies'} on line registers${discontinuities.map((d) => `; ${describeDiscontinuity(d)}`).join('')}`);
+  say(
+    `ground truth: ${discontinuities.length} register discontinuit${discontinuities.length === 1 ? 'y' : 'ies'} on line registers${discontinuities.map((d) => `; ${describeDiscontinuity(d)}`).join('')}`,
+  );
   const reconciliation = reconcile(input);
   store.close();
   await repo.close();
 
-  const faultErrors = chaos.outcomes.filter((x) => x.error !== null).map((x) => `${x.fault.kind} ${x.fault.target}: ${x.error}`);
+  const faultErrors = chaos.outcomes
+    .filter((x) => x.error !== null)
+    .map((x) => `${x.fault.kind} ${x.fault.target}: ${x.error}`);
   const failures = [
     ...reconciliation.failures,
-    ...(drain.complete ? [] : [`the drain did not complete within ${o.drainTimeoutSec} s (outbox depth ${drain.outboxDepth}, readings not aggregated ${drain.unaggregatedReadings})`]),
-    ...stack.unexpectedExits.map((e) => `${e.name} exited by itself (code ${e.code}) ${(e.atMs / 1000).toFixed(0)} s into the run; see ${stack.sup.logFile(e.name)}`),
+    ...(drain.complete
+      ? []
+      : [
+          `the drain did not complete within ${o.drainTimeoutSec} s (outbox depth ${drain.outboxDepth}, readings not aggregated ${drain.unaggregatedReadings})`,
+        ]),
+    ...stack.unexpectedExits.map(
+      (e) =>
+        `${e.name} exited by itself (code ${e.code}) ${(e.atMs / 1000).toFixed(0)} s into the run; see ${stack.sup.logFile(e.name)}`,
+    ),
     ...chaos.restartFailures.map((f) => `restart failed: ${f}`),
     ...faultErrors.map((f) => `fault not injected: ${f}`),
   ];
   const report: SoakReport = {
-    seed: o.seed, minutes: o.minutes, factor: o.factor, startedAt: startedAt.toISOString(), realSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    seed: o.seed,
+    minutes: o.minutes,
+    factor: o.factor,
+    startedAt: startedAt.toISOString(),
+    realSeconds: (Date.now() - startedAt.getTime()) / 1000,
     loadAverage: { start: loadStart, end: loadavg() },
-    span: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), windows: Math.max(0, (toMs - fromMs) / MIN) },
-    plan, faultsInjected: injectedByKind(chaos), faultErrors, restartsSurvived: chaos.restarts, unexpectedExits: stack.unexpectedExits, drain,
-    maxExportLag: { simMinutes: samples.maxLagSimMs === null ? null : samples.maxLagSimMs / MIN, realSeconds: samples.maxLagSimMs === null ? null : samples.maxLagSimMs / o.factor / 1000 },
-    peakRssMiB: samples.peakRssMiB, discontinuities, reconciliation, failures, passed: failures.length === 0,
+    span: {
+      from: new Date(fromMs).toISOString(),
+      to: new Date(toMs).toISOString(),
+      windows: Math.max(0, (toMs - fromMs) / MIN),
+    },
+    plan,
+    faultsInjected: injectedByKind(chaos),
+    faultErrors,
+    restartsSurvived: chaos.restarts,
+    unexpectedExits: stack.unexpectedExits,
+    drain,
+    maxExportLag: {
+      simMinutes: samples.maxLagSimMs === null ? null : samples.maxLagSimMs / MIN,
+      realSeconds: samples.maxLagSimMs === null ? null : samples.maxLagSimMs / o.factor / 1000,
+    },
+    peakRssMiB: samples.peakRssMiB,
+    discontinuities,
+    reconciliation,
+    failures,
+    passed: failures.length === 0,
   };
   const md = renderReport(report);
   writeFileSync(join(o.dataDir, 'soak-report.json'), `${JSON.stringify(report, null, 2)}\n`);

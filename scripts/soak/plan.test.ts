@@ -1,6 +1,10 @@
 import { COMPONENTS, FAULT_KINDS, faultsByKind, generatePlan, prng, renderPlan, type PlanOptions } from './plan';
 
-const meters = { modbusDevices: ['panel-a', 'panel-b'], modbusMeters: ['line1-main', 'line2-feed-a'], opcuaMeters: ['line2-gas'] };
+const meters = {
+  modbusDevices: ['panel-a', 'panel-b'],
+  modbusMeters: ['line1-main', 'line2-feed-a'],
+  opcuaMeters: ['line2-gas'],
+};
 const base: PlanOptions = { seed: 1, chaosStartMs: 15_000, chaosEndMs: 135_000, maxFaults: 12, meters, factor: 60 };
 
 describe('chaos plan', () => {
@@ -36,7 +40,8 @@ describe('chaos plan', () => {
     const plan = generatePlan({ ...base, maxFaults: 24 });
     expect(new Set(plan.map((f) => f.kind))).toEqual(new Set(FAULT_KINDS));
     expect(new Set(plan.filter((f) => f.kind === 'kill').map((f) => f.target))).toEqual(new Set(COMPONENTS));
-    const holds = (f: (typeof plan)[number]): string[] => (f.kind === 'clockJump' ? ['line-aggregator', 'stream-exporter'] : [f.target]);
+    const holds = (f: (typeof plan)[number]): string[] =>
+      f.kind === 'clockJump' ? ['line-aggregator', 'stream-exporter'] : [f.target];
     for (const a of plan) {
       for (const b of plan) {
         if (a === b || !holds(a).some((t) => holds(b).includes(t))) continue;

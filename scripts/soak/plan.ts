@@ -6,7 +6,13 @@
  */
 import { mulberry32 } from '../../test-support/prng';
 
-export const COMPONENTS = ['modbus-collector', 'opcua-collector', 'line-aggregator', 'stream-exporter', 'cloud-sink-consumer'] as const;
+export const COMPONENTS = [
+  'modbus-collector',
+  'opcua-collector',
+  'line-aggregator',
+  'stream-exporter',
+  'cloud-sink-consumer',
+] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** Meter faults the simulator's control endpoint takes (simulators/meters faults.ts), by protocol. */
@@ -14,8 +20,17 @@ export const MODBUS_FAULTS = ['noReply', 'exception', 'garbage', 'disconnect', '
 export const OPCUA_FAULTS = ['badStatus', 'restart'] as const;
 export const COUNTER_EVENTS = ['counterReset', 'meterReplacement', 'rollover'] as const;
 
-export type FaultKind = 'kill' | 'streamManagerOutage' | 'kinesisOutage' | 'meterFault' | 'counterEvent' | 'diskFull' | 'clockJump';
-export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'streamManagerOutage', 'kinesisOutage', 'meterFault', 'counterEvent', 'diskFull', 'clockJump'];
+export type FaultKind =
+  'kill' | 'streamManagerOutage' | 'kinesisOutage' | 'meterFault' | 'counterEvent' | 'diskFull' | 'clockJump';
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'kill',
+  'streamManagerOutage',
+  'kinesisOutage',
+  'meterFault',
+  'counterEvent',
+  'diskFull',
+  'clockJump',
+];
 
 export interface PlannedFault {
   /** Real milliseconds after the run started. */
@@ -52,11 +67,24 @@ export interface PlanOptions {
 export const prng = mulberry32;
 
 /** Relative weights of the kinds after each kind has appeared once. */
-const WEIGHTS: Record<FaultKind, number> = { kill: 5, streamManagerOutage: 1, kinesisOutage: 1, meterFault: 4, counterEvent: 1, diskFull: 1, clockJump: 1 };
+const WEIGHTS: Record<FaultKind, number> = {
+  kill: 5,
+  streamManagerOutage: 1,
+  kinesisOutage: 1,
+  meterFault: 4,
+  counterEvent: 1,
+  diskFull: 1,
+  clockJump: 1,
+};
 /** Real-time duration range per kind, ms (restart delay, outage length, fault length). */
 const DURATION: Record<FaultKind, [number, number]> = {
-  kill: [1000, 6000], streamManagerOutage: [3000, 15_000], kinesisOutage: [3000, 15_000], meterFault: [2000, 10_000],
-  counterEvent: [0, 0], diskFull: [3000, 12_000], clockJump: [4000, 12_000],
+  kill: [1000, 6000],
+  streamManagerOutage: [3000, 15_000],
+  kinesisOutage: [3000, 15_000],
+  meterFault: [2000, 10_000],
+  counterEvent: [0, 0],
+  diskFull: [3000, 12_000],
+  clockJump: [4000, 12_000],
 };
 const DAY_MS = 86_400_000;
 
@@ -69,7 +97,11 @@ export function generatePlan(o: PlanOptions): PlannedFault[] {
   const total = Object.values(WEIGHTS).reduce((a, b) => a + b, 0);
   while (kinds.length < o.maxFaults) {
     let r = rnd() * total;
-    for (const k of FAULT_KINDS) if ((r -= WEIGHTS[k]) < 0) { kinds.push(k); break; }
+    for (const k of FAULT_KINDS)
+      if ((r -= WEIGHTS[k]) < 0) {
+        kinds.push(k);
+        break;
+      }
   }
   const busy = new Map<string, [number, number][]>();
   const free = (targets: string[], a: number, b: number): boolean =>
@@ -82,9 +114,19 @@ export function generatePlan(o: PlanOptions): PlannedFault[] {
       const durationMs = Math.round(lo + rnd() * (hi - lo));
       if (durationMs >= span) continue;
       const atMs = Math.round(o.chaosStartMs + rnd() * (span - durationMs));
-      const f = fault(kind, atMs, durationMs, kind === 'kill' ? COMPONENTS[killed % COMPONENTS.length] as Component : undefined);
+      const f = fault(
+        kind,
+        atMs,
+        durationMs,
+        kind === 'kill' ? (COMPONENTS[killed % COMPONENTS.length] as Component) : undefined,
+      );
       // A clock jump restarts the aggregator and the exporter: it holds both.
-      const holds = kind === 'clockJump' ? ['line-aggregator', 'stream-exporter'] : kind === 'meterFault' && f.target === 'opcua' ? ['opcua'] : [f.target];
+      const holds =
+        kind === 'clockJump'
+          ? ['line-aggregator', 'stream-exporter']
+          : kind === 'meterFault' && f.target === 'opcua'
+            ? ['opcua']
+            : [f.target];
       if (!free(holds, atMs, atMs + durationMs)) continue;
       for (const t of holds) busy.set(t, [...(busy.get(t) ?? []), [atMs, atMs + durationMs]]);
       if (kind === 'kill') killed++;
@@ -106,15 +148,33 @@ export function generatePlan(o: PlanOptions): PlannedFault[] {
         return { atMs, kind, target: 'store', durationMs };
       case 'clockJump':
         // The gateway's processing clock (aggregator, exporter) steps forward by 1–9 days, then back.
-        return { atMs, kind, target: 'line-aggregator+stream-exporter', durationMs, jumpSimMs: (1 + Math.floor(rnd() * 9)) * DAY_MS };
+        return {
+          atMs,
+          kind,
+          target: 'line-aggregator+stream-exporter',
+          durationMs,
+          jumpSimMs: (1 + Math.floor(rnd() * 9)) * DAY_MS,
+        };
       case 'meterFault': {
         const opcua = o.meters.opcuaMeters.length > 0 && rnd() < 0.3;
         if (opcua) return { atMs, kind, target: 'opcua', durationMs, detail: pick(OPCUA_FAULTS) };
         const device = rnd() < 0.5;
-        return { atMs, kind, target: device ? pick(o.meters.modbusDevices) : pick(o.meters.modbusMeters), durationMs, detail: pick(MODBUS_FAULTS) };
+        return {
+          atMs,
+          kind,
+          target: device ? pick(o.meters.modbusDevices) : pick(o.meters.modbusMeters),
+          durationMs,
+          detail: pick(MODBUS_FAULTS),
+        };
       }
       case 'counterEvent':
-        return { atMs, kind, target: pick([...o.meters.modbusMeters, ...o.meters.opcuaMeters]), durationMs: 0, detail: pick(COUNTER_EVENTS) };
+        return {
+          atMs,
+          kind,
+          target: pick([...o.meters.modbusMeters, ...o.meters.opcuaMeters]),
+          durationMs: 0,
+          detail: pick(COUNTER_EVENTS),
+        };
     }
   }
 }
@@ -130,8 +190,12 @@ export function faultsByKind(plan: readonly PlannedFault[]): Record<string, numb
 
 export function renderPlan(plan: readonly PlannedFault[], seed: number): string {
   const rows = plan.map((f) => {
-    const what = f.kind === 'clockJump' ? `+${((f.jumpSimMs ?? 0) / DAY_MS).toFixed(0)} d` : f.detail ?? '';
+    const what = f.kind === 'clockJump' ? `+${((f.jumpSimMs ?? 0) / DAY_MS).toFixed(0)} d` : (f.detail ?? '');
     return `  ${(f.atMs / 1000).toFixed(1).padStart(7)} s  ${f.kind.padEnd(20)} ${f.target.padEnd(34)} ${what.padEnd(16)} ${f.durationMs > 0 ? `${(f.durationMs / 1000).toFixed(1)} s` : 'instant'}`;
   });
-  return [`chaos plan (seed ${seed}, ${plan.length} faults):`, `  ${'at'.padStart(7)}    ${'kind'.padEnd(20)} ${'target'.padEnd(34)} ${'detail'.padEnd(16)} duration`, ...rows].join('\n');
+  return [
+    `chaos plan (seed ${seed}, ${plan.length} faults):`,
+    `  ${'at'.padStart(7)}    ${'kind'.padEnd(20)} ${'target'.padEnd(34)} ${'detail'.padEnd(16)} duration`,
+    ...rows,
+  ].join('\n');
 }

@@ -35,7 +35,14 @@ export interface CloudLineWindow {
   flags: string[];
 }
 
-export interface RollupRef { id: string; revision: number; type: string; line: string | null; windowStartMs: number; windowMs: number }
+export interface RollupRef {
+  id: string;
+  revision: number;
+  type: string;
+  line: string | null;
+  windowStartMs: number;
+  windowMs: number;
+}
 
 export interface ReconcileInput {
   lines: string[];
@@ -66,9 +73,22 @@ export interface ReconcileInput {
  * modulus, a replacement meter's start value, a reset), whoever triggered it: simulated ms, and the consumption the
  * jump represents that no meter measured (canonical unit of `quantity`; 0 for a reset).
  */
-export interface LineDiscontinuity { line: string; quantity: EnergyQuantity; meterId: string; kind: string; atMs: number; unmeasured: number }
+export interface LineDiscontinuity {
+  line: string;
+  quantity: EnergyQuantity;
+  meterId: string;
+  kind: string;
+  atMs: number;
+  unmeasured: number;
+}
 
-export interface WindowMismatch { windowStartMs: number; cloud: number; truth: number; diff: number; tolerance: number }
+export interface WindowMismatch {
+  windowStartMs: number;
+  cloud: number;
+  truth: number;
+  diff: number;
+  tolerance: number;
+}
 
 export interface LineEnergy {
   line: string;
@@ -102,8 +122,18 @@ export const IMPLAUSIBLE_FACTOR = 10;
 /** Windows after a register discontinuity's own window in which its confirmation may land (polls, late readings). */
 export const PRESET_WINDOWS = 3;
 
-export interface LostRollup { id: string; type: string; line: string | null; windowStartMs: number; gatewayRevision: number; cloudRevision: number | null }
-export interface DuplicateWindow { key: string; ids: string[] }
+export interface LostRollup {
+  id: string;
+  type: string;
+  line: string | null;
+  windowStartMs: number;
+  gatewayRevision: number;
+  cloudRevision: number | null;
+}
+export interface DuplicateWindow {
+  key: string;
+  ids: string[];
+}
 
 export interface Reconciliation {
   energy: LineEnergy[];
@@ -123,18 +153,30 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const failures: string[] = [];
   for (const e of energy) {
     if (e.unexplained > 0) {
-      failures.push(`${e.line} ${e.quantity}: cloud ${e.cloud.toFixed(4)} vs truth ${e.truth.toFixed(4)} over the span, ${e.unexplained.toFixed(4)} unexplained (edge tolerance ${e.edgeTolerance.toFixed(4)}, loss allowance ${e.lossAllowance.toFixed(4)})`);
+      failures.push(
+        `${e.line} ${e.quantity}: cloud ${e.cloud.toFixed(4)} vs truth ${e.truth.toFixed(4)} over the span, ${e.unexplained.toFixed(4)} unexplained (edge tolerance ${e.edgeTolerance.toFixed(4)}, loss allowance ${e.lossAllowance.toFixed(4)})`,
+      );
     }
     if (e.implausibleWindows > 0) {
-      failures.push(`${e.line} ${e.quantity}: ${e.implausibleWindows} flagged window(s) hold more than ${IMPLAUSIBLE_FACTOR}× the line's busiest true minute (${e.implausibleExcess.toPrecision(6)} above it): values no meter measured`);
+      failures.push(
+        `${e.line} ${e.quantity}: ${e.implausibleWindows} flagged window(s) hold more than ${IMPLAUSIBLE_FACTOR}× the line's busiest true minute (${e.implausibleExcess.toPrecision(6)} above it): values no meter measured`,
+      );
     }
     if (e.unexplainedWindows.length > 0) {
       const w = e.unexplainedWindows[0] as WindowMismatch;
-      failures.push(`${e.line} ${e.quantity}: ${e.unexplainedWindows.length} clean window(s) differ from the truth beyond tolerance, first ${new Date(w.windowStartMs).toISOString()} cloud ${w.cloud.toFixed(4)} truth ${w.truth.toFixed(4)} (tolerance ${w.tolerance.toFixed(4)})`);
+      failures.push(
+        `${e.line} ${e.quantity}: ${e.unexplainedWindows.length} clean window(s) differ from the truth beyond tolerance, first ${new Date(w.windowStartMs).toISOString()} cloud ${w.cloud.toFixed(4)} truth ${w.truth.toFixed(4)} (tolerance ${w.tolerance.toFixed(4)})`,
+      );
     }
   }
-  if (lost.length > 0) failures.push(`${lost.length} rollup(s) of the gateway store are not at the cloud at their revision, e.g. ${describe(lost[0] as LostRollup)}`);
-  if (duplicates.length > 0) failures.push(`${duplicates.length} window(s) held by more than one rollup at the cloud, e.g. ${(duplicates[0] as DuplicateWindow).key}`);
+  if (lost.length > 0)
+    failures.push(
+      `${lost.length} rollup(s) of the gateway store are not at the cloud at their revision, e.g. ${describe(lost[0] as LostRollup)}`,
+    );
+  if (duplicates.length > 0)
+    failures.push(
+      `${duplicates.length} window(s) held by more than one rollup at the cloud, e.g. ${(duplicates[0] as DuplicateWindow).key}`,
+    );
   return { energy, lost, duplicates, failures };
 }
 
@@ -146,9 +188,23 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
   const rows = new Map<number, CloudLineWindow>();
   for (const r of input.cloudLines) if (r.line === line && r.windowMs === input.windowMs) rows.set(r.windowStartMs, r);
   const out: LineEnergy = {
-    line, quantity: q, cloud: 0, truth: 0, diff: 0, windows: 0, clean: 0, flagged: 0, missing: 0,
+    line,
+    quantity: q,
+    cloud: 0,
+    truth: 0,
+    diff: 0,
+    windows: 0,
+    clean: 0,
+    flagged: 0,
+    missing: 0,
     edgeTolerance: input.edgeTolerance(line, q, input.fromMs) + input.edgeTolerance(line, q, input.toMs),
-    lossAllowance: 0, unexplained: 0, unexplainedWindows: [], maxCleanDiff: 0, implausibleWindows: 0, implausibleExcess: 0, presetWindows: 0,
+    lossAllowance: 0,
+    unexplained: 0,
+    unexplainedWindows: [],
+    maxCleanDiff: 0,
+    implausibleWindows: 0,
+    implausibleExcess: 0,
+    presetWindows: 0,
   };
   let busiest = 0;
   for (let w = input.fromMs; w < input.toMs; w += input.windowMs) {
@@ -166,7 +222,8 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
       out.missing++;
       continue;
     }
-    const clean = row.coverage >= 1 && !row.estimated && row.flags.every((f) => (EXACT_FLAGS as readonly string[]).includes(f));
+    const clean =
+      row.coverage >= 1 && !row.estimated && row.flags.every((f) => (EXACT_FLAGS as readonly string[]).includes(f));
     if (!clean) {
       out.flagged++;
       const unmeasured = unmeasuredNear(input, line, q, w);
@@ -174,7 +231,8 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
         out.implausibleWindows++;
         out.implausibleExcess += Math.abs(cloud) - implausibleAbove - unmeasured;
       } else if (Math.abs(cloud) > implausibleAbove) out.presetWindows++;
-      if (row.flags.some((f) => (LOSSY_FLAGS as readonly string[]).includes(f))) out.lossAllowance += Math.max(Math.abs(truth), Math.abs(cloud));
+      if (row.flags.some((f) => (LOSSY_FLAGS as readonly string[]).includes(f)))
+        out.lossAllowance += Math.max(Math.abs(truth), Math.abs(cloud));
       continue;
     }
     out.clean++;
@@ -193,7 +251,13 @@ function lineEnergy(input: ReconcileInput, line: string, q: EnergyQuantity): Lin
 function unmeasuredNear(input: ReconcileInput, line: string, q: EnergyQuantity, w: number): number {
   let sum = 0;
   for (const d of input.discontinuities ?? []) {
-    if (d.line === line && d.quantity === q && w + input.windowMs > d.atMs && w <= d.atMs + PRESET_WINDOWS * input.windowMs) sum += d.unmeasured;
+    if (
+      d.line === line &&
+      d.quantity === q &&
+      w + input.windowMs > d.atMs &&
+      w <= d.atMs + PRESET_WINDOWS * input.windowMs
+    )
+      sum += d.unmeasured;
   }
   return sum;
 }
@@ -203,7 +267,15 @@ export function lostRollups(gateway: readonly RollupRef[], cloud: readonly Rollu
   const lost: LostRollup[] = [];
   for (const g of gateway) {
     const rev = atCloud.get(g.id);
-    if (rev !== g.revision) lost.push({ id: g.id, type: g.type, line: g.line, windowStartMs: g.windowStartMs, gatewayRevision: g.revision, cloudRevision: rev ?? null });
+    if (rev !== g.revision)
+      lost.push({
+        id: g.id,
+        type: g.type,
+        line: g.line,
+        windowStartMs: g.windowStartMs,
+        gatewayRevision: g.revision,
+        cloudRevision: rev ?? null,
+      });
   }
   return lost;
 }

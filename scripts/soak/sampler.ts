@@ -23,7 +23,11 @@ export function vmRssKiB(pid: number): number | null {
   }
 }
 
-export function startSampler(stack: SoakStack, repo: CloudSinkRepository, intervalMs: number): { stop(): Promise<Samples> } {
+export function startSampler(
+  stack: SoakStack,
+  repo: CloudSinkRepository,
+  intervalMs: number,
+): { stop(): Promise<Samples> } {
   const samples: Samples = { peakRssMiB: {}, maxLagSimMs: null, lagSamples: 0 };
   let stopped = false;
   const sampleRss = (): void => {

@@ -65,14 +65,20 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
   const cloudDb = join(o.dataDir, 'cloud-sink.sqlite');
   const fullFlag = join(o.dataDir, 'store-full.flag');
   const timeline = openTimeline(o.dataDir, Date.parse(scenario.startTime), o.factor);
-  const [kinesisPort, smPort, opcuaPort, controlPort, ...modbusPorts] = (await freePorts(4 + scenario.modbus.devices.length)) as [number, number, number, number, ...number[]];
+  const [kinesisPort, smPort, opcuaPort, controlPort, ...modbusPorts] = (await freePorts(
+    4 + scenario.modbus.devices.length,
+  )) as [number, number, number, number, ...number[]];
   scenario.modbus.devices.forEach((d, i) => (d.port = modbusPorts[i] as number));
   if (scenario.opcua) scenario.opcua.port = opcuaPort;
   const scenarioFile = join(o.dataDir, 'config', 'scenario.json');
   writeFileSync(scenarioFile, JSON.stringify(scenario, null, 2));
   const pollIntervalMs = Math.max(50, Math.round(15_000 / o.factor));
   const configs = deriveStackConfigs(scenario, {
-    gatewayId: 'soak-gateway', pkiDir: join(o.dataDir, 'pki'), streamManagerPort: smPort, kinesisStreamName: STREAM, pollIntervalMs,
+    gatewayId: 'soak-gateway',
+    pkiDir: join(o.dataDir, 'pki'),
+    streamManagerPort: smPort,
+    kinesisStreamName: STREAM,
+    pollIntervalMs,
     modbusPorts: Object.fromEntries(scenario.modbus.devices.map((d) => [d.id, d.port])),
     ...(scenario.opcua ? { opcuaEndpoint: `opc.tcp://127.0.0.1:${opcuaPort}` } : {}),
   });
@@ -88,16 +94,45 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
   const simEnv = { [SIM_CLOCK_ENV]: timeline.envValue, LOG_LEVEL: 'info' };
   const gatewayEnv = { ...simEnv, [STORE_FULL_FLAG_ENV]: fullFlag };
   const component = (name: string, cfg: unknown): ProcessSpec =>
-    tsxSpec(name, `components/${name}/src/main.ts`, ['--config', write(name, cfg), '--store', storeFile], { env: gatewayEnv, readyLine: /started/, readyTimeoutMs: READY_TIMEOUT_MS });
+    tsxSpec(name, `components/${name}/src/main.ts`, ['--config', write(name, cfg), '--store', storeFile], {
+      env: gatewayEnv,
+      readyLine: /started/,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+    });
   const specs: ProcessSpec[] = [
-    tsxSpec('kinesis', 'scripts/stack/kinesis.ts', ['--port', String(kinesisPort), '--path', join(o.dataDir, 'kinesis'), '--stream', STREAM, '--shards', '2'], { readyLine: /ready at/ }),
-    tsxSpec('stream-manager', 'simulators/stream-manager/src/main.ts', ['--port', String(smPort), '--dir', join(o.dataDir, 'stream-manager'), '--kinesis-endpoint', kinesisEndpoint], { readyPort: smPort }),
-    tsxSpec('simulator', 'simulators/meters/src/main.ts', ['--scenario', scenarioFile, '--control-port', String(controlPort)], { env: simEnv, readyPort: controlPort, readyTimeoutMs: 120_000 }),
+    tsxSpec(
+      'kinesis',
+      'scripts/stack/kinesis.ts',
+      ['--port', String(kinesisPort), '--path', join(o.dataDir, 'kinesis'), '--stream', STREAM, '--shards', '2'],
+      { readyLine: /ready at/ },
+    ),
+    tsxSpec(
+      'stream-manager',
+      'simulators/stream-manager/src/main.ts',
+      ['--port', String(smPort), '--dir', join(o.dataDir, 'stream-manager'), '--kinesis-endpoint', kinesisEndpoint],
+      { readyPort: smPort },
+    ),
+    tsxSpec(
+      'simulator',
+      'simulators/meters/src/main.ts',
+      ['--scenario', scenarioFile, '--control-port', String(controlPort)],
+      { env: simEnv, readyPort: controlPort, readyTimeoutMs: 120_000 },
+    ),
     component('modbus-collector', configs.modbus),
     ...(configs.opcua ? [component('opcua-collector', configs.opcua)] : []),
     component('line-aggregator', configs.aggregator),
     component('stream-exporter', exporter),
-    tsxSpec('cloud-sink-consumer', 'cloud-sink/src/main.ts', ['consume', '--stream', STREAM, '--endpoint', kinesisEndpoint, '--db', cloudDb, '--poll-interval-ms', '500']),
+    tsxSpec('cloud-sink-consumer', 'cloud-sink/src/main.ts', [
+      'consume',
+      '--stream',
+      STREAM,
+      '--endpoint',
+      kinesisEndpoint,
+      '--db',
+      cloudDb,
+      '--poll-interval-ms',
+      '500',
+    ]),
   ];
   const byName = new Map(specs.map((s) => [s.name, s]));
   const live = new Map<string, Supervised>();
@@ -126,7 +161,17 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
   }
 
   const stack: SoakStack = {
-    dataDir: o.dataDir, scenario, site, lines, timeline, storeFile, cloudDb, fullFlag, pollIntervalMs, sup, unexpectedExits,
+    dataDir: o.dataDir,
+    scenario,
+    site,
+    lines,
+    timeline,
+    storeFile,
+    cloudDb,
+    fullFlag,
+    pollIntervalMs,
+    sup,
+    unexpectedExits,
     controlUrl: `http://127.0.0.1:${controlPort}`,
     names: specs.map((s) => s.name),
     current: (name) => live.get(name),
@@ -141,8 +186,10 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
       const spec = byName.get(name);
       if (!spec) throw new Error(`no process '${name}' in the soak stack`);
       const p = live.get(name);
-      if (starting.has(name) || (p && p.child.exitCode === null && p.child.signalCode === null)) throw new Error(`${name} is still running or starting`);
-      const env = simShiftMs === 0 || !spec.env ? spec.env : { ...spec.env, [SIM_CLOCK_ENV]: shifted(timeline, simShiftMs) };
+      if (starting.has(name) || (p && p.child.exitCode === null && p.child.signalCode === null))
+        throw new Error(`${name} is still running or starting`);
+      const env =
+        simShiftMs === 0 || !spec.env ? spec.env : { ...spec.env, [SIM_CLOCK_ENV]: shifted(timeline, simShiftMs) };
       starting.add(name);
       try {
         await startOne({ ...spec, ...(env ? { env } : {}) });
@@ -167,7 +214,11 @@ function shifted(t: Timeline, shiftMs: number): string {
 /** `cloud-sink import-demo --no-rollups`: the demo reference data (the consumer needs none; PCFs would). */
 function importReference(cloudDb: string, logFile: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cloud-sink/src/main.ts'), 'import-demo', '--no-rollups', '--db', cloudDb], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'cloud-sink/src/main.ts'), 'import-demo', '--no-rollups', '--db', cloudDb],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));

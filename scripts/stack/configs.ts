@@ -27,7 +27,8 @@ export interface StackConfigs {
 
 function siteOf(scenario: Scenario): string {
   const site = scenario.sites[0];
-  if (!site || scenario.sites.length !== 1) throw new Error('the local stack runs one gateway: the scenario must have exactly one site');
+  if (!site || scenario.sites.length !== 1)
+    throw new Error('the local stack runs one gateway: the scenario must have exactly one site');
   return site.id;
 }
 
@@ -62,7 +63,16 @@ export function deriveStackConfigs(scenario: Scenario, s: StackSettings): StackC
     ua && ua.meters.length > 0 && s.opcuaEndpoint
       ? {
           site,
-          endpoints: [{ id: 'simulator', url: s.opcuaEndpoint, securityMode: 'None', securityPolicy: 'None', pkiDir: s.pkiDir, automaticallyAcceptUnknownCertificate: true }],
+          endpoints: [
+            {
+              id: 'simulator',
+              url: s.opcuaEndpoint,
+              securityMode: 'None',
+              securityPolicy: 'None',
+              pkiDir: s.pkiDir,
+              automaticallyAcceptUnknownCertificate: true,
+            },
+          ],
           meters: ua.meters.map((m) => ({
             id: m.id,
             line: m.line ?? 'site',
@@ -82,7 +92,9 @@ export function deriveStackConfigs(scenario: Scenario, s: StackSettings): StackC
       : null;
 
   const aggregatorMeters = [
-    ...scenario.modbus.devices.flatMap((d) => d.meters.map((m) => ({ id: m.id, line: m.line ?? 'site', role: m.role, profile: m.profile }))),
+    ...scenario.modbus.devices.flatMap((d) =>
+      d.meters.map((m) => ({ id: m.id, line: m.line ?? 'site', role: m.role, profile: m.profile })),
+    ),
     ...(ua?.meters ?? []).map((m) => ({
       id: m.id,
       line: m.line ?? 'site',
@@ -99,7 +111,10 @@ export function deriveStackConfigs(scenario: Scenario, s: StackSettings): StackC
     gatewayId: s.gatewayId,
     windows: ['1m', '15m'],
     closeLagMs: 5000,
-    gas: { volumeCorrectionFactor: 1.02264, calorificValues: [{ validFrom: '2020-01-01T00:00:00Z', mJPerM3: 39.5, basis: 'gross' }] },
+    gas: {
+      volumeCorrectionFactor: 1.02264,
+      calorificValues: [{ validFrom: '2020-01-01T00:00:00Z', mJPerM3: 39.5, basis: 'gross' }],
+    },
     meters: aggregatorMeters,
   };
 

@@ -25,8 +25,10 @@ async function main(): Promise<void> {
   }
   const port = Number(values.port);
   const shards = Number(values.shards);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
-  if (!Number.isInteger(shards) || shards < 1) throw new Error(`--shards must be a positive integer, got ${values.shards}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0..65535, got ${values.port}`);
+  if (!Number.isInteger(shards) || shards < 1)
+    throw new Error(`--shards must be a positive integer, got ${values.shards}`);
   if (values.path) mkdirSync(values.path, { recursive: true });
   // kinesalite with its quadratic body read and 5 s keep-alive race worked around (test-support/kinesis, ADR 0131)
   const server = createLocalKinesisServer(values.path ? { path: values.path } : {});
@@ -37,7 +39,10 @@ async function main(): Promise<void> {
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = localKinesisClient(endpoint);
   for (const name of values.stream) {
-    const exists = await client.send(new DescribeStreamCommand({ StreamName: name })).then(() => true, () => false);
+    const exists = await client.send(new DescribeStreamCommand({ StreamName: name })).then(
+      () => true,
+      () => false,
+    );
     if (!exists) await createLocalStream(client, name, shards);
   }
   console.log(`local kinesis ready at ${endpoint} (streams: ${values.stream.join(', ') || 'none'})`);

@@ -11,12 +11,23 @@ import { chromium } from 'playwright-core';
  */
 const ROOT = resolve(__dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const PCF_ROW = /^(\S+)\s+(\d+\.\d{6})\s+(kilogram|piece|liter)\s+/m;
 
 function waitFor(child: ChildProcess, output: () => string, test: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not seen within ${timeoutMs} ms: ${test}\n--- output ---\n${output().slice(-4000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`not seen within ${timeoutMs} ms: ${test}\n--- output ---\n${output().slice(-4000)}`)),
+      timeoutMs,
+    );
     const check = (): void => {
       const m = test.exec(output());
       if (m) {
@@ -49,9 +60,15 @@ describe('npm start', () => {
 
   it('shows PCF values and the dashboard, which shows them too; Ctrl-C stops everything', async () => {
     const started = Date.now();
-    child = spawn(process.execPath, [require.resolve('tsx/cli'), join(ROOT, 'scripts/start.ts'), '--data', dir, '--port', '0'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' },
-    });
+    child = spawn(
+      process.execPath,
+      [require.resolve('tsx/cli'), join(ROOT, 'scripts/start.ts'), '--data', dir, '--port', '0'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      },
+    );
     child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
 
@@ -66,7 +83,12 @@ describe('npm start', () => {
 
     if (existsSync(CHROMIUM)) {
       const profile = mkdtempSync(join(tmpdir(), 'pcf-edge-chromium-'));
-      const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1800 } });
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ARGS,
+        viewport: { width: 1400, height: 1800 },
+      });
       try {
         const page = await context.newPage();
         await page.goto(url as string);

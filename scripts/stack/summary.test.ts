@@ -1,8 +1,13 @@
 import { renderSummary } from './summary';
 
 const base = {
-  simNow: new Date('2026-11-02T07:00:00Z'), factor: 60, dashboard: 'http://127.0.0.1:8080/', lagSimMs: 120_000,
-  lines: [{ line: 'line-1', electricityKWh: 12.5, gasKWh: 3, unitsGood: 100, kWhPerUnit: 0.155, coverage: 1, estimated: 0 }],
+  simNow: new Date('2026-11-02T07:00:00Z'),
+  factor: 60,
+  dashboard: 'http://127.0.0.1:8080/',
+  lagSimMs: 120_000,
+  lines: [
+    { line: 'line-1', electricityKWh: 12.5, gasKWh: 3, unitsGood: 100, kWhPerUnit: 0.155, coverage: 1, estimated: 0 },
+  ],
 };
 
 describe('the terminal summary of npm start', () => {

@@ -80,7 +80,10 @@ export class Supervisor {
       });
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${spec.name} not ready after ${timeoutMs} ms; see ${this.logFile(spec.name)}`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`${spec.name} not ready after ${timeoutMs} ms; see ${this.logFile(spec.name)}`)),
+          timeoutMs,
+        );
       });
       try {
         await Promise.race([Promise.all(ready), failed, timeout]);

@@ -20,7 +20,10 @@ export interface Timeline {
   save(): void;
 }
 
-interface Saved { scenarioStartMs: number; lastSimMs: number }
+interface Saved {
+  scenarioStartMs: number;
+  lastSimMs: number;
+}
 
 export function openTimeline(dataDir: string, scenarioStartMs: number, factor: number): Timeline {
   const file = join(dataDir, 'timeline.json');
@@ -37,5 +40,12 @@ export function openTimeline(dataDir: string, scenarioStartMs: number, factor: n
     renameSync(`${file}.tmp`, file);
   };
   save();
-  return { scenarioStartMs, runStartMs, factor, clock, envValue: simClockEnvValue(runStartMs, factor, wallStart), save };
+  return {
+    scenarioStartMs,
+    runStartMs,
+    factor,
+    clock,
+    envValue: simClockEnvValue(runStartMs, factor, wallStart),
+    save,
+  };
 }

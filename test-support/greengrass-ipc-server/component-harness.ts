@@ -74,7 +74,10 @@ export function useComponentUnderNucleus(o: ComponentHarnessOptions): ComponentH
     },
     start(store: string): RunningProcess {
       const s = defined(server, 'server');
-      proc = runNode(['--import', 'tsx', join(ROOT, o.main), '--store', store], ROOT, { ...s.envFor(o.token), HOME: defined(tmp, 'tmp') });
+      proc = runNode(['--import', 'tsx', join(ROOT, o.main), '--store', store], ROOT, {
+        ...s.envFor(o.token),
+        HOME: defined(tmp, 'tmp'),
+      });
       return proc;
     },
   };

@@ -1,7 +1,16 @@
 import type { Socket } from 'node:net';
 import { createFrameDecoder, encodeMessage, type EventStreamMessage } from './eventstream-codec';
 import { errorBody, IpcOperationError } from './operations';
-import { connectionError, jsonMessage, MessageFlags, MessageType, parseRpcMessage, RPC_VERSION, rpcMessage, type RpcMessage } from './rpc-protocol';
+import {
+  connectionError,
+  jsonMessage,
+  MessageFlags,
+  MessageType,
+  parseRpcMessage,
+  RPC_VERSION,
+  rpcMessage,
+  type RpcMessage,
+} from './rpc-protocol';
 
 /**
  * One client connection of the IPC test server: framing, the Connect/ConnectAck handshake with the auth token,
@@ -94,7 +103,13 @@ export function attachConnection(socket: Socket, deps: ConnectionDeps): Connecti
       deps.runOperation(conn, conn.component as string, m.streamId, operation, body);
     } catch (err) {
       const e = err instanceof IpcOperationError ? err : new IpcOperationError('ServiceError', (err as Error).message);
-      send(conn, jsonMessage(m.streamId, `aws.greengrass#${e.shape}`, errorBody(e.shape, e.message), { error: true, terminate: true }));
+      send(
+        conn,
+        jsonMessage(m.streamId, `aws.greengrass#${e.shape}`, errorBody(e.shape, e.message), {
+          error: true,
+          terminate: true,
+        }),
+      );
     }
     const stream = conn.streams.get(m.streamId);
     if (stream && !stream.subscription && !stream.validates) conn.streams.delete(m.streamId);
@@ -104,7 +119,8 @@ export function attachConnection(socket: Socket, deps: ConnectionDeps): Connecti
     const m = parseRpcMessage(raw);
     if (typeof m === 'string') return protocolError(m);
     if (conn.component === undefined) {
-      if (m.type !== MessageType.Connect || m.streamId !== 0) return protocolError('the first message must be Connect on stream 0');
+      if (m.type !== MessageType.Connect || m.streamId !== 0)
+        return protocolError('the first message must be Connect on stream 0');
       return onConnect(m);
     }
     switch (m.type) {

@@ -41,7 +41,8 @@ export class FrameError extends Error {
 
 function encodeHeader(name: string, h: HeaderValue): Buffer {
   const nameBytes = Buffer.from(name, 'utf8');
-  if (nameBytes.length === 0 || nameBytes.length > 127) throw new FrameError(`header name '${name}' must be 1..127 bytes`);
+  if (nameBytes.length === 0 || nameBytes.length > 127)
+    throw new FrameError(`header name '${name}' must be 1..127 bytes`);
   let typeByte: number;
   let value: Buffer;
   switch (h.type) {
@@ -92,7 +93,8 @@ function encodeHeader(name: string, h: HeaderValue): Buffer {
 export function encodeMessage(message: EventStreamMessage): Buffer {
   const headers = Buffer.concat(Object.entries(message.headers).map(([n, h]) => encodeHeader(n, h)));
   const total = OVERHEAD_BYTES + headers.length + message.payload.length;
-  if (headers.length > MAX_HEADERS_BYTES) throw new FrameError(`headers of ${headers.length} bytes exceed ${MAX_HEADERS_BYTES}`);
+  if (headers.length > MAX_HEADERS_BYTES)
+    throw new FrameError(`headers of ${headers.length} bytes exceed ${MAX_HEADERS_BYTES}`);
   if (total > MAX_MESSAGE_BYTES) throw new FrameError(`message of ${total} bytes exceeds ${MAX_MESSAGE_BYTES}`);
   const out = Buffer.alloc(total);
   out.writeUInt32BE(total, 0);
@@ -185,14 +187,16 @@ export function createFrameDecoder(): { push(chunk: Buffer): EventStreamMessage[
         const total = pending.readUInt32BE(0);
         const headersLen = pending.readUInt32BE(4);
         if (crc32(pending.subarray(0, 8)) !== pending.readUInt32BE(8)) throw new FrameError('prelude CRC mismatch');
-        if (total < OVERHEAD_BYTES || total > MAX_MESSAGE_BYTES) throw new FrameError(`message length ${total} out of range`);
+        if (total < OVERHEAD_BYTES || total > MAX_MESSAGE_BYTES)
+          throw new FrameError(`message length ${total} out of range`);
         if (headersLen > MAX_HEADERS_BYTES || headersLen > total - OVERHEAD_BYTES) {
           throw new FrameError(`headers length ${headersLen} out of range for message length ${total}`);
         }
         if (pending.length < total) break;
         const frame = pending.subarray(0, total);
         pending = pending.subarray(total);
-        if (crc32(frame.subarray(0, total - 4)) !== frame.readUInt32BE(total - 4)) throw new FrameError('message CRC mismatch');
+        if (crc32(frame.subarray(0, total - 4)) !== frame.readUInt32BE(total - 4))
+          throw new FrameError('message CRC mismatch');
         out.push({
           headers: decodeHeaders(frame.subarray(PRELUDE_BYTES, PRELUDE_BYTES + headersLen)),
           payload: Buffer.from(frame.subarray(PRELUDE_BYTES + headersLen, total - 4)),

@@ -17,7 +17,10 @@ export const OP = {
 export type IpcErrorShape = 'ServiceError' | 'ResourceNotFoundError' | 'UnauthorizedError' | 'InvalidArgumentsError';
 
 export class IpcOperationError extends Error {
-  constructor(readonly shape: IpcErrorShape, message: string) {
+  constructor(
+    readonly shape: IpcErrorShape,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -41,7 +44,8 @@ export function parseConfigRequest(body: unknown): ConfigRequest {
   if (!isInterior(body)) throw new IpcOperationError('ServiceError', 'request body must be a JSON object');
   const req: ConfigRequest = {};
   if (body.componentName !== undefined) {
-    if (typeof body.componentName !== 'string') throw new IpcOperationError('ServiceError', 'componentName must be a string');
+    if (typeof body.componentName !== 'string')
+      throw new IpcOperationError('ServiceError', 'componentName must be a string');
     req.componentName = body.componentName;
   }
   if (body.keyPath !== undefined) {
@@ -54,19 +58,29 @@ export function parseConfigRequest(body: unknown): ConfigRequest {
 }
 
 /** GetConfiguration: a leaf comes back wrapped as `{ <leafName>: value }`, an interior node as itself. */
-export function getConfiguration(configs: Map<string, ConfigObject>, caller: string, req: ConfigRequest): { componentName: string; value: ConfigObject } {
+export function getConfiguration(
+  configs: Map<string, ConfigObject>,
+  caller: string,
+  req: ConfigRequest,
+): { componentName: string; value: ConfigObject } {
   const componentName = req.componentName ?? caller;
   const root = configs.get(componentName);
   if (!root) throw new IpcOperationError('ResourceNotFoundError', KEY_NOT_FOUND);
   const keyPath = req.keyPath ?? [];
   const node = nodeAt(root, keyPath);
   if (node === undefined) throw new IpcOperationError('ResourceNotFoundError', KEY_NOT_FOUND);
-  const value = isInterior(node) ? structuredClone(node) : { [keyPath[keyPath.length - 1] as string]: structuredClone(node) };
+  const value = isInterior(node)
+    ? structuredClone(node)
+    : { [keyPath[keyPath.length - 1] as string]: structuredClone(node) };
   return { componentName, value };
 }
 
 /** Checks a subscription target exists, as the nucleus does before registering its watcher. */
-export function subscriptionTarget(configs: Map<string, ConfigObject>, caller: string, req: ConfigRequest): { componentName: string; keyPath: string[] } {
+export function subscriptionTarget(
+  configs: Map<string, ConfigObject>,
+  caller: string,
+  req: ConfigRequest,
+): { componentName: string; keyPath: string[] } {
   const componentName = req.componentName ?? caller;
   const root = configs.get(componentName);
   const keyPath = req.keyPath ?? [];
@@ -114,7 +128,14 @@ export interface ValidityReport {
 export function parseValidityReport(body: unknown): ValidityReport {
   const r = isInterior(body) ? body.configurationValidityReport : undefined;
   if (!isInterior(r) || (r.status !== 'ACCEPTED' && r.status !== 'REJECTED') || typeof r.deploymentId !== 'string') {
-    throw new IpcOperationError('InvalidArgumentsError', 'configurationValidityReport needs status ACCEPTED|REJECTED and a deploymentId');
+    throw new IpcOperationError(
+      'InvalidArgumentsError',
+      'configurationValidityReport needs status ACCEPTED|REJECTED and a deploymentId',
+    );
   }
-  return { status: r.status, deploymentId: r.deploymentId, ...(typeof r.message === 'string' ? { message: r.message } : {}) };
+  return {
+    status: r.status,
+    deploymentId: r.deploymentId,
+    ...(typeof r.message === 'string' ? { message: r.message } : {}),
+  };
 }

@@ -81,7 +81,8 @@ export interface OutgoingRpcMessage {
 export function rpcMessage(m: OutgoingRpcMessage): EventStreamMessage {
   const headers: Record<string, HeaderValue> = {};
   if (m.contentType !== undefined) headers[HEADER.contentType] = { type: 'string', value: m.contentType };
-  if (m.serviceModelType !== undefined) headers[HEADER.serviceModelType] = { type: 'string', value: m.serviceModelType };
+  if (m.serviceModelType !== undefined)
+    headers[HEADER.serviceModelType] = { type: 'string', value: m.serviceModelType };
   headers[HEADER.messageType] = { type: 'int32', value: m.type };
   headers[HEADER.messageFlags] = { type: 'int32', value: m.flags ?? 0 };
   headers[HEADER.streamId] = { type: 'int32', value: m.streamId };
@@ -89,7 +90,12 @@ export function rpcMessage(m: OutgoingRpcMessage): EventStreamMessage {
 }
 
 /** A modelled JSON message on an operation stream. */
-export function jsonMessage(streamId: number, shape: string, body: unknown, opts: { error?: boolean; terminate?: boolean } = {}): EventStreamMessage {
+export function jsonMessage(
+  streamId: number,
+  shape: string,
+  body: unknown,
+  opts: { error?: boolean; terminate?: boolean } = {},
+): EventStreamMessage {
   return rpcMessage({
     type: opts.error ? MessageType.ApplicationError : MessageType.ApplicationMessage,
     flags: opts.terminate ? MessageFlags.TerminateStream : MessageFlags.None,
@@ -101,6 +107,14 @@ export function jsonMessage(streamId: number, shape: string, body: unknown, opts
 }
 
 /** A connection-level error (stream 0); the sender closes the connection after it. */
-export function connectionError(type: typeof MessageType.ProtocolError | typeof MessageType.InternalError, message: string): EventStreamMessage {
-  return rpcMessage({ type, streamId: 0, contentType: 'application/json', payload: Buffer.from(JSON.stringify({ message }), 'utf8') });
+export function connectionError(
+  type: typeof MessageType.ProtocolError | typeof MessageType.InternalError,
+  message: string,
+): EventStreamMessage {
+  return rpcMessage({
+    type,
+    streamId: 0,
+    contentType: 'application/json',
+    payload: Buffer.from(JSON.stringify({ message }), 'utf8'),
+  });
 }

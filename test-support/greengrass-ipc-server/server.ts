@@ -5,8 +5,17 @@ import { join } from 'node:path';
 import { type ConfigObject, changedLeafPaths, isPrefix, nodeAt, setAt } from './config-tree';
 import { attachConnection, type Connection, type ConnectionStats, reply, send } from './connection';
 import {
-  getConfiguration, IpcOperationError, type IpcErrorShape, OP, parseConfigRequest, parsePublish,
-  parseUpdateState, parseValidityReport, type PublishedMessage, subscriptionTarget, type ValidityReport,
+  getConfiguration,
+  IpcOperationError,
+  type IpcErrorShape,
+  OP,
+  parseConfigRequest,
+  parsePublish,
+  parseUpdateState,
+  parseValidityReport,
+  type PublishedMessage,
+  subscriptionTarget,
+  type ValidityReport,
 } from './operations';
 import { MessageFlags, MessageType, rpcMessage } from './rpc-protocol';
 
@@ -51,7 +60,11 @@ export interface IpcTestServer {
    * Asks the component's validation subscribers to check a proposed configuration, as the nucleus does before a
    * deployment applies it; resolves with the component's report, or undefined when nobody subscribed.
    */
-  validateConfiguration(component: string, configuration: ConfigObject, deploymentId: string): Promise<ValidityReport | undefined>;
+  validateConfiguration(
+    component: string,
+    configuration: ConfigObject,
+    deploymentId: string,
+  ): Promise<ValidityReport | undefined>;
   /** Live configuration-update subscriptions, for tests that wait for a client to subscribe. */
   subscriptionCount(): number;
 }
@@ -75,7 +88,12 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
     if (forced) throw new IpcOperationError(forced.shape, forced.message);
     switch (operation) {
       case OP.GetConfiguration:
-        return reply(conn, streamId, 'GetConfigurationResponse', getConfiguration(configs, caller, parseConfigRequest(body)));
+        return reply(
+          conn,
+          streamId,
+          'GetConfigurationResponse',
+          getConfiguration(configs, caller, parseConfigRequest(body)),
+        );
       case OP.SubscribeToConfigurationUpdate: {
         const subscription = subscriptionTarget(configs, caller, parseConfigRequest(body));
         conn.streams.set(streamId, { operation, subscription });
@@ -94,16 +112,23 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
         const report = parseValidityReport(body);
         const key = `${caller}\u0000${report.deploymentId}`;
         const resolve = pendingValidations.get(key);
-        if (!resolve) throw new IpcOperationError('InvalidArgumentsError', 'Validation request either timed out or was never made');
+        if (!resolve)
+          throw new IpcOperationError('InvalidArgumentsError', 'Validation request either timed out or was never made');
         pendingValidations.delete(key);
         resolve(report);
         return reply(conn, streamId, 'SendConfigurationValidityReportResponse', {});
       }
       default:
-        send(conn, rpcMessage({
-          type: MessageType.ApplicationError, flags: MessageFlags.TerminateStream, streamId,
-          contentType: 'text/plain', payload: Buffer.from(`operation ${operation} is not supported by the test server`),
-        }));
+        send(
+          conn,
+          rpcMessage({
+            type: MessageType.ApplicationError,
+            flags: MessageFlags.TerminateStream,
+            streamId,
+            contentType: 'text/plain',
+            payload: Buffer.from(`operation ${operation} is not supported by the test server`),
+          }),
+        );
     }
   }
 
@@ -154,7 +179,13 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
         for (const conn of connections) {
           for (const [streamId, s] of conn.streams) {
             if (s.subscription?.componentName !== component || !isPrefix(s.subscription.keyPath, path)) continue;
-            reply(conn, streamId, 'ConfigurationUpdateEvents', { configurationUpdateEvent: { componentName: component, keyPath: path } }, false);
+            reply(
+              conn,
+              streamId,
+              'ConfigurationUpdateEvents',
+              { configurationUpdateEvent: { componentName: component, keyPath: path } },
+              false,
+            );
             sent += 1;
           }
         }

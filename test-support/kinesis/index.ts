@@ -13,7 +13,9 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Server } from 'node:http';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS, shared with kinesalite-process.js
-export const { createLocalKinesisServer } = require('./kinesalite-server.js') as { createLocalKinesisServer(options?: { path?: string }): Server };
+export const { createLocalKinesisServer } = require('./kinesalite-server.js') as {
+  createLocalKinesisServer(options?: { path?: string }): Server;
+};
 
 /**
  * A kinesalite (in-memory Kinesis API) server on 127.0.0.1 for tests, benchmarks and the local stack.
@@ -113,7 +115,11 @@ export async function freePort(): Promise<number> {
  */
 export async function startLocalKinesisProcess(opts: LocalKinesisOptions = {}): Promise<LocalKinesis> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, [...(opts.execArgv ?? []), join(__dirname, 'kinesalite-process.js'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...(opts.execArgv ?? []), join(__dirname, 'kinesalite-process.js'), String(port)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {

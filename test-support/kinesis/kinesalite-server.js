@@ -12,17 +12,32 @@ const kinesalite = require('kinesalite');
  * `options.path`: a folder where streams and records persist (LevelDB); in memory without it.
  */
 function createLocalKinesisServer(options = {}) {
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, ...(options.path ? { path: options.path } : {}) });
+  const server = kinesalite({
+    createStreamMs: 0,
+    deleteStreamMs: 0,
+    updateStreamMs: 0,
+    shardLimit: 100,
+    ...(options.path ? { path: options.path } : {}),
+  });
   const handlers = server.listeners('request');
   server.removeAllListeners('request');
   server.on('request', (req, res) => {
     const chunks = [];
     let length = 0;
-    req.on('data', (c) => { chunks.push(c); length += c.length; });
+    req.on('data', (c) => {
+      chunks.push(c);
+      length += c.length;
+    });
     req.on('error', (err) => res.destroy(err));
     req.on('end', () => {
       const whole = Readable.from(length === 0 ? [] : [Buffer.concat(chunks, length)], { objectMode: false });
-      Object.assign(whole, { headers: req.headers, method: req.method, url: req.url, httpVersion: req.httpVersion, socket: req.socket });
+      Object.assign(whole, {
+        headers: req.headers,
+        method: req.method,
+        url: req.url,
+        httpVersion: req.httpVersion,
+        socket: req.socket,
+      });
       for (const h of handlers) h.call(server, whole, res);
     });
   });

@@ -16,23 +16,38 @@ export interface RunningProcess {
  * no repository variables, so only what is inside the unzipped artifact can be loaded.
  */
 export function runNode(args: string[], cwd: string, env: Record<string, string> = {}): RunningProcess {
-  const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exit = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return {
     child,
     stdout: () => out,
     stderr: () => err,
-    exited: (timeoutMs = 60_000) => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms\nstdout: ${out.slice(-2000)}\nstderr: ${err.slice(-2000)}`)), timeoutMs);
-      void exit.then((code) => {
-        clearTimeout(timer);
-        resolve(code);
-      });
-    }),
+    exited: (timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `process did not exit within ${timeoutMs} ms\nstdout: ${out.slice(-2000)}\nstderr: ${err.slice(-2000)}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        void exit.then((code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+      }),
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
@@ -40,7 +55,12 @@ export function runNode(args: string[], cwd: string, env: Record<string, string>
 }
 
 /** Polls `check` every 200 ms until it returns a value other than undefined/false, or throws after `timeoutMs`. */
-export async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000, diagnostics: () => string = () => ''): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | false,
+  timeoutMs = 60_000,
+  diagnostics: () => string = () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();

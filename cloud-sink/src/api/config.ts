@@ -27,26 +27,52 @@ export interface ApiConfig {
 const scopes = { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...SCOPES] } };
 
 export const API_CONFIG_SCHEMA = {
-  type: 'object', additionalProperties: false, required: ['clients'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['clients'],
   properties: {
-    clients: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['clientId', 'secretHash', 'scopes'], properties: {
-      clientId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
-      secretHash: { type: 'string', pattern: '^scrypt\\$\\d+\\$\\d+\\$\\d+\\$[A-Za-z0-9_-]+\\$[A-Za-z0-9_-]+$' },
-      scopes,
-    } } },
+    clients: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['clientId', 'secretHash', 'scopes'],
+        properties: {
+          clientId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+          secretHash: { type: 'string', pattern: '^scrypt\\$\\d+\\$\\d+\\$\\d+\\$[A-Za-z0-9_-]+\\$[A-Za-z0-9_-]+$' },
+          scopes,
+        },
+      },
+    },
     tokenTtlSec: { type: 'integer', minimum: 1, maximum: 86400, default: 3600 },
     bodyLimitBytes: { type: 'integer', minimum: 1024, default: 1_048_576 },
     uploadLimitBytes: { type: 'integer', minimum: 1024, default: 10_485_760 },
-    tokenRateLimit: { type: 'object', additionalProperties: false, default: {}, properties: {
-      max: { type: 'integer', minimum: 1, default: 30 }, windowMs: { type: 'integer', minimum: 1000, default: 60_000 },
-    } },
+    tokenRateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        max: { type: 'integer', minimum: 1, default: 30 },
+        windowMs: { type: 'integer', minimum: 1000, default: 60_000 },
+      },
+    },
     publicBaseUrl: { type: 'string', pattern: '^https?://[^/]+$' },
-    pact: { type: 'object', additionalProperties: false, default: {}, properties: {
-      companyName: { type: 'string', minLength: 1, default: 'pcf-edge demo company' },
-      companyIds: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^urn:' }, default: ['urn:pcf-edge:company:demo'] },
-      productCategoryCpc: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, default: {} },
-      defaultProductCategoryCpc: { type: 'string', minLength: 1, default: '4000' },
-    } },
+    pact: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        companyName: { type: 'string', minLength: 1, default: 'pcf-edge demo company' },
+        companyIds: {
+          type: 'array',
+          minItems: 1,
+          items: { type: 'string', pattern: '^urn:' },
+          default: ['urn:pcf-edge:company:demo'],
+        },
+        productCategoryCpc: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, default: {} },
+        defaultProductCategoryCpc: { type: 'string', minLength: 1, default: '4000' },
+      },
+    },
   },
 };
 

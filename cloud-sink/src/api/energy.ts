@@ -12,9 +12,16 @@ function instantParam(name: string, raw: unknown): number | undefined {
 }
 
 const window = (r: StoredRollup) => ({
-  start: new Date(r.windowStartMs).toISOString(), windowMs: r.windowMs, electricityKWh: r.electricityKWh, gasKWh: r.gasKWh, gasM3: r.gasM3,
-  unitsGood: r.unitsGood, unitsScrap: r.unitsScrap,
-  kWhPerUnit: r.unitsGood ? ((r.electricityKWh ?? 0) + (r.gasKWh ?? 0)) / r.unitsGood : null, coverage: r.coverage, estimated: r.estimated,
+  start: new Date(r.windowStartMs).toISOString(),
+  windowMs: r.windowMs,
+  electricityKWh: r.electricityKWh,
+  gasKWh: r.gasKWh,
+  gasM3: r.gasM3,
+  unitsGood: r.unitsGood,
+  unitsScrap: r.unitsScrap,
+  kWhPerUnit: r.unitsGood ? ((r.electricityKWh ?? 0) + (r.gasKWh ?? 0)) / r.unitsGood : null,
+  coverage: r.coverage,
+  estimated: r.estimated,
 });
 
 /**
@@ -25,11 +32,15 @@ const window = (r: StoredRollup) => ({
 export async function energyReport(repo: CloudSinkRepository, q: Record<string, unknown>) {
   const snapshot = await loadSnapshot(repo);
   const orders = [...snapshot.orders.values()].map((o) => o.data);
-  let fromMs = instantParam('from', q.from), toMs = instantParam('to', q.to);
-  if (fromMs === undefined) fromMs = orders.length > 0 ? Math.min(...orders.map((o) => Date.parse(o.start))) : Date.now() - 86_400_000;
+  let fromMs = instantParam('from', q.from),
+    toMs = instantParam('to', q.to);
+  if (fromMs === undefined)
+    fromMs = orders.length > 0 ? Math.min(...orders.map((o) => Date.parse(o.start))) : Date.now() - 86_400_000;
   if (toMs === undefined) toMs = orders.length > 0 ? Math.max(...orders.map((o) => Date.parse(o.end))) : Date.now();
-  if (!(fromMs < toMs) || toMs - fromMs > MAX_RANGE_MS) throw new HttpError(400, 'BadRequest', 'from must be before to, at most 31 days apart');
-  if (q.line !== undefined && (typeof q.line !== 'string' || !snapshot.lines.has(q.line))) throw new HttpError(404, 'NotFound', 'unknown line');
+  if (!(fromMs < toMs) || toMs - fromMs > MAX_RANGE_MS)
+    throw new HttpError(400, 'BadRequest', 'from must be before to, at most 31 days apart');
+  if (q.line !== undefined && (typeof q.line !== 'string' || !snapshot.lines.has(q.line)))
+    throw new HttpError(404, 'NotFound', 'unknown line');
   const lineIds = typeof q.line === 'string' ? [q.line] : [...snapshot.lines.keys()].sort();
   const lines = [];
   for (const line of lineIds) {
@@ -37,12 +48,24 @@ export async function energyReport(repo: CloudSinkRepository, q: Record<string, 
     const windowMs = Math.max(0, ...rows.map((r) => r.windowMs));
     const used = rows.filter((r) => r.windowMs === windowMs);
     const sum = (k: 'electricityKWh' | 'gasKWh' | 'gasM3' | 'unitsGood') => used.reduce((s, r) => s + (r[k] ?? 0), 0);
-    const totals = { electricityKWh: sum('electricityKWh'), gasKWh: sum('gasKWh'), gasM3: sum('gasM3'), unitsGood: sum('unitsGood') };
+    const totals = {
+      electricityKWh: sum('electricityKWh'),
+      gasKWh: sum('gasKWh'),
+      gasM3: sum('gasM3'),
+      unitsGood: sum('unitsGood'),
+    };
     lines.push({
-      line, site: snapshot.lines.get(line)!.data.site, name: snapshot.lines.get(line)!.data.name ?? line, windowMs,
+      line,
+      site: snapshot.lines.get(line)!.data.site,
+      name: snapshot.lines.get(line)!.data.name ?? line,
+      windowMs,
       windows: used.map(window),
-      totals: { ...totals, kWhPerUnit: totals.unitsGood > 0 ? (totals.electricityKWh + totals.gasKWh) / totals.unitsGood : null,
-        coverage: used.length > 0 ? used.reduce((s, r) => s + r.coverage, 0) / used.length : null, estimatedWindows: used.filter((r) => r.estimated).length },
+      totals: {
+        ...totals,
+        kWhPerUnit: totals.unitsGood > 0 ? (totals.electricityKWh + totals.gasKWh) / totals.unitsGood : null,
+        coverage: used.length > 0 ? used.reduce((s, r) => s + r.coverage, 0) / used.length : null,
+        estimatedWindows: used.filter((r) => r.estimated).length,
+      },
     });
   }
   return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), lines };

@@ -7,23 +7,42 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
  * is always `{ code, message, details? }`.
  */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: Record<string, unknown>) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
     super(message);
   }
 }
 
 const PCF_STATUS: Record<string, number> = {
-  ERR_USAGE: 400, ERR_REFERENCE_INVALID: 400, ERR_CONFIG_INVALID: 400, ERR_NOT_FOUND: 404,
-  ERR_BOM_CYCLE: 422, ERR_FACTOR_MISSING: 422, ERR_BASIS_MISMATCH: 422, ERR_UNIT: 422,
+  ERR_USAGE: 400,
+  ERR_REFERENCE_INVALID: 400,
+  ERR_CONFIG_INVALID: 400,
+  ERR_NOT_FOUND: 404,
+  ERR_BOM_CYCLE: 422,
+  ERR_FACTOR_MISSING: 422,
+  ERR_BASIS_MISMATCH: 422,
+  ERR_UNIT: 422,
 };
 
-const FASTIFY_CODES: Record<number, string> = { 400: 'BadRequest', 404: 'NotFound', 413: 'PayloadTooLarge', 415: 'UnsupportedMediaType', 429: 'TooManyRequests' };
+const FASTIFY_CODES: Record<number, string> = {
+  400: 'BadRequest',
+  404: 'NotFound',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  429: 'TooManyRequests',
+};
 
 /** The one error handler: maps every error to its status and body; only unexpected errors are logged (as errors). */
 export function errorHandler(log: Logger) {
   return (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     if (err instanceof HttpError) {
-      return reply.status(err.status).send({ code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+      return reply
+        .status(err.status)
+        .send({ code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
     }
     if (isPcfError(err) && PCF_STATUS[err.code] !== undefined) {
       return reply.status(PCF_STATUS[err.code]!).send({ code: err.code, message: err.message, details: err.details });

@@ -15,16 +15,28 @@ import { HttpError } from './errors';
 import { auditView, ordersView, productsView, resultsView } from './views';
 import type { TokenStore } from './tokens';
 
-export interface OpsRouteDeps { repo: CloudSinkRepository; config: ApiConfig; tokens: TokenStore; published: () => Promise<unknown>; now: () => number }
+export interface OpsRouteDeps {
+  repo: CloudSinkRepository;
+  config: ApiConfig;
+  tokens: TokenStore;
+  published: () => Promise<unknown>;
+  now: () => number;
+}
 
 const PCF_BODY = {
-  type: 'object', additionalProperties: false, required: ['product', 'periodStart', 'periodEnd'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['product', 'periodStart', 'periodEnd'],
   properties: {
     product: { type: 'string', minLength: 1, maxLength: 200 },
-    periodStart: { type: 'string', format: 'date-time' }, periodEnd: { type: 'string', format: 'date-time' },
-    method: { enum: ['location', 'market'], default: 'location' }, gwpSet: { enum: [...GWP_SET_NAMES], default: 'AR6' },
-    shareKey: { enum: ALLOCATION_KEYS, default: 'units' }, overheadKey: { enum: ALLOCATION_KEYS, default: 'units' },
-    windowMs: { type: 'integer', minimum: 1000 }, store: { type: 'boolean', default: false },
+    periodStart: { type: 'string', format: 'date-time' },
+    periodEnd: { type: 'string', format: 'date-time' },
+    method: { enum: ['location', 'market'], default: 'location' },
+    gwpSet: { enum: [...GWP_SET_NAMES], default: 'AR6' },
+    shareKey: { enum: ALLOCATION_KEYS, default: 'units' },
+    overheadKey: { enum: ALLOCATION_KEYS, default: 'units' },
+    windowMs: { type: 'integer', minimum: 1000 },
+    store: { type: 'boolean', default: false },
   },
 };
 
@@ -36,54 +48,99 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
   // Reference upload: CSV (text/csv) or JSON, parsed from the raw text by the same code as the CLI import.
   void app.register((scope, _opts, done) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(['text/csv', 'application/json'], { parseAs: 'string', bodyLimit: deps.config.uploadLimitBytes }, (_r, body, next) => next(null, body));
-    scope.post('/api/reference/:kind', { preHandler: upload, bodyLimit: deps.config.uploadLimitBytes }, async (req, reply) => {
-      const { kind } = req.params as { kind: string };
-      if (!isReferenceKind(kind)) throw new HttpError(404, 'NotFound', `unknown reference kind (one of ${REFERENCE_KINDS.join(', ')})`);
-      if (typeof req.body !== 'string' || req.body.length === 0) throw new HttpError(400, 'BadRequest', 'the body must be CSV (text/csv) or JSON (application/json)');
-      const source = `api upload by ${req.grant!.clientId}`;
-      const csv = (req.headers['content-type'] ?? '').startsWith('text/csv');
-      const parsed = csv ? parseCsvText(kind, req.body, requiredColumns(kind), source) : parseJsonText(req.body, source);
-      const r = await importParsed(deps.repo, kind, parsed, source);
-      return reply.status(201).send(r);
-    });
+    scope.addContentTypeParser(
+      ['text/csv', 'application/json'],
+      { parseAs: 'string', bodyLimit: deps.config.uploadLimitBytes },
+      (_r, body, next) => next(null, body),
+    );
+    scope.post(
+      '/api/reference/:kind',
+      { preHandler: upload, bodyLimit: deps.config.uploadLimitBytes },
+      async (req, reply) => {
+        const { kind } = req.params as { kind: string };
+        if (!isReferenceKind(kind))
+          throw new HttpError(404, 'NotFound', `unknown reference kind (one of ${REFERENCE_KINDS.join(', ')})`);
+        if (typeof req.body !== 'string' || req.body.length === 0)
+          throw new HttpError(400, 'BadRequest', 'the body must be CSV (text/csv) or JSON (application/json)');
+        const source = `api upload by ${req.grant!.clientId}`;
+        const csv = (req.headers['content-type'] ?? '').startsWith('text/csv');
+        const parsed = csv
+          ? parseCsvText(kind, req.body, requiredColumns(kind), source)
+          : parseJsonText(req.body, source);
+        const r = await importParsed(deps.repo, kind, parsed, source);
+        return reply.status(201).send(r);
+      },
+    );
     done();
   });
 
   const adHocBodies = new WeakMap<PeriodCalculation, Map<string, string>>();
-  app.post('/api/pcf', { preHandler: read, schema: { body: PCF_BODY } }, async (req: FastifyRequest, reply: FastifyReply) => {
-    const b = req.body as CalcOptions & { product: string; store: boolean };
-    if (b.store && !req.grant!.scopes.includes('upload')) throw new HttpError(403, 'AccessDenied', "storing a result needs the 'upload' scope");
-    const options: CalcOptions = {
-      periodStart: new Date(b.periodStart).toISOString(), periodEnd: new Date(b.periodEnd).toISOString(), method: b.method, gwpSet: b.gwpSet,
-      shareKey: b.shareKey, overheadKey: b.overheadKey, ...(b.windowMs !== undefined ? { windowMs: b.windowMs } : {}),
-    };
-    const { calc, loaded, doc } = await calculateProduct(deps.repo, b.product, options);
-    if (!b.store) {
-      // a calculation is immutable and the audit view of one product in it deterministic: served once, kept with it
-      let perProduct = adHocBodies.get(calc);
-      if (!perProduct) adHocBodies.set(calc, (perProduct = new Map()));
-      let text = perProduct.get(b.product);
-      if (text === undefined) {
-        const body = auditBody('ad-hoc', loaded, calc, b.product);
-        text = JSON.stringify({ stored: false, result: doc, audit: { derivation: body.derivation, inputs: body.inputs } });
-        perProduct.set(b.product, text);
+  app.post(
+    '/api/pcf',
+    { preHandler: read, schema: { body: PCF_BODY } },
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const b = req.body as CalcOptions & { product: string; store: boolean };
+      if (b.store && !req.grant!.scopes.includes('upload'))
+        throw new HttpError(403, 'AccessDenied', "storing a result needs the 'upload' scope");
+      const options: CalcOptions = {
+        periodStart: new Date(b.periodStart).toISOString(),
+        periodEnd: new Date(b.periodEnd).toISOString(),
+        method: b.method,
+        gwpSet: b.gwpSet,
+        shareKey: b.shareKey,
+        overheadKey: b.overheadKey,
+        ...(b.windowMs !== undefined ? { windowMs: b.windowMs } : {}),
+      };
+      const { calc, loaded, doc } = await calculateProduct(deps.repo, b.product, options);
+      if (!b.store) {
+        // a calculation is immutable and the audit view of one product in it deterministic: served once, kept with it
+        let perProduct = adHocBodies.get(calc);
+        if (!perProduct) adHocBodies.set(calc, (perProduct = new Map()));
+        let text = perProduct.get(b.product);
+        if (text === undefined) {
+          const body = auditBody('ad-hoc', loaded, calc, b.product);
+          text = JSON.stringify({
+            stored: false,
+            result: doc,
+            audit: { derivation: body.derivation, inputs: body.inputs },
+          });
+          perProduct.set(b.product, text);
+        }
+        return reply.type('application/json; charset=utf-8').send(text);
       }
-      return reply.type('application/json; charset=utf-8').send(text);
-    }
-    const resultId = crypto.randomUUID();
-    const body = auditBody(resultId, loaded, calc, b.product);
-    const audit = await deps.repo.appendResult({
-      id: resultId, kind: 'product', subject: b.product, periodStart: options.periodStart, periodEnd: options.periodEnd,
-      method: options.method, gwpSet: options.gwpSet, result: body.result, createdAtMs: deps.now(),
-    }, canonicalJson(body), chainHash);
-    await deps.published();
-    return { stored: true, resultId, auditHash: audit.hash, result: doc, audit: { derivation: body.derivation, inputs: body.inputs } };
-  });
+      const resultId = crypto.randomUUID();
+      const body = auditBody(resultId, loaded, calc, b.product);
+      const audit = await deps.repo.appendResult(
+        {
+          id: resultId,
+          kind: 'product',
+          subject: b.product,
+          periodStart: options.periodStart,
+          periodEnd: options.periodEnd,
+          method: options.method,
+          gwpSet: options.gwpSet,
+          result: body.result,
+          createdAtMs: deps.now(),
+        },
+        canonicalJson(body),
+        chainHash,
+      );
+      await deps.published();
+      return {
+        stored: true,
+        resultId,
+        auditHash: audit.hash,
+        result: doc,
+        audit: { derivation: body.derivation, inputs: body.inputs },
+      };
+    },
+  );
 
   app.get('/api/energy', { preHandler: read }, (req) => energyReport(deps.repo, req.query as Record<string, unknown>));
   app.get('/api/products', { preHandler: read }, () => productsView(deps.repo));
   app.get('/api/orders', { preHandler: read }, () => ordersView(deps.repo));
   app.get('/api/results', { preHandler: read }, () => resultsView(deps.repo));
-  app.get('/api/results/:id/audit', { preHandler: read }, (req) => auditView(deps.repo, (req.params as { id: string }).id));
+  app.get('/api/results/:id/audit', { preHandler: read }, (req) =>
+    auditView(deps.repo, (req.params as { id: string }).id),
+  );
 }

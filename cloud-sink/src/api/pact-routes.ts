@@ -35,7 +35,12 @@ function parseFilterParam(raw: unknown) {
   }
 }
 
-export interface PactRouteDeps { repo: CloudSinkRepository; config: ApiConfig; tokens: TokenStore; onEvent: (event: Record<string, unknown>) => void }
+export interface PactRouteDeps {
+  repo: CloudSinkRepository;
+  config: ApiConfig;
+  tokens: TokenStore;
+  onEvent: (event: Record<string, unknown>) => void;
+}
 
 /** PACT Data Exchange API v2: discovery, footprint listing (filter, paging), footprint by id, events. */
 export function registerPactRoutes(app: FastifyInstance, deps: PactRouteDeps): void {
@@ -44,8 +49,12 @@ export function registerPactRoutes(app: FastifyInstance, deps: PactRouteDeps): v
   app.get('/.well-known/openid-configuration', (req) => {
     const base = baseUrl(deps.config, req);
     return {
-      issuer: base, token_endpoint: `${base}/auth/token`, grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'], scopes_supported: ['read', 'upload'], response_types_supported: ['token'],
+      issuer: base,
+      token_endpoint: `${base}/auth/token`,
+      grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: ['read', 'upload'],
+      response_types_supported: ['token'],
     };
   });
 
@@ -54,7 +63,9 @@ export function registerPactRoutes(app: FastifyInstance, deps: PactRouteDeps): v
     const limit = intParam('limit', q.limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
     const offset = intParam('offset', q.offset, 0, 0, 1_000_000_000);
     const clauses = parseFilterParam(q.$filter);
-    const all = (await deps.repo.listFootprints()).map((f) => f.doc as ProductFootprint).filter((f) => matchesFilter(f, clauses));
+    const all = (await deps.repo.listFootprints())
+      .map((f) => f.doc as ProductFootprint)
+      .filter((f) => matchesFilter(f, clauses));
     const page = all.slice(offset, offset + limit);
     if (offset + limit < all.length) {
       const next = new URLSearchParams({ limit: String(limit), offset: String(offset + limit) });
@@ -80,7 +91,8 @@ export function registerPactRoutes(app: FastifyInstance, deps: PactRouteDeps): v
         if (served.size > SERVED_FOOTPRINTS) served.delete(served.keys().next().value!);
       }
     }
-    if (version === undefined || !hit) throw new HttpError(404, 'NoSuchFootprint', 'The specified footprint does not exist');
+    if (version === undefined || !hit)
+      throw new HttpError(404, 'NoSuchFootprint', 'The specified footprint does not exist');
     void reply.header('etag', hit.etag).header('cache-control', 'private, no-cache');
     if (req.headers['if-none-match'] === hit.etag) return reply.status(304).send();
     return reply.type('application/json; charset=utf-8').send(hit.body);

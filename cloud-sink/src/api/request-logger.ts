@@ -11,28 +11,56 @@ type LogArgs = Parameters<Logger['info']>;
  */
 class LazyChildLogger {
   private made?: Logger;
-  constructor(private readonly parent: Logger, private readonly bindings: Record<string, unknown>, private readonly options: Record<string, unknown>) {}
-  private get real(): Logger { return (this.made ??= this.parent.child(this.bindings, this.options)); }
-  private emit(level: Level, args: LogArgs): void {
-    if (this.made ? this.made.isLevelEnabled(level) : this.parent.isLevelEnabled(level)) (this.real[level] as (...a: LogArgs) => void)(...args);
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly options: Record<string, unknown>,
+  ) {}
+  private get real(): Logger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
   }
-  get level(): string { return this.made?.level ?? this.parent.level; }
-  set level(value: string) { this.real.level = value; }
-  fatal(...args: LogArgs): void { this.emit('fatal', args); }
-  error(...args: LogArgs): void { this.emit('error', args); }
-  warn(...args: LogArgs): void { this.emit('warn', args); }
-  info(...args: LogArgs): void { this.emit('info', args); }
-  debug(...args: LogArgs): void { this.emit('debug', args); }
-  trace(...args: LogArgs): void { this.emit('trace', args); }
-  silent(): void { /* level 'silent' logs nothing */ }
-  child(bindings: Record<string, unknown>, options?: Record<string, unknown>): Logger { return this.real.child(bindings, options); }
+  private emit(level: Level, args: LogArgs): void {
+    if (this.made ? this.made.isLevelEnabled(level) : this.parent.isLevelEnabled(level))
+      (this.real[level] as (...a: LogArgs) => void)(...args);
+  }
+  get level(): string {
+    return this.made?.level ?? this.parent.level;
+  }
+  set level(value: string) {
+    this.real.level = value;
+  }
+  fatal(...args: LogArgs): void {
+    this.emit('fatal', args);
+  }
+  error(...args: LogArgs): void {
+    this.emit('error', args);
+  }
+  warn(...args: LogArgs): void {
+    this.emit('warn', args);
+  }
+  info(...args: LogArgs): void {
+    this.emit('info', args);
+  }
+  debug(...args: LogArgs): void {
+    this.emit('debug', args);
+  }
+  trace(...args: LogArgs): void {
+    this.emit('trace', args);
+  }
+  silent(): void {
+    /* level 'silent' logs nothing */
+  }
+  child(bindings: Record<string, unknown>, options?: Record<string, unknown>): Logger {
+    return this.real.child(bindings, options);
+  }
 }
 
 /** Fastify `childLoggerFactory`: lazy per-request loggers (eager when the route sets its own options, e.g. a level). */
 export function lazyChildLoggerFactory(parent: Logger): FastifyChildLoggerFactory {
   return (_logger, bindings, options) => {
     const opts = options as Record<string, unknown>;
-    const child = Object.keys(opts).length > 0 ? parent.child(bindings, opts) : new LazyChildLogger(parent, bindings, opts);
+    const child =
+      Object.keys(opts).length > 0 ? parent.child(bindings, opts) : new LazyChildLogger(parent, bindings, opts);
     return child as unknown as ReturnType<FastifyChildLoggerFactory>;
   };
 }

@@ -1,7 +1,9 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const scryptAsync = (secret: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scrypt(secret, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
+  new Promise<Buffer>((resolve, reject) =>
+    scrypt(secret, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 
 const KEY_BYTES = 32;
 
@@ -19,6 +21,11 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   const expected = Buffer.from(parts[5]!, 'base64url');
   if (expected.length !== KEY_BYTES) return false;
-  const key = await scryptAsync(secret, Buffer.from(parts[4]!, 'base64url'), KEY_BYTES, { N, r, p, maxmem: 64 * 1024 * 1024 });
+  const key = await scryptAsync(secret, Buffer.from(parts[4]!, 'base64url'), KEY_BYTES, {
+    N,
+    r,
+    p,
+    maxmem: 64 * 1024 * 1024,
+  });
   return timingSafeEqual(key, expected);
 }

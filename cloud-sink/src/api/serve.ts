@@ -32,7 +32,12 @@ export interface StartServerOptions {
   log: Logger;
 }
 
-export interface RunningServer { url: string; app: FastifyInstance; repo: CloudSinkRepository; stop(): Promise<void> }
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  repo: CloudSinkRepository;
+  stop(): Promise<void>;
+}
 
 /** Opens the store, builds the server and listens; `stop` closes the server, then the store. For scripts and `serve`. */
 export async function startServer(o: StartServerOptions): Promise<RunningServer> {
@@ -45,37 +50,69 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
   } catch (err) {
     await app.close();
     await repo.close();
-    throw new PcfError('ERR_USAGE', `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`, {}, { cause: err });
+    throw new PcfError(
+      'ERR_USAGE',
+      `serve: cannot listen on ${o.host}:${o.port}: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   let stopped: Promise<void> | undefined;
   return {
-    url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`, app, repo,
+    url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
+    app,
+    repo,
     stop: () => (stopped ??= app.close().then(() => repo.close())),
   };
 }
 
 /** The config used without --config: one local client holding both scopes. */
 export async function localConfig(secret: string): Promise<ApiConfig> {
-  return apiConfig({ clients: [{ clientId: 'local', secretHash: await hashSecret(secret), scopes: ['read', 'upload'] }] }, 'built-in local config');
+  return apiConfig(
+    { clients: [{ clientId: 'local', secretHash: await hashSecret(secret), scopes: ['read', 'upload'] }] },
+    'built-in local config',
+  );
 }
 
-export interface ServeIo { out: (text: string) => void; err: (text: string) => void; log: Logger; onSignal: (stop: () => Promise<void>) => void }
+export interface ServeIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  log: Logger;
+  onSignal: (stop: () => Promise<void>) => void;
+}
 
 /** `serve` command: runs until a signal stops it; returns the exit code (0, 1 failure, 2 usage). */
 export async function serveCommand(argv: string[], io: ServeIo): Promise<number> {
   try {
-    const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
-      port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' }, db: { type: 'string' },
-      'database-url': { type: 'string' }, 'db-schema': { type: 'string' }, config: { type: 'string' },
-      'publish-interval-ms': { type: 'string', default: '5000' }, help: { type: 'boolean' },
-    } });
-    if (values.help) { io.out(SERVE_HELP); return 0; }
-    const port = Number(values.port), interval = Number(values['publish-interval-ms']);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PcfError('ERR_USAGE', `serve: --port must be 0–65535 (got '${values.port}')`);
-    if (!Number.isInteger(interval) || interval < 0) throw new PcfError('ERR_USAGE', 'serve: --publish-interval-ms must be a non-negative integer');
-    if (values.db && values['database-url']) throw new PcfError('ERR_USAGE', 'serve: give --db or --database-url, not both');
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        db: { type: 'string' },
+        'database-url': { type: 'string' },
+        'db-schema': { type: 'string' },
+        config: { type: 'string' },
+        'publish-interval-ms': { type: 'string', default: '5000' },
+        help: { type: 'boolean' },
+      },
+    });
+    if (values.help) {
+      io.out(SERVE_HELP);
+      return 0;
+    }
+    const port = Number(values.port),
+      interval = Number(values['publish-interval-ms']);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new PcfError('ERR_USAGE', `serve: --port must be 0–65535 (got '${values.port}')`);
+    if (!Number.isInteger(interval) || interval < 0)
+      throw new PcfError('ERR_USAGE', 'serve: --publish-interval-ms must be a non-negative integer');
+    if (values.db && values['database-url'])
+      throw new PcfError('ERR_USAGE', 'serve: give --db or --database-url, not both');
     let config: ApiConfig;
     let generated: string | undefined;
     if (values.config) config = loadApiConfig(values.config);
@@ -84,19 +121,39 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       config = await localConfig(secret);
     }
     const server = await startServer({
-      port, host: values.host!, ...(values.db ? { db: values.db } : {}), ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
-      ...(values['db-schema'] ? { dbSchema: values['db-schema'] } : {}), config, publishIntervalMs: interval, log: io.log,
+      port,
+      host: values.host!,
+      ...(values.db ? { db: values.db } : {}),
+      ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
+      ...(values['db-schema'] ? { dbSchema: values['db-schema'] } : {}),
+      config,
+      publishIntervalMs: interval,
+      log: io.log,
     });
     let resolveDone!: () => void;
-    const done = new Promise<void>((resolve) => { resolveDone = resolve; });
-    io.onSignal(async () => { await server.stop(); resolveDone(); });
+    const done = new Promise<void>((resolve) => {
+      resolveDone = resolve;
+    });
+    io.onSignal(async () => {
+      await server.stop();
+      resolveDone();
+    });
     io.out(`cloud-sink API and dashboard on ${server.url}/`);
-    if (generated) io.out(`client id 'local', secret ${generated} (generated for this run; set PCF_EDGE_CLIENT_SECRET or --config to fix it)`);
+    if (generated)
+      io.out(
+        `client id 'local', secret ${generated} (generated for this run; set PCF_EDGE_CLIENT_SECRET or --config to fix it)`,
+      );
     await done;
     return 0;
   } catch (err) {
-    if (isPcfError(err)) { io.err(`error ${err.code}: ${err.message}`); return err.code === 'ERR_USAGE' ? 2 : 1; }
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { io.err(`error ERR_USAGE: serve: ${(err as Error).message} (see --help)`); return 2; }
+    if (isPcfError(err)) {
+      io.err(`error ${err.code}: ${err.message}`);
+      return err.code === 'ERR_USAGE' ? 2 : 1;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`error ERR_USAGE: serve: ${(err as Error).message} (see --help)`);
+      return 2;
+    }
     throw err;
   }
 }

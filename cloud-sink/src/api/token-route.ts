@@ -15,7 +15,10 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   if (colon <= 0) return undefined;
   // RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
   try {
-    return { id: decodeURIComponent(text.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(text.slice(colon + 1).replace(/\+/g, ' ')) };
+    return {
+      id: decodeURIComponent(text.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(text.slice(colon + 1).replace(/\+/g, ' ')),
+    };
   } catch {
     return undefined;
   }
@@ -36,29 +39,47 @@ export function registerTokenRoute(app: FastifyInstance, config: ApiConfig, toke
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
-  app.post('/auth/token', {
-    config: { rateLimit: { max: config.tokenRateLimit.max, timeWindow: config.tokenRateLimit.windowMs } },
-  }, async (req: FastifyRequest, reply: FastifyReply) => {
-    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-    const posted = typeof body.client_id === 'string' && typeof body.client_secret === 'string' ? { id: body.client_id, secret: body.client_secret } : undefined;
-    const creds = req.headers.authorization !== undefined ? basicCredentials(req.headers.authorization) : posted;
-    const basicUsed = req.headers.authorization !== undefined;
-    if (!creds) return oauthError(reply, 401, 'invalid_client', 'client authentication is required (HTTP Basic, or client_id and client_secret in the form)', basicUsed);
-    const client = config.clients.find((c) => c.clientId === creds.id);
-    const ok = await verifySecret(creds.secret, client?.secretHash ?? DUMMY_HASH);
-    if (!client || !ok) return oauthError(reply, 401, 'invalid_client', 'unknown client or wrong secret', basicUsed);
-    if (body.grant_type === undefined) return oauthError(reply, 400, 'invalid_request', 'grant_type is required (form-encoded body)');
-    if (body.grant_type !== 'client_credentials') return oauthError(reply, 400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
-    let scopes: Scope[] = client.scopes;
-    if (typeof body.scope === 'string' && body.scope.trim() !== '') {
-      const asked = body.scope.trim().split(/\s+/);
-      if (asked.some((s) => !(SCOPES as readonly string[]).includes(s) || !client.scopes.includes(s as Scope))) {
-        return oauthError(reply, 400, 'invalid_scope', `scope must be a subset of: ${client.scopes.join(' ')}`);
+  app.post(
+    '/auth/token',
+    {
+      config: { rateLimit: { max: config.tokenRateLimit.max, timeWindow: config.tokenRateLimit.windowMs } },
+    },
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+      const posted =
+        typeof body.client_id === 'string' && typeof body.client_secret === 'string'
+          ? { id: body.client_id, secret: body.client_secret }
+          : undefined;
+      const creds = req.headers.authorization !== undefined ? basicCredentials(req.headers.authorization) : posted;
+      const basicUsed = req.headers.authorization !== undefined;
+      if (!creds)
+        return oauthError(
+          reply,
+          401,
+          'invalid_client',
+          'client authentication is required (HTTP Basic, or client_id and client_secret in the form)',
+          basicUsed,
+        );
+      const client = config.clients.find((c) => c.clientId === creds.id);
+      const ok = await verifySecret(creds.secret, client?.secretHash ?? DUMMY_HASH);
+      if (!client || !ok) return oauthError(reply, 401, 'invalid_client', 'unknown client or wrong secret', basicUsed);
+      if (body.grant_type === undefined)
+        return oauthError(reply, 400, 'invalid_request', 'grant_type is required (form-encoded body)');
+      if (body.grant_type !== 'client_credentials')
+        return oauthError(reply, 400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
+      let scopes: Scope[] = client.scopes;
+      if (typeof body.scope === 'string' && body.scope.trim() !== '') {
+        const asked = body.scope.trim().split(/\s+/);
+        if (asked.some((s) => !(SCOPES as readonly string[]).includes(s) || !client.scopes.includes(s as Scope))) {
+          return oauthError(reply, 400, 'invalid_scope', `scope must be a subset of: ${client.scopes.join(' ')}`);
+        }
+        scopes = asked as Scope[];
       }
-      scopes = asked as Scope[];
-    }
-    const t = tokens.issue(client.clientId, scopes);
-    req.log.info({ clientId: client.clientId, scopes }, 'token issued');
-    return reply.header('cache-control', 'no-store').send({ access_token: t.token, token_type: 'bearer', expires_in: t.expiresInSec, scope: scopes.join(' ') });
-  });
+      const t = tokens.issue(client.clientId, scopes);
+      req.log.info({ clientId: client.clientId, scopes }, 'token issued');
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ access_token: t.token, token_type: 'bearer', expires_in: t.expiresInSec, scope: scopes.join(' ') });
+    },
+  );
 }

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Scope } from './config';
 
-export interface Grant { clientId: string; scopes: Scope[]; expiresAtMs: number }
+export interface Grant {
+  clientId: string;
+  scopes: Scope[];
+  expiresAtMs: number;
+}
 export type TokenCheck = { ok: true; grant: Grant } | { ok: false; reason: 'invalid' | 'expired' };
 
 /**

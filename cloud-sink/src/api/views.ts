@@ -12,21 +12,39 @@ export async function productsView(repo: CloudSinkRepository) {
 
 export async function ordersView(repo: CloudSinkRepository) {
   const s = await loadSnapshot(repo);
-  return { orders: [...s.orders.values()].map((o) => o.data).sort((a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id)) };
+  return {
+    orders: [...s.orders.values()]
+      .map((o) => o.data)
+      .sort((a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id)),
+  };
 }
 
 export async function resultsView(repo: CloudSinkRepository) {
   const results = await repo.listResults();
   return {
-    results: results.filter((r) => r.kind === 'product').map((r) => {
-      const d = r.result as ProductResultDoc;
-      return {
-        id: r.id, product: r.subject, periodStart: r.periodStart, periodEnd: r.periodEnd, method: r.method, gwpSet: r.gwpSet,
-        createdAt: new Date(r.createdAtMs).toISOString(), declaredUnit: d.declaredUnit, pcfPerDeclaredUnit: d.pcfPerDeclaredUnit,
-        pcfPerDeclaredUnitDisplay: d.pcfPerDeclaredUnitDisplay, goodUnits: d.goodUnits, breakdownKg: d.breakdownKg, energyKWh: d.energyKWh,
-        primaryDataShare: d.primaryDataShare, orders: d.orders, warnings: d.warnings,
-      };
-    }),
+    results: results
+      .filter((r) => r.kind === 'product')
+      .map((r) => {
+        const d = r.result as ProductResultDoc;
+        return {
+          id: r.id,
+          product: r.subject,
+          periodStart: r.periodStart,
+          periodEnd: r.periodEnd,
+          method: r.method,
+          gwpSet: r.gwpSet,
+          createdAt: new Date(r.createdAtMs).toISOString(),
+          declaredUnit: d.declaredUnit,
+          pcfPerDeclaredUnit: d.pcfPerDeclaredUnit,
+          pcfPerDeclaredUnitDisplay: d.pcfPerDeclaredUnitDisplay,
+          goodUnits: d.goodUnits,
+          breakdownKg: d.breakdownKg,
+          energyKWh: d.energyKWh,
+          primaryDataShare: d.primaryDataShare,
+          orders: d.orders,
+          warnings: d.warnings,
+        };
+      }),
   };
 }
 
@@ -34,5 +52,13 @@ export async function auditView(repo: CloudSinkRepository, resultId: string) {
   const rec = await repo.getAuditRecordForResult(resultId);
   if (!rec) throw new PcfError('ERR_NOT_FOUND', 'no audit record for this result id', {});
   const body = JSON.parse(rec.body) as AuditBody;
-  return { resultId, auditId: rec.id, hash: rec.hash, prevHash: rec.prevHash, derivation: body.derivation, inputs: body.inputs, result: body.result };
+  return {
+    resultId,
+    auditId: rec.id,
+    hash: rec.hash,
+    prevHash: rec.prevHash,
+    derivation: body.derivation,
+    inputs: body.inputs,
+    result: body.result,
+  };
 }

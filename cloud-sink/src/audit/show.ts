@@ -34,7 +34,10 @@ export async function showAudit(repo: CloudSinkRepository, resultId: string): Pr
     `  rollups: ${body.inputs.rollups.length} on lines ${body.inputs.lines.join(', ') || '-'} and sites ${body.inputs.sites.join(', ') || '-'} (sha256 ${body.inputs.rollupsHash.slice(0, 16)}…)`,
     '',
     'energy balance (allocated + overhead + unallocated = metered)',
-    ...r.balances.map((b) => `  ${b.line}: metered ${b.metered}, allocated ${b.allocated}, overhead ${b.overhead}, unallocated ${b.unallocated}, residual ${b.residual}`),
+    ...r.balances.map(
+      (b) =>
+        `  ${b.line}: metered ${b.metered}, allocated ${b.allocated}, overhead ${b.overhead}, unallocated ${b.unallocated}, residual ${b.residual}`,
+    ),
     '',
     `chain: prev ${rec.prevHash}`,
     `       hash ${rec.hash}`,

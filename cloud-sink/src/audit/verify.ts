@@ -5,8 +5,16 @@ import type { CloudSinkRepository } from '../store/repository';
 import type { ReferenceKind } from '../reference/types';
 import { canonicalJson, chainHash, contentHash } from './hash';
 
-export interface RecordVerdict { auditId: number; resultId: string; ok: boolean; problems: string[] }
-export interface VerifyReport { ok: boolean; records: RecordVerdict[] }
+export interface RecordVerdict {
+  auditId: number;
+  resultId: string;
+  ok: boolean;
+  problems: string[];
+}
+export interface VerifyReport {
+  ok: boolean;
+  records: RecordVerdict[];
+}
 
 /**
  * Verifies every audit record: the hash chain (each record's hash over its body and the previous hash), the stored
@@ -19,8 +27,12 @@ export async function verifyAudit(repo: CloudSinkRepository): Promise<VerifyRepo
   let prev = GENESIS_HASH;
   for (const rec of records) {
     const problems: string[] = [];
-    if (rec.prevHash !== prev) problems.push(`chain broken: prevHash ${rec.prevHash.slice(0, 12)}… does not match the previous record's hash ${prev.slice(0, 12)}…`);
-    if (chainHash(rec.body, rec.prevHash) !== rec.hash) problems.push('record hash does not match its body (the audit record was altered)');
+    if (rec.prevHash !== prev)
+      problems.push(
+        `chain broken: prevHash ${rec.prevHash.slice(0, 12)}… does not match the previous record's hash ${prev.slice(0, 12)}…`,
+      );
+    if (chainHash(rec.body, rec.prevHash) !== rec.hash)
+      problems.push('record hash does not match its body (the audit record was altered)');
     prev = rec.hash;
     let body: AuditBody | undefined;
     try {
@@ -39,30 +51,44 @@ async function checkBody(repo: CloudSinkRepository, resultId: string, body: Audi
   const stored = await repo.getResult(resultId);
   if (!stored) problems.push(`result ${resultId} is missing`);
   else if (canonicalJson(stored.result) !== canonicalJson(body.result)) {
-    problems.push(`stored result differs from the audited result (stored PCF ${(stored.result as { pcfPerDeclaredUnit?: string }).pcfPerDeclaredUnit}, audited ${body.result.pcfPerDeclaredUnit})`);
+    problems.push(
+      `stored result differs from the audited result (stored PCF ${(stored.result as { pcfPerDeclaredUnit?: string }).pcfPerDeclaredUnit}, audited ${body.result.pcfPerDeclaredUnit})`,
+    );
   }
   for (const e of body.inputs.entities) {
     const now = await repo.getReferenceEntity(e.kind as ReferenceKind, e.id, e.version);
     if (!now) problems.push(`input ${e.kind} '${e.id}' version ${e.version} no longer exists`);
-    else if (contentHash(now.data) !== e.hash) problems.push(`input ${e.kind} '${e.id}' version ${e.version} was changed after the fact`);
+    else if (contentHash(now.data) !== e.hash)
+      problems.push(`input ${e.kind} '${e.id}' version ${e.version} was changed after the fact`);
   }
   if (body.arithmetic !== undefined && body.arithmetic !== 1 && body.arithmetic !== 2) {
-    problems.push(`record names arithmetic ${JSON.stringify(body.arithmetic)}, which this engine does not know (1 or 2)`);
+    problems.push(
+      `record names arithmetic ${JSON.stringify(body.arithmetic)}, which this engine does not know (1 or 2)`,
+    );
     return problems;
   }
   try {
     const loaded = await loadEngineInput(repo, body.options, [body.subject.id], {
-      referenceVersion: body.inputs.referenceVersion, lines: body.inputs.lines, sites: body.inputs.sites, arithmetic: body.arithmetic ?? 1,
+      referenceVersion: body.inputs.referenceVersion,
+      lines: body.inputs.lines,
+      sites: body.inputs.sites,
+      arithmetic: body.arithmetic ?? 1,
     });
     if (contentHash(loaded.rollups) !== body.inputs.rollupsHash) {
       const was = new Map(body.inputs.rollups.map((r) => [r.id, r.revision]));
-      const changed = loaded.rollups.filter((r) => was.get(r.id) !== r.revision).map((r) => `${r.id}@${was.get(r.id) ?? 'new'}→${r.revision}`);
-      problems.push(`rollups differ from those used (${loaded.rollups.length} now, ${was.size} then${changed.length ? `; revised: ${changed.slice(0, 5).join(', ')}` : '; values altered'})`);
+      const changed = loaded.rollups
+        .filter((r) => was.get(r.id) !== r.revision)
+        .map((r) => `${r.id}@${was.get(r.id) ?? 'new'}→${r.revision}`);
+      problems.push(
+        `rollups differ from those used (${loaded.rollups.length} now, ${was.size} then${changed.length ? `; revised: ${changed.slice(0, 5).join(', ')}` : '; values altered'})`,
+      );
     }
     const calc = computePeriod(loaded.input);
     const again = auditBody(resultId, loaded, calc, body.subject.id).result;
     if (canonicalJson(again) !== canonicalJson(body.result)) {
-      problems.push(`recomputation does not reproduce the result: ${again.pcfPerDeclaredUnit} vs recorded ${body.result.pcfPerDeclaredUnit} kgCO2e/${body.result.declaredUnit}`);
+      problems.push(
+        `recomputation does not reproduce the result: ${again.pcfPerDeclaredUnit} vs recorded ${body.result.pcfPerDeclaredUnit} kgCO2e/${body.result.declaredUnit}`,
+      );
     }
   } catch (err) {
     problems.push(`recomputation failed: ${(err as Error).message}`);

@@ -6,9 +6,18 @@ export const DEFAULT_DB = '.pcf-edge/cloud-sink.sqlite';
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses a command's arguments; unknown options or missing values are ERR_USAGE naming the command. */
-export function parse(command: string, argv: string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+export function parse(
+  command: string,
+  argv: string[],
+  options: Options,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...options, db: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...options, db: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (err) {
     throw new PcfError('ERR_USAGE', `${command}: ${(err as Error).message} (see --help)`);
@@ -17,19 +26,22 @@ export function parse(command: string, argv: string[], options: Options): { valu
 
 export function required(command: string, values: Record<string, unknown>, name: string): string {
   const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new PcfError('ERR_USAGE', `${command}: --${name} is required (see --help)`);
+  if (typeof v !== 'string' || v === '')
+    throw new PcfError('ERR_USAGE', `${command}: --${name} is required (see --help)`);
   return v;
 }
 
 /** ISO date (2026-01-01) or date-time → ISO-8601 UTC string; anything else is ERR_USAGE. */
 export function instant(command: string, name: string, text: string): string {
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(ms)) throw new PcfError('ERR_USAGE', `${command}: --${name} '${text}' is not a date or ISO-8601 date-time`);
+  if (Number.isNaN(ms))
+    throw new PcfError('ERR_USAGE', `${command}: --${name} '${text}' is not a date or ISO-8601 date-time`);
   return new Date(ms).toISOString();
 }
 
 export function oneOf<T extends string>(command: string, name: string, text: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(text)) throw new PcfError('ERR_USAGE', `${command}: --${name} must be one of ${allowed.join(', ')} (got '${text}')`);
+  if (!(allowed as readonly string[]).includes(text))
+    throw new PcfError('ERR_USAGE', `${command}: --${name} must be one of ${allowed.join(', ')} (got '${text}')`);
   return text as T;
 }
 
@@ -67,7 +79,8 @@ the demo day 2026-11-02 06:00–10:00 UTC. Then try:
   --window <15m|1m|…>               rollup window length (default: the shortest present per line)
   --dry-run                         compute and print only (no stored result, no audit record)
   --json                            print the result document as JSON`,
-  results: 'usage: npm run cloud-sink -- results [--db <file>]\n\nLists stored results: id, product, period, method, GWP set, PCF per declared unit.',
+  results:
+    'usage: npm run cloud-sink -- results [--db <file>]\n\nLists stored results: id, product, period, method, GWP set, PCF per declared unit.',
   audit: `usage: npm run cloud-sink -- audit verify [--db <file>]
        npm run cloud-sink -- audit show <result id> [--db <file>]
 

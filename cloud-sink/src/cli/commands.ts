@@ -16,20 +16,28 @@ import type { CloudSinkRepository } from '../store/repository';
 import { HELP, instant, oneOf, parse, required } from './args';
 import { Dec } from '../engine/decimal';
 
-export interface CliContext { repo: CloudSinkRepository; out: (text: string) => void; log: Logger; onSignal: (stop: () => Promise<void>) => void }
+export interface CliContext {
+  repo: CloudSinkRepository;
+  out: (text: string) => void;
+  log: Logger;
+  onSignal: (stop: () => Promise<void>) => void;
+}
 type Values = Record<string, string | boolean | undefined>;
 
 export async function importCommand(ctx: CliContext, positionals: string[]): Promise<number> {
   const [kind, file] = positionals;
-  if (!kind || !file || positionals.length > 2) throw new PcfError('ERR_USAGE', 'import: expected <kind> <file> (see --help)');
-  if (!isReferenceKind(kind)) throw new PcfError('ERR_USAGE', `import: unknown kind '${kind}' (${REFERENCE_KINDS.join(', ')})`);
+  if (!kind || !file || positionals.length > 2)
+    throw new PcfError('ERR_USAGE', 'import: expected <kind> <file> (see --help)');
+  if (!isReferenceKind(kind))
+    throw new PcfError('ERR_USAGE', `import: unknown kind '${kind}' (${REFERENCE_KINDS.join(', ')})`);
   const r = await importReferenceFile(ctx.repo, kind, file);
   ctx.out(`imported ${r.entities} ${kind} from ${file} as reference version ${r.version}`);
   return 0;
 }
 
 export async function importDemoCommand(ctx: CliContext, values: Values): Promise<number> {
-  for (const r of await importDirectory(ctx.repo)) ctx.out(`imported ${r.entities} ${r.kind} as reference version ${r.version}`);
+  for (const r of await importDirectory(ctx.repo))
+    ctx.out(`imported ${r.entities} ${r.kind} as reference version ${r.version}`);
   if (!values['no-rollups']) {
     const res = await ctx.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
     ctx.out(`stored ${res.applied} demo rollups (${res.ignored} already present)`);
@@ -51,7 +59,11 @@ export function pcfOptions(values: Values): CalcOptions {
 }
 
 function windowMs(text: string): number {
-  try { return parseDuration(text); } catch (err) { throw new PcfError('ERR_USAGE', `pcf: --window: ${(err as Error).message}`); }
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new PcfError('ERR_USAGE', `pcf: --window: ${(err as Error).message}`);
+  }
 }
 
 const kg = (v: string | undefined) => present(new Dec(v ?? '0'), 6).padStart(16);
@@ -61,7 +73,7 @@ export function formatResult(doc: ProductResultDoc, resultId?: string): string {
   const lines = [
     `PCF ${doc.product}: ${doc.pcfPerDeclaredUnitDisplay} kgCO2e per ${doc.declaredUnit}  (${doc.method}-based electricity, ${doc.gwpSet})${resultId ? `  result ${resultId}` : ''}`,
     `period ${doc.periodStart} – ${doc.periodEnd}; ${doc.goodUnits} good, ${doc.scrapUnits} scrap; primary data share ${doc.primaryDataShare} %`,
-    'breakdown (kgCO2e for the period\'s output)',
+    "breakdown (kgCO2e for the period's output)",
     `  materials                     ${kg(b.materials)}`,
     `  electricity location-based    ${kg(b.electricityLocation)}`,
     `  electricity market-based      ${kg(b.electricityMarket)}`,
@@ -72,9 +84,15 @@ export function formatResult(doc: ProductResultDoc, resultId?: string): string {
     `  direct process emissions      ${kg(b.direct)}`,
     `  total (${doc.method})${' '.repeat(22 - doc.method.length)}${kg(doc.totalKg)}`,
     'orders',
-    ...doc.orders.map((o) => `  ${o.id} on ${o.line}: ${o.goodUnits} good, ${o.scrapUnits} scrap, ${present(new Dec(o.totalKg), 6)} kgCO2e, ${o.perUnitKg === null ? '-' : present(new Dec(o.perUnitKg), 6)} per unit`),
+    ...doc.orders.map(
+      (o) =>
+        `  ${o.id} on ${o.line}: ${o.goodUnits} good, ${o.scrapUnits} scrap, ${present(new Dec(o.totalKg), 6)} kgCO2e, ${o.perUnitKg === null ? '-' : present(new Dec(o.perUnitKg), 6)} per unit`,
+    ),
     'energy balance (metered = allocated + overhead + unallocated)',
-    ...doc.balances.map((x) => `  ${x.line}: ${present(new Dec(x.metered), 6)} = ${present(new Dec(x.allocated), 6)} + ${present(new Dec(x.overhead), 6)} + ${present(new Dec(x.unallocated), 6)} (residual ${x.residual})`),
+    ...doc.balances.map(
+      (x) =>
+        `  ${x.line}: ${present(new Dec(x.metered), 6)} = ${present(new Dec(x.allocated), 6)} + ${present(new Dec(x.overhead), 6)} + ${present(new Dec(x.unallocated), 6)} (residual ${x.residual})`,
+    ),
   ];
   if (doc.warnings.length > 0) lines.push('warnings', ...doc.warnings.map((w) => `  ${w}`));
   return lines.join('\n');
@@ -88,7 +106,11 @@ export async function pcfCommand(ctx: CliContext, values: Values): Promise<numbe
     ctx.out(values.json ? JSON.stringify(doc, null, 2) : formatResult(doc));
   } else {
     const { doc, audit } = await calculateAndStore(ctx.repo, product, options);
-    ctx.out(values.json ? JSON.stringify({ resultId: audit.resultId, auditHash: audit.hash, result: doc }, null, 2) : formatResult(doc, audit.resultId));
+    ctx.out(
+      values.json
+        ? JSON.stringify({ resultId: audit.resultId, auditHash: audit.hash, result: doc }, null, 2)
+        : formatResult(doc, audit.resultId),
+    );
   }
   return 0;
 }
@@ -96,7 +118,9 @@ export async function pcfCommand(ctx: CliContext, values: Values): Promise<numbe
 export async function resultsCommand(ctx: CliContext): Promise<number> {
   for (const r of await ctx.repo.listResults()) {
     const doc = r.result as ProductResultDoc;
-    ctx.out(`${r.id}  ${r.subject}  ${r.periodStart} – ${r.periodEnd}  ${r.method} ${r.gwpSet}  ${doc.pcfPerDeclaredUnitDisplay} kgCO2e/${doc.declaredUnit}`);
+    ctx.out(
+      `${r.id}  ${r.subject}  ${r.periodStart} – ${r.periodEnd}  ${r.method} ${r.gwpSet}  ${doc.pcfPerDeclaredUnitDisplay} kgCO2e/${doc.declaredUnit}`,
+    );
   }
   return 0;
 }
@@ -105,7 +129,10 @@ export async function auditCommand(ctx: CliContext, positionals: string[]): Prom
   const [sub, id] = positionals;
   if (sub === 'verify' && positionals.length === 1) {
     const report = await verifyAudit(ctx.repo);
-    for (const r of report.records) ctx.out(`${r.ok ? 'ok  ' : 'FAIL'} #${r.auditId} ${r.resultId}${r.problems.map((p) => `\n       ${p}`).join('')}`);
+    for (const r of report.records)
+      ctx.out(
+        `${r.ok ? 'ok  ' : 'FAIL'} #${r.auditId} ${r.resultId}${r.problems.map((p) => `\n       ${p}`).join('')}`,
+      );
     ctx.out(`${report.records.length} records, ${report.records.filter((r) => !r.ok).length} failed`);
     return report.ok ? 0 : 1;
   }
@@ -119,18 +146,28 @@ export async function auditCommand(ctx: CliContext, positionals: string[]): Prom
 export async function consumeCommand(ctx: CliContext, values: Values): Promise<number> {
   const stream = required('consume', values, 'stream');
   const poll = Number(values['poll-interval-ms'] ?? 1000);
-  if (!Number.isInteger(poll) || poll < 0) throw new PcfError('ERR_USAGE', `consume: --poll-interval-ms must be a non-negative integer`);
-  const consumer = createKinesisConsumer({
-    stream, pollIntervalMs: poll, recordsPerRead: 10_000, retryDelayMs: 1000, stopWhenIdle: values['until-idle'] === true,
-    ...(typeof values.endpoint === 'string' ? { endpoint: values.endpoint } : {}),
-    ...(typeof values.region === 'string' ? { region: values.region } : {}),
-  }, { repo: ctx.repo, log: ctx.log });
+  if (!Number.isInteger(poll) || poll < 0)
+    throw new PcfError('ERR_USAGE', `consume: --poll-interval-ms must be a non-negative integer`);
+  const consumer = createKinesisConsumer(
+    {
+      stream,
+      pollIntervalMs: poll,
+      recordsPerRead: 10_000,
+      retryDelayMs: 1000,
+      stopWhenIdle: values['until-idle'] === true,
+      ...(typeof values.endpoint === 'string' ? { endpoint: values.endpoint } : {}),
+      ...(typeof values.region === 'string' ? { region: values.region } : {}),
+    },
+    { repo: ctx.repo, log: ctx.log },
+  );
   ctx.onSignal(() => consumer.stop());
   await consumer.start();
   await consumer.done();
   await consumer.stop();
   const s = consumer.stats;
-  ctx.out(`consumed ${s.records} records: ${s.rollups} rollups stored or revised, ${s.deadLetters} dead-lettered, ${s.errors} retried errors`);
+  ctx.out(
+    `consumed ${s.records} records: ${s.rollups} rollups stored or revised, ${s.deadLetters} dead-lettered, ${s.errors} retried errors`,
+  );
   return 0;
 }
 
@@ -138,12 +175,26 @@ export const COMMAND_OPTIONS = {
   import: {},
   'import-demo': { 'no-rollups': { type: 'boolean' } },
   pcf: {
-    product: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, method: { type: 'string' }, gwp: { type: 'string' },
-    'share-key': { type: 'string' }, 'overhead-key': { type: 'string' }, window: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+    product: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    method: { type: 'string' },
+    gwp: { type: 'string' },
+    'share-key': { type: 'string' },
+    'overhead-key': { type: 'string' },
+    window: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
   },
   results: {},
   audit: {},
-  consume: { stream: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, 'until-idle': { type: 'boolean' }, 'poll-interval-ms': { type: 'string' } },
+  consume: {
+    stream: { type: 'string' },
+    endpoint: { type: 'string' },
+    region: { type: 'string' },
+    'until-idle': { type: 'boolean' },
+    'poll-interval-ms': { type: 'string' },
+  },
 } as const;
 
 export { HELP, parse };

@@ -1,9 +1,23 @@
 import { isPcfError, type Logger } from '@pcf-edge/core';
 import { openSqliteRepository } from '../store/sqlite';
 import { DEFAULT_DB, HELP, parse, type Options } from './args';
-import { auditCommand, COMMAND_OPTIONS, consumeCommand, importCommand, importDemoCommand, pcfCommand, resultsCommand, type CliContext } from './commands';
+import {
+  auditCommand,
+  COMMAND_OPTIONS,
+  consumeCommand,
+  importCommand,
+  importDemoCommand,
+  pcfCommand,
+  resultsCommand,
+  type CliContext,
+} from './commands';
 
-export interface CliIo { out: (text: string) => void; err: (text: string) => void; log: Logger; onSignal: CliContext['onSignal'] }
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  log: Logger;
+  onSignal: CliContext['onSignal'];
+}
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failure, 2 usage). Never calls process.exit. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

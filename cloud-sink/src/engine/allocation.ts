@@ -1,7 +1,15 @@
 import { PcfError } from '@pcf-edge/core';
 import type { StoredRollup } from '../store/repository';
 import { Dec, dec, toDec, ZERO } from './decimal';
-import { addToSum, CURRENT_ARITHMETIC, ExactSum, sumOf, sumValues, type Arithmetic, type BucketSums } from './exact-sum';
+import {
+  addToSum,
+  CURRENT_ARITHMETIC,
+  ExactSum,
+  sumOf,
+  sumValues,
+  type Arithmetic,
+  type BucketSums,
+} from './exact-sum';
 import type { FactorBook } from './factors';
 import type { OrderSpan } from './orders';
 import type { WindowGroup } from './types';
@@ -67,7 +75,14 @@ function elecSpan(cache: KeyCache, book: FactorBook, site: string, at: number): 
 function gasSpan(cache: KeyCache, book: FactorBook, region: string, at: number): NonNullable<KeyCache['gas']> {
   if (!cache.gas || at < cache.gas.from || at >= cache.gas.to) {
     const { factor: f, from, to } = book.factorSpan('natural-gas', region, at);
-    cache.gas = { key: `g:${f.id}`, from, to, volume: dimensionOf(f.unit) !== 'energy', basis: f.energyBasis, id: f.id };
+    cache.gas = {
+      key: `g:${f.id}`,
+      from,
+      to,
+      volume: dimensionOf(f.unit) !== 'energy',
+      basis: f.energyBasis,
+      id: f.id,
+    };
   }
   return cache.gas;
 }
@@ -77,16 +92,27 @@ function gasSpan(cache: KeyCache, book: FactorBook, region: string, at: number):
  * `take` in a fixed order: electricity, then gas. (A plain loop body rather than a returned list: this runs once per
  * window of every line of a calculation.)
  */
-function windowEnergy(r: StoredRollup, region: string, book: FactorBook, clippedMs: number, cache: KeyCache, take: (key: string, energy: number | Dec) => void): void {
+function windowEnergy(
+  r: StoredRollup,
+  region: string,
+  book: FactorBook,
+  clippedMs: number,
+  cache: KeyCache,
+  take: (key: string, energy: number | Dec) => void,
+): void {
   const at = r.windowStartMs;
-  const elec = r.type === 'site' ? r.baseloadKWh ?? 0 : r.electricityKWh ?? 0;
+  const elec = r.type === 'site' ? (r.baseloadKWh ?? 0) : (r.electricityKWh ?? 0);
   if (elec > 0) take(elecSpan(cache, book, r.site, at).key, clip(elec, r, clippedMs));
   if (r.type === 'line' && ((r.gasKWh ?? 0) > 0 || (r.gasM3 ?? 0) > 0)) {
     const g = gasSpan(cache, book, region, at);
     if (g.volume) take(g.key, clip(r.gasM3 ?? 0, r, clippedMs));
     else {
       if (g.basis !== r.gasCvBasis) {
-        throw new PcfError('ERR_BASIS_MISMATCH', `gas energy of line ${r.line} is on ${r.gasCvBasis ?? 'no'} CV basis but factor ${g.id} is ${g.basis ?? 'without basis'}`, { line: r.line, factor: g.id, rollup: r.id });
+        throw new PcfError(
+          'ERR_BASIS_MISMATCH',
+          `gas energy of line ${r.line} is on ${r.gasCvBasis ?? 'no'} CV basis but factor ${g.id} is ${g.basis ?? 'without basis'}`,
+          { line: r.line, factor: g.id, rollup: r.id },
+        );
       }
       take(g.key, clip(r.gasKWh ?? 0, r, clippedMs));
     }
@@ -106,15 +132,23 @@ export class RowsNeeded extends Error {
 
 /** A window group the aggregated read should not have formed (a bug, not bad data). */
 function groupError(g: WindowGroup, line: string, why: string): Error {
-  return new Error(`internal: window group ${new Date(g.windowStartMs).toISOString()}–${new Date(g.endMs).toISOString()} of ${line} ${why}`);
+  return new Error(
+    `internal: window group ${new Date(g.windowStartMs).toISOString()}–${new Date(g.endMs).toISOString()} of ${line} ${why}`,
+  );
 }
 
 /** Length of the union of [s, e) intervals (ms). */
 function unionMs(spans: [number, number][]): number {
   spans.sort((a, b) => a[0] - b[0]);
-  let total = 0, curS = -Infinity, curE = -Infinity;
+  let total = 0,
+    curS = -Infinity,
+    curE = -Infinity;
   for (const [s, e] of spans) {
-    if (s > curE) { total += curE - curS > 0 ? curE - curS : 0; curS = s; curE = e; } else if (e > curE) curE = e;
+    if (s > curE) {
+      total += curE - curS > 0 ? curE - curS : 0;
+      curS = s;
+      curE = e;
+    } else if (e > curE) curE = e;
   }
   return total + (curE - curS > 0 ? curE - curS : 0);
 }
@@ -125,18 +159,30 @@ function unionMs(spans: [number, number][]): number {
  * (keyRate × overlap ms); the rest is idle. Shares are computed so that every window conserves exactly (the last
  * share is the remainder).
  */
-export function allocateLine(line: string, region: string, windows: (StoredRollup | WindowGroup)[], orders: OrderSpan[], fromMs: number, toMs: number, book: FactorBook,
-  arithmetic: Arithmetic = CURRENT_ARITHMETIC): LineAllocation {
+export function allocateLine(
+  line: string,
+  region: string,
+  windows: (StoredRollup | WindowGroup)[],
+  orders: OrderSpan[],
+  fromMs: number,
+  toMs: number,
+  book: FactorBook,
+  arithmetic: Arithmetic = CURRENT_ARITHMETIC,
+): LineAllocation {
   // sums kept exactly (ExactSum) while windows are whole, read as Dec once at the end
   const perOrder = new Map<string, BucketSums>(orders.map((o) => [o.id, new Map()]));
-  const idle: BucketSums = new Map(), unallocated: BucketSums = new Map(), metered: BucketSums = new Map();
+  const idle: BucketSums = new Map(),
+    unallocated: BucketSums = new Map(),
+    metered: BucketSums = new Map();
   const estimatedKWh = new Map<string, ExactSum>();
   const rollups: LineAllocation['rollups'] = [];
   let first = 0;
   const cache: KeyCache = {};
   // per-window state read by `take` (one closure per line, not per window)
   let inWindow: { o: OrderSpan; ov: number }[] = [];
-  let covered = 0, clipped = 0, estimated = false;
+  let covered = 0,
+    clipped = 0,
+    estimated = false;
   const give = (id: string, key: string, v: number | Dec): void => {
     addToSum(perOrder.get(id)!, key, v, arithmetic);
     if (estimated) estimatedOf(id).add(v);
@@ -165,8 +211,10 @@ export function allocateLine(line: string, region: string, windows: (StoredRollu
     if (g.windowStartMs < fromMs || g.endMs > toMs) throw groupError(g, line, 'is not inside the period');
     while (first < orders.length && orders[first]!.endMs <= g.windowStartMs) first++;
     const over: OrderSpan[] = [];
-    for (let i = first; i < orders.length && orders[i]!.startMs < g.endMs; i++) if (orders[i]!.endMs > g.windowStartMs) over.push(orders[i]!);
-    if (over.length > 1 || (over.length === 1 && (over[0]!.startMs > g.windowStartMs || over[0]!.endMs < g.endMs))) throw groupError(g, line, 'is not wholly inside one order or idle');
+    for (let i = first; i < orders.length && orders[i]!.startMs < g.endMs; i++)
+      if (orders[i]!.endMs > g.windowStartMs) over.push(orders[i]!);
+    if (over.length > 1 || (over.length === 1 && (over[0]!.startMs > g.windowStartMs || over[0]!.endMs < g.endMs)))
+      throw groupError(g, line, 'is not wholly inside one order or idle');
     const order = over[0];
     const parts: { key: string; firstMs: number; s: { units: number; estimatedUnits: number } }[] = [];
     if (g.elec.count > 0) {
@@ -180,12 +228,21 @@ export function allocateLine(line: string, region: string, windows: (StoredRollu
       const gc = gasSpan(cache, book, region, at);
       if (g.lastStartMs >= gc.to) throw groupError(g, line, 'crosses a gas factor validity bound');
       if (!gc.volume) {
-        const matching = gc.basis === 'gross' ? g.gasBasis.gross : gc.basis === 'net' ? g.gasBasis.net : g.gasBasis.none;
+        const matching =
+          gc.basis === 'gross' ? g.gasBasis.gross : gc.basis === 'net' ? g.gasBasis.net : g.gasBasis.none;
         // the row path names the window: the caller reads the rows again for the precise error
-        if (matching !== g.gasM3.count) throw new PcfError('ERR_BASIS_MISMATCH', `gas energy of line ${line} is not all on the ${gc.basis ?? 'no'} CV basis of factor ${gc.id}`, { line, factor: gc.id });
+        if (matching !== g.gasM3.count)
+          throw new PcfError(
+            'ERR_BASIS_MISMATCH',
+            `gas energy of line ${line} is not all on the ${gc.basis ?? 'no'} CV basis of factor ${gc.id}`,
+            { line, factor: gc.id },
+          );
       }
       const used = gc.volume ? g.gasM3 : g.gasKWh;
-      if (used.notShort > 0) throw new RowsNeeded(`${line}: gas ${gc.volume ? 'm³' : 'kWh'} values that are not short in ${new Date(g.windowStartMs).toISOString()}–`);
+      if (used.notShort > 0)
+        throw new RowsNeeded(
+          `${line}: gas ${gc.volume ? 'm³' : 'kWh'} values that are not short in ${new Date(g.windowStartMs).toISOString()}–`,
+        );
       parts.push({ key: gc.key, firstMs: at, s: used });
     }
     if (parts.length === 2 && parts[1]!.firstMs < parts[0]!.firstMs) parts.reverse();
@@ -200,7 +257,8 @@ export function allocateLine(line: string, region: string, windows: (StoredRollu
       takeGroup(r);
       continue;
     }
-    const cs = Math.max(r.windowStartMs, fromMs), ce = Math.min(r.windowStartMs + r.windowMs, toMs);
+    const cs = Math.max(r.windowStartMs, fromMs),
+      ce = Math.min(r.windowStartMs + r.windowMs, toMs);
     if (ce <= cs) continue;
     rollups.push({ id: r.id, revision: r.revision });
     while (first < orders.length && orders[first]!.endMs <= cs) first++;
@@ -210,15 +268,25 @@ export function allocateLine(line: string, region: string, windows: (StoredRollu
       const ov = Math.min(o.endMs, ce) - Math.max(o.startMs, cs);
       if (ov > 0) inWindow.push({ o, ov });
     }
-    covered = inWindow.length === 0 ? 0 : inWindow.length === 1 ? inWindow[0]!.ov : unionMs(inWindow.map(({ o }) => [Math.max(o.startMs, cs), Math.min(o.endMs, ce)]));
+    covered =
+      inWindow.length === 0
+        ? 0
+        : inWindow.length === 1
+          ? inWindow[0]!.ov
+          : unionMs(inWindow.map(({ o }) => [Math.max(o.startMs, cs), Math.min(o.endMs, ce)]));
     clipped = ce - cs;
     estimated = r.estimated;
     windowEnergy(r, region, book, clipped, cache, take);
   }
   return {
-    line, windowMs: windows[0]?.windowMs ?? 0, perOrder: new Map([...perOrder].map(([id, b]) => [id, sumValues(b)])),
-    idle: sumValues(idle), unallocated: sumValues(unallocated), metered: sumValues(metered),
-    estimatedKWh: new Map([...estimatedKWh].map(([id, e]) => [id, e.value()])), rollups,
+    line,
+    windowMs: windows[0]?.windowMs ?? 0,
+    perOrder: new Map([...perOrder].map(([id, b]) => [id, sumValues(b)])),
+    idle: sumValues(idle),
+    unallocated: sumValues(unallocated),
+    metered: sumValues(metered),
+    estimatedKWh: new Map([...estimatedKWh].map(([id, e]) => [id, e.value()])),
+    rollups,
   };
 }
 
@@ -246,7 +314,11 @@ function shareWindow(part: Dec, inWindow: { o: OrderSpan; ov: number }[]): Dec[]
  * and the remainder is computed in full only when the last receiver is wanted) — a site's baseload is spread over
  * every order of the site, while a calculation prices only the orders of the lines it loaded.
  */
-export function spread(pool: Buckets, receivers: readonly OrderSpan[], wanted?: (o: OrderSpan) => boolean): Map<string, Buckets> | undefined {
+export function spread(
+  pool: Buckets,
+  receivers: readonly OrderSpan[],
+  wanted?: (o: OrderSpan) => boolean,
+): Map<string, Buckets> | undefined {
   const total = totalKeyOf(receivers);
   if (receivers.length === 0 || total.isZero()) return undefined;
   const last = receivers.length - 1;

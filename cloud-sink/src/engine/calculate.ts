@@ -1,5 +1,12 @@
 import type { RefEntity } from '../reference/types';
-import { allocateLine, chooseWindowMs, spreadLazily, type Buckets, type LazySpread, type LineAllocation } from './allocation';
+import {
+  allocateLine,
+  chooseWindowMs,
+  spreadLazily,
+  type Buckets,
+  type LazySpread,
+  type LineAllocation,
+} from './allocation';
 import { Dec, ZERO, dec } from './decimal';
 import { FactorBook } from './factors';
 import { gwp } from './gwp';
@@ -40,10 +47,19 @@ export interface LineBalance {
 }
 
 /** Missing windows, partial coverage and estimates among the windows a line's allocation used (rows and groups). */
-function dataQuality(line: string, windows: (StoredRollup | WindowGroup)[], windowMs: number | undefined, fromMs: number, toMs: number): string[] {
+function dataQuality(
+  line: string,
+  windows: (StoredRollup | WindowGroup)[],
+  windowMs: number | undefined,
+  fromMs: number,
+  toMs: number,
+): string[] {
   if (windowMs === undefined) return [`${line}: no rollups in the period; its metered energy is taken as 0`];
   const expected = Math.ceil(toMs / windowMs) - Math.floor(fromMs / windowMs);
-  let used = 0, partial = 0, lowest = Infinity, estimated = 0;
+  let used = 0,
+    partial = 0,
+    lowest = Infinity,
+    estimated = 0;
   for (const r of windows) {
     if ('group' in r) {
       used += r.count;
@@ -60,14 +76,18 @@ function dataQuality(line: string, windows: (StoredRollup | WindowGroup)[], wind
     }
   }
   const out: string[] = [];
-  if (used < expected) out.push(`${line}: ${expected - used} of ${expected} windows of ${windowMs / 60_000} min have no rollup`);
+  if (used < expected)
+    out.push(`${line}: ${expected - used} of ${expected} windows of ${windowMs / 60_000} min have no rollup`);
   if (partial > 0) out.push(`${line}: ${partial} windows with coverage below 1 (lowest ${lowest})`);
   if (estimated > 0) out.push(`${line}: ${estimated} windows with estimated values`);
   return out;
 }
 
 /** A line's (or site's) windows of the length the calculation uses (the shortest present unless forced), and that length. */
-function windowsOf(all: LineWindows, forced: number | undefined): { windowMs: number | undefined; windows: (StoredRollup | WindowGroup)[] } {
+function windowsOf(
+  all: LineWindows,
+  forced: number | undefined,
+): { windowMs: number | undefined; windows: (StoredRollup | WindowGroup)[] } {
   if (!Array.isArray(all)) return { windowMs: all.windowMs, windows: all.items };
   const windowMs = chooseWindowMs(all, forced);
   return { windowMs, windows: all.filter((r) => r.windowMs === windowMs) };
@@ -111,13 +131,16 @@ const total = (b: Buckets) => [...b.values()].reduce((s, v) => s.plus(v), ZERO);
 export function computePeriod(input: EngineInput): PeriodCalculation {
   const { snapshot, options } = input;
   const arithmetic = input.arithmetic ?? CURRENT_ARITHMETIC;
-  const fromMs = Date.parse(options.periodStart), toMs = Date.parse(options.periodEnd);
+  const fromMs = Date.parse(options.periodStart),
+    toMs = Date.parse(options.periodEnd);
   const book = new FactorBook(snapshot, options.gwpSet);
   const spans = ordersInPeriod(snapshot, fromMs, toMs, options.shareKey);
-  const overheadSpans = options.overheadKey === options.shareKey ? spans : ordersInPeriod(snapshot, fromMs, toMs, options.overheadKey);
+  const overheadSpans =
+    options.overheadKey === options.shareKey ? spans : ordersInPeriod(snapshot, fromMs, toMs, options.overheadKey);
   const used = new Map<string, RefEntity>();
   // overhead is spread lazily: an order's share is computed when the order is priced (see `overheadOf`)
-  const lineSpreads = new Map<string, LazySpread>(), siteSpreads = new Map<string, LazySpread>();
+  const lineSpreads = new Map<string, LazySpread>(),
+    siteSpreads = new Map<string, LazySpread>();
   const allocations = new Map<string, LineAllocation>();
   const balances: LineBalance[] = [];
   for (const [line, all] of input.lineRollups) {
@@ -129,16 +152,27 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const lineSpans = spans.filter((o) => o.line === line);
     const a = allocateLine(line, region, windows, lineSpans, fromMs, toMs, book, arithmetic);
     allocations.set(line, a);
-    const idleSpread = spreadLazily(a.idle, overheadSpans.filter((o) => o.line === line));
+    const idleSpread = spreadLazily(
+      a.idle,
+      overheadSpans.filter((o) => o.line === line),
+    );
     lineSpreads.set(line, idleSpread);
     const spreadIdle = idleSpread.spreads;
     const allocated = [...a.perOrder.values()].reduce((s, b) => s.plus(total(b)), ZERO);
     const oh = spreadIdle ? total(a.idle) : ZERO;
     const un = total(a.unallocated).plus(spreadIdle ? ZERO : total(a.idle));
     const metered = total(a.metered);
-    balances.push({ line, windowMs: windowMs ?? 0, metered: metered.toString(), allocated: allocated.toString(), overhead: oh.toString(),
-      unallocated: un.toString(), residual: metered.minus(allocated).minus(oh).minus(un).toString(), rollups: a.rollups,
-      warnings: lineSpans.length > 0 ? dataQuality(line, windows, windowMs, fromMs, toMs) : [] });
+    balances.push({
+      line,
+      windowMs: windowMs ?? 0,
+      metered: metered.toString(),
+      allocated: allocated.toString(),
+      overhead: oh.toString(),
+      unallocated: un.toString(),
+      residual: metered.minus(allocated).minus(oh).minus(un).toString(),
+      rollups: a.rollups,
+      warnings: lineSpans.length > 0 ? dataQuality(line, windows, windowMs, fromMs, toMs) : [],
+    });
   }
   for (const [site, all] of input.siteRollups) {
     const region = snapshot.sites.get(site)!.data.region;
@@ -148,8 +182,17 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     siteSpreads.set(site, baseSpread);
     const spreadBase = baseSpread.spreads;
     const metered = total(a.metered);
-    balances.push({ line: `site:${site} baseload`, windowMs: windowMs ?? 0, metered: metered.toString(), allocated: '0',
-      overhead: spreadBase ? metered.toString() : '0', unallocated: spreadBase ? '0' : metered.toString(), residual: '0', rollups: a.rollups, warnings: [] });
+    balances.push({
+      line: `site:${site} baseload`,
+      windowMs: windowMs ?? 0,
+      metered: metered.toString(),
+      allocated: '0',
+      overhead: spreadBase ? metered.toString() : '0',
+      unallocated: spreadBase ? '0' : metered.toString(),
+      residual: '0',
+      rollups: a.rollups,
+      warnings: [],
+    });
   }
   const onLines = new Map<string, { o: OrderSpan; a: LineAllocation }>();
   for (const o of spans) {
@@ -176,17 +219,33 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
       const { o, a } = on;
       const direct = directEmissions(input, o, used);
       const r: OrderResult = {
-        id: o.id, product: o.product, line: o.line, site: o.site, goodInPeriod: o.goodInPeriod, scrapInPeriod: o.scrapInPeriod,
-        energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book), overhead: priceBuckets(overheadOf(o), snapshot, book),
-        direct: direct.value, directTrace: direct.trace, estimatedKWh: a.estimatedKWh.get(o.id) ?? ZERO,
+        id: o.id,
+        product: o.product,
+        line: o.line,
+        site: o.site,
+        goodInPeriod: o.goodInPeriod,
+        scrapInPeriod: o.scrapInPeriod,
+        energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book),
+        overhead: priceBuckets(overheadOf(o), snapshot, book),
+        direct: direct.value,
+        directTrace: direct.trace,
+        estimatedKWh: a.estimatedKWh.get(o.id) ?? ZERO,
       };
       priced.set(id, r);
       return r;
     },
   };
   const calc: PeriodCalculation = {
-    input, fromMs, toMs, book, orders, spans, balances,
-    product: () => { throw new Error('unreachable'); },
+    input,
+    fromMs,
+    toMs,
+    book,
+    orders,
+    spans,
+    balances,
+    product: () => {
+      throw new Error('unreachable');
+    },
     usedEntities: () => {
       for (const id of onLines.keys()) orders.get(id);
       return new Map([...used, ...book.used, ...products.used]);
@@ -198,7 +257,11 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
 }
 
 /** Direct process emissions of an order: per declared unit (× good + scrap) or per line hour (× order hours). */
-function directEmissions(input: EngineInput, o: OrderSpan, used: Map<string, RefEntity>): { value: Dec; trace: TraceNode[] } {
+function directEmissions(
+  input: EngineInput,
+  o: OrderSpan,
+  used: Map<string, RefEntity>,
+): { value: Dec; trace: TraceNode[] } {
   let value = ZERO;
   const trace: TraceNode[] = [];
   for (const e of input.snapshot['direct-emissions'].values()) {
@@ -207,10 +270,16 @@ function directEmissions(input: EngineInput, o: OrderSpan, used: Map<string, Ref
     if (Date.parse(d.validFrom) > at || (d.validTo != null && Date.parse(d.validTo) <= at)) continue;
     if (!((d.scope === 'product' && d.ref === o.product) || (d.scope === 'line' && d.ref === o.line))) continue;
     used.set(`direct-emissions:${e.entityId}`, e);
-    const activity = d.per === 'declaredUnit' ? o.goodInPeriod.plus(o.scrapInPeriod) : dec(o.endMs - o.startMs).div(3_600_000);
+    const activity =
+      d.per === 'declaredUnit' ? o.goodInPeriod.plus(o.scrapInPeriod) : dec(o.endMs - o.startMs).div(3_600_000);
     const v = activity.times(d.amountKg).times(gwp(input.options.gwpSet, d.gas));
     value = value.plus(v);
-    trace.push({ name: `direct ${d.gas} (${d.id})`, value: v.toString(), unit: 'kgCO2e', formula: `${activity} ${d.per === 'declaredUnit' ? 'units' : 'h'} × ${d.amountKg} kg ${d.gas} × GWP ${gwp(input.options.gwpSet, d.gas)}` });
+    trace.push({
+      name: `direct ${d.gas} (${d.id})`,
+      value: v.toString(),
+      unit: 'kgCO2e',
+      formula: `${activity} ${d.per === 'declaredUnit' ? 'units' : 'h'} × ${d.amountKg} kg ${d.gas} × GWP ${gwp(input.options.gwpSet, d.gas)}`,
+    });
   }
   return { value, trace };
 }

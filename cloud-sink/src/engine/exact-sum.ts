@@ -63,7 +63,8 @@ export class ExactSum {
 
   /** Version 2 only: adds an integer number of millionths (a group of whole windows summed by SQL). */
   addUnits(n: number): void {
-    if (this.arithmetic !== 2 || !Number.isSafeInteger(n)) throw new Error(`ExactSum.addUnits(${n}) needs arithmetic 2 and a safe integer`);
+    if (this.arithmetic !== 2 || !Number.isSafeInteger(n))
+      throw new Error(`ExactSum.addUnits(${n}) needs arithmetic 2 and a safe integer`);
     if (Number.isSafeInteger(this.units + n)) this.units += n;
     else {
       this.big = (this.big ?? new Dec(0)).plus(this.units).plus(n);
@@ -81,7 +82,12 @@ export class ExactSum {
 /** Sums per bucket key, in first-added order (the order bucket maps are iterated in for pricing and traces). */
 export type BucketSums = Map<string, ExactSum>;
 
-export function addToSum(b: BucketSums, key: string, v: number | Dec, arithmetic: Arithmetic = CURRENT_ARITHMETIC): void {
+export function addToSum(
+  b: BucketSums,
+  key: string,
+  v: number | Dec,
+  arithmetic: Arithmetic = CURRENT_ARITHMETIC,
+): void {
   sumOf(b, key, arithmetic).add(v);
 }
 

@@ -16,19 +16,32 @@ export class FactorBook {
   /** Every factor, mapping and supplier PCF read, by kind and id (the audit's input list). */
   readonly used = new Map<string, RefEntity>();
 
-  constructor(private readonly snapshot: ReferenceSnapshot, private readonly gwpSet: GwpSet) {
+  constructor(
+    private readonly snapshot: ReferenceSnapshot,
+    private readonly gwpSet: GwpSet,
+  ) {
     for (const f of snapshot.factors.values()) {
       const list = this.byActivity.get(f.data.activity) ?? [];
       list.push({ e: f, from: Date.parse(f.data.validFrom), to: ms(f.data.validTo) });
       this.byActivity.set(f.data.activity, list);
     }
-    this.mappings = [...snapshot.electricity.values()].map((e) => ({ e, from: Date.parse(e.data.validFrom), to: ms(e.data.validTo) }));
-    this.suppliers = [...snapshot['supplier-pcfs'].values()].map((e) => {
-      const p = e.data;
-      const endRef = new Date(p.pcf.referencePeriodEnd);
-      endRef.setUTCFullYear(endRef.getUTCFullYear() + 3);
-      return { e, from: Date.parse(p.validityPeriodStart ?? p.pcf.referencePeriodEnd), to: p.validityPeriodEnd ? Date.parse(p.validityPeriodEnd) : endRef.getTime() };
-    }).sort((a, b) => b.e.data.version - a.e.data.version);
+    this.mappings = [...snapshot.electricity.values()].map((e) => ({
+      e,
+      from: Date.parse(e.data.validFrom),
+      to: ms(e.data.validTo),
+    }));
+    this.suppliers = [...snapshot['supplier-pcfs'].values()]
+      .map((e) => {
+        const p = e.data;
+        const endRef = new Date(p.pcf.referencePeriodEnd);
+        endRef.setUTCFullYear(endRef.getUTCFullYear() + 3);
+        return {
+          e,
+          from: Date.parse(p.validityPeriodStart ?? p.pcf.referencePeriodEnd),
+          to: p.validityPeriodEnd ? Date.parse(p.validityPeriodEnd) : endRef.getTime(),
+        };
+      })
+      .sort((a, b) => b.e.data.version - a.e.data.version);
   }
 
   private use<T>(kind: string, e: RefEntity<T>): T {
@@ -40,12 +53,18 @@ export class FactorBook {
     const key = `${activity}\u001f${region ?? ''}\u001f${at}`;
     const hit = this.lookups.get(key);
     if (hit) return hit;
-    const matches = (this.byActivity.get(activity) ?? []).filter((f) =>
-      (region === undefined || f.e.data.region === region) && f.from <= at && at < f.to).map((f) => f.e);
+    const matches = (this.byActivity.get(activity) ?? [])
+      .filter((f) => (region === undefined || f.e.data.region === region) && f.from <= at && at < f.to)
+      .map((f) => f.e);
     const where = `${activity}${region ? ` in ${region}` : ''} at ${iso(at)}`;
-    if (matches.length === 0) throw new PcfError('ERR_FACTOR_MISSING', `no emission factor for ${where}`, { activity, region, at: iso(at) });
+    if (matches.length === 0)
+      throw new PcfError('ERR_FACTOR_MISSING', `no emission factor for ${where}`, { activity, region, at: iso(at) });
     if (matches.length > 1) {
-      throw new PcfError('ERR_FACTOR_MISSING', `several emission factors for ${where} (${matches.map((m) => m.entityId).join(', ')}): give a region`, { activity, region, at: iso(at) });
+      throw new PcfError(
+        'ERR_FACTOR_MISSING',
+        `several emission factors for ${where} (${matches.map((m) => m.entityId).join(', ')}): give a region`,
+        { activity, region, at: iso(at) },
+      );
     }
     const found = this.use('factors', matches[0]!);
     this.lookups.set(key, found);
@@ -53,7 +72,11 @@ export class FactorBook {
   }
 
   /** `factor(…)` with the found factor's validity [from, to) in epoch ms. */
-  factorSpan(activity: string, region: string | undefined, at: number): { factor: EmissionFactor; from: number; to: number } {
+  factorSpan(
+    activity: string,
+    region: string | undefined,
+    at: number,
+  ): { factor: EmissionFactor; from: number; to: number } {
     const factor = this.factor(activity, region, at);
     const entry = this.byActivity.get(activity)!.find((f) => f.e.data === factor)!;
     return { factor, from: entry.from, to: entry.to };
@@ -82,9 +105,14 @@ export class FactorBook {
   /** The mapping valid at `at` with its validity [from, to) in epoch ms, so callers can reuse it until `to`. */
   electricityMappingSpan(site: string, at: number): { mapping: ElectricityMapping; from: number; to: number } {
     for (const m of this.mappings) {
-      if (m.e.data.site === site && m.from <= at && at < m.to) return { mapping: this.use('electricity', m.e), from: m.from, to: m.to };
+      if (m.e.data.site === site && m.from <= at && at < m.to)
+        return { mapping: this.use('electricity', m.e), from: m.from, to: m.to };
     }
-    throw new PcfError('ERR_FACTOR_MISSING', `no electricity mapping (location/market factors) for site ${site} at ${iso(at)}`, { site, at: iso(at) });
+    throw new PcfError(
+      'ERR_FACTOR_MISSING',
+      `no electricity mapping (location/market factors) for site ${site} at ${iso(at)}`,
+      { site, at: iso(at) },
+    );
   }
 
   /**
@@ -92,8 +120,16 @@ export class FactorBook {
    * referencePeriodEnd, validityPeriodEnd ?? referencePeriodEnd + 3 years) per PACT v2; highest version wins.
    */
   supplierPcf(productId: string, at: number): SupplierPcf {
-    const valid = this.suppliers.filter((s) => s.e.data.status === 'Active' && s.e.data.productIds.includes(productId) && s.from <= at && at < s.to).map((s) => s.e);
-    if (valid.length === 0) throw new PcfError('ERR_FACTOR_MISSING', `no valid supplier PCF for ${productId} at ${iso(at)}`, { productId, at: iso(at) });
+    const valid = this.suppliers
+      .filter(
+        (s) => s.e.data.status === 'Active' && s.e.data.productIds.includes(productId) && s.from <= at && at < s.to,
+      )
+      .map((s) => s.e);
+    if (valid.length === 0)
+      throw new PcfError('ERR_FACTOR_MISSING', `no valid supplier PCF for ${productId} at ${iso(at)}`, {
+        productId,
+        at: iso(at),
+      });
     return this.use('supplier-pcfs', valid[0]!);
   }
 }

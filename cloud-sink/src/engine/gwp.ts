@@ -7,9 +7,36 @@ import { Dec, dec, ZERO } from './decimal';
  * fossil methane. `CO2e` is an already-characterised component and passes through unchanged.
  */
 export const GWP_SETS = {
-  AR4: { CO2: '1', CH4: '25', CH4_fossil: '25', CH4_nonfossil: '25', N2O: '298', SF6: '22800', NF3: '17200', CO2e: '1' },
-  AR5: { CO2: '1', CH4: '28', CH4_fossil: '28', CH4_nonfossil: '28', N2O: '265', SF6: '23500', NF3: '16100', CO2e: '1' },
-  AR6: { CO2: '1', CH4: '29.8', CH4_fossil: '29.8', CH4_nonfossil: '27.2', N2O: '273', SF6: '25200', NF3: '17400', CO2e: '1' },
+  AR4: {
+    CO2: '1',
+    CH4: '25',
+    CH4_fossil: '25',
+    CH4_nonfossil: '25',
+    N2O: '298',
+    SF6: '22800',
+    NF3: '17200',
+    CO2e: '1',
+  },
+  AR5: {
+    CO2: '1',
+    CH4: '28',
+    CH4_fossil: '28',
+    CH4_nonfossil: '28',
+    N2O: '265',
+    SF6: '23500',
+    NF3: '16100',
+    CO2e: '1',
+  },
+  AR6: {
+    CO2: '1',
+    CH4: '29.8',
+    CH4_fossil: '29.8',
+    CH4_nonfossil: '27.2',
+    N2O: '273',
+    SF6: '25200',
+    NF3: '17400',
+    CO2e: '1',
+  },
 } as const;
 
 export type GwpSet = keyof typeof GWP_SETS;

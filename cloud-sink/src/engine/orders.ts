@@ -25,13 +25,25 @@ export interface OrderSpan {
 
 function keyPerUnit(key: AllocationKey, p: Product, productId: string): Dec | undefined {
   switch (key) {
-    case 'units': return dec(1);
-    case 'machineTime': return undefined;
+    case 'units':
+      return dec(1);
+    case 'machineTime':
+      return undefined;
     case 'mass':
-      if (p.massKgPerDeclaredUnit === undefined) throw new PcfError('ERR_REFERENCE_INVALID', `product ${productId} has no massKgPerDeclaredUnit, needed by allocation key 'mass'`, { product: productId });
+      if (p.massKgPerDeclaredUnit === undefined)
+        throw new PcfError(
+          'ERR_REFERENCE_INVALID',
+          `product ${productId} has no massKgPerDeclaredUnit, needed by allocation key 'mass'`,
+          { product: productId },
+        );
       return dec(p.massKgPerDeclaredUnit);
     case 'economicValue':
-      if (p.economicValuePerDeclaredUnit === undefined) throw new PcfError('ERR_REFERENCE_INVALID', `product ${productId} has no economicValuePerDeclaredUnit, needed by allocation key 'economicValue'`, { product: productId });
+      if (p.economicValuePerDeclaredUnit === undefined)
+        throw new PcfError(
+          'ERR_REFERENCE_INVALID',
+          `product ${productId} has no economicValuePerDeclaredUnit, needed by allocation key 'economicValue'`,
+          { product: productId },
+        );
       return dec(p.economicValuePerDeclaredUnit);
   }
 }
@@ -55,7 +67,12 @@ const PERIOD_SPANS_PER_SNAPSHOT = 64;
  * Orders overlapping [fromMs, toMs), clipped, with the key rate for `key`. Sorted by start, then id. A pure function
  * of the (immutable) snapshot, so the spans are memoized per snapshot and (period, key); the result is frozen.
  */
-export function ordersInPeriod(snapshot: ReferenceSnapshot, fromMs: number, toMs: number, key: AllocationKey): readonly OrderSpan[] {
+export function ordersInPeriod(
+  snapshot: ReferenceSnapshot,
+  fromMs: number,
+  toMs: number,
+  key: AllocationKey,
+): readonly OrderSpan[] {
   let memo = periodSpans.get(snapshot.orders);
   if (!memo) periodSpans.set(snapshot.orders, (memo = new Map()));
   const memoKey = `${fromMs}|${toMs}|${key}`;
@@ -73,20 +90,32 @@ function computeSpans(snapshot: ReferenceSnapshot, fromMs: number, toMs: number,
   for (const { e, s, en } of orderTimes(snapshot)) {
     if (en <= fromMs || s >= toMs) continue;
     const o: ProductionOrder = e.data;
-    const startMs = Math.max(s, fromMs), endMs = Math.min(en, toMs);
+    const startMs = Math.max(s, fromMs),
+      endMs = Math.min(en, toMs);
     if (endMs <= startMs) continue;
     const line = snapshot.lines.get(o.line)?.data;
     const product = snapshot.products.get(o.product)?.data;
-    if (!line || !product) throw new PcfError('ERR_REFERENCE_INVALID', `order ${o.id} references unknown ${line ? 'product' : 'line'}`, { order: o.id });
+    if (!line || !product)
+      throw new PcfError('ERR_REFERENCE_INVALID', `order ${o.id} references unknown ${line ? 'product' : 'line'}`, {
+        order: o.id,
+      });
     const full = en - s;
     const share = dec(endMs - startMs).div(full);
     const perUnit = keyPerUnit(key, product, o.product);
     const keyRate = perUnit === undefined ? dec(1) : dec(o.goodQuantity).times(perUnit).div(full);
     out.push({
-      id: o.id, version: e.version, line: o.line, site: line.site, product: o.product, startMs, endMs, fullDurationMs: full,
+      id: o.id,
+      version: e.version,
+      line: o.line,
+      site: line.site,
+      product: o.product,
+      startMs,
+      endMs,
+      fullDurationMs: full,
       goodInPeriod: endMs - startMs === full ? dec(o.goodQuantity) : dec(o.goodQuantity).times(share),
       scrapInPeriod: endMs - startMs === full ? dec(o.scrapQuantity) : dec(o.scrapQuantity).times(share),
-      keyRate, keyInPeriod: keyRate.times(endMs - startMs),
+      keyRate,
+      keyInPeriod: keyRate.times(endMs - startMs),
     });
   }
   return out.sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : 1));

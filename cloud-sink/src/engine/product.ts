@@ -39,11 +39,19 @@ export interface ProductResult {
   trace(): TraceNode;
 }
 
-const node = (name: string, value: Dec, unit: string, formula?: string, children?: TraceNode[]): TraceNode =>
-  ({ name, value: value.toString(), unit, ...(formula ? { formula } : {}), ...(children && children.length > 0 ? { children } : {}) });
+const node = (name: string, value: Dec, unit: string, formula?: string, children?: TraceNode[]): TraceNode => ({
+  name,
+  value: value.toString(),
+  unit,
+  ...(formula ? { formula } : {}),
+  ...(children && children.length > 0 ? { children } : {}),
+});
 
 /** Product results of a period: BOM explosion (materials per declared unit) plus the product's orders. Memoized. */
-export function createProductCalculator(calc: PeriodCalculation): { result: (id: string) => ProductResult; used: Map<string, RefEntity> } {
+export function createProductCalculator(calc: PeriodCalculation): {
+  result: (id: string) => ProductResult;
+  used: Map<string, RefEntity>;
+} {
   const { snapshot, options } = calc.input;
   const memo = new Map<string, ProductResult>();
   const used = new Map<string, RefEntity>();
@@ -55,25 +63,38 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
     else spansByProduct.set(o.product, [o.id]);
   }
 
-  const materials = (id: string, stack: string[]): { perUnit: Dec; primary: Dec; trace: (() => TraceNode)[]; warnings: string[] } => {
+  const materials = (
+    id: string,
+    stack: string[],
+  ): { perUnit: Dec; primary: Dec; trace: (() => TraceNode)[]; warnings: string[] } => {
     const bomEntity = snapshot.boms.get(id);
     if (!bomEntity) return { perUnit: ZERO, primary: ZERO, trace: [], warnings: [] };
     used.set(`boms:${id}`, bomEntity);
-    let perUnit = ZERO, primary = ZERO;
+    let perUnit = ZERO,
+      primary = ZERO;
     const trace: (() => TraceNode)[] = [];
     const warnings: string[] = [];
     for (const l of (bomEntity.data as Bom).lines) {
       const qty = new Dec(l.quantity);
       switch (l.componentKind) {
         case 'product': {
-          if (stack.includes(l.component)) throw bomCycleError([...stack.slice(stack.indexOf(l.component)), l.component]);
+          if (stack.includes(l.component))
+            throw bomCycleError([...stack.slice(stack.indexOf(l.component)), l.component]);
           const sub = result(l.component, stack);
           const q = convert(qty, l.unit, canonicalUnit(sub.declaredUnit)!);
           const v = q.times(sub.perUnit);
           perUnit = perUnit.plus(v);
           primary = primary.plus(q.times(sub.primaryPerUnit));
           warnings.push(...sub.warnings);
-          trace.push(() => node(`product ${l.component}`, v, 'kgCO2e', `${qty} ${l.unit} = ${q} ${sub.declaredUnit} × ${sub.perUnit} kgCO2e/${sub.declaredUnit}`, [sub.trace()]));
+          trace.push(() =>
+            node(
+              `product ${l.component}`,
+              v,
+              'kgCO2e',
+              `${qty} ${l.unit} = ${q} ${sub.declaredUnit} × ${sub.perUnit} kgCO2e/${sub.declaredUnit}`,
+              [sub.trace()],
+            ),
+          );
           break;
         }
         case 'material': {
@@ -81,7 +102,14 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
           const q = convert(qty, l.unit, f.unit);
           const v = q.times(calc.book.co2ePerUnit(f));
           perUnit = perUnit.plus(v);
-          trace.push(() => node(`material ${l.component} (${f.id} ${f.source} ${f.version})`, v, 'kgCO2e', `${qty} ${l.unit} = ${q} ${f.unit} × ${calc.book.co2ePerUnit(f)} kgCO2e/${f.unit} (${options.gwpSet})`));
+          trace.push(() =>
+            node(
+              `material ${l.component} (${f.id} ${f.source} ${f.version})`,
+              v,
+              'kgCO2e',
+              `${qty} ${l.unit} = ${q} ${f.unit} × ${calc.book.co2ePerUnit(f)} kgCO2e/${f.unit} (${options.gwpSet})`,
+            ),
+          );
           break;
         }
         case 'supplierProduct': {
@@ -90,7 +118,14 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
           const v = q.times(s.pcf.pCfExcludingBiogenic);
           perUnit = perUnit.plus(v);
           primary = primary.plus(v.times(s.pcf.primaryDataShare ?? 0).div(100));
-          trace.push(() => node(`supplier product ${l.component} (PACT ${s.id} v${s.version}, ${s.companyName})`, v, 'kgCO2e', `${qty} ${l.unit} = ${q} ${s.pcf.declaredUnit} × ${s.pcf.pCfExcludingBiogenic} kgCO2e/${s.pcf.declaredUnit}`));
+          trace.push(() =>
+            node(
+              `supplier product ${l.component} (PACT ${s.id} v${s.version}, ${s.companyName})`,
+              v,
+              'kgCO2e',
+              `${qty} ${l.unit} = ${q} ${s.pcf.declaredUnit} × ${s.pcf.pCfExcludingBiogenic} kgCO2e/${s.pcf.declaredUnit}`,
+            ),
+          );
           break;
         }
       }
@@ -106,8 +141,19 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
     used.set(`products:${id}`, entity);
     const m = materials(id, [...stack, id]);
     const orders = (spansByProduct.get(id) ?? []).map((o) => calc.orders.get(o)).filter((o) => o !== undefined);
-    const t: ProductTotals = { materials: ZERO, electricityLocation: ZERO, electricityMarket: ZERO, gas: ZERO, overheadElectricityLocation: ZERO, overheadElectricityMarket: ZERO, overheadGas: ZERO, direct: ZERO };
-    let good = ZERO, scrap = ZERO, primaryEnergy = ZERO;
+    const t: ProductTotals = {
+      materials: ZERO,
+      electricityLocation: ZERO,
+      electricityMarket: ZERO,
+      gas: ZERO,
+      overheadElectricityLocation: ZERO,
+      overheadElectricityMarket: ZERO,
+      overheadGas: ZERO,
+      direct: ZERO,
+    };
+    let good = ZERO,
+      scrap = ZERO,
+      primaryEnergy = ZERO;
     const energyKWh = { electricity: ZERO, gas: ZERO, overheadElectricity: ZERO, overheadGas: ZERO };
     const orderNodes: (() => TraceNode)[] = [];
     for (const o of orders) {
@@ -132,12 +178,37 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
       primaryEnergy = primaryEnergy.plus(metered).plus(ohKg).plus(m.primary.times(made));
       good = good.plus(o.goodInPeriod);
       scrap = scrap.plus(o.scrapInPeriod);
-      orderNodes.push(() => node(`order ${o.id} on ${o.line}`, mat.plus(energyKg).plus(ohKg).plus(o.direct), 'kgCO2e',
-        `materials ${mat} + energy ${energyKg} + overhead ${ohKg} + direct ${o.direct}; good ${o.goodInPeriod}, scrap ${o.scrapInPeriod}`,
-        [node('materials', mat, 'kgCO2e', `${m.perUnit} kgCO2e/unit × (good ${o.goodInPeriod} + scrap ${o.scrapInPeriod})`),
-          node('energy', energyKg, 'kgCO2e', `${o.energy.electricityKWh} kWh electricity, ${o.energy.gasKWh} kWh gas`, o.energy.trace()),
-          node('overhead', ohKg, 'kgCO2e', `${o.overhead.electricityKWh} kWh electricity, ${o.overhead.gasKWh} kWh gas (${options.overheadKey})`, o.overhead.trace()),
-          node('direct process emissions', o.direct, 'kgCO2e', undefined, o.directTrace)]));
+      orderNodes.push(() =>
+        node(
+          `order ${o.id} on ${o.line}`,
+          mat.plus(energyKg).plus(ohKg).plus(o.direct),
+          'kgCO2e',
+          `materials ${mat} + energy ${energyKg} + overhead ${ohKg} + direct ${o.direct}; good ${o.goodInPeriod}, scrap ${o.scrapInPeriod}`,
+          [
+            node(
+              'materials',
+              mat,
+              'kgCO2e',
+              `${m.perUnit} kgCO2e/unit × (good ${o.goodInPeriod} + scrap ${o.scrapInPeriod})`,
+            ),
+            node(
+              'energy',
+              energyKg,
+              'kgCO2e',
+              `${o.energy.electricityKWh} kWh electricity, ${o.energy.gasKWh} kWh gas`,
+              o.energy.trace(),
+            ),
+            node(
+              'overhead',
+              ohKg,
+              'kgCO2e',
+              `${o.overhead.electricityKWh} kWh electricity, ${o.overhead.gasKWh} kWh gas (${options.overheadKey})`,
+              o.overhead.trace(),
+            ),
+            node('direct process emissions', o.direct, 'kgCO2e', undefined, o.directTrace),
+          ],
+        ),
+      );
     }
     const produced = orders.length > 0 && good.gt(0);
     const lineNotes = calc.balances.filter((b) => orders.some((o) => o.line === b.line)).flatMap((b) => b.warnings);
@@ -154,17 +225,42 @@ export function createProductCalculator(calc: PeriodCalculation): { result: (id:
       perUnit = m.perUnit;
       primaryPerUnit = m.primary;
       formula = `materials only: not produced in the period, so no production energy is included`;
-      warnings.push(`${id}: no production in ${options.periodStart}/${options.periodEnd}; production energy not included`);
+      warnings.push(
+        `${id}: no production in ${options.periodStart}/${options.periodEnd}; production energy not included`,
+      );
     }
     let traceMemo: TraceNode | undefined;
     const r: ProductResult = {
-      product: id, declaredUnit: entity.data.declaredUnit, produced, orders: orders.map((o) => o.id), goodUnits: good, scrapUnits: scrap,
-      materialsPerUnit: m.perUnit, totals: t, total, perUnit, primaryPerUnit, energyKWh, warnings,
+      product: id,
+      declaredUnit: entity.data.declaredUnit,
+      produced,
+      orders: orders.map((o) => o.id),
+      goodUnits: good,
+      scrapUnits: scrap,
+      materialsPerUnit: m.perUnit,
+      totals: t,
+      total,
+      perUnit,
+      primaryPerUnit,
+      energyKWh,
+      warnings,
       trace: () => {
-        traceMemo ??= node(`PCF ${id} per ${entity.data.declaredUnit}`, perUnit, `kgCO2e/${entity.data.declaredUnit}`, formula, [
-          node('materials per declared unit (BOM)', m.perUnit, `kgCO2e/${entity.data.declaredUnit}`, 'Σ BOM lines', m.trace.map((f) => f())),
-          ...orderNodes.map((f) => f()),
-        ]);
+        traceMemo ??= node(
+          `PCF ${id} per ${entity.data.declaredUnit}`,
+          perUnit,
+          `kgCO2e/${entity.data.declaredUnit}`,
+          formula,
+          [
+            node(
+              'materials per declared unit (BOM)',
+              m.perUnit,
+              `kgCO2e/${entity.data.declaredUnit}`,
+              'Σ BOM lines',
+              m.trace.map((f) => f()),
+            ),
+            ...orderNodes.map((f) => f()),
+          ],
+        );
         return traceMemo;
       },
     };

@@ -51,10 +51,20 @@ export interface WindowGroup {
   gasBasis: { gross: number; net: number; none: number };
 }
 /** Windows with the quantity, first such window's start, Σ millionths, Σ of the estimated ones, values not short (sums void). */
-export interface GroupSum { count: number; firstMs: number | null; units: number; estimatedUnits: number; notShort: number }
+export interface GroupSum {
+  count: number;
+  firstMs: number | null;
+  units: number;
+  estimatedUnits: number;
+  notShort: number;
+}
 
 /** A line's (or site's) windows as rows and groups in start order, with the window length chosen for it. */
-export interface AggregatedWindows { aggregated: true; windowMs: number | undefined; items: (StoredRollup | WindowGroup)[] }
+export interface AggregatedWindows {
+  aggregated: true;
+  windowMs: number | undefined;
+  items: (StoredRollup | WindowGroup)[];
+}
 
 /** A line's (or site's) rollups as read: every row (the stored-result path), or aggregated (ad-hoc, ADR 0145). */
 export type LineWindows = StoredRollup[] | AggregatedWindows;

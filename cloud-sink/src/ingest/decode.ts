@@ -11,7 +11,10 @@ const MAX_DEAD_LETTER_PAYLOAD = 256 * 1024;
  */
 export function decodeRecord(data: Uint8Array, source: string, receivedAtMs: number): Decoded {
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-  const dead = (reason: string): Decoded => ({ ok: false, deadLetter: { source, reason, payload: text.slice(0, MAX_DEAD_LETTER_PAYLOAD), receivedAtMs } });
+  const dead = (reason: string): Decoded => ({
+    ok: false,
+    deadLetter: { source, reason, payload: text.slice(0, MAX_DEAD_LETTER_PAYLOAD), receivedAtMs },
+  });
   let doc: unknown;
   try {
     doc = JSON.parse(text);

@@ -7,10 +7,18 @@ export interface KinesisEventRecord {
   eventSourceARN?: string;
   kinesis: { data: string; sequenceNumber: string; partitionKey?: string };
 }
-export interface KinesisEvent { Records: KinesisEventRecord[] }
-export interface BatchResponse { batchItemFailures: { itemIdentifier: string }[] }
+export interface KinesisEvent {
+  Records: KinesisEventRecord[];
+}
+export interface BatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
 
-export interface KinesisHandlerDeps { repo: CloudSinkRepository; log: Logger; now?: () => number }
+export interface KinesisHandlerDeps {
+  repo: CloudSinkRepository;
+  log: Logger;
+  now?: () => number;
+}
 
 /**
  * Lambda handler for a Kinesis event source with ReportBatchItemFailures. Records are applied in order, each in
@@ -33,7 +41,10 @@ export function createKinesisHandler(deps: KinesisHandlerDeps): (event: KinesisE
           deps.log.warn({ source, reason: decoded.deadLetter.reason }, 'record dead-lettered');
         }
       } catch (err) {
-        deps.log.warn({ err, sequenceNumber: seq, remaining: event.Records.length - i }, 'record not stored; reporting for retry');
+        deps.log.warn(
+          { err, sequenceNumber: seq, remaining: event.Records.length - i },
+          'record not stored; reporting for retry',
+        );
         for (const r of event.Records.slice(i)) failures.push({ itemIdentifier: r.kinesis.sequenceNumber });
         break;
       }

@@ -1,5 +1,10 @@
 import {
-  GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, type Shard, type _Record,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  type Shard,
+  type _Record,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Logger, Rollup } from '@pcf-edge/core';
@@ -21,12 +26,19 @@ export interface KinesisConsumerConfig {
   stopWhenIdle: boolean;
 }
 
-export interface ConsumerStats { records: number; rollups: number; deadLetters: number; errors: number }
+export interface ConsumerStats {
+  records: number;
+  rollups: number;
+  deadLetters: number;
+  errors: number;
+}
 
 export function kinesisClientFor(config: Pick<KinesisConsumerConfig, 'endpoint' | 'region'>): KinesisClient {
   return new KinesisClient({
     region: config.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(config.endpoint ? { endpoint: config.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(config.endpoint
+      ? { endpoint: config.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000 }),
   });
 }
@@ -37,25 +49,39 @@ export function kinesisClientFor(config: Pick<KinesisConsumerConfig, 'endpoint' 
  * AFTER_SEQUENCE_NUMBER and nothing is lost or applied twice. Invalid records go to the dead-letter table and the
  * shard moves on. Any read or store failure: log, wait `retryDelayMs`, re-open the iterator from the checkpoint.
  */
-export function createKinesisConsumer(config: KinesisConsumerConfig, deps: { repo: CloudSinkRepository; log: Logger; client?: KinesisClient }) {
+export function createKinesisConsumer(
+  config: KinesisConsumerConfig,
+  deps: { repo: CloudSinkRepository; log: Logger; client?: KinesisClient },
+) {
   const client = deps.client ?? kinesisClientFor(config);
   const stats: ConsumerStats = { records: 0, rollups: 0, deadLetters: 0, errors: 0 };
   const abort = new AbortController();
   let running: Promise<void> | undefined;
 
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    if (abort.signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() { clearTimeout(t); abort.signal.removeEventListener('abort', done); resolve(); }
-    abort.signal.addEventListener('abort', done);
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (abort.signal.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        abort.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      abort.signal.addEventListener('abort', done);
+    });
 
   const iteratorFor = async (shardId: string): Promise<string | undefined> => {
     const seq = (await deps.repo.getCheckpoints(config.stream)).get(shardId);
-    const res = await client.send(new GetShardIteratorCommand({
-      StreamName: config.stream, ShardId: shardId,
-      ...(seq ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq } : { ShardIteratorType: 'TRIM_HORIZON' }),
-    }), { abortSignal: abort.signal });
+    const res = await client.send(
+      new GetShardIteratorCommand({
+        StreamName: config.stream,
+        ShardId: shardId,
+        ...(seq
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: seq }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+      { abortSignal: abort.signal },
+    );
     return res.ShardIterator;
   };
 
@@ -65,10 +91,15 @@ export function createKinesisConsumer(config: KinesisConsumerConfig, deps: { rep
     const at = Date.now();
     for (const r of records) {
       const d = decodeRecord(r.Data ?? new Uint8Array(), `${config.stream}/${shardId}/${r.SequenceNumber ?? '?'}`, at);
-      if (d.ok) rollups.push(...d.batch.rollups); else deadLetters.push(d.deadLetter);
+      if (d.ok) rollups.push(...d.batch.rollups);
+      else deadLetters.push(d.deadLetter);
     }
     const last = records[records.length - 1]!.SequenceNumber!;
-    await deps.repo.ingest({ rollups, deadLetters, checkpoint: { stream: config.stream, shardId, sequenceNumber: last } });
+    await deps.repo.ingest({
+      rollups,
+      deadLetters,
+      checkpoint: { stream: config.stream, shardId, sequenceNumber: last },
+    });
     stats.records += records.length;
     stats.rollups += rollups.length;
     stats.deadLetters += deadLetters.length;
@@ -81,7 +112,10 @@ export function createKinesisConsumer(config: KinesisConsumerConfig, deps: { rep
       try {
         iterator ??= await iteratorFor(shardId);
         if (!iterator) return;
-        const res = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: config.recordsPerRead }), { abortSignal: abort.signal });
+        const res = await client.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: config.recordsPerRead }),
+          { abortSignal: abort.signal },
+        );
         const records = res.Records ?? [];
         if (records.length > 0) await apply(shardId, records);
         iterator = res.NextShardIterator;
@@ -104,7 +138,9 @@ export function createKinesisConsumer(config: KinesisConsumerConfig, deps: { rep
     const shards: Shard[] = [];
     let token: string | undefined;
     do {
-      const res = await client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: config.stream }));
+      const res = await client.send(
+        new ListShardsCommand(token ? { NextToken: token } : { StreamName: config.stream }),
+      );
       shards.push(...(res.Shards ?? []));
       token = res.NextToken;
     } while (token);

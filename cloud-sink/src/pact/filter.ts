@@ -12,7 +12,8 @@ import type { ProductFootprint } from './types';
 export class FilterError extends Error {}
 
 type Op = 'eq' | 'lt' | 'le' | 'gt' | 'ge';
-export type Clause = { kind: 'compare'; property: string; op: Op; value: string } | { kind: 'productId'; value: string };
+export type Clause =
+  { kind: 'compare'; property: string; op: Op; value: string } | { kind: 'productId'; value: string };
 
 const DATE_PROPS = new Set(['created', 'updated', 'pcf/referencePeriodStart', 'pcf/referencePeriodEnd']);
 const PROPS = new Set([...DATE_PROPS, 'productCategoryCpc', 'pcf/geographyCountry']);
@@ -24,15 +25,26 @@ function tokenize(text: string): { t: string; at: number; quoted: boolean }[] {
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (c === ' ') { i++; continue; }
-    if (c === '(' || c === ')' || c === ':') { out.push({ t: c, at: i, quoted: false }); i++; continue; }
+    if (c === ' ') {
+      i++;
+      continue;
+    }
+    if (c === '(' || c === ')' || c === ':') {
+      out.push({ t: c, at: i, quoted: false });
+      i++;
+      continue;
+    }
     if (c === "'") {
       let value = '';
       let j = i + 1;
       for (;;) {
         if (j >= text.length) throw new FilterError(`unterminated string starting at position ${i}`);
         if (text[j] === "'") {
-          if (text[j + 1] === "'") { value += "'"; j += 2; continue; }
+          if (text[j + 1] === "'") {
+            value += "'";
+            j += 2;
+            continue;
+          }
           break;
         }
         value += text[j];
@@ -65,7 +77,8 @@ export function parseFilter(text: string): Clause[] {
   };
   const expect = (word: string) => {
     const tok = next(`'${word}'`);
-    if (tok.quoted || tok.t !== word) throw new FilterError(`expected '${word}' at position ${tok.at}, found '${tok.t}'`);
+    if (tok.quoted || tok.t !== word)
+      throw new FilterError(`expected '${word}' at position ${tok.at}, found '${tok.t}'`);
   };
   const clauses: Clause[] = [];
   for (;;) {
@@ -85,13 +98,18 @@ export function parseFilter(text: string): Clause[] {
       expect(')');
       clauses.push({ kind: 'productId', value: lit.t });
     } else {
-      if (head.quoted || !PROPS.has(head.t)) throw new FilterError(`unsupported property '${head.t}' at position ${head.at} (supported: ${[...PROPS].join(', ')}, productIds/any(…))`);
+      if (head.quoted || !PROPS.has(head.t))
+        throw new FilterError(
+          `unsupported property '${head.t}' at position ${head.at} (supported: ${[...PROPS].join(', ')}, productIds/any(…))`,
+        );
       const op = next('an operator');
-      if (op.quoted || !OPS.has(op.t)) throw new FilterError(`unsupported operator '${op.t}' at position ${op.at} (eq, lt, le, gt, ge)`);
+      if (op.quoted || !OPS.has(op.t))
+        throw new FilterError(`unsupported operator '${op.t}' at position ${op.at} (eq, lt, le, gt, ge)`);
       const lit = next('a value');
       const isDate = DATE_PROPS.has(head.t);
       if (!lit.quoted && !isDate) throw new FilterError(`expected a quoted string at position ${lit.at}`);
-      if (isDate && Number.isNaN(Date.parse(lit.t))) throw new FilterError(`'${lit.t}' at position ${lit.at} is not an ISO-8601 date-time`);
+      if (isDate && Number.isNaN(Date.parse(lit.t)))
+        throw new FilterError(`'${lit.t}' at position ${lit.at} is not an ISO-8601 date-time`);
       clauses.push({ kind: 'compare', property: head.t, op: op.t as Op, value: lit.t });
     }
     if (p >= toks.length) return clauses;
@@ -101,23 +119,35 @@ export function parseFilter(text: string): Clause[] {
 
 function property(f: ProductFootprint, name: string): string | undefined {
   switch (name) {
-    case 'created': return f.created;
-    case 'updated': return f.updated;
-    case 'productCategoryCpc': return f.productCategoryCpc;
-    case 'pcf/geographyCountry': return f.pcf.geographyCountry;
-    case 'pcf/referencePeriodStart': return f.pcf.referencePeriodStart;
-    case 'pcf/referencePeriodEnd': return f.pcf.referencePeriodEnd;
-    default: return undefined;
+    case 'created':
+      return f.created;
+    case 'updated':
+      return f.updated;
+    case 'productCategoryCpc':
+      return f.productCategoryCpc;
+    case 'pcf/geographyCountry':
+      return f.pcf.geographyCountry;
+    case 'pcf/referencePeriodStart':
+      return f.pcf.referencePeriodStart;
+    case 'pcf/referencePeriodEnd':
+      return f.pcf.referencePeriodEnd;
+    default:
+      return undefined;
   }
 }
 
 function compare(a: number | string, b: number | string, op: Op): boolean {
   switch (op) {
-    case 'eq': return a === b;
-    case 'lt': return a < b;
-    case 'le': return a <= b;
-    case 'gt': return a > b;
-    case 'ge': return a >= b;
+    case 'eq':
+      return a === b;
+    case 'lt':
+      return a < b;
+    case 'le':
+      return a <= b;
+    case 'gt':
+      return a > b;
+    case 'ge':
+      return a >= b;
   }
 }
 

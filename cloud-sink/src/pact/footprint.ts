@@ -38,11 +38,14 @@ export interface FootprintInput {
 
 /** Why a result cannot become a PACT v2 footprint, or undefined when it can. */
 export function unpublishableReason(result: ProductResultDoc, product: Product): string | undefined {
-  if (result.gwpSet !== 'AR5' && result.gwpSet !== 'AR6') return `PACT v2 allows AR5 or AR6 characterization factors, not ${result.gwpSet}`;
+  if (result.gwpSet !== 'AR5' && result.gwpSet !== 'AR6')
+    return `PACT v2 allows AR5 or AR6 characterization factors, not ${result.gwpSet}`;
   if (!result.produced || new Dec(result.goodUnits).isZero()) return 'no good units were produced in the period';
   if (new Dec(result.pcfPerDeclaredUnit).isNegative()) return 'the PCF is negative';
-  if (!PACT_UNITS.includes(product.declaredUnit) && product.declaredUnit !== 'piece') return `declared unit ${product.declaredUnit} has no PACT v2 equivalent`;
-  if (product.declaredUnit === 'piece' && !(new Dec(product.massKgPerDeclaredUnit ?? 0).greaterThan(0))) return 'a piece product needs massKgPerDeclaredUnit to be declared per kilogram';
+  if (!PACT_UNITS.includes(product.declaredUnit) && product.declaredUnit !== 'piece')
+    return `declared unit ${product.declaredUnit} has no PACT v2 equivalent`;
+  if (product.declaredUnit === 'piece' && !new Dec(product.massKgPerDeclaredUnit ?? 0).greaterThan(0))
+    return 'a piece product needs massKgPerDeclaredUnit to be declared per kilogram';
   return undefined;
 }
 
@@ -51,7 +54,8 @@ export function unpublishableReason(result: ProductResultDoc, product: Product):
  * PCF divided by that mass (see docs/adr/0080). Other units pass through. Returns kgCO2e per declared unit.
  */
 function declared(product: Product, perUnit: Dec): { unit: string; amount: string; perDeclared: Dec } {
-  if (product.declaredUnit !== 'piece') return { unit: product.declaredUnit, amount: String(product.unitaryProductAmount), perDeclared: perUnit };
+  if (product.declaredUnit !== 'piece')
+    return { unit: product.declaredUnit, amount: String(product.unitaryProductAmount), perDeclared: perUnit };
   const mass = new Dec(product.massKgPerDeclaredUnit ?? 0);
   return { unit: 'kilogram', amount: mass.toString(), perDeclared: perUnit.div(mass) };
 }
@@ -66,7 +70,10 @@ function dqi(factors: EmissionFactor[], telemetry: TelemetrySummary | undefined)
   const avg = (k: 'technological' | 'temporal' | 'geographical') => rating(mean(rated.map((f) => f.dqr?.[k] ?? 3)));
   const coveragePercent = Math.round(telemetry.coverage * 10000) / 100;
   return {
-    coveragePercent, technologicalDQR: avg('technological'), temporalDQR: avg('temporal'), geographicalDQR: avg('geographical'),
+    coveragePercent,
+    technologicalDQR: avg('technological'),
+    temporalDQR: avg('temporal'),
+    geographicalDQR: avg('geographical'),
     // Completeness from metered coverage (≥ 95 % ⇒ 1, ≥ 80 % ⇒ 2, else 3); reliability 1 for measured energy, 2 if any was estimated.
     completenessDQR: coveragePercent >= 95 ? 1 : coveragePercent >= 80 ? 2 : 3,
     reliabilityDQR: telemetry.estimated ? 2 : 1,
@@ -80,34 +87,54 @@ export function buildFootprint(x: FootprintInput): ProductFootprint {
   const kg = present(d.perDeclared, PACT_DECIMALS);
   const periodStart = x.telemetry ? new Date(x.telemetry.startMs).toISOString() : r.periodStart;
   const periodEnd = x.telemetry ? new Date(x.telemetry.endMs).toISOString() : r.periodEnd;
-  const sources = [...new Map(x.factors.map((f) => [`${f.source}|${f.version}`, { name: f.source, version: f.version }])).values()];
+  const sources = [
+    ...new Map(x.factors.map((f) => [`${f.source}|${f.version}`, { name: f.source, version: f.version }])).values(),
+  ];
   const quality = dqi(x.factors, x.telemetry);
   const name = x.product.name ?? x.product.id;
   return {
-    id: x.id, specVersion: PACT_SPEC_VERSION,
+    id: x.id,
+    specVersion: PACT_SPEC_VERSION,
     ...(x.precedingPfIds && x.precedingPfIds.length > 0 ? { precedingPfIds: x.precedingPfIds } : {}),
-    version: x.version, created: new Date(x.createdMs).toISOString(),
+    version: x.version,
+    created: new Date(x.createdMs).toISOString(),
     ...(x.updatedMs !== undefined ? { updated: new Date(x.updatedMs).toISOString() } : {}),
     status: x.status,
-    ...(x.status === 'Deprecated' ? { statusComment: 'Superseded by a footprint computed with a different method or GWP set (see precedingPfIds of its successor).' } : {}),
-    companyName: x.company.companyName, companyIds: x.company.companyIds,
-    productDescription: name, productIds: x.product.productIds,
+    ...(x.status === 'Deprecated'
+      ? {
+          statusComment:
+            'Superseded by a footprint computed with a different method or GWP set (see precedingPfIds of its successor).',
+        }
+      : {}),
+    companyName: x.company.companyName,
+    companyIds: x.company.companyIds,
+    productDescription: name,
+    productIds: x.product.productIds,
     productCategoryCpc: x.company.productCategoryCpc[x.product.id] ?? x.company.defaultProductCategoryCpc,
     productNameCompany: name,
     comment: `Cradle-to-gate PCF from metered factory energy; ${r.method}-based electricity; pcf-edge result ${x.resultId}, audit hash ${x.auditHash}.`,
     pcf: {
-      declaredUnit: d.unit, unitaryProductAmount: d.amount,
+      declaredUnit: d.unit,
+      unitaryProductAmount: d.amount,
       ...(x.product.declaredUnit === 'piece' ? { productMassPerDeclaredUnit: '1' } : {}),
-      pCfExcludingBiogenic: kg, pCfIncludingBiogenic: kg, fossilGhgEmissions: kg,
+      pCfExcludingBiogenic: kg,
+      pCfIncludingBiogenic: kg,
+      fossilGhgEmissions: kg,
       // Biogenic and fossil carbon content are not assessed by this method; PACT requires a value, 0 is declared.
-      fossilCarbonContent: '0', biogenicCarbonContent: '0',
-      characterizationFactors: r.gwpSet, ipccCharacterizationFactorsSources: [r.gwpSet],
+      fossilCarbonContent: '0',
+      biogenicCarbonContent: '0',
+      characterizationFactors: r.gwpSet,
+      ipccCharacterizationFactorsSources: [r.gwpSet],
       crossSectoralStandardsUsed: ['GHG Protocol Product standard', 'ISO Standard 14067'],
-      boundaryProcessesDescription: 'Cradle-to-gate: bill of materials (generic factors or supplier PCFs), metered electricity and gas of the production line, line idle energy and site baseload as overhead, direct process emissions.',
-      referencePeriodStart: periodStart, referencePeriodEnd: periodEnd,
+      boundaryProcessesDescription:
+        'Cradle-to-gate: bill of materials (generic factors or supplier PCFs), metered electricity and gas of the production line, line idle energy and site baseload as overhead, direct process emissions.',
+      referencePeriodStart: periodStart,
+      referencePeriodEnd: periodEnd,
       ...(x.countries.length === 1 ? { geographyCountry: x.countries[0] } : {}),
       ...(sources.length > 0 ? { secondaryEmissionFactorSources: sources } : {}),
-      exemptedEmissionsPercent: 0, exemptedEmissionsDescription: '', packagingEmissionsIncluded: false,
+      exemptedEmissionsPercent: 0,
+      exemptedEmissionsDescription: '',
+      packagingEmissionsIncluded: false,
       allocationRulesDescription: `Energy shared between orders by ${r.shareKey}; overhead (idle energy, site baseload) by ${r.overheadKey}.`,
       primaryDataShare: Number(r.primaryDataShare),
       ...(quality ? { dqi: quality } : {}),

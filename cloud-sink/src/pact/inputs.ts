@@ -15,7 +15,10 @@ export interface ResultContext {
 }
 
 /** Loads a stored product result's context from its audit record; undefined when the record or product is missing. */
-export async function loadResultContext(repo: CloudSinkRepository, stored: StoredResult): Promise<ResultContext | undefined> {
+export async function loadResultContext(
+  repo: CloudSinkRepository,
+  stored: StoredResult,
+): Promise<ResultContext | undefined> {
   const audit = await repo.getAuditRecordForResult(stored.id);
   if (!audit) return undefined;
   const body = JSON.parse(audit.body) as AuditBody;
@@ -37,15 +40,35 @@ export async function loadResultContext(repo: CloudSinkRepository, stored: Store
       if (country && /^[A-Z]{2}$/.test(country)) countries.add(country);
     }
   }
-  return { result: stored.result as ProductResultDoc, auditHash: audit.hash, product, factors, countries: [...countries].sort(),
-    telemetry: await telemetrySummary(repo, body.inputs.rollups.map((r) => r.id), Date.parse(stored.periodStart), Date.parse(stored.periodEnd)) };
+  return {
+    result: stored.result as ProductResultDoc,
+    auditHash: audit.hash,
+    product,
+    factors,
+    countries: [...countries].sort(),
+    telemetry: await telemetrySummary(
+      repo,
+      body.inputs.rollups.map((r) => r.id),
+      Date.parse(stored.periodStart),
+      Date.parse(stored.periodEnd),
+    ),
+  };
 }
 
-async function telemetrySummary(repo: CloudSinkRepository, ids: string[], fromMs: number, toMs: number): Promise<TelemetrySummary | undefined> {
+async function telemetrySummary(
+  repo: CloudSinkRepository,
+  ids: string[],
+  fromMs: number,
+  toMs: number,
+): Promise<TelemetrySummary | undefined> {
   const rollups = await repo.getRollups(ids);
   if (rollups.length === 0) return undefined;
-  let weight = 0, covered = 0;
-  for (const r of rollups) { weight += r.windowMs; covered += r.coverage * r.windowMs; }
+  let weight = 0,
+    covered = 0;
+  for (const r of rollups) {
+    weight += r.windowMs;
+    covered += r.coverage * r.windowMs;
+  }
   return {
     startMs: Math.max(fromMs, Math.min(...rollups.map((r) => r.windowStartMs))),
     endMs: Math.min(toMs, Math.max(...rollups.map((r) => r.windowStartMs + r.windowMs))),

@@ -13,9 +13,13 @@ export interface FootprintPublisherDeps {
   newId?: () => string;
 }
 
-export interface PublishReport { published: StoredFootprint[]; skipped: { resultId: string; reason: string }[] }
+export interface PublishReport {
+  published: StoredFootprint[];
+  skipped: { resultId: string; reason: string }[];
+}
 
-const keyOf = (x: { productId: string; periodStart: string; periodEnd: string }) => `${x.productId}|${x.periodStart}|${x.periodEnd}`;
+const keyOf = (x: { productId: string; periodStart: string; periodEnd: string }) =>
+  `${x.productId}|${x.periodStart}|${x.periodEnd}`;
 
 /**
  * Turns stored product results into PACT footprint versions, in result creation order, following the PACT
@@ -30,32 +34,78 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
   const skippedForever = new Map<string, string>();
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function publishOne(stored: StoredResult, active: Map<string, StoredFootprint>): Promise<StoredFootprint[] | string> {
+  async function publishOne(
+    stored: StoredResult,
+    active: Map<string, StoredFootprint>,
+  ): Promise<StoredFootprint[] | string> {
     const ctx = await loadResultContext(deps.repo, stored);
     if (!ctx) return 'its audit record or product is missing';
     const reason = unpublishableReason(ctx.result, ctx.product);
     if (reason) return reason;
     const at = now();
-    const base = { productId: stored.subject, periodStart: stored.periodStart, periodEnd: stored.periodEnd, method: stored.method, gwpSet: stored.gwpSet, resultId: stored.id };
-    const build = (id: string, version: number, createdMs: number, precedingPfIds?: string[]) => buildFootprint({
-      id, version, status: 'Active', createdMs, ...(version > 1 ? { updatedMs: at } : {}), ...(precedingPfIds ? { precedingPfIds } : {}),
-      company: deps.company, resultId: stored.id, ...ctx,
-    });
+    const base = {
+      productId: stored.subject,
+      periodStart: stored.periodStart,
+      periodEnd: stored.periodEnd,
+      method: stored.method,
+      gwpSet: stored.gwpSet,
+      resultId: stored.id,
+    };
+    const build = (id: string, version: number, createdMs: number, precedingPfIds?: string[]) =>
+      buildFootprint({
+        id,
+        version,
+        status: 'Active',
+        createdMs,
+        ...(version > 1 ? { updatedMs: at } : {}),
+        ...(precedingPfIds ? { precedingPfIds } : {}),
+        company: deps.company,
+        resultId: stored.id,
+        ...ctx,
+      });
     const current = active.get(keyOf(base));
     if (current && current.method === stored.method && current.gwpSet === stored.gwpSet) {
       const prev = (current.doc as ProductFootprint).precedingPfIds;
       const doc = build(current.id, current.version + 1, current.createdAtMs, prev);
-      return [{ ...base, id: current.id, version: current.version + 1, status: 'Active', createdAtMs: current.createdAtMs, updatedAtMs: at, doc }];
+      return [
+        {
+          ...base,
+          id: current.id,
+          version: current.version + 1,
+          status: 'Active',
+          createdAtMs: current.createdAtMs,
+          updatedAtMs: at,
+          doc,
+        },
+      ];
     }
     const rows: StoredFootprint[] = [];
     if (current) {
       const old = current.doc as ProductFootprint;
-      rows.push({ ...current, version: current.version + 1, status: 'Deprecated', updatedAtMs: at,
-        doc: { ...old, version: current.version + 1, status: 'Deprecated', updated: new Date(at).toISOString(),
-          statusComment: `Superseded: recomputed with ${stored.method}-based electricity and ${stored.gwpSet}.` } });
+      rows.push({
+        ...current,
+        version: current.version + 1,
+        status: 'Deprecated',
+        updatedAtMs: at,
+        doc: {
+          ...old,
+          version: current.version + 1,
+          status: 'Deprecated',
+          updated: new Date(at).toISOString(),
+          statusComment: `Superseded: recomputed with ${stored.method}-based electricity and ${stored.gwpSet}.`,
+        },
+      });
     }
     const id = newId();
-    rows.push({ ...base, id, version: 1, status: 'Active', createdAtMs: at, updatedAtMs: at, doc: build(id, 1, at, current ? [current.id] : undefined) });
+    rows.push({
+      ...base,
+      id,
+      version: 1,
+      status: 'Active',
+      createdAtMs: at,
+      updatedAtMs: at,
+      doc: build(id, 1, at, current ? [current.id] : undefined),
+    });
     return rows;
   }
 
@@ -65,7 +115,9 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
     const active = new Map<string, StoredFootprint>();
     for (const f of await deps.repo.listFootprints()) if (f.status === 'Active') active.set(keyOf(f), f);
     const report: PublishReport = { published: [], skipped: [] };
-    const pending = (await deps.repo.listResults()).filter((r) => r.kind === 'product' && !done.has(r.id) && !skippedForever.has(r.id));
+    const pending = (await deps.repo.listResults()).filter(
+      (r) => r.kind === 'product' && !done.has(r.id) && !skippedForever.has(r.id),
+    );
     for (const stored of pending) {
       const out = await publishOne(stored, active);
       if (typeof out === 'string') {

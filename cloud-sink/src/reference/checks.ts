@@ -4,16 +4,30 @@ import { canonicalUnit, convertible, dimensionOf, isKnownUnit } from '../engine/
 import { findBomCycle } from '../engine/bom';
 import type { RowError } from './parse';
 import type {
-  Bom, DirectEmission, ElectricityMapping, EmissionFactor, Line, ProductionOrder, Product, ReferenceKind, ReferenceSnapshot, SupplierPcf,
+  Bom,
+  DirectEmission,
+  ElectricityMapping,
+  EmissionFactor,
+  Line,
+  ProductionOrder,
+  Product,
+  ReferenceKind,
+  ReferenceSnapshot,
+  SupplierPcf,
 } from './types';
 
 /** An entity about to be imported with the data row(s) it came from (for error positions). */
-export interface Candidate { entityId: string; data: unknown; rows: number[] }
+export interface Candidate {
+  entityId: string;
+  data: unknown;
+  rows: number[];
+}
 
 type Check = (c: Candidate, s: ReferenceSnapshot, err: (row: number, column: string, reason: string) => void) => void;
 
 const nonNegative = (value: unknown, column: string, row: number, err: (r: number, c: string, m: string) => void) => {
-  if (value !== undefined && dec(value as string).isNegative()) err(row, column, `must not be negative (got ${String(value)})`);
+  if (value !== undefined && dec(value as string).isNegative())
+    err(row, column, `must not be negative (got ${String(value)})`);
 };
 const ms = (t: string | null | undefined) => (t == null ? Number.POSITIVE_INFINITY : Date.parse(t));
 
@@ -22,11 +36,18 @@ function validity(from: string, to: string | null, row: number, err: (r: number,
 }
 
 /** The unit a component of a BOM is measured in: product declared unit, factor unit, or supplier PCF declared unit. */
-export function componentUnit(kind: Bom['lines'][number]['componentKind'], component: string, s: ReferenceSnapshot): string | undefined {
+export function componentUnit(
+  kind: Bom['lines'][number]['componentKind'],
+  component: string,
+  s: ReferenceSnapshot,
+): string | undefined {
   switch (kind) {
-    case 'product': return (s.products.get(component)?.data as Product | undefined)?.declaredUnit;
-    case 'material': return [...s.factors.values()].find((f) => f.data.activity === component)?.data.unit;
-    case 'supplierProduct': return [...s['supplier-pcfs'].values()].find((p) => p.data.productIds.includes(component))?.data.pcf.declaredUnit;
+    case 'product':
+      return (s.products.get(component)?.data as Product | undefined)?.declaredUnit;
+    case 'material':
+      return [...s.factors.values()].find((f) => f.data.activity === component)?.data.unit;
+    case 'supplierProduct':
+      return [...s['supplier-pcfs'].values()].find((p) => p.data.productIds.includes(component))?.data.pcf.declaredUnit;
   }
 }
 
@@ -50,7 +71,8 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
       if (!isKnownUnit(l.unit)) return err(row, 'unit', `unknown unit '${l.unit}'`);
       const target = componentUnit(l.componentKind, l.component, s);
       if (target === undefined) return err(row, 'component', `unknown ${l.componentKind} '${l.component}'`);
-      if (!convertible(l.unit, target)) err(row, 'unit', `'${l.unit}' cannot be converted to ${l.component}'s unit '${target}'`);
+      if (!convertible(l.unit, target))
+        err(row, 'unit', `'${l.unit}' cannot be converted to ${l.component}'s unit '${target}'`);
     });
   },
   'direct-emissions': (c, s, err) => {
@@ -59,7 +81,8 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
     const known = d.scope === 'product' ? s.products.has(d.ref) : s.lines.has(d.ref);
     if (!known) err(row, 'ref', `unknown ${d.scope} '${d.ref}'`);
     if (!(GASES as string[]).includes(d.gas)) err(row, 'gas', `unknown gas '${d.gas}' (${GASES.join(', ')})`);
-    if ((d.scope === 'product') !== (d.per === 'declaredUnit')) err(row, 'per', `scope ${d.scope} requires per ${d.scope === 'product' ? 'declaredUnit' : 'hour'}`);
+    if ((d.scope === 'product') !== (d.per === 'declaredUnit'))
+      err(row, 'per', `scope ${d.scope} requires per ${d.scope === 'product' ? 'declaredUnit' : 'hour'}`);
     nonNegative(d.amountKg, 'amountKg', row, err);
     validity(d.validFrom, d.validTo ?? null, row, err);
   },
@@ -67,10 +90,13 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
     const f = c.data as EmissionFactor;
     const row = c.rows[0]!;
     if (!isKnownUnit(f.unit)) err(row, 'unit', `unknown unit '${f.unit}'`);
-    else if (dimensionOf(f.unit) === 'energy' && f.activity !== 'electricity' && f.energyBasis === null) err(row, 'energyBasis', `a fuel energy factor needs gross or net (unit ${f.unit})`);
-    else if (dimensionOf(f.unit) !== 'energy' && f.energyBasis !== null) err(row, 'energyBasis', `only energy units have a CV basis (unit ${f.unit})`);
+    else if (dimensionOf(f.unit) === 'energy' && f.activity !== 'electricity' && f.energyBasis === null)
+      err(row, 'energyBasis', `a fuel energy factor needs gross or net (unit ${f.unit})`);
+    else if (dimensionOf(f.unit) !== 'energy' && f.energyBasis !== null)
+      err(row, 'energyBasis', `only energy units have a CV basis (unit ${f.unit})`);
     for (const [gas, kg] of Object.entries(f.components)) {
-      if (!(GASES as string[]).includes(gas)) err(row, `components.${gas}`, `unknown gas '${gas}' (${GASES.join(', ')})`);
+      if (!(GASES as string[]).includes(gas))
+        err(row, `components.${gas}`, `unknown gas '${gas}' (${GASES.join(', ')})`);
       else nonNegative(kg, `components.${gas}`, row, err);
     }
     validity(f.validFrom, f.validTo ?? null, row, err);
@@ -82,13 +108,15 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
     for (const col of ['locationFactorId', 'marketFactorId'] as const) {
       const f = s.factors.get(m[col])?.data;
       if (!f) err(row, col, `unknown factor '${m[col]}'`);
-      else if (f.activity !== 'electricity') err(row, col, `factor '${m[col]}' is for '${f.activity}', not electricity`);
+      else if (f.activity !== 'electricity')
+        err(row, col, `factor '${m[col]}' is for '${f.activity}', not electricity`);
     }
     validity(m.validFrom, m.validTo ?? null, row, err);
   },
   'supplier-pcfs': (c, _s, err) => {
     const p = c.data as SupplierPcf;
-    if (canonicalUnit(p.pcf.declaredUnit) === undefined) err(c.rows[0]!, 'pcf.declaredUnit', `unknown unit '${p.pcf.declaredUnit}'`);
+    if (canonicalUnit(p.pcf.declaredUnit) === undefined)
+      err(c.rows[0]!, 'pcf.declaredUnit', `unknown unit '${p.pcf.declaredUnit}'`);
   },
   orders: (c, s, err) => {
     const o = c.data as ProductionOrder;
@@ -115,27 +143,60 @@ function crossChecks(kind: ReferenceKind, candidates: Candidate[], s: ReferenceS
   const rowOf = new Map(candidates.map((c) => [c.entityId, c.rows[0]!]));
   const errors: RowError[] = [];
   if (kind === 'boms') {
-    const cycle = findBomCycle((p) => (s.boms.get(p)?.data as Bom | undefined)?.lines.filter((l) => l.componentKind === 'product').map((l) => l.component) ?? [], [...rowOf.keys()]);
-    if (cycle) errors.push({ row: rowOf.get(cycle[0]!) ?? rowOf.values().next().value!, column: 'component', reason: `BOM cycle ${cycle.join(' → ')}` });
+    const cycle = findBomCycle(
+      (p) =>
+        (s.boms.get(p)?.data as Bom | undefined)?.lines
+          .filter((l) => l.componentKind === 'product')
+          .map((l) => l.component) ?? [],
+      [...rowOf.keys()],
+    );
+    if (cycle)
+      errors.push({
+        row: rowOf.get(cycle[0]!) ?? rowOf.values().next().value!,
+        column: 'component',
+        reason: `BOM cycle ${cycle.join(' → ')}`,
+      });
   }
   if (kind === 'factors' || kind === 'electricity') {
     const groups = new Map<string, { id: string; from: string; to: string | null; basis?: string | null }[]>();
-    const entries = kind === 'factors'
-      ? [...s.factors.values()].map((e) => ({ key: `${e.data.activity}|${e.data.region}`, id: e.entityId, from: e.data.validFrom, to: e.data.validTo ?? null, basis: e.data.energyBasis }))
-      : [...s.electricity.values()].map((e) => ({ key: e.data.site, id: e.entityId, from: e.data.validFrom, to: e.data.validTo ?? null }));
+    const entries =
+      kind === 'factors'
+        ? [...s.factors.values()].map((e) => ({
+            key: `${e.data.activity}|${e.data.region}`,
+            id: e.entityId,
+            from: e.data.validFrom,
+            to: e.data.validTo ?? null,
+            basis: e.data.energyBasis,
+          }))
+        : [...s.electricity.values()].map((e) => ({
+            key: e.data.site,
+            id: e.entityId,
+            from: e.data.validFrom,
+            to: e.data.validTo ?? null,
+          }));
     for (const e of entries) groups.set(e.key, [...(groups.get(e.key) ?? []), e]);
     for (const [key, list] of groups) {
       const blame = (a: string, b: string) => (rowOf.has(a) ? a : b);
       const bases = new Set(list.map((e) => e.basis ?? 'none'));
       if (kind === 'factors' && bases.size > 1) {
         const id = list.find((e) => rowOf.has(e.id))?.id;
-        if (id) errors.push({ row: rowOf.get(id)!, column: 'energyBasis', reason: `mixed CV bases for ${key.replace('|', ' in ')}: ${[...bases].join(' and ')}` });
+        if (id)
+          errors.push({
+            row: rowOf.get(id)!,
+            column: 'energyBasis',
+            reason: `mixed CV bases for ${key.replace('|', ' in ')}: ${[...bases].join(' and ')}`,
+          });
       }
       list.sort((a, b) => ms(a.from) - ms(b.from));
       for (let i = 1; i < list.length; i++) {
-        const prev = list[i - 1]!, cur = list[i]!;
+        const prev = list[i - 1]!,
+          cur = list[i]!;
         if (ms(cur.from) < ms(prev.to) && (rowOf.has(prev.id) || rowOf.has(cur.id))) {
-          errors.push({ row: rowOf.get(blame(cur.id, prev.id))!, column: 'validFrom', reason: `validity overlaps '${rowOf.has(cur.id) ? prev.id : cur.id}' for ${key.replace('|', ' in ')}` });
+          errors.push({
+            row: rowOf.get(blame(cur.id, prev.id))!,
+            column: 'validFrom',
+            reason: `validity overlaps '${rowOf.has(cur.id) ? prev.id : cur.id}' for ${key.replace('|', ' in ')}`,
+          });
         }
       }
     }

@@ -13,7 +13,10 @@ import type { BomLine, RefEntity, ReferenceKind } from './types';
 const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
 addFormats(ajv);
 const validators = Object.fromEntries(
-  [...Object.entries(REFERENCE_SCHEMAS), ['supplier-pcfs', PACT_PRODUCT_FOOTPRINT_SCHEMA]].map(([k, s]) => [k, ajv.compile(s as object)]),
+  [...Object.entries(REFERENCE_SCHEMAS), ['supplier-pcfs', PACT_PRODUCT_FOOTPRINT_SCHEMA]].map(([k, s]) => [
+    k,
+    ajv.compile(s as object),
+  ]),
 ) as Record<ReferenceKind, ReturnType<typeof ajv.compile>>;
 
 export function requiredColumns(kind: ReferenceKind): string[] {
@@ -21,17 +24,30 @@ export function requiredColumns(kind: ReferenceKind): string[] {
   return (schema as { required: string[] }).required;
 }
 
-export interface ImportResult { kind: ReferenceKind; version: number; entities: number }
+export interface ImportResult {
+  kind: ReferenceKind;
+  version: number;
+  entities: number;
+}
 
 /**
  * Imports one reference file as a new version of `kind`. All-or-nothing: any bad row ⇒ ERR_REFERENCE_INVALID whose
  * `details.errors` lists every bad row as { row, column, reason } and nothing is written.
  */
-export async function importReferenceFile(repo: CloudSinkRepository, kind: ReferenceKind, file: string): Promise<ImportResult> {
+export async function importReferenceFile(
+  repo: CloudSinkRepository,
+  kind: ReferenceKind,
+  file: string,
+): Promise<ImportResult> {
   return importParsed(repo, kind, readReferenceFile(kind, file, requiredColumns(kind)), file);
 }
 
-export async function importParsed(repo: CloudSinkRepository, kind: ReferenceKind, input: ParsedInput, source: string): Promise<ImportResult> {
+export async function importParsed(
+  repo: CloudSinkRepository,
+  kind: ReferenceKind,
+  input: ParsedInput,
+  source: string,
+): Promise<ImportResult> {
   const errors: RowError[] = [...input.headerErrors];
   if (errors.length === 0) {
     input.rows.forEach((row, i) => {
@@ -40,7 +56,13 @@ export async function importParsed(repo: CloudSinkRepository, kind: ReferenceKin
           if (e.keyword === 'anyOf' || e.keyword === 'if') continue;
           const missing = (e.params as { missingProperty?: string }).missingProperty;
           const column = missing ?? e.instancePath.slice(1).replace(/\//g, '.');
-          errors.push({ row: i + 1, column, reason: missing ? 'missing value' : `${e.message ?? 'invalid'}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')})` : ''}` });
+          errors.push({
+            row: i + 1,
+            column,
+            reason: missing
+              ? 'missing value'
+              : `${e.message ?? 'invalid'}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')})` : ''}`,
+          });
         }
       }
     });
@@ -48,7 +70,12 @@ export async function importParsed(repo: CloudSinkRepository, kind: ReferenceKin
   if (errors.length === 0) {
     const candidates = toCandidates(kind, input.rows, errors);
     const current = await loadSnapshot(repo);
-    const asEntities: RefEntity[] = candidates.map((c) => ({ entityId: c.entityId, version: Number.MAX_SAFE_INTEGER, hash: '', data: c.data }));
+    const asEntities: RefEntity[] = candidates.map((c) => ({
+      entityId: c.entityId,
+      version: Number.MAX_SAFE_INTEGER,
+      hash: '',
+      data: c.data,
+    }));
     errors.push(...checkCandidates(kind, candidates, withEntities(current, kind, asEntities)));
     if (errors.length === 0) {
       const entities = candidates.map((c) => ({ entityId: c.entityId, hash: contentHash(c.data), data: c.data }));
@@ -61,8 +88,14 @@ export async function importParsed(repo: CloudSinkRepository, kind: ReferenceKin
 
 function referenceError(kind: ReferenceKind, source: string, errors: RowError[]): PcfError {
   const unique = [...new Map(errors.map((e) => [`${e.row}|${e.column}|${e.reason}`, e])).values()];
-  const lines = unique.map((e) => `${typeof e.row === 'number' ? `row ${e.row}` : e.row}, column ${e.column || '-'}: ${e.reason}`);
-  return new PcfError('ERR_REFERENCE_INVALID', `${kind} import from ${source} rejected, nothing applied:\n  ${lines.join('\n  ')}`, { kind, source, errors: unique });
+  const lines = unique.map(
+    (e) => `${typeof e.row === 'number' ? `row ${e.row}` : e.row}, column ${e.column || '-'}: ${e.reason}`,
+  );
+  return new PcfError(
+    'ERR_REFERENCE_INVALID',
+    `${kind} import from ${source} rejected, nothing applied:\n  ${lines.join('\n  ')}`,
+    { kind, source, errors: unique },
+  );
 }
 
 /** Rows → entities: BOM rows group by product; every other kind is one entity per row keyed by `id`. */
@@ -83,7 +116,8 @@ function toCandidates(kind: ReferenceKind, rows: Record<string, unknown>[], erro
   return rows.map((r, i) => {
     const entityId = r.id as string;
     const first = seen.get(entityId);
-    if (first !== undefined) errors.push({ row: i + 1, column: 'id', reason: `duplicate id '${entityId}' (also row ${first})` });
+    if (first !== undefined)
+      errors.push({ row: i + 1, column: 'id', reason: `duplicate id '${entityId}' (also row ${first})` });
     seen.set(entityId, i + 1);
     return { entityId, data: r, rows: [i + 1] };
   });

@@ -5,10 +5,18 @@ import { PcfError } from '@pcf-edge/core';
 import { CSV_COMPONENT_COLUMNS, CSV_DQR_COLUMNS, CSV_LIST_COLUMNS } from './schemas';
 import type { ReferenceKind } from './types';
 
-export interface RowError { row: number | 'header' | 'file'; column: string; reason: string }
+export interface RowError {
+  row: number | 'header' | 'file';
+  column: string;
+  reason: string;
+}
 
 /** Parsed input rows; `row` numbers are 1-based data rows (CSV header excluded). */
-export interface ParsedInput { rows: Record<string, unknown>[]; text: string; headerErrors: RowError[] }
+export interface ParsedInput {
+  rows: Record<string, unknown>[];
+  text: string;
+  headerErrors: RowError[];
+}
 
 /** Reads a CSV (by `.csv` extension) or JSON file into rows. JSON: an array, `{ data: [...] }` or one object. */
 export function readReferenceFile(kind: ReferenceKind, file: string, requiredColumns: string[]): ParsedInput {
@@ -16,9 +24,16 @@ export function readReferenceFile(kind: ReferenceKind, file: string, requiredCol
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new PcfError('ERR_REFERENCE_INVALID', `cannot read ${file}: ${(err as Error).message}`, { file, errors: [] }, { cause: err });
+    throw new PcfError(
+      'ERR_REFERENCE_INVALID',
+      `cannot read ${file}: ${(err as Error).message}`,
+      { file, errors: [] },
+      { cause: err },
+    );
   }
-  return extname(file).toLowerCase() === '.csv' ? parseCsvText(kind, text, requiredColumns, file) : parseJsonText(text, file);
+  return extname(file).toLowerCase() === '.csv'
+    ? parseCsvText(kind, text, requiredColumns, file)
+    : parseJsonText(text, file);
 }
 
 export function parseJsonText(text: string, file: string): ParsedInput {
@@ -29,7 +44,8 @@ export function parseJsonText(text: string, file: string): ParsedInput {
     const errors: RowError[] = [{ row: 'file', column: '', reason: `not valid JSON: ${(err as Error).message}` }];
     throw new PcfError('ERR_REFERENCE_INVALID', `${file}: not valid JSON: ${(err as Error).message}`, { file, errors });
   }
-  const data = (doc && typeof doc === 'object' && !Array.isArray(doc) && 'data' in doc) ? (doc as { data: unknown }).data : doc;
+  const data =
+    doc && typeof doc === 'object' && !Array.isArray(doc) && 'data' in doc ? (doc as { data: unknown }).data : doc;
   const rows = Array.isArray(data) ? data : [data];
   return { rows: rows as Record<string, unknown>[], text, headerErrors: [] };
 }
@@ -39,8 +55,12 @@ export function parseCsvText(kind: ReferenceKind, text: string, requiredColumns:
   let header: string[] = [];
   try {
     records = parseCsv(text, {
-      columns: (h: string[]) => { header = h.map((c) => c.trim()); return header; },
-      skip_empty_lines: true, trim: true,
+      columns: (h: string[]) => {
+        header = h.map((c) => c.trim());
+        return header;
+      },
+      skip_empty_lines: true,
+      trim: true,
     }) as Record<string, string>[];
   } catch (err) {
     const errors: RowError[] = [{ row: 'file', column: '', reason: `not valid CSV: ${(err as Error).message}` }];
@@ -51,7 +71,11 @@ export function parseCsvText(kind: ReferenceKind, text: string, requiredColumns:
     .filter((c) => !present.has(c) && !(kind === 'factors' && c === 'components'))
     .map((c) => ({ row: 'header' as const, column: c, reason: 'missing column' }));
   if (kind === 'factors' && !CSV_COMPONENT_COLUMNS.some((c) => present.has(c))) {
-    headerErrors.push({ row: 'header', column: 'components', reason: `missing column: at least one of ${CSV_COMPONENT_COLUMNS.join(', ')}` });
+    headerErrors.push({
+      row: 'header',
+      column: 'components',
+      reason: `missing column: at least one of ${CSV_COMPONENT_COLUMNS.join(', ')}`,
+    });
   }
   return { rows: records.map((r) => csvRow(kind, r)), text, headerErrors };
 }
@@ -69,7 +93,10 @@ function csvRow(kind: ReferenceKind, record: Record<string, string>): Record<str
     } else if (v === '') {
       if (k === 'validTo' || k === 'energyBasis') out[k] = null;
     } else if (CSV_LIST_COLUMNS.has(k)) {
-      out[k] = v.split(';').map((s) => s.trim()).filter((s) => s !== '');
+      out[k] = v
+        .split(';')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     } else {
       out[k] = v;
     }

@@ -12,45 +12,108 @@ const dateOrInstant = { anyOf: [{ type: 'string', format: 'date' }, instant] };
 const nullableDate = { anyOf: [dateOrInstant, { type: 'null' }] };
 
 const row = (required: string[], properties: Record<string, unknown>) => ({
-  type: 'object', additionalProperties: false, required, properties,
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
 });
 
 export const REFERENCE_SCHEMAS: Record<Exclude<ReferenceKind, 'supplier-pcfs'>, object> = {
-  sites: row(['id', 'region'], { id, name: { type: 'string' }, region: id, country: { type: 'string', pattern: '^[A-Z]{2}$' } }),
+  sites: row(['id', 'region'], {
+    id,
+    name: { type: 'string' },
+    region: id,
+    country: { type: 'string', pattern: '^[A-Z]{2}$' },
+  }),
   lines: row(['id', 'site'], { id, site: id, name: { type: 'string' } }),
   products: row(['id', 'declaredUnit', 'unitaryProductAmount', 'productIds'], {
-    id, name: { type: 'string' },
-    declaredUnit: { enum: ['kilogram', 'liter', 'cubic meter', 'kilowatt hour', 'megajoule', 'ton kilometer', 'square meter', 'piece'] },
-    unitaryProductAmount: num, massKgPerDeclaredUnit: num, economicValuePerDeclaredUnit: num,
+    id,
+    name: { type: 'string' },
+    declaredUnit: {
+      enum: [
+        'kilogram',
+        'liter',
+        'cubic meter',
+        'kilowatt hour',
+        'megajoule',
+        'ton kilometer',
+        'square meter',
+        'piece',
+      ],
+    },
+    unitaryProductAmount: num,
+    massKgPerDeclaredUnit: num,
+    economicValuePerDeclaredUnit: num,
     productIds: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^urn:' } },
   }),
   boms: row(['product', 'component', 'componentKind', 'quantity', 'unit'], {
-    product: id, component: id, componentKind: { enum: ['product', 'material', 'supplierProduct'] },
-    quantity: num, unit: { type: 'string', minLength: 1 }, region: id,
+    product: id,
+    component: id,
+    componentKind: { enum: ['product', 'material', 'supplierProduct'] },
+    quantity: num,
+    unit: { type: 'string', minLength: 1 },
+    region: id,
   }),
   'direct-emissions': row(['id', 'scope', 'ref', 'gas', 'amountKg', 'per', 'validFrom'], {
-    id, scope: { enum: ['product', 'line'] }, ref: id, gas: { type: 'string' }, amountKg: num,
-    per: { enum: ['declaredUnit', 'hour'] }, validFrom: dateOrInstant, validTo: nullableDate,
+    id,
+    scope: { enum: ['product', 'line'] },
+    ref: id,
+    gas: { type: 'string' },
+    amountKg: num,
+    per: { enum: ['declaredUnit', 'hour'] },
+    validFrom: dateOrInstant,
+    validTo: nullableDate,
   }),
   factors: row(['id', 'activity', 'region', 'unit', 'energyBasis', 'components', 'source', 'version', 'validFrom'], {
-    id, activity: id, region: id, unit: { type: 'string', minLength: 1 }, energyBasis: { enum: ['gross', 'net', null] },
+    id,
+    activity: id,
+    region: id,
+    unit: { type: 'string', minLength: 1 },
+    energyBasis: { enum: ['gross', 'net', null] },
     components: { type: 'object', minProperties: 1, additionalProperties: num },
-    source: { type: 'string', minLength: 1 }, version: { type: 'string', minLength: 1 },
-    validFrom: dateOrInstant, validTo: nullableDate,
-    dqr: { type: 'object', additionalProperties: false, properties: {
-      technological: { type: 'number', minimum: 1, maximum: 3 }, temporal: { type: 'number', minimum: 1, maximum: 3 },
-      geographical: { type: 'number', minimum: 1, maximum: 3 } } },
+    source: { type: 'string', minLength: 1 },
+    version: { type: 'string', minLength: 1 },
+    validFrom: dateOrInstant,
+    validTo: nullableDate,
+    dqr: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        technological: { type: 'number', minimum: 1, maximum: 3 },
+        temporal: { type: 'number', minimum: 1, maximum: 3 },
+        geographical: { type: 'number', minimum: 1, maximum: 3 },
+      },
+    },
   }),
-  electricity: row(['id', 'site', 'validFrom', 'locationFactorId', 'marketFactorId', 'marketInstrument', 'provenance'], {
-    id, site: id, validFrom: dateOrInstant, validTo: nullableDate, locationFactorId: id, marketFactorId: id,
-    marketInstrument: { enum: ['supplier-specific', 'contractual-instrument', 'residual-mix'] }, provenance: { type: 'string', minLength: 1 },
-  }),
+  electricity: row(
+    ['id', 'site', 'validFrom', 'locationFactorId', 'marketFactorId', 'marketInstrument', 'provenance'],
+    {
+      id,
+      site: id,
+      validFrom: dateOrInstant,
+      validTo: nullableDate,
+      locationFactorId: id,
+      marketFactorId: id,
+      marketInstrument: { enum: ['supplier-specific', 'contractual-instrument', 'residual-mix'] },
+      provenance: { type: 'string', minLength: 1 },
+    },
+  ),
   orders: row(['id', 'line', 'product', 'start', 'end', 'goodQuantity', 'scrapQuantity'], {
-    id, line: id, product: id, start: instant, end: instant, goodQuantity: num, scrapQuantity: num,
+    id,
+    line: id,
+    product: id,
+    start: instant,
+    end: instant,
+    goodQuantity: num,
+    scrapQuantity: num,
   }),
 };
 
 /** CSV columns holding arrays (split on ';') and the factor gas columns gathered into `components`. */
 export const CSV_LIST_COLUMNS = new Set(['productIds']);
 export const CSV_COMPONENT_COLUMNS = ['CO2', 'CH4', 'CH4_fossil', 'CH4_nonfossil', 'N2O', 'SF6', 'NF3', 'CO2e'];
-export const CSV_DQR_COLUMNS = { dqrTechnological: 'technological', dqrTemporal: 'temporal', dqrGeographical: 'geographical' } as const;
+export const CSV_DQR_COLUMNS = {
+  dqrTechnological: 'technological',
+  dqrTemporal: 'temporal',
+  dqrGeographical: 'geographical',
+} as const;

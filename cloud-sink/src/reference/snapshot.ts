@@ -9,7 +9,11 @@ const cache = new WeakMap<object, ReferenceSnapshot>();
  * (versions are immutable once imported; a new import is a new version, so it is never served stale). Audit
  * verification never uses the cache, so data altered in place is seen.
  */
-export async function loadSnapshot(repo: CloudSinkRepository, asOfVersion?: number, cached = false): Promise<ReferenceSnapshot> {
+export async function loadSnapshot(
+  repo: CloudSinkRepository,
+  asOfVersion?: number,
+  cached = false,
+): Promise<ReferenceSnapshot> {
   const version = asOfVersion ?? (await repo.latestReferenceVersion());
   const key = repo.storeKey ?? repo;
   const hit = cached ? cache.get(key) : undefined;
@@ -35,7 +39,11 @@ export function emptySnapshot(): ReferenceSnapshot {
 }
 
 /** A copy of `snapshot` with `entities` of `kind` replacing same-id entities. */
-export function withEntities(snapshot: ReferenceSnapshot, kind: ReferenceKind, entities: RefEntity[]): ReferenceSnapshot {
+export function withEntities(
+  snapshot: ReferenceSnapshot,
+  kind: ReferenceKind,
+  entities: RefEntity[],
+): ReferenceSnapshot {
   const copy = { ...snapshot } as Record<string, unknown>;
   const map = new Map(snapshot[kind] as Map<string, RefEntity>);
   for (const e of entities) map.set(e.entityId, e);

@@ -3,7 +3,17 @@
  * decimal string) and converted with Decimal at use. Validity periods are [validFrom, validTo) in ISO-8601 UTC;
  * validTo null = open-ended.
  */
-export const REFERENCE_KINDS = ['sites', 'lines', 'products', 'boms', 'direct-emissions', 'factors', 'electricity', 'supplier-pcfs', 'orders'] as const;
+export const REFERENCE_KINDS = [
+  'sites',
+  'lines',
+  'products',
+  'boms',
+  'direct-emissions',
+  'factors',
+  'electricity',
+  'supplier-pcfs',
+  'orders',
+] as const;
 export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
 
 export function isReferenceKind(k: string): k is ReferenceKind {
@@ -12,8 +22,17 @@ export function isReferenceKind(k: string): k is ReferenceKind {
 
 export type Num = number | string;
 
-export interface Site { id: string; name?: string; region: string; country?: string }
-export interface Line { id: string; site: string; name?: string }
+export interface Site {
+  id: string;
+  name?: string;
+  region: string;
+  country?: string;
+}
+export interface Line {
+  id: string;
+  site: string;
+  name?: string;
+}
 
 export interface Product {
   id: string;
@@ -37,7 +56,10 @@ export interface BomLine {
   /** For materials: region of the factor to use when the activity has factors for several regions. */
   region?: string;
 }
-export interface Bom { product: string; lines: BomLine[] }
+export interface Bom {
+  product: string;
+  lines: BomLine[];
+}
 
 export interface DirectEmission {
   id: string;
@@ -125,7 +147,14 @@ export interface ReferenceTypes {
 }
 
 /** One stored entity of a kind at a version. `hash` is SHA-256 of its canonical JSON. */
-export interface RefEntity<T = unknown> { entityId: string; version: number; hash: string; data: T }
+export interface RefEntity<T = unknown> {
+  entityId: string;
+  version: number;
+  hash: string;
+  data: T;
+}
 
 /** All current reference data as of a version (every entity at its highest version ≤ asOf). */
-export type ReferenceSnapshot = { asOfVersion: number } & { [K in ReferenceKind]: Map<string, RefEntity<ReferenceTypes[K]>> };
+export type ReferenceSnapshot = { asOfVersion: number } & {
+  [K in ReferenceKind]: Map<string, RefEntity<ReferenceTypes[K]>>;
+};

@@ -20,8 +20,10 @@ export function factorBounds(snapshot: ReferenceSnapshot): number[] {
   let out = boundsMemo.get(snapshot);
   if (!out) {
     out = [];
-    for (const m of snapshot.electricity.values()) out.push(Date.parse(m.data.validFrom), Date.parse(m.data.validTo ?? ''));
-    for (const f of snapshot.factors.values()) if (f.data.activity === 'natural-gas') out.push(Date.parse(f.data.validFrom), Date.parse(f.data.validTo ?? ''));
+    for (const m of snapshot.electricity.values())
+      out.push(Date.parse(m.data.validFrom), Date.parse(m.data.validTo ?? ''));
+    for (const f of snapshot.factors.values())
+      if (f.data.activity === 'natural-gas') out.push(Date.parse(f.data.validFrom), Date.parse(f.data.validTo ?? ''));
     out = out.filter(Number.isFinite);
     boundsMemo.set(snapshot, out);
   }
@@ -39,25 +41,44 @@ function mergeRanges(ranges: [number, number][]): [number, number][] {
   return out;
 }
 
-export interface AggregatedRead { windows: AggregatedWindows; anyRollup: boolean }
+export interface AggregatedRead {
+  windows: AggregatedWindows;
+  anyRollup: boolean;
+}
 
 /**
  * One line's (or site's) windows in [fromMs, toMs) as groups and rows in start order, or undefined when rows must
  * decide: a summed value that is not short, a sum past 2^53, rows of several sites in one interval, or a row starting
  * inside a group's span (windows that are not aligned). `spans` are the line's orders in the period (none for a site).
  */
-export async function readAggregated(agg: WindowAggregates, q: WindowSelector, forcedWindowMs: number | undefined, fromMs: number, toMs: number,
-  spans: readonly OrderSpan[], bounds: number[]): Promise<AggregatedRead | undefined> {
+export async function readAggregated(
+  agg: WindowAggregates,
+  q: WindowSelector,
+  forcedWindowMs: number | undefined,
+  fromMs: number,
+  toMs: number,
+  spans: readonly OrderSpan[],
+  bounds: number[],
+): Promise<AggregatedRead | undefined> {
   const shortest = await agg.shortestWindowMs(q, fromMs, toMs);
   const windowMs = forcedWindowMs ?? shortest;
-  if (windowMs === undefined || shortest === undefined) return { windows: { aggregated: true, windowMs, items: [] }, anyRollup: false };
+  if (windowMs === undefined || shortest === undefined)
+    return { windows: { aggregated: true, windowMs, items: [] }, anyRollup: false };
   const wq: WindowQuery = { ...q, windowMs };
-  const points = [...new Set([fromMs, toMs, ...spans.flatMap((o) => [o.startMs, o.endMs]), ...bounds.filter((b) => b > fromMs && b < toMs)])].sort((a, b) => a - b);
+  const points = [
+    ...new Set([
+      fromMs,
+      toMs,
+      ...spans.flatMap((o) => [o.startMs, o.endMs]),
+      ...bounds.filter((b) => b > fromMs && b < toMs),
+    ]),
+  ].sort((a, b) => a - b);
   const groupIntervals: [number, number][] = [];
   // windows straddling a breakpoint start in (p - w, p); where orders overlap, every window is read
   const rowRanges: [number, number][] = points.map((p) => [p - windowMs + 1, p - 1]);
   for (let i = 0; i + 1 < points.length; i++) {
-    const a = points[i]!, b = points[i + 1]!;
+    const a = points[i]!,
+      b = points[i + 1]!;
     const covering = spans.filter((o) => o.startMs <= a && o.endMs >= b).length;
     if (covering <= 1) groupIntervals.push([a, b]);
     else rowRanges.push([a - windowMs + 1, b - 1]);

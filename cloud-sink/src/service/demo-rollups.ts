@@ -13,15 +13,41 @@ export function demoRollups(): (LineRollup | SiteRollup)[] {
   for (let i = 0; i < DEMO_DAY.windows; i++) {
     const ws = start + i * DEMO_DAY.windowMs;
     const windowStart = new Date(ws).toISOString();
-    const common = { revision: 1, site: 'plant-1', windowStart, windowMs: DEMO_DAY.windowMs, coverage: 1, estimated: false, flags: [] };
+    const common = {
+      revision: 1,
+      site: 'plant-1',
+      windowStart,
+      windowMs: DEMO_DAY.windowMs,
+      coverage: 1,
+      estimated: false,
+      flags: [],
+    };
     const line = (l: string, kWh: number, gasKWh: number, units: number): LineRollup => ({
-      ...common, id: rollupId({ type: 'line', site: 'plant-1', line: l, windowMs: DEMO_DAY.windowMs, windowStartMs: ws }), type: 'line', line: l,
-      electricityKWh: kWh, gasKWh, gasM3: gasKWh > 0 ? 0.47 : 0, gasCvBasis: gasKWh > 0 ? 'gross' : null,
-      unitsGood: units, unitsScrap: 0, kWhPerUnit: units > 0 ? (kWh + gasKWh) / units : null, meters: [`${l}-main`],
+      ...common,
+      id: rollupId({ type: 'line', site: 'plant-1', line: l, windowMs: DEMO_DAY.windowMs, windowStartMs: ws }),
+      type: 'line',
+      line: l,
+      electricityKWh: kWh,
+      gasKWh,
+      gasM3: gasKWh > 0 ? 0.47 : 0,
+      gasCvBasis: gasKWh > 0 ? 'gross' : null,
+      unitsGood: units,
+      unitsScrap: 0,
+      kWhPerUnit: units > 0 ? (kWh + gasKWh) / units : null,
+      meters: [`${l}-main`],
     });
     out.push(line('line-1', 10, 5, 20), line('line-2', 8, 0, 6), {
-      ...common, id: rollupId({ type: 'site', site: 'plant-1', windowMs: DEMO_DAY.windowMs, windowStartMs: ws }), type: 'site',
-      electricityKWh: 20, baseloadKWh: 2, gasM3: 0.47, gasKWh: 5, gasCvBasis: 'gross', unitsGood: 26, unitsScrap: 0, lines: ['line-1', 'line-2'],
+      ...common,
+      id: rollupId({ type: 'site', site: 'plant-1', windowMs: DEMO_DAY.windowMs, windowStartMs: ws }),
+      type: 'site',
+      electricityKWh: 20,
+      baseloadKWh: 2,
+      gasM3: 0.47,
+      gasKWh: 5,
+      gasCvBasis: 'gross',
+      unitsGood: 26,
+      unitsScrap: 0,
+      lines: ['line-1', 'line-2'],
     });
   }
   return out;

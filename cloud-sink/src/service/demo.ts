@@ -5,7 +5,17 @@ import type { ReferenceKind } from '../reference/types';
 import type { CloudSinkRepository } from '../store/repository';
 
 /** Import order: every kind after the kinds it references. */
-export const IMPORT_ORDER: ReferenceKind[] = ['sites', 'lines', 'products', 'factors', 'supplier-pcfs', 'boms', 'electricity', 'direct-emissions', 'orders'];
+export const IMPORT_ORDER: ReferenceKind[] = [
+  'sites',
+  'lines',
+  'products',
+  'factors',
+  'supplier-pcfs',
+  'boms',
+  'electricity',
+  'direct-emissions',
+  'orders',
+];
 
 export const DEMO_DIR = resolve(__dirname, '../../examples/demo-factory');
 

@@ -36,10 +36,17 @@ export interface AuditBody {
 }
 
 const bomChildren = (s: ReferenceSnapshot) => (p: string) =>
-  ((s.boms.get(p)?.data as Bom | undefined)?.lines ?? []).filter((l) => l.componentKind === 'product').map((l) => l.component);
+  ((s.boms.get(p)?.data as Bom | undefined)?.lines ?? [])
+    .filter((l) => l.componentKind === 'product')
+    .map((l) => l.component);
 
 /** Lines whose rollups a calculation of `products` needs: the lines of every order of every product in their BOM closure. */
-export function linesFor(snapshot: ReferenceSnapshot, products: string[] | 'all', fromMs: number, toMs: number): string[] {
+export function linesFor(
+  snapshot: ReferenceSnapshot,
+  products: string[] | 'all',
+  fromMs: number,
+  toMs: number,
+): string[] {
   if (products === 'all') return [...snapshot.lines.keys()].sort();
   const wanted = new Set(products.flatMap((p) => productClosure(bomChildren(snapshot), p)));
   const lines = new Set<string>();
@@ -57,10 +64,19 @@ export function linesFor(snapshot: ReferenceSnapshot, products: string[] | 'all'
  * The engine input of a calculation and what was read for it. `aggregated`: some windows were read as sums (ADR 0145),
  * so `rollups` lists only the windows read as rows and there is no audit view of the inputs.
  */
-export interface LoadedInput { input: EngineInput; lines: string[]; sites: string[]; rollups: StoredRollup[]; aggregated: boolean }
+export interface LoadedInput {
+  input: EngineInput;
+  lines: string[];
+  sites: string[];
+  rollups: StoredRollup[];
+  aggregated: boolean;
+}
 
 export interface LoadSelection {
-  referenceVersion?: number; lines?: string[]; sites?: string[]; cachedSnapshot?: boolean;
+  referenceVersion?: number;
+  lines?: string[];
+  sites?: string[];
+  cachedSnapshot?: boolean;
   /** Read whole windows as SQL sums where the store can (ad-hoc results that need no audit view of their inputs). */
   aggregate?: boolean;
   /** The arithmetic of the calculation (an audit record's own on verify). */
@@ -68,13 +84,23 @@ export interface LoadSelection {
 }
 
 /** Loads the snapshot and the rollups a calculation of `products` needs (or the recorded lines/sites on replay). */
-export async function loadEngineInput(repo: CloudSinkRepository, options: CalcOptions, products: string[] | 'all', sel: LoadSelection = {}): Promise<LoadedInput> {
+export async function loadEngineInput(
+  repo: CloudSinkRepository,
+  options: CalcOptions,
+  products: string[] | 'all',
+  sel: LoadSelection = {},
+): Promise<LoadedInput> {
   const { lines, sites } = sel;
   const snapshot = await loadSnapshot(repo, sel.referenceVersion, sel.cachedSnapshot ?? false);
-  const fromMs = Date.parse(options.periodStart), toMs = Date.parse(options.periodEnd);
-  if (!(fromMs < toMs)) throw new PcfError('ERR_USAGE', `period ${options.periodStart} – ${options.periodEnd} is empty or invalid`);
+  const fromMs = Date.parse(options.periodStart),
+    toMs = Date.parse(options.periodEnd);
+  if (!(fromMs < toMs))
+    throw new PcfError('ERR_USAGE', `period ${options.periodStart} – ${options.periodEnd} is empty or invalid`);
   for (const p of products === 'all' ? [] : products) {
-    if (!snapshot.products.has(p)) throw new PcfError('ERR_NOT_FOUND', `product '${p}' does not exist (reference version ${snapshot.asOfVersion})`, { product: p });
+    if (!snapshot.products.has(p))
+      throw new PcfError('ERR_NOT_FOUND', `product '${p}' does not exist (reference version ${snapshot.asOfVersion})`, {
+        product: p,
+      });
   }
   const useLines = lines ?? linesFor(snapshot, products, fromMs, toMs);
   const useSites = sites ?? [...new Set(useLines.map((l) => snapshot.lines.get(l)!.data.site))].sort();
@@ -93,7 +119,10 @@ export async function loadEngineInput(repo: CloudSinkRepository, options: CalcOp
     return read;
   };
   for (const line of useLines) {
-    const read = await viaSums({ type: 'line', line }, spans.filter((o) => o.line === line));
+    const read = await viaSums(
+      { type: 'line', line },
+      spans.filter((o) => o.line === line),
+    );
     if (read) {
       lineRollups.set(line, read.windows);
       continue;
@@ -113,35 +142,68 @@ export async function loadEngineInput(repo: CloudSinkRepository, options: CalcOp
     all.push(...rows);
   }
   const aggregated = [...lineRollups.values(), ...siteRollups.values()].some((w) => !Array.isArray(w));
-  return { input: { snapshot, lineRollups, siteRollups, options, arithmetic }, lines: useLines, sites: useSites, rollups: all, aggregated };
+  return {
+    input: { snapshot, lineRollups, siteRollups, options, arithmetic },
+    lines: useLines,
+    sites: useSites,
+    rollups: all,
+    aggregated,
+  };
 }
 
 export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCalculation, product: string): AuditBody {
-  if (loaded.aggregated) throw new Error('internal: an audit view needs every rollup read as a row (load without `aggregate`)');
+  if (loaded.aggregated)
+    throw new Error('internal: an audit view needs every rollup read as a row (load without `aggregate`)');
   const r = calc.product(product);
-  const entities = [...calc.usedEntities()].map(([key, e]) => ({ kind: key.slice(0, key.indexOf(':')), id: e.entityId, version: e.version, hash: contentHash(e.data) }))
+  const entities = [...calc.usedEntities()]
+    .map(([key, e]) => ({
+      kind: key.slice(0, key.indexOf(':')),
+      id: e.entityId,
+      version: e.version,
+      hash: contentHash(e.data),
+    }))
     .sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1));
   return {
-    schema: 'pcf-edge.audit/1', resultId, subject: { kind: 'product', id: product }, options: calc.input.options,
+    schema: 'pcf-edge.audit/1',
+    resultId,
+    subject: { kind: 'product', id: product },
+    options: calc.input.options,
     arithmetic: calc.input.arithmetic ?? CURRENT_ARITHMETIC,
     inputs: {
-      referenceVersion: calc.input.snapshot.asOfVersion, gwpSet: calc.input.options.gwpSet, entities, lines: loaded.lines, sites: loaded.sites,
-      rollups: loaded.rollups.map((x) => ({ id: x.id, revision: x.revision })), rollupsHash: contentHash(loaded.rollups),
+      referenceVersion: calc.input.snapshot.asOfVersion,
+      gwpSet: calc.input.options.gwpSet,
+      entities,
+      lines: loaded.lines,
+      sites: loaded.sites,
+      rollups: loaded.rollups.map((x) => ({ id: x.id, revision: x.revision })),
+      rollupsHash: contentHash(loaded.rollups),
     },
     derivation: r.trace(),
     result: productResultDoc(calc, r),
   };
 }
 
-interface CachedPeriod { fingerprint: string; loaded: LoadedInput; calc: PeriodCalculation }
+interface CachedPeriod {
+  fingerprint: string;
+  loaded: LoadedInput;
+  calc: PeriodCalculation;
+}
 const periodCache = new WeakMap<CloudSinkRepository, Map<string, CachedPeriod>>();
 const PERIOD_CACHE_ENTRIES = 24;
 const periodKey = (version: number, options: CalcOptions) => `${version}|${canonicalJson(options)}`;
 
-async function fingerprintFor(repo: CloudSinkRepository, options: CalcOptions, referenceVersion?: number): Promise<{ key: string; fingerprint: string; version: number } | undefined> {
+async function fingerprintFor(
+  repo: CloudSinkRepository,
+  options: CalcOptions,
+  referenceVersion?: number,
+): Promise<{ key: string; fingerprint: string; version: number } | undefined> {
   if (!repo.rollupFingerprint) return undefined;
   const snapshot = await loadSnapshot(repo, referenceVersion, true);
-  const fingerprint = await repo.rollupFingerprint([...snapshot.sites.keys()], Date.parse(options.periodStart), Date.parse(options.periodEnd));
+  const fingerprint = await repo.rollupFingerprint(
+    [...snapshot.sites.keys()],
+    Date.parse(options.periodStart),
+    Date.parse(options.periodEnd),
+  );
   return { key: periodKey(snapshot.asOfVersion, options), fingerprint, version: snapshot.asOfVersion };
 }
 
@@ -165,7 +227,10 @@ export async function precomputePeriod(repo: CloudSinkRepository, options: CalcO
 }
 
 type Calculated = { calc: PeriodCalculation; loaded: LoadedInput; doc: ProductResultDoc };
-interface CachedProduct { fingerprint: string; result: Promise<Calculated> }
+interface CachedProduct {
+  fingerprint: string;
+  result: Promise<Calculated>;
+}
 const productCache = new WeakMap<CloudSinkRepository, Map<string, CachedProduct>>();
 const PRODUCT_CACHE_ENTRIES = 256;
 
@@ -182,11 +247,18 @@ export type CalculationNeed = 'doc' | 'audit';
  * kept per (reference version, options, product, need) while the period's rollup fingerprint is unchanged, and
  * concurrent identical requests share one calculation (ADR 0034, 0141).
  */
-export async function calculateProduct(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion?: number, need: CalculationNeed = 'audit'): Promise<Calculated> {
+export async function calculateProduct(
+  repo: CloudSinkRepository,
+  product: string,
+  options: CalcOptions,
+  referenceVersion?: number,
+  need: CalculationNeed = 'audit',
+): Promise<Calculated> {
   const fp = await fingerprintFor(repo, options, referenceVersion);
   if (!fp) return calculateFresh(repo, product, options, referenceVersion, need);
   const hit = periodCache.get(repo)?.get(fp.key);
-  if (hit && hit.fingerprint === fp.fingerprint) return { calc: hit.calc, loaded: hit.loaded, doc: productResultDoc(hit.calc, hit.calc.product(product)) };
+  if (hit && hit.fingerprint === fp.fingerprint)
+    return { calc: hit.calc, loaded: hit.loaded, doc: productResultDoc(hit.calc, hit.calc.product(product)) };
   let cache = productCache.get(repo);
   if (!cache) productCache.set(repo, (cache = new Map()));
   const key = `${fp.key}|${product}|${need}`;
@@ -196,12 +268,21 @@ export async function calculateProduct(repo: CloudSinkRepository, product: strin
   cache.delete(key);
   cache.set(key, { fingerprint: fp.fingerprint, result });
   if (cache.size > PRODUCT_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-  result.catch(() => { if (cache.get(key)?.result === result) cache.delete(key); });
+  result.catch(() => {
+    if (cache.get(key)?.result === result) cache.delete(key);
+  });
   return result;
 }
 
-async function calculateFresh(repo: CloudSinkRepository, product: string, options: CalcOptions, referenceVersion: number | undefined, need: CalculationNeed): Promise<Calculated> {
-  const load = (aggregate: boolean) => loadEngineInput(repo, options, [product], { referenceVersion, cachedSnapshot: true, aggregate });
+async function calculateFresh(
+  repo: CloudSinkRepository,
+  product: string,
+  options: CalcOptions,
+  referenceVersion: number | undefined,
+  need: CalculationNeed,
+): Promise<Calculated> {
+  const load = (aggregate: boolean) =>
+    loadEngineInput(repo, options, [product], { referenceVersion, cachedSnapshot: true, aggregate });
   const compute = (loaded: LoadedInput): Calculated => {
     const calc = computePeriod(loaded.input);
     return { calc, loaded, doc: productResultDoc(calc, calc.product(product)) };
@@ -223,13 +304,29 @@ async function calculateFresh(repo: CloudSinkRepository, product: string, option
  * Computes and stores one product's PCF with its hash-chained audit record. Always a fresh calculation over the
  * product's own lines, so the record lists exactly the inputs this product used.
  */
-export async function calculateAndStore(repo: CloudSinkRepository, product: string, options: CalcOptions, now = Date.now()): Promise<{ doc: ProductResultDoc; audit: AuditRecord }> {
+export async function calculateAndStore(
+  repo: CloudSinkRepository,
+  product: string,
+  options: CalcOptions,
+  now = Date.now(),
+): Promise<{ doc: ProductResultDoc; audit: AuditRecord }> {
   const { calc, loaded } = await calculateFresh(repo, product, options, undefined, 'audit');
   const resultId = randomUUID();
   const body = auditBody(resultId, loaded, calc, product);
-  const audit = await repo.appendResult({
-    id: resultId, kind: 'product', subject: product, periodStart: options.periodStart, periodEnd: options.periodEnd,
-    method: options.method, gwpSet: options.gwpSet, result: body.result, createdAtMs: now,
-  }, canonicalJson(body), chainHash);
+  const audit = await repo.appendResult(
+    {
+      id: resultId,
+      kind: 'product',
+      subject: product,
+      periodStart: options.periodStart,
+      periodEnd: options.periodEnd,
+      method: options.method,
+      gwpSet: options.gwpSet,
+      result: body.result,
+      createdAtMs: now,
+    },
+    canonicalJson(body),
+    chainHash,
+  );
   return { doc: body.result, audit };
 }

@@ -26,7 +26,15 @@ export interface ProductResultDoc {
   breakdownKg: Record<string, string>;
   energyKWh: Record<string, string>;
   primaryDataShare: string;
-  orders: { id: string; line: string; goodUnits: string; scrapUnits: string; totalKg: string; perUnitKg: string | null; breakdownKg: Record<string, string> }[];
+  orders: {
+    id: string;
+    line: string;
+    goodUnits: string;
+    scrapUnits: string;
+    totalKg: string;
+    perUnitKg: string | null;
+    breakdownKg: Record<string, string>;
+  }[];
   balances: Omit<PeriodCalculation['balances'][number], 'rollups'>[];
   warnings: string[];
 }
@@ -37,10 +45,21 @@ export function productResultDoc(calc: PeriodCalculation, r: ProductResult): Pro
   const market = o.method === 'market';
   const t = r.totals;
   return {
-    schema: 'pcf-edge.pcf-result/1', product: r.product, declaredUnit: r.declaredUnit, periodStart: o.periodStart, periodEnd: o.periodEnd,
-    method: o.method, gwpSet: o.gwpSet, shareKey: o.shareKey, overheadKey: o.overheadKey, produced: r.produced,
-    pcfPerDeclaredUnit: r.perUnit.toString(), pcfPerDeclaredUnitDisplay: present(r.perUnit, DISPLAY_DECIMALS),
-    goodUnits: r.goodUnits.toString(), scrapUnits: r.scrapUnits.toString(), totalKg: r.total.toString(),
+    schema: 'pcf-edge.pcf-result/1',
+    product: r.product,
+    declaredUnit: r.declaredUnit,
+    periodStart: o.periodStart,
+    periodEnd: o.periodEnd,
+    method: o.method,
+    gwpSet: o.gwpSet,
+    shareKey: o.shareKey,
+    overheadKey: o.overheadKey,
+    produced: r.produced,
+    pcfPerDeclaredUnit: r.perUnit.toString(),
+    pcfPerDeclaredUnitDisplay: present(r.perUnit, DISPLAY_DECIMALS),
+    goodUnits: r.goodUnits.toString(),
+    scrapUnits: r.scrapUnits.toString(),
+    totalKg: r.total.toString(),
     breakdownKg: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.toString()])),
     energyKWh: Object.fromEntries(Object.entries(r.energyKWh).map(([k, v]) => [k, v.toString()])),
     primaryDataShare: r.perUnit.isZero() ? '0' : present(r.primaryPerUnit.div(r.perUnit).times(100), 2),
@@ -51,12 +70,21 @@ export function productResultDoc(calc: PeriodCalculation, r: ProductResult): Pro
       const oh = (market ? x.overhead.electricityMarket : x.overhead.electricityLocation).plus(x.overhead.gas);
       const total = materials.plus(elec).plus(x.energy.gas).plus(oh).plus(x.direct);
       return {
-        id, line: x.line, goodUnits: x.goodInPeriod.toString(), scrapUnits: x.scrapInPeriod.toString(), totalKg: total.toString(),
+        id,
+        line: x.line,
+        goodUnits: x.goodInPeriod.toString(),
+        scrapUnits: x.scrapInPeriod.toString(),
+        totalKg: total.toString(),
         perUnitKg: x.goodInPeriod.isZero() ? null : total.div(x.goodInPeriod).toString(),
         breakdownKg: {
-          materials: materials.toString(), electricityLocation: x.energy.electricityLocation.toString(), electricityMarket: x.energy.electricityMarket.toString(),
-          gas: x.energy.gas.toString(), overheadElectricityLocation: x.overhead.electricityLocation.toString(),
-          overheadElectricityMarket: x.overhead.electricityMarket.toString(), overheadGas: x.overhead.gas.toString(), direct: x.direct.toString(),
+          materials: materials.toString(),
+          electricityLocation: x.energy.electricityLocation.toString(),
+          electricityMarket: x.energy.electricityMarket.toString(),
+          gas: x.energy.gas.toString(),
+          overheadElectricityLocation: x.overhead.electricityLocation.toString(),
+          overheadElectricityMarket: x.overhead.electricityMarket.toString(),
+          overheadGas: x.overhead.gas.toString(),
+          direct: x.direct.toString(),
         },
       };
     }),

@@ -3,7 +3,11 @@
  * that PostgreSQL accepts too (TEXT, INTEGER, BIGINT, DOUBLE PRECISION, composite primary keys); the one dialect
  * difference, the audit record's generated id, is isolated in `autoId`.
  */
-export interface Migration { version: number; name: string; statements: (autoId: string) => string[] }
+export interface Migration {
+  version: number;
+  name: string;
+  statements: (autoId: string) => string[];
+}
 
 export const MIGRATIONS: Migration[] = [
   {

@@ -1,7 +1,13 @@
 import { PcfError, type Rollup } from '@pcf-edge/core';
 import { Pool, type PoolClient } from 'pg';
 import type { RefEntity, ReferenceKind } from '../reference/types';
-import { checkFootprintSuccessor, FOOTPRINT_COLUMNS, footprintParams, LATEST_FOOTPRINTS_SQL, rowToFootprint } from './footprint-rows';
+import {
+  checkFootprintSuccessor,
+  FOOTPRINT_COLUMNS,
+  footprintParams,
+  LATEST_FOOTPRINTS_SQL,
+  rowToFootprint,
+} from './footprint-rows';
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
 import { namedToPositional } from './postgres-sql';
 import type { AuditRecord, CloudSinkRepository, DeadLetter, ReferenceVersion, StoredResult } from './repository';
@@ -17,12 +23,27 @@ export interface PostgresRepositoryOptions {
 }
 
 /** Serialization failures, deadlocks and lost connections are passing conditions: callers may retry. */
-const TRANSIENT = new Set(['40001', '40P01', '57P01', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'ECONNREFUSED']);
+const TRANSIENT = new Set([
+  '40001',
+  '40P01',
+  '57P01',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  'ECONNRESET',
+  'ECONNREFUSED',
+]);
 
 function storeError(err: unknown, what: string): PcfError {
   if (err instanceof PcfError) return err;
   const code = (err as { code?: unknown })?.code;
-  return new PcfError('ERR_STORE', `${what}: ${(err as Error).message}`, { transient: typeof code === 'string' && TRANSIENT.has(code) }, { cause: err });
+  return new PcfError(
+    'ERR_STORE',
+    `${what}: ${(err as Error).message}`,
+    { transient: typeof code === 'string' && TRANSIENT.has(code) },
+    { cause: err },
+  );
 }
 
 const UPSERT = namedToPositional(UPSERT_ROLLUP);
@@ -38,10 +59,17 @@ const MAX_WINDOW_MS = 86_400_000; // pg_advisory_xact_lock key shared by every c
  */
 export async function openPostgresRepository(options: PostgresRepositoryOptions): Promise<CloudSinkRepository> {
   const schema = options.schema ?? 'public';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new PcfError('ERR_USAGE', `PostgreSQL schema name '${schema}' must be lower-case letters, digits and _`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new PcfError('ERR_USAGE', `PostgreSQL schema name '${schema}' must be lower-case letters, digits and _`);
   const now = options.now ?? Date.now;
-  const pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10, options: `-c search_path=${schema}` });
-  pool.on('error', () => { /* idle client errors surface on the next query */ });
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+  });
+  pool.on('error', () => {
+    /* idle client errors surface on the next query */
+  });
 
   const tx = async <T>(what: string, fn: (c: PoolClient) => Promise<T>): Promise<T> => {
     let client: PoolClient | undefined;
@@ -75,119 +103,259 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
   }
 
   const toResult = (row: Record<string, unknown>): StoredResult => ({
-    id: row.id as string, kind: row.kind as StoredResult['kind'], subject: row.subject as string, periodStart: row.period_start as string,
-    periodEnd: row.period_end as string, method: row.method as string, gwpSet: row.gwp_set as string, result: JSON.parse(row.result as string),
+    id: row.id as string,
+    kind: row.kind as StoredResult['kind'],
+    subject: row.subject as string,
+    periodStart: row.period_start as string,
+    periodEnd: row.period_end as string,
+    method: row.method as string,
+    gwpSet: row.gwp_set as string,
+    result: JSON.parse(row.result as string),
     createdAtMs: Number(row.created_at_ms),
   });
   const toAudit = (row: Record<string, unknown>): AuditRecord => ({
-    id: Number(row.id), resultId: row.result_id as string, body: row.body as string, prevHash: row.prev_hash as string, hash: row.hash as string,
+    id: Number(row.id),
+    resultId: row.result_id as string,
+    body: row.body as string,
+    prevHash: row.prev_hash as string,
+    hash: row.hash as string,
     createdAtMs: Number(row.created_at_ms),
   });
   const toEntity = (row: Record<string, unknown>): RefEntity => ({
-    entityId: row.entity_id as string, version: Number(row.version), hash: row.hash as string, data: JSON.parse(row.data as string),
+    entityId: row.entity_id as string,
+    version: Number(row.version),
+    hash: row.hash as string,
+    data: JSON.parse(row.data as string),
   });
 
   return {
     storeKey: {},
-    ingest: (write) => tx('ingest failed', async (c) => {
-      const at = now();
-      let applied = 0;
-      for (const r of write.rollups) {
-        const row = rollupRow(r as Rollup, at);
-        applied += (await c.query(UPSERT.sql, UPSERT.names.map((n) => row[n]))).rowCount ?? 0;
-      }
-      for (const d of write.deadLetters) {
-        await c.query('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES ($1, $2, $3, $4)', [d.source, d.reason, d.payload, d.receivedAtMs]);
-      }
-      if (write.checkpoint) {
-        await c.query(`INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES ($1, $2, $3, $4)
+    ingest: (write) =>
+      tx('ingest failed', async (c) => {
+        const at = now();
+        let applied = 0;
+        for (const r of write.rollups) {
+          const row = rollupRow(r as Rollup, at);
+          applied +=
+            (
+              await c.query(
+                UPSERT.sql,
+                UPSERT.names.map((n) => row[n]),
+              )
+            ).rowCount ?? 0;
+        }
+        for (const d of write.deadLetters) {
+          await c.query('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES ($1, $2, $3, $4)', [
+            d.source,
+            d.reason,
+            d.payload,
+            d.receivedAtMs,
+          ]);
+        }
+        if (write.checkpoint) {
+          await c.query(
+            `INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES ($1, $2, $3, $4)
           ON CONFLICT (stream, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number, updated_at_ms = excluded.updated_at_ms`,
-        [write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at]);
-      }
-      return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
-    }),
+            [write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at],
+          );
+        }
+        return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
+      }),
     queryRollups: async (rq) => {
       // the type as a literal (one of two fixed values) so the partial index of site rows applies (migration 6)
-      const where = [rq.type === 'site' ? "type = 'site'" : "type = 'line'", 'window_start_ms < $1', 'window_start_ms > $2', 'window_start_ms + window_ms > $3'];
+      const where = [
+        rq.type === 'site' ? "type = 'site'" : "type = 'line'",
+        'window_start_ms < $1',
+        'window_start_ms > $2',
+        'window_start_ms + window_ms > $3',
+      ];
       const params: (string | number)[] = [rq.toMs, rq.fromMs - MAX_WINDOW_MS, rq.fromMs];
-      if (rq.site !== undefined) { params.push(rq.site); where.push(`site = $${params.length}`); }
-      if (rq.line !== undefined) { params.push(rq.line); where.push(`line = $${params.length}`); }
-      return (await q<RollupRow>('rollup query failed', `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`, params)).map(rowToStored);
+      if (rq.site !== undefined) {
+        params.push(rq.site);
+        where.push(`site = $${params.length}`);
+      }
+      if (rq.line !== undefined) {
+        params.push(rq.line);
+        where.push(`line = $${params.length}`);
+      }
+      return (
+        await q<RollupRow>(
+          'rollup query failed',
+          `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`,
+          params,
+        )
+      ).map(rowToStored);
     },
     getRollups: async (ids) => {
       const rows = await q<RollupRow>('rollup lookup failed', 'SELECT * FROM rollups WHERE id = ANY($1)', [ids]);
       const byId = new Map(rows.map((r) => [r.id, rowToStored(r)]));
       return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
     },
-    countRollups: async () => Number((await q<{ n: string }>('count failed', 'SELECT COUNT(*) AS n FROM rollups'))[0]!.n),
-    listDeadLetters: async (limit = 1000) => (await q<Record<string, unknown>>('dead-letter query failed',
-      'SELECT * FROM dead_letters ORDER BY received_at_ms LIMIT $1', [limit])).map((r): DeadLetter => ({
-      source: r.source as string, reason: r.reason as string, payload: r.payload as string, receivedAtMs: Number(r.received_at_ms) })),
-    getCheckpoints: async (stream) => new Map((await q<{ shard_id: string; sequence_number: string }>('checkpoint query failed',
-      'SELECT shard_id, sequence_number FROM shard_checkpoints WHERE stream = $1', [stream])).map((r) => [r.shard_id, r.sequence_number])),
-    importReference: (w) => tx('reference import failed', async (c) => {
-      await c.query('LOCK TABLE reference_versions IN SHARE ROW EXCLUSIVE MODE');
-      const last = (await c.query('SELECT MAX(version) AS v FROM reference_versions')).rows[0] as { v: number | null };
-      const version = (last.v ?? 0) + 1;
-      await c.query('INSERT INTO reference_versions (version, kind, source, sha256, row_count, imported_at_ms) VALUES ($1, $2, $3, $4, $5, $6)',
-        [version, w.kind, w.source, w.sha256, w.entities.length, now()]);
-      for (const e of w.entities) {
-        await c.query('INSERT INTO reference_entities (kind, entity_id, version, hash, data) VALUES ($1, $2, $3, $4, $5)', [w.kind, e.entityId, version, e.hash, JSON.stringify(e.data)]);
-      }
-      return version;
-    }),
-    latestReferenceVersion: async () => Number((await q<{ v: number | null }>('version query failed', 'SELECT MAX(version) AS v FROM reference_versions'))[0]!.v ?? 0),
-    listReferenceVersions: async () => (await q<Record<string, unknown>>('version query failed', 'SELECT * FROM reference_versions ORDER BY version')).map((r): ReferenceVersion => ({
-      version: Number(r.version), kind: r.kind as ReferenceKind, source: r.source as string, sha256: r.sha256 as string, rowCount: Number(r.row_count), importedAtMs: Number(r.imported_at_ms),
-    })),
-    getReference: async (kind, asOf) => (await q<Record<string, unknown>>('reference query failed',
-      `SELECT e.* FROM reference_entities e JOIN (SELECT entity_id, MAX(version) AS v FROM reference_entities WHERE kind = $1 AND version <= $2 GROUP BY entity_id) m
-       ON e.entity_id = m.entity_id AND e.version = m.v WHERE e.kind = $1 ORDER BY e.entity_id`, [kind, asOf])).map(toEntity),
+    countRollups: async () =>
+      Number((await q<{ n: string }>('count failed', 'SELECT COUNT(*) AS n FROM rollups'))[0]!.n),
+    listDeadLetters: async (limit = 1000) =>
+      (
+        await q<Record<string, unknown>>(
+          'dead-letter query failed',
+          'SELECT * FROM dead_letters ORDER BY received_at_ms LIMIT $1',
+          [limit],
+        )
+      ).map((r): DeadLetter => ({
+        source: r.source as string,
+        reason: r.reason as string,
+        payload: r.payload as string,
+        receivedAtMs: Number(r.received_at_ms),
+      })),
+    getCheckpoints: async (stream) =>
+      new Map(
+        (
+          await q<{ shard_id: string; sequence_number: string }>(
+            'checkpoint query failed',
+            'SELECT shard_id, sequence_number FROM shard_checkpoints WHERE stream = $1',
+            [stream],
+          )
+        ).map((r) => [r.shard_id, r.sequence_number]),
+      ),
+    importReference: (w) =>
+      tx('reference import failed', async (c) => {
+        await c.query('LOCK TABLE reference_versions IN SHARE ROW EXCLUSIVE MODE');
+        const last = (await c.query('SELECT MAX(version) AS v FROM reference_versions')).rows[0] as {
+          v: number | null;
+        };
+        const version = (last.v ?? 0) + 1;
+        await c.query(
+          'INSERT INTO reference_versions (version, kind, source, sha256, row_count, imported_at_ms) VALUES ($1, $2, $3, $4, $5, $6)',
+          [version, w.kind, w.source, w.sha256, w.entities.length, now()],
+        );
+        for (const e of w.entities) {
+          await c.query(
+            'INSERT INTO reference_entities (kind, entity_id, version, hash, data) VALUES ($1, $2, $3, $4, $5)',
+            [w.kind, e.entityId, version, e.hash, JSON.stringify(e.data)],
+          );
+        }
+        return version;
+      }),
+    latestReferenceVersion: async () =>
+      Number(
+        (await q<{ v: number | null }>('version query failed', 'SELECT MAX(version) AS v FROM reference_versions'))[0]!
+          .v ?? 0,
+      ),
+    listReferenceVersions: async () =>
+      (
+        await q<Record<string, unknown>>('version query failed', 'SELECT * FROM reference_versions ORDER BY version')
+      ).map((r): ReferenceVersion => ({
+        version: Number(r.version),
+        kind: r.kind as ReferenceKind,
+        source: r.source as string,
+        sha256: r.sha256 as string,
+        rowCount: Number(r.row_count),
+        importedAtMs: Number(r.imported_at_ms),
+      })),
+    getReference: async (kind, asOf) =>
+      (
+        await q<Record<string, unknown>>(
+          'reference query failed',
+          `SELECT e.* FROM reference_entities e JOIN (SELECT entity_id, MAX(version) AS v FROM reference_entities WHERE kind = $1 AND version <= $2 GROUP BY entity_id) m
+       ON e.entity_id = m.entity_id AND e.version = m.v WHERE e.kind = $1 ORDER BY e.entity_id`,
+          [kind, asOf],
+        )
+      ).map(toEntity),
     getReferenceEntity: async (kind, entityId, version) => {
-      const rows = await q<Record<string, unknown>>('reference query failed', 'SELECT * FROM reference_entities WHERE kind = $1 AND entity_id = $2 AND version = $3', [kind, entityId, version]);
+      const rows = await q<Record<string, unknown>>(
+        'reference query failed',
+        'SELECT * FROM reference_entities WHERE kind = $1 AND entity_id = $2 AND version = $3',
+        [kind, entityId, version],
+      );
       return rows[0] ? toEntity(rows[0]) : undefined;
     },
-    appendResult: (r, body, hashBody) => tx('storing result failed', async (c) => {
-      await c.query('LOCK TABLE audit_records IN SHARE ROW EXCLUSIVE MODE');
-      const last = (await c.query('SELECT hash FROM audit_records ORDER BY id DESC LIMIT 1')).rows[0] as { hash: string } | undefined;
-      const prevHash = last?.hash ?? GENESIS_HASH;
-      const hash = hashBody(body, prevHash);
-      const createdAtMs = now();
-      await c.query(`INSERT INTO pcf_results (id, kind, subject, period_start, period_end, method, gwp_set, result, created_at_ms)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [r.id, r.kind, r.subject, r.periodStart, r.periodEnd, r.method, r.gwpSet, JSON.stringify(r.result), r.createdAtMs]);
-      const ins = await c.query('INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-        [r.id, body, prevHash, hash, createdAtMs]);
-      return { id: Number((ins.rows[0] as { id: string }).id), resultId: r.id, body, prevHash, hash, createdAtMs };
-    }),
+    appendResult: (r, body, hashBody) =>
+      tx('storing result failed', async (c) => {
+        await c.query('LOCK TABLE audit_records IN SHARE ROW EXCLUSIVE MODE');
+        const last = (await c.query('SELECT hash FROM audit_records ORDER BY id DESC LIMIT 1')).rows[0] as
+          { hash: string } | undefined;
+        const prevHash = last?.hash ?? GENESIS_HASH;
+        const hash = hashBody(body, prevHash);
+        const createdAtMs = now();
+        await c.query(
+          `INSERT INTO pcf_results (id, kind, subject, period_start, period_end, method, gwp_set, result, created_at_ms)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [
+            r.id,
+            r.kind,
+            r.subject,
+            r.periodStart,
+            r.periodEnd,
+            r.method,
+            r.gwpSet,
+            JSON.stringify(r.result),
+            r.createdAtMs,
+          ],
+        );
+        const ins = await c.query(
+          'INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+          [r.id, body, prevHash, hash, createdAtMs],
+        );
+        return { id: Number((ins.rows[0] as { id: string }).id), resultId: r.id, body, prevHash, hash, createdAtMs };
+      }),
     getResult: async (id) => {
-      const rows = await q<Record<string, unknown>>('result query failed', 'SELECT * FROM pcf_results WHERE id = $1', [id]);
+      const rows = await q<Record<string, unknown>>('result query failed', 'SELECT * FROM pcf_results WHERE id = $1', [
+        id,
+      ]);
       return rows[0] ? toResult(rows[0]) : undefined;
     },
-    listResults: async () => (await q<Record<string, unknown>>('result query failed', 'SELECT * FROM pcf_results ORDER BY created_at_ms, id')).map(toResult),
-    listAuditRecords: async () => (await q<Record<string, unknown>>('audit query failed', 'SELECT * FROM audit_records ORDER BY id')).map(toAudit),
+    listResults: async () =>
+      (
+        await q<Record<string, unknown>>('result query failed', 'SELECT * FROM pcf_results ORDER BY created_at_ms, id')
+      ).map(toResult),
+    listAuditRecords: async () =>
+      (await q<Record<string, unknown>>('audit query failed', 'SELECT * FROM audit_records ORDER BY id')).map(toAudit),
     getAuditRecordForResult: async (resultId) => {
-      const rows = await q<Record<string, unknown>>('audit query failed', 'SELECT * FROM audit_records WHERE result_id = $1', [resultId]);
+      const rows = await q<Record<string, unknown>>(
+        'audit query failed',
+        'SELECT * FROM audit_records WHERE result_id = $1',
+        [resultId],
+      );
       return rows[0] ? toAudit(rows[0]) : undefined;
     },
-    saveFootprintVersions: (rows) => tx('storing footprints failed', async (c) => {
-      await c.query('LOCK TABLE footprints IN SHARE ROW EXCLUSIVE MODE');
-      const insert = `INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
-      for (const f of rows) {
-        const latest = (await c.query('SELECT status, version FROM footprints WHERE id = $1 ORDER BY version DESC LIMIT 1', [f.id])).rows[0] as { status: string; version: number } | undefined;
-        checkFootprintSuccessor(latest, f);
-        await c.query(insert, footprintParams(f));
-      }
-    }),
+    saveFootprintVersions: (rows) =>
+      tx('storing footprints failed', async (c) => {
+        await c.query('LOCK TABLE footprints IN SHARE ROW EXCLUSIVE MODE');
+        const insert = `INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
+        for (const f of rows) {
+          const latest = (
+            await c.query('SELECT status, version FROM footprints WHERE id = $1 ORDER BY version DESC LIMIT 1', [f.id])
+          ).rows[0] as { status: string; version: number } | undefined;
+          checkFootprintSuccessor(latest, f);
+          await c.query(insert, footprintParams(f));
+        }
+      }),
     getFootprint: async (id) => {
-      const rows = await q<Record<string, unknown>>('footprint query failed', 'SELECT * FROM footprints WHERE id = $1 ORDER BY version DESC LIMIT 1', [id]);
+      const rows = await q<Record<string, unknown>>(
+        'footprint query failed',
+        'SELECT * FROM footprints WHERE id = $1 ORDER BY version DESC LIMIT 1',
+        [id],
+      );
       return rows[0] ? rowToFootprint(rows[0]) : undefined;
     },
     getFootprintVersion: async (id) => {
-      const v = (await q<{ v: number | null }>('footprint query failed', 'SELECT MAX(version) AS v FROM footprints WHERE id = $1', [id]))[0]?.v;
+      const v = (
+        await q<{ v: number | null }>(
+          'footprint query failed',
+          'SELECT MAX(version) AS v FROM footprints WHERE id = $1',
+          [id],
+        )
+      )[0]?.v;
       return v == null ? undefined : Number(v);
     },
-    listFootprints: async () => (await q<Record<string, unknown>>('footprint query failed', LATEST_FOOTPRINTS_SQL)).map(rowToFootprint),
-    listFootprintVersions: async () => (await q<Record<string, unknown>>('footprint query failed', 'SELECT * FROM footprints ORDER BY updated_at_ms, id, version')).map(rowToFootprint),
+    listFootprints: async () =>
+      (await q<Record<string, unknown>>('footprint query failed', LATEST_FOOTPRINTS_SQL)).map(rowToFootprint),
+    listFootprintVersions: async () =>
+      (
+        await q<Record<string, unknown>>(
+          'footprint query failed',
+          'SELECT * FROM footprints ORDER BY updated_at_ms, id, version',
+        )
+      ).map(rowToFootprint),
     close: () => pool.end(),
   };
 }
@@ -197,12 +365,20 @@ async function migrate(pool: Pool): Promise<void> {
   try {
     await c.query('BEGIN');
     await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)');
-    const done = new Set((await c.query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version));
+    await c.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)',
+    );
+    const done = new Set(
+      (await c.query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version),
+    );
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       for (const s of m.statements('BIGSERIAL PRIMARY KEY')) await c.query(s);
-      await c.query('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+      await c.query('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
     }
     await c.query('COMMIT');
   } catch (err) {

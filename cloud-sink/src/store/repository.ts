@@ -35,7 +35,11 @@ export interface DeadLetter {
   receivedAtMs: number;
 }
 
-export interface ShardCheckpoint { stream: string; shardId: string; sequenceNumber: string }
+export interface ShardCheckpoint {
+  stream: string;
+  shardId: string;
+  sequenceNumber: string;
+}
 
 /** What one ingest transaction applies: upserts, dead letters and (optionally) the shard checkpoint after them. */
 export interface IngestWrite {
@@ -44,7 +48,11 @@ export interface IngestWrite {
   checkpoint?: ShardCheckpoint;
 }
 
-export interface IngestOutcome { applied: number; ignored: number; deadLettered: number }
+export interface IngestOutcome {
+  applied: number;
+  ignored: number;
+  deadLettered: number;
+}
 
 export interface RollupQuery {
   type: 'line' | 'site';
@@ -55,7 +63,14 @@ export interface RollupQuery {
   toMs: number;
 }
 
-export interface ReferenceVersion { version: number; kind: ReferenceKind; source: string; sha256: string; rowCount: number; importedAtMs: number }
+export interface ReferenceVersion {
+  version: number;
+  kind: ReferenceKind;
+  source: string;
+  sha256: string;
+  rowCount: number;
+  importedAtMs: number;
+}
 
 export interface ImportWrite {
   kind: ReferenceKind;
@@ -143,7 +158,11 @@ export interface CloudSinkRepository {
    * Stores a result and its audit record in one transaction; `hashBody(prevHash)` returns the record's hash
    * chained to the previous record's hash (the empty chain starts from 64 zeros).
    */
-  appendResult(result: StoredResult, body: string, hashBody: (body: string, prevHash: string) => string): Promise<AuditRecord>;
+  appendResult(
+    result: StoredResult,
+    body: string,
+    hashBody: (body: string, prevHash: string) => string,
+  ): Promise<AuditRecord>;
   getResult(id: string): Promise<StoredResult | undefined>;
   listResults(): Promise<StoredResult[]>;
   listAuditRecords(): Promise<AuditRecord[]>;

@@ -4,12 +4,43 @@ import Database from 'better-sqlite3';
 import { PcfError, type Rollup } from '@pcf-edge/core';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
-import { periodColumns, periodRowToStored, ROLLUP_COLUMNS, rollupParams, rowToStored, UPSERT_ROLLUP_POSITIONAL, type RollupRow } from './rollup-rows';
-import { rowsStartingInSql, selected, shortestWindowSql, toIntervalSums, windowParams, windowRowToStored, windowSumsSql } from './window-sums';
-import { checkFootprintSuccessor, FOOTPRINT_COLUMNS, footprintParams, LATEST_FOOTPRINTS_SQL, rowToFootprint } from './footprint-rows';
+import {
+  periodColumns,
+  periodRowToStored,
+  ROLLUP_COLUMNS,
+  rollupParams,
+  rowToStored,
+  UPSERT_ROLLUP_POSITIONAL,
+  type RollupRow,
+} from './rollup-rows';
+import {
+  rowsStartingInSql,
+  selected,
+  shortestWindowSql,
+  toIntervalSums,
+  windowParams,
+  windowRowToStored,
+  windowSumsSql,
+} from './window-sums';
+import {
+  checkFootprintSuccessor,
+  FOOTPRINT_COLUMNS,
+  footprintParams,
+  LATEST_FOOTPRINTS_SQL,
+  rowToFootprint,
+} from './footprint-rows';
 import type {
-  AuditRecord, CloudSinkRepository, DeadLetter, ImportWrite, IngestOutcome, IngestWrite, ReferenceVersion,
-  RollupQuery, StoredFootprint, StoredResult, StoredRollup,
+  AuditRecord,
+  CloudSinkRepository,
+  DeadLetter,
+  ImportWrite,
+  IngestOutcome,
+  IngestWrite,
+  ReferenceVersion,
+  RollupQuery,
+  StoredFootprint,
+  StoredResult,
+  StoredRollup,
 } from './repository';
 
 /** Longest window a rollup may have (rollup-batch schema: windowMs ≤ 86,400,000). */
@@ -32,11 +63,18 @@ export interface SqliteRepositoryOptions {
 export function isTransientStoreError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   const cause = (err as { cause?: { code?: unknown } })?.cause?.code;
-  return [code, cause].some((c) => typeof c === 'string' && (c.startsWith('SQLITE_BUSY') || c.startsWith('SQLITE_LOCKED')));
+  return [code, cause].some(
+    (c) => typeof c === 'string' && (c.startsWith('SQLITE_BUSY') || c.startsWith('SQLITE_LOCKED')),
+  );
 }
 
 function storeError(err: unknown, what: string): PcfError {
-  return new PcfError('ERR_STORE', `${what}: ${(err as Error).message}`, { transient: isTransientStoreError(err) }, { cause: err });
+  return new PcfError(
+    'ERR_STORE',
+    `${what}: ${(err as Error).message}`,
+    { transient: isTransientStoreError(err) },
+    { cause: err },
+  );
 }
 
 export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSinkRepository {
@@ -58,7 +96,8 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   };
   const upsert = prepared(UPSERT_ROLLUP_POSITIONAL);
   const insertDead = prepared('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)');
-  const saveCheckpoint = prepared(`INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES (?, ?, ?, ?)
+  const saveCheckpoint =
+    prepared(`INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES (?, ?, ?, ?)
     ON CONFLICT (stream, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number, updated_at_ms = excluded.updated_at_ms`);
 
   // Period queries, prepared once per shape (site and/or line given). Windows are at most one day long (schema), so
@@ -69,16 +108,26 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     const key = `${type}|${bySite}|${byLine}`;
     let stmt = rollupQueries.get(key);
     if (!stmt) {
-      const where = [type === 'site' ? "type = 'site'" : "type = 'line'", 'window_start_ms < ?', 'window_start_ms > ?', 'window_start_ms + window_ms > ?'];
+      const where = [
+        type === 'site' ? "type = 'site'" : "type = 'line'",
+        'window_start_ms < ?',
+        'window_start_ms > ?',
+        'window_start_ms + window_ms > ?',
+      ];
       if (bySite) where.push('site = ?');
       if (byLine) where.push('line = ?');
-      stmt = db.prepare(`SELECT ${periodColumns(bySite, byLine)} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`).raw(true);
+      stmt = db
+        .prepare(
+          `SELECT ${periodColumns(bySite, byLine)} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`,
+        )
+        .raw(true);
       rollupQueries.set(key, stmt);
     }
     return stmt;
   };
   const rollupById = prepared(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id = ?`);
-  const fingerprint = prepared(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
+  const fingerprint =
+    prepared(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
     WHERE type = ? AND site = ? AND window_start_ms < ? AND window_start_ms > ? AND window_start_ms + window_ms > ?`);
 
   const ingestTx = db.transaction((write: IngestWrite): IngestOutcome => {
@@ -86,35 +135,55 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     let applied = 0;
     for (const r of write.rollups) applied += upsert.run(rollupParams(r as Rollup, at)).changes;
     for (const d of write.deadLetters) insertDead.run(d.source, d.reason, d.payload, d.receivedAtMs);
-    if (write.checkpoint) saveCheckpoint.run(write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at);
+    if (write.checkpoint)
+      saveCheckpoint.run(write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at);
     return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
   });
 
   const importTx = db.transaction((w: ImportWrite): number => {
     const last = prepared('SELECT MAX(version) AS v FROM reference_versions').get() as { v: number | null };
     const version = (last.v ?? 0) + 1;
-    prepared('INSERT INTO reference_versions (version, kind, source, sha256, row_count, imported_at_ms) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(version, w.kind, w.source, w.sha256, w.entities.length, now());
-    const ins = prepared('INSERT INTO reference_entities (kind, entity_id, version, hash, data) VALUES (?, ?, ?, ?, ?)');
+    prepared(
+      'INSERT INTO reference_versions (version, kind, source, sha256, row_count, imported_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(version, w.kind, w.source, w.sha256, w.entities.length, now());
+    const ins = prepared(
+      'INSERT INTO reference_entities (kind, entity_id, version, hash, data) VALUES (?, ?, ?, ?, ?)',
+    );
     for (const e of w.entities) ins.run(w.kind, e.entityId, version, e.hash, JSON.stringify(e.data));
     return version;
   });
 
-  const appendTx = db.transaction((r: StoredResult, body: string, hashBody: (b: string, p: string) => string): AuditRecord => {
-    const last = prepared('SELECT hash FROM audit_records ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    const hash = hashBody(body, prevHash);
-    const createdAtMs = now();
-    prepared(`INSERT INTO pcf_results (id, kind, subject, period_start, period_end, method, gwp_set, result, created_at_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.id, r.kind, r.subject, r.periodStart, r.periodEnd, r.method, r.gwpSet, JSON.stringify(r.result), r.createdAtMs);
-    const info = prepared('INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES (?, ?, ?, ?, ?)')
-      .run(r.id, body, prevHash, hash, createdAtMs);
-    return { id: Number(info.lastInsertRowid), resultId: r.id, body, prevHash, hash, createdAtMs };
-  });
+  const appendTx = db.transaction(
+    (r: StoredResult, body: string, hashBody: (b: string, p: string) => string): AuditRecord => {
+      const last = prepared('SELECT hash FROM audit_records ORDER BY id DESC LIMIT 1').get() as
+        { hash: string } | undefined;
+      const prevHash = last?.hash ?? GENESIS_HASH;
+      const hash = hashBody(body, prevHash);
+      const createdAtMs = now();
+      prepared(`INSERT INTO pcf_results (id, kind, subject, period_start, period_end, method, gwp_set, result, created_at_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        r.id,
+        r.kind,
+        r.subject,
+        r.periodStart,
+        r.periodEnd,
+        r.method,
+        r.gwpSet,
+        JSON.stringify(r.result),
+        r.createdAtMs,
+      );
+      const info = prepared(
+        'INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES (?, ?, ?, ?, ?)',
+      ).run(r.id, body, prevHash, hash, createdAtMs);
+      return { id: Number(info.lastInsertRowid), resultId: r.id, body, prevHash, hash, createdAtMs };
+    },
+  );
 
   const footprintTx = db.transaction((rows: StoredFootprint[]): void => {
     const latest = prepared('SELECT status, version FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1');
-    const ins = prepared(`INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map(() => '?').join(', ')})`);
+    const ins = prepared(
+      `INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map(() => '?').join(', ')})`,
+    );
     for (const f of rows) {
       checkFootprintSuccessor(latest.get(f.id) as { status: string; version: number } | undefined, f);
       ins.run(...footprintParams(f));
@@ -130,116 +199,224 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   };
 
   const toResult = (row: Record<string, unknown>): StoredResult => ({
-    id: row.id as string, kind: row.kind as StoredResult['kind'], subject: row.subject as string,
-    periodStart: row.period_start as string, periodEnd: row.period_end as string, method: row.method as string,
-    gwpSet: row.gwp_set as string, result: JSON.parse(row.result as string), createdAtMs: Number(row.created_at_ms),
+    id: row.id as string,
+    kind: row.kind as StoredResult['kind'],
+    subject: row.subject as string,
+    periodStart: row.period_start as string,
+    periodEnd: row.period_end as string,
+    method: row.method as string,
+    gwpSet: row.gwp_set as string,
+    result: JSON.parse(row.result as string),
+    createdAtMs: Number(row.created_at_ms),
   });
   const toAudit = (row: Record<string, unknown>): AuditRecord => ({
-    id: Number(row.id), resultId: row.result_id as string, body: row.body as string, prevHash: row.prev_hash as string,
-    hash: row.hash as string, createdAtMs: Number(row.created_at_ms),
+    id: Number(row.id),
+    resultId: row.result_id as string,
+    body: row.body as string,
+    prevHash: row.prev_hash as string,
+    hash: row.hash as string,
+    createdAtMs: Number(row.created_at_ms),
   });
   const toEntity = (row: Record<string, unknown>): RefEntity => ({
-    entityId: row.entity_id as string, version: Number(row.version), hash: row.hash as string, data: JSON.parse(row.data as string),
+    entityId: row.entity_id as string,
+    version: Number(row.version),
+    hash: row.hash as string,
+    data: JSON.parse(row.data as string),
   });
 
   return {
     storeKey: {},
     ingest: (write) => wrap('ingest failed', () => ingestTx(write)),
-    queryRollups: (q: RollupQuery) => wrap('rollup query failed', () => {
-      const params: (string | number)[] = [q.toMs, q.fromMs - MAX_WINDOW_MS, q.fromMs];
-      if (q.site !== undefined) params.push(q.site);
-      if (q.line !== undefined) params.push(q.line);
-      const key = { type: q.type, site: q.site, line: q.line };
-      return (rollupQuery(q.type, q.site !== undefined, q.line !== undefined).all(...params) as unknown[][]).map((a) => periodRowToStored(a, key));
-    }),
-    getRollups: (ids) => wrap('rollup lookup failed', () => {
-      const out: StoredRollup[] = [];
-      for (const id of ids) {
-        const row = rollupById.get(id) as RollupRow | undefined;
-        if (row) out.push(rowToStored(row));
-      }
-      return out;
-    }),
-    rollupFingerprint: (sites, fromMs, toMs) => wrap('fingerprint query failed', () => {
-      const parts: string[] = [];
-      for (const site of sites) {
-        for (const type of ['line', 'site']) {
-          const row = fingerprint.get(type, site, toMs, fromMs - MAX_WINDOW_MS, fromMs) as { n: number; r: number; m: number };
-          parts.push(`${site}/${type}:${row.n}:${row.r}:${row.m}`);
-        }
-      }
-      return parts.join(',');
-    }),
-    windowAggregates: {
-      shortestWindowMs: (q, fromMs, toMs) => wrap('window length query failed', () => {
-        const row = prepared(shortestWindowSql(q)).get(selected(q), toMs, fromMs - MAX_WINDOW_MS, fromMs) as { w: number | null };
-        return row.w === null ? undefined : Number(row.w);
+    queryRollups: (q: RollupQuery) =>
+      wrap('rollup query failed', () => {
+        const params: (string | number)[] = [q.toMs, q.fromMs - MAX_WINDOW_MS, q.fromMs];
+        if (q.site !== undefined) params.push(q.site);
+        if (q.line !== undefined) params.push(q.line);
+        const key = { type: q.type, site: q.site, line: q.line };
+        return (rollupQuery(q.type, q.site !== undefined, q.line !== undefined).all(...params) as unknown[][]).map(
+          (a) => periodRowToStored(a, key),
+        );
       }),
-      sums: (q, intervals) => wrap('window sums query failed', () =>
-        toIntervalSums(prepared(windowSumsSql(q)).all(JSON.stringify(intervals), ...windowParams(q)) as Record<string, number | string | null>[], q)),
-      rowsStartingIn: (q, ranges) => wrap('window rows query failed', () =>
-        (prepared(rowsStartingInSql(q)).raw(true).all(JSON.stringify(ranges), ...windowParams(q)) as unknown[][]).map((a) => windowRowToStored(a, q))),
+    getRollups: (ids) =>
+      wrap('rollup lookup failed', () => {
+        const out: StoredRollup[] = [];
+        for (const id of ids) {
+          const row = rollupById.get(id) as RollupRow | undefined;
+          if (row) out.push(rowToStored(row));
+        }
+        return out;
+      }),
+    rollupFingerprint: (sites, fromMs, toMs) =>
+      wrap('fingerprint query failed', () => {
+        const parts: string[] = [];
+        for (const site of sites) {
+          for (const type of ['line', 'site']) {
+            const row = fingerprint.get(type, site, toMs, fromMs - MAX_WINDOW_MS, fromMs) as {
+              n: number;
+              r: number;
+              m: number;
+            };
+            parts.push(`${site}/${type}:${row.n}:${row.r}:${row.m}`);
+          }
+        }
+        return parts.join(',');
+      }),
+    windowAggregates: {
+      shortestWindowMs: (q, fromMs, toMs) =>
+        wrap('window length query failed', () => {
+          const row = prepared(shortestWindowSql(q)).get(selected(q), toMs, fromMs - MAX_WINDOW_MS, fromMs) as {
+            w: number | null;
+          };
+          return row.w === null ? undefined : Number(row.w);
+        }),
+      sums: (q, intervals) =>
+        wrap('window sums query failed', () =>
+          toIntervalSums(
+            prepared(windowSumsSql(q)).all(JSON.stringify(intervals), ...windowParams(q)) as Record<
+              string,
+              number | string | null
+            >[],
+            q,
+          ),
+        ),
+      rowsStartingIn: (q, ranges) =>
+        wrap('window rows query failed', () =>
+          (
+            prepared(rowsStartingInSql(q))
+              .raw(true)
+              .all(JSON.stringify(ranges), ...windowParams(q)) as unknown[][]
+          ).map((a) => windowRowToStored(a, q)),
+        ),
     },
-    countRollups: () => wrap('count failed', () => Number((prepared('SELECT COUNT(*) AS n FROM rollups').get() as { n: number }).n)),
-    listDeadLetters: (limit = 1000) => wrap('dead-letter query failed', () =>
-      (prepared('SELECT * FROM dead_letters ORDER BY received_at_ms LIMIT ?').all(limit) as Record<string, unknown>[]).map((r): DeadLetter => ({
-        source: r.source as string, reason: r.reason as string, payload: r.payload as string, receivedAtMs: Number(r.received_at_ms),
-      }))),
-    getCheckpoints: (stream) => wrap('checkpoint query failed', () => new Map(
-      (prepared('SELECT shard_id, sequence_number FROM shard_checkpoints WHERE stream = ?').all(stream) as { shard_id: string; sequence_number: string }[])
-        .map((r) => [r.shard_id, r.sequence_number]))),
+    countRollups: () =>
+      wrap('count failed', () => Number((prepared('SELECT COUNT(*) AS n FROM rollups').get() as { n: number }).n)),
+    listDeadLetters: (limit = 1000) =>
+      wrap('dead-letter query failed', () =>
+        (
+          prepared('SELECT * FROM dead_letters ORDER BY received_at_ms LIMIT ?').all(limit) as Record<string, unknown>[]
+        ).map((r): DeadLetter => ({
+          source: r.source as string,
+          reason: r.reason as string,
+          payload: r.payload as string,
+          receivedAtMs: Number(r.received_at_ms),
+        })),
+      ),
+    getCheckpoints: (stream) =>
+      wrap(
+        'checkpoint query failed',
+        () =>
+          new Map(
+            (
+              prepared('SELECT shard_id, sequence_number FROM shard_checkpoints WHERE stream = ?').all(stream) as {
+                shard_id: string;
+                sequence_number: string;
+              }[]
+            ).map((r) => [r.shard_id, r.sequence_number]),
+          ),
+      ),
     importReference: (w) => wrap('reference import failed', () => importTx(w)),
-    latestReferenceVersion: () => wrap('version query failed', () =>
-      (prepared('SELECT MAX(version) AS v FROM reference_versions').get() as { v: number | null }).v ?? 0),
-    listReferenceVersions: () => wrap('version query failed', () =>
-      (prepared('SELECT * FROM reference_versions ORDER BY version').all() as Record<string, unknown>[]).map((r): ReferenceVersion => ({
-        version: Number(r.version), kind: r.kind as ReferenceKind, source: r.source as string, sha256: r.sha256 as string,
-        rowCount: Number(r.row_count), importedAtMs: Number(r.imported_at_ms),
-      }))),
-    getReference: (kind, asOf) => wrap('reference query failed', () =>
-      (prepared(`SELECT e.* FROM reference_entities e JOIN (SELECT entity_id, MAX(version) AS v FROM reference_entities
+    latestReferenceVersion: () =>
+      wrap(
+        'version query failed',
+        () => (prepared('SELECT MAX(version) AS v FROM reference_versions').get() as { v: number | null }).v ?? 0,
+      ),
+    listReferenceVersions: () =>
+      wrap('version query failed', () =>
+        (prepared('SELECT * FROM reference_versions ORDER BY version').all() as Record<string, unknown>[]).map(
+          (r): ReferenceVersion => ({
+            version: Number(r.version),
+            kind: r.kind as ReferenceKind,
+            source: r.source as string,
+            sha256: r.sha256 as string,
+            rowCount: Number(r.row_count),
+            importedAtMs: Number(r.imported_at_ms),
+          }),
+        ),
+      ),
+    getReference: (kind, asOf) =>
+      wrap('reference query failed', () =>
+        (
+          prepared(`SELECT e.* FROM reference_entities e JOIN (SELECT entity_id, MAX(version) AS v FROM reference_entities
         WHERE kind = ? AND version <= ? GROUP BY entity_id) m ON e.entity_id = m.entity_id AND e.version = m.v
-        WHERE e.kind = ? ORDER BY e.entity_id`).all(kind, asOf, kind) as Record<string, unknown>[]).map(toEntity)),
-    getReferenceEntity: (kind, entityId, version) => wrap('reference query failed', () => {
-      const row = prepared('SELECT * FROM reference_entities WHERE kind = ? AND entity_id = ? AND version = ?').get(kind, entityId, version);
-      return row ? toEntity(row as Record<string, unknown>) : undefined;
-    }),
+        WHERE e.kind = ? ORDER BY e.entity_id`).all(kind, asOf, kind) as Record<string, unknown>[]
+        ).map(toEntity),
+      ),
+    getReferenceEntity: (kind, entityId, version) =>
+      wrap('reference query failed', () => {
+        const row = prepared('SELECT * FROM reference_entities WHERE kind = ? AND entity_id = ? AND version = ?').get(
+          kind,
+          entityId,
+          version,
+        );
+        return row ? toEntity(row as Record<string, unknown>) : undefined;
+      }),
     appendResult: (r, body, hashBody) => wrap('storing result failed', () => appendTx(r, body, hashBody)),
-    getResult: (id) => wrap('result query failed', () => {
-      const row = prepared('SELECT * FROM pcf_results WHERE id = ?').get(id);
-      return row ? toResult(row as Record<string, unknown>) : undefined;
-    }),
-    listResults: () => wrap('result query failed', () =>
-      (prepared('SELECT * FROM pcf_results ORDER BY created_at_ms, id').all() as Record<string, unknown>[]).map(toResult)),
-    listAuditRecords: () => wrap('audit query failed', () =>
-      (prepared('SELECT * FROM audit_records ORDER BY id').all() as Record<string, unknown>[]).map(toAudit)),
-    getAuditRecordForResult: (resultId) => wrap('audit query failed', () => {
-      const row = prepared('SELECT * FROM audit_records WHERE result_id = ?').get(resultId);
-      return row ? toAudit(row as Record<string, unknown>) : undefined;
-    }),
+    getResult: (id) =>
+      wrap('result query failed', () => {
+        const row = prepared('SELECT * FROM pcf_results WHERE id = ?').get(id);
+        return row ? toResult(row as Record<string, unknown>) : undefined;
+      }),
+    listResults: () =>
+      wrap('result query failed', () =>
+        (prepared('SELECT * FROM pcf_results ORDER BY created_at_ms, id').all() as Record<string, unknown>[]).map(
+          toResult,
+        ),
+      ),
+    listAuditRecords: () =>
+      wrap('audit query failed', () =>
+        (prepared('SELECT * FROM audit_records ORDER BY id').all() as Record<string, unknown>[]).map(toAudit),
+      ),
+    getAuditRecordForResult: (resultId) =>
+      wrap('audit query failed', () => {
+        const row = prepared('SELECT * FROM audit_records WHERE result_id = ?').get(resultId);
+        return row ? toAudit(row as Record<string, unknown>) : undefined;
+      }),
     saveFootprintVersions: (rows) => wrap('storing footprints failed', () => footprintTx(rows)),
-    getFootprint: (id) => wrap('footprint query failed', () => {
-      const row = prepared('SELECT * FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1').get(id);
-      return row ? rowToFootprint(row as Record<string, unknown>) : undefined;
-    }),
-    getFootprintVersion: (id) => wrap('footprint query failed', () =>
-      (prepared('SELECT MAX(version) AS v FROM footprints WHERE id = ?').get(id) as { v: number | null }).v ?? undefined),
-    listFootprints: () => wrap('footprint query failed', () =>
-      (prepared(LATEST_FOOTPRINTS_SQL).all() as Record<string, unknown>[]).map(rowToFootprint)),
-    listFootprintVersions: () => wrap('footprint query failed', () =>
-      (prepared('SELECT * FROM footprints ORDER BY updated_at_ms, id, version').all() as Record<string, unknown>[]).map(rowToFootprint)),
-    close: () => wrap('close failed', () => { db.close(); }),
+    getFootprint: (id) =>
+      wrap('footprint query failed', () => {
+        const row = prepared('SELECT * FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1').get(id);
+        return row ? rowToFootprint(row as Record<string, unknown>) : undefined;
+      }),
+    getFootprintVersion: (id) =>
+      wrap(
+        'footprint query failed',
+        () =>
+          (prepared('SELECT MAX(version) AS v FROM footprints WHERE id = ?').get(id) as { v: number | null }).v ??
+          undefined,
+      ),
+    listFootprints: () =>
+      wrap('footprint query failed', () =>
+        (prepared(LATEST_FOOTPRINTS_SQL).all() as Record<string, unknown>[]).map(rowToFootprint),
+      ),
+    listFootprintVersions: () =>
+      wrap('footprint query failed', () =>
+        (
+          prepared('SELECT * FROM footprints ORDER BY updated_at_ms, id, version').all() as Record<string, unknown>[]
+        ).map(rowToFootprint),
+      ),
+    close: () =>
+      wrap('close failed', () => {
+        db.close();
+      }),
   };
 }
 
 function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)');
-  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)',
+  );
+  const done = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
     db.transaction(() => {
       for (const s of m.statements('INTEGER PRIMARY KEY AUTOINCREMENT')) db.exec(s);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
     })();
   }
 }

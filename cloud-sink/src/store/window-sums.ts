@@ -17,7 +17,11 @@ export type WindowQuery = WindowSelector & { windowMs: number };
  * `WindowGroup` sums of one interval. Not `usable` when a summed value is not short, a sum is past 2^53 (inexact as a
  * JS number) or the rows name several sites: the row path then decides.
  */
-export interface IntervalSums { interval: number; group: WindowGroup; usable: boolean }
+export interface IntervalSums {
+  interval: number;
+  group: WindowGroup;
+  usable: boolean;
+}
 
 /** The repository's part of the aggregated read; stores without it serve ad-hoc calculations from rows. */
 export interface WindowAggregates {
@@ -38,7 +42,8 @@ export const PACK = 2 ** 17;
  * it agrees with Math.round wherever the test can hold (a tie never passes it); window-sums.test.ts holds the two
  * against each other value by value.
  */
-export const shortSql = (x: string): string => `(abs(${x}) < 2147483648.0 AND round(${x} * 1000000.0) / 1000000.0 = ${x})`;
+export const shortSql = (x: string): string =>
+  `(abs(${x}) < 2147483648.0 AND round(${x} * 1000000.0) / 1000000.0 = ${x})`;
 export const unitsSql = (x: string): string => `CAST(round(${x} * 1000000.0) AS INTEGER)`;
 
 /**
@@ -50,11 +55,14 @@ export const unitsSql = (x: string): string => `CAST(round(${x} * 1000000.0) AS 
  */
 export function windowSumsSql(q: WindowQuery): string {
   const e = q.type === 'site' ? 'coalesce(r.baseload_kwh, 0)' : 'coalesce(r.electricity_kwh, 0)';
-  const gm = 'coalesce(r.gas_m3, 0)', gk = 'coalesce(r.gas_kwh, 0)';
+  const gm = 'coalesce(r.gas_m3, 0)',
+    gk = 'coalesce(r.gas_kwh, 0)';
   const g = `(${gk} > 0 OR ${gm} > 0)`;
-  const gas = q.type === 'site' ? `NULL AS gf, 0 AS gmu, 0 AS gku, 0 AS bases, min(${e}) AS least,
+  const gas =
+    q.type === 'site'
+      ? `NULL AS gf, 0 AS gmu, 0 AS gku, 0 AS bases, min(${e}) AS least,
     sum(NOT ${shortSql(e)}) AS not_short, sum((r.coverage < 1) + ((${e} > 0) << 17)) AS counts`
-    : `min(CASE WHEN ${g} THEN r.window_start_ms END) AS gf, sum(${unitsSql(gm)}) AS gmu, sum(${unitsSql(gk)}) AS gku,
+      : `min(CASE WHEN ${g} THEN r.window_start_ms END) AS gf, sum(${unitsSql(gm)}) AS gmu, sum(${unitsSql(gk)}) AS gku,
     sum((${g} AND r.gas_cv_basis = 'gross') + ((${g} AND r.gas_cv_basis = 'net') << 17)) AS bases, min(min(${e}, ${gm}, ${gk})) AS least,
     sum((NOT ${shortSql(e)}) + ((NOT ${shortSql(gm)}) << 17) + ((NOT ${shortSql(gk)}) << 34)) AS not_short,
     sum((r.coverage < 1) + ((${e} > 0) << 17) + (${g} << 34)) AS counts`;
@@ -67,7 +75,10 @@ export function windowSumsSql(q: WindowQuery): string {
 }
 
 export function rowsStartingInSql(q: WindowQuery): string {
-  const cols = periodColumns(q.type === 'site', q.type === 'line').split(', ').map((c) => `r.${c.trim()}`).join(', ');
+  const cols = periodColumns(q.type === 'site', q.type === 'line')
+    .split(', ')
+    .map((c) => `r.${c.trim()}`)
+    .join(', ');
   return `SELECT ${cols} FROM json_each(?) AS j CROSS JOIN rollups AS r WHERE ${whereWindows(q)}
     AND r.window_start_ms >= (j.value ->> 0) AND r.window_start_ms <= (j.value ->> 1) ORDER BY r.window_start_ms, r.id`;
 }
@@ -79,7 +90,8 @@ export function shortestWindowSql(q: WindowSelector): string {
 }
 
 /** The WHERE clause of a selector (its one parameter: `selected(q)`); the type is literal, for the partial site index. */
-const selectorSql = (q: WindowSelector): string => (q.type === 'site' ? "r.type = 'site' AND r.site = ?" : "r.type = 'line' AND r.line = ?");
+const selectorSql = (q: WindowSelector): string =>
+  q.type === 'site' ? "r.type = 'site' AND r.site = ?" : "r.type = 'line' AND r.line = ?";
 
 /** The line or site a query selects. */
 export const selected = (q: WindowSelector): string => (q.type === 'site' ? q.site : q.line);
@@ -111,29 +123,54 @@ export function toIntervalSums(rows: SumsRow[], q: WindowQuery): IntervalSums[] 
 const num = (v: number | string | null | undefined): number => Number(v ?? 0);
 const packed = (v: number | string | null | undefined, i: number): number => Math.floor(num(v) / PACK ** i) % PACK;
 const lesser = (a: number | string | null | undefined, b: number | string | null | undefined): number | null =>
-  (a == null ? (b == null ? null : num(b)) : b == null ? num(a) : Math.min(num(a), num(b)));
+  a == null ? (b == null ? null : num(b)) : b == null ? num(a) : Math.min(num(a), num(b));
 
 function intervalSums(a: SumsRow, b: SumsRow | undefined, q: WindowQuery): IntervalSums {
   const est = a.est ? a : b?.est ? b : undefined;
-  const total = (k: string, at?: number) => (at === undefined ? num(a[k]) + num(b?.[k]) : packed(a[k], at) + packed(b?.[k], at));
+  const total = (k: string, at?: number) =>
+    at === undefined ? num(a[k]) + num(b?.[k]) : packed(a[k], at) + packed(b?.[k], at);
   // packed: counts = partial, electricity > 0, gas > 0; not_short = electricity, gas m³, gas kWh
   const sum = (countAt: number, notShortAt: number, first: string, u: string): GroupSum => ({
-    count: total('counts', countAt), firstMs: lesser(a[first], b?.[first]), units: total(u), estimatedUnits: num(est?.[u]), notShort: total('not_short', notShortAt),
+    count: total('counts', countAt),
+    firstMs: lesser(a[first], b?.[first]),
+    units: total(u),
+    estimatedUnits: num(est?.[u]),
+    notShort: total('not_short', notShortAt),
   });
   const partial = total('counts', 0);
   const lastStartMs = Math.max(num(a.last_ms), b ? num(b.last_ms) : -Infinity);
   const gasM3 = sum(2, 1, 'gf', 'gmu');
   const group: WindowGroup = {
-    group: true, site: String(a.site), windowMs: q.windowMs, windowStartMs: lesser(a.first_ms, b?.first_ms)!, lastStartMs, endMs: lastStartMs + q.windowMs,
-    count: total('n'), partial, minCoverage: partial > 0 ? lesser(a.min_cov, b?.min_cov) : null, estimated: num(est?.n),
-    elec: sum(1, 0, 'ef', 'eu'), gasM3, gasKWh: sum(2, 2, 'gf', 'gku'),
-    gasBasis: { gross: total('bases', 0), net: total('bases', 1), none: gasM3.count - total('bases', 0) - total('bases', 1) },
+    group: true,
+    site: String(a.site),
+    windowMs: q.windowMs,
+    windowStartMs: lesser(a.first_ms, b?.first_ms)!,
+    lastStartMs,
+    endMs: lastStartMs + q.windowMs,
+    count: total('n'),
+    partial,
+    minCoverage: partial > 0 ? lesser(a.min_cov, b?.min_cov) : null,
+    estimated: num(est?.n),
+    elec: sum(1, 0, 'ef', 'eu'),
+    gasM3,
+    gasKWh: sum(2, 2, 'gf', 'gku'),
+    gasBasis: {
+      gross: total('bases', 0),
+      net: total('bases', 1),
+      none: gasM3.count - total('bases', 0) - total('bases', 1),
+    },
   };
-  const exact = [group.elec, group.gasM3, group.gasKWh].every((x) => Number.isSafeInteger(x.units) && Number.isSafeInteger(x.estimatedUnits));
+  const exact = [group.elec, group.gasM3, group.gasKWh].every(
+    (x) => Number.isSafeInteger(x.units) && Number.isSafeInteger(x.estimatedUnits),
+  );
   const oneSite = a.site === a.site_max && (!b || (b.site === b.site_max && b.site === a.site));
   const gasUsable = gasM3.count === 0 || gasM3.notShort === 0 || group.gasKWh.notShort === 0;
   const least = lesser(a.least, b?.least) ?? 0;
-  return { interval: num(a.interval), group, usable: exact && oneSite && least >= 0 && group.count < PACK && group.elec.notShort === 0 && gasUsable };
+  return {
+    interval: num(a.interval),
+    group,
+    usable: exact && oneSite && least >= 0 && group.count < PACK && group.elec.notShort === 0 && gasUsable,
+  };
 }
 
 /** A row of `rowsStartingInSql` (raw mode) as a stored rollup. */

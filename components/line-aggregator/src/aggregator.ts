@@ -18,7 +18,18 @@ export const READ_CHUNK = 1000;
 /** The slice of the gateway store the aggregator uses. */
 export type AggregatorStore = Pick<
   GatewayStore,
-  'readingsAfter' | 'readingRowsAfter' | 'transaction' | 'getState' | 'setState' | 'getAnchors' | 'putAnchors' | 'addCounterEvents' | 'getRollup' | 'putRollups' | 'enqueueOutbox' | 'prune'
+  | 'readingsAfter'
+  | 'readingRowsAfter'
+  | 'transaction'
+  | 'getState'
+  | 'setState'
+  | 'getAnchors'
+  | 'putAnchors'
+  | 'addCounterEvents'
+  | 'getRollup'
+  | 'putRollups'
+  | 'enqueueOutbox'
+  | 'prune'
 >;
 
 export interface LineAggregatorDeps {
@@ -74,7 +85,10 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
     settingsOf,
   };
   const load = (): AggregationEngine => {
-    const points = store.getAnchors().map((a) => fromAnchor(a, settingsOf)).filter((p): p is PointRecord => p !== null);
+    const points = store
+      .getAnchors()
+      .map((a) => fromAnchor(a, settingsOf))
+      .filter((p): p is PointRecord => p !== null);
     committedText = readProgress(store);
     return new AggregationEngine(engineDeps, points, parseProgress(committedText));
   };
@@ -97,13 +111,20 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
       const stored = readProgress(store);
       if (stored !== committedText) {
         const committed = parseProgress(stored).cursor;
-        throw new PcfError('ERR_STORE_CONFLICT', `another line aggregator advanced the cursor of ${STATE_OWNER} from ${fromCursor} to ${committed} meanwhile; this batch is rolled back and redone from the committed state`, { fromCursor, committed });
+        throw new PcfError(
+          'ERR_STORE_CONFLICT',
+          `another line aggregator advanced the cursor of ${STATE_OWNER} from ${fromCursor} to ${committed} meanwhile; this batch is rolled back and redone from the committed state`,
+          { fromCursor, committed },
+        );
       }
       if (dirty.length > 0) store.putAnchors(dirty.map(toAnchor));
       if (out.events.length > 0) store.addCounterEvents(out.events);
       if (rollups.length > 0) {
         store.putRollups(rollups, now);
-        store.enqueueOutbox(rollups.map((r) => ({ rollupId: r.id, revision: r.revision, windowStartMs: Date.parse(r.windowStart) })), now);
+        store.enqueueOutbox(
+          rollups.map((r) => ({ rollupId: r.id, revision: r.revision, windowStartMs: Date.parse(r.windowStart) })),
+          now,
+        );
       }
       text = saveProgress(store, engine.progress);
     });
@@ -158,7 +179,8 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
         if (pruned.deletedReadings + pruned.deletedOutbox > 0) log.info(pruned, 'store pruned');
       }
     } catch (err) {
-      if (isPcfError(err, 'ERR_STORE_CONFLICT')) log.warn({ err }, 'another line aggregator runs on this store; batch redone from its committed state');
+      if (isPcfError(err, 'ERR_STORE_CONFLICT'))
+        log.warn({ err }, 'another line aggregator runs on this store; batch redone from its committed state');
       else log.error({ err }, 'aggregation batch failed; retrying');
     }
     if (running) timer = setTimeout(tick, applied === config.batchSize ? 0 : config.pollIntervalMs);

@@ -53,7 +53,8 @@ const DAY_MS = 86_400_000;
 function checkWindows(c: AggregatorConfig, errors: string[]): void {
   c.windows.forEach((w, i) => {
     const ms = parseDuration(w);
-    if (ms < 1000 || ms > DAY_MS || DAY_MS % ms !== 0) errors.push(`/windows/${i}: ${w} must be between 1s and 1d and divide one day`);
+    if (ms < 1000 || ms > DAY_MS || DAY_MS % ms !== 0)
+      errors.push(`/windows/${i}: ${w} must be between 1s and 1d and divide one day`);
   });
 }
 
@@ -66,7 +67,8 @@ function checkMeters(c: AggregatorConfig, errors: string[]): void {
     try {
       const profile = getProfile(m.profile);
       for (const name of Object.keys(m.points)) {
-        if (!profile.points.some((p) => p.name === name)) errors.push(`/meters/${i}/points/${name}: profile '${m.profile}' has no point '${name}'`);
+        if (!profile.points.some((p) => p.name === name))
+          errors.push(`/meters/${i}/points/${name}: profile '${m.profile}' has no point '${name}'`);
       }
     } catch (err) {
       if (!isPcfError(err, 'ERR_PROFILE_UNKNOWN')) throw err;
@@ -76,11 +78,17 @@ function checkMeters(c: AggregatorConfig, errors: string[]): void {
 }
 
 function checkCalorificValues(c: AggregatorConfig, errors: string[]): void {
-  const spans = c.gas.calorificValues.map((e, i) => ({ i, from: Date.parse(e.validFrom), to: e.validTo === undefined ? Infinity : Date.parse(e.validTo) }));
-  for (const s of spans) if (s.to <= s.from) errors.push(`/gas/calorificValues/${s.i}: validTo must be after validFrom`);
+  const spans = c.gas.calorificValues.map((e, i) => ({
+    i,
+    from: Date.parse(e.validFrom),
+    to: e.validTo === undefined ? Infinity : Date.parse(e.validTo),
+  }));
+  for (const s of spans)
+    if (s.to <= s.from) errors.push(`/gas/calorificValues/${s.i}: validTo must be after validFrom`);
   const sorted = [...spans].sort((a, b) => a.from - b.from);
   for (let k = 1; k < sorted.length; k++) {
-    if (sorted[k]!.from < sorted[k - 1]!.to) errors.push(`/gas/calorificValues/${sorted[k]!.i}: overlaps entry ${sorted[k - 1]!.i}`);
+    if (sorted[k]!.from < sorted[k - 1]!.to)
+      errors.push(`/gas/calorificValues/${sorted[k]!.i}: overlaps entry ${sorted[k - 1]!.i}`);
   }
 }
 

@@ -7,8 +7,15 @@ import type { CalorificSchedule } from './gas/calorific';
 import type { BatchOverlay } from './batch';
 import { meterOf, type AggregatorConfig, type PointSettings } from './config';
 import {
-  bookGauge, counterAccOf, counterRollup, emptyGaugeAcc, gaugeAccOf, gaugeRollup, meterRollupId,
-  type GaugeWindowAcc, type PointInfo,
+  bookGauge,
+  counterAccOf,
+  counterRollup,
+  emptyGaugeAcc,
+  gaugeAccOf,
+  gaugeRollup,
+  meterRollupId,
+  type GaugeWindowAcc,
+  type PointInfo,
 } from './rollups/meter-rollups';
 import { pointKey, type PointRecord, type WindowAcc } from './points';
 import { PointRegistry } from './registry';
@@ -52,7 +59,11 @@ export class AggregationEngine {
   private readonly nextCloseAt: number[];
   private windowsInitialised = false;
 
-  constructor(private readonly deps: EngineDeps, points: PointRecord[], progress: Progress) {
+  constructor(
+    private readonly deps: EngineDeps,
+    points: PointRecord[],
+    progress: Progress,
+  ) {
     this.registry = new PointRegistry(deps.config, points);
     this.progress = { ...progress, nextClose: { ...progress.nextClose } };
     this.nextCloseAt = deps.windowsMs.map((w) => this.progress.nextClose[w] ?? NaN);
@@ -76,7 +87,16 @@ export class AggregationEngine {
     this.step(p, seq, sourceTs ?? readTs, readTs, good, value ?? NaN, serial, out);
   }
 
-  private step(p: PointRecord | undefined, seq: number, ts: number, readTs: number, good: boolean, value: number, serial: string | null, out: BatchOverlay): void {
+  private step(
+    p: PointRecord | undefined,
+    seq: number,
+    ts: number,
+    readTs: number,
+    good: boolean,
+    value: number,
+    serial: string | null,
+    out: BatchOverlay,
+  ): void {
     this.out = out;
     out.beginReading();
     if (!this.windowsInitialised) this.initWindows(ts);
@@ -108,8 +128,14 @@ export class AggregationEngine {
     const existing = this.registry.get(key);
     if (existing) return existing;
     const info: PointInfo = {
-      site: this.deps.config.site, line: r.line, meterId: r.meterId, point: r.point, quantity: r.quantity,
-      kind: r.kind, unit: r.unit, settings: this.deps.settingsOf(r.meterId, r.point),
+      site: this.deps.config.site,
+      line: r.line,
+      meterId: r.meterId,
+      point: r.point,
+      quantity: r.quantity,
+      kind: r.kind,
+      unit: r.unit,
+      settings: this.deps.settingsOf(r.meterId, r.point),
     };
     const configured = meterOf(this.deps.config, r.meterId);
     if (configured) info.line = configured.line;
@@ -138,7 +164,8 @@ export class AggregationEngine {
     let acc = p.hot[i] as CounterWindowAcc | undefined;
     // A remembered accumulator stays p.open's while its window is open: windows close for good, and only closing
     // removes an accumulator from p.open.
-    if (acc === undefined || acc.start !== start) p.hot[i] = acc = this.openAcc(p, this.deps.windowsMs[i]!, start, emptyCounterAcc);
+    if (acc === undefined || acc.start !== start)
+      p.hot[i] = acc = this.openAcc(p, this.deps.windowsMs[i]!, start, emptyCounterAcc);
     return acc;
   }
 
@@ -153,7 +180,13 @@ export class AggregationEngine {
       const s = p.info.settings.counter;
       const dt = ts - a.ts;
       const d = value - a.value;
-      if (dt > 0 && dt <= s.maxGapMs && d >= 0 && d <= plausibleBound(dt, s) && (a.serial === null || serial === null || a.serial === serial)) {
+      if (
+        dt > 0 &&
+        dt <= s.maxGapMs &&
+        d >= 0 &&
+        d <= plausibleBound(dt, s) &&
+        (a.serial === null || serial === null || a.serial === serial)
+      ) {
         p.counter = { anchor: { ts, value, serial }, pending: null, prev: a };
         this.bookMeasured(p, a.ts, ts, d);
         return;
@@ -162,7 +195,15 @@ export class AggregationEngine {
     const step = advanceCounter(p.counter ?? EMPTY_COUNTER_STATE, { ts, value, serial }, p.info.settings.counter);
     p.counter = step.state;
     for (const e of step.events) {
-      this.out.events.push({ ts: e.ts, site: p.info.site, line: p.info.line, meterId: p.info.meterId, point: p.info.point, kind: e.kind, detail: e.detail });
+      this.out.events.push({
+        ts: e.ts,
+        site: p.info.site,
+        line: p.info.line,
+        meterId: p.info.meterId,
+        point: p.info.point,
+        kind: e.kind,
+        detail: e.detail,
+      });
     }
     for (const seg of step.segments) this.bookSegment(p, seg);
     if (!step.late) {
@@ -211,7 +252,13 @@ export class AggregationEngine {
     const start = windowStartOf(seg.t0, w);
     if (start === windowStartOf(seg.t1 - 1, w) && this.isOpen(w, start)) {
       // Fast path: the whole step lies in one open window.
-      bookShare(this.openAcc(p, w, start, emptyCounterAcc), seg, { start, delta: seg.delta, overlapMs: seg.t1 - seg.t0 }, false, discrete);
+      bookShare(
+        this.openAcc(p, w, start, emptyCounterAcc),
+        seg,
+        { start, delta: seg.delta, overlapMs: seg.t1 - seg.t0 },
+        false,
+        discrete,
+      );
       return;
     }
     const shares = allocateSegment(seg, w, discrete);
@@ -221,7 +268,12 @@ export class AggregationEngine {
   }
 
   /** Applies `fn` to the open window, or revises the written one (never dropped: counters conserve). */
-  private withCounterWindow(p: PointRecord, windowMs: number, start: number, fn: (acc: CounterWindowAcc) => void): void {
+  private withCounterWindow(
+    p: PointRecord,
+    windowMs: number,
+    start: number,
+    fn: (acc: CounterWindowAcc) => void,
+  ): void {
     if (this.isOpen(windowMs, start)) {
       fn(this.openAcc(p, windowMs, start, emptyCounterAcc));
       return;

@@ -16,7 +16,11 @@ const recipe = recipeConfig<AggregatorConfig>({
     ...STORE_PATH_KEY,
     lineRollupTopic: {
       description: 'Local pub/sub topic for per-line rollups; empty = off. The recipe accessControl must allow it.',
-      type: 'string', maxLength: 256, pattern: '^[^#+*]*$', default: '', 'x-restart': true,
+      type: 'string',
+      maxLength: 256,
+      pattern: '^[^#+*]*$',
+      default: '',
+      'x-restart': true,
     },
   },
   validate: validateAggregatorConfig,

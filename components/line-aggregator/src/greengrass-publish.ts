@@ -16,7 +16,9 @@ export function publishingStore<S extends AggregatorStore>(store: S, publish: Pu
     const batch = pending;
     pending = [];
     for (const rollup of batch) {
-      publish(rollup).catch((err: unknown) => log.warn({ err, line: rollup.line, windowStart: rollup.windowStart }, 'line rollup not published'));
+      publish(rollup).catch((err: unknown) =>
+        log.warn({ err, line: rollup.line, windowStart: rollup.windowStart }, 'line rollup not published'),
+      );
     }
   };
   const wrapper: AggregatorStore = {
@@ -45,7 +47,20 @@ export function publishingStore<S extends AggregatorStore>(store: S, publish: Pu
 }
 
 function bindAll<S extends AggregatorStore>(store: S): AggregatorStore {
-  const keys: (keyof AggregatorStore)[] = ['readingsAfter', 'readingRowsAfter', 'transaction', 'getState', 'setState', 'getAnchors', 'putAnchors', 'addCounterEvents', 'getRollup', 'putRollups', 'enqueueOutbox', 'prune'];
+  const keys: (keyof AggregatorStore)[] = [
+    'readingsAfter',
+    'readingRowsAfter',
+    'transaction',
+    'getState',
+    'setState',
+    'getAnchors',
+    'putAnchors',
+    'addCounterEvents',
+    'getRollup',
+    'putRollups',
+    'enqueueOutbox',
+    'prune',
+  ];
   const out: Partial<Record<keyof AggregatorStore, unknown>> = {};
   for (const k of keys) out[k] = (store[k] as (...a: unknown[]) => unknown).bind(store);
   return out as AggregatorStore;

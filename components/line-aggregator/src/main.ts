@@ -25,7 +25,15 @@ Under Greengrass (IPC socket in the environment, no --config) the configuration 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { config: { type: 'string' }, store: { type: 'string' }, once: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true }).values;
+    args = parseArgs({
+      options: {
+        config: { type: 'string' },
+        store: { type: 'string' },
+        once: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }).values;
   } catch (err) {
     throw new PcfError('ERR_USAGE', `${(err as Error).message}\n\n${HELP}`);
   }

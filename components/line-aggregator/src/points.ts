@@ -5,7 +5,12 @@ import type { GaugeState } from './gauge/gauge-filter';
 import type { GaugeWindowAcc, PointInfo } from './rollups/meter-rollups';
 
 /** Quantities that feed line and site totals. */
-export const TOTAL_QUANTITIES: ReadonlySet<string> = new Set(['activeEnergyImport', 'gasVolume', 'unitsProduced', 'unitsScrapped']);
+export const TOTAL_QUANTITIES: ReadonlySet<string> = new Set([
+  'activeEnergyImport',
+  'gasVolume',
+  'unitsProduced',
+  'unitsScrapped',
+]);
 
 export type WindowAcc = CounterWindowAcc | GaugeWindowAcc;
 
@@ -54,7 +59,10 @@ export function toAnchor(p: PointRecord): CounterAnchor {
 }
 
 /** Rebuilds a point from its anchor row; `settings` come from the current config. */
-export function fromAnchor(a: CounterAnchor, settingsOf: (meterId: string, point: string) => PointInfo['settings']): PointRecord | null {
+export function fromAnchor(
+  a: CounterAnchor,
+  settingsOf: (meterId: string, point: string) => PointInfo['settings'],
+): PointRecord | null {
   const s = a.state as PersistedPoint | null;
   if (s === null || typeof s !== 'object' || s.v !== 1) return null;
   return {

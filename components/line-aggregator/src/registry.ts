@@ -7,7 +7,8 @@ import { TOTAL_QUANTITIES, type PointRecord } from './points';
 
 const lineId = (site: string, line: string, windowMs: number, start: number): string =>
   rollupId({ type: 'line', site, line, windowMs, windowStartMs: start });
-const siteId = (site: string, windowMs: number, start: number): string => rollupId({ type: 'site', site, windowMs, windowStartMs: start });
+const siteId = (site: string, windowMs: number, start: number): string =>
+  rollupId({ type: 'site', site, windowMs, windowStartMs: start });
 
 /**
  * The known points, an index of their open windows, and the derivation of line and site rollups.
@@ -24,7 +25,10 @@ export class PointRegistry {
   /** Windows whose meter rollups the current reading revised: `${windowMs}|${start}` → lines touched. */
   private revised = new Map<string, Set<string>>();
 
-  constructor(private readonly config: Readonly<AggregatorConfig>, points: PointRecord[]) {
+  constructor(
+    private readonly config: Readonly<AggregatorConfig>,
+    points: PointRecord[],
+  ) {
     for (const p of points) {
       this.add(p);
       for (const [w, byStart] of p.open) for (const start of byStart.keys()) this.indexOpen(p, w, start);
@@ -73,7 +77,12 @@ export class PointRegistry {
   }
 
   private feeds(p: PointRecord, role: 'lineTotal' | 'baseload'): boolean {
-    return p.info.kind === 'counter' && p.info.settings.role === role && p.info.settings.twinOf === undefined && TOTAL_QUANTITIES.has(p.info.quantity);
+    return (
+      p.info.kind === 'counter' &&
+      p.info.settings.role === role &&
+      p.info.settings.twinOf === undefined &&
+      TOTAL_QUANTITIES.has(p.info.quantity)
+    );
   }
 
   private lineTotalPoints(line: string): PointRecord[] {
@@ -82,7 +91,8 @@ export class PointRegistry {
 
   private lines(): string[] {
     const set = new Set<string>();
-    for (const p of this.points.values()) if (p.info.settings.role === 'lineTotal' || p.info.settings.role === 'subMeter') set.add(p.info.line);
+    for (const p of this.points.values())
+      if (p.info.settings.role === 'lineTotal' || p.info.settings.role === 'subMeter') set.add(p.info.line);
     return [...set].sort();
   }
 
@@ -135,14 +145,17 @@ export class PointRegistry {
     const site = this.config.site;
     for (const [key, touched] of this.revised) {
       const [windowMs, start] = key.split('|').map(Number) as [number, number];
-      const get = (p: PointRecord): MeterCounterRollup | undefined => out.get(meterRollupId(p.info, windowMs, start)) as MeterCounterRollup | undefined;
+      const get = (p: PointRecord): MeterCounterRollup | undefined =>
+        out.get(meterRollupId(p.info, windowMs, start)) as MeterCounterRollup | undefined;
       for (const line of touched) {
         const pts = this.lineTotalPoints(line);
         const counters = pts.map(get).filter((r): r is MeterCounterRollup => r !== undefined);
         const id = lineId(site, line, windowMs, start);
         out.put(buildLineRollup(site, line, windowMs, start, counters, pts.length, out.nextRevision(id)));
       }
-      const lines = this.lines().map((l) => out.get(lineId(site, l, windowMs, start)) as LineRollup | undefined).filter((r): r is LineRollup => r !== undefined);
+      const lines = this.lines()
+        .map((l) => out.get(lineId(site, l, windowMs, start)) as LineRollup | undefined)
+        .filter((r): r is LineRollup => r !== undefined);
       const base = this.baseloadPoints();
       const baseload = base.map(get).filter((r): r is MeterCounterRollup => r !== undefined);
       const id = siteId(site, windowMs, start);

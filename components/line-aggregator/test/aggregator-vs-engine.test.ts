@@ -16,16 +16,32 @@ import { tempDir } from './fixtures';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-const reading = (meterId: string, ts: number, value: number | null, serial: string | null, quality: Reading['quality'] = 'good'): Reading => {
+const reading = (
+  meterId: string,
+  ts: number,
+  value: number | null,
+  serial: string | null,
+  quality: Reading['quality'] = 'good',
+): Reading => {
   const r: Reading = {
-    site: 'plant-1', line: 'line-1', meterId, point: 'energy', quantity: 'activeEnergyImport', kind: 'counter', value, unit: 'kWh',
-    sourceTs: ts, readTs: ts, quality,
+    site: 'plant-1',
+    line: 'line-1',
+    meterId,
+    point: 'energy',
+    quantity: 'activeEnergyImport',
+    kind: 'counter',
+    value,
+    unit: 'kWh',
+    sourceTs: ts,
+    readTs: ts,
+    quality,
   };
   if (serial !== null) r.meterSerial = serial;
   return r;
 };
 
-const sorted = (xs: readonly string[], drop: readonly string[] = []): string[] => xs.filter((x) => !drop.includes(x)).sort();
+const sorted = (xs: readonly string[], drop: readonly string[] = []): string[] =>
+  xs.filter((x) => !drop.includes(x)).sort();
 
 let n = 0;
 
@@ -52,10 +68,27 @@ describe('aggregator versus the pure counter engine', () => {
             readings.push(reading('m2', last + 86_400_000, 1e6, null)); // reading time moves on: every window of m1 closes
             store.insertReadings(readings);
             const config = validateAggregatorConfig({
-              site: 'plant-1', gatewayId: 'diff', batchSize, windows: ['1m', '15m'], plausibilityMargin: gen.settings.plausibilityMargin,
-              noiseTolerance: gen.settings.noiseTolerance, noiseToleranceRelative: gen.settings.noiseToleranceRelative, maxGapMs: gen.settings.maxGapMs,
+              site: 'plant-1',
+              gatewayId: 'diff',
+              batchSize,
+              windows: ['1m', '15m'],
+              plausibilityMargin: gen.settings.plausibilityMargin,
+              noiseTolerance: gen.settings.noiseTolerance,
+              noiseToleranceRelative: gen.settings.noiseToleranceRelative,
+              maxGapMs: gen.settings.maxGapMs,
               meters: [
-                { id: 'm1', line: 'line-1', role: 'lineTotal', points: { energy: { modulus: gen.settings.modulus, maxRatePerHour: gen.settings.maxRatePerHour, replacementStart: gen.settings.replacementStart } } },
+                {
+                  id: 'm1',
+                  line: 'line-1',
+                  role: 'lineTotal',
+                  points: {
+                    energy: {
+                      modulus: gen.settings.modulus,
+                      maxRatePerHour: gen.settings.maxRatePerHour,
+                      replacementStart: gen.settings.replacementStart,
+                    },
+                  },
+                },
                 { id: 'm2', line: 'line-1', role: 'subMeter', points: {} },
               ],
             });
@@ -64,7 +97,11 @@ describe('aggregator versus the pure counter engine', () => {
             for (const windowMs of [60_000, 900_000]) {
               const ref = runSeries(gen.delivered, gen.settings, windowMs).windows;
               const got = new Map(
-                store.listRollups({ type: 'meterCounter', windowMs }).map((s) => s.rollup as MeterCounterRollup).filter((r) => r.meterId === 'm1').map((r) => [Date.parse(r.windowStart), r]),
+                store
+                  .listRollups({ type: 'meterCounter', windowMs })
+                  .map((s) => s.rollup as MeterCounterRollup)
+                  .filter((r) => r.meterId === 'm1')
+                  .map((r) => [Date.parse(r.windowStart), r]),
               );
               for (const start of new Set([...ref.keys(), ...got.keys()])) {
                 const want = ref.get(start) ?? emptyCounterAcc(start);

@@ -1,4 +1,14 @@
-import { makeRollupBatch, ManualClock, silentLogger, validateRollupBatch, type LineRollup, type MeterCounterRollup, type Reading, type Rollup, type SiteRollup } from '@pcf-edge/core';
+import {
+  makeRollupBatch,
+  ManualClock,
+  silentLogger,
+  validateRollupBatch,
+  type LineRollup,
+  type MeterCounterRollup,
+  type Reading,
+  type Rollup,
+  type SiteRollup,
+} from '@pcf-edge/core';
 import { openStore, type GatewayStore } from '@pcf-edge/store';
 import { createLineAggregator, validateAggregatorConfig, type AggregatorConfig } from '../src';
 import { DEMO_CONFIG, demoReadings, demoStep, GAS_CV, T0, tempDir, VCF } from './fixtures';
@@ -8,7 +18,11 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 let n = 0;
-function setup(over: Partial<AggregatorConfig> = {}): { store: GatewayStore; run: () => number; config: Readonly<AggregatorConfig> } {
+function setup(over: Partial<AggregatorConfig> = {}): {
+  store: GatewayStore;
+  run: () => number;
+  config: Readonly<AggregatorConfig>;
+} {
   const store = openStore(tmp.file(`agg-${++n}.db`));
   const config = validateAggregatorConfig({ ...DEMO_CONFIG, ...over });
   const agg = createLineAggregator(config, { store, clock: new ManualClock(T0 + 3_600_000), log: silentLogger() });
@@ -30,18 +44,43 @@ describe('line aggregator', () => {
     store.insertReadings(demoReadings(121)); // 08:00:00 … 08:20:00
     expect(s.run()).toBe(121 * 8);
     const lines = rollupsOf<LineRollup>(store, 'line', MIN, 'line-1');
-    expect(lines.map((l) => l.windowStart)).toEqual(Array.from({ length: 19 }, (_, i) => new Date(T0 + i * MIN).toISOString()));
+    expect(lines.map((l) => l.windowStart)).toEqual(
+      Array.from({ length: 19 }, (_, i) => new Date(T0 + i * MIN).toISOString()),
+    );
     for (const l of lines) {
-      expect(l).toMatchObject({ revision: 1, electricityKWh: 1.5, gasM3: 3, gasCvBasis: 'gross', unitsGood: 6, unitsScrap: 1, coverage: 1, estimated: false, meters: ['g1', 'm1', 'p1'] });
+      expect(l).toMatchObject({
+        revision: 1,
+        electricityKWh: 1.5,
+        gasM3: 3,
+        gasCvBasis: 'gross',
+        unitsGood: 6,
+        unitsScrap: 1,
+        coverage: 1,
+        estimated: false,
+        meters: ['g1', 'm1', 'p1'],
+      });
       expect(l.gasKWh).toBeCloseTo(gasKWh(3), 12);
       expect(l.kWhPerUnit).toBeCloseTo((1.5 + gasKWh(3)) / 6, 12);
     }
     const site = rollupsOf<SiteRollup>(store, 'site', 15 * MIN);
     expect(site).toHaveLength(1);
-    expect(site[0]).toMatchObject({ electricityKWh: 15 * (1.5 + 3 + 0.75), baseloadKWh: 15 * 0.75, gasM3: 45, unitsGood: 90, unitsScrap: 15, lines: ['line-1', 'line-2'] });
+    expect(site[0]).toMatchObject({
+      electricityKWh: 15 * (1.5 + 3 + 0.75),
+      baseloadKWh: 15 * 0.75,
+      gasM3: 45,
+      unitsGood: 90,
+      unitsScrap: 15,
+      lines: ['line-1', 'line-2'],
+    });
     const gas = rollupsOf<MeterCounterRollup>(store, 'meterCounter').filter((r) => r.meterId === 'g1');
     expect(gas.find((r) => r.flags.includes('rollover'))?.methods).toContain('rollover');
-    expect(gas[0]!.gas).toEqual({ m3: 3, kWh: gasKWh(3), cvMJPerM3: GAS_CV, cvBasis: 'gross', volumeCorrectionFactor: VCF });
+    expect(gas[0]!.gas).toEqual({
+      m3: 3,
+      kWh: gasKWh(3),
+      cvMJPerM3: GAS_CV,
+      cvBasis: 'gross',
+      volumeCorrectionFactor: VCF,
+    });
     const power = store.listRollups({ type: 'meterGauge', windowMs: MIN }).map((x) => x.rollup);
     expect(power[1]).toMatchObject({ min: 90, max: 92, readingCount: 6, coverage: 1 });
   });
@@ -58,13 +97,21 @@ describe('line aggregator', () => {
     const shared = openStore(tmp.file(`agg-${++n}.db`));
     store = shared;
     const config = validateAggregatorConfig({ ...DEMO_CONFIG, batchSize: 50 });
-    const make = () => createLineAggregator(config, { store: shared, clock: new ManualClock(T0 + 3_600_000), log: silentLogger() });
+    const make = () =>
+      createLineAggregator(config, { store: shared, clock: new ManualClock(T0 + 3_600_000), log: silentLogger() });
     const [a, b] = [make(), make()]; // both load the same (empty) committed state
     shared.insertReadings(demoReadings(121));
     expect(a.runBatch()).toBe(50);
     expect(() => b.runBatch()).toThrow(expect.objectContaining({ code: 'ERR_STORE_CONFLICT' }) as Error);
-    for (let turn = 0; turn < 100; turn++) { // interleaved, each retrying from the committed state after a conflict
-      const ran = [a, b].map((agg) => { try { return agg.runBatch(); } catch { return -1; } });
+    for (let turn = 0; turn < 100; turn++) {
+      // interleaved, each retrying from the committed state after a conflict
+      const ran = [a, b].map((agg) => {
+        try {
+          return agg.runBatch();
+        } catch {
+          return -1;
+        }
+      });
       if (ran.every((x) => x === 0)) break;
     }
     expect(a.progress().cursor).toBe(121 * 8);
@@ -115,7 +162,9 @@ describe('line aggregator', () => {
   it('spreads a meter gap over the windows it spans, flags them estimated, and conserves the total', () => {
     const s = setup();
     store = s.store;
-    const readings = demoReadings(121).filter((r) => !(r.meterId === 'm3' && r.sourceTs! > T0 + 4 * MIN && r.sourceTs! < T0 + 9 * MIN + 30_000));
+    const readings = demoReadings(121).filter(
+      (r) => !(r.meterId === 'm3' && r.sourceTs! > T0 + 4 * MIN && r.sourceTs! < T0 + 9 * MIN + 30_000),
+    );
     store.insertReadings(readings);
     s.run();
     const line2 = rollupsOf<LineRollup>(store, 'line', MIN, 'line-2');
@@ -138,16 +187,38 @@ describe('line aggregator', () => {
     agg.drain();
     expect(agg.prune().deletedReadings).toBe(0);
     const pending = store.pendingOutbox(100_000);
-    store.markOutboxSent(pending.map((o) => o.seq), '1', T0 + 3_600_000);
+    store.markOutboxSent(
+      pending.map((o) => o.seq),
+      '1',
+      T0 + 3_600_000,
+    );
     expect(agg.prune().deletedReadings).toBeGreaterThan(0);
     expect(store.stats().readings).toBeLessThan(61 * 8);
   });
 
   it('rejects a bad config listing every problem', () => {
-    const bad = { ...DEMO_CONFIG, windows: ['7m'], meters: [...DEMO_CONFIG.meters, DEMO_CONFIG.meters[0]], gas: { calorificValues: [{ validFrom: '2026-01-01T00:00:00Z', mJPerM3: 39 }, { validFrom: '2026-03-01T00:00:00Z', mJPerM3: 40 }] } };
-    expect(() => validateAggregatorConfig(bad)).toThrow(expect.objectContaining({
-      code: 'ERR_CONFIG_INVALID',
-      details: expect.objectContaining({ errors: ['/windows/0: 7m must be between 1s and 1d and divide one day', "/meters/6/id: duplicate meter 'm1'", '/gas/calorificValues/1: overlaps entry 0'] }),
-    }));
+    const bad = {
+      ...DEMO_CONFIG,
+      windows: ['7m'],
+      meters: [...DEMO_CONFIG.meters, DEMO_CONFIG.meters[0]],
+      gas: {
+        calorificValues: [
+          { validFrom: '2026-01-01T00:00:00Z', mJPerM3: 39 },
+          { validFrom: '2026-03-01T00:00:00Z', mJPerM3: 40 },
+        ],
+      },
+    };
+    expect(() => validateAggregatorConfig(bad)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CONFIG_INVALID',
+        details: expect.objectContaining({
+          errors: [
+            '/windows/0: 7m must be between 1s and 1d and divide one day',
+            "/meters/6/id: duplicate meter 'm1'",
+            '/gas/calorificValues/1: overlaps entry 0',
+          ],
+        }),
+      }),
+    );
   });
 });

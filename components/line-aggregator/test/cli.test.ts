@@ -9,8 +9,16 @@ const tmp = tempDir('pcf-cli-');
 const store = tmp.file('gateway.db');
 const PERIOD = ['--from', '2026-06-01T08:00Z', '--to', '2026-06-01T09:00Z'];
 
-function cli(args: string[], env: Record<string, string> = { PCF_EDGE_STORE: store }): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+function cli(
+  args: string[],
+  env: Record<string, string> = { PCF_EDGE_STORE: store },
+): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -33,18 +41,49 @@ describe('pcf-edge', () => {
   });
 
   it('rollups --csv and --json carry the same numbers', () => {
-    const c = cli(['rollups', '--line', 'line-2', '--window', '1m', '--csv', '--from', '2026-06-01T08:08Z', '--to', '2026-06-01T08:16Z']);
+    const c = cli([
+      'rollups',
+      '--line',
+      'line-2',
+      '--window',
+      '1m',
+      '--csv',
+      '--from',
+      '2026-06-01T08:08Z',
+      '--to',
+      '2026-06-01T08:16Z',
+    ]);
     expect(c.code).toBe(0);
-    const rows = c.out.trimEnd().split('\n').map((l) => l.split(','));
-    expect(rows[0]).toEqual(['start', 'electricity_kwh', 'gas_m3', 'gas_kwh', 'units', 'kwh_per_unit', 'coverage_pct', 'flags']);
+    const rows = c.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(rows[0]).toEqual([
+      'start',
+      'electricity_kwh',
+      'gas_m3',
+      'gas_kwh',
+      'units',
+      'kwh_per_unit',
+      'coverage_pct',
+      'flags',
+    ]);
     expect(rows.slice(1, -1).map((r) => [r[0], r[1], r[7]])).toEqual([
-      ['2026-06-01T08:08:00.000Z', '3', ''], ['2026-06-01T08:09:00.000Z', '3', ''],
-      ['2026-06-01T08:10:00.000Z', '3', 'EGL'], ['2026-06-01T08:11:00.000Z', '3', 'EGL'], ['2026-06-01T08:12:00.000Z', '3', 'EGL'],
-      ['2026-06-01T08:13:00.000Z', '3', 'EG'], ['2026-06-01T08:14:00.000Z', '3', ''], ['2026-06-01T08:15:00.000Z', '3', ''],
+      ['2026-06-01T08:08:00.000Z', '3', ''],
+      ['2026-06-01T08:09:00.000Z', '3', ''],
+      ['2026-06-01T08:10:00.000Z', '3', 'EGL'],
+      ['2026-06-01T08:11:00.000Z', '3', 'EGL'],
+      ['2026-06-01T08:12:00.000Z', '3', 'EGL'],
+      ['2026-06-01T08:13:00.000Z', '3', 'EG'],
+      ['2026-06-01T08:14:00.000Z', '3', ''],
+      ['2026-06-01T08:15:00.000Z', '3', ''],
     ]);
     expect(rows.at(-1)!.slice(0, 2)).toEqual(['total', '24']);
     const j = cli(['rollups', '--line', 'line-1', '--json', ...PERIOD]);
-    const doc = JSON.parse(j.out) as { rows: unknown[]; totals: { electricityKWh: number; units: number; gasKWh: number } };
+    const doc = JSON.parse(j.out) as {
+      rows: unknown[];
+      totals: { electricityKWh: number; units: number; gasKWh: number };
+    };
     expect(doc.rows).toHaveLength(2);
     expect(doc.totals).toMatchObject({ electricityKWh: 45, units: 180 });
     expect(doc.totals.gasKWh).toBeCloseTo(gasKWh(90), 9);
@@ -66,13 +105,19 @@ describe('pcf-edge', () => {
     expect(r.out).toMatch(/aggregator {2}reading 1577 of 1577 \(0 behind\), reading time 2026-06-01 08:33:10/);
     expect(r.out).toMatch(/^g1\s+line-1\s+failing\s+[5-9]m\s+12 ERR_MODBUS_TIMEOUT: no answ…$/m); // 300 s old when written
     expect(r.out).toMatch(/^m1\s+line-1\s+ok\s+\d+[sm]\s+0 -$/m);
-    const j = JSON.parse(cli(['status', '--json']).out) as { outbox: { depth: number; oldestUnsentAgeMs: number }; store: { rollups: number } };
+    const j = JSON.parse(cli(['status', '--json']).out) as {
+      outbox: { depth: number; oldestUnsentAgeMs: number };
+      store: { rollups: number };
+    };
     expect(j.outbox.depth).toBe(j.store.rollups);
     expect(j.outbox.oldestUnsentAgeMs).toBeGreaterThanOrEqual(60_000);
   });
 
   it('status --watch redraws until interrupted, then exits 0', async () => {
-    const child = spawn(process.execPath, [BIN, 'status', '--watch', '--interval', '1s'], { cwd: ROOT, env: { ...process.env, PCF_EDGE_STORE: store } });
+    const child = spawn(process.execPath, [BIN, 'status', '--watch', '--interval', '1s'], {
+      cwd: ROOT,
+      env: { ...process.env, PCF_EDGE_STORE: store },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -102,9 +147,21 @@ describe('pcf-edge', () => {
     expect(cli(['frobnicate']).code).toBe(2);
     const bad = cli(['rollups', '--line', 'line-1', '--since', 'yesterday']);
     expect(bad).toMatchObject({ code: 2, err: expect.stringContaining('--since: not a duration: "yesterday"') });
-    expect(cli(['rollups', '--window', '15m'])).toMatchObject({ code: 2, err: expect.stringContaining('--line is required') });
-    expect(cli(['status'], { PCF_EDGE_STORE: '' })).toMatchObject({ code: 2, err: expect.stringContaining('pass --store <file> or set PCF_EDGE_STORE') });
-    expect(cli(['status', '--store', tmp.file('missing.db')])).toMatchObject({ code: 1, err: expect.stringContaining('ERR_STORE') });
-    expect(cli(['rollups', '--line', 'line-9', ...PERIOD])).toMatchObject({ code: 1, err: expect.stringContaining("no rollups for line 'line-9'") });
+    expect(cli(['rollups', '--window', '15m'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--line is required'),
+    });
+    expect(cli(['status'], { PCF_EDGE_STORE: '' })).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('pass --store <file> or set PCF_EDGE_STORE'),
+    });
+    expect(cli(['status', '--store', tmp.file('missing.db')])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('ERR_STORE'),
+    });
+    expect(cli(['rollups', '--line', 'line-9', ...PERIOD])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining("no rollups for line 'line-9'"),
+    });
   });
 });

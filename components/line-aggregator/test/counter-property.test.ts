@@ -17,7 +17,9 @@ describe('counter engine conservation property', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 86_400_000 }),
-        fc.oneof(fc.integer({ min: 0, max: M * 1000 - 1 }), fc.integer({ min: (M - 300) * 1000, max: M * 1000 - 1 })).map((n) => n / 1000),
+        fc
+          .oneof(fc.integer({ min: 0, max: M * 1000 - 1 }), fc.integer({ min: (M - 300) * 1000, max: M * 1000 - 1 }))
+          .map((n) => n / 1000),
         fc.array(opArb, { minLength: 1, maxLength: 250 }),
         (offset, v0, ops) => {
           const gen = simulate(Date.UTC(2026, 5, 1) + offset, v0, ops);
@@ -44,7 +46,9 @@ describe('counter engine conservation property', () => {
   });
 
   it('the property test can fail: dropping the rollover rule breaks conservation', () => {
-    const gen = simulate(Date.UTC(2026, 5, 1), M - 5, [{ kind: 'normal', dtMs: 30_000, gapMs: 0, rate: 0.5, noise: 0, swap: false, start: null }]);
+    const gen = simulate(Date.UTC(2026, 5, 1), M - 5, [
+      { kind: 'normal', dtMs: 30_000, gapMs: 0, rate: 0.5, noise: 0, swap: false, start: null },
+    ]);
     const r = runSeries(gen.delivered, { ...gen.settings, modulus: null }, 60_000);
     const sum = [...r.windows.values()].reduce((a, w) => a + w.delta, 0);
     expect(Math.abs(sum - gen.truth)).toBeGreaterThan(1);

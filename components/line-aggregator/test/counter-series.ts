@@ -24,12 +24,32 @@ export interface Op {
 }
 
 export const opArb: fc.Arbitrary<Op> = fc.record({
-  kind: fc.constantFrom<OpKind>('normal', 'normal', 'normal', 'normal', 'normal', 'normal', 'gap', 'reset', 'replace', 'spike', 'zero', 'outlier', 'burst'),
+  kind: fc.constantFrom<OpKind>(
+    'normal',
+    'normal',
+    'normal',
+    'normal',
+    'normal',
+    'normal',
+    'gap',
+    'reset',
+    'replace',
+    'spike',
+    'zero',
+    'outlier',
+    'burst',
+  ),
   dtMs: fc.integer({ min: 1000, max: 60_000 }),
   gapMs: fc.integer({ min: 5 * 60_000 + 1, max: 2 * 3_600_000 }),
   // Integers scaled down: fc.double favours the ends of its range, which would leave the middle untested.
-  rate: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 500_000 }).map((n) => n / 1e6)),
-  noise: fc.oneof(fc.constant(0), fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 1e6)),
+  rate: fc.oneof(
+    fc.constant(0),
+    fc.integer({ min: 0, max: 500_000 }).map((n) => n / 1e6),
+  ),
+  noise: fc.oneof(
+    fc.constant(0),
+    fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 1e6),
+  ),
   swap: fc.boolean(),
   start: fc.option(fc.integer({ min: 0, max: 400 }).map((n) => n / 8)),
 });
@@ -51,7 +71,14 @@ interface Emitted {
 const farFromModulus = (v: number): boolean => v >= 1000 && v <= 4500;
 
 export function simulate(t0: number, v0: number, ops: Op[]): Gen {
-  const settings: CounterSettings = { ...BASE_SETTINGS, modulus: M, maxRatePerHour: 3600, noiseTolerance: 0.05, maxGapMs: 5 * 60_000, replacementStart: {} };
+  const settings: CounterSettings = {
+    ...BASE_SETTINGS,
+    modulus: M,
+    maxRatePerHour: 3600,
+    noiseTolerance: 0.05,
+    maxGapMs: 5 * 60_000,
+    replacementStart: {},
+  };
   const starts: Record<string, number> = {};
   let t = t0;
   let value = v0;
@@ -67,7 +94,12 @@ export function simulate(t0: number, v0: number, ops: Op[]): Gen {
     if ((kind === 'reset' || kind === 'zero') && !farFromModulus(value)) kind = 'normal';
     if (kind === 'spike' && value >= 8000) kind = 'normal';
     if (kind === 'spike' || kind === 'zero') {
-      out.push({ sample: { ts: t + 500, value: kind === 'zero' ? 0 : value + 2000, serial }, kind: 'glitch', inc: 0, noise: 0 });
+      out.push({
+        sample: { ts: t + 500, value: kind === 'zero' ? 0 : value + 2000, serial },
+        kind: 'glitch',
+        inc: 0,
+        noise: 0,
+      });
       t += 500;
       kind = 'normal';
     }

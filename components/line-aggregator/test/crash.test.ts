@@ -47,17 +47,24 @@ function scenario(): Reading[] {
  * Runs the aggregator on `store` until it exits, or kills it with SIGKILL once its committed cursor reaches
  * `killAtCursor` (polled every few ms, so the kill lands at a random point of the aggregation whatever the load).
  */
-function run(store: string, killAtCursor: number | null): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
+function run(
+  store: string,
+  killAtCursor: number | null,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bundle, '--config', config, '--store', store, '--once'], {
-      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn', NODE_PATH: join(__dirname, '../../../node_modules') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn', NODE_PATH: join(__dirname, '../../../node_modules') },
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const poll = killAtCursor === null ? null : setInterval(() => {
-      if (cursorOf(store) >= killAtCursor) child.kill('SIGKILL');
-    }, 3);
+    const poll =
+      killAtCursor === null
+        ? null
+        : setInterval(() => {
+            if (cursorOf(store) >= killAtCursor) child.kill('SIGKILL');
+          }, 3);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (poll) clearInterval(poll);
@@ -71,7 +78,8 @@ function cursorOf(file: string): number {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
-    const row = db.prepare("SELECT value FROM state WHERE owner = 'lineAggregator' AND key = 'progress'").get() as { value: string } | undefined;
+    const row = db.prepare("SELECT value FROM state WHERE owner = 'lineAggregator' AND key = 'progress'").get() as
+      { value: string } | undefined;
     return row === undefined ? 0 : (JSON.parse(row.value) as { cursor: number }).cursor;
   } catch {
     return 0; // tables not created yet
@@ -86,7 +94,11 @@ function snapshot(file: string): Snapshot {
     return {
       rollups: db.prepare('SELECT id, revision, body FROM rollups ORDER BY id').all(),
       outbox: db.prepare('SELECT seq, rollup_id, revision, window_start_ms FROM outbox ORDER BY seq').all(),
-      anchors: db.prepare('SELECT meter_id, point, value, ts, meter_serial, state_json FROM counter_anchors ORDER BY meter_id, point').all(),
+      anchors: db
+        .prepare(
+          'SELECT meter_id, point, value, ts, meter_serial, state_json FROM counter_anchors ORDER BY meter_id, point',
+        )
+        .all(),
       events: db.prepare('SELECT id, ts, meter_id, point, kind, detail_json FROM counter_events ORDER BY id').all(),
       state: db.prepare("SELECT key, value FROM state WHERE owner = 'lineAggregator' ORDER BY key").all(),
     };
@@ -97,8 +109,14 @@ function snapshot(file: string): Snapshot {
 
 beforeAll(async () => {
   await build({
-    entryPoints: [join(__dirname, '../src/main.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-    outfile: bundle, external: ['better-sqlite3', 'aws-crt', 'aws-iot-device-sdk-v2'], logLevel: 'silent',
+    entryPoints: [join(__dirname, '../src/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: bundle,
+    external: ['better-sqlite3', 'aws-crt', 'aws-iot-device-sdk-v2'],
+    logLevel: 'silent',
   });
   const store = openStore(base);
   const readings = scenario();
@@ -113,7 +131,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  console.log(`crash runs: ${killed.length} of ${attempts} kills landed before the process finished, ${midRun} in the middle of aggregating; clean run ${cleanRunMs} ms`);
+  console.log(
+    `crash runs: ${killed.length} of ${attempts} kills landed before the process finished, ${midRun} in the middle of aggregating; clean run ${cleanRunMs} ms`,
+  );
   tmp.cleanup();
 });
 

@@ -1,8 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ManualClock, readDataFile, silentLogger, type LineRollup, type MeterCounterRollup, type Reading, type SiteRollup } from '@pcf-edge/core';
-import { createMeterSimulator, opcuaPoints, validateScenario, type MeterSimulator, type Scenario } from '@pcf-edge/meter-simulators';
+import {
+  ManualClock,
+  readDataFile,
+  silentLogger,
+  type LineRollup,
+  type MeterCounterRollup,
+  type Reading,
+  type SiteRollup,
+} from '@pcf-edge/core';
+import {
+  createMeterSimulator,
+  opcuaPoints,
+  validateScenario,
+  type MeterSimulator,
+  type Scenario,
+} from '@pcf-edge/meter-simulators';
 import { createModbusCollector, parseCollectorConfig, type ModbusCollector } from '@pcf-edge/modbus-collector';
 import { createOpcUaCollector, validateOpcUaConfig, type OpcUaCollector } from '@pcf-edge/opcua-collector';
 import { getProfile } from '@pcf-edge/profiles';
@@ -67,10 +81,18 @@ beforeAll(async () => {
   // pollIntervalMs is wall-clock: 100 ms keeps the OPC UA read loop quick between steps; the Modbus collector is
   // driven by pollOnce, and its interval is also its staleness bound, so it gets a generous one (loaded machine).
   const settings = (pollIntervalMs: number) => ({
-    gatewayId: 'gw-e2e', pkiDir: join(dir, 'pki'), streamManagerPort: 1, kinesisStreamName: 'unused',
-    pollIntervalMs, modbusPorts: sim.ports.modbus, opcuaEndpoint: sim.opcua?.endpoint,
+    gatewayId: 'gw-e2e',
+    pkiDir: join(dir, 'pki'),
+    streamManagerPort: 1,
+    kinesisStreamName: 'unused',
+    pollIntervalMs,
+    modbusPorts: sim.ports.modbus,
+    opcuaEndpoint: sim.opcua?.endpoint,
   });
-  const cfg = { ...deriveStackConfigs(scenario, settings(100)), modbus: deriveStackConfigs(scenario, settings(60_000)).modbus };
+  const cfg = {
+    ...deriveStackConfigs(scenario, settings(100)),
+    modbus: deriveStackConfigs(scenario, settings(60_000)).modbus,
+  };
   if (!cfg.opcua) throw new Error('the demo scenario has OPC UA meters: the stack config must have an OPC UA part');
   store = openStore(join(dir, 'gateway.db'));
   writer = store.createReadingWriter({ maxBatch: 100_000, maxDelayMs: 3_600_000 });
@@ -78,12 +100,24 @@ beforeAll(async () => {
     readings++;
     writer.write(r);
   };
-  modbus = createModbusCollector(parseCollectorConfig(cfg.modbus, 'stack modbus config'), { clock, log, onReading: write });
+  modbus = createModbusCollector(parseCollectorConfig(cfg.modbus, 'stack modbus config'), {
+    clock,
+    log,
+    onReading: write,
+  });
   const uaConfig = validateOpcUaConfig(cfg.opcua, 'stack opcua config');
-  for (const p of counterPoints()) if (uaConfig.meters.some((m) => m.id === p.meterId)) uaCounters.push(`${p.meterId}/${p.point}`);
+  for (const p of counterPoints())
+    if (uaConfig.meters.some((m) => m.id === p.meterId)) uaCounters.push(`${p.meterId}/${p.point}`);
   opcua = createOpcUaCollector(uaConfig, {
-    readings: { write: (r) => { if (r.sourceTs !== null && r.quality === 'good') uaSeen.set(`${r.meterId}/${r.point}`, r.sourceTs); write(r); } },
-    health: store, log, clock,
+    readings: {
+      write: (r) => {
+        if (r.sourceTs !== null && r.quality === 'good') uaSeen.set(`${r.meterId}/${r.point}`, r.sourceTs);
+        write(r);
+      },
+    },
+    health: store,
+    log,
+    clock,
   });
   await opcua.start();
   const aggConfig = validateAggregatorConfig(cfg.aggregator);
@@ -114,33 +148,70 @@ async function step(ts: number): Promise<void> {
   await sim.clearFaults(); // a simulator tick: OPC UA nodes now hold their values at ts, source timestamp ts
   const mb = await modbus.pollOnce();
   const bad = mb.filter((r) => r.quality !== 'good' || r.readTs !== ts);
-  if (bad.length > 0) throw new Error(`Modbus readings not good at ${new Date(ts).toISOString()}: ${JSON.stringify(bad.slice(0, 3))}`);
-  await eventually(() => uaCounters.every((k) => uaSeen.get(k) === ts), 30_000, () => `OPC UA counters at ${new Date(ts).toISOString()}: ${uaCounters.map((k) => `${k}@${uaSeen.get(k)}`).join(', ')}`);
+  if (bad.length > 0)
+    throw new Error(`Modbus readings not good at ${new Date(ts).toISOString()}: ${JSON.stringify(bad.slice(0, 3))}`);
+  await eventually(
+    () => uaCounters.every((k) => uaSeen.get(k) === ts),
+    30_000,
+    () =>
+      `OPC UA counters at ${new Date(ts).toISOString()}: ${uaCounters.map((k) => `${k}@${uaSeen.get(k)}`).join(', ')}`,
+  );
   writer.flush();
   aggregator.drain();
 }
 
 /** Every counter point the simulator serves, with its meter's role and line, register type and step. */
-interface CounterPoint { meterId: string; point: string; quantity: string; role: string; line: string; type: string; scale: number }
+interface CounterPoint {
+  meterId: string;
+  point: string;
+  quantity: string;
+  role: string;
+  line: string;
+  type: string;
+  scale: number;
+}
 
 function counterPoints(): CounterPoint[] {
   const out: CounterPoint[] = [];
   for (const d of scenario.modbus.devices) {
     for (const m of d.meters) {
       for (const p of getProfile(m.profile).points) {
-        if (p.kind === 'counter') out.push({ meterId: m.id, point: p.name, quantity: p.quantity, role: m.role, line: m.line ?? 'site', type: p.type, scale: p.scale });
+        if (p.kind === 'counter')
+          out.push({
+            meterId: m.id,
+            point: p.name,
+            quantity: p.quantity,
+            role: m.role,
+            line: m.line ?? 'site',
+            type: p.type,
+            scale: p.scale,
+          });
       }
     }
   }
   for (const m of scenario.opcua?.meters ?? []) {
     for (const p of opcuaPoints(m.type)) {
-      if (p.kind === 'counter') out.push({ meterId: m.id, point: p.name, quantity: p.quantity, role: m.role, line: m.line ?? 'site', type: p.type, scale: p.scale });
+      if (p.kind === 'counter')
+        out.push({
+          meterId: m.id,
+          point: p.name,
+          quantity: p.quantity,
+          role: m.role,
+          line: m.line ?? 'site',
+          type: p.type,
+          scale: p.scale,
+        });
     }
   }
   return out;
 }
 
-const FIELD = { activeEnergyImport: 'electricityKWh', gasVolume: 'gasM3', unitsProduced: 'unitsGood', unitsScrapped: 'unitsScrap' } as const;
+const FIELD = {
+  activeEnergyImport: 'electricityKWh',
+  gasVolume: 'gasM3',
+  unitsProduced: 'unitsGood',
+  unitsScrapped: 'unitsScrap',
+} as const;
 type Field = (typeof FIELD)[keyof typeof FIELD];
 
 /**
@@ -183,9 +254,21 @@ test('10 simulated minutes of the demo scenario: line energy and units equal the
   const points = counterPoints();
   const report: string[] = [];
   for (const line of lineIds) {
-    const windows = store.listRollups({ type: 'line', windowMs: MIN, fromMs: T0, toMs: end - 1 }).map((s) => s.rollup as LineRollup).filter((r) => r.line === line);
-    expect(windows.map((w) => Date.parse(w.windowStart))).toEqual(Array.from({ length: SIM_MS / MIN }, (_, i) => T0 + i * MIN));
-    for (const w of windows) expect({ window: w.windowStart, line, coverage: w.coverage, estimated: w.estimated, flags: w.flags }).toEqual({ window: w.windowStart, line, coverage: 1, estimated: false, flags: [] });
+    const windows = store
+      .listRollups({ type: 'line', windowMs: MIN, fromMs: T0, toMs: end - 1 })
+      .map((s) => s.rollup as LineRollup)
+      .filter((r) => r.line === line);
+    expect(windows.map((w) => Date.parse(w.windowStart))).toEqual(
+      Array.from({ length: SIM_MS / MIN }, (_, i) => T0 + i * MIN),
+    );
+    for (const w of windows)
+      expect({ window: w.windowStart, line, coverage: w.coverage, estimated: w.estimated, flags: w.flags }).toEqual({
+        window: w.windowStart,
+        line,
+        coverage: 1,
+        estimated: false,
+        flags: [],
+      });
     const got = (f: Field): number => windows.reduce((s, w) => s + w[f], 0);
     const physical = sim.truth.lineEnergy(line, T0, end);
     for (const [quantity, field] of Object.entries(FIELD) as [keyof typeof FIELD, Field][]) {
@@ -194,35 +277,67 @@ test('10 simulated minutes of the demo scenario: line energy and units equal the
       expect(ofLine.length).toBeGreaterThan(0);
       const exp = expected(ofLine, T0, end);
       const diff = got(field) - exp.value;
-      report.push(`${line} ${field}: got ${got(field)}, truth ${exp.value}, diff ${diff.toExponential(3)} (bound ${exp.bound.toExponential(3)}${exp.float32 ? ', float32' : ''}); physical ${physical[field]}`);
-      expect({ line, field, diff: Math.abs(diff) <= exp.bound ? 'within bound' : diff }).toEqual({ line, field, diff: 'within bound' });
+      report.push(
+        `${line} ${field}: got ${got(field)}, truth ${exp.value}, diff ${diff.toExponential(3)} (bound ${exp.bound.toExponential(3)}${exp.float32 ? ', float32' : ''}); physical ${physical[field]}`,
+      );
+      expect({ line, field, diff: Math.abs(diff) <= exp.bound ? 'within bound' : diff }).toEqual({
+        line,
+        field,
+        diff: 'within bound',
+      });
       // Against the physics: register differences lose at most one register step per meter (units: none).
-      const steps = units ? 0 : ofLine.filter((p, i) => ofLine.findIndex((q) => q.meterId === p.meterId) === i).reduce((s, p) => s + (p.type.startsWith('float') ? 0 : p.scale), 0);
-      expect(Math.abs(got(field) - physical[field])).toBeLessThanOrEqual(steps + exp.bound + Math.abs(physical[field]) * 1e-9);
+      const steps = units
+        ? 0
+        : ofLine
+            .filter((p, i) => ofLine.findIndex((q) => q.meterId === p.meterId) === i)
+            .reduce((s, p) => s + (p.type.startsWith('float') ? 0 : p.scale), 0);
+      expect(Math.abs(got(field) - physical[field])).toBeLessThanOrEqual(
+        steps + exp.bound + Math.abs(physical[field]) * 1e-9,
+      );
     }
     expect(got('unitsGood')).toBeGreaterThan(0);
     expect(got('electricityKWh')).toBeGreaterThan(0);
   }
 
   // Site baseload: the iEM3000's float32 kWh register, float32 precision.
-  const sites = store.listRollups({ type: 'site', windowMs: MIN, fromMs: T0, toMs: end - 1 }).map((s) => s.rollup as SiteRollup);
+  const sites = store
+    .listRollups({ type: 'site', windowMs: MIN, fromMs: T0, toMs: end - 1 })
+    .map((s) => s.rollup as SiteRollup);
   expect(sites).toHaveLength(SIM_MS / MIN);
-  const base = expected(points.filter((p) => p.role === 'baseload' && p.quantity === 'activeEnergyImport'), T0, end);
+  const base = expected(
+    points.filter((p) => p.role === 'baseload' && p.quantity === 'activeEnergyImport'),
+    T0,
+    end,
+  );
   const baseGot = sites.reduce((s, w) => s + w.baseloadKWh, 0);
-  report.push(`site baseloadKWh: got ${baseGot}, truth ${base.value}, diff ${(baseGot - base.value).toExponential(3)} (bound ${base.bound.toExponential(3)}, float32)`);
+  report.push(
+    `site baseloadKWh: got ${baseGot}, truth ${base.value}, diff ${(baseGot - base.value).toExponential(3)} (bound ${base.bound.toExponential(3)}, float32)`,
+  );
   expect(base.float32).toBe(true);
   expect(Math.abs(baseGot - base.value)).toBeLessThanOrEqual(base.bound);
-  for (const s of sites) expect({ coverage: s.coverage, estimated: s.estimated }).toEqual({ coverage: 1, estimated: false });
+  for (const s of sites)
+    expect({ coverage: s.coverage, estimated: s.estimated }).toEqual({ coverage: 1, estimated: false });
 
   // Every counter point of every meter (sub-meters too: SDM630 float32, OPC UA UInt64 Wh as [high, low]).
-  const meterRollups = store.listRollups({ type: 'meterCounter', windowMs: MIN, fromMs: T0, toMs: end - 1 }).map((s) => s.rollup as MeterCounterRollup);
+  const meterRollups = store
+    .listRollups({ type: 'meterCounter', windowMs: MIN, fromMs: T0, toMs: end - 1 })
+    .map((s) => s.rollup as MeterCounterRollup);
   for (const p of points) {
     const mine = meterRollups.filter((r) => r.meterId === p.meterId && r.point === p.point);
-    expect({ point: `${p.meterId}/${p.point}`, windows: mine.length }).toEqual({ point: `${p.meterId}/${p.point}`, windows: SIM_MS / MIN });
+    expect({ point: `${p.meterId}/${p.point}`, windows: mine.length }).toEqual({
+      point: `${p.meterId}/${p.point}`,
+      windows: SIM_MS / MIN,
+    });
     const exp = expected([p], T0, end);
     const diff = mine.reduce((s, r) => s + r.delta, 0) - exp.value;
-    if (p.type === 'float32' || diff !== 0) report.push(`${p.meterId}/${p.point} (${p.type}): diff ${diff.toExponential(3)} (bound ${exp.bound.toExponential(3)})`);
-    expect({ point: `${p.meterId}/${p.point}`, diff: Math.abs(diff) <= exp.bound ? 'within bound' : diff }).toEqual({ point: `${p.meterId}/${p.point}`, diff: 'within bound' });
+    if (p.type === 'float32' || diff !== 0)
+      report.push(
+        `${p.meterId}/${p.point} (${p.type}): diff ${diff.toExponential(3)} (bound ${exp.bound.toExponential(3)})`,
+      );
+    expect({ point: `${p.meterId}/${p.point}`, diff: Math.abs(diff) <= exp.bound ? 'within bound' : diff }).toEqual({
+      point: `${p.meterId}/${p.point}`,
+      diff: 'within bound',
+    });
   }
 
   report.push(`${readings} readings, ${Math.round((Date.now() - wall) / 1000)} s wall`);

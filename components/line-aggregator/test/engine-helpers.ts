@@ -1,4 +1,11 @@
-import { advanceCounter, EMPTY_COUNTER_STATE, type CounterEventOut, type CounterSample, type CounterSettings, type CounterState } from '../src/counter/counter-engine';
+import {
+  advanceCounter,
+  EMPTY_COUNTER_STATE,
+  type CounterEventOut,
+  type CounterSample,
+  type CounterSettings,
+  type CounterState,
+} from '../src/counter/counter-engine';
 import { allocateSegment, bookShare, emptyCounterAcc, type CounterWindowAcc } from '../src/counter/allocate';
 
 export const BASE_SETTINGS: CounterSettings = {
@@ -19,7 +26,12 @@ export interface SeriesResult {
 }
 
 /** Runs samples (in delivery order) through the counter engine and books the segments into windows. */
-export function runSeries(samples: CounterSample[], settings: CounterSettings, windowMs: number, discrete = false): SeriesResult {
+export function runSeries(
+  samples: CounterSample[],
+  settings: CounterSettings,
+  windowMs: number,
+  discrete = false,
+): SeriesResult {
   let state = EMPTY_COUNTER_STATE;
   const windows = new Map<number, CounterWindowAcc>();
   const events: CounterEventOut[] = [];

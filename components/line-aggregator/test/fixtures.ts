@@ -20,7 +20,12 @@ export const DEMO_CONFIG = {
   batchSize: 500,
   gas: { volumeCorrectionFactor: VCF, calorificValues: [{ validFrom: '2026-01-01T00:00:00Z', mJPerM3: GAS_CV }] },
   meters: [
-    { id: 'm1', line: 'line-1', role: 'lineTotal', points: { energy: { maxRatePerHour: 200 }, power: { spikeThreshold: 50 } } },
+    {
+      id: 'm1',
+      line: 'line-1',
+      role: 'lineTotal',
+      points: { energy: { maxRatePerHour: 200 }, power: { spikeThreshold: 50 } },
+    },
     { id: 'm2', line: 'line-1', role: 'subMeter' },
     { id: 'g1', line: 'line-1', role: 'lineTotal', points: { volume: { modulus: 656, maxRatePerHour: 400 } } },
     { id: 'p1', line: 'line-1', role: 'lineTotal' },
@@ -32,7 +37,11 @@ export const DEMO_CONFIG = {
 /** Per step (10 s) increments; all multiples of 1/8 so sums are exact. */
 export const PER_STEP = { m1: 0.25, m2: 0.125, g1: 0.5, m3: 0.5, b1: 0.125 };
 
-function base(meterId: string, line: string, ts: number): Pick<Reading, 'site' | 'line' | 'meterId' | 'sourceTs' | 'readTs' | 'quality'> {
+function base(
+  meterId: string,
+  line: string,
+  ts: number,
+): Pick<Reading, 'site' | 'line' | 'meterId' | 'sourceTs' | 'readTs' | 'quality'> {
   return { site: 'plant-1', line, meterId, sourceTs: ts, readTs: ts + 50, quality: 'good' };
 }
 
@@ -40,15 +49,48 @@ function base(meterId: string, line: string, ts: number): Pick<Reading, 'site' |
 export function demoStep(k: number): Reading[] {
   const ts = T0 + k * STEP_MS;
   const e = (meterId: string, line: string, value: number): Reading => ({
-    ...base(meterId, line, ts), point: 'energy', quantity: 'activeEnergyImport', kind: 'counter', value, unit: 'kWh',
+    ...base(meterId, line, ts),
+    point: 'energy',
+    quantity: 'activeEnergyImport',
+    kind: 'counter',
+    value,
+    unit: 'kWh',
   });
   return [
     e('m1', 'line-1', 1000 + PER_STEP.m1 * k),
-    { ...base('m1', 'line-1', ts), point: 'power', quantity: 'activePower', kind: 'gauge', value: 90 + (k % 3), unit: 'kW' },
+    {
+      ...base('m1', 'line-1', ts),
+      point: 'power',
+      quantity: 'activePower',
+      kind: 'gauge',
+      value: 90 + (k % 3),
+      unit: 'kW',
+    },
     e('m2', 'line-1', 200 + PER_STEP.m2 * k),
-    { ...base('g1', 'line-1', ts), point: 'volume', quantity: 'gasVolume', kind: 'counter', value: (640 + PER_STEP.g1 * k) % 656, unit: 'm3' },
-    { ...base('p1', 'line-1', ts), point: 'good', quantity: 'unitsProduced', kind: 'counter', value: 5000 + k, unit: 'count' },
-    { ...base('p1', 'line-1', ts), point: 'scrap', quantity: 'unitsScrapped', kind: 'counter', value: 70 + Math.floor(k / 6), unit: 'count' },
+    {
+      ...base('g1', 'line-1', ts),
+      point: 'volume',
+      quantity: 'gasVolume',
+      kind: 'counter',
+      value: (640 + PER_STEP.g1 * k) % 656,
+      unit: 'm3',
+    },
+    {
+      ...base('p1', 'line-1', ts),
+      point: 'good',
+      quantity: 'unitsProduced',
+      kind: 'counter',
+      value: 5000 + k,
+      unit: 'count',
+    },
+    {
+      ...base('p1', 'line-1', ts),
+      point: 'scrap',
+      quantity: 'unitsScrapped',
+      kind: 'counter',
+      value: 70 + Math.floor(k / 6),
+      unit: 'count',
+    },
     e('m3', 'line-2', 50 + PER_STEP.m3 * k),
     e('b1', 'utilities', 10 + PER_STEP.b1 * k),
   ];
@@ -76,13 +118,25 @@ export function writeConfig(path: string, config: object = DEMO_CONFIG): string 
  */
 export function buildDemoStore(path: string, now: number): void {
   const store = openStore(path);
-  const silent = (r: Reading): boolean => r.meterId === 'm3' && r.sourceTs! > T0 + 10 * 60_000 && r.sourceTs! < T0 + 14 * 60_000;
+  const silent = (r: Reading): boolean =>
+    r.meterId === 'm3' && r.sourceTs! > T0 + 10 * 60_000 && r.sourceTs! < T0 + 14 * 60_000;
   store.insertReadings(demoReadings(200).filter((r) => !silent(r)));
-  createLineAggregator(validateAggregatorConfig(DEMO_CONFIG), { store, clock: new ManualClock(now - 60_000), log: silentLogger() }).drain();
+  createLineAggregator(validateAggregatorConfig(DEMO_CONFIG), {
+    store,
+    clock: new ManualClock(now - 60_000),
+    log: silentLogger(),
+  }).drain();
   const health = { site: 'plant-1', line: 'line-1', collector: 'modbus', lastReadTs: now, updatedTs: now };
   store.upsertMeterHealth([
     { ...health, meterId: 'm1', state: 'ok', lastGoodTs: now - 3000, consecutiveFailures: 0, lastError: null },
-    { ...health, meterId: 'g1', state: 'failing', lastGoodTs: now - 300_000, consecutiveFailures: 12, lastError: 'ERR_MODBUS_TIMEOUT: no answer from 10.0.0.7:502 unit 3 within 1000 ms' },
+    {
+      ...health,
+      meterId: 'g1',
+      state: 'failing',
+      lastGoodTs: now - 300_000,
+      consecutiveFailures: 12,
+      lastError: 'ERR_MODBUS_TIMEOUT: no answer from 10.0.0.7:502 unit 3 within 1000 ms',
+    },
   ]);
   store.close();
 }

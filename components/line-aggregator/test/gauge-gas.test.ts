@@ -18,12 +18,20 @@ function shown(values: number[], s: GaugeSettings): { shown: number[]; dropped: 
 
 describe('gauge display filter', () => {
   it('a deadband repeats the last shown value until the change reaches it', () => {
-    expect(shown([100, 100.4, 100.8, 101.2, 99.9], { ...SETTINGS, deadband: 1 }).shown).toEqual([100, 100, 100, 101.2, 99.9]);
+    expect(shown([100, 100.4, 100.8, 101.2, 99.9], { ...SETTINGS, deadband: 1 }).shown).toEqual([
+      100, 100, 100, 101.2, 99.9,
+    ]);
   });
 
   it('a spike is held and dropped when the next value returns; a confirmed step is kept', () => {
-    expect(shown([90, 91, 900, 92, 93], { ...SETTINGS, spikeThreshold: 50 })).toEqual({ shown: [90, 91, 92, 93], dropped: 1 });
-    expect(shown([90, 91, 300, 305, 302], { ...SETTINGS, spikeThreshold: 50 })).toEqual({ shown: [90, 91, 300, 305, 302], dropped: 0 });
+    expect(shown([90, 91, 900, 92, 93], { ...SETTINGS, spikeThreshold: 50 })).toEqual({
+      shown: [90, 91, 92, 93],
+      dropped: 1,
+    });
+    expect(shown([90, 91, 300, 305, 302], { ...SETTINGS, spikeThreshold: 50 })).toEqual({
+      shown: [90, 91, 300, 305, 302],
+      dropped: 0,
+    });
   });
 
   it('an older value is marked late and does not move the state', () => {
@@ -44,7 +52,13 @@ describe('gas volume to energy', () => {
   );
 
   it('uses the calorific value valid at the window start and keeps volume, factor, CV and basis', () => {
-    expect(gasEnergy(100, Date.parse('2026-06-01T05:45:00Z'), schedule)).toEqual({ m3: 100, kWh: (100 * 1.02264 * 39.5) / 3.6, cvMJPerM3: 39.5, cvBasis: 'gross', volumeCorrectionFactor: 1.02264 });
+    expect(gasEnergy(100, Date.parse('2026-06-01T05:45:00Z'), schedule)).toEqual({
+      m3: 100,
+      kWh: (100 * 1.02264 * 39.5) / 3.6,
+      cvMJPerM3: 39.5,
+      cvBasis: 'gross',
+      volumeCorrectionFactor: 1.02264,
+    });
     expect(gasEnergy(100, Date.parse('2026-06-01T06:00:00Z'), schedule)?.cvMJPerM3).toBe(40.1);
   });
 

@@ -13,15 +13,31 @@ const COMPONENT = 'com.pcfedge.LineAggregator';
 const TOPIC = 'pcf-edge/rollups/lines';
 const T0 = Date.parse('2026-11-02T06:00:00Z');
 
-const gg = useComponentUnderNucleus({ component: COMPONENT, token: 'aggregator-token', main: 'components/line-aggregator/src/main.ts', tmpPrefix: 'aggregator-gg-' });
+const gg = useComponentUnderNucleus({
+  component: COMPONENT,
+  token: 'aggregator-token',
+  main: 'components/line-aggregator/src/main.ts',
+  tmpPrefix: 'aggregator-gg-',
+});
 
 /** A store with one lineTotal energy counter read every 10 s for 5 minutes (+0.1 kWh per reading). */
 function storeWithReadings(file: string): void {
   const s = openStore(file);
-  s.insertReadings(Array.from({ length: 31 }, (_, i): Reading => ({
-    site: 'plant-1', line: 'line-1', meterId: 'm1', point: 'energy', quantity: 'activeEnergyImport', kind: 'counter',
-    value: 1000 + i * 0.1, unit: 'kWh', sourceTs: null, readTs: T0 + i * 10_000, quality: 'good',
-  })));
+  s.insertReadings(
+    Array.from({ length: 31 }, (_, i): Reading => ({
+      site: 'plant-1',
+      line: 'line-1',
+      meterId: 'm1',
+      point: 'energy',
+      quantity: 'activeEnergyImport',
+      kind: 'counter',
+      value: 1000 + i * 0.1,
+      unit: 'kWh',
+      sourceTs: null,
+      readTs: T0 + i * 10_000,
+      quality: 'good',
+    })),
+  );
   s.close();
 }
 
@@ -30,21 +46,38 @@ it('publishes per-line rollups to its topic, applies a live change and rejects a
   const store = join(tmp, 'gateway.sqlite');
   storeWithReadings(store);
   server.setConfiguration(COMPONENT, {
-    storePath: store, site: 'plant-1', gatewayId: 'gw-1', windows: ['1m'], closeLagMs: 0, pollIntervalMs: 100,
-    meters: [{ id: 'm1', line: 'line-1', role: 'lineTotal' }], lineRollupTopic: TOPIC,
-    accessControl: { 'aws.greengrass.ipc.pubsub': { 'x:pubsub:1': { operations: ['aws.greengrass#PublishToTopic'], resources: [TOPIC] } } },
+    storePath: store,
+    site: 'plant-1',
+    gatewayId: 'gw-1',
+    windows: ['1m'],
+    closeLagMs: 0,
+    pollIntervalMs: 100,
+    meters: [{ id: 'm1', line: 'line-1', role: 'lineTotal' }],
+    lineRollupTopic: TOPIC,
+    accessControl: {
+      'aws.greengrass.ipc.pubsub': {
+        'x:pubsub:1': { operations: ['aws.greengrass#PublishToTopic'], resources: [TOPIC] },
+      },
+    },
   });
   const p = gg.start(store);
   await until('RUNNING', () => server.states.length > 0, 90_000, p.stderr);
   expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
 
-  const published = await until('line rollups published', () => {
-    const lines = server.published.filter((m) => m.topic === TOPIC);
-    return lines.length >= 4 && lines;
-  }, 60_000, p.stderr);
+  const published = await until(
+    'line rollups published',
+    () => {
+      const lines = server.published.filter((m) => m.topic === TOPIC);
+      return lines.length >= 4 && lines;
+    },
+    60_000,
+    p.stderr,
+  );
   for (const m of published) {
     expect(m.component).toBe(COMPONENT);
-    expect(m.message).toEqual(expect.objectContaining({ type: 'line', line: 'line-1', site: 'plant-1', windowMs: 60_000 }));
+    expect(m.message).toEqual(
+      expect.objectContaining({ type: 'line', line: 'line-1', site: 'plant-1', windowMs: 60_000 }),
+    );
   }
   const kWh = published.map((m) => (m.message as LineRollup).electricityKWh).reduce((a, b) => a + b, 0);
   expect(kWh).toBeGreaterThan(0);

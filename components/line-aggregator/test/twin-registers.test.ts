@@ -12,7 +12,10 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 const config = validateAggregatorConfig({
-  site: 'plant-1', gatewayId: 'gw-test', windows: ['1m'], closeLagMs: 1000,
+  site: 'plant-1',
+  gatewayId: 'gw-test',
+  windows: ['1m'],
+  closeLagMs: 1000,
   gas: { volumeCorrectionFactor: 1, calorificValues: [{ validFrom: '2026-01-01T00:00:00Z', mJPerM3: 39.5 }] },
   meters: [{ id: 'pm', line: 'line-1', role: 'lineTotal', profile: 'schneider-pm5xxx' }],
 });
@@ -26,14 +29,32 @@ test('the twin register is marked and rolled up per meter, never added to the li
   const readings: Reading[] = [];
   for (let k = 0; k <= 13; k++) {
     const ts = T0 + k * 10_000;
-    const base = { site: 'plant-1', line: 'line-1', meterId: 'pm', quantity: 'activeEnergyImport', kind: 'counter', unit: 'kWh', sourceTs: ts, readTs: ts, quality: 'good' } as const;
-    readings.push({ ...base, point: 'energyImportWh', value: 1000 + k * 0.25 }, { ...base, point: 'energyImportKWh', value: 1000 + k * 0.25 });
+    const base = {
+      site: 'plant-1',
+      line: 'line-1',
+      meterId: 'pm',
+      quantity: 'activeEnergyImport',
+      kind: 'counter',
+      unit: 'kWh',
+      sourceTs: ts,
+      readTs: ts,
+      quality: 'good',
+    } as const;
+    readings.push(
+      { ...base, point: 'energyImportWh', value: 1000 + k * 0.25 },
+      { ...base, point: 'energyImportKWh', value: 1000 + k * 0.25 },
+    );
   }
   store.insertReadings(readings);
   createLineAggregator(config, { store, clock: new ManualClock(T0), log: silentLogger() }).drain();
   const line = store.listRollups({ type: 'line', windowMs: 60_000 }).map((s) => s.rollup as LineRollup);
-  expect(line.map((l) => [l.electricityKWh, l.coverage])).toEqual([[1.5, 1], [1.5, 1]]);
-  const meter = store.listRollups({ type: 'meterCounter', windowMs: 60_000 }).map((s) => s.rollup as MeterCounterRollup);
+  expect(line.map((l) => [l.electricityKWh, l.coverage])).toEqual([
+    [1.5, 1],
+    [1.5, 1],
+  ]);
+  const meter = store
+    .listRollups({ type: 'meterCounter', windowMs: 60_000 })
+    .map((s) => s.rollup as MeterCounterRollup);
   expect(meter.filter((m) => m.point === 'energyImportKWh').map((m) => m.delta)).toEqual([1.5, 1.5]);
   store.close();
 });

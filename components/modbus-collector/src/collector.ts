@@ -160,7 +160,13 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
         devices[id] = { ...link.stats };
         if (!rt.retired) requests += link.stats.requests;
       }
-      return { polls: totals.polls + live.polls, overruns: totals.overruns + live.overruns, readings: totals.readings, requests, devices };
+      return {
+        polls: totals.polls + live.polls,
+        overruns: totals.overruns + live.overruns,
+        readings: totals.readings,
+        requests,
+        devices,
+      };
     },
   };
 }

@@ -1,4 +1,12 @@
-import { isPcfError, isQuantity, loadConfig, QUANTITIES, validateConfig, type PointKind, type Quantity } from '@pcf-edge/core';
+import {
+  isPcfError,
+  isQuantity,
+  loadConfig,
+  QUANTITIES,
+  validateConfig,
+  type PointKind,
+  type Quantity,
+} from '@pcf-edge/core';
 import { getProfile, registerCount, type PointDefinition } from '@pcf-edge/profiles';
 import schema from '../config.schema.json';
 
@@ -62,7 +70,9 @@ export interface ResolvedPoint extends PointDefinition {
 
 /** The points of a meter, from its profile or its own `points[]`. Call only on a validated config. */
 export function meterPoints(meter: MeterConfig): ResolvedPoint[] {
-  const source: readonly (PointConfig | PointDefinition)[] = meter.profile ? getProfile(meter.profile).points : meter.points ?? [];
+  const source: readonly (PointConfig | PointDefinition)[] = meter.profile
+    ? getProfile(meter.profile).points
+    : (meter.points ?? []);
   return source.map((p) => {
     const quantity = p.quantity as Quantity;
     return { ...p, quantity, kind: p.kind ?? QUANTITIES[quantity].kind } as ResolvedPoint;
@@ -79,12 +89,19 @@ function checkDuplicates(ids: string[], path: (i: number) => string, what: strin
 }
 
 function checkPoints(points: readonly (PointConfig | PointDefinition)[], base: string, errors: string[]): void {
-  checkDuplicates(points.map((p) => p.name), (i) => `${base}/${i}/name`, 'point name', errors);
+  checkDuplicates(
+    points.map((p) => p.name),
+    (i) => `${base}/${i}/name`,
+    'point name',
+    errors,
+  );
   const spans: { table: string; from: number; to: number; i: number }[] = [];
   points.forEach((p, i) => {
     const at = `${base}/${i}`;
     if (!isQuantity(p.quantity)) {
-      errors.push(`${at}/quantity: '${p.quantity}' is not in the quantity catalogue (${Object.keys(QUANTITIES).join(', ')})`);
+      errors.push(
+        `${at}/quantity: '${p.quantity}' is not in the quantity catalogue (${Object.keys(QUANTITIES).join(', ')})`,
+      );
     } else if (p.kind !== undefined && p.kind !== QUANTITIES[p.quantity].kind) {
       errors.push(`${at}/kind: '${p.kind}' contradicts quantity '${p.quantity}' (a ${QUANTITIES[p.quantity].kind})`);
     }
@@ -105,10 +122,21 @@ function checkPoints(points: readonly (PointConfig | PointDefinition)[], base: s
 /** Semantic checks after the schema passed: every problem as `path: message`. */
 export function checkConfig(config: CollectorConfig): string[] {
   const errors: string[] = [];
-  checkDuplicates(config.devices.map((d) => d.id), (i) => `/devices/${i}/id`, 'device id', errors);
-  checkDuplicates(config.meters.map((m) => m.id), (i) => `/meters/${i}/id`, 'meter id', errors);
+  checkDuplicates(
+    config.devices.map((d) => d.id),
+    (i) => `/devices/${i}/id`,
+    'device id',
+    errors,
+  );
+  checkDuplicates(
+    config.meters.map((m) => m.id),
+    (i) => `/meters/${i}/id`,
+    'meter id',
+    errors,
+  );
   config.devices.forEach((d, i) => {
-    if (d.maxRegistersPerRead > 125) errors.push(`/devices/${i}/maxRegistersPerRead: ${d.maxRegistersPerRead} exceeds the Modbus limit of 125`);
+    if (d.maxRegistersPerRead > 125)
+      errors.push(`/devices/${i}/maxRegistersPerRead: ${d.maxRegistersPerRead} exceeds the Modbus limit of 125`);
     if (d.backoff.maxMs < d.backoff.initialMs) errors.push(`/devices/${i}/backoff/maxMs: smaller than initialMs`);
   });
   const deviceIds = new Set(config.devices.map((d) => d.id));

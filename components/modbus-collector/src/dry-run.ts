@@ -39,11 +39,24 @@ export async function dryRun(config: Readonly<CollectorConfig>, collector: Modbu
       host: device?.host ?? '',
       port: device?.port ?? 0,
       unitId: p.meter.unitId,
-      requests: p.plan.map((r) => ({ unitId: r.unitId, functionCode: r.functionCode, address: r.address, count: r.count, points: r.points.map((x) => x.point.name) })),
+      requests: p.plan.map((r) => ({
+        unitId: r.unitId,
+        functionCode: r.functionCode,
+        address: r.address,
+        count: r.count,
+        points: r.points.map((x) => x.point.name),
+      })),
       holes: [...p.holes],
       readings: readings
         .filter((r) => r.meterId === p.meter.id)
-        .map(({ point, quantity, value, unit, quality, qualityReason }) => ({ point, quantity, value, unit, quality, ...(qualityReason ? { qualityReason } : {}) })),
+        .map(({ point, quantity, value, unit, quality, qualityReason }) => ({
+          point,
+          quantity,
+          value,
+          unit,
+          quality,
+          ...(qualityReason ? { qualityReason } : {}),
+        })),
     };
   });
   return { site: config.site, meters };
@@ -54,9 +67,12 @@ export function formatDryRun(report: DryRunReport): string {
   for (const m of report.meters) {
     lines.push(`meter ${m.id}  device ${m.device} (${m.host}:${m.port})  unit ${m.unitId}`);
     for (const r of m.requests) {
-      lines.push(`  request unit ${r.unitId} FC${r.functionCode} address ${r.address} count ${r.count}  [${r.points.join(', ')}]`);
+      lines.push(
+        `  request unit ${r.unitId} FC${r.functionCode} address ${r.address} count ${r.count}  [${r.points.join(', ')}]`,
+      );
     }
-    for (const h of m.holes) lines.push(`  hole ${h.table} ${h.from}..${h.to} (exception 2; reads no longer bridge it)`);
+    for (const h of m.holes)
+      lines.push(`  hole ${h.table} ${h.from}..${h.to} (exception 2; reads no longer bridge it)`);
     for (const r of m.readings) {
       const value = r.value === null ? 'null' : String(r.value);
       lines.push(`  ${r.point} = ${value} ${r.unit}  ${r.quality}${r.qualityReason ? ` (${r.qualityReason})` : ''}`);

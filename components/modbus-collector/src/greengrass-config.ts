@@ -6,7 +6,12 @@ export const COMPONENT_NAME = 'com.pcfedge.ModbusCollector';
 /** The component configuration under Greengrass: the component's settings plus the recipe's `storePath`. */
 export type GreengrassConfig = CollectorConfig & { storePath: string };
 
-const recipe = recipeConfig<CollectorConfig>({ componentName: COMPONENT_NAME, schema: configSchema, recipeKeys: STORE_PATH_KEY, validate: parseCollectorConfig });
+const recipe = recipeConfig<CollectorConfig>({
+  componentName: COMPONENT_NAME,
+  schema: configSchema,
+  recipeKeys: STORE_PATH_KEY,
+  validate: parseCollectorConfig,
+});
 
 /** The component's schema plus the recipe-level key `storePath` (restart-only: the Run command's `--store`). */
 export const greengrassSchema: object = recipe.schema;

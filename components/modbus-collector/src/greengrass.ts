@@ -2,16 +2,29 @@ import { createLogger, type Logger } from '@pcf-edge/core';
 import { runGreengrassApp } from '@pcf-edge/greengrass-ipc';
 import { type GatewayStore, openStore } from '@pcf-edge/store';
 import { createModbusCollector, type ModbusCollector } from './collector';
-import { collectorConfigOf, COMPONENT_NAME, type GreengrassConfig, greengrassSchema, problemsOf } from './greengrass-config';
+import {
+  collectorConfigOf,
+  COMPONENT_NAME,
+  type GreengrassConfig,
+  greengrassSchema,
+  problemsOf,
+} from './greengrass-config';
 
 /**
  * Runs the collector under Greengrass until SIGINT/SIGTERM (then resolves 0): configuration from the nucleus,
  * live changes through `collector.reload`, restart-only changes exit RESTART_EXIT_CODE (ADR 0070).
  * `storeArg` is the `--store` the recipe passes; the configuration's `storePath` when absent.
  */
-export function runUnderGreengrass(storeArg: string | undefined, log: Logger = createLogger({ component: 'modbus-collector' })): Promise<number> {
+export function runUnderGreengrass(
+  storeArg: string | undefined,
+  log: Logger = createLogger({ component: 'modbus-collector' }),
+): Promise<number> {
   return runGreengrassApp<GreengrassConfig, { store: GatewayStore; collector: ModbusCollector }>({
-    schema: greengrassSchema, componentName: COMPONENT_NAME, log, check: problemsOf, storeArg,
+    schema: greengrassSchema,
+    componentName: COMPONENT_NAME,
+    log,
+    check: problemsOf,
+    storeArg,
     start: (config, storePath) => {
       const own = collectorConfigOf(config);
       const store = openStore(storePath);

@@ -1,5 +1,22 @@
-export { createModbusCollector, type ModbusCollector, type CollectorDeps, type CollectorStore, type CollectorStats } from './collector';
-export { configSchema, loadCollectorConfig, parseCollectorConfig, checkConfig, meterPoints, type CollectorConfig, type DeviceConfig, type MeterConfig, type PointConfig, type ResolvedPoint } from './config';
+export {
+  createModbusCollector,
+  type ModbusCollector,
+  type CollectorDeps,
+  type CollectorStore,
+  type CollectorStats,
+} from './collector';
+export {
+  configSchema,
+  loadCollectorConfig,
+  parseCollectorConfig,
+  checkConfig,
+  meterPoints,
+  type CollectorConfig,
+  type DeviceConfig,
+  type MeterConfig,
+  type PointConfig,
+  type ResolvedPoint,
+} from './config';
 export { planRequests, splitRequest, FUNCTION_CODE, type ReadRequest, type PlanLimits, type Hole } from './planner';
 export { DeviceLink, type ReadData, type ReadResponse, type ReadGroup, type LinkStats } from './link';
 export { CircuitBreaker } from './breaker';

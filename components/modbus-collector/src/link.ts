@@ -42,7 +42,11 @@ interface Pending {
   reject: (err: PcfError) => void;
 }
 
-function linkError(code: 'ERR_MODBUS_TIMEOUT' | 'ERR_MODBUS_EXCEPTION' | 'ERR_MODBUS_DISCONNECTED', reason: string, extra: Record<string, unknown> = {}): PcfError {
+function linkError(
+  code: 'ERR_MODBUS_TIMEOUT' | 'ERR_MODBUS_EXCEPTION' | 'ERR_MODBUS_DISCONNECTED',
+  reason: string,
+  extra: Record<string, unknown> = {},
+): PcfError {
   return new PcfError(code, reason, { reason, ...extra });
 }
 
@@ -53,7 +57,12 @@ export function replySizeMismatch(functionCode: number, count: number, data: Rea
   return got >= count && got < count + 8 ? null : `${count} bits asked, ${got} received`;
 }
 
-type RequestFn = (unit: number, address: number, count: number, next: (err: Error | null, res?: { data: ReadData }) => void) => void;
+type RequestFn = (
+  unit: number,
+  address: number,
+  count: number,
+  next: (err: Error | null, res?: { data: ReadData }) => void,
+) => void;
 
 /**
  * One Modbus TCP connection to a device, with its own FIFO queue. Guarantees: at most one request in flight;
@@ -64,7 +73,15 @@ type RequestFn = (unit: number, address: number, count: number, next: (err: Erro
  * connect or request timeout.
  */
 export class DeviceLink {
-  readonly stats: LinkStats = { requests: 0, responses: 0, timeouts: 0, exceptions: 0, connects: 0, connectFailures: 0, drops: 0 };
+  readonly stats: LinkStats = {
+    requests: 0,
+    responses: 0,
+    timeouts: 0,
+    exceptions: 0,
+    connects: 0,
+    connectFailures: 0,
+    drops: 0,
+  };
   private readonly queue: Pending[] = [];
   private client: ModbusRTU | null = null;
   private socket: Socket | null = null;
@@ -79,7 +96,10 @@ export class DeviceLink {
   private lastError = '';
   private closed = false;
 
-  constructor(readonly device: DeviceConfig, private readonly log: Logger) {}
+  constructor(
+    readonly device: DeviceConfig,
+    private readonly log: Logger,
+  ) {}
 
   read(request: ReadRequest, group?: ReadGroup): Promise<ReadResponse> {
     if (this.closed) return Promise.reject(linkError('ERR_MODBUS_DISCONNECTED', 'collector stopping'));
@@ -173,7 +193,8 @@ export class DeviceLink {
       this.lastError = err.code ?? err.message;
     });
     socket.on('close', () => {
-      if (this.socket === socket) this.drop(`connection closed by device${this.lastError ? ` (${this.lastError})` : ''}`, true);
+      if (this.socket === socket)
+        this.drop(`connection closed by device${this.lastError ? ` (${this.lastError})` : ''}`, true);
     });
     this.socket = socket;
     this.client = client;
@@ -209,7 +230,9 @@ export class DeviceLink {
       this.stats.timeouts++;
       this.drop('timeout', true, linkError('ERR_MODBUS_TIMEOUT', 'timeout', { timeoutMs: this.device.timeoutMs }));
     }, this.device.timeoutMs);
-    const fn = { 1: client.writeFC1, 2: client.writeFC2, 3: client.writeFC3, 4: client.writeFC4 }[functionCode] as unknown as RequestFn;
+    const fn = { 1: client.writeFC1, 2: client.writeFC2, 3: client.writeFC3, 4: client.writeFC4 }[
+      functionCode
+    ] as unknown as RequestFn;
     fn.call(client, unitId, address, count, (err, res) => {
       if (this.inFlight !== op) return;
       if (!err && res) {
@@ -234,7 +257,9 @@ export class DeviceLink {
         this.settle(op, linkError('ERR_MODBUS_EXCEPTION', reason, { exceptionCode: modbusCode }));
         return;
       }
-      const reason = /port not open/i.test(err?.message ?? '') ? 'port not open' : `malformed reply: ${err?.message ?? 'no data'}`;
+      const reason = /port not open/i.test(err?.message ?? '')
+        ? 'port not open'
+        : `malformed reply: ${err?.message ?? 'no data'}`;
       this.drop(reason, true);
     });
   }

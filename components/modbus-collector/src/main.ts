@@ -33,7 +33,13 @@ async function main(): Promise<number> {
   let args;
   try {
     args = parseArgs({
-      options: { config: { type: 'string' }, store: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      options: {
+        config: { type: 'string' },
+        store: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
       strict: true,
     }).values;
   } catch (err) {
@@ -63,7 +69,12 @@ async function main(): Promise<number> {
   const store = openStore(storePath);
   const collector = createModbusCollector(config, { store, log, clock });
   collector.start();
-  const watcher = watchConfig(args.config, () => collector.config(), (next) => collector.reload(next), log);
+  const watcher = watchConfig(
+    args.config,
+    () => collector.config(),
+    (next) => collector.reload(next),
+    log,
+  );
   log.info({ meters: config.meters.length, devices: config.devices.length }, 'modbus collector started');
   await untilSignal();
   watcher.stop();

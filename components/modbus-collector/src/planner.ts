@@ -56,7 +56,12 @@ function makeRequest(unitId: number, table: Table, points: { point: ResolvedPoin
  * joins the current read when the gap before it is at most `maxGapRegisters` and the read stays within
  * `maxRegistersPerRead`. A point wider than the limit gets a read of its own. Reads never bridge a known hole.
  */
-export function planRequests(unitId: number, points: readonly ResolvedPoint[], limits: PlanLimits, holes: readonly Hole[] = []): ReadRequest[] {
+export function planRequests(
+  unitId: number,
+  points: readonly ResolvedPoint[],
+  limits: PlanLimits,
+  holes: readonly Hole[] = [],
+): ReadRequest[] {
   const byTable = new Map<Table, { point: ResolvedPoint; length: number }[]>();
   for (const point of points) {
     const list = byTable.get(point.table) ?? [];
@@ -74,7 +79,11 @@ export function planRequests(unitId: number, points: readonly ResolvedPoint[], l
       const from = item.point.address;
       const to = from + item.length;
       const bridgesHole = tableHoles.some((h) => h.from >= end && h.to < from);
-      const fits = current.length > 0 && from - end <= limits.maxGapRegisters && Math.max(end, to) - start <= limits.maxRegistersPerRead && !bridgesHole;
+      const fits =
+        current.length > 0 &&
+        from - end <= limits.maxGapRegisters &&
+        Math.max(end, to) - start <= limits.maxRegistersPerRead &&
+        !bridgesHole;
       if (fits) {
         current.push(item);
         end = Math.max(end, to);
@@ -112,6 +121,9 @@ export function splitRequest(request: ReadRequest): { parts: ReadRequest[]; hole
     }
   }
   const toItems = (list: PlannedPoint[]) => list.map((p) => ({ point: p.point, length: p.length }));
-  const parts = [makeRequest(request.unitId, request.table, toItems(pts.slice(0, cut))), makeRequest(request.unitId, request.table, toItems(pts.slice(cut)))];
+  const parts = [
+    makeRequest(request.unitId, request.table, toItems(pts.slice(0, cut))),
+    makeRequest(request.unitId, request.table, toItems(pts.slice(cut))),
+  ];
   return { parts, hole };
 }

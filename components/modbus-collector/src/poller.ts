@@ -42,11 +42,22 @@ export class MeterPoller {
   ) {
     this.points = meterPoints(meter);
     const profileLimit = meter.profile ? getProfile(meter.profile).maxRegistersPerRead : undefined;
-    this.limits = { maxRegistersPerRead: Math.min(device.maxRegistersPerRead, profileLimit ?? 125), maxGapRegisters: device.maxGapRegisters };
+    this.limits = {
+      maxRegistersPerRead: Math.min(device.maxRegistersPerRead, profileLimit ?? 125),
+      maxGapRegisters: device.maxGapRegisters,
+    };
     this.plan = planRequests(meter.unitId, this.points, this.limits);
     this.health = {
-      meterId: meter.id, site, line: meter.line, collector: COLLECTOR_NAME, state: 'unknown',
-      lastGoodTs: null, lastReadTs: null, consecutiveFailures: 0, lastError: null, updatedTs: clock.now(),
+      meterId: meter.id,
+      site,
+      line: meter.line,
+      collector: COLLECTOR_NAME,
+      state: 'unknown',
+      lastGoodTs: null,
+      lastReadTs: null,
+      consecutiveFailures: 0,
+      lastError: null,
+      updatedTs: clock.now(),
     };
   }
 
@@ -72,13 +83,20 @@ export class MeterPoller {
     let round = this.plan;
     while (round.length > 0) {
       const next: ReadRequest[] = [];
-      const results = await Promise.allSettled(round.map((r) => this.link.read(r, group).then(({ data, rttMs }) => ({ data, readTs: this.clock.now(), late: rttMs - this.meter.pollIntervalMs }))));
+      const results = await Promise.allSettled(
+        round.map((r) =>
+          this.link
+            .read(r, group)
+            .then(({ data, rttMs }) => ({ data, readTs: this.clock.now(), late: rttMs - this.meter.pollIntervalMs })),
+        ),
+      );
       results.forEach((res, i) => {
         const request = round[i] as ReadRequest;
         if (res.status === 'fulfilled') {
           requests++;
           const { data, readTs, late } = res.value;
-          for (const p of request.points) out.push(makeReading(this.site, this.meter, p.point, readTs, assess(p, data, late)));
+          for (const p of request.points)
+            out.push(makeReading(this.site, this.meter, p.point, readTs, assess(p, data, late)));
           return;
         }
         const err: unknown = res.reason;
@@ -94,7 +112,11 @@ export class MeterPoller {
           return;
         }
         if (exception === undefined || UNIT_FAILURE_EXCEPTIONS.has(exception)) failure ??= reason;
-        this.markAll(request.points.map((p) => p.point), { value: null, quality: 'bad', qualityReason: reason }, out);
+        this.markAll(
+          request.points.map((p) => p.point),
+          { value: null, quality: 'bad', qualityReason: reason },
+          out,
+        );
         this.health.lastError = reason;
       });
       round = next;

@@ -33,23 +33,36 @@ export function assess(planned: PlannedPoint, data: ReadData, lateMs: number): A
       value = (bit ? 1 : 0) * p.scale + p.offset;
     } else {
       const words = (data as number[]).slice(planned.offset, planned.offset + planned.length);
-      if (isNotAvailable(words, p)) return { value: null, quality: 'bad', qualityReason: 'not available (marker value)' };
+      if (isNotAvailable(words, p))
+        return { value: null, quality: 'bad', qualityReason: 'not available (marker value)' };
       value = decodePoint(words, p);
     }
   } catch (err) {
     return { value: null, quality: 'bad', qualityReason: `decode error: ${(err as Error).message}` };
   }
   if (Number.isNaN(value)) return { value: null, quality: 'bad', qualityReason: 'NaN' };
-  if (!Number.isFinite(value)) return { value: null, quality: 'bad', qualityReason: value > 0 ? 'Infinity' : '-Infinity' };
+  if (!Number.isFinite(value))
+    return { value: null, quality: 'bad', qualityReason: value > 0 ? 'Infinity' : '-Infinity' };
   const min = p.minValue ?? (p.kind === 'counter' ? 0 : undefined);
   if ((min !== undefined && value < min) || (p.maxValue !== undefined && value > p.maxValue)) {
     return { value, quality: 'uncertain', qualityReason: `out of range [${min ?? '-inf'}, ${p.maxValue ?? 'inf'}]` };
   }
-  if (lateMs > 0) return { value, quality: 'uncertain', qualityReason: `stale: reply took ${Math.round(lateMs)} ms longer than the poll interval` };
+  if (lateMs > 0)
+    return {
+      value,
+      quality: 'uncertain',
+      qualityReason: `stale: reply took ${Math.round(lateMs)} ms longer than the poll interval`,
+    };
   return { value, quality: 'good' };
 }
 
-export function makeReading(site: string, meter: MeterConfig, point: ResolvedPoint, readTs: number, a: Assessed): Reading {
+export function makeReading(
+  site: string,
+  meter: MeterConfig,
+  point: ResolvedPoint,
+  readTs: number,
+  a: Assessed,
+): Reading {
   const r: Reading = {
     site,
     line: meter.line,

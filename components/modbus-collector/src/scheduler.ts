@@ -46,11 +46,14 @@ export function createScheduler(pollers: readonly MeterPoller[], hooks: Schedule
       poller.overruns += missed;
     }
     const next = k + missed;
-    const t = setTimeout(() => {
-      timers.delete(t);
-      if (stopped) return;
-      void run(poller).finally(() => arm(poller, base, next + 1));
-    }, Math.max(0, base + next * interval - Date.now()));
+    const t = setTimeout(
+      () => {
+        timers.delete(t);
+        if (stopped) return;
+        void run(poller).finally(() => arm(poller, base, next + 1));
+      },
+      Math.max(0, base + next * interval - Date.now()),
+    );
     timers.add(t);
   }
 

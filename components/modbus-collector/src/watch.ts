@@ -23,21 +23,26 @@ export function watchConfig(
   let chain: Promise<void> = Promise.resolve();
   const listener = (curr: { mtimeMs: number }, prev: { mtimeMs: number }) => {
     if (curr.mtimeMs === prev.mtimeMs) return;
-    chain = chain.then(async () => {
-      let next: Readonly<CollectorConfig>;
-      try {
-        next = loadCollectorConfig(file);
-      } catch (err) {
-        const errors = isPcfError(err) ? err.details.errors : undefined;
-        log.error({ err, file, errors }, 'config change rejected; keeping the running config');
-        return;
-      }
-      const old = current() as unknown as Record<string, unknown>;
-      const changed = restartOnly.filter((k) => JSON.stringify(old[k]) !== JSON.stringify((next as unknown as Record<string, unknown>)[k]));
-      if (changed.length > 0) log.warn({ file, keys: changed }, 'config keys changed that apply only after a restart');
-      await apply(next);
-      log.info({ file }, 'config reloaded');
-    }).catch((err: unknown) => log.error({ err, file }, 'config reload failed'));
+    chain = chain
+      .then(async () => {
+        let next: Readonly<CollectorConfig>;
+        try {
+          next = loadCollectorConfig(file);
+        } catch (err) {
+          const errors = isPcfError(err) ? err.details.errors : undefined;
+          log.error({ err, file, errors }, 'config change rejected; keeping the running config');
+          return;
+        }
+        const old = current() as unknown as Record<string, unknown>;
+        const changed = restartOnly.filter(
+          (k) => JSON.stringify(old[k]) !== JSON.stringify((next as unknown as Record<string, unknown>)[k]),
+        );
+        if (changed.length > 0)
+          log.warn({ file, keys: changed }, 'config keys changed that apply only after a restart');
+        await apply(next);
+        log.info({ file }, 'config reloaded');
+      })
+      .catch((err: unknown) => log.error({ err, file }, 'config reload failed'));
   };
   watchFile(file, { interval: intervalMs, persistent: false }, listener);
   return { stop: () => unwatchFile(file, listener) };

@@ -27,7 +27,13 @@ describe('collector with the gateway store', () => {
   it('polls at a fixed rate, writes readings in batches and keeps a health row per meter', async () => {
     const pts = [point('e', 'activeEnergyImport', 'holding', 0, 'uint32', { scale: 0.1 })];
     dev.setPoint(1, pts[0]!, 42.5);
-    const cfg = config([device('d1', dev.port)], [meter('m1', 'd1', pts, { pollIntervalMs: 100 }), meter('m2', 'd1', pts, { unitId: 2, pollIntervalMs: 100, line: 'L2' })]);
+    const cfg = config(
+      [device('d1', dev.port)],
+      [
+        meter('m1', 'd1', pts, { pollIntervalMs: 100 }),
+        meter('m2', 'd1', pts, { unitId: 2, pollIntervalMs: 100, line: 'L2' }),
+      ],
+    );
     const c = createModbusCollector(cfg, { store, log });
     const t0 = Date.now();
     c.start();
@@ -41,7 +47,11 @@ describe('collector with the gateway store', () => {
     expect(m1.length).toBeGreaterThanOrEqual(Math.floor((0.6 * elapsed) / 100));
     expect(m1.length).toBeLessThanOrEqual(Math.ceil(elapsed / 100) + 1);
     // Good, or uncertain when a loaded machine delayed a reply past the next poll (stale); never another value.
-    expect(m1.every((r) => r.value === 42.5 && r.unit === 'kWh' && (r.quality === 'good' || /^stale/.test(r.qualityReason ?? '')))).toBe(true);
+    expect(
+      m1.every(
+        (r) => r.value === 42.5 && r.unit === 'kWh' && (r.quality === 'good' || /^stale/.test(r.qualityReason ?? '')),
+      ),
+    ).toBe(true);
     expect(m1.filter((r) => r.quality === 'good').length).toBeGreaterThan(m1.length / 2);
     expect(m2.every((r) => r.value === 0 && r.line === 'L2')).toBe(true);
     const health = store.listMeterHealth();
@@ -66,9 +76,13 @@ describe('collector with the gateway store', () => {
     const pts = [point('p', 'activePower', 'holding', 0, 'uint16')];
     dev.behaviour.delayMs = 250;
     const seen: string[] = [];
-    const c = createModbusCollector(config([device('d1', dev.port, { timeoutMs: 1000 })], [meter('m1', 'd1', pts, { pollIntervalMs: 100 })]), {
-      log, onReading: (r) => seen.push(`${r.quality}:${r.qualityReason ?? ''}`),
-    });
+    const c = createModbusCollector(
+      config([device('d1', dev.port, { timeoutMs: 1000 })], [meter('m1', 'd1', pts, { pollIntervalMs: 100 })]),
+      {
+        log,
+        onReading: (r) => seen.push(`${r.quality}:${r.qualityReason ?? ''}`),
+      },
+    );
     c.start();
     await sleep(1000);
     await c.stop();
@@ -84,20 +98,33 @@ describe('config file watching', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mbwatch-'));
     const file = join(dir, 'c.json');
     const lines: Record<string, unknown>[] = [];
-    const wlog = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const wlog = pino(
+      { level: 'info' },
+      { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) },
+    );
     const pts = [point('p', 'activePower', 'holding', 0, 'uint16')];
     const first = config([device('d1', dev.port)], [meter('m1', 'd1', pts)]);
     writeFileSync(file, JSON.stringify(first));
     const c = createModbusCollector(first, { log });
-    const watcher = watchConfig(file, () => c.config(), (next) => c.reload(next), wlog, 50);
+    const watcher = watchConfig(
+      file,
+      () => c.config(),
+      (next) => c.reload(next),
+      wlog,
+      50,
+    );
     try {
       await sleep(120);
-      writeFileSync(file, JSON.stringify({ ...first, meters: [...first.meters, meter('m2', 'd1', pts, { unitId: 2 })] }));
+      writeFileSync(
+        file,
+        JSON.stringify({ ...first, meters: [...first.meters, meter('m2', 'd1', pts, { unitId: 2 })] }),
+      );
       for (let i = 0; i < 40 && c.pollers().length < 2; i++) await sleep(50);
       expect(c.pollers().map((p) => p.meter.id)).toEqual(['m1', 'm2']);
       await sleep(60);
       writeFileSync(file, JSON.stringify({ ...first, meters: [meter('m3', 'nope', pts)] }));
-      for (let i = 0; i < 40 && !lines.some((l) => l.msg === 'config change rejected; keeping the running config'); i++) await sleep(50);
+      for (let i = 0; i < 40 && !lines.some((l) => l.msg === 'config change rejected; keeping the running config'); i++)
+        await sleep(50);
       const rejected = lines.find((l) => l.msg === 'config change rejected; keeping the running config');
       expect(rejected?.errors).toEqual(["/meters/0/device: unknown device 'nope'"]);
       expect(c.pollers().map((p) => p.meter.id)).toEqual(['m1', 'm2']);

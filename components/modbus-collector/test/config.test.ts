@@ -13,7 +13,15 @@ const base = () => ({
   devices: [{ id: 'd1', host: '127.0.0.1', port: 502 }],
   meters: [
     { id: 'm1', line: 'L1', device: 'd1', profile: 'eastron-sdm630' },
-    { id: 'm2', line: 'L1', device: 'd1', unitId: 2, points: [{ name: 'e', quantity: 'activeEnergyImport', table: 'holding', address: 0, type: 'uint32', scale: 0.01 }] },
+    {
+      id: 'm2',
+      line: 'L1',
+      device: 'd1',
+      unitId: 2,
+      points: [
+        { name: 'e', quantity: 'activeEnergyImport', table: 'holding', address: 0, type: 'uint32', scale: 0.01 },
+      ],
+    },
   ],
 });
 
@@ -30,24 +38,103 @@ function errorsOf(data: unknown): string[] {
 describe('collector config', () => {
   it('accepts a valid config, applies defaults and resolves profile points', () => {
     const cfg = parseCollectorConfig(base(), 'ok');
-    expect(cfg.devices[0]).toMatchObject({ timeoutMs: 1000, maxRegistersPerRead: 125, backoff: { initialMs: 250 }, circuitBreaker: { failures: 5 } });
+    expect(cfg.devices[0]).toMatchObject({
+      timeoutMs: 1000,
+      maxRegistersPerRead: 125,
+      backoff: { initialMs: 250 },
+      circuitBreaker: { failures: 5 },
+    });
     expect(cfg.meters[1]?.points?.[0]).toMatchObject({ wordOrder: 'ABCD', offset: 0 });
     expect(meterPoints(cfg.meters[0]!).length).toBeGreaterThan(3);
     expect(meterPoints(cfg.meters[1]!)[0]).toMatchObject({ kind: 'counter', quantity: 'activeEnergyImport' });
   });
 
   const cases: [string, (c: ReturnType<typeof base>) => void, string][] = [
-    ['unknown profile', (c) => { (c.meters[0] as { profile: string }).profile = 'acme-9000'; }, "/meters/0/profile: unknown profile 'acme-9000'"],
-    ['unknown type', (c) => { c.meters[1]!.points![0]!.type = 'int24'; }, '/meters/1/points/0/type: must be equal to one of the allowed values'],
-    ['unknown word order', (c) => { (c.meters[1]!.points![0] as Record<string, unknown>).wordOrder = 'ACBD'; }, '/meters/1/points/0/wordOrder: must be equal to one of the allowed values'],
-    ['overlapping points', (c) => { c.meters[1]!.points!.push({ name: 'p', quantity: 'activePower', table: 'holding', address: 1, type: 'float32', scale: 1 }); }, '/meters/1/points/1: registers 1..2 (holding) overlap point /meters/1/points/0'],
-    ['address + length past 65535', (c) => { c.meters[1]!.points![0]!.address = 65535; }, '/meters/1/points/0/address: 65535 + 2 register(s) runs past 65535'],
-    ['maxRegistersPerRead > 125', (c) => { (c.devices[0] as Record<string, unknown>).maxRegistersPerRead = 126; }, '/devices/0/maxRegistersPerRead: must be <= 125'],
-    ['unknown device reference', (c) => { c.meters[1]!.device = 'nope'; }, "/meters/1/device: unknown device 'nope'"],
-    ['duplicate meter id', (c) => { c.meters[1]!.id = 'm1'; }, "/meters/1/id: duplicate meter id 'm1' (first at /meters/0/id)"],
-    ['duplicate device id', (c) => { c.devices.push({ id: 'd1', host: 'x', port: 1 }); }, "/devices/1/id: duplicate device id 'd1' (first at /devices/0/id)"],
-    ['quantity not in the catalogue', (c) => { c.meters[1]!.points![0]!.quantity = 'reactivePower'; }, "/meters/1/points/0/quantity: 'reactivePower' is not in the quantity catalogue"],
-    ['missing device', (c) => { (c.meters[0] as Record<string, unknown>).device = undefined; delete (c.meters[0] as Record<string, unknown>).device; }, "/meters/0: missing required property 'device'"],
+    [
+      'unknown profile',
+      (c) => {
+        (c.meters[0] as { profile: string }).profile = 'acme-9000';
+      },
+      "/meters/0/profile: unknown profile 'acme-9000'",
+    ],
+    [
+      'unknown type',
+      (c) => {
+        c.meters[1]!.points![0]!.type = 'int24';
+      },
+      '/meters/1/points/0/type: must be equal to one of the allowed values',
+    ],
+    [
+      'unknown word order',
+      (c) => {
+        (c.meters[1]!.points![0] as Record<string, unknown>).wordOrder = 'ACBD';
+      },
+      '/meters/1/points/0/wordOrder: must be equal to one of the allowed values',
+    ],
+    [
+      'overlapping points',
+      (c) => {
+        c.meters[1]!.points!.push({
+          name: 'p',
+          quantity: 'activePower',
+          table: 'holding',
+          address: 1,
+          type: 'float32',
+          scale: 1,
+        });
+      },
+      '/meters/1/points/1: registers 1..2 (holding) overlap point /meters/1/points/0',
+    ],
+    [
+      'address + length past 65535',
+      (c) => {
+        c.meters[1]!.points![0]!.address = 65535;
+      },
+      '/meters/1/points/0/address: 65535 + 2 register(s) runs past 65535',
+    ],
+    [
+      'maxRegistersPerRead > 125',
+      (c) => {
+        (c.devices[0] as Record<string, unknown>).maxRegistersPerRead = 126;
+      },
+      '/devices/0/maxRegistersPerRead: must be <= 125',
+    ],
+    [
+      'unknown device reference',
+      (c) => {
+        c.meters[1]!.device = 'nope';
+      },
+      "/meters/1/device: unknown device 'nope'",
+    ],
+    [
+      'duplicate meter id',
+      (c) => {
+        c.meters[1]!.id = 'm1';
+      },
+      "/meters/1/id: duplicate meter id 'm1' (first at /meters/0/id)",
+    ],
+    [
+      'duplicate device id',
+      (c) => {
+        c.devices.push({ id: 'd1', host: 'x', port: 1 });
+      },
+      "/devices/1/id: duplicate device id 'd1' (first at /devices/0/id)",
+    ],
+    [
+      'quantity not in the catalogue',
+      (c) => {
+        c.meters[1]!.points![0]!.quantity = 'reactivePower';
+      },
+      "/meters/1/points/0/quantity: 'reactivePower' is not in the quantity catalogue",
+    ],
+    [
+      'missing device',
+      (c) => {
+        (c.meters[0] as Record<string, unknown>).device = undefined;
+        delete (c.meters[0] as Record<string, unknown>).device;
+      },
+      "/meters/0: missing required property 'device'",
+    ],
   ];
   it.each(cases)('rejects %s naming the path', (_name, mutate, expected) => {
     const c = base();
@@ -78,7 +165,10 @@ describe('collector config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mbcfg-'));
     try {
       const file = join(dir, 'c.yaml');
-      writeFileSync(file, 'site: S1\ndevices:\n  - {id: d1, host: 127.0.0.1}\nmeters:\n  - {id: m1, line: L1, device: d1, profile: abb-b23}\n');
+      writeFileSync(
+        file,
+        'site: S1\ndevices:\n  - {id: d1, host: 127.0.0.1}\nmeters:\n  - {id: m1, line: L1, device: d1, profile: abb-b23}\n',
+      );
       expect(loadCollectorConfig(file).meters[0]?.profile).toBe('abb-b23');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -99,7 +189,10 @@ describe('modbus-collector command', () => {
       c.meters[1]!.device = 'nope';
       (c.devices[0] as Record<string, unknown>).maxRegistersPerRead = 200;
       writeFileSync(file, JSON.stringify(c));
-      const err = await run(tsx, [main, '--config', file, '--dry-run']).then(() => null, (e: { code: number; stderr: string }) => e);
+      const err = await run(tsx, [main, '--config', file, '--dry-run']).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
       expect(err?.code).toBe(2);
       expect(err?.stderr).toContain('ERR_CONFIG_INVALID');
       expect(err?.stderr).toContain('/devices/0/maxRegistersPerRead');
@@ -112,7 +205,10 @@ describe('modbus-collector command', () => {
     const dev = await startTestDevice();
     const dir = mkdtempSync(join(tmpdir(), 'mbcfg-'));
     try {
-      const pts = [point('e', 'activeEnergyImport', 'holding', 100, 'uint32', { scale: 0.1 }), point('v', 'voltage', 'input', 0, 'float32')];
+      const pts = [
+        point('e', 'activeEnergyImport', 'holding', 100, 'uint32', { scale: 0.1 }),
+        point('v', 'voltage', 'input', 0, 'float32'),
+      ];
       dev.setPoint(1, pts[0]!, 1234.5);
       dev.setPoint(1, pts[1]!, 230.5);
       const file = join(dir, 'c.json');

@@ -1,7 +1,17 @@
 import type { Reading } from '@pcf-edge/core';
 import { encodeRaw } from '@pcf-edge/profiles';
 import { createModbusCollector, type ModbusCollector } from '../src/collector';
-import { config, device, log, meter, point, refusedPort, startRawServer, startTestDevice, type TestDevice } from './support';
+import {
+  config,
+  device,
+  log,
+  meter,
+  point,
+  refusedPort,
+  startRawServer,
+  startTestDevice,
+  type TestDevice,
+} from './support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const byPoint = (rs: Reading[]) => Object.fromEntries(rs.map((r) => [r.point, r]));
@@ -40,7 +50,15 @@ describe('modbus collector against a Modbus TCP server', () => {
 
   it('decodes every type, word order and table exactly', async () => {
     const r = byPoint(await make().pollOnce());
-    expect(r.energy).toMatchObject({ value: 1234.5, unit: 'kWh', quality: 'good', kind: 'counter', site: 'S1', line: 'L1', meterId: 'm1' });
+    expect(r.energy).toMatchObject({
+      value: 1234.5,
+      unit: 'kWh',
+      quality: 'good',
+      kind: 'counter',
+      site: 'S1',
+      line: 'L1',
+      meterId: 'm1',
+    });
     expect(r.energyWh?.value).toBe(9007199254740.993);
     expect(r.gas?.value).toBe(655.35);
     expect(r.power?.value).toBe(-12.3456);
@@ -125,7 +143,11 @@ describe('modbus collector against a Modbus TCP server', () => {
     dev.set('input', 1, 0x48, encodeRaw(NaN, 'float32', 'ABCD'));
     expect(byPoint(await c.pollOnce()).energy).toMatchObject({ value: null, quality: 'bad', qualityReason: 'NaN' });
     dev.set('input', 1, 0x48, encodeRaw(Infinity, 'float32', 'ABCD'));
-    expect(byPoint(await c.pollOnce()).energy).toMatchObject({ value: null, quality: 'bad', qualityReason: 'Infinity' });
+    expect(byPoint(await c.pollOnce()).energy).toMatchObject({
+      value: null,
+      quality: 'bad',
+      qualityReason: 'Infinity',
+    });
     dev.set('input', 1, 0x48, encodeRaw(-5, 'float32', 'ABCD'));
     dev.setPoint(1, POINTS[3]!, 900);
     const r = byPoint(await c.pollOnce());
@@ -142,7 +164,11 @@ describe('modbus collector against a Modbus TCP server', () => {
   });
 
   it('opens the circuit breaker after N failures, skips the unit, and closes it after the cooldown', async () => {
-    const c = make({ timeoutMs: 100, circuitBreaker: { failures: 2, cooldownMs: 600 }, backoff: { initialMs: 10, maxMs: 20, multiplier: 2 } });
+    const c = make({
+      timeoutMs: 100,
+      circuitBreaker: { failures: 2, cooldownMs: 600 },
+      backoff: { initialMs: 10, maxMs: 20, multiplier: 2 },
+    });
     dev.behaviour.silent = true;
     await c.pollOnce();
     await c.pollOnce();

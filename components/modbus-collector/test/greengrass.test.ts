@@ -12,7 +12,12 @@ import { readingsIn } from '../../../test-support/standalone/store';
  */
 jest.setTimeout(180_000);
 const COMPONENT = 'com.pcfedge.ModbusCollector';
-const gg = useComponentUnderNucleus({ component: COMPONENT, token: 'modbus-token', main: 'components/modbus-collector/src/main.ts', tmpPrefix: 'modbus-gg-' });
+const gg = useComponentUnderNucleus({
+  component: COMPONENT,
+  token: 'modbus-token',
+  main: 'components/modbus-collector/src/main.ts',
+  tmpPrefix: 'modbus-gg-',
+});
 
 let sim: MeterSimulator;
 
@@ -26,9 +31,19 @@ function scenario(): Scenario {
 
 function configuration(store: string): Record<string, unknown> {
   return {
-    storePath: store, site: 'plant-1',
+    storePath: store,
+    site: 'plant-1',
     devices: [{ id: 'panel-a', host: '127.0.0.1', port: sim.ports.modbus['panel-a'], timeoutMs: 2000 }],
-    meters: [{ id: 'line1-main', line: 'line-1', device: 'panel-a', unitId: 1, profile: 'schneider-pm5xxx', pollIntervalMs: 200 }],
+    meters: [
+      {
+        id: 'line1-main',
+        line: 'line-1',
+        device: 'panel-a',
+        unitId: 1,
+        profile: 'schneider-pm5xxx',
+        pollIntervalMs: 200,
+      },
+    ],
     batch: { maxBatch: 10, maxDelayMs: 100 },
   };
 }
@@ -36,7 +51,10 @@ function configuration(store: string): Record<string, unknown> {
 const maxSeq = (store: string): number => Math.max(0, ...readingsIn(store).map((r) => r.seq));
 
 beforeAll(async () => {
-  sim = createMeterSimulator(scenario(), { clock: new ManualClock(Date.parse('2026-11-02T09:00:00Z')), log: silentLogger() });
+  sim = createMeterSimulator(scenario(), {
+    clock: new ManualClock(Date.parse('2026-11-02T09:00:00Z')),
+    log: silentLogger(),
+  });
   await sim.start();
 });
 
@@ -51,19 +69,44 @@ describe('modbus collector under Greengrass', () => {
     const p = gg.start(store);
     await until('RUNNING', () => gg.server.states.length > 0, 90_000, p.stderr);
     expect(gg.server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
-    await until('readings for plant-1', () => readingsIn(store).some((r) => r.site === 'plant-1' && r.quality === 'good'), 60_000, p.stderr);
+    await until(
+      'readings for plant-1',
+      () => readingsIn(store).some((r) => r.site === 'plant-1' && r.quality === 'good'),
+      60_000,
+      p.stderr,
+    );
 
     gg.server.updateConfiguration(COMPONENT, ['site'], 'plant-2');
-    await until('readings stamped with the new site', () => readingsIn(store).some((r) => r.site === 'plant-2'), 60_000, p.stderr);
+    await until(
+      'readings stamped with the new site',
+      () => readingsIn(store).some((r) => r.site === 'plant-2'),
+      60_000,
+      p.stderr,
+    );
 
-    const report = await gg.server.validateConfiguration(COMPONENT, { ...configuration(store), site: 'plant-2', healthIntervalMs: 1 }, 'deployment-1');
-    expect(report).toEqual(expect.objectContaining({ status: 'REJECTED', message: expect.stringContaining('/healthIntervalMs') as unknown }));
+    const report = await gg.server.validateConfiguration(
+      COMPONENT,
+      { ...configuration(store), site: 'plant-2', healthIntervalMs: 1 },
+      'deployment-1',
+    );
+    expect(report).toEqual(
+      expect.objectContaining({ status: 'REJECTED', message: expect.stringContaining('/healthIntervalMs') as unknown }),
+    );
 
     // A deployment replaces a list as a whole (Greengrass stores arrays as leaf values).
-    gg.server.updateConfiguration(COMPONENT, ['meters'], [{ id: 'line1-main', line: 'line-1', device: 'no-such-device', unitId: 1, profile: 'schneider-pm5xxx' }]);
+    gg.server.updateConfiguration(
+      COMPONENT,
+      ['meters'],
+      [{ id: 'line1-main', line: 'line-1', device: 'no-such-device', unitId: 1, profile: 'schneider-pm5xxx' }],
+    );
     await until('the rejection logged', () => p.stderr().includes("unknown device 'no-such-device'"), 30_000, p.stderr);
     const seqAfterReject = maxSeq(store);
-    await until('readings continuing on the previous configuration', () => readingsIn(store).some((r) => r.seq > seqAfterReject && r.site === 'plant-2' && r.meterId === 'line1-main'), 30_000, p.stderr);
+    await until(
+      'readings continuing on the previous configuration',
+      () => readingsIn(store).some((r) => r.seq > seqAfterReject && r.site === 'plant-2' && r.meterId === 'line1-main'),
+      30_000,
+      p.stderr,
+    );
     expect(gg.server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
 
     p.child.kill('SIGTERM');

@@ -1,5 +1,15 @@
 import { createModbusCollector } from '../src/collector';
-import { config, device, log, meter, point, refusedPort, startRawServer, startTestDevice, type TestDevice } from './support';
+import {
+  config,
+  device,
+  log,
+  meter,
+  point,
+  refusedPort,
+  startRawServer,
+  startTestDevice,
+  type TestDevice,
+} from './support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const INTERVAL = 200;
@@ -31,11 +41,20 @@ describe.each(['accepts and never answers', 'refuses connections'])('one dead de
   });
 
   it('does not slow the other nine', async () => {
-    const pts = [point('e', 'activeEnergyImport', 'holding', 0, 'uint32'), point('p', 'activePower', 'holding', 10, 'float32')];
-    const devices = [device('dead', deadPort, { timeoutMs: 1000, connectTimeoutMs: 1000 }), ...healthy.map((d, i) => device(`d${i}`, d.port, { timeoutMs: 1000 }))];
+    const pts = [
+      point('e', 'activeEnergyImport', 'holding', 0, 'uint32'),
+      point('p', 'activePower', 'holding', 10, 'float32'),
+    ];
+    const devices = [
+      device('dead', deadPort, { timeoutMs: 1000, connectTimeoutMs: 1000 }),
+      ...healthy.map((d, i) => device(`d${i}`, d.port, { timeoutMs: 1000 })),
+    ];
     const meters = devices.map((d) => meter(`m-${d.id}`, d.id, pts, { pollIntervalMs: INTERVAL }));
     const bad: string[] = [];
-    const c = createModbusCollector(config(devices, meters), { log, onReading: (r) => r.quality !== 'good' && bad.push(r.meterId) });
+    const c = createModbusCollector(config(devices, meters), {
+      log,
+      onReading: (r) => r.quality !== 'good' && bad.push(r.meterId),
+    });
     const t0 = Date.now();
     c.start();
     await sleep(RUN_MS);

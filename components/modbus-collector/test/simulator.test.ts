@@ -20,17 +20,37 @@ function demoScenario(): Scenario {
   return structuredClone(validateScenario(raw, 'demo-factory (test)')) as Scenario;
 }
 
-function collectorConfig(scenario: Scenario, ports: Record<string, number>, maxGapRegisters = 8): Readonly<CollectorConfig> {
-  return parseCollectorConfig({
-    site: 'plant-1',
-    devices: scenario.modbus.devices.map((d) => ({
-      id: d.id, host: '127.0.0.1', port: ports[d.id], timeoutMs: 1000, connectTimeoutMs: 1000, maxGapRegisters,
-      backoff: { initialMs: 20, maxMs: 100 }, circuitBreaker: { failures: 100, cooldownMs: 1000 },
-    })),
-    meters: scenario.modbus.devices.flatMap((d) => d.meters.map((m) => ({
-      id: m.id, line: m.line ?? 'site', device: d.id, unitId: m.unitId, profile: m.profile, role: m.role,
-    }))),
-  }, 'demo collector');
+function collectorConfig(
+  scenario: Scenario,
+  ports: Record<string, number>,
+  maxGapRegisters = 8,
+): Readonly<CollectorConfig> {
+  return parseCollectorConfig(
+    {
+      site: 'plant-1',
+      devices: scenario.modbus.devices.map((d) => ({
+        id: d.id,
+        host: '127.0.0.1',
+        port: ports[d.id],
+        timeoutMs: 1000,
+        connectTimeoutMs: 1000,
+        maxGapRegisters,
+        backoff: { initialMs: 20, maxMs: 100 },
+        circuitBreaker: { failures: 100, cooldownMs: 1000 },
+      })),
+      meters: scenario.modbus.devices.flatMap((d) =>
+        d.meters.map((m) => ({
+          id: m.id,
+          line: m.line ?? 'site',
+          device: d.id,
+          unitId: m.unitId,
+          profile: m.profile,
+          role: m.role,
+        })),
+      ),
+    },
+    'demo collector',
+  );
 }
 
 describe('collector against the demo scenario', () => {
@@ -59,18 +79,28 @@ describe('collector against the demo scenario', () => {
   /** Every reading good and equal to the truth: exact for integer registers, to float precision for floats. */
   function expectTruth(readings: Reading[], meters?: string[]): void {
     const truth = sim.truth.at(clock.now());
-    const points = new Map(collector.pollers().flatMap((p) => p.points.map((pt) => [`${p.meter.id}/${pt.name}`, pt] as const)));
+    const points = new Map(
+      collector.pollers().flatMap((p) => p.points.map((pt) => [`${p.meter.id}/${pt.name}`, pt] as const)),
+    );
     const checked = readings.filter((r) => !meters || meters.includes(r.meterId));
     expect(checked.length).toBeGreaterThan(0);
     for (const r of checked) {
       const expected = truth.meters[r.meterId]?.points[r.point];
       const pt = points.get(`${r.meterId}/${r.point}`)!;
-      expect({ id: `${r.meterId}/${r.point}`, quality: r.quality }).toEqual({ id: `${r.meterId}/${r.point}`, quality: 'good' });
+      expect({ id: `${r.meterId}/${r.point}`, quality: r.quality }).toEqual({
+        id: `${r.meterId}/${r.point}`,
+        quality: 'good',
+      });
       if (pt.type === 'float32' || pt.type === 'float64') {
         const eps = pt.type === 'float32' ? 2 ** -23 : 2 ** -52;
-        expect(Math.abs((r.value as number) - (expected as number))).toBeLessThanOrEqual(Math.abs(expected as number) * eps * 1.01);
+        expect(Math.abs((r.value as number) - (expected as number))).toBeLessThanOrEqual(
+          Math.abs(expected as number) * eps * 1.01,
+        );
       } else if (pt.kind === 'counter') {
-        expect({ id: `${r.meterId}/${r.point}`, value: r.value }).toEqual({ id: `${r.meterId}/${r.point}`, value: expected });
+        expect({ id: `${r.meterId}/${r.point}`, value: r.value }).toEqual({
+          id: `${r.meterId}/${r.point}`,
+          value: expected,
+        });
       } else {
         // Integer gauges: the truth is unrounded, the register holds it rounded to one step (scale).
         expect(Math.abs((r.value as number) - (expected as number))).toBeLessThanOrEqual(pt.scale / 2 + 1e-9);
@@ -81,14 +111,16 @@ describe('collector against the demo scenario', () => {
 
   it('reads every point of every Modbus meter equal to the ground truth', async () => {
     const readings = await collector.pollOnce();
-    const expected = scenario.modbus.devices.flatMap((d) => d.meters).reduce((n, m) => n + meterPoints({ ...m, device: '', line: '', pollIntervalMs: 1000 }).length, 0);
+    const expected = scenario.modbus.devices
+      .flatMap((d) => d.meters)
+      .reduce((n, m) => n + meterPoints({ ...m, device: '', line: '', pollIntervalMs: 1000 }).length, 0);
     expect(readings).toHaveLength(expected);
     expectTruth(readings);
     clock.advance(15 * 60_000);
     expectTruth(await collector.pollOnce());
   });
 
-  it('bridges gaps, splits on the simulator\'s exception 2 and still matches the truth', async () => {
+  it("bridges gaps, splits on the simulator's exception 2 and still matches the truth", async () => {
     await collector.stop();
     collector = createModbusCollector(collectorConfig(scenario, sim.ports.modbus, 40), { clock, log });
     expectTruth(await collector.pollOnce());
@@ -101,7 +133,9 @@ describe('collector against the demo scenario', () => {
     const r = await collector.pollOnce();
     const feeds = r.filter((x) => x.meterId.startsWith('line2-feed'));
     // The first read times out; reads queued behind it fail at once while the link backs off.
-    expect(feeds.every((x) => x.quality === 'bad' && x.value === null && /timeout/.test(x.qualityReason ?? ''))).toBe(true);
+    expect(feeds.every((x) => x.quality === 'bad' && x.value === null && /timeout/.test(x.qualityReason ?? ''))).toBe(
+      true,
+    );
     expect(feeds.some((x) => x.qualityReason === 'timeout')).toBe(true);
     expectTruth(r, ['line1-main', 'line1-press', 'site-baseload', 'line1-gas']);
     await sim.clearFaults('panel-b');
@@ -112,7 +146,11 @@ describe('collector against the demo scenario', () => {
   it('exceptions become bad readings with the exception code', async () => {
     await sim.injectFault('line1-press', { type: 'exception', code: 6 });
     const r = await collector.pollOnce();
-    expect(r.filter((x) => x.meterId === 'line1-press').every((x) => x.quality === 'bad' && x.qualityReason === 'exception 6')).toBe(true);
+    expect(
+      r
+        .filter((x) => x.meterId === 'line1-press')
+        .every((x) => x.quality === 'bad' && x.qualityReason === 'exception 6'),
+    ).toBe(true);
     expectTruth(r, ['line1-main', 'site-baseload']);
   });
 
@@ -121,7 +159,11 @@ describe('collector against the demo scenario', () => {
     await sim.injectFault('panel-b', { type: 'disconnect', durationSec: 30 });
     await sim.injectFault('panel-a', { type: 'restart', durationSec: 10 });
     const down = await collector.pollOnce();
-    expect(down.filter((x) => x.meterId.startsWith('line2-feed') || x.meterId === 'line1-main').every((x) => x.quality === 'bad')).toBe(true);
+    expect(
+      down
+        .filter((x) => x.meterId.startsWith('line2-feed') || x.meterId === 'line1-main')
+        .every((x) => x.quality === 'bad'),
+    ).toBe(true);
     expectTruth(down, ['line1-gas']);
     clock.advance(31_000);
     let r: Reading[] = [];
@@ -141,10 +183,14 @@ describe('collector against the demo scenario', () => {
     const press = r.filter((x) => x.meterId === 'line1-press');
     expect(press.every((x) => x.quality === 'bad' && x.qualityReason === 'NaN')).toBe(true);
     const feed = r.filter((x) => x.meterId === 'line2-feed-a');
-    expect(feed.every((x) => x.quality === 'bad' && x.value === null && /^not available|^NaN/.test(x.qualityReason ?? ''))).toBe(true);
+    expect(
+      feed.every((x) => x.quality === 'bad' && x.value === null && /^not available|^NaN/.test(x.qualityReason ?? '')),
+    ).toBe(true);
     const main = r.filter((x) => x.meterId === 'line1-main');
     expect(main.length).toBeGreaterThan(0);
-    expect(main.every((x) => (x.value === null) === (x.quality === 'bad') && (x.value === null || Number.isFinite(x.value)))).toBe(true);
+    expect(
+      main.every((x) => (x.value === null) === (x.quality === 'bad') && (x.value === null || Number.isFinite(x.value))),
+    ).toBe(true);
     await sim.clearFaults();
     expectTruth(await collector.pollOnce());
   });

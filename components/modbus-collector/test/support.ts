@@ -48,7 +48,14 @@ export async function startTestDevice(port = 0): Promise<TestDevice> {
     reads: 0,
   } as TestDevice;
 
-  function answer<T>(table: Table, addr: number, len: number, unit: number, cb: Cb<T>, pick: (vals: number[]) => T): void {
+  function answer<T>(
+    table: Table,
+    addr: number,
+    len: number,
+    unit: number,
+    cb: Cb<T>,
+    pick: (vals: number[]) => T,
+  ): void {
     device.reads++;
     if (behaviour.silent) return;
     const reply = () => {
@@ -67,14 +74,19 @@ export async function startTestDevice(port = 0): Promise<TestDevice> {
   const vector = {
     getHoldingRegister: (a: number, u: number, cb: Cb<number>) => answer('holding', a, 1, u, cb, (v) => v[0] as number),
     getInputRegister: (a: number, u: number, cb: Cb<number>) => answer('input', a, 1, u, cb, (v) => v[0] as number),
-    getMultipleHoldingRegisters: (a: number, n: number, u: number, cb: Cb<number[]>) => answer('holding', a, n, u, cb, (v) => v),
-    getMultipleInputRegisters: (a: number, n: number, u: number, cb: Cb<number[]>) => answer('input', a, n, u, cb, (v) => v),
+    getMultipleHoldingRegisters: (a: number, n: number, u: number, cb: Cb<number[]>) =>
+      answer('holding', a, n, u, cb, (v) => v),
+    getMultipleInputRegisters: (a: number, n: number, u: number, cb: Cb<number[]>) =>
+      answer('input', a, n, u, cb, (v) => v),
     getCoil: (a: number, u: number, cb: Cb<boolean>) => answer('coil', a, 1, u, cb, (v) => v[0] === 1),
     getDiscreteInput: (a: number, u: number, cb: Cb<boolean>) => answer('discrete', a, 1, u, cb, (v) => v[0] === 1),
   };
 
   async function listen(): Promise<void> {
-    server = new ServerTCP(vector as never, { host: '127.0.0.1', port: String(device.port) as unknown as number, unitID: 255 } as never);
+    server = new ServerTCP(
+      vector as never,
+      { host: '127.0.0.1', port: String(device.port) as unknown as number, unitID: 255 } as never,
+    );
     await new Promise<void>((resolve, reject) => {
       server.on('initialized', () => resolve());
       server.on('serverError', reject);
@@ -86,7 +98,8 @@ export async function startTestDevice(port = 0): Promise<TestDevice> {
 
   device.set = (table, unit, address, words) => words.forEach((w, i) => regs.set(key(table, unit, address + i), w));
   device.setPoint = (unit, point, value) => {
-    if (point.table === 'coil' || point.table === 'discrete') return device.set(point.table, unit, point.address, [value ? 1 : 0]);
+    if (point.table === 'coil' || point.table === 'discrete')
+      return device.set(point.table, unit, point.address, [value ? 1 : 0]);
     device.set(point.table, unit, point.address, encodePoint(value, point as PointDefinition));
   };
   device.dropConnections = () => {
@@ -101,7 +114,9 @@ export async function startTestDevice(port = 0): Promise<TestDevice> {
 }
 
 /** A TCP server that accepts and then does what `onData` says with each request (raw MBAP bytes). */
-export async function startRawServer(onData: (sock: Socket, frame: Buffer) => void): Promise<{ port: number; close(): Promise<void> }> {
+export async function startRawServer(
+  onData: (sock: Socket, frame: Buffer) => void,
+): Promise<{ port: number; close(): Promise<void> }> {
   const socks = new Set<Socket>();
   const server = createServer((sock) => {
     socks.add(sock);
@@ -112,10 +127,11 @@ export async function startRawServer(onData: (sock: Socket, frame: Buffer) => vo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as { port: number }).port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of socks) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of socks) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -130,17 +146,37 @@ export async function refusedPort(): Promise<number> {
 
 export function device(id: string, port: number, extra: Partial<DeviceConfig> = {}): DeviceConfig {
   return {
-    id, host: '127.0.0.1', port, timeoutMs: 1000, connectTimeoutMs: 1000, maxRegistersPerRead: 125, maxGapRegisters: 8,
-    pauseBetweenRequestsMs: 0, backoff: { initialMs: 50, maxMs: 400, multiplier: 2 }, circuitBreaker: { failures: 3, cooldownMs: 500 },
+    id,
+    host: '127.0.0.1',
+    port,
+    timeoutMs: 1000,
+    connectTimeoutMs: 1000,
+    maxRegistersPerRead: 125,
+    maxGapRegisters: 8,
+    pauseBetweenRequestsMs: 0,
+    backoff: { initialMs: 50, maxMs: 400, multiplier: 2 },
+    circuitBreaker: { failures: 3, cooldownMs: 500 },
     ...extra,
   };
 }
 
-export function meter(id: string, deviceId: string, points: PointConfig[], extra: Partial<MeterConfig> = {}): MeterConfig {
+export function meter(
+  id: string,
+  deviceId: string,
+  points: PointConfig[],
+  extra: Partial<MeterConfig> = {},
+): MeterConfig {
   return { id, line: 'L1', device: deviceId, unitId: 1, pollIntervalMs: 1000, role: 'subMeter', points, ...extra };
 }
 
-export function point(name: string, quantity: string, table: Table, address: number, type: PointConfig['type'], extra: Partial<PointConfig> = {}): PointConfig {
+export function point(
+  name: string,
+  quantity: string,
+  table: Table,
+  address: number,
+  type: PointConfig['type'],
+  extra: Partial<PointConfig> = {},
+): PointConfig {
   return { name, quantity, table, address, type, wordOrder: 'ABCD', scale: 1, offset: 0, ...extra };
 }
 

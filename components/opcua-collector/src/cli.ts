@@ -24,11 +24,19 @@ export interface CliArgs {
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
   let values: { config?: string; store?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string' }, store: { type: 'string' }, help: { type: 'boolean' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, store: { type: 'string' }, help: { type: 'boolean' } },
+      strict: true,
+    }));
   } catch (err) {
     throw new PcfError('ERR_USAGE', `${(err as Error).message} (see --help)`);
   }
   if (values.help === true) return { help: true, store: '' };
   if (values.config === undefined) throw new PcfError('ERR_USAGE', '--config <file> is required (see --help)');
-  return { help: false, config: values.config, store: values.store ?? env.PCF_EDGE_STORE ?? '.pcf-edge/gateway.sqlite' };
+  return {
+    help: false,
+    config: values.config,
+    store: values.store ?? env.PCF_EDGE_STORE ?? '.pcf-edge/gateway.sqlite',
+  };
 }

@@ -40,10 +40,19 @@ export interface OpcUaCollector {
 
 /** What an endpoint depends on: restart it when this changes. */
 function fingerprint(c: Readonly<OpcUaCollectorConfig>, e: EndpointConfig): string {
-  return JSON.stringify([c.site, c.maxMonitoredItemsPerSubscription, c.queueSize, e, c.meters.filter((m) => m.endpoint === e.id)]);
+  return JSON.stringify([
+    c.site,
+    c.maxMonitoredItemsPerSubscription,
+    c.queueSize,
+    e,
+    c.meters.filter((m) => m.endpoint === e.id),
+  ]);
 }
 
-export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, deps: OpcUaCollectorDeps): OpcUaCollector {
+export function createOpcUaCollector(
+  initial: Readonly<OpcUaCollectorConfig>,
+  deps: OpcUaCollectorDeps,
+): OpcUaCollector {
   const clock = deps.clock ?? systemClock;
   const log = deps.log.child({ stage: 'collect' });
   let config = initial;
@@ -62,8 +71,17 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
     if (!meter) return;
     const readTs = clock.now();
     const reading: Reading = {
-      site: config.site, line: meter.line, meterId: meter.id, point: p.point.name, quantity: p.point.quantity,
-      kind: kindOf(p.point), value: d.value, unit: unitOf(p.point.quantity), sourceTs, readTs, quality: d.quality,
+      site: config.site,
+      line: meter.line,
+      meterId: meter.id,
+      point: p.point.name,
+      quantity: p.point.quantity,
+      kind: kindOf(p.point),
+      value: d.value,
+      unit: unitOf(p.point.quantity),
+      sourceTs,
+      readTs,
+      quality: d.quality,
     };
     if (d.reason !== undefined) reading.qualityReason = d.reason;
     const serial = serials.get(meter.id);
@@ -104,7 +122,10 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
     let cm = certManagers.get(e.pkiDir);
     if (!cm) {
       mkdirSync(e.pkiDir, { recursive: true });
-      cm = new OPCUACertificateManager({ rootFolder: e.pkiDir, automaticallyAcceptUnknownCertificate: e.automaticallyAcceptUnknownCertificate });
+      cm = new OPCUACertificateManager({
+        rootFolder: e.pkiDir,
+        automaticallyAcceptUnknownCertificate: e.automaticallyAcceptUnknownCertificate,
+      });
       certManagers.set(e.pkiDir, cm);
       await cm.initialize();
       // Create the client certificate once per folder, before endpoints sharing it connect concurrently.
@@ -121,7 +142,14 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
         // Subscribed ahead of the meter's points (same sampling interval as its fastest point), so the serial
         // is usually known before the first reading; a change is stamped on every later reading.
         const fastest = Math.min(...m.points.map((p) => p.samplingIntervalMs));
-        const point: PointConfig = { name: 'serialNumber', nodeId: m.serialNodeId as string, quantity: 'machineState', mode: 'subscribe', samplingIntervalMs: fastest, scale: 1 };
+        const point: PointConfig = {
+          name: 'serialNumber',
+          nodeId: m.serialNodeId as string,
+          quantity: 'machineState',
+          mode: 'subscribe',
+          samplingIntervalMs: fastest,
+          scale: 1,
+        };
         out.push({ meterId: m.id, point, parsed: serial, serial: true });
       }
       for (const point of m.points) {
@@ -134,7 +162,12 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
 
   async function startEndpoint(e: EndpointConfig): Promise<void> {
     const cm = await certificateManager(e);
-    const runner = createEndpointRunner(e, pointsOf(e), { maxMonitoredItemsPerSubscription: config.maxMonitoredItemsPerSubscription, queueSize: config.queueSize }, endpointDeps(cm));
+    const runner = createEndpointRunner(
+      e,
+      pointsOf(e),
+      { maxMonitoredItemsPerSubscription: config.maxMonitoredItemsPerSubscription, queueSize: config.queueSize },
+      endpointDeps(cm),
+    );
     runners.set(e.id, { runner, fingerprint: fingerprint(config, e) });
     runner.start();
   }
@@ -155,7 +188,10 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
       for (const e of config.endpoints) await startEndpoint(e);
       healthTimer = setInterval(() => flushHealth(false), config.healthIntervalMs);
       healthTimer.unref();
-      log.info({ site: config.site, endpoints: config.endpoints.length, meters: config.meters.length }, 'collector started');
+      log.info(
+        { site: config.site, endpoints: config.endpoints.length, meters: config.meters.length },
+        'collector started',
+      );
     },
     async stop() {
       if (healthTimer) clearInterval(healthTimer);
@@ -171,7 +207,9 @@ export function createOpcUaCollector(initial: Readonly<OpcUaCollectorConfig>, de
       config = next;
       meters = new Map(next.meters.map((m) => [m.id, m]));
       tracker = createHealthTracker(next.site, COLLECTOR_NAME, next.meters);
-      const keep = new Set(next.endpoints.filter((e) => runners.get(e.id)?.fingerprint === fingerprint(next, e)).map((e) => e.id));
+      const keep = new Set(
+        next.endpoints.filter((e) => runners.get(e.id)?.fingerprint === fingerprint(next, e)).map((e) => e.id),
+      );
       const stopping = [...runners.entries()].filter(([id]) => !keep.has(id));
       await Promise.all(stopping.map(([, r]) => r.runner.stop()));
       for (const [id] of stopping) runners.delete(id);

@@ -13,26 +13,31 @@ export interface ConfigWatcher {
 }
 
 export function watchConfig(
-  file: string, current: () => Readonly<OpcUaCollectorConfig>, apply: (c: Readonly<OpcUaCollectorConfig>) => Promise<void>,
-  log: Logger, intervalMs = 1000,
+  file: string,
+  current: () => Readonly<OpcUaCollectorConfig>,
+  apply: (c: Readonly<OpcUaCollectorConfig>) => Promise<void>,
+  log: Logger,
+  intervalMs = 1000,
 ): ConfigWatcher {
   let chain: Promise<void> = Promise.resolve();
   const onChange = (now: Stats, prev: Stats): void => {
     if (now.mtimeMs === prev.mtimeMs && now.size === prev.size) return;
-    chain = chain.then(async () => {
-      let next: Readonly<OpcUaCollectorConfig>;
-      try {
-        next = loadOpcUaConfig(file);
-      } catch (err) {
-        const errors = isPcfError(err) ? err.details.errors : undefined;
-        log.error({ err, file, errors }, 'changed configuration rejected; still running on the previous one');
-        return;
-      }
-      if (JSON.stringify(next.batch) !== JSON.stringify(current().batch)) {
-        log.warn({ file }, 'batch settings changed; they apply after a restart');
-      }
-      await apply(next);
-    }).catch((err: unknown) => log.error({ err, file }, 'applying the changed configuration failed'));
+    chain = chain
+      .then(async () => {
+        let next: Readonly<OpcUaCollectorConfig>;
+        try {
+          next = loadOpcUaConfig(file);
+        } catch (err) {
+          const errors = isPcfError(err) ? err.details.errors : undefined;
+          log.error({ err, file, errors }, 'changed configuration rejected; still running on the previous one');
+          return;
+        }
+        if (JSON.stringify(next.batch) !== JSON.stringify(current().batch)) {
+          log.warn({ file }, 'batch settings changed; they apply after a restart');
+        }
+        await apply(next);
+      })
+      .catch((err: unknown) => log.error({ err, file }, 'applying the changed configuration failed'));
   };
   watchFile(file, { interval: intervalMs, persistent: false }, onChange);
   return {

@@ -1,11 +1,22 @@
-import { PcfError, QUANTITY_NAMES, QUANTITIES, isPcfError, isQuantity, readDataFile, validateConfig, type PointKind, type Quantity } from '@pcf-edge/core';
+import {
+  PcfError,
+  QUANTITY_NAMES,
+  QUANTITIES,
+  isPcfError,
+  isQuantity,
+  readDataFile,
+  validateConfig,
+  type PointKind,
+  type Quantity,
+} from '@pcf-edge/core';
 import schema from '../config.schema.json';
 import { parseNodeId } from './node-id';
 
 export { schema as configSchema };
 
 export type SecurityMode = 'None' | 'Sign' | 'SignAndEncrypt';
-export type SecurityPolicyName = 'None' | 'Basic128Rsa15' | 'Basic256' | 'Basic256Sha256' | 'Aes128_Sha256_RsaOaep' | 'Aes256_Sha256_RsaPss';
+export type SecurityPolicyName =
+  'None' | 'Basic128Rsa15' | 'Basic256' | 'Basic256Sha256' | 'Aes128_Sha256_RsaOaep' | 'Aes256_Sha256_RsaPss';
 
 export interface EndpointConfig {
   id: string;
@@ -57,7 +68,8 @@ export interface OpcUaCollectorConfig {
 }
 
 type Loose = Record<string, unknown>;
-const asArray = (v: unknown): Loose[] => (Array.isArray(v) ? v.filter((x): x is Loose => !!x && typeof x === 'object') : []);
+const asArray = (v: unknown): Loose[] =>
+  Array.isArray(v) ? v.filter((x): x is Loose => !!x && typeof x === 'object') : [];
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** Pushes `path: duplicate id` for every repeated key. */
@@ -67,7 +79,8 @@ function duplicates(items: Loose[], key: string, basePath: string, what: string,
     const id = str(item[key]);
     if (id === undefined) return;
     const first = seen.get(id);
-    if (first !== undefined) out.push(`${basePath}/${i}/${key}: duplicate ${what} '${id}' (first at ${basePath}/${first})`);
+    if (first !== undefined)
+      out.push(`${basePath}/${i}/${key}: duplicate ${what} '${id}' (first at ${basePath}/${first})`);
     else seen.set(id, i);
   });
 }
@@ -78,11 +91,19 @@ function checkEndpoints(endpoints: Loose[], out: string[]): void {
     const mode = str(e.securityMode) ?? 'None';
     const policy = str(e.securityPolicy) ?? 'None';
     if ((mode === 'None') !== (policy === 'None')) {
-      out.push(`/endpoints/${i}/securityPolicy: securityMode ${mode} needs ${mode === 'None' ? "securityPolicy 'None'" : 'a securityPolicy other than None'}, got '${policy}'`);
+      out.push(
+        `/endpoints/${i}/securityPolicy: securityMode ${mode} needs ${mode === 'None' ? "securityPolicy 'None'" : 'a securityPolicy other than None'}, got '${policy}'`,
+      );
     }
-    if (e.password !== undefined && e.userName === undefined) out.push(`/endpoints/${i}/password: password given without userName`);
+    if (e.password !== undefined && e.userName === undefined)
+      out.push(`/endpoints/${i}/password: password given without userName`);
     const r = e.reconnect as Loose | undefined;
-    if (r && typeof r.initialDelayMs === 'number' && typeof r.maxDelayMs === 'number' && r.initialDelayMs > r.maxDelayMs) {
+    if (
+      r &&
+      typeof r.initialDelayMs === 'number' &&
+      typeof r.maxDelayMs === 'number' &&
+      r.initialDelayMs > r.maxDelayMs
+    ) {
       out.push(`/endpoints/${i}/reconnect/maxDelayMs: must be >= initialDelayMs (${r.initialDelayMs})`);
     }
   });
@@ -95,15 +116,18 @@ function checkPoint(p: Loose, path: string, out: string[]): void {
     if (typeof parsed === 'string') out.push(`${path}/nodeId: ${parsed}`);
   }
   const q = str(p.quantity);
-  if (q !== undefined && !isQuantity(q)) out.push(`${path}/quantity: unknown quantity '${q}' (known: ${QUANTITY_NAMES.join(', ')})`);
+  if (q !== undefined && !isQuantity(q))
+    out.push(`${path}/quantity: unknown quantity '${q}' (known: ${QUANTITY_NAMES.join(', ')})`);
   const kind = str(p.kind);
   if (q !== undefined && isQuantity(q) && kind !== undefined && kind !== QUANTITIES[q].kind) {
     out.push(`${path}/kind: '${kind}' contradicts quantity ${q}, which is a ${QUANTITIES[q].kind}`);
   }
-  if (p.deadband !== undefined && p.mode === 'poll') out.push(`${path}/deadband: deadband applies to mode 'subscribe' only`);
+  if (p.deadband !== undefined && p.mode === 'poll')
+    out.push(`${path}/deadband: deadband applies to mode 'subscribe' only`);
   const isCounter = q !== undefined && isQuantity(q) && QUANTITIES[q].kind === 'counter';
   for (const key of ['modulus', 'maxRatePerHour']) {
-    if (p[key] !== undefined && q !== undefined && isQuantity(q) && !isCounter) out.push(`${path}/${key}: only counters have ${key} (${q} is a gauge)`);
+    if (p[key] !== undefined && q !== undefined && isQuantity(q) && !isCounter)
+      out.push(`${path}/${key}: only counters have ${key} (${q} is a gauge)`);
   }
 }
 
@@ -145,7 +169,10 @@ export function validateOpcUaConfig(data: unknown, source: string): Readonly<Opc
     const schemaErrors = (err.details.errors as string[]) ?? [];
     const all = [...new Set([...schemaErrors, ...semanticErrors(data)])];
     if (all.length === schemaErrors.length) throw err;
-    throw new PcfError('ERR_CONFIG_INVALID', `invalid configuration in ${source}:\n  ${all.join('\n  ')}`, { source, errors: all });
+    throw new PcfError('ERR_CONFIG_INVALID', `invalid configuration in ${source}:\n  ${all.join('\n  ')}`, {
+      source,
+      errors: all,
+    });
   }
 }
 

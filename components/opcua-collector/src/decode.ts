@@ -43,7 +43,14 @@ export function applyScale(raw: number, scale: number): number {
 type Raw = { value: number } | { error: string; inexact?: number };
 
 const NUMERIC = new Set<DataType>([
-  DataType.SByte, DataType.Byte, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Float, DataType.Double,
+  DataType.SByte,
+  DataType.Byte,
+  DataType.Int16,
+  DataType.UInt16,
+  DataType.Int32,
+  DataType.UInt32,
+  DataType.Float,
+  DataType.Double,
 ]);
 
 function rawInt64(variant: Variant): Raw {
@@ -52,7 +59,8 @@ function rawInt64(variant: Variant): Raw {
   if (!Array.isArray(v) || v.length !== 2) return { error: `ERR_DECODE: ${name} without a [high, low] pair` };
   const big = int64PairToBigInt(v as [number, number], variant.dataType === DataType.Int64);
   const n = Number(big);
-  if (big > TWO_53 || big < -TWO_53) return { error: `inexact: ${name} ${big} exceeds 2^53; nearest double kept`, inexact: n };
+  if (big > TWO_53 || big < -TWO_53)
+    return { error: `inexact: ${name} ${big} exceeds 2^53; nearest double kept`, inexact: n };
   return { value: n };
 }
 
@@ -77,7 +85,8 @@ export function decodeDataValue(dv: DataValue, scale: number): Decoded {
   }
   const raw = rawNumber(dv.value);
   if ('error' in raw) {
-    if (raw.inexact !== undefined) return { value: applyScale(raw.inexact, scale), quality: 'uncertain', reason: raw.error };
+    if (raw.inexact !== undefined)
+      return { value: applyScale(raw.inexact, scale), quality: 'uncertain', reason: raw.error };
     return { value: null, quality: 'bad', reason: raw.error };
   }
   const value = applyScale(raw.value, scale);

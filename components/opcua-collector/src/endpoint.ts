@@ -1,6 +1,11 @@
 import {
-  MessageSecurityMode, OPCUAClient, SecurityPolicy, UserTokenType,
-  type ClientSession, type DataValue, type UserIdentityInfo,
+  MessageSecurityMode,
+  OPCUAClient,
+  SecurityPolicy,
+  UserTokenType,
+  type ClientSession,
+  type DataValue,
+  type UserIdentityInfo,
 } from 'node-opcua-client';
 import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import { PcfError, type Logger } from '@pcf-edge/core';
@@ -54,7 +59,9 @@ const CLOSE_TIMEOUT_MS = 3000;
 
 async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => { t = setTimeout(() => resolve(undefined), ms); });
+  const timeout = new Promise<undefined>((resolve) => {
+    t = setTimeout(() => resolve(undefined), ms);
+  });
   try {
     return await Promise.race([p, timeout]);
   } finally {
@@ -83,7 +90,12 @@ export function createClient(e: EndpointConfig, certificateManager: OPCUACertifi
   });
 }
 
-export function createEndpointRunner(e: EndpointConfig, points: readonly EndpointPoint[], settings: EndpointSettings, deps: EndpointDeps): EndpointRunner {
+export function createEndpointRunner(
+  e: EndpointConfig,
+  points: readonly EndpointPoint[],
+  settings: EndpointSettings,
+  deps: EndpointDeps,
+): EndpointRunner {
   const log = deps.log.child({ endpoint: e.id });
   let state: EndpointState = 'idle';
   const stats = { connects: 0, losses: 0, overruns: 0 };
@@ -97,7 +109,9 @@ export function createEndpointRunner(e: EndpointConfig, points: readonly Endpoin
   let loop: Promise<void> | undefined;
 
   function waitForLoss(): Promise<string> {
-    return new Promise((resolve) => { signalLost = resolve; });
+    return new Promise((resolve) => {
+      signalLost = resolve;
+    });
   }
 
   async function connect(lost: (reason: string) => void): Promise<void> {
@@ -122,20 +136,36 @@ export function createEndpointRunner(e: EndpointConfig, points: readonly Endpoin
       }
       const deliver = (dv: DataValue): void => deps.deliver(p, dv);
       if (p.point.mode === 'subscribe') {
-        subscribe.push({ nodeId, samplingIntervalMs: p.point.samplingIntervalMs, deadband: p.point.deadband, deliver, rejected: (s) => deps.fail(p, s.name) });
+        subscribe.push({
+          nodeId,
+          samplingIntervalMs: p.point.samplingIntervalMs,
+          deadband: p.point.deadband,
+          deliver,
+          rejected: (s) => deps.fail(p, s.name),
+        });
       } else {
         const list = polled.get(p.point.samplingIntervalMs) ?? [];
         list.push({ nodeId, deliver });
         polled.set(p.point.samplingIntervalMs, list);
       }
     }
-    handles = await createSubscriptions(session, subscribe, { maxItemsPerSubscription: settings.maxMonitoredItemsPerSubscription, queueSize: settings.queueSize }, lost);
+    handles = await createSubscriptions(
+      session,
+      subscribe,
+      { maxItemsPerSubscription: settings.maxMonitoredItemsPerSubscription, queueSize: settings.queueSize },
+      lost,
+    );
     for (const [interval, items] of polled) {
-      pollers.push(startPoller(session, interval, items, settings.maxNodesPerRead ?? 1000, (err) => lost(`read failed: ${err.message}`)));
+      pollers.push(
+        startPoller(session, interval, items, settings.maxNodesPerRead ?? 1000, (err) =>
+          lost(`read failed: ${err.message}`),
+        ),
+      );
     }
     watchdog = setInterval(() => {
       const now = Date.now();
-      if (handles.some((h) => now - h.lastActivity > 3 * h.silenceMs + e.requestTimeoutMs)) lost('subscription silent past its keep-alive');
+      if (handles.some((h) => now - h.lastActivity > 3 * h.silenceMs + e.requestTimeoutMs))
+        lost('subscription silent past its keep-alive');
     }, 1000);
     watchdog.unref();
   }
@@ -153,14 +183,25 @@ export function createEndpointRunner(e: EndpointConfig, points: readonly Endpoin
     const s = session;
     client = undefined;
     session = undefined;
-    if (s) await within(s.close(true).catch(() => undefined), CLOSE_TIMEOUT_MS);
-    if (c) await within(c.disconnect().catch(() => undefined), CLOSE_TIMEOUT_MS);
+    if (s)
+      await within(
+        s.close(true).catch(() => undefined),
+        CLOSE_TIMEOUT_MS,
+      );
+    if (c)
+      await within(
+        c.disconnect().catch(() => undefined),
+        CLOSE_TIMEOUT_MS,
+      );
   }
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
-      wake = () => { clearTimeout(t); resolve(); };
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
     });
   }
 

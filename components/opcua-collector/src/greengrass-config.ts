@@ -6,7 +6,12 @@ export const COMPONENT_NAME = 'com.pcfedge.OpcUaCollector';
 /** The component configuration under Greengrass: the component's settings plus the recipe's `storePath`. */
 export type GreengrassConfig = OpcUaCollectorConfig & { storePath: string };
 
-const recipe = recipeConfig<OpcUaCollectorConfig>({ componentName: COMPONENT_NAME, schema: configSchema, recipeKeys: STORE_PATH_KEY, validate: validateOpcUaConfig });
+const recipe = recipeConfig<OpcUaCollectorConfig>({
+  componentName: COMPONENT_NAME,
+  schema: configSchema,
+  recipeKeys: STORE_PATH_KEY,
+  validate: validateOpcUaConfig,
+});
 
 /** The component's schema plus the recipe-level key `storePath` (restart-only: the Run command's `--store`). */
 export const greengrassSchema: object = recipe.schema;

@@ -3,7 +3,13 @@ import { createLogger, type Logger, PcfError } from '@pcf-edge/core';
 import { runGreengrassApp } from '@pcf-edge/greengrass-ipc';
 import { type GatewayStore, openStore, type ReadingWriter } from '@pcf-edge/store';
 import { createOpcUaCollector, type OpcUaCollector } from './collector';
-import { collectorConfigOf, COMPONENT_NAME, type GreengrassConfig, greengrassSchema, problemsOf } from './greengrass-config';
+import {
+  collectorConfigOf,
+  COMPONENT_NAME,
+  type GreengrassConfig,
+  greengrassSchema,
+  problemsOf,
+} from './greengrass-config';
 
 /** The `--store` the recipe passes on the Run command line (the only option under Greengrass). */
 export function storeArgOf(argv: string[]): string | undefined {
@@ -19,9 +25,16 @@ export function storeArgOf(argv: string[]): string | undefined {
  * live changes through `collector.applyConfig`, restart-only changes exit RESTART_EXIT_CODE (ADR 0070).
  * `storeArg` is the `--store` the recipe passes; the configuration's `storePath` when absent.
  */
-export function runUnderGreengrass(storeArg: string | undefined, log: Logger = createLogger({ component: 'opcua-collector' })): Promise<number> {
+export function runUnderGreengrass(
+  storeArg: string | undefined,
+  log: Logger = createLogger({ component: 'opcua-collector' }),
+): Promise<number> {
   return runGreengrassApp<GreengrassConfig, { store: GatewayStore; writer: ReadingWriter; collector: OpcUaCollector }>({
-    schema: greengrassSchema, componentName: COMPONENT_NAME, log, check: problemsOf, storeArg,
+    schema: greengrassSchema,
+    componentName: COMPONENT_NAME,
+    log,
+    check: problemsOf,
+    storeArg,
     start: async (config, storePath) => {
       const own = collectorConfigOf(config);
       const store = openStore(storePath);

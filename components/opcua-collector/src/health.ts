@@ -32,12 +32,23 @@ interface MeterEntry {
   dirty: boolean;
 }
 
-export function createHealthTracker(site: string, collector: string, meters: readonly { id: string; line: string; points: readonly unknown[] }[]): HealthTracker {
+export function createHealthTracker(
+  site: string,
+  collector: string,
+  meters: readonly { id: string; line: string; points: readonly unknown[] }[],
+): HealthTracker {
   const entries = new Map<string, MeterEntry>();
   for (const m of meters) {
     entries.set(m.id, {
-      meterId: m.id, site, line: m.line, pointCount: m.points.length, points: new Map(),
-      lastGoodTs: null, lastReadTs: null, lastError: null, dirty: true,
+      meterId: m.id,
+      site,
+      line: m.line,
+      pointCount: m.points.length,
+      points: new Map(),
+      lastGoodTs: null,
+      lastReadTs: null,
+      lastError: null,
+      dirty: true,
     });
   }
 
@@ -52,9 +63,16 @@ export function createHealthTracker(site: string, collector: string, meters: rea
   function row(e: MeterEntry, updatedTs: number): MeterHealth {
     const runs = [...e.points.values()].map((p) => p.run);
     return {
-      meterId: e.meterId, site: e.site, line: e.line, collector, state: stateOf(e),
-      lastGoodTs: e.lastGoodTs, lastReadTs: e.lastReadTs, consecutiveFailures: Math.max(0, ...runs),
-      lastError: e.lastError, updatedTs,
+      meterId: e.meterId,
+      site: e.site,
+      line: e.line,
+      collector,
+      state: stateOf(e),
+      lastGoodTs: e.lastGoodTs,
+      lastReadTs: e.lastReadTs,
+      consecutiveFailures: Math.max(0, ...runs),
+      lastError: e.lastError,
+      updatedTs,
     };
   }
 

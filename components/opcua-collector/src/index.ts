@@ -1,4 +1,10 @@
-export { createOpcUaCollector, COLLECTOR_NAME, type OpcUaCollector, type OpcUaCollectorDeps, type OpcUaCollectorStats } from './collector';
+export {
+  createOpcUaCollector,
+  COLLECTOR_NAME,
+  type OpcUaCollector,
+  type OpcUaCollectorDeps,
+  type OpcUaCollectorStats,
+} from './collector';
 export { configSchema, loadOpcUaConfig, validateOpcUaConfig, semanticErrors, kindOf } from './config';
 export type { OpcUaCollectorConfig, EndpointConfig, MeterConfig, PointConfig } from './config';
 export { watchConfig, type ConfigWatcher } from './config-watch';

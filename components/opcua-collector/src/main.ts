@@ -14,7 +14,8 @@ async function main(): Promise<number> {
   let args;
   let config;
   const argv = process.argv.slice(2);
-  if (isGreengrass() && !argv.some((a) => a === '--config' || a.startsWith('--config=') || a === '--help')) return runUnderGreengrass(storeArgOf(argv), log);
+  if (isGreengrass() && !argv.some((a) => a === '--config' || a.startsWith('--config=') || a === '--help'))
+    return runUnderGreengrass(storeArgOf(argv), log);
   try {
     args = parseCli(argv);
     if (args.help) {
@@ -32,10 +33,15 @@ async function main(): Promise<number> {
   let current = config;
   const collector = createOpcUaCollector(config, { readings: writer, health: store, log, clock: clockFromEnv() });
   await collector.start();
-  const watcher = watchConfig(args.config as string, () => current, async (next) => {
-    await collector.applyConfig(next);
-    current = next;
-  }, log);
+  const watcher = watchConfig(
+    args.config as string,
+    () => current,
+    async (next) => {
+      await collector.applyConfig(next);
+      current = next;
+    },
+    log,
+  );
   await untilSignal();
   log.info('stopping');
   watcher.stop();

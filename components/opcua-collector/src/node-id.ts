@@ -26,7 +26,8 @@ export function parseNodeId(text: string): ParsedNodeId | string {
   const identifier = m[6] ?? '';
   const parsed: ParsedNodeId = { type, identifier };
   if (ns !== undefined) {
-    if (!/^\d+$/.test(nsIndex ?? '') || Number(nsIndex) > 65535) return `namespace index must be an integer 0..65535 in ${JSON.stringify(text)}`;
+    if (!/^\d+$/.test(nsIndex ?? '') || Number(nsIndex) > 65535)
+      return `namespace index must be an integer 0..65535 in ${JSON.stringify(text)}`;
     parsed.namespaceIndex = Number(nsIndex);
   } else if (nsu !== undefined) {
     parsed.namespaceUri = uri;
@@ -42,7 +43,9 @@ function identifierProblem(type: IdentifierType, id: string): string | undefined
     case 's':
       return id.length === 0 ? 'empty string identifier' : undefined;
     case 'i':
-      return /^\d+$/.test(id) && Number(id) <= 0xffffffff ? undefined : 'numeric identifier must be an integer 0..4294967295';
+      return /^\d+$/.test(id) && Number(id) <= 0xffffffff
+        ? undefined
+        : 'numeric identifier must be an integer 0..4294967295';
     case 'g':
       return GUID.test(id) ? undefined : 'GUID identifier must look like 01234567-89ab-cdef-0123-456789abcdef';
     case 'b':

@@ -18,7 +18,13 @@ export interface Poller {
   readonly reads: number;
 }
 
-export function startPoller(session: ClientSession, intervalMs: number, items: readonly PollItem[], maxNodesPerRead: number, onError: (err: Error) => void): Poller {
+export function startPoller(
+  session: ClientSession,
+  intervalMs: number,
+  items: readonly PollItem[],
+  maxNodesPerRead: number,
+  onError: (err: Error) => void,
+): Poller {
   const start = Date.now();
   let k = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -30,7 +36,10 @@ export function startPoller(session: ClientSession, intervalMs: number, items: r
   async function readAll(): Promise<void> {
     for (let i = 0; i < items.length && !stopped; i += maxNodesPerRead) {
       const chunk = items.slice(i, i + maxNodesPerRead);
-      const values: DataValue[] = await session.read(chunk.map((it) => ({ nodeId: it.nodeId, attributeId: AttributeIds.Value })), 0);
+      const values: DataValue[] = await session.read(
+        chunk.map((it) => ({ nodeId: it.nodeId, attributeId: AttributeIds.Value })),
+        0,
+      );
       if (stopped) return;
       reads++;
       chunk.forEach((it, j) => {
@@ -61,7 +70,9 @@ export function startPoller(session: ClientSession, intervalMs: number, items: r
     }
     busy = true;
     readAll().then(
-      () => { busy = false; },
+      () => {
+        busy = false;
+      },
       (err: unknown) => {
         busy = false;
         if (!stopped) {

@@ -1,6 +1,14 @@
 import {
-  DataChangeFilter, DataChangeTrigger, DeadbandType, TimestampsToReturn, AttributeIds,
-  type ClientSession, type ClientSubscription, type DataValue, type NodeId, type StatusCode,
+  DataChangeFilter,
+  DataChangeTrigger,
+  DeadbandType,
+  TimestampsToReturn,
+  AttributeIds,
+  type ClientSession,
+  type ClientSubscription,
+  type DataValue,
+  type NodeId,
+  type StatusCode,
 } from 'node-opcua-client';
 
 /**
@@ -42,11 +50,21 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return out;
 }
 
-async function monitor(sub: ClientSubscription, items: SubscribeItem[], samplingIntervalMs: number, queueSize: number): Promise<void> {
+async function monitor(
+  sub: ClientSubscription,
+  items: SubscribeItem[],
+  samplingIntervalMs: number,
+  queueSize: number,
+): Promise<void> {
   const deadband = items[0]?.deadband;
-  const filter = deadband === undefined ? null : new DataChangeFilter({
-    trigger: DataChangeTrigger.StatusValue, deadbandType: DeadbandType.Absolute, deadbandValue: deadband,
-  });
+  const filter =
+    deadband === undefined
+      ? null
+      : new DataChangeFilter({
+          trigger: DataChangeTrigger.StatusValue,
+          deadbandType: DeadbandType.Absolute,
+          deadbandValue: deadband,
+        });
   const group = await sub.monitorItems(
     items.map((it) => ({ nodeId: it.nodeId, attributeId: AttributeIds.Value })),
     { samplingInterval: samplingIntervalMs, queueSize, discardOldest: true, filter },
@@ -59,7 +77,10 @@ async function monitor(sub: ClientSubscription, items: SubscribeItem[], sampling
 }
 
 export async function createSubscriptions(
-  session: ClientSession, items: readonly SubscribeItem[], settings: SubscriptionSettings, onLost: (reason: string) => void,
+  session: ClientSession,
+  items: readonly SubscribeItem[],
+  settings: SubscriptionSettings,
+  onLost: (reason: string) => void,
 ): Promise<SubscriptionHandle[]> {
   const handles: SubscriptionHandle[] = [];
   for (const [, sameRate] of groupBy(items, (it) => String(it.samplingIntervalMs))) {
@@ -67,11 +88,21 @@ export async function createSubscriptions(
     for (let i = 0; i < sameRate.length; i += settings.maxItemsPerSubscription) {
       const chunk = sameRate.slice(i, i + settings.maxItemsPerSubscription);
       const sub = await session.createSubscription2({
-        requestedPublishingInterval: interval, requestedMaxKeepAliveCount: 10, requestedLifetimeCount: 60,
-        maxNotificationsPerPublish: 0, publishingEnabled: true, priority: 10,
+        requestedPublishingInterval: interval,
+        requestedMaxKeepAliveCount: 10,
+        requestedLifetimeCount: 60,
+        maxNotificationsPerPublish: 0,
+        publishingEnabled: true,
+        priority: 10,
       });
-      const handle: SubscriptionHandle = { subscription: sub, lastActivity: Date.now(), silenceMs: sub.publishingInterval * sub.maxKeepAliveCount };
-      const touch = (): void => { handle.lastActivity = Date.now(); };
+      const handle: SubscriptionHandle = {
+        subscription: sub,
+        lastActivity: Date.now(),
+        silenceMs: sub.publishingInterval * sub.maxKeepAliveCount,
+      };
+      const touch = (): void => {
+        handle.lastActivity = Date.now();
+      };
       sub.on('keepalive', touch);
       sub.on('received_notifications', touch);
       sub.on('terminated', () => onLost('subscription terminated'));

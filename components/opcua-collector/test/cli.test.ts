@@ -18,25 +18,48 @@ let dir: string;
 let server: TestServer;
 const children: ChildProcess[] = [];
 
-function run(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
-  const child = spawn(TSX, [MAIN, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[]): {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(TSX, [MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let err = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   return { child, out: () => out, err: () => err, exit };
 }
 
 const meter = (points: { name: string; node: string }[]) => ({
-  id: 'm', line: 'L', endpoint: 'plc',
-  points: points.map((p) => ({ name: p.name, nodeId: `nsu=${TEST_NS};s=${p.node}`, quantity: 'unitsProduced', samplingIntervalMs: 100 })),
+  id: 'm',
+  line: 'L',
+  endpoint: 'plc',
+  points: points.map((p) => ({
+    name: p.name,
+    nodeId: `nsu=${TEST_NS};s=${p.node}`,
+    quantity: 'unitsProduced',
+    samplingIntervalMs: 100,
+  })),
 });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'opcua-cli-'));
-  server = await startTestServer(join(dir, 'server-pki'), [{ name: 'a', dataType: 'UInt32', value: 11 }, { name: 'b', dataType: 'UInt32', value: 22 }]);
+  server = await startTestServer(join(dir, 'server-pki'), [
+    { name: 'a', dataType: 'UInt32', value: 11 },
+    { name: 'b', dataType: 'UInt32', value: 22 },
+  ]);
 });
 
 afterAll(async () => {
@@ -53,7 +76,20 @@ test('--help prints usage and exits 0', async () => {
 
 test('a bad config at start-up exits non-zero naming every bad path', async () => {
   const file = join(dir, 'bad.yaml');
-  writeFileSync(file, stringify({ site: 's', endpoints: [{ id: 'plc', url: server.url }], meters: [{ ...meter([{ name: 'a', node: 'a' }]), endpoint: 'nope', points: [{ name: 'a', nodeId: 'ns=2;q=1', quantity: 'watts' }] }] }));
+  writeFileSync(
+    file,
+    stringify({
+      site: 's',
+      endpoints: [{ id: 'plc', url: server.url }],
+      meters: [
+        {
+          ...meter([{ name: 'a', node: 'a' }]),
+          endpoint: 'nope',
+          points: [{ name: 'a', nodeId: 'ns=2;q=1', quantity: 'watts' }],
+        },
+      ],
+    }),
+  );
   const p = run(['--config', file, '--store', join(dir, 'unused.sqlite')]);
   expect(await p.exit).toBe(2);
   expect(p.err()).toContain('ERR_CONFIG_INVALID');
@@ -65,7 +101,12 @@ test('a bad config at start-up exits non-zero naming every bad path', async () =
 test('runs against the store, rejects a bad config change, applies a good one, stops cleanly on SIGTERM', async () => {
   const file = join(dir, 'collector.yaml');
   const storeFile = join(dir, 'gateway.sqlite');
-  const base = { site: 's', healthIntervalMs: 200, batch: { maxBatch: 10, maxDelayMs: 100 }, endpoints: [{ id: 'plc', url: server.url, pkiDir: join(dir, 'client-pki') }] };
+  const base = {
+    site: 's',
+    healthIntervalMs: 200,
+    batch: { maxBatch: 10, maxDelayMs: 100 },
+    endpoints: [{ id: 'plc', url: server.url, pkiDir: join(dir, 'client-pki') }],
+  };
   writeFileSync(file, stringify({ ...base, meters: [meter([{ name: 'a', node: 'a' }])] }));
   const p = run(['--config', file, '--store', storeFile]);
   const store = openStore(storeFile);
@@ -80,12 +121,25 @@ test('runs against the store, rejects a bad config change, applies a good one, s
     await eventually(() => points().has('a=12'), 60_000, 'a=12 still collected on the old config');
     expect(points().has('b=22')).toBe(false);
 
-    writeFileSync(file, stringify({ ...base, meters: [meter([{ name: 'a', node: 'a' }, { name: 'b', node: 'b' }])] }));
+    writeFileSync(
+      file,
+      stringify({
+        ...base,
+        meters: [
+          meter([
+            { name: 'a', node: 'a' },
+            { name: 'b', node: 'b' },
+          ]),
+        ],
+      }),
+    );
     await eventually(() => points().has('b=22'), 60_000, 'b=22 after the good change');
 
     p.child.kill('SIGTERM');
     expect(await p.exit).toBe(0);
-    expect(store.listMeterHealth()).toEqual([expect.objectContaining({ meterId: 'm', collector: 'opcua-collector', state: 'ok' })]);
+    expect(store.listMeterHealth()).toEqual([
+      expect.objectContaining({ meterId: 'm', collector: 'opcua-collector', state: 'ok' }),
+    ]);
   } finally {
     store.close();
   }

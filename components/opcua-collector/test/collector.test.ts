@@ -20,38 +20,96 @@ let cap: Capture;
 let collector: OpcUaCollector;
 
 function config(url: string, pkiDir: string) {
-  return validateOpcUaConfig({
-    site: 'plant-1',
-    endpoints: [{ id: 'plc', url, pkiDir, automaticallyAcceptUnknownCertificate: true, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 }, requestTimeoutMs: 3000 }],
-    meters: [
-      {
-        id: 'gas-1', line: 'L1', endpoint: 'plc',
-        points: [
-          { name: 'volume', nodeId: `nsu=${TEST_NS};s=gas1.volume`, quantity: 'gasVolume', samplingIntervalMs: 100 },
-          { name: 'flow', nodeId: `nsu=${TEST_NS};s=gas1.flow`, quantity: 'gasFlow', mode: 'poll', samplingIntervalMs: 200 },
-          { name: 'flowDeadband', nodeId: `nsu=${TEST_NS};s=gas1.flow2`, quantity: 'gasFlow', samplingIntervalMs: 100, deadband: 10 },
-        ],
-      },
-      {
-        id: 'el-1', line: 'L1', endpoint: 'plc',
-        points: [
-          { name: 'energy', nodeId: `nsu=${TEST_NS};s=el1.energyWh`, quantity: 'activeEnergyImport', scale: 0.001, samplingIntervalMs: 100 },
-          { name: 'energyRaw', nodeId: `nsu=${TEST_NS};s=el1.energyWh`, quantity: 'activeEnergyImport', mode: 'poll', samplingIntervalMs: 200 },
-          { name: 'huge', nodeId: `nsu=${TEST_NS};s=el1.huge`, quantity: 'activeEnergyImport', samplingIntervalMs: 100 },
-          { name: 'signed', nodeId: `nsu=${TEST_NS};s=el1.signed`, quantity: 'activePower', samplingIntervalMs: 100 },
-        ],
-      },
-      {
-        id: 'line-1', line: 'L1', endpoint: 'plc',
-        points: [
-          { name: 'good', nodeId: `nsu=${TEST_NS};s=line1.good`, quantity: 'unitsProduced', samplingIntervalMs: 100 },
-          { name: 'scrap', nodeId: `nsu=${TEST_NS};s=line1.scrap`, quantity: 'unitsScrapped', mode: 'poll', samplingIntervalMs: 200 },
-          { name: 'missing', nodeId: `nsu=${TEST_NS};s=does.not.exist`, quantity: 'machineState', samplingIntervalMs: 100 },
-          { name: 'wrongNs', nodeId: 'nsu=urn:not-there;s=x', quantity: 'machineState', samplingIntervalMs: 100 },
-        ],
-      },
-    ],
-  }, 'test');
+  return validateOpcUaConfig(
+    {
+      site: 'plant-1',
+      endpoints: [
+        {
+          id: 'plc',
+          url,
+          pkiDir,
+          automaticallyAcceptUnknownCertificate: true,
+          reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+          requestTimeoutMs: 3000,
+        },
+      ],
+      meters: [
+        {
+          id: 'gas-1',
+          line: 'L1',
+          endpoint: 'plc',
+          points: [
+            { name: 'volume', nodeId: `nsu=${TEST_NS};s=gas1.volume`, quantity: 'gasVolume', samplingIntervalMs: 100 },
+            {
+              name: 'flow',
+              nodeId: `nsu=${TEST_NS};s=gas1.flow`,
+              quantity: 'gasFlow',
+              mode: 'poll',
+              samplingIntervalMs: 200,
+            },
+            {
+              name: 'flowDeadband',
+              nodeId: `nsu=${TEST_NS};s=gas1.flow2`,
+              quantity: 'gasFlow',
+              samplingIntervalMs: 100,
+              deadband: 10,
+            },
+          ],
+        },
+        {
+          id: 'el-1',
+          line: 'L1',
+          endpoint: 'plc',
+          points: [
+            {
+              name: 'energy',
+              nodeId: `nsu=${TEST_NS};s=el1.energyWh`,
+              quantity: 'activeEnergyImport',
+              scale: 0.001,
+              samplingIntervalMs: 100,
+            },
+            {
+              name: 'energyRaw',
+              nodeId: `nsu=${TEST_NS};s=el1.energyWh`,
+              quantity: 'activeEnergyImport',
+              mode: 'poll',
+              samplingIntervalMs: 200,
+            },
+            {
+              name: 'huge',
+              nodeId: `nsu=${TEST_NS};s=el1.huge`,
+              quantity: 'activeEnergyImport',
+              samplingIntervalMs: 100,
+            },
+            { name: 'signed', nodeId: `nsu=${TEST_NS};s=el1.signed`, quantity: 'activePower', samplingIntervalMs: 100 },
+          ],
+        },
+        {
+          id: 'line-1',
+          line: 'L1',
+          endpoint: 'plc',
+          points: [
+            { name: 'good', nodeId: `nsu=${TEST_NS};s=line1.good`, quantity: 'unitsProduced', samplingIntervalMs: 100 },
+            {
+              name: 'scrap',
+              nodeId: `nsu=${TEST_NS};s=line1.scrap`,
+              quantity: 'unitsScrapped',
+              mode: 'poll',
+              samplingIntervalMs: 200,
+            },
+            {
+              name: 'missing',
+              nodeId: `nsu=${TEST_NS};s=does.not.exist`,
+              quantity: 'machineState',
+              samplingIntervalMs: 100,
+            },
+            { name: 'wrongNs', nodeId: 'nsu=urn:not-there;s=x', quantity: 'machineState', samplingIntervalMs: 100 },
+          ],
+        },
+      ],
+    },
+    'test',
+  );
 }
 
 beforeAll(async () => {
@@ -77,14 +135,27 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const latest = (meterId: string, point: string) => cap.waitFor((r) => r.meterId === meterId && r.point === point, 60_000, `${meterId}/${point}`);
+const latest = (meterId: string, point: string) =>
+  cap.waitFor((r) => r.meterId === meterId && r.point === point, 60_000, `${meterId}/${point}`);
 
 test('readings equal the server values exactly: Double, UInt32, UInt64 (scaled and raw), Int64', async () => {
   const [volume, flow, energy, raw, good, scrap, signed] = await Promise.all([
-    latest('gas-1', 'volume'), latest('gas-1', 'flow'), latest('el-1', 'energy'), latest('el-1', 'energyRaw'),
-    latest('line-1', 'good'), latest('line-1', 'scrap'), latest('el-1', 'signed'),
+    latest('gas-1', 'volume'),
+    latest('gas-1', 'flow'),
+    latest('el-1', 'energy'),
+    latest('el-1', 'energyRaw'),
+    latest('line-1', 'good'),
+    latest('line-1', 'scrap'),
+    latest('el-1', 'signed'),
   ]);
-  expect(volume).toMatchObject({ value: 12345.678901, unit: 'm3', quality: 'good', kind: 'counter', site: 'plant-1', line: 'L1' });
+  expect(volume).toMatchObject({
+    value: 12345.678901,
+    unit: 'm3',
+    quality: 'good',
+    kind: 'counter',
+    site: 'plant-1',
+    line: 'L1',
+  });
   expect(flow).toMatchObject({ value: 3.25, unit: 'm3/h', quality: 'good', kind: 'gauge' });
   expect(raw).toMatchObject({ value: BIG_VALUE, quality: 'good' });
   expect(energy).toMatchObject({ value: BIG_VALUE / 1000, unit: 'kWh', quality: 'good' });
@@ -105,7 +176,9 @@ test('unknown nodes and unknown namespaces give bad readings naming the reason',
   const [missing, wrongNs] = await Promise.all([latest('line-1', 'missing'), latest('line-1', 'wrongNs')]);
   expect(missing).toMatchObject({ quality: 'bad', value: null, qualityReason: 'BadNodeIdUnknown' });
   expect(wrongNs).toMatchObject({ quality: 'bad', value: null });
-  expect(wrongNs.qualityReason).toMatch(/BadNodeIdUnknown: namespace urn:not-there is not in the server's NamespaceArray/);
+  expect(wrongNs.qualityReason).toMatch(
+    /BadNodeIdUnknown: namespace urn:not-there is not in the server's NamespaceArray/,
+  );
 });
 
 test('value changes arrive; Bad and Uncertain status codes map to quality with the status name', async () => {

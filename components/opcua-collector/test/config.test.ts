@@ -5,7 +5,14 @@ import { loadOpcUaConfig, validateOpcUaConfig } from '../src/config';
 const valid = () => ({
   site: 'plant-1',
   endpoints: [{ id: 'plc', url: 'opc.tcp://127.0.0.1:4840' }],
-  meters: [{ id: 'm1', line: 'L1', endpoint: 'plc', points: [{ name: 'e', nodeId: 'ns=2;s=m1.energy', quantity: 'activeEnergyImport' }] }],
+  meters: [
+    {
+      id: 'm1',
+      line: 'L1',
+      endpoint: 'plc',
+      points: [{ name: 'e', nodeId: 'ns=2;s=m1.energy', quantity: 'activeEnergyImport' }],
+    },
+  ],
 });
 
 function errorsOf(data: unknown): string[] {
@@ -23,16 +30,26 @@ test('a valid config gets its defaults and is frozen', () => {
   expect(c.maxMonitoredItemsPerSubscription).toBe(1000);
   expect(c.queueSize).toBe(10);
   expect(c.batch).toEqual({ maxBatch: 500, maxDelayMs: 1000 });
-  expect(c.endpoints[0]).toMatchObject({ securityMode: 'None', securityPolicy: 'None', pkiDir: './pki', automaticallyAcceptUnknownCertificate: false });
+  expect(c.endpoints[0]).toMatchObject({
+    securityMode: 'None',
+    securityPolicy: 'None',
+    pkiDir: './pki',
+    automaticallyAcceptUnknownCertificate: false,
+  });
   expect(c.meters[0]?.points[0]).toMatchObject({ mode: 'subscribe', samplingIntervalMs: 1000, scale: 1 });
   expect(Object.isFrozen(c.meters[0]?.points[0])).toBe(true);
 });
 
 test('every semantic problem is named by its path in one error', () => {
-  const c = valid() as ReturnType<typeof valid> & { endpoints: Record<string, unknown>[]; meters: Record<string, unknown>[] };
+  const c = valid() as ReturnType<typeof valid> & {
+    endpoints: Record<string, unknown>[];
+    meters: Record<string, unknown>[];
+  };
   c.endpoints.push({ id: 'plc', url: 'opc.tcp://10.0.0.2:4840' });
   c.meters.push({
-    id: 'm1', line: 'L2', endpoint: 'nowhere',
+    id: 'm1',
+    line: 'L2',
+    endpoint: 'nowhere',
     points: [
       { name: 'a', nodeId: 'ns=x;s=foo', quantity: 'activeEnergyImport' },
       { name: 'a', nodeId: 'nsu=urn:a;i=notanumber', quantity: 'kiloWattHours' },
@@ -41,34 +58,45 @@ test('every semantic problem is named by its path in one error', () => {
     ],
   });
   const errors = errorsOf(c);
-  expect(errors).toEqual(expect.arrayContaining([
-    "/endpoints/1/id: duplicate endpoint id 'plc' (first at /endpoints/0)",
-    "/meters/1/id: duplicate meter id 'm1' (first at /meters/0)",
-    "/meters/1/endpoint: unknown endpoint 'nowhere' (defined: plc)",
-    "/meters/1/points/1/name: duplicate point name 'a' (first at /meters/1/points/0)",
-    expect.stringMatching(/^\/meters\/1\/points\/0\/nodeId: namespace index must be an integer/),
-    expect.stringMatching(/^\/meters\/1\/points\/1\/nodeId: numeric identifier must be an integer/),
-    expect.stringMatching(/^\/meters\/1\/points\/1\/quantity: unknown quantity 'kiloWattHours' \(known: activeEnergyImport, /),
-    expect.stringMatching(/^\/meters\/1\/points\/2\/nodeId: not a node id: "foo"/),
-    "/meters/1/points/2/kind: 'counter' contradicts quantity activePower, which is a gauge",
-    "/meters/1/points/3/deadband: deadband applies to mode 'subscribe' only",
-    '/meters/1/points/3/modulus: only counters have modulus (gasFlow is a gauge)',
-  ]));
+  expect(errors).toEqual(
+    expect.arrayContaining([
+      "/endpoints/1/id: duplicate endpoint id 'plc' (first at /endpoints/0)",
+      "/meters/1/id: duplicate meter id 'm1' (first at /meters/0)",
+      "/meters/1/endpoint: unknown endpoint 'nowhere' (defined: plc)",
+      "/meters/1/points/1/name: duplicate point name 'a' (first at /meters/1/points/0)",
+      expect.stringMatching(/^\/meters\/1\/points\/0\/nodeId: namespace index must be an integer/),
+      expect.stringMatching(/^\/meters\/1\/points\/1\/nodeId: numeric identifier must be an integer/),
+      expect.stringMatching(
+        /^\/meters\/1\/points\/1\/quantity: unknown quantity 'kiloWattHours' \(known: activeEnergyImport, /,
+      ),
+      expect.stringMatching(/^\/meters\/1\/points\/2\/nodeId: not a node id: "foo"/),
+      "/meters/1/points/2/kind: 'counter' contradicts quantity activePower, which is a gauge",
+      "/meters/1/points/3/deadband: deadband applies to mode 'subscribe' only",
+      '/meters/1/points/3/modulus: only counters have modulus (gasFlow is a gauge)',
+    ]),
+  );
   expect(errors).toHaveLength(11);
 });
 
 test('schema and semantic errors are reported together', () => {
   const c = valid() as unknown as { endpoints: Record<string, unknown>[]; meters: Record<string, unknown>[] };
   c.endpoints[0] = { id: 'plc', url: 'http://wrong', securityMode: 'Sign', securityPolicy: 'None', password: 'x' };
-  c.meters[0] = { id: 'm1', line: 'L1', endpoint: 'missing', points: [{ name: 'e', nodeId: 'ns=2;s=e', quantity: 'activeEnergyImport', samplingIntervalMs: 0 }] };
+  c.meters[0] = {
+    id: 'm1',
+    line: 'L1',
+    endpoint: 'missing',
+    points: [{ name: 'e', nodeId: 'ns=2;s=e', quantity: 'activeEnergyImport', samplingIntervalMs: 0 }],
+  };
   const errors = errorsOf(c);
-  expect(errors).toEqual(expect.arrayContaining([
-    '/endpoints/0/url: must match pattern "^opc\\.tcp://"',
-    '/meters/0/points/0/samplingIntervalMs: must be >= 10',
-    "/endpoints/0/securityPolicy: securityMode Sign needs a securityPolicy other than None, got 'None'",
-    '/endpoints/0/password: password given without userName',
-    "/meters/0/endpoint: unknown endpoint 'missing' (defined: plc)",
-  ]));
+  expect(errors).toEqual(
+    expect.arrayContaining([
+      '/endpoints/0/url: must match pattern "^opc\\.tcp://"',
+      '/meters/0/points/0/samplingIntervalMs: must be >= 10',
+      "/endpoints/0/securityPolicy: securityMode Sign needs a securityPolicy other than None, got 'None'",
+      '/endpoints/0/password: password given without userName',
+      "/meters/0/endpoint: unknown endpoint 'missing' (defined: plc)",
+    ]),
+  );
 });
 
 test('the error message never contains a password', () => {

@@ -23,10 +23,15 @@ describe('64-bit integers from [high, low] pairs', () => {
   });
 
   test('exact up to 2^53, inexact above is uncertain with the exact value named', () => {
-    expect(decodeDataValue(dv(DataType.UInt64, [0x001fffff, 0xffffffff]), 1)).toEqual({ value: 2 ** 53 - 1, quality: 'good' });
+    expect(decodeDataValue(dv(DataType.UInt64, [0x001fffff, 0xffffffff]), 1)).toEqual({
+      value: 2 ** 53 - 1,
+      quality: 'good',
+    });
     expect(decodeDataValue(dv(DataType.UInt64, [0x00200000, 0]), 1)).toEqual({ value: 2 ** 53, quality: 'good' });
     expect(decodeDataValue(dv(DataType.UInt64, [0xffffffff, 0xffffffff]), 1)).toEqual({
-      value: 2 ** 64, quality: 'uncertain', reason: 'inexact: UInt64 18446744073709551615 exceeds 2^53; nearest double kept',
+      value: 2 ** 64,
+      quality: 'uncertain',
+      reason: 'inexact: UInt64 18446744073709551615 exceeds 2^53; nearest double kept',
     });
     expect(decodeDataValue(dv(DataType.Int64, [0xffffffff, 0xfffffffe]), 1)).toEqual({ value: -2, quality: 'good' });
   });
@@ -34,16 +39,36 @@ describe('64-bit integers from [high, low] pairs', () => {
 
 describe('status codes and values', () => {
   test('Bad → null value with the status name; Uncertain keeps the value', () => {
-    expect(decodeDataValue(dv(DataType.Double, 5, StatusCodes.BadCommunicationError), 1)).toEqual({ value: null, quality: 'bad', reason: 'BadCommunicationError' });
-    expect(decodeDataValue(dv(DataType.Double, 5, StatusCodes.UncertainSensorNotAccurate), 1)).toEqual({ value: 5, quality: 'uncertain', reason: 'UncertainSensorNotAccurate' });
+    expect(decodeDataValue(dv(DataType.Double, 5, StatusCodes.BadCommunicationError), 1)).toEqual({
+      value: null,
+      quality: 'bad',
+      reason: 'BadCommunicationError',
+    });
+    expect(decodeDataValue(dv(DataType.Double, 5, StatusCodes.UncertainSensorNotAccurate), 1)).toEqual({
+      value: 5,
+      quality: 'uncertain',
+      reason: 'UncertainSensorNotAccurate',
+    });
     expect(decodeDataValue(dv(DataType.UInt32, 7, StatusCodes.GoodClamped), 1)).toEqual({ value: 7, quality: 'good' });
   });
 
   test('non-finite, non-numeric and array values are bad decode errors', () => {
-    expect(decodeDataValue(dv(DataType.Double, NaN), 1)).toMatchObject({ value: null, quality: 'bad', reason: 'ERR_DECODE: non-finite value NaN' });
-    expect(decodeDataValue(dv(DataType.Float, Infinity), 1)).toMatchObject({ quality: 'bad', reason: 'ERR_DECODE: non-finite value Infinity' });
-    expect(decodeDataValue(dv(DataType.String, 'x'), 1)).toMatchObject({ quality: 'bad', reason: 'ERR_DECODE: unsupported data type String' });
-    const arr = new DataValue({ value: new Variant({ dataType: DataType.Double, arrayType: VariantArrayType.Array, value: [1, 2] }) });
+    expect(decodeDataValue(dv(DataType.Double, NaN), 1)).toMatchObject({
+      value: null,
+      quality: 'bad',
+      reason: 'ERR_DECODE: non-finite value NaN',
+    });
+    expect(decodeDataValue(dv(DataType.Float, Infinity), 1)).toMatchObject({
+      quality: 'bad',
+      reason: 'ERR_DECODE: non-finite value Infinity',
+    });
+    expect(decodeDataValue(dv(DataType.String, 'x'), 1)).toMatchObject({
+      quality: 'bad',
+      reason: 'ERR_DECODE: unsupported data type String',
+    });
+    const arr = new DataValue({
+      value: new Variant({ dataType: DataType.Double, arrayType: VariantArrayType.Array, value: [1, 2] }),
+    });
     expect(decodeDataValue(arr, 1)).toMatchObject({ quality: 'bad', reason: 'ERR_DECODE: arrays are not supported' });
     expect(decodeDataValue(dv(DataType.Boolean, true), 1)).toEqual({ value: 1, quality: 'good' });
   });
@@ -60,8 +85,16 @@ describe('status codes and values', () => {
 
 describe('node ids', () => {
   test('parses ns, nsu and bare forms', () => {
-    expect(parseNodeId('ns=3;s=Meter.1;Energy')).toEqual({ namespaceIndex: 3, type: 's', identifier: 'Meter.1;Energy' });
-    expect(parseNodeId('nsu=urn:acme:meters;s=E1')).toEqual({ namespaceUri: 'urn:acme:meters', type: 's', identifier: 'E1' });
+    expect(parseNodeId('ns=3;s=Meter.1;Energy')).toEqual({
+      namespaceIndex: 3,
+      type: 's',
+      identifier: 'Meter.1;Energy',
+    });
+    expect(parseNodeId('nsu=urn:acme:meters;s=E1')).toEqual({
+      namespaceUri: 'urn:acme:meters',
+      type: 's',
+      identifier: 'E1',
+    });
     expect(parseNodeId('i=2258')).toEqual({ namespaceIndex: 0, type: 'i', identifier: '2258' });
     expect(parseNodeId('ns=1;g=09087e75-8e5e-499b-954f-f2a9603db28a')).toMatchObject({ type: 'g' });
   });
@@ -82,6 +115,8 @@ describe('node ids', () => {
     const parsed = parseNodeId('nsu=urn:b;s=E1');
     if (typeof parsed === 'string') throw new Error(parsed);
     expect(String(resolveNodeId(parsed, ['http://opcfoundation.org/UA/', 'urn:a', 'urn:b']))).toBe('ns=2;s=E1');
-    expect(resolveNodeId(parsed, ['http://opcfoundation.org/UA/'])).toBe("namespace urn:b is not in the server's NamespaceArray");
+    expect(resolveNodeId(parsed, ['http://opcfoundation.org/UA/'])).toBe(
+      "namespace urn:b is not in the server's NamespaceArray",
+    );
   });
 });

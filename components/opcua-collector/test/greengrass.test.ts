@@ -10,14 +10,28 @@ import { until } from '../../../test-support/standalone/processes';
  */
 jest.setTimeout(180_000);
 const COMPONENT = 'com.pcfedge.OpcUaCollector';
-const gg = useComponentUnderNucleus({ component: COMPONENT, token: 'opcua-token', main: 'components/opcua-collector/src/main.ts', tmpPrefix: 'opcua-gg-', serverPer: 'file' });
+const gg = useComponentUnderNucleus({
+  component: COMPONENT,
+  token: 'opcua-token',
+  main: 'components/opcua-collector/src/main.ts',
+  tmpPrefix: 'opcua-gg-',
+  serverPer: 'file',
+});
 
 it('runs on the nucleus configuration, applies a live change, rejects a bad update, restarts on a restart-only change', async () => {
   const { tmp, server } = gg;
   const store = join(tmp, 'gateway.sqlite');
   server.setConfiguration(COMPONENT, {
-    storePath: store, site: 'plant-1',
-    endpoints: [{ id: 'plc-1', url: 'opc.tcp://127.0.0.1:1/none', pkiDir: join(tmp, 'pki'), reconnect: { initialDelayMs: 1000, maxDelayMs: 5000 } }],
+    storePath: store,
+    site: 'plant-1',
+    endpoints: [
+      {
+        id: 'plc-1',
+        url: 'opc.tcp://127.0.0.1:1/none',
+        pkiDir: join(tmp, 'pki'),
+        reconnect: { initialDelayMs: 1000, maxDelayMs: 5000 },
+      },
+    ],
     meters: [],
   });
   const p = gg.start(store);

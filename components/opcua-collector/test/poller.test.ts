@@ -22,7 +22,13 @@ afterEach(() => jest.useRealTimers());
 test('ticks stay on the fixed grid start + k × interval regardless of read time', async () => {
   const calls: number[] = [];
   const list = items(3);
-  const p = startPoller(fakeSession(() => 37, calls), 100, list, 1000, () => undefined);
+  const p = startPoller(
+    fakeSession(() => 37, calls),
+    100,
+    list,
+    1000,
+    () => undefined,
+  );
   await jest.advanceTimersByTimeAsync(1000);
   p.stop();
   expect(calls.map((t) => t - 1_000_000)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
@@ -32,7 +38,13 @@ test('ticks stay on the fixed grid start + k × interval regardless of read time
 
 test('a read longer than the interval skips ticks and counts them as overruns', async () => {
   const calls: number[] = [];
-  const p = startPoller(fakeSession(() => 250, calls), 100, items(1), 1000, () => undefined);
+  const p = startPoller(
+    fakeSession(() => 250, calls),
+    100,
+    items(1),
+    1000,
+    () => undefined,
+  );
   await jest.advanceTimersByTimeAsync(1000);
   p.stop();
   // Reads start on grid slots only: 0, then the first free slot after each 250 ms read (300, 600, 900).
@@ -46,7 +58,9 @@ test('nodes are read in chunks of maxNodesPerRead; a failed read reports once an
   const session = {
     read: (nodes: unknown[]) => {
       sizes.push(nodes.length);
-      return fail ? Promise.reject(new Error('BadSessionIdInvalid')) : Promise.resolve(nodes.map(() => new DataValue()));
+      return fail
+        ? Promise.reject(new Error('BadSessionIdInvalid'))
+        : Promise.resolve(nodes.map(() => new DataValue()));
     },
   } as unknown as ClientSession;
   const onError = jest.fn();

@@ -18,7 +18,9 @@ let server: TestServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'opcua-security-'));
-  server = await startTestServer(join(dir, 'server-pki'), [{ name: 'e', dataType: 'UInt32', value: 77 }], { users: { meter: PASSWORD } });
+  server = await startTestServer(join(dir, 'server-pki'), [{ name: 'e', dataType: 'UInt32', value: 77 }], {
+    users: { meter: PASSWORD },
+  });
 });
 
 afterAll(async () => {
@@ -27,26 +29,55 @@ afterAll(async () => {
 });
 
 function config(password: string, pkiDir: string) {
-  return validateOpcUaConfig({
-    site: 's',
-    endpoints: [{
-      id: 'plc', url: server.url, securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', userName: 'meter', password,
-      pkiDir, automaticallyAcceptUnknownCertificate: true, reconnect: { initialDelayMs: 200, maxDelayMs: 500 },
-    }],
-    meters: [{ id: 'm', line: 'L', endpoint: 'plc', points: [{ name: 'e', nodeId: `nsu=${TEST_NS};s=e`, quantity: 'unitsProduced', samplingIntervalMs: 100 }] }],
-  }, 'test');
+  return validateOpcUaConfig(
+    {
+      site: 's',
+      endpoints: [
+        {
+          id: 'plc',
+          url: server.url,
+          securityMode: 'SignAndEncrypt',
+          securityPolicy: 'Basic256Sha256',
+          userName: 'meter',
+          password,
+          pkiDir,
+          automaticallyAcceptUnknownCertificate: true,
+          reconnect: { initialDelayMs: 200, maxDelayMs: 500 },
+        },
+      ],
+      meters: [
+        {
+          id: 'm',
+          line: 'L',
+          endpoint: 'plc',
+          points: [{ name: 'e', nodeId: `nsu=${TEST_NS};s=e`, quantity: 'unitsProduced', samplingIntervalMs: 100 }],
+        },
+      ],
+    },
+    'test',
+  );
 }
 
 function logSink() {
   const lines: string[] = [];
-  return { lines, destination: { write: (s: string) => { lines.push(s); } } };
+  return {
+    lines,
+    destination: {
+      write: (s: string) => {
+        lines.push(s);
+      },
+    },
+  };
 }
 
 test('SignAndEncrypt with user name: readings flow; the password never reaches the log; the certificate persists in pkiDir', async () => {
   const pkiDir = join(dir, 'client-pki');
   const sink = logSink();
   const cap = capture();
-  const collector = createOpcUaCollector(config(PASSWORD, pkiDir), { ...cap.deps, log: createLogger({ component: 'opcua-collector', level: 'trace', destination: sink.destination }) });
+  const collector = createOpcUaCollector(config(PASSWORD, pkiDir), {
+    ...cap.deps,
+    log: createLogger({ component: 'opcua-collector', level: 'trace', destination: sink.destination }),
+  });
   await collector.start();
   try {
     await cap.waitFor((r) => r.point === 'e' && r.value === 77 && r.quality === 'good', 60_000, 'e=77');
@@ -61,7 +92,10 @@ test('SignAndEncrypt with user name: readings flow; the password never reaches t
 
   // A second run on the same pkiDir reuses the certificate instead of minting a new one.
   const again = capture();
-  const second = createOpcUaCollector(config(PASSWORD, pkiDir), { ...again.deps, log: createLogger({ component: 'opcua-collector', level: 'trace', destination: sink.destination }) });
+  const second = createOpcUaCollector(config(PASSWORD, pkiDir), {
+    ...again.deps,
+    log: createLogger({ component: 'opcua-collector', level: 'trace', destination: sink.destination }),
+  });
   await second.start();
   try {
     await again.waitFor((r) => r.point === 'e' && r.quality === 'good', 60_000, 'second run');
@@ -74,7 +108,10 @@ test('SignAndEncrypt with user name: readings flow; the password never reaches t
 test('a rejected password gives bad readings and log lines that do not contain it', async () => {
   const sink = logSink();
   const cap = capture();
-  const collector = createOpcUaCollector(config(WRONG, join(dir, 'client-pki')), { ...cap.deps, log: createLogger({ component: 'opcua-collector', level: 'trace', destination: sink.destination }) });
+  const collector = createOpcUaCollector(config(WRONG, join(dir, 'client-pki')), {
+    ...cap.deps,
+    log: createLogger({ component: 'opcua-collector', level: 'trace', destination: sink.destination }),
+  });
   await collector.start();
   try {
     const bad = await cap.waitFor((r) => r.point === 'e' && r.quality === 'bad', 60_000, 'bad reading');

@@ -27,7 +27,8 @@ export const configSchema = schema;
 
 const check: SemanticCheck<StreamExporterConfig> = (c) => {
   const problems: string[] = [];
-  if (c.target === 'kinesis' && c.kinesisStreamName === undefined) problems.push("/kinesisStreamName: required when target is 'kinesis'");
+  if (c.target === 'kinesis' && c.kinesisStreamName === undefined)
+    problems.push("/kinesisStreamName: required when target is 'kinesis'");
   if (c.maxBackoffMs < c.initialBackoffMs) problems.push('/maxBackoffMs: must be ≥ initialBackoffMs');
   return problems;
 };

@@ -69,7 +69,11 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
     const until = clock.now() + ms;
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout;
-      const done = (): void => { clearTimeout(timer); wake = undefined; resolve(); };
+      const done = (): void => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
       const check = (): void => {
         const left = until - clock.now();
         if (left <= 0) done();
@@ -86,7 +90,10 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
     const batch = marks;
     marks = [];
     try {
-      store.markOutboxSentMany(batch.map((m) => ({ seqs: m.message.seqs, sequenceNumber: m.sequenceNumber })), clock.now());
+      store.markOutboxSentMany(
+        batch.map((m) => ({ seqs: m.message.seqs, sequenceNumber: m.sequenceNumber })),
+        clock.now(),
+      );
     } catch (err) {
       for (const m of batch) m.reject(err);
       return;
@@ -105,8 +112,15 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
 
   function markMissing(rows: PendingRow[]): void {
     if (rows.length === 0) return;
-    log.error({ count: rows.length, rollupIds: rows.slice(0, 5).map((r) => r.rollupId) }, 'outbox rows whose rollup is gone from the store; marked sent as missing');
-    store.markOutboxSent(rows.map((r) => r.seq), 'missing', clock.now());
+    log.error(
+      { count: rows.length, rollupIds: rows.slice(0, 5).map((r) => r.rollupId) },
+      'outbox rows whose rollup is gone from the store; marked sent as missing',
+    );
+    store.markOutboxSent(
+      rows.map((r) => r.seq),
+      'missing',
+      clock.now(),
+    );
     reporter.missing(rows.length);
   }
 
@@ -114,13 +128,19 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
     for (const s of message.seqs) inFlightSeqs.add(s);
     const flight: Flight = { message, live, done: Promise.resolve() };
     // The rows stay "in flight" (never picked again) until their sent mark is committed.
-    flight.done = sink.append(message.data).then((sequenceNumber) => markSent(message, sequenceNumber)).then(
-      () => undefined,
-      (err: unknown) => { failure ??= err; },
-    ).finally(() => {
-      flights.delete(flight);
-      for (const s of message.seqs) inFlightSeqs.delete(s);
-    });
+    flight.done = sink
+      .append(message.data)
+      .then((sequenceNumber) => markSent(message, sequenceNumber))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          failure ??= err;
+        },
+      )
+      .finally(() => {
+        flights.delete(flight);
+        for (const s of message.seqs) inFlightSeqs.delete(s);
+      });
     flights.add(flight);
   }
 
@@ -131,7 +151,13 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
       for (const f of flights) if (!f.live) backlogAfter = Math.max(backlogAfter, ...f.message.seqs);
       const { rows, live } = picker.next(inFlightSeqs, backlogAfter);
       if (rows.length === 0) return;
-      const { messages, missing } = buildMessages(rows, config, new Date(clock.now()), deps.maxMessageBytes ?? MAX_MESSAGE_BYTES, deps.validateMessages ?? false);
+      const { messages, missing } = buildMessages(
+        rows,
+        config,
+        new Date(clock.now()),
+        deps.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+        deps.validateMessages ?? false,
+      );
       markMissing(missing);
       for (const m of messages) launch(m, live);
     }

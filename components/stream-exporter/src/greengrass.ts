@@ -6,14 +6,27 @@ import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import type { StreamExporterConfig } from './config';
 import { createStreamExporter, type StreamExporter } from './exporter';
 import { createKinesisSink, createStreamManagerSink, kinesisClientFor, type RecordSink } from './sinks';
-import { COMPONENT_NAME, exporterConfigOf, type GreengrassConfig, greengrassSchema, problemsOf } from './greengrass-config';
+import {
+  COMPONENT_NAME,
+  exporterConfigOf,
+  type GreengrassConfig,
+  greengrassSchema,
+  problemsOf,
+} from './greengrass-config';
 
 /** Stream Manager's port: the configuration's, else the one Stream Manager was deployed with (IPC). */
-async function sinkFor(config: Readonly<StreamExporterConfig>, greengrass: GreengrassAdapter, log: Logger): Promise<RecordSink> {
+async function sinkFor(
+  config: Readonly<StreamExporterConfig>,
+  greengrass: GreengrassAdapter,
+  log: Logger,
+): Promise<RecordSink> {
   if (config.target === 'kinesis') return createKinesisSink(config, kinesisClientFor(config));
-  const port = config.streamManager.port ?? await greengrass.streamManagerPort();
+  const port = config.streamManager.port ?? (await greengrass.streamManagerPort());
   log.info({ host: config.streamManager.host, port }, 'stream manager endpoint');
-  return createStreamManagerSink(config, createStreamManagerClient({ ...config.streamManager, port }, { log: log.child({ stage: 'client' }) }));
+  return createStreamManagerSink(
+    config,
+    createStreamManagerClient({ ...config.streamManager, port }, { log: log.child({ stage: 'client' }) }),
+  );
 }
 
 /**
@@ -21,19 +34,33 @@ async function sinkFor(config: Readonly<StreamExporterConfig>, greengrass: Green
  * live-safe change stops the exporter (in-flight appends finish) and starts a new one on the same sink and store
  * (the outbox is the state); restart-only changes exit RESTART_EXIT_CODE (ADR 0070).
  */
-export function runUnderGreengrass(storeArg: string | undefined, log: Logger = createLogger({ component: 'stream-exporter' })): Promise<number> {
-  const startExporter = (config: Readonly<StreamExporterConfig>, store: GatewayStore, sink: RecordSink): StreamExporter => {
+export function runUnderGreengrass(
+  storeArg: string | undefined,
+  log: Logger = createLogger({ component: 'stream-exporter' }),
+): Promise<number> {
+  const startExporter = (
+    config: Readonly<StreamExporterConfig>,
+    store: GatewayStore,
+    sink: RecordSink,
+  ): StreamExporter => {
     const exporter = createStreamExporter(config, { store, sink, clock: systemClock, log });
     exporter.start();
     return exporter;
   };
   return runGreengrassApp<GreengrassConfig, { store: GatewayStore; sink: RecordSink; exporter: StreamExporter }>({
-    schema: greengrassSchema, componentName: COMPONENT_NAME, log, check: problemsOf, storeArg,
+    schema: greengrassSchema,
+    componentName: COMPONENT_NAME,
+    log,
+    check: problemsOf,
+    storeArg,
     start: async (config, storePath, greengrass) => {
       const own = exporterConfigOf(config);
       const store = openStore(storePath, { log, mmapBytes: EXPORTER_MMAP_BYTES });
       const sink = await sinkFor(own, greengrass, log);
-      log.info({ target: own.target, stream: own.streamName, kinesisStream: own.kinesisStreamName }, 'stream exporter starting');
+      log.info(
+        { target: own.target, stream: own.streamName, kinesisStream: own.kinesisStreamName },
+        'stream exporter starting',
+      );
       return { store, sink, exporter: startExporter(own, store, sink) };
     },
     apply: async (app, config) => {

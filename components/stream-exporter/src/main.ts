@@ -27,7 +27,10 @@ Under Greengrass (IPC socket in the environment, no --config) the configuration 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { config: { type: 'string' }, store: { type: 'string' }, help: { type: 'boolean' } }, strict: true }).values;
+    args = parseArgs({
+      options: { config: { type: 'string' }, store: { type: 'string' }, help: { type: 'boolean' } },
+      strict: true,
+    }).values;
   } catch (err) {
     throw new PcfError('ERR_USAGE', `${(err as Error).message}\n\n${HELP}`);
   }
@@ -40,12 +43,19 @@ async function main(): Promise<number> {
   const config = loadExporterConfig(args.config);
   const log = createLogger({ component: 'stream-exporter' });
   const store = openStore(args.store ?? '.pcf-edge/gateway.sqlite', { log, mmapBytes: EXPORTER_MMAP_BYTES });
-  const sink = config.target === 'kinesis'
-    ? createKinesisSink(config, kinesisClientFor(config))
-    : createStreamManagerSink(config, createStreamManagerClient({ ...config.streamManager }, { log: log.child({ stage: 'client' }) }));
+  const sink =
+    config.target === 'kinesis'
+      ? createKinesisSink(config, kinesisClientFor(config))
+      : createStreamManagerSink(
+          config,
+          createStreamManagerClient({ ...config.streamManager }, { log: log.child({ stage: 'client' }) }),
+        );
   const exporter = createStreamExporter(config, { store, sink, clock: clockFromEnv(), log });
   exporter.start();
-  log.info({ target: config.target, stream: config.streamName, kinesisStream: config.kinesisStreamName }, 'stream exporter started');
+  log.info(
+    { target: config.target, stream: config.streamName, kinesisStream: config.kinesisStreamName },
+    'stream exporter started',
+  );
   await untilSignal();
   await exporter.stop();
   sink.close();

@@ -41,7 +41,13 @@ export function buildMessages(
     for (const r of group) unique.set(r.rollupId, { revision: r.revision!, body: r.body! });
     const h = createHash('sha256');
     for (const [id, s] of unique) h.update(`${id}:${s.revision};`);
-    const head = JSON.stringify({ schema: ROLLUP_BATCH_SCHEMA_ID, batchId: h.digest('hex').slice(0, 32), gatewayId: meta.gatewayId, site: meta.site, createdAt });
+    const head = JSON.stringify({
+      schema: ROLLUP_BATCH_SCHEMA_ID,
+      batchId: h.digest('hex').slice(0, 32),
+      gatewayId: meta.gatewayId,
+      site: meta.site,
+      createdAt,
+    });
     const open = `${head.slice(0, -1)},"rollups":[`;
     const bodies: { text: string; bytes: number }[] = [];
     let bytes = Buffer.byteLength(open) + ']}'.length + unique.size - 1;
@@ -56,7 +62,8 @@ export function buildMessages(
       build(group.slice(half));
       return;
     }
-    if (bytes > maxBytes) throw new Error(`rollup ${group[0]!.rollupId} alone makes a ${bytes}-byte message, above ${maxBytes}`);
+    if (bytes > maxBytes)
+      throw new Error(`rollup ${group[0]!.rollupId} alone makes a ${bytes}-byte message, above ${maxBytes}`);
     // Each string is UTF-8 encoded straight into the message: no Buffer per rollup, no join (ADR 0132).
     const data = Buffer.allocUnsafe(bytes);
     let at = data.write(open);

@@ -37,7 +37,8 @@ export class RowPicker<R extends { seq: number }> {
     if (oldest.length > per) {
       this.liveTurn = !this.liveTurn;
       if (this.liveTurn) {
-        const live = this.store.pendingOutbox(per, { newestFirst: true, afterSeq: this.liveAfterSeq ?? 0 })
+        const live = this.store
+          .pendingOutbox(per, { newestFirst: true, afterSeq: this.liveAfterSeq ?? 0 })
           .filter((r) => !inFlight.has(r.seq) && r.seq > oldest[per]!.seq);
         if (live.length > 0) {
           this.liveAfterSeq = live[0]!.seq;

@@ -3,8 +3,11 @@ import { DescribeStreamSummaryCommand, KinesisClient, PutRecordCommand } from '@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { PcfError } from '@pcf-edge/core';
 import {
-  isStreamManagerStatus, Persistence, StrategyOnFull,
-  type MessageStreamDefinition, type StreamManagerClient,
+  isStreamManagerStatus,
+  Persistence,
+  StrategyOnFull,
+  type MessageStreamDefinition,
+  type StreamManagerClient,
 } from '@pcf-edge/stream-manager-client';
 import type { StreamExporterConfig } from './config';
 
@@ -23,9 +26,19 @@ export function streamDefinition(c: StreamExporterConfig): MessageStreamDefiniti
     maxSize: BigInt(c.maxSizeBytes),
     strategyOnFull: StrategyOnFull[c.strategyOnFull],
     persistence: Persistence[c.persistence],
-    exportDefinition: c.kinesisStreamName === undefined ? { kinesis: [] } : {
-      kinesis: [{ identifier: `${c.streamName}-kinesis`.slice(0, 255), kinesisStreamName: c.kinesisStreamName, batchSize: c.batchSize, priority: c.priority }],
-    },
+    exportDefinition:
+      c.kinesisStreamName === undefined
+        ? { kinesis: [] }
+        : {
+            kinesis: [
+              {
+                identifier: `${c.streamName}-kinesis`.slice(0, 255),
+                kinesisStreamName: c.kinesisStreamName,
+                batchSize: c.batchSize,
+                priority: c.priority,
+              },
+            ],
+          },
   };
 }
 
@@ -59,7 +72,8 @@ export function kinesisClientFor(c: StreamExporterConfig): KinesisClient {
   return new KinesisClient({
     endpoint: c.kinesis.endpoint,
     region: c.kinesis.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    credentials: local && !process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
+    credentials:
+      local && !process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 30_000 }),
     maxAttempts: 1,
   });
@@ -73,16 +87,28 @@ export function createKinesisSink(c: StreamExporterConfig, kinesis: KinesisClien
       try {
         await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
       } catch (err) {
-        throw new PcfError('ERR_KINESIS', `Kinesis stream ${stream} is not available: ${(err as Error).message}`, { stream }, { cause: err });
+        throw new PcfError(
+          'ERR_KINESIS',
+          `Kinesis stream ${stream} is not available: ${(err as Error).message}`,
+          { stream },
+          { cause: err },
+        );
       }
     },
     async append(data) {
       try {
-        const r = await kinesis.send(new PutRecordCommand({ StreamName: stream, Data: data, PartitionKey: randomUUID() }));
+        const r = await kinesis.send(
+          new PutRecordCommand({ StreamName: stream, Data: data, PartitionKey: randomUUID() }),
+        );
         if (r.SequenceNumber === undefined) throw new Error('no SequenceNumber in the reply');
         return r.SequenceNumber;
       } catch (err) {
-        throw new PcfError('ERR_KINESIS', `PutRecord to ${stream} failed: ${(err as Error).message}`, { stream }, { cause: err });
+        throw new PcfError(
+          'ERR_KINESIS',
+          `PutRecord to ${stream} failed: ${(err as Error).message}`,
+          { stream },
+          { cause: err },
+        );
       }
     },
     close: () => kinesis.destroy(),

@@ -42,11 +42,23 @@ export function createStatusReporter(config: StreamExporterConfig, store: Gatewa
 
   function status(): ExporterStatus {
     return {
-      target: config.target, stream: config.target === 'kinesis' ? config.kinesisStreamName ?? '' : config.streamName,
-      outboxDepth: stats.depth, oldestUnsentAgeMs: stats.oldestUnsentAgeMs, outboxCap: config.outboxCap,
-      overCap: stats.depth > config.outboxCap, whenFull: config.whenFull, reachable,
-      sentRollups: counters.sentRollups, sentMessages: counters.sentMessages, droppedRollups: counters.dropped,
-      missingRollups: counters.missing, lastSequenceNumber, lastSentTs, lastError, lastErrorTs, updatedTs: clock.now(),
+      target: config.target,
+      stream: config.target === 'kinesis' ? (config.kinesisStreamName ?? '') : config.streamName,
+      outboxDepth: stats.depth,
+      oldestUnsentAgeMs: stats.oldestUnsentAgeMs,
+      outboxCap: config.outboxCap,
+      overCap: stats.depth > config.outboxCap,
+      whenFull: config.whenFull,
+      reachable,
+      sentRollups: counters.sentRollups,
+      sentMessages: counters.sentMessages,
+      droppedRollups: counters.dropped,
+      missingRollups: counters.missing,
+      lastSequenceNumber,
+      lastSentTs,
+      lastError,
+      lastErrorTs,
+      updatedTs: clock.now(),
     };
   }
 
@@ -60,7 +72,8 @@ export function createStatusReporter(config: StreamExporterConfig, store: Gatewa
     stats = { depth: s.depth, oldestUnsentAgeMs: s.oldestUnsentAgeMs };
     const st = status();
     if (st.overCap !== wasOverCap) {
-      if (st.overCap) log.warn({ depth: st.outboxDepth, cap: config.outboxCap, whenFull: config.whenFull }, 'outbox over its cap');
+      if (st.overCap)
+        log.warn({ depth: st.outboxDepth, cap: config.outboxCap, whenFull: config.whenFull }, 'outbox over its cap');
       else log.info({ depth: st.outboxDepth }, 'outbox back under its cap');
       wasOverCap = st.overCap;
     }
@@ -82,9 +95,16 @@ export function createStatusReporter(config: StreamExporterConfig, store: Gatewa
       maybeFlush();
       if (config.whenFull !== 'dropOldest' || stats.depth <= config.outboxCap) return;
       const excess = store.pendingOutbox(stats.depth - config.outboxCap);
-      store.markOutboxSent(excess.map((r) => r.seq), 'dropped', clock.now());
+      store.markOutboxSent(
+        excess.map((r) => r.seq),
+        'dropped',
+        clock.now(),
+      );
       counters.dropped += excess.length;
-      log.error({ dropped: excess.length, cap: config.outboxCap }, 'outbox over its cap: oldest rows dropped (whenFull dropOldest)');
+      log.error(
+        { dropped: excess.length, cap: config.outboxCap },
+        'outbox over its cap: oldest rows dropped (whenFull dropOldest)',
+      );
       flush();
     },
     sent(rollups: number, sequenceNumber: string): void {

@@ -1,8 +1,23 @@
 import { isPcfError, makeRollupBatch, silentLogger, systemClock, validateRollupBatch } from '@pcf-edge/core';
-import { createStreamManagerClient, isStreamManagerStatus, type StreamManagerClient } from '@pcf-edge/stream-manager-client';
+import {
+  createStreamManagerClient,
+  isStreamManagerStatus,
+  type StreamManagerClient,
+} from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
 import { join } from 'node:path';
-import { buildMessages, pendingReader, createStreamExporter, loadExporterConfig, createStreamManagerSink, parseExporterConfig, RowPicker, STATE_KEY, STATE_OWNER, type ExporterStatus } from '../src';
+import {
+  buildMessages,
+  pendingReader,
+  createStreamExporter,
+  loadExporterConfig,
+  createStreamManagerSink,
+  parseExporterConfig,
+  RowPicker,
+  STATE_KEY,
+  STATE_OWNER,
+  type ExporterStatus,
+} from '../src';
 import { enqueue, exporterConfig, makeRollups, openTestStore, tempDir, waitFor } from './fixtures';
 
 async function startSm(dir: string, port = 0): Promise<{ server: StreamManagerServer; port: number }> {
@@ -10,21 +25,36 @@ async function startSm(dir: string, port = 0): Promise<{ server: StreamManagerSe
   return { server, port: (await server.start()).port };
 }
 
-async function readAll(client: StreamManagerClient, stream: string): Promise<{ seq: bigint; rollups: { id: string; revision: number }[] }[]> {
+async function readAll(
+  client: StreamManagerClient,
+  stream: string,
+): Promise<{ seq: bigint; rollups: { id: string; revision: number }[] }[]> {
   const info = await client.describeMessageStream(stream);
   if (info.storageStatus.newestSequenceNumber < 0n) return [];
   const msgs = await client.readMessages(stream, { desiredStartSequenceNumber: 0n, maxMessageCount: 100_000 });
-  return msgs.map((m) => ({ seq: m.sequenceNumber, rollups: validateRollupBatch(JSON.parse(m.payload.toString())).rollups }));
+  return msgs.map((m) => ({
+    seq: m.sequenceNumber,
+    rollups: validateRollupBatch(JSON.parse(m.payload.toString())).rollups,
+  }));
 }
 
 describe('stream exporter config', () => {
   it('accepts the sample configuration', () => {
-    expect(loadExporterConfig(join(__dirname, '..', 'config.sample.yaml'))).toMatchObject({ target: 'streamManager', whenFull: 'block' });
+    expect(loadExporterConfig(join(__dirname, '..', 'config.sample.yaml'))).toMatchObject({
+      target: 'streamManager',
+      whenFull: 'block',
+    });
   });
 
   it('applies defaults and lists every problem', () => {
     const c = parseExporterConfig({ gatewayId: 'g', site: 's' });
-    expect(c).toMatchObject({ target: 'streamManager', whenFull: 'block', maxRollupsPerMessage: 500, persistence: 'File', strategyOnFull: 'RejectNewData' });
+    expect(c).toMatchObject({
+      target: 'streamManager',
+      whenFull: 'block',
+      maxRollupsPerMessage: 500,
+      persistence: 'File',
+      strategyOnFull: 'RejectNewData',
+    });
     let err: unknown;
     try {
       parseExporterConfig({ gatewayId: 'g', site: 's', target: 'kinesis', whenFull: 'later', colour: 'red' });
@@ -33,8 +63,12 @@ describe('stream exporter config', () => {
     }
     expect(isPcfError(err, 'ERR_CONFIG_INVALID')).toBe(true);
     const errors = (err as { details: { errors: string[] } }).details.errors;
-    expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/unknown property 'colour'/), expect.stringMatching(/\/whenFull/)]));
-    expect(() => parseExporterConfig({ gatewayId: 'g', site: 's', target: 'kinesis' })).toThrow(/kinesisStreamName: required when target is 'kinesis'/);
+    expect(errors).toEqual(
+      expect.arrayContaining([expect.stringMatching(/unknown property 'colour'/), expect.stringMatching(/\/whenFull/)]),
+    );
+    expect(() => parseExporterConfig({ gatewayId: 'g', site: 's', target: 'kinesis' })).toThrow(
+      /kinesisStreamName: required when target is 'kinesis'/,
+    );
   });
 });
 
@@ -132,20 +166,37 @@ describe('stream exporter → local Stream Manager', () => {
     const store = openTestStore(`${tmp.dir}/g1.sqlite`);
     const rollups = makeRollups(250);
     enqueue(store, rollups);
-    const config = exporterConfig({ streamManager: { port: sm.port }, maxRollupsPerMessage: 40, inFlight: 1, kinesisStreamName: 'k', maxSizeBytes: 10_000_000 });
+    const config = exporterConfig({
+      streamManager: { port: sm.port },
+      maxRollupsPerMessage: 40,
+      inFlight: 1,
+      kinesisStreamName: 'k',
+      maxSizeBytes: 10_000_000,
+    });
     const client = createStreamManagerClient({ port: sm.port, env: {} });
-    const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    const exporter = createStreamExporter(config, {
+      store,
+      sink: createStreamManagerSink(config, client),
+      clock: systemClock,
+      log: silentLogger(),
+    });
     let total = 0;
     for (let i = 0; i < 20; i++) total += await exporter.drainOnce();
     expect(total).toBe(250);
     expect(store.outboxStats(Date.now()).depth).toBe(0);
     const info = await client.describeMessageStream(config.streamName);
     expect(info.definition).toMatchObject({ maxSize: 10_000_000n, strategyOnFull: 0, persistence: 0 });
-    expect(info.definition.exportDefinition?.kinesis?.[0]).toMatchObject({ kinesisStreamName: 'k', batchSize: 500, priority: 1 });
+    expect(info.definition.exportDefinition?.kinesis?.[0]).toMatchObject({
+      kinesisStreamName: 'k',
+      batchSize: 500,
+      priority: 1,
+    });
     const msgs = await readAll(client, config.streamName);
     const sent = msgs.flatMap((m) => m.rollups.map((r) => r.id));
     expect(new Set(sent)).toEqual(new Set(rollups.map((r) => r.id)));
-    const rows = store.db.prepare('SELECT seq, rollup_id AS id, sequence_number AS sn FROM outbox ORDER BY seq').all() as { seq: number; id: string; sn: string }[];
+    const rows = store.db
+      .prepare('SELECT seq, rollup_id AS id, sequence_number AS sn FROM outbox ORDER BY seq')
+      .all() as { seq: number; id: string; sn: string }[];
     expect(rows.every((r) => /^\d+$/.test(r.sn))).toBe(true);
     // Order: the backlog goes oldest first; the one live pick (second message) carried the newest rows.
     const seqOf = new Map(rows.map((r) => [r.id, r.seq]));
@@ -166,9 +217,23 @@ describe('stream exporter → local Stream Manager', () => {
     let sm = await startSm(dir);
     const port = sm.port;
     const store = openTestStore(`${tmp.dir}/g2.sqlite`);
-    const config = exporterConfig({ streamManager: { port, connectTimeoutMs: 500 }, maxRollupsPerMessage: 25, outboxCap: 100 });
-    const client = createStreamManagerClient({ port, env: {}, connectTimeoutMs: 500, reconnectBackoff: { initialMs: 20, maxMs: 100 } });
-    const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    const config = exporterConfig({
+      streamManager: { port, connectTimeoutMs: 500 },
+      maxRollupsPerMessage: 25,
+      outboxCap: 100,
+    });
+    const client = createStreamManagerClient({
+      port,
+      env: {},
+      connectTimeoutMs: 500,
+      reconnectBackoff: { initialMs: 20, maxMs: 100 },
+    });
+    const exporter = createStreamExporter(config, {
+      store,
+      sink: createStreamManagerSink(config, client),
+      clock: systemClock,
+      log: silentLogger(),
+    });
     exporter.start();
     enqueue(store, makeRollups(50));
     await waitFor('first rows sent', () => (store.outboxStats(Date.now()).depth === 0 ? true : undefined));
@@ -198,13 +263,22 @@ describe('stream exporter → local Stream Manager', () => {
     const store = openTestStore(`${tmp.dir}/g3.sqlite`);
     const config = exporterConfig({ streamManager: { port: sm.port }, maxRollupsPerMessage: 10, maxSizeBytes: 8192 });
     const client = createStreamManagerClient({ port: sm.port, env: {} });
-    const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    const exporter = createStreamExporter(config, {
+      store,
+      sink: createStreamManagerSink(config, client),
+      clock: systemClock,
+      log: silentLogger(),
+    });
     enqueue(store, makeRollups(100));
     let failure: unknown;
-    for (let i = 0; i < 20 && failure === undefined; i++) await exporter.drainOnce().catch((e: unknown) => { failure = e; });
+    for (let i = 0; i < 20 && failure === undefined; i++)
+      await exporter.drainOnce().catch((e: unknown) => {
+        failure = e;
+      });
     expect(isStreamManagerStatus(failure, 'InvalidRequest')).toBe(true);
     const depth = store.outboxStats(Date.now()).depth;
-    const sent = (store.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE sent_ts IS NOT NULL').get() as { n: number }).n;
+    const sent = (store.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE sent_ts IS NOT NULL').get() as { n: number })
+      .n;
     expect(depth + sent).toBe(100);
     const stored = (await readAll(client, config.streamName)).flatMap((m) => m.rollups).length;
     expect(stored).toBe(sent);
@@ -215,12 +289,23 @@ describe('stream exporter → local Stream Manager', () => {
 
   it('whenFull dropOldest marks the oldest rows over the cap as dropped, counted, even while Stream Manager is down', async () => {
     const store = openTestStore(`${tmp.dir}/g4.sqlite`);
-    const config = exporterConfig({ streamManager: { port: 1, connectTimeoutMs: 200 }, outboxCap: 10, whenFull: 'dropOldest' });
+    const config = exporterConfig({
+      streamManager: { port: 1, connectTimeoutMs: 200 },
+      outboxCap: 10,
+      whenFull: 'dropOldest',
+    });
     const client = createStreamManagerClient({ port: 1, env: {}, connectTimeoutMs: 200 });
-    const exporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    const exporter = createStreamExporter(config, {
+      store,
+      sink: createStreamManagerSink(config, client),
+      clock: systemClock,
+      log: silentLogger(),
+    });
     enqueue(store, makeRollups(15));
     await expect(exporter.drainOnce()).rejects.toThrow();
-    const dropped = store.db.prepare("SELECT seq FROM outbox WHERE sequence_number = 'dropped' ORDER BY seq").all() as { seq: number }[];
+    const dropped = store.db.prepare("SELECT seq FROM outbox WHERE sequence_number = 'dropped' ORDER BY seq").all() as {
+      seq: number;
+    }[];
     expect(dropped.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(store.outboxStats(Date.now()).depth).toBe(10);
     expect(exporter.status()).toMatchObject({ droppedRollups: 5, overCap: false });

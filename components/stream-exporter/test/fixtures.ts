@@ -13,18 +13,44 @@ export function tempDir(): { dir: string; remove(): void } {
 const T0 = Date.UTC(2026, 10, 1);
 
 /** `n` one-minute counter rollups spread over `meters` meters, window by window; values derive from the index. */
-export function makeRollups(n: number, opts: { start?: number; meters?: number; revision?: number } = {}): MeterCounterRollup[] {
+export function makeRollups(
+  n: number,
+  opts: { start?: number; meters?: number; revision?: number } = {},
+): MeterCounterRollup[] {
   const meters = opts.meters ?? 10;
   const start = opts.start ?? 0;
   return Array.from({ length: n }, (_, k) => {
     const i = start + k;
     const meterId = `m${i % meters}`;
     const windowStartMs = T0 + Math.floor(i / meters) * 60_000;
-    const key = { type: 'meterCounter' as const, site: 'plant1', line: 'L1', meterId, point: 'energy', windowMs: 60_000, windowStartMs };
+    const key = {
+      type: 'meterCounter' as const,
+      site: 'plant1',
+      line: 'L1',
+      meterId,
+      point: 'energy',
+      windowMs: 60_000,
+      windowStartMs,
+    };
     return {
-      id: rollupId(key), revision: opts.revision ?? 1, type: 'meterCounter', site: 'plant1', line: 'L1', meterId, point: 'energy',
-      quantity: 'activeEnergyImport', kind: 'counter', unit: 'kWh', windowStart: new Date(windowStartMs).toISOString(), windowMs: 60_000,
-      coverage: 1, estimated: false, flags: [], delta: Math.round(i * 1.37 * 1000) / 1000, methods: ['measured'], readingCount: 6,
+      id: rollupId(key),
+      revision: opts.revision ?? 1,
+      type: 'meterCounter',
+      site: 'plant1',
+      line: 'L1',
+      meterId,
+      point: 'energy',
+      quantity: 'activeEnergyImport',
+      kind: 'counter',
+      unit: 'kWh',
+      windowStart: new Date(windowStartMs).toISOString(),
+      windowMs: 60_000,
+      coverage: 1,
+      estimated: false,
+      flags: [],
+      delta: Math.round(i * 1.37 * 1000) / 1000,
+      methods: ['measured'],
+      readingCount: 6,
     };
   });
 }
@@ -33,7 +59,10 @@ export function makeRollups(n: number, opts: { start?: number; meters?: number; 
 export function enqueue(store: GatewayStore, rollups: Rollup[], now = Date.now()): void {
   store.transaction(() => {
     store.putRollups(rollups, now);
-    store.enqueueOutbox(rollups.map((r) => ({ rollupId: r.id, revision: r.revision, windowStartMs: Date.parse(r.windowStart) })), now);
+    store.enqueueOutbox(
+      rollups.map((r) => ({ rollupId: r.id, revision: r.revision, windowStartMs: Date.parse(r.windowStart) })),
+      now,
+    );
   });
 }
 
@@ -42,10 +71,21 @@ export function openTestStore(file: string): GatewayStore {
 }
 
 export function exporterConfig(overrides: Record<string, unknown> = {}): StreamExporterConfig {
-  return parseExporterConfig({ gatewayId: 'gw-1', site: 'plant1', pollIntervalMs: 50, initialBackoffMs: 50, maxBackoffMs: 300, ...overrides }) as StreamExporterConfig;
+  return parseExporterConfig({
+    gatewayId: 'gw-1',
+    site: 'plant1',
+    pollIntervalMs: 50,
+    initialBackoffMs: 50,
+    maxBackoffMs: 300,
+    ...overrides,
+  }) as StreamExporterConfig;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

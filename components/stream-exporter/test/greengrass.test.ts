@@ -13,7 +13,12 @@ jest.setTimeout(180_000);
 const COMPONENT = 'com.pcfedge.StreamExporter';
 const TOKEN = 'exporter-token';
 
-const gg = useComponentUnderNucleus({ component: COMPONENT, token: TOKEN, main: 'components/stream-exporter/src/main.ts', tmpPrefix: 'exporter-gg-' });
+const gg = useComponentUnderNucleus({
+  component: COMPONENT,
+  token: TOKEN,
+  main: 'components/stream-exporter/src/main.ts',
+  tmpPrefix: 'exporter-gg-',
+});
 let sm: StreamManagerServer | undefined;
 
 afterEach(async () => {

@@ -6,12 +6,23 @@ import type { GatewayStore } from '@pcf-edge/store';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, kinesisClientFor, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
 import { readAllRecords, startLocalKinesis, type LocalKinesis } from '../../../test-support/kinesis';
-import { createKinesisSink, createStreamExporter, createStreamManagerSink, kinesisClientFor as exporterKinesisClient, type StreamExporter } from '../src';
+import {
+  createKinesisSink,
+  createStreamExporter,
+  createStreamManagerSink,
+  kinesisClientFor as exporterKinesisClient,
+  type StreamExporter,
+} from '../src';
 import { enqueue, exporterConfig, makeRollups, openTestStore, tempDir, waitFor } from './fixtures';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-async function startSm(dir: string, kinesisEndpoint: string, port = 0, clock: Clock = systemClock): Promise<{ server: StreamManagerServer; port: number }> {
+async function startSm(
+  dir: string,
+  kinesisEndpoint: string,
+  port = 0,
+  clock: Clock = systemClock,
+): Promise<{ server: StreamManagerServer; port: number }> {
   const server = createStreamManagerServer(
     { port, dir, export: { initialBackoffMs: 50, maxBackoffMs: 300 } },
     { log: silentLogger(), kinesis: kinesisClientFor(kinesisEndpoint, {}), clock },
@@ -60,12 +71,31 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     let sm = await startSm(dir, kinesis.endpoint);
     const port = sm.port;
     const store = openTestStore(join(tmp.dir, 'a.sqlite'));
-    const config = exporterConfig({ streamManager: { port, connectTimeoutMs: 500 }, streamName: 'rollups', kinesisStreamName: 'rollups-a', maxRollupsPerMessage: 50, batchSize: 20 });
-    const client = createStreamManagerClient({ port, env: {}, connectTimeoutMs: 500, reconnectBackoff: { initialMs: 20, maxMs: 200 } });
-    const exporter: StreamExporter = createStreamExporter(config, { store, sink: createStreamManagerSink(config, client), clock: systemClock, log: silentLogger() });
+    const config = exporterConfig({
+      streamManager: { port, connectTimeoutMs: 500 },
+      streamName: 'rollups',
+      kinesisStreamName: 'rollups-a',
+      maxRollupsPerMessage: 50,
+      batchSize: 20,
+    });
+    const client = createStreamManagerClient({
+      port,
+      env: {},
+      connectTimeoutMs: 500,
+      reconnectBackoff: { initialMs: 20, maxMs: 200 },
+    });
+    const exporter: StreamExporter = createStreamExporter(config, {
+      store,
+      sink: createStreamManagerSink(config, client),
+      clock: systemClock,
+      log: silentLogger(),
+    });
     exporter.start();
     const all: Rollup[] = [];
-    const add = (list: Rollup[]): void => { enqueue(store, list); all.push(...list); };
+    const add = (list: Rollup[]): void => {
+      enqueue(store, list);
+      all.push(...list);
+    };
     add(makeRollups(300));
     await waitFor('first part exported', () => (store.outboxStats(Date.now()).depth === 0 ? true : undefined));
     await sm.server.stop();
@@ -79,7 +109,9 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     await waitFor('outbox drained', () => (store.outboxStats(Date.now()).depth === 0 ? true : undefined));
     await waitFor('export to Kinesis complete', async () => {
       const info = await client.describeMessageStream('rollups');
-      return info.exportStatuses[0]!.lastExportedSequenceNumber === info.storageStatus.newestSequenceNumber ? true : undefined;
+      return info.exportStatuses[0]!.lastExportedSequenceNumber === info.storageStatus.newestSequenceNumber
+        ? true
+        : undefined;
     });
     await exporter.stop();
     const { byKey } = await received(kinesis, 'rollups-a');
@@ -98,13 +130,25 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     const port = sm.port;
     const store = openTestStore(join(tmp.dir, 'd.sqlite'));
     const config = exporterConfig({
-      streamManager: { port }, streamName: 'outage', kinesisStreamName: 'rollups-d', maxRollupsPerMessage: 50, inFlight: 2,
-      pollIntervalMs: 1000, initialBackoffMs: 500, maxBackoffMs: 30_000,
+      streamManager: { port },
+      streamName: 'outage',
+      kinesisStreamName: 'rollups-d',
+      maxRollupsPerMessage: 50,
+      inFlight: 2,
+      pollIntervalMs: 1000,
+      initialBackoffMs: 500,
+      maxBackoffMs: 30_000,
     });
     const client = createStreamManagerClient({ port, env: {}, reconnectBackoff: { initialMs: 5, maxMs: 20 } });
     const inner = createStreamManagerSink(config, client);
     let attempts = 0;
-    const sink = { ...inner, ensure: () => { attempts++; return inner.ensure(); } };
+    const sink = {
+      ...inner,
+      ensure: () => {
+        attempts++;
+        return inner.ensure();
+      },
+    };
     const exporter = createStreamExporter(config, { store, sink, clock, log: silentLogger() });
     const all: Rollup[] = [];
     let windows = 0;
@@ -124,7 +168,10 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     const depth = (): number => store.outboxStats(clock.now()).depth;
     exporter.start();
     await run(2 * 60_000);
-    await waitFor('live data exported', async () => { await run(5000); return depth() === 0 ? true : undefined; });
+    await waitFor('live data exported', async () => {
+      await run(5000);
+      return depth() === 0 ? true : undefined;
+    });
 
     await sm.server.stop();
     const attemptsBefore = attempts;
@@ -142,12 +189,20 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     const newest = windows; // the window that completes next is newer than the whole backlog
     // Until the exporter is back (its backoff reaches up to 30 simulated s) no window completes, so its first
     // message after the restart shows what it picks first.
-    await waitFor('exporter reconnected', async () => { await run(5000, false); return depth() < 5 * METERS ? true : undefined; });
-    await waitFor('backlog drained', async () => { await run(5000); return depth() === 0 && windows > newest ? true : undefined; });
+    await waitFor('exporter reconnected', async () => {
+      await run(5000, false);
+      return depth() < 5 * METERS ? true : undefined;
+    });
+    await waitFor('backlog drained', async () => {
+      await run(5000);
+      return depth() === 0 && windows > newest ? true : undefined;
+    });
     await exporter.stop();
     await waitFor('export to Kinesis complete', async () => {
       const info = await client.describeMessageStream('outage');
-      return info.exportStatuses[0]!.lastExportedSequenceNumber === info.storageStatus.newestSequenceNumber ? true : undefined;
+      return info.exportStatuses[0]!.lastExportedSequenceNumber === info.storageStatus.newestSequenceNumber
+        ? true
+        : undefined;
     });
 
     // Messages appended after the restart, in Stream Manager order: first the newest rows of the backlog (a live
@@ -156,13 +211,24 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     const info = await client.describeMessageStream('outage');
     const msgs = await client.readMessages('outage', { desiredStartSequenceNumber: 0n, maxMessageCount: 10_000 });
     expect(BigInt(msgs.length)).toBe(info.storageStatus.newestSequenceNumber + 1n);
-    const after = msgs.map((m) => validateRollupBatch(JSON.parse(m.payload.toString())).rollups.map(windowOf))
+    const after = msgs
+      .map((m) => validateRollupBatch(JSON.parse(m.payload.toString())).rollups.map(windowOf))
       .filter((ws) => ws.some((w) => w >= newest - 5));
     expect(new Set(after[0])).toEqual(new Set([newest - 1]));
-    const backlog = after.slice(1).filter((ws) => ws.every((w) => w < newest)).flat();
+    const backlog = after
+      .slice(1)
+      .filter((ws) => ws.every((w) => w < newest))
+      .flat();
     expect(backlog).toEqual([...backlog].sort((a, b) => a - b));
-    expect(new Set([...after[0]!, ...backlog])).toEqual(new Set([newest - 5, newest - 4, newest - 3, newest - 2, newest - 1]));
-    expect(after.slice(1).flat().filter((w) => w < newest)).toHaveLength(5 * METERS - after[0]!.length);
+    expect(new Set([...after[0]!, ...backlog])).toEqual(
+      new Set([newest - 5, newest - 4, newest - 3, newest - 2, newest - 1]),
+    );
+    expect(
+      after
+        .slice(1)
+        .flat()
+        .filter((w) => w < newest),
+    ).toHaveLength(5 * METERS - after[0]!.length);
 
     const { byKey } = await received(kinesis, 'rollups-d');
     expectAllArrived(store, all, byKey);
@@ -177,19 +243,51 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     const store = openTestStore(storeFile);
     const rollups = makeRollups(4000);
     enqueue(store, rollups);
-    const config = { gatewayId: 'gw-1', site: 'plant1', streamManager: { port: sm.port }, streamName: 'kill', kinesisStreamName: 'rollups-b', maxRollupsPerMessage: 20, inFlight: 4, pollIntervalMs: 50 };
+    const config = {
+      gatewayId: 'gw-1',
+      site: 'plant1',
+      streamManager: { port: sm.port },
+      streamName: 'kill',
+      kinesisStreamName: 'rollups-b',
+      maxRollupsPerMessage: 20,
+      inFlight: 4,
+      pollIntervalMs: 50,
+    };
     const configFile = join(tmp.dir, 'exporter.json');
     writeFileSync(configFile, JSON.stringify(config));
     // node itself runs main.ts (tsx as an --import loader): the tsx CLI would run it in a grandchild that a
     // SIGKILL of the CLI leaves running.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'components/stream-exporter/src/main.ts'), '--config', configFile, '--store', storeFile], {
-      cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'components/stream-exporter/src/main.ts'),
+        '--config',
+        configFile,
+        '--store',
+        storeFile,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      },
+    );
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    const sentCount = (): number => (store.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE sent_ts IS NOT NULL').get() as { n: number }).n;
-    await waitFor(`the child exporter sending (stderr: ${stderr})`, () => (sentCount() >= 200 ? true : undefined), 60_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
+    const sentCount = (): number =>
+      (store.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE sent_ts IS NOT NULL').get() as { n: number }).n;
+    await waitFor(
+      `the child exporter sending (stderr: ${stderr})`,
+      () => (sentCount() >= 200 ? true : undefined),
+      60_000,
+    );
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     const atKill = sentCount();
@@ -197,14 +295,29 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
 
     const client = createStreamManagerClient({ port: sm.port, env: {} });
     const cfg = exporterConfig(config);
-    const exporter = createStreamExporter(cfg, { store, sink: createStreamManagerSink(cfg, client), clock: systemClock, log: silentLogger() });
+    const exporter = createStreamExporter(cfg, {
+      store,
+      sink: createStreamManagerSink(cfg, client),
+      clock: systemClock,
+      log: silentLogger(),
+    });
     exporter.start();
-    await waitFor('outbox drained after restart', () => (store.outboxStats(Date.now()).depth === 0 ? true : undefined), 60_000);
+    await waitFor(
+      'outbox drained after restart',
+      () => (store.outboxStats(Date.now()).depth === 0 ? true : undefined),
+      60_000,
+    );
     await exporter.stop();
-    await waitFor('export to Kinesis complete', async () => {
-      const info = await client.describeMessageStream('kill');
-      return info.exportStatuses[0]!.lastExportedSequenceNumber === info.storageStatus.newestSequenceNumber ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      'export to Kinesis complete',
+      async () => {
+        const info = await client.describeMessageStream('kill');
+        return info.exportStatuses[0]!.lastExportedSequenceNumber === info.storageStatus.newestSequenceNumber
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
     const { byKey, total } = await received(kinesis, 'rollups-b');
     expectAllArrived(store, rollups, byKey);
     expect(total).toBeGreaterThanOrEqual(4000);
@@ -217,7 +330,12 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
     const store = openTestStore(join(tmp.dir, 'c.sqlite'));
     const rollups = makeRollups(500);
     enqueue(store, rollups);
-    const config = exporterConfig({ target: 'kinesis', kinesisStreamName: 'rollups-c', kinesis: { endpoint: kinesis.endpoint }, maxRollupsPerMessage: 60 });
+    const config = exporterConfig({
+      target: 'kinesis',
+      kinesisStreamName: 'rollups-c',
+      kinesis: { endpoint: kinesis.endpoint },
+      maxRollupsPerMessage: 60,
+    });
     const sink = createKinesisSink(config, exporterKinesisClient(config));
     const exporter = createStreamExporter(config, { store, sink, clock: systemClock, log: silentLogger() });
     exporter.start();

@@ -73,7 +73,12 @@ export type SemanticCheck<T> = (config: T) => string[];
 /**
  * Validates (applying defaults to a copy) and freezes. `source` names the file or origin in the error message.
  */
-export function validateConfig<T>(data: unknown, schema: object, source: string, check?: SemanticCheck<T>): Readonly<T> {
+export function validateConfig<T>(
+  data: unknown,
+  schema: object,
+  source: string,
+  check?: SemanticCheck<T>,
+): Readonly<T> {
   const copy: unknown = structuredClone(data);
   const validate = validatorFor(schema);
   let errors: string[] = [];

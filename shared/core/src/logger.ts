@@ -4,14 +4,28 @@ export type { Logger } from 'pino';
 
 /** Keys whose values never reach a log line, wherever they sit (top level down to four objects deep). */
 const SECRET_KEYS = [
-  'password', 'passwd', 'token', 'authToken', 'accessToken', 'access_token', 'refreshToken', 'sessionToken',
-  'secret', 'clientSecret', 'client_secret', 'secretAccessKey', 'apiKey', 'privateKey', 'authorization',
+  'password',
+  'passwd',
+  'token',
+  'authToken',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'sessionToken',
+  'secret',
+  'clientSecret',
+  'client_secret',
+  'secretAccessKey',
+  'apiKey',
+  'privateKey',
+  'authorization',
 ];
 
 /** Paths whose values never reach a log line (pino/fast-redact syntax). */
 export const REDACT_PATHS = [
   ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `*.*.*.*.${k}`]),
-  'config.endpoints[*].password', 'req.headers.authorization',
+  'config.endpoints[*].password',
+  'req.headers.authorization',
 ];
 
 export interface LoggerSettings {

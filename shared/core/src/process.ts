@@ -15,7 +15,9 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 
 /** Exit code for a failure: 2 for a bad command line or configuration (the user can fix it), 1 otherwise. */
 export function exitCodeOf(err: unknown): number {
-  return isPcfError(err, 'ERR_USAGE') || isPcfError(err, 'ERR_CONFIG_INVALID') || isPcfError(err, 'ERR_CONFIG_READ') ? 2 : 1;
+  return isPcfError(err, 'ERR_USAGE') || isPcfError(err, 'ERR_CONFIG_INVALID') || isPcfError(err, 'ERR_CONFIG_READ')
+    ? 2
+    : 1;
 }
 
 /**

@@ -13,7 +13,11 @@ export const QUANTITIES = {
   gasEnergy: { unit: 'kWh', kind: 'counter', description: 'gas energy (gross calorific value basis)' },
   unitsProduced: { unit: 'count', kind: 'counter', description: 'good units produced' },
   unitsScrapped: { unit: 'count', kind: 'counter', description: 'units scrapped' },
-  machineState: { unit: 'state', kind: 'gauge', description: 'machine state code (0 off, 1 idle, 2 producing, 3 changeover)' },
+  machineState: {
+    unit: 'state',
+    kind: 'gauge',
+    description: 'machine state code (0 off, 1 idle, 2 producing, 3 changeover)',
+  },
 } as const;
 
 export type Quantity = keyof typeof QUANTITIES;

@@ -16,7 +16,9 @@ const validate = ajv.compile<RollupBatch>(rollupBatchSchema);
 export function validateRollupBatch(doc: unknown): RollupBatch {
   if (!validate(doc)) {
     const errors = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(formatAjvError))];
-    throw new PcfError('ERR_RECORD_INVALID', `invalid ${ROLLUP_BATCH_SCHEMA_ID} document: ${errors.join('; ')}`, { errors });
+    throw new PcfError('ERR_RECORD_INVALID', `invalid ${ROLLUP_BATCH_SCHEMA_ID} document: ${errors.join('; ')}`, {
+      errors,
+    });
   }
   return doc;
 }

@@ -11,7 +11,8 @@ import type { PointKind, Quantity } from './quantities';
 export type RollupType = 'meterCounter' | 'meterGauge' | 'line' | 'site';
 
 /** How a counter window's consumption was obtained. */
-export type CounterMethod = 'measured' | 'interpolated' | 'gapSpread' | 'rollover' | 'reset' | 'replacement' | 'quarantined';
+export type CounterMethod =
+  'measured' | 'interpolated' | 'gapSpread' | 'rollover' | 'reset' | 'replacement' | 'quarantined';
 
 interface RollupBase {
   id: string;
@@ -126,7 +127,15 @@ export interface RollupKey {
 
 /** Deterministic rollup id: the first 32 hex digits of SHA-256 over the key's fields. */
 export function rollupId(key: RollupKey): string {
-  const parts = [key.type, key.site, key.line ?? '', key.meterId ?? '', key.point ?? '', String(key.windowMs), String(key.windowStartMs)];
+  const parts = [
+    key.type,
+    key.site,
+    key.line ?? '',
+    key.meterId ?? '',
+    key.point ?? '',
+    String(key.windowMs),
+    String(key.windowStartMs),
+  ];
   return createHash('sha256').update(parts.join('\u001f')).digest('hex').slice(0, 32);
 }
 
@@ -146,7 +155,12 @@ export function parseDuration(text: string): number {
 }
 
 export function formatDuration(ms: number): string {
-  for (const [unit, f] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, f] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms % f === 0) return `${ms / f}${unit}`;
   }
   return `${ms}ms`;

@@ -22,7 +22,10 @@ const schema = {
 describe('validateConfig', () => {
   it('applies defaults and freezes the result', () => {
     const cfg = validateConfig<{ site: string; pollIntervalMs: number; devices: { id: string; port: number }[] }>(
-      { site: 'a', devices: [{ id: 'd', port: 502 }] }, schema, 'test');
+      { site: 'a', devices: [{ id: 'd', port: 502 }] },
+      schema,
+      'test',
+    );
     expect(cfg.pollIntervalMs).toBe(1000);
     expect(Object.isFrozen(cfg)).toBe(true);
     expect(Object.isFrozen(cfg.devices[0])).toBe(true);
@@ -37,20 +40,28 @@ describe('validateConfig', () => {
     }
     expect(isPcfError(caught, 'ERR_CONFIG_INVALID')).toBe(true);
     const errors = (caught as PcfError).details.errors as string[];
-    expect(errors).toEqual(expect.arrayContaining([
-      "/: unknown property 'extra'",
-      '/site: must NOT have fewer than 1 characters',
-      '/devices/0/port: must be <= 65535',
-      "/devices/1: missing required property 'id'",
-      '/devices/1/port: must be integer',
-    ]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        "/: unknown property 'extra'",
+        '/site: must NOT have fewer than 1 characters',
+        '/devices/0/port: must be <= 65535',
+        "/devices/1: missing required property 'id'",
+        '/devices/1/port: must be integer',
+      ]),
+    );
     expect((caught as Error).message).toContain('bad.yaml');
   });
 });
 
 describe('rollup keys', () => {
   it('is deterministic and distinguishes windows', () => {
-    const k = { type: 'line' as const, site: 's', line: 'l1', windowMs: 60_000, windowStartMs: windowStartOf(125_000, 60_000) };
+    const k = {
+      type: 'line' as const,
+      site: 's',
+      line: 'l1',
+      windowMs: 60_000,
+      windowStartMs: windowStartOf(125_000, 60_000),
+    };
     expect(k.windowStartMs).toBe(120_000);
     expect(rollupId(k)).toBe(rollupId({ ...k }));
     expect(rollupId(k)).not.toBe(rollupId({ ...k, windowStartMs: 180_000 }));

@@ -7,18 +7,37 @@ function capture(): { dest: DestinationStream; text: () => string; lines: () => 
   return {
     dest,
     text: () => chunks.join(''),
-    lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 
-const SECRETS = ['hunter2', 'tok-123', 'shh-456', 'Bearer abc.def', 'cs-789', 'pw-deep', 'at-1', 'sec-nested', 'tok-nested', 'pw-endpoint'];
+const SECRETS = [
+  'hunter2',
+  'tok-123',
+  'shh-456',
+  'Bearer abc.def',
+  'cs-789',
+  'pw-deep',
+  'at-1',
+  'sec-nested',
+  'tok-nested',
+  'pw-endpoint',
+];
 
 describe('logger', () => {
   test('passwords, tokens and secrets never reach the output, at any usual depth', () => {
     const out = capture();
     const log = createLogger({ component: 'modbus-collector', level: 'debug', destination: out.dest });
     log.info({ password: 'hunter2', token: 'tok-123', secret: 'shh-456' }, 'top level');
-    log.info({ headers: { authorization: 'Bearer abc.def' }, oauth: { clientSecret: 'cs-789', accessToken: 'at-1' } }, 'one deep');
+    log.info(
+      { headers: { authorization: 'Bearer abc.def' }, oauth: { clientSecret: 'cs-789', accessToken: 'at-1' } },
+      'one deep',
+    );
     log.info({ config: { endpoints: [{ url: 'opc.tcp://x', password: 'pw-endpoint' }] } }, 'endpoints');
     log.info({ config: { kinesis: { secret: 'sec-nested', token: 'tok-nested' } } }, 'two deep');
     log.info({ config: { opcua: { security: { password: 'pw-deep' } } } }, 'three deep');

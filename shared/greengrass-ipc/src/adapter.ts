@@ -46,7 +46,8 @@ export interface GreengrassAdapter {
 
 function clientConfig(env: NodeJS.ProcessEnv): eventstream_rpc.RpcClientConfig {
   const socketPath = env[IPC_SOCKET_ENV];
-  if (!socketPath) throw new PcfError('ERR_IPC', `Greengrass IPC socket not set: environment variable ${IPC_SOCKET_ENV} is empty`);
+  if (!socketPath)
+    throw new PcfError('ERR_IPC', `Greengrass IPC socket not set: environment variable ${IPC_SOCKET_ENV} is empty`);
   const authToken = env[IPC_TOKEN_ENV];
   // Same as the SDK's createDefaultClientConfig(), but from an explicit environment.
   return {
@@ -73,7 +74,11 @@ export function createGreengrassAdapter(options: GreengrassAdapterOptions): Gree
     const c = client;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PcfError('ERR_IPC', `Greengrass IPC ${operation} timed out after ${timeoutMs} ms`, { operation })), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(new PcfError('ERR_IPC', `Greengrass IPC ${operation} timed out after ${timeoutMs} ms`, { operation })),
+        timeoutMs,
+      );
       timer.unref();
     });
     try {
@@ -120,11 +125,17 @@ export function createGreengrassAdapter(options: GreengrassAdapterOptions): Gree
 
     async subscribeToValidateConfigurationUpdates(check) {
       const report = async (deploymentId: string, problems: string[]): Promise<void> => {
-        const status = problems.length === 0 ? greengrasscoreipc.model.ConfigurationValidityStatus.ACCEPTED : greengrasscoreipc.model.ConfigurationValidityStatus.REJECTED;
-        const message = problems.length === 0 ? undefined : `invalid configuration for ${componentName}: ${problems.join('; ')}`;
-        await call('SendConfigurationValidityReport', (c) => c.sendConfigurationValidityReport({
-          configurationValidityReport: { status, deploymentId, ...(message ? { message } : {}) },
-        }));
+        const status =
+          problems.length === 0
+            ? greengrasscoreipc.model.ConfigurationValidityStatus.ACCEPTED
+            : greengrasscoreipc.model.ConfigurationValidityStatus.REJECTED;
+        const message =
+          problems.length === 0 ? undefined : `invalid configuration for ${componentName}: ${problems.join('; ')}`;
+        await call('SendConfigurationValidityReport', (c) =>
+          c.sendConfigurationValidityReport({
+            configurationValidityReport: { status, deploymentId, ...(message ? { message } : {}) },
+          }),
+        );
         log.info({ deploymentId, status, problems }, 'answered a configuration validation request');
       };
       await call('SubscribeToValidateConfigurationUpdates', async (c) => {
@@ -133,7 +144,9 @@ export function createGreengrassAdapter(options: GreengrassAdapterOptions): Gree
           const event = m.validateConfigurationUpdateEvent;
           if (!event) return;
           const configuration = (event.configuration ?? {}) as Record<string, unknown>;
-          report(event.deploymentId, check(configuration)).catch((err: unknown) => log.error({ err, deploymentId: event.deploymentId }, 'could not answer a configuration validation request'));
+          report(event.deploymentId, check(configuration)).catch((err: unknown) =>
+            log.error({ err, deploymentId: event.deploymentId }, 'could not answer a configuration validation request'),
+          );
         });
         op.on('streamError', (err) => log.warn({ err }, 'configuration validation stream error'));
         subscriptions.push(op);
@@ -144,7 +157,10 @@ export function createGreengrassAdapter(options: GreengrassAdapterOptions): Gree
     getConfiguration,
 
     async updateState(state) {
-      const s = state === 'RUNNING' ? greengrasscoreipc.model.ReportedLifecycleState.RUNNING : greengrasscoreipc.model.ReportedLifecycleState.ERRORED;
+      const s =
+        state === 'RUNNING'
+          ? greengrasscoreipc.model.ReportedLifecycleState.RUNNING
+          : greengrasscoreipc.model.ReportedLifecycleState.ERRORED;
       await call('UpdateState', (c) => c.updateState({ state: s }));
       log.info({ state }, 'reported component state');
     },
@@ -159,18 +175,26 @@ export function createGreengrassAdapter(options: GreengrassAdapterOptions): Gree
         return DEFAULT_STREAM_MANAGER_PORT;
       }
       const raw = value.port;
-      const port = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      const port =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
         const problem = `/port: must be an integer 1..65535, got ${JSON.stringify(raw)}`;
-        throw new PcfError('ERR_CONFIG_INVALID', `invalid configuration in ${STREAM_MANAGER_COMPONENT}:\n  ${problem}`, {
-          source: STREAM_MANAGER_COMPONENT, errors: [problem],
-        });
+        throw new PcfError(
+          'ERR_CONFIG_INVALID',
+          `invalid configuration in ${STREAM_MANAGER_COMPONENT}:\n  ${problem}`,
+          {
+            source: STREAM_MANAGER_COMPONENT,
+            errors: [problem],
+          },
+        );
       }
       return port;
     },
 
     async publish(topic, payload) {
-      await call('PublishToTopic', (c) => c.publishToTopic({ topic, publishMessage: { jsonMessage: { message: payload } } }));
+      await call('PublishToTopic', (c) =>
+        c.publishToTopic({ topic, publishMessage: { jsonMessage: { message: payload } } }),
+      );
     },
 
     async close() {

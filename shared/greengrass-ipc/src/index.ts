@@ -1,7 +1,11 @@
 export { isGreengrass, IPC_SOCKET_ENV, IPC_TOKEN_ENV } from './environment';
 export {
-  createGreengrassAdapter, DEFAULT_STREAM_MANAGER_PORT, STREAM_MANAGER_COMPONENT,
-  type GreengrassAdapter, type GreengrassAdapterOptions, type ReportedState,
+  createGreengrassAdapter,
+  DEFAULT_STREAM_MANAGER_PORT,
+  STREAM_MANAGER_COMPONENT,
+  type GreengrassAdapter,
+  type GreengrassAdapterOptions,
+  type ReportedState,
 } from './adapter';
 export { ipcErrorCode } from './ipc-errors';
 export { RESTART_EXIT_CODE, runWithConfig, type ConfigRunner, type RunWithConfigOptions } from './run-with-config';

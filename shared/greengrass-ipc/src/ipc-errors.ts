@@ -6,7 +6,8 @@ import { PcfError } from '@pcf-edge/core';
  * from the `_errorCode` field the nucleus puts in every error body; undefined for non-service failures.
  */
 export function ipcErrorCode(err: unknown): string | undefined {
-  if (!(err instanceof eventstream_rpc.RpcError) || err.type !== eventstream_rpc.RpcErrorType.ServiceError) return undefined;
+  if (!(err instanceof eventstream_rpc.RpcError) || err.type !== eventstream_rpc.RpcErrorType.ServiceError)
+    return undefined;
   const code = (err.serviceError as { _errorCode?: unknown } | undefined)?._errorCode;
   return typeof code === 'string' ? code : 'ServiceError';
 }
@@ -15,13 +16,19 @@ export function ipcErrorCode(err: unknown): string | undefined {
 export function ipcError(operation: string, err: unknown): PcfError {
   const errorCode = ipcErrorCode(err);
   const rpcType = err instanceof eventstream_rpc.RpcError ? eventstream_rpc.RpcErrorType[err.type] : undefined;
-  const serviceMessage = err instanceof eventstream_rpc.RpcError
-    ? (err.serviceError as { message?: unknown } | undefined)?.message
-    : undefined;
+  const serviceMessage =
+    err instanceof eventstream_rpc.RpcError
+      ? (err.serviceError as { message?: unknown } | undefined)?.message
+      : undefined;
   const detail = typeof serviceMessage === 'string' ? serviceMessage : (err as Error).message;
-  return new PcfError('ERR_IPC', `Greengrass IPC ${operation} failed: ${errorCode ?? rpcType ?? 'error'}: ${detail}`, {
-    operation,
-    errorCode,
-    rpcErrorType: rpcType,
-  }, { cause: err });
+  return new PcfError(
+    'ERR_IPC',
+    `Greengrass IPC ${operation} failed: ${errorCode ?? rpcType ?? 'error'}: ${detail}`,
+    {
+      operation,
+      errorCode,
+      rpcErrorType: rpcType,
+    },
+    { cause: err },
+  );
 }

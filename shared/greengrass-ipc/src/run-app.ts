@@ -33,7 +33,9 @@ export interface GreengrassAppOptions<C extends { storePath: string }, A> {
  * live changes through `apply`, restart-only changes and a lost IPC connection stop the component and exit
  * RESTART_EXIT_CODE so that the nucleus starts it again (ADR 0070).
  */
-export async function runGreengrassApp<C extends { storePath: string }, A>(options: GreengrassAppOptions<C, A>): Promise<number> {
+export async function runGreengrassApp<C extends { storePath: string }, A>(
+  options: GreengrassAppOptions<C, A>,
+): Promise<number> {
   const { log } = options;
   let app: A | undefined;
   const shutdown = async (): Promise<void> => {
@@ -46,7 +48,9 @@ export async function runGreengrassApp<C extends { storePath: string }, A>(optio
   // stop summary). A signal during start-up stops the component once it is up (start-up is bounded IPC calls).
   const stopRequested = (options.until ?? untilSignal)();
   const runner: ConfigRunner<C> = await runWithConfig<C>({
-    schema: options.schema, componentName: options.componentName, log,
+    schema: options.schema,
+    componentName: options.componentName,
+    log,
     ...(options.check ? { check: options.check } : {}),
     ...(options.env ? { env: options.env } : {}),
     onConfig: async (config, { greengrass }) => {
@@ -54,7 +58,8 @@ export async function runGreengrassApp<C extends { storePath: string }, A>(optio
       const storePath = options.storeArg ?? config.storePath;
       mkdirSync(dirname(storePath), { recursive: true });
       // No config file is given, so runWithConfig starts only under Greengrass, with the adapter connected.
-      if (!greengrass) throw new Error(`internal: ${options.componentName} got a configuration without a Greengrass connection`);
+      if (!greengrass)
+        throw new Error(`internal: ${options.componentName} got a configuration without a Greengrass connection`);
       app = await options.start(config, storePath, greengrass);
       log.info({ storePath }, `${options.componentName} started under Greengrass`);
     },

@@ -1,4 +1,12 @@
-import { isPcfError, loadConfig, type Logger, PcfError, restartKeys, type SemanticCheck, validateConfig } from '@pcf-edge/core';
+import {
+  isPcfError,
+  loadConfig,
+  type Logger,
+  PcfError,
+  restartKeys,
+  type SemanticCheck,
+  validateConfig,
+} from '@pcf-edge/core';
 import { createGreengrassAdapter, type GreengrassAdapter } from './adapter';
 import { createConfigReloader } from './config-reloader';
 import { isGreengrass } from './environment';
@@ -21,7 +29,10 @@ export interface RunWithConfigOptions<T> {
    * IPC adapter, before RUNNING is reported), then for every valid live-safe change. Never called concurrently.
    * A throw at start is fatal; a throw on a change keeps the previous configuration.
    */
-  onConfig: (config: Readonly<T>, change: { previous?: Readonly<T>; greengrass?: GreengrassAdapter }) => void | Promise<void>;
+  onConfig: (
+    config: Readonly<T>,
+    change: { previous?: Readonly<T>; greengrass?: GreengrassAdapter },
+  ) => void | Promise<void>;
   log: Logger;
   env?: NodeJS.ProcessEnv;
   /** Called once when a restart-only key changed or IPC was lost; default exits with RESTART_EXIT_CODE. */
@@ -45,7 +56,10 @@ export interface ConfigRunner<T> {
 /** Greengrass adds the recipe's IPC `accessControl` policy to the component configuration; it is not ours. */
 const GREENGRASS_KEYS = ['accessControl'];
 
-function withoutGreengrassKeys(raw: Record<string, unknown>, schema: { properties?: Record<string, unknown> }): Record<string, unknown> {
+function withoutGreengrassKeys(
+  raw: Record<string, unknown>,
+  schema: { properties?: Record<string, unknown> },
+): Record<string, unknown> {
   const copy = { ...raw };
   for (const k of GREENGRASS_KEYS) if (!schema.properties?.[k]) delete copy[k];
   return copy;
@@ -74,18 +88,29 @@ export async function runWithConfig<T>(options: RunWithConfigOptions<T>): Promis
     if (!options.configFile) throw new PcfError('ERR_USAGE', 'not running under Greengrass and no config file given');
     const config = loadConfig<T>(options.configFile, schema, options.check);
     await onConfig(config, {});
-    return { config: () => config, greengrass: undefined, stats: () => ({ applied: 1, rejected: 0 }), stop: () => Promise.resolve() };
+    return {
+      config: () => config,
+      greengrass: undefined,
+      stats: () => ({ applied: 1, rejected: 0 }),
+      stop: () => Promise.resolve(),
+    };
   } catch (err) {
     return fatal(err);
   }
 }
 
-async function runUnderGreengrass<T>(options: RunWithConfigOptions<T>, env: NodeJS.ProcessEnv, fatal: (err: unknown) => never): Promise<ConfigRunner<T>> {
+async function runUnderGreengrass<T>(
+  options: RunWithConfigOptions<T>,
+  env: NodeJS.ProcessEnv,
+  fatal: (err: unknown) => never,
+): Promise<ConfigRunner<T>> {
   const { schema, componentName, log } = options;
-  const requestRestart = options.requestRestart ?? ((reason: string) => {
-    log.warn({ reason, exitCode: RESTART_EXIT_CODE }, 'exiting so that Greengrass restarts the component');
-    process.exit(RESTART_EXIT_CODE);
-  });
+  const requestRestart =
+    options.requestRestart ??
+    ((reason: string) => {
+      log.warn({ reason, exitCode: RESTART_EXIT_CODE }, 'exiting so that Greengrass restarts the component');
+      process.exit(RESTART_EXIT_CODE);
+    });
   let restarting = false;
   const restart = (reason: string): void => {
     if (restarting) return;
@@ -94,11 +119,15 @@ async function runUnderGreengrass<T>(options: RunWithConfigOptions<T>, env: Node
     requestRestart(reason);
   };
   const adapter = createGreengrassAdapter({
-    componentName, log, env, onDisconnect: (reason) => restart(`Greengrass IPC connection lost: ${reason}`),
+    componentName,
+    log,
+    env,
+    onDisconnect: (reason) => restart(`Greengrass IPC connection lost: ${reason}`),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   });
   const source = `Greengrass configuration of ${componentName}`;
-  const validate = (raw: Record<string, unknown>): Readonly<T> => validateConfig<T>(withoutGreengrassKeys(raw, schema), schema, source, options.check);
+  const validate = (raw: Record<string, unknown>): Readonly<T> =>
+    validateConfig<T>(withoutGreengrassKeys(raw, schema), schema, source, options.check);
   const reloader = createConfigReloader<T>({
     fetch: () => adapter.getConfiguration(),
     validate,

@@ -34,7 +34,9 @@ afterEach(() => server.clearFailures());
 
 describe('isGreengrass', () => {
   it('is true only when the nucleus IPC socket variable is set', () => {
-    expect(isGreengrass({ AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT: '/greengrass/v2/ipc.socket' })).toBe(true);
+    expect(isGreengrass({ AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT: '/greengrass/v2/ipc.socket' })).toBe(
+      true,
+    );
     expect(isGreengrass({ AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT: '' })).toBe(false);
     expect(isGreengrass({ SVCUID: 'x' })).toBe(false);
   });
@@ -58,22 +60,29 @@ describe('Greengrass adapter', () => {
     await adapter.updateState('RUNNING');
     await adapter.publish('pcf/line/rollups', { line: 'L1', kWh: 12.5 });
     expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
-    expect(server.published).toEqual([{ component: COMPONENT, topic: 'pcf/line/rollups', message: { line: 'L1', kWh: 12.5 }, kind: 'json' }]);
+    expect(server.published).toEqual([
+      { component: COMPONENT, topic: 'pcf/line/rollups', message: { line: 'L1', kWh: 12.5 }, kind: 'json' },
+    ]);
   });
 
-  it('finds Stream Manager\'s port in its configuration, else its default', async () => {
+  it("finds Stream Manager's port in its configuration, else its default", async () => {
     expect(await adapter.streamManagerPort()).toBe(DEFAULT_STREAM_MANAGER_PORT);
     server.setConfiguration('aws.greengrass.StreamManager', { STREAM_MANAGER_SERVER_PORT: '9100', port: '9100' });
     expect(await adapter.streamManagerPort()).toBe(9100);
     server.setConfiguration('aws.greengrass.StreamManager', { port: 'eighty' });
     const err = await failure(adapter.streamManagerPort());
-    expect(isPcfError(err, 'ERR_CONFIG_INVALID') && err.details.errors).toEqual(['/port: must be an integer 1..65535, got "eighty"']);
+    expect(isPcfError(err, 'ERR_CONFIG_INVALID') && err.details.errors).toEqual([
+      '/port: must be an integer 1..65535, got "eighty"',
+    ]);
   });
 
   it('does not hide a Stream Manager lookup failure other than not-found', async () => {
     server.failOperation(OP.GetConfiguration, 'ServiceError', 'nucleus busy');
     const err = await failure(adapter.streamManagerPort());
-    expect(isPcfError(err, 'ERR_IPC') && err.details).toMatchObject({ operation: 'GetConfiguration', errorCode: 'ServiceError' });
+    expect(isPcfError(err, 'ERR_IPC') && err.details).toMatchObject({
+      operation: 'GetConfiguration',
+      errorCode: 'ServiceError',
+    });
   });
 
   it.each([
@@ -81,15 +90,25 @@ describe('Greengrass adapter', () => {
     ['UnauthorizedError', () => adapter.publish('pcf/x', 1), 'PublishToTopic'],
     ['ServiceError', () => adapter.updateState('ERRORED'), 'UpdateState'],
   ] as const)('turns a %s reply into ERR_IPC naming the operation and the error', async (shape, call, operation) => {
-    if (shape !== 'ResourceNotFoundError') server.failOperation(`aws.greengrass#${operation}`, shape, 'refused by test');
+    if (shape !== 'ResourceNotFoundError')
+      server.failOperation(`aws.greengrass#${operation}`, shape, 'refused by test');
     const err = await failure(call());
     expect(isPcfError(err, 'ERR_IPC')).toBe(true);
-    expect((err as { details: unknown }).details).toMatchObject({ operation, errorCode: shape, rpcErrorType: 'ServiceError' });
+    expect((err as { details: unknown }).details).toMatchObject({
+      operation,
+      errorCode: shape,
+      rpcErrorType: 'ServiceError',
+    });
     expect((err as Error).message).toMatch(new RegExp(`${operation} failed: ${shape}`));
   });
 
   it('times out a call the nucleus never answers', async () => {
-    const impatient = createGreengrassAdapter({ componentName: COMPONENT, log: silentLogger(), env: server.envFor(TOKEN), timeoutMs: 300 });
+    const impatient = createGreengrassAdapter({
+      componentName: COMPONENT,
+      log: silentLogger(),
+      env: server.envFor(TOKEN),
+      timeoutMs: 300,
+    });
     await impatient.connect();
     server.ignoreOperation(OP.GetConfiguration);
     const err = await failure(impatient.getConfiguration());
@@ -99,8 +118,14 @@ describe('Greengrass adapter', () => {
 
   it('fails to connect with a precise error when the socket is missing or the token is wrong', async () => {
     const noSocket = createGreengrassAdapter({ componentName: COMPONENT, log: silentLogger(), env: {} });
-    expect((await failure(noSocket.connect()) as Error).message).toMatch(/AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT/);
-    const badToken = createGreengrassAdapter({ componentName: COMPONENT, log: silentLogger(), env: server.envFor('wrong') });
+    expect(((await failure(noSocket.connect())) as Error).message).toMatch(
+      /AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT/,
+    );
+    const badToken = createGreengrassAdapter({
+      componentName: COMPONENT,
+      log: silentLogger(),
+      env: server.envFor('wrong'),
+    });
     const err = await failure(badToken.connect());
     expect(isPcfError(err, 'ERR_IPC') && err.details.operation).toBe('Connect');
     await badToken.close();

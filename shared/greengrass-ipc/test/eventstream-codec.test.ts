@@ -1,6 +1,11 @@
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
-import { createFrameDecoder, encodeMessage, type EventStreamMessage, FrameError } from '../../../test-support/greengrass-ipc-server/eventstream-codec';
+import {
+  createFrameDecoder,
+  encodeMessage,
+  type EventStreamMessage,
+  FrameError,
+} from '../../../test-support/greengrass-ipc-server/eventstream-codec';
 
 const sample: EventStreamMessage = {
   headers: {
@@ -21,7 +26,10 @@ const sample: EventStreamMessage = {
 
 describe('eventstream framing', () => {
   it('lays out prelude, headers, payload and CRCs as the format defines', () => {
-    const frame = encodeMessage({ headers: { 'content-type': { type: 'string', value: 'application/json' } }, payload: Buffer.from("{'foo':'bar'}") });
+    const frame = encodeMessage({
+      headers: { 'content-type': { type: 'string', value: 'application/json' } },
+      payload: Buffer.from("{'foo':'bar'}"),
+    });
     // Known-good vector from aws-c-event-stream's test suite (as published by its parsers).
     expect(frame.toString('hex')).toBe(
       '0000003d0000002007fd83960c636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e7b27666f6f273a27626172277d8d9c08b1',
@@ -36,18 +44,20 @@ describe('eventstream framing', () => {
 
   it('reassembles messages split at any byte boundary', () => {
     const two = Buffer.concat([encodeMessage(sample), encodeMessage({ headers: {}, payload: Buffer.from('x') })]);
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: two.length - 1 }), { maxLength: 6 }), (cuts) => {
-      const points = [...new Set(cuts)].sort((a, b) => a - b);
-      const d = createFrameDecoder();
-      const out: EventStreamMessage[] = [];
-      let from = 0;
-      for (const p of [...points, two.length]) {
-        out.push(...d.push(two.subarray(from, p)));
-        from = p;
-      }
-      expect(out).toHaveLength(2);
-      expect(out[1]?.payload.toString()).toBe('x');
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: two.length - 1 }), { maxLength: 6 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const d = createFrameDecoder();
+        const out: EventStreamMessage[] = [];
+        let from = 0;
+        for (const p of [...points, two.length]) {
+          out.push(...d.push(two.subarray(from, p)));
+          from = p;
+        }
+        expect(out).toHaveLength(2);
+        expect(out[1]?.payload.toString()).toBe('x');
+      }),
+    );
   });
 
   it('rejects a corrupted prelude, payload or length', () => {

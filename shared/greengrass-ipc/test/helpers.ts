@@ -24,4 +24,9 @@ export const schema = {
   ...fixtureSchema,
   properties: { ...fixtureSchema.properties, meters: { type: 'array', items: { type: 'string' }, default: [] } },
 };
-export interface Cfg { site: string; storePath: string; pollIntervalMs: number; meters: string[] }
+export interface Cfg {
+  site: string;
+  storePath: string;
+  pollIntervalMs: number;
+  meters: string[];
+}

@@ -31,18 +31,32 @@ it('starts the app with the connected IPC adapter before RUNNING, applies a live
   let signal = (): void => undefined;
   const applied: number[] = [];
   const stopped: Array<{ port: number; pollIntervalMs: number }> = [];
-  const exitCode = runGreengrassApp<Cfg, { port: number; pollIntervalMs: number; storeFolder: boolean; statesAtStart: number }>({
-    schema, componentName: COMPONENT, log, storeArg: undefined, env: server.envFor(TOKEN),
-    until: () => new Promise<void>((resolve) => { signal = resolve; }),
+  const exitCode = runGreengrassApp<
+    Cfg,
+    { port: number; pollIntervalMs: number; storeFolder: boolean; statesAtStart: number }
+  >({
+    schema,
+    componentName: COMPONENT,
+    log,
+    storeArg: undefined,
+    env: server.envFor(TOKEN),
+    until: () =>
+      new Promise<void>((resolve) => {
+        signal = resolve;
+      }),
     start: async (config, storePath, greengrass) => ({
-      port: await greengrass.streamManagerPort(), pollIntervalMs: config.pollIntervalMs,
-      storeFolder: existsSync(dirname(storePath)), statesAtStart: server.states.length,
+      port: await greengrass.streamManagerPort(),
+      pollIntervalMs: config.pollIntervalMs,
+      storeFolder: existsSync(dirname(storePath)),
+      statesAtStart: server.states.length,
     }),
     apply: (app, config) => {
       app.pollIntervalMs = config.pollIntervalMs;
       applied.push(config.pollIntervalMs);
     },
-    stop: (app) => { stopped.push({ port: app.port, pollIntervalMs: app.pollIntervalMs }); },
+    stop: (app) => {
+      stopped.push({ port: app.port, pollIntervalMs: app.pollIntervalMs });
+    },
     summary: (app) => ({ port: app.port, storeFolder: app.storeFolder, statesAtStart: app.statesAtStart }),
   });
   await waitFor(() => server.states.length === 1, 'the RUNNING report');
@@ -52,5 +66,9 @@ it('starts the app with the connected IPC adapter before RUNNING, applies a live
   signal();
   expect(await exitCode).toBe(0);
   expect(stopped).toEqual([{ port: 8123, pollIntervalMs: 250 }]);
-  expect(lines.find((l) => l.msg === `${COMPONENT} stopped`)).toMatchObject({ port: 8123, storeFolder: true, statesAtStart: 0 });
+  expect(lines.find((l) => l.msg === `${COMPONENT} stopped`)).toMatchObject({
+    port: 8123,
+    storeFolder: true,
+    statesAtStart: 0,
+  });
 });

@@ -9,7 +9,13 @@ import { type Cfg, schema, waitFor } from './helpers';
 
 const COMPONENT = 'com.pcfedge.ModbusCollector';
 const TOKEN = 'run-token';
-const good = { site: 'plant-1', storePath: '/var/pcf/store.db', pollIntervalMs: 1000, meters: ['m1'], accessControl: { 'aws.greengrass.ipc.pubsub': {} } };
+const good = {
+  site: 'plant-1',
+  storePath: '/var/pcf/store.db',
+  pollIntervalMs: 1000,
+  meters: ['m1'],
+  accessControl: { 'aws.greengrass.ipc.pubsub': {} },
+};
 
 let server: IpcTestServer;
 let runner: ConfigRunner<Cfg> | undefined;
@@ -22,15 +28,23 @@ function harness() {
   const lines: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
   return {
-    applied, restarts, exits, lines,
-    start: (configFile?: string, env = server.envFor(TOKEN)) => runWithConfig<Cfg>({
-      schema, componentName: COMPONENT, log, env, ...(configFile ? { configFile } : {}),
-      onConfig: (config, change) => {
-        applied.push({ config: config as Cfg, ...(change.previous ? { previous: change.previous as Cfg } : {}) });
-      },
-      requestRestart: (reason) => restarts.push(reason),
-      exit: (code) => exits.push(code),
-    }),
+    applied,
+    restarts,
+    exits,
+    lines,
+    start: (configFile?: string, env = server.envFor(TOKEN)) =>
+      runWithConfig<Cfg>({
+        schema,
+        componentName: COMPONENT,
+        log,
+        env,
+        ...(configFile ? { configFile } : {}),
+        onConfig: (config, change) => {
+          applied.push({ config: config as Cfg, ...(change.previous ? { previous: change.previous as Cfg } : {}) });
+        },
+        requestRestart: (reason) => restarts.push(reason),
+        exit: (code) => exits.push(code),
+      }),
   };
 }
 
@@ -53,10 +67,14 @@ describe('runWithConfig under Greengrass', () => {
     const h = harness();
     runner = await h.start();
     expect(server.stats.operations).toEqual([
-      'aws.greengrass#SubscribeToConfigurationUpdate', 'aws.greengrass#SubscribeToValidateConfigurationUpdates',
-      'aws.greengrass#GetConfiguration', 'aws.greengrass#UpdateState',
+      'aws.greengrass#SubscribeToConfigurationUpdate',
+      'aws.greengrass#SubscribeToValidateConfigurationUpdates',
+      'aws.greengrass#GetConfiguration',
+      'aws.greengrass#UpdateState',
     ]);
-    expect(h.applied).toEqual([{ config: { site: 'plant-1', storePath: '/var/pcf/store.db', pollIntervalMs: 1000, meters: ['m1'] } }]);
+    expect(h.applied).toEqual([
+      { config: { site: 'plant-1', storePath: '/var/pcf/store.db', pollIntervalMs: 1000, meters: ['m1'] } },
+    ]);
     expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
   });
 
@@ -77,9 +95,13 @@ describe('runWithConfig under Greengrass', () => {
     server.updateConfiguration(COMPONENT, [], { ...good, site: '', pollIntervalMs: 5, colour: 'red' });
     await waitFor(() => runner?.stats().rejected === 1, 'the rejection');
     const rejection = h.lines.find((l) => l.msg === 'configuration update rejected; keeping the running configuration');
-    expect(rejection?.errors).toEqual(expect.arrayContaining([
-      "/: unknown property 'colour'", '/site: must NOT have fewer than 1 characters', '/pollIntervalMs: must be >= 100',
-    ]));
+    expect(rejection?.errors).toEqual(
+      expect.arrayContaining([
+        "/: unknown property 'colour'",
+        '/site: must NOT have fewer than 1 characters',
+        '/pollIntervalMs: must be >= 100',
+      ]),
+    );
     expect(runner.config().site).toBe('plant-1');
     expect(h.applied).toHaveLength(1);
     // Still alive: a later valid change is applied live.
@@ -99,16 +121,24 @@ describe('runWithConfig under Greengrass', () => {
     expect(runner.config().storePath).toBe('/var/pcf/store.db');
   });
 
-  it('answers the nucleus\'s pre-deployment validation: REJECTED with every problem, ACCEPTED when valid', async () => {
+  it("answers the nucleus's pre-deployment validation: REJECTED with every problem, ACCEPTED when valid", async () => {
     const h = harness();
     runner = await h.start();
-    const rejected = await server.validateConfiguration(COMPONENT, { ...good, pollIntervalMs: 5, site: 3 }, 'deployment-1');
+    const rejected = await server.validateConfiguration(
+      COMPONENT,
+      { ...good, pollIntervalMs: 5, site: 3 },
+      'deployment-1',
+    );
     expect(rejected).toEqual({
       status: 'REJECTED',
       deploymentId: 'deployment-1',
       message: `invalid configuration for ${COMPONENT}: /site: must be string; /pollIntervalMs: must be >= 100`,
     });
-    const accepted = await server.validateConfiguration(COMPONENT, { ...good, storePath: '/data/x.db' }, 'deployment-2');
+    const accepted = await server.validateConfiguration(
+      COMPONENT,
+      { ...good, storePath: '/data/x.db' },
+      'deployment-2',
+    );
     expect(accepted).toEqual({ status: 'ACCEPTED', deploymentId: 'deployment-2' });
     expect(h.applied).toHaveLength(1);
     expect(h.restarts).toEqual([]);
@@ -118,8 +148,12 @@ describe('runWithConfig under Greengrass', () => {
     server.setConfiguration(COMPONENT, { site: 'plant-1' });
     const h = harness();
     let err: unknown;
-    await h.start().catch((e: unknown) => { err = e; });
-    expect(isPcfError(err, 'ERR_CONFIG_INVALID') && err.details.errors).toEqual(["/: missing required property 'storePath'"]);
+    await h.start().catch((e: unknown) => {
+      err = e;
+    });
+    expect(isPcfError(err, 'ERR_CONFIG_INVALID') && err.details.errors).toEqual([
+      "/: missing required property 'storePath'",
+    ]);
     expect(server.states).toEqual([{ component: COMPONENT, state: 'ERRORED' }]);
     expect(h.exits).toEqual([1]);
     expect(h.applied).toEqual([]);
@@ -128,7 +162,10 @@ describe('runWithConfig under Greengrass', () => {
   it('keeps the previous configuration when applying a change live throws', async () => {
     const seen: number[] = [];
     runner = await runWithConfig<Cfg>({
-      schema, componentName: COMPONENT, log: silentLogger(), env: server.envFor(TOKEN),
+      schema,
+      componentName: COMPONENT,
+      log: silentLogger(),
+      env: server.envFor(TOKEN),
       onConfig: (config) => {
         seen.push(config.pollIntervalMs);
         if (config.pollIntervalMs === 333) throw new Error('cannot reschedule');
@@ -158,15 +195,25 @@ describe('runWithConfig outside Greengrass', () => {
     writeFileSync(file, JSON.stringify({ site: 'lab', storePath: join(dir, 'store.db') }));
     const h = harness();
     runner = await h.start(file, {});
-    expect(h.applied).toEqual([{ config: { site: 'lab', storePath: join(dir, 'store.db'), pollIntervalMs: 1000, meters: [] } }]);
+    expect(h.applied).toEqual([
+      { config: { site: 'lab', storePath: join(dir, 'store.db'), pollIntervalMs: 1000, meters: [] } },
+    ]);
     expect(runner.greengrass).toBeUndefined();
     expect(server.stats.accepted).toBe(0);
   });
 
   it('refuses to start without a config file', async () => {
     const exits: number[] = [];
-    await expect(runWithConfig({ schema, componentName: COMPONENT, log: silentLogger(), env: {}, onConfig: () => undefined, exit: (c) => exits.push(c) }))
-      .rejects.toMatchObject({ code: 'ERR_USAGE' });
+    await expect(
+      runWithConfig({
+        schema,
+        componentName: COMPONENT,
+        log: silentLogger(),
+        env: {},
+        onConfig: () => undefined,
+        exit: (c) => exits.push(c),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_USAGE' });
     expect(exits).toEqual([1]);
   });
 
@@ -175,11 +222,17 @@ describe('runWithConfig outside Greengrass', () => {
     writeFileSync(file, 'site: ""\npollIntervalMs: fast\n');
     const h = harness();
     let err: unknown;
-    await h.start(file, {}).catch((e: unknown) => { err = e; });
+    await h.start(file, {}).catch((e: unknown) => {
+      err = e;
+    });
     expect(isPcfError(err, 'ERR_CONFIG_INVALID') && err.details.errors).toEqual([
-      "/: missing required property 'storePath'", '/site: must NOT have fewer than 1 characters', '/pollIntervalMs: must be integer',
+      "/: missing required property 'storePath'",
+      '/site: must NOT have fewer than 1 characters',
+      '/pollIntervalMs: must be integer',
     ]);
     expect(h.exits).toEqual([1]);
-    expect(h.lines.find((l) => l.msg === 'component cannot start')?.errors).toEqual((err as { details: { errors: string[] } }).details.errors);
+    expect(h.lines.find((l) => l.msg === 'component cannot start')?.errors).toEqual(
+      (err as { details: { errors: string[] } }).details.errors,
+    );
   });
 });

@@ -56,7 +56,9 @@ describe('Greengrass IPC test server with the real SDK client', () => {
     const err = await rejection(bad.connect());
     // Like the nucleus, the server sends a ConnectAck without ConnectionAccepted and closes the socket; the SDK
     // reports whichever it sees first: the invalid ConnectAck (HandshakeError) or the close (NetworkError).
-    expect([eventstream_rpc.RpcErrorType.HandshakeError, eventstream_rpc.RpcErrorType.NetworkError]).toContain(err.type);
+    expect([eventstream_rpc.RpcErrorType.HandshakeError, eventstream_rpc.RpcErrorType.NetworkError]).toContain(
+      err.type,
+    );
     expect(server.stats.refused).toBe(refused + 1);
     expect(server.stats.accepted).toBe(accepted);
     await bad.close();
@@ -69,10 +71,12 @@ describe('Greengrass IPC test server with the real SDK client', () => {
     });
     expect((await client.getConfiguration({ keyPath: ['nested', 'a'] })).value).toEqual({ b: 'x' });
     expect((await client.getConfiguration({ keyPath: ['site'] })).value).toEqual({ site: 'plant-1' });
-    expect(await client.getConfiguration({ componentName: 'aws.greengrass.StreamManager', keyPath: ['port'] })).toEqual({
-      componentName: 'aws.greengrass.StreamManager',
-      value: { port: '8088' },
-    });
+    expect(await client.getConfiguration({ componentName: 'aws.greengrass.StreamManager', keyPath: ['port'] })).toEqual(
+      {
+        componentName: 'aws.greengrass.StreamManager',
+        value: { port: '8088' },
+      },
+    );
   });
 
   it('answers a missing key with ResourceNotFoundError as a typed service error', async () => {
@@ -118,7 +122,10 @@ describe('Greengrass IPC test server with the real SDK client', () => {
   it('records UpdateState and PublishToTopic', async () => {
     await client.updateState({ state: greengrasscoreipc.model.ReportedLifecycleState.RUNNING });
     await client.publishToTopic({ topic: 'pcf/rollups', publishMessage: { jsonMessage: { message: { kWh: 1.5 } } } });
-    await client.publishToTopic({ topic: 'pcf/raw', publishMessage: { binaryMessage: { message: Buffer.from('hi') } } });
+    await client.publishToTopic({
+      topic: 'pcf/raw',
+      publishMessage: { binaryMessage: { message: Buffer.from('hi') } },
+    });
     expect(server.states).toContainEqual({ component: COMPONENT, state: 'RUNNING' });
     expect(server.published).toEqual([
       { component: COMPONENT, topic: 'pcf/rollups', message: { kWh: 1.5 }, kind: 'json' },
@@ -132,20 +139,26 @@ describe('Greengrass IPC test server with the real SDK client', () => {
     [OP.PublishToTopic, 'UnauthorizedError'],
   ] as const)('surfaces an injected %s failure (%s) as the SDK typed service error', async (operation, shape) => {
     server.failOperation(operation, shape, `no ${shape}`);
-    const call = operation === OP.GetConfiguration
-      ? client.getConfiguration({ keyPath: [] })
-      : operation === OP.UpdateState
-        ? client.updateState({ state: greengrasscoreipc.model.ReportedLifecycleState.ERRORED })
-        : client.publishToTopic({ topic: 't', publishMessage: { jsonMessage: { message: 1 } } });
+    const call =
+      operation === OP.GetConfiguration
+        ? client.getConfiguration({ keyPath: [] })
+        : operation === OP.UpdateState
+          ? client.updateState({ state: greengrasscoreipc.model.ReportedLifecycleState.ERRORED })
+          : client.publishToTopic({ topic: 't', publishMessage: { jsonMessage: { message: 1 } } });
     const err = await rejection(call);
     expect(err.type).toBe(eventstream_rpc.RpcErrorType.ServiceError);
     expect(err.serviceError).toMatchObject({ message: `no ${shape}`, _errorCode: shape });
   });
 
   it('rejects a validity report nobody asked for with InvalidArgumentsError, as the nucleus does', async () => {
-    const err = await rejection(client.sendConfigurationValidityReport({
-      configurationValidityReport: { status: greengrasscoreipc.model.ConfigurationValidityStatus.ACCEPTED, deploymentId: 'unknown' },
-    }));
+    const err = await rejection(
+      client.sendConfigurationValidityReport({
+        configurationValidityReport: {
+          status: greengrasscoreipc.model.ConfigurationValidityStatus.ACCEPTED,
+          deploymentId: 'unknown',
+        },
+      }),
+    );
     expect(err.type).toBe(eventstream_rpc.RpcErrorType.ServiceError);
     expect(err.serviceError).toMatchObject({ _errorCode: 'InvalidArgumentsError' });
   });
@@ -175,7 +188,11 @@ describe('Greengrass IPC test server with the real SDK client', () => {
 
   it('answers an application message before Connect with a protocol error', async () => {
     const frame = encodeMessage({
-      headers: { ':message-type': { type: 'int32', value: 0 }, ':message-flags': { type: 'int32', value: 0 }, ':stream-id': { type: 'int32', value: 1 } },
+      headers: {
+        ':message-type': { type: 'int32', value: 0 },
+        ':message-flags': { type: 'int32', value: 0 },
+        ':stream-id': { type: 'int32', value: 1 },
+      },
       payload: Buffer.from('{}'),
     });
     const reply = await new Promise<Buffer>((resolve, reject) => {
@@ -188,6 +205,8 @@ describe('Greengrass IPC test server with the real SDK client', () => {
     });
     const [msg] = createFrameDecoder().push(reply);
     expect(msg?.headers[':message-type']).toEqual({ type: 'int32', value: 6 });
-    expect(JSON.parse(msg?.payload.toString() ?? '{}')).toEqual({ message: 'the first message must be Connect on stream 0' });
+    expect(JSON.parse(msg?.payload.toString() ?? '{}')).toEqual({
+      message: 'the first message must be Connect on stream 0',
+    });
   });
 });

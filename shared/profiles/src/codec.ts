@@ -13,7 +13,14 @@ import type { RegisterType, WordOrder } from './types';
  */
 
 const COUNTS: Record<RegisterType, 1 | 2 | 4> = {
-  int16: 1, uint16: 1, int32: 2, uint32: 2, int64: 4, uint64: 4, float32: 2, float64: 4,
+  int16: 1,
+  uint16: 1,
+  int32: 2,
+  uint32: 2,
+  int64: 4,
+  uint64: 4,
+  float32: 2,
+  float64: 4,
 };
 
 export function registerCount(type: RegisterType): number {
@@ -40,7 +47,9 @@ export function bitsOf(type: RegisterType): number {
 /** Inclusive integer range of an integer type, as bigint. */
 export function intRange(type: RegisterType): { min: bigint; max: bigint } {
   const bits = BigInt(bitsOf(type));
-  return isUnsigned(type) ? { min: 0n, max: (1n << bits) - 1n } : { min: -(1n << (bits - 1n)), max: (1n << (bits - 1n)) - 1n };
+  return isUnsigned(type)
+    ? { min: 0n, max: (1n << bits) - 1n }
+    : { min: -(1n << (bits - 1n)), max: (1n << (bits - 1n)) - 1n };
 }
 
 function swapBytes(w: number): number {
@@ -68,29 +77,41 @@ function codecError(message: string, details: Record<string, unknown>): PcfError
 /** Decodes register words (each 0..65535) into the raw value: bigint for int64/uint64, number otherwise. */
 export function decodeRaw(words: readonly number[], type: RegisterType, order: WordOrder): number | bigint {
   const n = COUNTS[type];
-  if (words.length !== n) throw codecError(`${type} needs ${n} register(s), got ${words.length}`, { type, count: words.length });
+  if (words.length !== n)
+    throw codecError(`${type} needs ${n} register(s), got ${words.length}`, { type, count: words.length });
   for (const w of words) {
-    if (!Number.isInteger(w) || w < 0 || w > 0xffff) throw codecError(`register word out of range 0..65535: ${String(w)}`, { type, word: w });
+    if (!Number.isInteger(w) || w < 0 || w > 0xffff)
+      throw codecError(`register word out of range 0..65535: ${String(w)}`, { type, word: w });
   }
   const view = new DataView(new ArrayBuffer(n * 2));
   permute(words, order).forEach((w, i) => view.setUint16(i * 2, w, false));
   switch (type) {
-    case 'int16': return view.getInt16(0, false);
-    case 'uint16': return view.getUint16(0, false);
-    case 'int32': return view.getInt32(0, false);
-    case 'uint32': return view.getUint32(0, false);
-    case 'int64': return view.getBigInt64(0, false);
-    case 'uint64': return view.getBigUint64(0, false);
-    case 'float32': return view.getFloat32(0, false);
-    case 'float64': return view.getFloat64(0, false);
+    case 'int16':
+      return view.getInt16(0, false);
+    case 'uint16':
+      return view.getUint16(0, false);
+    case 'int32':
+      return view.getInt32(0, false);
+    case 'uint32':
+      return view.getUint32(0, false);
+    case 'int64':
+      return view.getBigInt64(0, false);
+    case 'uint64':
+      return view.getBigUint64(0, false);
+    case 'float32':
+      return view.getFloat32(0, false);
+    case 'float64':
+      return view.getFloat64(0, false);
   }
 }
 
 function toIntegerRaw(raw: number | bigint, type: RegisterType): bigint {
-  if (typeof raw === 'number' && !Number.isInteger(raw)) throw codecError(`${type} needs an integer, got ${raw}`, { type, raw });
+  if (typeof raw === 'number' && !Number.isInteger(raw))
+    throw codecError(`${type} needs an integer, got ${raw}`, { type, raw });
   const v = BigInt(raw);
   const { min, max } = intRange(type);
-  if (v < min || v > max) throw codecError(`${String(raw)} is out of range for ${type} (${min}..${max})`, { type, raw: String(raw) });
+  if (v < min || v > max)
+    throw codecError(`${String(raw)} is out of range for ${type} (${min}..${max})`, { type, raw: String(raw) });
   return v;
 }
 
@@ -107,14 +128,30 @@ export function encodeRaw(raw: number | bigint, type: RegisterType, order: WordO
   const n = COUNTS[type];
   const view = new DataView(new ArrayBuffer(n * 2));
   switch (type) {
-    case 'int16': view.setInt16(0, Number(toIntegerRaw(raw, type)), false); break;
-    case 'uint16': view.setUint16(0, Number(toIntegerRaw(raw, type)), false); break;
-    case 'int32': view.setInt32(0, Number(toIntegerRaw(raw, type)), false); break;
-    case 'uint32': view.setUint32(0, Number(toIntegerRaw(raw, type)), false); break;
-    case 'int64': view.setBigInt64(0, toIntegerRaw(raw, type), false); break;
-    case 'uint64': view.setBigUint64(0, toIntegerRaw(raw, type), false); break;
-    case 'float32': view.setFloat32(0, toFloatRaw(raw, type), false); break;
-    case 'float64': view.setFloat64(0, toFloatRaw(raw, type), false); break;
+    case 'int16':
+      view.setInt16(0, Number(toIntegerRaw(raw, type)), false);
+      break;
+    case 'uint16':
+      view.setUint16(0, Number(toIntegerRaw(raw, type)), false);
+      break;
+    case 'int32':
+      view.setInt32(0, Number(toIntegerRaw(raw, type)), false);
+      break;
+    case 'uint32':
+      view.setUint32(0, Number(toIntegerRaw(raw, type)), false);
+      break;
+    case 'int64':
+      view.setBigInt64(0, toIntegerRaw(raw, type), false);
+      break;
+    case 'uint64':
+      view.setBigUint64(0, toIntegerRaw(raw, type), false);
+      break;
+    case 'float32':
+      view.setFloat32(0, toFloatRaw(raw, type), false);
+      break;
+    case 'float64':
+      view.setFloat64(0, toFloatRaw(raw, type), false);
+      break;
   }
   const words: number[] = [];
   for (let i = 0; i < n; i++) words.push(view.getUint16(i * 2, false));

@@ -28,7 +28,10 @@ export function encodePoint(value: number, p: PointDefinition): number[] {
   const v = p.offset === 0 ? value : value - p.offset;
   if (isFloat(p.type)) return encodeRaw(p.scale === 1 ? v : v / p.scale, p.type, p.wordOrder);
   if (!Number.isFinite(v)) {
-    throw new PcfError('ERR_CODEC', `point ${p.name}: ${value} cannot be stored in ${p.type}`, { point: p.name, value });
+    throw new PcfError('ERR_CODEC', `point ${p.name}: ${value} cannot be stored in ${p.type}`, {
+      point: p.name,
+      value,
+    });
   }
   return encodeRaw(divideToInteger(v, p.scale), p.type, p.wordOrder);
 }

@@ -3,7 +3,15 @@ import { decodePoint, defaultModulus, encodePoint, getProfile, PROFILES, registe
 
 describe('profile catalogue', () => {
   it('ships the required profiles', () => {
-    for (const name of ['eastron-sdm630', 'carlo-gavazzi-em24', 'schneider-pm5xxx', 'schneider-iem3000', 'abb-b23', 'gas-pulse-counter', 'gas-pulse-counter-32']) {
+    for (const name of [
+      'eastron-sdm630',
+      'carlo-gavazzi-em24',
+      'schneider-pm5xxx',
+      'schneider-iem3000',
+      'abb-b23',
+      'gas-pulse-counter',
+      'gas-pulse-counter-32',
+    ]) {
       expect(getProfile(name).name).toBe(name);
     }
   });
@@ -44,11 +52,36 @@ describe('profile catalogue', () => {
 
   it('uses the documented energy registers', () => {
     const energy = (name: string, point: string) => getProfile(name).points.find((p) => p.name === point);
-    expect(energy('eastron-sdm630', 'energyImport')).toMatchObject({ table: 'input', address: 0x48, type: 'float32', wordOrder: 'ABCD' });
-    expect(energy('carlo-gavazzi-em24', 'energyImport')).toMatchObject({ table: 'input', address: 0x42, type: 'int32', wordOrder: 'CDAB', scale: 0.1 });
-    expect(energy('schneider-pm5xxx', 'energyImportWh')).toMatchObject({ table: 'holding', address: 3203, type: 'int64', scale: 0.001 });
-    expect(energy('schneider-pm5xxx', 'energyImportKWh')).toMatchObject({ table: 'holding', address: 2699, type: 'float32' });
-    expect(energy('abb-b23', 'energyImport')).toMatchObject({ table: 'holding', address: 0x5000, type: 'uint64', scale: 0.01 });
+    expect(energy('eastron-sdm630', 'energyImport')).toMatchObject({
+      table: 'input',
+      address: 0x48,
+      type: 'float32',
+      wordOrder: 'ABCD',
+    });
+    expect(energy('carlo-gavazzi-em24', 'energyImport')).toMatchObject({
+      table: 'input',
+      address: 0x42,
+      type: 'int32',
+      wordOrder: 'CDAB',
+      scale: 0.1,
+    });
+    expect(energy('schneider-pm5xxx', 'energyImportWh')).toMatchObject({
+      table: 'holding',
+      address: 3203,
+      type: 'int64',
+      scale: 0.001,
+    });
+    expect(energy('schneider-pm5xxx', 'energyImportKWh')).toMatchObject({
+      table: 'holding',
+      address: 2699,
+      type: 'float32',
+    });
+    expect(energy('abb-b23', 'energyImport')).toMatchObject({
+      table: 'holding',
+      address: 0x5000,
+      type: 'uint64',
+      scale: 0.01,
+    });
     expect(energy('gas-pulse-counter', 'volume')).toMatchObject({ type: 'uint16', scale: 0.01, modulus: 655.36 });
   });
 

@@ -25,10 +25,16 @@ function expectCodec(fn: () => unknown): void {
 }
 
 describe('registerCount', () => {
-  it.each([['int16', 1], ['uint16', 1], ['int32', 2], ['uint32', 2], ['float32', 2], ['int64', 4], ['uint64', 4], ['float64', 4]] as const)(
-    '%s uses %d registers',
-    (type, n) => expect(registerCount(type)).toBe(n),
-  );
+  it.each([
+    ['int16', 1],
+    ['uint16', 1],
+    ['int32', 2],
+    ['uint32', 2],
+    ['float32', 2],
+    ['int64', 4],
+    ['uint64', 4],
+    ['float64', 4],
+  ] as const)('%s uses %d registers', (type, n) => expect(registerCount(type)).toBe(n));
 });
 
 describe('integer round trip for every type × word order, including limits', () => {
@@ -47,7 +53,18 @@ describe('integer round trip for every type × word order, including limits', ()
 });
 
 describe('float round trip for every type × word order', () => {
-  const f32 = [0, 1, -1, 1.5, Math.fround(123456.789), -Math.fround(3.4e38), Math.fround(1e-40), 3.4028234663852886e38, Infinity, -Infinity];
+  const f32 = [
+    0,
+    1,
+    -1,
+    1.5,
+    Math.fround(123456.789),
+    -Math.fround(3.4e38),
+    Math.fround(1e-40),
+    3.4028234663852886e38,
+    Infinity,
+    -Infinity,
+  ];
   const f64 = [0, 1, -1, 0.1, 123456789.123456, Number.MAX_VALUE, -Number.MIN_VALUE, 2 ** 53 + 2, Infinity, -Infinity];
   for (const order of ORDERS) {
     it(`float32 ${order}`, () => {

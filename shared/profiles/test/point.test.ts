@@ -1,9 +1,28 @@
 import fc from 'fast-check';
 import { isPcfError } from '@pcf-edge/core';
-import { decodePoint, defaultModulus, divideToInteger, encodePoint, scaleInteger, type PointDefinition, type RegisterType } from '../src';
+import {
+  decodePoint,
+  defaultModulus,
+  divideToInteger,
+  encodePoint,
+  scaleInteger,
+  type PointDefinition,
+  type RegisterType,
+} from '../src';
 
 function pt(type: RegisterType, scale: number, extra: Partial<PointDefinition> = {}): PointDefinition {
-  return { name: 'p', quantity: 'activeEnergyImport', kind: 'counter', table: 'holding', address: 0, type, wordOrder: 'ABCD', scale, offset: 0, ...extra };
+  return {
+    name: 'p',
+    quantity: 'activeEnergyImport',
+    kind: 'counter',
+    table: 'holding',
+    address: 0,
+    type,
+    wordOrder: 'ABCD',
+    scale,
+    offset: 0,
+    ...extra,
+  };
 }
 
 describe('decimal scaling', () => {
@@ -70,17 +89,21 @@ describe('decodePoint / encodePoint', () => {
   });
   it('round-trips any on-resolution value of a ×0.1 int32 (property)', () => {
     const p = pt('int32', 0.1, { wordOrder: 'CDAB' });
-    fc.assert(fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (raw) => {
-      const v = scaleInteger(BigInt(raw), 0.1);
-      return decodePoint(encodePoint(v, p), p) === v;
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (raw) => {
+        const v = scaleInteger(BigInt(raw), 0.1);
+        return decodePoint(encodePoint(v, p), p) === v;
+      }),
+    );
   });
   it('round-trips any uint64 × 0.01 raw value below 2^53 (property)', () => {
     const p = pt('uint64', 0.01, { wordOrder: 'DCBA' });
-    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 53n }), (raw) => {
-      const v = scaleInteger(raw, 0.01);
-      return decodePoint(encodePoint(v, p), p) === v;
-    }));
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 53n }), (raw) => {
+        const v = scaleInteger(raw, 0.01);
+        return decodePoint(encodePoint(v, p), p) === v;
+      }),
+    );
   });
 });
 

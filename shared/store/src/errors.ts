@@ -23,7 +23,9 @@ export function toStoreError(err: unknown, op: string, path: string): PcfError {
   const message = err instanceof Error ? err.message : String(err);
   const details = { op, path, sqliteCode: code ?? null };
   if (code !== undefined && isFullCode(code)) {
-    return new PcfError('ERR_STORE_FULL', `gateway store ${path} is full during ${op}: ${message}`, details, { cause: err });
+    return new PcfError('ERR_STORE_FULL', `gateway store ${path} is full during ${op}: ${message}`, details, {
+      cause: err,
+    });
   }
   return new PcfError('ERR_STORE', `gateway store ${path} failed during ${op}: ${message}`, details, { cause: err });
 }

@@ -131,7 +131,11 @@ export function migrate(db: Database, nowTs: number): number[] {
     db.exec(CREATE_MIGRATIONS_TABLE);
     const have = currentVersion(db);
     if (have > SCHEMA_VERSION) {
-      throw new PcfError('ERR_STORE', `gateway store schema version ${have} is newer than this software knows (${SCHEMA_VERSION}); upgrade pcf-edge`, { have, known: SCHEMA_VERSION });
+      throw new PcfError(
+        'ERR_STORE',
+        `gateway store schema version ${have} is newer than this software knows (${SCHEMA_VERSION}); upgrade pcf-edge`,
+        { have, known: SCHEMA_VERSION },
+      );
     }
     const insert = db.prepare('INSERT INTO schema_migrations (version, name, applied_ts) VALUES (?, ?, ?)');
     for (const m of MIGRATIONS) {

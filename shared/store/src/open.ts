@@ -12,7 +12,9 @@ export interface OpenOptions {
 
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED');
+  return (
+    typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED')
+  );
 }
 
 function sleepSync(ms: number): void {
@@ -47,7 +49,11 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
   try {
     if (opts.readonly === true) {
       if (path !== ':memory:' && !existsSync(path)) {
-        throw new PcfError('ERR_STORE', `gateway store ${path} does not exist; open it once read-write (start a collector or the aggregator) first`, { path });
+        throw new PcfError(
+          'ERR_STORE',
+          `gateway store ${path} does not exist; open it once read-write (start a collector or the aggregator) first`,
+          { path },
+        );
       }
       db = new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -61,7 +67,11 @@ export function openDatabase(path: string, opts: OpenOptions): Database.Database
     retryBusy(() => rw.pragma('auto_vacuum = INCREMENTAL'), busyTimeoutMs);
     const mode = retryBusy(() => rw.pragma('journal_mode = WAL', { simple: true }), busyTimeoutMs);
     if (mode !== 'wal' && path !== ':memory:') {
-      throw new PcfError('ERR_STORE', `gateway store ${path} could not switch to WAL (journal_mode is ${String(mode)})`, { path });
+      throw new PcfError(
+        'ERR_STORE',
+        `gateway store ${path} could not switch to WAL (journal_mode is ${String(mode)})`,
+        { path },
+      );
     }
     rw.pragma('synchronous = NORMAL');
     rw.pragma('journal_size_limit = 67108864'); // truncate the WAL file back to <= 64 MiB after checkpoints

@@ -39,17 +39,23 @@ const SIZE_CHUNK = 500;
  * readers held the old snapshot).
  */
 export function prune(db: Database, st: StatementCache, opts: PruneOptions): PruneResult {
-  if (!Number.isFinite(opts.nowTs)) throw new PcfError('ERR_USAGE', `prune: nowTs must be a finite epoch-ms number, got ${opts.nowTs}`);
-  if (!Number.isInteger(opts.aggregatedThroughSeq)) throw new PcfError('ERR_USAGE', `prune: aggregatedThroughSeq must be an integer, got ${opts.aggregatedThroughSeq}`);
+  if (!Number.isFinite(opts.nowTs))
+    throw new PcfError('ERR_USAGE', `prune: nowTs must be a finite epoch-ms number, got ${opts.nowTs}`);
+  if (!Number.isInteger(opts.aggregatedThroughSeq))
+    throw new PcfError('ERR_USAGE', `prune: aggregatedThroughSeq must be an integer, got ${opts.aggregatedThroughSeq}`);
   const floor = exportFloorTs(st);
   let deletedReadings = 0;
   let deletedOutbox = 0;
   if (opts.maxAgeMs !== undefined) {
     const cutoff = Math.min(floor, opts.nowTs - opts.maxAgeMs);
     deletedReadings += deleteEligible(db, st, opts.aggregatedThroughSeq, cutoff, AGE_CHUNK, () => true);
-    deletedOutbox = db.transaction(() =>
-      st.get('DELETE FROM outbox WHERE sent_ts IS NOT NULL AND sent_ts < ?').run(opts.nowTs - (opts.maxAgeMs ?? 0)).changes,
-    ).immediate();
+    deletedOutbox = db
+      .transaction(
+        () =>
+          st.get('DELETE FROM outbox WHERE sent_ts IS NOT NULL AND sent_ts < ?').run(opts.nowTs - (opts.maxAgeMs ?? 0))
+            .changes,
+      )
+      .immediate();
   }
   if (opts.maxSizeBytes !== undefined) {
     const max = opts.maxSizeBytes;
@@ -61,18 +67,29 @@ export function prune(db: Database, st: StatementCache, opts: PruneOptions): Pru
 
 /** Window start of the oldest unsent outbox row; +Infinity when everything has been sent. */
 function exportFloorTs(st: StatementCache): number {
-  const row = st.get('SELECT MIN(window_start_ms) AS m FROM outbox WHERE sent_ts IS NULL').get() as { m: number | null };
+  const row = st.get('SELECT MIN(window_start_ms) AS m FROM outbox WHERE sent_ts IS NULL').get() as {
+    m: number | null;
+  };
   return row.m ?? Number.POSITIVE_INFINITY;
 }
 
 export function usedBytes(st: StatementCache): number {
-  const pages = st.get('SELECT page_count - freelist_count AS p FROM pragma_page_count(), pragma_freelist_count()').get() as { p: number };
+  const pages = st
+    .get('SELECT page_count - freelist_count AS p FROM pragma_page_count(), pragma_freelist_count()')
+    .get() as { p: number };
   const size = st.get('SELECT page_size AS s FROM pragma_page_size()').get() as { s: number };
   return pages.p * size.s;
 }
 
 /** Deletes eligible readings in seq order, chunk by chunk, while `more()` says so. Returns the count deleted. */
-function deleteEligible(db: Database, st: StatementCache, throughSeq: number, beforeTs: number, chunk: number, more: () => boolean): number {
+function deleteEligible(
+  db: Database,
+  st: StatementCache,
+  throughSeq: number,
+  beforeTs: number,
+  chunk: number,
+  more: () => boolean,
+): number {
   const ts = Number.isFinite(beforeTs) ? beforeTs : Number.MAX_SAFE_INTEGER;
   const findEnd = st.get(
     'SELECT MAX(seq) AS m FROM (SELECT seq FROM readings WHERE seq > ? AND seq <= ? AND read_ts < ? ORDER BY seq LIMIT ?)',
@@ -81,13 +98,15 @@ function deleteEligible(db: Database, st: StatementCache, throughSeq: number, be
   let lo = 0;
   let total = 0;
   while (more()) {
-    const n = db.transaction(() => {
-      const end = (findEnd.get(lo, throughSeq, ts, chunk) as { m: number | null }).m;
-      if (end === null) return -1;
-      const changes = del.run(lo, end, ts).changes;
-      lo = end;
-      return changes;
-    }).immediate();
+    const n = db
+      .transaction(() => {
+        const end = (findEnd.get(lo, throughSeq, ts, chunk) as { m: number | null }).m;
+        if (end === null) return -1;
+        const changes = del.run(lo, end, ts).changes;
+        lo = end;
+        return changes;
+      })
+      .immediate();
     if (n < 0) break;
     total += n;
   }

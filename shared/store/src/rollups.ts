@@ -40,7 +40,19 @@ export function putRollups(st: StatementCache, rollups: Rollup[], nowTs: number)
   const stmt = st.get(UPSERT_ROLLUP);
   for (const r of rollups) {
     const c = rollupColumns(r);
-    stmt.run(r.id, r.revision, r.type, r.site, c.line, c.meterId, c.point, r.windowMs, c.windowStartMs, JSON.stringify(r), nowTs);
+    stmt.run(
+      r.id,
+      r.revision,
+      r.type,
+      r.site,
+      c.line,
+      c.meterId,
+      c.point,
+      r.windowMs,
+      c.windowStartMs,
+      JSON.stringify(r),
+      nowTs,
+    );
   }
 }
 
@@ -77,7 +89,11 @@ export function listRollups(st: StatementCache, f: RollupFilter): StoredRollup[]
   return (st.get(sql).all(...params) as RollupRow[]).map(toStoredRollup);
 }
 
-export function enqueueOutbox(st: StatementCache, items: { rollupId: string; revision: number; windowStartMs: number }[], nowTs: number): void {
+export function enqueueOutbox(
+  st: StatementCache,
+  items: { rollupId: string; revision: number; windowStartMs: number }[],
+  nowTs: number,
+): void {
   const stmt = st.get('INSERT INTO outbox (rollup_id, revision, window_start_ms, enqueued_ts) VALUES (?, ?, ?, ?)');
   for (const i of items) stmt.run(i.rollupId, i.revision, i.windowStartMs, nowTs);
 }
@@ -106,10 +122,19 @@ WHERE o.sent_ts IS NULL AND o.seq > ? AND o.seq < ? ORDER BY o.seq ${order} LIMI
  * stored JSON into its messages skips a statement call and a JSON.parse per rollup. Text, not `CAST(body AS BLOB)`:
  * a (one-byte) JS string per row costs far less than a Buffer per row (ADR 0132).
  */
-export function pendingOutboxBodies(st: StatementCache, limit: number, opts: PendingOutboxOptions = {}): OutboxBodyRow[] {
+export function pendingOutboxBodies(
+  st: StatementCache,
+  limit: number,
+  opts: PendingOutboxOptions = {},
+): OutboxBodyRow[] {
   const stmt = st.get(PENDING_BODIES_SQL(opts.newestFirst === true ? 'DESC' : 'ASC'));
   stmt.raw(true);
-  const rows = stmt.all(opts.afterSeq ?? 0, opts.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit) as [number, string, number | null, string | null][];
+  const rows = stmt.all(opts.afterSeq ?? 0, opts.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit) as [
+    number,
+    string,
+    number | null,
+    string | null,
+  ][];
   return rows.map(([seq, rollupId, revision, body]) => ({ seq, rollupId, revision, body }));
 }
 
@@ -117,8 +142,14 @@ export function pendingOutboxBodies(st: StatementCache, limit: number, opts: Pen
  * Marks unsent rows sent, message by message; rows already sent keep their first sequence number. One UPDATE per
  * run of consecutive seqs (a message's rows mostly are), not one per row.
  */
-export function markOutboxSent(st: StatementCache, marks: { seqs: readonly number[]; sequenceNumber: string }[], nowTs: number): void {
-  const stmt = st.get('UPDATE outbox SET sent_ts = ?, sequence_number = ? WHERE seq BETWEEN ? AND ? AND sent_ts IS NULL');
+export function markOutboxSent(
+  st: StatementCache,
+  marks: { seqs: readonly number[]; sequenceNumber: string }[],
+  nowTs: number,
+): void {
+  const stmt = st.get(
+    'UPDATE outbox SET sent_ts = ?, sequence_number = ? WHERE seq BETWEEN ? AND ? AND sent_ts IS NULL',
+  );
   for (const m of marks) {
     const seqs = [...m.seqs].sort((a, b) => a - b);
     let from = 0;
@@ -130,7 +161,16 @@ export function markOutboxSent(st: StatementCache, marks: { seqs: readonly numbe
   }
 }
 
-export function outboxStats(st: StatementCache, nowTs: number): { depth: number; oldestUnsentTs: number | null; oldestUnsentAgeMs: number | null } {
-  const row = st.get('SELECT COUNT(*) AS depth, MIN(enqueued_ts) AS oldest FROM outbox WHERE sent_ts IS NULL').get() as { depth: number; oldest: number | null };
-  return { depth: row.depth, oldestUnsentTs: row.oldest, oldestUnsentAgeMs: row.oldest === null ? null : nowTs - row.oldest };
+export function outboxStats(
+  st: StatementCache,
+  nowTs: number,
+): { depth: number; oldestUnsentTs: number | null; oldestUnsentAgeMs: number | null } {
+  const row = st
+    .get('SELECT COUNT(*) AS depth, MIN(enqueued_ts) AS oldest FROM outbox WHERE sent_ts IS NULL')
+    .get() as { depth: number; oldest: number | null };
+  return {
+    depth: row.depth,
+    oldestUnsentTs: row.oldest,
+    oldestUnsentAgeMs: row.oldest === null ? null : nowTs - row.oldest,
+  };
 }

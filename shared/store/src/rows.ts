@@ -1,32 +1,84 @@
 import type { CanonicalUnit, PointKind, Quality, Quantity, Reading, Rollup } from '@pcf-edge/core';
-import type { CounterAnchor, CounterEvent, MeterHealth, MeterState, OutboxRow, StoredReading, StoredRollup } from './types';
+import type {
+  CounterAnchor,
+  CounterEvent,
+  MeterHealth,
+  MeterState,
+  OutboxRow,
+  StoredReading,
+  StoredRollup,
+} from './types';
 
 /** Column order of the readings INSERT; `readingParams` must match it. */
 export const READING_COLUMNS =
   'site, line, meter_id, point, quantity, kind, value, unit, source_ts, read_ts, quality, quality_reason, meter_serial';
 export const INSERT_READING_SQL = `INSERT INTO readings (${READING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-export type ReadingParams = [string, string, string, string, string, string, number | null, string, number | null, number, string, string | null, string | null];
+export type ReadingParams = [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  number | null,
+  string,
+  number | null,
+  number,
+  string,
+  string | null,
+  string | null,
+];
 
 export function readingParams(r: Reading): ReadingParams {
   return [
-    r.site, r.line, r.meterId, r.point, r.quantity, r.kind,
+    r.site,
+    r.line,
+    r.meterId,
+    r.point,
+    r.quantity,
+    r.kind,
     r.value === null || Number.isNaN(r.value) ? null : r.value,
-    r.unit, r.sourceTs ?? null, r.readTs, r.quality, r.qualityReason ?? null, r.meterSerial ?? null,
+    r.unit,
+    r.sourceTs ?? null,
+    r.readTs,
+    r.quality,
+    r.qualityReason ?? null,
+    r.meterSerial ?? null,
   ];
 }
 
 export interface ReadingRow {
-  seq: number; site: string; line: string; meter_id: string; point: string; quantity: string; kind: string;
-  value: number | null; unit: string; source_ts: number | null; read_ts: number; quality: string;
-  quality_reason: string | null; meter_serial: string | null;
+  seq: number;
+  site: string;
+  line: string;
+  meter_id: string;
+  point: string;
+  quantity: string;
+  kind: string;
+  value: number | null;
+  unit: string;
+  source_ts: number | null;
+  read_ts: number;
+  quality: string;
+  quality_reason: string | null;
+  meter_serial: string | null;
 }
 
 export function toStoredReading(row: ReadingRow): StoredReading {
   const r: StoredReading = {
-    seq: row.seq, site: row.site, line: row.line, meterId: row.meter_id, point: row.point,
-    quantity: row.quantity as Quantity, kind: row.kind as PointKind, value: row.value, unit: row.unit as CanonicalUnit,
-    sourceTs: row.source_ts, readTs: row.read_ts, quality: row.quality as Quality,
+    seq: row.seq,
+    site: row.site,
+    line: row.line,
+    meterId: row.meter_id,
+    point: row.point,
+    quantity: row.quantity as Quantity,
+    kind: row.kind as PointKind,
+    value: row.value,
+    unit: row.unit as CanonicalUnit,
+    sourceTs: row.source_ts,
+    readTs: row.read_ts,
+    quality: row.quality as Quality,
   };
   if (row.quality_reason !== null) r.qualityReason = row.quality_reason;
   if (row.meter_serial !== null) r.meterSerial = row.meter_serial;
@@ -34,43 +86,97 @@ export function toStoredReading(row: ReadingRow): StoredReading {
 }
 
 export interface HealthRow {
-  meter_id: string; site: string; line: string; collector: string; state: string; last_good_ts: number | null;
-  last_read_ts: number | null; consecutive_failures: number; last_error: string | null; updated_ts: number;
+  meter_id: string;
+  site: string;
+  line: string;
+  collector: string;
+  state: string;
+  last_good_ts: number | null;
+  last_read_ts: number | null;
+  consecutive_failures: number;
+  last_error: string | null;
+  updated_ts: number;
 }
 
 export function toMeterHealth(row: HealthRow): MeterHealth {
   return {
-    meterId: row.meter_id, site: row.site, line: row.line, collector: row.collector, state: row.state as MeterState,
-    lastGoodTs: row.last_good_ts, lastReadTs: row.last_read_ts, consecutiveFailures: row.consecutive_failures,
-    lastError: row.last_error, updatedTs: row.updated_ts,
+    meterId: row.meter_id,
+    site: row.site,
+    line: row.line,
+    collector: row.collector,
+    state: row.state as MeterState,
+    lastGoodTs: row.last_good_ts,
+    lastReadTs: row.last_read_ts,
+    consecutiveFailures: row.consecutive_failures,
+    lastError: row.last_error,
+    updatedTs: row.updated_ts,
   };
 }
 
-export interface AnchorRow { meter_id: string; point: string; value: number; ts: number; meter_serial: string | null; state_json: string }
-
-export function toAnchor(row: AnchorRow): CounterAnchor {
-  return { meterId: row.meter_id, point: row.point, value: row.value, ts: row.ts, meterSerial: row.meter_serial, state: JSON.parse(row.state_json) as unknown };
+export interface AnchorRow {
+  meter_id: string;
+  point: string;
+  value: number;
+  ts: number;
+  meter_serial: string | null;
+  state_json: string;
 }
 
-export interface EventRow { id: number; ts: number; site: string; line: string; meter_id: string; point: string; kind: string; detail_json: string }
+export function toAnchor(row: AnchorRow): CounterAnchor {
+  return {
+    meterId: row.meter_id,
+    point: row.point,
+    value: row.value,
+    ts: row.ts,
+    meterSerial: row.meter_serial,
+    state: JSON.parse(row.state_json) as unknown,
+  };
+}
+
+export interface EventRow {
+  id: number;
+  ts: number;
+  site: string;
+  line: string;
+  meter_id: string;
+  point: string;
+  kind: string;
+  detail_json: string;
+}
 
 export function toCounterEvent(row: EventRow): CounterEvent {
   return {
-    id: row.id, ts: row.ts, site: row.site, line: row.line, meterId: row.meter_id, point: row.point,
-    kind: row.kind as CounterEvent['kind'], detail: JSON.parse(row.detail_json) as Record<string, unknown>,
+    id: row.id,
+    ts: row.ts,
+    site: row.site,
+    line: row.line,
+    meterId: row.meter_id,
+    point: row.point,
+    kind: row.kind as CounterEvent['kind'],
+    detail: JSON.parse(row.detail_json) as Record<string, unknown>,
   };
 }
 
-export interface RollupRow { body: string; window_start_ms: number; updated_ts: number }
+export interface RollupRow {
+  body: string;
+  window_start_ms: number;
+  updated_ts: number;
+}
 
 export function toStoredRollup(row: RollupRow): StoredRollup {
   return { rollup: JSON.parse(row.body) as Rollup, windowStartMs: row.window_start_ms, updatedTs: row.updated_ts };
 }
 
 /** The indexed key columns of a rollup; line/meterId/point are null where the rollup type has none. */
-export function rollupColumns(r: Rollup): { line: string | null; meterId: string | null; point: string | null; windowStartMs: number } {
+export function rollupColumns(r: Rollup): {
+  line: string | null;
+  meterId: string | null;
+  point: string | null;
+  windowStartMs: number;
+} {
   const windowStartMs = Date.parse(r.windowStart);
-  if (Number.isNaN(windowStartMs)) throw new TypeError(`rollup ${r.id}: windowStart ${JSON.stringify(r.windowStart)} is not an ISO-8601 time`);
+  if (Number.isNaN(windowStartMs))
+    throw new TypeError(`rollup ${r.id}: windowStart ${JSON.stringify(r.windowStart)} is not an ISO-8601 time`);
   return {
     line: 'line' in r ? r.line : null,
     meterId: 'meterId' in r ? r.meterId : null,
@@ -80,13 +186,23 @@ export function rollupColumns(r: Rollup): { line: string | null; meterId: string
 }
 
 export interface OutboxDbRow {
-  seq: number; rollup_id: string; revision: number; window_start_ms: number; enqueued_ts: number;
-  sent_ts: number | null; sequence_number: string | null;
+  seq: number;
+  rollup_id: string;
+  revision: number;
+  window_start_ms: number;
+  enqueued_ts: number;
+  sent_ts: number | null;
+  sequence_number: string | null;
 }
 
 export function toOutboxRow(row: OutboxDbRow): OutboxRow {
   return {
-    seq: row.seq, rollupId: row.rollup_id, revision: row.revision, windowStartMs: row.window_start_ms,
-    enqueuedTs: row.enqueued_ts, sentTs: row.sent_ts, sequenceNumber: row.sequence_number,
+    seq: row.seq,
+    rollupId: row.rollup_id,
+    revision: row.revision,
+    windowStartMs: row.window_start_ms,
+    enqueuedTs: row.enqueued_ts,
+    sentTs: row.sent_ts,
+    sequenceNumber: row.sequence_number,
   };
 }

@@ -6,12 +6,28 @@ import { openDatabase, type OpenOptions } from './open';
 import { prune, type PruneOptions, type PruneResult } from './retention';
 import * as rollups from './rollups';
 import {
-  INSERT_READING_SQL, readingParams, toAnchor, toCounterEvent, toMeterHealth, toStoredReading,
-  type AnchorRow, type EventRow, type HealthRow, type ReadingRow,
+  INSERT_READING_SQL,
+  readingParams,
+  toAnchor,
+  toCounterEvent,
+  toMeterHealth,
+  toStoredReading,
+  type AnchorRow,
+  type EventRow,
+  type HealthRow,
+  type ReadingRow,
 } from './rows';
 import { createSizeCap } from './size-cap';
 import { StatementCache } from './statements';
-import type { CompactReading, CounterAnchor, CounterEvent, MeterHealth, OutboxRow, StoredReading, StoredRollup } from './types';
+import type {
+  CompactReading,
+  CounterAnchor,
+  CounterEvent,
+  MeterHealth,
+  OutboxRow,
+  StoredReading,
+  StoredRollup,
+} from './types';
 import { createReadingWriter, type ReadingWriter, type ReadingWriterOptions } from './writer';
 
 export interface StoreOptions extends OpenOptions {
@@ -39,7 +55,10 @@ export class GatewayStore {
   /** Applies the soak's injected disk-full flag (size-cap.ts); a no-op unless its env variable is set. */
   private readonly sizeCap: () => void;
 
-  constructor(readonly path: string, opts: StoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    opts: StoreOptions = {},
+  ) {
     this.readonly = opts.readonly === true;
     this.log = opts.log ?? silentLogger();
     this.db = openDatabase(path, opts);
@@ -78,7 +97,10 @@ export class GatewayStore {
   /** Up to `limit` readings with seq > `seq`, ascending. Loop with the last seq returned as the next cursor. */
   readingsAfter(seq: number, limit: number): StoredReading[] {
     return this.read('readingsAfter', () =>
-      (this.st.get('SELECT * FROM readings WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as ReadingRow[]).map(toStoredReading));
+      (this.st.get('SELECT * FROM readings WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as ReadingRow[]).map(
+        toStoredReading,
+      ),
+    );
   }
 
   /**
@@ -86,14 +108,16 @@ export class GatewayStore {
    * and only the columns needed to apply a reading, several times cheaper per row. Same cursor contract.
    */
   readingRowsAfter(seq: number, limit: number): CompactReading[] {
-    const sql = "SELECT seq, meter_id, point, value, source_ts, read_ts, quality = 'good', meter_serial FROM readings WHERE seq > ? ORDER BY seq LIMIT ?";
+    const sql =
+      "SELECT seq, meter_id, point, value, source_ts, read_ts, quality = 'good', meter_serial FROM readings WHERE seq > ? ORDER BY seq LIMIT ?";
     return this.read('readingRowsAfter', () => this.st.get(sql).raw(true).all(seq, limit) as CompactReading[]);
   }
 
   /** Highest seq ever assigned (survives pruning); 0 when no reading was ever written. */
   latestReadingSeq(): number {
     return this.read('latestReadingSeq', () => {
-      const row = this.st.get("SELECT seq FROM sqlite_sequence WHERE name = 'readings'").get() as { seq: number } | undefined;
+      const row = this.st.get("SELECT seq FROM sqlite_sequence WHERE name = 'readings'").get() as
+        { seq: number } | undefined;
       return row?.seq ?? 0;
     });
   }
@@ -109,31 +133,57 @@ export class GatewayStore {
     this.writeTx('upsertMeterHealth', () => {
       const stmt = this.st.get(sql);
       for (const h of rows) {
-        stmt.run(h.meterId, h.site, h.line, h.collector, h.state, h.lastGoodTs, h.lastReadTs, h.consecutiveFailures, h.lastError, h.updatedTs);
+        stmt.run(
+          h.meterId,
+          h.site,
+          h.line,
+          h.collector,
+          h.state,
+          h.lastGoodTs,
+          h.lastReadTs,
+          h.consecutiveFailures,
+          h.lastError,
+          h.updatedTs,
+        );
       }
     });
   }
 
   listMeterHealth(): MeterHealth[] {
-    return this.read('listMeterHealth', () => (this.st.get('SELECT * FROM meter_health ORDER BY meter_id').all() as HealthRow[]).map(toMeterHealth));
+    return this.read('listMeterHealth', () =>
+      (this.st.get('SELECT * FROM meter_health ORDER BY meter_id').all() as HealthRow[]).map(toMeterHealth),
+    );
   }
 
   // ---- owner-scoped state ----
 
   getState(owner: string, key: string): string | undefined {
-    return this.read('getState', () => (this.st.get('SELECT value FROM state WHERE owner = ? AND key = ?').get(owner, key) as { value: string } | undefined)?.value);
+    return this.read(
+      'getState',
+      () =>
+        (
+          this.st.get('SELECT value FROM state WHERE owner = ? AND key = ?').get(owner, key) as
+            { value: string } | undefined
+        )?.value,
+    );
   }
 
   setState(owner: string, key: string, value: string): void {
     this.writeTx('setState', () => {
-      this.st.get('INSERT INTO state (owner, key, value) VALUES (?, ?, ?) ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value').run(owner, key, value);
+      this.st
+        .get(
+          'INSERT INTO state (owner, key, value) VALUES (?, ?, ?) ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value',
+        )
+        .run(owner, key, value);
     });
   }
 
   // ---- counter anchors & events ----
 
   getAnchors(): CounterAnchor[] {
-    return this.read('getAnchors', () => (this.st.get('SELECT * FROM counter_anchors ORDER BY meter_id, point').all() as AnchorRow[]).map(toAnchor));
+    return this.read('getAnchors', () =>
+      (this.st.get('SELECT * FROM counter_anchors ORDER BY meter_id, point').all() as AnchorRow[]).map(toAnchor),
+    );
   }
 
   /** Upserts anchors by (meterId, point). `state` is stored as JSON. */
@@ -142,12 +192,14 @@ export class GatewayStore {
       ON CONFLICT (meter_id, point) DO UPDATE SET value = excluded.value, ts = excluded.ts, meter_serial = excluded.meter_serial, state_json = excluded.state_json`;
     this.writeTx('putAnchors', () => {
       const stmt = this.st.get(sql);
-      for (const a of anchors) stmt.run(a.meterId, a.point, a.value, a.ts, a.meterSerial, JSON.stringify(a.state ?? null));
+      for (const a of anchors)
+        stmt.run(a.meterId, a.point, a.value, a.ts, a.meterSerial, JSON.stringify(a.state ?? null));
     });
   }
 
   addCounterEvents(events: CounterEvent[]): void {
-    const sql = 'INSERT INTO counter_events (ts, site, line, meter_id, point, kind, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)';
+    const sql =
+      'INSERT INTO counter_events (ts, site, line, meter_id, point, kind, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)';
     this.writeTx('addCounterEvents', () => {
       const stmt = this.st.get(sql);
       for (const e of events) stmt.run(e.ts, e.site, e.line, e.meterId, e.point, e.kind, JSON.stringify(e.detail));
@@ -157,7 +209,10 @@ export class GatewayStore {
   /** Events with ts >= sinceTs, oldest first. */
   listCounterEvents(sinceTs: number): CounterEvent[] {
     return this.read('listCounterEvents', () =>
-      (this.st.get('SELECT * FROM counter_events WHERE ts >= ? ORDER BY ts, id').all(sinceTs) as EventRow[]).map(toCounterEvent));
+      (this.st.get('SELECT * FROM counter_events WHERE ts >= ? ORDER BY ts, id').all(sinceTs) as EventRow[]).map(
+        toCounterEvent,
+      ),
+    );
   }
 
   // ---- rollups & outbox ----
@@ -230,7 +285,11 @@ export class GatewayStore {
   // ---- plumbing ----
 
   private assertWritable(op: string): void {
-    if (this.readonly) throw new PcfError('ERR_STORE', `gateway store ${this.path} is open read-only; ${op} writes`, { op, path: this.path });
+    if (this.readonly)
+      throw new PcfError('ERR_STORE', `gateway store ${this.path} is open read-only; ${op} writes`, {
+        op,
+        path: this.path,
+      });
   }
 
   private read<T>(op: string, fn: () => T): T {

@@ -15,7 +15,16 @@ export interface StoredReading extends Reading {
  * One reading in the compact form of `readingRowsAfter`: a plain array of the columns a bulk consumer (the line
  * aggregator) needs per reading. `good` is 1 when quality is 'good'. Use `readingsAfter` for the other columns.
  */
-export type CompactReading = [seq: number, meterId: string, point: string, value: number | null, sourceTs: number | null, readTs: number, good: 0 | 1, meterSerial: string | null];
+export type CompactReading = [
+  seq: number,
+  meterId: string,
+  point: string,
+  value: number | null,
+  sourceTs: number | null,
+  readTs: number,
+  good: 0 | 1,
+  meterSerial: string | null,
+];
 
 export type MeterState = 'ok' | 'degraded' | 'failing' | 'circuitOpen' | 'unknown';
 
@@ -49,7 +58,15 @@ export interface CounterEvent {
   line: string;
   meterId: string;
   point: string;
-  kind: 'rollover' | 'reset' | 'replacement' | 'quarantine' | 'quarantineConfirmed' | 'quarantineRefuted' | 'outlier' | 'gap';
+  kind:
+    | 'rollover'
+    | 'reset'
+    | 'replacement'
+    | 'quarantine'
+    | 'quarantineConfirmed'
+    | 'quarantineRefuted'
+    | 'outlier'
+    | 'gap';
   detail: Record<string, unknown>;
 }
 

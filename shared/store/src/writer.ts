@@ -30,13 +30,19 @@ export interface ReadingWriter {
  * dropped) unless the process dies; order of writes is preserved. The delay timer is not unref'd, so a process
  * with buffered readings stays alive until they are flushed (at most maxDelayMs).
  */
-export function createReadingWriter(insert: (readings: Reading[]) => void, log: Logger, opts: ReadingWriterOptions = {}): ReadingWriter {
+export function createReadingWriter(
+  insert: (readings: Reading[]) => void,
+  log: Logger,
+  opts: ReadingWriterOptions = {},
+): ReadingWriter {
   const maxBatch = opts.maxBatch ?? 500;
   const maxDelayMs = opts.maxDelayMs ?? 1000;
   const maxBuffered = opts.maxBufferedReadings ?? 100_000;
-  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new PcfError('ERR_USAGE', `maxBatch must be an integer >= 1, got ${maxBatch}`);
+  if (!Number.isInteger(maxBatch) || maxBatch < 1)
+    throw new PcfError('ERR_USAGE', `maxBatch must be an integer >= 1, got ${maxBatch}`);
   if (!(maxDelayMs >= 0)) throw new PcfError('ERR_USAGE', `maxDelayMs must be >= 0, got ${maxDelayMs}`);
-  const onError = opts.onError ?? ((err: unknown) => log.error({ err }, 'reading writer flush failed; readings kept for retry'));
+  const onError =
+    opts.onError ?? ((err: unknown) => log.error({ err }, 'reading writer flush failed; readings kept for retry'));
   let buffer: Reading[] = [];
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -76,7 +82,11 @@ export function createReadingWriter(insert: (readings: Reading[]) => void, log: 
     write(reading: Reading): void {
       if (closed) throw new PcfError('ERR_STORE', 'reading writer is closed');
       if (buffer.length >= maxBuffered) {
-        throw new PcfError('ERR_STORE_FULL', `reading writer buffer holds ${buffer.length} unwritten readings (maxBufferedReadings); the store is not accepting writes`, { pending: buffer.length });
+        throw new PcfError(
+          'ERR_STORE_FULL',
+          `reading writer buffer holds ${buffer.length} unwritten readings (maxBufferedReadings); the store is not accepting writes`,
+          { pending: buffer.length },
+        );
       }
       buffer.push(reading);
       if (buffer.length >= maxBatch) backgroundFlush();

@@ -7,7 +7,9 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 function schemaOf(db: Database.Database): unknown[] {
-  return db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all();
+  return db
+    .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+    .all();
 }
 
 describe('migrations', () => {
@@ -23,8 +25,9 @@ describe('migrations', () => {
     expect(migrate(second.db, 0)).toEqual([]);
     expect(schemaOf(second.db)).toEqual(schema1);
     expect(second.readingsAfter(0, 10)).toHaveLength(1);
-    expect(second.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all())
-      .toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+    expect(second.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    );
     second.close();
   });
 
@@ -32,8 +35,19 @@ describe('migrations', () => {
     const a = openStore(tmp.file());
     const b = openStore(tmp.file());
     expect(schemaOf(a.db)).toEqual(schemaOf(b.db));
-    const tables = (schemaOf(a.db) as { type: string; name: string }[]).filter((r) => r.type === 'table').map((r) => r.name);
-    expect(tables).toEqual(['counter_anchors', 'counter_events', 'meter_health', 'outbox', 'readings', 'rollups', 'schema_migrations', 'state']);
+    const tables = (schemaOf(a.db) as { type: string; name: string }[])
+      .filter((r) => r.type === 'table')
+      .map((r) => r.name);
+    expect(tables).toEqual([
+      'counter_anchors',
+      'counter_events',
+      'meter_health',
+      'outbox',
+      'readings',
+      'rollups',
+      'schema_migrations',
+      'state',
+    ]);
     a.close();
     b.close();
   });

@@ -12,7 +12,9 @@ afterAll(() => tmp.cleanup());
 const T0 = 1_700_000_000_000;
 /** Readings i = 0..n-1 at T0 + i seconds; seq = i + 1. */
 function fill(n: number, pad = 0): void {
-  const rows = Array.from({ length: n }, (_, i) => reading(i, { readTs: T0 + i * 1000, ...(pad ? { qualityReason: 'x'.repeat(pad) } : {}) }));
+  const rows = Array.from({ length: n }, (_, i) =>
+    reading(i, { readTs: T0 + i * 1000, ...(pad ? { qualityReason: 'x'.repeat(pad) } : {}) }),
+  );
   for (let i = 0; i < rows.length; i += 1000) store.insertReadings(rows.slice(i, i + 1000));
 }
 const seqs = (): number[] => store.readingsAfter(0, 1_000_000).map((r) => r.seq);
@@ -33,7 +35,13 @@ describe('retention', () => {
     fill(100);
     store.enqueueOutbox([{ rollupId: 'sent', revision: 0, windowStartMs: T0 }], T0);
     store.markOutboxSent([1], '1', T0 + 1);
-    store.enqueueOutbox([{ rollupId: 'w20', revision: 0, windowStartMs: T0 + 20_000 }, { rollupId: 'w60', revision: 0, windowStartMs: T0 + 60_000 }], T0);
+    store.enqueueOutbox(
+      [
+        { rollupId: 'w20', revision: 0, windowStartMs: T0 + 20_000 },
+        { rollupId: 'w60', revision: 0, windowStartMs: T0 + 60_000 },
+      ],
+      T0,
+    );
     const r = store.prune({ maxAgeMs: 0, nowTs: T0 + 1_000_000, aggregatedThroughSeq: 100 });
     expect(r.deletedReadings).toBe(20);
     expect(seqs()[0]).toBe(21);
@@ -45,7 +53,10 @@ describe('retention', () => {
   });
 
   test('sent outbox rows older than maxAgeMs are deleted, unsent ones never', () => {
-    store.enqueueOutbox([1, 2, 3].map((i) => ({ rollupId: `r${i}`, revision: 0, windowStartMs: 0 })), 0);
+    store.enqueueOutbox(
+      [1, 2, 3].map((i) => ({ rollupId: `r${i}`, revision: 0, windowStartMs: 0 })),
+      0,
+    );
     store.markOutboxSent([1], 'a', 1000);
     store.markOutboxSent([2], 'b', 9000);
     const r = store.prune({ maxAgeMs: 5000, nowTs: 10_000, aggregatedThroughSeq: 0 });

@@ -38,7 +38,13 @@ describe('gateway store', () => {
   test('readings round-trip with seq cursor, nulls and optional fields', () => {
     expect(store.latestReadingSeq()).toBe(0);
     const bad = reading(2, { value: null, quality: 'bad', qualityReason: 'modbus exception 2' });
-    const serial = reading(3, { meterSerial: 'SN-42', sourceTs: 1_700_000_000_500, quantity: 'voltage', kind: 'gauge', unit: 'V' });
+    const serial = reading(3, {
+      meterSerial: 'SN-42',
+      sourceTs: 1_700_000_000_500,
+      quantity: 'voltage',
+      kind: 'gauge',
+      unit: 'V',
+    });
     store.insertReadings([reading(1), bad, serial]);
     store.insertReadings([]);
     const got = store.readingsAfter(0, 10);
@@ -58,15 +64,31 @@ describe('gateway store', () => {
 
   test('readings are append-only and bad readings are rejected with ERR_STORE naming the constraint', () => {
     store.insertReadings([reading(1)]);
-    expectPcfError(() => store.transaction(() => store.db.prepare('UPDATE readings SET value = 0').run()), 'ERR_STORE', /append-only/);
-    expectPcfError(() => store.insertReadings([reading(2), reading(3, { quality: 'great' as never })]), 'ERR_STORE', /CHECK constraint/);
+    expectPcfError(
+      () => store.transaction(() => store.db.prepare('UPDATE readings SET value = 0').run()),
+      'ERR_STORE',
+      /append-only/,
+    );
+    expectPcfError(
+      () => store.insertReadings([reading(2), reading(3, { quality: 'great' as never })]),
+      'ERR_STORE',
+      /CHECK constraint/,
+    );
     expect(store.readingsAfter(0, 10)).toHaveLength(1); // the failed batch left nothing behind
   });
 
   test('meter health upsert and list', () => {
     const h: MeterHealth = {
-      meterId: 'm1', site: 'plant-1', line: 'line-a', collector: 'modbus', state: 'ok', lastGoodTs: 10, lastReadTs: 10,
-      consecutiveFailures: 0, lastError: null, updatedTs: 10,
+      meterId: 'm1',
+      site: 'plant-1',
+      line: 'line-a',
+      collector: 'modbus',
+      state: 'ok',
+      lastGoodTs: 10,
+      lastReadTs: 10,
+      consecutiveFailures: 0,
+      lastError: null,
+      updatedTs: 10,
     };
     store.upsertMeterHealth([h, { ...h, meterId: 'm0', state: 'unknown', lastGoodTs: null, lastReadTs: null }]);
     store.upsertMeterHealth([{ ...h, state: 'failing', consecutiveFailures: 3, lastError: 'timeout', updatedTs: 20 }]);
@@ -86,7 +108,9 @@ describe('gateway store', () => {
   });
 
   test('counter anchors and events', () => {
-    store.putAnchors([{ meterId: 'm1', point: 'energy', value: 10.5, ts: 100, meterSerial: 'SN1', state: { quarantine: null } }]);
+    store.putAnchors([
+      { meterId: 'm1', point: 'energy', value: 10.5, ts: 100, meterSerial: 'SN1', state: { quarantine: null } },
+    ]);
     store.putAnchors([
       { meterId: 'm1', point: 'energy', value: 11, ts: 200, meterSerial: 'SN1', state: { n: 2 } },
       { meterId: 'm0', point: 'gas', value: 3, ts: 150, meterSerial: null, state: null },
@@ -109,65 +133,126 @@ describe('gateway store', () => {
     const a0 = counterRollup(60_000);
     const b0 = counterRollup(120_000);
     const line: LineRollup = {
-      id: 'line-1', revision: 0, type: 'line', site: 'plant-1', windowStart: new Date(60_000).toISOString(), windowMs: 60_000,
-      coverage: 1, estimated: false, flags: [], line: 'line-b', electricityKWh: 2, gasM3: 0, gasKWh: 0, gasCvBasis: null,
-      unitsGood: 4, unitsScrap: 0, kWhPerUnit: 0.5, meters: ['m1'],
+      id: 'line-1',
+      revision: 0,
+      type: 'line',
+      site: 'plant-1',
+      windowStart: new Date(60_000).toISOString(),
+      windowMs: 60_000,
+      coverage: 1,
+      estimated: false,
+      flags: [],
+      line: 'line-b',
+      electricityKWh: 2,
+      gasM3: 0,
+      gasKWh: 0,
+      gasCvBasis: null,
+      unitsGood: 4,
+      unitsScrap: 0,
+      kWhPerUnit: 0.5,
+      meters: ['m1'],
     };
     store.putRollups([a0, b0, line], 1000);
     store.putRollups([counterRollup(60_000, 1)], 2000);
     store.putRollups([counterRollup(60_000, 0, { delta: 99 })], 3000);
-    expect(store.getRollup(a0.id)).toEqual({ rollup: counterRollup(60_000, 1), windowStartMs: 60_000, updatedTs: 2000 });
+    expect(store.getRollup(a0.id)).toEqual({
+      rollup: counterRollup(60_000, 1),
+      windowStartMs: 60_000,
+      updatedTs: 2000,
+    });
     expect(store.getRollup('nope')).toBeUndefined();
     const many = store.getRollups([a0.id, b0.id, 'nope']);
     expect([...many.keys()].sort()).toEqual([a0.id, b0.id].sort());
     expect(store.listRollups({}).map((r) => r.rollup.id)).toEqual([...[a0.id, line.id].sort(), b0.id]); // by window, then id
     expect(store.listRollups({ type: 'line' }).map((r) => r.rollup)).toEqual([line]);
     expect(store.listRollups({ line: 'line-a', fromMs: 100_000 }).map((r) => r.rollup.id)).toEqual([b0.id]);
-    expect(store.listRollups({ meterId: 'm1', windowMs: 60_000, toMs: 120_000 }).map((r) => r.rollup.id)).toEqual([a0.id]);
+    expect(store.listRollups({ meterId: 'm1', windowMs: 60_000, toMs: 120_000 }).map((r) => r.rollup.id)).toEqual([
+      a0.id,
+    ]);
     expect(store.listRollups({ windowMs: 900_000 })).toEqual([]);
-    expectPcfError(() => store.putRollups([counterRollup(0, 0, { windowStart: 'yesterday' })], 1), 'ERR_STORE', /windowStart/);
+    expectPcfError(
+      () => store.putRollups([counterRollup(0, 0, { windowStart: 'yesterday' })], 1),
+      'ERR_STORE',
+      /windowStart/,
+    );
   });
 
   test('outbox: enqueue, pending order and paging, mark sent, stats', () => {
-    store.enqueueOutbox([
-      { rollupId: 'a', revision: 0, windowStartMs: 60_000 },
-      { rollupId: 'b', revision: 0, windowStartMs: 120_000 },
-      { rollupId: 'a', revision: 1, windowStartMs: 60_000 },
-    ], 5000);
+    store.enqueueOutbox(
+      [
+        { rollupId: 'a', revision: 0, windowStartMs: 60_000 },
+        { rollupId: 'b', revision: 0, windowStartMs: 120_000 },
+        { rollupId: 'a', revision: 1, windowStartMs: 60_000 },
+      ],
+      5000,
+    );
     expect(store.outboxStats(6000)).toEqual({ depth: 3, oldestUnsentTs: 5000, oldestUnsentAgeMs: 1000 });
     expect(store.pendingOutbox(10).map((r) => r.seq)).toEqual([1, 2, 3]);
     expect(store.pendingOutbox(2, { newestFirst: true }).map((r) => r.seq)).toEqual([3, 2]);
     expect(store.pendingOutbox(10, { afterSeq: 1 }).map((r) => r.seq)).toEqual([2, 3]);
     expect(store.pendingOutbox(10, { newestFirst: true, beforeSeq: 3 }).map((r) => r.seq)).toEqual([2, 1]);
-    expect(store.pendingOutbox(1)[0]).toEqual({ seq: 1, rollupId: 'a', revision: 0, windowStartMs: 60_000, enqueuedTs: 5000, sentTs: null, sequenceNumber: null });
+    expect(store.pendingOutbox(1)[0]).toEqual({
+      seq: 1,
+      rollupId: 'a',
+      revision: 0,
+      windowStartMs: 60_000,
+      enqueuedTs: 5000,
+      sentTs: null,
+      sequenceNumber: null,
+    });
     store.markOutboxSent([1, 3], '9007199254740993', 7000);
     store.markOutboxSent([1], '1', 8000); // already sent: keeps its first acknowledgement
     expect(store.pendingOutbox(10).map((r) => r.rollupId)).toEqual(['b']);
-    const sent = store.db.prepare('SELECT seq, sent_ts, sequence_number FROM outbox WHERE sent_ts IS NOT NULL ORDER BY seq').all();
-    expect(sent).toEqual([{ seq: 1, sent_ts: 7000, sequence_number: '9007199254740993' }, { seq: 3, sent_ts: 7000, sequence_number: '9007199254740993' }]);
+    const sent = store.db
+      .prepare('SELECT seq, sent_ts, sequence_number FROM outbox WHERE sent_ts IS NOT NULL ORDER BY seq')
+      .all();
+    expect(sent).toEqual([
+      { seq: 1, sent_ts: 7000, sequence_number: '9007199254740993' },
+      { seq: 3, sent_ts: 7000, sequence_number: '9007199254740993' },
+    ]);
     expect(store.outboxStats(9000)).toEqual({ depth: 1, oldestUnsentTs: 5000, oldestUnsentAgeMs: 4000 });
   });
 
   test('outbox with bodies: stored rollup JSON text per row, null for a vanished rollup; many marks in runs', () => {
     const a = counterRollup(0, 5);
     store.putRollups([a], 1000);
-    store.enqueueOutbox([
-      { rollupId: a.id, revision: 0, windowStartMs: 0 },
-      { rollupId: 'gone', revision: 0, windowStartMs: 0 },
-      ...[3, 4, 5, 6].map(() => ({ rollupId: a.id, revision: 0, windowStartMs: 0 })),
-    ], 5000);
+    store.enqueueOutbox(
+      [
+        { rollupId: a.id, revision: 0, windowStartMs: 0 },
+        { rollupId: 'gone', revision: 0, windowStartMs: 0 },
+        ...[3, 4, 5, 6].map(() => ({ rollupId: a.id, revision: 0, windowStartMs: 0 })),
+      ],
+      5000,
+    );
     const rows = store.pendingOutboxBodies(10);
-    expect(rows.map((r) => [r.seq, r.rollupId, r.revision])).toEqual([[1, a.id, a.revision], [2, 'gone', null], [3, a.id, a.revision], [4, a.id, a.revision], [5, a.id, a.revision], [6, a.id, a.revision]]);
+    expect(rows.map((r) => [r.seq, r.rollupId, r.revision])).toEqual([
+      [1, a.id, a.revision],
+      [2, 'gone', null],
+      [3, a.id, a.revision],
+      [4, a.id, a.revision],
+      [5, a.id, a.revision],
+      [6, a.id, a.revision],
+    ]);
     expect(JSON.parse(rows[0]!.body!)).toEqual(a);
     expect(rows[1]!.body).toBeNull();
     expect(store.pendingOutboxBodies(2, { newestFirst: true, beforeSeq: 6 }).map((r) => r.seq)).toEqual([5, 4]);
     // two messages: seqs 6,3,4 (runs 3-4 and 6) and 1; seq 2 stays unsent; a repeat keeps the first acknowledgement
-    store.markOutboxSentMany([{ seqs: [6, 3, 4], sequenceNumber: '10' }, { seqs: [1], sequenceNumber: '11' }], 7000);
+    store.markOutboxSentMany(
+      [
+        { seqs: [6, 3, 4], sequenceNumber: '10' },
+        { seqs: [1], sequenceNumber: '11' },
+      ],
+      7000,
+    );
     store.markOutboxSentMany([{ seqs: [1, 2], sequenceNumber: '12' }], 8000);
-    const sent = store.db.prepare('SELECT seq, sent_ts, sequence_number FROM outbox WHERE sent_ts IS NOT NULL ORDER BY seq').all();
+    const sent = store.db
+      .prepare('SELECT seq, sent_ts, sequence_number FROM outbox WHERE sent_ts IS NOT NULL ORDER BY seq')
+      .all();
     expect(sent).toEqual([
-      { seq: 1, sent_ts: 7000, sequence_number: '11' }, { seq: 2, sent_ts: 8000, sequence_number: '12' },
-      { seq: 3, sent_ts: 7000, sequence_number: '10' }, { seq: 4, sent_ts: 7000, sequence_number: '10' },
+      { seq: 1, sent_ts: 7000, sequence_number: '11' },
+      { seq: 2, sent_ts: 8000, sequence_number: '12' },
+      { seq: 3, sent_ts: 7000, sequence_number: '10' },
+      { seq: 4, sent_ts: 7000, sequence_number: '10' },
       { seq: 6, sent_ts: 7000, sequence_number: '10' },
     ]);
     expect(store.pendingOutboxBodies(10).map((r) => r.seq)).toEqual([5]);
@@ -178,10 +263,12 @@ describe('gateway store', () => {
       store.setState('aggregator', 'cursor', '1');
       store.enqueueOutbox([{ rollupId: 'a', revision: 0, windowStartMs: 0 }], 1);
     });
-    expect(() => store.transaction(() => {
-      store.setState('aggregator', 'cursor', '2');
-      throw new Error('crash between cursor and outbox');
-    })).toThrow(/crash/);
+    expect(() =>
+      store.transaction(() => {
+        store.setState('aggregator', 'cursor', '2');
+        throw new Error('crash between cursor and outbox');
+      }),
+    ).toThrow(/crash/);
     expect(store.getState('aggregator', 'cursor')).toBe('1');
     expect(store.outboxStats(1).depth).toBe(1);
   });

@@ -60,7 +60,12 @@ describe('ReadingWriter', () => {
 
   test('a failed flush keeps the readings and retries them; a full buffer refuses new readings', async () => {
     const errors: unknown[] = [];
-    const w = store.createReadingWriter({ maxBatch: 2, maxDelayMs: 20, maxBufferedReadings: 4, onError: (e) => errors.push(e) });
+    const w = store.createReadingWriter({
+      maxBatch: 2,
+      maxDelayMs: 20,
+      maxBufferedReadings: 4,
+      onError: (e) => errors.push(e),
+    });
     const pages = store.db.pragma('page_count', { simple: true }) as number;
     store.db.pragma(`max_page_count = ${pages}`);
     const fat = (i: number) => reading(i, { qualityReason: 'x'.repeat(3000) });

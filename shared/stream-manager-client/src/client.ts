@@ -4,8 +4,12 @@ import { Connection } from './connection';
 import { connectionError } from './errors';
 import { infoFromWire, messageFromWire } from './wire';
 import {
-  MAX_FRAME_LENGTH, Op,
-  type Message, type MessageStreamDefinition, type MessageStreamInfo, type ReadMessagesOptions,
+  MAX_FRAME_LENGTH,
+  Op,
+  type Message,
+  type MessageStreamDefinition,
+  type MessageStreamInfo,
+  type ReadMessagesOptions,
 } from './protocol';
 
 export interface StreamManagerClientOptions {
@@ -60,7 +64,10 @@ export function resolvePort(option: number | undefined, env: NodeJS.ProcessEnv):
  * A Stream Manager client that multiplexes any number of requests over one lazily opened connection.
  * A lost connection is reopened by the next request; after a failed attempt the next one waits (capped backoff).
  */
-export function createStreamManagerClient(options: StreamManagerClientOptions = {}, deps: { log?: Logger } = {}): StreamManagerClient {
+export function createStreamManagerClient(
+  options: StreamManagerClientOptions = {},
+  deps: { log?: Logger } = {},
+): StreamManagerClient {
   const env = options.env ?? process.env;
   const port = resolvePort(options.port, env);
   const host = options.host ?? '127.0.0.1';
@@ -78,7 +85,13 @@ export function createStreamManagerClient(options: StreamManagerClientOptions = 
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const s = { timer: setTimeout(() => { sleepers.delete(s); resolve(); }, ms), resolve };
+      const s = {
+        timer: setTimeout(() => {
+          sleepers.delete(s);
+          resolve();
+        }, ms),
+        resolve,
+      };
       sleepers.add(s);
     });
   }
@@ -92,8 +105,17 @@ export function createStreamManagerClient(options: StreamManagerClientOptions = 
     if (closed) throw connectionError('Stream Manager client closed');
     try {
       const c = await Connection.open(
-        { host, port, connectTimeoutMs: options.connectTimeoutMs ?? 3000, authToken, maxFrameLength: options.maxFrameLength ?? MAX_FRAME_LENGTH, log },
-        (dead) => { if (conn === dead) conn = undefined; },
+        {
+          host,
+          port,
+          connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+          authToken,
+          maxFrameLength: options.maxFrameLength ?? MAX_FRAME_LENGTH,
+          log,
+        },
+        (dead) => {
+          if (conn === dead) conn = undefined;
+        },
       );
       failures = 0;
       if (closed) c.close();
@@ -109,7 +131,9 @@ export function createStreamManagerClient(options: StreamManagerClientOptions = 
   async function connection(): Promise<Connection> {
     if (closed) throw connectionError('Stream Manager client closed');
     if (conn?.alive) return conn;
-    connecting ??= openWithBackoff().finally(() => { connecting = undefined; });
+    connecting ??= openWithBackoff().finally(() => {
+      connecting = undefined;
+    });
     const c = await connecting;
     conn = c;
     return c;
@@ -135,16 +159,25 @@ export function createStreamManagerClient(options: StreamManagerClientOptions = 
       return infoFromWire((await call(Op.DescribeMessageStream, { name })).messageStreamInfo);
     },
     async appendMessage(streamName, data) {
-      if (data.length < 1) throw new PcfError('ERR_SM_PAYLOAD_TOO_LARGE', 'a message payload must hold at least 1 byte', { bytes: 0 });
+      if (data.length < 1)
+        throw new PcfError('ERR_SM_PAYLOAD_TOO_LARGE', 'a message payload must hold at least 1 byte', { bytes: 0 });
       if (data.length > maxMessageBytes) {
-        throw new PcfError('ERR_SM_PAYLOAD_TOO_LARGE', `message of ${data.length} bytes exceeds the limit of ${maxMessageBytes} bytes`, { bytes: data.length, limit: maxMessageBytes });
+        throw new PcfError(
+          'ERR_SM_PAYLOAD_TOO_LARGE',
+          `message of ${data.length} bytes exceeds the limit of ${maxMessageBytes} bytes`,
+          { bytes: data.length, limit: maxMessageBytes },
+        );
       }
       const reply = await call(Op.AppendMessage, { name: streamName, payload: data });
       return int64(reply.sequenceNumber, 'sequenceNumber');
     },
     async readMessages(streamName, readOptions) {
       const waitMs = readOptions?.readTimeoutMillis ?? 0;
-      const reply = await call(Op.ReadMessages, { streamName, readMessagesOptions: readOptions ? { ...readOptions } : undefined }, Math.max(requestTimeoutMs, waitMs + 10_000));
+      const reply = await call(
+        Op.ReadMessages,
+        { streamName, readMessagesOptions: readOptions ? { ...readOptions } : undefined },
+        Math.max(requestTimeoutMs, waitMs + 10_000),
+      );
       const messages = Array.isArray(reply.messages) ? reply.messages : [];
       return messages.map(messageFromWire);
     },
@@ -154,11 +187,13 @@ export function createStreamManagerClient(options: StreamManagerClientOptions = 
     },
     close() {
       closed = true;
-      for (const s of sleepers) { clearTimeout(s.timer); s.resolve(); }
+      for (const s of sleepers) {
+        clearTimeout(s.timer);
+        s.resolve();
+      }
       sleepers.clear();
       conn?.close();
       conn = undefined;
     },
   };
 }
-

@@ -10,7 +10,9 @@ import { MAX_FRAME_LENGTH } from './protocol';
  */
 // cbor-x ships CommonJS for Node but its typings only as ESM; load the CJS build and borrow the ESM types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Encoder } = require('cbor-x') as { Encoder: new (options: CborOptions & { useTag259ForMaps?: boolean }) => CborEncoder };
+const { Encoder } = require('cbor-x') as {
+  Encoder: new (options: CborOptions & { useTag259ForMaps?: boolean }) => CborEncoder;
+};
 const CBOR_OPTIONS = {
   useRecords: false,
   mapsAsObjects: true,
@@ -59,7 +61,13 @@ export function decodePayload(bytes: Buffer, opts: { byteStrings?: 'copies' | 'v
   } catch (err) {
     throw new PcfError('ERR_SM_PROTOCOL', `undecodable CBOR payload: ${(err as Error).message}`, {}, { cause: err });
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value) || value instanceof Map) {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    Buffer.isBuffer(value) ||
+    value instanceof Map
+  ) {
     throw new PcfError('ERR_SM_PROTOCOL', 'frame payload is not a CBOR map');
   }
   return value as Payload;
@@ -107,7 +115,11 @@ export function encodeFrameParts(op: number, body: Payload): Buffer[] {
     else small[k] = v;
   }
   const map = cbor.encode(small);
-  const pieces: Uint8Array[] = [Buffer.alloc(5), cborHead(5, Object.keys(small).length + large.length), map.subarray(headLength(map))];
+  const pieces: Uint8Array[] = [
+    Buffer.alloc(5),
+    cborHead(5, Object.keys(small).length + large.length),
+    map.subarray(headLength(map)),
+  ];
   const parts: Buffer[] = [];
   for (const [k, v] of large) {
     pieces.push(cbor.encode(k), cborHead(2, v.length));
@@ -162,7 +174,9 @@ export class FrameParser {
       const head = this.peek(5);
       const length = head.readInt32BE(0);
       if (length < 1 || length > this.maxLength) {
-        throw new PcfError('ERR_SM_PROTOCOL', `invalid frame length ${length} (allowed 1…${this.maxLength})`, { length });
+        throw new PcfError('ERR_SM_PROTOCOL', `invalid frame length ${length} (allowed 1…${this.maxLength})`, {
+          length,
+        });
       }
       if (this.buffered < 4 + length) break;
       const bytes = this.take(4 + length);

@@ -4,7 +4,13 @@ import { PcfError, type Logger } from '@pcf-edge/core';
 import { decodePayload, encodeFrameParts, FrameParser, type Frame, type Payload } from './codec';
 import { connectionError, StreamManagerError } from './errors';
 import {
-  CONNECT_VERSION, Op, OTHER_PROTOCOL_VERSIONS, PROTOCOL_VERSION, REPLY_OP, SDK_VERSION, Status,
+  CONNECT_VERSION,
+  Op,
+  OTHER_PROTOCOL_VERSIONS,
+  PROTOCOL_VERSION,
+  REPLY_OP,
+  SDK_VERSION,
+  Status,
 } from './protocol';
 
 export interface ConnectionSettings {
@@ -58,7 +64,12 @@ export class Connection {
       const socket = connect({ host: settings.host, port: settings.port, noDelay: true });
       const conn = new Connection(socket, settings, onDead);
       const timer = setTimeout(() => {
-        conn.fail(new PcfError('ERR_SM_TIMEOUT', `connect to Stream Manager at ${settings.host}:${settings.port} timed out after ${settings.connectTimeoutMs} ms`));
+        conn.fail(
+          new PcfError(
+            'ERR_SM_TIMEOUT',
+            `connect to Stream Manager at ${settings.host}:${settings.port} timed out after ${settings.connectTimeoutMs} ms`,
+          ),
+        );
       }, settings.connectTimeoutMs);
       const requestId = randomUUID();
       conn.connectRequestId = requestId;
@@ -82,8 +93,14 @@ export class Connection {
         });
       });
       socket.on('data', (chunk: Buffer) => conn.onData(chunk));
-      socket.on('error', (err) => conn.fail(connectionError(`Stream Manager connection to ${settings.host}:${settings.port} failed: ${err.message}`, err)));
-      socket.on('close', () => conn.fail(connectionError(`Stream Manager at ${settings.host}:${settings.port} closed the connection`)));
+      socket.on('error', (err) =>
+        conn.fail(
+          connectionError(`Stream Manager connection to ${settings.host}:${settings.port} failed: ${err.message}`, err),
+        ),
+      );
+      socket.on('close', () =>
+        conn.fail(connectionError(`Stream Manager at ${settings.host}:${settings.port} closed the connection`)),
+      );
     });
   }
 
@@ -94,7 +111,12 @@ export class Connection {
       const requestId = randomUUID();
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
-        reject(new PcfError('ERR_SM_TIMEOUT', `Stream Manager request (op ${op}) timed out after ${timeoutMs} ms`, { op, requestId }));
+        reject(
+          new PcfError('ERR_SM_TIMEOUT', `Stream Manager request (op ${op}) timed out after ${timeoutMs} ms`, {
+            op,
+            requestId,
+          }),
+        );
       }, timeoutMs);
       this.pending.set(requestId, { op, resolve, reject, timer });
       try {
@@ -116,7 +138,11 @@ export class Connection {
     const parts = encodeFrameParts(op, body);
     const length = parts[0]!.readInt32BE(0);
     if (length > this.settings.maxFrameLength) {
-      throw new PcfError('ERR_SM_PAYLOAD_TOO_LARGE', `request frame of ${length} bytes exceeds the frame limit of ${this.settings.maxFrameLength}`, { bytes: length });
+      throw new PcfError(
+        'ERR_SM_PAYLOAD_TOO_LARGE',
+        `request frame of ${length} bytes exceeds the frame limit of ${this.settings.maxFrameLength}`,
+        { bytes: length },
+      );
     }
     this.socket.cork();
     for (const p of parts) this.socket.write(p);
@@ -128,7 +154,10 @@ export class Connection {
     try {
       frames = this.parser.push(chunk);
       if (this.parser.versionByte !== undefined && this.parser.versionByte !== CONNECT_VERSION) {
-        throw new StreamManagerError(Status.UnsupportedConnectVersion, `server connect-version byte is ${this.parser.versionByte}, expected ${CONNECT_VERSION}`);
+        throw new StreamManagerError(
+          Status.UnsupportedConnectVersion,
+          `server connect-version byte is ${this.parser.versionByte}, expected ${CONNECT_VERSION}`,
+        );
       }
       for (const frame of frames) this.onFrame(frame);
     } catch (err) {
@@ -141,7 +170,8 @@ export class Connection {
     const body = decodePayload(frame.payload);
     const requestId = body.requestId;
     // ConnectResponse may come without requestId; it then answers the pending Connect.
-    const key = typeof requestId === 'string' ? requestId : frame.op === Op.ConnectResponse ? this.connectRequestId : undefined;
+    const key =
+      typeof requestId === 'string' ? requestId : frame.op === Op.ConnectResponse ? this.connectRequestId : undefined;
     const pending = key === undefined ? undefined : this.pending.get(key);
     if (!pending || key === undefined) {
       this.settings.log.warn({ op: frame.op, requestId }, 'reply for no pending request ignored');
@@ -152,9 +182,17 @@ export class Connection {
     const status = typeof body.status === 'number' ? body.status : Number(body.status ?? 0);
     const message = typeof body.errorMessage === 'string' ? body.errorMessage : '';
     if (frame.op === Op.UnknownOperationError) {
-      pending.reject(new StreamManagerError(Status.UnknownOperation, message || `server does not know op ${pending.op}`, { op: pending.op }));
+      pending.reject(
+        new StreamManagerError(Status.UnknownOperation, message || `server does not know op ${pending.op}`, {
+          op: pending.op,
+        }),
+      );
     } else if (frame.op !== REPLY_OP[pending.op]) {
-      pending.reject(new PcfError('ERR_SM_PROTOCOL', `reply op ${frame.op} does not answer request op ${pending.op}`, { op: frame.op }));
+      pending.reject(
+        new PcfError('ERR_SM_PROTOCOL', `reply op ${frame.op} does not answer request op ${pending.op}`, {
+          op: frame.op,
+        }),
+      );
     } else if (status !== Status.Success) {
       pending.reject(new StreamManagerError(status, message));
     } else {

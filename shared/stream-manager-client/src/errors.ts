@@ -9,7 +9,11 @@ export class StreamManagerError extends PcfError {
   readonly errorMessage: string;
   constructor(status: number, message: string, details: Record<string, unknown> = {}) {
     const name = statusName(status);
-    super('ERR_SM_STATUS', `Stream Manager: ${name} (status ${status}): ${message}`, { ...details, status, statusName: name });
+    super('ERR_SM_STATUS', `Stream Manager: ${name} (status ${status}): ${message}`, {
+      ...details,
+      status,
+      statusName: name,
+    });
     this.status = status;
     this.statusName = name;
     this.errorMessage = message;

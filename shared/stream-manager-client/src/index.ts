@@ -4,6 +4,10 @@ export * from './errors';
 export * from './wire';
 export { Connection } from './connection';
 export {
-  createStreamManagerClient, resolvePort, DEFAULT_PORT, DEFAULT_MAX_MESSAGE_BYTES,
-  type StreamManagerClient, type StreamManagerClientOptions,
+  createStreamManagerClient,
+  resolvePort,
+  DEFAULT_PORT,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type StreamManagerClient,
+  type StreamManagerClientOptions,
 } from './client';

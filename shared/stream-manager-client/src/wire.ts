@@ -1,8 +1,14 @@
 import { PcfError } from '@pcf-edge/core';
 import { int64, optNumber } from './codec';
 import type {
-  ExportDefinition, ExportStatus, KinesisConfig, Message, MessageStreamDefinition, MessageStreamInfo,
-  Persistence, StrategyOnFull,
+  ExportDefinition,
+  ExportStatus,
+  KinesisConfig,
+  Message,
+  MessageStreamDefinition,
+  MessageStreamInfo,
+  Persistence,
+  StrategyOnFull,
 } from './protocol';
 
 /** Decoding of reply structures: int64 fields become bigint whichever CBOR width carried them. */

@@ -1,6 +1,13 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { isPcfError } from '@pcf-edge/core';
-import { createStreamManagerClient, isStreamManagerStatus, Op, resolvePort, StreamManagerError, type StreamManagerClient } from '../src';
+import {
+  createStreamManagerClient,
+  isStreamManagerStatus,
+  Op,
+  resolvePort,
+  StreamManagerError,
+  type StreamManagerClient,
+} from '../src';
 import { startScripted, type Scripted } from './scripted-server';
 
 async function failure(p: Promise<unknown>): Promise<Error> {
@@ -23,7 +30,9 @@ describe('Stream Manager client against a scripted peer', () => {
   });
 
   it('sends the auth token from AWS_CONTAINER_AUTHORIZATION_TOKEN, and omits the key when unset', async () => {
-    peer = await startScripted((p, op, body) => p.reply(Op.ListStreamsResponse, { requestId: body.requestId, status: 0, streams: ['a'] }));
+    peer = await startScripted((p, op, body) =>
+      p.reply(Op.ListStreamsResponse, { requestId: body.requestId, status: 0, streams: ['a'] }),
+    );
     client = createStreamManagerClient({ port: peer.port, env: { AWS_CONTAINER_AUTHORIZATION_TOKEN: 's3cret' } });
     expect(await client.listStreams()).toEqual(['a']);
     const plain = createStreamManagerClient({ port: peer.port, env: {} });
@@ -37,7 +46,9 @@ describe('Stream Manager client against a scripted peer', () => {
   });
 
   it('uses a fresh UUID per request', async () => {
-    peer = await startScripted((p, op, body) => p.reply(Op.ListStreamsResponse, { requestId: body.requestId, status: 0, streams: [] }));
+    peer = await startScripted((p, op, body) =>
+      p.reply(Op.ListStreamsResponse, { requestId: body.requestId, status: 0, streams: [] }),
+    );
     client = createStreamManagerClient({ port: peer.port, env: {} });
     await Promise.all([client.listStreams(), client.listStreams(), client.listStreams()]);
     const ids = peer.peers[0]!.received.map((r) => r.body.requestId as string);
@@ -50,7 +61,11 @@ describe('Stream Manager client against a scripted peer', () => {
       if (p.received.length === 4) p.socket.destroy();
     });
     client = createStreamManagerClient({ port: peer.port, env: {} });
-    const results = await Promise.allSettled([client.listStreams(), client.listStreams(), client.appendMessage('s', Buffer.from('x'))]);
+    const results = await Promise.allSettled([
+      client.listStreams(),
+      client.listStreams(),
+      client.appendMessage('s', Buffer.from('x')),
+    ]);
     for (const r of results) {
       expect(r.status).toBe('rejected');
       expect(isPcfError((r as PromiseRejectedResult).reason, 'ERR_SM_CONNECTION')).toBe(true);
@@ -100,7 +115,13 @@ describe('Stream Manager client against a scripted peer', () => {
   });
 
   it('maps a status to a typed StreamManagerError', async () => {
-    peer = await startScripted((p, op, body) => p.reply(Op.DescribeMessageStreamResponse, { requestId: body.requestId, status: 5, errorMessage: 'no such stream' }));
+    peer = await startScripted((p, op, body) =>
+      p.reply(Op.DescribeMessageStreamResponse, {
+        requestId: body.requestId,
+        status: 5,
+        errorMessage: 'no such stream',
+      }),
+    );
     client = createStreamManagerClient({ port: peer.port, env: {} });
     const err = await failure(client.describeMessageStream('nope'));
     expect(err).toBeInstanceOf(StreamManagerError);
@@ -110,7 +131,9 @@ describe('Stream Manager client against a scripted peer', () => {
   });
 
   it('refuses an oversize message before sending anything', async () => {
-    peer = await startScripted((p, op, body) => p.reply(Op.AppendMessageResponse, { requestId: body.requestId, status: 0, sequenceNumber: 0 }));
+    peer = await startScripted((p, op, body) =>
+      p.reply(Op.AppendMessageResponse, { requestId: body.requestId, status: 0, sequenceNumber: 0 }),
+    );
     client = createStreamManagerClient({ port: peer.port, env: {}, maxMessageBytes: 1024 });
     expect(await client.appendMessage('s', Buffer.alloc(1024, 1))).toBe(0n);
     const err = await failure(client.appendMessage('s', Buffer.alloc(1025, 1)));
@@ -119,14 +142,24 @@ describe('Stream Manager client against a scripted peer', () => {
   });
 
   it('refuses a frame above maxFrameLength before sending', async () => {
-    peer = await startScripted((p, op, body) => p.reply(Op.AppendMessageResponse, { requestId: body.requestId, status: 0, sequenceNumber: 0 }));
+    peer = await startScripted((p, op, body) =>
+      p.reply(Op.AppendMessageResponse, { requestId: body.requestId, status: 0, sequenceNumber: 0 }),
+    );
     client = createStreamManagerClient({ port: peer.port, env: {}, maxFrameLength: 4096 });
-    expect(isPcfError(await failure(client.appendMessage('s', Buffer.alloc(5000, 1))), 'ERR_SM_PAYLOAD_TOO_LARGE')).toBe(true);
+    expect(
+      isPcfError(await failure(client.appendMessage('s', Buffer.alloc(5000, 1))), 'ERR_SM_PAYLOAD_TOO_LARGE'),
+    ).toBe(true);
     expect(peer.peers[0]!.received.filter((r) => r.op === Op.AppendMessage)).toHaveLength(0);
   });
 
   it('reconnects lazily after the connection dropped', async () => {
-    peer = await startScripted((p, op, body) => p.reply(Op.ListStreamsResponse, { requestId: body.requestId, status: 0, streams: [String(peer!.peers.indexOf(p))] }));
+    peer = await startScripted((p, op, body) =>
+      p.reply(Op.ListStreamsResponse, {
+        requestId: body.requestId,
+        status: 0,
+        streams: [String(peer!.peers.indexOf(p))],
+      }),
+    );
     client = createStreamManagerClient({ port: peer.port, env: {} });
     expect(await client.listStreams()).toEqual(['0']);
     peer.peers[0]!.socket.destroy();
@@ -142,7 +175,10 @@ describe('Stream Manager client against a scripted peer', () => {
     client = createStreamManagerClient({ port, env: {}, reconnectBackoff: { initialMs: 20, maxMs: 100 } });
     expect(isPcfError(await failure(client.listStreams()), 'ERR_SM_CONNECTION')).toBe(true);
     expect(isPcfError(await failure(client.listStreams()), 'ERR_SM_CONNECTION')).toBe(true);
-    peer = await startScripted((p, op, body) => p.reply(Op.ListStreamsResponse, { requestId: body.requestId, status: 0, streams: ['up'] }), { port });
+    peer = await startScripted(
+      (p, op, body) => p.reply(Op.ListStreamsResponse, { requestId: body.requestId, status: 0, streams: ['up'] }),
+      { port },
+    );
     expect(await client.listStreams()).toEqual(['up']);
   });
 
@@ -158,6 +194,8 @@ describe('resolvePort', () => {
     expect(resolvePort(9000, { STREAM_MANAGER_SERVER_PORT: '9100' })).toBe(9000);
     expect(resolvePort(undefined, { STREAM_MANAGER_SERVER_PORT: '9100' })).toBe(9100);
     expect(resolvePort(undefined, {})).toBe(8088);
-    expect(() => resolvePort(undefined, { STREAM_MANAGER_SERVER_PORT: 'eighty' })).toThrow(/STREAM_MANAGER_SERVER_PORT is not a TCP port: "eighty"/);
+    expect(() => resolvePort(undefined, { STREAM_MANAGER_SERVER_PORT: 'eighty' })).toThrow(
+      /STREAM_MANAGER_SERVER_PORT is not a TCP port: "eighty"/,
+    );
   });
 });

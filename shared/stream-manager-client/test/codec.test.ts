@@ -4,7 +4,9 @@ import { decodePayload, encodeFrame, encodeFrameParts, encodePayload, FrameParse
 describe('CBOR payloads', () => {
   it('round-trips int64 beyond 2^53 as bigint, maps as plain objects, byte strings as Buffer', () => {
     const seq = 2n ** 62n + 12345n;
-    const body = decodePayload(encodePayload({ requestId: 'r', sequenceNumber: seq, payload: Buffer.from('abc'), nested: { n: 7 } }));
+    const body = decodePayload(
+      encodePayload({ requestId: 'r', sequenceNumber: seq, payload: Buffer.from('abc'), nested: { n: 7 } }),
+    );
     expect(body.sequenceNumber).toBe(seq);
     expect(Buffer.isBuffer(body.payload)).toBe(true);
     expect((body.payload as Buffer).toString()).toBe('abc');
@@ -38,19 +40,34 @@ describe('CBOR payloads', () => {
 
   it('accepts indefinite-length maps', () => {
     // {_ "requestId": "x", "status": 0 }
-    const bytes = Buffer.concat([Buffer.from([0xbf, 0x69]), Buffer.from('requestId'), Buffer.from([0x61, 0x78, 0x66]), Buffer.from('status'), Buffer.from([0x00, 0xff])]);
+    const bytes = Buffer.concat([
+      Buffer.from([0xbf, 0x69]),
+      Buffer.from('requestId'),
+      Buffer.from([0x61, 0x78, 0x66]),
+      Buffer.from('status'),
+      Buffer.from([0x00, 0xff]),
+    ]);
     expect(decodePayload(bytes)).toEqual({ requestId: 'x', status: 0 });
   });
 
   it('rejects payloads that are not a CBOR map, or not CBOR', () => {
     expect(() => decodePayload(Buffer.from([0x83, 1, 2, 3]))).toThrow(/not a CBOR map/);
     let err: unknown;
-    try { decodePayload(Buffer.from([0xbf, 0x61])); } catch (e) { err = e; }
+    try {
+      decodePayload(Buffer.from([0xbf, 0x61]));
+    } catch (e) {
+      err = e;
+    }
     expect(isPcfError(err, 'ERR_SM_PROTOCOL')).toBe(true);
   });
 
   it('encodes a reply of many small items well above 64 KiB without truncation', () => {
-    const messages = Array.from({ length: 2000 }, (_, i) => ({ streamName: 's', sequenceNumber: BigInt(i), ingestTime: 1_700_000_000_000 + i, payload: Buffer.alloc(100, i % 256) }));
+    const messages = Array.from({ length: 2000 }, (_, i) => ({
+      streamName: 's',
+      sequenceNumber: BigInt(i),
+      ingestTime: 1_700_000_000_000 + i,
+      payload: Buffer.alloc(100, i % 256),
+    }));
     const bytes = encodePayload({ requestId: 'r', status: 0, messages });
     expect(bytes.length).toBeGreaterThan(200_000);
     const back = decodePayload(bytes).messages as { sequenceNumber: number | bigint; payload: Buffer }[];
@@ -78,7 +95,9 @@ describe('encodeFrameParts', () => {
   it('handles several large byte strings and a body of only small fields', () => {
     const a = Buffer.alloc(5000, 1);
     const b = Buffer.alloc(70_000, 2);
-    const frames = new FrameParser(false).push(Buffer.concat([...encodeFrameParts(4, { a, b, n: 3 }), ...encodeFrameParts(5, { requestId: 'x' })]));
+    const frames = new FrameParser(false).push(
+      Buffer.concat([...encodeFrameParts(4, { a, b, n: 3 }), ...encodeFrameParts(5, { requestId: 'x' })]),
+    );
     expect(frames.map((f) => f.op)).toEqual([4, 5]);
     expect(decodePayload(frames[0]!.payload)).toEqual({ a, b, n: 3 });
     expect(decodePayload(frames[1]!.payload)).toEqual({ requestId: 'x' });
@@ -86,7 +105,10 @@ describe('encodeFrameParts', () => {
 });
 
 describe('FrameParser', () => {
-  const frames = [encodeFrame(4, encodePayload({ requestId: 'a' })), encodeFrame(9, encodePayload({ requestId: 'b', big: Buffer.alloc(70_000, 7) }))];
+  const frames = [
+    encodeFrame(4, encodePayload({ requestId: 'a' })),
+    encodeFrame(9, encodePayload({ requestId: 'b', big: Buffer.alloc(70_000, 7) })),
+  ];
   const stream = Buffer.concat([Buffer.from([1]), ...frames]);
 
   it('reads frames fed one byte at a time', () => {

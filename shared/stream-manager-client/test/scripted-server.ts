@@ -40,7 +40,12 @@ export async function startScripted(
           const hs = options.handshake ?? 'ok';
           if (hs === 'silent') continue;
           socket.write(Buffer.from([hs === 'ok' ? 1 : hs]));
-          peer.reply(Op.ConnectResponse, { requestId: body.requestId, status: 0, protocolVersion: '1.1.0', serverVersion: 'scripted' });
+          peer.reply(Op.ConnectResponse, {
+            requestId: body.requestId,
+            status: 0,
+            protocolVersion: '1.1.0',
+            serverVersion: 'scripted',
+          });
           continue;
         }
         onFrame(peer, f.op, body);

@@ -39,17 +39,27 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-export function createControlServer(sim: MeterSimulator, opts: { host?: string; port: number; log: Logger }): ControlServer {
+export function createControlServer(
+  sim: MeterSimulator,
+  opts: { host?: string; port: number; log: Logger },
+): ControlServer {
   const host = opts.host ?? '127.0.0.1';
   let port = opts.port;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://control');
     if (url.pathname === '/faults' && req.method === 'POST') {
       const body = (await readJson(req)) as Partial<FaultSpec> & { target?: unknown };
-      if (!body || typeof body !== 'object' || typeof body.target !== 'string') return send(res, 400, { error: 'ERR_USAGE', message: 'body needs a string "target"' });
+      if (!body || typeof body !== 'object' || typeof body.target !== 'string')
+        return send(res, 400, { error: 'ERR_USAGE', message: 'body needs a string "target"' });
       const { target, ...spec } = body;
       const f = await sim.injectFault(target, spec as FaultSpec);
-      return send(res, 201, { id: f.id, target: f.target, type: f.type, atMs: f.atMs, endMs: Number.isFinite(f.endMs) ? f.endMs : null });
+      return send(res, 201, {
+        id: f.id,
+        target: f.target,
+        type: f.type,
+        atMs: f.atMs,
+        endMs: Number.isFinite(f.endMs) ? f.endMs : null,
+      });
     }
     if (url.pathname === '/faults' && req.method === 'DELETE') {
       return send(res, 200, { cleared: await sim.clearFaults(url.searchParams.get('target') ?? undefined) });
@@ -63,7 +73,8 @@ export function createControlServer(sim: MeterSimulator, opts: { host?: string; 
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      const status = (err as { status?: number }).status ?? (isPcfError(err) ? (err.code === 'ERR_NOT_FOUND' ? 404 : 400) : 500);
+      const status =
+        (err as { status?: number }).status ?? (isPcfError(err) ? (err.code === 'ERR_NOT_FOUND' ? 404 : 400) : 500);
       if (status === 500) opts.log.error({ err }, 'control request failed');
       send(res, status, { error: isPcfError(err) ? err.code : 'ERR_USAGE', message: (err as Error).message });
     });

@@ -29,7 +29,11 @@ export interface RegisterDiscontinuity {
 }
 
 /** The discontinuities `events` (this meter's counter events, in time order) applied to its counter points. */
-export function registerDiscontinuities(meter: MeterModel, points: readonly ValuePoint[], events: readonly Fault[]): RegisterDiscontinuity[] {
+export function registerDiscontinuities(
+  meter: MeterModel,
+  points: readonly ValuePoint[],
+  events: readonly Fault[],
+): RegisterDiscontinuity[] {
   const out: RegisterDiscontinuity[] = [];
   events.forEach((e, i) => {
     for (const p of points) {
@@ -38,7 +42,17 @@ export function registerDiscontinuities(meter: MeterModel, points: readonly Valu
       const after = pointValue(meter, p, e.atMs, events.slice(0, i + 1));
       if (after === before) continue;
       const unmeasured = after > before ? after - before : Math.max(0, after);
-      out.push({ meterId: meter.id, point: p.name, quantity: p.quantity, kind: e.type as CounterEventType, faultId: e.id, atMs: e.atMs, before, after, unmeasured });
+      out.push({
+        meterId: meter.id,
+        point: p.name,
+        quantity: p.quantity,
+        kind: e.type as CounterEventType,
+        faultId: e.id,
+        atMs: e.atMs,
+        before,
+        after,
+        unmeasured,
+      });
     }
   });
   return out;

@@ -70,7 +70,9 @@ export class FaultBook {
 
   /** Transport faults on any of `targets` active at t, in start order. */
   activeTransport(targets: readonly string[], t: number): Fault[] {
-    return this.faults.filter((f) => !isCounterEvent(f) && !isAction(f) && targets.includes(f.target) && f.atMs <= t && t < f.endMs);
+    return this.faults.filter(
+      (f) => !isCounterEvent(f) && !isAction(f) && targets.includes(f.target) && f.atMs <= t && t < f.endMs,
+    );
   }
 
   /** Counter events on any of `targets` at or before t, in time order. */

@@ -1,5 +1,13 @@
 import { parseArgs } from 'node:util';
-import { clockFromEnv, createLogger, isPcfError, ManualClock, ScaledClock, SIM_CLOCK_ENV, type Clock } from '@pcf-edge/core';
+import {
+  clockFromEnv,
+  createLogger,
+  isPcfError,
+  ManualClock,
+  ScaledClock,
+  SIM_CLOCK_ENV,
+  type Clock,
+} from '@pcf-edge/core';
 import { createControlServer, type ControlServer } from './control';
 import { loadScenario } from './scenario/load';
 import type { Scenario } from './scenario/types';
@@ -52,8 +60,13 @@ async function main(): Promise<void> {
   try {
     ({ values } = parseArgs({
       options: {
-        scenario: { type: 'string' }, 'time-factor': { type: 'string' }, 'truth-out': { type: 'string' },
-        'truth-interval-ms': { type: 'string' }, 'control-port': { type: 'string' }, at: { type: 'string' }, help: { type: 'boolean' },
+        scenario: { type: 'string' },
+        'time-factor': { type: 'string' },
+        'truth-out': { type: 'string' },
+        'truth-interval-ms': { type: 'string' },
+        'control-port': { type: 'string' },
+        at: { type: 'string' },
+        help: { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -79,7 +92,10 @@ async function main(): Promise<void> {
   }
   let writer: TruthWriter | undefined;
   if (values['truth-out']) {
-    writer = createTruthWriter(sim, values['truth-out'], { intervalMs: number('truth-interval-ms', values['truth-interval-ms'], true) ?? 1000, log });
+    writer = createTruthWriter(sim, values['truth-out'], {
+      intervalMs: number('truth-interval-ms', values['truth-interval-ms'], true) ?? 1000,
+      log,
+    });
     writer.start();
   }
   printListing(scenario, sim.ports, sim.opcua, control?.port);
@@ -102,17 +118,24 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-function printListing(s: Scenario, ports: { modbus: Record<string, number>; opcua?: number }, opcua: { endpoint: string; namespaceUri: string } | undefined, control: number | undefined): void {
+function printListing(
+  s: Scenario,
+  ports: { modbus: Record<string, number>; opcua?: number },
+  opcua: { endpoint: string; namespaceUri: string } | undefined,
+  control: number | undefined,
+): void {
   const out: string[] = [`simulated time starts ${s.startTime}, time factor ${s.timeFactor}`];
   for (const d of s.modbus.devices) {
     out.push(`modbus ${d.id} listening on ${d.host}:${ports.modbus[d.id]}`);
-    for (const m of d.meters) out.push(`  unit ${m.unitId}: ${m.id} (${m.profile}, ${m.role}${m.line ? `, ${m.line}` : ''})`);
+    for (const m of d.meters)
+      out.push(`  unit ${m.unitId}: ${m.id} (${m.profile}, ${m.role}${m.line ? `, ${m.line}` : ''})`);
   }
   if (s.opcua && opcua) {
     out.push(`opcua listening on ${opcua.endpoint} (namespace ${opcua.namespaceUri})`);
     for (const m of s.opcua.meters) out.push(`  ${m.id} (${m.type}, ${m.role}${m.line ? `, ${m.line}` : ''})`);
   }
-  if (control !== undefined) out.push(`control endpoint http://127.0.0.1:${control} (POST /faults, DELETE /faults, GET /truth)`);
+  if (control !== undefined)
+    out.push(`control endpoint http://127.0.0.1:${control} (POST /faults, DELETE /faults, GET /truth)`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

@@ -66,14 +66,25 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
   const opcuaMeters = new Set((scenario.opcua?.meters ?? []).map((m) => m.id));
 
   const refusing = (deviceId: string): boolean =>
-    faults.list().some((f) => f.type === 'disconnect' && (f.target === deviceId || deviceOf.get(f.target) === deviceId) && f.atMs <= clock.now() && clock.now() < f.endMs);
+    faults
+      .list()
+      .some(
+        (f) =>
+          f.type === 'disconnect' &&
+          (f.target === deviceId || deviceOf.get(f.target) === deviceId) &&
+          f.atMs <= clock.now() &&
+          clock.now() < f.endMs,
+      );
   const devices = new Map<string, ModbusDeviceServer>();
-  for (const d of scenario.modbus.devices) devices.set(d.id, createModbusDevice(d, { world, faults, clock, log: log.child({ stage: 'modbus' }), refusing }));
+  for (const d of scenario.modbus.devices)
+    devices.set(d.id, createModbusDevice(d, { world, faults, clock, log: log.child({ stage: 'modbus' }), refusing }));
   /** Created at start(), see opcuaModule(). */
   let opcua: OpcuaSimServer | undefined;
 
   /** The servers a fault target reaches. */
-  const serversOf = (target: string): { start(): Promise<void>; stop(): Promise<void>; dropConnections?(): void; running: boolean }[] => {
+  const serversOf = (
+    target: string,
+  ): { start(): Promise<void>; stop(): Promise<void>; dropConnections?(): void; running: boolean }[] => {
     if (target === 'opcua' || opcuaMeters.has(target)) return opcua ? [opcua] : [];
     const d = devices.get(target) ?? devices.get(deviceOf.get(target) ?? '');
     return d ? [d] : [];
@@ -110,7 +121,8 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
   };
   let timer: NodeJS.Timeout | undefined;
 
-  const knownTarget = (t: string): boolean => (t === 'opcua' ? scenario.opcua !== undefined : devices.has(t) || world.meters.has(t));
+  const knownTarget = (t: string): boolean =>
+    t === 'opcua' ? scenario.opcua !== undefined : devices.has(t) || world.meters.has(t);
 
   return {
     truth,
@@ -125,7 +137,12 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
     },
     async start() {
       if (scenario.opcua && !opcua) {
-        opcua = opcuaModule().createOpcuaSimServer(scenario.opcua, { world, faults, clock, log: log.child({ stage: 'opcua' }) });
+        opcua = opcuaModule().createOpcuaSimServer(scenario.opcua, {
+          world,
+          faults,
+          clock,
+          log: log.child({ stage: 'opcua' }),
+        });
       }
       for (const d of devices.values()) await d.start();
       if (opcua) await opcua.start();
@@ -143,8 +160,15 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
     async injectFault(target, spec) {
       validateConfig({ ...spec, target }, faultSchema, 'fault');
       if (!knownTarget(target)) throw new PcfError('ERR_NOT_FOUND', `no device or meter '${target}'`, { target });
-      if (spec.type === 'badStatus' && spec.statusCode !== undefined && opcua && !opcuaModule().isKnownBadStatus(spec.statusCode)) {
-        throw new PcfError('ERR_USAGE', `unknown OPC UA Bad status code '${spec.statusCode}'`, { statusCode: spec.statusCode });
+      if (
+        spec.type === 'badStatus' &&
+        spec.statusCode !== undefined &&
+        opcua &&
+        !opcuaModule().isKnownBadStatus(spec.statusCode)
+      ) {
+        throw new PcfError('ERR_USAGE', `unknown OPC UA Bad status code '${spec.statusCode}'`, {
+          statusCode: spec.statusCode,
+        });
       }
       const f = faults.add(target, spec, clock.now());
       log.info({ target, type: f.type, fault: f.id }, 'fault injected');
@@ -152,7 +176,10 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
       return f;
     },
     async clearFaults(target) {
-      const targets = target === undefined ? undefined : new Set([target, ...[...deviceOf].filter(([, d]) => d === target).map(([m]) => m)]);
+      const targets =
+        target === undefined
+          ? undefined
+          : new Set([target, ...[...deviceOf].filter(([, d]) => d === target).map(([m]) => m)]);
       const removed = faults.clear(targets);
       for (const f of removed) {
         if (!down.has(f.id)) continue;

@@ -11,7 +11,11 @@ export interface TruthWriter {
   stop(): void;
 }
 
-export function createTruthWriter(sim: MeterSimulator, file: string, opts: { intervalMs: number; log: Logger }): TruthWriter {
+export function createTruthWriter(
+  sim: MeterSimulator,
+  file: string,
+  opts: { intervalMs: number; log: Logger },
+): TruthWriter {
   let timer: NodeJS.Timeout | undefined;
   const write = (): void => {
     try {

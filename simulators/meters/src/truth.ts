@@ -51,7 +51,11 @@ export interface Truth {
 
 const COUNTERS: Quantity[] = ['activeEnergyImport', 'gasVolume', 'unitsProduced', 'unitsScrapped'];
 
-export function createTruth(world: World, faults: FaultBook, pointsOf: (meterId: string) => readonly ValuePoint[]): Truth {
+export function createTruth(
+  world: World,
+  faults: FaultBook,
+  pointsOf: (meterId: string) => readonly ValuePoint[],
+): Truth {
   const line = (id: string) => {
     const l = world.lines.get(id);
     if (!l) throw new PcfError('ERR_NOT_FOUND', `no line '${id}'`, { line: id });

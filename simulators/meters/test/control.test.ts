@@ -2,7 +2,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, silentLogger } from '@pcf-edge/core';
-import { createControlServer, createMeterSimulator, createTruthWriter, type ControlServer, type MeterSimulator } from '../src';
+import {
+  createControlServer,
+  createMeterSimulator,
+  createTruthWriter,
+  type ControlServer,
+  type MeterSimulator,
+} from '../src';
 import { close, connect, demoScenario, failure } from './helpers';
 
 const AT = Date.parse('2026-11-02T07:00:00Z');
@@ -24,7 +30,10 @@ afterAll(async () => {
 
 describe('HTTP control endpoint', () => {
   it('POST /faults injects a fault that the Modbus device applies; DELETE /faults clears it', async () => {
-    const res = await fetch(url('/faults'), { method: 'POST', body: JSON.stringify({ target: 'line2-feed-a', type: 'exception', code: 6 }) });
+    const res = await fetch(url('/faults'), {
+      method: 'POST',
+      body: JSON.stringify({ target: 'line2-feed-a', type: 'exception', code: 6 }),
+    });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ target: 'line2-feed-a', type: 'exception', atMs: AT, endMs: null });
     const c = await connect(sim.ports.modbus['panel-b'] as number, 1);
@@ -36,10 +45,16 @@ describe('HTTP control endpoint', () => {
   });
 
   it('rejects bad requests with a code', async () => {
-    const bad = await fetch(url('/faults'), { method: 'POST', body: JSON.stringify({ target: 'panel-a', type: 'melt' }) });
+    const bad = await fetch(url('/faults'), {
+      method: 'POST',
+      body: JSON.stringify({ target: 'panel-a', type: 'melt' }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'ERR_CONFIG_INVALID' });
-    const unknown = await fetch(url('/faults'), { method: 'POST', body: JSON.stringify({ target: 'nope', type: 'noReply' }) });
+    const unknown = await fetch(url('/faults'), {
+      method: 'POST',
+      body: JSON.stringify({ target: 'nope', type: 'noReply' }),
+    });
     expect(unknown.status).toBe(404);
     const notJson = await fetch(url('/faults'), { method: 'POST', body: '{' });
     expect(notJson.status).toBe(400);
@@ -60,8 +75,13 @@ describe('truth writer', () => {
     w.start();
     w.stop();
     expect(existsSync(file)).toBe(true);
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as { ts: number; meters: Record<string, { points: Record<string, number> }> };
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+      ts: number;
+      meters: Record<string, { points: Record<string, number> }>;
+    };
     expect(doc.ts).toBe(AT);
-    expect(doc.meters['line1-main']?.points.energyImportWh).toBe(sim.truth.at(AT).meters['line1-main']?.points.energyImportWh);
+    expect(doc.meters['line1-main']?.points.energyImportWh).toBe(
+      sim.truth.at(AT).meters['line1-main']?.points.energyImportWh,
+    );
   });
 });

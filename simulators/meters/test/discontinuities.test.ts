@@ -24,11 +24,22 @@ describe('register discontinuities in the ground truth', () => {
     const [d, ...rest] = sim.truth.at(at + H).discontinuities;
     expect(rest).toEqual([]);
     expect(d).toEqual<RegisterDiscontinuity>({
-      meterId: 'line1-gas', point: 'volume', quantity: 'gasVolume', kind: 'rollover', faultId: f.id, atMs: at, before, after, unmeasured: after - before,
+      meterId: 'line1-gas',
+      point: 'volume',
+      quantity: 'gasVolume',
+      kind: 'rollover',
+      faultId: f.id,
+      atMs: at,
+      before,
+      after,
+      unmeasured: after - before,
     });
     expect(d?.unmeasured).toBeGreaterThan(10);
     // True consumption does not include the jump.
-    expect(sim.truth.at(at + H).meters['line1-gas']?.consumption.gasVolume).toBeCloseTo(sim.truth.meterConsumption('line1-gas', 'gasVolume', START, at + H), 9);
+    expect(sim.truth.at(at + H).meters['line1-gas']?.consumption.gasVolume).toBeCloseTo(
+      sim.truth.meterConsumption('line1-gas', 'gasVolume', START, at + H),
+      9,
+    );
   });
 
   it('records a replacement per counter point, counted from 0, and a device-wide reset on each meter with nothing unmeasured', async () => {
@@ -53,7 +64,9 @@ describe('register discontinuities in the ground truth', () => {
     const reset = Date.parse('2026-11-02T20:00:00Z');
     expect(sim.truth.at(reset - 1).discontinuities).toEqual([]);
     const scheduled = sim.truth.at(reset).discontinuities;
-    expect(scheduled.map((d) => [d.meterId, d.point, d.kind, d.after])).toEqual([['line1-press', 'energyImport', 'counterReset', 0]]);
+    expect(scheduled.map((d) => [d.meterId, d.point, d.kind, d.after])).toEqual([
+      ['line1-press', 'energyImport', 'counterReset', 0],
+    ]);
     const at = reset + H;
     await sim.injectFault('line1-press', { type: 'rollover', at }); // float32 without a modulus: nothing to preset
     expect(sim.truth.at(at + H).discontinuities).toEqual(scheduled);

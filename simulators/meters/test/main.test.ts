@@ -25,10 +25,24 @@ it('runs a scenario, serves the truth of the frozen instant and stops on SIGTERM
   const scenarioFile = join(dir, 'scenario.json');
   writeFileSync(scenarioFile, JSON.stringify(demoScenario({ opcua: false })));
   const truthFile = join(dir, 'truth.json');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/meters/src/main.ts', '--scenario', scenarioFile, '--at', AT, '--truth-out', truthFile], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'simulators/meters/src/main.ts',
+      '--scenario',
+      scenarioFile,
+      '--at',
+      AT,
+      '--truth-out',
+      truthFile,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   try {
     const listing = await waitForListing(child);
     const port = Number(/modbus panel-b listening on [\d.]+:(\d+)/.exec(listing)?.[1]);
@@ -36,7 +50,10 @@ it('runs a scenario, serves the truth of the frozen instant and stops on SIGTERM
     const p = getProfile('carlo-gavazzi-em24').points.find((x) => x.name === 'energyImport');
     const value = decodePoint((await c.readInputRegisters(0x42, 2)).data, p as NonNullable<typeof p>);
     await close(c);
-    const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as { time: string; meters: Record<string, { points: Record<string, number> }> };
+    const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as {
+      time: string;
+      meters: Record<string, { points: Record<string, number> }>;
+    };
     expect(truth.time).toBe(AT);
     expect(value).toBe(truth.meters['line2-feed-a']?.points.energyImport);
   } finally {

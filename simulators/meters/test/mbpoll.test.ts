@@ -14,7 +14,11 @@ const AT = Date.parse('2026-11-02T11:47:05.250Z');
 let sim: MeterSimulator;
 
 async function mbpoll(port: number, unit: number, args: string[]): Promise<Map<number, string>> {
-  const { stdout } = await run('mbpoll', ['-m', 'tcp', '-p', String(port), '-a', String(unit), '-0', '-1', '-o', '5', ...args, '127.0.0.1'], { timeout: 20_000 });
+  const { stdout } = await run(
+    'mbpoll',
+    ['-m', 'tcp', '-p', String(port), '-a', String(unit), '-0', '-1', '-o', '5', ...args, '127.0.0.1'],
+    { timeout: 20_000 },
+  );
   const values = new Map<number, string>();
   for (const m of stdout.matchAll(/^\[(\d+)\]:\s+(\S+)/gm)) values.set(Number(m[1]), m[2] as string);
   return values;
@@ -53,10 +57,25 @@ describe('mbpoll reads ground truth', () => {
 
   it('PM5xxx int64 Wh (holding 3203) and ABB B23 uint64 ×0.01 kWh (holding 0x5000)', async () => {
     const pm = await mbpoll(sim.ports.modbus['panel-a'] as number, 1, ['-t', '4:hex', '-r', '3203', '-c', '4']);
-    const pmWh = decodeRaw([3203, 3204, 3205, 3206].map((a) => Number(pm.get(a))), 'int64', 'ABCD') as bigint;
+    const pmWh = decodeRaw(
+      [3203, 3204, 3205, 3206].map((a) => Number(pm.get(a))),
+      'int64',
+      'ABCD',
+    ) as bigint;
     expect(Number(pmWh) / 1000).toBe(sim.truth.at(AT).meters['line1-main']?.points.energyImportWh);
-    const abb = await mbpoll(sim.ports.modbus['panel-b'] as number, 2, ['-t', '4:hex', '-r', String(0x5000), '-c', '4']);
-    const raw = decodeRaw([0, 1, 2, 3].map((i) => Number(abb.get(0x5000 + i))), 'uint64', 'ABCD') as bigint;
+    const abb = await mbpoll(sim.ports.modbus['panel-b'] as number, 2, [
+      '-t',
+      '4:hex',
+      '-r',
+      String(0x5000),
+      '-c',
+      '4',
+    ]);
+    const raw = decodeRaw(
+      [0, 1, 2, 3].map((i) => Number(abb.get(0x5000 + i))),
+      'uint64',
+      'ABCD',
+    ) as bigint;
     expect(Number(raw) / 100).toBe(sim.truth.at(AT).meters['line2-feed-b']?.points.energyImport);
   });
 });

@@ -46,18 +46,21 @@ afterEach(async () => {
 describe('Modbus round trip against ground truth', () => {
   const meters = scenario.modbus.devices.flatMap((d) => d.meters.map((m) => ({ device: d.id, ...m })));
 
-  it.each(meters.map((m) => [m.id, m] as const))('%s: every point decodes to the truth at a frozen instant', async (_id, m) => {
-    const c = await client(m.device, m.unitId);
-    const truth = sim.truth.at(clock.now()).meters[m.id];
-    expect(truth).toBeDefined();
-    for (const p of getProfile(m.profile).points) {
-      const got = await readPoint(c, p);
-      const want = truth?.points[p.name] as number;
-      if (p.kind === 'counter' && !isFloat(p.type)) expect(got).toBe(want);
-      else if (p.kind === 'counter') expect(got).toBe(Math.fround(want / p.scale) * p.scale);
-      else expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(p.scale, Math.abs(want) * 1e-6));
-    }
-  });
+  it.each(meters.map((m) => [m.id, m] as const))(
+    '%s: every point decodes to the truth at a frozen instant',
+    async (_id, m) => {
+      const c = await client(m.device, m.unitId);
+      const truth = sim.truth.at(clock.now()).meters[m.id];
+      expect(truth).toBeDefined();
+      for (const p of getProfile(m.profile).points) {
+        const got = await readPoint(c, p);
+        const want = truth?.points[p.name] as number;
+        if (p.kind === 'counter' && !isFloat(p.type)) expect(got).toBe(want);
+        else if (p.kind === 'counter') expect(got).toBe(Math.fround(want / p.scale) * p.scale);
+        else expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(p.scale, Math.abs(want) * 1e-6));
+      }
+    },
+  );
 
   it('counters follow simulated time and the true consumption', async () => {
     const c = await client('panel-b', 2);
@@ -140,7 +143,9 @@ describe('faults', () => {
   it('disconnect closes open sockets and refuses new ones while it lasts', async () => {
     const c = await client('panel-b', 1);
     await readPoint(c, point('carlo-gavazzi-em24', 'energyImport'));
-    const closed = new Promise<void>((resolve) => (c as unknown as { _port: { on(e: string, f: () => void): void } })._port.on('close', resolve));
+    const closed = new Promise<void>((resolve) =>
+      (c as unknown as { _port: { on(e: string, f: () => void): void } })._port.on('close', resolve),
+    );
     await sim.injectFault('panel-b', { type: 'disconnect', durationSec: 30 });
     await closed;
     const again = await client('panel-b', 1, 500);
@@ -163,7 +168,10 @@ describe('faults', () => {
     expect(shown).toBe(Math.fround(consumed));
     const truth = sim.truth.at(t1).meters['line1-press'];
     expect(truth?.points.energyImport).toBeCloseTo(consumed, 9);
-    expect(truth?.consumption.activeEnergyImport).toBeCloseTo(sim.truth.meterConsumption('line1-press', 'activeEnergyImport', Date.parse(scenario.startTime), t1), 9);
+    expect(truth?.consumption.activeEnergyImport).toBeCloseTo(
+      sim.truth.meterConsumption('line1-press', 'activeEnergyImport', Date.parse(scenario.startTime), t1),
+      9,
+    );
   });
 
   it('meterReplacement gives a new serial and a small start value', async () => {
@@ -226,6 +234,8 @@ describe('faults', () => {
 
   it('rejects a fault for an unknown target or of an unknown type', async () => {
     await expect(sim.injectFault('nope', { type: 'noReply' })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
-    await expect(sim.injectFault('panel-a', { type: 'explode' as 'noReply' })).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' });
+    await expect(sim.injectFault('panel-a', { type: 'explode' as 'noReply' })).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+    });
   });
 });

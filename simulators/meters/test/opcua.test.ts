@@ -73,7 +73,9 @@ describe('OPC UA meters against ground truth', () => {
     expect((await read('line2-oven.Power')).status).toBe('Good');
     await sim.clearFaults('line2-gas');
     expect((await read('line2-gas.Volume')).status).toBe('Good');
-    await expect(sim.injectFault('line2-gas', { type: 'badStatus', statusCode: 'BadNoSuchCode' })).rejects.toMatchObject({ code: 'ERR_USAGE' });
+    await expect(
+      sim.injectFault('line2-gas', { type: 'badStatus', statusCode: 'BadNoSuchCode' }),
+    ).rejects.toMatchObject({ code: 'ERR_USAGE' });
   });
 
   it('counterReset on a UInt32 line counter restarts it at 0 while truth consumption continues', async () => {

@@ -29,7 +29,12 @@ describe('scenario validation', () => {
   });
 
   it('names every bad path of a malformed scenario in one error', () => {
-    const s = demo() as { timeFactor: unknown; sites: { lines: { schedule: unknown; bogus?: unknown }[] }[]; modbus: { devices: { port: unknown; meters: { role: unknown }[] }[] }; faults: unknown[] };
+    const s = demo() as {
+      timeFactor: unknown;
+      sites: { lines: { schedule: unknown; bogus?: unknown }[] }[];
+      modbus: { devices: { port: unknown; meters: { role: unknown }[] }[] };
+      faults: unknown[];
+    };
     s.timeFactor = -1;
     (s.sites[0]?.lines[0] as { bogus?: unknown }).bogus = true;
     (s.sites[0]?.lines[1] as { schedule: unknown }).schedule = [];
@@ -38,18 +43,25 @@ describe('scenario validation', () => {
     const err = errorOf(() => validateScenario(s, 'bad.yaml'));
     expect(err.code).toBe('ERR_SCENARIO_INVALID');
     const errors = err.details.errors as string[];
-    expect(errors).toEqual(expect.arrayContaining([
-      '/timeFactor: must be > 0',
-      "/sites/0/lines/0: unknown property 'bogus'",
-      '/sites/1/lines/1/schedule: must NOT have fewer than 1 items'.replace('/sites/1', '/sites/0'),
-      '/modbus/devices/1/port: must be integer',
-      expect.stringMatching(/^\/modbus\/devices\/0\/meters\/1\/role: must be equal to one of the allowed values/),
-    ]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        '/timeFactor: must be > 0',
+        "/sites/0/lines/0: unknown property 'bogus'",
+        '/sites/1/lines/1/schedule: must NOT have fewer than 1 items'.replace('/sites/1', '/sites/0'),
+        '/modbus/devices/1/port: must be integer',
+        expect.stringMatching(/^\/modbus\/devices\/0\/meters\/1\/role: must be equal to one of the allowed values/),
+      ]),
+    );
     expect(err.message).toContain('bad.yaml');
   });
 
   it('checks cross-references after the schema passes', () => {
-    const s = demo() as { modbus: { devices: { port: number; meters: { profile?: string; line?: string; unitId?: number; share?: number }[] }[] }; faults: { target: string; type: string }[] };
+    const s = demo() as {
+      modbus: {
+        devices: { port: number; meters: { profile?: string; line?: string; unitId?: number; share?: number }[] }[];
+      };
+      faults: { target: string; type: string }[];
+    };
     const [a, b] = s.modbus.devices;
     (a?.meters[0] as { profile: string }).profile = 'no-such-meter';
     (a?.meters[1] as { line: string }).line = 'line-9';
@@ -59,21 +71,31 @@ describe('scenario validation', () => {
     s.faults.push({ target: 'ghost', type: 'noReply' });
     const err = errorOf(() => validateScenario(s));
     const errors = err.details.errors as string[];
-    expect(errors).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^\/modbus\/devices\/0\/meters\/0\/profile: unknown meter profile 'no-such-meter' \(known: .*eastron-sdm630/),
-      "/modbus/devices/0/meters/1/line: no line 'line-9'",
-      "/modbus/devices/1/meters/1/unitId: unit id 1 is used twice on device 'panel-b'",
-      '/modbus/devices/1/port: port 5020 is already used at /modbus/devices/0/port',
-      expect.stringMatching(/^\/modbus\/devices\/1\/meters\/0\/share: lineTotal electricity shares of line 'line-2' sum to 1\.2/),
-      "/faults/3/target: no device or meter 'ghost'",
-    ]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^\/modbus\/devices\/0\/meters\/0\/profile: unknown meter profile 'no-such-meter' \(known: .*eastron-sdm630/,
+        ),
+        "/modbus/devices/0/meters/1/line: no line 'line-9'",
+        "/modbus/devices/1/meters/1/unitId: unit id 1 is used twice on device 'panel-b'",
+        '/modbus/devices/1/port: port 5020 is already used at /modbus/devices/0/port',
+        expect.stringMatching(
+          /^\/modbus\/devices\/1\/meters\/0\/share: lineTotal electricity shares of line 'line-2' sum to 1\.2/,
+        ),
+        "/faults/3/target: no device or meter 'ghost'",
+      ]),
+    );
   });
 
   it('refuses a load beyond the profile counter’s maxRatePerHour', () => {
     const s = demo() as { sites: { lines: { producingLoadKw: number }[] }[] };
     (s.sites[0]?.lines[1] as { producingLoadKw: number }).producingLoadKw = 500;
     const errors = errorOf(() => validateScenario(s)).details.errors as string[];
-    expect(errors.some((e) => /^\/modbus\/devices\/1\/meters\/0\/share: peak load .* exceeds the carlo-gavazzi-em24/.test(e))).toBe(true);
+    expect(
+      errors.some((e) =>
+        /^\/modbus\/devices\/1\/meters\/0\/share: peak load .* exceeds the carlo-gavazzi-em24/.test(e),
+      ),
+    ).toBe(true);
   });
 
   it('reports a file that is not YAML', () => {

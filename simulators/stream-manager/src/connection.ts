@@ -1,8 +1,20 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '@pcf-edge/core';
 import {
-  CONNECT_VERSION, decodePayload, encodeFrame, encodePayload, FrameParser, MAX_FRAME_LENGTH, Op, PROTOCOL_VERSION,
-  OTHER_PROTOCOL_VERSIONS, REPLY_OP, Status, StreamManagerError, type Frame, type Payload,
+  CONNECT_VERSION,
+  decodePayload,
+  encodeFrame,
+  encodePayload,
+  FrameParser,
+  MAX_FRAME_LENGTH,
+  Op,
+  PROTOCOL_VERSION,
+  OTHER_PROTOCOL_VERSIONS,
+  REPLY_OP,
+  Status,
+  StreamManagerError,
+  type Frame,
+  type Payload,
 } from '@pcf-edge/stream-manager-client';
 import type { Handler } from './handlers';
 
@@ -32,7 +44,11 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): void {
     if (socket.destroyed) return;
     let payload = encodePayload(body);
     if (payload.length + 1 > MAX_FRAME_LENGTH) {
-      payload = encodePayload({ requestId: body.requestId, status: Status.ResponsePayloadTooLarge, errorMessage: `reply of ${payload.length} bytes is too large` });
+      payload = encodePayload({
+        requestId: body.requestId,
+        status: Status.ResponsePayloadTooLarge,
+        errorMessage: `reply of ${payload.length} bytes is too large`,
+      });
     }
     socket.write(encodeFrame(op, payload));
   }
@@ -41,24 +57,49 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): void {
     ctx.log.warn({ status, errorMessage }, 'connect refused');
     refused = true;
     socket.write(Buffer.from([CONNECT_VERSION]));
-    send(Op.ConnectResponse, { requestId, status, errorMessage, protocolVersion: PROTOCOL_VERSION, supportedProtocolVersions: SUPPORTED_VERSIONS, serverVersion: ctx.serverVersion });
+    send(Op.ConnectResponse, {
+      requestId,
+      status,
+      errorMessage,
+      protocolVersion: PROTOCOL_VERSION,
+      supportedProtocolVersions: SUPPORTED_VERSIONS,
+      serverVersion: ctx.serverVersion,
+    });
     socket.end();
   }
 
   function handshake(frame: Frame, body: Payload): void {
-    if (frame.op !== Op.Connect) throw new StreamManagerError(Status.UnexpectedOperation, `expected Connect (op 1) first, got op ${frame.op}`);
-    if (parser.versionByte !== CONNECT_VERSION) return refuse(body.requestId, Status.UnsupportedConnectVersion, `connect-version byte ${parser.versionByte} is not ${CONNECT_VERSION}`);
+    if (frame.op !== Op.Connect)
+      throw new StreamManagerError(Status.UnexpectedOperation, `expected Connect (op 1) first, got op ${frame.op}`);
+    if (parser.versionByte !== CONNECT_VERSION)
+      return refuse(
+        body.requestId,
+        Status.UnsupportedConnectVersion,
+        `connect-version byte ${parser.versionByte} is not ${CONNECT_VERSION}`,
+      );
     if (typeof body.protocolVersion !== 'string' || !SUPPORTED_VERSIONS.includes(body.protocolVersion)) {
-      return refuse(body.requestId, Status.UnsupportedProtocolVersion, `protocol version ${String(body.protocolVersion)} is not supported (${SUPPORTED_VERSIONS.join(', ')})`);
+      return refuse(
+        body.requestId,
+        Status.UnsupportedProtocolVersion,
+        `protocol version ${String(body.protocolVersion)} is not supported (${SUPPORTED_VERSIONS.join(', ')})`,
+      );
     }
     if (ctx.tokens.size > 0 && (typeof body.authToken !== 'string' || !ctx.tokens.has(body.authToken))) {
-      return refuse(body.requestId, Status.Unauthorized, body.authToken === undefined ? 'an auth token is required' : 'the auth token is not accepted');
+      return refuse(
+        body.requestId,
+        Status.Unauthorized,
+        body.authToken === undefined ? 'an auth token is required' : 'the auth token is not accepted',
+      );
     }
     connected = true;
     socket.write(Buffer.from([CONNECT_VERSION]));
     send(Op.ConnectResponse, {
-      requestId: body.requestId, status: Status.Success, protocolVersion: PROTOCOL_VERSION,
-      supportedProtocolVersions: SUPPORTED_VERSIONS, serverVersion: ctx.serverVersion, clientIdentifier: ctx.clientIdentifier,
+      requestId: body.requestId,
+      status: Status.Success,
+      protocolVersion: PROTOCOL_VERSION,
+      supportedProtocolVersions: SUPPORTED_VERSIONS,
+      serverVersion: ctx.serverVersion,
+      clientIdentifier: ctx.clientIdentifier,
     });
   }
 
@@ -67,7 +108,11 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): void {
     const handler = ctx.handlers.get(frame.op);
     const replyOp = REPLY_OP[frame.op];
     if (!handler || replyOp === undefined) {
-      send(Op.UnknownOperationError, { requestId, status: Status.UnknownOperation, errorMessage: `unknown operation ${frame.op}` });
+      send(Op.UnknownOperationError, {
+        requestId,
+        status: Status.UnknownOperation,
+        errorMessage: `unknown operation ${frame.op}`,
+      });
       return;
     }
     try {
@@ -78,7 +123,11 @@ export function serveConnection(socket: Socket, ctx: ConnectionContext): void {
       if (!(err instanceof StreamManagerError)) ctx.log.error({ err, op: frame.op }, 'request failed');
       const status = err instanceof StreamManagerError ? err.status : Status.UnknownFailure;
       try {
-        send(replyOp, { requestId: typeof requestId === 'string' ? requestId : undefined, status, errorMessage: err instanceof StreamManagerError ? err.errorMessage : (err as Error).message });
+        send(replyOp, {
+          requestId: typeof requestId === 'string' ? requestId : undefined,
+          status,
+          errorMessage: err instanceof StreamManagerError ? err.errorMessage : (err as Error).message,
+        });
       } catch (sendErr) {
         ctx.log.error({ err: sendErr }, 'cannot send an error reply; closing the connection');
         socket.destroy();

@@ -7,9 +7,14 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
  * call: the exporter does its own retrying.
  */
 export function kinesisClientFor(endpoint: string, env: NodeJS.ProcessEnv = process.env): KinesisClient {
-  const credentials = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-    ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
-    : { accessKeyId: 'local', secretAccessKey: 'local' };
+  const credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          sessionToken: env.AWS_SESSION_TOKEN,
+        }
+      : { accessKeyId: 'local', secretAccessKey: 'local' };
   return new KinesisClient({
     endpoint,
     region: env.AWS_REGION ?? 'us-east-1',

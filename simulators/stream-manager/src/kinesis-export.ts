@@ -81,8 +81,24 @@ export function createKinesisExporter(
           continue;
         }
         const start = config.startSequenceNumber ?? 0n;
-        const progress = stored.get(config.identifier) ?? { lastExportedSeq: start - 1n, exportedBytes: 0n, exportedCount: 0n, lastExportTime: 0 };
-        tasks.set(key, { key, stream: s.def.name, config, progress, acked: new Set(), running: false, failures: 0, retryAt: 0, errorMessage: undefined, pendingSince: undefined });
+        const progress = stored.get(config.identifier) ?? {
+          lastExportedSeq: start - 1n,
+          exportedBytes: 0n,
+          exportedCount: 0n,
+          lastExportTime: 0,
+        };
+        tasks.set(key, {
+          key,
+          stream: s.def.name,
+          config,
+          progress,
+          acked: new Set(),
+          running: false,
+          failures: 0,
+          retryAt: 0,
+          errorMessage: undefined,
+          pendingSince: undefined,
+        });
       }
     }
     for (const key of tasks.keys()) if (!live.has(key)) tasks.delete(key);
@@ -127,11 +143,14 @@ export function createKinesisExporter(
     if (at >= recheckAt) return;
     if (recheckTimer) clearTimeout(recheckTimer);
     recheckAt = at;
-    recheckTimer = setTimeout(() => {
-      recheckTimer = undefined;
-      recheckAt = Infinity;
-      schedule();
-    }, Math.ceil(ms) + 1);
+    recheckTimer = setTimeout(
+      () => {
+        recheckTimer = undefined;
+        recheckAt = Infinity;
+        schedule();
+      },
+      Math.ceil(ms) + 1,
+    );
   }
 
   function schedule(): void {
@@ -172,7 +191,10 @@ export function createKinesisExporter(
         next = m.seq + 1n;
         if (t.acked.has(m.seq)) continue;
         if (m.payload.length > MAX_RECORD_BYTES) {
-          log.error({ stream: t.stream, seq: m.seq.toString(), bytes: m.payload.length }, 'message exceeds the Kinesis record limit; not exported');
+          log.error(
+            { stream: t.stream, seq: m.seq.toString(), bytes: m.payload.length },
+            'message exceeds the Kinesis record limit; not exported',
+          );
           t.acked.add(m.seq);
           continue;
         }
@@ -190,10 +212,12 @@ export function createKinesisExporter(
 
   async function put(t: ExportTask, batch: { seq: bigint; payload: Buffer }[]): Promise<void> {
     try {
-      const reply = await kinesis.send(new PutRecordsCommand({
-        StreamName: t.config.kinesisStreamName,
-        Records: batch.map((m) => ({ Data: m.payload, PartitionKey: randomUUID() })),
-      }));
+      const reply = await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: t.config.kinesisStreamName,
+          Records: batch.map((m) => ({ Data: m.payload, PartitionKey: randomUUID() })),
+        }),
+      );
       const results = reply.Records ?? [];
       let failed = 0;
       batch.forEach((m, i) => {
@@ -213,12 +237,23 @@ export function createKinesisExporter(
         t.retryAt = 0;
       } else {
         backoff(t);
-        log.warn({ stream: t.stream, export: t.config.identifier, failed, error: t.errorMessage }, 'kinesis rejected records; retrying them');
+        log.warn(
+          { stream: t.stream, export: t.config.identifier, failed, error: t.errorMessage },
+          'kinesis rejected records; retrying them',
+        );
       }
     } catch (err) {
       t.errorMessage = (err as Error).message;
       backoff(t);
-      log.warn({ stream: t.stream, export: t.config.identifier, err: { message: t.errorMessage }, retryInMs: t.retryAt - clock.now() }, 'kinesis PutRecords failed');
+      log.warn(
+        {
+          stream: t.stream,
+          export: t.config.identifier,
+          err: { message: t.errorMessage },
+          retryInMs: t.retryAt - clock.now(),
+        },
+        'kinesis PutRecords failed',
+      );
     }
   }
 
@@ -262,14 +297,16 @@ export function createKinesisExporter(
     },
     statuses(stream) {
       sync();
-      return [...tasks.values()].filter((t) => t.stream === stream).map((t) => ({
-        exportConfigIdentifier: t.config.identifier,
-        lastExportedSequenceNumber: t.progress.lastExportedSeq,
-        lastExportTime: t.progress.lastExportTime,
-        errorMessage: t.errorMessage,
-        exportedBytesFromStream: t.progress.exportedBytes,
-        exportedMessagesCount: t.progress.exportedCount,
-      }));
+      return [...tasks.values()]
+        .filter((t) => t.stream === stream)
+        .map((t) => ({
+          exportConfigIdentifier: t.config.identifier,
+          lastExportedSequenceNumber: t.progress.lastExportedSeq,
+          lastExportTime: t.progress.lastExportTime,
+          errorMessage: t.errorMessage,
+          exportedBytesFromStream: t.progress.exportedBytes,
+          exportedMessagesCount: t.progress.exportedCount,
+        }));
     },
   };
 }

@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     return;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PcfError('ERR_USAGE', `--port must be a TCP port, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new PcfError('ERR_USAGE', `--port must be a TCP port, got ${values.port}`);
   const log = createLogger({ component: 'stream-manager' });
   const endpoint = values['kinesis-endpoint'];
   const server = createStreamManagerServer(
@@ -46,10 +47,13 @@ async function main(): Promise<void> {
   process.stdout.write(`stream-manager listening on 127.0.0.1:${bound}\n`);
   const shutdown = (signal: string): void => {
     log.info({ signal }, 'stopping');
-    server.stop().then(() => process.exit(0), (err: unknown) => {
-      log.error({ err }, 'stop failed');
-      process.exit(1);
-    });
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

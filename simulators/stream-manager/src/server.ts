@@ -37,15 +37,31 @@ export interface StreamManagerServer {
 export const SERVER_VERSION = '1.1.0-pcf-edge-local';
 
 /** The local Stream Manager: the Stream Manager wire protocol on TCP, SQLite storage, Kinesis export. */
-export function createStreamManagerServer(config: StreamManagerServerConfig, deps: StreamManagerServerDeps): StreamManagerServer {
+export function createStreamManagerServer(
+  config: StreamManagerServerConfig,
+  deps: StreamManagerServerDeps,
+): StreamManagerServer {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
   const storage = openStorage(config.dir);
   const registry = new StreamRegistry(storage, clock, log.child({ stage: 'streams' }));
   let exporter: KinesisExporter | undefined;
   if (deps.kinesis) {
-    const settings: KinesisExportSettings = { initialBackoffMs: 500, maxBackoffMs: 10_000, concurrency: 4, tickMs: 250, lingerMs: 200, quietMs: 20, ...config.export };
-    exporter = createKinesisExporter(settings, { registry, kinesis: deps.kinesis, clock, log: log.child({ stage: 'export' }) });
+    const settings: KinesisExportSettings = {
+      initialBackoffMs: 500,
+      maxBackoffMs: 10_000,
+      concurrency: 4,
+      tickMs: 250,
+      lingerMs: 200,
+      quietMs: 20,
+      ...config.export,
+    };
+    exporter = createKinesisExporter(settings, {
+      registry,
+      kinesis: deps.kinesis,
+      clock,
+      log: log.child({ stage: 'export' }),
+    });
     registry.onAppend(() => exporter?.wake());
   }
   const handlers = createHandlers({ registry, exporter });
@@ -87,7 +103,10 @@ export function createStreamManagerServer(config: StreamManagerServerConfig, dep
       expireTimer.unref();
       exporter?.start();
       const port = (s.address() as AddressInfo).port;
-      log.info({ port, dir: config.dir, auth: tokens.size > 0, export: exporter !== undefined }, 'local Stream Manager listening');
+      log.info(
+        { port, dir: config.dir, auth: tokens.size > 0, export: exporter !== undefined },
+        'local Stream Manager listening',
+      );
       return { port };
     },
     async stop() {
@@ -106,4 +125,3 @@ export function createStreamManagerServer(config: StreamManagerServerConfig, dep
     },
   };
 }
-

@@ -37,7 +37,9 @@ export function definitionToJson(def: MessageStreamDefinition): string {
 }
 
 export function definitionFromJson(text: string): MessageStreamDefinition {
-  return JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as MessageStreamDefinition;
+  return JSON.parse(text, (_k, v: unknown) =>
+    typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
+  ) as MessageStreamDefinition;
 }
 
 /** One database (file or memory) holding messages and export progress. */
@@ -56,14 +58,26 @@ export class MessageDb {
     this.db.defaultSafeIntegers(true);
     this.st = {
       insert: this.db.prepare('INSERT INTO messages (stream, seq, ingest_time, payload) VALUES (?, ?, ?, ?)'),
-      range: this.db.prepare('SELECT seq, ingest_time, payload FROM messages WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?'),
-      stats: this.db.prepare('SELECT MIN(seq) AS oldest, MAX(seq) AS newest, COALESCE(SUM(length(payload)), 0) AS bytes FROM messages WHERE stream = ?'),
-      oldestSizes: this.db.prepare('SELECT seq, length(payload) AS bytes FROM messages WHERE stream = ? ORDER BY seq LIMIT ?'),
+      range: this.db.prepare(
+        'SELECT seq, ingest_time, payload FROM messages WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?',
+      ),
+      stats: this.db.prepare(
+        'SELECT MIN(seq) AS oldest, MAX(seq) AS newest, COALESCE(SUM(length(payload)), 0) AS bytes FROM messages WHERE stream = ?',
+      ),
+      oldestSizes: this.db.prepare(
+        'SELECT seq, length(payload) AS bytes FROM messages WHERE stream = ? ORDER BY seq LIMIT ?',
+      ),
       deleteUpTo: this.db.prepare('DELETE FROM messages WHERE stream = ? AND seq <= ?'),
-      expired: this.db.prepare('SELECT MAX(seq) AS seq, COALESCE(SUM(length(payload)), 0) AS bytes FROM messages WHERE stream = ? AND ingest_time < ?'),
+      expired: this.db.prepare(
+        'SELECT MAX(seq) AS seq, COALESCE(SUM(length(payload)), 0) AS bytes FROM messages WHERE stream = ? AND ingest_time < ?',
+      ),
       deleteStream: this.db.prepare('DELETE FROM messages WHERE stream = ?'),
-      getExports: this.db.prepare('SELECT id, last_seq, exported_bytes, exported_count, last_time FROM exports WHERE stream = ?'),
-      putExport: this.db.prepare('INSERT OR REPLACE INTO exports (stream, id, last_seq, exported_bytes, exported_count, last_time) VALUES (?, ?, ?, ?, ?, ?)'),
+      getExports: this.db.prepare(
+        'SELECT id, last_seq, exported_bytes, exported_count, last_time FROM exports WHERE stream = ?',
+      ),
+      putExport: this.db.prepare(
+        'INSERT OR REPLACE INTO exports (stream, id, last_seq, exported_bytes, exported_count, last_time) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       deleteExports: this.db.prepare('DELETE FROM exports WHERE stream = ?'),
       deleteExport: this.db.prepare('DELETE FROM exports WHERE stream = ? AND id = ?'),
     };
@@ -103,10 +117,24 @@ export class MessageDb {
   }
 
   exports(stream: string): Map<string, ExportProgress> {
-    const rows = this.st.getExports.all(stream) as { id: string; last_seq: bigint; exported_bytes: bigint; exported_count: bigint; last_time: bigint }[];
-    return new Map(rows.map((r) => [r.id, {
-      lastExportedSeq: r.last_seq, exportedBytes: r.exported_bytes, exportedCount: r.exported_count, lastExportTime: Number(r.last_time),
-    }]));
+    const rows = this.st.getExports.all(stream) as {
+      id: string;
+      last_seq: bigint;
+      exported_bytes: bigint;
+      exported_count: bigint;
+      last_time: bigint;
+    }[];
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          lastExportedSeq: r.last_seq,
+          exportedBytes: r.exported_bytes,
+          exportedCount: r.exported_count,
+          lastExportTime: Number(r.last_time),
+        },
+      ]),
+    );
   }
 
   putExport(stream: string, id: string, p: ExportProgress): void {

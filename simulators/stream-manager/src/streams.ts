@@ -1,7 +1,11 @@
 import type { Clock, Logger } from '@pcf-edge/core';
 import {
-  Persistence, Status, StrategyOnFull, StreamManagerError,
-  type MessageStreamDefinition, type ReadMessagesOptions,
+  Persistence,
+  Status,
+  StrategyOnFull,
+  StreamManagerError,
+  type MessageStreamDefinition,
+  type ReadMessagesOptions,
 } from '@pcf-edge/stream-manager-client';
 import { deleteDefinition, loadDefinitions, saveDefinition, type MessageDb, type StoredMessage } from './storage';
 
@@ -43,7 +47,15 @@ export class StreamRegistry {
     const db = def.persistence === Persistence.Memory ? this.storage.memory : this.storage.file;
     const s = db.stats(def.name);
     const next = s.newest === null ? 0n : s.newest + 1n;
-    const state: StreamState = { def, db, oldest: s.oldest ?? next, next, bytes: s.bytes, waiters: new Set(), lastAppendAt: -Infinity };
+    const state: StreamState = {
+      def,
+      db,
+      oldest: s.oldest ?? next,
+      next,
+      bytes: s.bytes,
+      waiters: new Set(),
+      lastAppendAt: -Infinity,
+    };
     this.streams.set(def.name, state);
     this.version++;
     return state;
@@ -64,12 +76,14 @@ export class StreamRegistry {
 
   get(name: unknown): StreamState {
     const s = typeof name === 'string' ? this.streams.get(name) : undefined;
-    if (!s) throw new StreamManagerError(Status.ResourceNotFound, `message stream ${JSON.stringify(name)} does not exist`);
+    if (!s)
+      throw new StreamManagerError(Status.ResourceNotFound, `message stream ${JSON.stringify(name)} does not exist`);
     return s;
   }
 
   create(def: MessageStreamDefinition): void {
-    if (this.streams.has(def.name)) throw new StreamManagerError(Status.InvalidRequest, `message stream ${def.name} already exists`);
+    if (this.streams.has(def.name))
+      throw new StreamManagerError(Status.InvalidRequest, `message stream ${def.name} already exists`);
     saveDefinition(this.storage.file, def);
     this.attach(def);
     this.log.info({ stream: def.name }, 'stream created');
@@ -78,7 +92,10 @@ export class StreamRegistry {
   update(def: MessageStreamDefinition): void {
     const s = this.get(def.name);
     if (def.persistence !== s.def.persistence) {
-      throw new StreamManagerError(Status.UpdateNotAllowed, `persistence of ${def.name} cannot be changed by an update`);
+      throw new StreamManagerError(
+        Status.UpdateNotAllowed,
+        `persistence of ${def.name} cannot be changed by an update`,
+      );
     }
     const kept = new Set((def.exportDefinition?.kinesis ?? []).map((k) => k.identifier));
     for (const id of s.db.exports(def.name).keys()) if (!kept.has(id)) s.db.deleteExport(def.name, id);
@@ -104,11 +121,17 @@ export class StreamRegistry {
     const size = BigInt(payload.length);
     const maxSize = s.def.maxSize ?? 0n;
     if (size > maxSize) {
-      throw new StreamManagerError(Status.RequestPayloadTooLarge, `message of ${size} bytes exceeds maxSize ${maxSize} of ${s.def.name}`);
+      throw new StreamManagerError(
+        Status.RequestPayloadTooLarge,
+        `message of ${size} bytes exceeds maxSize ${maxSize} of ${s.def.name}`,
+      );
     }
     if (s.bytes + size > maxSize) {
       if (s.def.strategyOnFull === StrategyOnFull.RejectNewData) {
-        throw new StreamManagerError(Status.InvalidRequest, `message stream ${s.def.name} is full (maxSize ${maxSize}, strategy RejectNewData)`);
+        throw new StreamManagerError(
+          Status.InvalidRequest,
+          `message stream ${s.def.name} is full (maxSize ${maxSize}, strategy RejectNewData)`,
+        );
       }
       this.trimTo(s, maxSize - size);
     }
@@ -161,7 +184,8 @@ export class StreamRegistry {
     const start = options.desiredStartSequenceNumber ?? s.oldest;
     const deadline = Date.now() + (options.readTimeoutMillis ?? 0);
     for (;;) {
-      if (this.streams.get(s.def.name) !== s) throw new StreamManagerError(Status.ResourceNotFound, `message stream ${s.def.name} was deleted`);
+      if (this.streams.get(s.def.name) !== s)
+        throw new StreamManagerError(Status.ResourceNotFound, `message stream ${s.def.name} was deleted`);
       const rows = this.range(s, start, max);
       let bytes = 0;
       const cut = rows.findIndex((r, i) => (bytes += r.payload.length) > MAX_READ_BYTES && i > 0);
@@ -169,7 +193,10 @@ export class StreamRegistry {
       if (out.length >= min) return out;
       const wait = deadline - Date.now();
       if (wait <= 0 || signal.aborted) {
-        throw new StreamManagerError(Status.NotEnoughMessages, `only ${out.length} of at least ${min} messages available from ${start}`);
+        throw new StreamManagerError(
+          Status.NotEnoughMessages,
+          `only ${out.length} of at least ${min} messages available from ${start}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const done = (): void => {

@@ -1,6 +1,9 @@
 import {
-  definitionFromWire, Status, StreamManagerError,
-  type KinesisConfig, type MessageStreamDefinition,
+  definitionFromWire,
+  Status,
+  StreamManagerError,
+  type KinesisConfig,
+  type MessageStreamDefinition,
 } from '@pcf-edge/stream-manager-client';
 
 /**
@@ -16,7 +19,14 @@ function isInt(v: unknown): v is number | bigint {
   return (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
 }
 
-function checkRange(problems: string[], raw: Record<string, unknown>, key: string, min: bigint, max: bigint, path = key): void {
+function checkRange(
+  problems: string[],
+  raw: Record<string, unknown>,
+  key: string,
+  min: bigint,
+  max: bigint,
+  path = key,
+): void {
   const v = raw[key];
   if (v === undefined || v === null) return;
   if (!isInt(v) || BigInt(v) < min || BigInt(v) > max) problems.push(`${path} must be an integer in ${min}…${max}`);
@@ -36,7 +46,8 @@ function checkKinesis(problems: string[], raw: unknown, i: number): void {
   }
   const k = raw as Record<string, unknown>;
   checkName(problems, k.identifier, `${path}.identifier`);
-  if (typeof k.kinesisStreamName !== 'string' || k.kinesisStreamName.length === 0) problems.push(`${path}.kinesisStreamName is required`);
+  if (typeof k.kinesisStreamName !== 'string' || k.kinesisStreamName.length === 0)
+    problems.push(`${path}.kinesisStreamName is required`);
   checkRange(problems, k, 'batchSize', 1n, 500n, `${path}.batchSize`);
   checkRange(problems, k, 'batchIntervalMillis', 60_000n, INT64_MAX, `${path}.batchIntervalMillis`);
   checkRange(problems, k, 'priority', 1n, 10n, `${path}.priority`);
@@ -54,11 +65,15 @@ export function validateDefinition(raw: unknown): MessageStreamDefinition {
   checkRange(problems, d, 'maxSize', 1024n, INT64_MAX);
   checkRange(problems, d, 'streamSegmentSize', 1024n, 2n ** 31n - 1n);
   checkRange(problems, d, 'timeToLiveMillis', 60_000n, INT64_MAX);
-  if (d.strategyOnFull !== 0 && d.strategyOnFull !== 1) problems.push('strategyOnFull is required: 0 RejectNewData or 1 OverwriteOldestData');
-  if (d.persistence !== undefined && d.persistence !== 0 && d.persistence !== 1) problems.push('persistence must be 0 File or 1 Memory');
-  if (d.flushOnWrite !== undefined && typeof d.flushOnWrite !== 'boolean') problems.push('flushOnWrite must be a boolean');
+  if (d.strategyOnFull !== 0 && d.strategyOnFull !== 1)
+    problems.push('strategyOnFull is required: 0 RejectNewData or 1 OverwriteOldestData');
+  if (d.persistence !== undefined && d.persistence !== 0 && d.persistence !== 1)
+    problems.push('persistence must be 0 File or 1 Memory');
+  if (d.flushOnWrite !== undefined && typeof d.flushOnWrite !== 'boolean')
+    problems.push('flushOnWrite must be a boolean');
   const ed = d.exportDefinition as Record<string, unknown> | undefined;
-  if (ed !== undefined && (ed === null || typeof ed !== 'object' || Array.isArray(ed))) problems.push('exportDefinition must be a map');
+  if (ed !== undefined && (ed === null || typeof ed !== 'object' || Array.isArray(ed)))
+    problems.push('exportDefinition must be a map');
   else if (ed?.kinesis !== undefined) {
     if (!Array.isArray(ed.kinesis)) problems.push('exportDefinition.kinesis must be an array');
     else ed.kinesis.forEach((k, i) => checkKinesis(problems, k, i));
@@ -67,7 +82,8 @@ export function validateDefinition(raw: unknown): MessageStreamDefinition {
   const def = definitionFromWire(d);
   const ids = new Set<string>();
   for (const k of def.exportDefinition?.kinesis ?? []) {
-    if (ids.has(k.identifier)) throw new StreamManagerError(Status.InvalidRequest, `export identifier ${k.identifier} is used twice`);
+    if (ids.has(k.identifier))
+      throw new StreamManagerError(Status.InvalidRequest, `export identifier ${k.identifier} is used twice`);
     ids.add(k.identifier);
   }
   return {

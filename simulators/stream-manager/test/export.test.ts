@@ -29,7 +29,8 @@ describe('local Stream Manager export to Kinesis (kinesalite)', () => {
     const { server, port } = await startServer(`${tmp.dir}/a`, {}, { kinesis: kinesisClientFor(kinesis.endpoint, {}) });
     const c = createStreamManagerClient({ port, env: {} });
     await c.createMessageStream({
-      name: 'out', strategyOnFull: StrategyOnFull.RejectNewData,
+      name: 'out',
+      strategyOnFull: StrategyOnFull.RejectNewData,
       exportDefinition: { kinesis: [{ identifier: 'toKinesis', kinesisStreamName: 'rollups', batchSize: 10 }] },
     });
     const sent = Array.from({ length: 55 }, (_, i) => `payload-${i}`);
@@ -47,14 +48,22 @@ describe('local Stream Manager export to Kinesis (kinesalite)', () => {
   it('keeps messages while the Kinesis endpoint is down and exports them once it is up', async () => {
     const kport = await freePort();
     const dir = `${tmp.dir}/b`;
-    const { server, port } = await startServer(dir, { export: { initialBackoffMs: 50, maxBackoffMs: 300 } }, { kinesis: kinesisClientFor(`http://127.0.0.1:${kport}`, {}) });
+    const { server, port } = await startServer(
+      dir,
+      { export: { initialBackoffMs: 50, maxBackoffMs: 300 } },
+      { kinesis: kinesisClientFor(`http://127.0.0.1:${kport}`, {}) },
+    );
     const c = createStreamManagerClient({ port, env: {} });
     await c.createMessageStream({
-      name: 'out', strategyOnFull: StrategyOnFull.RejectNewData,
+      name: 'out',
+      strategyOnFull: StrategyOnFull.RejectNewData,
       exportDefinition: { kinesis: [{ identifier: 'toKinesis', kinesisStreamName: 'late', batchSize: 500 }] },
     });
     for (let i = 0; i < 30; i++) await c.appendMessage('out', Buffer.from(`m${i}`));
-    const down = await waitFor('an export error', async () => (await c.describeMessageStream('out')).exportStatuses[0]!.errorMessage);
+    const down = await waitFor(
+      'an export error',
+      async () => (await c.describeMessageStream('out')).exportStatuses[0]!.errorMessage,
+    );
     expect(down.length).toBeGreaterThan(0);
     expect(await exported(c, 'out')).toBe(-1n);
     expect((await c.describeMessageStream('out')).storageStatus.newestSequenceNumber).toBe(29n);
@@ -62,7 +71,9 @@ describe('local Stream Manager export to Kinesis (kinesalite)', () => {
     const late = await startLocalKinesis({ port: kport });
     try {
       await createLocalStream(late.client, 'late', 2);
-      await waitFor('export after the endpoint came up', async () => ((await exported(c, 'out')) === 29n ? true : undefined));
+      await waitFor('export after the endpoint came up', async () =>
+        (await exported(c, 'out')) === 29n ? true : undefined,
+      );
       const records = await readAllRecords(late.client, 'late');
       expect(records.map((r) => r.toString()).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`).sort());
       expect((await c.describeMessageStream('out')).exportStatuses[0]!.errorMessage).toBeUndefined();
@@ -79,11 +90,14 @@ describe('local Stream Manager export to Kinesis (kinesalite)', () => {
     const { server, port } = await startServer(`${tmp.dir}/c`, {}, { kinesis: kinesisClientFor(kinesis.endpoint, {}) });
     const c = createStreamManagerClient({ port, env: {} });
     await c.createMessageStream({
-      name: 'out', strategyOnFull: 0,
-      exportDefinition: { kinesis: [
-        { identifier: 'fromFive', kinesisStreamName: 'partial', startSequenceNumber: 5n },
-        { identifier: 'off', kinesisStreamName: 'partial', disabled: true },
-      ] },
+      name: 'out',
+      strategyOnFull: 0,
+      exportDefinition: {
+        kinesis: [
+          { identifier: 'fromFive', kinesisStreamName: 'partial', startSequenceNumber: 5n },
+          { identifier: 'off', kinesisStreamName: 'partial', disabled: true },
+        ],
+      },
     });
     for (let i = 0; i < 8; i++) await c.appendMessage('out', Buffer.from(`x${i}`));
     await waitFor('export from 5', async () => ((await exported(c, 'out')) === 7n ? true : undefined));

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { silentLogger, type Clock } from '@pcf-edge/core';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { decodePayload, encodeFrame, encodePayload, FrameParser, type Frame, type Payload } from '@pcf-edge/stream-manager-client';
+import {
+  decodePayload,
+  encodeFrame,
+  encodePayload,
+  FrameParser,
+  type Frame,
+  type Payload,
+} from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, type StreamManagerServer, type StreamManagerServerConfig } from '../src';
 
 export function tempDir(): { dir: string; remove(): void } {
@@ -23,7 +30,9 @@ export async function startServer(
 }
 
 /** A raw client socket for byte-level tests: writes whatever it is given, collects reply frames. */
-export async function rawSocket(port: number): Promise<{ socket: Socket; frames: Frame[]; closed: Promise<void>; next(n: number): Promise<Payload[]> }> {
+export async function rawSocket(
+  port: number,
+): Promise<{ socket: Socket; frames: Frame[]; closed: Promise<void>; next(n: number): Promise<Payload[]> }> {
   const socket = connect({ port, host: '127.0.0.1' });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -42,16 +51,17 @@ export async function rawSocket(port: number): Promise<{ socket: Socket; frames:
     socket,
     frames,
     closed,
-    next: (n) => new Promise((resolve) => {
-      const check = (): void => {
-        if (frames.length >= n) {
-          waiters = waiters.filter((w) => w !== check);
-          resolve(frames.slice(0, n).map((f) => ({ op: f.op, ...decodePayload(f.payload) })));
-        }
-      };
-      waiters.push(check);
-      check();
-    }),
+    next: (n) =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (frames.length >= n) {
+            waiters = waiters.filter((w) => w !== check);
+            resolve(frames.slice(0, n).map((f) => ({ op: f.op, ...decodePayload(f.payload) })));
+          }
+        };
+        waiters.push(check);
+        check();
+      }),
   };
 }
 
@@ -59,9 +69,18 @@ export function frame(op: number, body: Payload): Buffer {
   return encodeFrame(op, encodePayload(body));
 }
 
-export const CONNECT = { requestId: 'c0', protocolVersion: '1.1.0', otherSupportedProtocolVersions: ['1.0.0'], sdkVersion: 'raw' };
+export const CONNECT = {
+  requestId: 'c0',
+  protocolVersion: '1.1.0',
+  otherSupportedProtocolVersions: ['1.0.0'],
+  sdkVersion: 'raw',
+};
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -1,6 +1,12 @@
 import { isPcfError } from '@pcf-edge/core';
 import {
-  Connection, createStreamManagerClient, isStreamManagerStatus, Op, Persistence, StrategyOnFull, StreamManagerError,
+  Connection,
+  createStreamManagerClient,
+  isStreamManagerStatus,
+  Op,
+  Persistence,
+  StrategyOnFull,
+  StreamManagerError,
   type StreamManagerClient,
 } from '@pcf-edge/stream-manager-client';
 import { silentLogger } from '@pcf-edge/core';
@@ -37,7 +43,9 @@ describe('local Stream Manager over TCP (wire protocol)', () => {
     const payloads = Array.from({ length: 100 }, (_, i) => Buffer.from(`message-${i}`));
     const seqs = await Promise.all(payloads.map((p) => client.appendMessage('proto', p)));
     expect(new Set(seqs.map(String)).size).toBe(100);
-    const reads = await Promise.all(seqs.map((s) => client.readMessages('proto', { desiredStartSequenceNumber: s, maxMessageCount: 1 })));
+    const reads = await Promise.all(
+      seqs.map((s) => client.readMessages('proto', { desiredStartSequenceNumber: s, maxMessageCount: 1 })),
+    );
     reads.forEach((r, i) => {
       expect(r).toHaveLength(1);
       expect(r[0]!.sequenceNumber).toBe(seqs[i]);
@@ -52,7 +60,11 @@ describe('local Stream Manager over TCP (wire protocol)', () => {
     await Promise.all(Array.from({ length: 600 }, (_, i) => client.appendMessage('big', Buffer.alloc(200, i % 256))));
     const [first] = await client.readMessages('big', { desiredStartSequenceNumber: seq, maxMessageCount: 1 });
     expect(first!.payload.equals(large)).toBe(true);
-    const many = await client.readMessages('big', { desiredStartSequenceNumber: seq + 1n, minMessageCount: 600, maxMessageCount: 600 });
+    const many = await client.readMessages('big', {
+      desiredStartSequenceNumber: seq + 1n,
+      minMessageCount: 600,
+      maxMessageCount: 600,
+    });
     expect(many).toHaveLength(600);
     expect(many[599]!.payload.equals(Buffer.alloc(200, 599 % 256))).toBe(true);
   });
@@ -74,14 +86,35 @@ describe('local Stream Manager over TCP (wire protocol)', () => {
     const byId = new Map(replies.slice(1).map((r) => [r.requestId, r]));
     expect(byId.get('l1')).toMatchObject({ op: Op.ListStreamsResponse, status: 0 });
     expect(byId.get('a1')).toMatchObject({ op: Op.AppendMessageResponse, status: 0 });
-    raw.socket.write(Buffer.concat([frame(Op.ListStreams, { requestId: 'l2' }), frame(Op.ListStreams, { requestId: 'l3' }), frame(Op.ListStreams, { requestId: 'l4' })]));
+    raw.socket.write(
+      Buffer.concat([
+        frame(Op.ListStreams, { requestId: 'l2' }),
+        frame(Op.ListStreams, { requestId: 'l3' }),
+        frame(Op.ListStreams, { requestId: 'l4' }),
+      ]),
+    );
     const more = await raw.next(6);
-    expect(more.slice(3).map((r) => r.requestId).sort()).toEqual(['l2', 'l3', 'l4']);
+    expect(
+      more
+        .slice(3)
+        .map((r) => r.requestId)
+        .sort(),
+    ).toEqual(['l2', 'l3', 'l4']);
     raw.socket.destroy();
   });
 
   it('answers an unknown operation with UnknownOperationError (op 17, status 18)', async () => {
-    const conn = await Connection.open({ host: '127.0.0.1', port, connectTimeoutMs: 3000, authToken: 'good-token', maxFrameLength: 2 ** 30, log: silentLogger() }, () => undefined);
+    const conn = await Connection.open(
+      {
+        host: '127.0.0.1',
+        port,
+        connectTimeoutMs: 3000,
+        authToken: 'good-token',
+        maxFrameLength: 2 ** 30,
+        log: silentLogger(),
+      },
+      () => undefined,
+    );
     const err = await failure(conn.request(99, {}, 5000));
     expect(isStreamManagerStatus(err, 'UnknownOperation')).toBe(true);
     expect((err as StreamManagerError).status).toBe(18);
@@ -107,14 +140,22 @@ describe('local Stream Manager over TCP (wire protocol)', () => {
     raw.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 4, 0, 0]));
     await raw.closed;
     const cbor = await rawSocket(port);
-    cbor.socket.write(Buffer.concat([Buffer.from([1]), frame(Op.Connect, { ...CONNECT, authToken: 'good-token' }), Buffer.from([0, 0, 0, 3, 4, 0xbf, 0x61])]));
+    cbor.socket.write(
+      Buffer.concat([
+        Buffer.from([1]),
+        frame(Op.Connect, { ...CONNECT, authToken: 'good-token' }),
+        Buffer.from([0, 0, 0, 3, 4, 0xbf, 0x61]),
+      ]),
+    );
     await cbor.closed;
     expect(await client.listStreams()).toContain('proto');
   });
 
   it('survives a truncated frame followed by a close', async () => {
     const raw = await rawSocket(port);
-    raw.socket.end(Buffer.concat([Buffer.from([1]), frame(Op.Connect, { ...CONNECT, authToken: 'good-token' }).subarray(0, 10)]));
+    raw.socket.end(
+      Buffer.concat([Buffer.from([1]), frame(Op.Connect, { ...CONNECT, authToken: 'good-token' }).subarray(0, 10)]),
+    );
     await raw.closed;
     expect(await client.listStreams()).toContain('proto');
   });
@@ -128,13 +169,24 @@ describe('local Stream Manager over TCP (wire protocol)', () => {
 
   it('answers with status codes: ResourceNotFound, InvalidRequest, UpdateNotAllowed, NotEnoughMessages', async () => {
     expect(isStreamManagerStatus(await failure(client.describeMessageStream('nope')), 'ResourceNotFound')).toBe(true);
-    expect(isStreamManagerStatus(await failure(client.appendMessage('nope', Buffer.from('x'))), 'ResourceNotFound')).toBe(true);
-    const invalid = await failure(client.createMessageStream({ name: 'bad/name', strategyOnFull: StrategyOnFull.RejectNewData, maxSize: 10n }));
+    expect(
+      isStreamManagerStatus(await failure(client.appendMessage('nope', Buffer.from('x'))), 'ResourceNotFound'),
+    ).toBe(true);
+    const invalid = await failure(
+      client.createMessageStream({ name: 'bad/name', strategyOnFull: StrategyOnFull.RejectNewData, maxSize: 10n }),
+    );
     expect(isStreamManagerStatus(invalid, 'InvalidRequest')).toBe(true);
     expect(invalid.message).toMatch(/name must be/);
     expect(invalid.message).toMatch(/maxSize must be an integer in 1024/);
-    expect(isStreamManagerStatus(await failure(client.createMessageStream({ name: 'proto', strategyOnFull: 0 })), 'InvalidRequest')).toBe(true);
-    const change = await failure(client.updateMessageStream({ name: 'proto', strategyOnFull: 0, persistence: Persistence.Memory }));
+    expect(
+      isStreamManagerStatus(
+        await failure(client.createMessageStream({ name: 'proto', strategyOnFull: 0 })),
+        'InvalidRequest',
+      ),
+    ).toBe(true);
+    const change = await failure(
+      client.updateMessageStream({ name: 'proto', strategyOnFull: 0, persistence: Persistence.Memory }),
+    );
     expect(isStreamManagerStatus(change, 'UpdateNotAllowed')).toBe(true);
     await client.createMessageStream({ name: 'empty', strategyOnFull: 0 });
     expect(isStreamManagerStatus(await failure(client.readMessages('empty')), 'NotEnoughMessages')).toBe(true);
@@ -144,34 +196,59 @@ describe('local Stream Manager over TCP (wire protocol)', () => {
 
   it('waits up to readTimeoutMillis for minMessageCount messages', async () => {
     await client.createMessageStream({ name: 'wait', strategyOnFull: 0 });
-    const read = client.readMessages('wait', { desiredStartSequenceNumber: 0n, minMessageCount: 2, maxMessageCount: 5, readTimeoutMillis: 20_000 });
+    const read = client.readMessages('wait', {
+      desiredStartSequenceNumber: 0n,
+      minMessageCount: 2,
+      maxMessageCount: 5,
+      readTimeoutMillis: 20_000,
+    });
     await new Promise((r) => setTimeout(r, 100));
     await client.appendMessage('wait', Buffer.from('one'));
     await client.appendMessage('wait', Buffer.from('two'));
     const got = await read;
     expect(got.map((m) => m.payload.toString())).toEqual(['one', 'two']);
-    const short = await failure(client.readMessages('wait', { desiredStartSequenceNumber: 0n, minMessageCount: 3, readTimeoutMillis: 200 }));
+    const short = await failure(
+      client.readMessages('wait', { desiredStartSequenceNumber: 0n, minMessageCount: 3, readTimeoutMillis: 200 }),
+    );
     expect(isStreamManagerStatus(short, 'NotEnoughMessages')).toBe(true);
   });
 
   it('lists, describes, updates and deletes streams; int64 fields keep their precision', async () => {
     const start = 2n ** 60n + 1n;
     await client.createMessageStream({
-      name: 'described', strategyOnFull: StrategyOnFull.OverwriteOldestData, maxSize: 2n ** 40n, timeToLiveMillis: 3_600_000n,
-      exportDefinition: { kinesis: [{ identifier: 'k1', kinesisStreamName: 'ks', batchSize: 10, priority: 3, startSequenceNumber: start }] },
+      name: 'described',
+      strategyOnFull: StrategyOnFull.OverwriteOldestData,
+      maxSize: 2n ** 40n,
+      timeToLiveMillis: 3_600_000n,
+      exportDefinition: {
+        kinesis: [
+          { identifier: 'k1', kinesisStreamName: 'ks', batchSize: 10, priority: 3, startSequenceNumber: start },
+        ],
+      },
     });
     await client.appendMessage('described', Buffer.from('12345'));
     const info = await client.describeMessageStream('described');
-    expect(info.definition).toMatchObject({ name: 'described', maxSize: 2n ** 40n, timeToLiveMillis: 3_600_000n, persistence: Persistence.File, strategyOnFull: 1 });
+    expect(info.definition).toMatchObject({
+      name: 'described',
+      maxSize: 2n ** 40n,
+      timeToLiveMillis: 3_600_000n,
+      persistence: Persistence.File,
+      strategyOnFull: 1,
+    });
     expect(info.definition.exportDefinition?.kinesis?.[0]?.startSequenceNumber).toBe(start);
     expect(info.storageStatus).toEqual({ oldestSequenceNumber: 0n, newestSequenceNumber: 0n, totalBytes: 5n });
-    expect(info.exportStatuses[0]).toMatchObject({ exportConfigIdentifier: 'k1', lastExportedSequenceNumber: start - 1n });
+    expect(info.exportStatuses[0]).toMatchObject({
+      exportConfigIdentifier: 'k1',
+      lastExportedSequenceNumber: start - 1n,
+    });
     await client.updateMessageStream({ ...info.definition, exportDefinition: { kinesis: [] } });
     expect((await client.describeMessageStream('described')).exportStatuses).toEqual([]);
     expect(await client.listStreams()).toContain('described');
     await client.deleteMessageStream('described');
     expect(await client.listStreams()).not.toContain('described');
-    expect(isStreamManagerStatus(await failure(client.deleteMessageStream('described')), 'ResourceNotFound')).toBe(true);
+    expect(isStreamManagerStatus(await failure(client.deleteMessageStream('described')), 'ResourceNotFound')).toBe(
+      true,
+    );
   });
 
   it('rejects pending requests with a typed error when the server stops mid-request', async () => {

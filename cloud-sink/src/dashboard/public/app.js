@@ -5,7 +5,8 @@
 
 const $ = (id) => document.getElementById(id);
 const charts = {};
-const fmt = (v, d = 3) => (v === null || v === undefined || v === '' ? '–' : Number(v).toLocaleString('en-GB', { maximumFractionDigits: d }));
+const fmt = (v, d = 3) =>
+  v === null || v === undefined || v === '' ? '–' : Number(v).toLocaleString('en-GB', { maximumFractionDigits: d });
 const perUnit = (kg, units) => (Number(units) > 0 ? Number(kg) / Number(units) : null);
 
 function showError(message) {
@@ -15,7 +16,11 @@ function showError(message) {
 
 async function signIn(clientId, secret) {
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
-  const res = await fetch('/auth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const res = await fetch('/auth/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
   const body = await res.json();
   if (!res.ok) throw new Error(`sign-in failed: ${body.error_description || body.error}`);
   sessionStorage.setItem('pcf-edge-token', body.access_token);
@@ -23,16 +28,24 @@ async function signIn(clientId, secret) {
 
 async function api(path, options = {}) {
   const token = sessionStorage.getItem('pcf-edge-token');
-  const res = await fetch(path, { ...options, headers: { ...(options.headers || {}), authorization: `Bearer ${token}` } });
+  const res = await fetch(path, {
+    ...options,
+    headers: { ...(options.headers || {}), authorization: `Bearer ${token}` },
+  });
   const body = res.status === 204 ? null : await res.json();
-  if (res.status === 401 || res.status === 403) { signOut(); throw new Error(`${body.code}: ${body.message}`); }
+  if (res.status === 401 || res.status === 403) {
+    signOut();
+    throw new Error(`${body.code}: ${body.message}`);
+  }
   if (!res.ok) throw new Error(`${body.code}: ${body.message}`);
   return body;
 }
 
 function signOut() {
   sessionStorage.removeItem('pcf-edge-token');
-  $('content').hidden = true; $('login').hidden = false; $('logout').hidden = true;
+  $('content').hidden = true;
+  $('login').hidden = false;
+  $('logout').hidden = true;
   $('status').textContent = 'signed out';
 }
 
@@ -46,17 +59,24 @@ function cell(row, text, cls) {
 function linkCell(row, text, onClick, testId) {
   const td = row.insertCell();
   const a = document.createElement('a');
-  a.className = 'num'; a.textContent = text; a.tabIndex = 0;
+  a.className = 'num';
+  a.textContent = text;
+  a.tabIndex = 0;
   if (testId) a.dataset.testid = testId;
   a.addEventListener('click', onClick);
-  a.addEventListener('keydown', (e) => { if (e.key === 'Enter') onClick(); });
+  a.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') onClick();
+  });
   td.appendChild(a);
   return td;
 }
 
 function chart(id, config) {
   if (charts[id]) charts[id].destroy();
-  charts[id] = new Chart($(id), { ...config, options: { responsive: true, maintainAspectRatio: false, animation: false, ...config.options } });
+  charts[id] = new Chart($(id), {
+    ...config,
+    options: { responsive: true, maintainAspectRatio: false, animation: false, ...config.options },
+  });
 }
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
@@ -64,34 +84,93 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'
 function renderEnergy(energy) {
   $('energy-period').textContent = `${energy.from} – ${energy.to}`;
   const labels = [...new Set(energy.lines.flatMap((l) => l.windows.map((w) => w.start)))].sort();
-  const series = (l, key) => labels.map((t) => { const w = l.windows.find((x) => x.start === t); return w ? w[key] : null; });
+  const series = (l, key) =>
+    labels.map((t) => {
+      const w = l.windows.find((x) => x.start === t);
+      return w ? w[key] : null;
+    });
   const short = labels.map((t) => t.slice(11, 16));
-  chart('chart-energy', { type: 'line', data: { labels: short, datasets: energy.lines.flatMap((l, i) => [
-    { label: `${l.line} electricity`, data: series(l, 'electricityKWh'), borderColor: COLORS[i * 2 % 8], backgroundColor: COLORS[i * 2 % 8] },
-    { label: `${l.line} gas`, data: series(l, 'gasKWh'), borderColor: COLORS[(i * 2 + 1) % 8], backgroundColor: COLORS[(i * 2 + 1) % 8], borderDash: [4, 3] },
-  ]) }, options: { scales: { y: { title: { display: true, text: 'kWh' } } } } });
-  chart('chart-units', { data: { labels: short, datasets: energy.lines.flatMap((l, i) => [
-    { type: 'bar', label: `${l.line} units`, data: series(l, 'unitsGood'), backgroundColor: `${COLORS[i * 2 % 8]}88`, yAxisID: 'units' },
-    { type: 'line', label: `${l.line} kWh/unit`, data: series(l, 'kWhPerUnit'), borderColor: COLORS[(i * 2 + 1) % 8], yAxisID: 'kwh' },
-  ]) }, options: { scales: { units: { position: 'left', title: { display: true, text: 'units' } }, kwh: { position: 'right', title: { display: true, text: 'kWh / unit' }, grid: { drawOnChartArea: false } } } } });
+  chart('chart-energy', {
+    type: 'line',
+    data: {
+      labels: short,
+      datasets: energy.lines.flatMap((l, i) => [
+        {
+          label: `${l.line} electricity`,
+          data: series(l, 'electricityKWh'),
+          borderColor: COLORS[(i * 2) % 8],
+          backgroundColor: COLORS[(i * 2) % 8],
+        },
+        {
+          label: `${l.line} gas`,
+          data: series(l, 'gasKWh'),
+          borderColor: COLORS[(i * 2 + 1) % 8],
+          backgroundColor: COLORS[(i * 2 + 1) % 8],
+          borderDash: [4, 3],
+        },
+      ]),
+    },
+    options: { scales: { y: { title: { display: true, text: 'kWh' } } } },
+  });
+  chart('chart-units', {
+    data: {
+      labels: short,
+      datasets: energy.lines.flatMap((l, i) => [
+        {
+          type: 'bar',
+          label: `${l.line} units`,
+          data: series(l, 'unitsGood'),
+          backgroundColor: `${COLORS[(i * 2) % 8]}88`,
+          yAxisID: 'units',
+        },
+        {
+          type: 'line',
+          label: `${l.line} kWh/unit`,
+          data: series(l, 'kWhPerUnit'),
+          borderColor: COLORS[(i * 2 + 1) % 8],
+          yAxisID: 'kwh',
+        },
+      ]),
+    },
+    options: {
+      scales: {
+        units: { position: 'left', title: { display: true, text: 'units' } },
+        kwh: { position: 'right', title: { display: true, text: 'kWh / unit' }, grid: { drawOnChartArea: false } },
+      },
+    },
+  });
   const tbody = $('lines').tBodies[0];
   tbody.replaceChildren();
   for (const l of energy.lines) {
     const r = tbody.insertRow();
     const t = l.totals;
     if (t.estimatedWindows > 0) r.className = 'estimated';
-    cell(r, `${l.line} (${l.name})`); cell(r, fmt(t.electricityKWh)); cell(r, fmt(t.gasKWh)); cell(r, fmt(t.gasM3)); cell(r, fmt(t.unitsGood, 0));
+    cell(r, `${l.line} (${l.name})`);
+    cell(r, fmt(t.electricityKWh));
+    cell(r, fmt(t.gasKWh));
+    cell(r, fmt(t.gasM3));
+    cell(r, fmt(t.unitsGood, 0));
     cell(r, fmt(t.kWhPerUnit, 4));
-    cell(r, t.coverage === null ? 'no data' : `${fmt(t.coverage * 100, 1)} %`, t.coverage !== null && t.coverage < 0.95 ? 'low-coverage' : '');
+    cell(
+      r,
+      t.coverage === null ? 'no data' : `${fmt(t.coverage * 100, 1)} %`,
+      t.coverage !== null && t.coverage < 0.95 ? 'low-coverage' : '',
+    );
     cell(r, String(t.estimatedWindows));
   }
 }
 
 /** Per-unit breakdown of a result: materials, electricity, gas, overhead, direct (kgCO2e per declared unit). */
 function breakdown(res) {
-  const b = res.breakdownKg, m = res.method === 'market';
-  const parts = { materials: b.materials, electricity: m ? b.electricityMarket : b.electricityLocation, gas: b.gas,
-    overhead: Number(m ? b.overheadElectricityMarket : b.overheadElectricityLocation) + Number(b.overheadGas), direct: b.direct };
+  const b = res.breakdownKg,
+    m = res.method === 'market';
+  const parts = {
+    materials: b.materials,
+    electricity: m ? b.electricityMarket : b.electricityLocation,
+    gas: b.gas,
+    overhead: Number(m ? b.overheadElectricityMarket : b.overheadElectricityLocation) + Number(b.overheadGas),
+    direct: b.direct,
+  };
   return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, perUnit(v, res.goodUnits)]));
 }
 
@@ -111,22 +190,46 @@ function renderProducts(results) {
   const tbody = $('products').tBodies[0];
   tbody.replaceChildren();
   for (const p of rows) {
-    const loc = p.location, mkt = p.market, ref = loc || mkt;
+    const loc = p.location,
+      mkt = p.market,
+      ref = loc || mkt;
     const r = tbody.insertRow();
-    cell(r, `${p.product} (per ${ref.declaredUnit})`); cell(r, `${p.periodStart.slice(0, 16)} – ${p.periodEnd.slice(11, 16)}`); cell(r, ref.gwpSet);
+    cell(r, `${p.product} (per ${ref.declaredUnit})`);
+    cell(r, `${p.periodStart.slice(0, 16)} – ${p.periodEnd.slice(11, 16)}`);
+    cell(r, ref.gwpSet);
     for (const res of [loc, mkt]) {
-      if (res) linkCell(r, fmt(res.pcfPerDeclaredUnitDisplay, 6), () => showAudit(res.id), `pcf-${p.product}-${res.method}`);
+      if (res)
+        linkCell(r, fmt(res.pcfPerDeclaredUnitDisplay, 6), () => showAudit(res.id), `pcf-${p.product}-${res.method}`);
       else cell(r, '–');
     }
     const bd = breakdown(ref);
-    for (const k of ['materials', 'electricity', 'gas', 'overhead', 'direct']) linkCell(r, fmt(bd[k], 6), () => showAudit(ref.id, k));
+    for (const k of ['materials', 'electricity', 'gas', 'overhead', 'direct'])
+      linkCell(r, fmt(bd[k], 6), () => showAudit(ref.id, k));
     cell(r, `${ref.primaryDataShare} %`);
     cell(r, ref.warnings.length ? ref.warnings.join('; ') : '–', ref.warnings.length ? 'estimated' : '');
   }
   const keys = ['materials', 'electricity', 'gas', 'overhead', 'direct'];
-  const bars = rows.flatMap((p) => [['L', p.location], ['M', p.market]].filter(([, r]) => r).map(([tag, r]) => ({ label: `${p.product} ${tag}`, bd: breakdown(r) })));
-  chart('chart-pcf', { type: 'bar', data: { labels: bars.map((b) => b.label), datasets: keys.map((k, i) => ({ label: k, data: bars.map((b) => b.bd[k]), backgroundColor: COLORS[i] })) },
-    options: { scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: 'kgCO2e per declared unit' } } } } });
+  const bars = rows.flatMap((p) =>
+    [
+      ['L', p.location],
+      ['M', p.market],
+    ]
+      .filter(([, r]) => r)
+      .map(([tag, r]) => ({ label: `${p.product} ${tag}`, bd: breakdown(r) })),
+  );
+  chart('chart-pcf', {
+    type: 'bar',
+    data: {
+      labels: bars.map((b) => b.label),
+      datasets: keys.map((k, i) => ({ label: k, data: bars.map((b) => b.bd[k]), backgroundColor: COLORS[i] })),
+    },
+    options: {
+      scales: {
+        x: { stacked: true },
+        y: { stacked: true, title: { display: true, text: 'kgCO2e per declared unit' } },
+      },
+    },
+  });
   return rows;
 }
 
@@ -135,14 +238,22 @@ function renderOrders(orders, rows) {
   tbody.replaceChildren();
   for (const o of orders) {
     const r = tbody.insertRow();
-    cell(r, o.id); cell(r, o.line); cell(r, o.product); cell(r, o.start.slice(0, 16)); cell(r, o.end.slice(0, 16));
-    cell(r, fmt(o.goodQuantity, 0)); cell(r, fmt(o.scrapQuantity, 0));
+    cell(r, o.id);
+    cell(r, o.line);
+    cell(r, o.product);
+    cell(r, o.start.slice(0, 16));
+    cell(r, o.end.slice(0, 16));
+    cell(r, fmt(o.goodQuantity, 0));
+    cell(r, fmt(o.scrapQuantity, 0));
     const res = rows.map((p) => p.location || p.market).find((x) => x && x.orders.some((y) => y.id === o.id));
     const line = res && res.orders.find((y) => y.id === o.id);
     if (line) {
       linkCell(r, fmt(line.totalKg, 3), () => showAudit(res.id, `order ${o.id}`), `order-${o.id}`);
       linkCell(r, fmt(line.perUnitKg, 6), () => showAudit(res.id, `order ${o.id}`));
-    } else { cell(r, '–'); cell(r, '–'); }
+    } else {
+      cell(r, '–');
+      cell(r, '–');
+    }
   }
 }
 
@@ -153,7 +264,12 @@ function renderNode(node, highlight) {
   name.textContent = `${node.name} = ${fmt(node.value, 6)} ${node.unit}`;
   li.appendChild(name);
   if (highlight && node.name.toLowerCase().includes(highlight.toLowerCase())) li.classList.add('highlight');
-  if (node.formula) { const f = document.createElement('div'); f.className = 'formula'; f.textContent = node.formula; li.appendChild(f); }
+  if (node.formula) {
+    const f = document.createElement('div');
+    f.className = 'formula';
+    f.textContent = node.formula;
+    li.appendChild(f);
+  }
   if (node.children && node.children.length) {
     const ul = document.createElement('ul');
     for (const c of node.children) ul.appendChild(renderNode(c, highlight));
@@ -165,20 +281,25 @@ function renderNode(node, highlight) {
 async function showAudit(resultId, highlight) {
   try {
     const a = await api(`/api/results/${encodeURIComponent(resultId)}/audit`);
-    $('audit-head').textContent = `result ${a.resultId} · ${a.result.product} · ${a.result.method}-based · ${a.result.gwpSet} · audit record #${a.auditId} · hash ${a.hash.slice(0, 16)}…`;
+    $('audit-head').textContent =
+      `result ${a.resultId} · ${a.result.product} · ${a.result.method}-based · ${a.result.gwpSet} · audit record #${a.auditId} · hash ${a.hash.slice(0, 16)}…`;
     const ul = document.createElement('ul');
     ul.appendChild(renderNode(a.derivation, highlight));
     $('audit-tree').replaceChildren(ul);
     $('audit-inputs').textContent = JSON.stringify(a.inputs, null, 2);
     $('audit').hidden = false;
     $('audit').scrollIntoView();
-  } catch (err) { showError(err.message); }
+  } catch (err) {
+    showError(err.message);
+  }
 }
 
 async function load() {
   showError('');
   const [energy, results, orders] = await Promise.all([api('/api/energy'), api('/api/results'), api('/api/orders')]);
-  $('content').hidden = false; $('login').hidden = true; $('logout').hidden = false;
+  $('content').hidden = false;
+  $('login').hidden = true;
+  $('logout').hidden = false;
   $('status').textContent = `signed in · ${results.results.length} results`;
   renderEnergy(energy);
   const rows = renderProducts(results.results);
@@ -189,10 +310,14 @@ async function load() {
 async function start() {
   $('login').addEventListener('submit', (e) => {
     e.preventDefault();
-    signIn($('client-id').value, $('client-secret').value).then(load).catch((err) => showError(err.message));
+    signIn($('client-id').value, $('client-secret').value)
+      .then(load)
+      .catch((err) => showError(err.message));
   });
   $('logout').addEventListener('click', signOut);
-  $('audit-close').addEventListener('click', () => { $('audit').hidden = true; });
+  $('audit-close').addEventListener('click', () => {
+    $('audit').hidden = true;
+  });
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get('client_id') && hash.get('client_secret')) {
     history.replaceState(null, '', location.pathname);

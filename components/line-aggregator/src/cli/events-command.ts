@@ -38,15 +38,30 @@ function detailText(kind: string, d: Record<string, unknown>): string {
 }
 
 export function runEvents(argv: string[], now: number): string {
-  const v = parse(argv, { ...COMMON_OPTIONS, ...PERIOD_OPTIONS, meter: { type: 'string' }, json: { type: 'boolean' } }, EVENTS_HELP);
+  const v = parse(
+    argv,
+    { ...COMMON_OPTIONS, ...PERIOD_OPTIONS, meter: { type: 'string' }, json: { type: 'boolean' } },
+    EVENTS_HELP,
+  );
   if (v.help) return `${EVENTS_HELP}\n`;
   const { fromMs, toMs } = period(v, now, EVENTS_HELP);
   const store = openReadOnly(v.store, EVENTS_HELP);
   try {
-    const events = store.listCounterEvents(fromMs).filter((e) => e.ts < toMs && (v.meter === undefined || e.meterId === v.meter));
+    const events = store
+      .listCounterEvents(fromMs)
+      .filter((e) => e.ts < toMs && (v.meter === undefined || e.meterId === v.meter));
     if (v.json) return `${JSON.stringify(events, null, 2)}\n`;
     if (events.length === 0) return `no counter events from ${utc(fromMs)} to ${utc(toMs)} UTC\n`;
-    return table(COLUMNS, events.map((e) => [new Date(e.ts).toISOString().slice(0, 19).replace('T', ' '), e.meterId, e.point, e.kind, detailText(e.kind, e.detail)]));
+    return table(
+      COLUMNS,
+      events.map((e) => [
+        new Date(e.ts).toISOString().slice(0, 19).replace('T', ' '),
+        e.meterId,
+        e.point,
+        e.kind,
+        detailText(e.kind, e.detail),
+      ]),
+    );
   } finally {
     store.close();
   }

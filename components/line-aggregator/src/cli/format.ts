@@ -15,10 +15,20 @@ function fitCell(text: string, width: number, align: Column['align']): string {
 /** Renders rows under a header; the last column takes whatever is left of 80 characters. */
 export function table(columns: Column[], rows: string[][], footer?: string[]): string {
   const fixed = columns.slice(0, -1).reduce((a, c) => a + c.width + 1, 0);
-  const cols = columns.map((c, i) => (i === columns.length - 1 ? { ...c, width: Math.max(4, TERMINAL_WIDTH - fixed) } : c));
-  const line = (cells: string[]): string => cols.map((c, i) => fitCell(cells[i] ?? '', c.width, c.align)).join(' ').trimEnd();
+  const cols = columns.map((c, i) =>
+    i === columns.length - 1 ? { ...c, width: Math.max(4, TERMINAL_WIDTH - fixed) } : c,
+  );
+  const line = (cells: string[]): string =>
+    cols
+      .map((c, i) => fitCell(cells[i] ?? '', c.width, c.align))
+      .join(' ')
+      .trimEnd();
   const out = [line(cols.map((c) => c.title)), ...rows.map(line)];
-  if (footer) out.push(line(cols.map((c) => '-'.repeat(Math.min(c.width, 8)).padStart(c.align === 'right' ? c.width : 0))), line(footer));
+  if (footer)
+    out.push(
+      line(cols.map((c) => '-'.repeat(Math.min(c.width, 8)).padStart(c.align === 'right' ? c.width : 0))),
+      line(footer),
+    );
   return `${out.join('\n')}\n`;
 }
 
@@ -33,7 +43,9 @@ export function csv(header: string[], rows: (string | number | null)[][]): strin
 /** `2026-06-01 08:15` (UTC, minutes; seconds when not zero). */
 export function utc(ms: number): string {
   const iso = new Date(ms).toISOString();
-  return iso.slice(17, 19) === '00' ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  return iso.slice(17, 19) === '00'
+    ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}`
+    : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
 export function num(v: number | null, digits = 3): string {

@@ -1,6 +1,15 @@
 import { formatDuration, type LineRollup } from '@pcf-edge/core';
 import { num, table, utc, type Column } from './format';
-import { COMMON_OPTIONS, duration, openReadOnly, parse, period, PERIOD_HELP, PERIOD_OPTIONS, STORE_HELP } from './options';
+import {
+  COMMON_OPTIONS,
+  duration,
+  openReadOnly,
+  parse,
+  period,
+  PERIOD_HELP,
+  PERIOD_OPTIONS,
+  STORE_HELP,
+} from './options';
 import { toRow, totalsOf, type LineRow } from './rollups-command';
 
 export const LINES_HELP = `pcf-edge lines — one row per line over a period
@@ -30,7 +39,11 @@ const COLUMNS: Column[] = [
 ];
 
 export function runLines(argv: string[], now: number): string {
-  const v = parse(argv, { ...COMMON_OPTIONS, ...PERIOD_OPTIONS, window: { type: 'string' }, json: { type: 'boolean' } }, LINES_HELP);
+  const v = parse(
+    argv,
+    { ...COMMON_OPTIONS, ...PERIOD_OPTIONS, window: { type: 'string' }, json: { type: 'boolean' } },
+    LINES_HELP,
+  );
   if (v.help) return `${LINES_HELP}\n`;
   const windowMs = duration(v.window ?? '15m', 'window', LINES_HELP);
   const { fromMs, toMs } = period(v, now, LINES_HELP);
@@ -43,13 +56,29 @@ export function runLines(argv: string[], now: number): string {
       if (!rows) byLine.set(l.line, (rows = []));
       rows.push(toRow(l));
     }
-    const lines = [...byLine].sort((a, b) => a[0].localeCompare(b[0])).map(([line, rows]) => ({ line, ...totalsOf(rows) }));
+    const lines = [...byLine]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([line, rows]) => ({ line, ...totalsOf(rows) }));
     if (v.json) return `${JSON.stringify({ windowMs, fromMs, toMs, lines }, null, 2)}\n`;
     const title = `lines, ${formatDuration(windowMs)} windows, ${utc(fromMs)} to ${utc(toMs)} UTC\n`;
     if (lines.length === 0) return `${title}no line rollups in this period\n`;
-    return title + table(COLUMNS, lines.map((l) => [
-      l.line, String(l.windows), num(l.electricityKWh), num(l.gasM3), num(l.gasKWh), num(l.units, 0), num(l.kWhPerUnit), num(l.coveragePct, 1), l.flags,
-    ]));
+    return (
+      title +
+      table(
+        COLUMNS,
+        lines.map((l) => [
+          l.line,
+          String(l.windows),
+          num(l.electricityKWh),
+          num(l.gasM3),
+          num(l.gasKWh),
+          num(l.units, 0),
+          num(l.kWhPerUnit),
+          num(l.coveragePct, 1),
+          l.flags,
+        ]),
+      )
+    );
   } finally {
     store.close();
   }

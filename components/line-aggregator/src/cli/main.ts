@@ -17,7 +17,12 @@ Commands:
 The store is --store <file> or env PCF_EDGE_STORE. 'pcf-edge <command> --help' describes each command.
 Exit codes: 0 ok, 1 failure (store missing or unreadable, unknown line), 2 bad command line.`;
 
-const HELPS: Record<string, string> = { rollups: ROLLUPS_HELP, lines: LINES_HELP, status: STATUS_HELP, events: EVENTS_HELP };
+const HELPS: Record<string, string> = {
+  rollups: ROLLUPS_HELP,
+  lines: LINES_HELP,
+  status: STATUS_HELP,
+  events: EVENTS_HELP,
+};
 
 function watch(run: ReturnType<typeof prepareStatus>, intervalMs: number): Promise<number> {
   return new Promise((resolve) => {
@@ -73,7 +78,11 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`pcf-edge ${command}: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(isPcfError(err) ? `pcf-edge ${command}: ${err.code}: ${err.message}\n` : `pcf-edge ${command}: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(
+      isPcfError(err)
+        ? `pcf-edge ${command}: ${err.code}: ${err.message}\n`
+        : `pcf-edge ${command}: ${(err as Error).stack ?? String(err)}\n`,
+    );
     return 1;
   }
 }

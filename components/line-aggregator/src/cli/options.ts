@@ -47,8 +47,13 @@ export function duration(text: string, option: string, help: string): number {
 }
 
 /** [fromMs, toMs) from --since or --from/--to; default the last 24 hours. */
-export function period(v: { since?: string; from?: string; to?: string }, now: number, help: string): { fromMs: number; toMs: number } {
-  if (v.since !== undefined && (v.from !== undefined || v.to !== undefined)) throw usage('--since cannot be combined with --from/--to', help);
+export function period(
+  v: { since?: string; from?: string; to?: string },
+  now: number,
+  help: string,
+): { fromMs: number; toMs: number } {
+  if (v.since !== undefined && (v.from !== undefined || v.to !== undefined))
+    throw usage('--since cannot be combined with --from/--to', help);
   if (v.from !== undefined || v.to !== undefined) {
     const toMs = v.to === undefined ? now : parseTime(v.to, 'to', help);
     const fromMs = v.from === undefined ? toMs - 86_400_000 : parseTime(v.from, 'from', help);

@@ -1,7 +1,17 @@
 import { formatDuration, PcfError, type LineRollup } from '@pcf-edge/core';
 import type { GatewayStore } from '@pcf-edge/store';
 import { csv, num, table, utc, type Column } from './format';
-import { COMMON_OPTIONS, duration, openReadOnly, parse, period, PERIOD_HELP, PERIOD_OPTIONS, STORE_HELP, usage } from './options';
+import {
+  COMMON_OPTIONS,
+  duration,
+  openReadOnly,
+  parse,
+  period,
+  PERIOD_HELP,
+  PERIOD_OPTIONS,
+  STORE_HELP,
+  usage,
+} from './options';
 
 export const ROLLUPS_HELP = `pcf-edge rollups — line energy per window
 
@@ -21,7 +31,15 @@ ${STORE_HELP}
   --help            this text`;
 
 const FLAG_LETTERS: Record<string, string> = {
-  gap: 'G', late: 'L', reset: 'R', replacement: 'R', rollover: 'O', quarantine: 'Q', bad: 'B', spike: 'S', noCalorificValue: 'C',
+  gap: 'G',
+  late: 'L',
+  reset: 'R',
+  replacement: 'R',
+  rollover: 'O',
+  quarantine: 'Q',
+  bad: 'B',
+  spike: 'S',
+  noCalorificValue: 'C',
 };
 
 export function flagLetters(r: { estimated: boolean; flags: string[] }): string {
@@ -75,7 +93,9 @@ export function toRow(l: LineRollup): LineRow {
 }
 
 export function knownLines(store: GatewayStore): string[] {
-  return (store.db.prepare("SELECT DISTINCT line FROM rollups WHERE type = 'line' ORDER BY line").all() as { line: string }[]).map((r) => r.line);
+  return (
+    store.db.prepare("SELECT DISTINCT line FROM rollups WHERE type = 'line' ORDER BY line").all() as { line: string }[]
+  ).map((r) => r.line);
 }
 
 const COLUMNS: Column[] = [
@@ -90,7 +110,18 @@ const COLUMNS: Column[] = [
 ];
 
 export function runRollups(argv: string[], now: number): string {
-  const v = parse(argv, { ...COMMON_OPTIONS, ...PERIOD_OPTIONS, line: { type: 'string' }, window: { type: 'string' }, json: { type: 'boolean' }, csv: { type: 'boolean' } }, ROLLUPS_HELP);
+  const v = parse(
+    argv,
+    {
+      ...COMMON_OPTIONS,
+      ...PERIOD_OPTIONS,
+      line: { type: 'string' },
+      window: { type: 'string' },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+    },
+    ROLLUPS_HELP,
+  );
   if (v.help) return `${ROLLUPS_HELP}\n`;
   if (v.line === undefined) throw usage('--line is required', ROLLUPS_HELP);
   if (v.json && v.csv) throw usage('--json and --csv exclude each other', ROLLUPS_HELP);
@@ -100,21 +131,59 @@ export function runRollups(argv: string[], now: number): string {
   try {
     const lines = knownLines(store);
     if (!lines.includes(v.line)) {
-      throw new PcfError('ERR_NOT_FOUND', `no rollups for line '${v.line}' in the store (known lines: ${lines.join(', ') || 'none'})`, { line: v.line });
+      throw new PcfError(
+        'ERR_NOT_FOUND',
+        `no rollups for line '${v.line}' in the store (known lines: ${lines.join(', ') || 'none'})`,
+        { line: v.line },
+      );
     }
-    const rows = store.listRollups({ type: 'line', line: v.line, windowMs, fromMs, toMs }).map((s) => toRow(s.rollup as LineRollup));
+    const rows = store
+      .listRollups({ type: 'line', line: v.line, windowMs, fromMs, toMs })
+      .map((s) => toRow(s.rollup as LineRollup));
     const totals = totalsOf(rows);
     if (v.json) return `${JSON.stringify({ line: v.line, windowMs, fromMs, toMs, rows, totals }, null, 2)}\n`;
     if (v.csv) {
-      const header = ['start', 'electricity_kwh', 'gas_m3', 'gas_kwh', 'units', 'kwh_per_unit', 'coverage_pct', 'flags'];
-      const cells = (r: Omit<LineRow, 'start' | 'revision'>, start: string): (string | number | null)[] => [start, r.electricityKWh, r.gasM3, r.gasKWh, r.units, r.kWhPerUnit, r.coveragePct, r.flags];
+      const header = [
+        'start',
+        'electricity_kwh',
+        'gas_m3',
+        'gas_kwh',
+        'units',
+        'kwh_per_unit',
+        'coverage_pct',
+        'flags',
+      ];
+      const cells = (r: Omit<LineRow, 'start' | 'revision'>, start: string): (string | number | null)[] => [
+        start,
+        r.electricityKWh,
+        r.gasM3,
+        r.gasKWh,
+        r.units,
+        r.kWhPerUnit,
+        r.coveragePct,
+        r.flags,
+      ];
       return csv(header, [...rows.map((r) => cells(r, r.start)), cells(totals, 'total')]);
     }
     const cells = (r: Omit<LineRow, 'start' | 'revision'>, start: string): string[] => [
-      start, num(r.electricityKWh), num(r.gasM3), num(r.gasKWh), num(r.units, 0), num(r.kWhPerUnit), num(r.coveragePct, 1), r.flags,
+      start,
+      num(r.electricityKWh),
+      num(r.gasM3),
+      num(r.gasKWh),
+      num(r.units, 0),
+      num(r.kWhPerUnit),
+      num(r.coveragePct, 1),
+      r.flags,
     ];
     const title = `line ${v.line}, ${formatDuration(windowMs)} windows, ${utc(fromMs)} to ${utc(toMs)} UTC\n`;
-    return title + table(COLUMNS, rows.map((r) => cells({ ...r }, utc(Date.parse(r.start)))), cells(totals, `total (${totals.windows})`));
+    return (
+      title +
+      table(
+        COLUMNS,
+        rows.map((r) => cells({ ...r }, utc(Date.parse(r.start)))),
+        cells(totals, `total (${totals.windows})`),
+      )
+    );
   } finally {
     store.close();
   }

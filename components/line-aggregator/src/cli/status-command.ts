@@ -23,7 +23,14 @@ export interface StatusSnapshot {
   aggregator: { cursor: number; latestSeq: number; behind: number; readingTime: number | null } | null;
   outbox: { depth: number; oldestUnsentAgeMs: number | null };
   events24h: Record<string, number>;
-  meters: { meterId: string; line: string; state: string; lastGoodAgeMs: number | null; consecutiveFailures: number; lastError: string | null }[];
+  meters: {
+    meterId: string;
+    line: string;
+    state: string;
+    lastGoodAgeMs: number | null;
+    consecutiveFailures: number;
+    lastError: string | null;
+  }[];
 }
 
 export function statusSnapshot(store: GatewayStore, now: number): StatusSnapshot {
@@ -45,8 +52,12 @@ export function statusSnapshot(store: GatewayStore, now: number): StatusSnapshot
     outbox: { depth: outbox.depth, oldestUnsentAgeMs: outbox.oldestUnsentAgeMs },
     events24h,
     meters: store.listMeterHealth().map((h) => ({
-      meterId: h.meterId, line: h.line, state: h.state, lastGoodAgeMs: h.lastGoodTs === null ? null : now - h.lastGoodTs,
-      consecutiveFailures: h.consecutiveFailures, lastError: h.lastError,
+      meterId: h.meterId,
+      line: h.line,
+      state: h.state,
+      lastGoodAgeMs: h.lastGoodTs === null ? null : now - h.lastGoodTs,
+      consecutiveFailures: h.consecutiveFailures,
+      lastError: h.lastError,
     })),
   };
 }
@@ -75,7 +86,20 @@ export function formatStatus(s: StatusSnapshot): string {
     '',
   ].join('\n');
   if (s.meters.length === 0) return `${head}no meter health reported yet\n`;
-  return head + table(METER_COLUMNS, s.meters.map((m) => [m.meterId, m.line, m.state, age(m.lastGoodAgeMs), String(m.consecutiveFailures), m.lastError ?? '-']));
+  return (
+    head +
+    table(
+      METER_COLUMNS,
+      s.meters.map((m) => [
+        m.meterId,
+        m.line,
+        m.state,
+        age(m.lastGoodAgeMs),
+        String(m.consecutiveFailures),
+        m.lastError ?? '-',
+      ]),
+    )
+  );
 }
 
 export interface StatusRun {
@@ -87,12 +111,17 @@ export interface StatusRun {
 }
 
 export function prepareStatus(argv: string[]): StatusRun {
-  const v = parse(argv, { ...COMMON_OPTIONS, watch: { type: 'boolean' }, interval: { type: 'string' }, json: { type: 'boolean' } }, STATUS_HELP);
+  const v = parse(
+    argv,
+    { ...COMMON_OPTIONS, watch: { type: 'boolean' }, interval: { type: 'string' }, json: { type: 'boolean' } },
+    STATUS_HELP,
+  );
   if (v.help) return { render: () => `${STATUS_HELP}\n`, watchMs: null, help: true, close: () => undefined };
   const watchMs = v.watch ? duration(v.interval ?? '2s', 'interval', STATUS_HELP) : null;
   const store = openReadOnly(v.store, STATUS_HELP);
   return {
-    render: (now) => (v.json ? `${JSON.stringify(statusSnapshot(store, now), null, 2)}\n` : formatStatus(statusSnapshot(store, now))),
+    render: (now) =>
+      v.json ? `${JSON.stringify(statusSnapshot(store, now), null, 2)}\n` : formatStatus(statusSnapshot(store, now)),
     watchMs,
     help: false,
     close: () => store.close(),

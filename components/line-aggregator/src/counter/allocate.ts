@@ -21,7 +21,10 @@ export interface WindowShare {
  */
 export function allocateSegment(seg: Segment, windowMs: number, discrete: boolean): WindowShare[] {
   if (seg.delta < 0) {
-    return allocateSegment({ ...seg, delta: -seg.delta }, windowMs, discrete).map((sh) => ({ ...sh, delta: -sh.delta }));
+    return allocateSegment({ ...seg, delta: -seg.delta }, windowMs, discrete).map((sh) => ({
+      ...sh,
+      delta: -sh.delta,
+    }));
   }
   const first = windowStartOf(seg.t0, windowMs);
   const last = windowStartOf(seg.t1 - 1, windowMs);
@@ -57,7 +60,9 @@ function spreadWhole(shares: WindowShare[], units: number, total: number): void 
     sh.delta = Math.floor(exact[i]!);
     left -= sh.delta;
   });
-  const order = shares.map((_, i) => i).sort((a, b) => exact[b]! - Math.floor(exact[b]!) - (exact[a]! - Math.floor(exact[a]!)) || a - b);
+  const order = shares
+    .map((_, i) => i)
+    .sort((a, b) => exact[b]! - Math.floor(exact[b]!) - (exact[a]! - Math.floor(exact[a]!)) || a - b);
   for (let k = 0; k < left; k++) shares[order[k % order.length]!]!.delta += 1;
 }
 
@@ -92,7 +97,13 @@ const CAUSE_FLAG: Record<Segment['cause'], string | null> = {
 };
 
 /** Books one share of a segment into a window accumulator. */
-export function bookShare(acc: CounterWindowAcc, seg: Segment, share: WindowShare, spansWindows: boolean, discrete: boolean): void {
+export function bookShare(
+  acc: CounterWindowAcc,
+  seg: Segment,
+  share: WindowShare,
+  spansWindows: boolean,
+  discrete: boolean,
+): void {
   acc.delta += share.delta;
   if (seg.cause === 'revoked') {
     // Takes back a measured share booked earlier: its coverage goes with it; the replacement segment books its own.

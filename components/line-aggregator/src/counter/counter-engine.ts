@@ -62,7 +62,8 @@ export interface Segment {
   gap: boolean;
 }
 
-export type CounterEventKind = 'rollover' | 'reset' | 'replacement' | 'quarantine' | 'quarantineConfirmed' | 'quarantineRefuted' | 'outlier' | 'gap';
+export type CounterEventKind =
+  'rollover' | 'reset' | 'replacement' | 'quarantine' | 'quarantineConfirmed' | 'quarantineRefuted' | 'outlier' | 'gap';
 
 export interface CounterEventOut {
   ts: number;
@@ -82,9 +83,7 @@ export const EMPTY_COUNTER_STATE: CounterState = Object.freeze({ anchor: null, p
 const NO_EVENTS: readonly CounterEventOut[] = Object.freeze([]);
 
 type Step =
-  | { type: 'measured' | 'rollover' | 'replacement'; delta: number }
-  | { type: 'noise' }
-  | { type: 'jump' | 'drop' };
+  { type: 'measured' | 'rollover' | 'replacement'; delta: number } | { type: 'noise' } | { type: 'jump' | 'drop' };
 
 export function noiseToleranceAt(value: number, s: CounterSettings): number {
   return Math.max(s.noiseTolerance, s.noiseToleranceRelative * Math.abs(value));
@@ -115,7 +114,13 @@ function classify(from: CounterSample, to: CounterSample, s: CounterSettings): S
   return { type: 'drop' };
 }
 
-function segment(from: CounterSample, to: CounterSample, delta: number, cause: SegmentCause, s: CounterSettings): Segment {
+function segment(
+  from: CounterSample,
+  to: CounterSample,
+  delta: number,
+  cause: SegmentCause,
+  s: CounterSettings,
+): Segment {
   return { t0: from.ts, t1: to.ts, delta, cause, gap: to.ts - from.ts > s.maxGapMs };
 }
 
@@ -145,7 +150,11 @@ function applyFromAnchor(w: Work, sample: CounterSample, s: CounterSettings): vo
       book(w, sample, step.delta, 'measured', s);
       return;
     case 'rollover':
-      w.events.push({ ts: sample.ts, kind: 'rollover', detail: { previous: a.value, current: sample.value, modulus: s.modulus } });
+      w.events.push({
+        ts: sample.ts,
+        kind: 'rollover',
+        detail: { previous: a.value, current: sample.value, modulus: s.modulus },
+      });
       book(w, sample, step.delta, 'rollover', s);
       return;
     case 'replacement':
@@ -165,7 +174,11 @@ function applyFromAnchor(w: Work, sample: CounterSample, s: CounterSettings): vo
     case 'jump':
     case 'drop':
       w.pending = { ...sample, reason: step.type };
-      w.events.push({ ts: sample.ts, kind: 'quarantine', detail: { reason: step.type, anchor: a.value, value: sample.value } });
+      w.events.push({
+        ts: sample.ts,
+        kind: 'quarantine',
+        detail: { reason: step.type, anchor: a.value, value: sample.value },
+      });
       return;
   }
 }
@@ -191,10 +204,18 @@ function resolvePending(w: Work, sample: CounterSample, s: CounterSettings): voi
   }
   const pendingSample: CounterSample = { ts: p.ts, value: p.value, serial: p.serial };
   if (!confirmed) {
-    w.events.push({ ts: sample.ts, kind: 'quarantineRefuted', detail: { reason: p.reason, anchor: a.value, value: p.value } });
+    w.events.push({
+      ts: sample.ts,
+      kind: 'quarantineRefuted',
+      detail: { reason: p.reason, anchor: a.value, value: p.value },
+    });
     return applyFromAnchor(w, sample, s);
   }
-  w.events.push({ ts: sample.ts, kind: 'quarantineConfirmed', detail: { reason: p.reason, anchor: a.value, value: p.value } });
+  w.events.push({
+    ts: sample.ts,
+    kind: 'quarantineConfirmed',
+    detail: { reason: p.reason, anchor: a.value, value: p.value },
+  });
   if (p.reason === 'jump') {
     book(w, pendingSample, p.value - a.value, 'quarantined', s);
   } else if (w.prev !== null && endedOnOutlier(w.prev, pendingSample, s)) {
@@ -202,7 +223,11 @@ function resolvePending(w: Work, sample: CounterSample, s: CounterSettings): voi
     // too far from 0 for a reset since then: that step ended on a plausible-looking bad value (an outlier).
     // Take the step back and book the real one from the reading before it.
     const before = w.prev;
-    w.events.push({ ts: p.ts, kind: 'outlier', detail: { previous: before.value, outlier: a.value, current: p.value } });
+    w.events.push({
+      ts: p.ts,
+      kind: 'outlier',
+      detail: { previous: before.value, outlier: a.value, current: p.value },
+    });
     w.segments.push({ t0: before.ts, t1: a.ts, delta: -(a.value - before.value), cause: 'revoked', gap: false });
     w.anchor = before;
     book(w, pendingSample, Math.max(0, p.value - before.value), 'quarantined', s);
@@ -241,10 +266,20 @@ export function advanceCounter(state: CounterState, sample: CounterSample, setti
     const step = classify(state.anchor, sample, settings);
     if (step.type === 'measured' && sample.ts - state.anchor.ts <= settings.maxGapMs) {
       const seg: Segment = { t0: state.anchor.ts, t1: sample.ts, delta: step.delta, cause: 'measured', gap: false };
-      return { state: { anchor: { ...sample }, pending: null, prev: state.anchor }, segments: [seg], events: NO_EVENTS, late: false };
+      return {
+        state: { anchor: { ...sample }, pending: null, prev: state.anchor },
+        segments: [seg],
+        events: NO_EVENTS,
+        late: false,
+      };
     }
   }
   const w: Work = { anchor: state.anchor, pending: state.pending, prev: state.prev ?? null, segments: [], events: [] };
   resolvePending(w, sample, settings);
-  return { state: { anchor: w.anchor, pending: w.pending, prev: w.prev }, segments: w.segments, events: w.events, late: false };
+  return {
+    state: { anchor: w.anchor, pending: w.pending, prev: w.prev },
+    segments: w.segments,
+    events: w.events,
+    late: false,
+  };
 }

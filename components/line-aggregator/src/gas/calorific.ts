@@ -13,9 +13,17 @@ export interface CalorificSchedule {
   volumeCorrectionFactor: number;
 }
 
-export function createCalorificSchedule(entries: readonly CalorificValueEntry[], volumeCorrectionFactor: number): CalorificSchedule {
+export function createCalorificSchedule(
+  entries: readonly CalorificValueEntry[],
+  volumeCorrectionFactor: number,
+): CalorificSchedule {
   const spans = entries
-    .map((e) => ({ from: Date.parse(e.validFrom), to: e.validTo === undefined ? Infinity : Date.parse(e.validTo), mJPerM3: e.mJPerM3, basis: e.basis }))
+    .map((e) => ({
+      from: Date.parse(e.validFrom),
+      to: e.validTo === undefined ? Infinity : Date.parse(e.validTo),
+      mJPerM3: e.mJPerM3,
+      basis: e.basis,
+    }))
     .sort((a, b) => a.from - b.from);
   return {
     volumeCorrectionFactor,

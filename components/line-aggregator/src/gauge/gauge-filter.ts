@@ -49,7 +49,8 @@ function isJump(last: GaugeSample | null, v: GaugeSample, s: GaugeSettings): boo
 }
 
 export function advanceGauge(state: GaugeState, sample: GaugeSample, s: GaugeSettings): GaugeStep {
-  if (!Number.isFinite(sample.value) || !Number.isFinite(sample.ts)) return { state, accepted: [], late: false, spikeDropped: false };
+  if (!Number.isFinite(sample.value) || !Number.isFinite(sample.ts))
+    return { state, accepted: [], late: false, spikeDropped: false };
   const newest = state.held?.ts ?? state.last?.ts ?? -Infinity;
   if (sample.ts <= newest) {
     return { state, accepted: [{ ts: sample.ts, value: sample.value, prevTs: null }], late: true, spikeDropped: false };

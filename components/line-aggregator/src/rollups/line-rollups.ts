@@ -19,7 +19,18 @@ interface Totals {
 }
 
 function sumCounters(rollups: readonly MeterCounterRollup[]): Totals {
-  const t: Totals = { electricityKWh: 0, gasM3: 0, gasKWh: 0, hasGas: false, unitsGood: 0, unitsScrap: 0, coverageSum: 0, estimated: false, flags: new Set(), meters: new Set() };
+  const t: Totals = {
+    electricityKWh: 0,
+    gasM3: 0,
+    gasKWh: 0,
+    hasGas: false,
+    unitsGood: 0,
+    unitsScrap: 0,
+    coverageSum: 0,
+    estimated: false,
+    flags: new Set(),
+    meters: new Set(),
+  };
   for (const r of rollups) {
     if (r.quantity === 'activeEnergyImport') {
       t.electricityKWh += r.delta;
@@ -48,9 +59,19 @@ const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
  * `counters`: the window's counter rollups of the line's lineTotal meters; `knownPoints`: how many such counter
  * points the aggregator knows (a known point without a rollup counts as coverage 0).
  */
-export function buildLineRollup(site: string, line: string, windowMs: number, start: number, counters: readonly MeterCounterRollup[], knownPoints: number, revision: number): LineRollup {
+export function buildLineRollup(
+  site: string,
+  line: string,
+  windowMs: number,
+  start: number,
+  counters: readonly MeterCounterRollup[],
+  knownPoints: number,
+  revision: number,
+): LineRollup {
   const t = sumCounters(counters);
-  const counted = counters.filter((r) => ['activeEnergyImport', 'gasVolume', 'unitsProduced', 'unitsScrapped'].includes(r.quantity)).length;
+  const counted = counters.filter((r) =>
+    ['activeEnergyImport', 'gasVolume', 'unitsProduced', 'unitsScrapped'].includes(r.quantity),
+  ).length;
   return {
     id: rollupId({ type: 'line', site, line, windowMs, windowStartMs: start }),
     revision,
@@ -74,7 +95,15 @@ export function buildLineRollup(site: string, line: string, windowMs: number, st
 }
 
 /** Site = its lines plus its baseload meters' counters (`baseloadPoints` known baseload counter points). */
-export function buildSiteRollup(site: string, windowMs: number, start: number, lines: readonly LineRollup[], baseload: readonly MeterCounterRollup[], baseloadPoints: number, revision: number): SiteRollup {
+export function buildSiteRollup(
+  site: string,
+  windowMs: number,
+  start: number,
+  lines: readonly LineRollup[],
+  baseload: readonly MeterCounterRollup[],
+  baseloadPoints: number,
+  revision: number,
+): SiteRollup {
   const b = sumCounters(baseload);
   const flags = new Set(b.flags);
   for (const l of lines) for (const f of l.flags) flags.add(f);

@@ -1,4 +1,10 @@
-import { rollupId, type MeterCounterRollup, type MeterGaugeRollup, type PointKind, type Quantity } from '@pcf-edge/core';
+import {
+  rollupId,
+  type MeterCounterRollup,
+  type MeterGaugeRollup,
+  type PointKind,
+  type Quantity,
+} from '@pcf-edge/core';
 import { emptyCounterAcc, type CounterWindowAcc } from '../counter/allocate';
 import { gasEnergy, type CalorificSchedule } from '../gas/calorific';
 import type { PointSettings } from '../config';
@@ -32,12 +38,26 @@ export function emptyGaugeAcc(start: number): GaugeWindowAcc {
 }
 
 export function meterRollupId(p: PointInfo, windowMs: number, start: number): string {
-  return rollupId({ type: p.kind === 'counter' ? 'meterCounter' : 'meterGauge', site: p.site, line: p.line, meterId: p.meterId, point: p.point, windowMs, windowStartMs: start });
+  return rollupId({
+    type: p.kind === 'counter' ? 'meterCounter' : 'meterGauge',
+    site: p.site,
+    line: p.line,
+    meterId: p.meterId,
+    point: p.point,
+    windowMs,
+    windowStartMs: start,
+  });
 }
 
 const coverageOf = (coveredMs: number, windowMs: number): number => Math.min(1, Math.max(0, coveredMs / windowMs));
 
-export function counterRollup(p: PointInfo, windowMs: number, acc: CounterWindowAcc, revision: number, cv: CalorificSchedule): MeterCounterRollup {
+export function counterRollup(
+  p: PointInfo,
+  windowMs: number,
+  acc: CounterWindowAcc,
+  revision: number,
+  cv: CalorificSchedule,
+): MeterCounterRollup {
   const flags = [...acc.flags];
   const r: MeterCounterRollup = {
     id: meterRollupId(p, windowMs, acc.start),

@@ -29,14 +29,28 @@ export function capture(): Capture {
           }
         },
       },
-      health: { upsertMeterHealth: (rows) => { health.push(...rows); } },
+      health: {
+        upsertMeterHealth: (rows) => {
+          health.push(...rows);
+        },
+      },
     },
     waitFor(pred, timeoutMs = 30_000, what = 'reading') {
       const seen = readings.find(pred);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last readings: ${JSON.stringify(readings.slice(-5))}`)), timeoutMs);
-        const w = { pred, resolve: (r: Reading) => { clearTimeout(t); resolve(r); } };
+        const t = setTimeout(
+          () =>
+            reject(new Error(`timed out waiting for ${what}; last readings: ${JSON.stringify(readings.slice(-5))}`)),
+          timeoutMs,
+        );
+        const w = {
+          pred,
+          resolve: (r: Reading) => {
+            clearTimeout(t);
+            resolve(r);
+          },
+        };
         waiters.push(w);
       });
     },
@@ -44,7 +58,11 @@ export function capture(): Capture {
 }
 
 /** Polls `check` every 100 ms until it returns true; rejects naming `what` after `timeoutMs`. */
-export async function eventually(check: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
+export async function eventually(
+  check: () => boolean,
+  timeoutMs: number,
+  what: string | (() => string),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);

@@ -1,5 +1,13 @@
 import { createServer } from 'node:net';
-import { DataType, VariantArrayType, OPCUACertificateManager, OPCUAServer, StatusCode, StatusCodes, type UAVariable } from 'node-opcua';
+import {
+  DataType,
+  VariantArrayType,
+  OPCUACertificateManager,
+  OPCUAServer,
+  StatusCode,
+  StatusCodes,
+  type UAVariable,
+} from 'node-opcua';
 
 /** A real node-opcua server for tests: variables addressed as `ns=<i>;s=<name>` in namespace TEST_NS. */
 export const TEST_NS = 'urn:pcf-edge:test:meters';
@@ -37,7 +45,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestServer(pkiDir: string, variables: VariableSpec[], opts: { users?: Record<string, string>; port?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  pkiDir: string,
+  variables: VariableSpec[],
+  opts: { users?: Record<string, string>; port?: number } = {},
+): Promise<TestServer> {
   const port = opts.port ?? (await freePort());
   const values = new Map<string, { dataType: VariableSpec['dataType']; value: unknown; status: StatusCode }>();
   for (const v of variables) values.set(v.name, { dataType: v.dataType, value: v.value, status: StatusCodes.Good });
@@ -50,7 +62,10 @@ export async function startTestServer(pkiDir: string, variables: VariableSpec[],
     server = new OPCUAServer({
       port,
       resourcePath: '/UA/test',
-      serverCertificateManager: new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true }),
+      serverCertificateManager: new OPCUACertificateManager({
+        rootFolder: pkiDir,
+        automaticallyAcceptUnknownCertificate: true,
+      }),
       allowAnonymous: users === undefined,
       userManager: users ? { isValidUser: (u: string, p: string) => users[u] === p } : undefined,
     });
@@ -68,7 +83,10 @@ export async function startTestServer(pkiDir: string, variables: VariableSpec[],
         dataType: v.dataType,
         minimumSamplingInterval: 50,
       });
-      node.setValueFromSource({ dataType: DataType[v.dataType], arrayType: VariantArrayType.Scalar, value: v.value }, v.status);
+      node.setValueFromSource(
+        { dataType: DataType[v.dataType], arrayType: VariantArrayType.Scalar, value: v.value },
+        v.status,
+      );
       nodes.set(name, node);
     }
     await server.start();
@@ -87,14 +105,23 @@ export async function startTestServer(pkiDir: string, variables: VariableSpec[],
       if (!v || !node) throw new Error(`no test variable ${name}`);
       v.value = value;
       v.status = status;
-      node.setValueFromSource({ dataType: DataType[v.dataType], arrayType: VariantArrayType.Scalar, value }, status, new Date());
+      node.setValueFromSource(
+        { dataType: DataType[v.dataType], arrayType: VariantArrayType.Scalar, value },
+        status,
+        new Date(),
+      );
     },
     subscriptionSizes() {
       const sessions = server?.engine.getSessions() ?? [];
-      return sessions.flatMap((s) => (s as unknown as { publishEngine: { subscriptions: { monitoredItemCount: number }[] } }).publishEngine.subscriptions.map((x) => x.monitoredItemCount));
+      return sessions.flatMap((s) =>
+        (
+          s as unknown as { publishEngine: { subscriptions: { monitoredItemCount: number }[] } }
+        ).publishEngine.subscriptions.map((x) => x.monitoredItemCount),
+      );
     },
     closeSessions() {
-      for (const s of server?.engine.getSessions() ?? []) server?.engine.closeSession(s.authenticationToken, true, 'Forcing');
+      for (const s of server?.engine.getSessions() ?? [])
+        server?.engine.closeSession(s.authenticationToken, true, 'Forcing');
     },
     async stop() {
       await server?.shutdown(0);

@@ -10,7 +10,8 @@ export const abbB23: MeterProfile = {
   name: 'abb-b23',
   vendor: 'ABB',
   model: 'B23 112-100',
-  description: 'Three-phase DIN-rail meter, direct connection up to 65 A; holding registers (FC3), big-endian; 0-based addresses.',
+  description:
+    'Three-phase DIN-rail meter, direct connection up to 65 A; holding registers (FC3), big-endian; 0-based addresses.',
   maxRegistersPerRead: 125,
   points: [
     point('energyImport', 'activeEnergyImport', 0x5000, U64, { scale: 0.01, maxRatePerHour: 60 }),

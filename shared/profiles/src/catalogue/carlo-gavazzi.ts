@@ -11,7 +11,8 @@ export const carloGavazziEm24: MeterProfile = {
   name: 'carlo-gavazzi-em24',
   vendor: 'Carlo Gavazzi',
   model: 'EM24-DIN',
-  description: 'Three-phase meter; input registers (FC4), int32 CDAB fixed point; addresses 0-based; max 11 registers per read.',
+  description:
+    'Three-phase meter; input registers (FC4), int32 CDAB fixed point; addresses 0-based; max 11 registers per read.',
   maxRegistersPerRead: 11,
   points: [
     ...phases('voltage', 'voltage', 0x0000, 2, I32, { scale: 0.1 }),

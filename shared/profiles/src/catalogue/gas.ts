@@ -14,7 +14,15 @@ export const gasPulseCounter: MeterProfile = {
   model: 'pulse input, uint16',
   description: 'Gas pulse counter; holding register 0 (FC3), uint16 wrapping counter × 0.01 m³ per pulse.',
   maxRegistersPerRead: 125,
-  points: [point('volume', 'gasVolume', 0, { table: 'holding', type: 'uint16', wordOrder: 'ABCD' }, { scale: PULSE_M3, modulus: 655.36, maxRatePerHour: 100 })],
+  points: [
+    point(
+      'volume',
+      'gasVolume',
+      0,
+      { table: 'holding', type: 'uint16', wordOrder: 'ABCD' },
+      { scale: PULSE_M3, modulus: 655.36, maxRatePerHour: 100 },
+    ),
+  ],
 };
 
 /** As gasPulseCounter with a uint32 counter (big-endian words) that wraps at 2^32 pulses. */
@@ -24,5 +32,13 @@ export const gasPulseCounter32: MeterProfile = {
   model: 'pulse input, uint32',
   description: 'Gas pulse counter; holding registers 0–1 (FC3), uint32 ABCD wrapping counter × 0.01 m³ per pulse.',
   maxRegistersPerRead: 125,
-  points: [point('volume', 'gasVolume', 0, { table: 'holding', type: 'uint32', wordOrder: 'ABCD' }, { scale: PULSE_M3, modulus: 42949672.96, maxRatePerHour: 100 })],
+  points: [
+    point(
+      'volume',
+      'gasVolume',
+      0,
+      { table: 'holding', type: 'uint32', wordOrder: 'ABCD' },
+      { scale: PULSE_M3, modulus: 42949672.96, maxRatePerHour: 100 },
+    ),
+  ],
 };

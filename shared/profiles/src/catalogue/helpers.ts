@@ -16,7 +16,13 @@ export interface PointOptions {
 }
 
 /** One point; kind follows the quantity catalogue. */
-export function point(name: string, quantity: Quantity, address: number, enc: Encoding, opts: PointOptions = {}): PointDefinition {
+export function point(
+  name: string,
+  quantity: Quantity,
+  address: number,
+  enc: Encoding,
+  opts: PointOptions = {},
+): PointDefinition {
   const p: PointDefinition = {
     name,
     quantity,
@@ -34,6 +40,13 @@ export function point(name: string, quantity: Quantity, address: number, enc: En
 }
 
 /** Three phase points (L1, L2, L3) at `first`, `first + stride`, `first + 2 × stride`. */
-export function phases(prefix: string, quantity: 'voltage' | 'current', first: number, stride: number, enc: Encoding, opts: PointOptions = {}): PointDefinition[] {
+export function phases(
+  prefix: string,
+  quantity: 'voltage' | 'current',
+  first: number,
+  stride: number,
+  enc: Encoding,
+  opts: PointOptions = {},
+): PointDefinition[] {
   return [1, 2, 3].map((n, i) => point(`${prefix}L${n}`, quantity, first + i * stride, enc, opts));
 }

@@ -13,7 +13,8 @@ export const schneiderPm5xxx: MeterProfile = {
   name: 'schneider-pm5xxx',
   vendor: 'Schneider Electric',
   model: 'PowerLogic PM5xxx',
-  description: 'CT-connected power meter; holding registers (FC3), big-endian; 0-based addresses = vendor register − 1.',
+  description:
+    'CT-connected power meter; holding registers (FC3), big-endian; 0-based addresses = vendor register − 1.',
   maxRegistersPerRead: 125,
   points: [
     ...phases('current', 'current', 2999, 2, F32),
@@ -31,7 +32,8 @@ export const schneiderIem3000: MeterProfile = {
   name: 'schneider-iem3000',
   vendor: 'Schneider Electric',
   model: 'Acti9 iEM3000',
-  description: 'DIN-rail meter; holding registers (FC3), float32 ABCD; 0-based addresses; direct connection up to 63 A.',
+  description:
+    'DIN-rail meter; holding registers (FC3), float32 ABCD; 0-based addresses; direct connection up to 63 A.',
   maxRegistersPerRead: 100,
   points: [
     ...phases('voltage', 'voltage', 0x5000, 2, F32),

@@ -38,7 +38,12 @@ export function createModbusDevice(device: ModbusDevice, ctx: DeviceContext): Mo
   const units = new Map<number, { meterId: string; index: RegisterIndex; maxPerRead: number }>();
   for (const m of device.meters) {
     const info = ctx.world.modbus.get(m.id);
-    if (info) units.set(m.unitId, { meterId: m.id, index: indexRegisters(info.profile.points), maxPerRead: Math.min(125, info.profile.maxRegistersPerRead ?? 125) });
+    if (info)
+      units.set(m.unitId, {
+        meterId: m.id,
+        index: indexRegisters(info.profile.points),
+        maxPerRead: Math.min(125, info.profile.maxRegistersPerRead ?? 125),
+      });
   }
   let server: ServerTCP | undefined;
   let port = device.port;
@@ -48,14 +53,23 @@ export function createModbusDevice(device: ModbusDevice, ctx: DeviceContext): Mo
     const unit = units.get(unitId);
     const meter = unit && ctx.world.meters.get(unit.meterId);
     if (!unit || !meter) return cb({ modbusErrorCode: EXC_GATEWAY_TARGET }, []);
-    const r = readRegisters(meter, unit.maxPerRead, unit.index, { table, address, length }, ctx.clock.now(), ctx.faults, ctx.world.seed);
+    const r = readRegisters(
+      meter,
+      unit.maxPerRead,
+      unit.index,
+      { table, address, length },
+      ctx.clock.now(),
+      ctx.faults,
+      ctx.world.seed,
+    );
     if ('noReply' in r) return;
     if ('exception' in r) return cb({ modbusErrorCode: r.exception }, []);
     cb(null, r.words);
   };
   const single = (table: RegisterTable) => (addr: number, unitId: number, cb: Cb<number>) =>
     read(table, addr, 1, unitId, (err, words) => (err ? cb(err) : cb(null, words?.[0])));
-  const multiple = (table: RegisterTable) => (addr: number, len: number, unitId: number, cb: Cb<number[]>) => read(table, addr, len, unitId, cb);
+  const multiple = (table: RegisterTable) => (addr: number, len: number, unitId: number, cb: Cb<number[]>) =>
+    read(table, addr, len, unitId, cb);
   const illegal = (..._args: unknown[]): void => {
     const cb = _args[_args.length - 1] as Cb<unknown>;
     cb({ modbusErrorCode: 2 });

@@ -1,4 +1,13 @@
-import { encodePoint, encodeRaw, intRange, isFloat, isUnsigned, registerCount, type PointDefinition, type RegisterTable } from '@pcf-edge/profiles';
+import {
+  encodePoint,
+  encodeRaw,
+  intRange,
+  isFloat,
+  isUnsigned,
+  registerCount,
+  type PointDefinition,
+  type RegisterTable,
+} from '@pcf-edge/profiles';
 import type { Fault, FaultBook } from '../faults';
 import type { MeterModel } from '../model/meter';
 import { hash32 } from '../model/random';
@@ -25,12 +34,23 @@ function notAvailable(p: PointDefinition): number[] {
 }
 
 /** The words of one point at t, with the value faults (stuck, nan, garbage; the latest started wins) applied. */
-function faultedWords(meter: MeterModel, p: PointDefinition, t: number, valueFault: Fault | undefined, faults: FaultBook, seed: number): number[] {
+function faultedWords(
+  meter: MeterModel,
+  p: PointDefinition,
+  t: number,
+  valueFault: Fault | undefined,
+  faults: FaultBook,
+  seed: number,
+): number[] {
   if (!valueFault) return pointWords(meter, p, t, faults.counterEvents(meter.faultTargets, t));
-  if (valueFault.type === 'stuck') return pointWords(meter, p, valueFault.atMs, faults.counterEvents(meter.faultTargets, valueFault.atMs));
+  if (valueFault.type === 'stuck')
+    return pointWords(meter, p, valueFault.atMs, faults.counterEvents(meter.faultTargets, valueFault.atMs));
   if (valueFault.type === 'nan') return notAvailable(p);
   const n = registerCount(p.type);
-  return Array.from({ length: n }, (_, i) => hash32(seed, meter.id, p.table, p.address + i, Math.floor(t / 1000)) & 0xffff);
+  return Array.from(
+    { length: n },
+    (_, i) => hash32(seed, meter.id, p.table, p.address + i, Math.floor(t / 1000)) & 0xffff,
+  );
 }
 
 export type ReadResult = { words: number[] } | { exception: number } | { noReply: true };

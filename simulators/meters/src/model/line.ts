@@ -58,7 +58,11 @@ export function createLineModel(line: Line, site: Site, startMs: number, seed: n
 
 /** Site baseload: constant kW with a seeded ±5 % variation per simulated hour. */
 export function createBaseloadSeries(site: Site, startMs: number, seed: number): CycleSeries {
-  return new CycleSeries(startMs, [3_600_000], (k) => site.baseloadKw * (1 + 0.05 * signedUnit(seed, site.id, 'baseload', k)));
+  return new CycleSeries(
+    startMs,
+    [3_600_000],
+    (k) => site.baseloadKw * (1 + 0.05 * signedUnit(seed, site.id, 'baseload', k)),
+  );
 }
 
 export function machineStateCode(s: MachineState): number {

@@ -44,8 +44,15 @@ export interface MeterSpec {
 
 export function createMeterModel(spec: MeterSpec, baseload: CycleSeries, seed: number): MeterModel {
   const load: CycleSeries | undefined =
-    spec.medium === 'gas' ? spec.line?.gas : spec.medium === 'electricity' ? (spec.role === 'baseload' ? baseload : spec.line?.power) : undefined;
-  const voltage = (name: string, t: number): number => NOMINAL_V + 3 * signedUnit(seed, spec.id, name, Math.floor(t / 60_000));
+    spec.medium === 'gas'
+      ? spec.line?.gas
+      : spec.medium === 'electricity'
+        ? spec.role === 'baseload'
+          ? baseload
+          : spec.line?.power
+        : undefined;
+  const voltage = (name: string, t: number): number =>
+    NOMINAL_V + 3 * signedUnit(seed, spec.id, name, Math.floor(t / 60_000));
   const power = (t: number): number => (spec.medium === 'electricity' && load ? spec.share * load.valueAt(t) : 0);
   return {
     ...spec,

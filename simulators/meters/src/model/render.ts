@@ -1,9 +1,23 @@
-import { bitsOf, divideToInteger, effectiveModulus, encodePoint, encodeRaw, isFloat, isUnsigned, pointRange, scaleInteger, type PointDefinition } from '@pcf-edge/profiles';
+import {
+  bitsOf,
+  divideToInteger,
+  effectiveModulus,
+  encodePoint,
+  encodeRaw,
+  isFloat,
+  isUnsigned,
+  pointRange,
+  scaleInteger,
+  type PointDefinition,
+} from '@pcf-edge/profiles';
 import type { Fault } from '../faults';
 import type { MeterModel } from './meter';
 
 /** The parts of a point definition that decide its value (OPC UA nodes use the same rules without an address). */
-export type ValuePoint = Pick<PointDefinition, 'name' | 'quantity' | 'kind' | 'type' | 'scale' | 'offset' | 'modulus' | 'wordOrder'>;
+export type ValuePoint = Pick<
+  PointDefinition,
+  'name' | 'quantity' | 'kind' | 'type' | 'scale' | 'offset' | 'modulus' | 'wordOrder'
+>;
 
 /** A counter point's state after its last counter event: value `base` at the instant `sinceMs`. */
 interface CounterBase {
@@ -20,7 +34,8 @@ function counterBase(meter: MeterModel, p: ValuePoint, events: readonly Fault[])
   for (const e of events) {
     if (e.type === 'counterReset') state = { base: 0, sinceMs: e.atMs };
     else if (e.type === 'meterReplacement') state = { base: e.startValue ?? 1, sinceMs: e.atMs };
-    else if (e.type === 'rollover' && modulus !== undefined) state = { base: modulus - (e.belowModulus ?? ROLLOVER_STEPS * p.scale), sinceMs: e.atMs };
+    else if (e.type === 'rollover' && modulus !== undefined)
+      state = { base: modulus - (e.belowModulus ?? ROLLOVER_STEPS * p.scale), sinceMs: e.atMs };
   }
   return state;
 }
@@ -56,7 +71,8 @@ export function pointValue(meter: MeterModel, p: ValuePoint, t: number, events: 
   if (p.kind === 'gauge') return meter.gauge(p.quantity, p.name, t);
   if (!isFloat(p.type)) return scaleInteger(counterRaw(meter, p, t, events), p.scale) + p.offset;
   const { base, sinceMs } = counterBase(meter, p, events);
-  const v = base + meter.consumption(p.quantity, t) - (sinceMs === undefined ? 0 : meter.consumption(p.quantity, sinceMs));
+  const v =
+    base + meter.consumption(p.quantity, t) - (sinceMs === undefined ? 0 : meter.consumption(p.quantity, sinceMs));
   const modulus = effectiveModulus(p as PointDefinition);
   return modulus === undefined ? v : v % modulus;
 }

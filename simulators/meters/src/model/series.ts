@@ -31,7 +31,12 @@ export class CycleSeries {
     const within = since - cycle * this.cycleMs;
     let phase = this.phaseMs.length - 1;
     while (phase > 0 && (this.offsets[phase] as number) > within) phase--;
-    return { cycle, phase, occurrence: cycle * this.phaseMs.length + phase, intoPhaseMs: within - (this.offsets[phase] as number) };
+    return {
+      cycle,
+      phase,
+      occurrence: cycle * this.phaseMs.length + phase,
+      intoPhaseMs: within - (this.offsets[phase] as number),
+    };
   }
 
   valueAt(t: number): number {

@@ -32,7 +32,17 @@ export function buildWorld(s: Scenario): World {
     const line = m.line ? lines.get(m.line) : undefined;
     const site = m.site ?? line?.site ?? (s.sites[0] as { id: string }).id;
     const model = createMeterModel(
-      { id: m.id, site, line, role: m.role, medium, share: m.share, initial: m.initial, serial: m.serial, faultTargets: [m.id, ...targets] },
+      {
+        id: m.id,
+        site,
+        line,
+        role: m.role,
+        medium,
+        share: m.share,
+        initial: m.initial,
+        serial: m.serial,
+        faultTargets: [m.id, ...targets],
+      },
       baseloads.get(site) as CycleSeries,
       s.seed,
     );

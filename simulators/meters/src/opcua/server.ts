@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import type { Clock, Logger } from '@pcf-edge/core';
 import { decodeRaw, isFloat } from '@pcf-edge/profiles';
 import {
-  DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, StatusCode, StatusCodes, Variant, VariantArrayType, type UAVariable,
+  DataType,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAServer,
+  SecurityPolicy,
+  StatusCode,
+  StatusCodes,
+  Variant,
+  VariantArrayType,
+  type UAVariable,
 } from 'node-opcua';
 import type { Fault, FaultBook } from '../faults';
 import type { MeterModel } from '../model/meter';
@@ -34,7 +43,12 @@ export interface OpcuaContext {
   pkiDir?: string;
 }
 
-const DATA_TYPES = { uint16: DataType.UInt16, uint32: DataType.UInt32, uint64: DataType.UInt64, float64: DataType.Double } as const;
+const DATA_TYPES = {
+  uint16: DataType.UInt16,
+  uint32: DataType.UInt32,
+  uint64: DataType.UInt64,
+  float64: DataType.Double,
+} as const;
 
 export function isKnownBadStatus(name: string): boolean {
   const s = (StatusCodes as unknown as Record<string, StatusCode | undefined>)[name];
@@ -46,19 +60,35 @@ function variantOf(meter: MeterModel, p: ValuePoint, t: number, events: readonly
   const dataType = DATA_TYPES[p.type as keyof typeof DATA_TYPES];
   if (isFloat(p.type)) return new Variant({ dataType, value: pointValue(meter, p, t, events) });
   const w = pointWords(meter, p, t, events);
-  if (p.type === 'uint64') return new Variant({ dataType, arrayType: VariantArrayType.Scalar, value: [((w[0] as number) << 16 | (w[1] as number)) >>> 0, ((w[2] as number) << 16 | (w[3] as number)) >>> 0] });
+  if (p.type === 'uint64')
+    return new Variant({
+      dataType,
+      arrayType: VariantArrayType.Scalar,
+      value: [(((w[0] as number) << 16) | (w[1] as number)) >>> 0, (((w[2] as number) << 16) | (w[3] as number)) >>> 0],
+    });
   return new Variant({ dataType, value: Number(decodeRaw(w, p.type, 'ABCD')) });
 }
 
-function faultedVariant(meter: MeterModel, p: ValuePoint, t: number, f: Fault | undefined, faults: FaultBook, seed: number): Variant {
+function faultedVariant(
+  meter: MeterModel,
+  p: ValuePoint,
+  t: number,
+  f: Fault | undefined,
+  faults: FaultBook,
+  seed: number,
+): Variant {
   const events = (at: number) => faults.counterEvents(meter.faultTargets, at);
   if (f?.type === 'stuck') return variantOf(meter, p, f.atMs, events(f.atMs));
   if (f?.type === 'nan' && isFloat(p.type)) return new Variant({ dataType: DataType.Double, value: NaN });
   if (f?.type === 'garbage') {
     const h = hash32(seed, meter.id, p.name, Math.floor(t / 1000));
     if (isFloat(p.type)) return new Variant({ dataType: DataType.Double, value: h / 7 });
-    if (p.type === 'uint64') return new Variant({ dataType: DataType.UInt64, arrayType: VariantArrayType.Scalar, value: [h >>> 8, h] });
-    return new Variant({ dataType: DATA_TYPES[p.type as 'uint16' | 'uint32'], value: p.type === 'uint16' ? h & 0xffff : h });
+    if (p.type === 'uint64')
+      return new Variant({ dataType: DataType.UInt64, arrayType: VariantArrayType.Scalar, value: [h >>> 8, h] });
+    return new Variant({
+      dataType: DATA_TYPES[p.type as 'uint16' | 'uint32'],
+      value: p.type === 'uint16' ? h & 0xffff : h,
+    });
   }
   return variantOf(meter, p, t, events(t));
 }
@@ -85,10 +115,20 @@ export function createOpcuaSimServer(cfg: OpcuaServer, ctx: OpcuaContext): Opcua
       const obj = ns.addObject({ organizedBy: folder, browseName: m.id, nodeId: `s=${m.id}` });
       for (const p of opcuaPoints(m.type)) {
         const dataType = DATA_TYPES[p.type as keyof typeof DATA_TYPES];
-        const variable = ns.addVariable({ componentOf: obj, browseName: p.name, nodeId: `s=${m.id}.${p.name}`, dataType: DataType[dataType] });
+        const variable = ns.addVariable({
+          componentOf: obj,
+          browseName: p.name,
+          nodeId: `s=${m.id}.${p.name}`,
+          dataType: DataType[dataType],
+        });
         nodes.push({ meter, point: p, variable });
       }
-      const serial = ns.addVariable({ componentOf: obj, browseName: 'Serial', nodeId: `s=${m.id}.Serial`, dataType: 'String' });
+      const serial = ns.addVariable({
+        componentOf: obj,
+        browseName: 'Serial',
+        nodeId: `s=${m.id}.Serial`,
+        dataType: 'String',
+      });
       nodes.push({ meter, point: 'Serial', variable: serial });
     }
   };
@@ -98,13 +138,29 @@ export function createOpcuaSimServer(cfg: OpcuaServer, ctx: OpcuaContext): Opcua
     for (const { meter, point, variable } of nodes) {
       const active = ctx.faults.activeTransport(meter.faultTargets, now);
       const bad = [...active].reverse().find((f) => f.type === 'badStatus');
-      const status = bad ? ((StatusCodes as unknown as Record<string, StatusCode | undefined>)[bad.statusCode ?? 'BadSensorFailure'] ?? StatusCodes.BadSensorFailure) : StatusCodes.Good;
+      const status = bad
+        ? ((StatusCodes as unknown as Record<string, StatusCode | undefined>)[bad.statusCode ?? 'BadSensorFailure'] ??
+          StatusCodes.BadSensorFailure)
+        : StatusCodes.Good;
       if (point === 'Serial') {
-        variable.setValueFromSource(new Variant({ dataType: DataType.String, value: serialAt(meter, ctx.faults.counterEvents(meter.faultTargets, now)) }), StatusCodes.Good, ts);
+        variable.setValueFromSource(
+          new Variant({
+            dataType: DataType.String,
+            value: serialAt(meter, ctx.faults.counterEvents(meter.faultTargets, now)),
+          }),
+          StatusCodes.Good,
+          ts,
+        );
         continue;
       }
-      const valueFault = [...active].reverse().find((f) => f.type === 'stuck' || f.type === 'nan' || f.type === 'garbage');
-      variable.setValueFromSource(faultedVariant(meter, point, now, valueFault, ctx.faults, ctx.world.seed), status, ts);
+      const valueFault = [...active]
+        .reverse()
+        .find((f) => f.type === 'stuck' || f.type === 'nan' || f.type === 'garbage');
+      variable.setValueFromSource(
+        faultedVariant(meter, point, now, valueFault, ctx.faults, ctx.world.seed),
+        status,
+        ts,
+      );
     }
   };
 
@@ -129,7 +185,10 @@ export function createOpcuaSimServer(cfg: OpcuaServer, ctx: OpcuaContext): Opcua
         resourcePath: '/UA/pcf-edge',
         alternateHostname: [cfg.host],
         buildInfo: { productName: 'pcf-edge meter simulator', manufacturerName: 'pcf-edge' },
-        serverCertificateManager: new OPCUACertificateManager({ rootFolder: join(pki, 'server'), automaticallyAcceptUnknownCertificate: true }),
+        serverCertificateManager: new OPCUACertificateManager({
+          rootFolder: join(pki, 'server'),
+          automaticallyAcceptUnknownCertificate: true,
+        }),
         securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
         securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
         allowAnonymous: true,

@@ -13,7 +13,12 @@ export function validateScenario(data: unknown, source = 'scenario'): Readonly<S
     return validateConfig<Scenario>(data, scenarioSchema, source, checkScenario);
   } catch (err) {
     if (!isPcfError(err, 'ERR_CONFIG_INVALID')) throw err;
-    throw new PcfError('ERR_SCENARIO_INVALID', err.message.replace('invalid configuration', 'invalid scenario'), err.details, { cause: err });
+    throw new PcfError(
+      'ERR_SCENARIO_INVALID',
+      err.message.replace('invalid configuration', 'invalid scenario'),
+      err.details,
+      { cause: err },
+    );
   }
 }
 
@@ -64,7 +69,9 @@ function checkScenario(s: Scenario): string[] {
       units.add(m.unitId);
       const profile = PROFILES[m.profile];
       if (!Object.prototype.hasOwnProperty.call(PROFILES, m.profile) || !profile) {
-        errors.push(`${path}/profile: unknown meter profile '${m.profile}' (known: ${Object.keys(PROFILES).join(', ')})`);
+        errors.push(
+          `${path}/profile: unknown meter profile '${m.profile}' (known: ${Object.keys(PROFILES).join(', ')})`,
+        );
         return;
       }
       meters.push({ path, meter: m, medium: profileMedium(profile), profile: m.profile });
@@ -72,7 +79,9 @@ function checkScenario(s: Scenario): string[] {
   });
   if (s.opcua) {
     claimPort(s.opcua.port, '/opcua/port');
-    s.opcua.meters.forEach((m, j) => meters.push({ path: `/opcua/meters/${j}`, meter: m, medium: opcuaMedium(m.type) }));
+    s.opcua.meters.forEach((m, j) =>
+      meters.push({ path: `/opcua/meters/${j}`, meter: m, medium: opcuaMedium(m.type) }),
+    );
   }
   const shares = new Map<string, { sum: number; path: string }>();
   for (const ref of meters) {
@@ -86,32 +95,50 @@ function checkScenario(s: Scenario): string[] {
     }
   }
   for (const [key, { sum, path }] of shares) {
-    if (Math.abs(sum - 1) > 1e-9) errors.push(`${path}/share: lineTotal ${key.split('/')[1]} shares of line '${key.split('/')[0]}' sum to ${sum}, not 1`);
+    if (Math.abs(sum - 1) > 1e-9)
+      errors.push(
+        `${path}/share: lineTotal ${key.split('/')[1]} shares of line '${key.split('/')[0]}' sum to ${sum}, not 1`,
+      );
   }
   s.faults.forEach((f, i) => {
-    if (f.target !== 'opcua' && !ids.has(f.target)) errors.push(`/faults/${i}/target: no device or meter '${f.target}'`);
+    if (f.target !== 'opcua' && !ids.has(f.target))
+      errors.push(`/faults/${i}/target: no device or meter '${f.target}'`);
     if (f.target === 'opcua' && !s.opcua) errors.push(`/faults/${i}/target: the scenario has no opcua server`);
     if (f.code !== undefined && f.type !== 'exception') errors.push(`/faults/${i}/code: only for type exception`);
   });
   return errors;
 }
 
-function checkMeter(ref: MeterRef, s: Scenario, lines: Map<string, { site: string; gas: boolean; peakKw: number; peakGas: number }>): string[] {
+function checkMeter(
+  ref: MeterRef,
+  s: Scenario,
+  lines: Map<string, { site: string; gas: boolean; peakKw: number; peakGas: number }>,
+): string[] {
   const { meter: m, path } = ref;
   const errors: string[] = [];
   const line = m.line ? lines.get(m.line) : undefined;
   if (m.line && !line) errors.push(`${path}/line: no line '${m.line}'`);
   if (!m.line && m.role !== 'baseload') errors.push(`${path}/line: required for role ${m.role}`);
   if (m.site && !s.sites.some((x) => x.id === m.site)) errors.push(`${path}/site: no site '${m.site}'`);
-  if (m.role === 'baseload' && !m.site && !line && s.sites.length > 1) errors.push(`${path}/site: required for a baseload meter when there are several sites`);
-  if (m.role === 'baseload' && ref.medium === 'gas') errors.push(`${path}/role: a gas meter cannot be a baseload meter`);
-  if (ref.medium === 'gas' && line && !line.gas) errors.push(`${path}/line: line '${m.line}' has no gas consumption configured`);
+  if (m.role === 'baseload' && !m.site && !line && s.sites.length > 1)
+    errors.push(`${path}/site: required for a baseload meter when there are several sites`);
+  if (m.role === 'baseload' && ref.medium === 'gas')
+    errors.push(`${path}/role: a gas meter cannot be a baseload meter`);
+  if (ref.medium === 'gas' && line && !line.gas)
+    errors.push(`${path}/line: line '${m.line}' has no gas consumption configured`);
   if (ref.profile) {
     const site = s.sites.find((x) => x.id === (m.site ?? line?.site)) ?? s.sites[0];
-    const peak = ref.medium === 'gas' ? (line?.peakGas ?? 0) : m.role === 'baseload' ? (site?.baseloadKw ?? 0) : (line?.peakKw ?? 0);
+    const peak =
+      ref.medium === 'gas'
+        ? (line?.peakGas ?? 0)
+        : m.role === 'baseload'
+          ? (site?.baseloadKw ?? 0)
+          : (line?.peakKw ?? 0);
     const limit = maxLoadPerHour(ref.profile, ref.medium);
     if (limit !== undefined && peak * m.share > limit) {
-      errors.push(`${path}/share: peak load ${peak * m.share} per hour exceeds the ${ref.profile} counter's maxRatePerHour ${limit}`);
+      errors.push(
+        `${path}/share: peak load ${peak * m.share} per hour exceeds the ${ref.profile} counter's maxRatePerHour ${limit}`,
+      );
     }
   }
   return errors;

@@ -23,6 +23,8 @@ export function opcuaMedium(type: OpcuaMeterType): Medium {
 /** Smallest maxRatePerHour among the profile's counters of the medium's main quantity. */
 export function maxLoadPerHour(profileName: string, medium: Medium): number | undefined {
   const q = medium === 'gas' ? 'gasVolume' : 'activeEnergyImport';
-  const rates = getProfile(profileName).points.filter((p) => p.quantity === q && p.maxRatePerHour !== undefined).map((p) => p.maxRatePerHour as number);
+  const rates = getProfile(profileName)
+    .points.filter((p) => p.quantity === q && p.maxRatePerHour !== undefined)
+    .map((p) => p.maxRatePerHour as number);
   return rates.length ? Math.min(...rates) : undefined;
 }

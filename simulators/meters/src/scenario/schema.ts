@@ -26,7 +26,10 @@ const phase = {
   type: 'object',
   additionalProperties: false,
   required: ['state', 'minutes'],
-  properties: { state: { enum: ['idle', 'producing', 'changeover'] }, minutes: { type: 'number', exclusiveMinimum: 0 } },
+  properties: {
+    state: { enum: ['idle', 'producing', 'changeover'] },
+    minutes: { type: 'number', exclusiveMinimum: 0 },
+  },
 };
 
 const line = {
@@ -59,7 +62,12 @@ const fault = {
   properties: {
     target: id,
     type: { enum: [...FAULT_TYPES] },
-    at: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }] },
+    at: {
+      anyOf: [
+        { type: 'string', format: 'date-time' },
+        { type: 'integer', minimum: 0 },
+      ],
+    },
     durationSec: nonNeg,
     code: { type: 'integer', minimum: 1, maximum: 255 },
     statusCode: { type: 'string', pattern: '^Bad[A-Za-z]*$' },
@@ -113,7 +121,11 @@ export const scenarioSchema = {
                   type: 'object',
                   additionalProperties: false,
                   required: ['id', 'unitId', 'profile', 'role'],
-                  properties: { ...meterCommon, unitId: { type: 'integer', minimum: 0, maximum: 255 }, profile: { type: 'string' } },
+                  properties: {
+                    ...meterCommon,
+                    unitId: { type: 'integer', minimum: 0, maximum: 255 },
+                    profile: { type: 'string' },
+                  },
                 },
               },
             },

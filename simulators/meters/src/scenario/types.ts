@@ -91,7 +91,17 @@ export interface OpcuaServer {
 }
 
 export const FAULT_TYPES = [
-  'noReply', 'exception', 'disconnect', 'counterReset', 'meterReplacement', 'rollover', 'nan', 'garbage', 'stuck', 'badStatus', 'restart',
+  'noReply',
+  'exception',
+  'disconnect',
+  'counterReset',
+  'meterReplacement',
+  'rollover',
+  'nan',
+  'garbage',
+  'stuck',
+  'badStatus',
+  'restart',
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
