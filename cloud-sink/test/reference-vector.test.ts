@@ -7,7 +7,7 @@ import { DEMO_DIR } from '../src/service/demo';
 import { lineRollup, tempDb } from './helpers';
 import { join } from 'node:path';
 
-/** AWS Sustainability Insights Framework walkthrough: stationary combustion of natural gas (pcf-method.md). */
+/** AWS Sustainability Insights Framework walkthrough: stationary combustion of natural gas (docs/method/pcf.md). */
 const sifNaturalGas: EmissionFactor = {
   id: 'sif-natural-gas-mmbtu',
   activity: 'natural-gas',
@@ -50,7 +50,7 @@ describe('reference vector (exact)', () => {
     const year = sum(months);
     expect(present(year, 6)).toBe('310.974445');
     expect(year.toString()).toBe('310.97444455');
-    // pcf-method.md quotes 310.974449 for a sum of rounded monthly values; that figure comes from the walkthrough's own
+    // the walkthrough quotes 310.974449 for a sum of rounded monthly values; that figure comes from its own
     // intermediate rounding and is not reproduced by rounding each exact month to 6 decimals (which also gives
     // 310.974445). The engine never rounds before summing.
     expect(months[11]!.toString()).toBe('21.86955785');

@@ -18,10 +18,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManualClock, silentLogger } from '@pcf-edge/core';
-import { openStore, type GatewayStore } from '@pcf-edge/store';
+import { INSERT_READING_SQL, openStore, type GatewayStore } from '@pcf-edge/store';
 import { createLineAggregator, validateAggregatorConfig } from '../../components/line-aggregator/src';
 import { READ_CHUNK } from '../../components/line-aggregator/src/aggregator';
-import { INSERT_READING_SQL } from '../../shared/store/src/rows';
 
 const HELP = `usage: npm run bench:aggregate -- [--readings N] [--points P] [--interval-ms I] [--batch B] [--store FILE]
   --readings N     readings to generate and aggregate (default 10000000)

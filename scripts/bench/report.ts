@@ -29,7 +29,7 @@ export const QUICK_ARGS: Record<string, string[]> = {
   'bench:api': ['--connections', '50', '--duration-sec', '3'],
 };
 
-/** The anchors' published figures (../shared/meters.md "Numbers to beat"), matched by figure-name prefix. */
+/** The anchors' published figures (docs/perf/anchors.md), matched by figure-name prefix. */
 export const ANCHORS: [prefix: string, text: string][] = [
   ['store.readingsPerSec', 'SQLite via better-sqlite3, WAL, batched transactions: several hundred thousand rows/s'],
   ['store.bareRowsPerSec', 'SQLite via better-sqlite3, WAL, batched transactions: several hundred thousand rows/s'],
@@ -126,7 +126,7 @@ export function renderReport(runs: Run[], quick: boolean): string {
     '',
     `${new Date().toISOString()} · node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) · ${(totalmem() / 2 ** 30).toFixed(1)} GiB · load average ${load} at the end · ${quick ? '--quick sizes' : 'full sizes'}`,
     '',
-    'Figures come from the `BENCH` lines each script prints; met/missed compares the figure with the target the script states. Anchors are the published figures from ../shared/meters.md ("Numbers to beat"). Figures taken on a loaded machine understate throughput and overstate latency.',
+    'Figures come from the `BENCH` lines each script prints; met/missed compares the figure with the target the script states. Anchors are published figures of comparable software (docs/perf/anchors.md). Figures taken on a loaded machine understate throughput and overstate latency.',
     '',
     '| script | figure | value | target | verdict | anchor (published) |',
     '|---|---|---|---|---|---|',

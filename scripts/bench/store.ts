@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { Reading } from '@pcf-edge/core';
-import { openStore } from '@pcf-edge/store';
-import { INSERT_READING_SQL, readingParams } from '../../shared/store/src/rows';
+import { INSERT_READING_SQL, openStore, readingParams } from '@pcf-edge/store';
 
 const HELP = `usage: npm run bench:store -- [--rows N] [--batch B]
   --rows N    readings to insert in each run (default 1000000)

@@ -75,7 +75,7 @@ export function renderReport(r: SoakReport): string {
   if (presets.length > 0) {
     out.push(
       '',
-      "Flagged jumps within the unmeasured consumption of a register discontinuity next to them (a register preset just below its modulus, or a replacement meter's start value: booked as meters.md says; not a failure):",
+      "Flagged jumps within the unmeasured consumption of a register discontinuity next to them (a register preset just below its modulus, or a replacement meter's start value: booked as docs/method/consumption.md says; not a failure):",
     );
     for (const e of presets) out.push(`- ${e.line} ${e.quantity}: ${e.presetWindows} window(s)`);
   }

@@ -1,5 +1,5 @@
 /**
- * The incidents of ../shared/meters.md as exact cases. Values are multiples of 1/8 so every difference is exact
+ * The incidents of docs/method/consumption.md as exact cases. Values are multiples of 1/8 so every difference is exact
  * in binary floating point and the expected window deltas can be compared with toBe.
  */
 import { BASE_SETTINGS, deltas, runSeries, s } from './engine-helpers';
@@ -7,7 +7,7 @@ import { BASE_SETTINGS, deltas, runSeries, s } from './engine-helpers';
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
 
-describe('meters.md incidents', () => {
+describe('consumption method incidents', () => {
   it('reset to 0 and back within seconds books only the real consumption (no 15.5 MWh interval)', () => {
     for (const maxRatePerHour of [null, 180]) {
       const r = runSeries(

@@ -41,7 +41,7 @@ export interface MeterHealth {
   updatedTs: number;
 }
 
-/** Persisted per-counter-point anchor (see ../shared/meters.md). `state` is the aggregator's own JSON. */
+/** Persisted per-counter-point anchor (see docs/method/consumption.md). `state` is the aggregator's own JSON. */
 export interface CounterAnchor {
   meterId: string;
   point: string;

@@ -1,5 +1,5 @@
 /**
- * Stream Manager wire vocabulary (see ../shared/stream-manager-protocol.md): operation codes, status codes and
+ * Stream Manager wire vocabulary (see docs/method/stream-manager-protocol.md): operation codes, status codes and
  * the request/response shapes. Sequence numbers are int64 on the wire and `bigint` here.
  */
 export const CONNECT_VERSION = 1;

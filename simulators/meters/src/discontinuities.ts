@@ -21,7 +21,7 @@ export interface RegisterDiscontinuity {
   before: number;
   after: number;
   /**
-   * Consumption the jump represents that no meter measured, as meters.md books it: `after − before` when the
+   * Consumption the jump represents that no meter measured, as docs/method/consumption.md books it: `after − before` when the
    * register rose (a preset below the modulus, confirmed as a jump); `after` when it fell (a reset or a
    * replacement, counted from 0). Never negative; the true consumption (`MeterTruth.consumption`) excludes it.
    */

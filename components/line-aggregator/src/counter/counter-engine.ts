@@ -1,8 +1,8 @@
 /**
  * The counter engine: turns successive readings of one cumulative counter into consumption segments.
  * Pure (no I/O, no clock): `advanceCounter(state, sample, settings)` returns the next state, the segments to book
- * and the counter events to record. The algorithm is ../shared/meters.md, "From cumulative counters to consumption
- * per window"; the choices it leaves open are recorded in docs/adr/0040-counter-engine.md.
+ * and the counter events to record. The algorithm is described in docs/method/consumption.md; the choices behind it are
+ * recorded in docs/adr/0040-counter-engine.md.
  *
  * Contract: for any sequence of samples, the sum of the booked segment deltas equals the last good counter value
  * minus the first, with rollovers, resets and replacements accounted for. Deltas are never negative, except for a

@@ -2,7 +2,7 @@ import type { GasEnergy } from '@pcf-edge/core';
 import type { CalorificValueEntry } from '../config';
 
 /**
- * Gas volume to energy (../shared/meters.md, "Gas: volume to energy"):
+ * Gas volume to energy (docs/method/consumption.md, "Gas: volume to energy"):
  *   kWh = m³ × volume correction factor × calorific value (MJ/m³, gross) ÷ 3.6 (MJ per kWh).
  * The calorific value is the schedule entry valid at the window's start; the rollup keeps the volume, the factor,
  * the value and its basis so the energy can be recomputed.
