@@ -1,7 +1,7 @@
 /** Jest runs every workspace's tests; TypeScript is compiled by SWC (type checking is `npm run typecheck`). */
 module.exports = {
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{shared,components,simulators,cloud-sink,scripts,fuzz}/**/*.test.ts'],
+  testMatch: ['<rootDir>/{shared,components,simulators,tools,cloud-sink,scripts,fuzz}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/greengrass-build/', '/.pcf-edge/'],
   transform: {
     '^.+\\.(t|j)s$': [

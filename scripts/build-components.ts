@@ -73,10 +73,11 @@ async function buildOne(
   const { version } = JSON.parse(readFileSync(join(componentDir, 'package.json'), 'utf8')) as { version: string };
   const stage = join(out, 'stage', spec.dir);
   rmSync(stage, { recursive: true, force: true });
-  const entries: Record<string, string> = { 'main.js': join('src', 'main.ts'), ...spec.extraEntries };
+  const entries: Record<string, string> = { 'main.js': join(componentDir, 'src', 'main.ts') };
+  for (const [file, entry] of Object.entries(spec.extraEntries ?? {})) entries[file] = join(ROOT, entry);
   for (const [file, entry] of Object.entries(entries)) {
     await build({
-      entryPoints: [join(componentDir, entry)],
+      entryPoints: [entry],
       outfile: join(stage, file),
       bundle: true,
       platform: 'node',

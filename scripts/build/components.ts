@@ -6,7 +6,7 @@ export interface ComponentSpec {
   dir: string;
   /** Packages left out of the bundle (optional peers that are not installed). */
   externals: string[];
-  /** Further bundles in the zip: file name in the zip → entry point under the component folder. */
+  /** Further bundles in the zip: file name in the zip → entry point, relative to the repository root. */
   extraEntries?: Record<string, string>;
 }
 
@@ -14,12 +14,13 @@ export const COMPONENTS: readonly ComponentSpec[] = [
   { componentName: 'com.pcfedge.ModbusCollector', dir: 'modbus-collector', externals: [] },
   // @ster5/global-mutex (node-opcua-pki) imports proper-lockfile, an optional peer that is not installed.
   { componentName: 'com.pcfedge.OpcUaCollector', dir: 'opcua-collector', externals: ['proper-lockfile'] },
-  // The gateway CLI (`pcf-edge status`, …) travels with the aggregator: run it on the device with node.
+  // The gateway CLI (`pcf-edge status`, …; its own workspace, tools/pcf-edge-cli) travels in the aggregator's zip:
+  // run it on the device with node.
   {
     componentName: 'com.pcfedge.LineAggregator',
     dir: 'line-aggregator',
     externals: [],
-    extraEntries: { 'pcf-edge.js': 'src/cli/run.ts' },
+    extraEntries: { 'pcf-edge.js': 'tools/pcf-edge-cli/src/run.ts' },
   },
   { componentName: 'com.pcfedge.StreamExporter', dir: 'stream-exporter', externals: [] },
 ];

@@ -1,7 +1,8 @@
 /** The gateway CLI as a user runs it: `node bin/pcf-edge.js …` in a child process, against a real store file. */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { buildDemoStore, GAS_CV, tempDir, VCF } from './fixtures';
+// The store the CLI reads is written by the real line aggregator (its demo fixture), as on a gateway.
+import { buildDemoStore, GAS_CV, tempDir, VCF } from '../../../components/line-aggregator/test/fixtures';
 
 const ROOT = join(__dirname, '../../..');
 const BIN = join(ROOT, 'bin/pcf-edge.js');
