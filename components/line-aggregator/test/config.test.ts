@@ -3,7 +3,7 @@ import { loadAggregatorConfig } from '../src';
 import { resolvePointSettings } from '../src/config';
 
 describe('aggregator config', () => {
-  const config = loadAggregatorConfig(join(__dirname, '../config.example.json'));
+  const config = loadAggregatorConfig(join(__dirname, '../config.sample.yaml'));
 
   it('the example config validates, with defaults applied', () => {
     expect(config.windows).toEqual(['1m', '15m']);

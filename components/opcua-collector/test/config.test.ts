@@ -120,6 +120,6 @@ test('a meter serial-number node id is checked like a point node id', () => {
 });
 
 test('the sample configuration validates', () => {
-  const c = loadOpcUaConfig(join(__dirname, '..', 'config.example.yaml'));
+  const c = loadOpcUaConfig(join(__dirname, '..', 'config.sample.yaml'));
   expect(c.meters.map((m) => m.id)).toEqual(['gas-main', 'el-line1', 'counter-line1']);
 });
