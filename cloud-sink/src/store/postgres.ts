@@ -71,19 +71,27 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
     /* idle client errors surface on the next query */
   });
 
+  // A checked-out client has no pool listener: a session the server ends between two queries (RDS Proxy idle
+  // timeout, failover) would emit an unhandled 'error' and crash the process. The failing query reports it instead,
+  // and a client that failed is destroyed, not returned to the pool.
+  const ignore = () => undefined;
   const tx = async <T>(what: string, fn: (c: PoolClient) => Promise<T>): Promise<T> => {
     let client: PoolClient | undefined;
+    let failed: Error | undefined;
     try {
       client = await pool.connect();
+      client.on('error', ignore);
       await client.query('BEGIN');
       const out = await fn(client);
       await client.query('COMMIT');
       return out;
     } catch (err) {
+      failed = err as Error;
       await client?.query('ROLLBACK').catch(() => undefined);
       throw storeError(err, what);
     } finally {
-      client?.release();
+      client?.off('error', ignore);
+      client?.release(failed);
     }
   };
   const q = async <R>(what: string, sql: string, params: unknown[] = []): Promise<R[]> => {
