@@ -2,7 +2,10 @@
 module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/{shared,components,simulators,tools,cloud-sink,scripts,fuzz}/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/greengrass-build/', '/.pcf-edge/'],
+  testPathIgnorePatterns: ['/node_modules/', '/greengrass-build/', '/.pcf-edge/', '/cdk.out/'],
+  // cookie 2 is ESM only; light-my-request (fastify's inject, used by the Lambda API adapter) requires it, which Node
+  // does natively and jest's module runtime does not: SWC turns it into CommonJS
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   transform: {
     '^.+\\.(t|j)s$': [
       '@swc/jest',
