@@ -1,0 +1,35 @@
+import { PcfError } from '@pcf-edge/core';
+import { apiConfig, type ApiConfig } from '../api/config';
+import { readSecretJson, type SecretsClient } from './secrets';
+
+/**
+ * The API settings secret (created by the stack, clients added by the account owner):
+ * `{ "api": <API config, docs/adr/0081>, "originVerify": "<random>" }`. `originVerify` is the value CloudFront
+ * sends in the `x-pcf-edge-origin-verify` header, so requests that bypass CloudFront and its WAF are refused.
+ */
+export interface ApiSettings {
+  api: Readonly<ApiConfig>;
+  originVerify?: string;
+}
+
+export const ORIGIN_VERIFY_HEADER = 'x-pcf-edge-origin-verify';
+
+/** Reads and validates the settings secret named by PCF_EDGE_API_SETTINGS_SECRET_ARN. */
+export async function readApiSettings(secrets: SecretsClient, env: NodeJS.ProcessEnv): Promise<ApiSettings> {
+  const arn = env.PCF_EDGE_API_SETTINGS_SECRET_ARN ?? '';
+  if (arn === '')
+    throw new PcfError(
+      'ERR_CONFIG_INVALID',
+      'invalid Lambda environment: PCF_EDGE_API_SETTINGS_SECRET_ARN is required',
+    );
+  const data = await readSecretJson(secrets, arn);
+  const { api, originVerify } = data;
+  if (originVerify !== undefined && (typeof originVerify !== 'string' || originVerify.length < 16))
+    throw new PcfError(
+      'ERR_SECRET',
+      `API settings secret ${arn}: originVerify must be a string of 16 or more characters`,
+    );
+  // validation errors name paths and rules (ajv), never values
+  const config = apiConfig(api ?? { clients: [] }, `API settings secret ${arn} (field api)`);
+  return { api: config, ...(originVerify ? { originVerify } : {}) };
+}
