@@ -6,6 +6,7 @@ export default tseslint.config(
       '**/node_modules/**',
       'greengrass-build/**',
       '.pcf-edge/**',
+      '**/cdk.out/**',
       '**/*.js',
       '**/*.mjs',
       'cloud-sink/src/dashboard/public/**',

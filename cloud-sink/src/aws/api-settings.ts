@@ -14,7 +14,11 @@ export interface ApiSettings {
 
 export const ORIGIN_VERIFY_HEADER = 'x-pcf-edge-origin-verify';
 
-/** Reads and validates the settings secret named by PCF_EDGE_API_SETTINGS_SECRET_ARN. */
+/**
+ * Reads and validates the settings secret named by PCF_EDGE_API_SETTINGS_SECRET_ARN. `api.publicBaseUrl` defaults to
+ * PCF_EDGE_PUBLIC_BASE_URL: behind CloudFront the Host header is the execute-api name, so URLs the API advertises
+ * (discovery, Link) must come from configuration.
+ */
 export async function readApiSettings(secrets: SecretsClient, env: NodeJS.ProcessEnv): Promise<ApiSettings> {
   const arn = env.PCF_EDGE_API_SETTINGS_SECRET_ARN ?? '';
   if (arn === '')
@@ -29,7 +33,11 @@ export async function readApiSettings(secrets: SecretsClient, env: NodeJS.Proces
       'ERR_SECRET',
       `API settings secret ${arn}: originVerify must be a string of 16 or more characters`,
     );
+  // the stack knows the public URL when a domain is configured; otherwise the account owner sets api.publicBaseUrl
+  const base = env.PCF_EDGE_PUBLIC_BASE_URL;
+  const withBase =
+    api && typeof api === 'object' && base && !('publicBaseUrl' in api) ? { ...api, publicBaseUrl: base } : api;
   // validation errors name paths and rules (ajv), never values
-  const config = apiConfig(api ?? { clients: [] }, `API settings secret ${arn} (field api)`);
+  const config = apiConfig(withBase ?? { clients: [] }, `API settings secret ${arn} (field api)`);
   return { api: config, ...(originVerify ? { originVerify } : {}) };
 }
