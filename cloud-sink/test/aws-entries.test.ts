@@ -5,15 +5,14 @@ import { createConsumerHandler } from '../src/aws/consumer';
 import { connectionString, openDatabase, parseDatabaseSecret } from '../src/aws/database';
 import { createMigrateHandler } from '../src/aws/migrate';
 import { createRecomputeHandler, previousMonth } from '../src/aws/recompute';
-import { calculateProduct } from '../src/service/pcf-service';
 import { openPostgresRepository } from '../src/store/postgres';
 import {
   API_SECRET_ARN,
   apiSecret,
   DB_SECRET_ARN,
   dbSecretFor,
-  DEMO_PERIOD,
   dropSchema,
+  expectScenario,
   fakeSecrets,
   freshSchemaName,
   httpEvent,
@@ -227,47 +226,3 @@ describePg('Lambda entries on PostgreSQL (sources)', () => {
     expect(JSON.parse(res.body!)).toEqual({ code: 'AccessDenied', message: expect.stringContaining('CloudFront') });
   });
 });
-
-/** What the scenario must show, from sources or from bundles alike. */
-export async function expectScenario(r: Awaited<ReturnType<typeof runCloudScenario>>, url: string, schema: string) {
-  expect(r.migrations.map((m) => m.PhysicalResourceId)).toEqual([
-    'pcf-edge-cloud-sink-schema',
-    'pcf-edge-cloud-sink-schema',
-  ]);
-  expect(r.tokenRes.statusCode).toBe(200);
-  expect(r.uploads.length).toBe(9);
-  for (const u of r.uploads) expect(u).toEqual({ kind: u.kind, status: 201 });
-  expect(r.ingest).toEqual({ batchItemFailures: [] });
-  expect(JSON.parse(r.metrics[0]!)).toMatchObject({ Records: 2, FailedRecords: 0, DeadLetteredRecords: 1 });
-  expect(r.recomputed.computed.map((c) => c.product)).toEqual(['housing', 'steel-sheet', 'widget']);
-  expect(r.recomputed.published).toBeGreaterThan(0);
-  expect(r.footprints.statusCode).toBe(200);
-  const fps = (
-    JSON.parse(r.footprints.body!) as { data: { productIds: string[]; pcf: { pCfExcludingBiogenic: string } }[] }
-  ).data;
-  expect(fps.length).toBe(r.recomputed.published);
-  expect(r.bypass.statusCode).toBe(403);
-  expect(r.dashboard.statusCode).toBe(200);
-  expect(r.dashboard.body).toContain('<html');
-  expect(r.chart.statusCode).toBe(200);
-  expect((r.chart.body ?? '').length).toBeGreaterThan(100_000);
-  // the same numbers as the sources compute on the same database
-  const repo = await openPostgresRepository({ connectionString: url, schema });
-  try {
-    expect(await repo.countRollups()).toBe(48);
-    const results = await repo.listResults();
-    const widget = results.find((x) => x.subject === 'widget')!;
-    const { doc } = await calculateProduct(repo, 'widget', {
-      ...DEMO_PERIOD,
-      periodStart: new Date(DEMO_PERIOD.periodStart).toISOString(),
-      periodEnd: new Date(DEMO_PERIOD.periodEnd).toISOString(),
-      method: 'location',
-      gwpSet: 'AR5',
-      shareKey: 'units',
-      overheadKey: 'mass',
-    });
-    expect((widget.result as { pcfPerDeclaredUnit: string }).pcfPerDeclaredUnit).toBe(doc.pcfPerDeclaredUnit);
-  } finally {
-    await repo.close();
-  }
-}
