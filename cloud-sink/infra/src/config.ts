@@ -13,7 +13,8 @@ export interface DeployConfig {
   /** Prefix of the stack names: `<prefix>Cloud` in `region`, `<prefix>Edge` (WAF, certificate) in us-east-1. */
   stackPrefix: string;
   region: string;
-  stream: { shardCount: number; retentionHours: number };
+  /** `name` is what the gateways' stream exporter names (`kinesisStreamName`, default as in its recipe). */
+  stream: { name: string; shardCount: number; retentionHours: number };
   consumer: {
     /** Records per invocation and per shard; the longest wait to fill a batch. */
     batchSize: number;
@@ -83,7 +84,11 @@ export const DEPLOY_CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { shardCount: int(1, 500, 2), retentionHours: int(24, 8760, 168) },
+      properties: {
+        name: { type: 'string', pattern: '^[a-zA-Z0-9_.-]{1,128}$', default: 'pcf-edge-rollups' },
+        shardCount: int(1, 500, 2),
+        retentionHours: int(24, 8760, 168),
+      },
     },
     consumer: {
       type: 'object',

@@ -40,6 +40,7 @@ export class Ingest extends Construct {
     const { stream: s, consumer: c, logRetentionDays } = props.config;
     this.metricsNamespace = props.metricsNamespace;
     this.stream = new kinesis.Stream(this, 'Stream', {
+      streamName: s.name,
       shardCount: s.shardCount,
       streamMode: kinesis.StreamMode.PROVISIONED,
       retentionPeriod: Duration.hours(s.retentionHours),

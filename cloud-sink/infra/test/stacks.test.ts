@@ -105,7 +105,7 @@ describe('PcfEdgeCloud stack', () => {
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
-    t.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 4 });
+    t.hasResourceProperties('AWS::Kinesis::Stream', { ShardCount: 4, Name: 'pcf-edge-rollups' });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('Kinesis consumer'),
       Runtime: 'nodejs24.x',
