@@ -185,6 +185,10 @@ export class Api extends Construct {
       value: d ? `https://${d.name}` : `https://${this.distribution.distributionDomainName}`,
       description: 'PACT API and dashboard',
     });
+    new CfnOutput(this, 'FunctionName', {
+      value: this.fn.fn.functionName,
+      description: 'API function: update its configuration to make new instances read the settings secret',
+    });
     new CfnOutput(this, 'SettingsSecretArn', {
       value: this.settings.secretArn,
       description: 'API settings secret (clients): see docs/deploy-cloud.md',
