@@ -3,8 +3,8 @@ import { App } from 'aws-cdk-lib';
 import { addPcfEdgeStacks } from '../src/app';
 import { loadDeployConfig } from '../src/config';
 
-/** `npx cdk synth|deploy [-c config=<file>]`; the default config is config/default.json. */
+/** `npx cdk synth|deploy [-c config=<file>]`; the default config is config.sample.yaml. */
 const app = new App();
-const file = (app.node.tryGetContext('config') as string | undefined) ?? join(__dirname, '../config/default.json');
+const file = (app.node.tryGetContext('config') as string | undefined) ?? join(__dirname, '../config.sample.yaml');
 addPcfEdgeStacks(app, loadDeployConfig(file));
 app.synth();

@@ -1,4 +1,5 @@
 import { readDataFile, validateConfig } from '@pcf-edge/core';
+import schema from '../config.schema.json';
 
 /** Retention periods CloudWatch Logs accepts (days). */
 export const LOG_RETENTION_DAYS = [
@@ -69,118 +70,8 @@ export interface DeployConfig {
   };
 }
 
-const int = (minimum: number, maximum: number, dflt: number) => ({ type: 'integer', minimum, maximum, default: dflt });
-const allocationKey = { enum: ['units', 'mass', 'economicValue', 'machineTime'], default: 'units' };
-const cronField = (dflt: string) => ({ type: 'string', pattern: '^[0-9*,/?LW#-]{1,40}$', default: dflt });
-
-export const DEPLOY_CONFIG_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['region'],
-  properties: {
-    stackPrefix: { type: 'string', pattern: '^[A-Z][A-Za-z0-9]{0,29}$', default: 'PcfEdge' },
-    region: { type: 'string', pattern: '^[a-z]{2}(-gov)?-[a-z]+-[0-9]$' },
-    stream: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        name: { type: 'string', pattern: '^[a-zA-Z0-9_.-]{1,128}$', default: 'pcf-edge-rollups' },
-        shardCount: int(1, 500, 2),
-        retentionHours: int(24, 8760, 168),
-      },
-    },
-    consumer: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        batchSize: int(1, 10_000, 100),
-        maxBatchingWindowSec: int(0, 300, 1),
-        parallelizationFactor: int(1, 10, 1),
-        reservedConcurrency: int(1, 1000, 10),
-        retryAttempts: int(0, 10_000, 10),
-        maxRecordAgeSec: int(60, 604_800, 86_400),
-        memoryMb: int(128, 10_240, 1024),
-      },
-    },
-    database: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        minAcu: { type: 'number', minimum: 0, maximum: 256, multipleOf: 0.5, default: 0.5 },
-        maxAcu: { type: 'number', minimum: 1, maximum: 256, multipleOf: 0.5, default: 8 },
-        backupRetentionDays: int(1, 35, 14),
-        rotationDays: int(1, 365, 30),
-        deletionProtection: { type: 'boolean', default: true },
-      },
-    },
-    archive: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        infrequentAccessAfterDays: int(30, 3650, 30),
-        glacierAfterDays: int(31, 3650, 365),
-        expireAfterDays: int(0, 36_500, 0),
-      },
-    },
-    api: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        reservedConcurrency: int(1, 1000, 20),
-        memoryMb: int(128, 10_240, 1024),
-        wafRequestsPer5Min: int(10, 2_000_000_000, 2000),
-        domain: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name'],
-          properties: {
-            name: { type: 'string', pattern: '^([a-z0-9-]{1,63}\\.)+[a-z]{2,63}$' },
-            hostedZoneId: { type: 'string', pattern: '^Z[A-Z0-9]{1,32}$' },
-            hostedZoneName: { type: 'string', pattern: '^([a-z0-9-]{1,63}\\.)+[a-z]{2,63}$' },
-            certificateArn: {
-              type: 'string',
-              pattern: '^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$',
-            },
-          },
-        },
-      },
-    },
-    recompute: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        schedule: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: { minute: cronField('0'), hour: cronField('3'), day: cronField('2') },
-        },
-        method: { enum: ['location', 'market'], default: 'location' },
-        gwpSet: { enum: ['AR4', 'AR5', 'AR6'], default: 'AR6' },
-        shareKey: allocationKey,
-        overheadKey: allocationKey,
-      },
-    },
-    logRetentionDays: { enum: [...LOG_RETENTION_DAYS], default: 365 },
-    alarms: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        email: { type: 'string', format: 'email' },
-        iteratorAgeMaxSec: int(10, 604_800, 300),
-        api5xxPer5Min: int(1, 1_000_000, 5),
-        acuUtilizationPercent: int(10, 100, 90),
-      },
-    },
-  },
-};
+/** The JSON Schema of DeployConfig (config.schema.json beside this workspace's README, as every workspace keeps it). */
+export const DEPLOY_CONFIG_SCHEMA: object = schema;
 
 /** Checks across fields: what the schema cannot say. */
 function crossChecks(c: DeployConfig): string[] {
