@@ -79,7 +79,7 @@ export const modbusReply: FuzzTarget = {
           maxRegistersPerRead: 125,
           maxGapRegisters: 0,
           pauseBetweenRequestsMs: 0,
-          backoff: { initialMs: 0, maxMs: 0, multiplier: 1 },
+          retry: { initialDelayMs: 0, maxDelayMs: 0, multiplier: 1, jitter: 'none' },
           circuitBreaker: { failures: 1000, cooldownMs: 1 },
         },
         silentLogger(),

@@ -1,6 +1,6 @@
 import { systemClock, silentLogger, type Clock, type Logger, type Reading } from '@pcf-edge/core';
 import type { MeterHealth, ReadingWriter } from '@pcf-edge/store';
-import { CircuitBreaker } from './breaker';
+import { CircuitBreaker } from '@pcf-edge/core';
 import type { CollectorConfig } from './config';
 import { DeviceLink, type LinkStats } from './link';
 import { MeterPoller } from './poller';

@@ -3,9 +3,13 @@ import {
   isQuantity,
   loadConfig,
   QUANTITIES,
+  retryProblems,
   validateConfig,
+  type CircuitBreakerSettings,
+  type Logger,
   type PointKind,
   type Quantity,
+  type RetrySettings,
 } from '@pcf-edge/core';
 import { getProfile, registerCount, type PointDefinition } from '@pcf-edge/profiles';
 import schema from '../config.schema.json';
@@ -13,12 +17,6 @@ import schema from '../config.schema.json';
 export { schema as configSchema };
 
 export type Table = PointDefinition['table'];
-
-export interface BackoffSettings {
-  initialMs: number;
-  maxMs: number;
-  multiplier: number;
-}
 
 export interface DeviceConfig {
   id: string;
@@ -29,8 +27,8 @@ export interface DeviceConfig {
   maxRegistersPerRead: number;
   maxGapRegisters: number;
   pauseBetweenRequestsMs: number;
-  backoff: BackoffSettings;
-  circuitBreaker: { failures: number; cooldownMs: number };
+  retry: RetrySettings;
+  circuitBreaker: CircuitBreakerSettings;
 }
 
 /** A point as written in the config (kind optional, defaults applied by the schema). */
@@ -137,7 +135,7 @@ export function checkConfig(config: CollectorConfig): string[] {
   config.devices.forEach((d, i) => {
     if (d.maxRegistersPerRead > 125)
       errors.push(`/devices/${i}/maxRegistersPerRead: ${d.maxRegistersPerRead} exceeds the Modbus limit of 125`);
-    if (d.backoff.maxMs < d.backoff.initialMs) errors.push(`/devices/${i}/backoff/maxMs: smaller than initialMs`);
+    errors.push(...retryProblems(d.retry, `/devices/${i}/retry`));
   });
   const deviceIds = new Set(config.devices.map((d) => d.id));
   config.meters.forEach((m, i) => {
@@ -156,11 +154,14 @@ export function checkConfig(config: CollectorConfig): string[] {
   return errors;
 }
 
-/** Loads, validates (schema, then semantics) and freezes; throws one ERR_CONFIG_INVALID naming every path. */
-export function loadCollectorConfig(file: string): Readonly<CollectorConfig> {
-  return loadConfig<CollectorConfig>(file, schema, checkConfig);
+/**
+ * Loads, validates (schema, then semantics) and freezes; throws one ERR_CONFIG_INVALID naming every path.
+ * Deprecated spellings accepted are logged to `log`.
+ */
+export function loadCollectorConfig(file: string, log?: Logger): Readonly<CollectorConfig> {
+  return loadConfig<CollectorConfig>(file, schema, checkConfig, log);
 }
 
-export function parseCollectorConfig(data: unknown, source: string): Readonly<CollectorConfig> {
-  return validateConfig<CollectorConfig>(data, schema, source, checkConfig);
+export function parseCollectorConfig(data: unknown, source: string, log?: Logger): Readonly<CollectorConfig> {
+  return validateConfig<CollectorConfig>(data, schema, source, checkConfig, log);
 }

@@ -19,7 +19,5 @@ export {
 } from './config';
 export { planRequests, splitRequest, FUNCTION_CODE, type ReadRequest, type PlanLimits, type Hole } from './planner';
 export { DeviceLink, type ReadData, type ReadResponse, type ReadGroup, type LinkStats } from './link';
-export { CircuitBreaker } from './breaker';
 export { MeterPoller, COLLECTOR_NAME } from './poller';
 export { dryRun, formatDryRun, type DryRunReport } from './dry-run';
-export { watchConfig } from './watch';

@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import ModbusRTU from 'modbus-serial';
-import { PcfError, type Logger } from '@pcf-edge/core';
+import { PcfError, retryDelayMs, type Logger } from '@pcf-edge/core';
 import type { DeviceConfig } from './config';
 import type { ReadRequest } from './planner';
 
@@ -309,9 +309,9 @@ export class DeviceLink {
     if (!this.closed) this.pump();
   }
 
+  /** A connection that was working is reopened at once; from the second consecutive failure on, the retry policy waits. */
   private scheduleRetry(reason: string): void {
-    const { initialMs, maxMs, multiplier } = this.device.backoff;
-    const delay = this.failedAttempts === 0 ? 0 : Math.min(maxMs, initialMs * multiplier ** (this.failedAttempts - 1));
+    const delay = retryDelayMs(this.device.retry, this.failedAttempts);
     this.failedAttempts++;
     this.lastError = reason;
     this.retryAt = Date.now() + delay;

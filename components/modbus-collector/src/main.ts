@@ -1,14 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clockFromEnv, createLogger, PcfError, runMain, untilSignal } from '@pcf-edge/core';
+import {
+  clockFromEnv,
+  createLogger,
+  PcfError,
+  restartKeys,
+  runMain,
+  untilSignal,
+  watchConfigFile,
+} from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { createModbusCollector } from './collector';
-import { loadCollectorConfig } from './config';
+import { configSchema, loadCollectorConfig } from './config';
 import { dryRun, formatDryRun } from './dry-run';
 import { runUnderGreengrass } from './greengrass';
-import { watchConfig } from './watch';
 
 const HELP = `com.pcfedge.ModbusCollector — polls Modbus TCP meters into the gateway store.
 
@@ -53,7 +60,7 @@ async function main(): Promise<number> {
   if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
   if (args.json && !args['dry-run']) throw new PcfError('ERR_USAGE', '--json only applies with --dry-run');
   const log = createLogger({ component: 'modbus-collector' });
-  const config = loadCollectorConfig(args.config);
+  const config = loadCollectorConfig(args.config, log);
   const clock = clockFromEnv(); // simulated time when the local stack sets PCF_EDGE_SIM_CLOCK
 
   if (args['dry-run']) {
@@ -69,12 +76,14 @@ async function main(): Promise<number> {
   const store = openStore(storePath);
   const collector = createModbusCollector(config, { store, log, clock });
   collector.start();
-  const watcher = watchConfig(
-    args.config,
-    () => collector.config(),
-    (next) => collector.reload(next),
+  const watcher = watchConfigFile({
+    file: args.config,
+    load: (file) => loadCollectorConfig(file, log),
+    current: () => collector.config(),
+    apply: (next) => collector.reload(next),
+    restartKeys: restartKeys(configSchema),
     log,
-  );
+  });
   log.info({ meters: config.meters.length, devices: config.devices.length }, 'modbus collector started');
   await untilSignal();
   watcher.stop();

@@ -1,7 +1,7 @@
-import { isPcfError, type Clock, type Reading } from '@pcf-edge/core';
+import { isPcfError, type CircuitBreaker, type Clock, type Reading } from '@pcf-edge/core';
 import { getProfile } from '@pcf-edge/profiles';
 import type { MeterHealth, MeterState } from '@pcf-edge/store';
-import type { CircuitBreaker } from './breaker';
+
 import { meterPoints, type DeviceConfig, type MeterConfig, type ResolvedPoint } from './config';
 import { UNIT_FAILURE_EXCEPTIONS, type DeviceLink, type ReadGroup } from './link';
 import { planRequests, splitRequest, type Hole, type PlanLimits, type ReadRequest } from './planner';

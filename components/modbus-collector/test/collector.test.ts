@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { restartKeys, watchConfigFile } from '@pcf-edge/core';
 import { openStore, type GatewayStore } from '@pcf-edge/store';
 import { createModbusCollector } from '../src/collector';
-import { watchConfig } from '../src/watch';
+import { configSchema, loadCollectorConfig } from '../src/config';
 import { config, device, log, meter, point, startTestDevice, type TestDevice } from './support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -106,13 +107,15 @@ describe('config file watching', () => {
     const first = config([device('d1', dev.port)], [meter('m1', 'd1', pts)]);
     writeFileSync(file, JSON.stringify(first));
     const c = createModbusCollector(first, { log });
-    const watcher = watchConfig(
+    const watcher = watchConfigFile({
       file,
-      () => c.config(),
-      (next) => c.reload(next),
-      wlog,
-      50,
-    );
+      load: (f) => loadCollectorConfig(f, wlog),
+      current: () => c.config(),
+      apply: (next) => c.reload(next),
+      restartKeys: restartKeys(configSchema),
+      log: wlog,
+      intervalMs: 50,
+    });
     try {
       await sleep(120);
       writeFileSync(
@@ -123,9 +126,15 @@ describe('config file watching', () => {
       expect(c.pollers().map((p) => p.meter.id)).toEqual(['m1', 'm2']);
       await sleep(60);
       writeFileSync(file, JSON.stringify({ ...first, meters: [meter('m3', 'nope', pts)] }));
-      for (let i = 0; i < 40 && !lines.some((l) => l.msg === 'config change rejected; keeping the running config'); i++)
+      for (
+        let i = 0;
+        i < 40 && !lines.some((l) => l.msg === 'configuration file change rejected; keeping the running configuration');
+        i++
+      )
         await sleep(50);
-      const rejected = lines.find((l) => l.msg === 'config change rejected; keeping the running config');
+      const rejected = lines.find(
+        (l) => l.msg === 'configuration file change rejected; keeping the running configuration',
+      );
       expect(rejected?.errors).toEqual(["/meters/0/device: unknown device 'nope'"]);
       expect(c.pollers().map((p) => p.meter.id)).toEqual(['m1', 'm2']);
       expect((await c.pollOnce()).length).toBe(2);

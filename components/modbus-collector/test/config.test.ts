@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pino from 'pino';
 import { isPcfError, type PcfError } from '@pcf-edge/core';
 import { loadCollectorConfig, meterPoints, parseCollectorConfig } from '../src/config';
 import type { DryRunReport } from '../src/dry-run';
@@ -41,7 +42,7 @@ describe('collector config', () => {
     expect(cfg.devices[0]).toMatchObject({
       timeoutMs: 1000,
       maxRegistersPerRead: 125,
-      backoff: { initialMs: 250 },
+      retry: { initialDelayMs: 250, maxDelayMs: 30000, multiplier: 2, jitter: 'none' },
       circuitBreaker: { failures: 5 },
     });
     expect(cfg.meters[1]?.points?.[0]).toMatchObject({ wordOrder: 'ABCD', offset: 0 });
@@ -135,6 +136,20 @@ describe('collector config', () => {
       },
       "/meters/0: missing required property 'device'",
     ],
+    [
+      'a retry cap below the first delay',
+      (c) => {
+        (c.devices[0] as Record<string, unknown>).retry = { initialDelayMs: 500, maxDelayMs: 100 };
+      },
+      '/devices/0/retry/maxDelayMs: 100 is smaller than initialDelayMs (500)',
+    ],
+    [
+      'the old and the new retry spelling together',
+      (c) => {
+        Object.assign(c.devices[0] as Record<string, unknown>, { retry: {}, backoff: { initialMs: 100 } });
+      },
+      '/devices/0/backoff: deprecated spelling of /devices/0/retry, which is also given',
+    ],
   ];
   it.each(cases)('rejects %s naming the path', (_name, mutate, expected) => {
     const c = base();
@@ -159,6 +174,51 @@ describe('collector config', () => {
 
   it('accepts the sample config shipped with the component', () => {
     expect(loadCollectorConfig(join(__dirname, '..', 'config.sample.yaml')).meters).toHaveLength(3);
+  });
+
+  it('accepts the deprecated `backoff` spelling for one release, warning with the file, old key and new key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mbcfg-'));
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+    try {
+      const file = join(dir, 'old.yaml');
+      writeFileSync(
+        file,
+        [
+          'site: S1',
+          'devices:',
+          '  - {id: d1, host: 127.0.0.1, backoff: {initialMs: 100, maxMs: 800, multiplier: 3}}',
+          '  - {id: d2, host: 127.0.0.1, backoff: {maxMs: 5000}}',
+          'meters:',
+          '  - {id: m1, line: L1, device: d1, profile: abb-b23}',
+          '',
+        ].join('\n'),
+      );
+      const cfg = loadCollectorConfig(file, log);
+      expect(cfg.devices[0]?.retry).toEqual({ initialDelayMs: 100, maxDelayMs: 800, multiplier: 3, jitter: 'none' });
+      expect(cfg.devices[0]).not.toHaveProperty('backoff');
+      expect(lines.map((l) => [l.msg, l.file, l.oldKey, l.newKey])).toEqual([
+        [
+          'deprecated configuration key accepted; rename it before the next release',
+          file,
+          '/devices/0/backoff',
+          '/devices/0/retry',
+        ],
+        [
+          'deprecated configuration key accepted; rename it before the next release',
+          file,
+          '/devices/1/backoff',
+          '/devices/1/retry',
+        ],
+      ]);
+      // A bad value under the old spelling is named where it was written.
+      writeFileSync(file, readFileSync(file, 'utf8').replace('maxMs: 5000', 'maxMs: 50'));
+      expect(() => loadCollectorConfig(file, log)).toThrow(
+        '/devices/1/backoff/maxMs: 50 is smaller than initialDelayMs (250)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('loads YAML files', () => {

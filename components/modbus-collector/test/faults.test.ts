@@ -167,7 +167,7 @@ describe('modbus collector against a Modbus TCP server', () => {
     const c = make({
       timeoutMs: 100,
       circuitBreaker: { failures: 2, cooldownMs: 600 },
-      backoff: { initialMs: 10, maxMs: 20, multiplier: 2 },
+      retry: { initialDelayMs: 10, maxDelayMs: 20, multiplier: 2, jitter: 'none' },
     });
     dev.behaviour.silent = true;
     await c.pollOnce();

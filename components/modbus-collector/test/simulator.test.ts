@@ -35,7 +35,7 @@ function collectorConfig(
         timeoutMs: 1000,
         connectTimeoutMs: 1000,
         maxGapRegisters,
-        backoff: { initialMs: 20, maxMs: 100 },
+        retry: { initialDelayMs: 20, maxDelayMs: 100 },
         circuitBreaker: { failures: 100, cooldownMs: 1000 },
       })),
       meters: scenario.modbus.devices.flatMap((d) =>

@@ -154,7 +154,7 @@ export function device(id: string, port: number, extra: Partial<DeviceConfig> = 
     maxRegistersPerRead: 125,
     maxGapRegisters: 8,
     pauseBetweenRequestsMs: 0,
-    backoff: { initialMs: 50, maxMs: 400, multiplier: 2 },
+    retry: { initialDelayMs: 50, maxDelayMs: 400, multiplier: 2, jitter: 'none' },
     circuitBreaker: { failures: 3, cooldownMs: 500 },
     ...extra,
   };

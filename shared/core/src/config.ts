@@ -3,7 +3,9 @@ import { extname } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
+import { applyRenames } from './config-renames';
 import { PcfError } from './errors';
+import type { Logger } from './logger';
 
 /**
  * Config loading: one JSON Schema per component compiled with ajv (`allErrors`, `useDefaults`), every object
@@ -11,11 +13,13 @@ import { PcfError } from './errors';
  * PcfError `ERR_CONFIG_INVALID` whose message and `details.errors` list every `path: message`.
  *
  * Schemas may mark settings with the custom keyword `x-restart: true` (changing them needs a restart); everything
- * else applies live.
+ * else applies live. Deprecated spellings are declared with `x-renamed` (config-renames.ts): accepted for one
+ * release, each logged as a warning naming the file, the old key and the new key.
  */
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
 addFormats(ajv);
 ajv.addKeyword({ keyword: 'x-restart', schemaType: 'boolean' });
+ajv.addKeyword({ keyword: 'x-renamed', schemaType: 'object' });
 
 const compiled = new WeakMap<object, ValidateFunction>();
 
@@ -71,24 +75,27 @@ export function readDataFile(file: string): unknown {
 export type SemanticCheck<T> = (config: T) => string[];
 
 /**
- * Validates (applying defaults to a copy) and freezes. `source` names the file or origin in the error message.
+ * Validates (applying defaults to a copy) and freezes. `source` names the file or origin in the error message and
+ * in the deprecation warnings, which go to `log` (without one, to process.emitWarning: never silently).
  */
 export function validateConfig<T>(
   data: unknown,
   schema: object,
   source: string,
   check?: SemanticCheck<T>,
+  log?: Logger,
 ): Readonly<T> {
   const copy: unknown = structuredClone(data);
+  const renames = applyRenames(copy, schema);
+  for (const { oldKey, newKey } of renames.accepted) warnDeprecated(source, oldKey, newKey, log);
   const validate = validatorFor(schema);
-  let errors: string[] = [];
-  if (!validate(copy)) {
-    errors = (validate.errors ?? []).map(formatAjvError);
-  } else if (check) {
-    errors = check(copy as T);
+  let errors = renames.errors;
+  if (errors.length === 0) {
+    if (!validate(copy)) errors = (validate.errors ?? []).map(formatAjvError);
+    else if (check) errors = check(copy as T);
   }
   if (errors.length > 0) {
-    const unique = [...new Set(errors)];
+    const unique = [...new Set(errors.map((e) => renames.translate(e)))];
     throw new PcfError('ERR_CONFIG_INVALID', `invalid configuration in ${source}:\n  ${unique.join('\n  ')}`, {
       source,
       errors: unique,
@@ -97,13 +104,25 @@ export function validateConfig<T>(
   return deepFreeze(copy as T);
 }
 
-export function loadConfig<T>(file: string, schema: object, check?: SemanticCheck<T>): Readonly<T> {
-  return validateConfig<T>(readDataFile(file), schema, file, check);
+function warnDeprecated(file: string, oldKey: string, newKey: string, log: Logger | undefined): void {
+  if (log) {
+    log.warn({ file, oldKey, newKey }, 'deprecated configuration key accepted; rename it before the next release');
+  } else {
+    process.emitWarning(`${file}: configuration key ${oldKey} is deprecated; use ${newKey}`, {
+      type: 'DeprecationWarning',
+      code: 'PCF_EDGE_CONFIG_KEY',
+    });
+  }
+}
+
+export function loadConfig<T>(file: string, schema: object, check?: SemanticCheck<T>, log?: Logger): Readonly<T> {
+  return validateConfig<T>(readDataFile(file), schema, file, check, log);
 }
 
 /** Top-level keys of `schema.properties` marked `x-restart: true`. */
-export function restartKeys(schema: { properties?: Record<string, { 'x-restart'?: boolean }> }): string[] {
-  return Object.entries(schema.properties ?? {})
+export function restartKeys(schema: object): string[] {
+  const { properties } = schema as { properties?: Record<string, { 'x-restart'?: boolean }> };
+  return Object.entries(properties ?? {})
     .filter(([, s]) => s['x-restart'] === true)
     .map(([k]) => k);
 }

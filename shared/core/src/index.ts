@@ -7,3 +7,8 @@ export * from './config';
 export * from './logger';
 export * from './rollup-batch';
 export * from './process';
+export * from './backoff';
+export * from './circuit-breaker';
+export * from './sleep';
+export * from './config-watch';
+export type { AcceptedRename } from './config-renames';

@@ -1,14 +1,22 @@
+export interface CircuitBreakerSettings {
+  /** Consecutive failed attempts that open the breaker. */
+  failures: number;
+  /** How long an open breaker refuses attempts before it allows one trial, ms. */
+  cooldownMs: number;
+}
+
 /**
- * Circuit breaker for one unit id. Closed: requests go out. After `failures` consecutive failed requests it opens
- * for `cooldownMs`; while open, `allow` is false and callers mark readings bad without touching the wire. When
- * the cooldown ends one trial poll is allowed (half-open): success closes it, failure opens it again.
+ * Circuit breaker for one target (a Modbus unit id, for instance). Closed: attempts go out. After `failures`
+ * consecutive failed attempts it opens for `cooldownMs`; while open, `allow` is false and callers fail without
+ * touching the wire. When the cooldown ends one trial is allowed (half-open): success closes it, failure opens it
+ * again. Times are epoch ms passed by the caller, so tests need no timers.
  */
 export class CircuitBreaker {
   private consecutive = 0;
   private openUntil = 0;
   private halfOpen = false;
 
-  constructor(private readonly settings: { failures: number; cooldownMs: number }) {}
+  constructor(private readonly settings: CircuitBreakerSettings) {}
 
   allow(now: number): boolean {
     if (this.openUntil === 0) return true;
@@ -31,7 +39,7 @@ export class CircuitBreaker {
     this.halfOpen = false;
   }
 
-  /** Records a failed request; returns true when this failure opened the breaker. */
+  /** Records a failed attempt; returns true when this failure opened the breaker. */
   failure(now: number): boolean {
     this.consecutive++;
     if (this.halfOpen || (this.openUntil === 0 && this.consecutive >= this.settings.failures)) {
