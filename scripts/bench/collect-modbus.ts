@@ -15,6 +15,7 @@
  *   (b) Requests per poll cycle with coalescing vs one request per point.
  * The bench process is bundled with esbuild and run by plain node, as the component ships (see runBundled).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -118,8 +119,6 @@ function makeConfig(ports: number[], meters: number, pollIntervalMs: number): Re
     'bench',
   );
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function measure<T>(
   run: () => Promise<T>,

@@ -13,6 +13,7 @@
  * (per node, every integer from its first delivered value to its final value must arrive: a skipped one is a lost
  * update); rows in the store; peak RSS of this process — each beside its target.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,7 +95,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 async function bench(seconds: number, items: number): Promise<number> {

@@ -178,7 +178,7 @@ describe('opcua-collector zip', () => {
           url: sim.opcua?.endpoint,
           pkiDir: './pki',
           requestTimeoutMs: 5000,
-          reconnect: { initialDelayMs: 200, maxDelayMs: 2000 },
+          retry: { initialDelayMs: 200, maxDelayMs: 2000 },
         },
       ],
       meters: [

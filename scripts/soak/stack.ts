@@ -82,8 +82,8 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
     modbusPorts: Object.fromEntries(scenario.modbus.devices.map((d) => [d.id, d.port])),
     ...(scenario.opcua ? { opcuaEndpoint: `opc.tcp://127.0.0.1:${opcuaPort}` } : {}),
   });
-  // The exporter retries quickly after an outage (default backoff caps at 30 s real = 30 simulated minutes).
-  const exporter = { ...configs.exporter, maxBackoffMs: 2000 };
+  // The exporter retries quickly after an outage (default retry caps at 30 s real = 30 simulated minutes).
+  const exporter = { ...configs.exporter, retry: { maxDelayMs: 2000 } };
   const write = (name: string, body: unknown): string => {
     const f = join(o.dataDir, 'config', `${name}.json`);
     writeFileSync(f, JSON.stringify(body, null, 2));

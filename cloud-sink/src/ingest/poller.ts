@@ -7,7 +7,7 @@ import {
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Logger, Rollup } from '@pcf-edge/core';
+import { sleep as sleepFor, type Logger, type Rollup } from '@pcf-edge/core';
 import type { CloudSinkRepository, DeadLetter } from '../store/repository';
 import { decodeRecord } from './decode';
 
@@ -58,17 +58,7 @@ export function createKinesisConsumer(
   const abort = new AbortController();
   let running: Promise<void> | undefined;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (abort.signal.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        abort.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      abort.signal.addEventListener('abort', done);
-    });
+  const sleep = (ms: number): Promise<void> => sleepFor(ms, { signal: abort.signal });
 
   const iteratorFor = async (shardId: string): Promise<string | undefined> => {
     const seq = (await deps.repo.getCheckpoints(config.stream)).get(shardId);

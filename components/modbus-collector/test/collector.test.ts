@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +8,6 @@ import { openStore, type GatewayStore } from '@pcf-edge/store';
 import { createModbusCollector } from '../src/collector';
 import { configSchema, loadCollectorConfig } from '../src/config';
 import { config, device, log, meter, point, startTestDevice, type TestDevice } from './support';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('collector with the gateway store', () => {
   let dev: TestDevice;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Reading } from '@pcf-edge/core';
 import { encodeRaw } from '@pcf-edge/profiles';
 import { createModbusCollector, type ModbusCollector } from '../src/collector';
@@ -13,7 +14,6 @@ import {
   type TestDevice,
 } from './support';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const byPoint = (rs: Reading[]) => Object.fromEntries(rs.map((r) => [r.point, r]));
 
 const POINTS = [

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createModbusCollector } from '../src/collector';
 import {
   config,
@@ -11,7 +12,6 @@ import {
   type TestDevice,
 } from './support';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const INTERVAL = 200;
 const RUN_MS = 3000;
 

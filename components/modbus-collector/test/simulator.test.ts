@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ManualClock, readDataFile, type Reading } from '@pcf-edge/core';
 import { createMeterSimulator, validateScenario, type MeterSimulator, type Scenario } from '@pcf-edge/meter-simulators';
@@ -10,7 +11,6 @@ import { log } from './support';
  * manual clock: the collector's readings must equal the simulator's ground truth at the same instant.
  */
 const DEMO = join(__dirname, '../../../simulators/scenarios/demo-factory.yaml');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function demoScenario(): Scenario {
   const raw = readDataFile(DEMO) as Scenario;

@@ -5,9 +5,12 @@ import {
   isPcfError,
   isQuantity,
   readDataFile,
+  retryProblems,
   validateConfig,
+  type Logger,
   type PointKind,
   type Quantity,
+  type RetrySettings,
 } from '@pcf-edge/core';
 import schema from '../config.schema.json';
 import { parseNodeId } from './node-id';
@@ -30,7 +33,7 @@ export interface EndpointConfig {
   automaticallyAcceptUnknownCertificate: boolean;
   requestTimeoutMs: number;
   sessionTimeoutMs: number;
-  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  retry: RetrySettings;
 }
 
 export interface PointConfig {
@@ -97,15 +100,11 @@ function checkEndpoints(endpoints: Loose[], out: string[]): void {
     }
     if (e.password !== undefined && e.userName === undefined)
       out.push(`/endpoints/${i}/password: password given without userName`);
-    const r = e.reconnect as Loose | undefined;
-    if (
-      r &&
-      typeof r.initialDelayMs === 'number' &&
-      typeof r.maxDelayMs === 'number' &&
-      r.initialDelayMs > r.maxDelayMs
-    ) {
-      out.push(`/endpoints/${i}/reconnect/maxDelayMs: must be >= initialDelayMs (${r.initialDelayMs})`);
-    }
+    const r = e.retry as Loose | undefined;
+    if (r && typeof r.initialDelayMs === 'number' && typeof r.maxDelayMs === 'number')
+      out.push(
+        ...retryProblems({ initialDelayMs: r.initialDelayMs, maxDelayMs: r.maxDelayMs }, `/endpoints/${i}/retry`),
+      );
   });
 }
 
@@ -161,9 +160,9 @@ export function semanticErrors(data: unknown): string[] {
  * Validates a parsed config: schema (defaults applied) plus semantic checks, all reported together in one
  * ERR_CONFIG_INVALID whose details.errors lists every `path: message`. Returns the frozen config.
  */
-export function validateOpcUaConfig(data: unknown, source: string): Readonly<OpcUaCollectorConfig> {
+export function validateOpcUaConfig(data: unknown, source: string, log?: Logger): Readonly<OpcUaCollectorConfig> {
   try {
-    return validateConfig<OpcUaCollectorConfig>(data, schema, source, (c) => semanticErrors(c));
+    return validateConfig<OpcUaCollectorConfig>(data, schema, source, (c) => semanticErrors(c), log);
   } catch (err) {
     if (!isPcfError(err, 'ERR_CONFIG_INVALID')) throw err;
     const schemaErrors = (err.details.errors as string[]) ?? [];
@@ -176,8 +175,9 @@ export function validateOpcUaConfig(data: unknown, source: string): Readonly<Opc
   }
 }
 
-export function loadOpcUaConfig(file: string): Readonly<OpcUaCollectorConfig> {
-  return validateOpcUaConfig(readDataFile(file), file);
+/** Deprecated spellings accepted are logged to `log`. */
+export function loadOpcUaConfig(file: string, log?: Logger): Readonly<OpcUaCollectorConfig> {
+  return validateOpcUaConfig(readDataFile(file), file, log);
 }
 
 /** The point's kind: as configured, else the quantity's. */

@@ -8,7 +8,7 @@ import {
   type UserIdentityInfo,
 } from 'node-opcua-client';
 import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
-import { PcfError, type Logger } from '@pcf-edge/core';
+import { PcfError, retryDelayMs, sleep, type Logger } from '@pcf-edge/core';
 import type { EndpointConfig, PointConfig } from './config';
 import type { ParsedNodeId } from './node-id';
 import { resolveNodeId } from './resolve-node-id';
@@ -19,7 +19,7 @@ import { createSubscriptions, type SubscribeItem, type SubscriptionHandle } from
  * One OPC UA endpoint: a supervisor loop that connects, creates the session, resolves `nsu=` node ids against
  * the server's NamespaceArray, creates subscriptions and pollers, then waits for any sign of loss (channel
  * closed, session keep-alive failure, subscription terminated or silent, a failed Read). On loss it tears
- * everything down and rebuilds from scratch after a capped exponential backoff. node-opcua's own reconnection
+ * everything down and rebuilds from scratch after the wait of the endpoint's retry policy (ADR 0170). node-opcua's own reconnection
  * is switched off (connectionStrategy.maxRetry 0): one recovery path, the same for session loss and server
  * restart (docs/adr/0061). Each point gets one `bad` reading per outage, when the outage starts.
  */
@@ -105,7 +105,7 @@ export function createEndpointRunner(
   let handles: SubscriptionHandle[] = [];
   let watchdog: NodeJS.Timeout | undefined;
   let signalLost: (reason: string) => void = () => undefined;
-  let wake: () => void = () => undefined;
+  const stopping = new AbortController();
   let loop: Promise<void> | undefined;
 
   function waitForLoss(): Promise<string> {
@@ -195,18 +195,8 @@ export function createEndpointRunner(
       );
   }
 
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  }
-
   async function run(): Promise<void> {
-    let attempt = 0;
+    let failures = 0;
     let wasUp = true; // so the first failure after start marks points bad
     while (state !== 'stopped') {
       state = 'connecting';
@@ -216,7 +206,7 @@ export function createEndpointRunner(
         await connect((r) => signalLost(r));
         stats.connects++;
         if ((state as EndpointState) !== 'stopped') state = 'connected';
-        attempt = 0;
+        failures = 0;
         wasUp = true;
         log.info({ url: e.url, subscriptions: handles.length, pollers: pollers.length }, 'endpoint connected');
         reason = await loss;
@@ -233,9 +223,8 @@ export function createEndpointRunner(
         for (const p of points) deps.fail(p, `ERR_OPCUA: ${reason}`);
         wasUp = false;
       }
-      const delay = Math.min(e.reconnect.maxDelayMs, e.reconnect.initialDelayMs * 2 ** Math.min(attempt, 20));
-      attempt++;
-      await sleep(delay);
+      failures++;
+      await sleep(retryDelayMs(e.retry, failures), { signal: stopping.signal });
     }
   }
 
@@ -247,7 +236,7 @@ export function createEndpointRunner(
     async stop() {
       state = 'stopped';
       signalLost('stopping');
-      wake();
+      stopping.abort();
       await loop;
       await teardown();
     },

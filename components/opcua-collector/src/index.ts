@@ -7,7 +7,6 @@ export {
 } from './collector';
 export { configSchema, loadOpcUaConfig, validateOpcUaConfig, semanticErrors, kindOf } from './config';
 export type { OpcUaCollectorConfig, EndpointConfig, MeterConfig, PointConfig } from './config';
-export { watchConfig, type ConfigWatcher } from './config-watch';
 export { decodeDataValue, qualityOf, int64PairToBigInt, applyScale, type Decoded } from './decode';
 export { parseNodeId, type ParsedNodeId } from './node-id';
 export { resolveNodeId } from './resolve-node-id';

@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { clockFromEnv, createLogger, isPcfError, untilSignal } from '@pcf-edge/core';
+import { clockFromEnv, createLogger, isPcfError, restartKeys, untilSignal, watchConfigFile } from '@pcf-edge/core';
 import { isGreengrass } from '@pcf-edge/greengrass-ipc';
 import { openStore } from '@pcf-edge/store';
 import { HELP, parseCli } from './cli';
 import { createOpcUaCollector } from './collector';
-import { loadOpcUaConfig } from './config';
-import { watchConfig } from './config-watch';
+import { configSchema, loadOpcUaConfig } from './config';
 import { runUnderGreengrass, storeArgOf } from './greengrass';
 
 async function main(): Promise<number> {
@@ -22,7 +21,7 @@ async function main(): Promise<number> {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    config = loadOpcUaConfig(args.config as string);
+    config = loadOpcUaConfig(args.config as string, log);
   } catch (err) {
     process.stderr.write(`${isPcfError(err) ? `${err.code}: ` : ''}${(err as Error).message}\n`);
     return 2;
@@ -33,15 +32,17 @@ async function main(): Promise<number> {
   let current = config;
   const collector = createOpcUaCollector(config, { readings: writer, health: store, log, clock: clockFromEnv() });
   await collector.start();
-  const watcher = watchConfig(
-    args.config as string,
-    () => current,
-    async (next) => {
+  const watcher = watchConfigFile({
+    file: args.config as string,
+    load: (file) => loadOpcUaConfig(file, log),
+    current: () => current,
+    apply: async (next) => {
       await collector.applyConfig(next);
       current = next;
     },
+    restartKeys: restartKeys(configSchema),
     log,
-  );
+  });
   await untilSignal();
   log.info('stopping');
   watcher.stop();

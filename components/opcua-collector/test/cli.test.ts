@@ -115,7 +115,7 @@ test('runs against the store, rejects a bad config change, applies a good one, s
     await eventually(() => points().has('a=11'), 120_000, 'reading a=11 in the store');
 
     writeFileSync(file, stringify({ ...base, meters: [{ ...meter([{ name: 'b', node: 'b' }]), endpoint: 'ghost' }] }));
-    await eventually(() => p.err().includes('changed configuration rejected'), 60_000, 'rejection logged');
+    await eventually(() => p.err().includes('configuration file change rejected'), 60_000, 'rejection logged');
     expect(p.err()).toContain("/meters/0/endpoint: unknown endpoint 'ghost'");
     server.set('a', 12);
     await eventually(() => points().has('a=12'), 60_000, 'a=12 still collected on the old config');

@@ -29,7 +29,7 @@ function config(url: string, pkiDir: string) {
           url,
           pkiDir,
           automaticallyAcceptUnknownCertificate: true,
-          reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+          retry: { initialDelayMs: 200, maxDelayMs: 1000 },
           requestTimeoutMs: 3000,
         },
       ],

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { isPcfError, type PcfError } from '@pcf-edge/core';
 import { join } from 'node:path';
 import { loadOpcUaConfig, validateOpcUaConfig } from '../src/config';
@@ -122,4 +123,28 @@ test('a meter serial-number node id is checked like a point node id', () => {
 test('the sample configuration validates', () => {
   const c = loadOpcUaConfig(join(__dirname, '..', 'config.sample.yaml'));
   expect(c.meters.map((m) => m.id)).toEqual(['gas-main', 'el-line1', 'counter-line1']);
+});
+
+test('retry: the old `reconnect` spelling is accepted for one release with a warning naming file, old and new key', () => {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const old = valid() as { endpoints: Record<string, unknown>[] };
+  old.endpoints[0]!.reconnect = { initialDelayMs: 200, maxDelayMs: 5000 };
+  const c = validateOpcUaConfig(old, 'site.yaml', log);
+  expect(c.endpoints[0]?.retry).toEqual({ initialDelayMs: 200, maxDelayMs: 5000, multiplier: 2, jitter: 'none' });
+  expect(lines.map((l) => [l.level, l.file, l.oldKey, l.newKey])).toEqual([
+    [40, 'site.yaml', '/endpoints/0/reconnect', '/endpoints/0/retry'],
+  ]);
+  expect(validateOpcUaConfig(valid(), 'new.yaml').endpoints[0]?.retry).toEqual({
+    initialDelayMs: 1000,
+    maxDelayMs: 30000,
+    multiplier: 2,
+    jitter: 'none',
+  });
+  old.endpoints[0]!.reconnect = { initialDelayMs: 2000, maxDelayMs: 500 };
+  expect(errorsOf(old)).toEqual(['/endpoints/0/reconnect/maxDelayMs: 500 is smaller than initialDelayMs (2000)']);
+  old.endpoints[0]!.retry = {};
+  expect(errorsOf(old)).toEqual([
+    '/endpoints/0/reconnect: deprecated spelling of /endpoints/0/retry, which is also given; keep only /endpoints/0/retry',
+  ]);
 });

@@ -29,7 +29,7 @@ it('runs on the nucleus configuration, applies a live change, rejects a bad upda
         id: 'plc-1',
         url: 'opc.tcp://127.0.0.1:1/none',
         pkiDir: join(tmp, 'pki'),
-        reconnect: { initialDelayMs: 1000, maxDelayMs: 5000 },
+        retry: { initialDelayMs: 1000, maxDelayMs: 5000 },
       },
     ],
     meters: [],

@@ -32,7 +32,7 @@ beforeAll(async () => {
           id: 'plc',
           url: server.url,
           pkiDir: join(dir, 'client-pki'),
-          reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+          retry: { initialDelayMs: 200, maxDelayMs: 1000 },
           requestTimeoutMs: 3000,
         },
       ],

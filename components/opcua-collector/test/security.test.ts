@@ -42,7 +42,7 @@ function config(password: string, pkiDir: string) {
           password,
           pkiDir,
           automaticallyAcceptUnknownCertificate: true,
-          reconnect: { initialDelayMs: 200, maxDelayMs: 500 },
+          retry: { initialDelayMs: 200, maxDelayMs: 500 },
         },
       ],
       meters: [

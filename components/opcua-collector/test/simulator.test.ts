@@ -54,7 +54,7 @@ beforeAll(async () => {
           id: 'sim',
           url: sim.opcua?.endpoint,
           pkiDir: join(dir, 'pki'),
-          reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+          retry: { initialDelayMs: 200, maxDelayMs: 1000 },
           requestTimeoutMs: 3000,
         },
       ],

@@ -1,4 +1,11 @@
-import { loadConfig, validateConfig, type SemanticCheck } from '@pcf-edge/core';
+import {
+  loadConfig,
+  retryProblems,
+  validateConfig,
+  type Logger,
+  type RetrySettings,
+  type SemanticCheck,
+} from '@pcf-edge/core';
 import schema from '../config.schema.json';
 
 export interface StreamExporterConfig {
@@ -17,8 +24,7 @@ export interface StreamExporterConfig {
   outboxCap: number;
   whenFull: 'block' | 'dropOldest';
   pollIntervalMs: number;
-  initialBackoffMs: number;
-  maxBackoffMs: number;
+  retry: RetrySettings;
   streamManager: { host: string; port?: number; connectTimeoutMs: number; requestTimeoutMs: number };
   kinesis: { endpoint?: string; region?: string };
 }
@@ -29,14 +35,19 @@ const check: SemanticCheck<StreamExporterConfig> = (c) => {
   const problems: string[] = [];
   if (c.target === 'kinesis' && c.kinesisStreamName === undefined)
     problems.push("/kinesisStreamName: required when target is 'kinesis'");
-  if (c.maxBackoffMs < c.initialBackoffMs) problems.push('/maxBackoffMs: must be ≥ initialBackoffMs');
+  problems.push(...retryProblems(c.retry, '/retry'));
   return problems;
 };
 
-export function parseExporterConfig(data: unknown, source = 'stream exporter config'): Readonly<StreamExporterConfig> {
-  return validateConfig<StreamExporterConfig>(data, schema, source, check);
+/** Deprecated spellings accepted are logged to `log`. */
+export function parseExporterConfig(
+  data: unknown,
+  source = 'stream exporter config',
+  log?: Logger,
+): Readonly<StreamExporterConfig> {
+  return validateConfig<StreamExporterConfig>(data, schema, source, check, log);
 }
 
-export function loadExporterConfig(file: string): Readonly<StreamExporterConfig> {
-  return loadConfig<StreamExporterConfig>(file, schema, check);
+export function loadExporterConfig(file: string, log?: Logger): Readonly<StreamExporterConfig> {
+  return loadConfig<StreamExporterConfig>(file, schema, check, log);
 }

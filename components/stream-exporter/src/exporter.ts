@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type Logger } from '@pcf-edge/core';
+import { retryDelayMs, sleep, type Clock, type Logger } from '@pcf-edge/core';
 import type { GatewayStore } from '@pcf-edge/store';
 import type { StreamExporterConfig } from './config';
 import { pendingReader, type PendingRow } from './bodies';
@@ -33,9 +33,6 @@ interface PendingMark {
   reject(err: unknown): void;
 }
 
-/** Wall-clock milliseconds between looks at a non-system clock while sleeping on it. */
-const CLOCK_POLL_MS = 10;
-
 interface Flight {
   message: PlannedMessage;
   live: boolean;
@@ -46,7 +43,7 @@ interface Flight {
  * Drains the outbox into the sink with up to `inFlight` appends outstanding. Rows are marked sent (with the
  * destination's sequence number) only after the append that carried them was acknowledged, so a crash or an
  * outage at any point loses nothing: unacknowledged rows are sent again (a duplicate is the same (id, revision)).
- * After a failure every outstanding append settles, then the exporter backs off (doubling, capped) and resumes
+ * After a failure every outstanding append settles, then the exporter waits by its retry policy and resumes
  * from the oldest unsent row.
  */
 export function createStreamExporter(config: StreamExporterConfig, deps: StreamExporterDeps): StreamExporter {
@@ -59,30 +56,8 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
   let ensured = false;
   let stopped = true;
   let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-
-  /**
-   * Waits `ms` of the exporter's clock: a plain timer on system time; on a simulated clock (ManualClock,
-   * ScaledClock) it looks at the clock every few wall milliseconds, so backoff and polling run on simulated time.
-   */
-  function sleep(ms: number): Promise<void> {
-    const until = clock.now() + ms;
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout;
-      const done = (): void => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-      const check = (): void => {
-        const left = until - clock.now();
-        if (left <= 0) done();
-        else timer = setTimeout(check, clock === systemClock ? left : Math.min(left, CLOCK_POLL_MS));
-      };
-      wake = done;
-      check();
-    });
-  }
+  /** Aborted by stop(); backoff and idle polling sleep on the exporter's clock (simulated time on a ScaledClock). */
+  let stopping = new AbortController();
 
   // Acknowledged messages are marked sent in one store transaction per event-loop turn (not one per message).
   let marks: PendingMark[] = [];
@@ -196,7 +171,7 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
     fill();
     if (flights.size === 0) {
       reporter.ok();
-      await sleep(config.pollIntervalMs);
+      await sleep(config.pollIntervalMs, { clock, signal: stopping.signal });
       return;
     }
     await Promise.race([...flights].map((f) => f.done));
@@ -217,9 +192,9 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
         failures++;
         ensured = false;
         picker.restart();
-        const delay = Math.min(config.initialBackoffMs * 2 ** (failures - 1), config.maxBackoffMs);
+        const delay = retryDelayMs(config.retry, failures);
         reporter.failed(err, delay);
-        if (!stopped) await sleep(delay);
+        if (!stopped) await sleep(delay, { clock, signal: stopping.signal });
       }
     }
     await settleAll();
@@ -229,11 +204,12 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
     start() {
       if (!stopped) return;
       stopped = false;
+      stopping = new AbortController();
       loop = run();
     },
     async stop() {
       stopped = true;
-      wake?.();
+      stopping.abort();
       await loop;
       reporter.flush();
     },

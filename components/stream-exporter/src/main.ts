@@ -40,8 +40,8 @@ async function main(): Promise<number> {
   }
   if (!args.config && isGreengrass()) return runUnderGreengrass(args.store);
   if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
-  const config = loadExporterConfig(args.config);
   const log = createLogger({ component: 'stream-exporter' });
+  const config = loadExporterConfig(args.config, log);
   const store = openStore(args.store ?? '.pcf-edge/gateway.sqlite', { log, mmapBytes: EXPORTER_MMAP_BYTES });
   const sink =
     config.target === 'kinesis'

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { isPcfError, makeRollupBatch, silentLogger, systemClock, validateRollupBatch } from '@pcf-edge/core';
 import {
   createStreamManagerClient,
@@ -69,6 +70,27 @@ describe('stream exporter config', () => {
     expect(() => parseExporterConfig({ gatewayId: 'g', site: 's', target: 'kinesis' })).toThrow(
       /kinesisStreamName: required when target is 'kinesis'/,
     );
+  });
+
+  it('accepts the old initialBackoffMs/maxBackoffMs for one release as retry, warning with file, old and new key', () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const c = parseExporterConfig(
+      { gatewayId: 'g', site: 's', initialBackoffMs: 100, maxBackoffMs: 900 },
+      'x.yaml',
+      log,
+    );
+    expect(c.retry).toEqual({ initialDelayMs: 100, maxDelayMs: 900, multiplier: 2, jitter: 'none' });
+    expect(lines.map((l) => [l.file, l.oldKey, l.newKey])).toEqual([
+      ['x.yaml', '/initialBackoffMs', '/retry/initialDelayMs'],
+      ['x.yaml', '/maxBackoffMs', '/retry/maxDelayMs'],
+    ]);
+    expect(() => parseExporterConfig({ gatewayId: 'g', site: 's', maxBackoffMs: 100 }, 'x.yaml', log)).toThrow(
+      '/maxBackoffMs: 100 is smaller than initialDelayMs (500)',
+    );
+    expect(() =>
+      parseExporterConfig({ gatewayId: 'g', site: 's', maxBackoffMs: 100, retry: { maxDelayMs: 100 } }, 'x.yaml', log),
+    ).toThrow('/maxBackoffMs: deprecated spelling of /retry/maxDelayMs, which is also given');
   });
 });
 
@@ -226,7 +248,7 @@ describe('stream exporter → local Stream Manager', () => {
       port,
       env: {},
       connectTimeoutMs: 500,
-      reconnectBackoff: { initialMs: 20, maxMs: 100 },
+      retry: { initialDelayMs: 20, maxDelayMs: 100 },
     });
     const exporter = createStreamExporter(config, {
       store,

@@ -75,8 +75,7 @@ export function exporterConfig(overrides: Record<string, unknown> = {}): StreamE
     gatewayId: 'gw-1',
     site: 'plant1',
     pollIntervalMs: 50,
-    initialBackoffMs: 50,
-    maxBackoffMs: 300,
+    retry: { initialDelayMs: 50, maxDelayMs: 300 },
     ...overrides,
   }) as StreamExporterConfig;
 }

@@ -24,7 +24,7 @@ async function startSm(
   clock: Clock = systemClock,
 ): Promise<{ server: StreamManagerServer; port: number }> {
   const server = createStreamManagerServer(
-    { port, dir, export: { initialBackoffMs: 50, maxBackoffMs: 300 } },
+    { port, dir, export: { retry: { initialDelayMs: 50, maxDelayMs: 300 } } },
     { log: silentLogger(), kinesis: kinesisClientFor(kinesisEndpoint, {}), clock },
   );
   return { server, port: (await server.start()).port };
@@ -82,7 +82,7 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
       port,
       env: {},
       connectTimeoutMs: 500,
-      reconnectBackoff: { initialMs: 20, maxMs: 200 },
+      retry: { initialDelayMs: 20, maxDelayMs: 200 },
     });
     const exporter: StreamExporter = createStreamExporter(config, {
       store,
@@ -136,10 +136,9 @@ describe('outbox → exporter → local Stream Manager → kinesalite', () => {
       maxRollupsPerMessage: 50,
       inFlight: 2,
       pollIntervalMs: 1000,
-      initialBackoffMs: 500,
-      maxBackoffMs: 30_000,
+      retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
     });
-    const client = createStreamManagerClient({ port, env: {}, reconnectBackoff: { initialMs: 5, maxMs: 20 } });
+    const client = createStreamManagerClient({ port, env: {}, retry: { initialDelayMs: 5, maxDelayMs: 20 } });
     const inner = createStreamManagerSink(config, client);
     let attempts = 0;
     const sink = {

@@ -39,7 +39,7 @@ export function retryDelayMs(settings: RetrySettings, failures: number, random: 
 }
 
 /** Semantic check of a `retry` object at JSON pointer `path` (the schema checked types and ranges). */
-export function retryProblems(settings: RetrySettings, path: string): string[] {
+export function retryProblems(settings: Pick<RetrySettings, 'initialDelayMs' | 'maxDelayMs'>, path: string): string[] {
   return settings.maxDelayMs < settings.initialDelayMs
     ? [`${path}/maxDelayMs: ${settings.maxDelayMs} is smaller than initialDelayMs (${settings.initialDelayMs})`]
     : [];

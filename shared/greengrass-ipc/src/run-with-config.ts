@@ -86,7 +86,7 @@ export async function runWithConfig<T>(options: RunWithConfigOptions<T>): Promis
   if (isGreengrass(env)) return runUnderGreengrass(options, env, fatal);
   try {
     if (!options.configFile) throw new PcfError('ERR_USAGE', 'not running under Greengrass and no config file given');
-    const config = loadConfig<T>(options.configFile, schema, options.check);
+    const config = loadConfig<T>(options.configFile, schema, options.check, log);
     await onConfig(config, {});
     return {
       config: () => config,
@@ -127,11 +127,11 @@ async function runUnderGreengrass<T>(
   });
   const source = `Greengrass configuration of ${componentName}`;
   const validate = (raw: Record<string, unknown>): Readonly<T> =>
-    validateConfig<T>(withoutGreengrassKeys(raw, schema), schema, source, options.check);
+    validateConfig<T>(withoutGreengrassKeys(raw, schema), schema, source, options.check, log);
   const reloader = createConfigReloader<T>({
     fetch: () => adapter.getConfiguration(),
     validate,
-    restartKeys: restartKeys(schema as Parameters<typeof restartKeys>[0]),
+    restartKeys: restartKeys(schema),
     onConfig: options.onConfig,
     restart,
     log,

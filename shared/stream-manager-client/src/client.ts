@@ -1,4 +1,4 @@
-import { PcfError, silentLogger, type Logger } from '@pcf-edge/core';
+import { PcfError, retryDelayMs, silentLogger, sleep, type Logger, type RetrySettings } from '@pcf-edge/core';
 import { int64, type Payload } from './codec';
 import { Connection } from './connection';
 import { connectionError } from './errors';
@@ -24,8 +24,8 @@ export interface StreamManagerClientOptions {
   maxMessageBytes?: number;
   /** Largest frame length `L` sent or accepted; default 2^30. */
   maxFrameLength?: number;
-  /** Delay before a reconnect after a failed attempt: doubles from `initialMs` up to `maxMs`. */
-  reconnectBackoff?: { initialMs: number; maxMs: number };
+  /** Wait before a reconnect after failed attempts (ADR 0170); default 100 ms, doubling, at most 10 s. */
+  retry?: Partial<RetrySettings>;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -74,33 +74,26 @@ export function createStreamManagerClient(
   const log = deps.log ?? silentLogger();
   const requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const backoff = options.reconnectBackoff ?? { initialMs: 100, maxMs: 10_000 };
+  const retry: RetrySettings = {
+    initialDelayMs: 100,
+    maxDelayMs: 10_000,
+    multiplier: 2,
+    jitter: 'none',
+    ...options.retry,
+  };
   const authToken = options.authToken ?? (env.AWS_CONTAINER_AUTHORIZATION_TOKEN || undefined);
   let conn: Connection | undefined;
   let connecting: Promise<Connection> | undefined;
   let failures = 0;
   let lastFailureAt = 0;
   let closed = false;
-  const sleepers = new Set<{ timer: NodeJS.Timeout; resolve(): void }>();
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const s = {
-        timer: setTimeout(() => {
-          sleepers.delete(s);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      sleepers.add(s);
-    });
-  }
+  /** Aborted by close(): a reconnect waiting out its backoff gives up at once. */
+  const closing = new AbortController();
 
   async function openWithBackoff(): Promise<Connection> {
     if (failures > 0) {
-      const delay = Math.min(backoff.initialMs * 2 ** (failures - 1), backoff.maxMs);
-      const wait = lastFailureAt + delay - Date.now();
-      if (wait > 0) await sleep(wait);
+      const wait = lastFailureAt + retryDelayMs(retry, failures) - Date.now();
+      if (wait > 0) await sleep(wait, { signal: closing.signal });
     }
     if (closed) throw connectionError('Stream Manager client closed');
     try {
@@ -187,11 +180,7 @@ export function createStreamManagerClient(
     },
     close() {
       closed = true;
-      for (const s of sleepers) {
-        clearTimeout(s.timer);
-        s.resolve();
-      }
-      sleepers.clear();
+      closing.abort();
       conn?.close();
       conn = undefined;
     },

@@ -172,7 +172,7 @@ describe('Stream Manager client against a scripted peer', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    client = createStreamManagerClient({ port, env: {}, reconnectBackoff: { initialMs: 20, maxMs: 100 } });
+    client = createStreamManagerClient({ port, env: {}, retry: { initialDelayMs: 20, maxDelayMs: 100 } });
     expect(isPcfError(await failure(client.listStreams()), 'ERR_SM_CONNECTION')).toBe(true);
     expect(isPcfError(await failure(client.listStreams()), 'ERR_SM_CONNECTION')).toBe(true);
     peer = await startScripted(

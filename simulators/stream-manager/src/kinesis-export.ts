@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import type { Clock, Logger } from '@pcf-edge/core';
+import { retryDelayMs, type Clock, type Logger, type RetrySettings } from '@pcf-edge/core';
 import type { ExportStatus, KinesisConfig } from '@pcf-edge/stream-manager-client';
 import type { ExportProgress } from './storage';
 import type { StreamRegistry, StreamState } from './streams';
@@ -13,9 +13,8 @@ import type { StreamRegistry, StreamState } from './streams';
  * failed record blocks advancement past it (records after it that were acknowledged are not resent).
  */
 export interface KinesisExportSettings {
-  /** First retry delay after a failed PutRecords call; doubles up to `maxBackoffMs`. */
-  initialBackoffMs: number;
-  maxBackoffMs: number;
+  /** Wait of the export's clock after a failed PutRecords call, by the shared retry policy (ADR 0170). */
+  retry: RetrySettings;
   /** Export batches running at once across all streams (one per export at most). */
   concurrency: number;
   /** How often the scheduler looks for due batches when nothing was appended (ms). */
@@ -259,7 +258,7 @@ export function createKinesisExporter(
 
   function backoff(t: ExportTask): void {
     t.failures++;
-    t.retryAt = clock.now() + Math.min(settings.initialBackoffMs * 2 ** (t.failures - 1), settings.maxBackoffMs);
+    t.retryAt = clock.now() + retryDelayMs(settings.retry, t.failures);
   }
 
   /** Moves lastExportedSeq over the gap-free run of acknowledged (or expired) messages and persists it. */

@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { systemClock, type Clock, type Logger } from '@pcf-edge/core';
+import { systemClock, type Clock, type Logger, type RetrySettings } from '@pcf-edge/core';
 import { createKinesisExporter, type KinesisExporter, type KinesisExportSettings } from './kinesis-export';
 import { createHandlers } from './handlers';
 import { openStorage } from './storage';
@@ -18,7 +18,7 @@ export interface StreamManagerServerConfig {
   requireTokens?: string[];
   /** Expiry sweep period (ms); default 1000. */
   expireEveryMs?: number;
-  export?: Partial<KinesisExportSettings>;
+  export?: Partial<Omit<KinesisExportSettings, 'retry'>> & { retry?: Partial<RetrySettings> };
 }
 
 export interface StreamManagerServerDeps {
@@ -48,13 +48,12 @@ export function createStreamManagerServer(
   let exporter: KinesisExporter | undefined;
   if (deps.kinesis) {
     const settings: KinesisExportSettings = {
-      initialBackoffMs: 500,
-      maxBackoffMs: 10_000,
       concurrency: 4,
       tickMs: 250,
       lingerMs: 200,
       quietMs: 20,
       ...config.export,
+      retry: { initialDelayMs: 500, maxDelayMs: 10_000, multiplier: 2, jitter: 'none', ...config.export?.retry },
     };
     exporter = createKinesisExporter(settings, {
       registry,

@@ -35,7 +35,7 @@ describe('Kinesis export retry of rejected records', () => {
     } as unknown as KinesisClient;
     const { server, port } = await startServer(
       tmp.dir,
-      { export: { initialBackoffMs: 20, maxBackoffMs: 50 } },
+      { export: { retry: { initialDelayMs: 20, maxDelayMs: 50 } } },
       { kinesis },
     );
     const c = createStreamManagerClient({ port, env: {} });

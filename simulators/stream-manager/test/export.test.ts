@@ -50,7 +50,7 @@ describe('local Stream Manager export to Kinesis (kinesalite)', () => {
     const dir = `${tmp.dir}/b`;
     const { server, port } = await startServer(
       dir,
-      { export: { initialBackoffMs: 50, maxBackoffMs: 300 } },
+      { export: { retry: { initialDelayMs: 50, maxDelayMs: 300 } } },
       { kinesis: kinesisClientFor(`http://127.0.0.1:${kport}`, {}) },
     );
     const c = createStreamManagerClient({ port, env: {} });
