@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { silentLogger } from '@pcf-edge/core';
 import type { RegisterType } from '@pcf-edge/profiles';
-import { DeviceLink, type ReadData, type ReadRequest } from '../../components/modbus-collector/src';
+import {
+  createDeviceLink,
+  type DeviceLink,
+  type ReadData,
+  type ReadRequest,
+} from '../../components/modbus-collector/src';
 import type { ResolvedPoint, Table } from '../../components/modbus-collector/src/config';
 import type { PlannedPoint } from '../../components/modbus-collector/src/planner';
 import { assess } from '../../components/modbus-collector/src/quality';
@@ -37,7 +42,7 @@ interface Lane {
 }
 
 /**
- * Modbus replies to the collector's device link (modbus-serial under it), from a raw server sending the fuzzed bytes
+ * Modbus replies to the collector's device link (Modbus TCP framing in mbap.ts), from a raw server sending the fuzzed bytes
  * (fuzz/garbled-modbus-server.ts), 64 long-lived links in parallel. Invariant: each read rejects with an ERR_MODBUS_*
  * PcfError within the link timeout, or resolves with data the collector assesses (quality.ts) to a finite value or to
  * `bad` with a reason; every 1,000 inputs each link still reads a good reply after the garbage.
@@ -69,7 +74,7 @@ export const modbusReply: FuzzTarget = {
         patchTid: ((lane.input[0] ?? 0) & 1) === 1,
         close: ((lane.input[0] ?? 0) & 2) === 2,
       }));
-      lane.link = new DeviceLink(
+      lane.link = createDeviceLink(
         {
           id: `fuzz-${i}`,
           host: '127.0.0.1',

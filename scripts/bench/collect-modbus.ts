@@ -22,7 +22,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import ModbusRTU, { ServerTCP } from 'modbus-serial';
+import { createServer, type AddressInfo } from 'node:net';
+import ModbusRTU, { ServerTCP, type IServiceVector } from 'modbus-serial';
 import { silentLogger } from '@pcf-edge/core';
 import { openStore } from '@pcf-edge/store';
 import {
@@ -72,17 +73,30 @@ async function serve(devices: number): Promise<void> {
     getMultipleHoldingRegisters: (a: number, n: number, u: number) => words(a, n, u),
   };
   const ports: number[] = [];
-  for (let i = 0; i < devices; i++) {
-    const s = new ServerTCP(
-      vector as never,
-      { host: '127.0.0.1', port: '0' as unknown as number, unitID: 255 } as never,
-    );
-    await new Promise<void>((resolve) => s.on('initialized', () => resolve()));
-    s.on('socketError', () => undefined);
-    ports.push((s as unknown as { _server: { address(): { port: number } } })._server.address().port);
-  }
+  for (let i = 0; i < devices; i++) ports.push(await listenOnFreePort(vector));
   process.send?.({ ports });
   process.on('disconnect', () => process.exit(0));
+}
+
+/** A ServerTCP on a port that was free a moment ago (ServerTCP reads port 0 as 502); retried if it was taken. */
+async function listenOnFreePort(vector: IServiceVector): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const s = new ServerTCP(vector, { host: '127.0.0.1', port, unitID: 255 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s.once('initialized', () => resolve());
+        s.once('serverError', reject);
+      });
+      s.on('socketError', () => undefined);
+      return port;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt >= 5) throw err;
+    }
+  }
 }
 
 /** Devices are served by two child processes (real meters are separate hardware; neither counts as collector CPU). */

@@ -2,7 +2,8 @@ import { systemClock, silentLogger, type Clock, type Logger, type Reading } from
 import type { MeterHealth, ReadingWriter } from '@pcf-edge/store';
 import { CircuitBreaker } from '@pcf-edge/core';
 import type { CollectorConfig } from './config';
-import { DeviceLink, type LinkStats } from './link';
+import type { DeviceLink, LinkStats } from './link';
+import { createDeviceLink } from './links';
 import { MeterPoller } from './poller';
 import { createScheduler, type Scheduler } from './scheduler';
 
@@ -73,7 +74,7 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
   function build(cfg: Readonly<CollectorConfig>): Runtime {
     const links = new Map<string, DeviceLink>();
     const breakers = new Map<string, CircuitBreaker>();
-    for (const d of cfg.devices) links.set(d.id, new DeviceLink(d, log.child({ device: d.id })));
+    for (const d of cfg.devices) links.set(d.id, createDeviceLink(d, log.child({ device: d.id })));
     const pollers = cfg.meters.map((m) => {
       const device = cfg.devices.find((d) => d.id === m.device);
       const link = links.get(m.device);

@@ -18,6 +18,16 @@ export {
   type ResolvedPoint,
 } from './config';
 export { planRequests, splitRequest, FUNCTION_CODE, type ReadRequest, type PlanLimits, type Hole } from './planner';
-export { DeviceLink, type ReadData, type ReadResponse, type ReadGroup, type LinkStats } from './link';
+export {
+  UNIT_FAILURE_EXCEPTIONS,
+  type DeviceLink,
+  type ReadData,
+  type ReadResponse,
+  type ReadGroup,
+  type LinkStats,
+} from './link';
+export { createDeviceLink } from './links';
+export { TcpLink } from './tcp-link';
+export { encodeReadRequest, parseReadReply, aduLength, type ReadReply } from './mbap';
 export { MeterPoller, COLLECTOR_NAME } from './poller';
 export { dryRun, formatDryRun, type DryRunReport } from './dry-run';

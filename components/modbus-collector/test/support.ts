@@ -1,5 +1,5 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { ServerTCP } from 'modbus-serial';
+import { createServer, type Socket } from 'node:net';
+import { ServerTCP, type IServiceVector } from 'modbus-serial';
 import { encodePoint, type PointDefinition } from '@pcf-edge/profiles';
 import { silentLogger } from '@pcf-edge/core';
 import type { CollectorConfig, DeviceConfig, MeterConfig, PointConfig } from '../src/config';
@@ -82,17 +82,24 @@ export async function startTestDevice(port = 0): Promise<TestDevice> {
     getDiscreteInput: (a: number, u: number, cb: Cb<boolean>) => answer('discrete', a, 1, u, cb, (v) => v[0] === 1),
   };
 
+  /** ServerTCP cannot listen on port 0 (it means 502 there): take a free port, retrying if another test took it. */
   async function listen(): Promise<void> {
-    server = new ServerTCP(
-      vector as never,
-      { host: '127.0.0.1', port: String(device.port) as unknown as number, unitID: 255 } as never,
-    );
-    await new Promise<void>((resolve, reject) => {
-      server.on('initialized', () => resolve());
-      server.on('serverError', reject);
-    });
+    const fixed = device.port !== 0;
+    for (let attempt = 0; ; attempt++) {
+      const port = fixed ? device.port : await refusedPort();
+      try {
+        server = new ServerTCP(vector as IServiceVector, { host: '127.0.0.1', port, unitID: 255 });
+        await new Promise<void>((resolve, reject) => {
+          server.once('initialized', () => resolve());
+          server.once('serverError', reject);
+        });
+        device.port = port;
+        break;
+      } catch (err) {
+        if (fixed || (err as { code?: string }).code !== 'EADDRINUSE' || attempt >= 5) throw err;
+      }
+    }
     server.on('socketError', () => undefined);
-    device.port = ((server as unknown as { _server: Server })._server.address() as { port: number }).port;
   }
   await listen();
 
