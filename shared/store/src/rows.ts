@@ -13,6 +13,13 @@ import type {
 export const READING_COLUMNS =
   'site, line, meter_id, point, quantity, kind, value, unit, source_ts, read_ts, quality, quality_reason, meter_serial';
 export const INSERT_READING_SQL = `INSERT INTO readings (${READING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Parameters per reading row in the INSERTs above and below. */
+export const READING_PARAMS = 13;
+/** One INSERT of `rows` readings; SQLite inserts the VALUES rows in order, so seq follows the array. */
+export function insertReadingsSql(rows: number): string {
+  const row = `(${Array<string>(READING_PARAMS).fill('?').join(', ')})`;
+  return `INSERT INTO readings (${READING_COLUMNS}) VALUES ${Array<string>(rows).fill(row).join(', ')}`;
+}
 
 export type ReadingParams = [
   string,
@@ -29,6 +36,23 @@ export type ReadingParams = [
   string | null,
   string | null,
 ];
+
+/** Writes the parameters of `r` into `out` from index `at` (the order of READING_COLUMNS). */
+export function fillReadingParams(out: unknown[], at: number, r: Reading): void {
+  out[at] = r.site;
+  out[at + 1] = r.line;
+  out[at + 2] = r.meterId;
+  out[at + 3] = r.point;
+  out[at + 4] = r.quantity;
+  out[at + 5] = r.kind;
+  out[at + 6] = r.value === null || Number.isNaN(r.value) ? null : r.value;
+  out[at + 7] = r.unit;
+  out[at + 8] = r.sourceTs ?? null;
+  out[at + 9] = r.readTs;
+  out[at + 10] = r.quality;
+  out[at + 11] = r.qualityReason ?? null;
+  out[at + 12] = r.meterSerial ?? null;
+}
 
 export function readingParams(r: Reading): ReadingParams {
   return [

@@ -6,7 +6,10 @@ import { openDatabase, type OpenOptions } from './open';
 import { prune, type PruneOptions, type PruneResult } from './retention';
 import * as rollups from './rollups';
 import {
+  fillReadingParams,
   INSERT_READING_SQL,
+  insertReadingsSql,
+  READING_PARAMS,
   readingParams,
   toAnchor,
   toCounterEvent,
@@ -29,6 +32,9 @@ import type {
   StoredRollup,
 } from './types';
 import { createReadingWriter, type ReadingWriter, type ReadingWriterOptions } from './writer';
+
+/** Readings per multi-row INSERT (13 parameters each; SQLite allows 32,766 per statement). */
+const ROWS_PER_INSERT = 32;
 
 export interface StoreOptions extends OpenOptions {
   log?: Logger;
@@ -65,9 +71,20 @@ export class GatewayStore {
     this.st = new StatementCache(this.db);
     if (opts.mmapBytes !== undefined) this.db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapBytes))}`);
     this.sizeCap = this.readonly ? () => undefined : createSizeCap(this.db);
+    // Readings go in by ROWS_PER_INSERT per statement (one parameter array reused), the rest one by one: per row,
+    // a statement step and its JS→C call cost about as much as binding the row.
+    const params = new Array<unknown>(ROWS_PER_INSERT * READING_PARAMS);
     const tx = this.db.transaction((readings: Reading[]) => {
-      const insert = this.st.get(INSERT_READING_SQL);
-      for (const r of readings) insert.run(readingParams(r));
+      let i = 0;
+      if (readings.length >= ROWS_PER_INSERT) {
+        const many = this.st.get(insertReadingsSql(ROWS_PER_INSERT));
+        for (; i + ROWS_PER_INSERT <= readings.length; i += ROWS_PER_INSERT) {
+          for (let j = 0; j < ROWS_PER_INSERT; j++) fillReadingParams(params, j * READING_PARAMS, readings[i + j]!);
+          many.run(params);
+        }
+      }
+      const one = this.st.get(INSERT_READING_SQL);
+      for (; i < readings.length; i++) one.run(readingParams(readings[i]!));
     });
     this.insertBatch = (readings) => tx.immediate(readings);
   }

@@ -57,6 +57,24 @@ describe('gateway store', () => {
     expect(store.latestReadingSeq()).toBe(3);
   });
 
+  test('a batch longer than one multi-row INSERT keeps every row, its fields and its order', () => {
+    const batch = Array.from({ length: 70 }, (_, i) =>
+      i % 9 === 4
+        ? reading(i, { value: i % 2 ? null : Number.NaN, quality: 'bad', qualityReason: `r${i}` })
+        : reading(i, i % 5 === 0 ? { meterSerial: `SN-${i}`, sourceTs: i } : {}),
+    );
+    store.insertReadings(batch);
+    const got = store.readingsAfter(0, 100);
+    expect(got.map((r) => r.seq)).toEqual(batch.map((_, i) => i + 1));
+    expect(got).toEqual(batch.map((r, i) => ({ seq: i + 1, ...r, value: Number.isNaN(r.value) ? null : r.value })));
+    expectPcfError(
+      () => store.insertReadings([...batch, reading(71, { quality: 'great' as never })]),
+      'ERR_STORE',
+      /CHECK constraint/,
+    );
+    expect(store.latestReadingSeq()).toBe(70); // the failed batch, full INSERTs included, left nothing behind
+  });
+
   test('NaN values are stored as null', () => {
     store.insertReadings([reading(1, { value: Number.NaN, quality: 'bad', qualityReason: 'NaN' })]);
     expect(store.readingsAfter(0, 1)[0]?.value).toBeNull();
