@@ -9,7 +9,7 @@ import {
 } from '../../components/modbus-collector/src';
 import type { ResolvedPoint, Table } from '../../components/modbus-collector/src/config';
 import type { PlannedPoint } from '../../components/modbus-collector/src/planner';
-import { assess } from '../../components/modbus-collector/src/quality';
+import { assess, pointReader } from '../../components/modbus-collector/src/quality';
 import { InvariantError, type FuzzTarget } from '../engine';
 import { mbapException, mbapReply, startGarbledModbusServer, type GarbledModbusServer } from '../garbled-modbus-server';
 import { expectPcfError } from './support';
@@ -176,7 +176,7 @@ function checkData(request: ReadRequest, data: unknown): void {
         ]
       : [{ point: point(request.table, 'uint16'), offset: request.count - 1, length: 1 }];
   for (const p of planned) {
-    const a = assess(p, data as ReadData, 0);
+    const a = assess(p, data as ReadData, 0, pointReader(p.point));
     if (a.quality === 'bad' ? !a.qualityReason : !(typeof a.value === 'number' && Number.isFinite(a.value))) {
       throw new InvariantError(`point at offset ${p.offset} assessed as ${JSON.stringify(a)}`);
     }

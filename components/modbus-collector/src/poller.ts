@@ -5,7 +5,7 @@ import type { MeterHealth, MeterState } from '@pcf-edge/store';
 import { meterPoints, type DeviceConfig, type MeterConfig, type ResolvedPoint } from './config';
 import { UNIT_FAILURE_EXCEPTIONS, type DeviceLink, type ReadGroup } from './link';
 import { planRequests, splitRequest, type Hole, type PlanLimits, type ReadRequest } from './planner';
-import { assess, makeReading, type Assessed } from './quality';
+import { assess, makeReading, pointReader, type Assessed, type PointReader } from './quality';
 
 export const COLLECTOR_NAME = 'modbus-collector';
 
@@ -31,6 +31,8 @@ export class MeterPoller {
   overruns = 0;
   polls = 0;
   private health: MeterHealth;
+  /** Decoder and not-available marker per point, built once. */
+  private readonly readers: Map<ResolvedPoint, PointReader>;
 
   constructor(
     readonly site: string,
@@ -41,6 +43,7 @@ export class MeterPoller {
     private readonly clock: Clock,
   ) {
     this.points = meterPoints(meter);
+    this.readers = new Map(this.points.map((p) => [p, pointReader(p)]));
     const profileLimit = meter.profile ? getProfile(meter.profile).maxRegistersPerRead : undefined;
     this.limits = {
       maxRegistersPerRead: Math.min(device.maxRegistersPerRead, profileLimit ?? 125),
@@ -96,7 +99,7 @@ export class MeterPoller {
           requests++;
           const { data, readTs, late } = res.value;
           for (const p of request.points)
-            out.push(makeReading(this.site, this.meter, p.point, readTs, assess(p, data, late)));
+            out.push(makeReading(this.site, this.meter, p.point, readTs, assess(p, data, late, this.reader(p.point))));
           return;
         }
         const err: unknown = res.reason;
@@ -127,6 +130,12 @@ export class MeterPoller {
     const allGood = out.every((r) => r.quality === 'good');
     this.finish(out, allGood ? 'ok' : good ? 'degraded' : 'failing', failure);
     return { readings: out, requests, ok: failure === null };
+  }
+
+  private reader(p: ResolvedPoint): PointReader {
+    const r = this.readers.get(p);
+    if (!r) throw new Error(`point ${p.name} of meter ${this.meter.id} has no reader`);
+    return r;
   }
 
   private markAll(points: ResolvedPoint[], a: Assessed, out: Reading[]): void {

@@ -1,5 +1,13 @@
 import { unitOf, type Quality, type Reading } from '@pcf-edge/core';
-import { decodePoint, decodeRaw, intRange, isFloat, isUnsigned } from '@pcf-edge/profiles';
+import {
+  decodeRawAt,
+  intRange,
+  is64BitInt,
+  isFloat,
+  isUnsigned,
+  pointDecoder,
+  type PointDecoder,
+} from '@pcf-edge/profiles';
 import type { MeterConfig, ResolvedPoint } from './config';
 import type { ReadData } from './link';
 import type { PlannedPoint } from './planner';
@@ -10,20 +18,32 @@ export interface Assessed {
   qualityReason?: string;
 }
 
-/**
- * SunSpec-style "not available" markers that meters send instead of a value: the most negative value of a signed
- * integer register (0x8000, 0x8000 0000, …) and, for unsigned gauges, the largest (0xFFFF, …). An unsigned counter's
- * largest value is a real reading on its way to wrapping, so it is not treated as a marker.
- */
-function isNotAvailable(words: number[], p: ResolvedPoint): boolean {
-  if (isFloat(p.type) || (isUnsigned(p.type) && p.kind === 'counter')) return false;
-  const raw = BigInt(decodeRaw(words, p.type, p.wordOrder));
-  const { min, max } = intRange(p.type);
-  return raw === (isUnsigned(p.type) ? max : min);
+/** How one point is read from a reply: built once per point (pointReader) and kept by its poller. */
+export interface PointReader {
+  decode: PointDecoder;
+  /**
+   * SunSpec-style "not available" marker that meters send instead of a value, as a raw value: the most negative
+   * value of a signed integer register (0x8000, 0x8000 0000, …) and, for unsigned gauges, the largest (0xFFFF, …).
+   * An unsigned counter's largest value is a real reading on its way to wrapping, so it has none; floats neither.
+   */
+  marker: number | bigint | undefined;
 }
 
-/** The reading's value and quality for one point of a successful response. `lateMs` > 0 (round trip minus poll interval) marks a stale reply. */
-export function assess(planned: PlannedPoint, data: ReadData, lateMs: number): Assessed {
+export function pointReader(p: ResolvedPoint): PointReader {
+  let marker: number | bigint | undefined;
+  if (!isFloat(p.type) && !(isUnsigned(p.type) && p.kind === 'counter')) {
+    const { min, max } = intRange(p.type);
+    const m = isUnsigned(p.type) ? max : min;
+    marker = is64BitInt(p.type) ? m : Number(m);
+  }
+  return { decode: pointDecoder(p), marker };
+}
+
+/**
+ * The reading's value and quality for one point of a successful response. `lateMs` > 0 (round trip minus poll
+ * interval) marks a stale reply.
+ */
+export function assess(planned: PlannedPoint, data: ReadData, lateMs: number, reader: PointReader): Assessed {
   const p = planned.point;
   let value: number;
   try {
@@ -32,10 +52,12 @@ export function assess(planned: PlannedPoint, data: ReadData, lateMs: number): A
       if (typeof bit !== 'boolean') throw new Error(`bit ${planned.offset} missing from the reply`);
       value = (bit ? 1 : 0) * p.scale + p.offset;
     } else {
-      const words = (data as number[]).slice(planned.offset, planned.offset + planned.length);
-      if (isNotAvailable(words, p))
+      const words = data as number[];
+      if (planned.offset + planned.length > words.length)
+        throw new Error(`registers ${planned.offset}..${planned.offset + planned.length - 1} missing from the reply`);
+      if (reader.marker !== undefined && decodeRawAt(words, planned.offset, p.type, p.wordOrder) === reader.marker)
         return { value: null, quality: 'bad', qualityReason: 'not available (marker value)' };
-      value = decodePoint(words, p);
+      value = reader.decode(words, planned.offset);
     }
   } catch (err) {
     return { value: null, quality: 'bad', qualityReason: `decode error: ${(err as Error).message}` };

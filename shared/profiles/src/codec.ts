@@ -74,6 +74,47 @@ function codecError(message: string, details: Record<string, unknown>): PcfError
   return new PcfError('ERR_CODEC', message, details);
 }
 
+/** Scratch bytes for assembling a value; every decode writes all it reads first (JavaScript runs one at a time). */
+const scratch = new DataView(new ArrayBuffer(8));
+
+/**
+ * The raw value of the `type` register(s) starting at `words[at]`, in `order`: bigint for int64/uint64, number
+ * otherwise. No checks and no allocation (bar the bigint): the words must be integers 0..65535, as a Modbus reply
+ * yields. `decodeRaw` is the checked form.
+ */
+export function decodeRawAt(
+  words: ArrayLike<number>,
+  at: number,
+  type: RegisterType,
+  order: WordOrder,
+): number | bigint {
+  const n = COUNTS[type];
+  const reverse = order === 'CDAB' || order === 'DCBA';
+  const swap = order === 'BADC' || order === 'DCBA';
+  for (let i = 0; i < n; i++) {
+    const w = words[at + (reverse ? n - 1 - i : i)] as number;
+    scratch.setUint16(i * 2, swap ? swapBytes(w) : w, false);
+  }
+  switch (type) {
+    case 'int16':
+      return scratch.getInt16(0, false);
+    case 'uint16':
+      return scratch.getUint16(0, false);
+    case 'int32':
+      return scratch.getInt32(0, false);
+    case 'uint32':
+      return scratch.getUint32(0, false);
+    case 'int64':
+      return scratch.getBigInt64(0, false);
+    case 'uint64':
+      return scratch.getBigUint64(0, false);
+    case 'float32':
+      return scratch.getFloat32(0, false);
+    case 'float64':
+      return scratch.getFloat64(0, false);
+  }
+}
+
 /** Decodes register words (each 0..65535) into the raw value: bigint for int64/uint64, number otherwise. */
 export function decodeRaw(words: readonly number[], type: RegisterType, order: WordOrder): number | bigint {
   const n = COUNTS[type];
@@ -83,26 +124,7 @@ export function decodeRaw(words: readonly number[], type: RegisterType, order: W
     if (!Number.isInteger(w) || w < 0 || w > 0xffff)
       throw codecError(`register word out of range 0..65535: ${String(w)}`, { type, word: w });
   }
-  const view = new DataView(new ArrayBuffer(n * 2));
-  permute(words, order).forEach((w, i) => view.setUint16(i * 2, w, false));
-  switch (type) {
-    case 'int16':
-      return view.getInt16(0, false);
-    case 'uint16':
-      return view.getUint16(0, false);
-    case 'int32':
-      return view.getInt32(0, false);
-    case 'uint32':
-      return view.getUint32(0, false);
-    case 'int64':
-      return view.getBigInt64(0, false);
-    case 'uint64':
-      return view.getBigUint64(0, false);
-    case 'float32':
-      return view.getFloat32(0, false);
-    case 'float64':
-      return view.getFloat64(0, false);
-  }
+  return decodeRawAt(words, 0, type, order);
 }
 
 function toIntegerRaw(raw: number | bigint, type: RegisterType): bigint {

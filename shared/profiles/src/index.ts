@@ -1,5 +1,23 @@
 export * from './types';
-export { registerCount, decodeRaw, encodeRaw, bitsOf, intRange, isFloat, isUnsigned, is64BitInt } from './codec';
-export { decodePoint, encodePoint, defaultModulus, effectiveModulus, pointRange } from './point';
+export {
+  registerCount,
+  decodeRaw,
+  decodeRawAt,
+  encodeRaw,
+  bitsOf,
+  intRange,
+  isFloat,
+  isUnsigned,
+  is64BitInt,
+} from './codec';
+export {
+  decodePoint,
+  pointDecoder,
+  type PointDecoder,
+  encodePoint,
+  defaultModulus,
+  effectiveModulus,
+  pointRange,
+} from './point';
 export { scaleInteger, divideToInteger } from './decimal';
 export { PROFILES, getProfile } from './catalogue';

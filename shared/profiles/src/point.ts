@@ -1,22 +1,48 @@
 import { PcfError } from '@pcf-edge/core';
-import { bitsOf, decodeRaw, encodeRaw, intRange, isFloat, isUnsigned } from './codec';
-import { divideToInteger, scaleInteger } from './decimal';
+import { bitsOf, decodeRaw, decodeRawAt, encodeRaw, intRange, isFloat, isUnsigned } from './codec';
+import { decimalToNumber, divideToInteger, scaleInteger, toDecimal } from './decimal';
 import type { PointDefinition } from './types';
 
+/** Decodes one point from a reply's words: `decode(words, at)` reads the point's registers from `words[at]`. */
+export type PointDecoder = (words: ArrayLike<number>, at: number) => number;
+
 /**
- * Point value in the canonical unit = raw × scale + offset.
- * Integer registers are scaled exactly (see decimal.ts), so an int64 Wh count above 2^53 is converted to kWh
- * with a single correct rounding. Float registers are multiplied in double arithmetic; NaN and ±Infinity pass
- * through unchanged (the caller decides their quality).
+ * Point value in the canonical unit = raw × scale + offset, for the point's registers starting at `words[at]`
+ * (integers 0..65535, as a Modbus reply yields). Integer registers are scaled exactly: the scale is read once as
+ * the decimal its shortest string names (decimal.ts); while raw × digits stays a safe integer the result is one
+ * correctly rounded division (or multiplication) by an exact power of ten, else it is formed in bigint — the same
+ * correctly rounded double either way, so an int64 Wh count above 2^53 still becomes kWh with one rounding. Float
+ * registers are multiplied in double arithmetic; NaN and ±Infinity pass through unchanged (the caller decides
+ * their quality). Build one per point and keep it: the call allocates nothing for 16- and 32-bit registers.
  */
-export function decodePoint(words: readonly number[], p: PointDefinition): number {
-  const raw = decodeRaw(words, p.type, p.wordOrder);
-  if (typeof raw === 'number' && isFloat(p.type)) {
-    const v = p.scale === 1 ? raw : raw * p.scale;
-    return p.offset === 0 ? v : v + p.offset;
+export function pointDecoder(p: PointDefinition): PointDecoder {
+  const { type, wordOrder, scale, offset } = p;
+  if (isFloat(type)) {
+    return (words, at) => {
+      const raw = decodeRawAt(words, at, type, wordOrder) as number;
+      const v = scale === 1 ? raw : raw * scale;
+      return offset === 0 ? v : v + offset;
+    };
   }
-  const v = scaleInteger(BigInt(raw), p.scale);
-  return p.offset === 0 ? v : v + p.offset;
+  const s = toDecimal(scale);
+  const digits = Number(s.digits);
+  const pow = 10 ** Math.abs(s.exp);
+  const fast = Number.isSafeInteger(digits) && Math.abs(s.exp) <= 22; // 10^22 is the largest exact power of ten
+  return (words, at) => {
+    const raw = decodeRawAt(words, at, type, wordOrder);
+    let v: number;
+    const product = typeof raw === 'number' && fast ? raw * digits : NaN;
+    if (Number.isSafeInteger(product))
+      v = (s.exp < 0 ? product / pow : product * pow) + 0; // + 0: no −0
+    else v = decimalToNumber({ digits: BigInt(raw) * s.digits, exp: s.exp });
+    return offset === 0 ? v : v + offset;
+  };
+}
+
+/** One point's value from exactly its words (checked); see pointDecoder. */
+export function decodePoint(words: readonly number[], p: PointDefinition): number {
+  decodeRaw(words, p.type, p.wordOrder); // checks count and range
+  return pointDecoder(p)(words, 0);
 }
 
 /**

@@ -2,6 +2,10 @@ import fc from 'fast-check';
 import { isPcfError } from '@pcf-edge/core';
 import {
   decodePoint,
+  decodeRaw,
+  encodeRaw,
+  pointDecoder,
+  registerCount,
   defaultModulus,
   divideToInteger,
   encodePoint,
@@ -114,5 +118,37 @@ describe('defaultModulus', () => {
     expect(defaultModulus(pt('uint64', 0.01))).toBe(184467440737095516.16);
     expect(defaultModulus(pt('int32', 0.1))).toBeUndefined();
     expect(defaultModulus(pt('float32', 1))).toBeUndefined();
+  });
+});
+
+describe('pointDecoder', () => {
+  const TYPES: RegisterType[] = ['int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'];
+  const ORDERS = ['ABCD', 'CDAB', 'BADC', 'DCBA'] as const;
+  const SCALES = [1, 0.1, 0.01, 0.001, 0.0001, 0.25, 10, 1000, -1, -0.5, 0.123456789, 1e-9, 3e21];
+
+  it('equals the exact bigint scaling of the raw value for every type, order and scale, at any offset', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...TYPES),
+        fc.constantFrom(...ORDERS),
+        fc.constantFrom(...SCALES),
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 6, maxLength: 6 }),
+        fc.integer({ min: 0, max: 2 }),
+        (type, order, scale, words, at) => {
+          const p = pt(type, scale, { wordOrder: order });
+          const raw = decodeRaw(words.slice(at, at + registerCount(type)), type, order);
+          const exact = scaleInteger(BigInt(raw), scale) + 0;
+          expect(pointDecoder(p)(words, at)).toBe(exact);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads floats at an offset like decodePoint', () => {
+    const p = pt('float32', 0.5, { wordOrder: 'CDAB', kind: 'gauge', quantity: 'activePower' });
+    const words = [9, ...encodeRaw(1234.5, 'float32', 'CDAB')];
+    expect(pointDecoder(p)(words, 1)).toBe(617.25);
+    expect(decodePoint(words.slice(1), p)).toBe(617.25);
   });
 });
