@@ -3,7 +3,7 @@
  * by `npm run bench:collect`.
  *
  * Server: a node-opcua server in a child process (its CPU and memory are not counted) exposing M UInt32 variables
- * (default 5,000). Each variable's value comes from a getter that returns the next integer every time the server
+ * (default 10,000). Each variable's value comes from a getter that returns the next integer every time the server
  * samples it, so every 1 s sample is a change the server must notify. Collector: in this process, as configured in
  * production (subscriptions at 1 s sampling and publishing, at most 1,000 items per subscription, queue size 10),
  * writing through the batched ReadingWriter into a SQLite gateway store in a temp dir.
@@ -27,7 +27,7 @@ import { createOpcUaCollector, validateOpcUaConfig } from '../../components/opcu
 const NS = 'urn:pcf-edge:bench:meters';
 const HELP = `usage: tsx scripts/bench/collect-opcua.ts [--seconds N] [--items M]
   --seconds N   measurement window (default 60)
-  --items M     monitored items, one UInt32 node each, sampled every 1 s (default 5000)
+  --items M     monitored items, one UInt32 node each, sampled every 1 s (default 10000, issue 21)
 Environment: BENCH_TRACE=1 prints RSS and heap every 2 s to stderr.
 Targets: every update the server produced is delivered; peak RSS <= 250 MB.`;
 
@@ -266,7 +266,7 @@ if (values.help === true) {
   });
 } else {
   const seconds = Number(values.seconds ?? 60);
-  const items = Number(values.items ?? 5000);
+  const items = Number(values.items ?? 10_000);
   if (!(seconds > 0) || !(items > 0)) {
     process.stderr.write(`--seconds and --items must be positive numbers\n${HELP}\n`);
     process.exit(2);
