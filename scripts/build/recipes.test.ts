@@ -172,13 +172,14 @@ describe('stampRecipe', () => {
 });
 
 describe('checkElf', () => {
-  const addon = join(ROOT, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
-  const hostArch = process.arch === 'arm64' ? 'aarch64' : 'amd64';
-  const otherArch = hostArch === 'amd64' ? 'aarch64' : 'amd64';
+  const addon = (platform: string): string =>
+    join(ROOT, 'node_modules/aws-crt/dist/bin', platform, 'aws-crt-nodejs.node');
 
-  it('accepts the addon built here for this machine and refuses it for the other architecture', () => {
-    expect(() => checkElf(addon, hostArch)).not.toThrow();
-    expect(() => checkElf(addon, otherArch)).toThrow(`not ${otherArch}`);
+  it('tells an amd64 addon from an aarch64 one', () => {
+    expect(() => checkElf(addon('linux-x64-glibc'), 'amd64')).not.toThrow();
+    expect(() => checkElf(addon('linux-x64-glibc'), 'aarch64')).toThrow('not aarch64');
+    expect(() => checkElf(addon('linux-arm64-glibc'), 'aarch64')).not.toThrow();
+    expect(() => checkElf(addon('linux-arm64-glibc'), 'amd64')).toThrow('not amd64');
   });
 
   it('refuses a file that is not ELF', () => {
