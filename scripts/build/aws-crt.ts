@@ -1,11 +1,16 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plugin } from 'esbuild';
+import type { RecipeArch } from './components';
+import { checkElf } from './elf';
 
 /** Where the bundled CRT looks for its addon, relative to the bundle (main.js) folder. */
 export const CRT_ROOT = join('node_modules', 'aws-crt');
-/** The CRT addons shipped: Linux glibc builds for the recipe architectures (amd64, aarch64). */
-export const CRT_PLATFORMS = ['linux-x64-glibc', 'linux-arm64-glibc'];
+/**
+ * The CRT addon shipped for each recipe architecture: the Linux glibc Node-API build that the aws-crt package on the
+ * npm registry carries (its C libraries are not in the package, so it cannot be rebuilt here; ADR 0200).
+ */
+export const CRT_PLATFORM: Record<RecipeArch, string> = { amd64: 'linux-x64-glibc', aarch64: 'linux-arm64-glibc' };
 
 const ROOT_EXPRESSION = "path.resolve(__dirname, '..', '..')";
 
@@ -29,14 +34,12 @@ export const awsCrtPlugin: Plugin = {
   },
 };
 
-/** Copies the CRT addons into `<stage>/node_modules/aws-crt/dist/bin/<platform>/`. */
-export function stageAwsCrt(repoRoot: string, stage: string): void {
-  for (const platform of CRT_PLATFORMS) {
-    const to = join(stage, CRT_ROOT, 'dist', 'bin', platform);
-    mkdirSync(to, { recursive: true });
-    copyFileSync(
-      join(repoRoot, 'node_modules', 'aws-crt', 'dist', 'bin', platform, 'aws-crt-nodejs.node'),
-      join(to, 'aws-crt-nodejs.node'),
-    );
-  }
+/** Copies the CRT addon for `arch` into `<stage>/node_modules/aws-crt/dist/bin/<platform>/`. */
+export function stageAwsCrt(repoRoot: string, stage: string, arch: RecipeArch): void {
+  const platform = CRT_PLATFORM[arch];
+  const to = join(stage, CRT_ROOT, 'dist', 'bin', platform);
+  mkdirSync(to, { recursive: true });
+  const addon = join(to, 'aws-crt-nodejs.node');
+  copyFileSync(join(repoRoot, 'node_modules', 'aws-crt', 'dist', 'bin', platform, 'aws-crt-nodejs.node'), addon);
+  checkElf(addon, arch);
 }

@@ -4,7 +4,7 @@ export interface ComponentSpec {
   componentName: string;
   /** Workspace folder under components/; also the zip's base name (`<dir>.zip`). */
   dir: string;
-  /** Packages left out of the bundle (optional peers that are not installed). */
+  /** Packages left out of the bundle besides COMMON_EXTERNALS (optional peers that are not installed). */
   externals: string[];
   /** Further bundles in the zip: file name in the zip → entry point, relative to the repository root. */
   extraEntries?: Record<string, string>;
@@ -24,6 +24,14 @@ export const COMPONENTS: readonly ComponentSpec[] = [
   },
   { componentName: 'com.pcfedge.StreamExporter', dir: 'stream-exporter', externals: [] },
 ];
+
+/**
+ * Left out of every bundle: better-sqlite3 is shipped beside it (JavaScript plus one addon per architecture);
+ * `cbor-extract` (optional native string decoding of cbor-x, which falls back to JavaScript) and `serialport`
+ * (Modbus RTU in modbus-serial, loaded in a try/catch; the collector speaks Modbus TCP only) are optional native
+ * parts the components do without (ADR 0200), so neither is in the zips.
+ */
+export const COMMON_EXTERNALS = ['better-sqlite3', 'cbor-extract', 'serialport'];
 
 /** Greengrass recipe architecture ↔ Node.js `process.arch`. */
 export const ARCHITECTURES = { amd64: 'x64', aarch64: 'arm64' } as const;

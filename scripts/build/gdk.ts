@@ -10,7 +10,7 @@ interface GdkConfig {
  * The GDK takes one component per gdk-config.json (ADR 0090). For `gdk component publish` each component gets a
  * project folder `<out>/gdk/<ComponentName>/` holding its own gdk-config.json (the root file's author, bucket
  * and region; this component's name and version; a no-op build), its recipe.yaml, and the GDK build layout
- * `greengrass-build/{recipes,artifacts/<name>/<version>}` with the recipe and zip already built.
+ * `greengrass-build/{recipes,artifacts/<name>/<version>}` with the recipe and zips already built.
  */
 export function writeGdkProject(
   repoRoot: string,
@@ -18,7 +18,7 @@ export function writeGdkProject(
   componentName: string,
   version: string,
   recipe: string,
-  zip: string,
+  zips: readonly string[],
 ): string {
   const root = JSON.parse(readFileSync(join(repoRoot, 'gdk-config.json'), 'utf8')) as GdkConfig;
   const [suite] = Object.values(root.component);
@@ -41,6 +41,6 @@ export function writeGdkProject(
   writeFileSync(join(dir, 'gdk-config.json'), `${JSON.stringify(config, null, 2)}\n`);
   copyFileSync(recipe, join(dir, 'recipe.yaml'));
   copyFileSync(recipe, join(dir, 'greengrass-build', 'recipes', basename(recipe)));
-  copyFileSync(zip, join(artifacts, basename(zip)));
+  for (const zip of zips) copyFileSync(zip, join(artifacts, basename(zip)));
   return dir;
 }

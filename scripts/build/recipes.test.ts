@@ -9,7 +9,9 @@ import * as opcua from '../../components/opcua-collector/src/greengrass-config';
 import * as exporter from '../../components/stream-exporter/src/greengrass-config';
 import { COMPONENTS } from './components';
 import { checkElf } from './native';
+import { NODE_RUNTIME_COMPONENT } from './node-runtime';
 import { recipeYaml, stampRecipe } from './recipe';
+import { nodeRuntimePin } from './runtime';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -27,10 +29,18 @@ interface Recipe {
   };
   Manifests: {
     Platform: { os: string; architecture: string };
-    Lifecycle: { Run: { Script: string }; Install?: { Script: string } };
-    Artifacts: { Uri: string; Unarchive: string }[];
+    Lifecycle: {
+      Setenv: Record<string, string>;
+      Run?: { Script: string };
+      Install: { Script: string; RequiresPrivilege?: boolean };
+    };
+    Artifacts: { Uri: string; Unarchive: string; Permission: { Read: string; Execute?: string } }[];
   }[];
 }
+
+const RUNTIME_DEPENDENCY = {
+  [NODE_RUNTIME_COMPONENT]: { VersionRequirement: `^${nodeRuntimePin().version}`, DependencyType: 'HARD' },
+};
 
 /** The module each recipe's configuration is checked with: its schema plus the component's own checks. */
 const MODULES: Record<string, { greengrassSchema: object; check: (c: never) => unknown }> = {
@@ -72,29 +82,74 @@ describe.each(COMPONENTS.map((c) => [c.componentName, c.dir] as const))('recipe 
     }
   });
 
-  it('has Linux amd64 and aarch64 manifests running the zip with node, the work folder and the shared store', () => {
+  it('has Linux amd64 and aarch64 manifests: lifecycle.sh installs the store folder and runs the zip with the runtime node', () => {
     expect(recipe.Manifests.map((m) => `${m.Platform.os}/${m.Platform.architecture}`)).toEqual([
       'linux/amd64',
       'linux/aarch64',
     ]);
     for (const m of recipe.Manifests) {
-      expect(m.Lifecycle.Run.Script).toBe(
-        `cd '{work:path}' && exec node '{artifacts:decompressedPath}/${dir}/main.js' --store '{configuration:/storePath}'`,
-      );
+      expect(m.Lifecycle.Setenv).toEqual({
+        PCF_EDGE_ARTIFACT: `{artifacts:decompressedPath}/${dir}-${m.Platform.architecture}`,
+        PCF_EDGE_WORK: '{work:path}',
+        PCF_EDGE_GREENGRASS_ROOT: '{kernel:rootPath}',
+        PCF_EDGE_STORE: '{configuration:/storePath}',
+        PCF_EDGE_NODE: `{${NODE_RUNTIME_COMPONENT}:configuration:/nodePath}`,
+        PCF_EDGE_RUNTIME_NODE: `{${NODE_RUNTIME_COMPONENT}:artifacts:decompressedPath}/node-runtime-${m.Platform.architecture}/bin/node`,
+      });
+      expect(m.Lifecycle.Install).toEqual({
+        RequiresPrivilege: true,
+        Script: 'sh "$PCF_EDGE_ARTIFACT/lifecycle.sh" install-store',
+      });
+      expect(m.Lifecycle.Run?.Script).toBe('exec sh "$PCF_EDGE_ARTIFACT/lifecycle.sh" run');
       expect(m.Artifacts).toEqual([
-        { Uri: `s3://BUCKET_NAME/COMPONENT_NAME/COMPONENT_VERSION/${dir}.zip`, Unarchive: 'ZIP' },
+        {
+          Uri: `s3://BUCKET_NAME/COMPONENT_NAME/COMPONENT_VERSION/${dir}-${m.Platform.architecture}.zip`,
+          Unarchive: 'ZIP',
+          Permission: { Read: 'ALL' },
+        },
       ]);
     }
   });
 });
 
+describe(`recipe ${NODE_RUNTIME_COMPONENT}`, () => {
+  const recipe = recipeOf(NODE_RUNTIME_COMPONENT);
+
+  it('uses the shipped node unless nodePath names another, checked at install by the component user', () => {
+    expect(recipe.ComponentConfiguration.DefaultConfiguration).toEqual({ nodePath: '' });
+    const schema = JSON.parse(readFileSync(join(ROOT, 'components/node-runtime/config.schema.json'), 'utf8')) as object;
+    expect(() => validateConfig(recipe.ComponentConfiguration.DefaultConfiguration, schema, 'recipe')).not.toThrow();
+    expect(() => validateConfig({ nodePath: 'node' }, schema, 'test')).toThrow('nodePath must be empty');
+    expect(recipe.ComponentDependencies).toBeUndefined();
+    for (const m of recipe.Manifests) {
+      const zip = `node-runtime-${m.Platform.architecture}`;
+      expect(m.Lifecycle.Setenv).toEqual({
+        PCF_EDGE_ARTIFACT: `{artifacts:decompressedPath}/${zip}`,
+        PCF_EDGE_NODE: '{configuration:/nodePath}',
+        PCF_EDGE_RUNTIME_NODE: `{artifacts:decompressedPath}/${zip}/bin/node`,
+      });
+      expect(m.Lifecycle.Install).toEqual({ Script: 'sh "$PCF_EDGE_ARTIFACT/lifecycle.sh" check-node' });
+      expect(m.Lifecycle.Run).toBeUndefined();
+      expect(m.Artifacts).toEqual([
+        {
+          Uri: `s3://BUCKET_NAME/COMPONENT_NAME/COMPONENT_VERSION/${zip}.zip`,
+          Unarchive: 'ZIP',
+          Permission: { Read: 'ALL', Execute: 'ALL' },
+        },
+      ]);
+    }
+    expect(recipe.Manifests.map((m) => m.Platform.architecture)).toEqual(['amd64', 'aarch64']);
+  });
+});
+
 describe('recipes together', () => {
-  it('the exporter depends hard on Stream Manager 2.x; the others depend on nothing', () => {
+  it('every component depends hard on the runtime it was built for; the exporter also on Stream Manager 2.x', () => {
     expect(recipeOf('com.pcfedge.StreamExporter').ComponentDependencies).toEqual({
+      ...RUNTIME_DEPENDENCY,
       'aws.greengrass.StreamManager': { VersionRequirement: '^2.0.0', DependencyType: 'HARD' },
     });
     for (const n of ['com.pcfedge.ModbusCollector', 'com.pcfedge.OpcUaCollector', 'com.pcfedge.LineAggregator'])
-      expect(recipeOf(n).ComponentDependencies).toBeUndefined();
+      expect(recipeOf(n).ComponentDependencies).toEqual(RUNTIME_DEPENDENCY);
   });
 
   it('only the line aggregator may publish, and only to its own topic', () => {
@@ -147,12 +202,22 @@ describe('invalid recipe configurations are caught by the same check', () => {
 describe('stampRecipe', () => {
   const source = sourceOf('com.pcfedge.StreamExporter');
 
+  it('stamps the runtime recipe per architecture, each manifest with its own zip', () => {
+    const r = stampRecipe(sourceOf(NODE_RUNTIME_COMPONENT), NODE_RUNTIME_COMPONENT, '24.22.3', [
+      'aarch64',
+    ]) as unknown as Recipe;
+    expect(r.Manifests.map((m) => m.Artifacts[0]!.Uri)).toEqual([
+      's3://BUCKET_NAME/com.pcfedge.NodeRuntime/24.22.3/node-runtime-aarch64.zip',
+    ]);
+  });
+
   it('stamps the version and artifact URIs, keeping BUCKET_NAME for gdk publish', () => {
     const r = stampRecipe(source, 'com.pcfedge.StreamExporter', '1.2.3', ['amd64', 'aarch64']) as unknown as Recipe;
     expect(r.ComponentVersion).toBe('1.2.3');
-    expect(r.Manifests.map((m) => m.Artifacts[0]!.Uri)).toEqual(
-      Array(2).fill('s3://BUCKET_NAME/com.pcfedge.StreamExporter/1.2.3/stream-exporter.zip'),
-    );
+    expect(r.Manifests.map((m) => m.Artifacts[0]!.Uri)).toEqual([
+      's3://BUCKET_NAME/com.pcfedge.StreamExporter/1.2.3/stream-exporter-amd64.zip',
+      's3://BUCKET_NAME/com.pcfedge.StreamExporter/1.2.3/stream-exporter-aarch64.zip',
+    ]);
     const text = recipeYaml(r as unknown as Record<string, unknown>);
     expect(text).toMatch(/^RecipeFormatVersion: '2020-01-25'$/m);
     expect(text).toMatch(/^ComponentVersion: '1.2.3'$/m);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -14,24 +14,35 @@ import {
 import { openStore } from '@pcf-edge/store';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
 import { createIpcTestServer } from '../../test-support/greengrass-ipc-server/server';
+import { lifecycleStep, runStep, type Nucleus, type RecipeDoc } from '../../test-support/greengrass-lifecycle/nucleus';
 import { readingsIn } from '../../test-support/standalone/store';
-import { runNode, until, type RunningProcess } from '../../test-support/standalone/processes';
+import { runNode, runProcess, until, type RunningProcess } from '../../test-support/standalone/processes';
 import { buildComponents, type BuiltComponent } from '../build-components';
+import type { RecipeArch } from './components';
+import { checkElf } from './elf';
+import { NODE_RUNTIME_COMPONENT } from './node-runtime';
+import { nodeRuntimePin } from './runtime';
 
 jest.mock('hexy', () => jest.requireActual('../../components/opcua-collector/test/support/hexy-mock').hexyMock);
 jest.setTimeout(300_000);
 
 /**
- * Builds the four zips once, unzips each into a temp folder outside the repository (no repository node_modules
- * reachable) and runs it with only `node` against the simulators: Modbus and OPC UA meters, the local Stream
- * Manager, SQLite stores in temp folders.
+ * Builds the runtime and the four components once for amd64 and aarch64, unzips the amd64 zips outside the
+ * repository in the layout of a Greengrass root (`<root>/packages/artifacts-unarchived/<name>/<version>/<zip>/`, no
+ * repository node_modules reachable) and runs each with the node of com.pcfedge.NodeRuntime against the
+ * simulators: Modbus and OPC UA meters, the local Stream Manager, SQLite stores in temp folders.
  */
 const ROOT = resolve(__dirname, '..', '..');
 const DEMO = join(ROOT, 'simulators/scenarios/demo-factory.yaml');
 
 let tmp: string;
+/** The Greengrass root the zips are unarchived under. */
+let ggRoot: string;
 let built: BuiltComponent[];
+/** Component dir (e.g. line-aggregator) → its unarchived amd64 zip. */
 const unzipped: Record<string, string> = {};
+/** bin/node of the unarchived amd64 runtime zip: what every component runs with here. */
+let runtimeNode: string;
 let sim: MeterSimulator;
 const running: RunningProcess[] = [];
 
@@ -47,7 +58,7 @@ function demoScenario(): Scenario {
 function start(dir: string, args: string[], env: Record<string, string> = {}): RunningProcess {
   const work = join(tmp, 'work', dir);
   mkdirSync(work, { recursive: true });
-  const p = runNode([join(unzipped[dir]!, 'main.js'), ...args], work, env);
+  const p = runNode([join(unzipped[dir]!, 'main.js'), ...args], work, env, runtimeNode);
   running.push(p);
   return p;
 }
@@ -64,14 +75,25 @@ function resolveFrom(dir: string, pkg: string): string {
   return execFileSync(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH ?? '' } }).toString();
 }
 
+const zipOf = (b: BuiltComponent, arch: RecipeArch): string => {
+  const z = b.zips.find((x) => x.arch === arch);
+  if (!z) throw new Error(`${b.componentName} has no ${arch} zip`);
+  return z.zip;
+};
+const unarchivedDir = (b: BuiltComponent): string =>
+  join(ggRoot, 'packages', 'artifacts-unarchived', b.componentName, b.version);
+
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'pcf-edge-standalone-'));
+  ggRoot = join(tmp, 'greengrass', 'v2');
   built = await buildComponents(join(tmp, 'build'));
   for (const b of built) {
-    const dir = basename(b.zip, '.zip');
-    unzipped[dir] = join(tmp, 'artifacts', dir);
-    mkdirSync(unzipped[dir]!, { recursive: true });
-    execFileSync('unzip', ['-q', b.zip, '-d', unzipped[dir]!]);
+    const zip = zipOf(b, 'amd64');
+    const to = join(unarchivedDir(b), basename(zip, '.zip'));
+    mkdirSync(to, { recursive: true });
+    execFileSync('unzip', ['-q', zip, '-d', to]);
+    if (b.componentName === NODE_RUNTIME_COMPONENT) runtimeNode = join(to, 'bin', 'node');
+    else unzipped[basename(zip, '-amd64.zip')] = to;
   }
   sim = createMeterSimulator(demoScenario(), {
     clock: new ManualClock(Date.parse('2026-11-02T13:05:00Z')),
@@ -87,27 +109,51 @@ afterAll(async () => {
 });
 
 describe('the build', () => {
-  it('writes four zips and four version-stamped recipes whose artifact URIs name those zips', () => {
+  it('writes the runtime and four components, a zip per architecture each, and recipes listing both', () => {
     expect(built.map((b) => b.componentName)).toEqual([
+      NODE_RUNTIME_COMPONENT,
       'com.pcfedge.ModbusCollector',
       'com.pcfedge.OpcUaCollector',
       'com.pcfedge.LineAggregator',
       'com.pcfedge.StreamExporter',
     ]);
+    expect(built[0]!.version).toBe(nodeRuntimePin().version);
     for (const b of built) {
-      expect(b.zip).toBe(join(tmp, 'build', 'artifacts', b.componentName, b.version, basename(b.zip)));
+      expect(b.architectures).toEqual(['amd64', 'aarch64']);
+      for (const { zip } of b.zips)
+        expect(zip).toBe(join(tmp, 'build', 'artifacts', b.componentName, b.version, basename(zip)));
       expect(b.recipe).toBe(join(tmp, 'build', 'recipes', `${b.componentName}-${b.version}.yaml`));
       const recipe = parse(readFileSync(b.recipe, 'utf8')) as {
         ComponentVersion: string;
-        Manifests: { Artifacts: { Uri: string; Unarchive: string }[] }[];
+        Manifests: { Platform: { architecture: RecipeArch }; Artifacts: { Uri: string }[] }[];
       };
       expect(recipe.ComponentVersion).toBe(b.version);
+      expect(recipe.Manifests.map((m) => m.Platform.architecture)).toEqual(['amd64', 'aarch64']);
       for (const m of recipe.Manifests)
-        expect(m.Artifacts).toEqual([
-          { Uri: `s3://BUCKET_NAME/${b.componentName}/${b.version}/${basename(b.zip)}`, Unarchive: 'ZIP' },
+        expect(m.Artifacts.map((a) => a.Uri)).toEqual([
+          `s3://BUCKET_NAME/${b.componentName}/${b.version}/${basename(zipOf(b, m.Platform.architecture))}`,
         ]);
       expect(readFileSync(join(b.gdkProject, 'recipe.yaml'), 'utf8')).toBe(readFileSync(b.recipe, 'utf8'));
     }
+  });
+
+  it("each zip's native code (node, *.node addons) is for its own architecture only", () => {
+    const check = join(tmp, 'elf-check');
+    for (const b of built) {
+      for (const { arch, zip } of b.zips) {
+        const entries = execFileSync('unzip', ['-Z1', zip]).toString().trim().split('\n');
+        const native = entries.filter((e) => e.endsWith('.node') || e === 'bin/node');
+        expect([basename(zip), native.length > 0]).toEqual([basename(zip), true]);
+        rmSync(check, { recursive: true, force: true });
+        execFileSync('unzip', ['-q', zip, ...native, '-d', check]);
+        for (const e of native) expect(() => checkElf(join(check, e), arch)).not.toThrow();
+      }
+    }
+  });
+
+  it('the runtime zip carries the pinned Node.js, executable', () => {
+    expect(statSync(runtimeNode).mode & 0o111).toBe(0o111);
+    expect(execFileSync(runtimeNode, ['-v']).toString().trim()).toBe(`v${nodeRuntimePin().version}`);
   });
 
   it('unzips outside the repository, where no repository package can be resolved', () => {
@@ -298,7 +344,12 @@ describe('line-aggregator and stream-exporter zips', () => {
     }
   });
   it('the gateway CLI in the aggregator zip reports the store status', async () => {
-    const p = runNode([join(unzipped['line-aggregator']!, 'pcf-edge.js'), 'status', '--json', '--store', store], tmp);
+    const p = runNode(
+      [join(unzipped['line-aggregator']!, 'pcf-edge.js'), 'status', '--json', '--store', store],
+      tmp,
+      {},
+      runtimeNode,
+    );
     running.push(p);
     expect(await p.exited()).toBe(0);
     const status = JSON.parse(p.stdout()) as { outbox: { depth: number }; aggregator: { behind: number } };
@@ -308,19 +359,44 @@ describe('line-aggregator and stream-exporter zips', () => {
 });
 
 describe('a zip under Greengrass (IPC test server)', () => {
-  it('line-aggregator zip reads its configuration over IPC, reports RUNNING and exits 0 on SIGTERM', async () => {
+  it("line-aggregator runs through its recipe's Install and Run steps with the runtime's node: reads its configuration over IPC, reports RUNNING and exits 0 on SIGTERM", async () => {
     const server = createIpcTestServer({ tokens: { 'zip-token': 'com.pcfedge.LineAggregator' } });
     await server.start();
     try {
-      const store = join(tmp, 'greengrass', 'gateway.sqlite');
-      server.setConfiguration('com.pcfedge.LineAggregator', {
+      const store = join(ggRoot, 'work', 'pcf-edge', 'gateway.sqlite');
+      const configuration = {
         storePath: store,
         site: 'plant-1',
         gatewayId: 'gw-1',
         meters: [],
         lineRollupTopic: '',
-      });
-      const p = start('line-aggregator', ['--store', store], server.envFor('zip-token'));
+      };
+      server.setConfiguration('com.pcfedge.LineAggregator', configuration);
+      const nucleus: Nucleus = { rootPath: ggRoot, thingName: 'gw-1', components: {} };
+      for (const b of built.filter((x) =>
+        [NODE_RUNTIME_COMPONENT, 'com.pcfedge.LineAggregator'].includes(x.componentName),
+      )) {
+        const work = join(ggRoot, 'work', b.componentName);
+        mkdirSync(work, { recursive: true });
+        const recipe = parse(readFileSync(b.recipe, 'utf8')) as RecipeDoc;
+        nucleus.components[b.componentName] = {
+          recipe,
+          configuration: b.componentName === NODE_RUNTIME_COMPONENT ? { nodePath: '' } : configuration,
+          artifactsPath: join(ggRoot, 'packages', 'artifacts', b.componentName, b.version),
+          decompressedPath: unarchivedDir(b),
+          workPath: work,
+        };
+      }
+      const platform = { os: 'linux', architecture: 'amd64' };
+      for (const name of [NODE_RUNTIME_COMPONENT, 'com.pcfedge.LineAggregator']) {
+        const install = lifecycleStep(nucleus, name, 'Install', platform)!;
+        const r = runStep(install, { cwd: ggRoot });
+        expect([name, r.status, r.stderr]).toEqual([name, 0, '']);
+      }
+      expect(statSync(join(ggRoot, 'work', 'pcf-edge')).mode & 0o777).toBe(0o770);
+      const run = lifecycleStep(nucleus, 'com.pcfedge.LineAggregator', 'Run', platform)!;
+      const p = runProcess('sh', ['-c', run.script], ggRoot, { ...run.env, ...server.envFor('zip-token') });
+      running.push(p);
       await until(
         'RUNNING',
         () => server.states.some((s) => s.component === 'com.pcfedge.LineAggregator' && s.state === 'RUNNING'),

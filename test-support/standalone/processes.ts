@@ -12,11 +12,21 @@ export interface RunningProcess {
 }
 
 /**
- * Runs `node <args>` in `cwd` with a minimal environment: PATH (to find node), HOME, and `env`. No NODE_PATH,
- * no repository variables, so only what is inside the unzipped artifact can be loaded.
+ * Runs `node <args>` in `cwd` with a minimal environment: PATH, HOME, and `env`. No NODE_PATH, no repository
+ * variables, so only what is inside the unzipped artifact can be loaded. `node` defaults to the one running the tests.
  */
-export function runNode(args: string[], cwd: string, env: Record<string, string> = {}): RunningProcess {
-  const child = spawn(process.execPath, args, {
+export function runNode(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+  node = process.execPath,
+): RunningProcess {
+  return runProcess(node, args, cwd, env);
+}
+
+/** Runs `command <args>` in `cwd` with PATH, HOME and `env` only, output captured. */
+export function runProcess(command: string, args: string[], cwd: string, env: Record<string, string>): RunningProcess {
+  const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
