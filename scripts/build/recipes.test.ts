@@ -187,6 +187,35 @@ describe('invalid recipe configurations are caught by the same check', () => {
     );
   });
 
+  it.each(COMPONENTS.map((c) => c.componentName))(
+    '%s: storePath outside <Greengrass root>/work/pcf-edge/ or with a quote is refused, naming the rule',
+    (name) => {
+      const { accessControl: _ac, ...defaults } = recipeOf(name).ComponentConfiguration.DefaultConfiguration;
+      for (const storePath of [
+        '/var/x.sqlite',
+        "/greengrass/v2/work/pcf-edge/it's.sqlite",
+        '/greengrass/v2/work/pcf-edge/../../x.sqlite',
+        '/greengrass/v2/work/pcf-edge/x.sqlite\n',
+      ]) {
+        const rule =
+          "storePath must be <Greengrass root>/work/pcf-edge/<name>.sqlite (folder names and <name> of letters, digits, '.', '_' and '-', not starting with '.' or '-')";
+        expect(() => validateConfig({ ...defaults, storePath }, MODULES[name]!.greengrassSchema, 'test')).toThrow(
+          expect.objectContaining({
+            code: 'ERR_CONFIG_INVALID',
+            details: expect.objectContaining({
+              errors: [`/storePath: ${rule}; got ${JSON.stringify(storePath)}`],
+            }) as unknown,
+          }),
+        );
+      }
+      for (const storePath of [
+        '/greengrass/v2/work/pcf-edge/gateway.sqlite',
+        '/opt/gg/v2/work/pcf-edge/line_2-a.sqlite',
+      ])
+        expect(() => validateConfig({ ...defaults, storePath }, MODULES[name]!.greengrassSchema, 'test')).not.toThrow();
+    },
+  );
+
   it('rejects a wildcard pub/sub topic for line rollups', () => {
     const config = {
       ...recipeOf('com.pcfedge.LineAggregator').ComponentConfiguration.DefaultConfiguration,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runNode, type RunningProcess } from '../standalone/processes';
@@ -23,6 +23,11 @@ export interface ComponentHarness {
   /** The temporary folder of the file (removed after all tests). */
   readonly tmp: string;
   readonly server: IpcTestServer;
+  /**
+   * A store path of the shape the recipes allow, `<tmp>/<under>/work/pcf-edge/gateway.sqlite` (`<tmp>/<under>` stands
+   * for a Greengrass root); its folder is created.
+   */
+  storePath(under?: string): string;
   /** Starts the component as a real process (`tsx <main> --store <store>`) with the IPC environment of its token. */
   start(store: string): RunningProcess;
 }
@@ -71,6 +76,11 @@ export function useComponentUnderNucleus(o: ComponentHarnessOptions): ComponentH
     },
     get server() {
       return defined(server, 'server');
+    },
+    storePath(under = 'greengrass') {
+      const dir = join(defined(tmp, 'tmp'), under, 'work', 'pcf-edge');
+      mkdirSync(dir, { recursive: true });
+      return join(dir, 'gateway.sqlite');
     },
     start(store: string): RunningProcess {
       const s = defined(server, 'server');

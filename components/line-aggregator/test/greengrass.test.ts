@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { LineRollup, Reading } from '@pcf-edge/core';
 import { openStore } from '@pcf-edge/store';
 import { useComponentUnderNucleus } from '../../../test-support/greengrass-ipc-server/component-harness';
@@ -42,8 +41,8 @@ function storeWithReadings(file: string): void {
 }
 
 it('publishes per-line rollups to its topic, applies a live change and rejects a bad update while running', async () => {
-  const { tmp, server } = gg;
-  const store = join(tmp, 'gateway.sqlite');
+  const { server } = gg;
+  const store = gg.storePath();
   storeWithReadings(store);
   server.setConfiguration(COMPONENT, {
     storePath: store,

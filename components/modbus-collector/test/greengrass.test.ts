@@ -64,7 +64,7 @@ afterAll(async () => {
 
 describe('modbus collector under Greengrass', () => {
   it('runs on the nucleus configuration, applies a live change, rejects a bad update and keeps running', async () => {
-    const store = join(gg.tmp, 'live', 'gateway.sqlite');
+    const store = gg.storePath('live');
     gg.server.setConfiguration(COMPONENT, configuration(store));
     const p = gg.start(store);
     await until('RUNNING', () => gg.server.states.length > 0, 90_000, p.stderr);
@@ -114,7 +114,7 @@ describe('modbus collector under Greengrass', () => {
   });
 
   it('exits with the restart code when a restart-only key changes', async () => {
-    const store = join(gg.tmp, 'restart', 'gateway.sqlite');
+    const store = gg.storePath('restart');
     gg.server.setConfiguration(COMPONENT, configuration(store));
     const p = gg.start(store);
     await until('RUNNING', () => gg.server.states.length > 0, 90_000, p.stderr);
@@ -123,7 +123,7 @@ describe('modbus collector under Greengrass', () => {
   });
 
   it('reports ERRORED and exits 1 on an invalid configuration at start', async () => {
-    const store = join(gg.tmp, 'bad', 'gateway.sqlite');
+    const store = gg.storePath('bad');
     gg.server.setConfiguration(COMPONENT, { ...configuration(store), devices: [] });
     const p = gg.start(store);
     expect(await p.exited(90_000)).toBe(1);

@@ -20,7 +20,7 @@ const gg = useComponentUnderNucleus({
 
 it('runs on the nucleus configuration, applies a live change, rejects a bad update, restarts on a restart-only change', async () => {
   const { tmp, server } = gg;
-  const store = join(tmp, 'gateway.sqlite');
+  const store = gg.storePath();
   server.setConfiguration(COMPONENT, {
     storePath: store,
     site: 'plant-1',

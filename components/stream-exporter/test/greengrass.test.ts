@@ -32,7 +32,7 @@ it('uses the Stream Manager port from IPC, drains the outbox, applies a live cha
   const { port } = await sm.start();
   server.setConfiguration('aws.greengrass.StreamManager', { port: String(port) });
 
-  const store = join(tmp, 'gateway.sqlite');
+  const store = gg.storePath();
   const s = openTestStore(store);
   enqueue(s, makeRollups(20));
   const pending = (): number => s.pendingOutbox(1000).length;

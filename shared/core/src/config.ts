@@ -14,12 +14,15 @@ import type { Logger } from './logger';
  *
  * Schemas may mark settings with the custom keyword `x-restart: true` (changing them needs a restart); everything
  * else applies live. Deprecated spellings are declared with `x-renamed` (config-renames.ts): accepted for one
- * release, each logged as a warning naming the file, the old key and the new key.
+ * release, each logged as a warning naming the file, the old key and the new key. A `pattern` may come with
+ * `x-rule`, the rule it encodes in words: a value that does not match is reported with that rule and the value
+ * instead of the regular expression.
  */
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true, verbose: true });
 addFormats(ajv);
 ajv.addKeyword({ keyword: 'x-restart', schemaType: 'boolean' });
 ajv.addKeyword({ keyword: 'x-renamed', schemaType: 'object' });
+ajv.addKeyword({ keyword: 'x-rule', schemaType: 'string' });
 
 const compiled = new WeakMap<object, ValidateFunction>();
 
@@ -42,6 +45,10 @@ export function formatAjvError(e: ErrorObject): string {
       return `${path}: missing required property '${String((e.params as { missingProperty: string }).missingProperty)}'`;
     case 'enum':
       return `${path}: ${e.message ?? 'invalid'} (${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String).join(', ')})`;
+    case 'pattern': {
+      const rule = (e.parentSchema as { 'x-rule'?: string } | undefined)?.['x-rule'];
+      return rule ? `${path}: ${rule}; got ${JSON.stringify(e.data)}` : `${path}: ${e.message ?? 'invalid'}`;
+    }
     default:
       return `${path}: ${e.message ?? 'invalid'}`;
   }

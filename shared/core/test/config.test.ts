@@ -53,6 +53,26 @@ describe('validateConfig', () => {
   });
 });
 
+describe('a pattern with x-rule', () => {
+  const ruled = {
+    type: 'object',
+    properties: {
+      name: { type: 'string', pattern: '^[a-z]+$', 'x-rule': 'name must be lower-case letters' },
+      code: { type: 'string', pattern: '^[0-9]+$' },
+    },
+  };
+
+  it('is reported with its rule and the value; a pattern without one keeps the regular expression', () => {
+    expect(() => validateConfig({ name: "it's", code: 'x' }, ruled, 'test')).toThrow(
+      expect.objectContaining({
+        details: expect.objectContaining({
+          errors: [`/name: name must be lower-case letters; got "it's"`, '/code: must match pattern "^[0-9]+$"'],
+        }) as unknown,
+      }),
+    );
+  });
+});
+
 describe('rollup keys', () => {
   it('is deterministic and distinguishes windows', () => {
     const k = {

@@ -37,5 +37,18 @@ export function recipeConfig<Own>(o: {
   return { schema, own, problems };
 }
 
-/** The recipe key every pcf-edge component has: the shared gateway store file (restart-only). */
-export const STORE_PATH_KEY = { storePath: { type: 'string', minLength: 1, 'x-restart': true } } as const;
+/**
+ * The recipe key every pcf-edge component has: the shared gateway store file (restart-only). It must be a file
+ * directly in `<Greengrass root>/work/pcf-edge/`: the folder the recipes' privileged Install step creates (ADR 0201),
+ * which also checks that the prefix is this gateway's Greengrass root. The name cannot leave the folder (no `/`,
+ * no leading `.`) nor carry a character a shell or a path would read specially.
+ */
+export const STORE_PATH_KEY = {
+  storePath: {
+    type: 'string',
+    pattern: '^/(?:[A-Za-z0-9_][A-Za-z0-9._-]*/)*work/pcf-edge/[A-Za-z0-9_][A-Za-z0-9._-]*\\.sqlite$',
+    'x-rule':
+      "storePath must be <Greengrass root>/work/pcf-edge/<name>.sqlite (folder names and <name> of letters, digits, '.', '_' and '-', not starting with '.' or '-')",
+    'x-restart': true,
+  },
+} as const;
