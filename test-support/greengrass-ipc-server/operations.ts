@@ -12,6 +12,7 @@ export const OP = {
   PublishToTopic: 'aws.greengrass#PublishToTopic',
   SubscribeToValidateConfigurationUpdates: 'aws.greengrass#SubscribeToValidateConfigurationUpdates',
   SendConfigurationValidityReport: 'aws.greengrass#SendConfigurationValidityReport',
+  GetSecretValue: 'aws.greengrass#GetSecretValue',
 } as const;
 
 export type IpcErrorShape = 'ServiceError' | 'ResourceNotFoundError' | 'UnauthorizedError' | 'InvalidArgumentsError';
@@ -138,4 +139,51 @@ export function parseValidityReport(body: unknown): ValidityReport {
     deploymentId: r.deploymentId,
     ...(typeof r.message === 'string' ? { message: r.message } : {}),
   };
+}
+
+/** A secret as aws.greengrass.SecretManager holds it: a string or binary value (one of the two). */
+export type SecretValue = { secretString: string } | { secretBinary: Buffer };
+
+const SECRET_MANAGER = 'aws.greengrass.SecretManager';
+
+/**
+ * Whether the caller's `accessControl` (in its configuration, as the nucleus keeps it) has a policy for
+ * aws.greengrass.SecretManager allowing GetSecretValue on `secretId` (exact resource, or `*`).
+ */
+function mayGetSecret(callerConfig: ConfigObject | undefined, secretId: string): boolean {
+  const access = callerConfig?.accessControl;
+  const policies = isInterior(access) ? access[SECRET_MANAGER] : undefined;
+  if (!isInterior(policies)) return false;
+  return Object.values(policies).some((p) => {
+    if (!isInterior(p) || !Array.isArray(p.operations) || !Array.isArray(p.resources)) return false;
+    const op = p.operations.some((o) => o === OP.GetSecretValue || o === '*');
+    return op && p.resources.some((r) => r === secretId || r === '*');
+  });
+}
+
+/**
+ * GetSecretValue as aws.greengrass.SecretManager answers it: UnauthorizedError unless the caller's accessControl
+ * allows the secret, ResourceNotFoundError for a secret it does not hold, else the value (binary as base64).
+ */
+export function getSecretValue(
+  configs: Map<string, ConfigObject>,
+  secrets: Map<string, SecretValue>,
+  caller: string,
+  body: unknown,
+): Record<string, unknown> {
+  if (!isInterior(body) || typeof body.secretId !== 'string' || body.secretId === '')
+    throw new IpcOperationError('InvalidArgumentsError', 'secretId must be a non-empty string');
+  const secretId = body.secretId;
+  if (!mayGetSecret(configs.get(caller), secretId))
+    throw new IpcOperationError(
+      'UnauthorizedError',
+      `Principal ${caller} is not authorized to perform ${SECRET_MANAGER}:${OP.GetSecretValue} on resource ${secretId}`,
+    );
+  const secret = secrets.get(secretId);
+  if (!secret) throw new IpcOperationError('ResourceNotFoundError', `Secret not found ${secretId}`);
+  const secretValue =
+    'secretString' in secret
+      ? { secretString: secret.secretString }
+      : { secretBinary: secret.secretBinary.toString('base64') };
+  return { secretId, versionId: 'v1', versionStage: ['AWSCURRENT'], secretValue };
 }

@@ -6,6 +6,7 @@ import { type ConfigObject, changedLeafPaths, isPrefix, nodeAt, setAt } from './
 import { attachConnection, type Connection, type ConnectionStats, reply, send } from './connection';
 import {
   getConfiguration,
+  getSecretValue,
   IpcOperationError,
   type IpcErrorShape,
   OP,
@@ -14,18 +15,20 @@ import {
   parseUpdateState,
   parseValidityReport,
   type PublishedMessage,
+  type SecretValue,
   subscriptionTarget,
   type ValidityReport,
 } from './operations';
 import { MessageFlags, MessageType, rpcMessage } from './rpc-protocol';
 
-export { OP, type IpcErrorShape, type PublishedMessage, type ValidityReport } from './operations';
+export { OP, type IpcErrorShape, type PublishedMessage, type SecretValue, type ValidityReport } from './operations';
 
 /**
  * An eventstream-RPC server speaking the Greengrass nucleus's IPC protocol on a Unix domain socket, for tests
  * that run the real `aws-iot-device-sdk-v2` `greengrasscoreipc` client. It authenticates the Connect message's
- * `authToken`, serves GetConfiguration / SubscribeToConfigurationUpdate / UpdateState / PublishToTopic from
- * state the test controls, and can be told to fail any operation with a modelled error shape.
+ * `authToken`, serves GetConfiguration / SubscribeToConfigurationUpdate / UpdateState / PublishToTopic, and
+ * GetSecretValue (as aws.greengrass.SecretManager, authorised by the caller's accessControl) from state the test
+ * controls, and can be told to fail any operation with a modelled error shape.
  */
 export interface IpcTestServerOptions {
   /** Auth token (what the nucleus passes as SVCUID) → the component name it authenticates. */
@@ -48,6 +51,11 @@ export interface IpcTestServer {
    * leaf to every subscriber whose key path is a prefix of it. Returns the number of events written.
    */
   updateConfiguration(component: string, keyPath: string[], value: unknown): number;
+  /**
+   * Stores a secret as aws.greengrass.SecretManager would after syncing it; GetSecretValue serves it to a component
+   * whose configuration's accessControl allows that secret id.
+   */
+  setSecret(secretId: string, value: SecretValue): void;
   /** Answers every later call of `operation` with the error shape, until clearFailures(). */
   failOperation(operation: string, shape: IpcErrorShape, message?: string): void;
   /** Leaves every later call of `operation` unanswered (a stalled nucleus), until clearFailures(). */
@@ -73,6 +81,7 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
   const ownDir = options.socketPath ? undefined : mkdtempSync(join(tmpdir(), 'gg-ipc-'));
   const socketPath = options.socketPath ?? join(ownDir as string, 'ipc.socket');
   const configs = new Map<string, ConfigObject>();
+  const secrets = new Map<string, SecretValue>();
   const failures = new Map<string, { shape: IpcErrorShape; message: string }>();
   const ignored = new Set<string>();
   const connections = new Set<Connection>();
@@ -105,6 +114,8 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
       case OP.PublishToTopic:
         published.push(parsePublish(caller, body));
         return reply(conn, streamId, 'PublishToTopicResponse', {});
+      case OP.GetSecretValue:
+        return reply(conn, streamId, 'GetSecretValueResponse', getSecretValue(configs, secrets, caller, body));
       case OP.SubscribeToValidateConfigurationUpdates:
         conn.streams.set(streamId, { operation, validates: true });
         return reply(conn, streamId, 'SubscribeToValidateConfigurationUpdatesResponse', {}, false);
@@ -191,6 +202,9 @@ export function createIpcTestServer(options: IpcTestServerOptions): IpcTestServe
         }
       }
       return sent;
+    },
+    setSecret(secretId, value) {
+      secrets.set(secretId, value);
     },
     failOperation(operation, shape, message = `${shape} injected by the test`) {
       failures.set(operation, { shape, message });

@@ -21,14 +21,20 @@ export type SecurityMode = 'None' | 'Sign' | 'SignAndEncrypt';
 export type SecurityPolicyName =
   'None' | 'Basic128Rsa15' | 'Basic256' | 'Basic256Sha256' | 'Aes128_Sha256_RsaOaep' | 'Aes256_Sha256_RsaPss';
 
+/** OPC UA security policies deprecated by the specification (SHA-1, RSA PKCS#1 v1.5). */
+export const DEPRECATED_POLICIES: readonly SecurityPolicyName[] = ['Basic128Rsa15', 'Basic256'];
+
 export interface EndpointConfig {
   id: string;
   url: string;
   securityMode: SecurityMode;
   securityPolicy: SecurityPolicyName;
+  deprecatedSecurityPolicy: 'refuse' | 'allow';
   userName?: string;
-  /** Never logged. */
+  /** Never logged. From a configuration file, or filled in from `passwordSecret` under Greengrass. */
   password?: string;
+  /** The Secrets Manager secret holding the password, read through aws.greengrass.SecretManager (Greengrass only). */
+  passwordSecret?: { arn: string; key?: string };
   pkiDir: string;
   automaticallyAcceptUnknownCertificate: boolean;
   requestTimeoutMs: number;
@@ -88,18 +94,34 @@ function duplicates(items: Loose[], key: string, basePath: string, what: string,
   });
 }
 
+/** Security mode, policy and credentials of one endpoint: what would weaken the session or expose the password. */
+function checkSecurity(e: Loose, i: number, out: string[]): void {
+  const mode = str(e.securityMode) ?? 'None';
+  const policy = str(e.securityPolicy) ?? 'None';
+  if ((mode === 'None') !== (policy === 'None')) {
+    out.push(
+      `/endpoints/${i}/securityPolicy: securityMode ${mode} needs ${mode === 'None' ? "securityPolicy 'None'" : 'a securityPolicy other than None'}, got '${policy}'`,
+    );
+  }
+  if ((DEPRECATED_POLICIES as string[]).includes(policy) && e.deprecatedSecurityPolicy !== 'allow')
+    out.push(
+      `/endpoints/${i}/securityPolicy: ${policy} is deprecated by OPC UA (SHA-1, RSA PKCS#1 v1.5); use Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss, or set deprecatedSecurityPolicy: allow`,
+    );
+  const credential = e.password !== undefined ? 'password' : e.passwordSecret !== undefined ? 'passwordSecret' : null;
+  if (credential === null) return;
+  if (e.password !== undefined && e.passwordSecret !== undefined)
+    out.push(`/endpoints/${i}/passwordSecret: give either password or passwordSecret, not both`);
+  if (e.userName === undefined) out.push(`/endpoints/${i}/${credential}: password given without userName`);
+  if (mode === 'None')
+    out.push(
+      `/endpoints/${i}/${credential}: a password with securityMode None would cross the network in clear; use Sign or SignAndEncrypt`,
+    );
+}
+
 function checkEndpoints(endpoints: Loose[], out: string[]): void {
   duplicates(endpoints, 'id', '/endpoints', 'endpoint id', out);
   endpoints.forEach((e, i) => {
-    const mode = str(e.securityMode) ?? 'None';
-    const policy = str(e.securityPolicy) ?? 'None';
-    if ((mode === 'None') !== (policy === 'None')) {
-      out.push(
-        `/endpoints/${i}/securityPolicy: securityMode ${mode} needs ${mode === 'None' ? "securityPolicy 'None'" : 'a securityPolicy other than None'}, got '${policy}'`,
-      );
-    }
-    if (e.password !== undefined && e.userName === undefined)
-      out.push(`/endpoints/${i}/password: password given without userName`);
+    checkSecurity(e, i, out);
     const r = e.retry as Loose | undefined;
     if (r && typeof r.initialDelayMs === 'number' && typeof r.maxDelayMs === 'number')
       out.push(
@@ -175,9 +197,25 @@ export function validateOpcUaConfig(data: unknown, source: string, log?: Logger)
   }
 }
 
-/** Deprecated spellings accepted are logged to `log`. */
+/**
+ * A configuration file: as validateOpcUaConfig, and a `passwordSecret` is refused (only Greengrass can read it).
+ * Deprecated spellings accepted are logged to `log`.
+ */
 export function loadOpcUaConfig(file: string, log?: Logger): Readonly<OpcUaCollectorConfig> {
-  return validateOpcUaConfig(readDataFile(file), file, log);
+  const config = validateOpcUaConfig(readDataFile(file), file, log);
+  const errors = config.endpoints
+    .map((e, i) =>
+      e.passwordSecret
+        ? `/endpoints/${i}/passwordSecret: needs Greengrass (aws.greengrass.SecretManager); in a configuration file give password`
+        : '',
+    )
+    .filter((x) => x !== '');
+  if (errors.length > 0)
+    throw new PcfError('ERR_CONFIG_INVALID', `invalid configuration in ${file}:\n  ${errors.join('\n  ')}`, {
+      source: file,
+      errors,
+    });
+  return config;
 }
 
 /** The point's kind: as configured, else the quantity's. */

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { createLogger, type Logger, PcfError } from '@pcf-edge/core';
-import { runGreengrassApp } from '@pcf-edge/greengrass-ipc';
+import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
 import { type GatewayStore, openStore, type ReadingWriter } from '@pcf-edge/store';
 import { createOpcUaCollector, type OpcUaCollector } from './collector';
+import { withSecretPasswords } from './secrets';
 import {
   collectorConfigOf,
   COMPONENT_NAME,
@@ -29,22 +30,25 @@ export function runUnderGreengrass(
   storeArg: string | undefined,
   log: Logger = createLogger({ component: 'opcua-collector' }),
 ): Promise<number> {
-  return runGreengrassApp<GreengrassConfig, { store: GatewayStore; writer: ReadingWriter; collector: OpcUaCollector }>({
+  type App = { store: GatewayStore; writer: ReadingWriter; collector: OpcUaCollector; greengrass: GreengrassAdapter };
+  return runGreengrassApp<GreengrassConfig, App>({
     schema: greengrassSchema,
     componentName: COMPONENT_NAME,
     log,
     check: problemsOf,
     storeArg,
-    start: async (config, storePath) => {
-      const own = collectorConfigOf(config);
+    start: async (config, storePath, greengrass) => {
+      // Passwords are read before anything opens: a secret that cannot be read stops the start.
+      const own = await withSecretPasswords(collectorConfigOf(config), greengrass);
       const store = openStore(storePath);
       const writer = store.createReadingWriter(own.batch);
       const collector = createOpcUaCollector(own, { readings: writer, health: store, log });
       await collector.start();
       log.info({ endpoints: own.endpoints.length, meters: own.meters.length }, 'opcua collector subscribed');
-      return { store, writer, collector };
+      return { store, writer, collector, greengrass };
     },
-    apply: (app, config) => app.collector.applyConfig(collectorConfigOf(config)),
+    apply: async (app, config) =>
+      app.collector.applyConfig(await withSecretPasswords(collectorConfigOf(config), app.greengrass)),
     stop: async (app) => {
       await app.collector.stop();
       app.writer.close();

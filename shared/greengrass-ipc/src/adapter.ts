@@ -20,6 +20,9 @@ export interface GreengrassAdapterOptions {
 
 export type ReportedState = 'RUNNING' | 'ERRORED';
 
+/** A secret's value: a string, or binary data (Secrets Manager's SecretString / SecretBinary). */
+export type SecretValue = { kind: 'string'; value: string } | { kind: 'binary'; value: Buffer };
+
 /**
  * The component's side of Greengrass IPC, on the SDK's `greengrasscoreipc` client. Calls are made one at a time
  * by their caller's design (none here queue); each failure is one PcfError `ERR_IPC` whose details name the
@@ -41,7 +44,19 @@ export interface GreengrassAdapter {
   streamManagerPort(): Promise<number>;
   /** Publishes a JSON payload to a local pub/sub topic. */
   publish(topic: string, payload: unknown): Promise<void>;
+  /**
+   * A secret's current value from aws.greengrass.SecretManager, by ARN; the component's accessControl must allow
+   * `aws.greengrass#GetSecretValue` on it. Secrets Manager holds either a string or binary value. Never log it.
+   */
+  getSecretValue(secretId: string): Promise<SecretValue>;
   close(): Promise<void>;
+}
+
+/** The SDK's eventstream payload (string, ArrayBuffer or a view) as a Buffer. */
+function payloadBuffer(p: string | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof p === 'string') return Buffer.from(p, 'utf8');
+  if (ArrayBuffer.isView(p)) return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+  return Buffer.from(p);
 }
 
 function clientConfig(env: NodeJS.ProcessEnv): eventstream_rpc.RpcClientConfig {
@@ -195,6 +210,16 @@ export function createGreengrassAdapter(options: GreengrassAdapterOptions): Gree
       await call('PublishToTopic', (c) =>
         c.publishToTopic({ topic, publishMessage: { jsonMessage: { message: payload } } }),
       );
+    },
+
+    async getSecretValue(secretId) {
+      const res = await call('GetSecretValue', (c) => c.getSecretValue({ secretId }));
+      const { secretString, secretBinary } = res.secretValue ?? {};
+      if (typeof secretString === 'string') return { kind: 'string', value: secretString };
+      if (secretBinary !== undefined) return { kind: 'binary', value: payloadBuffer(secretBinary) };
+      throw new PcfError('ERR_IPC', `Greengrass IPC GetSecretValue returned no value for ${secretId}`, {
+        operation: 'GetSecretValue',
+      });
     },
 
     async close() {

@@ -6,6 +6,7 @@ export {
   type GreengrassAdapter,
   type GreengrassAdapterOptions,
   type ReportedState,
+  type SecretValue,
 } from './adapter';
 export { ipcErrorCode } from './ipc-errors';
 export { RESTART_EXIT_CODE, runWithConfig, type ConfigRunner, type RunWithConfigOptions } from './run-with-config';
