@@ -2,7 +2,7 @@ import { isPcfError } from '@pcf-edge/core';
 import { EVENTS_HELP, runEvents } from './events-command';
 import { LINES_HELP, runLines } from './lines-command';
 import { ROLLUPS_HELP, runRollups } from './rollups-command';
-import { prepareStatus, STATUS_HELP } from './status-command';
+import { prepareStatus, STATUS_HELP, UNHEALTHY_EXIT_CODE } from './status-command';
 
 export const MAIN_HELP = `pcf-edge — the gateway CLI (reads the gateway store, never writes it)
 
@@ -11,11 +11,13 @@ Usage: pcf-edge <command> [options]
 Commands:
   rollups   line energy per window: kWh, gas, units, kWh per unit, coverage, flags
   lines     one row per line over a period
-  status    meter health, store size, aggregator progress, outbox depth, counter events [--watch]
+  status    meter health, store, aggregator, exporter and outbox, counter events, health verdict [--watch]
   events    counter events: rollovers, resets, replacements, quarantines, gaps
 
-The store is --store <file> or env PCF_EDGE_STORE. 'pcf-edge <command> --help' describes each command.
-Exit codes: 0 ok, 1 failure (store missing or unreadable, unknown line), 2 bad command line.`;
+The store is --store <file>, else env PCF_EDGE_STORE, else on a Greengrass gateway the store in
+<Greengrass root>/work/pcf-edge/ (root: env GGC_ROOT_PATH, else /greengrass/v2). 'pcf-edge <command> --help'
+describes each command.
+Exit codes: 0 ok, 1 failure (store missing or unreadable, unknown line), 2 bad command line, 3 unhealthy (status).`;
 
 const HELPS: Record<string, string> = {
   rollups: ROLLUPS_HELP,
@@ -27,7 +29,7 @@ const HELPS: Record<string, string> = {
 function watch(run: ReturnType<typeof prepareStatus>, intervalMs: number): Promise<number> {
   return new Promise((resolve) => {
     const draw = (): void => {
-      process.stdout.write(`\x1b[2J\x1b[H${run.render(Date.now())}`);
+      process.stdout.write(`\x1b[2J\x1b[H${run.render(Date.now()).text}`);
     };
     draw();
     const timer = setInterval(draw, intervalMs);
@@ -65,9 +67,10 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'status': {
         const run = prepareStatus(rest);
         if (run.watchMs !== null) return await watch(run, run.watchMs);
-        process.stdout.write(run.render(now));
+        const { text, healthy } = run.render(now);
+        process.stdout.write(text);
         run.close();
-        return 0;
+        return healthy ? 0 : UNHEALTHY_EXIT_CODE;
       }
       default:
         process.stderr.write(`pcf-edge: unknown command '${command}'\n\n${MAIN_HELP}\n`);

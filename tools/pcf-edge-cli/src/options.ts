@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PcfError, parseDuration } from '@pcf-edge/core';
 import { openStore, type GatewayStore } from '@pcf-edge/store';
@@ -14,7 +16,8 @@ export const PERIOD_OPTIONS = {
   to: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-export const STORE_HELP = `  --store <file>    gateway store (SQLite); default: env PCF_EDGE_STORE`;
+export const STORE_HELP = `  --store <file>    gateway store (SQLite); default: env PCF_EDGE_STORE, else the one store in
+                    <Greengrass root>/work/pcf-edge/ (root: env GGC_ROOT_PATH, else /greengrass/v2)`;
 export const PERIOD_HELP = `  --since <dur>     period ending now, e.g. 90m, 24h, 7d (default 24h)
   --from <time>     period start, ISO-8601 (e.g. 2026-06-01T08:00Z); with --to instead of --since
   --to <time>       period end (exclusive), ISO-8601; default now`;
@@ -63,9 +66,36 @@ export function period(
   return { fromMs: now - duration(v.since ?? '24h', 'since', help), toMs: now };
 }
 
+/** The Greengrass root of this gateway: env GGC_ROOT_PATH (as the Greengrass CLI reads it), else the default. */
+export const greengrassRoot = (env: NodeJS.ProcessEnv): string => env.GGC_ROOT_PATH || '/greengrass/v2';
+
+/**
+ * The store file: `--store`, else env PCF_EDGE_STORE, else on a gateway the one `*.sqlite` in
+ * `<Greengrass root>/work/pcf-edge/`, the only folder the recipes allow a store in (ADR 0201).
+ */
+export function storeFile(path: string | undefined, env: NodeJS.ProcessEnv, help: string): string {
+  if (path !== undefined && path !== '') return path;
+  if (env.PCF_EDGE_STORE) return env.PCF_EDGE_STORE;
+  const dir = join(greengrassRoot(env), 'work', 'pcf-edge');
+  let found: string[];
+  try {
+    found = readdirSync(dir).filter((f) => f.endsWith('.sqlite'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES')
+      throw usage(`cannot read ${dir}: run as the components' user (sudo -u ggc_user …) or pass --store`, help);
+    found = [];
+  }
+  if (found.length === 1) return join(dir, found[0] as string);
+  if (found.length > 1) throw usage(`${dir} holds several stores (${found.join(', ')}): pass --store <file>`, help);
+  throw usage(`no store: pass --store <file> or set PCF_EDGE_STORE (and none in ${dir})`, help);
+}
+
 /** Opens the store read-only; the CLI never writes. */
-export function openReadOnly(path: string | undefined, help: string): GatewayStore {
-  const file = path ?? process.env.PCF_EDGE_STORE;
-  if (file === undefined || file === '') throw usage('no store: pass --store <file> or set PCF_EDGE_STORE', help);
-  return openStore(file, { readonly: true });
+export function openReadOnly(
+  path: string | undefined,
+  help: string,
+  env: NodeJS.ProcessEnv = process.env,
+): GatewayStore {
+  return openStore(storeFile(path, env, help), { readonly: true });
 }

@@ -1,6 +1,8 @@
 /** The gateway CLI as a user runs it: `node bin/pcf-edge.js …` in a child process, against a real store file. */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { openStore } from '@pcf-edge/store';
 // The store the CLI reads is written by the real line aggregator (its demo fixture), as on a gateway.
 import { buildDemoStore, GAS_CV, tempDir, VCF } from '../../../components/line-aggregator/test/fixtures';
 
@@ -101,7 +103,7 @@ describe('pcf-edge', () => {
 
   it('status: meters, store, aggregator progress, outbox; --json has the same', () => {
     const r = cli(['status']);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3); // unhealthy: no exporter status, meter g1 failing (below)
     for (const l of r.out.trimEnd().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
     expect(r.out).toMatch(/aggregator {2}reading 1577 of 1577 \(0 behind\), reading time 2026-06-01 08:33:10/);
     expect(r.out).toMatch(/^g1\s+line-1\s+failing\s+[5-9]m\s+12 ERR_MODBUS_TIMEOUT: no answ…$/m); // 300 s old when written
@@ -113,6 +115,101 @@ describe('pcf-edge', () => {
     expect(j.outbox.depth).toBe(j.store.rollups);
     expect(j.outbox.oldestUnsentAgeMs).toBeGreaterThanOrEqual(60_000);
   });
+
+  it('status: unhealthy exits 3 and names every problem; the demo store has no exporter and a failing meter', () => {
+    const r = cli(['status']);
+    expect(r.code).toBe(3);
+    expect(r.out).toContain('exporter    no status recorded yet');
+    expect(r.out).toMatch(/^health {6}UNHEALTHY$/m);
+    expect(r.out).toContain('  - stream-exporter: no status recorded (it has not run against this store)');
+    expect(r.out).toMatch(/^ {2}- modbus meter g1: failing: ERR_MODBUS_TIMEOUT/m);
+    const j = JSON.parse(cli(['status', '--json']).out) as { health: { healthy: boolean; problems: string[] } };
+    expect(j.health.healthy).toBe(false);
+    expect(j.health.problems).toHaveLength(2);
+  });
+
+  describe('status of a gateway whose exporter reports', () => {
+    const gw = tmp.file('exporter.db');
+    const writeExporter = (row: Record<string, unknown>): void => {
+      const s = openStore(gw);
+      try {
+        s.setState(
+          'stream-exporter',
+          'status',
+          JSON.stringify({ target: 'streamManager', stream: 'pcf-edge-rollups', ...row }),
+        );
+      } finally {
+        s.close();
+      }
+    };
+    beforeAll(() => {
+      buildDemoStore(gw, Date.now());
+      const s = openStore(gw);
+      for (const h of s.listMeterHealth())
+        s.upsertMeterHealth([{ ...h, state: 'ok', lastGoodTs: Date.now(), consecutiveFailures: 0, lastError: null }]);
+      s.close();
+    }, 60_000);
+
+    it('healthy: exit 0, the target reachable, its last delivery and lag', () => {
+      writeExporter({
+        reachable: true,
+        lastSentTs: Date.now() - 4000,
+        lastError: null,
+        lastErrorTs: null,
+        updatedTs: Date.now(),
+      });
+      const r = cli(['status'], { PCF_EDGE_STORE: gw });
+      expect(r).toMatchObject({ code: 0 });
+      expect(r.out).toMatch(
+        /^exporter {4}streamManager reachable, delivered [4-9]s ago, lag \d+[sm], status \d+s old$/m,
+      );
+      expect(r.out).toMatch(/^health {6}ok$/m);
+    });
+
+    it('unreachable, stale, late: exit 3 with the last error and each limit broken', () => {
+      const now = Date.now();
+      writeExporter({
+        reachable: false,
+        lastSentTs: null,
+        lastError: 'ERR_SM_CONNECTION: connect ECONNREFUSED 127.0.0.1:8088',
+        lastErrorTs: now - 30_000,
+        updatedTs: now - 600_000,
+      });
+      const r = cli(['status', '--max-export-lag', '1s'], { PCF_EDGE_STORE: gw });
+      expect(r.code).toBe(3);
+      expect(r.out).toMatch(/^exporter {4}streamManager UNREACHABLE, never delivered, lag \d+[sm], status 10m old$/m);
+      expect(r.out).toMatch(/^ {12}last error 3\ds ago: ERR_SM_CONNECTION: connect ECONNREFUSED 127\.0\.0…$/m);
+      for (const l of r.out.trimEnd().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+      const j = JSON.parse(cli(['status', '--json', '--max-export-lag', '1s'], { PCF_EDGE_STORE: gw }).out) as {
+        exporter: { lastError: string; reachable: boolean; lagMs: number };
+        health: { problems: string[] };
+      };
+      expect(j.exporter).toMatchObject({
+        reachable: false,
+        lastError: 'ERR_SM_CONNECTION: connect ECONNREFUSED 127.0.0.1:8088',
+      });
+      expect(j.health.problems).toEqual([
+        expect.stringMatching(/^stream-exporter: last status 10m ago \(not running\?\)$/),
+        'stream-exporter: streamManager unreachable: ERR_SM_CONNECTION: connect ECONNREFUSED 127.0.0.1:8088',
+        expect.stringMatching(/^stream-exporter: oldest undelivered rollup waits \d+[sm] \(limit 1s\)$/),
+      ]);
+    });
+  });
+
+  it('status finds the store of a Greengrass gateway without --store; several stores need --store', () => {
+    const root = tmp.file('greengrass');
+    const dir = join(root, 'work', 'pcf-edge');
+    mkdirSync(dir, { recursive: true });
+    buildDemoStore(join(dir, 'gateway.sqlite'), Date.now());
+    const env = { PCF_EDGE_STORE: '', GGC_ROOT_PATH: root };
+    const j = JSON.parse(cli(['status', '--json'], env).out) as { store: { path: string } };
+    expect(j.store.path).toBe(join(dir, 'gateway.sqlite'));
+    buildDemoStore(join(dir, 'other.sqlite'), Date.now());
+    expect(cli(['status'], env)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining(`${dir} holds several stores (gateway.sqlite, other.sqlite): pass --store <file>`),
+    });
+  }, 60_000);
 
   it('status --watch redraws until interrupted, then exits 0', async () => {
     const child = spawn(process.execPath, [BIN, 'status', '--watch', '--interval', '1s'], {
