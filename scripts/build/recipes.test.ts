@@ -152,12 +152,12 @@ describe('recipes together', () => {
       expect(recipeOf(n).ComponentDependencies).toEqual(RUNTIME_DEPENDENCY);
   });
 
-  it('only the line aggregator may publish, and only to its own topic', () => {
+  it('only the line aggregator may publish, and only to its own topics (line rollups, gateway health)', () => {
     expect(recipeOf('com.pcfedge.LineAggregator').ComponentConfiguration.DefaultConfiguration.accessControl).toEqual({
       'aws.greengrass.ipc.pubsub': {
         'com.pcfedge.LineAggregator:pubsub:1': expect.objectContaining({
           operations: ['aws.greengrass#PublishToTopic'],
-          resources: ['pcf-edge/rollups/lines'],
+          resources: ['pcf-edge/rollups/lines', 'pcf-edge/health'],
         }),
       },
     });

@@ -4,10 +4,15 @@ import { type AggregatorConfig, configSchema, validateAggregatorConfig } from '.
 export const COMPONENT_NAME = 'com.pcfedge.LineAggregator';
 
 /**
- * The component configuration under Greengrass: the aggregator's settings plus the recipe's `storePath` and
- * `lineRollupTopic` (local pub/sub topic for per-line rollups; empty = off).
+ * The component configuration under Greengrass: the aggregator's settings plus the recipe's `storePath`,
+ * `lineRollupTopic` (local pub/sub topic for per-line rollups; empty = off) and `healthPublishIntervalMs` (how
+ * often the gateway's health goes to the local topic pcf-edge/health; 0 = off).
  */
-export type GreengrassConfig = AggregatorConfig & { storePath: string; lineRollupTopic: string };
+export type GreengrassConfig = AggregatorConfig & {
+  storePath: string;
+  lineRollupTopic: string;
+  healthPublishIntervalMs: number;
+};
 
 const recipe = recipeConfig<AggregatorConfig>({
   componentName: COMPONENT_NAME,
@@ -22,11 +27,18 @@ const recipe = recipeConfig<AggregatorConfig>({
       default: '',
       'x-restart': true,
     },
+    healthPublishIntervalMs: {
+      description:
+        'Every this many ms, publish the gateway health (as pcf-edge status judges it) to the local topic pcf-edge/health; 0 = off. Applies live.',
+      type: 'integer',
+      minimum: 0,
+      default: 60000,
+    },
   },
   validate: validateAggregatorConfig,
 });
 
-/** The aggregator's schema plus the recipe-level keys (both restart-only). */
+/** The aggregator's schema plus the recipe-level keys (storePath and lineRollupTopic restart-only). */
 export const greengrassSchema: object = recipe.schema;
 
 /** The aggregator's own configuration, checked exactly as a config file would be (schema and semantics). */

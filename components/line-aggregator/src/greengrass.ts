@@ -1,8 +1,9 @@
 import { createLogger, type Logger, systemClock } from '@pcf-edge/core';
-import { runGreengrassApp } from '@pcf-edge/greengrass-ipc';
+import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
 import { type GatewayStore, openStore } from '@pcf-edge/store';
 import type { AggregatorConfig } from './config';
 import { type AggregatorStore, createLineAggregator, type LineAggregator } from './aggregator';
+import { healthMessage, type HealthPublisher, startHealthPublisher } from './greengrass-health';
 import { publishingStore } from './greengrass-publish';
 import {
   aggregatorConfigOf,
@@ -16,7 +17,8 @@ import {
  * Runs the aggregator under Greengrass until SIGINT/SIGTERM (then resolves 0): configuration from the nucleus; a
  * live-safe change stops the aggregator between batches and starts a new one on the same store (its progress
  * and anchors are in the store); restart-only changes exit RESTART_EXIT_CODE (ADR 0070). With a
- * `lineRollupTopic`, every committed per-line rollup is also published there (best effort).
+ * `lineRollupTopic`, every committed per-line rollup is also published there (best effort). Every
+ * `healthPublishIntervalMs` the gateway's health goes to pcf-edge/health (ADR 0203).
  */
 export function runUnderGreengrass(
   storeArg: string | undefined,
@@ -27,32 +29,43 @@ export function runUnderGreengrass(
     aggregator.start();
     return aggregator;
   };
-  return runGreengrassApp<GreengrassConfig, { store: GatewayStore; view: AggregatorStore; aggregator: LineAggregator }>(
-    {
-      schema: greengrassSchema,
-      componentName: COMPONENT_NAME,
+  type App = { store: GatewayStore; view: AggregatorStore; aggregator: LineAggregator; health: HealthPublisher };
+  const healthFor = (config: Readonly<GreengrassConfig>, store: GatewayStore, greengrass: GreengrassAdapter) =>
+    startHealthPublisher({
+      intervalMs: config.healthPublishIntervalMs,
+      message: () =>
+        healthMessage(store, Date.now(), { component: COMPONENT_NAME, site: config.site, gatewayId: config.gatewayId }),
+      publish: (topic, message) => greengrass.publish(topic, message),
       log,
-      check: problemsOf,
-      storeArg,
-      start: (config, storePath, greengrass) => {
-        const own = aggregatorConfigOf(config);
-        const store = openStore(storePath, { log });
-        const topic = config.lineRollupTopic;
-        const view = topic ? publishingStore(store, (rollup) => greengrass.publish(topic, rollup), log) : store;
-        log.info({ lineRollupTopic: topic || undefined, meters: own.meters.length }, 'line aggregator starting');
-        return { store, view, aggregator: startAggregator(own, view) };
-      },
-      apply: (app, config) => {
-        const own = aggregatorConfigOf(config);
-        app.aggregator.stop();
-        app.aggregator = startAggregator(own, app.view);
-        log.info({ meters: own.meters.length }, 'line aggregator reconfigured');
-      },
-      stop: (app) => {
-        app.aggregator.stop();
-        app.store.close();
-      },
-      summary: (app) => ({ cursor: app.aggregator.progress().cursor }),
+    });
+  return runGreengrassApp<GreengrassConfig, App & { greengrass: GreengrassAdapter }>({
+    schema: greengrassSchema,
+    componentName: COMPONENT_NAME,
+    log,
+    check: problemsOf,
+    storeArg,
+    start: (config, storePath, greengrass) => {
+      const own = aggregatorConfigOf(config);
+      const store = openStore(storePath, { log });
+      const topic = config.lineRollupTopic;
+      const view = topic ? publishingStore(store, (rollup) => greengrass.publish(topic, rollup), log) : store;
+      log.info({ lineRollupTopic: topic || undefined, meters: own.meters.length }, 'line aggregator starting');
+      const aggregator = startAggregator(own, view);
+      return { store, view, aggregator, health: healthFor(config, store, greengrass), greengrass };
     },
-  );
+    apply: (app, config) => {
+      const own = aggregatorConfigOf(config);
+      app.aggregator.stop();
+      app.aggregator = startAggregator(own, app.view);
+      app.health.stop();
+      app.health = healthFor(config, app.store, app.greengrass);
+      log.info({ meters: own.meters.length }, 'line aggregator reconfigured');
+    },
+    stop: (app) => {
+      app.health.stop();
+      app.aggregator.stop();
+      app.store.close();
+    },
+    summary: (app) => ({ cursor: app.aggregator.progress().cursor }),
+  });
 }

@@ -1,5 +1,6 @@
 import type { LineRollup, Reading } from '@pcf-edge/core';
 import { openStore } from '@pcf-edge/store';
+import type { HealthMessage } from '../src/greengrass-health';
 import { useComponentUnderNucleus } from '../../../test-support/greengrass-ipc-server/component-harness';
 import { until } from '../../../test-support/standalone/processes';
 
@@ -89,6 +90,67 @@ it('publishes per-line rollups to its topic, applies a live change and rejects a
   await until('the rejection logged', () => p.stderr().includes('/plausibilityMargin'), 30_000, p.stderr);
   expect(p.child.exitCode).toBeNull();
   expect(server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
+
+  p.child.kill('SIGTERM');
+  expect(await p.exited()).toBe(0);
+});
+
+it('publishes the gateway health to pcf-edge/health at its interval, as pcf-edge status judges it; 0 stops it', async () => {
+  const { server } = gg;
+  const store = gg.storePath('health');
+  storeWithReadings(store);
+  server.setConfiguration(COMPONENT, {
+    storePath: store,
+    site: 'plant-1',
+    gatewayId: 'gw-1',
+    windows: ['1m'],
+    closeLagMs: 0,
+    pollIntervalMs: 100,
+    meters: [{ id: 'm1', line: 'line-1', role: 'lineTotal' }],
+    healthPublishIntervalMs: 300,
+  });
+  const p = gg.start(store);
+  const health = () =>
+    server.published.filter((m) => m.topic === 'pcf-edge/health').map((m) => m.message as HealthMessage);
+  const first = await until(
+    'an unhealthy report',
+    () => health().find((h) => h.aggregator?.behind === 0),
+    90_000,
+    p.stderr,
+  );
+  expect(first).toMatchObject({
+    component: COMPONENT,
+    site: 'plant-1',
+    gatewayId: 'gw-1',
+    healthy: false,
+    problems: ['stream-exporter: no status recorded (it has not run against this store)'],
+    exporter: null,
+  });
+
+  // The exporter reports (as it does every second while it runs): the next message is healthy.
+  const s = openStore(store);
+  s.setState(
+    'stream-exporter',
+    'status',
+    JSON.stringify({
+      target: 'streamManager',
+      stream: 's',
+      reachable: true,
+      lastSentTs: null,
+      lastError: null,
+      lastErrorTs: null,
+      updatedTs: Date.now() + 60_000,
+    }),
+  );
+  s.close();
+  const healthy = await until('a healthy report', () => health().find((h) => h.healthy), 30_000, p.stderr);
+  expect(healthy).toMatchObject({ problems: [], exporter: { reachable: true, target: 'streamManager' } });
+
+  server.updateConfiguration(COMPONENT, ['healthPublishIntervalMs'], 0);
+  await until('the live change', () => p.stderr().includes('line aggregator reconfigured'), 30_000, p.stderr);
+  const count = health().length;
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(health().length).toBe(count);
 
   p.child.kill('SIGTERM');
   expect(await p.exited()).toBe(0);
