@@ -26,6 +26,9 @@ import {
 import { COMPONENTS } from './components';
 import { NODE_RUNTIME_COMPONENT } from './node-runtime';
 
+// Each hostile field runs a few hundred shell steps (and node for the Run steps): tens of seconds on a busy machine.
+jest.setTimeout(300_000);
+
 /**
  * The recipes' Install and Run steps, run as the nucleus runs them (interpolation, `sh -c`, Setenv) on a
  * temporary Greengrass root, with hostile values in every configuration value a Lifecycle templates. Nothing a

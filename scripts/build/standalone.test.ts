@@ -24,7 +24,8 @@ import { NODE_RUNTIME_COMPONENT } from './node-runtime';
 import { nodeRuntimePin } from './runtime';
 
 jest.mock('hexy', () => jest.requireActual('../../components/opcua-collector/test/support/hexy-mock').hexyMock);
-jest.setTimeout(300_000);
+// The first build compiles SQLite for both architectures (minutes on a busy machine; cached afterwards).
+jest.setTimeout(900_000);
 
 /**
  * Builds the runtime and the four components once for amd64 and aarch64, unzips the amd64 zips outside the
