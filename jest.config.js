@@ -12,6 +12,8 @@ module.exports = {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
+  // jose ships ES modules only; SWC compiles it to CommonJS like our own sources
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   setupFiles: ['<rootDir>/test-support/jest-setup.ts'],
   testTimeout: 30000,
 };

@@ -1,5 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { silentLogger, type Logger } from '@pcf-edge/core';
-import type { FastifyInstance } from 'fastify';
 import { apiConfig, type ApiConfig } from '../src/api/config';
 import { hashSecret } from '../src/api/secrets';
 import { createApiServer } from '../src/api/server';
@@ -11,8 +13,13 @@ import type { CloudSinkRepository } from '../src/store/repository';
 import { tempDb } from './helpers';
 import { openPgInFreshSchema } from './pg-support';
 
+/** An operator's client that also reads every demo footprint over PACT (granted all three products). */
 export const READER = { id: 'reader', secret: 'reader-secret-Zq9' };
 export const UPLOADER = { id: 'uploader', secret: 'uploader-secret-Xk4' };
+/** A PACT partner: scope `pact` only, granted the widget's footprints. */
+export const PARTNER = { id: 'partner', secret: 'partner-secret-Pw7' };
+export const ADMIN = { id: 'admin', secret: 'admin-secret-Ad3' };
+export const PUBLIC_BASE = 'https://pcf.example.test';
 export const DEMO_PERIOD = { periodStart: '2026-11-02T06:00:00.000Z', periodEnd: '2026-11-02T10:00:00.000Z' };
 
 /** Imports the demo factory and stores results for every demo product, location- and market-based (AR6). */
@@ -27,12 +34,23 @@ export async function loadDemo(repo: CloudSinkRepository): Promise<void> {
   }
 }
 
+/** One signing-key file per test process (keys are the only thing besides the database instances share). */
+export const TEST_KEYS_FILE = join(mkdtempSync(join(tmpdir(), 'cloud-sink-keys-')), 'signing-keys.json');
+
 export async function testConfig(extra: Record<string, unknown> = {}): Promise<ApiConfig> {
   return apiConfig({
     clients: [
-      { clientId: READER.id, secretHash: await hashSecret(READER.secret), scopes: ['read'] },
-      { clientId: UPLOADER.id, secretHash: await hashSecret(UPLOADER.secret), scopes: ['read', 'upload'] },
+      { clientId: READER.id, secretHash: await hashSecret(READER.secret), scopes: ['ops:read', 'pact'] },
+      {
+        clientId: UPLOADER.id,
+        secretHash: await hashSecret(UPLOADER.secret),
+        scopes: ['ops:read', 'ops:write', 'pact'],
+      },
+      { clientId: PARTNER.id, secretHash: await hashSecret(PARTNER.secret), scopes: ['pact'] },
+      { clientId: ADMIN.id, secretHash: await hashSecret(ADMIN.secret), scopes: ['admin'] },
     ],
+    signingKeysFile: TEST_KEYS_FILE,
+    publicBaseUrl: PUBLIC_BASE,
     pact: {
       companyName: 'Demo Co',
       companyIds: ['urn:pcf-edge:demo:company:demo-co'],
@@ -43,7 +61,7 @@ export async function testConfig(extra: Record<string, unknown> = {}): Promise<A
 }
 
 export interface RunningApi {
-  app: FastifyInstance;
+  app: ReturnType<typeof createApiServer>;
   url: string;
   db: { repo: CloudSinkRepository };
   token(who?: { id: string; secret: string }): Promise<string>;
@@ -55,7 +73,14 @@ export interface RunningApi {
  * given; `demo` loads the demo factory and its results first.
  */
 export async function startApi(
-  options: { demo?: boolean; config?: Record<string, unknown>; log?: Logger; now?: () => number; pgUrl?: string } = {},
+  options: {
+    demo?: boolean;
+    config?: Record<string, unknown>;
+    log?: Logger;
+    now?: () => number;
+    pgUrl?: string;
+    fetch?: typeof fetch;
+  } = {},
 ): Promise<RunningApi> {
   const db: { repo: CloudSinkRepository; cleanup(): Promise<void> } = options.pgUrl
     ? await openPgInFreshSchema(options.pgUrl).then((pg) => ({ repo: pg.repo, cleanup: pg.dispose }))
@@ -66,8 +91,13 @@ export async function startApi(
     config: await testConfig(options.config),
     log: options.log ?? silentLogger(),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
+  for (const product of ['steel-sheet', 'housing', 'widget'])
+    await app.security.addGrant({ clientId: READER.id, kind: 'product', value: product });
+  await app.security.addGrant({ clientId: UPLOADER.id, kind: 'companyId', value: 'urn:pcf-edge:demo:company:demo-co' });
+  await app.security.addGrant({ clientId: PARTNER.id, kind: 'product', value: 'widget' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {

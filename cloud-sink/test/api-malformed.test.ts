@@ -30,7 +30,7 @@ describe('malformed and hostile requests', () => {
     api = await startApi({
       log: pino({ level: 'trace' }, sink),
       now: () => clock,
-      config: { bodyLimitBytes: 4096, uploadLimitBytes: 8192, tokenRateLimit: { max: 12, windowMs: 60_000 } },
+      config: { bodyLimitBytes: 4096, uploadLimitBytes: 8192, rateLimit: { token: 12, windowMs: 60_000 } },
     });
     upload = await api.token(UPLOADER);
     read = await api.token(READER);
@@ -161,11 +161,12 @@ describe('malformed and hostile requests', () => {
   it('refuses missing, malformed, unknown and expired tokens', async () => {
     const token = await api.token(READER);
     const get = (auth?: string) => fetch(`${api.url}/2/footprints`, { headers: auth ? { authorization: auth } : {} });
-    await expectError(await get(), 403, 'AccessDenied');
-    await expectError(await get('Bearer'), 403, 'AccessDenied');
-    await expectError(await get(`Bearer ${token}'--`), 403, 'AccessDenied');
-    await expectError(await get('Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), 403, 'AccessDenied');
-    await expectError(await get(basic(READER.id, READER.secret)), 403, 'AccessDenied');
+    // PACT v2 §8.6.4: a missing or invalid token is BadRequest (conformance cases 6, 7, 16)
+    await expectError(await get(), 400, 'BadRequest');
+    await expectError(await get('Bearer'), 400, 'BadRequest');
+    await expectError(await get(`Bearer ${token}'--`), 400, 'BadRequest');
+    await expectError(await get('Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), 400, 'BadRequest');
+    await expectError(await get(basic(READER.id, READER.secret)), 400, 'BadRequest');
     expect((await get(`Bearer ${token}`)).status).toBe(200);
     clock += 3600_000;
     await expectError(await get(`Bearer ${token}`), 401, 'TokenExpired');

@@ -13,12 +13,10 @@ import type { ApiConfig } from './config';
 import { energyReport } from './energy';
 import { HttpError } from './errors';
 import { auditView, ordersView, productsView, resultsView } from './views';
-import type { TokenStore } from './tokens';
 
 export interface OpsRouteDeps {
   repo: CloudSinkRepository;
   config: ApiConfig;
-  tokens: TokenStore;
   published: () => Promise<unknown>;
   now: () => number;
 }
@@ -40,10 +38,14 @@ const PCF_BODY = {
   },
 };
 
-/** Operational API under /api: reference upload (scope upload), ad-hoc PCF, energy rollups and dashboard lists (scope read). */
+/**
+ * Operational API under /api, for operators only (PACT partners never hold these scopes): reference upload and
+ * stored calculations (ops:write), ad-hoc PCF, energy rollups, products, orders, results and audit (ops:read).
+ */
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
-  const read = requireScope(deps.tokens, 'read');
-  const upload = requireScope(deps.tokens, 'upload');
+  const read = requireScope('ops:read');
+  const upload = requireScope('ops:write');
+  const maxPeriodMs = deps.config.adHocMaxDays * 86_400_000;
 
   // Reference upload: CSV (text/csv) or JSON, parsed from the raw text by the same code as the CLI import.
   void app.register((scope, _opts, done) => {
@@ -62,7 +64,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
           throw new HttpError(404, 'NotFound', `unknown reference kind (one of ${REFERENCE_KINDS.join(', ')})`);
         if (typeof req.body !== 'string' || req.body.length === 0)
           throw new HttpError(400, 'BadRequest', 'the body must be CSV (text/csv) or JSON (application/json)');
-        const source = `api upload by ${req.grant!.clientId}`;
+        const source = `api upload by ${req.principal!.clientId}`;
         const csv = (req.headers['content-type'] ?? '').startsWith('text/csv');
         const parsed = csv
           ? parseCsvText(kind, req.body, requiredColumns(kind), source)
@@ -80,8 +82,15 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     { preHandler: read, schema: { body: PCF_BODY } },
     async (req: FastifyRequest, reply: FastifyReply) => {
       const b = req.body as CalcOptions & { product: string; store: boolean };
-      if (b.store && !req.grant!.scopes.includes('upload'))
-        throw new HttpError(403, 'AccessDenied', "storing a result needs the 'upload' scope");
+      if (b.store && !req.principal!.scopes.includes('ops:write'))
+        throw new HttpError(403, 'AccessDenied', "storing a result needs the 'ops:write' scope");
+      const spanMs = Date.parse(b.periodEnd) - Date.parse(b.periodStart);
+      if (!(spanMs > 0) || spanMs > maxPeriodMs)
+        throw new HttpError(
+          400,
+          'BadRequest',
+          `periodEnd must be after periodStart and the period at most ${deps.config.adHocMaxDays} days long (the ad-hoc cap)`,
+        );
       const options: CalcOptions = {
         periodStart: new Date(b.periodStart).toISOString(),
         periodEnd: new Date(b.periodEnd).toISOString(),

@@ -5,19 +5,32 @@ import type { FastifyInstance } from 'fastify';
 import { openPostgresRepository } from '../store/postgres';
 import type { CloudSinkRepository } from '../store/repository';
 import { openSqliteRepository } from '../store/sqlite';
+import cluster from 'node:cluster';
 import { apiConfig, loadApiConfig, type ApiConfig } from './config';
 import { hashSecret } from './secrets';
 import { createApiServer } from './server';
+import { ensureSigningKeys } from './signing-keys';
+import { startWorkers, tlsFiles, withServeOverrides, workerCount } from './serve-options';
 
-export const SERVE_HELP = `usage: npm run cloud-sink -- serve [--port 8080] [--host 127.0.0.1] [--db <file> | --database-url postgres://…] [--config <file>]
+export const SERVE_HELP = `usage: npm run cloud-sink -- serve [--port 8080] [--host 127.0.0.1] [--db <file> | --database-url postgres://…] [options]
 
-Serves the PACT Data Exchange API v2 (/auth/token, /.well-known/openid-configuration, /2/footprints, /2/events),
-the operational API (/api/…) and the dashboard (/) until SIGINT/SIGTERM.
+Serves the PACT Data Exchange API v2 (/2/…) and v3 (/3/…), /auth/token, discovery, the operational API (/api/…),
+the admin API (/api/admin/…) and the dashboard (/) until SIGINT/SIGTERM.
   --db <file>                 SQLite database (default .pcf-edge/cloud-sink.sqlite)
   --database-url <url>        PostgreSQL instead of SQLite; --db-schema <name> picks the schema (default public)
-  --config <file>             JSON/YAML: clients (secrets scrypt-hashed), token TTL, body limits, token rate limit,
-                              PACT company fields (see docs/adr/0081). Without it one client 'local' (scopes read,
-                              upload) is created whose secret is env PCF_EDGE_CLIENT_SECRET or a random one printed once.
+  --config <file>             JSON/YAML: bootstrap clients (secrets scrypt-hashed), token TTL, rate limits, timeouts,
+                              ad-hoc cap, OIDC issuer, PACT company fields (docs/adr/0081, 0190). Without it one client
+                              'local' (scopes ops:read ops:write admin pact) is created whose secret is env
+                              PCF_EDGE_CLIENT_SECRET or a random one printed once.
+  --signing-keys <file>       token-signing key set (JWK Set, mode 0600; created when missing), shared by every
+                              instance (default: the config's signingKeysFile, .pcf-edge/api-signing-keys.json)
+  --tls-cert <file> --tls-key <file>   serve HTTPS with this certificate chain and key (PEM)
+  --public-base-url <url>     base of every advertised URL (Link, discovery, token issuer, event source); default
+                              the listening address. Never taken from the request's Host header.
+  --trust-proxy               behind a TLS-terminating proxy: client addresses from X-Forwarded-For (rate limits);
+                              needs an https --public-base-url
+  --workers <n|auto>          n worker processes sharing the port (auto: one per CPU core); they share nothing
+                              but the database and the signing keys
   --publish-interval-ms <n>   how often stored results are published as PACT footprints (default 5000; 0 = off)`;
 
 export interface StartServerOptions {
@@ -30,6 +43,8 @@ export interface StartServerOptions {
   config: ApiConfig;
   publishIntervalMs: number;
   log: Logger;
+  tls?: { cert: Buffer; key: Buffer };
+  trustProxy?: boolean;
 }
 
 export interface RunningServer {
@@ -44,7 +59,14 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
   const repo = o.databaseUrl
     ? await openPostgresRepository({ connectionString: o.databaseUrl, ...(o.dbSchema ? { schema: o.dbSchema } : {}) })
     : openSqliteRepository({ file: o.db ?? '.pcf-edge/cloud-sink.sqlite' });
-  const app = createApiServer({ repo, config: o.config, log: o.log, publishIntervalMs: o.publishIntervalMs });
+  const app = createApiServer({
+    repo,
+    config: o.config,
+    log: o.log,
+    publishIntervalMs: o.publishIntervalMs,
+    ...(o.tls ? { https: o.tls } : {}),
+    ...(o.trustProxy ? { trustProxy: true } : {}),
+  });
   try {
     await app.listen({ port: o.port, host: o.host });
   } catch (err) {
@@ -61,17 +83,21 @@ export async function startServer(o: StartServerOptions): Promise<RunningServer>
   const port = typeof address === 'object' && address ? address.port : o.port;
   let stopped: Promise<void> | undefined;
   return {
-    url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
+    url: `${o.tls ? 'https' : 'http'}://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
     app,
     repo,
     stop: () => (stopped ??= app.close().then(() => repo.close())),
   };
 }
 
-/** The config used without --config: one local client holding both scopes. */
+/** The config used without --config: one local client holding every scope. */
 export async function localConfig(secret: string): Promise<ApiConfig> {
   return apiConfig(
-    { clients: [{ clientId: 'local', secretHash: await hashSecret(secret), scopes: ['read', 'upload'] }] },
+    {
+      clients: [
+        { clientId: 'local', secretHash: await hashSecret(secret), scopes: ['ops:read', 'ops:write', 'admin', 'pact'] },
+      ],
+    },
     'built-in local config',
   );
 }
@@ -97,6 +123,12 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
         'database-url': { type: 'string' },
         'db-schema': { type: 'string' },
         config: { type: 'string' },
+        'signing-keys': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'public-base-url': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
+        workers: { type: 'string', default: '1' },
         'publish-interval-ms': { type: 'string', default: '5000' },
         help: { type: 'boolean' },
       },
@@ -113,14 +145,37 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       throw new PcfError('ERR_USAGE', 'serve: --publish-interval-ms must be a non-negative integer');
     if (values.db && values['database-url'])
       throw new PcfError('ERR_USAGE', 'serve: give --db or --database-url, not both');
+    const tls = tlsFiles(values['tls-cert'], values['tls-key']);
+    const workers = workerCount(values.workers!);
     let config: ApiConfig;
     let generated: string | undefined;
     if (values.config) config = loadApiConfig(values.config);
     else {
       const secret = process.env.PCF_EDGE_CLIENT_SECRET ?? (generated = randomBytes(18).toString('base64url'));
+      process.env.PCF_EDGE_CLIENT_SECRET = secret; // workers make the same client
       config = await localConfig(secret);
     }
+    config = withServeOverrides(config, {
+      host: values.host!,
+      port,
+      tls: tls !== undefined,
+      ...(values['public-base-url'] ? { publicBaseUrl: values['public-base-url'] } : {}),
+      ...(values['signing-keys'] ? { signingKeysFile: values['signing-keys'] } : {}),
+      trustProxy: values['trust-proxy'] === true,
+    });
+    if (workers > 1 && cluster.isPrimary) {
+      ensureSigningKeys(config.signingKeysFile);
+      const pool = await startWorkers(workers, io);
+      io.out(`cloud-sink API and dashboard on ${config.publicBaseUrl ?? `port ${port}`}/ (${workers} workers)`);
+      if (generated)
+        io.out(
+          `client id 'local', secret ${generated} (generated for this run; set PCF_EDGE_CLIENT_SECRET or --config to fix it)`,
+        );
+      return await pool.done;
+    }
     const server = await startServer({
+      ...(tls ? { tls } : {}),
+      ...(values['trust-proxy'] ? { trustProxy: true } : {}),
       port,
       host: values.host!,
       ...(values.db ? { db: values.db } : {}),
@@ -138,6 +193,11 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       await server.stop();
       resolveDone();
     });
+    if (cluster.isWorker) {
+      process.send?.({ listening: server.url });
+      await done;
+      return 0;
+    }
     io.out(`cloud-sink API and dashboard on ${server.url}/`);
     if (generated)
       io.out(

@@ -1,18 +1,32 @@
 import helmet from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from '@pcf-edge/core';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
+import { createEventDelivery } from '../pact/event-delivery';
+import { createPactEventService, type PactEventService } from '../pact/event-service';
 import { createFootprintPublisher } from '../pact/publish';
+import { v2RequestMatcher, v3RequestMatcher } from '../pact/request-match';
 import type { CloudSinkRepository } from '../store/repository';
+import { openSecurityStore, type SecurityStore } from '../store/security-store';
 import { registerDashboard } from '../dashboard/static';
+import { registerAdminRoutes } from './admin-routes';
+import { authenticate } from './auth';
 import type { ApiConfig } from './config';
 import { errorHandler } from './errors';
 import { withReferenceCache } from './reference-cache';
 import { registerOpsRoutes } from './ops-routes';
-import { registerPactRoutes } from './pact-routes';
+import { baseUrl, registerPactRoutes } from './pact-routes';
+import { createV3Views, registerPactV3Routes } from './pact-v3-routes';
 import { lazyChildLoggerFactory } from './request-logger';
-import { registerTokenRoute } from './token-route';
-import { createTokenStore } from './tokens';
+import { ensureSigningKeys, openKeyRing, type KeyRing } from './signing-keys';
+import { registerDiscovery, registerTokenRoute } from './token-route';
+import { createTokenService } from './tokens';
+import { createGrantCache } from './visibility';
 
 export interface ApiServerDeps {
   repo: CloudSinkRepository;
@@ -21,47 +35,102 @@ export interface ApiServerDeps {
   now?: () => number;
   /** How often stored results are published as footprints (ms); 0 = only at start and after an API calculation. */
   publishIntervalMs?: number;
-  /** Receives every accepted PACT event (default: logged). */
-  onEvent?: (event: Record<string, unknown>) => void;
+  /** Token-signing keys (default: the config's key file, created when missing). */
+  keys?: KeyRing;
+  /** HTTPS (`serve --tls-cert --tls-key`) and proxy trust, passed to Fastify. */
+  https?: { cert: Buffer; key: Buffer };
+  trustProxy?: boolean | string;
+  /** Outbound HTTP for PACT event delivery (tests). */
+  fetch?: typeof fetch;
 }
 
+/** `iss` of the tokens this API signs: its public base URL, or a fixed name shared by instances without one. */
+export const DEFAULT_ISSUER = 'urn:pcf-edge:api';
+
 /**
- * Builds the cloud-sink HTTP server (PACT API v2, operational API, dashboard) without listening: the caller calls
- * `listen` (or `inject` in tests) and `close`. Publishing of footprints runs when the server is ready, after every
- * stored API calculation and every `publishIntervalMs`. The repository stays the caller's to close.
+ * Builds the cloud-sink HTTP server (PACT API v2 and v3, operational and admin API, dashboard) without listening:
+ * the caller calls `listen` (or `inject` in tests) and `close`. At ready: the config's clients are written to the
+ * database, footprints are published, PACT event delivery starts. The repository stays the caller's to close.
  */
-export function createApiServer(deps: ApiServerDeps): FastifyInstance {
+export function createApiServer(
+  deps: ApiServerDeps,
+): FastifyInstance & { security: SecurityStore; events: PactEventService } {
   const now = deps.now ?? Date.now;
+  const { config } = deps;
   const log = deps.log.child({ stage: 'api' });
-  const app: FastifyInstance = Fastify({
+  const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: deps.config.bodyLimitBytes,
-    trustProxy: false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: deps.trustProxy ?? false,
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    connectionTimeout: config.timeouts.requestMs,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
     return503OnClosing: true,
     childLoggerFactory: lazyChildLoggerFactory(log),
-  });
-  const tokens = createTokenStore(deps.config.tokenTtlSec, now);
+    ...(deps.https ? { https: deps.https } : {}),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
+  app.server.headersTimeout = config.timeouts.headersMs;
   const repo = withReferenceCache(deps.repo);
-  const publisher = createFootprintPublisher({ repo, company: deps.config.pact, log, now });
+  const security = openSecurityStore(deps.repo, now);
+  if (!deps.keys) ensureSigningKeys(config.signingKeysFile);
+  const keys = deps.keys ?? openKeyRing(config.signingKeysFile, now);
+  const base = baseUrl(config);
+  const tokens = createTokenService({
+    keys,
+    issuer: config.publicBaseUrl ?? DEFAULT_ISSUER,
+    audience: config.audience,
+    ttlSec: config.tokenTtlSec,
+    ...(config.oidc ? { oidc: config.oidc } : {}),
+    now,
+  });
+  const grants = createGrantCache(security, now);
+  const v3 = createV3Views(repo);
+  const delivery = createEventDelivery({
+    security,
+    policy: config.events,
+    log,
+    now,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  const events = createPactEventService({
+    repo,
+    security,
+    grants,
+    delivery,
+    baseUrl: base,
+    log,
+    now,
+    view: async (v, f) => (v === 2 ? f.doc : v3(f)),
+    matcher: (v, data) => (v === 2 ? v2RequestMatcher(data) : v3RequestMatcher(data, v3)),
+  });
+  const publisher = createFootprintPublisher({ repo, company: config.pact, log, now });
   const publish = () =>
-    publisher.sync().catch((err: unknown) => {
-      log.error({ err }, 'publishing footprints failed');
-    });
+    publisher
+      .sync()
+      .then((report) => events.footprintsPublished(report.published))
+      .catch((err: unknown) => {
+        log.error({ err }, 'publishing footprints failed');
+      });
   let timer: NodeJS.Timeout | undefined;
 
   app.setErrorHandler(errorHandler(log));
   app.setNotFoundHandler((_req, reply) => reply.status(404).send({ code: 'NotFound', message: 'no such route' }));
   app.addHook('onResponse', (req, reply, done) => {
     req.log.debug(
-      { method: req.method, route: req.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime },
+      {
+        method: req.method,
+        route: req.routeOptions.url,
+        status: reply.statusCode,
+        ms: reply.elapsedTime,
+        clientId: req.principal?.clientId,
+      },
       'request',
     );
     done();
   });
-  // security headers from one helmet middleware built here; @fastify/helmet built a new one for every request (~7 % of
-  // the server's CPU for a distinct ad-hoc calculation)
+  // security headers from one helmet middleware built here (@fastify/helmet built one per request)
   const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
@@ -76,26 +145,35 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
   app.addHook('onRequest', (req, reply, done) =>
     securityHeaders(req.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)),
   );
-  void app.register(rateLimit, { global: false });
+  // the token is verified before the rate limit, which keys on the client id it names (the address without one)
+  app.addHook('onRequest', authenticate(tokens));
+  void app.register(rateLimit, {
+    global: true,
+    max: (req) => (req.principal ? config.rateLimit.perClient : config.rateLimit.anonymous),
+    timeWindow: config.rateLimit.windowMs,
+    keyGenerator: (req) =>
+      req.principal ? `client:${req.principal.issuer}:${req.principal.clientId}` : `ip:${req.ip}`,
+  });
   app.addContentTypeParser(
     'application/cloudevents+json',
     { parseAs: 'string' },
     app.getDefaultJsonParser('error', 'error'),
   );
   void app.register((scope, _opts, done) => {
-    registerTokenRoute(scope, deps.config, tokens);
-    registerPactRoutes(scope, {
-      repo,
-      config: deps.config,
-      tokens,
-      onEvent: deps.onEvent ?? ((e) => log.info({ type: e.type, id: e.id, source: e.source }, 'PACT event accepted')),
-    });
-    registerOpsRoutes(scope, { repo, config: deps.config, tokens, published: publish, now });
+    registerTokenRoute(scope, config, { tokens, security });
+    registerDiscovery(scope, { tokens, base, keys });
+    const pactDeps = { repo, config, grants, events };
+    registerPactRoutes(scope, pactDeps);
+    registerPactV3Routes(scope, { ...pactDeps, v3 });
+    registerOpsRoutes(scope, { repo, config, published: publish, now });
+    registerAdminRoutes(scope, { security, grants });
     done();
   });
   registerDashboard(app);
   app.addHook('onReady', async () => {
+    for (const c of config.clients) await security.upsertClient(c);
     await publish();
+    delivery.start();
     if (deps.publishIntervalMs) {
       timer = setInterval(() => {
         void publish();
@@ -103,9 +181,9 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
       timer.unref();
     }
   });
-  app.addHook('onClose', (_app, done) => {
+  app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
-    done();
+    await delivery.stop();
   });
-  return app;
+  return Object.assign(app, { security, events });
 }

@@ -1,39 +1,154 @@
-import { randomBytes } from 'node:crypto';
-import type { Scope } from './config';
+import { randomUUID } from 'node:crypto';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { SCOPES, type OidcIssuer, type Scope } from './config';
+import type { KeyRing } from './signing-keys';
 
-export interface Grant {
+/** Who a verified access token speaks for. `issuer`: this API ('local') or the configured OIDC issuer ('oidc'). */
+export interface Principal {
   clientId: string;
   scopes: Scope[];
+  issuer: 'local' | 'oidc';
   expiresAtMs: number;
 }
-export type TokenCheck = { ok: true; grant: Grant } | { ok: false; reason: 'invalid' | 'expired' };
+
+export type TokenCheck =
+  { ok: true; principal: Principal } | { ok: false; reason: 'invalid' | 'expired'; detail: string };
+
+export interface TokenServiceOptions {
+  keys: KeyRing;
+  /** `iss` of the tokens this API signs (the public base URL, or a fixed URN when none is configured). */
+  issuer: string;
+  audience: string;
+  ttlSec: number;
+  oidc?: OidcIssuer;
+  now?: () => number;
+  /** Fetch of the OIDC discovery document (tests and the default: global fetch). */
+  fetchJson?: (url: string) => Promise<unknown>;
+}
+
+/** Largest token accepted (bytes of the compact form); anything longer is invalid without parsing. */
+const MAX_TOKEN_LENGTH = 8192;
+const CLOCK_TOLERANCE_SEC = 5;
+
+const knownScopes = (raw: unknown, prefix: string): Scope[] => {
+  const list = typeof raw === 'string' ? raw.split(/\s+/) : Array.isArray(raw) ? raw : [];
+  return list
+    .filter((s): s is string => typeof s === 'string')
+    .map((s) => (prefix && s.startsWith(prefix) ? s.slice(prefix.length) : s))
+    .filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+};
 
 /**
- * Opaque bearer tokens (32 random bytes, base64url) held in memory with their expiry: a restart signs everyone
- * out, which is acceptable for the client-credentials flow (clients fetch a new token on 401). Expired tokens
- * are answered as expired until pruned (at most once per ttl, on issue).
+ * Signs stateless access tokens (JWT, EdDSA, `kid` of the signing key, `typ` at+jwt per RFC 9068) and verifies
+ * tokens of this API (any instance sharing the key file) or of the configured OIDC issuer (JWKS from its discovery
+ * document, cached by jose and refetched for an unknown `kid`). Verification never touches the database.
  */
-export function createTokenStore(ttlSec: number, now: () => number) {
-  const grants = new Map<string, Grant>();
-  let lastPruneMs = now();
-  const prune = () => {
-    const t = now();
-    if (t - lastPruneMs < ttlSec * 1000) return;
-    lastPruneMs = t;
-    for (const [k, g] of grants) if (g.expiresAtMs + ttlSec * 1000 < t) grants.delete(k);
+export function createTokenService(o: TokenServiceOptions) {
+  const now = o.now ?? Date.now;
+  const nowDate = () => new Date(now());
+  const fetchJson =
+    o.fetchJson ?? (async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(5000) })).json());
+  let remoteKeys: Promise<JWTVerifyGetKey> | undefined;
+  const oidcKeys = (oidc: OidcIssuer): Promise<JWTVerifyGetKey> => {
+    remoteKeys ??= (async () => {
+      const doc = (await fetchJson(`${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)) as {
+        issuer?: unknown;
+        jwks_uri?: unknown;
+      };
+      if (doc.issuer !== oidc.issuer || typeof doc.jwks_uri !== 'string')
+        throw new Error(`OIDC discovery of ${oidc.issuer} names another issuer or no jwks_uri`);
+      return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    })();
+    remoteKeys.catch(() => (remoteKeys = undefined));
+    return remoteKeys;
   };
+  const failure = (err: unknown): TokenCheck =>
+    err instanceof errors.JWTExpired
+      ? { ok: false, reason: 'expired', detail: 'the access token has expired' }
+      : { ok: false, reason: 'invalid', detail: err instanceof errors.JOSEError ? err.code : 'unverifiable' };
+
+  async function verifyLocal(token: string): Promise<TokenCheck> {
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        const key = header.kid ? await o.keys.verifying(header.kid) : undefined;
+        if (!key) throw new errors.JWKSNoMatchingKey();
+        return key;
+      },
+      {
+        algorithms: ['EdDSA'],
+        issuer: o.issuer,
+        audience: o.audience,
+        typ: 'at+jwt',
+        requiredClaims: ['exp', 'iat', 'client_id'],
+        clockTolerance: CLOCK_TOLERANCE_SEC,
+        currentDate: nowDate(),
+      },
+    );
+    return principalOf(payload, 'local', '');
+  }
+
+  async function verifyOidc(token: string, oidc: OidcIssuer): Promise<TokenCheck> {
+    const { payload } = await jwtVerify(token, await oidcKeys(oidc), {
+      algorithms: ['RS256', 'ES256', 'EdDSA'],
+      issuer: oidc.issuer,
+      requiredClaims: ['exp'],
+      clockTolerance: CLOCK_TOLERANCE_SEC,
+      currentDate: nowDate(),
+    });
+    const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+    if (!aud.includes(oidc.audience) && payload.client_id !== oidc.audience)
+      return { ok: false, reason: 'invalid', detail: 'the token is for another audience' };
+    return principalOf(payload, 'oidc', oidc.scopePrefix);
+  }
+
+  function principalOf(p: JWTPayload, issuer: Principal['issuer'], prefix: string): TokenCheck {
+    const clientId = [p.client_id, p.azp, p.sub].find((v): v is string => typeof v === 'string' && v.length > 0);
+    if (!clientId) return { ok: false, reason: 'invalid', detail: 'the token names no client' };
+    return {
+      ok: true,
+      principal: { clientId, scopes: knownScopes(p.scope ?? p.scp, prefix), issuer, expiresAtMs: p.exp! * 1000 },
+    };
+  }
+
   return {
-    issue(clientId: string, scopes: Scope[]): { token: string; expiresInSec: number } {
-      prune();
-      const token = randomBytes(32).toString('base64url');
-      grants.set(token, { clientId, scopes, expiresAtMs: now() + ttlSec * 1000 });
-      return { token, expiresInSec: ttlSec };
+    issuer: o.issuer,
+    async issue(clientId: string, scopes: Scope[]): Promise<{ token: string; expiresInSec: number }> {
+      const { kid, key } = await o.keys.signing();
+      const iat = Math.floor(now() / 1000);
+      const token = await new SignJWT({ client_id: clientId, scope: scopes.join(' ') })
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
+        .setIssuer(o.issuer)
+        .setAudience(o.audience)
+        .setSubject(clientId)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + o.ttlSec)
+        .setJti(randomUUID())
+        .sign(key);
+      return { token, expiresInSec: o.ttlSec };
     },
-    check(token: string): TokenCheck {
-      const g = grants.get(token);
-      if (!g) return { ok: false, reason: 'invalid' };
-      return g.expiresAtMs <= now() ? { ok: false, reason: 'expired' } : { ok: true, grant: g };
+    /** Never throws: a malformed, foreign, forged or expired token is a TokenCheck failure. */
+    async verify(token: string): Promise<TokenCheck> {
+      if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid', detail: 'the token is too long' };
+      try {
+        decodeProtectedHeader(token);
+        const iss = decodeJwt(token).iss;
+        if (iss === o.issuer) return await verifyLocal(token);
+        if (o.oidc && iss === o.oidc.issuer) return await verifyOidc(token, o.oidc);
+        return { ok: false, reason: 'invalid', detail: 'the token comes from an issuer this API does not trust' };
+      } catch (err) {
+        return failure(err);
+      }
     },
   };
 }
-export type TokenStore = ReturnType<typeof createTokenStore>;
+export type TokenService = ReturnType<typeof createTokenService>;

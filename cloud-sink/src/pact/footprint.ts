@@ -1,5 +1,5 @@
 import { Dec, present } from '../engine/decimal';
-import type { EmissionFactor, Product } from '../reference/types';
+import type { EmissionFactor, Num, Product } from '../reference/types';
 import type { ProductResultDoc } from '../service/result-doc';
 import { PACT_SPEC_VERSION, type PactCompany, type ProductFootprint } from './types';
 
@@ -46,18 +46,38 @@ export function unpublishableReason(result: ProductResultDoc, product: Product):
     return `declared unit ${product.declaredUnit} has no PACT v2 equivalent`;
   if (product.declaredUnit === 'piece' && !new Dec(product.massKgPerDeclaredUnit ?? 0).greaterThan(0))
     return 'a piece product needs massKgPerDeclaredUnit to be declared per kilogram';
+  if (
+    product.fossilCarbonContentKgPerDeclaredUnit === undefined ||
+    product.biogenicCarbonContentKgPerDeclaredUnit === undefined
+  )
+    return 'PACT requires the fossil and biogenic carbon content: declare fossilCarbonContentKgPerDeclaredUnit and biogenicCarbonContentKgPerDeclaredUnit in the product data';
   return undefined;
 }
 
 /**
- * PACT v2 has no `piece`: a piece product is declared per kilogram, `unitaryProductAmount` = kg per piece and the
- * PCF divided by that mass (see docs/adr/0080). Other units pass through. Returns kgCO2e per declared unit.
+ * PACT v2 has no `piece`: a piece product is declared per kilogram, `unitaryProductAmount` = kg per piece and every
+ * per-unit figure divided by that mass (see docs/adr/0080, 0195). Other units pass through.
  */
-function declared(product: Product, perUnit: Dec): { unit: string; amount: string; perDeclared: Dec } {
+function declared(product: Product): {
+  unit: string;
+  amount: string;
+  perDeclared: (v: Dec) => Dec;
+  massPerDeclared?: string;
+} {
   if (product.declaredUnit !== 'piece')
-    return { unit: product.declaredUnit, amount: String(product.unitaryProductAmount), perDeclared: perUnit };
+    return {
+      unit: product.declaredUnit,
+      amount: String(product.unitaryProductAmount),
+      perDeclared: (v) => v,
+      // the product's own figure (1 for a kilogram product, a density for a liter one) when its data has one
+      ...(product.massKgPerDeclaredUnit !== undefined
+        ? { massPerDeclared: String(product.massKgPerDeclaredUnit) }
+        : {}),
+    };
+  // Declared per kilogram: the mass of one kilogram would be 1 by definition and says nothing about the product
+  // (the piece's mass is unitaryProductAmount); the field is optional in v2.3 and omitted. v3 declares per piece.
   const mass = new Dec(product.massKgPerDeclaredUnit ?? 0);
-  return { unit: 'kilogram', amount: mass.toString(), perDeclared: perUnit.div(mass) };
+  return { unit: 'kilogram', amount: mass.toString(), perDeclared: (v) => v.div(mass) };
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -83,8 +103,9 @@ function dqi(factors: EmissionFactor[], telemetry: TelemetrySummary | undefined)
 /** Builds the PACT v2 ProductFootprint of a stored product result. Call only when `unpublishableReason` is undefined. */
 export function buildFootprint(x: FootprintInput): ProductFootprint {
   const r = x.result;
-  const d = declared(x.product, new Dec(r.pcfPerDeclaredUnit));
-  const kg = present(d.perDeclared, PACT_DECIMALS);
+  const d = declared(x.product);
+  const kg = present(d.perDeclared(new Dec(r.pcfPerDeclaredUnit)), PACT_DECIMALS);
+  const carbon = (v: Num | undefined) => present(d.perDeclared(new Dec(v ?? 0)), PACT_DECIMALS);
   const periodStart = x.telemetry ? new Date(x.telemetry.startMs).toISOString() : r.periodStart;
   const periodEnd = x.telemetry ? new Date(x.telemetry.endMs).toISOString() : r.periodEnd;
   const sources = [
@@ -116,13 +137,13 @@ export function buildFootprint(x: FootprintInput): ProductFootprint {
     pcf: {
       declaredUnit: d.unit,
       unitaryProductAmount: d.amount,
-      ...(x.product.declaredUnit === 'piece' ? { productMassPerDeclaredUnit: '1' } : {}),
+      ...(d.massPerDeclared !== undefined ? { productMassPerDeclaredUnit: d.massPerDeclared } : {}),
       pCfExcludingBiogenic: kg,
-      pCfIncludingBiogenic: kg,
+      // pCfIncludingBiogenic (optional) is omitted: the method does not account biogenic emissions and removals.
       fossilGhgEmissions: kg,
-      // Biogenic and fossil carbon content are not assessed by this method; PACT requires a value, 0 is declared.
-      fossilCarbonContent: '0',
-      biogenicCarbonContent: '0',
+      // kg C per declared unit, from the product data (unpublishableReason requires both).
+      fossilCarbonContent: carbon(x.product.fossilCarbonContentKgPerDeclaredUnit),
+      biogenicCarbonContent: carbon(x.product.biogenicCarbonContentKgPerDeclaredUnit),
       characterizationFactors: r.gwpSet,
       ipccCharacterizationFactorsSources: [r.gwpSet],
       crossSectoralStandardsUsed: ['GHG Protocol Product standard', 'ISO Standard 14067'],

@@ -61,6 +61,8 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
     if (dec(p.unitaryProductAmount).lte(0)) err(c.rows[0]!, 'unitaryProductAmount', 'must be greater than 0');
     nonNegative(p.massKgPerDeclaredUnit, 'massKgPerDeclaredUnit', c.rows[0]!, err);
     nonNegative(p.economicValuePerDeclaredUnit, 'economicValuePerDeclaredUnit', c.rows[0]!, err);
+    nonNegative(p.fossilCarbonContentKgPerDeclaredUnit, 'fossilCarbonContentKgPerDeclaredUnit', c.rows[0]!, err);
+    nonNegative(p.biogenicCarbonContentKgPerDeclaredUnit, 'biogenicCarbonContentKgPerDeclaredUnit', c.rows[0]!, err);
   },
   boms: (c, s, err) => {
     const bom = c.data as Bom;

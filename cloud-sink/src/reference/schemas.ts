@@ -44,6 +44,8 @@ export const REFERENCE_SCHEMAS: Record<Exclude<ReferenceKind, 'supplier-pcfs'>, 
     unitaryProductAmount: num,
     massKgPerDeclaredUnit: num,
     economicValuePerDeclaredUnit: num,
+    fossilCarbonContentKgPerDeclaredUnit: num,
+    biogenicCarbonContentKgPerDeclaredUnit: num,
     productIds: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^urn:' } },
   }),
   boms: row(['product', 'component', 'componentKind', 'quantity', 'unit'], {

@@ -42,6 +42,9 @@ export interface Product {
   unitaryProductAmount: Num;
   massKgPerDeclaredUnit?: Num;
   economicValuePerDeclaredUnit?: Num;
+  /** Mass of fossil / biogenic carbon in one declared unit of the product (kg C); PACT publishes them. */
+  fossilCarbonContentKgPerDeclaredUnit?: Num;
+  biogenicCarbonContentKgPerDeclaredUnit?: Num;
   productIds: string[];
 }
 

@@ -88,6 +88,25 @@ export const MIGRATIONS: Migration[] = [
         gas_kwh, gas_cv_basis, baseload_kwh, units_good, units_scrap, coverage, estimated) WHERE type = 'site'`,
     ],
   },
+  {
+    // Numbered after the issue's ADR range (0190–0199) so migrations written in parallel never share a number.
+    version: 190,
+    name: 'security: API clients, grants, gateway keys, PACT event deliveries',
+    statements: () => [
+      `CREATE TABLE api_clients (client_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, scopes TEXT NOT NULL,
+        disabled INTEGER NOT NULL, events TEXT, created_at_ms BIGINT NOT NULL, updated_at_ms BIGINT NOT NULL)`,
+      `CREATE TABLE api_grants (client_id TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL, PRIMARY KEY (client_id, kind, value))`,
+      `CREATE TABLE gateway_keys (key_id TEXT PRIMARY KEY, gateway_id TEXT NOT NULL, public_key TEXT NOT NULL,
+        sites TEXT NOT NULL, status TEXT NOT NULL, created_at_ms BIGINT NOT NULL, retired_at_ms BIGINT)`,
+      `CREATE TABLE pact_events_received (client_id TEXT NOT NULL, event_id TEXT NOT NULL, source TEXT NOT NULL,
+        type TEXT NOT NULL, body TEXT NOT NULL, received_at_ms BIGINT NOT NULL, PRIMARY KEY (client_id, event_id))`,
+      `CREATE TABLE pact_event_deliveries (id TEXT PRIMARY KEY, client_id TEXT NOT NULL, type TEXT NOT NULL, url TEXT NOT NULL,
+        body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_ms BIGINT NOT NULL,
+        lease_until_ms BIGINT NOT NULL, last_error TEXT, created_at_ms BIGINT NOT NULL, finished_at_ms BIGINT)`,
+      'CREATE INDEX pact_event_deliveries_due ON pact_event_deliveries (status, next_attempt_ms)',
+    ],
+  },
 ];
 
 export const GENESIS_HASH = '0'.repeat(64);

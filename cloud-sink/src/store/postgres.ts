@@ -138,6 +138,7 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
 
   return {
     storeKey: {},
+    connection: { kind: 'postgres', pool },
     ingest: (write) =>
       tx('ingest failed', async (c) => {
         const at = now();

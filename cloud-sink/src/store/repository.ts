@@ -1,4 +1,6 @@
 import type { Rollup } from '@pcf-edge/core';
+import type { Database } from 'better-sqlite3';
+import type { Pool } from 'pg';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import type { WindowAggregates } from './window-sums';
 
@@ -123,7 +125,11 @@ export interface StoredFootprint {
   doc: unknown;
 }
 
+/** The open database of a repository, for stores that keep their own tables in it (store/security-store.ts). */
+export type StoreConnection = { kind: 'sqlite'; db: Database } | { kind: 'postgres'; pool: Pool };
+
 export interface CloudSinkRepository {
+  readonly connection?: StoreConnection;
   /**
    * Identifies the underlying store (one object per opened database). Views made by spreading a repository keep it,
    * so per-store caches of immutable data (reference snapshots per version) are shared by them.

@@ -226,6 +226,7 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
 
   return {
     storeKey: {},
+    connection: { kind: 'sqlite', db },
     ingest: (write) => wrap('ingest failed', () => ingestTx(write)),
     queryRollups: (q: RollupQuery) =>
       wrap('rollup query failed', () => {
