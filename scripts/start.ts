@@ -9,6 +9,7 @@ import { localConfig, startServer, type RunningServer } from '../cloud-sink/src/
 import { createLogger } from '@pcf-edge/core';
 import pino from 'pino';
 import { deriveStackConfigs } from './stack/configs';
+import { provisionGatewayKey } from './stack/gateway-key';
 import { freePorts, isPortFree } from './stack/ports';
 import { lineFigures, newestWindowEnd, productFigures, renderSummary, type ProductFigures } from './stack/summary';
 import { Supervisor } from './stack/supervisor';
@@ -202,6 +203,7 @@ async function main(): Promise<void> {
 
     const configs = deriveStackConfigs(scenario, {
       gatewayId: 'local-gateway',
+      gatewayKeyFile: join(o.dataDir, 'gateway-signing-key.json'),
       pkiDir: join(o.dataDir, 'pki'),
       streamManagerPort: smPort,
       kinesisStreamName: STREAM,
@@ -225,6 +227,12 @@ async function main(): Promise<void> {
 
     step(6, total, firstRun ? 'cloud-sink: demo reference data' : 'cloud-sink: reference data already imported');
     if (firstRun) await runOnce(['import-demo', '--no-rollups', '--db', cloudDb], sup.logFile('cloud-sink-import'));
+    await provisionGatewayKey({
+      keyFile: join(o.dataDir, 'gateway-signing-key.json'),
+      cloudDb,
+      gatewayId: 'local-gateway',
+      site: configs.exporter.site as string,
+    });
     step(7, total, 'cloud-sink: Kinesis consumer');
     await sup.start({
       name: 'cloud-sink-consumer',

@@ -28,3 +28,13 @@ export { createKinesisHandler, type KinesisEvent, type BatchResponse } from './i
 export { createKinesisConsumer, kinesisClientFor, type KinesisConsumerConfig } from './ingest/poller';
 export { decodeRecord } from './ingest/decode';
 export { runCli } from './cli/run';
+export {
+  openSecurityStore,
+  type SecurityStore,
+  type ClientRecord,
+  type Grant,
+  type GatewayKey,
+  type EventsEndpoint,
+} from './store/security-store';
+export { createBatchVerifier, type BatchVerifier } from './ingest/verify';
+export { createApiServer } from './api/server';

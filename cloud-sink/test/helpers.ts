@@ -1,9 +1,10 @@
-import { rollupId, type LineRollup } from '@pcf-edge/core';
+import { batchSigner, newGatewayKey, rollupId, type LineRollup } from '@pcf-edge/core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteRepository } from '../src/store/sqlite';
 import type { CloudSinkRepository } from '../src/store/repository';
+import { openSecurityStore } from '../src/store/security-store';
 
 export interface TempDb {
   dir: string;
@@ -64,4 +65,22 @@ export function lineRollup(
     meters: ['m1'],
     ...extra,
   };
+}
+
+/** The test gateway gw-1's signing key (registered for plant-1 by `registerTestGateway`). */
+export const TEST_GATEWAY_KEY = newGatewayKey();
+const testSigner = batchSigner(TEST_GATEWAY_KEY);
+
+/** A batch as gw-1 exports it: signed with its key. */
+export function signedBatch(batch: unknown): Buffer {
+  return testSigner.sign(Buffer.from(JSON.stringify(batch)));
+}
+
+export async function registerTestGateway(repo: CloudSinkRepository, sites = ['plant-1'], gatewayId = 'gw-1') {
+  await openSecurityStore(repo).addGatewayKey({
+    keyId: TEST_GATEWAY_KEY.kid,
+    gatewayId,
+    publicKey: TEST_GATEWAY_KEY.x,
+    sites,
+  });
 }

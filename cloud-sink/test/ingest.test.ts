@@ -7,7 +7,7 @@ import { runCli } from '../src/cli/run';
 import { createKinesisHandler } from '../src/ingest/lambda';
 import { createKinesisConsumer } from '../src/ingest/poller';
 import { openSqliteRepository } from '../src/store/sqlite';
-import { lineRollup, tempDb, type TempDb } from './helpers';
+import { lineRollup, registerTestGateway, signedBatch, tempDb, type TempDb } from './helpers';
 
 const batchOf = (line: string, hour: number, revision = 1, kWh = 10) =>
   makeRollupBatch(
@@ -23,7 +23,8 @@ const batchOf = (line: string, hour: number, revision = 1, kWh = 10) =>
     ),
     new Date('2026-01-01T12:00:00Z'),
   );
-const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+/** Records as gateway gw-1 (registered for plant-1 in every test database) exports them: signed. */
+const json = (v: unknown) => signedBatch(v);
 
 /** Listens on `port` and forwards every connection to `target` (both on 127.0.0.1). */
 async function forwardPort(port: number, target: number): Promise<{ close(): Promise<void> }> {
@@ -62,8 +63,9 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
   afterAll(async () => {
     await k.stop();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     t = tempDb();
+    await registerTestGateway(t.repo);
   });
   afterEach(async () => {
     await t.cleanup();
@@ -208,8 +210,9 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
 
 describe('Kinesis Lambda handler', () => {
   let t: TempDb;
-  beforeEach(() => {
+  beforeEach(async () => {
     t = tempDb();
+    await registerTestGateway(t.repo);
   });
   afterEach(async () => {
     await t.cleanup();

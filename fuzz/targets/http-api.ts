@@ -14,14 +14,20 @@ import { dataVersionWatch, tempDir } from './support';
 
 const READER = { id: 'reader', secret: 'reader-secret-Zq9' };
 const UPLOADER = { id: 'uploader', secret: 'uploader-secret-Xk4' };
+const PARTNER = { id: 'partner', secret: 'partner-secret-Pw7' };
+const ADMIN = { id: 'admin', secret: 'admin-secret-Ad3' };
+/** base64url of JSON, for hand-made token seeds. */
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const NOW_SEC = 1_796_600_000;
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'] as const;
 /** Low scrypt cost for the fuzz clients only, so token requests do not dominate the run. */
 const CHEAP = { N: 16, r: 1, p: 1 };
 const PERIOD = { periodStart: '2026-11-02T06:00:00.000Z', periodEnd: '2026-11-02T10:00:00.000Z' };
 
 /**
- * Input: an HTTP request as text — `METHOD /url`, header lines, a blank line, the body. `$READ` and `$UPLOAD` in
- * header values become valid bearer tokens, `$BASIC` valid client credentials. Bytes a real HTTP parser would refuse
+ * Input: an HTTP request as text — `METHOD /url`, header lines, a blank line, the body. `$READ`, `$UPLOAD`,
+ * `$PARTNER` and `$ADMIN` in header values become valid bearer tokens (scopes pact+ops:read, ops:read+ops:write,
+ * pact with one grant, admin), `$BASIC` valid client credentials. Bytes a real HTTP parser would refuse
  * (control characters in headers, non-token header names) are dropped before `inject`.
  */
 export function toRequest(input: Buffer, tokens: Record<string, string>): InjectOptions {
@@ -48,7 +54,7 @@ export function toRequest(input: Buffer, tokens: Record<string, string>): Inject
     headers[name] = l
       .slice(i + 1)
       .trim()
-      .replace(/\$(READ|UPLOAD|BASIC)/g, (_, k: string) => tokens[k] ?? '')
+      .replace(/\$(READ|UPLOAD|PARTNER|ADMIN|BASIC)/g, (_, k: string) => tokens[k] ?? '')
       .replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
   }
   return {
@@ -142,7 +148,73 @@ export const httpApi: FuzzTarget = {
     req('GET /api/results/abc/audit\nauthorization: Bearer $READ'),
     req('GET /api/products\nauthorization: Bearer expired'),
     req('GET /.well-known/openid-configuration'),
+    req('GET /.well-known/jwks.json'),
     req('GET /'),
+    // PACT v3
+    req(
+      'GET /3/footprints?productId=urn:pcf-edge:demo:product:widget&geography=gb&classification=urn:pact:productclassification:un-cpc:4000&validOn=2027-01-01T00:00:00Z&status=Active&limit=1\nauthorization: Bearer $PARTNER',
+    ),
+    req(
+      'GET /3/footprints?validAfter=2020-01-01T00:00:00Z&validBefore=2040-01-01T00:00:00Z&x-v-f=1\nauthorization: Bearer $READ',
+    ),
+    req('GET /3/footprints/00000000-0000-4000-8000-000000000000\nauthorization: Bearer $PARTNER'),
+    req(
+      'POST /3/events\ncontent-type: application/cloudevents+json\nauthorization: Bearer $PARTNER',
+      JSON.stringify({
+        type: 'org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3',
+        specversion: '1.0',
+        id: 'e3',
+        source: 'https://partner.example.test/3/events',
+        time: '2026-11-03T00:00:00Z',
+        data: { productId: ['urn:pcf-edge:demo:product:widget'], comment: 'c' },
+      }),
+    ),
+    req(
+      'POST /2/events\ncontent-type: application/cloudevents+json; charset=UTF-8\nauthorization: Bearer $PARTNER',
+      JSON.stringify({
+        type: 'org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1',
+        specversion: '1.0',
+        id: 'e4',
+        source: 'https://partner.example.test',
+        time: '2026-11-03T00:00:00Z',
+        data: { pf: { productIds: ['urn:pcf-edge:demo:product:widget'] } },
+      }),
+    ),
+    // admin
+    req('GET /api/admin/clients\nauthorization: Bearer $ADMIN'),
+    req(
+      'POST /api/admin/grants\ncontent-type: application/json\nauthorization: Bearer $ADMIN',
+      JSON.stringify({ clientId: 'partner', kind: 'productId', value: 'urn:pcf-edge:demo:product:housing' }),
+    ),
+    req(
+      'DELETE /api/admin/grants\ncontent-type: application/json\nauthorization: Bearer $ADMIN',
+      JSON.stringify({ clientId: 'partner', kind: 'companyId', value: 'urn:x' }),
+    ),
+    req(
+      'POST /api/admin/clients\ncontent-type: application/json\nauthorization: Bearer $ADMIN',
+      JSON.stringify({ clientId: 'new-client', scopes: ['pact'] }),
+    ),
+    req('POST /api/admin/clients/partner/disable\nauthorization: Bearer $PARTNER'),
+    req(
+      'PUT /api/admin/clients/partner/events\ncontent-type: application/json\nauthorization: Bearer $ADMIN',
+      JSON.stringify({ baseUrl: 'https://partner.example.test', authClientId: 'us', authSecretRef: 'env:X' }),
+    ),
+    // token formats: alg none, HS256 with our kid, a foreign issuer, the OIDC issuer, garbage segments, huge
+    req(
+      `GET /2/footprints\nauthorization: Bearer ${b64({ alg: 'none' })}.${b64({ iss: 'urn:pcf-edge:api', client_id: 'reader', scope: 'pact', exp: NOW_SEC })}.`,
+    ),
+    req(
+      `GET /2/footprints\nauthorization: Bearer ${b64({ alg: 'HS256', kid: 'k', typ: 'at+jwt' })}.${b64({ iss: 'urn:pcf-edge:api', aud: 'pcf-edge-api', client_id: 'reader', scope: 'pact', exp: NOW_SEC, iat: 1 })}.c2ln`,
+    ),
+    req(
+      `GET /api/orders\nauthorization: Bearer ${b64({ alg: 'RS256', kid: 'x' })}.${b64({ iss: 'http://127.0.0.1:9', client_id: 'p', exp: NOW_SEC })}.AAAA`,
+    ),
+    req(
+      `GET /3/footprints\nauthorization: Bearer ${b64({ alg: 'EdDSA' })}.${b64({ iss: 'https://evil.example', exp: NOW_SEC })}.AAAA`,
+    ),
+    req('GET /2/footprints\nauthorization: Bearer a.b.c'),
+    req('GET /2/footprints\nauthorization: bearer $READ'),
+    req(`GET /2/footprints\nauthorization: Bearer ${'A'.repeat(9000)}`),
   ],
   arbitrary: fc
     .tuple(
@@ -182,14 +254,32 @@ export const httpApi: FuzzTarget = {
     });
     const config = apiConfig({
       clients: [
-        { clientId: READER.id, secretHash: await hashSecret(READER.secret, CHEAP), scopes: ['read'] },
-        { clientId: UPLOADER.id, secretHash: await hashSecret(UPLOADER.secret, CHEAP), scopes: ['read', 'upload'] },
+        { clientId: READER.id, secretHash: await hashSecret(READER.secret, CHEAP), scopes: ['pact', 'ops:read'] },
+        {
+          clientId: UPLOADER.id,
+          secretHash: await hashSecret(UPLOADER.secret, CHEAP),
+          scopes: ['ops:read', 'ops:write'],
+        },
+        { clientId: PARTNER.id, secretHash: await hashSecret(PARTNER.secret, CHEAP), scopes: ['pact'] },
+        { clientId: ADMIN.id, secretHash: await hashSecret(ADMIN.secret, CHEAP), scopes: ['admin'] },
       ],
       pact: { companyName: 'Fuzz Co', companyIds: ['urn:pcf-edge:fuzz:company:x'], productCategoryCpc: {} },
-      tokenRateLimit: { max: 1_000_000, windowMs: 60_000 },
+      rateLimit: { perClient: 1_000_000, anonymous: 1_000_000, token: 1_000_000, windowMs: 60_000 },
+      signingKeysFile: join(tmp.dir, 'signing-keys.json'),
+      // tokens naming this issuer are looked up at an address nobody listens on: refused at once, never trusted
+      oidc: { issuer: 'http://127.0.0.1:9', audience: 'fuzz' },
     });
-    const app: FastifyInstance = createApiServer({ repo, config, log: silentLogger() });
+    // event deliveries succeed at once (no network); run() waits for them so a 4xx is judged on a quiet database
+    const delivered = async () => new Response(null, { status: 200 });
+    const app = createApiServer({ repo, config, log: silentLogger(), fetch: delivered as unknown as typeof fetch });
     const send = await transport(app);
+    await app.security.addGrant({ clientId: READER.id, kind: 'companyId', value: 'urn:pcf-edge:fuzz:company:x' });
+    await app.security.addGrant({ clientId: PARTNER.id, kind: 'product', value: 'widget' });
+    await app.security.setClientEvents(PARTNER.id, {
+      baseUrl: 'https://partner.example.test',
+      authClientId: 'fuzz',
+      authSecretRef: 'env:PATH',
+    });
     const token = async (who: { id: string; secret: string }) => {
       const res = await send({
         method: 'POST',
@@ -200,13 +290,20 @@ export const httpApi: FuzzTarget = {
       if (res.statusCode !== 200) throw new InvariantError(`token request failed: ${res.statusCode} ${res.body}`);
       return (res.json() as { access_token: string }).access_token;
     };
-    const tokens = { READ: await token(READER), UPLOAD: await token(UPLOADER), BASIC: basicOf(READER) };
+    const tokens = {
+      READ: await token(READER),
+      UPLOAD: await token(UPLOADER),
+      PARTNER: await token(PARTNER),
+      ADMIN: await token(ADMIN),
+      BASIC: basicOf(READER),
+    };
     const watch = dataVersionWatch(file);
     return {
       async run(input) {
         const before = watch.version();
         const request = toRequest(input, tokens);
         const res = await send(request);
+        await app.delivery.kick();
         if (res.statusCode >= 500) throw new InvariantError(`status ${res.statusCode}: ${res.body.slice(0, 300)}`);
         if (res.statusCode >= 400) {
           let body: { code?: unknown; message?: unknown; error?: unknown } = {};

@@ -4,18 +4,32 @@ import { createKinesisHandler } from '../../cloud-sink/src/ingest/lambda';
 import { decodeRecord } from '../../cloud-sink/src/ingest/decode';
 import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
 import { InvariantError, type FuzzTarget } from '../engine';
-import { batchJson, lineRollup, tempDir } from './support';
+import { batchSigner, makeRollupBatch } from '@pcf-edge/core';
+import { createBatchVerifier } from '../../cloud-sink/src/ingest/verify';
+import { openSecurityStore } from '../../cloud-sink/src/store/security-store';
+import { batchJson, FUZZ_GATEWAY_KEY, lineRollup, signedBatchJson, tempDir } from './support';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 
 /**
- * Kinesis records to the Lambda handler (in-process, SQLite repository). Each event holds the fuzzed record and then
- * a good record. Invariant: no batch item failures; the fuzzed record is either a valid batch (stored) or one
- * dead-letter row with a non-empty reason; the good record after it is stored.
+ * Kinesis records to the Lambda handler (in-process, SQLite repository, gateway gw-1 registered for site-1 with
+ * FUZZ_GATEWAY_KEY). Each event holds the fuzzed record and then a good (signed) record. Invariant: no batch item
+ * failures; the fuzzed record is either a batch signed by the registered key for its sites (stored) or one
+ * dead-letter row with a non-empty reason (unsigned, forged, unknown key, invalid…); the good record after it is stored.
  */
 export const kinesisRecords: FuzzTarget = {
   name: 'kinesis-records',
   seeds: () => [
+    signedBatchJson('line-a', 0, 1),
+    signedBatchJson('line-d', 3, 3),
+    batchSigner({ ...FUZZ_GATEWAY_KEY, kid: 'unknown-key' }).sign(batchJson('line-e', 0, 1)),
+    batchSigner(FUZZ_GATEWAY_KEY).sign(
+      Buffer.from(
+        JSON.stringify(
+          makeRollupBatch('gw-1', 'site-2', [{ ...lineRollup('line-f', 0), site: 'site-2' }], new Date(0)),
+        ),
+      ),
+    ),
     batchJson('line-a', 0, 1),
     batchJson('line-b', 10, 4),
     Buffer.from('{"schema":"pcf-edge.rollup-batch/1","rollups":[]}'),
@@ -36,7 +50,16 @@ export const kinesisRecords: FuzzTarget = {
     const tmp = tempDir('kinesis');
     const file = join(tmp.dir, 'db.sqlite');
     const repo = openSqliteRepository({ file });
-    const handler = createKinesisHandler({ repo, log: silentLogger() });
+    const security = openSecurityStore(repo);
+    await security.addGatewayKey({
+      keyId: FUZZ_GATEWAY_KEY.kid,
+      gatewayId: 'gw-1',
+      publicKey: FUZZ_GATEWAY_KEY.x,
+      sites: ['site-1'],
+    });
+    const verify = createBatchVerifier(security);
+    const handler = createKinesisHandler({ repo, log: silentLogger(), verify });
+    const sign = batchSigner(FUZZ_GATEWAY_KEY);
     const peek = new Database(file, { readonly: true });
     const lastDead = peek.prepare('SELECT source, reason FROM dead_letters ORDER BY rowid DESC LIMIT 1');
     let n = 0;
@@ -50,9 +73,11 @@ export const kinesisRecords: FuzzTarget = {
             {
               eventSourceARN: 'fuzz',
               kinesis: {
-                data: Buffer.from(
-                  JSON.stringify({ ...JSON.parse(batchJson('x', 0, 1).toString()), rollups: [good] }),
-                ).toString('base64'),
+                data: sign
+                  .sign(
+                    Buffer.from(JSON.stringify({ ...JSON.parse(batchJson('x', 0, 1).toString()), rollups: [good] })),
+                  )
+                  .toString('base64'),
                 sequenceNumber: `${n}-b`,
               },
             },
@@ -61,7 +86,7 @@ export const kinesisRecords: FuzzTarget = {
         const res = await handler(event);
         if (res.batchItemFailures.length > 0)
           throw new InvariantError(`batch item failures: ${JSON.stringify(res.batchItemFailures)}`);
-        if (!decodeRecord(input, 'probe', 0).ok) {
+        if (!(await decodeRecord(input, 'probe', 0, verify)).ok) {
           const dead = lastDead.get() as { source: string; reason: string } | undefined;
           if (!dead || dead.source !== `fuzz/${n}-a` || dead.reason.trim() === '')
             throw new InvariantError(

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { isPcfError, makeRollupBatch, rollupId, type LineRollup } from '@pcf-edge/core';
+import { createPrivateKey } from 'node:crypto';
+import { batchSigner, isPcfError, makeRollupBatch, rollupId, type GatewayJwk, type LineRollup } from '@pcf-edge/core';
 import { InvariantError } from '../engine';
 
 export function tempDir(prefix: string): { dir: string; remove(): void } {
@@ -58,4 +59,19 @@ export function lineRollup(line: string, index: number, kWh = 10): LineRollup {
 export function batchJson(line: string, from: number, count: number): Buffer {
   const rollups = Array.from({ length: count }, (_, i) => lineRollup(line, from + i, 10 + i));
   return Buffer.from(JSON.stringify(makeRollupBatch('gw-1', 'site-1', rollups, new Date('2026-01-02T00:00:00Z'))));
+}
+
+/** A fixed Ed25519 gateway key (seed 32 × 0x42) for gateway gw-1 on site-1, so corpus files stay verifiable. */
+export const FUZZ_GATEWAY_KEY: GatewayJwk = (() => {
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, 0x42)]);
+  const jwk = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' }) as {
+    x: string;
+    d: string;
+  };
+  return { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d, kid: 'fuzz-gw-1' };
+})();
+
+/** `batchJson` signed with FUZZ_GATEWAY_KEY (the form gateways export). */
+export function signedBatchJson(line: string, from: number, count: number): Buffer {
+  return batchSigner(FUZZ_GATEWAY_KEY).sign(batchJson(line, from, count));
 }

@@ -174,6 +174,7 @@ describe('aarch64 components under qemu-user', () => {
     const { port } = await sm.start();
     const cfg = deriveStackConfigs(scenario, {
       gatewayId: 'gw-arm',
+      gatewayKeyFile: join(tmp, 'gateway-signing-key.json'),
       pkiDir: join(tmp, 'pki'),
       streamManagerPort: port,
       kinesisStreamName: 'unused',

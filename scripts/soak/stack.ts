@@ -5,6 +5,7 @@ import { SIM_CLOCK_ENV, simClockEnvValue } from '@pcf-edge/core';
 import { loadScenario, type Scenario } from '@pcf-edge/meter-simulators';
 import { STORE_FULL_FLAG_ENV } from '@pcf-edge/store';
 import { deriveStackConfigs } from '../stack/configs';
+import { provisionGatewayKey } from '../stack/gateway-key';
 import { freePorts } from '../stack/ports';
 import { Supervisor, type ProcessSpec, type Supervised } from '../stack/supervisor';
 import { openTimeline, type Timeline } from '../stack/timeline';
@@ -75,6 +76,7 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
   const pollIntervalMs = Math.max(50, Math.round(15_000 / o.factor));
   const configs = deriveStackConfigs(scenario, {
     gatewayId: 'soak-gateway',
+    gatewayKeyFile: join(o.dataDir, 'gateway-signing-key.json'),
     pkiDir: join(o.dataDir, 'pki'),
     streamManagerPort: smPort,
     kinesisStreamName: STREAM,
@@ -153,6 +155,12 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
   try {
     for (const spec of specs.slice(0, 3)) await startOne(spec);
     await importReference(cloudDb, sup.logFile('cloud-sink-import'));
+    await provisionGatewayKey({
+      keyFile: join(o.dataDir, 'gateway-signing-key.json'),
+      cloudDb,
+      gatewayId: 'soak-gateway',
+      site: configs.exporter.site as string,
+    });
     for (const spec of specs.slice(3)) await startOne(spec);
   } catch (err) {
     for (const n of live.keys()) expected.add(n);

@@ -16,6 +16,8 @@ export interface StackSettings {
   /** The ports the running simulator actually listens on. */
   modbusPorts: Record<string, number>;
   opcuaEndpoint?: string;
+  /** The gateway's batch-signing key (provisioned and registered by stack/gateway-key.ts). */
+  gatewayKeyFile: string;
 }
 
 export interface StackConfigs {
@@ -127,6 +129,7 @@ export function deriveStackConfigs(scenario: Scenario, s: StackSettings): StackC
     persistence: 'File',
     streamManager: { port: s.streamManagerPort },
     pollIntervalMs: 500,
+    signing: { keyFile: s.gatewayKeyFile },
   };
   return { modbus, opcua, aggregator, exporter };
 }

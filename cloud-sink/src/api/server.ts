@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
-import { createEventDelivery } from '../pact/event-delivery';
+import { createEventDelivery, type EventDeliveryWorker } from '../pact/event-delivery';
 import { createPactEventService, type PactEventService } from '../pact/event-service';
 import { createFootprintPublisher } from '../pact/publish';
 import { v2RequestMatcher, v3RequestMatcher } from '../pact/request-match';
@@ -54,7 +54,7 @@ export const DEFAULT_ISSUER = 'urn:pcf-edge:api';
  */
 export function createApiServer(
   deps: ApiServerDeps,
-): FastifyInstance & { security: SecurityStore; events: PactEventService } {
+): FastifyInstance & { security: SecurityStore; events: PactEventService; delivery: EventDeliveryWorker } {
   const now = deps.now ?? Date.now;
   const { config } = deps;
   const log = deps.log.child({ stage: 'api' });
@@ -185,5 +185,5 @@ export function createApiServer(
     if (timer) clearInterval(timer);
     await delivery.stop();
   });
-  return Object.assign(app, { security, events });
+  return Object.assign(app, { security, events, delivery });
 }

@@ -57,6 +57,10 @@ commands:
   audit verify           recompute every stored result from its audit record and check the hash chain
   audit show <id>        print a result's derivation as a tree
   consume                read a Kinesis stream (all shards) into the database
+  clients, grants        API clients (scopes, disable, PACT events endpoint) and the footprints shared with them
+  gateways               gateway signing keys and the sites each gateway may report
+  keys rotate            rotate the API's token-signing keys
+  deliveries list        PACT events queued for delivery
 
 common options: --db <file> (default ${DEFAULT_DB}), --help
 exit codes: 0 ok · 1 failed (invalid data, missing factor, audit mismatch, store error) · 2 usage error`,

@@ -2,6 +2,13 @@ import { isPcfError, type Logger } from '@pcf-edge/core';
 import { openSqliteRepository } from '../store/sqlite';
 import { DEFAULT_DB, HELP, parse, type Options } from './args';
 import {
+  isSecurityGroup,
+  parseSecurityArgs,
+  SECURITY_HELP,
+  securityCommand,
+  type SecurityGroup,
+} from './security-commands';
+import {
   auditCommand,
   COMMAND_OPTIONS,
   consumeCommand,
@@ -26,6 +33,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(HELP.main);
     return command ? 0 : 2;
   }
+  if (isSecurityGroup(command)) return runSecurity(command, rest, io);
   if (!(command in COMMAND_OPTIONS)) {
     io.err(`error ERR_USAGE: unknown command '${command}'\n\n${HELP.main}`);
     return 2;
@@ -49,6 +57,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       consume: () => consumeCommand(ctx, values),
     };
     return await handlers[name]();
+  } catch (err) {
+    if (isPcfError(err)) {
+      io.err(`error ${err.code}: ${err.message}`);
+      return err.code === 'ERR_USAGE' ? 2 : 1;
+    }
+    io.err(`error: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  } finally {
+    await repo?.close();
+  }
+}
+
+/** clients, grants, gateways, keys, deliveries: the admin commands (security-commands.ts). */
+async function runSecurity(group: SecurityGroup, argv: string[], io: CliIo): Promise<number> {
+  let repo: CliContext['repo'] | undefined;
+  try {
+    const { values, positionals } = parseSecurityArgs(group, argv);
+    if (values.help) {
+      io.out(SECURITY_HELP[group]);
+      return 0;
+    }
+    repo = openSqliteRepository({ file: typeof values.db === 'string' ? values.db : DEFAULT_DB });
+    return await securityCommand(repo, group, positionals, values, io.out);
   } catch (err) {
     if (isPcfError(err)) {
       io.err(`error ${err.code}: ${err.message}`);

@@ -1,6 +1,8 @@
 import type { Logger } from '@pcf-edge/core';
 import type { CloudSinkRepository } from '../store/repository';
+import { openSecurityStore } from '../store/security-store';
 import { decodeRecord } from './decode';
+import { createBatchVerifier, type BatchVerifier } from './verify';
 
 /** The parts of an AWS Lambda Kinesis event the handler reads. */
 export interface KinesisEventRecord {
@@ -18,23 +20,27 @@ export interface KinesisHandlerDeps {
   repo: CloudSinkRepository;
   log: Logger;
   now?: () => number;
+  /** Gateway signature check (default: the keys registered in the repository's database). */
+  verify?: BatchVerifier;
 }
 
 /**
  * Lambda handler for a Kinesis event source with ReportBatchItemFailures. Records are applied in order, each in
- * its own transaction. Bad JSON or schema ⇒ dead-letter row, counted as processed. A store failure (database busy,
+ * its own transaction. Bad JSON or schema, or a batch no registered gateway key may have sent ⇒ dead-letter row,
+ * counted as processed. A store failure (database busy,
  * connection lost) ⇒ that record and every later one are returned in `batchItemFailures`, so Lambda retries from
  * the first failed sequence number; upserts are idempotent, so a retry is harmless.
  */
 export function createKinesisHandler(deps: KinesisHandlerDeps): (event: KinesisEvent) => Promise<BatchResponse> {
   const now = deps.now ?? Date.now;
+  const verify = deps.verify ?? createBatchVerifier(openSecurityStore(deps.repo, now), now);
   return async (event) => {
     const failures: { itemIdentifier: string }[] = [];
     for (const [i, rec] of event.Records.entries()) {
       const seq = rec.kinesis.sequenceNumber;
       const source = `${rec.eventSourceARN ?? 'kinesis'}/${seq}`;
-      const decoded = decodeRecord(Buffer.from(rec.kinesis.data, 'base64'), source, now());
       try {
+        const decoded = await decodeRecord(Buffer.from(rec.kinesis.data, 'base64'), source, now(), verify);
         if (decoded.ok) await deps.repo.ingest({ rollups: decoded.batch.rollups, deadLetters: [] });
         else {
           await deps.repo.ingest({ rollups: [], deadLetters: [decoded.deadLetter] });

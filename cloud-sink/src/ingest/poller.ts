@@ -9,7 +9,9 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { sleep as sleepFor, type Logger, type Rollup } from '@pcf-edge/core';
 import type { CloudSinkRepository, DeadLetter } from '../store/repository';
+import { openSecurityStore } from '../store/security-store';
 import { decodeRecord } from './decode';
+import { createBatchVerifier, type BatchVerifier } from './verify';
 
 export interface KinesisConsumerConfig {
   stream: string;
@@ -51,8 +53,9 @@ export function kinesisClientFor(config: Pick<KinesisConsumerConfig, 'endpoint' 
  */
 export function createKinesisConsumer(
   config: KinesisConsumerConfig,
-  deps: { repo: CloudSinkRepository; log: Logger; client?: KinesisClient },
+  deps: { repo: CloudSinkRepository; log: Logger; client?: KinesisClient; verify?: BatchVerifier },
 ) {
+  const verify = deps.verify ?? createBatchVerifier(openSecurityStore(deps.repo));
   const client = deps.client ?? kinesisClientFor(config);
   const stats: ConsumerStats = { records: 0, rollups: 0, deadLetters: 0, errors: 0 };
   const abort = new AbortController();
@@ -80,7 +83,12 @@ export function createKinesisConsumer(
     const deadLetters: DeadLetter[] = [];
     const at = Date.now();
     for (const r of records) {
-      const d = decodeRecord(r.Data ?? new Uint8Array(), `${config.stream}/${shardId}/${r.SequenceNumber ?? '?'}`, at);
+      const d = await decodeRecord(
+        r.Data ?? new Uint8Array(),
+        `${config.stream}/${shardId}/${r.SequenceNumber ?? '?'}`,
+        at,
+        verify,
+      );
       if (d.ok) rollups.push(...d.batch.rollups);
       else deadLetters.push(d.deadLetter);
     }

@@ -82,6 +82,7 @@ beforeAll(async () => {
   // driven by pollOnce, and its interval is also its staleness bound, so it gets a generous one (loaded machine).
   const settings = (pollIntervalMs: number) => ({
     gatewayId: 'gw-e2e',
+    gatewayKeyFile: join(dir, 'gateway-signing-key.json'),
     pkiDir: join(dir, 'pki'),
     streamManagerPort: 1,
     kinesisStreamName: 'unused',

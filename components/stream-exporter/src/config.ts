@@ -27,6 +27,7 @@ export interface StreamExporterConfig {
   retry: RetrySettings;
   streamManager: { host: string; port?: number; connectTimeoutMs: number; requestTimeoutMs: number };
   kinesis: { endpoint?: string; region?: string };
+  signing: { keyFile?: string; secretId?: string };
 }
 
 export const configSchema = schema;
@@ -36,6 +37,8 @@ const check: SemanticCheck<StreamExporterConfig> = (c) => {
   if (c.target === 'kinesis' && c.kinesisStreamName === undefined)
     problems.push("/kinesisStreamName: required when target is 'kinesis'");
   problems.push(...retryProblems(c.retry, '/retry'));
+  if (c.signing.keyFile !== undefined && c.signing.secretId !== undefined)
+    problems.push('/signing: give keyFile or secretId, not both');
   return problems;
 };
 

@@ -1,4 +1,4 @@
-import { retryDelayMs, sleep, type Clock, type Logger } from '@pcf-edge/core';
+import { retryDelayMs, sleep, type BatchSigner, type Clock, type Logger } from '@pcf-edge/core';
 import type { GatewayStore } from '@pcf-edge/store';
 import type { StreamExporterConfig } from './config';
 import { pendingReader, type PendingRow } from './bodies';
@@ -16,7 +16,15 @@ export interface StreamExporterDeps {
   maxMessageBytes?: number;
   /** Check every message against the rollup-batch schema before sending (default false; tests turn it on). */
   validateMessages?: boolean;
+  /** Signs every message with the gateway's key (the cloud dead-letters unsigned batches); main.ts always gives one. */
+  signer?: BatchSigner;
 }
+
+/**
+ * Largest batch document whose signed form (JWS: base64url payload, 4/3 of it, plus at most 512 bytes of header
+ * and signature) still fits in `maxBytes`.
+ */
+export const signedBudget = (maxBytes: number) => Math.floor(((maxBytes - 512) * 3) / 4);
 
 export interface StreamExporter {
   start(): void;
@@ -126,15 +134,16 @@ export function createStreamExporter(config: StreamExporterConfig, deps: StreamE
       for (const f of flights) if (!f.live) backlogAfter = Math.max(backlogAfter, ...f.message.seqs);
       const { rows, live } = picker.next(inFlightSeqs, backlogAfter);
       if (rows.length === 0) return;
+      const maxBytes = deps.maxMessageBytes ?? MAX_MESSAGE_BYTES;
       const { messages, missing } = buildMessages(
         rows,
         config,
         new Date(clock.now()),
-        deps.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+        deps.signer ? signedBudget(maxBytes) : maxBytes,
         deps.validateMessages ?? false,
       );
       markMissing(missing);
-      for (const m of messages) launch(m, live);
+      for (const m of messages) launch(deps.signer ? { ...m, data: deps.signer.sign(m.data) } : m, live);
     }
   }
 

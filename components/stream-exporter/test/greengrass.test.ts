@@ -1,4 +1,5 @@
-import { silentLogger } from '@pcf-edge/core';
+import { newGatewayKey, openSignedBatch, silentLogger } from '@pcf-edge/core';
+import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
 import { join } from 'node:path';
 import { useComponentUnderNucleus } from '../../../test-support/greengrass-ipc-server/component-harness';
@@ -58,6 +59,53 @@ it('uses the Stream Manager port from IPC, drains the outbox, applies a live cha
     expect(await p.exited()).toBe(0);
     expect(p.stderr()).toMatch(new RegExp(`"status":\\{.*"msg":"${COMPONENT} stopped"`));
     expect(p.stderr()).not.toContain(TOKEN);
+  } finally {
+    s.close();
+  }
+});
+
+it('signs with the key the secret manager delivers over IPC, and never logs its private part', async () => {
+  const { tmp, server } = gg;
+  sm = createStreamManagerServer({ port: 0, dir: join(tmp, 'sm2') }, { log: silentLogger() });
+  const { port } = await sm.start();
+  const key = newGatewayKey();
+  const arn = 'arn:aws:secretsmanager:eu-west-2:1:secret:gw-1-key';
+  server.setSecret(arn, { secretString: JSON.stringify(key) });
+  const store = gg.storePath('greengrass2');
+  const s = openTestStore(store);
+  enqueue(s, makeRollups(15));
+  server.setConfiguration(COMPONENT, {
+    storePath: store,
+    site: 'plant1',
+    gatewayId: 'gw-1',
+    pollIntervalMs: 100,
+    streamManager: { port },
+    signing: { secretId: arn },
+    // the recipe's accessControl, as the nucleus adds it to the configuration (GetSecretValue is authorised by it)
+    accessControl: {
+      'aws.greengrass.SecretManager': {
+        'com.pcfedge.StreamExporter:secrets:1': { operations: ['aws.greengrass#GetSecretValue'], resources: [arn] },
+      },
+    },
+  });
+  const p = gg.start(store);
+  try {
+    await until('outbox drained', () => s.pendingOutbox(1000).length === 0, 90_000, p.stderr);
+    const client = createStreamManagerClient({ port, env: {} });
+    const msgs = await client.readMessages('pcf-edge-rollups', {
+      desiredStartSequenceNumber: 0n,
+      maxMessageCount: 100,
+    });
+    client.close();
+    expect(msgs.length).toBeGreaterThan(0);
+    for (const m of msgs) {
+      const opened = openSignedBatch(JSON.parse(m.payload.toString()));
+      expect(opened.signed === true && opened.keyId === key.kid && opened.verify(key.x)).toBe(true);
+    }
+    expect(p.stderr()).toContain(key.x);
+    expect(p.stderr()).not.toContain(key.d);
+    p.child.kill('SIGTERM');
+    expect(await p.exited()).toBe(0);
   } finally {
     s.close();
   }

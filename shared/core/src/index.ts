@@ -12,3 +12,4 @@ export * from './circuit-breaker';
 export * from './sleep';
 export * from './config-watch';
 export type { AcceptedRename } from './config-renames';
+export * from './batch-signature';
