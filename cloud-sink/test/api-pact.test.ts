@@ -1,4 +1,5 @@
 import { pactSchemaErrors } from '../src/pact/schema';
+import { openApiSchemaProblems } from './pact-openapi';
 import type { ProductFootprint } from '../src/pact/types';
 import { basic, PUBLIC_BASE, READER, startApi, UPLOADER, type RunningApi } from './api-helpers';
 import { PG_URL, pgSkipNotice } from './pg-support';
@@ -28,8 +29,12 @@ describe.each(STORES)('PACT Data Exchange API v2 conformance (%s)', (_store, pgU
       headers: { ...(auth ? { authorization: auth } : {}), 'content-type': 'application/x-www-form-urlencoded' },
       body,
     });
+  // the in-repository field schema and the published PACT v2.3 OpenAPI description
   const expectValid = (fps: ProductFootprint[]) => {
-    for (const f of fps) expect({ id: f.id, errors: pactSchemaErrors(f) }).toEqual({ id: f.id, errors: [] });
+    for (const f of fps) {
+      expect({ id: f.id, errors: pactSchemaErrors(f) }).toEqual({ id: f.id, errors: [] });
+      expect({ id: f.id, errors: openApiSchemaProblems(2, 'ProductFootprint', f) }).toEqual({ id: f.id, errors: [] });
+    }
   };
 
   it('issues a bearer token for valid client credentials', async () => {
