@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON responses are inspected loosely */
 import { createServer, type Server } from 'node:http';
 import { generateKeyPair, exportJWK, SignJWT } from 'jose';
 import { silentLogger } from '@pcf-edge/core';
