@@ -270,7 +270,9 @@ export const httpApi: FuzzTarget = {
       oidc: { issuer: 'http://127.0.0.1:9', audience: 'fuzz' },
     });
     // event deliveries succeed at once (no network); run() waits for them so a 4xx is judged on a quiet database
-    const delivered = async () => new Response(null, { status: 200 });
+    // (the requester's token endpoint and discovery get a token document, its events endpoint a 200)
+    const delivered = async () =>
+      new Response(JSON.stringify({ access_token: 'requester-token', expires_in: 600 }), { status: 200 });
     const app = createApiServer({ repo, config, log: silentLogger(), fetch: delivered as unknown as typeof fetch });
     const send = await transport(app);
     await app.security.addGrant({ clientId: READER.id, kind: 'companyId', value: 'urn:pcf-edge:fuzz:company:x' });

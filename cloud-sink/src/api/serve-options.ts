@@ -69,17 +69,20 @@ export function withServeOverrides(
 export async function startWorkers(
   n: number,
   io: { log: Logger; onSignal: (stop: () => Promise<void>) => void },
-): Promise<{ done: Promise<number> }> {
+): Promise<{ url: string; done: Promise<number> }> {
   let stopping = false;
   const live = new Set<Worker>();
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  let url = '';
   const fork = () =>
     new Promise<void>((resolve, reject) => {
       const w = cluster.fork();
       live.add(w);
       w.on('message', (m: { listening?: string }) => {
-        if (m.listening) resolve();
+        if (!m.listening) return;
+        url = m.listening;
+        resolve();
       });
       w.on('exit', (code, signal) => {
         live.delete(w);
@@ -105,5 +108,5 @@ export async function startWorkers(
     for (const w of live) w.kill('SIGTERM');
     throw new PcfError('ERR_USAGE', `serve: a worker failed to start: ${(err as Error).message}`);
   }
-  return { done };
+  return { url, done };
 }

@@ -54,11 +54,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** PostgreSQL when a URL is given, else the SQLite file (default .pcf-edge/cloud-sink.sqlite); migrated on open. */
+async function openRepository(db?: string, databaseUrl?: string, dbSchema?: string): Promise<CloudSinkRepository> {
+  return databaseUrl
+    ? openPostgresRepository({ connectionString: databaseUrl, ...(dbSchema ? { schema: dbSchema } : {}) })
+    : openSqliteRepository({ file: db ?? '.pcf-edge/cloud-sink.sqlite' });
+}
+
 /** Opens the store, builds the server and listens; `stop` closes the server, then the store. For scripts and `serve`. */
 export async function startServer(o: StartServerOptions): Promise<RunningServer> {
-  const repo = o.databaseUrl
-    ? await openPostgresRepository({ connectionString: o.databaseUrl, ...(o.dbSchema ? { schema: o.dbSchema } : {}) })
-    : openSqliteRepository({ file: o.db ?? '.pcf-edge/cloud-sink.sqlite' });
+  const repo = await openRepository(o.db, o.databaseUrl, o.dbSchema);
   const app = createApiServer({
     repo,
     config: o.config,
@@ -165,8 +170,10 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     });
     if (workers > 1 && cluster.isPrimary) {
       ensureSigningKeys(config.signingKeysFile);
+      // the primary migrates the database once, so the workers never race to create tables
+      await (await openRepository(values.db, values['database-url'], values['db-schema'])).close();
       const pool = await startWorkers(workers, io);
-      io.out(`cloud-sink API and dashboard on ${config.publicBaseUrl ?? `port ${port}`}/ (${workers} workers)`);
+      io.out(`cloud-sink API and dashboard on ${pool.url}/ (${workers} workers)`);
       if (generated)
         io.out(
           `client id 'local', secret ${generated} (generated for this run; set PCF_EDGE_CLIENT_SECRET or --config to fix it)`,
@@ -196,6 +203,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     if (cluster.isWorker) {
       process.send?.({ listening: server.url });
       await done;
+      process.disconnect?.(); // the IPC channel to the primary would keep a stopped worker alive
       return 0;
     }
     io.out(`cloud-sink API and dashboard on ${server.url}/`);
@@ -206,6 +214,8 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     await done;
     return 0;
   } catch (err) {
+    // a worker that failed must exit: the IPC channel to the primary would keep it alive
+    if (cluster.isWorker) process.disconnect?.();
     if (isPcfError(err)) {
       io.err(`error ${err.code}: ${err.message}`);
       return err.code === 'ERR_USAGE' ? 2 : 1;

@@ -276,18 +276,24 @@ export function createSecurityStore(sql: Sql, now: () => number): SecurityStore 
       );
     },
     async claimDeliveries(nowMs, leaseMs, limit) {
+      // a read first: idle polls (every process, every second) write nothing
+      const due = await sql.all<{ id: string }>(
+        `SELECT id FROM pact_event_deliveries WHERE status = 'pending' AND next_attempt_ms <= ? AND lease_until_ms <= ?
+         ORDER BY next_attempt_ms LIMIT ?`,
+        [nowMs, nowMs, limit],
+      );
+      if (due.length === 0) return [];
+      // the lease is taken only where nobody took it in between (the WHERE is re-checked on the locked row)
       const rows = await sql.all<Row>(
         `UPDATE pact_event_deliveries SET lease_until_ms = ?, attempts = attempts + 1
-         WHERE id IN (SELECT id FROM pact_event_deliveries WHERE status = 'pending' AND next_attempt_ms <= ?
-           AND lease_until_ms <= ? ORDER BY next_attempt_ms LIMIT ?)
-         AND status = 'pending' AND lease_until_ms <= ? RETURNING *`,
-        [nowMs + leaseMs, nowMs, nowMs, limit, nowMs],
+         WHERE id IN (${due.map(() => '?').join(', ')}) AND status = 'pending' AND lease_until_ms <= ? RETURNING *`,
+        [nowMs + leaseMs, ...due.map((d) => d.id), nowMs],
       );
       return rows.map(toDelivery).sort((a, b) => a.nextAttemptMs - b.nextAttemptMs || a.id.localeCompare(b.id));
     },
     async settleDelivery(id, o) {
       await sql.run(
-        `UPDATE pact_event_deliveries SET status = ?, next_attempt_ms = ?, lease_until_ms = 0, last_error = ?,
+        `UPDATE pact_event_deliveries SET status = ?, next_attempt_ms = ?, lease_until_ms = 0, last_error = COALESCE(?, last_error),
          finished_at_ms = ? WHERE id = ?`,
         [o.status, o.nextAttemptMs ?? o.atMs, o.error ?? null, o.status === 'pending' ? null : o.atMs, id],
       );

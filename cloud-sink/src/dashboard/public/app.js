@@ -33,7 +33,8 @@ async function api(path, options = {}) {
     headers: { ...(options.headers || {}), authorization: `Bearer ${token}` },
   });
   const body = res.status === 204 ? null : await res.json();
-  if (res.status === 401 || res.status === 403) {
+  // 401 expired, 403 missing scope, or a token the API no longer accepts (400 with a Bearer challenge)
+  if (res.status === 401 || res.status === 403 || (res.status === 400 && res.headers.get('www-authenticate'))) {
     signOut();
     throw new Error(`${body.code}: ${body.message}`);
   }
