@@ -11,13 +11,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importDirectory } from '../../cloud-sink/src/service/demo';
 import { DEMO_DAY, demoRollups } from '../../cloud-sink/src/service/demo-rollups';
 import { calculateAndStore } from '../../cloud-sink/src/service/pcf-service';
 import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
+import { openSecurityStore } from '../../cloud-sink/src/store/security-store';
+import { hashSecret } from '../../cloud-sink/src/api/secrets';
 
 interface AutocannonInstance {
   on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
@@ -70,6 +72,22 @@ function parse(): { connections: number; durationSec: number } {
 
 async function prepare(file: string): Promise<void> {
   const repo = openSqliteRepository({ file });
+  // the bench client reads the footprints over PACT: it holds the demo company's grant (ADR 0190)
+  const security = openSecurityStore(repo);
+  await security.upsertClient({
+    clientId: 'local',
+    secretHash: await hashSecret(SECRET),
+    scopes: ['pact', 'ops:read'],
+  });
+  await security.addGrant({ clientId: 'local', kind: 'companyId', value: 'urn:pcf-edge:company:demo' });
+  // one client drives all the load: its per-client rate limit (600/min by default) is lifted for the bench
+  writeFileSync(
+    join(dirname(file), 'api-config.json'),
+    JSON.stringify({
+      clients: [{ clientId: 'local', secretHash: await hashSecret(SECRET), scopes: ['pact', 'ops:read'] }],
+      rateLimit: { perClient: 100_000_000, anonymous: 100_000_000, token: 100_000 },
+    }),
+  );
   await importDirectory(repo);
   await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
   for (const method of ['location', 'market'] as const) {
@@ -86,7 +104,7 @@ async function prepare(file: string): Promise<void> {
   await repo.close();
 }
 
-function startServer(file: string): Promise<{ child: ChildProcess; url: string }> {
+function startServer(file: string, workers: number): Promise<{ child: ChildProcess; url: string }> {
   // the server runs in its own process (node with tsx's loader, no wrapper process), so child.pid is the server
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
@@ -102,6 +120,12 @@ function startServer(file: string): Promise<{ child: ChildProcess; url: string }
       '0',
       '--db',
       file,
+      '--signing-keys',
+      join(dirname(file), 'signing-keys.json'),
+      '--config',
+      join(dirname(file), 'api-config.json'),
+      '--workers',
+      String(workers),
       '--publish-interval-ms',
       '0',
     ],
@@ -217,7 +241,7 @@ async function main(): Promise<void> {
   let child: ChildProcess | undefined;
   try {
     await prepare(file);
-    const server = await startServer(file);
+    const server = await startServer(file, 1);
     child = server.child;
     const tok = await fetch(`${server.url}/auth/token`, {
       method: 'POST',
@@ -260,6 +284,36 @@ async function main(): Promise<void> {
         ],
       }),
     ];
+    // the same distinct ad-hoc load on `serve --workers <one per core>` (ADR 0192), beside the one-worker figure
+    const exited = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGINT');
+    await exited;
+    const workers = availableParallelism();
+    const pool = await startServer(file, workers);
+    child = pool.child;
+    const poolToken = await fetch(`${pool.url}/auth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`local:${SECRET}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const poolHeaders = {
+      authorization: `Bearer ${((await poolToken.json()) as { access_token: string }).access_token}`,
+      'content-type': 'application/json',
+    };
+    scenarios.push(
+      await run(`POST /api/pcf (ad-hoc, uncached, ${workers} workers)`, 200, undefined, {
+        ...common,
+        url: `${pool.url}/api/pcf`,
+        method: 'POST',
+        headers: poolHeaders,
+        requests: [
+          { setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) },
+        ],
+      }),
+    );
     const load = loadavg()
       .map((x) => x.toFixed(1))
       .join(' ');
