@@ -3,17 +3,16 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/{shared,components,simulators,tools,cloud-sink,scripts,fuzz}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/greengrass-build/', '/.pcf-edge/', '/cdk.out/'],
-  // cookie 2 is ESM only; light-my-request (fastify's inject, used by the Lambda API adapter) requires it, which Node
-  // does natively and jest's module runtime does not: SWC turns it into CommonJS
-  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  // cookie 2 and jose are ESM only; light-my-request (fastify's inject, used by the Lambda API adapter) requires
+  // cookie and the API requires jose, which Node does natively and jest's module runtime does not: SWC turns them
+  // into CommonJS
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|jose)/)'],
   transform: {
     '^.+\\.(t|j)s$': [
       '@swc/jest',
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
-  // jose ships ES modules only; SWC compiles it to CommonJS like our own sources
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   setupFiles: ['<rootDir>/test-support/jest-setup.ts'],
   testTimeout: 30000,
 };

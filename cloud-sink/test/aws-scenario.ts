@@ -13,6 +13,8 @@ import type {
 } from 'aws-lambda';
 import { Client } from 'pg';
 import { hashSecret } from '../src/api/secrets';
+import { newSigningKey } from '../src/api/signing-keys';
+import { signedBatch, TEST_GATEWAY_KEY } from './helpers';
 import { DEMO_DIR, IMPORT_ORDER } from '../src/service/demo';
 import { calculateProduct } from '../src/service/pcf-service';
 import { openPostgresRepository } from '../src/store/postgres';
@@ -78,8 +80,17 @@ export function dbSecretFor(url: string): string {
 
 export async function apiSecret(): Promise<string> {
   return JSON.stringify({
-    api: { clients: [{ clientId: OPS.id, secretHash: await hashSecret(OPS.secret), scopes: ['read', 'upload'] }] },
+    api: {
+      clients: [
+        {
+          clientId: OPS.id,
+          secretHash: await hashSecret(OPS.secret),
+          scopes: ['ops:read', 'ops:write', 'pact', 'admin'],
+        },
+      ],
+    },
     originVerify: ORIGIN_VERIFY,
+    signingKeys: { keys: [newSigningKey(0, Math.floor(Date.now() / 1000))] },
   });
 }
 
@@ -241,9 +252,22 @@ async function scenarioSteps(
     }
   }
 
-  const ingest = await consumer(
-    kinesisEvent([Buffer.from(JSON.stringify(demoBatch())), Buffer.from('not json at all')]),
-  );
+  // the demo gateway's key and the footprints the ops client reads over PACT, registered through the admin API
+  const admin = async (path: string, body: unknown) =>
+    call(
+      httpEvent('POST', path, {
+        headers: { ...bearer, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    );
+  await admin('/api/admin/gateways', {
+    gatewayId: 'demo-gateway',
+    keyId: TEST_GATEWAY_KEY.kid,
+    publicKey: TEST_GATEWAY_KEY.x,
+    sites: ['plant-1'],
+  });
+  await admin('/api/admin/grants', { clientId: OPS.id, kind: 'companyId', value: 'urn:pcf-edge:company:demo' });
+  const ingest = await consumer(kinesisEvent([signedBatch(demoBatch()), Buffer.from('not json at all')]));
 
   const recompute = entries.recompute(deps);
   const recomputed = await recompute({

@@ -107,6 +107,48 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { security: Secu
     return publicClient(await security.getClient(id));
   });
 
+  // gateway signing keys (ADR 0193): the public key and the sites the gateway may report
+  app.get('/api/admin/gateways', { preHandler: admin }, async () => ({ keys: await security.listGatewayKeys() }));
+  app.post(
+    '/api/admin/gateways',
+    {
+      preHandler: admin,
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['gatewayId', 'keyId', 'publicKey', 'sites'],
+          properties: {
+            gatewayId: { type: 'string', minLength: 1, maxLength: 128 },
+            keyId: { type: 'string', minLength: 1, maxLength: 128 },
+            publicKey: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
+            sites: {
+              type: 'array',
+              minItems: 1,
+              uniqueItems: true,
+              items: { type: 'string', minLength: 1, maxLength: 128 },
+            },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const k = req.body as Parameters<SecurityStore['addGatewayKey']>[0];
+      if (await security.getGatewayKey(k.keyId))
+        throw new HttpError(409, 'Conflict', `gateway key '${k.keyId}' exists already`);
+      await security.addGatewayKey(k);
+      audit(req, 'gateway key registered', { gatewayId: k.gatewayId, keyId: k.keyId, sites: k.sites });
+      return reply.status(201).send(await security.getGatewayKey(k.keyId));
+    },
+  );
+  app.post('/api/admin/gateways/:keyId/retire', { preHandler: admin }, async (req) => {
+    const keyId = (req.params as { keyId: string }).keyId;
+    if (!(await security.retireGatewayKey(keyId)))
+      throw new HttpError(404, 'NotFound', `no active gateway key '${keyId}'`);
+    audit(req, 'gateway key retired', { keyId });
+    return security.getGatewayKey(keyId);
+  });
+
   app.get('/api/admin/grants', { preHandler: admin }, async (req) => {
     const q = req.query as { clientId?: unknown };
     return { grants: await security.listGrants(typeof q.clientId === 'string' ? q.clientId : undefined) };

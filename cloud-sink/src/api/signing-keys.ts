@@ -38,6 +38,10 @@ function readKeySet(file: string): KeySetFile {
   } catch (err) {
     throw new PcfError('ERR_CONFIG_READ', `signing keys ${file}: ${(err as Error).message}`, { file }, { cause: err });
   }
+  return checkKeySet(doc, file);
+}
+
+function checkKeySet(doc: unknown, file: string): KeySetFile {
   const keys = (doc as { keys?: unknown }).keys;
   const valid = (k: unknown): k is StoredKey => {
     const x = k as Partial<StoredKey>;
@@ -99,16 +103,30 @@ export interface KeyRing {
   publicJwks(): Promise<JWK[]>;
 }
 
-/** Loads the key file and re-reads it when its modification time changed, checked at most every `recheckMs`. */
-export function openKeyRing(file: string, now: () => number = Date.now, recheckMs = 5_000): KeyRing {
+/** Checks a JWK Set of signing keys given inline (the AWS API settings secret's `signingKeys`). */
+export function parseSigningKeys(doc: unknown, source: string): StoredKey[] {
+  return checkKeySet(doc, source).keys;
+}
+
+/**
+ * Loads the key file and re-reads it when its modification time changed, checked at most every `recheckMs`; or,
+ * given `{ keys }`, serves that fixed set (a secret read at start: rotation there means a new instance).
+ */
+export function openKeyRing(
+  source: string | { keys: StoredKey[] },
+  now: () => number = Date.now,
+  recheckMs = 5_000,
+): KeyRing {
+  const file = typeof source === 'string' ? source : 'the inline signing keys';
   let loaded: { mtimeMs: number; keys: StoredKey[]; imported: Map<string, Promise<CryptoKey>> } | undefined;
   let checkedAtMs = -Infinity;
   const refresh = (force: boolean) => {
+    if (typeof source !== 'string') return (loaded ??= { mtimeMs: 0, keys: source.keys, imported: new Map() });
     const t = now();
     if (!force && loaded && t - checkedAtMs < recheckMs) return loaded;
     checkedAtMs = t;
-    const mtimeMs = statSync(file).mtimeMs;
-    if (!loaded || loaded.mtimeMs !== mtimeMs) loaded = { mtimeMs, keys: readKeySet(file).keys, imported: new Map() };
+    const mtimeMs = statSync(source).mtimeMs;
+    if (!loaded || loaded.mtimeMs !== mtimeMs) loaded = { mtimeMs, keys: readKeySet(source).keys, imported: new Map() };
     return loaded;
   };
   const publicJwk = (k: StoredKey): JWK => ({ kty: k.kty, crv: k.crv, x: k.x, kid: k.kid, alg: 'EdDSA', use: 'sig' });

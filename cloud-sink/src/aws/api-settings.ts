@@ -1,15 +1,18 @@
 import { PcfError } from '@pcf-edge/core';
 import { apiConfig, type ApiConfig } from '../api/config';
+import { parseSigningKeys, type StoredKey } from '../api/signing-keys';
 import { readSecretJson, type SecretsClient } from './secrets';
 
 /**
  * The API settings secret (created by the stack, clients added by the account owner):
- * `{ "api": <API config, docs/adr/0081>, "originVerify": "<random>" }`. `originVerify` is the value CloudFront
+ * `{ "api": <API config, docs/adr/0081>, "originVerify": "<random>", "signingKeys": <JWK Set, ADR 0191> }`. `originVerify` is the value CloudFront
  * sends in the `x-pcf-edge-origin-verify` header, so requests that bypass CloudFront and its WAF are refused.
  */
 export interface ApiSettings {
   api: Readonly<ApiConfig>;
   originVerify?: string;
+  /** The token-signing keys every API instance shares (JWK Set, docs/adr/0191). */
+  signingKeys: StoredKey[];
 }
 
 export const ORIGIN_VERIFY_HEADER = 'x-pcf-edge-origin-verify';
@@ -27,7 +30,11 @@ export async function readApiSettings(secrets: SecretsClient, env: NodeJS.Proces
       'invalid Lambda environment: PCF_EDGE_API_SETTINGS_SECRET_ARN is required',
     );
   const data = await readSecretJson(secrets, arn);
-  const { api, originVerify } = data;
+  const { api, originVerify, signingKeys } = data;
+  // `npm run cloud-sink -- keys init --signing-keys <file>` makes a set to paste into the secret
+  if (signingKeys === undefined)
+    throw new PcfError('ERR_CONFIG_INVALID', `API settings secret ${arn}: signingKeys (a JWK Set) is required`);
+  const keys = parseSigningKeys(signingKeys, `API settings secret ${arn} (field signingKeys)`);
   if (originVerify !== undefined && (typeof originVerify !== 'string' || originVerify.length < 16))
     throw new PcfError(
       'ERR_SECRET',
@@ -39,5 +46,5 @@ export async function readApiSettings(secrets: SecretsClient, env: NodeJS.Proces
     api && typeof api === 'object' && base && !('publicBaseUrl' in api) ? { ...api, publicBaseUrl: base } : api;
   // validation errors name paths and rules (ajv), never values
   const config = apiConfig(withBase ?? { clients: [] }, `API settings secret ${arn} (field api)`);
-  return { api: config, ...(originVerify ? { originVerify } : {}) };
+  return { api: config, signingKeys: keys, ...(originVerify ? { originVerify } : {}) };
 }

@@ -4,6 +4,7 @@ import awsLambdaFastify from '@fastify/aws-lambda';
 import { createLogger, type Logger } from '@pcf-edge/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createApiServer } from '../api/server';
+import { openKeyRing } from '../api/signing-keys';
 import { ORIGIN_VERIFY_HEADER, readApiSettings } from './api-settings';
 import { databaseSettingsFromEnv, instanceResource, openDatabase, type OpenedDatabase } from './database';
 import type { SecretsClient } from './secrets';
@@ -47,6 +48,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         config: api.api,
         log: deps.log,
         publishIntervalMs: 0,
+        keys: openKeyRing({ keys: api.signingKeys }),
         ...(deps.now ? { now: deps.now } : {}),
       });
       // the adapter before ready: it registers a request decorator (off: the app does not read the Lambda event)

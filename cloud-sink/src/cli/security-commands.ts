@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { PcfError } from '@pcf-edge/core';
 import { SCOPES } from '../api/config';
 import { hashSecret } from '../api/secrets';
-import { rotateSigningKeys } from '../api/signing-keys';
+import { ensureSigningKeys, rotateSigningKeys } from '../api/signing-keys';
 import type { CloudSinkRepository } from '../store/repository';
 import { GRANT_KINDS, openSecurityStore, type GrantKind } from '../store/security-store';
 import { parse, required, type Options } from './args';
@@ -33,8 +33,10 @@ export const SECURITY_HELP = {
       registers a gateway's Ed25519 public key (the stream exporter logs it, or prints it with --new-signing-key)
       and the sites it may report; batches it signs are accepted from now on
   retire --key-id <kid>   refuses batches signed with the key from now on (after a rotation has drained)`,
-  keys: `usage: npm run cloud-sink -- keys rotate --signing-keys <file> [--overlap-sec 60]
+  keys: `usage: npm run cloud-sink -- keys init|rotate --signing-keys <file> [--overlap-sec 60]
 
+  init: creates the key set (mode 0600) unless it exists (serve does so too; for AWS paste it into the API
+  settings secret as signingKeys).
   Adds a token-signing key that signs from now + overlap (every instance reloads the file within 5 s) and keeps
   the previous keys verifying until the longest token signed with them has expired.`,
   deliveries: `usage: npm run cloud-sink -- deliveries list [--client <id>] [--db <file>]
@@ -102,6 +104,11 @@ export async function securityCommand(
   const action = positionals[0] ?? '';
   const usage = () => new PcfError('ERR_USAGE', `${group}: unknown action '${action}' (see --help)`);
   if (group === 'keys') {
+    if (action === 'init') {
+      const file = required('keys', v, 'signing-keys');
+      out(ensureSigningKeys(file) ? `created ${file}` : `${file} exists: left as it is`);
+      return 0;
+    }
     if (action !== 'rotate') throw usage();
     const overlap = Number(v['overlap-sec'] ?? 60);
     if (!Number.isInteger(overlap) || overlap < 0) throw new PcfError('ERR_USAGE', 'keys: --overlap-sec must be ≥ 0');
