@@ -1,7 +1,15 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManualClock, silentLogger, systemClock, validateRollupBatch, type Clock, type Rollup } from '@pcf-edge/core';
+import {
+  ManualClock,
+  silentLogger,
+  systemClock,
+  openSignedBatch,
+  validateRollupBatch,
+  type Clock,
+  type Rollup,
+} from '@pcf-edge/core';
 import type { GatewayStore } from '@pcf-edge/store';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import { createStreamManagerServer, kinesisClientFor, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
@@ -35,7 +43,11 @@ async function received(kinesis: LocalKinesis, stream: string): Promise<{ byKey:
   const byKey = new Map<string, Rollup>();
   let total = 0;
   for (const record of await readAllRecords(kinesis.client, stream)) {
-    for (const r of validateRollupBatch(JSON.parse(record.toString())).rollups) {
+    // the exporter process signs every batch (ADR 0193): then the record is a JWS whose payload is the batch
+    const opened = openSignedBatch(JSON.parse(record.toString()));
+    if (opened.signed === 'malformed') throw new Error(`malformed signed batch: ${opened.reason}`);
+    const batch = opened.signed ? opened.payload : record;
+    for (const r of validateRollupBatch(JSON.parse(batch.toString())).rollups) {
       total++;
       const key = `${r.id}:${r.revision}`;
       const before = byKey.get(key);
