@@ -12,6 +12,7 @@ import { calculateAndStore } from '../src/service/pcf-service';
 import type { CloudSinkRepository } from '../src/store/repository';
 import { tempDb } from './helpers';
 import { openPgInFreshSchema } from './pg-support';
+import { openApiResponseProblems } from './pact-openapi';
 
 /** An operator's client that also reads every demo footprint over PACT (granted all three products). */
 export const READER = { id: 'reader', secret: 'reader-secret-Zq9' };
@@ -60,10 +61,42 @@ export async function testConfig(extra: Record<string, unknown> = {}): Promise<A
   });
 }
 
+type ApiApp = ReturnType<typeof createApiServer>;
+
+/**
+ * Validates every response the app sends on a PACT route (`/2/…`, `/3/…`) against the PACT OpenAPI description of
+ * its version (path, method and status) and returns the list the problems are added to. 304 (If-None-Match) and 429
+ * (rate limit) are left out: HTTP caching and rate limiting are outside the PACT descriptions. Call before the app is
+ * ready.
+ */
+export function checkPactResponses(app: ApiApp): string[] {
+  const found: string[] = [];
+  app.addHook('onSend', async (req, reply, payload) => {
+    const route = req.routeOptions.url;
+    const version = route?.startsWith('/2/') ? 2 : route?.startsWith('/3/') ? 3 : undefined;
+    const method = req.method === 'GET' ? 'get' : req.method === 'POST' ? 'post' : undefined;
+    if (!version || !method || !route || [304, 429].includes(reply.statusCode)) return payload;
+    const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
+    const body: unknown = text === '' ? undefined : JSON.parse(text);
+    const path = route.replace(/:(\w+)/g, '{$1}');
+    for (const p of openApiResponseProblems(version, method, path, reply.statusCode, body))
+      found.push(`${req.method} ${req.url} ${reply.statusCode}: ${p}`);
+    return payload;
+  });
+  return found;
+}
+
+/** Throws naming every PACT response that did not match its OpenAPI description. */
+export function assertPactResponsesValid(found: string[]): void {
+  if (found.length > 0) throw new Error(`PACT responses not valid by the PACT OpenAPI:\n${found.join('\n')}`);
+}
+
 export interface RunningApi {
   app: ReturnType<typeof createApiServer>;
   url: string;
   db: { repo: CloudSinkRepository };
+  /** Every PACT response so far that did not validate against its OpenAPI description (close() throws on any). */
+  pactProblems: string[];
   token(who?: { id: string; secret: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -93,6 +126,7 @@ export async function startApi(
     ...(options.now ? { now: options.now } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const pactProblems = checkPactResponses(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   for (const product of ['steel-sheet', 'housing', 'widget'])
     await app.security.addGrant({ clientId: READER.id, kind: 'product', value: product });
@@ -104,6 +138,7 @@ export async function startApi(
     app,
     url,
     db,
+    pactProblems,
     token: async (who = READER) => {
       const res = await fetch(`${url}/auth/token`, {
         method: 'POST',
@@ -116,6 +151,7 @@ export async function startApi(
     close: async () => {
       await app.close();
       await db.cleanup();
+      assertPactResponsesValid(pactProblems);
     },
   };
 }

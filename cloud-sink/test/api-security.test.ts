@@ -7,7 +7,9 @@ import { rotateSigningKeys } from '../src/api/signing-keys';
 import type { ProductFootprint } from '../src/pact/types';
 import {
   ADMIN,
+  assertPactResponsesValid,
   basic,
+  checkPactResponses,
   PARTNER,
   READER,
   startApi,
@@ -179,6 +181,7 @@ describe('API security', () => {
 
   it('verifies a token issued by instance A on instance B (shared database and key file only)', async () => {
     const b = createApiServer({ repo: api.db.repo, config: await testConfig(), log: silentLogger() });
+    const problems = checkPactResponses(b);
     await b.listen({ host: '127.0.0.1', port: 0 });
     try {
       const addr = b.server.address() as { port: number };
@@ -190,6 +193,7 @@ describe('API security', () => {
     } finally {
       await b.close();
     }
+    assertPactResponsesValid(problems);
   });
 
   it('rotates the signing key with overlap: old tokens keep working, new ones carry the new kid', async () => {

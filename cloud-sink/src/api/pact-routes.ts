@@ -115,6 +115,7 @@ export function registerPactRoutes(app: FastifyInstance, deps: PactRouteDeps): v
     const problem = validateEvent(req.body);
     if (problem) throw new HttpError(400, 'BadRequest', `invalid event: ${problem}`);
     await deps.events.receive(2, req.principal!.clientId, req.body as Record<string, unknown>);
-    return reply.status(200).send();
+    // the v2.3 OpenAPI describes the 200 answer as a JSON object with optional code and message: an empty one
+    return reply.status(200).send({});
   });
 }
