@@ -1,6 +1,7 @@
 import { createLogger, type Logger } from '@pcf-edge/core';
 import { Client } from 'pg';
 import { createApiHandler } from '../src/aws/api';
+import { readApiSettings } from '../src/aws/api-settings';
 import { createConsumerHandler } from '../src/aws/consumer';
 import { connectionString, openDatabase, parseDatabaseSecret } from '../src/aws/database';
 import { createMigrateHandler } from '../src/aws/migrate';
@@ -90,6 +91,26 @@ describe('Lambda entries: settings and secrets', () => {
       code: 'ERR_SECRET',
       details: { transient: true },
     });
+  });
+
+  it('API settings: an OpenID Connect issuer for people (Cognito) from the environment; signing keys required', async () => {
+    const secrets = fakeSecrets(new Map([[API_SECRET_ARN, await apiSecret()]]));
+    const env = { PCF_EDGE_API_SETTINGS_SECRET_ARN: API_SECRET_ARN };
+    const cognito = 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_Abc123';
+    expect((await readApiSettings(secrets, env)).api.oidc).toBeUndefined();
+    const withOidc = await readApiSettings(secrets, {
+      ...env,
+      PCF_EDGE_OIDC_ISSUER: cognito,
+      PCF_EDGE_OIDC_AUDIENCE: 'dashboard-client',
+      PCF_EDGE_OIDC_SCOPE_PREFIX: 'pcf-edge/',
+    });
+    expect(withOidc.api.oidc).toEqual({ issuer: cognito, audience: 'dashboard-client', scopePrefix: 'pcf-edge/' });
+    await expect(readApiSettings(secrets, { ...env, PCF_EDGE_OIDC_ISSUER: cognito })).rejects.toThrow(
+      'PCF_EDGE_OIDC_AUDIENCE is required with PCF_EDGE_OIDC_ISSUER',
+    );
+    const { signingKeys: _dropped, ...withoutKeys } = JSON.parse(await apiSecret()) as Record<string, unknown>;
+    const noKeys = fakeSecrets(new Map([[API_SECRET_ARN, JSON.stringify(withoutKeys)]]));
+    await expect(readApiSettings(noKeys, env)).rejects.toThrow('signingKeys (a JWK Set) is required');
   });
 
   it('previousMonth is the calendar month before, in UTC', () => {

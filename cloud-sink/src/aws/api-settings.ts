@@ -44,7 +44,27 @@ export async function readApiSettings(secrets: SecretsClient, env: NodeJS.Proces
   const base = env.PCF_EDGE_PUBLIC_BASE_URL;
   const withBase =
     api && typeof api === 'object' && base && !('publicBaseUrl' in api) ? { ...api, publicBaseUrl: base } : api;
+  const withOidc = withOidcFromEnv(withBase, env);
   // validation errors name paths and rules (ajv), never values
-  const config = apiConfig(withBase ?? { clients: [] }, `API settings secret ${arn} (field api)`);
+  const config = apiConfig(withOidc ?? { clients: [] }, `API settings secret ${arn} (field api)`);
   return { api: config, signingKeys: keys, ...(originVerify ? { originVerify } : {}) };
+}
+
+/**
+ * An external OpenID Connect issuer for people (ADR 0191) from PCF_EDGE_OIDC_ISSUER, PCF_EDGE_OIDC_AUDIENCE (for
+ * Cognito: the app client id) and PCF_EDGE_OIDC_SCOPE_PREFIX (Cognito: `<resource server>/`), unless the secret's
+ * `api.oidc` names one. The issuer without an audience is a configuration error (the API would accept any client of
+ * the issuer).
+ */
+function withOidcFromEnv(api: unknown, env: NodeJS.ProcessEnv): unknown {
+  const issuer = env.PCF_EDGE_OIDC_ISSUER;
+  if (!issuer || !api || typeof api !== 'object' || 'oidc' in api) return api;
+  const audience = env.PCF_EDGE_OIDC_AUDIENCE ?? '';
+  if (audience === '')
+    throw new PcfError(
+      'ERR_CONFIG_INVALID',
+      'invalid Lambda environment: PCF_EDGE_OIDC_AUDIENCE is required with PCF_EDGE_OIDC_ISSUER',
+    );
+  const scopePrefix = env.PCF_EDGE_OIDC_SCOPE_PREFIX ?? '';
+  return { ...api, oidc: { issuer, audience, scopePrefix } };
 }
