@@ -38,6 +38,8 @@ export interface TokenServiceOptions {
 /** Largest token accepted (bytes of the compact form); anything longer is invalid without parsing. */
 const MAX_TOKEN_LENGTH = 8192;
 const CLOCK_TOLERANCE_SEC = 5;
+/** Verified tokens kept per process (a token string is ~600 bytes: at most ~3 MB). */
+const VERIFIED_CACHE_SIZE = 5000;
 
 const knownScopes = (raw: unknown, prefix: string): Scope[] => {
   const list = typeof raw === 'string' ? raw.split(/\s+/) : Array.isArray(raw) ? raw : [];
@@ -120,6 +122,18 @@ export function createTokenService(o: TokenServiceOptions) {
     };
   }
 
+  // A token verified once is the same token until it expires: its principal is kept, so a client's further requests
+  // cost a map lookup instead of a signature check (Ed25519 or the issuer's RSA/ECDSA). Keyed by the whole token
+  // string; only successes are kept; an entry is used only while the token would still verify (exp + tolerance).
+  const verified = new Map<string, Principal>();
+  const remember = (token: string, check: TokenCheck): TokenCheck => {
+    if (!check.ok) return check;
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(token, check.principal);
+    return check;
+  };
+  const stillValid = (p: Principal) => now() < p.expiresAtMs + CLOCK_TOLERANCE_SEC * 1000;
+
   return {
     issuer: o.issuer,
     async issue(clientId: string, scopes: Scope[]): Promise<{ token: string; expiresInSec: number }> {
@@ -139,11 +153,14 @@ export function createTokenService(o: TokenServiceOptions) {
     /** Never throws: a malformed, foreign, forged or expired token is a TokenCheck failure. */
     async verify(token: string): Promise<TokenCheck> {
       if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid', detail: 'the token is too long' };
+      const kept = verified.get(token);
+      if (kept && stillValid(kept)) return { ok: true, principal: kept };
+      if (kept) verified.delete(token);
       try {
         decodeProtectedHeader(token);
         const iss = decodeJwt(token).iss;
-        if (iss === o.issuer) return await verifyLocal(token);
-        if (o.oidc && iss === o.oidc.issuer) return await verifyOidc(token, o.oidc);
+        if (iss === o.issuer) return remember(token, await verifyLocal(token));
+        if (o.oidc && iss === o.oidc.issuer) return remember(token, await verifyOidc(token, o.oidc));
         return { ok: false, reason: 'invalid', detail: 'the token comes from an issuer this API does not trust' };
       } catch (err) {
         return failure(err);
