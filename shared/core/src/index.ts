@@ -13,3 +13,4 @@ export * from './sleep';
 export * from './config-watch';
 export type { AcceptedRename } from './config-renames';
 export * from './batch-signature';
+export * from './site-model';

@@ -109,6 +109,28 @@ CREATE INDEX outbox_unsent_seq ON outbox (seq) WHERE sent_ts IS NULL;
 CREATE INDEX outbox_sent_ts ON outbox (sent_ts) WHERE sent_ts IS NOT NULL;
 `,
   },
+  {
+    version: 2,
+    name: 'site model',
+    sql: `
+CREATE TABLE site_claims (
+  component TEXT NOT NULL,
+  meter_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  strength TEXT NOT NULL CHECK (strength IN ('given', 'default')),
+  place TEXT NOT NULL,
+  PRIMARY KEY (component, meter_id, field)
+) WITHOUT ROWID;
+
+CREATE TABLE site_sources (
+  component TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  published_ts INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

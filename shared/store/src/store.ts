@@ -1,6 +1,16 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { PcfError, silentLogger, type Logger, type Reading, type Rollup } from '@pcf-edge/core';
+import {
+  isPcfError,
+  PcfError,
+  silentLogger,
+  type Logger,
+  type Reading,
+  type Rollup,
+  type SiteClaim,
+  type SiteClaimSink,
+  type SiteModel,
+} from '@pcf-edge/core';
 import { toStoreError } from './errors';
 import { openDatabase, type OpenOptions } from './open';
 import { prune, type PruneOptions, type PruneResult } from './retention';
@@ -20,6 +30,7 @@ import {
   type HealthRow,
   type ReadingRow,
 } from './rows';
+import * as site from './site-model';
 import { createSizeCap } from './size-cap';
 import { StatementCache } from './statements';
 import type {
@@ -52,7 +63,7 @@ export function openStore(path: string, opts: StoreOptions = {}): GatewayStore {
  * taken up front, so WAL readers never hit an unretryable SQLITE_BUSY on upgrade); lock waits use busy_timeout.
  * Methods are synchronous. Every failure surfaces as PcfError ERR_STORE, or ERR_STORE_FULL when the disk is full.
  */
-export class GatewayStore {
+export class GatewayStore implements SiteClaimSink {
   readonly db: Database;
   readonly readonly: boolean;
   private readonly st: StatementCache;
@@ -232,6 +243,34 @@ export class GatewayStore {
     );
   }
 
+  // ---- site model (docs/adr/0220) ----
+
+  /**
+   * Replaces every site-model claim of `component` in one transaction, after checking them against the other
+   * components' claims: a contradiction throws ERR_CONFIG_INVALID naming both places and changes nothing. Claims
+   * equal to the stored ones change nothing either (the generation stays).
+   */
+  publishSiteClaims(component: string, source: string, claims: readonly SiteClaim[], nowTs = Date.now()): void {
+    this.write('publishSiteClaims', () =>
+      this.db.transaction(() => site.publishSiteClaims(this.st, component, source, claims, nowTs)).immediate(),
+    );
+  }
+
+  /** The contradictions `claims` of `component` would bring, as `path: message` lines (none ⇒ they can be published). */
+  siteClaimProblems(component: string, source: string, claims: readonly SiteClaim[]): string[] {
+    return this.read('siteClaimProblems', () => site.siteClaimProblems(this.st, component, source, claims));
+  }
+
+  /** The merged site model and its generation, read together. */
+  siteModel(): SiteModel {
+    return this.read('siteModel', () => this.db.transaction(() => site.readSiteModel(this.st)).deferred());
+  }
+
+  /** Grows whenever a component publishes changed claims; compare it to `siteModel().generation`. */
+  siteModelGeneration(): number {
+    return this.read('siteModelGeneration', () => site.siteModelGeneration(this.st));
+  }
+
   // ---- rollups & outbox ----
 
   getRollup(id: string): StoredRollup | undefined {
@@ -327,6 +366,31 @@ export class GatewayStore {
 
   private writeTx(op: string, fn: () => void): void {
     this.write(op, () => this.db.transaction(fn).immediate());
+  }
+}
+
+/**
+ * `siteClaimProblems` against the store file at `path`, for checking a proposed configuration before it applies
+ * (Greengrass validation). A store that does not exist yet, or predates the site model, holds no claims: none.
+ */
+export function siteClaimProblemsAt(
+  path: string,
+  component: string,
+  source: string,
+  claims: readonly SiteClaim[],
+): string[] {
+  if (!existsSync(path)) return [];
+  let store: GatewayStore;
+  try {
+    store = openStore(path, { readonly: true });
+  } catch (err) {
+    if (isPcfError(err, 'ERR_STORE')) return [];
+    throw err;
+  }
+  try {
+    return store.siteClaimProblems(component, source, claims);
+  } finally {
+    store.close();
   }
 }
 

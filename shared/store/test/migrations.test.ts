@@ -46,6 +46,8 @@ describe('migrations', () => {
       'readings',
       'rollups',
       'schema_migrations',
+      'site_claims',
+      'site_sources',
       'state',
     ]);
     a.close();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { openStore } from '@pcf-edge/store';
+import { MIGRATIONS, openStore } from '@pcf-edge/store';
 import { tempDir } from './helpers';
 
 const tmp = tempDir();
@@ -43,7 +43,7 @@ test('three processes write readings and update state on one fresh file at once;
       expect(store.getState(`w${id}`, 'iteration')).toBe(String(ITERATIONS - 1));
     }
     expect(store.getState('shared', 'counter')).toBe(String(3 * ITERATIONS)); // no lost update
-    expect(store.db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(1);
+    expect(store.db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(MIGRATIONS.length);
   } finally {
     store.close();
   }
