@@ -1,4 +1,4 @@
-import { systemClock, silentLogger, type Clock, type Logger, type Reading } from '@pcf-edge/core';
+import { systemClock, silentLogger, type Clock, type Logger, type Reading, type SiteClaimSink } from '@pcf-edge/core';
 import type { MeterHealth, ReadingWriter } from '@pcf-edge/store';
 import { CircuitBreaker } from '@pcf-edge/core';
 import type { CollectorConfig } from './config';
@@ -6,6 +6,7 @@ import type { DeviceLink, LinkStats } from './link';
 import { createDeviceLink } from './links';
 import { MeterPoller } from './poller';
 import { createScheduler, type Scheduler } from './scheduler';
+import { COMPONENT_NAME, siteClaimsOf } from './site-claims';
 
 /** The part of the gateway store the collector uses. */
 export interface CollectorStore {
@@ -21,6 +22,14 @@ export interface CollectorDeps {
   log?: Logger;
   /** Called with every reading after it was handed to the store. */
   onReading?: (reading: Reading) => void;
+  /**
+   * Where the meters' descriptions go for the other components (the gateway store; docs/adr/0220): published
+   * before the first reading of a configuration and before a reload takes effect. A contradiction with another
+   * component's configuration throws ERR_CONFIG_INVALID from start, pollOnce or reload.
+   */
+  siteModel?: SiteClaimSink;
+  /** Where the configuration comes from, for messages naming it (a file path; Greengrass). */
+  configSource?: string;
 }
 
 export interface CollectorStats {
@@ -92,6 +101,14 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
   }
 
   let rt = build(config);
+  /** The configuration whose site-model claims were last published. */
+  let published: Readonly<CollectorConfig> | null = null;
+
+  function publish(cfg: Readonly<CollectorConfig>): void {
+    if (!deps.siteModel || published === cfg) return;
+    deps.siteModel.publishSiteClaims(COMPONENT_NAME, deps.configSource ?? 'configuration', siteClaimsOf(cfg));
+    published = cfg;
+  }
 
   function writeHealth(): void {
     if (!deps.store) return;
@@ -117,6 +134,7 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
   return {
     start() {
       if (running) return;
+      publish(config);
       running = true;
       if (rt.retired) rt = build(config);
       if (deps.store && !writer) writer = deps.store.createReadingWriter(config.batch);
@@ -133,6 +151,7 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
       writer = null;
     },
     async pollOnce() {
+      publish(config);
       const results = await Promise.all(rt.pollers.map((p) => p.poll()));
       const readings = results.flatMap((r) => r.readings);
       emit(readings);
@@ -141,7 +160,9 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
     },
     async reload(next) {
       const old = rt;
-      config = { ...next, batch: config.batch };
+      const cfg = { ...next, batch: config.batch };
+      publish(cfg);
+      config = cfg;
       await teardown(old);
       writeHealth();
       rt = build(config);

@@ -7,6 +7,7 @@ import {
   validateConfig,
   type CircuitBreakerSettings,
   type Logger,
+  type MeterRole,
   type PointKind,
   type Quantity,
   type RetrySettings,
@@ -39,15 +40,24 @@ export interface PointConfig extends Omit<PointDefinition, 'kind' | 'quantity'> 
   maxValue?: number;
 }
 
+/** A profile point's counter settings replaced for one meter (null: none). */
+export interface PointOverride {
+  modulus?: number | null;
+  maxRatePerHour?: number | null;
+}
+
 export interface MeterConfig {
   id: string;
   line: string;
   device: string;
   unitId: number;
   pollIntervalMs: number;
-  role: 'lineTotal' | 'subMeter' | 'baseload';
+  /** Absent: the aggregator rolls the meter up per meter only. */
+  role?: MeterRole;
   profile?: string;
   points?: PointConfig[];
+  /** With `profile` only: per point name. */
+  overrides?: Record<string, PointOverride>;
 }
 
 export interface CollectorConfig {
@@ -102,6 +112,11 @@ function checkPoints(points: readonly (PointConfig | PointDefinition)[], base: s
       );
     } else if (p.kind !== undefined && p.kind !== QUANTITIES[p.quantity].kind) {
       errors.push(`${at}/kind: '${p.kind}' contradicts quantity '${p.quantity}' (a ${QUANTITIES[p.quantity].kind})`);
+    } else {
+      for (const key of ['modulus', 'maxRatePerHour'] as const) {
+        if (p[key] !== undefined && QUANTITIES[p.quantity].kind !== 'counter')
+          errors.push(`${at}/${key}: only counters have ${key} (${p.quantity} is a gauge)`);
+      }
     }
     const bits = p.table === 'coil' || p.table === 'discrete';
     const len = bits ? 1 : registerCount(p.type);
@@ -115,6 +130,14 @@ function checkPoints(points: readonly (PointConfig | PointDefinition)[], base: s
     }
     spans.push({ table: p.table, from: p.address, to: p.address + len - 1, i });
   });
+}
+
+function checkOverrides(m: MeterConfig, points: readonly PointDefinition[], base: string, errors: string[]): void {
+  for (const name of Object.keys(m.overrides ?? {})) {
+    const p = points.find((x) => x.name === name);
+    if (!p) errors.push(`${base}/${name}: profile '${m.profile}' has no point '${name}'`);
+    else if (p.kind !== 'counter') errors.push(`${base}/${name}: point '${name}' of '${m.profile}' is not a counter`);
+  }
 }
 
 /** Semantic checks after the schema passed: every problem as `path: message`. */
@@ -142,13 +165,19 @@ export function checkConfig(config: CollectorConfig): string[] {
     if (!deviceIds.has(m.device)) errors.push(`/meters/${i}/device: unknown device '${m.device}'`);
     if (m.profile !== undefined) {
       try {
-        checkPoints(getProfile(m.profile).points, `/meters/${i}/profile(${m.profile})/points`, errors);
+        const profile = getProfile(m.profile);
+        checkPoints(profile.points, `/meters/${i}/profile(${m.profile})/points`, errors);
+        checkOverrides(m, profile.points, `/meters/${i}/overrides`, errors);
       } catch (err) {
         if (!isPcfError(err, 'ERR_PROFILE_UNKNOWN')) throw err;
         errors.push(`/meters/${i}/profile: unknown profile '${m.profile}'`);
       }
     } else {
       checkPoints(m.points ?? [], `/meters/${i}/points`, errors);
+      if (m.overrides !== undefined)
+        errors.push(
+          `/meters/${i}/overrides: only with a profile (inline points state modulus and maxRatePerHour themselves)`,
+        );
     }
   });
   return errors;

@@ -1,6 +1,6 @@
 import { createLogger, type Logger } from '@pcf-edge/core';
 import { runGreengrassApp } from '@pcf-edge/greengrass-ipc';
-import { type GatewayStore, openStore } from '@pcf-edge/store';
+import { type GatewayStore, openStore, siteClaimProblemsAt } from '@pcf-edge/store';
 import { createModbusCollector, type ModbusCollector } from './collector';
 import {
   collectorConfigOf,
@@ -9,6 +9,9 @@ import {
   greengrassSchema,
   problemsOf,
 } from './greengrass-config';
+import { siteClaimsOf } from './site-claims';
+
+const SOURCE = `Greengrass configuration of ${COMPONENT_NAME}`;
 
 /**
  * Runs the collector under Greengrass until SIGINT/SIGTERM (then resolves 0): configuration from the nucleus,
@@ -23,12 +26,18 @@ export function runUnderGreengrass(
     schema: greengrassSchema,
     componentName: COMPONENT_NAME,
     log,
-    check: problemsOf,
+    // A proposed configuration is also checked against the other components' site-model claims in the store.
+    check: (config) => {
+      const problems = problemsOf(config);
+      if (problems.length > 0) return problems;
+      const claims = siteClaimsOf(collectorConfigOf(config));
+      return siteClaimProblemsAt(storeArg ?? config.storePath, COMPONENT_NAME, SOURCE, claims);
+    },
     storeArg,
     start: (config, storePath) => {
       const own = collectorConfigOf(config);
       const store = openStore(storePath);
-      const collector = createModbusCollector(own, { store, log });
+      const collector = createModbusCollector(own, { store, log, siteModel: store, configSource: SOURCE });
       collector.start();
       log.info({ meters: own.meters.length, devices: own.devices.length }, 'modbus collector polling');
       return { store, collector };

@@ -31,3 +31,4 @@ export { TcpLink } from './tcp-link';
 export { encodeReadRequest, parseReadReply, aduLength, type ReadReply } from './mbap';
 export { MeterPoller, COLLECTOR_NAME } from './poller';
 export { dryRun, formatDryRun, type DryRunReport } from './dry-run';
+export { COMPONENT_NAME, siteClaimsOf } from './site-claims';

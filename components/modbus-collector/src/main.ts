@@ -74,7 +74,7 @@ async function main(): Promise<number> {
   const storePath = args.store ?? process.env.PCF_EDGE_STORE ?? '.pcf-edge/gateway.sqlite';
   mkdirSync(dirname(storePath), { recursive: true });
   const store = openStore(storePath);
-  const collector = createModbusCollector(config, { store, log, clock });
+  const collector = createModbusCollector(config, { store, log, clock, siteModel: store, configSource: args.config });
   collector.start();
   const watcher = watchConfigFile({
     file: args.config,

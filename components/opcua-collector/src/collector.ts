@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import type { DataValue } from 'node-opcua-client';
-import { systemClock, unitOf, type Clock, type Logger, type Reading } from '@pcf-edge/core';
+import { systemClock, unitOf, type Clock, type Logger, type Reading, type SiteClaimSink } from '@pcf-edge/core';
 import type { MeterHealth } from '@pcf-edge/store';
 import { kindOf, type EndpointConfig, type MeterConfig, type OpcUaCollectorConfig, type PointConfig } from './config';
 import { decodeDataValue, type Decoded } from './decode';
 import { createClient, createEndpointRunner, type EndpointPoint, type EndpointRunner } from './endpoint';
 import { createHealthTracker, type HealthTracker } from './health';
 import { parseNodeId } from './node-id';
+import { COMPONENT_NAME, siteClaimsOf } from './site-claims';
 
 export const COLLECTOR_NAME = 'opcua-collector';
 
@@ -17,6 +18,14 @@ export interface OpcUaCollectorDeps {
   health: { upsertMeterHealth(rows: MeterHealth[]): void };
   log: Logger;
   clock?: Clock;
+  /**
+   * Where the meters' descriptions go for the other components (the gateway store; docs/adr/0220): published
+   * before the first reading and before a changed configuration takes effect. A contradiction with another
+   * component's configuration throws ERR_CONFIG_INVALID from start or applyConfig.
+   */
+  siteModel?: SiteClaimSink;
+  /** Where the configuration comes from, for messages naming it (a file path; Greengrass). */
+  configSource?: string;
 }
 
 export interface OpcUaCollectorStats {
@@ -172,6 +181,10 @@ export function createOpcUaCollector(
     runner.start();
   }
 
+  function publish(c: Readonly<OpcUaCollectorConfig>): void {
+    deps.siteModel?.publishSiteClaims(COMPONENT_NAME, deps.configSource ?? 'configuration', siteClaimsOf(c));
+  }
+
   function flushHealth(all: boolean): void {
     const now = clock.now();
     const rows = all ? tracker.snapshot(now) : tracker.drain(now);
@@ -185,6 +198,7 @@ export function createOpcUaCollector(
 
   return {
     async start() {
+      publish(config);
       for (const e of config.endpoints) await startEndpoint(e);
       healthTimer = setInterval(() => flushHealth(false), config.healthIntervalMs);
       healthTimer.unref();
@@ -203,6 +217,7 @@ export function createOpcUaCollector(
       certManagers.clear();
     },
     async applyConfig(next) {
+      publish(next);
       const old = config;
       config = next;
       meters = new Map(next.meters.map((m) => [m.id, m]));

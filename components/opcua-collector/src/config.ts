@@ -8,6 +8,7 @@ import {
   retryProblems,
   validateConfig,
   type Logger,
+  type MeterRole,
   type PointKind,
   type Quantity,
   type RetrySettings,
@@ -62,7 +63,8 @@ export interface MeterConfig {
   endpoint: string;
   /** Node whose String value is the meter's serial number; stamped on readings as `meterSerial`. */
   serialNodeId?: string;
-  role?: string;
+  /** Absent: the aggregator rolls the meter up per meter only. */
+  role?: MeterRole;
   points: PointConfig[];
 }
 

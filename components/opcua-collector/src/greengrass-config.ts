@@ -1,7 +1,8 @@
 import { recipeConfig, STORE_PATH_KEY } from '@pcf-edge/greengrass-ipc';
 import { configSchema, type OpcUaCollectorConfig, validateOpcUaConfig } from './config';
+import { COMPONENT_NAME } from './site-claims';
 
-export const COMPONENT_NAME = 'com.pcfedge.OpcUaCollector';
+export { COMPONENT_NAME };
 export const SECRET_MANAGER = 'aws.greengrass.SecretManager';
 export const GET_SECRET_VALUE = 'aws.greengrass#GetSecretValue';
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger, type Logger, PcfError } from '@pcf-edge/core';
 import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
-import { type GatewayStore, openStore, type ReadingWriter } from '@pcf-edge/store';
+import { type GatewayStore, openStore, siteClaimProblemsAt, type ReadingWriter } from '@pcf-edge/store';
 import { createOpcUaCollector, type OpcUaCollector } from './collector';
 import { withSecretPasswords } from './secrets';
 import {
@@ -11,6 +11,9 @@ import {
   greengrassSchema,
   problemsOf,
 } from './greengrass-config';
+import { siteClaimsOf } from './site-claims';
+
+const SOURCE = `Greengrass configuration of ${COMPONENT_NAME}`;
 
 /** The `--store` the recipe passes on the Run command line (the only option under Greengrass). */
 export function storeArgOf(argv: string[]): string | undefined {
@@ -35,14 +38,26 @@ export function runUnderGreengrass(
     schema: greengrassSchema,
     componentName: COMPONENT_NAME,
     log,
-    check: problemsOf,
+    // A proposed configuration is also checked against the other components' site-model claims in the store.
+    check: (config) => {
+      const problems = problemsOf(config);
+      if (problems.length > 0) return problems;
+      const claims = siteClaimsOf(collectorConfigOf(config));
+      return siteClaimProblemsAt(storeArg ?? config.storePath, COMPONENT_NAME, SOURCE, claims);
+    },
     storeArg,
     start: async (config, storePath, greengrass) => {
       // Passwords are read before anything opens: a secret that cannot be read stops the start.
       const own = await withSecretPasswords(collectorConfigOf(config), greengrass);
       const store = openStore(storePath);
       const writer = store.createReadingWriter(own.batch);
-      const collector = createOpcUaCollector(own, { readings: writer, health: store, log });
+      const collector = createOpcUaCollector(own, {
+        readings: writer,
+        health: store,
+        log,
+        siteModel: store,
+        configSource: SOURCE,
+      });
       await collector.start();
       log.info({ endpoints: own.endpoints.length, meters: own.meters.length }, 'opcua collector subscribed');
       return { store, writer, collector, greengrass };

@@ -10,3 +10,4 @@ export type { OpcUaCollectorConfig, EndpointConfig, MeterConfig, PointConfig } f
 export { decodeDataValue, qualityOf, int64PairToBigInt, applyScale, type Decoded } from './decode';
 export { parseNodeId, type ParsedNodeId } from './node-id';
 export { resolveNodeId } from './resolve-node-id';
+export { COMPONENT_NAME, siteClaimsOf } from './site-claims';

@@ -30,8 +30,23 @@ async function main(): Promise<number> {
   const store = openStore(args.store);
   const writer = store.createReadingWriter(config.batch);
   let current = config;
-  const collector = createOpcUaCollector(config, { readings: writer, health: store, log, clock: clockFromEnv() });
-  await collector.start();
+  const collector = createOpcUaCollector(config, {
+    readings: writer,
+    health: store,
+    log,
+    clock: clockFromEnv(),
+    siteModel: store,
+    configSource: args.config as string,
+  });
+  try {
+    await collector.start();
+  } catch (err) {
+    writer.close();
+    store.close();
+    if (!isPcfError(err, 'ERR_CONFIG_INVALID')) throw err;
+    process.stderr.write(`${err.code}: ${err.message}\n`);
+    return 2;
+  }
   const watcher = watchConfigFile({
     file: args.config as string,
     load: (file) => loadOpcUaConfig(file, log),

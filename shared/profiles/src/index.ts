@@ -21,3 +21,4 @@ export {
 } from './point';
 export { scaleInteger, divideToInteger } from './decimal';
 export { PROFILES, getProfile } from './catalogue';
+export { registerMapClaims } from './claims';
