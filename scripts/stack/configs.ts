@@ -1,10 +1,11 @@
 import type { Scenario } from '@pcf-edge/meter-simulators';
 import { opcuaPoints } from '@pcf-edge/meter-simulators';
-import { QUANTITIES } from '@pcf-edge/core';
 
 /**
  * Derives the gateway components' configurations for the local stack from a simulator scenario, so the
- * collectors read exactly the meters the simulator serves and the aggregator knows each meter's role.
+ * collectors read exactly the meters the simulator serves. Each meter is described once, in its collector's
+ * configuration (line, role, profile or points with modulus); the aggregator learns it from the site model in the
+ * gateway store (docs/adr/0220), so its configuration lists no meters.
  */
 export interface StackSettings {
   gatewayId: string;
@@ -88,26 +89,13 @@ export function deriveStackConfigs(scenario: Scenario, s: StackSettings): StackC
               mode: 'poll',
               samplingIntervalMs: s.pollIntervalMs,
               ...(p.scale !== 1 ? { scale: p.scale } : {}),
+              // A UInt32 node wraps at 2^32 (the line counters); nothing else here wraps within a lifetime.
+              ...(p.kind === 'counter' && p.type === 'uint32' ? { modulus: 2 ** 32 * p.scale } : {}),
             })),
           })),
         }
       : null;
 
-  const aggregatorMeters = [
-    ...scenario.modbus.devices.flatMap((d) =>
-      d.meters.map((m) => ({ id: m.id, line: m.line ?? 'site', role: m.role, profile: m.profile })),
-    ),
-    ...(ua?.meters ?? []).map((m) => ({
-      id: m.id,
-      line: m.line ?? 'site',
-      role: m.role,
-      points: Object.fromEntries(
-        opcuaPoints(m.type)
-          .filter((p) => QUANTITIES[p.quantity].kind === 'counter')
-          .map((p) => [p.name, p.type === 'uint32' ? { modulus: 2 ** 32 } : {}]),
-      ),
-    })),
-  ];
   const aggregator = {
     site,
     gatewayId: s.gatewayId,
@@ -117,7 +105,6 @@ export function deriveStackConfigs(scenario: Scenario, s: StackSettings): StackC
       volumeCorrectionFactor: 1.02264,
       calorificValues: [{ validFrom: '2020-01-01T00:00:00Z', mJPerM3: 39.5, basis: 'gross' }],
     },
-    meters: aggregatorMeters,
   };
 
   const exporter = {

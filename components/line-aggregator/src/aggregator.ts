@@ -1,10 +1,12 @@
 import { isPcfError, PcfError, type Clock, type Logger, type Rollup } from '@pcf-edge/core';
 import type { GatewayStore, PruneResult, StoredReading } from '@pcf-edge/store';
 import { BatchOverlay } from './batch';
-import { resolvePointSettings, windowLengthsMs, type AggregatorConfig } from './config';
+import { windowLengthsMs, type AggregatorConfig } from './config';
 import { AggregationEngine, EMPTY_PROGRESS, type Progress } from './engine';
 import { createCalorificSchedule } from './gas/calorific';
+import { PointSettingsResolver } from './point-settings';
 import { fromAnchor, toAnchor, type PointRecord } from './points';
+import { COMPONENT_NAME, siteClaimsOf } from './site-claims';
 
 /** Owner name of the aggregator's rows in the store's `state` table. */
 export const STATE_OWNER = 'lineAggregator';
@@ -30,12 +32,17 @@ export type AggregatorStore = Pick<
   | 'putRollups'
   | 'enqueueOutbox'
   | 'prune'
+  | 'publishSiteClaims'
+  | 'siteModel'
+  | 'siteModelGeneration'
 >;
 
 export interface LineAggregatorDeps {
   store: AggregatorStore;
   clock: Clock;
   log: Logger;
+  /** Where the configuration comes from, for messages naming it (a file path; Greengrass). */
+  configSource?: string;
 }
 
 export interface LineAggregator {
@@ -73,21 +80,27 @@ function saveProgress(store: AggregatorStore, p: Progress): string {
  * reading time, every changed point's anchor and open windows, counter events, rollups and their outbox rows.
  * A crash anywhere loses nothing and doubles nothing: the next start reloads the last committed state and
  * re-applies the same readings, producing the same ids and revisions.
+ *
+ * Point settings come from the site model in the store (docs/adr/0220). Creating the aggregator publishes what its
+ * configuration says about meters (throws ERR_CONFIG_INVALID, naming both places, when that contradicts a
+ * collector); a batch never applies a reading under a site model older than the one in force when it was written.
  */
 export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: LineAggregatorDeps): LineAggregator {
   const { store, clock } = deps;
   const log = deps.log.child({ stage: 'aggregate' });
-  const settingsOf = (meterId: string, point: string) => resolvePointSettings(config, meterId, point);
+  store.publishSiteClaims(COMPONENT_NAME, deps.configSource ?? 'configuration', siteClaimsOf(config));
+  let resolver = new PointSettingsResolver(config, store.siteModel());
   const engineDeps = {
     config,
     windowsMs: windowLengthsMs(config),
     calorific: createCalorificSchedule(config.gas.calorificValues, config.gas.volumeCorrectionFactor),
-    settingsOf,
+    settingsOf: (meterId: string, point: string) => resolver.settingsOf(meterId, point),
+    lineOf: (meterId: string) => resolver.lineOf(meterId),
   };
   const load = (): AggregationEngine => {
     const points = store
       .getAnchors()
-      .map((a) => fromAnchor(a, settingsOf))
+      .map((a) => fromAnchor(a, engineDeps.settingsOf))
       .filter((p): p is PointRecord => p !== null);
     committedText = readProgress(store);
     return new AggregationEngine(engineDeps, points, parseProgress(committedText));
@@ -139,7 +152,17 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
     return r;
   }
 
+  /** Takes in a changed site model: every point's settings re-resolved from the committed state. */
+  function followSiteModel(generation: number): void {
+    if (generation === resolver.model.generation) return;
+    resolver = new PointSettingsResolver(config, store.siteModel());
+    engine = load();
+    log.info({ generation: resolver.model.generation }, 'site model changed; point settings re-resolved');
+  }
+
   function runBatch(): number {
+    followSiteModel(store.siteModelGeneration());
+    const generation = resolver.model.generation;
     const out = new BatchOverlay({ getRollup: (id) => store.getRollup(id)?.rollup });
     const fromCursor = engine.progress.cursor;
     let applied = 0;
@@ -152,6 +175,12 @@ export function createLineAggregator(config: Readonly<AggregatorConfig>, deps: L
         if (rows.length < want) break;
       }
       if (applied === 0) return 0;
+      // A collector publishes its changed site model before the readings taken under it: when one did while this
+      // batch was read, some of its readings may be here, so the batch is redone under the new model.
+      if (store.siteModelGeneration() !== generation) {
+        engine = load(); // drops what this batch applied in memory; it is read again under the new model
+        return runBatch();
+      }
       commit(out, fromCursor);
     } catch (err) {
       engine = load(); // the in-memory state ran ahead of the store: start again from what was committed

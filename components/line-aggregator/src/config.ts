@@ -1,12 +1,9 @@
-import { isPcfError, loadConfig, parseDuration, validateConfig } from '@pcf-edge/core';
-import { effectiveModulus, getProfile, type MeterProfile } from '@pcf-edge/profiles';
+import { isPcfError, loadConfig, parseDuration, validateConfig, type MeterRole } from '@pcf-edge/core';
+import { getProfile } from '@pcf-edge/profiles';
 import schema from '../config.schema.json';
-import type { CounterSettings } from './counter/counter-engine';
-import type { GaugeSettings } from './gauge/gauge-filter';
 
 export { schema as configSchema };
-
-export type MeterRole = 'lineTotal' | 'subMeter' | 'baseload';
+export type { MeterRole };
 
 export interface PointOverride {
   modulus?: number | null;
@@ -16,10 +13,14 @@ export interface PointOverride {
   spikeThreshold?: number;
 }
 
+/**
+ * A meter's aggregation settings. `line`, `role`, `profile` and the points' `modulus`/`maxRatePerHour` normally
+ * come from the collector that reads the meter (the site model, docs/adr/0220); given here they must agree.
+ */
 export interface MeterConfig {
   id: string;
-  line: string;
-  role: MeterRole;
+  line?: string;
+  role?: MeterRole;
   profile?: string;
   points: Record<string, PointOverride>;
 }
@@ -111,59 +112,4 @@ export function loadAggregatorConfig(file: string): Readonly<AggregatorConfig> {
 
 export function windowLengthsMs(c: AggregatorConfig): number[] {
   return c.windows.map(parseDuration).sort((a, b) => a - b);
-}
-
-/** Everything the aggregator needs to know about one point, resolved once. */
-export interface PointSettings {
-  /** Configured role; null for a meter missing from the config (rolled up per meter, never into totals). */
-  role: MeterRole | null;
-  /**
-   * Set when the meter's profile has an earlier point of the same quantity (a twin register, e.g. the PM5xxx's
-   * float32 kWh beside its int64 Wh): that point is the one counted in line and site totals, this one is rolled
-   * up per meter only, so a meter never counts twice.
-   */
-  twinOf?: string;
-  counter: CounterSettings;
-  gauge: GaugeSettings;
-}
-
-const profileCache = new Map<string, MeterProfile>();
-const meterIndex = new WeakMap<AggregatorConfig, Map<string, MeterConfig>>();
-
-/** The configured meter with this id (indexed once per config object). */
-export function meterOf(c: AggregatorConfig, meterId: string): MeterConfig | undefined {
-  let index = meterIndex.get(c);
-  if (!index) meterIndex.set(c, (index = new Map(c.meters.map((m) => [m.id, m]))));
-  return index.get(meterId);
-}
-
-export function resolvePointSettings(c: AggregatorConfig, meterId: string, point: string): PointSettings {
-  const meter = meterOf(c, meterId);
-  let profilePoint: { modulus: number | null; maxRatePerHour: number | null } = { modulus: null, maxRatePerHour: null };
-  let twinOf: string | undefined;
-  if (meter?.profile !== undefined) {
-    let profile = profileCache.get(meter.profile);
-    if (!profile) profileCache.set(meter.profile, (profile = getProfile(meter.profile)));
-    const def = profile.points.find((p) => p.name === point);
-    if (def) {
-      profilePoint = { modulus: effectiveModulus(def) ?? null, maxRatePerHour: def.maxRatePerHour ?? null };
-      const first = profile.points.find((p) => p.kind === 'counter' && p.quantity === def.quantity);
-      if (first && first !== def) twinOf = first.name;
-    }
-  }
-  const o = meter?.points[point] ?? {};
-  return {
-    role: meter?.role ?? null,
-    ...(twinOf !== undefined ? { twinOf } : {}),
-    counter: {
-      modulus: o.modulus !== undefined ? o.modulus : profilePoint.modulus,
-      maxRatePerHour: o.maxRatePerHour !== undefined ? o.maxRatePerHour : profilePoint.maxRatePerHour,
-      plausibilityMargin: c.plausibilityMargin,
-      noiseTolerance: c.noiseTolerance,
-      noiseToleranceRelative: c.noiseToleranceRelative,
-      maxGapMs: c.maxGapMs,
-      replacementStart: o.replacementStart ?? {},
-    },
-    gauge: { deadband: o.deadband ?? 0, spikeThreshold: o.spikeThreshold ?? null, maxGapMs: c.maxGapMs },
-  };
 }

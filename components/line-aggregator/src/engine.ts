@@ -5,7 +5,8 @@ import { advanceCounter, EMPTY_COUNTER_STATE, plausibleBound, type Segment } fro
 import { advanceGauge, EMPTY_GAUGE_STATE, type AcceptedGauge } from './gauge/gauge-filter';
 import type { CalorificSchedule } from './gas/calorific';
 import type { BatchOverlay } from './batch';
-import { meterOf, type AggregatorConfig, type PointSettings } from './config';
+import type { AggregatorConfig } from './config';
+import type { PointSettings } from './point-settings';
 import {
   bookGauge,
   counterAccOf,
@@ -42,6 +43,8 @@ export interface EngineDeps {
   windowsMs: number[];
   calorific: CalorificSchedule;
   settingsOf: (meterId: string, point: string) => PointSettings;
+  /** The meter's line from the site model; undefined: the line its first good reading carries. */
+  lineOf: (meterId: string) => string | undefined;
 }
 
 /**
@@ -129,7 +132,7 @@ export class AggregationEngine {
     if (existing) return existing;
     const info: PointInfo = {
       site: this.deps.config.site,
-      line: r.line,
+      line: this.deps.lineOf(r.meterId) ?? r.line,
       meterId: r.meterId,
       point: r.point,
       quantity: r.quantity,
@@ -137,8 +140,6 @@ export class AggregationEngine {
       unit: r.unit,
       settings: this.deps.settingsOf(r.meterId, r.point),
     };
-    const configured = meterOf(this.deps.config, r.meterId);
-    if (configured) info.line = configured.line;
     const p: PointRecord = { key, info, counter: null, gauge: null, open: new Map(), dirty: true, hot: [] };
     this.registry.add(p);
     return p;

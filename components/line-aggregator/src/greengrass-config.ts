@@ -1,7 +1,8 @@
 import { recipeConfig, STORE_PATH_KEY } from '@pcf-edge/greengrass-ipc';
 import { type AggregatorConfig, configSchema, validateAggregatorConfig } from './config';
+import { COMPONENT_NAME } from './site-claims';
 
-export const COMPONENT_NAME = 'com.pcfedge.LineAggregator';
+export { COMPONENT_NAME };
 
 /**
  * The component configuration under Greengrass: the aggregator's settings plus the recipe's `storePath`,

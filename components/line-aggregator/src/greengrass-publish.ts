@@ -60,6 +60,9 @@ function bindAll<S extends AggregatorStore>(store: S): AggregatorStore {
     'putRollups',
     'enqueueOutbox',
     'prune',
+    'publishSiteClaims',
+    'siteModel',
+    'siteModelGeneration',
   ];
   const out: Partial<Record<keyof AggregatorStore, unknown>> = {};
   for (const k of keys) out[k] = (store[k] as (...a: unknown[]) => unknown).bind(store);

@@ -1,6 +1,6 @@
 import { createLogger, type Logger, systemClock } from '@pcf-edge/core';
 import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
-import { type GatewayStore, openStore } from '@pcf-edge/store';
+import { type GatewayStore, openStore, siteClaimProblemsAt } from '@pcf-edge/store';
 import type { AggregatorConfig } from './config';
 import { type AggregatorStore, createLineAggregator, type LineAggregator } from './aggregator';
 import { healthMessage, type HealthPublisher, startHealthPublisher } from './greengrass-health';
@@ -12,6 +12,9 @@ import {
   greengrassSchema,
   problemsOf,
 } from './greengrass-config';
+import { siteClaimsOf } from './site-claims';
+
+const SOURCE = `Greengrass configuration of ${COMPONENT_NAME}`;
 
 /**
  * Runs the aggregator under Greengrass until SIGINT/SIGTERM (then resolves 0): configuration from the nucleus; a
@@ -24,11 +27,8 @@ export function runUnderGreengrass(
   storeArg: string | undefined,
   log: Logger = createLogger({ component: 'line-aggregator' }),
 ): Promise<number> {
-  const startAggregator = (config: Readonly<AggregatorConfig>, view: AggregatorStore): LineAggregator => {
-    const aggregator = createLineAggregator(config, { store: view, clock: systemClock, log });
-    aggregator.start();
-    return aggregator;
-  };
+  const createAggregator = (config: Readonly<AggregatorConfig>, view: AggregatorStore): LineAggregator =>
+    createLineAggregator(config, { store: view, clock: systemClock, log, configSource: SOURCE });
   type App = { store: GatewayStore; view: AggregatorStore; aggregator: LineAggregator; health: HealthPublisher };
   const healthFor = (config: Readonly<GreengrassConfig>, store: GatewayStore, greengrass: GreengrassAdapter) =>
     startHealthPublisher({
@@ -42,7 +42,13 @@ export function runUnderGreengrass(
     schema: greengrassSchema,
     componentName: COMPONENT_NAME,
     log,
-    check: problemsOf,
+    // A proposed configuration is also checked against the other components' site-model claims in the store.
+    check: (config) => {
+      const problems = problemsOf(config);
+      if (problems.length > 0) return problems;
+      const claims = siteClaimsOf(aggregatorConfigOf(config));
+      return siteClaimProblemsAt(storeArg ?? config.storePath, COMPONENT_NAME, SOURCE, claims);
+    },
     storeArg,
     start: (config, storePath, greengrass) => {
       const own = aggregatorConfigOf(config);
@@ -50,13 +56,17 @@ export function runUnderGreengrass(
       const topic = config.lineRollupTopic;
       const view = topic ? publishingStore(store, (rollup) => greengrass.publish(topic, rollup), log) : store;
       log.info({ lineRollupTopic: topic || undefined, meters: own.meters.length }, 'line aggregator starting');
-      const aggregator = startAggregator(own, view);
+      const aggregator = createAggregator(own, view);
+      aggregator.start();
       return { store, view, aggregator, health: healthFor(config, store, greengrass), greengrass };
     },
     apply: (app, config) => {
       const own = aggregatorConfigOf(config);
+      // Created (and its site-model claims published) before the running one stops: a contradiction keeps it.
+      const next = createAggregator(own, app.view);
       app.aggregator.stop();
-      app.aggregator = startAggregator(own, app.view);
+      app.aggregator = next;
+      next.start();
       app.health.stop();
       app.health = healthFor(config, app.store, app.greengrass);
       log.info({ meters: own.meters.length }, 'line aggregator reconfigured');

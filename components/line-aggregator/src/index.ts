@@ -13,6 +13,8 @@ export {
   type MeterConfig,
   type MeterRole,
 } from './config';
+export { PointSettingsResolver, type PointSettings } from './point-settings';
+export { COMPONENT_NAME, siteClaimsOf, ownSiteModel } from './site-claims';
 export {
   advanceCounter,
   EMPTY_COUNTER_STATE,

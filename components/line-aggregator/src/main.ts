@@ -48,7 +48,13 @@ async function main(): Promise<number> {
   const config = loadAggregatorConfig(args.config);
   const log = createLogger({ component: 'line-aggregator' });
   const store = openStore(storePath, { log });
-  const aggregator = createLineAggregator(config, { store, clock: clockFromEnv(), log });
+  let aggregator;
+  try {
+    aggregator = createLineAggregator(config, { store, clock: clockFromEnv(), log, configSource: args.config });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   if (args.once) {
     const applied = aggregator.drain();
     log.info({ applied, cursor: aggregator.progress().cursor }, 'caught up');

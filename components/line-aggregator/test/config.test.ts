@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadAggregatorConfig } from '../src';
-import { resolvePointSettings } from '../src/config';
+import { PointSettingsResolver } from '../src/point-settings';
+import { ownSiteModel } from '../src/site-claims';
 
 describe('aggregator config', () => {
   const config = loadAggregatorConfig(join(__dirname, '../config.sample.yaml'));
@@ -10,19 +11,20 @@ describe('aggregator config', () => {
     expect(config.meters).toHaveLength(5);
   });
 
-  it('point settings come from the profile, overridden per point', () => {
-    expect(resolvePointSettings(config, 'line1-main', 'energyImport').counter).toMatchObject({
+  it('point settings come from the profile, overridden per point (this configuration alone)', () => {
+    const resolver = new PointSettingsResolver(config, ownSiteModel(config));
+    expect(resolver.settingsOf('line1-main', 'energyImport').counter).toMatchObject({
       modulus: null,
       maxRatePerHour: 100,
     });
-    expect(resolvePointSettings(config, 'line1-gas', 'volume').counter).toMatchObject({
+    expect(resolver.settingsOf('line1-gas', 'volume').counter).toMatchObject({
       modulus: 655.36,
       maxRatePerHour: 60,
     });
-    expect(resolvePointSettings(config, 'compressors', 'energyImport')).toMatchObject({
+    expect(resolver.settingsOf('compressors', 'energyImport')).toMatchObject({
       role: 'baseload',
       counter: { replacementStart: { 'SN-2207': 12.5 } },
     });
-    expect(resolvePointSettings(config, 'unknown-meter', 'energy').role).toBeNull();
+    expect(resolver.settingsOf('unknown-meter', 'energy').role).toBeNull();
   });
 });

@@ -101,10 +101,13 @@ beforeAll(async () => {
     readings++;
     writer.write(r);
   };
+  // Each meter is described once, in its collector's configuration: the collectors publish that site model into
+  // the store and the aggregator (whose stack configuration lists no meters) reads line, role and modulus there.
   modbus = createModbusCollector(parseCollectorConfig(cfg.modbus, 'stack modbus config'), {
     clock,
     log,
     onReading: write,
+    siteModel: store,
   });
   const uaConfig = validateOpcUaConfig(cfg.opcua, 'stack opcua config');
   for (const p of counterPoints())
@@ -119,6 +122,7 @@ beforeAll(async () => {
     health: store,
     log,
     clock,
+    siteModel: store,
   });
   await opcua.start();
   const aggConfig = validateAggregatorConfig(cfg.aggregator);

@@ -1,7 +1,8 @@
 import { ManualClock, silentLogger, type LineRollup, type MeterCounterRollup, type Reading } from '@pcf-edge/core';
 import { openStore } from '@pcf-edge/store';
 import { createLineAggregator, validateAggregatorConfig } from '../src';
-import { resolvePointSettings } from '../src/config';
+import { PointSettingsResolver } from '../src/point-settings';
+import { ownSiteModel } from '../src/site-claims';
 import { T0, tempDir } from './fixtures';
 
 /**
@@ -21,9 +22,10 @@ const config = validateAggregatorConfig({
 });
 
 test('the twin register is marked and rolled up per meter, never added to the line', () => {
-  expect(resolvePointSettings(config, 'pm', 'energyImportKWh').twinOf).toBe('energyImportWh');
-  expect(resolvePointSettings(config, 'pm', 'energyImportWh').twinOf).toBeUndefined();
-  expect(resolvePointSettings(config, 'pm', 'energyExportKWh').twinOf).toBe('energyExportWh');
+  const resolver = new PointSettingsResolver(config, ownSiteModel(config));
+  expect(resolver.settingsOf('pm', 'energyImportKWh').twinOf).toBe('energyImportWh');
+  expect(resolver.settingsOf('pm', 'energyImportWh').twinOf).toBeUndefined();
+  expect(resolver.settingsOf('pm', 'energyExportKWh').twinOf).toBe('energyExportWh');
 
   const store = openStore(tmp.file('twin.db'));
   const readings: Reading[] = [];

@@ -7,7 +7,7 @@ import {
 } from '@pcf-edge/core';
 import { emptyCounterAcc, type CounterWindowAcc } from '../counter/allocate';
 import { gasEnergy, type CalorificSchedule } from '../gas/calorific';
-import type { PointSettings } from '../config';
+import type { PointSettings } from '../point-settings';
 
 /** Identity of one point as the aggregator knows it (from its first good reading and the config). */
 export interface PointInfo {
