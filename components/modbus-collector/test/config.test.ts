@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { isPcfError, type PcfError } from '@pcf-edge/core';
 import { loadCollectorConfig, meterPoints, parseCollectorConfig } from '../src/config';
+import { siteClaimsOf } from '../src/site-claims';
 import type { DryRunReport } from '../src/dry-run';
 import { config, device, meter, point, startTestDevice } from './support';
 
@@ -150,6 +151,49 @@ describe('collector config', () => {
       },
       '/devices/0/backoff: deprecated spelling of /devices/0/retry, which is also given',
     ],
+    [
+      'modulus on a gauge point (nobody would honour it)',
+      (c) => {
+        c.meters[1]!.points!.push({
+          name: 'p',
+          quantity: 'activePower',
+          table: 'holding',
+          address: 10,
+          type: 'float32',
+          scale: 1,
+          modulus: 100,
+        } as never);
+      },
+      '/meters/1/points/1/modulus: only counters have modulus (activePower is a gauge)',
+    ],
+    [
+      'overrides of a point the profile does not have',
+      (c) => {
+        (c.meters[0] as Record<string, unknown>).overrides = { energy: { maxRatePerHour: 5 } };
+      },
+      "/meters/0/overrides/energy: profile 'eastron-sdm630' has no point 'energy'",
+    ],
+    [
+      'overrides of a gauge',
+      (c) => {
+        (c.meters[0] as Record<string, unknown>).overrides = { activePower: { modulus: 5 } };
+      },
+      "/meters/0/overrides/activePower: point 'activePower' of 'eastron-sdm630' is not a counter",
+    ],
+    [
+      'overrides without a profile',
+      (c) => {
+        (c.meters[1] as Record<string, unknown>).overrides = { e: { modulus: 5 } };
+      },
+      '/meters/1/overrides: only with a profile',
+    ],
+    [
+      'a role outside the three',
+      (c) => {
+        (c.meters[0] as Record<string, unknown>).role = 'main';
+      },
+      '/meters/0/role: must be equal to one of the allowed values (lineTotal, subMeter, baseload)',
+    ],
   ];
   it.each(cases)('rejects %s naming the path', (_name, mutate, expected) => {
     const c = base();
@@ -170,6 +214,32 @@ describe('collector config', () => {
     const c = base();
     (c.meters[0] as Record<string, unknown>).points = c.meters[1]!.points;
     expect(errorsOf(c).join('\n')).toContain('/meters/0');
+  });
+
+  it("publishes each meter's description for the aggregator: given values, profile and register-type defaults", () => {
+    const c = base();
+    Object.assign(c.meters[0]!, { role: 'lineTotal', overrides: { energyImport: { maxRatePerHour: 40 } } });
+    const claims = siteClaimsOf(parseCollectorConfig(c, 'ok'));
+    const of = (meterId: string, field: string) => claims.find((x) => x.meterId === meterId && x.field === field);
+    expect(of('', 'site')).toMatchObject({ value: 'S1', strength: 'given', place: '/site' });
+    expect(of('m1', 'role')).toMatchObject({ value: 'lineTotal', place: '/meters/0/role' });
+    expect(of('m2', 'role')).toBeUndefined(); // not given: not stated (no default role)
+    expect(of('m1', 'points/energyImport/maxRatePerHour')).toMatchObject({
+      value: 40,
+      strength: 'given',
+      place: '/meters/0/overrides/energyImport/maxRatePerHour',
+    });
+    expect(of('m1', 'points/energyExport/maxRatePerHour')).toMatchObject({
+      value: 100,
+      strength: 'default',
+      place: '/meters/0/profile (eastron-sdm630, point energyExport)',
+    });
+    expect(of('m1', 'points/activePower/modulus')).toBeUndefined(); // gauges state nothing
+    expect(of('m2', 'points/e/modulus')).toMatchObject({
+      value: 42949672.96, // 2^32 × 0.01: the uint32 register's wrap
+      strength: 'default',
+      place: '/meters/1/points/0/type (uint32 × 0.01)',
+    });
   });
 
   it('accepts the sample config shipped with the component', () => {

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { isPcfError, type PcfError } from '@pcf-edge/core';
 import { join } from 'node:path';
 import { loadOpcUaConfig, validateOpcUaConfig } from '../src/config';
+import { siteClaimsOf } from '../src/site-claims';
 
 const valid = () => ({
   site: 'plant-1',
@@ -146,5 +147,49 @@ test('retry: the old `reconnect` spelling is accepted for one release with a war
   old.endpoints[0]!.retry = {};
   expect(errorsOf(old)).toEqual([
     '/endpoints/0/reconnect: deprecated spelling of /endpoints/0/retry, which is also given; keep only /endpoints/0/retry',
+  ]);
+});
+
+test("a meter's role is one the aggregator knows, and its description is published for the aggregator", () => {
+  const bad = valid() as unknown as { meters: Record<string, unknown>[] };
+  bad.meters[0] = { ...bad.meters[0], role: 'main meter' };
+  expect(errorsOf(bad)).toEqual([
+    '/meters/0/role: must be equal to one of the allowed values (lineTotal, subMeter, baseload)',
+  ]);
+  const c = valid() as unknown as { meters: Record<string, unknown>[] };
+  c.meters[0] = {
+    ...c.meters[0],
+    role: 'lineTotal',
+    points: [
+      { name: 'wh', nodeId: 'ns=2;s=wh', quantity: 'activeEnergyImport', scale: 0.001, modulus: 4294967.296 },
+      { name: 'kwh', nodeId: 'ns=2;s=kwh', quantity: 'activeEnergyImport', maxRatePerHour: 80 },
+      { name: 'p', nodeId: 'ns=2;s=p', quantity: 'activePower' },
+    ],
+  };
+  expect(siteClaimsOf(validateOpcUaConfig(c, 'test.yaml'))).toEqual([
+    { meterId: '', field: 'site', value: 'plant-1', strength: 'given', place: '/site' },
+    { meterId: 'm1', field: 'line', value: 'L1', strength: 'given', place: '/meters/0/line' },
+    { meterId: 'm1', field: 'role', value: 'lineTotal', strength: 'given', place: '/meters/0/role' },
+    {
+      meterId: 'm1',
+      field: 'points/wh/modulus',
+      value: 4294967.296,
+      strength: 'given',
+      place: '/meters/0/points/0/modulus',
+    },
+    {
+      meterId: 'm1',
+      field: 'points/kwh/maxRatePerHour',
+      value: 80,
+      strength: 'given',
+      place: '/meters/0/points/1/maxRatePerHour',
+    },
+    {
+      meterId: 'm1',
+      field: 'points/kwh/twinOf',
+      value: 'wh',
+      strength: 'default',
+      place: '/meters/0/points/1 (after wh)',
+    },
   ]);
 });
