@@ -95,7 +95,8 @@ function faultedVariant(
 
 /**
  * OPC UA server (node-opcua) exposing the scenario's OPC UA meters under `namespaceUri` (see nodes.ts for the node
- * set). Security mode None and anonymous access are allowed; values are written every tick with the simulated
+ * set). Endpoints and client-certificate trust as `cfg.security` says (default None and SignAndEncrypt with
+ * Basic256Sha256, every client certificate accepted); anonymous access is allowed; values are written every tick with the simulated
  * time as source timestamp. Faults: badStatus (status code on every node of the meter), stuck, nan (Double nodes),
  * garbage, counter events; restart is driven by the simulator (stop + start on the same port).
  */
@@ -178,7 +179,9 @@ export function createOpcuaSimServer(cfg: OpcuaServer, ctx: OpcuaContext): Opcua
     async start() {
       if (server) return;
       if (port === 0) port = await freePort(cfg.host);
-      const pki = ctx.pkiDir ?? join(tmpdir(), 'pcf-edge-sim-pki');
+      const security = cfg.security ?? { modes: ['None', 'SignAndEncrypt'], clientCertificates: 'acceptAny' };
+      const pki = security.pkiDir ?? join(ctx.pkiDir ?? join(tmpdir(), 'pcf-edge-sim-pki'), 'server');
+      const secure = security.modes.some((m) => m !== 'None');
       const s = new OPCUAServer({
         port,
         hostname: cfg.host,
@@ -186,11 +189,14 @@ export function createOpcuaSimServer(cfg: OpcuaServer, ctx: OpcuaContext): Opcua
         alternateHostname: [cfg.host],
         buildInfo: { productName: 'pcf-edge meter simulator', manufacturerName: 'pcf-edge' },
         serverCertificateManager: new OPCUACertificateManager({
-          rootFolder: join(pki, 'server'),
-          automaticallyAcceptUnknownCertificate: true,
+          rootFolder: pki,
+          automaticallyAcceptUnknownCertificate: security.clientCertificates === 'acceptAny',
         }),
-        securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
-        securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
+        securityModes: security.modes.map((m) => MessageSecurityMode[m]),
+        securityPolicies: [
+          ...(security.modes.includes('None') ? [SecurityPolicy.None] : []),
+          ...(secure ? [SecurityPolicy.Basic256Sha256] : []),
+        ],
         allowAnonymous: true,
       });
       await s.initialize();

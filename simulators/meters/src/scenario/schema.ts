@@ -141,6 +141,22 @@ export const scenarioSchema = {
         host: { type: 'string', default: '127.0.0.1' },
         port,
         namespaceUri: { type: 'string', minLength: 1, default: 'urn:pcf-edge:simulator' },
+        security: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            modes: {
+              type: 'array',
+              minItems: 1,
+              uniqueItems: true,
+              items: { enum: ['None', 'Sign', 'SignAndEncrypt'] },
+              default: ['None', 'SignAndEncrypt'],
+            },
+            clientCertificates: { enum: ['acceptAny', 'trustedOnly'], default: 'acceptAny' },
+            pkiDir: { type: 'string', minLength: 1 },
+          },
+        },
         meters: {
           type: 'array',
           items: {

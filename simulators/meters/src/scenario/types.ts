@@ -83,10 +83,24 @@ export interface OpcuaMeter extends MeterCommon {
   type: OpcuaMeterType;
 }
 
+/**
+ * Endpoints the OPC UA server offers and how it treats client certificates: `acceptAny` trusts every client
+ * certificate; `trustedOnly` accepts only those in `<pkiDir>/trusted/certs` and puts others in `<pkiDir>/rejected`,
+ * as a production server does. Secure modes use Basic256Sha256. `pkiDir` is the server's PKI folder (default
+ * `<tmpdir>/pcf-edge-sim-pki/server`).
+ */
+export interface OpcuaSecurity {
+  modes: ('None' | 'Sign' | 'SignAndEncrypt')[];
+  clientCertificates: 'acceptAny' | 'trustedOnly';
+  pkiDir?: string;
+}
+
 export interface OpcuaServer {
   host: string;
   port: number;
   namespaceUri: string;
+  /** Default: modes None and SignAndEncrypt, any client certificate accepted. */
+  security?: OpcuaSecurity;
   meters: OpcuaMeter[];
 }
 
