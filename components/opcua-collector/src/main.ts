@@ -7,12 +7,16 @@ import { HELP, parseCli } from './cli';
 import { createOpcUaCollector } from './collector';
 import { configSchema, loadOpcUaConfig } from './config';
 import { runUnderGreengrass, storeArgOf } from './greengrass';
+import { runTool } from './tools/commands';
+import { dryRunOpcUa, formatDryRun } from './tools/dry-run';
+import { routeOpcUaDiagnostics } from './tools/session';
 
 async function main(): Promise<number> {
   const log = createLogger({ component: 'opcua-collector' });
   let args;
   let config;
   const argv = process.argv.slice(2);
+  if (argv[0] === 'browse' || argv[0] === 'trust') return runTool(argv[0], argv.slice(1));
   if (isGreengrass() && !argv.some((a) => a === '--config' || a.startsWith('--config=') || a === '--help'))
     return runUnderGreengrass(storeArgOf(argv), log);
   try {
@@ -25,6 +29,12 @@ async function main(): Promise<number> {
   } catch (err) {
     process.stderr.write(`${isPcfError(err) ? `${err.code}: ` : ''}${(err as Error).message}\n`);
     return 2;
+  }
+  if (args.dryRun) {
+    routeOpcUaDiagnostics(false);
+    const report = await dryRunOpcUa(config);
+    process.stdout.write(`${args.json ? JSON.stringify(report, null, 2) : formatDryRun(report)}\n`);
+    return report.endpoints.some((e) => e.error !== undefined) ? 1 : 0;
   }
   mkdirSync(dirname(args.store), { recursive: true });
   const store = openStore(args.store);
