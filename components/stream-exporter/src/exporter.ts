@@ -5,6 +5,7 @@ import { pendingReader, type PendingRow } from './bodies';
 import { buildMessages, MAX_MESSAGE_BYTES, type PlannedMessage } from './messages';
 import { RowPicker } from './pick';
 import type { RecordSink } from './sinks';
+import { COMPONENT_NAME, siteClaimsOf } from './site-claims';
 import { createStatusReporter, type ExporterStatus } from './status';
 
 export interface StreamExporterDeps {
@@ -18,6 +19,8 @@ export interface StreamExporterDeps {
   validateMessages?: boolean;
   /** Signs every message with the gateway's key (the cloud dead-letters unsigned batches); main.ts always gives one. */
   signer?: BatchSigner;
+  /** Where the configuration comes from, for messages naming it (a file path; Greengrass). */
+  configSource?: string;
 }
 
 /**
@@ -56,6 +59,8 @@ interface Flight {
  */
 export function createStreamExporter(config: StreamExporterConfig, deps: StreamExporterDeps): StreamExporter {
   const { store, sink, clock, log } = deps;
+  // Its site and gateway id must be the aggregator's: a contradiction throws ERR_CONFIG_INVALID naming both places.
+  store.publishSiteClaims(COMPONENT_NAME, deps.configSource ?? 'configuration', siteClaimsOf(config));
   const reporter = createStatusReporter(config, store, clock, log);
   const picker = new RowPicker(pendingReader(store), config);
   const flights = new Set<Flight>();

@@ -1,7 +1,8 @@
 import { recipeConfig, STORE_PATH_KEY } from '@pcf-edge/greengrass-ipc';
 import { configSchema, parseExporterConfig, type StreamExporterConfig } from './config';
+import { COMPONENT_NAME } from './site-claims';
 
-export const COMPONENT_NAME = 'com.pcfedge.StreamExporter';
+export { COMPONENT_NAME };
 
 /** The component configuration under Greengrass: the component's settings plus the recipe's `storePath`. */
 export type GreengrassConfig = StreamExporterConfig & { storePath: string };

@@ -7,7 +7,7 @@ import {
   systemClock,
 } from '@pcf-edge/core';
 import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
-import { type GatewayStore, openStore } from '@pcf-edge/store';
+import { type GatewayStore, openStore, siteClaimProblemsAt } from '@pcf-edge/store';
 import { EXPORTER_MMAP_BYTES } from './bodies';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import type { StreamExporterConfig } from './config';
@@ -21,6 +21,9 @@ import {
   greengrassSchema,
   problemsOf,
 } from './greengrass-config';
+import { siteClaimsOf } from './site-claims';
+
+const SOURCE = `Greengrass configuration of ${COMPONENT_NAME}`;
 
 /** Stream Manager's port: the configuration's, else the one Stream Manager was deployed with (IPC). */
 async function sinkFor(
@@ -71,7 +74,14 @@ export function runUnderGreengrass(
     sink: RecordSink,
     signer: BatchSigner,
   ): StreamExporter => {
-    const exporter = createStreamExporter(config, { store, sink, clock: systemClock, log, signer });
+    const exporter = createStreamExporter(config, {
+      store,
+      sink,
+      clock: systemClock,
+      log,
+      signer,
+      configSource: SOURCE,
+    });
     exporter.start();
     return exporter;
   };
@@ -82,7 +92,13 @@ export function runUnderGreengrass(
     schema: greengrassSchema,
     componentName: COMPONENT_NAME,
     log,
-    check: problemsOf,
+    // A proposed configuration is also checked against the other components' site-model claims in the store.
+    check: (config) => {
+      const problems = problemsOf(config);
+      if (problems.length > 0) return problems;
+      const claims = siteClaimsOf(exporterConfigOf(config));
+      return siteClaimProblemsAt(storeArg ?? config.storePath, COMPONENT_NAME, SOURCE, claims);
+    },
     storeArg,
     start: async (config, storePath, greengrass) => {
       const own = exporterConfigOf(config);
@@ -96,8 +112,10 @@ export function runUnderGreengrass(
       return { store, sink, signer, exporter: startExporter(own, store, sink, signer) };
     },
     apply: async (app, config) => {
+      const own = exporterConfigOf(config);
+      app.store.publishSiteClaims(COMPONENT_NAME, SOURCE, siteClaimsOf(own)); // a contradiction keeps the running one
       await app.exporter.stop();
-      app.exporter = startExporter(exporterConfigOf(config), app.store, app.sink, app.signer);
+      app.exporter = startExporter(own, app.store, app.sink, app.signer);
       log.info('stream exporter reconfigured');
     },
     stop: async (app) => {

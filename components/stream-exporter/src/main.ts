@@ -79,7 +79,21 @@ async function main(): Promise<number> {
           config,
           createStreamManagerClient({ ...config.streamManager }, { log: log.child({ stage: 'client' }) }),
         );
-  const exporter = createStreamExporter(config, { store, sink, clock: clockFromEnv(), log, signer });
+  let exporter;
+  try {
+    exporter = createStreamExporter(config, {
+      store,
+      sink,
+      clock: clockFromEnv(),
+      log,
+      signer,
+      configSource: args.config,
+    });
+  } catch (err) {
+    sink.close();
+    store.close();
+    throw err;
+  }
   exporter.start();
   log.info(
     { target: config.target, stream: config.streamName, kinesisStream: config.kinesisStreamName },

@@ -335,3 +335,35 @@ describe('stream exporter → local Stream Manager', () => {
     store.close();
   });
 });
+
+describe('one site model', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.remove());
+
+  it("a gateway id other than the aggregator's is a configuration error naming both places", () => {
+    const store = openTestStore(`${tmp.dir}/site.sqlite`);
+    store.publishSiteClaims('com.pcfedge.LineAggregator', 'agg.json', [
+      { meterId: '', field: 'site', value: 'plant1', strength: 'given', place: '/site' },
+      { meterId: '', field: 'gatewayId', value: 'gw-1', strength: 'given', place: '/gatewayId' },
+    ]);
+    const config = exporterConfig({ gatewayId: 'gw-2' });
+    const sink = createStreamManagerSink(config, createStreamManagerClient({ port: 1, env: {} }));
+    const create = () =>
+      createStreamExporter(config, { store, sink, clock: systemClock, log: silentLogger(), configSource: 'exp.yaml' });
+    expect(create).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CONFIG_INVALID',
+        details: expect.objectContaining({
+          errors: [
+            "/gatewayId: gatewayId 'gw-2' at com.pcfedge.StreamExporter /gatewayId (exp.yaml) contradicts 'gw-1' at com.pcfedge.LineAggregator /gatewayId (agg.json)",
+          ],
+        }) as unknown,
+      }) as Error,
+    );
+    expect(() =>
+      createStreamExporter(exporterConfig(), { store, sink, clock: systemClock, log: silentLogger() }),
+    ).not.toThrow();
+    sink.close();
+    store.close();
+  });
+});
