@@ -1,7 +1,9 @@
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ManualClock, readDataFile, silentLogger } from '@pcf-edge/core';
 import { RESTART_EXIT_CODE } from '@pcf-edge/greengrass-ipc';
 import { createMeterSimulator, validateScenario, type MeterSimulator, type Scenario } from '@pcf-edge/meter-simulators';
+import { openStore } from '@pcf-edge/store';
 import { useComponentUnderNucleus } from '../../../test-support/greengrass-ipc-server/component-harness';
 import { until } from '../../../test-support/standalone/processes';
 import { readingsIn } from '../../../test-support/standalone/store';
@@ -109,6 +111,36 @@ describe('modbus collector under Greengrass', () => {
     );
     expect(gg.server.states).toEqual([{ component: COMPONENT, state: 'RUNNING' }]);
 
+    p.child.kill('SIGTERM');
+    expect(await p.exited()).toBe(0);
+  });
+
+  it('rejects a deployment that contradicts another component, naming both places', async () => {
+    const store = join(gg.tmp, 'site-model', 'gateway.sqlite');
+    mkdirSync(dirname(store), { recursive: true });
+    const other = openStore(store);
+    other.publishSiteClaims('com.pcfedge.LineAggregator', 'agg.json', [
+      { meterId: 'line1-main', field: 'role', value: 'subMeter', strength: 'given', place: '/meters/0/role' },
+    ]);
+    other.close();
+    gg.server.setConfiguration(COMPONENT, configuration(store));
+    const p = gg.start(store);
+    await until('RUNNING', () => gg.server.states.length > 0, 90_000, p.stderr);
+    const meters = (configuration(store).meters as Record<string, unknown>[]).map((m) => ({ ...m, role: 'lineTotal' }));
+    const report = await gg.server.validateConfiguration(
+      COMPONENT,
+      { ...configuration(store), meters },
+      'deployment-2',
+    );
+    expect(report).toEqual(
+      expect.objectContaining({
+        status: 'REJECTED',
+        message: expect.stringContaining(
+          "/meters/0/role: meter 'line1-main' role 'lineTotal' at com.pcfedge.ModbusCollector /meters/0/role " +
+            `(Greengrass configuration of ${COMPONENT}) contradicts 'subMeter' at com.pcfedge.LineAggregator /meters/0/role (agg.json)`,
+        ) as unknown,
+      }),
+    );
     p.child.kill('SIGTERM');
     expect(await p.exited()).toBe(0);
   });
