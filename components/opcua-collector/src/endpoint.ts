@@ -12,6 +12,7 @@ import { PcfError, retryDelayMs, sleep, type Logger } from '@pcf-edge/core';
 import type { EndpointConfig, PointConfig } from './config';
 import type { ParsedNodeId } from './node-id';
 import { resolveNodeId } from './resolve-node-id';
+import { trustActionOf } from './trust-hint';
 import { startPoller, type Poller, type PollItem } from './poller';
 import { createSubscriptions, type SubscribeItem, type SubscriptionHandle } from './subscriptions';
 
@@ -202,6 +203,7 @@ export function createEndpointRunner(
       state = 'connecting';
       const loss = waitForLoss();
       let reason: string;
+      let action: string | undefined;
       try {
         await connect((r) => signalLost(r));
         stats.connects++;
@@ -212,6 +214,7 @@ export function createEndpointRunner(
         reason = await loss;
       } catch (err) {
         reason = `connect failed: ${(err as Error).message}`;
+        action = trustActionOf(e, reason);
       }
       signalLost = () => undefined;
       await teardown();
@@ -219,7 +222,10 @@ export function createEndpointRunner(
       state = 'down';
       if (wasUp) {
         stats.losses++;
-        log.warn({ url: e.url, err: new PcfError('ERR_OPCUA', reason) }, 'endpoint lost; rebuilding session');
+        log.warn(
+          { url: e.url, err: new PcfError('ERR_OPCUA', reason), ...(action === undefined ? {} : { action }) },
+          'endpoint lost; rebuilding session',
+        );
         for (const p of points) deps.fail(p, `ERR_OPCUA: ${reason}`);
         wasUp = false;
       }

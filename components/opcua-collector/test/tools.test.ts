@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { ManualClock, readDataFile, silentLogger } from '@pcf-edge/core';
+import { createLogger, ManualClock, readDataFile, silentLogger } from '@pcf-edge/core';
 import { createMeterSimulator, validateScenario, type MeterSimulator, type Scenario } from '@pcf-edge/meter-simulators';
 import { divideToInteger } from '@pcf-edge/profiles';
 import { createOpcUaCollector } from '../src/collector';
@@ -322,7 +322,7 @@ describe('trust: errors name what is wrong', () => {
   });
 });
 
-test('a running collector connects once the server certificate is accepted, without a restart', async () => {
+test('a running collector logs how to trust the server and connects once it is accepted, without a restart', async () => {
   const pki = join(dir, 'collector-pki'); // the server certificate was rejected again by the test above
   const config = validateOpcUaConfig(
     {
@@ -334,7 +334,7 @@ test('a running collector connects once the server certificate is accepted, with
           securityMode: 'SignAndEncrypt',
           securityPolicy: 'Basic256Sha256',
           pkiDir: pki,
-          reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+          retry: { initialDelayMs: 200, maxDelayMs: 1000 },
         },
       ],
       meters: [
@@ -358,11 +358,20 @@ test('a running collector connects once the server certificate is accepted, with
     'test',
   );
   const cap = capture();
-  const collector = createOpcUaCollector(config, { ...cap.deps, log: silentLogger() });
+  const lines: string[] = [];
+  const log = createLogger({ component: 'opcua-collector', destination: { write: (s: string) => lines.push(s) } });
+  const collector = createOpcUaCollector(config, { ...cap.deps, log });
   await collector.start();
   try {
     const bad = await cap.waitFor((r) => r.quality === 'bad', 60_000, 'a bad reading while the server is untrusted');
     expect(bad.qualityReason).toMatch(/BadCertificateUntrusted|verification failed/);
+    const warning = lines.map((l) => JSON.parse(l) as { msg: string; action?: string }).find((l) => l.action);
+    expect(warning).toMatchObject({
+      msg: 'endpoint lost; rebuilding session',
+      action:
+        `the server certificate is not trusted; it was put in ${join(pki, 'rejected')}. Check that it is your ` +
+        `server's, then trust it: opcua-collector trust --pki-dir ${pki} --accept <thumbprint> (trust --list shows it)`,
+    });
     const rejected = JSON.parse((await tool('trust', '--pki-dir', pki, '--list', '--json')).out) as {
       certificates: { store: string; thumbprint: string }[];
     };

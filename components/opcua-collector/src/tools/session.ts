@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import {
   MessageSecurityMode,
@@ -13,6 +12,7 @@ import { setErrorLogger, setTraceLogger, setWarningLogger } from 'node-opcua-deb
 import { PcfError } from '@pcf-edge/core';
 import type { EndpointConfig } from '../config';
 import { createClient } from '../endpoint';
+import { certificateFailureOf, refusedClientAction, untrustedServerAction } from '../trust-hint';
 
 /**
  * One short OPC UA session for the command-line tools (browse, dry run): the collector's client settings and PKI
@@ -86,23 +86,22 @@ async function serverCertificateOf(e: EndpointConfig, cm: OPCUACertificateManage
 
 async function connectError(e: EndpointConfig, cm: OPCUACertificateManager, err: Error): Promise<PcfError> {
   const message = err.message.replace(/\s+/g, ' ').trim();
-  if (/verification failed/i.test(message)) {
+  const failure = certificateFailureOf(message);
+  if (failure === 'serverUntrusted') {
     const cert = await serverCertificateOf(e, cm);
-    const thumbprint = cert ? thumbprintOf(cert) : '<thumbprint from trust --list>';
+    const thumbprint = cert ? thumbprintOf(cert) : undefined;
     return new PcfError(
       'ERR_OPCUA',
-      `the server certificate of ${e.url} is not trusted (thumbprint ${thumbprint}); it was put in ` +
-        `${join(e.pkiDir, 'rejected')}. Check that it is your server's, then trust it: ` +
-        `opcua-collector trust --pki-dir ${e.pkiDir} --accept ${thumbprint}`,
+      `the server certificate of ${e.url} is not trusted (thumbprint ${thumbprint ?? 'unknown'}); ` +
+        untrustedServerAction(e, thumbprint),
       { endpoint: e.url, thumbprint },
       { cause: err },
     );
   }
-  if (/BadSecurityChecksFailed|BadCertificate/i.test(message)) {
+  if (failure === 'clientRefused') {
     return new PcfError(
       'ERR_OPCUA',
-      `${e.url} refused the client certificate (${message}): trust ${join(e.pkiDir, 'own', 'certs', 'client_certificate.pem')} ` +
-        `on the server (docs/deploy.md, "OPC UA: finding nodes and trusting certificates")`,
+      `${e.url} refused the client certificate (${message}): ${refusedClientAction(e)}`,
       { endpoint: e.url },
       { cause: err },
     );
