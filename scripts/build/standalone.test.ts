@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { ManualClock, readDataFile, silentLogger, type Reading } from '@pcf-edge/core';
 import {
@@ -260,6 +261,22 @@ describe('opcua-collector zip', () => {
     expect(readings.map((r) => r.quantity)).toContain('activeEnergyImport');
     p.child.kill('SIGTERM');
     expect(await p.exited()).toBe(0);
+  });
+
+  it('runs the OT tools from the zip: browse the server, list the PKI folder the collector created', async () => {
+    const run = async (...args: string[]): Promise<string> =>
+      (
+        await promisify(execFile)(process.execPath, [join(unzipped['opcua-collector']!, 'main.js'), ...args], {
+          cwd: join(tmp, 'work', 'opcua-collector'),
+          env: { PATH: process.env.PATH ?? '' },
+        })
+      ).stdout;
+    const browse = await run('browse', '--endpoint', sim.opcua?.endpoint as string, '--path', 'Meters/line2-oven');
+    expect(browse).toMatch(/\n {2}EnergyImportWh +Variable +UInt64 +\d+ +Good +nsu=/);
+    const list = JSON.parse(await run('trust', '--pki-dir', './pki', '--list', '--json')) as {
+      certificates: { store: string }[];
+    };
+    expect(list.certificates.map((c) => c.store)).toEqual(['own']);
   });
 });
 
