@@ -187,12 +187,11 @@ describe('aarch64 components under qemu-user', () => {
       return file;
     };
     const store = join(tmp, 'gateway.sqlite');
-    const modbusIds = new Set((cfg.modbus.meters as { id: string }[]).map((m) => m.id));
+    // the aggregator learns the meters from the collector's site-model claims (ADR 0220)
     const aggregatorConfig = write('aggregator.json', {
       ...cfg.aggregator,
       windows: ['1m'],
       closeLagMs: 0,
-      meters: (cfg.aggregator.meters as { id: string }[]).filter((m) => modbusIds.has(m.id)),
     });
     const streamName = cfg.exporter.streamName as string;
 
