@@ -22,3 +22,16 @@ export {
 export { scaleInteger, divideToInteger } from './decimal';
 export { PROFILES, getProfile } from './catalogue';
 export { registerMapClaims } from './claims';
+export {
+  appendCrc,
+  characterBits,
+  characterMs,
+  crc16Modbus,
+  crcMatches,
+  FIXED_TIMING_ABOVE_BAUD,
+  formatSerialLine,
+  frameMs,
+  interFrameSilenceMs,
+  type Parity,
+  type SerialLine,
+} from './serial-line';
