@@ -10,6 +10,7 @@ export * from './process';
 export * from './backoff';
 export * from './circuit-breaker';
 export * from './sleep';
+export * from './precise-timer';
 export * from './config-watch';
 export type { AcceptedRename } from './config-renames';
 export * from './batch-signature';
