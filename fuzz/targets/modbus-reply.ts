@@ -77,6 +77,7 @@ export const modbusReply: FuzzTarget = {
       lane.link = createDeviceLink(
         {
           id: `fuzz-${i}`,
+          transport: 'tcp',
           host: '127.0.0.1',
           port: lane.server.port,
           timeoutMs: 150,

@@ -35,6 +35,7 @@ import {
   meterPoints,
   parseCollectorConfig,
   planRequests,
+  tcpEndpoint,
   type CollectorConfig,
   type PointConfig,
   type ReadRequest,
@@ -177,7 +178,8 @@ async function bareLoop(cfg: Readonly<CollectorConfig>, seconds: number): Promis
   await Promise.all(
     cfg.devices.map(async (d) => {
       const client = new (modbusSerial().ModbusRTU)();
-      await client.connectTCP(d.host, { port: d.port });
+      const { host, port } = tcpEndpoint(d);
+      await client.connectTCP(host, { port });
       client.setTimeout(d.timeoutMs);
       const plan = byDevice.get(d.id) ?? [];
       while (performance.now() < end) {
@@ -207,7 +209,8 @@ async function bareScheduled(
   await Promise.all(
     cfg.devices.map(async (d) => {
       const client = new (modbusSerial().ModbusRTU)();
-      await client.connectTCP(d.host, { port: d.port });
+      const { host, port } = tcpEndpoint(d);
+      await client.connectTCP(host, { port });
       client.setTimeout(d.timeoutMs);
       clients.set(d.id, { client, chain: Promise.resolve() });
     }),

@@ -12,17 +12,36 @@ import {
   type Quantity,
   type RetrySettings,
 } from '@pcf-edge/core';
-import { getProfile, registerCount, type PointDefinition } from '@pcf-edge/profiles';
+import { getProfile, registerCount, type PointDefinition, type SerialLine } from '@pcf-edge/profiles';
 import schema from '../config.schema.json';
 
 export { schema as configSchema };
 
 export type Table = PointDefinition['table'];
 
+/** How the collector reaches a device: Modbus TCP, Modbus RTU on a serial port, or RTU frames over TCP. */
+export type Transport = 'tcp' | 'rtu' | 'rtuOverTcp';
+
+/** Modbus TCP's registered port, the default of `port`. */
+export const DEFAULT_TCP_PORT = 502;
+
+/** The serial line of an RTU bus: for `rtu` the port the collector opens, for `rtuOverTcp` the converter's line. */
+export interface SerialSettings extends SerialLine {
+  /** rtu only: the serial device, e.g. /dev/ttyUSB0. */
+  path?: string;
+  /** Times a request is sent again after its reply failed the CRC check. */
+  crcRetries: number;
+}
+
 export interface DeviceConfig {
   id: string;
-  host: string;
-  port: number;
+  transport: Transport;
+  /** tcp and rtuOverTcp. */
+  host?: string;
+  /** tcp and rtuOverTcp; default DEFAULT_TCP_PORT. */
+  port?: number;
+  /** rtu and rtuOverTcp. */
+  serial?: SerialSettings;
   timeoutMs: number;
   connectTimeoutMs: number;
   maxRegistersPerRead: number;
@@ -30,6 +49,18 @@ export interface DeviceConfig {
   pauseBetweenRequestsMs: number;
   retry: RetrySettings;
   circuitBreaker: CircuitBreakerSettings;
+}
+
+/** Host and port of a tcp or rtuOverTcp device of a validated config. */
+export function tcpEndpoint(device: DeviceConfig): { host: string; port: number } {
+  if (device.host === undefined) throw new Error(`device ${device.id}: no host in a validated config`);
+  return { host: device.host, port: device.port ?? DEFAULT_TCP_PORT };
+}
+
+/** The serial settings of an rtu or rtuOverTcp device of a validated config. */
+export function serialSettings(device: DeviceConfig): SerialSettings {
+  if (device.serial === undefined) throw new Error(`device ${device.id}: no serial settings in a validated config`);
+  return device.serial;
 }
 
 /** A point as written in the config (kind optional, defaults applied by the schema). */
@@ -140,6 +171,29 @@ function checkOverrides(m: MeterConfig, points: readonly PointDefinition[], base
   }
 }
 
+/** What each transport needs and refuses: every key given is used, or named as not applying. */
+function transportProblems(d: DeviceConfig, at: string): string[] {
+  const errors: string[] = [];
+  const t = d.transport;
+  const notFor = (key: string, why: string) => errors.push(`${at}/${key}: not used by transport ${t} (${why})`);
+  if (t === 'rtu') {
+    if (d.host !== undefined) notFor('host', 'the bus is serial.path');
+    if (d.port !== undefined) notFor('port', 'the bus is serial.path');
+    if (d.serial === undefined) errors.push(`${at}: transport rtu needs serial (path, baudRate, …)`);
+    else if (d.serial.path === undefined) errors.push(`${at}/serial: transport rtu needs path (the serial device)`);
+    return errors;
+  }
+  if (d.host === undefined) errors.push(`${at}: transport ${t} needs host`);
+  if (t === 'tcp') {
+    if (d.serial !== undefined) notFor('serial', 'serial settings apply to rtu and rtuOverTcp');
+  } else if (d.serial === undefined) {
+    errors.push(`${at}: transport rtuOverTcp needs serial (the converter's baudRate, parity, stopBits set the timing)`);
+  } else if (d.serial.path !== undefined) {
+    notFor('serial/path', 'the converter owns the serial port');
+  }
+  return errors;
+}
+
 /** Semantic checks after the schema passed: every problem as `path: message`. */
 export function checkConfig(config: CollectorConfig): string[] {
   const errors: string[] = [];
@@ -155,10 +209,20 @@ export function checkConfig(config: CollectorConfig): string[] {
     'meter id',
     errors,
   );
+  const buses = new Map<string, number>();
   config.devices.forEach((d, i) => {
     if (d.maxRegistersPerRead > 125)
       errors.push(`/devices/${i}/maxRegistersPerRead: ${d.maxRegistersPerRead} exceeds the Modbus limit of 125`);
     errors.push(...retryProblems(d.retry, `/devices/${i}/retry`));
+    errors.push(...transportProblems(d, `/devices/${i}`));
+    const path = d.transport === 'rtu' ? d.serial?.path : undefined;
+    if (path === undefined) return;
+    const first = buses.get(path);
+    if (first === undefined) buses.set(path, i);
+    else
+      errors.push(
+        `/devices/${i}/serial/path: '${path}' is already the bus of /devices/${first} (one device per bus; give its meters their unit ids)`,
+      );
   });
   const deviceIds = new Set(config.devices.map((d) => d.id));
   config.meters.forEach((m, i) => {

@@ -1,6 +1,7 @@
 import type { Reading } from '@pcf-edge/core';
+import { formatSerialLine } from '@pcf-edge/profiles';
 import type { ModbusCollector } from './collector';
-import type { CollectorConfig } from './config';
+import { DEFAULT_TCP_PORT, type CollectorConfig, type DeviceConfig, type Transport } from './config';
 import type { Hole } from './planner';
 
 export interface DryRunRequest {
@@ -16,8 +17,12 @@ export interface DryRunReport {
   meters: {
     id: string;
     device: string;
-    host: string;
-    port: number;
+    transport: Transport;
+    /** tcp and rtuOverTcp. */
+    host?: string;
+    port?: number;
+    /** rtu and rtuOverTcp: the serial device (rtu) and the line, e.g. `9600 8E1`. */
+    serial?: { path?: string; line: string };
     unitId: number;
     requests: DryRunRequest[];
     holes: Hole[];
@@ -33,11 +38,11 @@ export async function dryRun(config: Readonly<CollectorConfig>, collector: Modbu
   const readings = await collector.pollOnce();
   const meters = collector.pollers().map((p) => {
     const device = config.devices.find((d) => d.id === p.meter.device);
+    if (!device) throw new Error(`meter ${p.meter.id}: device ${p.meter.device} missing from a validated config`);
     return {
       id: p.meter.id,
       device: p.meter.device,
-      host: device?.host ?? '',
-      port: device?.port ?? 0,
+      ...where(device),
       unitId: p.meter.unitId,
       requests: p.plan.map((r) => ({
         unitId: r.unitId,
@@ -62,10 +67,24 @@ export async function dryRun(config: Readonly<CollectorConfig>, collector: Modbu
   return { site: config.site, meters };
 }
 
+function where(d: DeviceConfig): Pick<DryRunReport['meters'][number], 'transport' | 'host' | 'port' | 'serial'> {
+  const tcp = d.transport === 'rtu' ? {} : { host: d.host, port: d.port ?? DEFAULT_TCP_PORT };
+  const serial = d.serial
+    ? { serial: { ...(d.serial.path ? { path: d.serial.path } : {}), line: formatSerialLine(d.serial) } }
+    : {};
+  return { transport: d.transport, ...tcp, ...serial };
+}
+
+/** `127.0.0.1:502`, `rtu /dev/ttyUSB0 9600 8E1`, `rtuOverTcp 10.0.0.5:4001 9600 8E1`. */
+function describe(m: DryRunReport['meters'][number]): string {
+  const at = m.transport === 'rtu' ? m.serial?.path : `${m.host}:${m.port}`;
+  return m.transport === 'tcp' ? `${at}` : `${m.transport} ${at} ${m.serial?.line ?? ''}`;
+}
+
 export function formatDryRun(report: DryRunReport): string {
   const lines = [`site ${report.site}`];
   for (const m of report.meters) {
-    lines.push(`meter ${m.id}  device ${m.device} (${m.host}:${m.port})  unit ${m.unitId}`);
+    lines.push(`meter ${m.id}  device ${m.device} (${describe(m)})  unit ${m.unitId}`);
     for (const r of m.requests) {
       lines.push(
         `  request unit ${r.unitId} FC${r.functionCode} address ${r.address} count ${r.count}  [${r.points.join(', ')}]`,

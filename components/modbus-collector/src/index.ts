@@ -11,8 +11,13 @@ export {
   parseCollectorConfig,
   checkConfig,
   meterPoints,
+  serialSettings,
+  tcpEndpoint,
+  DEFAULT_TCP_PORT,
   type CollectorConfig,
   type DeviceConfig,
+  type SerialSettings,
+  type Transport,
   type MeterConfig,
   type PointConfig,
   type ResolvedPoint,
@@ -28,6 +33,8 @@ export {
 } from './link';
 export { createDeviceLink } from './links';
 export { TcpLink } from './tcp-link';
+export { RtuLink } from './rtu-link';
+export { encodeRtuReadRequest, parseRtuReply, rtuReplyBytes, type RtuReply } from './rtu';
 export { encodeReadRequest, parseReadReply, aduLength, type ReadReply } from './mbap';
 export { MeterPoller, COLLECTOR_NAME } from './poller';
 export { dryRun, formatDryRun, type DryRunReport } from './dry-run';

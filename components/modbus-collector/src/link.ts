@@ -19,6 +19,8 @@ export interface LinkStats {
   connects: number;
   connectFailures: number;
   drops: number;
+  /** RTU: replies that failed their CRC check (each retried while the device's crcRetries last). */
+  crcErrors: number;
 }
 
 /**
@@ -30,16 +32,20 @@ export interface ReadGroup {
 }
 
 /**
- * The way to one Modbus device (a TCP endpoint today; an RTU bus over serial or over TCP beside it). Guarantees
- * every implementation gives:
+ * The way to one Modbus device: a TCP endpoint (tcp-link.ts) or an RTU bus on a serial port or over TCP
+ * (rtu-link.ts). Guarantees every implementation gives:
  * - at most one request in flight; requests go out in the order `read` was called (FIFO);
  * - every `read` settles exactly once: data, or a PcfError (ERR_MODBUS_TIMEOUT, ERR_MODBUS_EXCEPTION with
- *   `details.exceptionCode`, ERR_MODBUS_DISCONNECTED) whose `details.reason` is a short quality reason;
+ *   `details.exceptionCode`, ERR_MODBUS_DISCONNECTED, ERR_MODBUS_CRC on RTU) whose `details.reason` is a short
+ *   quality reason;
  * - a unit-failure exception (UNIT_FAILURE_EXCEPTIONS) or a link failure sets `group.failed`, and queued members of
  *   a failed group fail at once without touching the wire;
- * - a timeout, an unexpected or malformed reply, or a lost connection puts the link in doubt: it is reset, and it
- *   is reopened after the wait of the device's retry policy (the first reopen after a working link at once); while
- *   it waits, reads fail at once, so a dead device holds its callers no longer than one connect or request timeout.
+ * - a timeout, an unexpected or malformed reply, or a lost connection puts the link in doubt and it is reset: a
+ *   TCP link drops its socket; an RTU bus, shared by several units, discards what it receives until the line has
+ *   been quiet for the inter-frame silence, so one silent unit costs the others one response timeout, not the bus;
+ * - a lost connection or port is reopened after the wait of the device's retry policy (the first reopen after a
+ *   working link at once); while it waits, reads fail at once, so a dead device holds its callers no longer than one
+ *   connect or request timeout.
  */
 export interface DeviceLink {
   readonly device: DeviceConfig;
@@ -54,7 +60,7 @@ export interface DeviceLink {
 export const UNIT_FAILURE_EXCEPTIONS: ReadonlySet<number> = new Set([4, 5, 6, 10, 11]);
 
 export function linkError(
-  code: 'ERR_MODBUS_TIMEOUT' | 'ERR_MODBUS_EXCEPTION' | 'ERR_MODBUS_DISCONNECTED',
+  code: 'ERR_MODBUS_TIMEOUT' | 'ERR_MODBUS_EXCEPTION' | 'ERR_MODBUS_DISCONNECTED' | 'ERR_MODBUS_CRC',
   reason: string,
   extra: Record<string, unknown> = {},
 ): PcfError {

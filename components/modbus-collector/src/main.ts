@@ -17,7 +17,8 @@ import { configSchema, loadCollectorConfig } from './config';
 import { dryRun, formatDryRun } from './dry-run';
 import { runUnderGreengrass } from './greengrass';
 
-const HELP = `com.pcfedge.ModbusCollector — polls Modbus TCP meters into the gateway store.
+const HELP = `com.pcfedge.ModbusCollector — polls Modbus TCP and Modbus RTU meters (serial bus, or RTU over TCP)
+into the gateway store.
 
 Usage:
   npm run modbus-collector -- --config <file> [--store <sqlite file>]
@@ -26,7 +27,7 @@ Usage:
 Options:
   --config <file>   collector config, JSON or YAML (schema: components/modbus-collector/config.schema.json)
   --store <file>    gateway store SQLite file (default: $PCF_EDGE_STORE or .pcf-edge/gateway.sqlite)
-  --dry-run         connect, print every planned request (unit, function, 0-based address, count) and one
+  --dry-run         connect (or open the serial port), print every planned request (unit, function, 0-based address, count) and one
                     decoded value per point with unit and quality, then exit
   --json            with --dry-run: print the same as JSON
   --help            this text

@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import { retryDelayMs, type Logger, type PcfError } from '@pcf-edge/core';
-import type { DeviceConfig } from './config';
+import { tcpEndpoint, type DeviceConfig } from './config';
 import {
   linkError,
   replySizeMismatch,
@@ -35,6 +35,7 @@ export class TcpLink implements DeviceLink {
     connects: 0,
     connectFailures: 0,
     drops: 0,
+    crcErrors: 0,
   };
   private readonly queue: Pending[] = [];
   private socket: Socket | null = null;
@@ -99,7 +100,8 @@ export class TcpLink implements DeviceLink {
   private connect(): void {
     this.connecting = true;
     const socket = new Socket();
-    const { host, port, connectTimeoutMs } = this.device;
+    const { host, port } = tcpEndpoint(this.device);
+    const { connectTimeoutMs } = this.device;
     const fail = (reason: string) => {
       clearTimeout(t);
       socket.removeAllListeners();

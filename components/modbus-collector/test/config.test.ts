@@ -243,7 +243,9 @@ describe('collector config', () => {
   });
 
   it('accepts the sample config shipped with the component', () => {
-    expect(loadCollectorConfig(join(__dirname, '..', 'config.sample.yaml')).meters).toHaveLength(3);
+    const sample = loadCollectorConfig(join(__dirname, '..', 'config.sample.yaml'));
+    expect(sample.meters).toHaveLength(6);
+    expect(sample.devices.map((d) => d.transport)).toEqual(['tcp', 'tcp', 'rtu', 'rtuOverTcp']);
   });
 
   it('accepts the deprecated `backoff` spelling for one release, warning with the file, old key and new key', () => {

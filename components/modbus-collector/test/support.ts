@@ -17,17 +17,23 @@ export interface Behaviour {
   delayMs: number;
 }
 
-/**
- * A real Modbus TCP server (modbus-serial ServerTCP on 127.0.0.1, port chosen by the OS) backed by a register
- * map per unit id. Unset registers read 0; registers in `illegal` answer exception 2.
- */
-export interface TestDevice {
-  port: number;
+/** Registers per unit id behind a modbus-serial server: unset registers read 0; those in `illegal` answer exception 2. */
+export interface RegisterBank {
   behaviour: Behaviour;
   illegal: Set<string>;
   reads: number;
   set(table: Table, unit: number, address: number, words: number[]): void;
   setPoint(unit: number, point: PointDefinition | PointConfig, value: number): void;
+  /** The service vector modbus-serial's ServerTCP and ServerSerial call. */
+  readonly vector: IServiceVector;
+}
+
+/**
+ * A real Modbus TCP server (modbus-serial ServerTCP on 127.0.0.1, port chosen by the OS) backed by a register
+ * bank.
+ */
+export interface TestDevice extends RegisterBank {
+  port: number;
   dropConnections(): void;
   close(): Promise<void>;
   /** Closes and listens again on the same port (a server restart). */
@@ -36,17 +42,11 @@ export interface TestDevice {
 
 const key = (table: string, unit: number, address: number) => `${table}:${unit}:${address}`;
 
-export async function startTestDevice(port = 0): Promise<TestDevice> {
+export function registerBank(): RegisterBank {
   const regs = new Map<string, number>();
   const behaviour: Behaviour = { silent: false, exception: null, delayMs: 0 };
   const illegal = new Set<string>();
-  let server: ServerTCP;
-  const device = {
-    port,
-    behaviour,
-    illegal,
-    reads: 0,
-  } as TestDevice;
+  const bank = { behaviour, illegal, reads: 0 } as RegisterBank;
 
   function answer<T>(
     table: Table,
@@ -56,7 +56,7 @@ export async function startTestDevice(port = 0): Promise<TestDevice> {
     cb: Cb<T>,
     pick: (vals: number[]) => T,
   ): void {
-    device.reads++;
+    bank.reads++;
     if (behaviour.silent) return;
     const reply = () => {
       if (behaviour.exception !== null) return cb({ modbusErrorCode: behaviour.exception });
@@ -81,6 +81,21 @@ export async function startTestDevice(port = 0): Promise<TestDevice> {
     getCoil: (a: number, u: number, cb: Cb<boolean>) => answer('coil', a, 1, u, cb, (v) => v[0] === 1),
     getDiscreteInput: (a: number, u: number, cb: Cb<boolean>) => answer('discrete', a, 1, u, cb, (v) => v[0] === 1),
   };
+  return Object.assign(bank, {
+    vector: vector as IServiceVector,
+    set: (table: Table, unit: number, address: number, words: number[]) =>
+      words.forEach((w, i) => regs.set(key(table, unit, address + i), w)),
+    setPoint: (unit: number, point: PointDefinition | PointConfig, value: number) => {
+      if (point.table === 'coil' || point.table === 'discrete')
+        return bank.set(point.table, unit, point.address, [value ? 1 : 0]);
+      bank.set(point.table, unit, point.address, encodePoint(value, point as PointDefinition));
+    },
+  });
+}
+
+export async function startTestDevice(port = 0): Promise<TestDevice> {
+  let server: ServerTCP;
+  const device = Object.assign(registerBank(), { port }) as TestDevice;
 
   /** ServerTCP cannot listen on port 0 (it means 502 there): take a free port, retrying if another test took it. */
   async function listen(): Promise<void> {
@@ -88,7 +103,7 @@ export async function startTestDevice(port = 0): Promise<TestDevice> {
     for (let attempt = 0; ; attempt++) {
       const port = fixed ? device.port : await refusedPort();
       try {
-        server = new ServerTCP(vector as IServiceVector, { host: '127.0.0.1', port, unitID: 255 });
+        server = new ServerTCP(device.vector, { host: '127.0.0.1', port, unitID: 255 });
         await new Promise<void>((resolve, reject) => {
           server.once('initialized', () => resolve());
           server.once('serverError', reject);
@@ -103,12 +118,6 @@ export async function startTestDevice(port = 0): Promise<TestDevice> {
   }
   await listen();
 
-  device.set = (table, unit, address, words) => words.forEach((w, i) => regs.set(key(table, unit, address + i), w));
-  device.setPoint = (unit, point, value) => {
-    if (point.table === 'coil' || point.table === 'discrete')
-      return device.set(point.table, unit, point.address, [value ? 1 : 0]);
-    device.set(point.table, unit, point.address, encodePoint(value, point as PointDefinition));
-  };
   device.dropConnections = () => {
     for (const sock of server.socks.keys()) sock.destroy();
   };
@@ -154,6 +163,7 @@ export async function refusedPort(): Promise<number> {
 export function device(id: string, port: number, extra: Partial<DeviceConfig> = {}): DeviceConfig {
   return {
     id,
+    transport: 'tcp',
     host: '127.0.0.1',
     port,
     timeoutMs: 1000,
