@@ -208,7 +208,9 @@ async function main(): Promise<void> {
       streamManagerPort: smPort,
       kinesisStreamName: STREAM,
       pollIntervalMs: Math.max(50, Math.round(15_000 / o.factor)),
-      modbusPorts: Object.fromEntries(scenario.modbus.devices.map((d) => [d.id, d.port])),
+      modbusPorts: Object.fromEntries(
+        scenario.modbus.devices.flatMap((d) => (d.port === undefined ? [] : [[d.id, d.port]])),
+      ),
       ...(scenario.opcua ? { opcuaEndpoint: `opc.tcp://127.0.0.1:${opcuaPort}` } : {}),
     });
     const write = (name: string, body: unknown): string => {

@@ -81,7 +81,9 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
     streamManagerPort: smPort,
     kinesisStreamName: STREAM,
     pollIntervalMs,
-    modbusPorts: Object.fromEntries(scenario.modbus.devices.map((d) => [d.id, d.port])),
+    modbusPorts: Object.fromEntries(
+      scenario.modbus.devices.flatMap((d) => (d.port === undefined ? [] : [[d.id, d.port]])),
+    ),
     ...(scenario.opcua ? { opcuaEndpoint: `opc.tcp://127.0.0.1:${opcuaPort}` } : {}),
   });
   // The exporter retries quickly after an outage (default retry caps at 30 s real = 30 simulated minutes).

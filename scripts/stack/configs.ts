@@ -39,14 +39,19 @@ export function deriveStackConfigs(scenario: Scenario, s: StackSettings): StackC
   const site = siteOf(scenario);
   const modbus = {
     site,
-    devices: scenario.modbus.devices.map((d) => ({
-      id: d.id,
-      host: '127.0.0.1',
-      port: s.modbusPorts[d.id] ?? d.port,
-      timeoutMs: 1000,
-      maxRegistersPerRead: 125,
-      maxGapRegisters: 8,
-    })),
+    devices: scenario.modbus.devices.map((d) => {
+      if (d.transport === 'rtu')
+        throw new Error(`the local stack serves Modbus over TCP only; device ${d.id} is a serial RTU bus`);
+      return {
+        id: d.id,
+        host: '127.0.0.1',
+        port: s.modbusPorts[d.id] ?? d.port,
+        timeoutMs: 1000,
+        maxRegistersPerRead: 125,
+        maxGapRegisters: 8,
+        ...(d.transport === 'rtuOverTcp' ? { transport: d.transport, serial: d.serial } : {}),
+      };
+    }),
     meters: scenario.modbus.devices.flatMap((d) =>
       d.meters.map((m) => ({
         id: m.id,

@@ -13,7 +13,7 @@ export function rtuDevice(
   line: Partial<SerialSettings> = {},
   extra: Partial<DeviceConfig> = {},
 ): DeviceConfig {
-  const { host: _host, port: _port, ...common } = device(id, 0, { timeoutMs: 200, ...extra });
+  const { host: _h, port: _p, ...common } = device(id, 0, { timeoutMs: 200, ...extra });
   const serial: SerialSettings = { baudRate: 9600, parity: 'even', dataBits: 8, stopBits: 1, crcRetries: 2, ...line };
   return 'path' in at
     ? { ...common, transport, serial: { ...serial, path: at.path } }

@@ -8,6 +8,7 @@ import {
   SIM_CLOCK_ENV,
   type Clock,
 } from '@pcf-edge/core';
+import { formatSerialLine } from '@pcf-edge/profiles';
 import { createControlServer, type ControlServer } from './control';
 import { loadScenario } from './scenario/load';
 import type { Scenario } from './scenario/types';
@@ -16,7 +17,9 @@ import { createTruthWriter, type TruthWriter } from './truth-writer';
 
 const HELP = `Usage: npm run simulate -- --scenario <file> [options]
 
-Runs the Modbus TCP and OPC UA meter simulators of a scenario until SIGINT/SIGTERM.
+Runs the Modbus (TCP, RTU on a serial device, RTU over TCP) and OPC UA meter simulators of a scenario until
+SIGINT/SIGTERM. An RTU bus serves the serial device of its scenario, e.g. one end of a PTY pair made with
+  socat -d -d pty,raw,echo=0,link=/tmp/rtu-collector pty,raw,echo=0,link=/tmp/rtu-meters
 
 Options:
   --scenario <file>       scenario file (YAML or JSON), e.g. simulators/scenarios/demo-factory.yaml
@@ -126,7 +129,9 @@ function printListing(
 ): void {
   const out: string[] = [`simulated time starts ${s.startTime}, time factor ${s.timeFactor}`];
   for (const d of s.modbus.devices) {
-    out.push(`modbus ${d.id} listening on ${d.host}:${ports.modbus[d.id]}`);
+    const line = d.serial ? ` RTU ${formatSerialLine(d.serial)}` : '';
+    if (d.transport === 'rtu') out.push(`modbus ${d.id} serving${line} on ${d.serial?.path ?? ''}`);
+    else out.push(`modbus ${d.id} listening on ${d.host ?? '127.0.0.1'}:${ports.modbus[d.id]}${line}`);
     for (const m of d.meters)
       out.push(`  unit ${m.unitId}: ${m.id} (${m.profile}, ${m.role}${m.line ? `, ${m.line}` : ''})`);
   }

@@ -1,9 +1,8 @@
 import { createServer, type AddressInfo } from 'node:net';
 
 /**
- * A port that was free a moment ago on `host`. For servers that cannot listen on port 0 themselves
- * (modbus-serial's ServerTCP treats 0 as "default 502"; node-opcua fixes endpoint URLs before listening);
- * callers retry with a fresh port on EADDRINUSE.
+ * A port that was free a moment ago on `host`. For servers that cannot listen on port 0 themselves (node-opcua
+ * fixes endpoint URLs before listening).
  */
 export async function freePort(host: string): Promise<number> {
   const srv = createServer();
@@ -11,8 +10,4 @@ export async function freePort(host: string): Promise<number> {
   const { port } = srv.address() as AddressInfo;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
-}
-
-export function isAddrInUse(err: unknown): boolean {
-  return (err as { code?: string } | null)?.code === 'EADDRINUSE';
 }

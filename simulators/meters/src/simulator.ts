@@ -1,7 +1,10 @@
 import { PcfError, ScaledClock, silentLogger, validateConfig, type Clock, type Logger } from '@pcf-edge/core';
 import { FaultBook, type Fault } from './faults';
-import { createModbusDevice, type ModbusDeviceServer } from './modbus/device';
+import type { ModbusDeviceServer } from './modbus/answer';
+import { createRtuDevice, type RtuDeviceServer, type RtuLineStats } from './modbus/rtu-device';
+import { createTcpDevice } from './modbus/tcp-device';
 import { buildWorld } from './model/world';
+import { faultTransportProblem } from './scenario/load';
 import { scenarioSchema } from './scenario/schema';
 import type { FaultSpec, Scenario } from './scenario/types';
 import { createTruth, type Truth } from './truth';
@@ -22,7 +25,7 @@ export interface SimulatorDeps {
 }
 
 export interface SimulatorPorts {
-  /** Bound port per Modbus device id. */
+  /** Bound TCP port per Modbus device id (tcp and rtuOverTcp devices; a serial bus is at its serial.path). */
   modbus: Record<string, number>;
   opcua?: number;
 }
@@ -40,6 +43,8 @@ export interface MeterSimulator {
   clearFaults(target?: string): Promise<number>;
   /** The OPC UA endpoint URL and namespace URI, when the scenario has an OPC UA server. */
   readonly opcua: { endpoint: string; namespaceUri: string } | undefined;
+  /** What happened on each RTU bus (rtu and rtuOverTcp devices), by device id. */
+  lineStats(): Record<string, RtuLineStats>;
 }
 
 const faultSchema = {
@@ -76,8 +81,18 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
           clock.now() < f.endMs,
       );
   const devices = new Map<string, ModbusDeviceServer>();
-  for (const d of scenario.modbus.devices)
-    devices.set(d.id, createModbusDevice(d, { world, faults, clock, log: log.child({ stage: 'modbus' }), refusing }));
+  const buses = new Map<string, RtuDeviceServer>();
+  for (const d of scenario.modbus.devices) {
+    const ctx = { world, faults, clock, log: log.child({ stage: 'modbus' }), refusing };
+    if (d.transport === 'tcp') {
+      devices.set(d.id, createTcpDevice(d, ctx));
+    } else {
+      const bus = createRtuDevice(d, ctx);
+      devices.set(d.id, bus);
+      buses.set(d.id, bus);
+    }
+  }
+  const serialDevices = new Set(scenario.modbus.devices.filter((d) => d.transport === 'rtu').map((d) => d.id));
   /** Created at start(), see opcuaModule(). */
   let opcua: OpcuaSimServer | undefined;
 
@@ -129,11 +144,16 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
     now: () => clock.now(),
     get ports() {
       const modbus: Record<string, number> = {};
-      for (const d of devices.values()) modbus[d.id] = d.port;
+      for (const d of devices.values()) if (!serialDevices.has(d.id)) modbus[d.id] = d.port;
       return opcua ? { modbus, opcua: opcua.port } : { modbus };
     },
     get opcua() {
       return opcua ? { endpoint: opcua.endpoint, namespaceUri: opcua.namespaceUri } : undefined;
+    },
+    lineStats() {
+      const out: Record<string, RtuLineStats> = {};
+      for (const [id, bus] of buses) out[id] = { ...bus.stats };
+      return out;
     },
     async start() {
       if (scenario.opcua && !opcua) {
@@ -160,6 +180,10 @@ export function createMeterSimulator(scenario: Readonly<Scenario>, deps: Simulat
     async injectFault(target, spec) {
       validateConfig({ ...spec, target }, faultSchema, 'fault');
       if (!knownTarget(target)) throw new PcfError('ERR_NOT_FOUND', `no device or meter '${target}'`, { target });
+      const problem = faultTransportProblem(scenario, target, spec.type);
+      if (problem) throw new PcfError('ERR_USAGE', problem, { target, type: spec.type });
+      if (spec.every !== undefined && spec.type !== 'crcError')
+        throw new PcfError('ERR_USAGE', 'every applies only to type crcError', { target, type: spec.type });
       if (
         spec.type === 'badStatus' &&
         spec.statusCode !== undefined &&

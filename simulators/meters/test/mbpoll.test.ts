@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ManualClock } from '@pcf-edge/core';
 import { decodeRaw } from '@pcf-edge/profiles';
+import { openPtyPair } from '../../../test-support/pty-pair';
+import { rtuDemoScenario } from '../../../test-support/rtu-scenario';
 import { createMeterSimulator, type MeterSimulator } from '../src';
 import { demoScenario } from './helpers';
 
@@ -77,5 +79,39 @@ describe('mbpoll reads ground truth', () => {
       'ABCD',
     ) as bigint;
     expect(Number(raw) / 100).toBe(sim.truth.at(AT).meters['line2-feed-b']?.points.energyImport);
+  });
+});
+
+describe('mbpoll reads ground truth from the RTU bus across a PTY pair', () => {
+  it('SDM630 on unit 2 of a 9600 8E1 bus, and the PM5xxx int64 Wh on unit 1', async () => {
+    const pty = await openPtyPair();
+    const rtu = createMeterSimulator(rtuDemoScenario({ transport: 'rtu', path: pty.b, baudRate: 9600 }), {
+      clock: new ManualClock(AT),
+    });
+    try {
+      await rtu.start();
+      const poll = async (unit: number, args: string[]) => {
+        const { stdout } = await run(
+          'mbpoll',
+          ['-m', 'rtu', '-b', '9600', '-P', 'even', '-a', String(unit), '-0', '-1', '-o', '2', ...args, pty.a],
+          { timeout: 20_000 },
+        );
+        return new Map([...stdout.matchAll(/^\[(\d+)\]:\s+(\S+)/gm)].map((m) => [Number(m[1]), m[2] as string]));
+      };
+      const hex = await poll(2, ['-t', '3:hex', '-r', '72', '-c', '2']);
+      const truth = rtu.truth.at(AT).meters['line1-press']?.points.energyImport as number;
+      expect(decodeRaw([Number(hex.get(72)), Number(hex.get(73))], 'float32', 'ABCD')).toBe(Math.fround(truth));
+      const pm = await poll(1, ['-t', '4:hex', '-r', '3203', '-c', '4']);
+      const wh = decodeRaw(
+        [3203, 3204, 3205, 3206].map((a) => Number(pm.get(a))),
+        'int64',
+        'ABCD',
+      ) as bigint;
+      expect(Number(wh) / 1000).toBe(rtu.truth.at(AT).meters['line1-main']?.points.energyImportWh);
+      expect(rtu.lineStats()['bus-1']).toMatchObject({ requests: 2, replies: 2, badRequests: 0 });
+    } finally {
+      await rtu.stop();
+      await pty.close();
+    }
   });
 });

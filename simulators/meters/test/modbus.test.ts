@@ -143,9 +143,7 @@ describe('faults', () => {
   it('disconnect closes open sockets and refuses new ones while it lasts', async () => {
     const c = await client('panel-b', 1);
     await readPoint(c, point('carlo-gavazzi-em24', 'energyImport'));
-    const closed = new Promise<void>((resolve) =>
-      (c as unknown as { _port: { on(e: string, f: () => void): void } })._port.on('close', resolve),
-    );
+    const closed = new Promise<void>((resolve) => c.on('close', () => resolve()));
     await sim.injectFault('panel-b', { type: 'disconnect', durationSec: 30 });
     await closed;
     const again = await client('panel-b', 1, 500);

@@ -24,7 +24,8 @@ describe('scenario validation', () => {
     expect(s.sites[0]?.lines).toHaveLength(2);
     expect(s.modbus.devices.flatMap((d) => d.meters)).toHaveLength(6);
     expect(s.modbus.devices[0]?.meters[0]?.share).toBe(1);
-    expect(s.modbus.devices[0]?.host).toBe('127.0.0.1');
+    expect(s.modbus.devices[0]).toMatchObject({ transport: 'tcp', port: 5020 });
+    expect(s.modbus.devices[0]?.meters[0]?.replyTimeMs).toBe(0);
     expect(Object.isFrozen(s)).toBe(true);
   });
 
@@ -83,6 +84,30 @@ describe('scenario validation', () => {
           /^\/modbus\/devices\/1\/meters\/0\/share: lineTotal electricity shares of line 'line-2' sum to 1\.2/,
         ),
         "/faults/3/target: no device or meter 'ghost'",
+      ]),
+    );
+  });
+
+  it('checks what each Modbus transport needs and refuses, and faults that cannot apply to it', () => {
+    type Dev = Record<string, unknown> & { meters: Record<string, unknown>[] };
+    const s = demo() as { modbus: { devices: Dev[] }; faults: Record<string, unknown>[] };
+    const [a, b, c] = s.modbus.devices as [Dev, Dev, Dev];
+    Object.assign(a, { transport: 'rtu', serial: { path: '/dev/ttyX', baudRate: 9600 } }); // keeps its port
+    Object.assign(b, { transport: 'rtuOverTcp' });
+    b.meters[0]!.unitId = 0;
+    Object.assign(c, { serial: { baudRate: 9600 } });
+    s.faults.push({ target: 'line1-press', type: 'disconnect' }, { target: 'gas-io', type: 'crcError', every: 2 });
+    s.faults.push({ target: 'panel-b', type: 'noReply', every: 3 });
+    const errors = errorOf(() => validateScenario(s)).details.errors as string[];
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        '/modbus/devices/0/port: not used by transport rtu (the bus is serial.path)',
+        '/modbus/devices/1: transport rtuOverTcp needs serial (the line that paces replies)',
+        '/modbus/devices/1/meters/0/unitId: 0 is the broadcast address on an RTU bus; use 1..247',
+        '/modbus/devices/2/serial: not used by transport tcp (serial settings apply to rtu and rtuOverTcp)',
+        "/faults/3/type: a serial bus has no connection to drop ('line1-press' is on one); use noReply or restart",
+        "/faults/4/type: crcError needs an RTU device or a meter on one ('gas-io' is not; Modbus TCP has no CRC)",
+        '/faults/5/every: only for type crcError',
       ]),
     );
   });

@@ -1,7 +1,7 @@
 import { isPcfError, PcfError, readDataFile, validateConfig } from '@pcf-edge/core';
 import { PROFILES } from '@pcf-edge/profiles';
 import { scenarioSchema } from './schema';
-import type { MeterCommon, Scenario } from './types';
+import type { FaultType, MeterCommon, ModbusDevice, Scenario } from './types';
 import { opcuaMedium, maxLoadPerHour, profileMedium, type Medium } from './medium';
 
 /**
@@ -59,13 +59,23 @@ function checkScenario(s: Scenario): string[] {
     else ports.set(port, path);
   };
   const meters: MeterRef[] = [];
+  const serialPaths = new Map<string, string>();
   s.modbus.devices.forEach((d, i) => {
     claim(d.id, `/modbus/devices/${i}/id`);
-    claimPort(d.port, `/modbus/devices/${i}/port`);
+    if (d.port !== undefined) claimPort(d.port, `/modbus/devices/${i}/port`);
+    errors.push(...transportProblems(d, `/modbus/devices/${i}`));
+    const path = d.transport === 'rtu' ? d.serial?.path : undefined;
+    if (path !== undefined) {
+      const prev = serialPaths.get(path);
+      if (prev) errors.push(`/modbus/devices/${i}/serial/path: '${path}' is already served at ${prev}`);
+      else serialPaths.set(path, `/modbus/devices/${i}/serial/path`);
+    }
     const units = new Set<number>();
     d.meters.forEach((m, j) => {
       const path = `/modbus/devices/${i}/meters/${j}`;
       if (units.has(m.unitId)) errors.push(`${path}/unitId: unit id ${m.unitId} is used twice on device '${d.id}'`);
+      if (m.unitId === 0 && d.transport !== 'tcp')
+        errors.push(`${path}/unitId: 0 is the broadcast address on an RTU bus; use 1..247`);
       units.add(m.unitId);
       const profile = PROFILES[m.profile];
       if (!Object.prototype.hasOwnProperty.call(PROFILES, m.profile) || !profile) {
@@ -105,8 +115,44 @@ function checkScenario(s: Scenario): string[] {
       errors.push(`/faults/${i}/target: no device or meter '${f.target}'`);
     if (f.target === 'opcua' && !s.opcua) errors.push(`/faults/${i}/target: the scenario has no opcua server`);
     if (f.code !== undefined && f.type !== 'exception') errors.push(`/faults/${i}/code: only for type exception`);
+    if (f.every !== undefined && f.type !== 'crcError') errors.push(`/faults/${i}/every: only for type crcError`);
+    const problem = faultTransportProblem(s, f.target, f.type);
+    if (problem) errors.push(`/faults/${i}/type: ${problem}`);
   });
   return errors;
+}
+
+/** What each transport needs and refuses (every key given is used). */
+function transportProblems(d: ModbusDevice, at: string): string[] {
+  const errors: string[] = [];
+  const t = d.transport;
+  if (t === 'rtu') {
+    if (d.host !== undefined) errors.push(`${at}/host: not used by transport rtu (the bus is serial.path)`);
+    if (d.port !== undefined) errors.push(`${at}/port: not used by transport rtu (the bus is serial.path)`);
+    if (d.serial?.path === undefined) errors.push(`${at}/serial: transport rtu needs serial.path and baudRate`);
+    return errors;
+  }
+  if (d.port === undefined) errors.push(`${at}: transport ${t} needs port (0 = any free port)`);
+  if (t === 'tcp' && d.serial !== undefined)
+    errors.push(`${at}/serial: not used by transport tcp (serial settings apply to rtu and rtuOverTcp)`);
+  if (t === 'rtuOverTcp' && d.serial === undefined)
+    errors.push(`${at}: transport rtuOverTcp needs serial (the line that paces replies)`);
+  if (t === 'rtuOverTcp' && d.serial?.path !== undefined)
+    errors.push(`${at}/serial/path: not used by transport rtuOverTcp (it listens on port)`);
+  return errors;
+}
+
+/**
+ * Why a fault of `type` cannot apply to `target` (a device id or a Modbus meter id), or null: a CRC fault needs
+ * RTU framing, and a serial bus has no connection to drop.
+ */
+export function faultTransportProblem(s: Scenario, target: string, type: FaultType): string | null {
+  const device = s.modbus.devices.find((d) => d.id === target || d.meters.some((m) => m.id === target));
+  if (type === 'crcError' && device?.transport !== 'rtu' && device?.transport !== 'rtuOverTcp')
+    return `crcError needs an RTU device or a meter on one ('${target}' is not; Modbus TCP has no CRC)`;
+  if (type === 'disconnect' && device?.transport === 'rtu')
+    return `a serial bus has no connection to drop ('${target}' is on one); use noReply or restart`;
+  return null;
 }
 
 function checkMeter(

@@ -74,6 +74,20 @@ const fault = {
     startValue: nonNeg,
     serial: { type: 'string', minLength: 1, maxLength: 64 },
     belowModulus: { type: 'number', exclusiveMinimum: 0 },
+    every: { type: 'integer', minimum: 1 },
+  },
+};
+
+const serial = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['baudRate'],
+  properties: {
+    path: { type: 'string', minLength: 1 },
+    baudRate: { type: 'integer', minimum: 300, maximum: 921600 },
+    parity: { enum: ['none', 'even', 'odd'], default: 'even' },
+    dataBits: { enum: [8], default: 8 },
+    stopBits: { enum: [1, 2], default: 1 },
   },
 };
 
@@ -109,11 +123,13 @@ export const scenarioSchema = {
           items: {
             type: 'object',
             additionalProperties: false,
-            required: ['id', 'port', 'meters'],
+            required: ['id', 'meters'],
             properties: {
               id,
-              host: { type: 'string', default: '127.0.0.1' },
+              transport: { enum: ['tcp', 'rtu', 'rtuOverTcp'], default: 'tcp' },
+              host: { type: 'string', minLength: 1 },
               port,
+              serial,
               meters: {
                 type: 'array',
                 minItems: 1,
@@ -125,6 +141,7 @@ export const scenarioSchema = {
                     ...meterCommon,
                     unitId: { type: 'integer', minimum: 0, maximum: 255 },
                     profile: { type: 'string' },
+                    replyTimeMs: { type: 'number', minimum: 0, maximum: 10000, default: 0 },
                   },
                 },
               },

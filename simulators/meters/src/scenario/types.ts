@@ -1,4 +1,5 @@
 import type { MachineState, Quantity } from '@pcf-edge/core';
+import type { SerialLine } from '@pcf-edge/profiles';
 
 /** A simulator scenario (YAML or JSON; schema in schema.ts). Times are ISO-8601; durations carry their unit. */
 export interface Scenario {
@@ -66,13 +67,22 @@ export interface MeterCommon {
 export interface ModbusMeter extends MeterCommon {
   unitId: number;
   profile: string;
+  /** Time the meter takes to answer, ms: after the request on TCP; on RTU from the end of the request frame. */
+  replyTimeMs: number;
 }
+
+/** tcp: a Modbus TCP server. rtu: an RTU bus on a serial device. rtuOverTcp: RTU frames behind a TCP port. */
+export type ModbusTransport = 'tcp' | 'rtu' | 'rtuOverTcp';
 
 export interface ModbusDevice {
   id: string;
-  host: string;
-  /** 0 = an ephemeral port chosen at start. */
-  port: number;
+  transport: ModbusTransport;
+  /** tcp and rtuOverTcp: address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** tcp and rtuOverTcp: port to listen on; 0 = an ephemeral port chosen at start. */
+  port?: number;
+  /** rtu: the serial device to serve (one end of a PTY pair); rtu and rtuOverTcp: the line that paces replies. */
+  serial?: SerialLine & { path?: string };
   meters: ModbusMeter[];
 }
 
@@ -116,6 +126,7 @@ export const FAULT_TYPES = [
   'stuck',
   'badStatus',
   'restart',
+  'crcError',
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
@@ -136,6 +147,8 @@ export interface FaultSpec {
   serial?: string;
   /** For `rollover`: how far below the modulus the counter jumps, canonical unit (default 10 register steps). */
   belowModulus?: number;
+  /** For `crcError` (RTU): corrupt the 1st reply and every `every`-th after it (default 1: every reply). */
+  every?: number;
 }
 
 export interface ScheduledFault extends FaultSpec {
