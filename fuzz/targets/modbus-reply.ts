@@ -136,7 +136,7 @@ export const modbusReply: FuzzTarget = {
           console.error(
             `modbus-reply: ${mismatches.count} accepted replies had an item count other than requested (readings assessed bad or from the leading items)`,
           );
-        for (const lane of lanes) lane.link.close();
+        await Promise.all(lanes.map((l) => l.link.close()));
         await Promise.all(lanes.map((l) => l.server.close()));
       },
     };

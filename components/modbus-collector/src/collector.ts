@@ -125,10 +125,12 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
     await old.scheduler.stop();
     totals.polls += old.scheduler.stats().polls;
     totals.overruns += old.scheduler.stats().overruns;
+    const released: Promise<void>[] = [];
     for (const link of old.links.values()) {
-      link.close();
+      released.push(link.close());
       totals.requests += link.stats.requests;
     }
+    await Promise.all(released);
   }
 
   return {

@@ -52,8 +52,12 @@ export interface DeviceLink {
   readonly stats: LinkStats;
   readonly connected: boolean;
   read(request: ReadRequest, group?: ReadGroup): Promise<ReadResponse>;
-  /** Fails everything queued and closes the connection; later reads fail at once. */
-  close(): void;
+  /**
+   * Fails everything queued and closes the connection; later reads fail at once. Resolves once the transport is
+   * released (a serial port closed and its lock freed), so whoever opens it next, a reloaded collector or another
+   * program, finds it free.
+   */
+  close(): Promise<void>;
 }
 
 /** Exception codes that say the unit itself is unwell (device failure, busy, gateway path/target); they fail the group and count for the breaker. */

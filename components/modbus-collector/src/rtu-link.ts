@@ -34,7 +34,7 @@ interface Pending {
 }
 
 /**
- * Modbus RTU on one bus (ADR 0230): a serial port, or a TCP connection to a converter in transparent mode, shared
+ * Modbus RTU on one bus (ADR 0225): a serial port, or a TCP connection to a converter in transparent mode, shared
  * by every unit id on it. The DeviceLink guarantees, with these for a bus:
  * - a request goes out only after the line has been quiet for the inter-frame silence (t3.5) since the last byte
  *   seen or sent, plus the device's pauseBetweenRequestsMs;
@@ -66,6 +66,10 @@ export class RtuLink implements DeviceLink {
   /** Tells the handlers of a closed port from the current one's. */
   private generation = 0;
   private opening = false;
+  /** Settles when the open under way has settled and a port it found unwanted is closed. */
+  private opened: Promise<void> = Promise.resolve();
+  /** Settles when the last port closed is released; an open waits for it (a serial port is locked while open). */
+  private released: Promise<void> = Promise.resolve();
   private inFlight: Pending | null = null;
   private deadline: NodeJS.Timeout | null = null;
   private wait: PreciseTimer | null = null;
@@ -98,12 +102,13 @@ export class RtuLink implements DeviceLink {
     return this.port !== null;
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.closed = true;
     this.wait?.cancel();
     this.wait = null;
     this.drop('collector stopping', false);
     this.failQueue('collector stopping');
+    return this.opened.then(() => this.released);
   }
 
   private pump(): void {
@@ -148,28 +153,30 @@ export class RtuLink implements DeviceLink {
         if (generation === this.generation) this.drop(reason, true);
       },
     };
-    openRtuPort(this.device, handlers).then(
-      (port) => {
-        this.opening = false;
-        if (this.closed || generation !== this.generation) {
-          port.close();
-          return;
-        }
-        this.port = port;
-        this.rxLen = 0;
-        this.lastError = '';
-        this.stats.connects++;
-        this.quietAt = performance.now() + this.silenceMs;
-        this.pump();
-      },
-      (err: unknown) => {
-        this.opening = false;
-        const reason = err instanceof Error ? err.message : String(err);
-        this.stats.connectFailures++;
-        this.scheduleRetry(reason);
-        this.failQueue(reason);
-      },
-    );
+    this.opened = this.released
+      .then(() => openRtuPort(this.device, handlers))
+      .then(
+        (port) => {
+          this.opening = false;
+          if (this.closed || generation !== this.generation) {
+            this.released = port.close();
+            return;
+          }
+          this.port = port;
+          this.rxLen = 0;
+          this.lastError = '';
+          this.stats.connects++;
+          this.quietAt = performance.now() + this.silenceMs;
+          this.pump();
+        },
+        (err: unknown) => {
+          this.opening = false;
+          const reason = err instanceof Error ? err.message : String(err);
+          this.stats.connectFailures++;
+          this.scheduleRetry(reason);
+          this.failQueue(reason);
+        },
+      );
   }
 
   private send(port: RtuPort, op: Pending): void {
@@ -283,7 +290,7 @@ export class RtuLink implements DeviceLink {
     this.rxLen = 0;
     this.clearDeadline();
     if (port) {
-      port.close();
+      this.released = port.close();
       this.stats.drops++;
       this.log.warn({ device: this.device.id, reason }, 'modbus rtu port dropped');
     }

@@ -5,8 +5,8 @@ import { serialSettings, tcpEndpoint, type DeviceConfig } from './config';
 export interface RtuPort {
   /** Queues a frame for the line. */
   write(frame: Buffer): void;
-  /** Closes the port; no handler is called afterwards. */
-  close(): void;
+  /** Closes the port; no handler is called afterwards. Resolves once it is closed (a serial port's lock freed). */
+  close(): Promise<void>;
 }
 
 export interface RtuPortHandlers {
@@ -63,12 +63,17 @@ async function openSerial(device: DeviceConfig, handlers: RtuPortHandlers): Prom
   });
   return {
     write: (frame) => void port.write(frame),
-    close: () => {
-      if (!open) return;
-      open = false;
-      port.removeAllListeners('data');
-      port.close();
-    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        port.removeAllListeners('data');
+        if (!open || !port.isOpen) {
+          open = false;
+          resolve();
+          return;
+        }
+        open = false;
+        port.close(() => resolve());
+      }),
   };
 }
 
@@ -105,6 +110,7 @@ function openSocket(device: DeviceConfig, handlers: RtuPortHandlers): Promise<Rt
           open = false;
           socket.removeAllListeners('data');
           socket.destroy();
+          return Promise.resolve();
         },
       });
     });

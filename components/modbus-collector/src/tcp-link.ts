@@ -68,11 +68,12 @@ export class TcpLink implements DeviceLink {
     return this.socket !== null;
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.closed = true;
     this.drop('collector stopping', false);
     this.failQueue('collector stopping');
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    return Promise.resolve();
   }
 
   private pump(): void {

@@ -91,7 +91,7 @@ describe('TcpLink against an independent client (mbpoll)', () => {
         expect(ours).toEqual(await mbpoll(dev.port, 3, type, address, count));
       }
     } finally {
-      link.close();
+      await link.close();
       await dev.close();
     }
   });

@@ -1,3 +1,4 @@
+import { SerialPort } from 'serialport';
 import { ManualClock, type Reading } from '@pcf-edge/core';
 import { createMeterSimulator, type MeterSimulator, type Scenario } from '@pcf-edge/meter-simulators';
 import { openPtyPair, type PtyPair } from '../../../test-support/pty-pair';
@@ -13,7 +14,8 @@ import { log } from './support';
  * rules kept (no request inside the inter-frame silence, none while a reply is due).
  */
 const T0 = Date.parse('2026-11-02T08:00:00Z');
-const TIMEOUT_MS = 100;
+/** Beyond the line time; generous enough for a loaded test machine, short enough for the dead-unit tests. */
+const TIMEOUT_MS = 300;
 
 function busConfig(scenario: Scenario, at: { path: string } | { port: number }): Readonly<CollectorConfig> {
   const bus = scenario.modbus.devices.find((d) => d.id === 'bus-1')!;
@@ -61,7 +63,7 @@ function expectTruth(sim: MeterSimulator, c: ModbusCollector, readings: Reading[
     const id = `${r.meterId}/${r.point}`;
     const expected = truth.meters[r.meterId]?.points[r.point] as number;
     const pt = points.get(id)!;
-    expect({ id, quality: r.quality }).toEqual({ id, quality: 'good' });
+    expect({ id, quality: r.quality, why: r.qualityReason }).toEqual({ id, quality: 'good', why: undefined });
     const v = r.value as number;
     if (pt.type === 'float32' || pt.type === 'float64') {
       const eps = pt.type === 'float32' ? 2 ** -23 : 2 ** -52;
@@ -133,6 +135,14 @@ describe.each([9600, 38400])('collector and simulator on one RTU bus at %i baud'
     expect(reasons.slice(0, 2)).toEqual(['timeout', 'timeout']);
     expect(reasons.slice(2).every((r) => r.startsWith('circuit open'))).toBe(true);
     expect(collector.stats().devices['bus-1']).toMatchObject({ timeouts: 2, drops: 0, connects: 1 });
+  });
+
+  it('stop resolves once the serial port is released: another program opens it at once', async () => {
+    expectTruth(sim, collector, await collector.pollOnce(), ALL);
+    await collector.stop();
+    const other = new SerialPort({ path: pty.a, baudRate, parity: 'even', autoOpen: false });
+    await new Promise<void>((resolve, reject) => other.open((err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve) => other.close(() => resolve()));
   });
 });
 
