@@ -9,3 +9,4 @@ export type { RegisterDiscontinuity } from './discontinuities';
 export { opcuaPoints } from './opcua/nodes';
 export { createControlServer, type ControlServer } from './control';
 export { createTruthWriter, type TruthWriter } from './truth-writer';
+export type { RtuLineStats } from './modbus/rtu-device';

@@ -40,7 +40,7 @@ function requestBytes(buf: Buffer): number {
 const STALE_PARTIAL_MS = 100;
 
 /**
- * A simulated Modbus RTU bus (ADR 0231): a serial device (one end of a PTY pair) or a TCP port (RTU over TCP, a
+ * A simulated Modbus RTU bus (ADR 0226): a serial device (one end of a PTY pair) or a TCP port (RTU over TCP, a
  * converter in transparent mode), several unit ids on it. A PTY moves bytes instantly, so the bus keeps the line's
  * time itself: a reply to a request that arrived at A is written at
  *   A + frame(request) + t3.5 + replyTimeMs(meter) + frame(reply)
@@ -108,8 +108,10 @@ export function createRtuDevice(device: ModbusDevice, ctx: DeviceContext): RtuDe
     pending = preciseTimeout(
       () => {
         pending = null;
-        write(reply);
+        // Taken before the write: the bytes cannot reach the master earlier, and a process preempted between the
+        // write and a later reading of the clock would count the master's timely next request as a violation.
         lastReplyAt = performance.now();
+        write(reply);
         stats.replies++;
       },
       at + dueMs - performance.now(),

@@ -8,7 +8,7 @@ const EXC_GATEWAY_TARGET = 11;
 const MBAP_BYTES = 7;
 
 /**
- * A simulated Modbus TCP device (ADR 0231): our own net.Server with MBAP framing (MODBUS Messaging on TCP/IP
+ * A simulated Modbus TCP device (ADR 0226): our own net.Server with MBAP framing (MODBUS Messaging on TCP/IP
  * Implementation Guide V1.0b §3.1.3), several unit ids behind one port. Owning the server lets a disconnect fault
  * close the connections it accepts while the fault holds. Requests of one connection are answered in order, each
  * after its meter's replyTimeMs; a length field that cannot be a Modbus PDU closes the connection.
