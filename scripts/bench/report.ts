@@ -27,6 +27,7 @@ export const QUICK_ARGS: Record<string, string[]> = {
   'bench:pcf': ['--quick'],
   'bench:aggregate': ['--readings', '1000000'],
   'bench:api': ['--connections', '50', '--duration-sec', '3'],
+  'bench:rtu': ['--seconds', '6'],
 };
 
 /** The anchors' published figures (docs/perf/anchors.md), matched by figure-name prefix. */

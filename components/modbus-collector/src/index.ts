@@ -34,7 +34,7 @@ export {
 export { createDeviceLink } from './links';
 export { TcpLink } from './tcp-link';
 export { RtuLink } from './rtu-link';
-export { encodeRtuReadRequest, parseRtuReply, rtuReplyBytes, type RtuReply } from './rtu';
+export { encodeRtuReadRequest, parseRtuReply, rtuReplyBytes, RTU_READ_REQUEST_BYTES, type RtuReply } from './rtu';
 export { encodeReadRequest, parseReadReply, aduLength, type ReadReply } from './mbap';
 export { MeterPoller, COLLECTOR_NAME } from './poller';
 export { dryRun, formatDryRun, type DryRunReport } from './dry-run';
