@@ -35,21 +35,27 @@ async function openSerial(device: DeviceConfig, handlers: RtuPortHandlers): Prom
   let open = false;
   port.on('error', () => undefined); // reported through open's callback or 'close'
   let timedOut = false;
+  // connectTimeoutMs bounds the open and the flush after it: a driver that never answers cannot hold the link.
   const opened = new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => {
       timedOut = true;
       reject(new Error('open timeout'));
     }, device.connectTimeoutMs);
     port.open((err) => {
-      clearTimeout(t);
-      if (err) reject(new Error(`open failed: ${err.message}`));
-      else if (timedOut) port.close();
-      else resolve();
+      if (err) {
+        clearTimeout(t);
+        reject(new Error(`open failed: ${err.message}`));
+      } else if (timedOut) port.close();
+      else
+        port.flush((flushErr) => {
+          clearTimeout(t);
+          if (flushErr) reject(new Error(`open failed: flush: ${flushErr.message}`));
+          else resolve();
+        });
     });
   });
   try {
     await opened;
-    await new Promise<void>((resolve, reject) => port.flush((err) => (err ? reject(err) : resolve())));
   } catch (err) {
     if (port.isOpen) port.close();
     throw err;
@@ -72,7 +78,12 @@ async function openSerial(device: DeviceConfig, handlers: RtuPortHandlers): Prom
           return;
         }
         open = false;
-        port.close(() => resolve());
+        // Bounded like the open: a close the driver never confirms must not hold a reload or a stop forever.
+        const t = setTimeout(resolve, device.connectTimeoutMs);
+        port.close(() => {
+          clearTimeout(t);
+          resolve();
+        });
       }),
   };
 }
