@@ -12,11 +12,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { awsCrtPlugin, stageAwsCrt } from './build/aws-crt';
-import { ARCHITECTURES, COMMON_EXTERNALS, COMPONENTS, type ComponentSpec, type RecipeArch } from './build/components';
+import { ARCHITECTURES, COMPONENTS, externalsOf, type ComponentSpec, type RecipeArch } from './build/components';
 import { writeGdkProject } from './build/gdk';
 import { betterSqlite3Addon, stageBetterSqlite3 } from './build/native';
 import { NODE_RUNTIME_COMPONENT, writeNodeRuntimeZips } from './build/node-runtime';
 import { recipeYaml, stampRecipe } from './build/recipe';
+import { serialportPlugin, stageSerialport } from './build/serialport';
 import { nodeRuntimeDir, nodeRuntimePin, type NodeRuntimePin } from './build/runtime';
 
 const ROOT = resolve(__dirname, '..');
@@ -83,15 +84,16 @@ async function bundle(spec: ComponentSpec, componentDir: string, stage: string):
       target: BUNDLE_TARGET,
       format: 'cjs',
       logLevel: 'warning',
-      external: [...COMMON_EXTERNALS, ...spec.externals],
-      plugins: [awsCrtPlugin],
+      external: externalsOf(spec),
+      plugins: [awsCrtPlugin, serialportPlugin],
     });
   }
 }
 
 /**
  * Bundles a component once, then writes one zip per architecture: the bundle, its schema, lifecycle.sh and that
- * architecture's native addons (better-sqlite3 built here, aws-crt from its package) and nothing for the other.
+ * architecture's native addons (better-sqlite3 built here, aws-crt and the Modbus collector's serial port addon from
+ * their packages) and nothing for the other.
  */
 async function buildOne(
   spec: ComponentSpec,
@@ -115,6 +117,7 @@ async function buildOne(
     cpSync(bundled, stage, { recursive: true });
     stageBetterSqlite3(ROOT, stage, arch, addons.get(arch) as string);
     stageAwsCrt(ROOT, stage, arch);
+    if (spec.serialPort) stageSerialport(ROOT, stage, arch);
     const zip = join(artifactDir, `${spec.dir}-${arch}.zip`);
     zipFolder(stage, zip);
     return { arch, zip };

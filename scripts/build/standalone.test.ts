@@ -15,6 +15,8 @@ import {
 import { openStore } from '@pcf-edge/store';
 import { createStreamManagerServer, type StreamManagerServer } from '@pcf-edge/stream-manager-sim';
 import { createIpcTestServer } from '../../test-support/greengrass-ipc-server/server';
+import { openPtyPair } from '../../test-support/pty-pair';
+import { rtuDemoScenario } from '../../test-support/rtu-scenario';
 import { lifecycleStep, runStep, type Nucleus, type RecipeDoc } from '../../test-support/greengrass-lifecycle/nucleus';
 import { readingsIn } from '../../test-support/standalone/store';
 import { runNode, runProcess, until, type RunningProcess } from '../../test-support/standalone/processes';
@@ -199,6 +201,39 @@ describe('modbus-collector zip', () => {
     };
     const energy = report.meters[0]!.readings.find((r) => r.quantity === 'activeEnergyImport');
     expect(energy).toEqual(expect.objectContaining({ quality: 'good', value: expect.any(Number) }));
+  });
+
+  it('--dry-run reads a meter on a Modbus RTU bus: the serial port addon travels in the zip', async () => {
+    const pty = await openPtyPair();
+    const rtu = createMeterSimulator(rtuDemoScenario({ transport: 'rtu', path: pty.b, baudRate: 38400 }), {
+      clock: new ManualClock(Date.parse('2026-11-02T13:05:00Z')),
+      log: silentLogger(),
+    });
+    await rtu.start();
+    try {
+      const file = writeJson('modbus-rtu.json', {
+        site: 'plant-1',
+        devices: [
+          {
+            id: 'bus-1',
+            transport: 'rtu',
+            serial: { path: pty.a, baudRate: 38400, parity: 'even', stopBits: 1 },
+            timeoutMs: 1000,
+          },
+        ],
+        meters: [{ id: 'line1-main', line: 'line-1', device: 'bus-1', unitId: 1, profile: 'schneider-pm5xxx' }],
+      });
+      const p = start('modbus-collector', ['--config', file, '--dry-run', '--json']);
+      expect(await p.exited()).toBe(0);
+      const report = JSON.parse(p.stdout()) as {
+        meters: { id: string; readings: { quantity: string; quality: string; value: number | null }[] }[];
+      };
+      const energy = report.meters[0]!.readings.find((r) => r.quantity === 'activeEnergyImport');
+      expect(energy).toEqual(expect.objectContaining({ quality: 'good', value: expect.any(Number) }));
+    } finally {
+      await rtu.stop();
+      await pty.close();
+    }
   });
 
   it('polls into the store and exits 0 on SIGTERM', async () => {
