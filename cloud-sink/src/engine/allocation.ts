@@ -1,5 +1,4 @@
 import { PcfError } from '@pcf-edge/core';
-import type { StoredRollup } from '../store/repository';
 import { Dec, dec, toDec, ZERO } from './decimal';
 import {
   addToSum,
@@ -12,7 +11,7 @@ import {
 } from './exact-sum';
 import type { FactorBook } from './factors';
 import type { OrderSpan } from './orders';
-import type { WindowGroup } from './types';
+import type { RollupWindow, WindowGroup } from './types';
 import { dimensionOf } from './units';
 
 /**
@@ -41,7 +40,7 @@ export interface LineAllocation {
 }
 
 /** Shortest window length present (finest time resolution), or `forced`. */
-export function chooseWindowMs(rollups: StoredRollup[], forced?: number): number | undefined {
+export function chooseWindowMs(rollups: RollupWindow[], forced?: number): number | undefined {
   if (forced !== undefined) return forced;
   let best: number | undefined;
   for (const r of rollups) if (best === undefined || r.windowMs < best) best = r.windowMs;
@@ -58,7 +57,7 @@ interface KeyCache {
  * `v` kWh or m³ of a window, pro-rated to the `clippedMs` inside the period. A whole window stays a number (added
  * exactly by `ExactSum`, read as `dec(v)`); a pro-rated part is a Dec.
  */
-function clip(v: number, r: StoredRollup, clippedMs: number): number | Dec {
+function clip(v: number, r: RollupWindow, clippedMs: number): number | Dec {
   return clippedMs === r.windowMs ? v : dec(v).times(clippedMs).div(r.windowMs);
 }
 
@@ -93,7 +92,7 @@ function gasSpan(cache: KeyCache, book: FactorBook, region: string, at: number):
  * window of every line of a calculation.)
  */
 function windowEnergy(
-  r: StoredRollup,
+  r: RollupWindow,
   region: string,
   book: FactorBook,
   clippedMs: number,
@@ -162,7 +161,7 @@ function unionMs(spans: [number, number][]): number {
 export function allocateLine(
   line: string,
   region: string,
-  windows: (StoredRollup | WindowGroup)[],
+  windows: (RollupWindow | WindowGroup)[],
   orders: OrderSpan[],
   fromMs: number,
   toMs: number,

@@ -11,45 +11,16 @@ import { Dec, ZERO, dec } from './decimal';
 import { FactorBook } from './factors';
 import { gwp } from './gwp';
 import { ordersInPeriod, type OrderSpan } from './orders';
-import { priceBuckets, type Priced } from './pricing';
+import { priceBuckets } from './pricing';
+import type { LineBalance, OrderResult, PeriodParts } from './period-parts';
 import { createProductCalculator, type ProductResult } from './product';
-import type { StoredRollup } from '../store/repository';
 import { CURRENT_ARITHMETIC } from './exact-sum';
-import type { EngineInput, LineWindows, TraceNode, WindowGroup } from './types';
-
-export interface OrderResult {
-  id: string;
-  product: string;
-  line: string;
-  site: string;
-  goodInPeriod: Dec;
-  scrapInPeriod: Dec;
-  energy: Priced;
-  overhead: Priced;
-  /** Direct process emissions, kgCO2e. */
-  direct: Dec;
-  estimatedKWh: Dec;
-  directTrace: TraceNode[];
-}
-
-export interface LineBalance {
-  line: string;
-  windowMs: number;
-  /** kWh (electricity + gas energy) or m³, per bucket kind, as decimal strings. */
-  metered: string;
-  allocated: string;
-  overhead: string;
-  unallocated: string;
-  residual: string;
-  rollups: { id: string; revision: number }[];
-  /** Data-quality notes: windows missing from the period, windows with coverage < 1 or estimated values. */
-  warnings: string[];
-}
+import type { EngineInput, LineWindows, RollupWindow, TraceNode, WindowGroup } from './types';
 
 /** Missing windows, partial coverage and estimates among the windows a line's allocation used (rows and groups). */
 function dataQuality(
   line: string,
-  windows: (StoredRollup | WindowGroup)[],
+  windows: (RollupWindow | WindowGroup)[],
   windowMs: number | undefined,
   fromMs: number,
   toMs: number,
@@ -87,24 +58,15 @@ function dataQuality(
 function windowsOf(
   all: LineWindows,
   forced: number | undefined,
-): { windowMs: number | undefined; windows: (StoredRollup | WindowGroup)[] } {
+): { windowMs: number | undefined; windows: (RollupWindow | WindowGroup)[] } {
   if (!Array.isArray(all)) return { windowMs: all.windowMs, windows: all.items };
   const windowMs = chooseWindowMs(all, forced);
   return { windowMs, windows: all.filter((r) => r.windowMs === windowMs) };
 }
 
-export interface PeriodCalculation {
-  input: EngineInput;
-  fromMs: number;
-  toMs: number;
-  book: FactorBook;
-  /**
-   * The results of the orders on the calculated lines, priced on first `get` (an ad-hoc product reads a few of the
-   * hundreds a month of loaded lines holds); `usedEntities` prices every one first, so an audit lists them all.
-   */
-  orders: { get(id: string): OrderResult | undefined };
-  spans: readonly OrderSpan[];
-  balances: LineBalance[];
+export type { LineBalance, OrderResult } from './period-parts';
+
+export interface PeriodCalculation extends PeriodParts {
   product(id: string): ProductResult;
   /** Reference entities read, by `kind:id` (orders, products, BOMs, factors, mappings, supplier PCFs, lines, sites). */
   usedEntities(): Map<string, RefEntity>;
@@ -235,25 +197,16 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
       return r;
     },
   };
-  const calc: PeriodCalculation = {
-    input,
-    fromMs,
-    toMs,
-    book,
-    orders,
-    spans,
-    balances,
-    product: () => {
-      throw new Error('unreachable');
-    },
+  const parts: PeriodParts = { input, fromMs, toMs, book, orders, spans, balances };
+  const products = createProductCalculator(parts);
+  return {
+    ...parts,
+    product: products.result,
     usedEntities: () => {
       for (const id of onLines.keys()) orders.get(id);
       return new Map([...used, ...book.used, ...products.used]);
     },
   };
-  const products = createProductCalculator(calc);
-  calc.product = products.result;
-  return calc;
 }
 
 /** Direct process emissions of an order: per declared unit (× good + scrap) or per line hour (× order hours). */

@@ -1,7 +1,7 @@
 import { PcfError } from '@pcf-edge/core';
 import type { Bom, RefEntity } from '../reference/types';
 import { bomCycleError } from './bom';
-import type { PeriodCalculation } from './calculate';
+import type { PeriodParts } from './period-parts';
 import { Dec, ZERO } from './decimal';
 import { convert, canonicalUnit } from './units';
 import type { TraceNode } from './types';
@@ -48,7 +48,7 @@ const node = (name: string, value: Dec, unit: string, formula?: string, children
 });
 
 /** Product results of a period: BOM explosion (materials per declared unit) plus the product's orders. Memoized. */
-export function createProductCalculator(calc: PeriodCalculation): {
+export function createProductCalculator(calc: PeriodParts): {
   result: (id: string) => ProductResult;
   used: Map<string, RefEntity>;
 } {

@@ -1,4 +1,3 @@
-import type { StoredRollup } from '../store/repository';
 import type { ReferenceSnapshot } from '../reference/types';
 import type { Arithmetic } from './exact-sum';
 import type { GwpSet } from './gwp';
@@ -22,6 +21,29 @@ export interface CalcOptions {
   overheadKey: AllocationKey;
   /** Rollup window length to use; default per line: the shortest present in the period. */
   windowMs?: number;
+}
+
+/**
+ * One rollup window as the engine reads it (a line's or a site's): the engine owns this shape, stores map their rows
+ * into it. Energy in kWh (gas also m³), times epoch ms.
+ */
+export interface RollupWindow {
+  id: string;
+  revision: number;
+  type: 'line' | 'site' | 'meterCounter' | 'meterGauge';
+  site: string;
+  line: string | null;
+  windowStartMs: number;
+  windowMs: number;
+  electricityKWh: number | null;
+  gasM3: number | null;
+  gasKWh: number | null;
+  gasCvBasis: 'gross' | 'net' | null;
+  baseloadKWh: number | null;
+  unitsGood: number | null;
+  unitsScrap: number | null;
+  coverage: number;
+  estimated: boolean;
 }
 
 /**
@@ -63,11 +85,11 @@ export interface GroupSum {
 export interface AggregatedWindows {
   aggregated: true;
   windowMs: number | undefined;
-  items: (StoredRollup | WindowGroup)[];
+  items: (RollupWindow | WindowGroup)[];
 }
 
 /** A line's (or site's) rollups as read: every row (the stored-result path), or aggregated (ad-hoc, ADR 0145). */
-export type LineWindows = StoredRollup[] | AggregatedWindows;
+export type LineWindows = RollupWindow[] | AggregatedWindows;
 
 /** Everything a calculation reads: it is a pure function of this. */
 export interface EngineInput {

@@ -1,6 +1,7 @@
 import type { Rollup } from '@pcf-edge/core';
 import type { Database } from 'better-sqlite3';
 import type { Pool } from 'pg';
+import type { RollupWindow } from '../engine/types';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import type { WindowAggregates } from './window-sums';
 
@@ -10,25 +11,8 @@ import type { WindowAggregates } from './window-sums';
  * one transaction. Times are epoch milliseconds unless named otherwise.
  */
 
-/** The columns of a stored rollup the engine reads; `doc` is the rollup exactly as received. */
-export interface StoredRollup {
-  id: string;
-  revision: number;
-  type: Rollup['type'];
-  site: string;
-  line: string | null;
-  windowStartMs: number;
-  windowMs: number;
-  electricityKWh: number | null;
-  gasM3: number | null;
-  gasKWh: number | null;
-  gasCvBasis: 'gross' | 'net' | null;
-  baseloadKWh: number | null;
-  unitsGood: number | null;
-  unitsScrap: number | null;
-  coverage: number;
-  estimated: boolean;
-}
+/** The columns of a stored rollup the engine reads (the engine's `RollupWindow`); `doc` is kept apart. */
+export type StoredRollup = RollupWindow;
 
 export interface DeadLetter {
   source: string;

@@ -1,6 +1,6 @@
 import type { GroupSum, WindowGroup } from '../engine/types';
 import { periodColumns, periodRowToStored } from './rollup-rows';
-import type { StoredRollup } from './repository';
+import type { RollupWindow as StoredRollup } from '../engine/types';
 
 /**
  * The aggregated read of ad-hoc calculations (ADR 0145): SQL that sums whole windows per interval, and reads the
