@@ -25,4 +25,29 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The PCF engine is pure (cloud-sink/engine/README.md): no store, service, HTTP, AWS or other I/O code.
+    files: ['cloud-sink/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../*', '@pcf-edge/cloud-sink', '@pcf-edge/cloud-sink/*'],
+              message: 'the engine imports nothing of cloud-sink',
+            },
+            {
+              group: ['pg', 'pg-*', 'better-sqlite3', '@aws-sdk/*', 'fastify', '@fastify/*', 'pino', 'yaml', 'ajv'],
+              message: 'the engine does no I/O',
+            },
+            {
+              group: ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'worker_threads'],
+              message: 'the engine does no I/O',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

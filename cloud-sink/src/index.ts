@@ -4,13 +4,28 @@ export { MIGRATIONS, GENESIS_HASH } from './store/migrations';
 export * from './reference/types';
 export { importReferenceFile, importParsed, type ImportResult } from './reference/import';
 export { loadSnapshot } from './reference/snapshot';
-export * from './engine/types';
-export { computePeriod, type PeriodCalculation, type OrderResult, type LineBalance } from './engine/calculate';
-export type { ProductResult } from './engine/product';
-export { activityEmissions } from './engine/activity';
-export { GWP_SETS, GWP_SET_NAMES, co2ePerUnit, type GwpSet } from './engine/gwp';
-export { convert, canonicalUnit } from './engine/units';
-export { Dec, present } from './engine/decimal';
+export {
+  computePeriod,
+  activityEmissions,
+  GWP_SETS,
+  GWP_SET_NAMES,
+  co2ePerUnit,
+  convert,
+  canonicalUnit,
+  Dec,
+  present,
+  ALLOCATION_KEYS,
+  type PeriodCalculation,
+  type OrderResult,
+  type LineBalance,
+  type ProductResult,
+  type GwpSet,
+  type CalcOptions,
+  type AllocationKey,
+  type ElectricityMethod,
+  type EngineInput,
+  type TraceNode,
+} from '@pcf-edge/pcf-engine';
 export {
   calculateProduct,
   calculateAndStore,

@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '@pcf-edge/core';
 import { apiConfig, type ApiConfig } from '../src/api/config';
 import { hashSecret } from '../src/api/secrets';
 import { createApiServer } from '../src/api/server';
-import type { CalcOptions } from '../src/engine/types';
+import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { calculateAndStore } from '../src/service/pcf-service';

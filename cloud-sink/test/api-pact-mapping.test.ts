@@ -1,6 +1,6 @@
 import { silentLogger } from '@pcf-edge/core';
-import { Dec, present } from '../src/engine/decimal';
-import type { CalcOptions } from '../src/engine/types';
+import { Dec, present } from '@pcf-edge/pcf-engine';
+import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { FilterError, matchesFilter, parseFilter } from '../src/pact/filter';
 import { createFootprintPublisher } from '../src/pact/publish';
 import { pactSchemaErrors } from '../src/pact/schema';

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { verifyAudit } from '../src/audit/verify';
 import { showAudit } from '../src/audit/show';
-import type { CalcOptions } from '../src/engine/types';
+import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { calculateAndStore } from '../src/service/pcf-service';

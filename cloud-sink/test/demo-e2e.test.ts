@@ -1,5 +1,5 @@
-import { Dec } from '../src/engine/decimal';
-import type { CalcOptions } from '../src/engine/types';
+import { Dec } from '@pcf-edge/pcf-engine';
+import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { calculateProduct } from '../src/service/pcf-service';

@@ -1,8 +1,8 @@
 import { isPcfError } from '@pcf-edge/core';
-import { computePeriod } from '../src/engine/calculate';
-import { Dec } from '../src/engine/decimal';
-import { convert } from '../src/engine/units';
-import type { CalcOptions } from '../src/engine/types';
+import { computePeriod } from '@pcf-edge/pcf-engine';
+import { Dec } from '@pcf-edge/pcf-engine';
+import { convert } from '@pcf-edge/pcf-engine';
+import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { emptySnapshot, withEntities } from '../src/reference/snapshot';
 import type { ReferenceKind, ReferenceSnapshot } from '../src/reference/types';
 import type { StoredRollup } from '../src/store/repository';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { Dec, dec } from '../src/engine/decimal';
-import { ExactSum, millionths } from '../src/engine/exact-sum';
+import { Dec, dec } from '@pcf-edge/pcf-engine';
+import { ExactSum, millionths } from '@pcf-edge/pcf-engine';
 
 /** The chain ExactSum must equal: the first value as read, then `Dec.plus` left to right (the engine's old sums). */
 const chain = (values: (number | Dec)[]): Dec =>

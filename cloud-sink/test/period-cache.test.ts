@@ -1,4 +1,4 @@
-import type { CalcOptions } from '../src/engine/types';
+import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { calculateProduct, precomputePeriod } from '../src/service/pcf-service';

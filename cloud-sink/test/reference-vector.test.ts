@@ -1,5 +1,5 @@
-import { activityEmissions } from '../src/engine/activity';
-import { Dec, present, sum } from '../src/engine/decimal';
+import { activityEmissions } from '@pcf-edge/pcf-engine';
+import { Dec, present, sum } from '@pcf-edge/pcf-engine';
 import type { EmissionFactor } from '../src/reference/types';
 import { calculateProduct } from '../src/service/pcf-service';
 import { importReferenceFile } from '../src/reference/import';

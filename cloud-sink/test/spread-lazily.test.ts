@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { spread, spreadLazily, type Buckets } from '../src/engine/allocation';
-import { dec, ZERO } from '../src/engine/decimal';
-import type { OrderSpan } from '../src/engine/orders';
+import { spread, spreadLazily, type Buckets } from '@pcf-edge/pcf-engine';
+import { dec, ZERO } from '@pcf-edge/pcf-engine';
+import type { OrderSpan } from '@pcf-edge/pcf-engine';
 
 /** `spreadLazily` gives every receiver exactly what `spread` gives it, the last one's remainder included. */
 describe('spreadLazily', () => {

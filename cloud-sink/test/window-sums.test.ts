@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { millionths } from '../src/engine/exact-sum';
+import { millionths } from '@pcf-edge/pcf-engine';
 import { shortSql, unitsSql } from '../src/store/window-sums';
 
 /**

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalJson, chainHash } from '../audit/hash';
-import type { PeriodCalculation } from '../engine/calculate';
-import { GWP_SET_NAMES } from '../engine/gwp';
-import { ALLOCATION_KEYS, type CalcOptions } from '../engine/types';
+import type { PeriodCalculation } from '@pcf-edge/pcf-engine';
+import { GWP_SET_NAMES } from '@pcf-edge/pcf-engine';
+import { ALLOCATION_KEYS, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { importParsed, requiredColumns } from '../reference/import';
 import { parseCsvText, parseJsonText } from '../reference/parse';
 import { isReferenceKind, REFERENCE_KINDS } from '../reference/types';

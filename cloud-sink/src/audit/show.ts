@@ -1,6 +1,6 @@
 import { PcfError } from '@pcf-edge/core';
-import { Dec, present } from '../engine/decimal';
-import type { TraceNode } from '../engine/types';
+import { Dec, present } from '@pcf-edge/pcf-engine';
+import type { TraceNode } from '@pcf-edge/pcf-engine';
 import type { AuditBody } from '../service/pcf-service';
 import type { CloudSinkRepository } from '../store/repository';
 

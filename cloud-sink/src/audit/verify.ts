@@ -1,4 +1,4 @@
-import { computePeriod } from '../engine/calculate';
+import { computePeriod } from '@pcf-edge/pcf-engine';
 import { auditBody, loadEngineInput, type AuditBody } from '../service/pcf-service';
 import { GENESIS_HASH } from '../store/migrations';
 import type { CloudSinkRepository } from '../store/repository';

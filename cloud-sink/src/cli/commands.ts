@@ -1,9 +1,9 @@
 import { PcfError, type Logger } from '@pcf-edge/core';
 import { showAudit } from '../audit/show';
 import { verifyAudit } from '../audit/verify';
-import { present } from '../engine/decimal';
-import { GWP_SET_NAMES } from '../engine/gwp';
-import { ALLOCATION_KEYS, type CalcOptions } from '../engine/types';
+import { present } from '@pcf-edge/pcf-engine';
+import { GWP_SET_NAMES } from '@pcf-edge/pcf-engine';
+import { ALLOCATION_KEYS, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { parseDuration } from '@pcf-edge/core';
 import { createKinesisConsumer } from '../ingest/poller';
 import { importReferenceFile } from '../reference/import';
@@ -14,7 +14,7 @@ import { calculateAndStore, calculateProduct } from '../service/pcf-service';
 import type { ProductResultDoc } from '../service/result-doc';
 import type { CloudSinkRepository } from '../store/repository';
 import { HELP, instant, oneOf, parse, required } from './args';
-import { Dec } from '../engine/decimal';
+import { Dec } from '@pcf-edge/pcf-engine';
 
 export interface CliContext {
   repo: CloudSinkRepository;

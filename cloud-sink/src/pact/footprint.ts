@@ -1,4 +1,4 @@
-import { Dec, present } from '../engine/decimal';
+import { Dec, present } from '@pcf-edge/pcf-engine';
 import type { EmissionFactor, Num, Product } from '../reference/types';
 import type { ProductResultDoc } from '../service/result-doc';
 import { PACT_SPEC_VERSION, type PactCompany, type ProductFootprint } from './types';

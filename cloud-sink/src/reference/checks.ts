@@ -1,7 +1,7 @@
-import { dec } from '../engine/decimal';
-import { GASES } from '../engine/gwp';
-import { canonicalUnit, convertible, dimensionOf, isKnownUnit } from '../engine/units';
-import { findBomCycle } from '../engine/bom';
+import { dec } from '@pcf-edge/pcf-engine';
+import { GASES } from '@pcf-edge/pcf-engine';
+import { canonicalUnit, convertible, dimensionOf, isKnownUnit } from '@pcf-edge/pcf-engine';
+import { findBomCycle } from '@pcf-edge/pcf-engine';
 import type { RowError } from './parse';
 import type {
   Bom,

@@ -1,163 +1,21 @@
-/**
- * Reference data as the engine reads it. Numbers that enter the PCF arithmetic are kept as given (number or
- * decimal string) and converted with Decimal at use. Validity periods are [validFrom, validTo) in ISO-8601 UTC;
- * validTo null = open-ended.
- */
-export const REFERENCE_KINDS = [
-  'sites',
-  'lines',
-  'products',
-  'boms',
-  'direct-emissions',
-  'factors',
-  'electricity',
-  'supplier-pcfs',
-  'orders',
-] as const;
-export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
-
-export function isReferenceKind(k: string): k is ReferenceKind {
-  return (REFERENCE_KINDS as readonly string[]).includes(k);
-}
-
-export type Num = number | string;
-
-export interface Site {
-  id: string;
-  name?: string;
-  region: string;
-  country?: string;
-}
-export interface Line {
-  id: string;
-  site: string;
-  name?: string;
-}
-
-export interface Product {
-  id: string;
-  name?: string;
-  /** PACT declared unit: kilogram, liter, cubic meter, kilowatt hour, megajoule, ton kilometer, square meter, piece. */
-  declaredUnit: string;
-  unitaryProductAmount: Num;
-  massKgPerDeclaredUnit?: Num;
-  economicValuePerDeclaredUnit?: Num;
-  /** Mass of fossil / biogenic carbon in one declared unit of the product (kg C); PACT publishes them. */
-  fossilCarbonContentKgPerDeclaredUnit?: Num;
-  biogenicCarbonContentKgPerDeclaredUnit?: Num;
-  productIds: string[];
-}
-
-export type ComponentKind = 'product' | 'material' | 'supplierProduct';
-
-export interface BomLine {
-  component: string;
-  componentKind: ComponentKind;
-  /** Quantity of the component per declared unit of the parent, in `unit`. */
-  quantity: Num;
-  unit: string;
-  /** For materials: region of the factor to use when the activity has factors for several regions. */
-  region?: string;
-}
-export interface Bom {
-  product: string;
-  lines: BomLine[];
-}
-
-export interface DirectEmission {
-  id: string;
-  scope: 'product' | 'line';
-  ref: string;
-  gas: string;
-  /** kg of `gas` per declared unit (scope product) or per hour of production on the line (scope line). */
-  amountKg: Num;
-  per: 'declaredUnit' | 'hour';
-  validFrom: string;
-  validTo: string | null;
-}
-
-export interface EmissionFactor {
-  id: string;
-  /** What the factor applies to: `electricity`, `natural-gas`, or a material id used in BOMs. */
-  activity: string;
-  region: string;
-  /** Activity unit the components are per (kWh, mmBtu, kg, m3, …). */
-  unit: string;
-  /** Calorific-value basis for energy factors of fuels; null when not applicable. */
-  energyBasis: 'gross' | 'net' | null;
-  /** kg of each gas per activity unit. */
-  components: Record<string, Num>;
-  source: string;
-  version: string;
-  validFrom: string;
-  validTo: string | null;
-  /** PACT DQR ratings 1 (best) – 3, optional. */
-  dqr?: { technological?: number; temporal?: number; geographical?: number };
-}
-
-export interface ElectricityMapping {
-  id: string;
-  site: string;
-  validFrom: string;
-  validTo: string | null;
-  locationFactorId: string;
-  marketFactorId: string;
-  marketInstrument: 'supplier-specific' | 'contractual-instrument' | 'residual-mix';
-  provenance: string;
-}
-
-/** A PACT v2 ProductFootprint as supplied (validated on import); only the fields the engine reads are typed. */
-export interface SupplierPcf {
-  id: string;
-  version: number;
-  status: 'Active' | 'Deprecated';
-  companyName: string;
-  productIds: string[];
-  pcf: {
-    declaredUnit: string;
-    unitaryProductAmount: string;
-    pCfExcludingBiogenic: string;
-    referencePeriodStart: string;
-    referencePeriodEnd: string;
-    primaryDataShare?: number;
-    [k: string]: unknown;
-  };
-  validityPeriodStart?: string;
-  validityPeriodEnd?: string;
-  [k: string]: unknown;
-}
-
-export interface ProductionOrder {
-  id: string;
-  line: string;
-  product: string;
-  start: string;
-  end: string;
-  goodQuantity: Num;
-  scrapQuantity: Num;
-}
-
-export interface ReferenceTypes {
-  sites: Site;
-  lines: Line;
-  products: Product;
-  boms: Bom;
-  'direct-emissions': DirectEmission;
-  factors: EmissionFactor;
-  electricity: ElectricityMapping;
-  'supplier-pcfs': SupplierPcf;
-  orders: ProductionOrder;
-}
-
-/** One stored entity of a kind at a version. `hash` is SHA-256 of its canonical JSON. */
-export interface RefEntity<T = unknown> {
-  entityId: string;
-  version: number;
-  hash: string;
-  data: T;
-}
-
-/** All current reference data as of a version (every entity at its highest version ≤ asOf). */
-export type ReferenceSnapshot = { asOfVersion: number } & {
-  [K in ReferenceKind]: Map<string, RefEntity<ReferenceTypes[K]>>;
-};
+/** The reference kinds and entity types are the engine's input types (@pcf-edge/pcf-engine owns them). */
+export {
+  REFERENCE_KINDS,
+  isReferenceKind,
+  type Num,
+  type Site,
+  type Line,
+  type Product,
+  type ComponentKind,
+  type BomLine,
+  type Bom,
+  type DirectEmission,
+  type EmissionFactor,
+  type ElectricityMapping,
+  type SupplierPcf,
+  type ProductionOrder,
+  type ReferenceTypes,
+  type RefEntity,
+  type ReferenceKind,
+  type ReferenceSnapshot,
+} from '@pcf-edge/pcf-engine';

@@ -1,5 +1,5 @@
-import type { OrderSpan } from '../engine/orders';
-import type { AggregatedWindows, WindowGroup } from '../engine/types';
+import type { OrderSpan } from '@pcf-edge/pcf-engine';
+import type { AggregatedWindows, WindowGroup } from '@pcf-edge/pcf-engine';
 import type { ReferenceSnapshot } from '../reference/types';
 import type { StoredRollup } from '../store/repository';
 import type { WindowAggregates, WindowQuery, WindowSelector } from '../store/window-sums';

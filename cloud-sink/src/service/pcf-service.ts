@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { PcfError } from '@pcf-edge/core';
 import { canonicalJson, chainHash, contentHash } from '../audit/hash';
-import { productClosure } from '../engine/bom';
-import { RowsNeeded } from '../engine/allocation';
-import { computePeriod, type PeriodCalculation } from '../engine/calculate';
-import { CURRENT_ARITHMETIC, type Arithmetic } from '../engine/exact-sum';
-import { orderTimes, ordersInPeriod, type OrderSpan } from '../engine/orders';
-import type { CalcOptions, EngineInput, LineWindows } from '../engine/types';
+import { productClosure } from '@pcf-edge/pcf-engine';
+import { RowsNeeded } from '@pcf-edge/pcf-engine';
+import { computePeriod, type PeriodCalculation } from '@pcf-edge/pcf-engine';
+import { CURRENT_ARITHMETIC, type Arithmetic } from '@pcf-edge/pcf-engine';
+import { orderTimes, ordersInPeriod, type OrderSpan } from '@pcf-edge/pcf-engine';
+import type { CalcOptions, EngineInput, LineWindows } from '@pcf-edge/pcf-engine';
 import type { WindowSelector } from '../store/window-sums';
 import { factorBounds, readAggregated, type AggregatedRead } from './aggregated-read';
 import { loadSnapshot } from '../reference/snapshot';

@@ -1,6 +1,6 @@
-import type { PeriodCalculation } from '../engine/calculate';
-import { present } from '../engine/decimal';
-import type { ProductResult } from '../engine/product';
+import type { PeriodCalculation } from '@pcf-edge/pcf-engine';
+import { present } from '@pcf-edge/pcf-engine';
+import type { ProductResult } from '@pcf-edge/pcf-engine';
 
 /** Decimals shown for kgCO2e values in presentations (full precision is kept alongside). */
 export const DISPLAY_DECIMALS = 6;

@@ -1,7 +1,7 @@
 import type { Rollup } from '@pcf-edge/core';
 import type { Database } from 'better-sqlite3';
 import type { Pool } from 'pg';
-import type { RollupWindow } from '../engine/types';
+import type { RollupWindow } from '@pcf-edge/pcf-engine';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import type { WindowAggregates } from './window-sums';
 

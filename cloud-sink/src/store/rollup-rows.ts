@@ -1,5 +1,5 @@
 import type { Rollup } from '@pcf-edge/core';
-import type { RollupWindow as StoredRollup } from '../engine/types';
+import type { RollupWindow as StoredRollup } from '@pcf-edge/pcf-engine';
 
 /** Upsert keeping the highest revision: a lower or equal revision changes nothing (0 rows). Portable to PostgreSQL. */
 export const UPSERT_ROLLUP = `INSERT INTO rollups (id, revision, type, site, line, window_start_ms, window_ms, electricity_kwh, gas_m3,

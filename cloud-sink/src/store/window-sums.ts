@@ -1,6 +1,6 @@
-import type { GroupSum, WindowGroup } from '../engine/types';
+import type { GroupSum, WindowGroup } from '@pcf-edge/pcf-engine';
 import { periodColumns, periodRowToStored } from './rollup-rows';
-import type { RollupWindow as StoredRollup } from '../engine/types';
+import type { RollupWindow as StoredRollup } from '@pcf-edge/pcf-engine';
 
 /**
  * The aggregated read of ad-hoc calculations (ADR 0145): SQL that sums whole windows per interval, and reads the

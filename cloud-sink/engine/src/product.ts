@@ -1,5 +1,5 @@
 import { PcfError } from '@pcf-edge/core';
-import type { Bom, RefEntity } from '../reference/types';
+import type { Bom, RefEntity } from './reference';
 import { bomCycleError } from './bom';
 import type { PeriodParts } from './period-parts';
 import { Dec, ZERO } from './decimal';

@@ -1,4 +1,4 @@
-import type { RefEntity } from '../reference/types';
+import type { RefEntity } from './reference';
 import {
   allocateLine,
   chooseWindowMs,

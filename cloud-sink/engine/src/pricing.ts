@@ -1,4 +1,4 @@
-import type { ReferenceSnapshot } from '../reference/types';
+import type { ReferenceSnapshot } from './reference';
 import { Dec, ZERO } from './decimal';
 import type { FactorBook } from './factors';
 import type { Buckets } from './allocation';

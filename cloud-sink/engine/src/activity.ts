@@ -1,4 +1,4 @@
-import type { EmissionFactor } from '../reference/types';
+import type { EmissionFactor } from './reference';
 import { Dec, dec } from './decimal';
 import { co2ePerUnit, type GwpSet } from './gwp';
 import { convert } from './units';

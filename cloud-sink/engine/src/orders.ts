@@ -1,5 +1,5 @@
 import { PcfError } from '@pcf-edge/core';
-import type { Product, ProductionOrder, RefEntity, ReferenceSnapshot } from '../reference/types';
+import type { Product, ProductionOrder, RefEntity, ReferenceSnapshot } from './reference';
 import { Dec, dec, ZERO } from './decimal';
 import type { AllocationKey } from './types';
 

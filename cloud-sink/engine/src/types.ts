@@ -1,4 +1,4 @@
-import type { ReferenceSnapshot } from '../reference/types';
+import type { ReferenceSnapshot } from './reference';
 import type { Arithmetic } from './exact-sum';
 import type { GwpSet } from './gwp';
 

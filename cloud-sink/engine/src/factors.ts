@@ -1,5 +1,5 @@
 import { PcfError } from '@pcf-edge/core';
-import type { ElectricityMapping, EmissionFactor, RefEntity, ReferenceSnapshot, SupplierPcf } from '../reference/types';
+import type { ElectricityMapping, EmissionFactor, RefEntity, ReferenceSnapshot, SupplierPcf } from './reference';
 import { Dec } from './decimal';
 import { co2ePerUnit, type GwpSet } from './gwp';
 

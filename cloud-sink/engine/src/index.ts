@@ -1,0 +1,19 @@
+/**
+ * @pcf-edge/pcf-engine: the PCF method as a pure function of reference data and energy, with its own input types.
+ * No store, service, HTTP or AWS code; no module-level mutable state. See README.md.
+ */
+export * from './activity';
+export * from './allocation';
+export * from './bom';
+export * from './calculate';
+export * from './decimal';
+export * from './exact-sum';
+export * from './factors';
+export * from './gwp';
+export * from './orders';
+export * from './period-parts';
+export * from './pricing';
+export * from './product';
+export * from './reference';
+export * from './types';
+export * from './units';
