@@ -4,6 +4,7 @@ import { GENESIS_HASH } from '../store/migrations';
 import type { CloudSinkRepository } from '../store/repository';
 import type { ReferenceKind } from '../reference/types';
 import { canonicalJson, chainHash, contentHash } from './hash';
+import { recomputeLegacy, type LegacyAuditBody } from './legacy/verify';
 
 export interface RecordVerdict {
   auditId: number;
@@ -60,6 +61,10 @@ async function checkBody(repo: CloudSinkRepository, resultId: string, body: Audi
     if (!now) problems.push(`input ${e.kind} '${e.id}' version ${e.version} no longer exists`);
     else if (contentHash(now.data) !== e.hash)
       problems.push(`input ${e.kind} '${e.id}' version ${e.version} was changed after the fact`);
+  }
+  if (body.schema === 'pcf-edge.audit/1') {
+    problems.push(...(await recomputeLegacy(repo, body as unknown as LegacyAuditBody)));
+    return problems;
   }
   if (body.arithmetic !== undefined && body.arithmetic !== 1 && body.arithmetic !== 2) {
     problems.push(

@@ -10,7 +10,14 @@ import {
 } from './footprint-rows';
 import { GENESIS_HASH, MIGRATIONS } from './migrations';
 import { namedToPositional } from './postgres-sql';
-import type { AuditRecord, CloudSinkRepository, DeadLetter, ReferenceVersion, StoredResult } from './repository';
+import type {
+  AuditRecord,
+  CloudSinkRepository,
+  DeadLetter,
+  ReferenceVersion,
+  RollupQuery,
+  StoredResult,
+} from './repository';
 import { ROLLUP_COLUMNS, rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
 
 export interface PostgresRepositoryOptions {
@@ -170,31 +177,15 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
         }
         return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
       }),
-    queryRollups: async (rq) => {
-      // the type as a literal (one of two fixed values) so the partial index of site rows applies (migration 6)
-      const where = [
-        rq.type === 'site' ? "type = 'site'" : "type = 'line'",
-        'window_start_ms < $1',
-        'window_start_ms > $2',
-        'window_start_ms + window_ms > $3',
-      ];
-      const params: (string | number)[] = [rq.toMs, rq.fromMs - MAX_WINDOW_MS, rq.fromMs];
-      if (rq.site !== undefined) {
-        params.push(rq.site);
-        where.push(`site = $${params.length}`);
-      }
-      if (rq.line !== undefined) {
-        params.push(rq.line);
-        where.push(`line = $${params.length}`);
-      }
-      return (
-        await q<RollupRow>(
+    queryRollups: async (rq) =>
+      (await q<RollupRow>('rollup query failed', ...periodQuery(rq, ROLLUP_COLUMNS))).map(rowToStored),
+    queryRollupDocs: async (rq) =>
+      (
+        await q<{ id: string; revision: number; doc: string }>(
           'rollup query failed',
-          `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`,
-          params,
+          ...periodQuery(rq, 'id, revision, doc'),
         )
-      ).map(rowToStored);
-    },
+      ).map((r) => ({ id: r.id, revision: Number(r.revision), doc: r.doc })),
     getRollups: async (ids) => {
       const rows = await q<RollupRow>('rollup lookup failed', 'SELECT * FROM rollups WHERE id = ANY($1)', [ids]);
       const byId = new Map(rows.map((r) => [r.id, rowToStored(r)]));
@@ -367,6 +358,27 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
       ).map(rowToFootprint),
     close: () => pool.end(),
   };
+}
+
+/** A period query (windows overlapping [fromMs, toMs), ordered by window start and id) and its parameters. */
+function periodQuery(rq: RollupQuery, columns: string): [string, (string | number)[]] {
+  // the type as a literal (one of two fixed values) so the partial index of site rows applies (migration 6)
+  const where = [
+    rq.type === 'site' ? "type = 'site'" : "type = 'line'",
+    'window_start_ms < $1',
+    'window_start_ms > $2',
+    'window_start_ms + window_ms > $3',
+  ];
+  const params: (string | number)[] = [rq.toMs, rq.fromMs - MAX_WINDOW_MS, rq.fromMs];
+  if (rq.site !== undefined) {
+    params.push(rq.site);
+    where.push(`site = $${params.length}`);
+  }
+  if (rq.line !== undefined) {
+    params.push(rq.line);
+    where.push(`line = $${params.length}`);
+  }
+  return [`SELECT ${columns} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`, params];
 }
 
 async function migrate(pool: Pool): Promise<void> {

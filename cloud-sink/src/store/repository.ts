@@ -123,6 +123,11 @@ export interface CloudSinkRepository {
   ingest(write: IngestWrite): Promise<IngestOutcome>;
   queryRollups(q: RollupQuery): Promise<StoredRollup[]>;
   getRollups(ids: string[]): Promise<StoredRollup[]>;
+  /**
+   * The rollups a `queryRollups` would return, ordered the same way (window start, id), as stored: revision and the
+   * document as received. For the frozen verifier of audit records of schema pcf-edge.audit/1 (ADR 0180).
+   */
+  queryRollupDocs(q: RollupQuery): Promise<{ id: string; revision: number; doc: string }[]>;
   countRollups(): Promise<number>;
   /**
    * Optional: a token that changes whenever a line or site rollup of one of `sites` overlapping [fromMs, toMs) is

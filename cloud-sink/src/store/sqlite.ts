@@ -238,6 +238,29 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
           (a) => periodRowToStored(a, key),
         );
       }),
+    queryRollupDocs: (q: RollupQuery) =>
+      wrap('rollup query failed', () => {
+        const where = [
+          q.type === 'site' ? "type = 'site'" : "type = 'line'",
+          'window_start_ms < ?',
+          'window_start_ms > ?',
+          'window_start_ms + window_ms > ?',
+          ...(q.site !== undefined ? ['site = ?'] : []),
+          ...(q.line !== undefined ? ['line = ?'] : []),
+        ];
+        const params = [
+          q.toMs,
+          q.fromMs - MAX_WINDOW_MS,
+          q.fromMs,
+          ...(q.site !== undefined ? [q.site] : []),
+          ...(q.line !== undefined ? [q.line] : []),
+        ];
+        return (
+          prepared(
+            `SELECT id, revision, doc FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`,
+          ).all(...params) as { id: string; revision: number; doc: string }[]
+        ).map((r) => ({ id: r.id, revision: Number(r.revision), doc: r.doc }));
+      }),
     getRollups: (ids) =>
       wrap('rollup lookup failed', () => {
         const out: StoredRollup[] = [];

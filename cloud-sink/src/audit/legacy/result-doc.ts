@@ -1,0 +1,98 @@
+/**
+ * FROZEN — The result document of cloud-sink at cc21e43, kept only so that audit records of schema pcf-edge.audit/1 still verify
+ * (ADR 0180). Never changed: a change here would make those records unverifiable.
+ */
+import { present } from '@pcf-edge/pcf-engine';
+import type { PeriodCalculation } from './calculate';
+import type { ProductResult } from './product';
+
+/** Decimals shown for kgCO2e values in presentations (full precision is kept alongside). */
+export const DISPLAY_DECIMALS = 6;
+
+export interface ProductResultDoc {
+  schema: 'pcf-edge.pcf-result/1';
+  product: string;
+  declaredUnit: string;
+  periodStart: string;
+  periodEnd: string;
+  method: string;
+  gwpSet: string;
+  shareKey: string;
+  overheadKey: string;
+  produced: boolean;
+  /** kgCO2e per declared unit, full precision. */
+  pcfPerDeclaredUnit: string;
+  /** The same, rounded to DISPLAY_DECIMALS. */
+  pcfPerDeclaredUnitDisplay: string;
+  goodUnits: string;
+  scrapUnits: string;
+  totalKg: string;
+  breakdownKg: Record<string, string>;
+  energyKWh: Record<string, string>;
+  primaryDataShare: string;
+  orders: {
+    id: string;
+    line: string;
+    goodUnits: string;
+    scrapUnits: string;
+    totalKg: string;
+    perUnitKg: string | null;
+    breakdownKg: Record<string, string>;
+  }[];
+  balances: Omit<PeriodCalculation['balances'][number], 'rollups'>[];
+  warnings: string[];
+}
+
+/** The stored/printed form of a product result: decimal strings, nothing rounded except `*Display`. */
+export function productResultDoc(calc: PeriodCalculation, r: ProductResult): ProductResultDoc {
+  const o = calc.input.options;
+  const market = o.method === 'market';
+  const t = r.totals;
+  return {
+    schema: 'pcf-edge.pcf-result/1',
+    product: r.product,
+    declaredUnit: r.declaredUnit,
+    periodStart: o.periodStart,
+    periodEnd: o.periodEnd,
+    method: o.method,
+    gwpSet: o.gwpSet,
+    shareKey: o.shareKey,
+    overheadKey: o.overheadKey,
+    produced: r.produced,
+    pcfPerDeclaredUnit: r.perUnit.toString(),
+    pcfPerDeclaredUnitDisplay: present(r.perUnit, DISPLAY_DECIMALS),
+    goodUnits: r.goodUnits.toString(),
+    scrapUnits: r.scrapUnits.toString(),
+    totalKg: r.total.toString(),
+    breakdownKg: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.toString()])),
+    energyKWh: Object.fromEntries(Object.entries(r.energyKWh).map(([k, v]) => [k, v.toString()])),
+    primaryDataShare: r.perUnit.isZero() ? '0' : present(r.primaryPerUnit.div(r.perUnit).times(100), 2),
+    orders: r.orders.map((id) => {
+      const x = calc.orders.get(id)!;
+      const materials = r.materialsPerUnit.times(x.goodInPeriod.plus(x.scrapInPeriod));
+      const elec = market ? x.energy.electricityMarket : x.energy.electricityLocation;
+      const oh = (market ? x.overhead.electricityMarket : x.overhead.electricityLocation).plus(x.overhead.gas);
+      const total = materials.plus(elec).plus(x.energy.gas).plus(oh).plus(x.direct);
+      return {
+        id,
+        line: x.line,
+        goodUnits: x.goodInPeriod.toString(),
+        scrapUnits: x.scrapInPeriod.toString(),
+        totalKg: total.toString(),
+        perUnitKg: x.goodInPeriod.isZero() ? null : total.div(x.goodInPeriod).toString(),
+        breakdownKg: {
+          materials: materials.toString(),
+          electricityLocation: x.energy.electricityLocation.toString(),
+          electricityMarket: x.energy.electricityMarket.toString(),
+          gas: x.energy.gas.toString(),
+          overheadElectricityLocation: x.overhead.electricityLocation.toString(),
+          overheadElectricityMarket: x.overhead.electricityMarket.toString(),
+          overheadGas: x.overhead.gas.toString(),
+          direct: x.direct.toString(),
+        },
+      };
+    }),
+    balances: calc.balances.map(({ rollups: _r, ...b }) => b),
+    warnings: r.warnings,
+  };
+}
