@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SIM_CLOCK_ENV, windowStartOf } from '@pcf-edge/core';
 import { loadScenario, type Scenario } from '@pcf-edge/meter-simulators';
-import { calculateAndStore, loadSnapshot, type CloudSinkRepository } from '@pcf-edge/cloud-sink';
+import { PcfService, loadSnapshot, type CloudSinkRepository } from '@pcf-edge/cloud-sink';
 import { localConfig, startServer, type RunningServer } from '../cloud-sink/src/api/serve';
 import { createLogger } from '@pcf-edge/core';
 import pino from 'pino';
@@ -287,6 +287,7 @@ async function summaryLoop(
   failed: () => string | null,
 ): Promise<void> {
   const started = Date.now();
+  const service = new PcfService(repo);
   const snapshot = await loadSnapshot(repo);
   const products = [...snapshot.products.keys()].sort();
   let pcf: ProductFigures[] = [];
@@ -307,7 +308,7 @@ async function summaryLoop(
       const idle: string[] = [];
       for (const product of products) {
         try {
-          const { doc } = await calculateAndStore(repo, product, {
+          const { doc } = await service.calculateAndStore(product, {
             periodStart: new Date(timeline.scenarioStartMs).toISOString(),
             periodEnd: new Date(closedEnd).toISOString(),
             method: 'location',

@@ -27,10 +27,11 @@ export {
   type TraceNode,
 } from '@pcf-edge/pcf-engine';
 export {
-  calculateProduct,
-  calculateAndStore,
-  precomputePeriod,
+  PcfService,
   loadEngineInput,
+  readReference,
+  type PcfServiceLimits,
+  type Reference,
   type AuditBody,
 } from './service/pcf-service';
 export { productResultDoc, type ProductResultDoc, DISPLAY_DECIMALS } from './service/result-doc';

@@ -6,7 +6,7 @@ import { verifyAudit } from '../src/audit/verify';
 import { computePeriod } from '@pcf-edge/pcf-engine';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { DEMO_DIR, importDirectory } from '../src/service/demo';
-import { auditBody, calculateProduct, loadEngineInput } from '../src/service/pcf-service';
+import { PcfService, auditBody } from '../src/service/pcf-service';
 import { productResultDoc } from '../src/service/result-doc';
 import { chainHash } from '../src/audit/hash';
 import { tempDb, type TempDb } from './helpers';
@@ -170,8 +170,8 @@ describe('aggregated read of ad-hoc calculations (ADR 0145)', () => {
 
   it.each(cases)("gives the row path's documents digit for digit: %s", async (_name, o) => {
     const options = { ...base, ...o };
-    const rowsIn = await loadEngineInput(t.repo, options, 'all');
-    const sumsIn = await loadEngineInput(t.repo, options, 'all', { aggregate: true });
+    const rowsIn = await new PcfService(t.repo).load(options, 'all');
+    const sumsIn = await new PcfService(t.repo).load(options, 'all', { aggregate: true });
     expect(rowsIn.aggregated).toBe(false);
     expect(sumsIn.aggregated).toBe(true);
     expect(sumsIn.rollups.length).toBeLessThan(rowsIn.rollups.length);
@@ -188,10 +188,10 @@ describe('aggregated read of ad-hoc calculations (ADR 0145)', () => {
 
   it('reads rows for a line whose windows include a value that is not short, with the same result', async () => {
     const options = { ...base, periodStart: at('12:00'), periodEnd: at('18:00') };
-    const sumsIn = await loadEngineInput(t.repo, options, 'all', { aggregate: true });
+    const sumsIn = await new PcfService(t.repo).load(options, 'all', { aggregate: true });
     expect(Array.isArray(sumsIn.input.lineRollups.get('line-2'))).toBe(true); // rows: 1.2345678 is not short
     expect(Array.isArray(sumsIn.input.lineRollups.get('line-1'))).toBe(false);
-    const rows = computePeriod((await loadEngineInput(t.repo, options, 'all')).input),
+    const rows = computePeriod((await new PcfService(t.repo).load(options, 'all')).input),
       sums = computePeriod(sumsIn.input);
     expect(canonicalJson(productResultDoc(sums, sums.product('widget')))).toBe(
       canonicalJson(productResultDoc(rows, rows.product('widget'))),
@@ -201,8 +201,8 @@ describe('aggregated read of ad-hoc calculations (ADR 0145)', () => {
   it('serves ad-hoc documents from sums and audit views from rows; an error is worded as the row path words it', async () => {
     const options = { ...base, periodStart: at('06:00'), periodEnd: at('18:00') };
     const { rollupFingerprint: _f, ...uncached } = t.repo;
-    const doc = await calculateProduct(uncached, 'widget', options, undefined, 'doc');
-    const audit = await calculateProduct(uncached, 'widget', options);
+    const doc = await new PcfService(uncached).calculateProduct('widget', options, undefined, 'doc');
+    const audit = await new PcfService(uncached).calculateProduct('widget', options);
     expect(doc.loaded.aggregated).toBe(true);
     expect(audit.loaded.aggregated).toBe(false);
     expect(canonicalJson(doc.doc)).toBe(canonicalJson(audit.doc));
@@ -221,8 +221,10 @@ describe('aggregated read of ad-hoc calculations (ADR 0145)', () => {
       ],
       deadLetters: [],
     });
-    const rowsErr = await calculateProduct(uncached, 'steel-sheet', early).catch((e: Error) => e);
-    const sumsErr = await calculateProduct(uncached, 'steel-sheet', early, undefined, 'doc').catch((e: Error) => e);
+    const rowsErr = await new PcfService(uncached).calculateProduct('steel-sheet', early).catch((e: Error) => e);
+    const sumsErr = await new PcfService(uncached)
+      .calculateProduct('steel-sheet', early, undefined, 'doc')
+      .catch((e: Error) => e);
     expect(sumsErr).toBeInstanceOf(Error);
     expect(String(sumsErr)).toBe(String(rowsErr));
   });
@@ -232,7 +234,7 @@ describe('aggregated read of ad-hoc calculations (ADR 0145)', () => {
     const options = { ...base, ...ROUNDING_CASE };
     const bodies = [];
     for (const arithmetic of [1, 2] as const) {
-      const loaded = await loadEngineInput(t.repo, options, ['widget'], { arithmetic });
+      const loaded = await new PcfService(t.repo).load(options, ['widget'], { arithmetic });
       const calc = computePeriod(loaded.input);
       const body = auditBody(`r-${arithmetic}`, loaded, calc, 'widget');
       expect(body.arithmetic).toBe(arithmetic);

@@ -8,7 +8,7 @@ import { createApiServer } from '../src/api/server';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
-import { calculateAndStore } from '../src/service/pcf-service';
+import { PcfService } from '../src/service/pcf-service';
 import type { CloudSinkRepository } from '../src/store/repository';
 import { tempDb } from './helpers';
 import { openPgInFreshSchema } from './pg-support';
@@ -30,7 +30,7 @@ export async function loadDemo(repo: CloudSinkRepository): Promise<void> {
   for (const method of ['location', 'market'] as const) {
     for (const product of ['steel-sheet', 'housing', 'widget']) {
       const o: CalcOptions = { ...DEMO_PERIOD, method, gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' };
-      await calculateAndStore(repo, product, o);
+      await new PcfService(repo).calculateAndStore(product, o);
     }
   }
 }

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON responses are inspected loosely */
 import { withReferenceCache } from '../src/api/reference-cache';
-import { calculateProduct } from '../src/service/pcf-service';
+import { PcfService } from '../src/service/pcf-service';
 import { tempDb } from './helpers';
 import { DEMO_PERIOD, READER, startApi, UPLOADER, type RunningApi } from './api-helpers';
 
@@ -55,7 +55,7 @@ describe('operational API', () => {
   it('computes an ad-hoc PCF with its audit tree, storing it only with the upload scope', async () => {
     const req = { product: 'widget', ...DEMO_PERIOD, method: 'market', gwpSet: 'AR5' };
     const dry = await call('POST', '/api/pcf', read, req);
-    const expected = await calculateProduct(api.db.repo, 'widget', {
+    const expected = await new PcfService(api.db.repo).calculateProduct('widget', {
       ...DEMO_PERIOD,
       method: 'market',
       gwpSet: 'AR5',

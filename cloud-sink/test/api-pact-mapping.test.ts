@@ -7,7 +7,7 @@ import { pactSchemaErrors } from '../src/pact/schema';
 import type { ProductFootprint } from '../src/pact/types';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
-import { calculateAndStore } from '../src/service/pcf-service';
+import { PcfService } from '../src/service/pcf-service';
 import { tempDb, type TempDb } from './helpers';
 
 const company = {
@@ -40,9 +40,9 @@ describe('PACT mapping and lifecycle', () => {
     createFootprintPublisher({ repo: t.repo, company, log: silentLogger(), now: () => (clock += 1000) });
 
   it('publishes schema-valid footprints with derived fields; a piece product is declared per kilogram', async () => {
-    const { doc } = await calculateAndStore(t.repo, 'widget', opts);
-    await calculateAndStore(t.repo, 'steel-sheet', opts);
-    await calculateAndStore(t.repo, 'widget', { ...opts, gwpSet: 'AR4' });
+    const { doc } = await new PcfService(t.repo).calculateAndStore('widget', opts);
+    await new PcfService(t.repo).calculateAndStore('steel-sheet', opts);
+    await new PcfService(t.repo).calculateAndStore('widget', { ...opts, gwpSet: 'AR4' });
     const report = await publisher().sync();
     expect(report.published).toHaveLength(2);
     expect(report.skipped.map((s) => s.reason)).toEqual([expect.stringContaining('AR5 or AR6')]);
@@ -72,7 +72,7 @@ describe('PACT mapping and lifecycle', () => {
 
   it('a correction bumps the version of the same id; a method change deprecates it and starts a new id', async () => {
     const before = (await t.repo.listFootprints()).find((f) => f.productId === 'widget')!;
-    await calculateAndStore(t.repo, 'widget', opts);
+    await new PcfService(t.repo).calculateAndStore('widget', opts);
     await publisher().sync();
     const corrected = (await t.repo.getFootprint(before.id))!;
     expect(corrected).toMatchObject({ version: 2, status: 'Active' });
@@ -83,7 +83,7 @@ describe('PACT mapping and lifecycle', () => {
       updated: expect.any(String),
     });
 
-    await calculateAndStore(t.repo, 'widget', { ...opts, method: 'market' });
+    await new PcfService(t.repo).calculateAndStore('widget', { ...opts, method: 'market' });
     const report = await publisher().sync();
     expect(report.published.map((f) => [f.status, f.version])).toEqual([
       ['Deprecated', 3],
@@ -94,7 +94,7 @@ describe('PACT mapping and lifecycle', () => {
     expect((await t.repo.getFootprint(before.id))!.doc).toMatchObject({ status: 'Deprecated', version: 3 });
     for (const f of await t.repo.listFootprintVersions()) expect(pactSchemaErrors(f.doc)).toEqual([]);
 
-    await calculateAndStore(t.repo, 'widget', opts);
+    await new PcfService(t.repo).calculateAndStore('widget', opts);
     const again = await publisher().sync();
     expect(again.published.map((f) => [f.id, f.status])).toEqual([
       [successor.id, 'Deprecated'],

@@ -4,7 +4,7 @@ import { showAudit } from '../src/audit/show';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
-import { calculateAndStore } from '../src/service/pcf-service';
+import { PcfService } from '../src/service/pcf-service';
 import { tempDb, type TempDb } from './helpers';
 
 const options: CalcOptions = {
@@ -25,7 +25,7 @@ describe('audit trail', () => {
     await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
     ids = [];
     for (const p of ['steel-sheet', 'housing', 'widget'])
-      ids.push((await calculateAndStore(t.repo, p, options)).audit.resultId);
+      ids.push((await new PcfService(t.repo).calculateAndStore(p, options)).audit.resultId);
   });
   afterEach(async () => {
     await t.cleanup();

@@ -2,7 +2,7 @@ import { Dec } from '@pcf-edge/pcf-engine';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
-import { calculateProduct } from '../src/service/pcf-service';
+import { PcfService } from '../src/service/pcf-service';
 import { tempDb, type TempDb } from './helpers';
 
 const d = (v: number | string) => new Dec(v);
@@ -68,7 +68,7 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
   const widgetPcf = o201Total.plus(o202Total).div(95);
 
   it('conserves every line: allocated + overhead + unallocated = metered', async () => {
-    const { doc } = await calculateProduct(t.repo, 'widget', options);
+    const { doc } = await new PcfService(t.repo).calculateProduct('widget', options);
     const l1 = doc.balances.find((b) => b.line === 'line-1')!;
     expect(l1).toMatchObject({ metered: '240', residual: '0', unallocated: '0' });
     expect(at12(l1.overhead)).toBe(at12(idle1.elec.plus(idle1.gas)));
@@ -85,15 +85,17 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
   });
 
   it('steel-sheet and housing per declared unit equal the hand computation', async () => {
-    expect(at12((await calculateProduct(t.repo, 'steel-sheet', options)).doc.pcfPerDeclaredUnit)).toBe(at12(sheetPcf));
-    const housing = (await calculateProduct(t.repo, 'housing', options)).doc;
+    expect(at12((await new PcfService(t.repo).calculateProduct('steel-sheet', options)).doc.pcfPerDeclaredUnit)).toBe(
+      at12(sheetPcf),
+    );
+    const housing = (await new PcfService(t.repo).calculateProduct('housing', options)).doc;
     expect(at12(housing.pcfPerDeclaredUnit)).toBe(at12(housingPcf));
     expect(housing.orders[0]).toMatchObject({ id: 'o-102', goodUnits: '100', scrapUnits: '2' });
     expect(at12(housing.breakdownKg.direct!)).toBe(at12(direct102));
   });
 
   it('widget per order and per product equal the hand computation', async () => {
-    const { doc } = await calculateProduct(t.repo, 'widget', options);
+    const { doc } = await new PcfService(t.repo).calculateProduct('widget', options);
     const [a, b] = doc.orders;
     expect(at12(a!.totalKg)).toBe(at12(o201Total));
     expect(at12(a!.perUnitKg!)).toBe(at12(o201Total.div(50)));
@@ -105,8 +107,8 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
   });
 
   it('reports market-based electricity too, and uses it when asked', async () => {
-    const loc = (await calculateProduct(t.repo, 'widget', options)).doc;
-    const mkt = (await calculateProduct(t.repo, 'widget', { ...options, method: 'market' })).doc;
+    const loc = (await new PcfService(t.repo).calculateProduct('widget', options)).doc;
+    const mkt = (await new PcfService(t.repo).calculateProduct('widget', { ...options, method: 'market' })).doc;
     expect(at12(loc.breakdownKg.electricityMarket!)).toBe(at12(o201.elec.plus(o202.elec).times(MARKET)));
     expect(mkt.breakdownKg.electricityMarket).toBe(loc.breakdownKg.electricityMarket);
     // Only the electricity term changes: location − market = Σ allocated + overhead kWh (own lines and sub-products' lines) × (0.207074289 − 0.05).

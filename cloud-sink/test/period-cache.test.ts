@@ -1,7 +1,8 @@
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
-import { calculateProduct, precomputePeriod } from '../src/service/pcf-service';
+import { PcfService } from '../src/service/pcf-service';
+import { importReferenceFile } from '../src/reference/import';
 import { lineRollup, tempDb, type TempDb } from './helpers';
 
 describe('precomputed periods for ad-hoc calculations', () => {
@@ -14,8 +15,12 @@ describe('precomputed periods for ad-hoc calculations', () => {
     shareKey: 'units',
     overheadKey: 'mass',
   };
+  let pcf: PcfService, uncachedPcf: PcfService;
   beforeAll(async () => {
     t = tempDb();
+    pcf = new PcfService(t.repo);
+    const { rollupFingerprint: _f, ...uncached } = t.repo;
+    uncachedPcf = new PcfService(uncached);
     await importDirectory(t.repo);
     await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
   });
@@ -25,36 +30,71 @@ describe('precomputed periods for ad-hoc calculations', () => {
 
   it('keeps a fresh product calculation while its inputs are unchanged and recomputes after a revision', async () => {
     const opts = { ...options, gwpSet: 'AR4' as const };
-    const [a, b] = await Promise.all([
-      calculateProduct(t.repo, 'widget', opts),
-      calculateProduct(t.repo, 'widget', opts),
-    ]);
+    const [a, b] = await Promise.all([pcf.calculateProduct('widget', opts), pcf.calculateProduct('widget', opts)]);
     expect(b.calc).toBe(a.calc);
-    expect((await calculateProduct(t.repo, 'widget', opts)).calc).toBe(a.calc);
-    expect((await calculateProduct(t.repo, 'housing', opts)).calc).not.toBe(a.calc);
-    const { rollupFingerprint: _f, ...uncached } = t.repo;
-    expect((await calculateProduct(uncached, 'widget', opts)).doc).toEqual(a.doc);
+    expect((await pcf.calculateProduct('widget', opts)).calc).toBe(a.calc);
+    expect((await pcf.calculateProduct('housing', opts)).calc).not.toBe(a.calc);
+    expect((await uncachedPcf.calculateProduct('widget', opts)).doc).toEqual(a.doc);
     const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-1')!;
     await t.repo.ingest({ rollups: [lineRollup('line-1', first.windowStart, 3, 7)], deadLetters: [] });
-    const after = await calculateProduct(t.repo, 'widget', opts);
+    const after = await pcf.calculateProduct('widget', opts);
     expect(after.calc).not.toBe(a.calc);
-    expect(after.doc).toEqual((await calculateProduct(uncached, 'widget', opts)).doc);
+    expect(after.doc).toEqual((await uncachedPcf.calculateProduct('widget', opts)).doc);
   });
 
   it('serves the same numbers from the precomputed period and recomputes once a rollup is revised', async () => {
-    const fresh = await calculateProduct(t.repo, 'widget', options);
-    const pre = await precomputePeriod(t.repo, options);
+    const fresh = await pcf.calculateProduct('widget', options);
+    const pre = await pcf.precomputePeriod(options);
     expect(fresh.calc).not.toBe(pre);
-    const cached = await calculateProduct(t.repo, 'widget', options);
+    const cached = await pcf.calculateProduct('widget', options);
     expect(cached.calc).toBe(pre);
     expect(cached.doc.pcfPerDeclaredUnit).toBe(fresh.doc.pcfPerDeclaredUnit);
     expect(cached.doc.orders).toEqual(fresh.doc.orders);
-    expect((await calculateProduct(t.repo, 'widget', { ...options, gwpSet: 'AR6' })).calc).not.toBe(pre);
+    expect((await pcf.calculateProduct('widget', { ...options, gwpSet: 'AR6' })).calc).not.toBe(pre);
 
     const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-2')!;
     await t.repo.ingest({ rollups: [lineRollup('line-2', first.windowStart, 2, 9)], deadLetters: [] });
-    const after = await calculateProduct(t.repo, 'widget', options);
+    const after = await pcf.calculateProduct('widget', options);
     expect(after.calc).not.toBe(pre);
     expect(after.doc.pcfPerDeclaredUnit).not.toBe(fresh.doc.pcfPerDeclaredUnit);
+  });
+});
+
+describe('PcfService caches', () => {
+  let t: TempDb;
+  beforeEach(async () => {
+    t = tempDb();
+    await importDirectory(t.repo);
+    await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+  const options: CalcOptions = {
+    periodStart: '2026-11-02T06:00:00Z',
+    periodEnd: '2026-11-02T10:00:00Z',
+    method: 'location',
+    gwpSet: 'AR5',
+    shareKey: 'units',
+    overheadKey: 'mass',
+  };
+
+  it('keeps a reference version once, uses a new import at once, and forgets everything on clear()', async () => {
+    const pcf = new PcfService(t.repo);
+    const v = await t.repo.latestReferenceVersion();
+    expect(await pcf.reference()).toBe(await pcf.reference(v));
+    const before = await pcf.calculateProduct('steel-sheet', options);
+    expect((await pcf.calculateProduct('steel-sheet', options)).calc).toBe(before.calc);
+    // a new reference version (another site): the next calculation reads it, same numbers
+    const sites = t.write('s.csv', 'id,name,region,country\nplant-9,Plant 9,GB,GB\n');
+    await importReferenceFile(t.repo, 'sites', sites);
+    const after = await pcf.calculateProduct('steel-sheet', options);
+    expect((await pcf.reference()).snapshot.asOfVersion).toBe(await t.repo.latestReferenceVersion());
+    expect(after.calc).not.toBe(before.calc);
+    expect(after.doc).toEqual(before.doc);
+    const kept = await pcf.reference();
+    pcf.clear();
+    expect(await pcf.reference()).not.toBe(kept);
+    expect((await pcf.calculateProduct('steel-sheet', options)).calc).not.toBe(after.calc);
   });
 });

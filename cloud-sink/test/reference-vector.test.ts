@@ -1,7 +1,7 @@
 import { activityEmissions } from '@pcf-edge/pcf-engine';
 import { Dec, present, sum } from '@pcf-edge/pcf-engine';
 import type { EmissionFactor } from '../src/reference/types';
-import { calculateProduct } from '../src/service/pcf-service';
+import { PcfService } from '../src/service/pcf-service';
 import { importReferenceFile } from '../src/reference/import';
 import { DEMO_DIR } from '../src/service/demo';
 import { lineRollup, tempDb } from './helpers';
@@ -98,7 +98,7 @@ describe('reference vector (exact)', () => {
           }),
         ],
       });
-      const { doc } = await calculateProduct(t.repo, 'plain', {
+      const { doc } = await new PcfService(t.repo).calculateProduct('plain', {
         periodStart: '2026-03-02T00:00:00Z',
         periodEnd: '2026-03-03T00:00:00Z',
         method: 'location',

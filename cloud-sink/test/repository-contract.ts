@@ -5,7 +5,7 @@ import type { CloudSinkRepository, StoredFootprint, StoredResult } from '../src/
 import { verifyAudit } from '../src/audit/verify';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
-import { calculateAndStore } from '../src/service/pcf-service';
+import { PcfService } from '../src/service/pcf-service';
 import { lineRollup } from './helpers';
 
 /** Opens a fresh, empty repository; `dispose` closes it and removes whatever the factory created. */
@@ -173,7 +173,7 @@ export function repositoryContract(factory: RepositoryFactory): void {
     it('runs the demo factory end to end and verifies its audit records', async () => {
       await importDirectory(repo);
       await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
-      const { doc } = await calculateAndStore(repo, 'widget', {
+      const { doc } = await new PcfService(repo).calculateAndStore('widget', {
         periodStart: '2026-11-02T06:00:00.000Z',
         periodEnd: '2026-11-02T10:00:00.000Z',
         method: 'location',

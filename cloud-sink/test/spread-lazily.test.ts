@@ -30,7 +30,11 @@ describe('spreadLazily', () => {
       fc.property(pools, keys, (pool, ks) => {
         const receivers = Object.freeze(ks.map((k, i) => receiver(`o${i}`, k)));
         const eager = spread(pool, receivers);
-        const lazy = spreadLazily(pool, receivers);
+        const lazy = spreadLazily(pool, {
+          list: receivers,
+          byId: new Map(receivers.map((o) => [o.id, o])),
+          totalKey: receivers.reduce((s, o) => s.plus(o.keyInPeriod), ZERO),
+        });
         expect(lazy.spreads).toBe(eager !== undefined);
         expect(lazy.shareOf('not-a-receiver')).toBeUndefined();
         for (const o of receivers) {

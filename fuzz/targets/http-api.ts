@@ -7,7 +7,7 @@ import { hashSecret } from '../../cloud-sink/src/api/secrets';
 import { createApiServer } from '../../cloud-sink/src/api/server';
 import { importDirectory } from '../../cloud-sink/src/service/demo';
 import { demoRollups } from '../../cloud-sink/src/service/demo-rollups';
-import { calculateAndStore } from '../../cloud-sink/src/service/pcf-service';
+import { PcfService } from '../../cloud-sink/src/service/pcf-service';
 import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
 import { InvariantError, type FuzzTarget } from '../engine';
 import { dataVersionWatch, tempDir } from './support';
@@ -245,7 +245,7 @@ export const httpApi: FuzzTarget = {
     const repo = openSqliteRepository({ file });
     await importDirectory(repo);
     await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
-    await calculateAndStore(repo, 'widget', {
+    await new PcfService(repo).calculateAndStore('widget', {
       ...PERIOD,
       method: 'location',
       gwpSet: 'AR6',

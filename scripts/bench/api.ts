@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importDirectory } from '../../cloud-sink/src/service/demo';
 import { DEMO_DAY, demoRollups } from '../../cloud-sink/src/service/demo-rollups';
-import { calculateAndStore } from '../../cloud-sink/src/service/pcf-service';
+import { PcfService } from '../../cloud-sink/src/service/pcf-service';
 import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
 import { openSecurityStore } from '../../cloud-sink/src/store/security-store';
 import { hashSecret } from '../../cloud-sink/src/api/secrets';
@@ -92,7 +92,7 @@ async function prepare(file: string): Promise<void> {
   await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
   for (const method of ['location', 'market'] as const) {
     for (const product of ['steel-sheet', 'housing', 'widget']) {
-      await calculateAndStore(repo, product, {
+      await new PcfService(repo).calculateAndStore(product, {
         ...PERIOD,
         method,
         gwpSet: 'AR6',

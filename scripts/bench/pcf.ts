@@ -14,12 +14,11 @@ import { parseArgs } from 'node:util';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
 import {
-  calculateProduct,
   createKinesisConsumer,
   importParsed,
   IMPORT_ORDER,
   openSqliteRepository,
-  precomputePeriod,
+  PcfService,
   type CalcOptions,
   type CloudSinkRepository,
 } from '../../cloud-sink/src';
@@ -64,7 +63,7 @@ async function setup(repo: CloudSinkRepository, size: BenchSize): Promise<void> 
   );
 }
 
-async function recomputeAll(repo: CloudSinkRepository, size: BenchSize): Promise<void> {
+async function recomputeAll(pcf: PcfService, size: BenchSize): Promise<void> {
   const ids = Array.from({ length: size.products }, (_, i) =>
     productId(Math.floor(i / (size.products / LEVELS)), i % (size.products / LEVELS)),
   );
@@ -72,7 +71,7 @@ async function recomputeAll(repo: CloudSinkRepository, size: BenchSize): Promise
     c0 = cpuMs();
   let results = 0;
   for (let m = 0; m < size.months; m++) {
-    const calc = await precomputePeriod(repo, optionsFor(m));
+    const calc = await pcf.precomputePeriod(optionsFor(m));
     for (const id of ids) {
       calc.product(id);
       results++;
@@ -88,17 +87,17 @@ async function recomputeAll(repo: CloudSinkRepository, size: BenchSize): Promise
 }
 
 /** p95 of `runs` ad-hoc calculations of random (product, month) pairs against `repo`. */
-async function adHocRuns(repo: CloudSinkRepository, size: BenchSize, runs: number, label: string): Promise<number> {
+async function adHocRuns(pcf: PcfService, size: BenchSize, runs: number, label: string): Promise<number> {
   const rnd = prng(99);
   const perLevel = size.products / LEVELS;
-  await calculateProduct(repo, productId(0, 0), optionsFor(0), undefined, 'doc'); // warm the snapshot cache
+  await pcf.calculateProduct(productId(0, 0), optionsFor(0), undefined, 'doc'); // warm the snapshot cache
   const times: number[] = [],
     cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
     const p = productId(Math.floor(rnd() * LEVELS), Math.floor(rnd() * perLevel));
     const t0 = process.hrtime.bigint(),
       c0 = cpuMs();
-    await calculateProduct(repo, p, optionsFor(Math.floor(rnd() * size.months)), undefined, 'doc');
+    await pcf.calculateProduct(p, optionsFor(Math.floor(rnd() * size.months)), undefined, 'doc');
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     cpus.push(cpuMs() - c0);
   }
@@ -113,11 +112,11 @@ async function adHocRuns(repo: CloudSinkRepository, size: BenchSize, runs: numbe
 }
 
 /** Ad-hoc calculations with the months precomputed (after the recompute) and cold (rollups read per call). */
-async function adHoc(repo: CloudSinkRepository, size: BenchSize, runs: number): Promise<void> {
-  await adHocRuns(repo, size, runs, 'months precomputed, rollup fingerprint checked per call');
-  const { rollupFingerprint: _f, ...uncached } = repo;
+async function adHoc(pcf: PcfService, size: BenchSize, runs: number): Promise<void> {
+  await adHocRuns(pcf, size, runs, 'months precomputed, rollup fingerprint checked per call');
+  const { rollupFingerprint: _f, ...uncached } = pcf.repo;
   await adHocRuns(
-    uncached,
+    new PcfService(uncached),
     size,
     Math.min(runs, 40),
     "cold: the BOM closure's lines read (whole windows as SQL sums) and allocated per call",
@@ -184,8 +183,9 @@ async function pcfPhases(dir: string, size: BenchSize): Promise<void> {
   const repo = openSqliteRepository({ file: join(dir, 'pcf.sqlite') });
   try {
     await setup(repo, size);
-    await recomputeAll(repo, size);
-    await adHoc(repo, size, 100);
+    const pcf = new PcfService(repo);
+    await recomputeAll(pcf, size);
+    await adHoc(pcf, size, 100);
   } finally {
     await repo.close();
   }

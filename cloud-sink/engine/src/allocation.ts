@@ -11,6 +11,7 @@ import {
 } from './exact-sum';
 import type { FactorBook } from './factors';
 import type { OrderSpan } from './orders';
+import type { Receivers } from './reference-index';
 import type { RollupWindow, WindowGroup } from './types';
 import { dimensionOf } from './units';
 
@@ -318,7 +319,7 @@ export function spread(
   receivers: readonly OrderSpan[],
   wanted?: (o: OrderSpan) => boolean,
 ): Map<string, Buckets> | undefined {
-  const total = totalKeyOf(receivers);
+  const total = receivers.reduce((s, o) => s.plus(o.keyInPeriod), ZERO);
   if (receivers.length === 0 || total.isZero()) return undefined;
   const last = receivers.length - 1;
   const needRemainder = !wanted || wanted(receivers[last]!);
@@ -349,44 +350,25 @@ export interface LazySpread {
   shareOf(orderId: string): Buckets | undefined;
 }
 
-const receiverIndex = new WeakMap<readonly OrderSpan[], Map<string, OrderSpan>>();
-
 /**
- * `spread(pool, receivers)` computed only for the receivers asked for: a share is pool × key ÷ total, so a receiver's
- * shares need nothing else, except the last receiver's remainder, which needs every other share (computed once).
- * An ad-hoc product prices a few of the hundreds of orders among which a site's baseload is spread.
+ * `spread(pool, receivers.list)` computed only for the receivers asked for: a share is pool × key ÷ total, so a
+ * receiver's shares need nothing else, except the last receiver's remainder, which needs every other share (computed
+ * once). An ad-hoc product prices a few of the hundreds of orders among which a site's baseload is spread.
  */
-export function spreadLazily(pool: Buckets, receivers: readonly OrderSpan[]): LazySpread {
-  const total = totalKeyOf(receivers);
-  const spreads = receivers.length > 0 && !total.isZero();
-  let byId = receiverIndex.get(receivers);
-  if (!byId) {
-    byId = new Map(receivers.map((o) => [o.id, o]));
-    if (Object.isFrozen(receivers)) receiverIndex.set(receivers, byId);
-  }
-  const last = receivers[receivers.length - 1];
+export function spreadLazily(pool: Buckets, receivers: Receivers): LazySpread {
+  const { list, byId, totalKey: total } = receivers;
+  const spreads = list.length > 0 && !total.isZero();
+  const last = list[list.length - 1];
   let remainder: Buckets | undefined;
   return {
     spreads,
     shareOf(orderId) {
       const o = byId.get(orderId);
       if (!spreads || !o) return undefined;
-      if (o === last) return (remainder ??= spread(pool, receivers, (r) => r === last)!.get(o.id)!);
+      if (o === last) return (remainder ??= spread(pool, list, (r) => r === last)!.get(o.id)!);
       const out: Buckets = new Map();
       for (const [key, v] of pool) out.set(key, v.times(o.keyInPeriod).div(total));
       return out;
     },
   };
-}
-
-const keyTotals = new WeakMap<readonly OrderSpan[], Dec>();
-
-/** Σ keyInPeriod in receiver order, memoized per (immutable, frozen) receiver list. */
-function totalKeyOf(receivers: readonly OrderSpan[]): Dec {
-  let total = keyTotals.get(receivers);
-  if (total === undefined) {
-    total = receivers.reduce((s, o) => s.plus(o.keyInPeriod), ZERO);
-    if (Object.isFrozen(receivers)) keyTotals.set(receivers, total);
-  }
-  return total;
 }

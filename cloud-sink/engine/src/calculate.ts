@@ -10,7 +10,8 @@ import {
 import { Dec, ZERO, dec } from './decimal';
 import { FactorBook } from './factors';
 import { gwp } from './gwp';
-import { ordersInPeriod, type OrderSpan } from './orders';
+import type { OrderSpan } from './orders';
+import { ReferenceIndex } from './reference-index';
 import { priceBuckets } from './pricing';
 import type { LineBalance, OrderResult, PeriodParts } from './period-parts';
 import { createProductCalculator, type ProductResult } from './product';
@@ -72,17 +73,6 @@ export interface PeriodCalculation extends PeriodParts {
   usedEntities(): Map<string, RefEntity>;
 }
 
-const siteSpans = new WeakMap<readonly OrderSpan[], Map<string, readonly OrderSpan[]>>();
-
-/** The spans of one site, memoized per (frozen, memoized) span list. */
-function spansOfSite(spans: readonly OrderSpan[], site: string): readonly OrderSpan[] {
-  let bySite = siteSpans.get(spans);
-  if (!bySite) siteSpans.set(spans, (bySite = new Map()));
-  let list = bySite.get(site);
-  if (!list) bySite.set(site, (list = Object.freeze(spans.filter((o) => o.site === site))));
-  return list;
-}
-
 const total = (b: Buckets) => [...b.values()].reduce((s, v) => s.plus(v), ZERO);
 
 /**
@@ -96,9 +86,10 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
   const fromMs = Date.parse(options.periodStart),
     toMs = Date.parse(options.periodEnd);
   const book = new FactorBook(snapshot, options.gwpSet);
-  const spans = ordersInPeriod(snapshot, fromMs, toMs, options.shareKey);
-  const overheadSpans =
-    options.overheadKey === options.shareKey ? spans : ordersInPeriod(snapshot, fromMs, toMs, options.overheadKey);
+  const index = input.index ?? new ReferenceIndex(snapshot);
+  if (index.snapshot !== snapshot) throw new Error('internal: the reference index is of another snapshot');
+  const spans = index.periodOrders(fromMs, toMs, options.shareKey).spans;
+  const overhead = index.periodOrders(fromMs, toMs, options.overheadKey);
   const used = new Map<string, RefEntity>();
   // overhead is spread lazily: an order's share is computed when the order is priced (see `overheadOf`)
   const lineSpreads = new Map<string, LazySpread>(),
@@ -114,10 +105,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const lineSpans = spans.filter((o) => o.line === line);
     const a = allocateLine(line, region, windows, lineSpans, fromMs, toMs, book, arithmetic);
     allocations.set(line, a);
-    const idleSpread = spreadLazily(
-      a.idle,
-      overheadSpans.filter((o) => o.line === line),
-    );
+    const idleSpread = spreadLazily(a.idle, overhead.onLine(line));
     lineSpreads.set(line, idleSpread);
     const spreadIdle = idleSpread.spreads;
     const allocated = [...a.perOrder.values()].reduce((s, b) => s.plus(total(b)), ZERO);
@@ -140,7 +128,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const region = snapshot.sites.get(site)!.data.region;
     const { windowMs, windows } = windowsOf(all, options.windowMs);
     const a = allocateLine(`site:${site}`, region, windows, [], fromMs, toMs, book, arithmetic);
-    const baseSpread = spreadLazily(a.idle, spansOfSite(overheadSpans, site));
+    const baseSpread = spreadLazily(a.idle, overhead.onSite(site));
     siteSpreads.set(site, baseSpread);
     const spreadBase = baseSpread.spreads;
     const metered = total(a.metered);

@@ -1,7 +1,7 @@
 import { PcfError } from '@pcf-edge/core';
 import type { Product, ProductionOrder, RefEntity, ReferenceSnapshot } from './reference';
-import { Dec, dec, ZERO } from './decimal';
-import type { AllocationKey } from './types';
+import { Dec, dec } from './decimal';
+import type { AllocationKey } from './options';
 
 /** An order as the engine sees it in one period: its span clipped to the period, quantities pro-rated by time. */
 export interface OrderSpan {
@@ -48,46 +48,28 @@ function keyPerUnit(key: AllocationKey, p: Product, productId: string): Dec | un
   }
 }
 
-const parsedTimes = new WeakMap<object, { e: RefEntity<ProductionOrder>; s: number; en: number }[]>();
-
-/** Orders with parsed start/end (epoch ms), memoized per snapshot (snapshots are immutable). */
-export function orderTimes(snapshot: ReferenceSnapshot): { e: RefEntity<ProductionOrder>; s: number; en: number }[] {
-  let list = parsedTimes.get(snapshot.orders);
-  if (!list) {
-    list = [...snapshot.orders.values()].map((e) => ({ e, s: Date.parse(e.data.start), en: Date.parse(e.data.end) }));
-    parsedTimes.set(snapshot.orders, list);
-  }
-  return list;
+/** An order with its start and end parsed (epoch ms). */
+export interface OrderTime {
+  e: RefEntity<ProductionOrder>;
+  s: number;
+  en: number;
 }
 
-const periodSpans = new WeakMap<object, Map<string, readonly OrderSpan[]>>();
-const PERIOD_SPANS_PER_SNAPSHOT = 64;
+/** Every order of a snapshot with its start and end parsed. */
+export function orderTimes(snapshot: ReferenceSnapshot): OrderTime[] {
+  return [...snapshot.orders.values()].map((e) => ({ e, s: Date.parse(e.data.start), en: Date.parse(e.data.end) }));
+}
 
-/**
- * Orders overlapping [fromMs, toMs), clipped, with the key rate for `key`. Sorted by start, then id. A pure function
- * of the (immutable) snapshot, so the spans are memoized per snapshot and (period, key); the result is frozen.
- */
-export function ordersInPeriod(
+/** Orders overlapping [fromMs, toMs), clipped, with the key rate for `key`; sorted by start, then id; frozen. */
+export function computeSpans(
   snapshot: ReferenceSnapshot,
+  times: readonly OrderTime[],
   fromMs: number,
   toMs: number,
   key: AllocationKey,
 ): readonly OrderSpan[] {
-  let memo = periodSpans.get(snapshot.orders);
-  if (!memo) periodSpans.set(snapshot.orders, (memo = new Map()));
-  const memoKey = `${fromMs}|${toMs}|${key}`;
-  let spans = memo.get(memoKey);
-  if (!spans) {
-    spans = Object.freeze(computeSpans(snapshot, fromMs, toMs, key).map((o) => Object.freeze(o)));
-    memo.set(memoKey, spans);
-    if (memo.size > PERIOD_SPANS_PER_SNAPSHOT) memo.delete(memo.keys().next().value!);
-  }
-  return spans;
-}
-
-function computeSpans(snapshot: ReferenceSnapshot, fromMs: number, toMs: number, key: AllocationKey): OrderSpan[] {
   const out: OrderSpan[] = [];
-  for (const { e, s, en } of orderTimes(snapshot)) {
+  for (const { e, s, en } of times) {
     if (en <= fromMs || s >= toMs) continue;
     const o: ProductionOrder = e.data;
     const startMs = Math.max(s, fromMs),
@@ -118,9 +100,7 @@ function computeSpans(snapshot: ReferenceSnapshot, fromMs: number, toMs: number,
       keyInPeriod: keyRate.times(endMs - startMs),
     });
   }
-  return out.sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : 1));
-}
-
-export function totalKey(orders: readonly OrderSpan[]): Dec {
-  return orders.reduce((acc, o) => acc.plus(o.keyInPeriod), ZERO);
+  return Object.freeze(
+    out.sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : 1)).map((o) => Object.freeze(o)),
+  );
 }

@@ -1,27 +1,7 @@
 import type { ReferenceSnapshot } from './reference';
+import type { ReferenceIndex } from './reference-index';
 import type { Arithmetic } from './exact-sum';
-import type { GwpSet } from './gwp';
-
-/** How energy in a shared window (and overhead) is divided between orders. */
-export type AllocationKey = 'units' | 'mass' | 'economicValue' | 'machineTime';
-export const ALLOCATION_KEYS: AllocationKey[] = ['units', 'mass', 'economicValue', 'machineTime'];
-
-export type ElectricityMethod = 'location' | 'market';
-
-export interface CalcOptions {
-  /** Period [periodStart, periodEnd), ISO-8601 UTC. */
-  periodStart: string;
-  periodEnd: string;
-  /** Which electricity result is in the PCF total (both are always reported). */
-  method: ElectricityMethod;
-  gwpSet: GwpSet;
-  /** Key sharing a window's energy between orders in it. */
-  shareKey: AllocationKey;
-  /** Key spreading overhead (idle/changeover energy, site baseload) over the period's orders. */
-  overheadKey: AllocationKey;
-  /** Rollup window length to use; default per line: the shortest present in the period. */
-  windowMs?: number;
-}
+import type { CalcOptions } from './options';
 
 /**
  * One rollup window as the engine reads it (a line's or a site's): the engine owns this shape, stores map their rows
@@ -94,6 +74,8 @@ export type LineWindows = RollupWindow[] | AggregatedWindows;
 /** Everything a calculation reads: it is a pure function of this. */
 export interface EngineInput {
   snapshot: ReferenceSnapshot;
+  /** What is derived from the snapshot alone, kept by the caller across calculations; built afresh when absent. */
+  index?: ReferenceIndex;
   /** Line rollups per line id, for every line the calculation needs. */
   lineRollups: Map<string, LineWindows>;
   /** Site rollups per site id (baseload). */

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalJson, chainHash } from '../audit/hash';
-import type { PeriodCalculation } from '@pcf-edge/pcf-engine';
 import { GWP_SET_NAMES } from '@pcf-edge/pcf-engine';
 import { ALLOCATION_KEYS, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { importParsed, requiredColumns } from '../reference/import';
 import { parseCsvText, parseJsonText } from '../reference/parse';
 import { isReferenceKind, REFERENCE_KINDS } from '../reference/types';
-import { auditBody, calculateProduct } from '../service/pcf-service';
+import { auditBody, type PcfService } from '../service/pcf-service';
 import type { CloudSinkRepository } from '../store/repository';
 import { requireScope } from './auth';
 import type { ApiConfig } from './config';
@@ -16,6 +15,7 @@ import { auditView, ordersView, productsView, resultsView } from './views';
 
 export interface OpsRouteDeps {
   repo: CloudSinkRepository;
+  pcf: PcfService;
   config: ApiConfig;
   published: () => Promise<unknown>;
   now: () => number;
@@ -76,7 +76,6 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     done();
   });
 
-  const adHocBodies = new WeakMap<PeriodCalculation, Map<string, string>>();
   app.post(
     '/api/pcf',
     { preHandler: read, schema: { body: PCF_BODY } },
@@ -100,12 +99,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
         overheadKey: b.overheadKey,
         ...(b.windowMs !== undefined ? { windowMs: b.windowMs } : {}),
       };
-      const { calc, loaded, doc } = await calculateProduct(deps.repo, b.product, options);
+      const { calc, loaded, doc, views } = await deps.pcf.calculateProduct(b.product, options);
       if (!b.store) {
         // a calculation is immutable and the audit view of one product in it deterministic: served once, kept with it
-        let perProduct = adHocBodies.get(calc);
-        if (!perProduct) adHocBodies.set(calc, (perProduct = new Map()));
-        let text = perProduct.get(b.product);
+        let text = views.get(b.product);
         if (text === undefined) {
           const body = auditBody('ad-hoc', loaded, calc, b.product);
           text = JSON.stringify({
@@ -113,7 +110,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
             result: doc,
             audit: { derivation: body.derivation, inputs: body.inputs },
           });
-          perProduct.set(b.product, text);
+          views.set(b.product, text);
         }
         return reply.type('application/json; charset=utf-8').send(text);
       }

@@ -11,6 +11,7 @@ import { createEventDelivery, type EventDeliveryWorker } from '../pact/event-del
 import { createPactEventService, type PactEventService } from '../pact/event-service';
 import { createFootprintPublisher } from '../pact/publish';
 import { v2RequestMatcher, v3RequestMatcher } from '../pact/request-match';
+import { PcfService } from '../service/pcf-service';
 import type { CloudSinkRepository } from '../store/repository';
 import { openSecurityStore, type SecurityStore } from '../store/security-store';
 import { registerDashboard } from '../dashboard/static';
@@ -32,6 +33,8 @@ export interface ApiServerDeps {
   repo: CloudSinkRepository;
   config: ApiConfig;
   log: Logger;
+  /** The process's PCF service (its caches); one over `repo` is created when absent. */
+  pcf?: PcfService;
   now?: () => number;
   /** How often stored results are published as footprints (ms); 0 = only at start and after an API calculation. */
   publishIntervalMs?: number;
@@ -106,6 +109,8 @@ export function createApiServer(
     matcher: (v, data) => (v === 2 ? v2RequestMatcher(data) : v3RequestMatcher(data, v3)),
   });
   const publisher = createFootprintPublisher({ repo, company: config.pact, log, now });
+  const pcf = deps.pcf ?? new PcfService(repo);
+  const publisher = createFootprintPublisher({ repo, company: deps.config.pact, log, now });
   const publish = () =>
     publisher
       .sync()
@@ -165,7 +170,7 @@ export function createApiServer(
     const pactDeps = { repo, config, grants, events };
     registerPactRoutes(scope, pactDeps);
     registerPactV3Routes(scope, { ...pactDeps, v3 });
-    registerOpsRoutes(scope, { repo, config, published: publish, now });
+    registerOpsRoutes(scope, { repo, pcf, config, published: publish, now });
     registerAdminRoutes(scope, { security, grants });
     done();
   });

@@ -1,5 +1,5 @@
 import { computePeriod } from '@pcf-edge/pcf-engine';
-import { auditBody, loadEngineInput, type AuditBody } from '../service/pcf-service';
+import { auditBody, loadEngineInput, readReference, type AuditBody } from '../service/pcf-service';
 import { GENESIS_HASH } from '../store/migrations';
 import type { CloudSinkRepository } from '../store/repository';
 import type { ReferenceKind } from '../reference/types';
@@ -73,8 +73,8 @@ async function checkBody(repo: CloudSinkRepository, resultId: string, body: Audi
     return problems;
   }
   try {
-    const loaded = await loadEngineInput(repo, body.options, [body.subject.id], {
-      referenceVersion: body.inputs.referenceVersion,
+    const reference = await readReference(repo, body.inputs.referenceVersion);
+    const loaded = await loadEngineInput(repo, reference, body.options, [body.subject.id], {
       lines: body.inputs.lines,
       sites: body.inputs.sites,
       arithmetic: body.arithmetic ?? 1,

@@ -10,7 +10,7 @@ import { importReferenceFile } from '../reference/import';
 import { isReferenceKind, REFERENCE_KINDS } from '../reference/types';
 import { importDirectory } from '../service/demo';
 import { demoRollups } from '../service/demo-rollups';
-import { calculateAndStore, calculateProduct } from '../service/pcf-service';
+import type { PcfService } from '../service/pcf-service';
 import type { ProductResultDoc } from '../service/result-doc';
 import type { CloudSinkRepository } from '../store/repository';
 import { HELP, instant, oneOf, parse, required } from './args';
@@ -18,6 +18,8 @@ import { Dec } from '@pcf-edge/pcf-engine';
 
 export interface CliContext {
   repo: CloudSinkRepository;
+  /** The command's PCF service (one per process). */
+  pcf: PcfService;
   out: (text: string) => void;
   log: Logger;
   onSignal: (stop: () => Promise<void>) => void;
@@ -102,10 +104,10 @@ export async function pcfCommand(ctx: CliContext, values: Values): Promise<numbe
   const product = required('pcf', values, 'product');
   const options = pcfOptions(values);
   if (values['dry-run']) {
-    const { doc } = await calculateProduct(ctx.repo, product, options, undefined, 'doc');
+    const { doc } = await ctx.pcf.calculateProduct(product, options, undefined, 'doc');
     ctx.out(values.json ? JSON.stringify(doc, null, 2) : formatResult(doc));
   } else {
-    const { doc, audit } = await calculateAndStore(ctx.repo, product, options);
+    const { doc, audit } = await ctx.pcf.calculateAndStore(product, options);
     ctx.out(
       values.json
         ? JSON.stringify({ resultId: audit.resultId, auditHash: audit.hash, result: doc }, null, 2)

@@ -1,4 +1,5 @@
 import { isPcfError, type Logger } from '@pcf-edge/core';
+import { PcfService } from '../service/pcf-service';
 import { openSqliteRepository } from '../store/sqlite';
 import { DEFAULT_DB, HELP, parse, type Options } from './args';
 import {
@@ -47,7 +48,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     repo = openSqliteRepository({ file: typeof values.db === 'string' ? values.db : DEFAULT_DB });
-    const ctx: CliContext = { repo, out: io.out, log: io.log, onSignal: io.onSignal };
+    const ctx: CliContext = { repo, pcf: new PcfService(repo), out: io.out, log: io.log, onSignal: io.onSignal };
     const handlers: Record<typeof name, () => Promise<number>> = {
       import: () => importCommand(ctx, positionals),
       'import-demo': () => importDemoCommand(ctx, values),

@@ -1,26 +1,13 @@
 import type { CloudSinkRepository } from '../store/repository';
 import { REFERENCE_KINDS, type RefEntity, type ReferenceKind, type ReferenceSnapshot } from './types';
 
-const cache = new WeakMap<object, ReferenceSnapshot>();
-
 /**
- * Loads every kind as of `asOfVersion` (default: the latest version). With `cached`, the last snapshot loaded from
- * this store (`repo.storeKey`, shared by views of the same repository) is reused when it is of the same version
- * (versions are immutable once imported; a new import is a new version, so it is never served stale). Audit
- * verification never uses the cache, so data altered in place is seen.
+ * Reads every kind as of `asOfVersion` (default: the latest version) from the store. Nothing is kept here: a
+ * `PcfService` keeps the snapshots its calculations use (service/pcf-service.ts), and audit verification always reads
+ * afresh, so data altered in place is seen.
  */
-export async function loadSnapshot(
-  repo: CloudSinkRepository,
-  asOfVersion?: number,
-  cached = false,
-): Promise<ReferenceSnapshot> {
-  const version = asOfVersion ?? (await repo.latestReferenceVersion());
-  const key = repo.storeKey ?? repo;
-  const hit = cached ? cache.get(key) : undefined;
-  if (hit && hit.asOfVersion === version) return hit;
-  const fresh = await readSnapshot(repo, version);
-  if (cached) cache.set(key, fresh);
-  return fresh;
+export async function loadSnapshot(repo: CloudSinkRepository, asOfVersion?: number): Promise<ReferenceSnapshot> {
+  return readSnapshot(repo, asOfVersion ?? (await repo.latestReferenceVersion()));
 }
 
 async function readSnapshot(repo: CloudSinkRepository, version: number): Promise<ReferenceSnapshot> {

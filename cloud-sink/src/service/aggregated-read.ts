@@ -1,6 +1,5 @@
 import type { OrderSpan } from '@pcf-edge/pcf-engine';
 import type { AggregatedWindows, WindowGroup } from '@pcf-edge/pcf-engine';
-import type { ReferenceSnapshot } from '../reference/types';
 import type { StoredRollup } from '../store/repository';
 import type { WindowAggregates, WindowQuery, WindowSelector } from '../store/window-sums';
 
@@ -12,23 +11,6 @@ import type { WindowAggregates, WindowQuery, WindowSelector } from '../store/win
  * overlap, are read as rows. With arithmetic 2 (integer millionths for whole windows) the result is identical to
  * reading every row; the differential test (aggregated-read.test.ts) holds the two paths to that.
  */
-
-const boundsMemo = new WeakMap<ReferenceSnapshot, number[]>();
-
-/** Validity bounds of every electricity mapping and natural-gas factor (epoch ms), memoized per (immutable) snapshot. */
-export function factorBounds(snapshot: ReferenceSnapshot): number[] {
-  let out = boundsMemo.get(snapshot);
-  if (!out) {
-    out = [];
-    for (const m of snapshot.electricity.values())
-      out.push(Date.parse(m.data.validFrom), Date.parse(m.data.validTo ?? ''));
-    for (const f of snapshot.factors.values())
-      if (f.data.activity === 'natural-gas') out.push(Date.parse(f.data.validFrom), Date.parse(f.data.validTo ?? ''));
-    out = out.filter(Number.isFinite);
-    boundsMemo.set(snapshot, out);
-  }
-  return out;
-}
 
 /** Sorted, merged copies of inclusive ranges (adjacent ones joined). */
 function mergeRanges(ranges: [number, number][]): [number, number][] {
@@ -58,7 +40,7 @@ export async function readAggregated(
   fromMs: number,
   toMs: number,
   spans: readonly OrderSpan[],
-  bounds: number[],
+  bounds: readonly number[],
 ): Promise<AggregatedRead | undefined> {
   const shortest = await agg.shortestWindowMs(q, fromMs, toMs);
   const windowMs = forcedWindowMs ?? shortest;

@@ -5,12 +5,12 @@ import { productClosure } from '@pcf-edge/pcf-engine';
 import { RowsNeeded } from '@pcf-edge/pcf-engine';
 import { computePeriod, type PeriodCalculation } from '@pcf-edge/pcf-engine';
 import { CURRENT_ARITHMETIC, type Arithmetic } from '@pcf-edge/pcf-engine';
-import { orderTimes, ordersInPeriod, type OrderSpan } from '@pcf-edge/pcf-engine';
+import { ReferenceIndex, type OrderSpan, type ReferenceSnapshot } from '@pcf-edge/pcf-engine';
 import type { CalcOptions, EngineInput, LineWindows } from '@pcf-edge/pcf-engine';
 import type { WindowSelector } from '../store/window-sums';
-import { factorBounds, readAggregated, type AggregatedRead } from './aggregated-read';
+import { readAggregated, type AggregatedRead } from './aggregated-read';
 import { loadSnapshot } from '../reference/snapshot';
-import type { Bom, ReferenceSnapshot } from '../reference/types';
+import type { Bom } from '../reference/types';
 import type { AuditRecord, CloudSinkRepository, StoredRollup } from '../store/repository';
 import { productResultDoc, type ProductResultDoc } from './result-doc';
 
@@ -41,18 +41,14 @@ const bomChildren = (s: ReferenceSnapshot) => (p: string) =>
     .map((l) => l.component);
 
 /** Lines whose rollups a calculation of `products` needs: the lines of every order of every product in their BOM closure. */
-export function linesFor(
-  snapshot: ReferenceSnapshot,
-  products: string[] | 'all',
-  fromMs: number,
-  toMs: number,
-): string[] {
+export function linesFor(index: ReferenceIndex, products: string[] | 'all', fromMs: number, toMs: number): string[] {
+  const snapshot = index.snapshot;
   if (products === 'all') return [...snapshot.lines.keys()].sort();
   const wanted = new Set(products.flatMap((p) => productClosure(bomChildren(snapshot), p)));
   const lines = new Set<string>();
   // an indexed loop: this runs over every order for each ad-hoc calculation, and a destructuring for-of allocated an
   // iterator result per order until optimised
-  const orders = orderTimes(snapshot);
+  const orders = index.orderTimes();
   for (let i = 0; i < orders.length; i++) {
     const o = orders[i]!;
     if (o.s < toMs && o.en > fromMs && wanted.has(o.e.data.product)) lines.add(o.e.data.line);
@@ -72,26 +68,37 @@ export interface LoadedInput {
   aggregated: boolean;
 }
 
+/** A reference snapshot with what calculations derive from it alone. */
+export interface Reference {
+  snapshot: ReferenceSnapshot;
+  index: ReferenceIndex;
+}
+
+/** Reads the reference data as of `version` (default: the latest) from the store, with a fresh index. */
+export async function readReference(repo: CloudSinkRepository, version?: number): Promise<Reference> {
+  const snapshot = await loadSnapshot(repo, version);
+  return { snapshot, index: new ReferenceIndex(snapshot) };
+}
+
 export interface LoadSelection {
-  referenceVersion?: number;
   lines?: string[];
   sites?: string[];
-  cachedSnapshot?: boolean;
   /** Read whole windows as SQL sums where the store can (ad-hoc results that need no audit view of their inputs). */
   aggregate?: boolean;
   /** The arithmetic of the calculation (an audit record's own on verify). */
   arithmetic?: Arithmetic;
 }
 
-/** Loads the snapshot and the rollups a calculation of `products` needs (or the recorded lines/sites on replay). */
+/** Loads the rollups a calculation of `products` needs under `reference` (or the recorded lines/sites on replay). */
 export async function loadEngineInput(
   repo: CloudSinkRepository,
+  reference: Reference,
   options: CalcOptions,
   products: string[] | 'all',
   sel: LoadSelection = {},
 ): Promise<LoadedInput> {
   const { lines, sites } = sel;
-  const snapshot = await loadSnapshot(repo, sel.referenceVersion, sel.cachedSnapshot ?? false);
+  const { snapshot, index } = reference;
   const fromMs = Date.parse(options.periodStart),
     toMs = Date.parse(options.periodEnd);
   if (!(fromMs < toMs))
@@ -102,15 +109,15 @@ export async function loadEngineInput(
         product: p,
       });
   }
-  const useLines = lines ?? linesFor(snapshot, products, fromMs, toMs);
+  const useLines = lines ?? linesFor(index, products, fromMs, toMs);
   const useSites = sites ?? [...new Set(useLines.map((l) => snapshot.lines.get(l)!.data.site))].sort();
   const lineRollups = new Map<string, LineWindows>();
   const siteRollups = new Map<string, LineWindows>();
   const all: StoredRollup[] = [];
   const arithmetic = sel.arithmetic ?? CURRENT_ARITHMETIC;
   const agg = sel.aggregate && arithmetic === 2 ? repo.windowAggregates : undefined;
-  const spans = agg ? ordersInPeriod(snapshot, fromMs, toMs, options.shareKey) : [];
-  const bounds = agg ? factorBounds(snapshot) : [];
+  const spans = agg ? index.periodOrders(fromMs, toMs, options.shareKey).spans : [];
+  const bounds = agg ? index.factorBounds() : [];
   const viaSums = async (q: WindowSelector, lineSpans: readonly OrderSpan[]): Promise<AggregatedRead | undefined> => {
     if (!agg) return undefined;
     // a store error here (e.g. an integer overflow of a very long period's sum) leaves the decision to the rows
@@ -143,7 +150,7 @@ export async function loadEngineInput(
   }
   const aggregated = [...lineRollups.values(), ...siteRollups.values()].some((w) => !Array.isArray(w));
   return {
-    input: { snapshot, lineRollups, siteRollups, options, arithmetic },
+    input: { snapshot, index, lineRollups, siteRollups, options, arithmetic },
     lines: useLines,
     sites: useSites,
     rollups: all,
@@ -183,56 +190,16 @@ export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCal
   };
 }
 
-interface CachedPeriod {
-  fingerprint: string;
-  loaded: LoadedInput;
-  calc: PeriodCalculation;
-}
-const periodCache = new WeakMap<CloudSinkRepository, Map<string, CachedPeriod>>();
-const PERIOD_CACHE_ENTRIES = 24;
-const periodKey = (version: number, options: CalcOptions) => `${version}|${canonicalJson(options)}`;
-
-async function fingerprintFor(
-  repo: CloudSinkRepository,
-  options: CalcOptions,
-  referenceVersion?: number,
-): Promise<{ key: string; fingerprint: string; version: number } | undefined> {
-  if (!repo.rollupFingerprint) return undefined;
-  const snapshot = await loadSnapshot(repo, referenceVersion, true);
-  const fingerprint = await repo.rollupFingerprint(
-    [...snapshot.sites.keys()],
-    Date.parse(options.periodStart),
-    Date.parse(options.periodEnd),
-  );
-  return { key: periodKey(snapshot.asOfVersion, options), fingerprint, version: snapshot.asOfVersion };
-}
-
 /**
- * Precomputes a whole period (every line of every site) and keeps it for ad-hoc calculations of the same period
- * and options, valid while the reference version and the period's rollup fingerprint are unchanged. Returns the
- * calculation (callers such as the monthly recompute take every product from it).
+ * A product calculation. `views` holds serialised views of it by product (e.g. the API's ad-hoc response): the
+ * calculation is immutable, so a view never changes, and it lives as long as the kept calculation.
  */
-export async function precomputePeriod(repo: CloudSinkRepository, options: CalcOptions): Promise<PeriodCalculation> {
-  const fp = await fingerprintFor(repo, options);
-  const loaded = await loadEngineInput(repo, options, 'all', { cachedSnapshot: true });
-  const calc = computePeriod(loaded.input);
-  if (fp) {
-    const cache = periodCache.get(repo) ?? new Map<string, CachedPeriod>();
-    cache.delete(fp.key);
-    cache.set(fp.key, { fingerprint: fp.fingerprint, loaded, calc });
-    while (cache.size > PERIOD_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-    periodCache.set(repo, cache);
-  }
-  return calc;
+export interface Calculated {
+  calc: PeriodCalculation;
+  loaded: LoadedInput;
+  doc: ProductResultDoc;
+  views: Map<string, string>;
 }
-
-type Calculated = { calc: PeriodCalculation; loaded: LoadedInput; doc: ProductResultDoc };
-interface CachedProduct {
-  fingerprint: string;
-  result: Promise<Calculated>;
-}
-const productCache = new WeakMap<CloudSinkRepository, Map<string, CachedProduct>>();
-const PRODUCT_CACHE_ENTRIES = 256;
 
 /**
  * What a caller of `calculateProduct` needs: `doc`, the result document (whole windows may be read as SQL sums,
@@ -240,93 +207,208 @@ const PRODUCT_CACHE_ENTRIES = 256;
  */
 export type CalculationNeed = 'doc' | 'audit';
 
-/**
- * Computes one product's PCF for a period (not stored). Uses a precomputed period when one is cached for the same
- * reference version, options and unchanged rollups (same numbers as a fresh calculation; its balances then list
- * every line); otherwise reads the rollups of the lines the product's BOM closure ran on. A fresh calculation is
- * kept per (reference version, options, product, need) while the period's rollup fingerprint is unchanged, and
- * concurrent identical requests share one calculation (ADR 0034, 0141).
- */
-export async function calculateProduct(
-  repo: CloudSinkRepository,
-  product: string,
-  options: CalcOptions,
-  referenceVersion?: number,
-  need: CalculationNeed = 'audit',
-): Promise<Calculated> {
-  const fp = await fingerprintFor(repo, options, referenceVersion);
-  if (!fp) return calculateFresh(repo, product, options, referenceVersion, need);
-  const hit = periodCache.get(repo)?.get(fp.key);
-  if (hit && hit.fingerprint === fp.fingerprint)
-    return { calc: hit.calc, loaded: hit.loaded, doc: productResultDoc(hit.calc, hit.calc.product(product)) };
-  let cache = productCache.get(repo);
-  if (!cache) productCache.set(repo, (cache = new Map()));
-  const key = `${fp.key}|${product}|${need}`;
-  const cached = cache.get(key);
-  if (cached && cached.fingerprint === fp.fingerprint) return cached.result;
-  const result = calculateFresh(repo, product, options, fp.version, need);
-  cache.delete(key);
-  cache.set(key, { fingerprint: fp.fingerprint, result });
-  if (cache.size > PRODUCT_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-  result.catch(() => {
-    if (cache.get(key)?.result === result) cache.delete(key);
-  });
-  return result;
+/** How much a `PcfService` keeps (entries, oldest dropped first). */
+export interface PcfServiceLimits {
+  /** Reference snapshots (with their indexes), by version. */
+  versions?: number;
+  /** Precomputed periods. */
+  periods?: number;
+  /** Fresh product calculations. */
+  products?: number;
 }
 
-async function calculateFresh(
-  repo: CloudSinkRepository,
-  product: string,
-  options: CalcOptions,
-  referenceVersion: number | undefined,
-  need: CalculationNeed,
-): Promise<Calculated> {
-  const load = (aggregate: boolean) =>
-    loadEngineInput(repo, options, [product], { referenceVersion, cachedSnapshot: true, aggregate });
-  const compute = (loaded: LoadedInput): Calculated => {
+/**
+ * The PCF calculations of one process over one repository: create it once (per process, per store) and hand it to
+ * whatever calculates — the API server, the CLI, the local stack. It owns every cache the calculations use; the
+ * engine keeps none. What is kept, and when it is dropped:
+ *
+ * - **Reference snapshots and their indexes, by version.** A reference version is insert-only, so an entry is never
+ *   stale; the latest version number is read from the store on every call, so an import is used at once. At most
+ *   `versions` (default 4) are kept.
+ * - **Precomputed periods** (`precomputePeriod`), by reference version and options, served to `calculateProduct`
+ *   while the period's rollup fingerprint (count, revision sum and latest receipt of its sites' rollups; read on
+ *   every call) is unchanged; at most `periods` (24). Without `rollupFingerprint` in the store nothing is kept.
+ * - **Fresh product calculations**, by reference version, options, product and need, on the same fingerprint rule;
+ *   at most `products` (256). Concurrent identical requests share one calculation; a failed one is dropped.
+ * - `clear()` drops everything, e.g. when the store was replaced underneath (restored from a backup).
+ *
+ * Stored results (`calculateAndStore`) always compute afresh (their audit record lists exactly their inputs), and
+ * audit verification reads nothing through a service.
+ */
+export class PcfService {
+  private readonly references = new Map<number, Promise<Reference>>();
+  private readonly periods = new Map<string, CachedPeriod>();
+  private readonly products = new Map<string, CachedProduct>();
+  private readonly limits: Required<PcfServiceLimits>;
+
+  constructor(
+    readonly repo: CloudSinkRepository,
+    limits: PcfServiceLimits = {},
+  ) {
+    this.limits = { versions: 4, periods: 24, products: 256, ...limits };
+  }
+
+  /** The reference data as of `version` (default: the latest), kept by version. */
+  async reference(version?: number): Promise<Reference> {
+    const v = version ?? (await this.repo.latestReferenceVersion());
+    let hit = this.references.get(v);
+    if (!hit) {
+      hit = readReference(this.repo, v);
+      this.references.set(v, hit);
+      hit.catch(() => this.references.delete(v));
+      keepAtMost(this.references, this.limits.versions);
+    }
+    return hit;
+  }
+
+  /** `loadEngineInput` under the kept reference data. */
+  async load(
+    options: CalcOptions,
+    products: string[] | 'all',
+    sel: LoadSelection & { referenceVersion?: number } = {},
+  ): Promise<LoadedInput> {
+    return loadEngineInput(this.repo, await this.reference(sel.referenceVersion), options, products, sel);
+  }
+
+  /**
+   * Computes a whole period (every line of every site) and keeps it for `calculateProduct` of the same period and
+   * options (see the class comment). Returns the calculation (the monthly recompute takes every product from it).
+   */
+  async precomputePeriod(options: CalcOptions): Promise<PeriodCalculation> {
+    const fp = await this.fingerprintFor(options);
+    const loaded = await this.load(options, 'all', fp ? { referenceVersion: fp.version } : {});
     const calc = computePeriod(loaded.input);
-    return { calc, loaded, doc: productResultDoc(calc, calc.product(product)) };
-  };
-  if (need === 'audit') return compute(await load(false));
-  const loaded = await load(true);
-  try {
-    return compute(loaded);
-  } catch (err) {
-    // a calculation error (a missing factor, a CV basis mismatch) is reported as the row path words it, naming the
-    // rollup; and a gas quantity with values that are not short is summed by the row path. (Loading errors are the
-    // same on both paths and are not retried.)
-    if (loaded.aggregated && (err instanceof PcfError || err instanceof RowsNeeded)) return compute(await load(false));
-    throw err;
+    if (fp) {
+      this.periods.delete(fp.key);
+      this.periods.set(fp.key, { fingerprint: fp.fingerprint, loaded, calc, views: new Map() });
+      keepAtMost(this.periods, this.limits.periods);
+    }
+    return calc;
+  }
+
+  /**
+   * One product's PCF for a period (not stored): from a kept precomputed period when its inputs are unchanged (same
+   * numbers as a fresh calculation; its balances then list every line), else from a kept or fresh calculation over
+   * the lines the product's BOM closure ran on (ADR 0034, 0141).
+   */
+  async calculateProduct(
+    product: string,
+    options: CalcOptions,
+    referenceVersion?: number,
+    need: CalculationNeed = 'audit',
+  ): Promise<Calculated> {
+    const fp = await this.fingerprintFor(options, referenceVersion);
+    if (!fp) return this.calculateFresh(product, options, referenceVersion, need);
+    const hit = this.periods.get(fp.key);
+    if (hit && hit.fingerprint === fp.fingerprint)
+      return {
+        calc: hit.calc,
+        loaded: hit.loaded,
+        doc: productResultDoc(hit.calc, hit.calc.product(product)),
+        views: hit.views,
+      };
+    const key = `${fp.key}|${product}|${need}`;
+    const cached = this.products.get(key);
+    if (cached && cached.fingerprint === fp.fingerprint) return cached.result;
+    const result = this.calculateFresh(product, options, fp.version, need);
+    this.products.delete(key);
+    this.products.set(key, { fingerprint: fp.fingerprint, result });
+    keepAtMost(this.products, this.limits.products);
+    result.catch(() => {
+      if (this.products.get(key)?.result === result) this.products.delete(key);
+    });
+    return result;
+  }
+
+  /**
+   * Computes and stores one product's PCF with its hash-chained audit record. Always a fresh calculation over the
+   * product's own lines, so the record lists exactly the inputs this product used.
+   */
+  async calculateAndStore(
+    product: string,
+    options: CalcOptions,
+    now = Date.now(),
+  ): Promise<{ doc: ProductResultDoc; audit: AuditRecord }> {
+    const { calc, loaded } = await this.calculateFresh(product, options, undefined, 'audit');
+    const resultId = randomUUID();
+    const body = auditBody(resultId, loaded, calc, product);
+    const audit = await this.repo.appendResult(
+      {
+        id: resultId,
+        kind: 'product',
+        subject: product,
+        periodStart: options.periodStart,
+        periodEnd: options.periodEnd,
+        method: options.method,
+        gwpSet: options.gwpSet,
+        result: body.result,
+        createdAtMs: now,
+      },
+      canonicalJson(body),
+      chainHash,
+    );
+    return { doc: body.result, audit };
+  }
+
+  /** Drops every kept snapshot, period and calculation. */
+  clear(): void {
+    this.references.clear();
+    this.periods.clear();
+    this.products.clear();
+  }
+
+  private async fingerprintFor(
+    options: CalcOptions,
+    referenceVersion?: number,
+  ): Promise<{ key: string; fingerprint: string; version: number } | undefined> {
+    if (!this.repo.rollupFingerprint) return undefined;
+    const { snapshot } = await this.reference(referenceVersion);
+    const fingerprint = await this.repo.rollupFingerprint(
+      [...snapshot.sites.keys()],
+      Date.parse(options.periodStart),
+      Date.parse(options.periodEnd),
+    );
+    return { key: `${snapshot.asOfVersion}|${canonicalJson(options)}`, fingerprint, version: snapshot.asOfVersion };
+  }
+
+  private async calculateFresh(
+    product: string,
+    options: CalcOptions,
+    referenceVersion: number | undefined,
+    need: CalculationNeed,
+  ): Promise<Calculated> {
+    const load = (aggregate: boolean) => this.load(options, [product], { referenceVersion, aggregate });
+    const compute = (loaded: LoadedInput): Calculated => {
+      const calc = computePeriod(loaded.input);
+      return { calc, loaded, doc: productResultDoc(calc, calc.product(product)), views: new Map() };
+    };
+    if (need === 'audit') return compute(await load(false));
+    const loaded = await load(true);
+    try {
+      return compute(loaded);
+    } catch (err) {
+      // a calculation error (a missing factor, a CV basis mismatch) is reported as the row path words it, naming the
+      // rollup; and a gas quantity with values that are not short is summed by the row path. (Loading errors are the
+      // same on both paths and are not retried.)
+      if (loaded.aggregated && (err instanceof PcfError || err instanceof RowsNeeded))
+        return compute(await load(false));
+      throw err;
+    }
   }
 }
 
-/**
- * Computes and stores one product's PCF with its hash-chained audit record. Always a fresh calculation over the
- * product's own lines, so the record lists exactly the inputs this product used.
- */
-export async function calculateAndStore(
-  repo: CloudSinkRepository,
-  product: string,
-  options: CalcOptions,
-  now = Date.now(),
-): Promise<{ doc: ProductResultDoc; audit: AuditRecord }> {
-  const { calc, loaded } = await calculateFresh(repo, product, options, undefined, 'audit');
-  const resultId = randomUUID();
-  const body = auditBody(resultId, loaded, calc, product);
-  const audit = await repo.appendResult(
-    {
-      id: resultId,
-      kind: 'product',
-      subject: product,
-      periodStart: options.periodStart,
-      periodEnd: options.periodEnd,
-      method: options.method,
-      gwpSet: options.gwpSet,
-      result: body.result,
-      createdAtMs: now,
-    },
-    canonicalJson(body),
-    chainHash,
-  );
-  return { doc: body.result, audit };
+interface CachedPeriod {
+  fingerprint: string;
+  loaded: LoadedInput;
+  calc: PeriodCalculation;
+  views: Map<string, string>;
+}
+interface CachedProduct {
+  fingerprint: string;
+  result: Promise<Calculated>;
+}
+
+/** Drops the oldest entries (first inserted) of `map` beyond `max`. */
+function keepAtMost(map: Map<unknown, unknown>, max: number): void {
+  while (map.size > max) map.delete(map.keys().next().value);
 }

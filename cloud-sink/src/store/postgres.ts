@@ -144,7 +144,6 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
   });
 
   return {
-    storeKey: {},
     connection: { kind: 'postgres', pool },
     ingest: (write) =>
       tx('ingest failed', async (c) => {

@@ -114,11 +114,6 @@ export type StoreConnection = { kind: 'sqlite'; db: Database } | { kind: 'postgr
 
 export interface CloudSinkRepository {
   readonly connection?: StoreConnection;
-  /**
-   * Identifies the underlying store (one object per opened database). Views made by spreading a repository keep it,
-   * so per-store caches of immutable data (reference snapshots per version) are shared by them.
-   */
-  readonly storeKey?: object;
   /** Applies one ingest write atomically; a rollup replaces a stored one only if its revision is higher. */
   ingest(write: IngestWrite): Promise<IngestOutcome>;
   queryRollups(q: RollupQuery): Promise<StoredRollup[]>;

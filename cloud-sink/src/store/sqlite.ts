@@ -225,7 +225,6 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   });
 
   return {
-    storeKey: {},
     connection: { kind: 'sqlite', db },
     ingest: (write) => wrap('ingest failed', () => ingestTx(write)),
     queryRollups: (q: RollupQuery) =>
