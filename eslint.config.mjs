@@ -27,7 +27,7 @@ export default tseslint.config(
   },
   {
     // The PCF engine is pure (cloud-sink/engine/README.md): no store, service, HTTP, AWS or other I/O code.
-    files: ['cloud-sink/engine/**/*.ts'],
+    files: ['cloud-sink/engine/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -14,6 +14,8 @@ export {
   canonicalUnit,
   Dec,
   present,
+  microToNumber,
+  toMicro,
   ALLOCATION_KEYS,
   type PeriodCalculation,
   type OrderResult,
@@ -43,6 +45,7 @@ export { canonicalJson, contentHash, chainHash } from './audit/hash';
 export { createKinesisHandler, type KinesisEvent, type BatchResponse } from './ingest/lambda';
 export { createKinesisConsumer, kinesisClientFor, type KinesisConsumerConfig } from './ingest/poller';
 export { decodeRecord } from './ingest/decode';
+export { decodeRollup, decodeRollups } from './ingest/quantities';
 export { runCli } from './cli/run';
 export {
   openSecurityStore,

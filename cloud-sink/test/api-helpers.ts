@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeRollups } from '../src/ingest/quantities';
 import { silentLogger, type Logger } from '@pcf-edge/core';
 import { apiConfig, type ApiConfig } from '../src/api/config';
 import { hashSecret } from '../src/api/secrets';
@@ -26,7 +27,7 @@ export const DEMO_PERIOD = { periodStart: '2026-11-02T06:00:00.000Z', periodEnd:
 /** Imports the demo factory and stores results for every demo product, location- and market-based (AR6). */
 export async function loadDemo(repo: CloudSinkRepository): Promise<void> {
   await importDirectory(repo);
-  await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+  await repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
   for (const method of ['location', 'market'] as const) {
     for (const product of ['steel-sheet', 'housing', 'widget']) {
       const o: CalcOptions = { ...DEMO_PERIOD, method, gwpSet: 'AR6', shareKey: 'units', overheadKey: 'units' };

@@ -1,3 +1,4 @@
+import { decodeRollups } from '../src/ingest/quantities';
 import { silentLogger } from '@pcf-edge/core';
 import { Dec, present } from '@pcf-edge/pcf-engine';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
@@ -31,7 +32,7 @@ describe('PACT mapping and lifecycle', () => {
   beforeAll(async () => {
     t = tempDb();
     await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
   });
   afterAll(async () => {
     await t.cleanup();

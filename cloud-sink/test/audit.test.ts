@@ -1,3 +1,4 @@
+import { decodeRollups } from '../src/ingest/quantities';
 import Database from 'better-sqlite3';
 import { verifyAudit } from '../src/audit/verify';
 import { showAudit } from '../src/audit/show';
@@ -22,7 +23,7 @@ describe('audit trail', () => {
   beforeEach(async () => {
     t = tempDb();
     await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
     ids = [];
     for (const p of ['steel-sheet', 'housing', 'widget'])
       ids.push((await new PcfService(t.repo).calculateAndStore(p, options)).audit.resultId);
@@ -78,6 +79,17 @@ describe('audit trail', () => {
     tamper(`DELETE FROM audit_records WHERE result_id = ?`, ids[1]);
     const after = await verifyAudit(t.repo);
     expect(after.records[1]!.problems[0]).toMatch(/^chain broken/);
+  });
+
+  it('names a rollup revised after the fact', async () => {
+    const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-2')!;
+    await t.repo.ingest({ rollups: decodeRollups([{ ...first, revision: 2, electricityKWh: 9 }]), deadLetters: [] });
+    const report = await verifyAudit(t.repo);
+    // widget's record read line-2; steel-sheet's did not
+    expect(report.records[2]!.problems).toContain(
+      `rollups differ from those used (48 now, 48 then; revised: ${first.id}@1→2)`,
+    );
+    expect(report.records[0]!.problems).toEqual([]);
   });
 
   it('shows the derivation as a tree', async () => {

@@ -1,3 +1,4 @@
+import { decodeRollups } from '../src/ingest/quantities';
 import { Dec } from '@pcf-edge/pcf-engine';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
@@ -22,7 +23,7 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
   beforeAll(async () => {
     t = tempDb();
     await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
   });
   afterAll(async () => {
     await t.cleanup();

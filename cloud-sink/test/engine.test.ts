@@ -1,11 +1,15 @@
 import { isPcfError } from '@pcf-edge/core';
-import { computePeriod } from '@pcf-edge/pcf-engine';
-import { Dec } from '@pcf-edge/pcf-engine';
-import { convert } from '@pcf-edge/pcf-engine';
-import type { CalcOptions } from '@pcf-edge/pcf-engine';
+import {
+  computePeriod,
+  convert,
+  Dec,
+  lineEnergy,
+  toMicro,
+  type CalcOptions,
+  type EnergyWindow,
+} from '@pcf-edge/pcf-engine';
 import { emptySnapshot, withEntities } from '../src/reference/snapshot';
 import type { ReferenceKind, ReferenceSnapshot } from '../src/reference/types';
-import type { StoredRollup } from '../src/store/repository';
 import { lineRollup } from './helpers';
 
 function snapshot(data: Partial<Record<ReferenceKind, Record<string, unknown>[]>>): ReferenceSnapshot {
@@ -99,24 +103,18 @@ const base = {
     },
   ],
 };
-const stored = (...rs: ReturnType<typeof lineRollup>[]): StoredRollup[] =>
+/** Line rollups as the engine reads them, window by window (quantities in micro-units). */
+const stored = (...rs: ReturnType<typeof lineRollup>[]): EnergyWindow[] =>
   rs.map((r) => ({
-    id: r.id,
-    revision: r.revision,
-    type: 'line',
-    site: r.site,
-    line: r.line,
-    windowStartMs: Date.parse(r.windowStart),
+    startMs: Date.parse(r.windowStart),
     windowMs: r.windowMs,
-    electricityKWh: r.electricityKWh,
-    gasM3: r.gasM3,
-    gasKWh: r.gasKWh,
-    gasCvBasis: r.gasCvBasis,
-    baseloadKWh: null,
-    unitsGood: r.unitsGood,
-    unitsScrap: r.unitsScrap,
-    coverage: r.coverage,
+    site: r.site,
     estimated: r.estimated,
+    coverage: r.coverage,
+    electricity: toMicro(r.electricityKWh)!,
+    gasM3: toMicro(r.gasM3)!,
+    gasKWh: toMicro(r.gasKWh)!,
+    gasCvBasis: r.gasCvBasis,
   }));
 const options: CalcOptions = {
   periodStart: '2026-01-01T00:00:00Z',
@@ -133,8 +131,8 @@ const run = (
 ) =>
   computePeriod({
     snapshot: s,
-    lineRollups: new Map([['line-1', rollups]]),
-    siteRollups: new Map(),
+    lines: new Map([['line-1', lineEnergy(rollups)]]),
+    sites: new Map(),
     options: { ...options, ...o },
   });
 

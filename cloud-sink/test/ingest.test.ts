@@ -127,7 +127,7 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
     expect(second).toMatchObject({ records: 2, rollups: 8, deadLetters: 0 });
     expect(await t.repo.countRollups()).toBe(16);
     const [r] = await t.repo.getRollups([batchOf('line-1', 0).rollups[0]!.id]);
-    expect(r).toMatchObject({ revision: 2, electricityKWh: 99 });
+    expect(r).toMatchObject({ revision: 2, electricityMicroKWh: 99_000_000 });
     const third = await consumeUntilIdle();
     expect(third.records).toBe(0);
   });
@@ -220,6 +220,18 @@ describe('Kinesis Lambda handler', () => {
   const rec = (seq: string, data: Buffer) => ({
     eventSourceARN: 'arn:aws:kinesis:eu-west-2:1:stream/rollups',
     kinesis: { sequenceNumber: seq, data: data.toString('base64') },
+  });
+
+  it('dead-letters a batch whose value does not fit integer micro-units, naming the rollup and field', async () => {
+    const handler = createKinesisHandler({ repo: t.repo, log: silentLogger() });
+    const huge = batchOf('line-1', 0);
+    (huge.rollups[2] as { gasKWh: number }).gasKWh = 1e10; // 10 TWh in 15 minutes: above 9,007,199,254.740991 kWh
+    const res = await handler({ Records: [rec('1', json(huge)), rec('2', json(batchOf('line-1', 1)))] });
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(await t.repo.countRollups()).toBe(4);
+    expect((await t.repo.listDeadLetters()).map((d) => d.reason)).toEqual([
+      `rollup 2 (${huge.rollups[2]!.id}): gasKWh = 10000000000 does not fit integer micro-units (0 to 9007199254.740991)`,
+    ]);
   });
 
   it('stores valid batches, dead-letters invalid ones and reports nothing failed', async () => {

@@ -1,3 +1,4 @@
+import { decodeRollups } from '../src/ingest/quantities';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { lineRollup } from './helpers';
 import { verifyAudit } from '../src/audit/verify';
+import { PcfService } from '../src/service/pcf-service';
 import { openPostgresRepository } from '../src/store/postgres';
 import type { CloudSinkRepository } from '../src/store/repository';
 import { openSqliteRepository } from '../src/store/sqlite';
@@ -90,6 +92,30 @@ describe.each(stores)('audit records of schema pcf-edge.audit/1 (%s)', (_name, o
     expect(report.records.map((r) => [r.auditId, r.problems])).toEqual(bodies.map((_b, i) => [i + 1, []]));
   });
 
+  it('migrates every value to integer micro-units; new records (pcf-edge.audit/2) chain on and verify', async () => {
+    const seven = fixture.tables.rollups!.find((r) => r.electricity_kwh === 1.2345678)!;
+    expect((await o.repo.getRollups([seven.id as string]))[0]).toMatchObject({ electricityMicroKWh: 1_234_568 });
+    const demo = fixture.tables.rollups!.find((r) => r.gas_m3 === 0.47)!;
+    expect((await o.repo.getRollups([demo.id as string]))[0]).toMatchObject({
+      electricityMicroKWh: 10_000_000,
+      gasMicroM3: 470_000,
+      gasMicroKWh: 5_000_000,
+    });
+    const { audit } = await new PcfService(o.repo).calculateAndStore('widget', {
+      periodStart: '2026-11-03T06:00:00Z',
+      periodEnd: '2026-11-03T18:00:00Z',
+      method: 'location',
+      gwpSet: 'AR6',
+      shareKey: 'units',
+      overheadKey: 'mass',
+    });
+    expect(audit.prevHash).toBe(fixture.tables.audit_records!.at(-1)!.hash);
+    expect(JSON.parse(audit.body)).toMatchObject({ schema: 'pcf-edge.audit/2' });
+    const report = await verifyAudit(o.repo);
+    expect(report.records.map((r) => r.problems)).toEqual(report.records.map(() => []));
+    expect(report.records).toHaveLength(fixture.tables.audit_records!.length + 1);
+  });
+
   it('finds a factor changed after the fact, an altered record and a revised rollup', async () => {
     await o.sql(
       `UPDATE reference_entities SET data = replace(data, '0.204950289', '0.104950289') WHERE kind = 'factors' AND entity_id = 'desnz-2023-electricity-uk'`,
@@ -97,9 +123,9 @@ describe.each(stores)('audit records of schema pcf-edge.audit/1 (%s)', (_name, o
     await o.sql(`UPDATE audit_records SET body = replace(body, '"gwpSet":"AR5"', '"gwpSet":"AR4"') WHERE id = 2`);
     // a late revision of one 06:00 window of line-1 (read by the demo records 1–5)
     await o.repo.ingest({
-      rollups: [
+      rollups: decodeRollups([
         lineRollup('line-1', '2026-11-02T06:00:00.000Z', 2, 10, { gasKWh: 5, gasM3: 0.47, gasCvBasis: 'gross' }),
-      ],
+      ]),
       deadLetters: [],
     });
     const report = await verifyAudit(o.repo);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { MIGRATIONS } from '../src/store/migrations';
+import { MIGRATIONS, POSTGRES, SQLITE } from '../src/store/migrations';
 
 /** The tables of testcases/legacy-audit-v1 (a database written by cloud-sink at cc21e43), row by row. */
 export interface LegacyFixture {
@@ -29,7 +29,7 @@ export function writeLegacySqlite(file: string, f: LegacyFixture): void {
     db.exec(
       'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)',
     );
-    for (const m of appliedBy(f)) for (const s of m.statements('INTEGER PRIMARY KEY AUTOINCREMENT')) db.exec(s);
+    for (const m of appliedBy(f)) for (const s of m.statements(SQLITE)) db.exec(s as string);
     db.transaction(() => {
       for (const [table, rows] of Object.entries(f.tables)) {
         for (const row of rows) {
@@ -53,7 +53,7 @@ export async function writeLegacyPostgres(url: string, schema: string, f: Legacy
     await c.query(
       'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)',
     );
-    for (const m of appliedBy(f)) for (const s of m.statements('BIGSERIAL PRIMARY KEY')) await c.query(s);
+    for (const m of appliedBy(f)) for (const s of m.statements(POSTGRES)) await c.query(s as string);
     for (const [table, rows] of Object.entries(f.tables)) {
       for (const row of rows) {
         const cols = Object.keys(row);

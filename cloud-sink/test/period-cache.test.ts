@@ -1,3 +1,4 @@
+import { decodeRollups } from '../src/ingest/quantities';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
@@ -22,7 +23,7 @@ describe('precomputed periods for ad-hoc calculations', () => {
     const { rollupFingerprint: _f, ...uncached } = t.repo;
     uncachedPcf = new PcfService(uncached);
     await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
   });
   afterAll(async () => {
     await t.cleanup();
@@ -36,7 +37,7 @@ describe('precomputed periods for ad-hoc calculations', () => {
     expect((await pcf.calculateProduct('housing', opts)).calc).not.toBe(a.calc);
     expect((await uncachedPcf.calculateProduct('widget', opts)).doc).toEqual(a.doc);
     const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-1')!;
-    await t.repo.ingest({ rollups: [lineRollup('line-1', first.windowStart, 3, 7)], deadLetters: [] });
+    await t.repo.ingest({ rollups: decodeRollups([lineRollup('line-1', first.windowStart, 3, 7)]), deadLetters: [] });
     const after = await pcf.calculateProduct('widget', opts);
     expect(after.calc).not.toBe(a.calc);
     expect(after.doc).toEqual((await uncachedPcf.calculateProduct('widget', opts)).doc);
@@ -53,7 +54,7 @@ describe('precomputed periods for ad-hoc calculations', () => {
     expect((await pcf.calculateProduct('widget', { ...options, gwpSet: 'AR6' })).calc).not.toBe(pre);
 
     const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-2')!;
-    await t.repo.ingest({ rollups: [lineRollup('line-2', first.windowStart, 2, 9)], deadLetters: [] });
+    await t.repo.ingest({ rollups: decodeRollups([lineRollup('line-2', first.windowStart, 2, 9)]), deadLetters: [] });
     const after = await pcf.calculateProduct('widget', options);
     expect(after.calc).not.toBe(pre);
     expect(after.doc.pcfPerDeclaredUnit).not.toBe(fresh.doc.pcfPerDeclaredUnit);
@@ -65,7 +66,7 @@ describe('PcfService caches', () => {
   beforeEach(async () => {
     t = tempDb();
     await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
   });
   afterEach(async () => {
     await t.cleanup();

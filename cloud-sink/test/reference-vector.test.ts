@@ -1,3 +1,4 @@
+import { decodeRollups } from '../src/ingest/quantities';
 import { activityEmissions } from '@pcf-edge/pcf-engine';
 import { Dec, present, sum } from '@pcf-edge/pcf-engine';
 import type { EmissionFactor } from '../src/reference/types';
@@ -88,7 +89,7 @@ describe('reference vector (exact)', () => {
       );
       await t.repo.ingest({
         deadLetters: [],
-        rollups: [
+        rollups: decodeRollups([
           lineRollup('line-1', '2026-03-02T10:00:00.000Z', 1, 10_000, {
             windowMs: 3_600_000,
             gasKWh: 5_000,
@@ -96,7 +97,7 @@ describe('reference vector (exact)', () => {
             gasCvBasis: 'gross',
             unitsGood: 1000,
           }),
-        ],
+        ]),
       });
       const { doc } = await new PcfService(t.repo).calculateProduct('plain', {
         periodStart: '2026-03-02T00:00:00Z',

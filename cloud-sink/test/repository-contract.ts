@@ -1,3 +1,4 @@
+import { decodeRollups } from '../src/ingest/quantities';
 import { isPcfError } from '@pcf-edge/core';
 import { chainHash } from '../src/audit/hash';
 import { GENESIS_HASH } from '../src/store/migrations';
@@ -56,21 +57,27 @@ export function repositoryContract(factory: RepositoryFactory): void {
     it('upserts rollups keeping the highest revision and queries overlapping windows', async () => {
       const r1 = lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 10);
       expect(
-        await repo.ingest({ rollups: [r1, lineRollup('line-1', '2026-01-01T00:15:00.000Z', 1, 2)], deadLetters: [] }),
+        await repo.ingest({
+          rollups: decodeRollups([r1, lineRollup('line-1', '2026-01-01T00:15:00.000Z', 1, 2)]),
+          deadLetters: [],
+        }),
       ).toEqual({ applied: 2, ignored: 0, deadLettered: 0 });
       expect(
-        await repo.ingest({ rollups: [{ ...r1, revision: 2, electricityKWh: 12 }], deadLetters: [] }),
+        await repo.ingest({ rollups: decodeRollups([{ ...r1, revision: 2, electricityKWh: 12 }]), deadLetters: [] }),
       ).toMatchObject({ applied: 1 });
-      expect(await repo.ingest({ rollups: [r1], deadLetters: [] })).toMatchObject({ applied: 0, ignored: 1 });
+      expect(await repo.ingest({ rollups: decodeRollups([r1]), deadLetters: [] })).toMatchObject({
+        applied: 0,
+        ignored: 1,
+      });
       const rows = await repo.queryRollups({
         type: 'line',
         line: 'line-1',
         fromMs: Date.parse('2026-01-01T00:10:00Z'),
         toMs: Date.parse('2026-01-01T00:20:00Z'),
       });
-      expect(rows.map((r) => [r.electricityKWh, r.revision, r.estimated])).toEqual([
-        [12, 2, false],
-        [2, 1, false],
+      expect(rows.map((r) => [r.electricityMicroKWh, r.revision, r.estimated])).toEqual([
+        [12_000_000, 2, false],
+        [2_000_000, 1, false],
       ]);
       expect((await repo.getRollups([r1.id, 'missing'])).map((r) => r.windowStartMs)).toEqual([
         Date.parse('2026-01-01T00:00:00Z'),
@@ -85,7 +92,7 @@ export function repositoryContract(factory: RepositoryFactory): void {
         lineRollup('line-2', at, 1, 3, { site: 'plant-2' }),
         lineRollup('line-3', at, 1, 4),
       ];
-      await repo.ingest({ rollups, deadLetters: [] });
+      await repo.ingest({ rollups: decodeRollups(rollups), deadLetters: [] });
       const fromMs = Date.parse(at),
         toMs = fromMs + 900_000;
       const stored = new Map((await repo.getRollups(rollups.map((r) => r.id))).map((r) => [r.id, r]));
@@ -101,7 +108,7 @@ export function repositoryContract(factory: RepositoryFactory): void {
       expect(await ids({ site: 'plant-1', line: 'line-2' })).toEqual([]);
       expect(stored.get(rollups[0]!.id)).toMatchObject({
         site: 'plant-1',
-        gasKWh: 2.5,
+        gasMicroKWh: 2_500_000,
         gasCvBasis: 'gross',
         estimated: true,
         coverage: 0.5,
@@ -172,7 +179,7 @@ export function repositoryContract(factory: RepositoryFactory): void {
 
     it('runs the demo factory end to end and verifies its audit records', async () => {
       await importDirectory(repo);
-      await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+      await repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
       const { doc } = await new PcfService(repo).calculateAndStore('widget', {
         periodStart: '2026-11-02T06:00:00.000Z',
         periodEnd: '2026-11-02T10:00:00.000Z',

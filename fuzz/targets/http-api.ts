@@ -7,6 +7,7 @@ import { hashSecret } from '../../cloud-sink/src/api/secrets';
 import { createApiServer } from '../../cloud-sink/src/api/server';
 import { importDirectory } from '../../cloud-sink/src/service/demo';
 import { demoRollups } from '../../cloud-sink/src/service/demo-rollups';
+import { decodeRollups } from '../../cloud-sink/src/ingest/quantities';
 import { PcfService } from '../../cloud-sink/src/service/pcf-service';
 import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
 import { InvariantError, type FuzzTarget } from '../engine';
@@ -244,7 +245,7 @@ export const httpApi: FuzzTarget = {
     const file = join(tmp.dir, 'db.sqlite');
     const repo = openSqliteRepository({ file });
     await importDirectory(repo);
-    await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+    await repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
     await new PcfService(repo).calculateAndStore('widget', {
       ...PERIOD,
       method: 'location',

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { silentLogger } from '@pcf-edge/core';
+import { toMicro } from '@pcf-edge/pcf-engine';
 import { createKinesisHandler } from '../../cloud-sink/src/ingest/lambda';
 import { decodeRecord } from '../../cloud-sink/src/ingest/decode';
 import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
@@ -94,7 +95,7 @@ export const kinesisRecords: FuzzTarget = {
             );
         }
         const [stored] = await repo.getRollups([good.id]);
-        if (!stored || stored.electricityKWh !== good.electricityKWh)
+        if (!stored || stored.electricityMicroKWh !== toMicro(good.electricityKWh))
           throw new InvariantError('the good record after the fuzzed one was not stored');
       },
       async teardown() {

@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importDirectory } from '../../cloud-sink/src/service/demo';
 import { DEMO_DAY, demoRollups } from '../../cloud-sink/src/service/demo-rollups';
+import { decodeRollups } from '../../cloud-sink/src/ingest/quantities';
 import { PcfService } from '../../cloud-sink/src/service/pcf-service';
 import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
 import { openSecurityStore } from '../../cloud-sink/src/store/security-store';
@@ -89,10 +90,11 @@ async function prepare(file: string): Promise<void> {
     }),
   );
   await importDirectory(repo);
-  await repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+  await repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
+  const pcf = new PcfService(repo);
   for (const method of ['location', 'market'] as const) {
     for (const product of ['steel-sheet', 'housing', 'widget']) {
-      await new PcfService(repo).calculateAndStore(product, {
+      await pcf.calculateAndStore(product, {
         ...PERIOD,
         method,
         gwpSet: 'AR6',

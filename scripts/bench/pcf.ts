@@ -15,6 +15,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
 import {
   createKinesisConsumer,
+  decodeRollups,
   importParsed,
   IMPORT_ORDER,
   openSqliteRepository,
@@ -51,7 +52,8 @@ async function setup(repo: CloudSinkRepository, size: BenchSize): Promise<void> 
     if (rows) await importParsed(repo, kind, { rows, text: JSON.stringify(rows), headerErrors: [] }, `bench:${kind}`);
   }
   let n = 0;
-  for (const chunk of rollupChunks(size, 20_000)) n += (await repo.ingest({ rollups: chunk, deadLetters: [] })).applied;
+  for (const chunk of rollupChunks(size, 20_000))
+    n += (await repo.ingest({ rollups: decodeRollups(chunk), deadLetters: [] })).applied;
   log(
     `load average ${os
       .loadavg()

@@ -1,4 +1,4 @@
-import type { CloudSinkRepository } from '@pcf-edge/cloud-sink';
+import { microToNumber, type CloudSinkRepository } from '@pcf-edge/cloud-sink';
 import { opcuaPoints, type Scenario, type TruthSnapshot } from '@pcf-edge/meter-simulators';
 import { getProfile } from '@pcf-edge/profiles';
 import type { GatewayStore } from '@pcf-edge/store';
@@ -177,8 +177,8 @@ export async function collectInput(o: CollectOptions): Promise<ReconcileInput> {
         line,
         windowStartMs: r.windowStartMs,
         windowMs: r.windowMs,
-        electricityKWh: r.electricityKWh,
-        gasM3: r.gasM3,
+        electricityKWh: microToNumber(r.electricityMicroKWh),
+        gasM3: microToNumber(r.gasMicroM3),
         coverage: r.coverage,
         estimated: r.estimated,
         // The gateway's copy carries the flags; a revision the gateway does not hold is marked as such.

@@ -1,5 +1,5 @@
 import type { CloudSinkRepository, ProductResultDoc } from '@pcf-edge/cloud-sink';
-import { Dec, present } from '@pcf-edge/cloud-sink';
+import { Dec, microToNumber, present } from '@pcf-edge/cloud-sink';
 
 /** What the live terminal summary shows: per line energy and units at the cloud, per product PCF, export lag. */
 export interface LineFigures {
@@ -33,8 +33,8 @@ export async function lineFigures(
       (r) => r.windowMs === windowMs,
     );
     const sum = (f: (r: (typeof rows)[number]) => number | null): number => rows.reduce((a, r) => a + (f(r) ?? 0), 0);
-    const electricityKWh = sum((r) => r.electricityKWh);
-    const gasKWh = sum((r) => r.gasKWh);
+    const electricityKWh = sum((r) => microToNumber(r.electricityMicroKWh));
+    const gasKWh = sum((r) => microToNumber(r.gasMicroKWh));
     const unitsGood = sum((r) => r.unitsGood);
     out.push({
       line,

@@ -1,18 +1,10 @@
 import { PcfError } from '@pcf-edge/core';
-import { Dec, dec, toDec, ZERO } from './decimal';
-import {
-  addToSum,
-  CURRENT_ARITHMETIC,
-  ExactSum,
-  sumOf,
-  sumValues,
-  type Arithmetic,
-  type BucketSums,
-} from './exact-sum';
+import { Dec, ZERO } from './decimal';
+import type { EnergyInterval, LineEnergy } from './energy';
+import { asDec, BucketSums, EnergySum, type Energy } from './energy-sum';
 import type { FactorBook } from './factors';
 import type { OrderSpan } from './orders';
 import type { Receivers } from './reference-index';
-import type { RollupWindow, WindowGroup } from './types';
 import { dimensionOf } from './units';
 
 /**
@@ -28,113 +20,72 @@ export function addTo(b: Buckets, key: string, v: Dec): void {
 
 export interface LineAllocation {
   line: string;
-  windowMs: number;
   perOrder: Map<string, Buckets>;
   /** Energy in windows (or parts of windows) outside every order: overhead to spread. */
   idle: Buckets;
   /** Order-covered energy that no order could take (all key weights zero). */
   unallocated: Buckets;
   metered: Buckets;
-  /** kWh from windows flagged estimated, per order. */
+  /** kWh (m³ for volume gas factors) from windows flagged estimated, per order. */
   estimatedKWh: Map<string, Dec>;
-  rollups: { id: string; revision: number }[];
 }
 
-/** Shortest window length present (finest time resolution), or `forced`. */
-export function chooseWindowMs(rollups: RollupWindow[], forced?: number): number | undefined {
-  if (forced !== undefined) return forced;
-  let best: number | undefined;
-  for (const r of rollups) if (best === undefined || r.windowMs < best) best = r.windowMs;
-  return best;
+/** Whose energy a line allocation reads: a line's (electricity and gas) or a site's baseload (electricity only). */
+export type SeriesKind = 'line' | 'site';
+
+interface Span {
+  key: string;
+  from: number;
+  to: number;
+}
+interface GasSpan extends Span {
+  volume: boolean;
+  basis: 'gross' | 'net' | null;
+  id: string;
 }
 
-/** Bucket keys reused while the window start stays inside the mapping's / factor's validity. */
-interface KeyCache {
-  elec?: { key: string; from: number; to: number };
-  gas?: { key: string; from: number; to: number; volume: boolean; basis: 'gross' | 'net' | null; id: string };
-}
-
-/**
- * `v` kWh or m³ of a window, pro-rated to the `clippedMs` inside the period. A whole window stays a number (added
- * exactly by `ExactSum`, read as `dec(v)`); a pro-rated part is a Dec.
- */
-function clip(v: number, r: RollupWindow, clippedMs: number): number | Dec {
-  return clippedMs === r.windowMs ? v : dec(v).times(clippedMs).div(r.windowMs);
-}
-
-/** The electricity bucket valid at `at` (window start) for `site`, looked up only when `at` leaves the cached span. */
-function elecSpan(cache: KeyCache, book: FactorBook, site: string, at: number): NonNullable<KeyCache['elec']> {
-  if (!cache.elec || at < cache.elec.from || at >= cache.elec.to) {
-    const span = book.electricityMappingSpan(site, at);
-    cache.elec = { key: `e:${span.mapping.id}`, from: span.from, to: span.to };
-  }
-  return cache.elec;
-}
-
-/** The natural-gas factor bucket valid at `at` in `region`, looked up only when `at` leaves the cached span. */
-function gasSpan(cache: KeyCache, book: FactorBook, region: string, at: number): NonNullable<KeyCache['gas']> {
-  if (!cache.gas || at < cache.gas.from || at >= cache.gas.to) {
-    const { factor: f, from, to } = book.factorSpan('natural-gas', region, at);
-    cache.gas = {
-      key: `g:${f.id}`,
-      from,
-      to,
-      volume: dimensionOf(f.unit) !== 'energy',
-      basis: f.energyBasis,
-      id: f.id,
-    };
-  }
-  return cache.gas;
-}
+const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * The energy of one window clipped to the period, per bucket key (basis checked against the gas factor), handed to
- * `take` in a fixed order: electricity, then gas. (A plain loop body rather than a returned list: this runs once per
- * window of every line of a calculation.)
+ * The buckets' factor spans, looked up only when a window starts outside the cached one, and each key's rank (the
+ * start of its validity) for the canonical bucket order.
  */
-function windowEnergy(
-  r: RollupWindow,
-  region: string,
-  book: FactorBook,
-  clippedMs: number,
-  cache: KeyCache,
-  take: (key: string, energy: number | Dec) => void,
-): void {
-  const at = r.windowStartMs;
-  const elec = r.type === 'site' ? (r.baseloadKWh ?? 0) : (r.electricityKWh ?? 0);
-  if (elec > 0) take(elecSpan(cache, book, r.site, at).key, clip(elec, r, clippedMs));
-  if (r.type === 'line' && ((r.gasKWh ?? 0) > 0 || (r.gasM3 ?? 0) > 0)) {
-    const g = gasSpan(cache, book, region, at);
-    if (g.volume) take(g.key, clip(r.gasM3 ?? 0, r, clippedMs));
-    else {
-      if (g.basis !== r.gasCvBasis) {
-        throw new PcfError(
-          'ERR_BASIS_MISMATCH',
-          `gas energy of line ${r.line} is on ${r.gasCvBasis ?? 'no'} CV basis but factor ${g.id} is ${g.basis ?? 'without basis'}`,
-          { line: r.line, factor: g.id, rollup: r.id },
-        );
-      }
-      take(g.key, clip(r.gasKWh ?? 0, r, clippedMs));
+class Keys {
+  private elec: Span | undefined;
+  private gas: GasSpan | undefined;
+  readonly rank = new Map<string, number>();
+
+  constructor(
+    private readonly book: FactorBook,
+    private readonly region: string,
+  ) {}
+
+  /** The electricity bucket valid at `at` (a window start) for `site`. */
+  electricity(site: string, at: number): Span {
+    if (!this.elec || at < this.elec.from || at >= this.elec.to) {
+      const span = this.book.electricityMappingSpan(site, at);
+      this.elec = { key: `e:${span.mapping.id}`, from: span.from, to: span.to };
+      this.rank.set(this.elec.key, span.from);
     }
+    return this.elec;
   }
-}
 
-/**
- * The aggregated input cannot give the row path's result (the gas quantity a factor prices holds values that are not
- * short): the caller recomputes from rows (ADR 0145).
- */
-export class RowsNeeded extends Error {
-  constructor(why: string) {
-    super(`aggregated windows cannot be used: ${why}`);
-    this.name = 'RowsNeeded';
+  /** The natural-gas factor bucket valid at `at` in the site's region. */
+  gasFactor(at: number): GasSpan {
+    if (!this.gas || at < this.gas.from || at >= this.gas.to) {
+      const { factor: f, from, to } = this.book.factorSpan('natural-gas', this.region, at);
+      this.gas = {
+        key: `g:${f.id}`,
+        from,
+        to,
+        volume: dimensionOf(f.unit) !== 'energy',
+        basis: f.energyBasis,
+        id: f.id,
+      };
+      this.rank.set(this.gas.key, from);
+    }
+    return this.gas;
   }
-}
-
-/** A window group the aggregated read should not have formed (a bug, not bad data). */
-function groupError(g: WindowGroup, line: string, why: string): Error {
-  return new Error(
-    `internal: window group ${new Date(g.windowStartMs).toISOString()}–${new Date(g.endMs).toISOString()} of ${line} ${why}`,
-  );
 }
 
 /** Length of the union of [s, e) intervals (ms). */
@@ -153,140 +104,132 @@ function unionMs(spans: [number, number][]): number {
   return total + (curE - curS > 0 ? curE - curS : 0);
 }
 
+/** A group the read should not have formed (a broken read contract, not bad data). */
+function groupError(iv: EnergyInterval, line: string, why: string): Error {
+  return new Error(`internal: energy interval ${iso(iv.startMs)}–${iso(iv.endMs)} of ${line} ${why}`);
+}
+
 /**
- * Allocates one line's metered energy in [fromMs, toMs) to its orders by time overlap (partial windows pro-rated):
- * a window's energy × covered ms ÷ window ms belongs to the orders in it, shared by key weight
- * (keyRate × overlap ms); the rest is idle. Shares are computed so that every window conserves exactly (the last
- * share is the remainder).
+ * Allocates one line's (or site's) metered energy in [fromMs, toMs) to its orders by time overlap (ADR 0031):
+ * a window's energy × covered ms ÷ window ms belongs to the orders in it, shared by key weight (keyRate × overlap
+ * ms), the last share the remainder, so every window conserves exactly; the rest is idle. An interval of several
+ * windows must lie inside the period, inside one order (or none) and inside one mapping and gas-factor validity
+ * (`summableSegments`): all of it goes one way, as an exact integer.
  */
 export function allocateLine(
   line: string,
+  kind: SeriesKind,
   region: string,
-  windows: (RollupWindow | WindowGroup)[],
-  orders: OrderSpan[],
+  energy: LineEnergy,
+  orders: readonly OrderSpan[],
   fromMs: number,
   toMs: number,
   book: FactorBook,
-  arithmetic: Arithmetic = CURRENT_ARITHMETIC,
 ): LineAllocation {
-  // sums kept exactly (ExactSum) while windows are whole, read as Dec once at the end
-  const perOrder = new Map<string, BucketSums>(orders.map((o) => [o.id, new Map()]));
-  const idle: BucketSums = new Map(),
-    unallocated: BucketSums = new Map(),
-    metered: BucketSums = new Map();
-  const estimatedKWh = new Map<string, ExactSum>();
-  const rollups: LineAllocation['rollups'] = [];
+  const perOrder = new Map<string, BucketSums>(orders.map((o) => [o.id, new BucketSums()]));
+  const idle = new BucketSums(),
+    unallocated = new BucketSums(),
+    metered = new BucketSums();
+  const estimatedKWh = new Map<string, EnergySum>();
+  const keys = new Keys(book, region);
   let first = 0;
-  const cache: KeyCache = {};
-  // per-window state read by `take` (one closure per line, not per window)
-  let inWindow: { o: OrderSpan; ov: number }[] = [];
-  let covered = 0,
-    clipped = 0,
-    estimated = false;
-  const give = (id: string, key: string, v: number | Dec): void => {
-    addToSum(perOrder.get(id)!, key, v, arithmetic);
-    if (estimated) estimatedOf(id).add(v);
-  };
-  const estimatedOf = (id: string): ExactSum => {
+  const estimatedOf = (id: string): EnergySum => {
     let e = estimatedKWh.get(id);
-    if (!e) estimatedKWh.set(id, (e = new ExactSum(arithmetic)));
+    if (!e) estimatedKWh.set(id, (e = new EnergySum()));
     return e;
   };
-  const take = (key: string, energy: number | Dec): void => {
-    addToSum(metered, key, energy, arithmetic);
-    if (covered === 0) return addToSum(idle, key, energy, arithmetic);
-    const orderPart = covered === clipped ? energy : toDec(energy).times(covered).div(clipped);
-    if (orderPart !== energy) addToSum(idle, key, toDec(energy).minus(orderPart), arithmetic);
-    if (inWindow.length === 1) return give(inWindow[0]!.o.id, key, orderPart);
-    const shares = shareWindow(toDec(orderPart), inWindow);
-    if (!shares) return addToSum(unallocated, key, orderPart, arithmetic);
-    for (let i = 0; i < inWindow.length; i++) give(inWindow[i]!.o.id, key, shares[i]!);
+  /** The gas quantity the factor valid at the interval's start prices, its basis checked. */
+  const gasOf = (iv: EnergyInterval): { key: string; micro: bigint; to: number } | undefined => {
+    if (kind !== 'line' || (iv.gasKWh === 0n && iv.gasM3 === 0n)) return undefined;
+    const g = keys.gasFactor(iv.startMs);
+    if (g.volume) return { key: g.key, micro: iv.gasM3, to: g.to };
+    if (g.basis !== iv.gasCvBasis) {
+      throw new PcfError(
+        'ERR_BASIS_MISMATCH',
+        `gas energy of line ${line} in ${iso(iv.startMs)}–${iso(iv.endMs)} is on ${iv.gasCvBasis ?? 'no'} CV basis but factor ${g.id} is ${g.basis ?? 'without basis'}`,
+        { line, factor: g.id, from: iso(iv.startMs), to: iso(iv.endMs) },
+      );
+    }
+    return { key: g.key, micro: iv.gasKWh, to: g.to };
   };
-  /**
-   * A group of whole windows inside one order (or none) and one factor span: its sums go where each of its windows
-   * would have gone, keys created in the order its windows would first have used them (arithmetic 2 only).
-   */
-  const takeGroup = (g: WindowGroup): void => {
-    if (arithmetic !== 2) throw groupError(g, line, 'needs arithmetic 2');
-    if (g.windowStartMs < fromMs || g.endMs > toMs) throw groupError(g, line, 'is not inside the period');
-    while (first < orders.length && orders[first]!.endMs <= g.windowStartMs) first++;
-    const over: OrderSpan[] = [];
-    for (let i = first; i < orders.length && orders[i]!.startMs < g.endMs; i++)
-      if (orders[i]!.endMs > g.windowStartMs) over.push(orders[i]!);
-    if (over.length > 1 || (over.length === 1 && (over[0]!.startMs > g.windowStartMs || over[0]!.endMs < g.endMs)))
-      throw groupError(g, line, 'is not wholly inside one order or idle');
-    const order = over[0];
-    const parts: { key: string; firstMs: number; s: { units: number; estimatedUnits: number } }[] = [];
-    if (g.elec.count > 0) {
-      const at = g.elec.firstMs!;
-      const ec = elecSpan(cache, book, g.site, at);
-      if (g.lastStartMs >= ec.to) throw groupError(g, line, 'crosses an electricity mapping validity bound');
-      parts.push({ key: ec.key, firstMs: at, s: g.elec });
-    }
-    if (g.gasM3.count > 0) {
-      const at = g.gasM3.firstMs!;
-      const gc = gasSpan(cache, book, region, at);
-      if (g.lastStartMs >= gc.to) throw groupError(g, line, 'crosses a gas factor validity bound');
-      if (!gc.volume) {
-        const matching =
-          gc.basis === 'gross' ? g.gasBasis.gross : gc.basis === 'net' ? g.gasBasis.net : g.gasBasis.none;
-        // the row path names the window: the caller reads the rows again for the precise error
-        if (matching !== g.gasM3.count)
-          throw new PcfError(
-            'ERR_BASIS_MISMATCH',
-            `gas energy of line ${line} is not all on the ${gc.basis ?? 'no'} CV basis of factor ${gc.id}`,
-            { line, factor: gc.id },
-          );
-      }
-      const used = gc.volume ? g.gasM3 : g.gasKWh;
-      if (used.notShort > 0)
-        throw new RowsNeeded(
-          `${line}: gas ${gc.volume ? 'm³' : 'kWh'} values that are not short in ${new Date(g.windowStartMs).toISOString()}–`,
-        );
-      parts.push({ key: gc.key, firstMs: at, s: used });
-    }
-    if (parts.length === 2 && parts[1]!.firstMs < parts[0]!.firstMs) parts.reverse();
-    for (const { key, s: sums } of parts) {
-      sumOf(metered, key, arithmetic).addUnits(sums.units);
-      sumOf(order ? perOrder.get(order.id)! : idle, key, arithmetic).addUnits(sums.units);
-      if (order && g.estimated > 0) estimatedOf(order.id).addUnits(sums.estimatedUnits);
-    }
-  };
-  for (const r of windows) {
-    if ('group' in r) {
-      takeGroup(r);
-      continue;
-    }
-    const cs = Math.max(r.windowStartMs, fromMs),
-      ce = Math.min(r.windowStartMs + r.windowMs, toMs);
-    if (ce <= cs) continue;
-    rollups.push({ id: r.id, revision: r.revision });
+
+  /** One window, clipped to the period, pro-rated where orders cover part of it or share it. */
+  const takeWindow = (iv: EnergyInterval): void => {
+    const cs = Math.max(iv.startMs, fromMs),
+      ce = Math.min(iv.endMs, toMs);
+    if (ce <= cs) return;
     while (first < orders.length && orders[first]!.endMs <= cs) first++;
-    inWindow = [];
+    const inWindow: { o: OrderSpan; ov: number }[] = [];
     for (let i = first; i < orders.length && orders[i]!.startMs < ce; i++) {
       const o = orders[i]!;
       const ov = Math.min(o.endMs, ce) - Math.max(o.startMs, cs);
       if (ov > 0) inWindow.push({ o, ov });
     }
-    covered =
+    const covered =
       inWindow.length === 0
         ? 0
         : inWindow.length === 1
           ? inWindow[0]!.ov
           : unionMs(inWindow.map(({ o }) => [Math.max(o.startMs, cs), Math.min(o.endMs, ce)]));
-    clipped = ce - cs;
-    estimated = r.estimated;
-    windowEnergy(r, region, book, clipped, cache, take);
-  }
+    const clipped = ce - cs;
+    const clip = (micro: bigint): Energy =>
+      clipped === iv.windowMs ? micro : asDec(micro).times(clipped).div(iv.windowMs);
+    const give = (id: string, key: string, e: Energy): void => {
+      perOrder.get(id)!.add(key, e);
+      if (iv.estimated) estimatedOf(id).add(e);
+    };
+    const take = (key: string, e: Energy): void => {
+      metered.add(key, e);
+      if (covered === 0) return idle.add(key, e);
+      const orderPart = covered === clipped ? e : asDec(e).times(covered).div(clipped);
+      if (orderPart !== e) idle.add(key, asDec(e).minus(orderPart));
+      if (inWindow.length === 1) return give(inWindow[0]!.o.id, key, orderPart);
+      const shares = shareWindow(asDec(orderPart), inWindow);
+      if (!shares) return unallocated.add(key, orderPart);
+      for (let i = 0; i < inWindow.length; i++) give(inWindow[i]!.o.id, key, shares[i]!);
+    };
+    if (iv.electricity > 0n) take(keys.electricity(iv.site, iv.startMs).key, clip(iv.electricity));
+    const gas = gasOf(iv);
+    if (gas) take(gas.key, clip(gas.micro));
+  };
+
+  /** Whole windows inside the period, one order (or none) and one factor span: all of it to one bucket. */
+  const takeGroup = (iv: EnergyInterval): void => {
+    if (iv.startMs < fromMs || iv.endMs > toMs) throw groupError(iv, line, 'is not inside the period');
+    while (first < orders.length && orders[first]!.endMs <= iv.startMs) first++;
+    const over: OrderSpan[] = [];
+    for (let i = first; i < orders.length && orders[i]!.startMs < iv.endMs; i++)
+      if (orders[i]!.endMs > iv.startMs) over.push(orders[i]!);
+    if (over.length > 1 || (over.length === 1 && (over[0]!.startMs > iv.startMs || over[0]!.endMs < iv.endMs)))
+      throw groupError(iv, line, 'is not wholly inside one order or idle');
+    const target = over[0] ? perOrder.get(over[0].id)! : idle;
+    const lastStart = iv.endMs - iv.windowMs;
+    const put = (key: string, micro: bigint): void => {
+      metered.add(key, micro);
+      target.add(key, micro);
+      if (over[0] && iv.estimated) estimatedOf(over[0].id).add(micro);
+    };
+    if (iv.electricity > 0n) {
+      const e = keys.electricity(iv.site, iv.startMs);
+      if (lastStart >= e.to) throw groupError(iv, line, 'crosses an electricity mapping validity bound');
+      put(e.key, iv.electricity);
+    }
+    const gas = gasOf(iv);
+    if (gas) {
+      if (lastStart >= gas.to) throw groupError(iv, line, 'crosses a gas factor validity bound');
+      put(gas.key, gas.micro);
+    }
+  };
+
+  for (const iv of energy.intervals) (iv.windows === 1 ? takeWindow : takeGroup)(iv);
+  const rank = (key: string) => keys.rank.get(key) ?? 0;
   return {
     line,
-    windowMs: windows[0]?.windowMs ?? 0,
-    perOrder: new Map([...perOrder].map(([id, b]) => [id, sumValues(b)])),
-    idle: sumValues(idle),
-    unallocated: sumValues(unallocated),
-    metered: sumValues(metered),
+    perOrder: new Map([...perOrder].map(([id, b]) => [id, b.values(rank)])),
+    idle: idle.values(rank),
+    unallocated: unallocated.values(rank),
+    metered: metered.values(rank),
     estimatedKWh: new Map([...estimatedKWh].map(([id, e]) => [id, e.value()])),
-    rollups,
   };
 }
 

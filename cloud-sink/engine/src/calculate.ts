@@ -1,12 +1,5 @@
 import type { RefEntity } from './reference';
-import {
-  allocateLine,
-  chooseWindowMs,
-  spreadLazily,
-  type Buckets,
-  type LazySpread,
-  type LineAllocation,
-} from './allocation';
+import { allocateLine, spreadLazily, type Buckets, type LazySpread, type LineAllocation } from './allocation';
 import { Dec, ZERO, dec } from './decimal';
 import { FactorBook } from './factors';
 import { gwp } from './gwp';
@@ -15,37 +8,23 @@ import { ReferenceIndex } from './reference-index';
 import { priceBuckets } from './pricing';
 import type { LineBalance, OrderResult, PeriodParts } from './period-parts';
 import { createProductCalculator, type ProductResult } from './product';
-import { CURRENT_ARITHMETIC } from './exact-sum';
-import type { EngineInput, LineWindows, RollupWindow, TraceNode, WindowGroup } from './types';
+import type { LineEnergy } from './energy';
+import type { EngineInput, TraceNode } from './types';
 
-/** Missing windows, partial coverage and estimates among the windows a line's allocation used (rows and groups). */
-function dataQuality(
-  line: string,
-  windows: (RollupWindow | WindowGroup)[],
-  windowMs: number | undefined,
-  fromMs: number,
-  toMs: number,
-): string[] {
+/** Missing windows, partial coverage and estimates among the windows a line's allocation used. */
+function dataQuality(line: string, energy: LineEnergy, fromMs: number, toMs: number): string[] {
+  const { windowMs, intervals } = energy;
   if (windowMs === undefined) return [`${line}: no rollups in the period; its metered energy is taken as 0`];
   const expected = Math.ceil(toMs / windowMs) - Math.floor(fromMs / windowMs);
   let used = 0,
     partial = 0,
     lowest = Infinity,
     estimated = 0;
-  for (const r of windows) {
-    if ('group' in r) {
-      used += r.count;
-      partial += r.partial;
-      if (r.minCoverage !== null && r.minCoverage < lowest) lowest = r.minCoverage;
-      estimated += r.estimated;
-    } else if (r.windowStartMs < toMs && r.windowStartMs + r.windowMs > fromMs) {
-      used++;
-      if (r.coverage < 1) {
-        partial++;
-        if (r.coverage < lowest) lowest = r.coverage;
-      }
-      if (r.estimated) estimated++;
-    }
+  for (const iv of intervals) {
+    used += iv.windows;
+    partial += iv.partial;
+    if (iv.minCoverage !== null && iv.minCoverage < lowest) lowest = iv.minCoverage;
+    if (iv.estimated) estimated += iv.windows;
   }
   const out: string[] = [];
   if (used < expected)
@@ -53,16 +32,6 @@ function dataQuality(
   if (partial > 0) out.push(`${line}: ${partial} windows with coverage below 1 (lowest ${lowest})`);
   if (estimated > 0) out.push(`${line}: ${estimated} windows with estimated values`);
   return out;
-}
-
-/** A line's (or site's) windows of the length the calculation uses (the shortest present unless forced), and that length. */
-function windowsOf(
-  all: LineWindows,
-  forced: number | undefined,
-): { windowMs: number | undefined; windows: (RollupWindow | WindowGroup)[] } {
-  if (!Array.isArray(all)) return { windowMs: all.windowMs, windows: all.items };
-  const windowMs = chooseWindowMs(all, forced);
-  return { windowMs, windows: all.filter((r) => r.windowMs === windowMs) };
 }
 
 export type { LineBalance, OrderResult } from './period-parts';
@@ -82,7 +51,6 @@ const total = (b: Buckets) => [...b.values()].reduce((s, v) => s.plus(v), ZERO);
  */
 export function computePeriod(input: EngineInput): PeriodCalculation {
   const { snapshot, options } = input;
-  const arithmetic = input.arithmetic ?? CURRENT_ARITHMETIC;
   const fromMs = Date.parse(options.periodStart),
     toMs = Date.parse(options.periodEnd);
   const book = new FactorBook(snapshot, options.gwpSet);
@@ -96,14 +64,13 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     siteSpreads = new Map<string, LazySpread>();
   const allocations = new Map<string, LineAllocation>();
   const balances: LineBalance[] = [];
-  for (const [line, all] of input.lineRollups) {
+  for (const [line, energy] of input.lines) {
     const site = snapshot.lines.get(line)!;
     const region = snapshot.sites.get(site.data.site)!.data.region;
     used.set(`lines:${line}`, site);
     used.set(`sites:${site.data.site}`, snapshot.sites.get(site.data.site)!);
-    const { windowMs, windows } = windowsOf(all, options.windowMs);
     const lineSpans = spans.filter((o) => o.line === line);
-    const a = allocateLine(line, region, windows, lineSpans, fromMs, toMs, book, arithmetic);
+    const a = allocateLine(line, 'line', region, energy, lineSpans, fromMs, toMs, book);
     allocations.set(line, a);
     const idleSpread = spreadLazily(a.idle, overhead.onLine(line));
     lineSpreads.set(line, idleSpread);
@@ -114,33 +81,30 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const metered = total(a.metered);
     balances.push({
       line,
-      windowMs: windowMs ?? 0,
+      windowMs: energy.windowMs ?? 0,
       metered: metered.toString(),
       allocated: allocated.toString(),
       overhead: oh.toString(),
       unallocated: un.toString(),
       residual: metered.minus(allocated).minus(oh).minus(un).toString(),
-      rollups: a.rollups,
-      warnings: lineSpans.length > 0 ? dataQuality(line, windows, windowMs, fromMs, toMs) : [],
+      warnings: lineSpans.length > 0 ? dataQuality(line, energy, fromMs, toMs) : [],
     });
   }
-  for (const [site, all] of input.siteRollups) {
+  for (const [site, energy] of input.sites) {
     const region = snapshot.sites.get(site)!.data.region;
-    const { windowMs, windows } = windowsOf(all, options.windowMs);
-    const a = allocateLine(`site:${site}`, region, windows, [], fromMs, toMs, book, arithmetic);
+    const a = allocateLine(`site:${site}`, 'site', region, energy, [], fromMs, toMs, book);
     const baseSpread = spreadLazily(a.idle, overhead.onSite(site));
     siteSpreads.set(site, baseSpread);
     const spreadBase = baseSpread.spreads;
     const metered = total(a.metered);
     balances.push({
       line: `site:${site} baseload`,
-      windowMs: windowMs ?? 0,
+      windowMs: energy.windowMs ?? 0,
       metered: metered.toString(),
       allocated: '0',
       overhead: spreadBase ? metered.toString() : '0',
       unallocated: spreadBase ? '0' : metered.toString(),
       residual: '0',
-      rollups: a.rollups,
       warnings: [],
     });
   }

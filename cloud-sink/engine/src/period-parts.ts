@@ -32,7 +32,6 @@ export interface LineBalance {
   overhead: string;
   unallocated: string;
   residual: string;
-  rollups: { id: string; revision: number }[];
   /** Data-quality notes: windows missing from the period, windows with coverage < 1 or estimated values. */
   warnings: string[];
 }

@@ -1,3 +1,4 @@
+import { microToNumber } from '@pcf-edge/pcf-engine';
 import { loadSnapshot } from '../reference/snapshot';
 import type { CloudSinkRepository, StoredRollup } from '../store/repository';
 import { HttpError } from './errors';
@@ -11,18 +12,23 @@ function instantParam(name: string, raw: unknown): number | undefined {
   return ms;
 }
 
-const window = (r: StoredRollup) => ({
-  start: new Date(r.windowStartMs).toISOString(),
-  windowMs: r.windowMs,
-  electricityKWh: r.electricityKWh,
-  gasKWh: r.gasKWh,
-  gasM3: r.gasM3,
-  unitsGood: r.unitsGood,
-  unitsScrap: r.unitsScrap,
-  kWhPerUnit: r.unitsGood ? ((r.electricityKWh ?? 0) + (r.gasKWh ?? 0)) / r.unitsGood : null,
-  coverage: r.coverage,
-  estimated: r.estimated,
-});
+/** A window for display: kWh and m³ as the nearest numbers to the stored micro-units. */
+const window = (r: StoredRollup) => {
+  const electricityKWh = microToNumber(r.electricityMicroKWh),
+    gasKWh = microToNumber(r.gasMicroKWh);
+  return {
+    start: new Date(r.windowStartMs).toISOString(),
+    windowMs: r.windowMs,
+    electricityKWh,
+    gasKWh,
+    gasM3: microToNumber(r.gasMicroM3),
+    unitsGood: r.unitsGood,
+    unitsScrap: r.unitsScrap,
+    kWhPerUnit: r.unitsGood ? ((electricityKWh ?? 0) + (gasKWh ?? 0)) / r.unitsGood : null,
+    coverage: r.coverage,
+    estimated: r.estimated,
+  };
+};
 
 /**
  * Per-line energy for [from, to) (default: the span of the production orders): the windows of the longest window
@@ -47,11 +53,12 @@ export async function energyReport(repo: CloudSinkRepository, q: Record<string, 
     const rows = await repo.queryRollups({ type: 'line', line, fromMs, toMs });
     const windowMs = Math.max(0, ...rows.map((r) => r.windowMs));
     const used = rows.filter((r) => r.windowMs === windowMs);
-    const sum = (k: 'electricityKWh' | 'gasKWh' | 'gasM3' | 'unitsGood') => used.reduce((s, r) => s + (r[k] ?? 0), 0);
+    const sum = (k: 'electricityMicroKWh' | 'gasMicroKWh' | 'gasMicroM3' | 'unitsGood') =>
+      used.reduce((s, r) => s + (r[k] ?? 0), 0);
     const totals = {
-      electricityKWh: sum('electricityKWh'),
-      gasKWh: sum('gasKWh'),
-      gasM3: sum('gasM3'),
+      electricityKWh: microToNumber(sum('electricityMicroKWh'))!,
+      gasKWh: microToNumber(sum('gasMicroKWh'))!,
+      gasM3: microToNumber(sum('gasMicroM3'))!,
       unitsGood: sum('unitsGood'),
     };
     lines.push({

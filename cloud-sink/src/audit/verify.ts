@@ -62,30 +62,36 @@ async function checkBody(repo: CloudSinkRepository, resultId: string, body: Audi
     else if (contentHash(now.data) !== e.hash)
       problems.push(`input ${e.kind} '${e.id}' version ${e.version} was changed after the fact`);
   }
-  if (body.schema === 'pcf-edge.audit/1') {
+  const schema = (body as { schema: string }).schema;
+  if (schema === 'pcf-edge.audit/1')
     problems.push(...(await recomputeLegacy(repo, body as unknown as LegacyAuditBody)));
-    return problems;
-  }
-  if (body.arithmetic !== undefined && body.arithmetic !== 1 && body.arithmetic !== 2) {
-    problems.push(
-      `record names arithmetic ${JSON.stringify(body.arithmetic)}, which this engine does not know (1 or 2)`,
-    );
-    return problems;
-  }
+  else if (schema === 'pcf-edge.audit/2') problems.push(...(await recompute(repo, resultId, body)));
+  else problems.push(`record schema ${JSON.stringify(schema)} is not one this engine verifies`);
+  return problems;
+}
+
+/**
+ * Recomputes a pcf-edge.audit/2 record: reads the energy of the recorded lines and sites again (uncached reference
+ * data at the recorded version), checks the rollups against their recorded hash, naming revised ones, and requires
+ * the engine to reproduce the recorded result document.
+ */
+async function recompute(repo: CloudSinkRepository, resultId: string, body: AuditBody): Promise<string[]> {
+  const problems: string[] = [];
   try {
     const reference = await readReference(repo, body.inputs.referenceVersion);
     const loaded = await loadEngineInput(repo, reference, body.options, [body.subject.id], {
       lines: body.inputs.lines,
       sites: body.inputs.sites,
-      arithmetic: body.arithmetic ?? 1,
+      list: true,
     });
-    if (contentHash(loaded.rollups) !== body.inputs.rollupsHash) {
+    const rollups = loaded.rollups ?? [];
+    if (contentHash(rollups) !== body.inputs.rollupsHash) {
       const was = new Map(body.inputs.rollups.map((r) => [r.id, r.revision]));
-      const changed = loaded.rollups
+      const changed = rollups
         .filter((r) => was.get(r.id) !== r.revision)
         .map((r) => `${r.id}@${was.get(r.id) ?? 'new'}→${r.revision}`);
       problems.push(
-        `rollups differ from those used (${loaded.rollups.length} now, ${was.size} then${changed.length ? `; revised: ${changed.slice(0, 5).join(', ')}` : '; values altered'})`,
+        `rollups differ from those used (${rollups.length} now, ${was.size} then${changed.length ? `; revised: ${changed.slice(0, 5).join(', ')}` : '; values altered'})`,
       );
     }
     const calc = computePeriod(loaded.input);

@@ -6,6 +6,7 @@ import { GWP_SET_NAMES } from '@pcf-edge/pcf-engine';
 import { ALLOCATION_KEYS, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { parseDuration } from '@pcf-edge/core';
 import { createKinesisConsumer } from '../ingest/poller';
+import { decodeRollups } from '../ingest/quantities';
 import { importReferenceFile } from '../reference/import';
 import { isReferenceKind, REFERENCE_KINDS } from '../reference/types';
 import { importDirectory } from '../service/demo';
@@ -41,7 +42,7 @@ export async function importDemoCommand(ctx: CliContext, values: Values): Promis
   for (const r of await importDirectory(ctx.repo))
     ctx.out(`imported ${r.entities} ${r.kind} as reference version ${r.version}`);
   if (!values['no-rollups']) {
-    const res = await ctx.repo.ingest({ rollups: demoRollups(), deadLetters: [] });
+    const res = await ctx.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
     ctx.out(`stored ${res.applied} demo rollups (${res.ignored} already present)`);
   }
   return 0;

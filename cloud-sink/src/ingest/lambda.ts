@@ -41,7 +41,7 @@ export function createKinesisHandler(deps: KinesisHandlerDeps): (event: KinesisE
       const source = `${rec.eventSourceARN ?? 'kinesis'}/${seq}`;
       try {
         const decoded = await decodeRecord(Buffer.from(rec.kinesis.data, 'base64'), source, now(), verify);
-        if (decoded.ok) await deps.repo.ingest({ rollups: decoded.batch.rollups, deadLetters: [] });
+        if (decoded.ok) await deps.repo.ingest({ rollups: decoded.rollups, deadLetters: [] });
         else {
           await deps.repo.ingest({ rollups: [], deadLetters: [decoded.deadLetter] });
           deps.log.warn({ source, reason: decoded.deadLetter.reason }, 'record dead-lettered');

@@ -7,8 +7,8 @@ import {
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { sleep as sleepFor, type Logger, type Rollup } from '@pcf-edge/core';
-import type { CloudSinkRepository, DeadLetter } from '../store/repository';
+import { sleep as sleepFor, type Logger } from '@pcf-edge/core';
+import type { CloudSinkRepository, DeadLetter, DecodedRollup } from '../store/repository';
 import { openSecurityStore } from '../store/security-store';
 import { decodeRecord } from './decode';
 import { createBatchVerifier, type BatchVerifier } from './verify';
@@ -79,7 +79,7 @@ export function createKinesisConsumer(
   };
 
   const apply = async (shardId: string, records: _Record[]) => {
-    const rollups: Rollup[] = [];
+    const rollups: DecodedRollup[] = [];
     const deadLetters: DeadLetter[] = [];
     const at = Date.now();
     for (const r of records) {
@@ -89,7 +89,7 @@ export function createKinesisConsumer(
         at,
         verify,
       );
-      if (d.ok) rollups.push(...d.batch.rollups);
+      if (d.ok) rollups.push(...d.rollups);
       else deadLetters.push(d.deadLetter);
     }
     const last = records[records.length - 1]!.SequenceNumber!;

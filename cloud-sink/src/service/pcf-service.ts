@@ -1,194 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { PcfError } from '@pcf-edge/core';
-import { canonicalJson, chainHash, contentHash } from '../audit/hash';
-import { productClosure } from '@pcf-edge/pcf-engine';
-import { RowsNeeded } from '@pcf-edge/pcf-engine';
-import { computePeriod, type PeriodCalculation } from '@pcf-edge/pcf-engine';
-import { CURRENT_ARITHMETIC, type Arithmetic } from '@pcf-edge/pcf-engine';
-import { ReferenceIndex, type OrderSpan, type ReferenceSnapshot } from '@pcf-edge/pcf-engine';
-import type { CalcOptions, EngineInput, LineWindows } from '@pcf-edge/pcf-engine';
-import type { WindowSelector } from '../store/window-sums';
-import { readAggregated, type AggregatedRead } from './aggregated-read';
-import { loadSnapshot } from '../reference/snapshot';
-import type { Bom } from '../reference/types';
-import type { AuditRecord, CloudSinkRepository, StoredRollup } from '../store/repository';
+import { computePeriod, type CalcOptions, type PeriodCalculation } from '@pcf-edge/pcf-engine';
+import { canonicalJson, chainHash } from '../audit/hash';
+import type { AuditRecord, CloudSinkRepository } from '../store/repository';
+import { auditBody } from './audit-body';
+import { loadEngineInput, readReference, type LoadedInput, type LoadSelection, type Reference } from './engine-input';
 import { productResultDoc, type ProductResultDoc } from './result-doc';
 
-/** What an audit record stores; enough to load the same inputs again and recompute. */
-export interface AuditBody {
-  schema: 'pcf-edge.audit/1';
-  resultId: string;
-  subject: { kind: 'product'; id: string };
-  options: CalcOptions;
-  /** How the engine formed its sums (ADR 0145); records written before the field existed used 1. */
-  arithmetic?: Arithmetic;
-  inputs: {
-    referenceVersion: number;
-    gwpSet: string;
-    entities: { kind: string; id: string; version: number; hash: string }[];
-    lines: string[];
-    sites: string[];
-    rollups: { id: string; revision: number }[];
-    rollupsHash: string;
-  };
-  derivation: unknown;
-  result: ProductResultDoc;
-}
-
-const bomChildren = (s: ReferenceSnapshot) => (p: string) =>
-  ((s.boms.get(p)?.data as Bom | undefined)?.lines ?? [])
-    .filter((l) => l.componentKind === 'product')
-    .map((l) => l.component);
-
-/** Lines whose rollups a calculation of `products` needs: the lines of every order of every product in their BOM closure. */
-export function linesFor(index: ReferenceIndex, products: string[] | 'all', fromMs: number, toMs: number): string[] {
-  const snapshot = index.snapshot;
-  if (products === 'all') return [...snapshot.lines.keys()].sort();
-  const wanted = new Set(products.flatMap((p) => productClosure(bomChildren(snapshot), p)));
-  const lines = new Set<string>();
-  // an indexed loop: this runs over every order for each ad-hoc calculation, and a destructuring for-of allocated an
-  // iterator result per order until optimised
-  const orders = index.orderTimes();
-  for (let i = 0; i < orders.length; i++) {
-    const o = orders[i]!;
-    if (o.s < toMs && o.en > fromMs && wanted.has(o.e.data.product)) lines.add(o.e.data.line);
-  }
-  return [...lines].sort();
-}
-
-/**
- * The engine input of a calculation and what was read for it. `aggregated`: some windows were read as sums (ADR 0145),
- * so `rollups` lists only the windows read as rows and there is no audit view of the inputs.
- */
-export interface LoadedInput {
-  input: EngineInput;
-  lines: string[];
-  sites: string[];
-  rollups: StoredRollup[];
-  aggregated: boolean;
-}
-
-/** A reference snapshot with what calculations derive from it alone. */
-export interface Reference {
-  snapshot: ReferenceSnapshot;
-  index: ReferenceIndex;
-}
-
-/** Reads the reference data as of `version` (default: the latest) from the store, with a fresh index. */
-export async function readReference(repo: CloudSinkRepository, version?: number): Promise<Reference> {
-  const snapshot = await loadSnapshot(repo, version);
-  return { snapshot, index: new ReferenceIndex(snapshot) };
-}
-
-export interface LoadSelection {
-  lines?: string[];
-  sites?: string[];
-  /** Read whole windows as SQL sums where the store can (ad-hoc results that need no audit view of their inputs). */
-  aggregate?: boolean;
-  /** The arithmetic of the calculation (an audit record's own on verify). */
-  arithmetic?: Arithmetic;
-}
-
-/** Loads the rollups a calculation of `products` needs under `reference` (or the recorded lines/sites on replay). */
-export async function loadEngineInput(
-  repo: CloudSinkRepository,
-  reference: Reference,
-  options: CalcOptions,
-  products: string[] | 'all',
-  sel: LoadSelection = {},
-): Promise<LoadedInput> {
-  const { lines, sites } = sel;
-  const { snapshot, index } = reference;
-  const fromMs = Date.parse(options.periodStart),
-    toMs = Date.parse(options.periodEnd);
-  if (!(fromMs < toMs))
-    throw new PcfError('ERR_USAGE', `period ${options.periodStart} – ${options.periodEnd} is empty or invalid`);
-  for (const p of products === 'all' ? [] : products) {
-    if (!snapshot.products.has(p))
-      throw new PcfError('ERR_NOT_FOUND', `product '${p}' does not exist (reference version ${snapshot.asOfVersion})`, {
-        product: p,
-      });
-  }
-  const useLines = lines ?? linesFor(index, products, fromMs, toMs);
-  const useSites = sites ?? [...new Set(useLines.map((l) => snapshot.lines.get(l)!.data.site))].sort();
-  const lineRollups = new Map<string, LineWindows>();
-  const siteRollups = new Map<string, LineWindows>();
-  const all: StoredRollup[] = [];
-  const arithmetic = sel.arithmetic ?? CURRENT_ARITHMETIC;
-  const agg = sel.aggregate && arithmetic === 2 ? repo.windowAggregates : undefined;
-  const spans = agg ? index.periodOrders(fromMs, toMs, options.shareKey).spans : [];
-  const bounds = agg ? index.factorBounds() : [];
-  const viaSums = async (q: WindowSelector, lineSpans: readonly OrderSpan[]): Promise<AggregatedRead | undefined> => {
-    if (!agg) return undefined;
-    // a store error here (e.g. an integer overflow of a very long period's sum) leaves the decision to the rows
-    const read = await readAggregated(agg, q, options.windowMs, fromMs, toMs, lineSpans, bounds).catch(() => undefined);
-    for (const x of read?.windows.items ?? []) if (!('group' in x)) all.push(x);
-    return read;
-  };
-  for (const line of useLines) {
-    const read = await viaSums(
-      { type: 'line', line },
-      spans.filter((o) => o.line === line),
-    );
-    if (read) {
-      lineRollups.set(line, read.windows);
-      continue;
-    }
-    const rows = await repo.queryRollups({ type: 'line', line, fromMs, toMs });
-    lineRollups.set(line, rows);
-    all.push(...rows);
-  }
-  for (const site of useSites) {
-    const read = await viaSums({ type: 'site', site }, []);
-    if (read) {
-      if (read.anyRollup) siteRollups.set(site, read.windows);
-      continue;
-    }
-    const rows = await repo.queryRollups({ type: 'site', site, fromMs, toMs });
-    if (rows.length > 0) siteRollups.set(site, rows);
-    all.push(...rows);
-  }
-  const aggregated = [...lineRollups.values(), ...siteRollups.values()].some((w) => !Array.isArray(w));
-  return {
-    input: { snapshot, index, lineRollups, siteRollups, options, arithmetic },
-    lines: useLines,
-    sites: useSites,
-    rollups: all,
-    aggregated,
-  };
-}
-
-export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCalculation, product: string): AuditBody {
-  if (loaded.aggregated)
-    throw new Error('internal: an audit view needs every rollup read as a row (load without `aggregate`)');
-  const r = calc.product(product);
-  const entities = [...calc.usedEntities()]
-    .map(([key, e]) => ({
-      kind: key.slice(0, key.indexOf(':')),
-      id: e.entityId,
-      version: e.version,
-      hash: contentHash(e.data),
-    }))
-    .sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1));
-  return {
-    schema: 'pcf-edge.audit/1',
-    resultId,
-    subject: { kind: 'product', id: product },
-    options: calc.input.options,
-    arithmetic: calc.input.arithmetic ?? CURRENT_ARITHMETIC,
-    inputs: {
-      referenceVersion: calc.input.snapshot.asOfVersion,
-      gwpSet: calc.input.options.gwpSet,
-      entities,
-      lines: loaded.lines,
-      sites: loaded.sites,
-      rollups: loaded.rollups.map((x) => ({ id: x.id, revision: x.revision })),
-      rollupsHash: contentHash(loaded.rollups),
-    },
-    derivation: r.trace(),
-    result: productResultDoc(calc, r),
-  };
-}
+export { auditBody, type AuditBody } from './audit-body';
+export {
+  linesFor,
+  loadEngineInput,
+  readReference,
+  type LoadedInput,
+  type LoadSelection,
+  type Reference,
+} from './engine-input';
 
 /**
  * A product calculation. `views` holds serialised views of it by product (e.g. the API's ad-hoc response): the
@@ -202,8 +28,8 @@ export interface Calculated {
 }
 
 /**
- * What a caller of `calculateProduct` needs: `doc`, the result document (whole windows may be read as SQL sums,
- * ADR 0145); `audit`, also the audit view of the inputs (`auditBody`: every rollup read as a row).
+ * What a caller of `calculateProduct` needs: `doc`, the result document; `audit`, also the audit view of the inputs
+ * (`auditBody`: the rollups read are listed too). The numbers are the same either way.
  */
 export type CalculationNeed = 'doc' | 'audit';
 
@@ -377,23 +203,9 @@ export class PcfService {
     referenceVersion: number | undefined,
     need: CalculationNeed,
   ): Promise<Calculated> {
-    const load = (aggregate: boolean) => this.load(options, [product], { referenceVersion, aggregate });
-    const compute = (loaded: LoadedInput): Calculated => {
-      const calc = computePeriod(loaded.input);
-      return { calc, loaded, doc: productResultDoc(calc, calc.product(product)), views: new Map() };
-    };
-    if (need === 'audit') return compute(await load(false));
-    const loaded = await load(true);
-    try {
-      return compute(loaded);
-    } catch (err) {
-      // a calculation error (a missing factor, a CV basis mismatch) is reported as the row path words it, naming the
-      // rollup; and a gas quantity with values that are not short is summed by the row path. (Loading errors are the
-      // same on both paths and are not retried.)
-      if (loaded.aggregated && (err instanceof PcfError || err instanceof RowsNeeded))
-        return compute(await load(false));
-      throw err;
-    }
+    const loaded = await this.load(options, [product], { referenceVersion, list: need === 'audit' });
+    const calc = computePeriod(loaded.input);
+    return { calc, loaded, doc: productResultDoc(calc, calc.product(product)), views: new Map() };
   }
 }
 

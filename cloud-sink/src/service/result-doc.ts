@@ -35,7 +35,7 @@ export interface ProductResultDoc {
     perUnitKg: string | null;
     breakdownKg: Record<string, string>;
   }[];
-  balances: Omit<PeriodCalculation['balances'][number], 'rollups'>[];
+  balances: PeriodCalculation['balances'];
   warnings: string[];
 }
 
@@ -88,7 +88,7 @@ export function productResultDoc(calc: PeriodCalculation, r: ProductResult): Pro
         },
       };
     }),
-    balances: calc.balances.map(({ rollups: _r, ...b }) => b),
+    balances: calc.balances,
     warnings: r.warnings,
   };
 }

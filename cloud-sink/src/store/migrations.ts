@@ -1,13 +1,41 @@
+import { PcfError } from '@pcf-edge/core';
+import { fromMicro, MAX_MICRO, toMicro } from '@pcf-edge/pcf-engine';
+
 /**
- * Schema migrations, applied in order and recorded in `schema_migrations`. The DDL uses only types and clauses
- * that PostgreSQL accepts too (TEXT, INTEGER, BIGINT, DOUBLE PRECISION, composite primary keys); the one dialect
- * difference, the audit record's generated id, is isolated in `autoId`.
+ * Schema migrations, applied in order and recorded in `schema_migrations`, each in one transaction. The DDL uses only
+ * types and clauses that PostgreSQL accepts too (TEXT, INTEGER, BIGINT, DOUBLE PRECISION, composite primary keys);
+ * the one dialect difference, the audit record's generated id, is `Dialect.autoId`. A step that must compute in
+ * JavaScript (the same code as ingest) is a named data step each store implements. Applied migrations are never
+ * rewritten: a change is a new migration at the end.
  */
+export interface Dialect {
+  /** The column type of a generated integer primary key. */
+  autoId: string;
+}
+export const SQLITE: Dialect = { autoId: 'INTEGER PRIMARY KEY AUTOINCREMENT' };
+export const POSTGRES: Dialect = { autoId: 'BIGSERIAL PRIMARY KEY' };
+
+/**
+ * `rollups-to-micro-units`: fills electricity_ukwh, gas_um3, gas_ukwh and baseload_ukwh of every rollup from the
+ * DOUBLE columns they replace, with the ingest's decoding (`toMicro`); a value that does not fit stops the migration
+ * naming the rollup and the column.
+ */
+export type DataStep = { data: 'rollups-to-micro-units' };
+export type MigrationStep = string | DataStep;
+
 export interface Migration {
   version: number;
   name: string;
-  statements: (autoId: string) => string[];
+  statements: (d: Dialect) => MigrationStep[];
 }
+
+/** The columns migration 7 converts: [DOUBLE column (kWh, m³), integer column (micro-units)]. */
+export const MICRO_COLUMNS: [string, string][] = [
+  ['electricity_kwh', 'electricity_ukwh'],
+  ['gas_m3', 'gas_um3'],
+  ['gas_kwh', 'gas_ukwh'],
+  ['baseload_kwh', 'baseload_ukwh'],
+];
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -40,7 +68,7 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 3,
     name: 'results and audit chain',
-    statements: (autoId) => [
+    statements: ({ autoId }) => [
       `CREATE TABLE pcf_results (id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL,
         period_start TEXT NOT NULL, period_end TEXT NOT NULL, method TEXT NOT NULL, gwp_set TEXT NOT NULL,
         result TEXT NOT NULL, created_at_ms BIGINT NOT NULL)`,
@@ -89,6 +117,23 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 7,
+    name: 'energy and volume as integer micro-units',
+    // Exact, associative sums (ADR 0180): the engine reads integers of µkWh and µm³, summed by SQL where windows go
+    // one way. The covering indexes are rebuilt over the integer columns.
+    statements: () => [
+      ...MICRO_COLUMNS.map(([, micro]) => `ALTER TABLE rollups ADD COLUMN ${micro} BIGINT`),
+      { data: 'rollups-to-micro-units' },
+      'DROP INDEX rollups_line_period',
+      'DROP INDEX rollups_site_rows',
+      ...MICRO_COLUMNS.map(([double]) => `ALTER TABLE rollups DROP COLUMN ${double}`),
+      `CREATE INDEX rollups_line_period ON rollups (type, line, window_start_ms, id, revision, window_ms, site, electricity_ukwh,
+        gas_um3, gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated)`,
+      `CREATE INDEX rollups_site_rows ON rollups (site, window_start_ms, id, revision, window_ms, type, line, electricity_ukwh, gas_um3,
+        gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated) WHERE type = 'site'`,
+    ],
+  },
+  {
     // Numbered after the issue's ADR range (0190–0199) so migrations written in parallel never share a number.
     version: 190,
     name: 'security: API clients, grants, gateway keys, PACT event deliveries',
@@ -109,4 +154,26 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
 export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * The integer columns of one rollup row for `rollups-to-micro-units`: each DOUBLE value decoded as ingest decodes it.
+ * ERR_STORE naming the rollup and column when a value does not fit (nothing is then migrated).
+ */
+export function microColumns(row: Record<string, unknown>): (number | null)[] {
+  return MICRO_COLUMNS.map(([double]) => {
+    const v = row[double];
+    if (v === null || v === undefined) return null;
+    const micro = toMicro(Number(v));
+    if (micro === undefined)
+      throw new PcfError(
+        'ERR_STORE',
+        `migration 7: rollup ${String(row.id)} ${double} = ${String(v)} does not fit integer micro-units (0 to ${fromMicro(MAX_MICRO).toString()})`,
+        { rollup: row.id, column: double },
+      );
+    return micro;
+  });
+}

@@ -1,4 +1,4 @@
-import { PcfError, type Rollup } from '@pcf-edge/core';
+import { PcfError } from '@pcf-edge/core';
 import { Pool, type PoolClient } from 'pg';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import {
@@ -8,17 +8,30 @@ import {
   LATEST_FOOTPRINTS_SQL,
   rowToFootprint,
 } from './footprint-rows';
-import { GENESIS_HASH, MIGRATIONS } from './migrations';
-import { namedToPositional } from './postgres-sql';
+import { electricityColumn, readItems, seriesParam, sortIntervals, toInterval, type SumsRow } from './energy-plan';
+import { GENESIS_HASH, MICRO_COLUMNS, microColumns, MIGRATIONS, POSTGRES, type MigrationStep } from './migrations';
 import type {
   AuditRecord,
   CloudSinkRepository,
   DeadLetter,
+  EnergyRequest,
+  EnergySeries,
+  EnergySeriesKey,
   ReferenceVersion,
   RollupQuery,
   StoredResult,
 } from './repository';
-import { ROLLUP_COLUMNS, rollupRow, rowToStored, UPSERT_ROLLUP, type RollupRow } from './rollup-rows';
+import {
+  periodColumns,
+  periodRowToStored,
+  ROLLUP_COLUMNS,
+  rollupRow,
+  rowToStored,
+  UPSERT_NAMES,
+  UPSERT_ROLLUP,
+  upsertPlan,
+  type RollupRow,
+} from './rollup-rows';
 
 export interface PostgresRepositoryOptions {
   /** postgres://user:password@host:port/database */
@@ -53,8 +66,35 @@ function storeError(err: unknown, what: string): PcfError {
   );
 }
 
-const UPSERT = namedToPositional(UPSERT_ROLLUP);
+/** PostgreSQL array type of each UPSERT_ROLLUP parameter. */
+const ARRAY_TYPES: Record<string, string> = {
+  id: 'text',
+  revision: 'int',
+  type: 'text',
+  site: 'text',
+  line: 'text',
+  windowStartMs: 'bigint',
+  windowMs: 'int',
+  electricityMicroKWh: 'bigint',
+  gasMicroM3: 'bigint',
+  gasMicroKWh: 'bigint',
+  gasCvBasis: 'text',
+  baseloadMicroKWh: 'bigint',
+  unitsGood: 'float8',
+  unitsScrap: 'float8',
+  coverage: 'float8',
+  estimated: 'int',
+  doc: 'text',
+  receivedAtMs: 'bigint',
+};
+/** UPSERT_ROLLUP for a whole write: one column array per parameter, unnested into rows (one statement, one round trip). */
+const UPSERT_MANY = UPSERT_ROLLUP.replace(
+  /VALUES \([^)]*\)/,
+  `SELECT * FROM unnest(${UPSERT_NAMES.map((n, i) => `$${i + 1}::${ARRAY_TYPES[n]}[]`).join(', ')})`,
+);
 const MIGRATION_LOCK = 7_262_001;
+/** Rollups per upsert statement (column arrays). */
+const UPSERT_CHUNK = 5000;
 /** Longest window a rollup may have (rollup-batch schema: windowMs ≤ 86,400,000): bounds the index range of a period query. */
 const MAX_WINDOW_MS = 86_400_000; // pg_advisory_xact_lock key shared by every cloud-sink process
 
@@ -149,13 +189,14 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
       tx('ingest failed', async (c) => {
         const at = now();
         let applied = 0;
-        for (const r of write.rollups) {
-          const row = rollupRow(r as Rollup, at);
+        const plan = upsertPlan(write.rollups);
+        for (let i = 0; i < plan.length; i += UPSERT_CHUNK) {
+          const rows = plan.slice(i, i + UPSERT_CHUNK).map((r) => rollupRow(r, at));
           applied +=
             (
               await c.query(
-                UPSERT.sql,
-                UPSERT.names.map((n) => row[n]),
+                UPSERT_MANY,
+                UPSERT_NAMES.map((n) => rows.map((row) => row[n])),
               )
             ).rowCount ?? 0;
         }
@@ -176,6 +217,23 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
         }
         return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
       }),
+    readEnergy: async (req) => {
+      let client: PoolClient | undefined;
+      try {
+        client = await pool.connect();
+        // one snapshot for every series
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const out: EnergySeries[] = [];
+        for (const s of req.series) out.push(await readSeries(client, req, s.key, s.segments));
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client?.query('ROLLBACK').catch(() => undefined);
+        throw storeError(err, 'energy read failed');
+      } finally {
+        client?.release();
+      }
+    },
     queryRollups: async (rq) =>
       (await q<RollupRow>('rollup query failed', ...periodQuery(rq, ROLLUP_COLUMNS))).map(rowToStored),
     queryRollupDocs: async (rq) =>
@@ -359,6 +417,57 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
   };
 }
 
+const where = (key: EnergySeriesKey): string =>
+  key.type === 'site' ? "r.type = 'site' AND r.site = $1" : "r.type = 'line' AND r.line = $1";
+
+/** One series of `readEnergy` (see energy-plan.ts), inside the caller's transaction. */
+async function readSeries(
+  c: PoolClient,
+  req: EnergyRequest,
+  key: EnergySeriesKey,
+  segments: EnergyRequest['series'][number]['segments'],
+): Promise<EnergySeries> {
+  const present = (
+    await c.query(
+      `SELECT min(r.window_ms) AS w FROM rollups r WHERE ${where(key)} AND r.window_start_ms < $2 AND r.window_start_ms > $3
+        AND r.window_start_ms + r.window_ms > $4`,
+      [seriesParam(key), req.toMs, req.fromMs - MAX_WINDOW_MS, req.fromMs],
+    )
+  ).rows[0] as { w: number | null };
+  const shortest = present.w === null ? undefined : Number(present.w);
+  const windowMs = req.windowMs ?? shortest;
+  if (windowMs === undefined)
+    return { key, anyRollup: false, energy: { windowMs, intervals: [] }, ...(req.list ? { rollups: [] } : {}) };
+  const items = readItems(segments, windowMs);
+  const gas = key.type === 'line';
+  const sums = await c.query(
+    `SELECT j.k AS item, CASE WHEN j.single THEN r.window_start_ms END AS single, r.site AS site, r.estimated AS estimated,
+      ${gas ? 'r.gas_cv_basis' : 'NULL'} AS basis, count(*) AS n, min(r.window_start_ms) AS first_ms,
+      max(r.window_start_ms) AS last_ms, count(*) FILTER (WHERE r.coverage < 1) AS partial, min(r.coverage) AS min_cov,
+      sum(coalesce(${electricityColumn(key)}, 0)) AS e,
+      ${gas ? 'sum(coalesce(r.gas_um3, 0)) AS gm, sum(coalesce(r.gas_ukwh, 0)) AS gk' : '0 AS gm, 0 AS gk'}
+      FROM unnest($3::bigint[], $4::bigint[], $5::boolean[]) WITH ORDINALITY AS j(lo, hi, single, k)
+      JOIN rollups r ON r.window_start_ms BETWEEN j.lo AND j.hi
+      WHERE ${where(key)} AND r.window_ms = $2
+      GROUP BY 1, 2, 3, 4, 5`,
+    [seriesParam(key), windowMs, items.map((i) => i.lo), items.map((i) => i.hi), items.map((i) => i.single)],
+  );
+  const intervals = sortIntervals((sums.rows as SumsRow[]).map((r) => toInterval(r, windowMs, gas)));
+  const out: EnergySeries = { key, anyRollup: shortest !== undefined, energy: { windowMs, intervals } };
+  if (req.list) {
+    const fixed =
+      key.type === 'site' ? { type: 'site' as const, site: key.site } : { type: 'line' as const, line: key.line };
+    const rows = await c.query({
+      text: `SELECT ${periodColumns(key.type === 'site', key.type === 'line')} FROM rollups r WHERE ${where(key)}
+        AND r.window_ms = $2 AND r.window_start_ms > $3 AND r.window_start_ms < $4 ORDER BY r.window_start_ms, r.id`,
+      values: [seriesParam(key), windowMs, req.fromMs - windowMs, req.toMs],
+      rowMode: 'array',
+    });
+    out.rollups = (rows.rows as unknown[][]).map((a) => periodRowToStored(a, fixed));
+  }
+  return out;
+}
+
 /** A period query (windows overlapping [fromMs, toMs), ordered by window start and id) and its parameters. */
 function periodQuery(rq: RollupQuery, columns: string): [string, (string | number)[]] {
   // the type as a literal (one of two fixed values) so the partial index of site rows applies (migration 6)
@@ -393,7 +502,7 @@ async function migrate(pool: Pool): Promise<void> {
     );
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
-      for (const s of m.statements('BIGSERIAL PRIMARY KEY')) await c.query(s);
+      for (const step of m.statements(POSTGRES)) await runStep(c, step);
       await c.query('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)', [
         m.version,
         m.name,
@@ -406,5 +515,27 @@ async function migrate(pool: Pool): Promise<void> {
     throw err;
   } finally {
     c.release();
+  }
+}
+
+async function runStep(c: PoolClient, step: MigrationStep): Promise<void> {
+  if (typeof step === 'string') return void (await c.query(step));
+  // rollups-to-micro-units, in id order, a batch at a time
+  for (let last = ''; ;) {
+    const rows = (
+      await c.query(
+        `SELECT id, ${MICRO_COLUMNS.map(([d]) => d).join(', ')} FROM rollups WHERE id > $1 ORDER BY id LIMIT 5000`,
+        [last],
+      )
+    ).rows as Record<string, unknown>[];
+    if (rows.length === 0) return;
+    const cols = rows.map(microColumns);
+    await c.query(
+      `UPDATE rollups r SET ${MICRO_COLUMNS.map(([, m], i) => `${m} = v.c${i}`).join(', ')}
+        FROM unnest($1::text[], ${MICRO_COLUMNS.map((_, i) => `$${i + 2}::bigint[]`).join(', ')}) AS v(id, ${MICRO_COLUMNS.map((_, i) => `c${i}`).join(', ')})
+        WHERE r.id = v.id`,
+      [rows.map((r) => r.id), ...MICRO_COLUMNS.map((_, i) => cols.map((c) => c[i]))],
+    );
+    last = String(rows[rows.length - 1]!.id);
   }
 }

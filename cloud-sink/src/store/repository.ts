@@ -1,9 +1,8 @@
 import type { Rollup } from '@pcf-edge/core';
 import type { Database } from 'better-sqlite3';
 import type { Pool } from 'pg';
-import type { RollupWindow } from '@pcf-edge/pcf-engine';
+import type { LineEnergy, SummableSegments } from '@pcf-edge/pcf-engine';
 import type { RefEntity, ReferenceKind } from '../reference/types';
-import type { WindowAggregates } from './window-sums';
 
 /**
  * The cloud-sink repository: every storage access goes through this interface so the SQLite implementation
@@ -11,8 +10,40 @@ import type { WindowAggregates } from './window-sums';
  * one transaction. Times are epoch milliseconds unless named otherwise.
  */
 
-/** The columns of a stored rollup the engine reads (the engine's `RollupWindow`); `doc` is kept apart. */
-export type StoredRollup = RollupWindow;
+/**
+ * A stored rollup's columns (the document as received is kept apart). Energy and volume are exact integers of
+ * micro-units (µkWh, µm³), decoded once at ingest (`DecodedRollup`).
+ */
+export interface StoredRollup {
+  id: string;
+  revision: number;
+  type: Rollup['type'];
+  site: string;
+  line: string | null;
+  windowStartMs: number;
+  windowMs: number;
+  electricityMicroKWh: number | null;
+  gasMicroM3: number | null;
+  gasMicroKWh: number | null;
+  gasCvBasis: 'gross' | 'net' | null;
+  baseloadMicroKWh: number | null;
+  unitsGood: number | null;
+  unitsScrap: number | null;
+  coverage: number;
+  estimated: boolean;
+}
+
+/**
+ * A rollup as received, with its energy and volume decoded into integer micro-units and range-checked (the ingest's
+ * `decodeRollup`); null where the rollup has no such value. The store keeps these integers, never the JSON numbers.
+ */
+export interface DecodedRollup {
+  rollup: Rollup;
+  electricityMicroKWh: number | null;
+  gasMicroM3: number | null;
+  gasMicroKWh: number | null;
+  baseloadMicroKWh: number | null;
+}
 
 export interface DeadLetter {
   source: string;
@@ -29,7 +60,7 @@ export interface ShardCheckpoint {
 
 /** What one ingest transaction applies: upserts, dead letters and (optionally) the shard checkpoint after them. */
 export interface IngestWrite {
-  rollups: Rollup[];
+  rollups: DecodedRollup[];
   deadLetters: DeadLetter[];
   checkpoint?: ShardCheckpoint;
 }
@@ -47,6 +78,32 @@ export interface RollupQuery {
   /** Windows that overlap [fromMs, toMs). */
   fromMs: number;
   toMs: number;
+}
+
+/** Whose energy one series reads: a line's windows, or a site's (baseload) windows. */
+export type EnergySeriesKey = { type: 'line'; line: string } | { type: 'site'; site: string };
+
+/** One read of energy for a calculation: every series in one consistent snapshot of the store. */
+export interface EnergyRequest {
+  /** The period [fromMs, toMs). */
+  fromMs: number;
+  toMs: number;
+  /** Window length to read; default per series: the shortest present in the period. */
+  windowMs?: number;
+  series: { key: EnergySeriesKey; segments: SummableSegments }[];
+  /** Also list every window read (its columns), for an audit record. */
+  list?: boolean;
+}
+
+export interface EnergySeries {
+  key: EnergySeriesKey;
+  /** Whole windows inside one summable segment as one interval per segment (and per site, estimate flag and CV
+   * basis), every other window on its own; equal, for the engine, to reading every window on its own. */
+  energy: LineEnergy;
+  /** Whether the series has any rollup (of any window length) overlapping the period. */
+  anyRollup: boolean;
+  /** With `list`: every window of `energy.windowMs` overlapping the period, by start and id. */
+  rollups?: StoredRollup[];
 }
 
 export interface ReferenceVersion {
@@ -130,8 +187,8 @@ export interface CloudSinkRepository {
    * calculation reads its rollups.
    */
   rollupFingerprint?(sites: string[], fromMs: number, toMs: number): Promise<string>;
-  /** Sums of whole windows for ad-hoc calculations (ADR 0145); without it ad-hoc calculations read every row. */
-  windowAggregates?: WindowAggregates;
+  /** Reads the energy of a calculation (ADR 0180): one transaction, every series as of the same moment. */
+  readEnergy(request: EnergyRequest): Promise<EnergySeries[]>;
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
   getCheckpoints(stream: string): Promise<Map<string, string>>;
 

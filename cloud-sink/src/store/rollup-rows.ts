@@ -1,25 +1,25 @@
-import type { Rollup } from '@pcf-edge/core';
-import type { RollupWindow as StoredRollup } from '@pcf-edge/pcf-engine';
+import type { DecodedRollup, StoredRollup } from './repository';
 
 /** Upsert keeping the highest revision: a lower or equal revision changes nothing (0 rows). Portable to PostgreSQL. */
-export const UPSERT_ROLLUP = `INSERT INTO rollups (id, revision, type, site, line, window_start_ms, window_ms, electricity_kwh, gas_m3,
-  gas_kwh, gas_cv_basis, baseload_kwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms)
-  VALUES (@id, @revision, @type, @site, @line, @windowStartMs, @windowMs, @electricityKWh, @gasM3, @gasKWh, @gasCvBasis,
-  @baseloadKWh, @unitsGood, @unitsScrap, @coverage, @estimated, @doc, @receivedAtMs)
+export const UPSERT_ROLLUP = `INSERT INTO rollups (id, revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3,
+  gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms)
+  VALUES (@id, @revision, @type, @site, @line, @windowStartMs, @windowMs, @electricityMicroKWh, @gasMicroM3, @gasMicroKWh,
+  @gasCvBasis, @baseloadMicroKWh, @unitsGood, @unitsScrap, @coverage, @estimated, @doc, @receivedAtMs)
   ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, type = excluded.type, site = excluded.site, line = excluded.line,
-  window_start_ms = excluded.window_start_ms, window_ms = excluded.window_ms, electricity_kwh = excluded.electricity_kwh,
-  gas_m3 = excluded.gas_m3, gas_kwh = excluded.gas_kwh, gas_cv_basis = excluded.gas_cv_basis, baseload_kwh = excluded.baseload_kwh,
+  window_start_ms = excluded.window_start_ms, window_ms = excluded.window_ms, electricity_ukwh = excluded.electricity_ukwh,
+  gas_um3 = excluded.gas_um3, gas_ukwh = excluded.gas_ukwh, gas_cv_basis = excluded.gas_cv_basis, baseload_ukwh = excluded.baseload_ukwh,
   units_good = excluded.units_good, units_scrap = excluded.units_scrap, coverage = excluded.coverage,
   estimated = excluded.estimated, doc = excluded.doc, received_at_ms = excluded.received_at_ms
   WHERE excluded.revision > rollups.revision`;
 
-/** UPSERT_ROLLUP with positional `?` parameters, bound by `rollupParams` (better-sqlite3 binds an array faster than names). */
-const UPSERT_NAMES = [...UPSERT_ROLLUP.matchAll(/@(\w+)/g)].map((m) => m[1]!);
+/** The parameter names of UPSERT_ROLLUP, in order (positional binding: `rollupParams`). */
+export const UPSERT_NAMES = [...UPSERT_ROLLUP.matchAll(/@(\w+)/g)].map((m) => m[1]!);
+/** UPSERT_ROLLUP with positional `?` parameters (better-sqlite3 binds an array faster than names). */
 export const UPSERT_ROLLUP_POSITIONAL = UPSERT_ROLLUP.replace(/@\w+/g, '?');
 
-/** The columns the engine reads (the stored document is left out: it is only for export and forensics). */
-export const ROLLUP_COLUMNS = `id, revision, type, site, line, window_start_ms, window_ms, electricity_kwh, gas_m3, gas_kwh, gas_cv_basis,
-  baseload_kwh, units_good, units_scrap, coverage, estimated`;
+/** The columns of a stored rollup (the document as received is left out: it is for export and forensics). */
+export const ROLLUP_COLUMNS = `id, revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3, gas_ukwh, gas_cv_basis,
+  baseload_ukwh, units_good, units_scrap, coverage, estimated`;
 
 /**
  * A period query's columns: ROLLUP_COLUMNS without `type`, and without `site` / `line` when the query fixes them
@@ -27,7 +27,7 @@ export const ROLLUP_COLUMNS = `id, revision, type, site, line, window_start_ms, 
  */
 export function periodColumns(bySite: boolean, byLine: boolean): string {
   return [
-    'id, revision, window_start_ms, window_ms, electricity_kwh, gas_m3, gas_kwh, gas_cv_basis, baseload_kwh, units_good, units_scrap, coverage, estimated',
+    'id, revision, window_start_ms, window_ms, electricity_ukwh, gas_um3, gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated',
     ...(bySite ? [] : ['site']),
     ...(byLine ? [] : ['line']),
   ].join(', ');
@@ -39,6 +39,8 @@ export interface PeriodKey {
   site?: string;
   line?: string;
 }
+
+const int = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** A row of a period query in raw (array) mode, columns as `periodColumns(key.site !== undefined, key.line !== undefined)`. */
 export function periodRowToStored(a: unknown[], key: PeriodKey): StoredRollup {
@@ -52,15 +54,15 @@ export function periodRowToStored(a: unknown[], key: PeriodKey): StoredRollup {
     line,
     windowStartMs: Number(a[2]),
     windowMs: Number(a[3]),
-    electricityKWh: a[4] as number | null,
-    gasM3: a[5] as number | null,
-    gasKWh: a[6] as number | null,
+    electricityMicroKWh: int(a[4]),
+    gasMicroM3: int(a[5]),
+    gasMicroKWh: int(a[6]),
     gasCvBasis: a[7] as StoredRollup['gasCvBasis'],
-    baseloadKWh: a[8] as number | null,
+    baseloadMicroKWh: int(a[8]),
     unitsGood: a[9] as number | null,
     unitsScrap: a[10] as number | null,
     coverage: Number(a[11]),
-    estimated: a[12] === 1,
+    estimated: Number(a[12]) === 1,
   };
 }
 
@@ -70,13 +72,13 @@ export interface RollupRow {
   type: string;
   site: string;
   line: string | null;
-  window_start_ms: number;
+  window_start_ms: number | string;
   window_ms: number;
-  electricity_kwh: number | null;
-  gas_m3: number | null;
-  gas_kwh: number | null;
+  electricity_ukwh: number | string | null;
+  gas_um3: number | string | null;
+  gas_ukwh: number | string | null;
   gas_cv_basis: string | null;
-  baseload_kwh: number | null;
+  baseload_ukwh: number | string | null;
   units_good: number | null;
   units_scrap: number | null;
   coverage: number;
@@ -84,7 +86,8 @@ export interface RollupRow {
 }
 
 /** Named parameters for UPSERT_ROLLUP. */
-export function rollupRow(r: Rollup, receivedAtMs: number): Record<string, unknown> {
+export function rollupRow(d: DecodedRollup, receivedAtMs: number): Record<string, unknown> {
+  const r = d.rollup;
   const energy = r.type === 'line' || r.type === 'site' ? r : undefined;
   return {
     id: r.id,
@@ -94,11 +97,11 @@ export function rollupRow(r: Rollup, receivedAtMs: number): Record<string, unkno
     line: r.type === 'site' ? null : r.line,
     windowStartMs: Date.parse(r.windowStart),
     windowMs: r.windowMs,
-    electricityKWh: energy?.electricityKWh ?? null,
-    gasM3: energy?.gasM3 ?? null,
-    gasKWh: energy?.gasKWh ?? null,
+    electricityMicroKWh: d.electricityMicroKWh,
+    gasMicroM3: d.gasMicroM3,
+    gasMicroKWh: d.gasMicroKWh,
     gasCvBasis: energy?.gasCvBasis ?? null,
-    baseloadKWh: r.type === 'site' ? r.baseloadKWh : null,
+    baseloadMicroKWh: d.baseloadMicroKWh,
     unitsGood: energy?.unitsGood ?? null,
     unitsScrap: energy?.unitsScrap ?? null,
     coverage: r.coverage,
@@ -109,9 +112,23 @@ export function rollupRow(r: Rollup, receivedAtMs: number): Record<string, unkno
 }
 
 /** UPSERT_ROLLUP_POSITIONAL's parameters, in order. */
-export function rollupParams(r: Rollup, receivedAtMs: number): unknown[] {
-  const row = rollupRow(r, receivedAtMs);
+export function rollupParams(d: DecodedRollup, receivedAtMs: number): unknown[] {
+  const row = rollupRow(d, receivedAtMs);
   return UPSERT_NAMES.map((n) => row[n]);
+}
+
+/**
+ * The rollups of one write in the order they are applied: one per id, the highest revision (the first of equal ones,
+ * as applying them in turn would keep), sorted by id — so concurrent writers lock rows in one order (no deadlock)
+ * and both stores count what was applied alike.
+ */
+export function upsertPlan(rollups: readonly DecodedRollup[]): DecodedRollup[] {
+  const byId = new Map<string, DecodedRollup>();
+  for (const d of rollups) {
+    const cur = byId.get(d.rollup.id);
+    if (!cur || d.rollup.revision > cur.rollup.revision) byId.set(d.rollup.id, d);
+  }
+  return [...byId.values()].sort((a, b) => (a.rollup.id < b.rollup.id ? -1 : a.rollup.id > b.rollup.id ? 1 : 0));
 }
 
 export function rowToStored(row: RollupRow): StoredRollup {
@@ -123,14 +140,14 @@ export function rowToStored(row: RollupRow): StoredRollup {
     line: row.line,
     windowStartMs: Number(row.window_start_ms),
     windowMs: Number(row.window_ms),
-    electricityKWh: row.electricity_kwh,
-    gasM3: row.gas_m3,
-    gasKWh: row.gas_kwh,
+    electricityMicroKWh: int(row.electricity_ukwh),
+    gasMicroM3: int(row.gas_um3),
+    gasMicroKWh: int(row.gas_ukwh),
     gasCvBasis: row.gas_cv_basis as StoredRollup['gasCvBasis'],
-    baseloadKWh: row.baseload_kwh,
+    baseloadMicroKWh: int(row.baseload_ukwh),
     unitsGood: row.units_good,
     unitsScrap: row.units_scrap,
     coverage: Number(row.coverage),
-    estimated: row.estimated === 1,
+    estimated: Number(row.estimated) === 1,
   };
 }

@@ -1,9 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { PcfError, type Rollup } from '@pcf-edge/core';
+import { PcfError } from '@pcf-edge/core';
 import type { RefEntity, ReferenceKind } from '../reference/types';
-import { GENESIS_HASH, MIGRATIONS } from './migrations';
+import {
+  readItems,
+  seriesParam,
+  seriesWhere,
+  electricityColumn,
+  sortIntervals,
+  toInterval,
+  type SumsRow,
+} from './energy-plan';
+import { GENESIS_HASH, MICRO_COLUMNS, microColumns, MIGRATIONS, SQLITE, type MigrationStep } from './migrations';
 import {
   periodColumns,
   periodRowToStored,
@@ -11,17 +20,9 @@ import {
   rollupParams,
   rowToStored,
   UPSERT_ROLLUP_POSITIONAL,
+  upsertPlan,
   type RollupRow,
 } from './rollup-rows';
-import {
-  rowsStartingInSql,
-  selected,
-  shortestWindowSql,
-  toIntervalSums,
-  windowParams,
-  windowRowToStored,
-  windowSumsSql,
-} from './window-sums';
 import {
   checkFootprintSuccessor,
   FOOTPRINT_COLUMNS,
@@ -33,6 +34,9 @@ import type {
   AuditRecord,
   CloudSinkRepository,
   DeadLetter,
+  EnergyRequest,
+  EnergySeries,
+  EnergySeriesKey,
   ImportWrite,
   IngestOutcome,
   IngestWrite,
@@ -130,10 +134,56 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     prepared(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
     WHERE type = ? AND site = ? AND window_start_ms < ? AND window_start_ms > ? AND window_start_ms + window_ms > ?`);
 
+  const shortest = (key: EnergySeriesKey, fromMs: number, toMs: number): number | undefined => {
+    const row = prepared(
+      `SELECT min(r.window_ms) AS w FROM rollups r WHERE ${seriesWhere(key)} AND r.window_start_ms < ? AND r.window_start_ms > ?
+        AND r.window_start_ms + r.window_ms > ?`,
+    ).get(seriesParam(key), toMs, fromMs - MAX_WINDOW_MS, fromMs) as { w: number | null };
+    return row.w === null ? undefined : Number(row.w);
+  };
+  // integers as bigint: the sums are exact past 2^53
+  const sums = (key: EnergySeriesKey): Database.Statement => {
+    const gas = key.type === 'line';
+    const sql = `SELECT j.key AS item, CASE WHEN (j.value ->> 2) = 1 THEN r.window_start_ms END AS single, r.site AS site,
+      r.estimated AS estimated, ${gas ? 'r.gas_cv_basis' : 'NULL'} AS basis, count(*) AS n, min(r.window_start_ms) AS first_ms,
+      max(r.window_start_ms) AS last_ms, sum(r.coverage < 1) AS partial, min(r.coverage) AS min_cov,
+      sum(coalesce(${electricityColumn(key)}, 0)) AS e, ${gas ? 'sum(coalesce(r.gas_um3, 0)) AS gm, sum(coalesce(r.gas_ukwh, 0)) AS gk' : '0 AS gm, 0 AS gk'}
+      FROM json_each(?) AS j CROSS JOIN rollups AS r
+      WHERE ${seriesWhere(key)} AND r.window_ms = ? AND r.window_start_ms >= (j.value ->> 0) AND r.window_start_ms <= (j.value ->> 1)
+      GROUP BY j.key, single, r.site, r.estimated${gas ? ', r.gas_cv_basis' : ''}`;
+    return prepared(sql).safeIntegers(true);
+  };
+  const listed = (key: EnergySeriesKey): Database.Statement =>
+    prepared(
+      `SELECT ${periodColumns(key.type === 'site', key.type === 'line')} FROM rollups r WHERE ${seriesWhere(key)}
+        AND r.window_ms = ? AND r.window_start_ms > ? AND r.window_start_ms < ? ORDER BY r.window_start_ms, r.id`,
+    ).raw(true);
+  // one read transaction: every series as of the same moment (WAL readers see one snapshot)
+  const readEnergyTx = db.transaction((req: EnergyRequest): EnergySeries[] =>
+    req.series.map(({ key, segments }) => {
+      const present = shortest(key, req.fromMs, req.toMs);
+      const windowMs = req.windowMs ?? present;
+      if (windowMs === undefined)
+        return { key, anyRollup: false, energy: { windowMs, intervals: [] }, ...(req.list ? { rollups: [] } : {}) };
+      const items = readItems(segments, windowMs).map((i) => [i.lo, i.hi, i.single ? 1 : 0]);
+      const rows = sums(key).all(JSON.stringify(items), seriesParam(key), windowMs) as SumsRow[];
+      const intervals = sortIntervals(rows.map((r) => toInterval(r, windowMs, key.type === 'line')));
+      const out: EnergySeries = { key, anyRollup: present !== undefined, energy: { windowMs, intervals } };
+      if (req.list) {
+        const fixed =
+          key.type === 'site' ? { type: 'site' as const, site: key.site } : { type: 'line' as const, line: key.line };
+        out.rollups = (listed(key).all(seriesParam(key), windowMs, req.fromMs - windowMs, req.toMs) as unknown[][]).map(
+          (a) => periodRowToStored(a, fixed),
+        );
+      }
+      return out;
+    }),
+  );
+
   const ingestTx = db.transaction((write: IngestWrite): IngestOutcome => {
     const at = now();
     let applied = 0;
-    for (const r of write.rollups) applied += upsert.run(rollupParams(r as Rollup, at)).changes;
+    for (const r of upsertPlan(write.rollups)) applied += upsert.run(rollupParams(r, at)).changes;
     for (const d of write.deadLetters) insertDead.run(d.source, d.reason, d.payload, d.receivedAtMs);
     if (write.checkpoint)
       saveCheckpoint.run(write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at);
@@ -284,33 +334,7 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
         }
         return parts.join(',');
       }),
-    windowAggregates: {
-      shortestWindowMs: (q, fromMs, toMs) =>
-        wrap('window length query failed', () => {
-          const row = prepared(shortestWindowSql(q)).get(selected(q), toMs, fromMs - MAX_WINDOW_MS, fromMs) as {
-            w: number | null;
-          };
-          return row.w === null ? undefined : Number(row.w);
-        }),
-      sums: (q, intervals) =>
-        wrap('window sums query failed', () =>
-          toIntervalSums(
-            prepared(windowSumsSql(q)).all(JSON.stringify(intervals), ...windowParams(q)) as Record<
-              string,
-              number | string | null
-            >[],
-            q,
-          ),
-        ),
-      rowsStartingIn: (q, ranges) =>
-        wrap('window rows query failed', () =>
-          (
-            prepared(rowsStartingInSql(q))
-              .raw(true)
-              .all(JSON.stringify(ranges), ...windowParams(q)) as unknown[][]
-          ).map((a) => windowRowToStored(a, q)),
-        ),
-    },
+    readEnergy: (req) => wrap('energy read failed', () => readEnergyTx(req)),
     countRollups: () =>
       wrap('count failed', () => Number((prepared('SELECT COUNT(*) AS n FROM rollups').get() as { n: number }).n)),
     listDeadLetters: (limit = 1000) =>
@@ -434,12 +458,27 @@ function migrate(db: Database.Database): void {
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
     db.transaction(() => {
-      for (const s of m.statements('INTEGER PRIMARY KEY AUTOINCREMENT')) db.exec(s);
+      for (const step of m.statements(SQLITE)) runStep(db, step);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)').run(
         m.version,
         m.name,
         Date.now(),
       );
     })();
+  }
+}
+
+function runStep(db: Database.Database, step: MigrationStep): void {
+  if (typeof step === 'string') return void db.exec(step);
+  // rollups-to-micro-units, in rowid order, a batch at a time
+  const read = db.prepare(
+    `SELECT rowid AS rid, id, ${MICRO_COLUMNS.map(([d]) => d).join(', ')} FROM rollups WHERE rowid > ? ORDER BY rowid LIMIT 5000`,
+  );
+  const write = db.prepare(`UPDATE rollups SET ${MICRO_COLUMNS.map(([, m]) => `${m} = ?`).join(', ')} WHERE rowid = ?`);
+  for (let last = 0; ;) {
+    const rows = read.all(last) as Record<string, unknown>[];
+    if (rows.length === 0) return;
+    for (const row of rows) write.run(...microColumns(row), row.rid);
+    last = Number(rows[rows.length - 1]!.rid);
   }
 }
