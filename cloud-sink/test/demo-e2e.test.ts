@@ -1,5 +1,5 @@
 import { decodeRollups } from '../src/ingest/quantities';
-import { Dec } from '@pcf-edge/pcf-engine';
+import { Dec, gwp } from '@pcf-edge/pcf-engine';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
@@ -117,5 +117,23 @@ describe('demo factory end to end: rollups → PCF per order and per product', (
       at12(o201.elec.plus(o202.elec).times(ELEC.minus(MARKET))),
     );
     expect(d(loc.totalKg).gt(mkt.totalKg)).toBe(true);
+  });
+
+  it('reports kWh per order and every gas before GWP (Σ mass × GWP = kgCO2e)', async () => {
+    const { doc } = await new PcfService(t.repo).calculateProduct('widget', options);
+    const [a, b] = doc.orders;
+    expect(at12(a!.energyKWh.electricity!)).toBe(at12(o201.elec));
+    expect(at12(a!.energyKWh.overheadElectricity!)).toBe(at12(oh201.elec));
+    expect(a!.energyKWh.gas).toBe('0');
+    expect(at12(b!.energyKWh.electricity!)).toBe(at12(o202.elec));
+    const co2e = (ghg: Record<string, string>) =>
+      Object.entries(ghg).reduce((sum, [g, kg]) => sum.plus(d(kg).times(gwp('AR5', g))), d(0));
+    expect(Object.keys(doc.ghgKg)).toEqual(['CO2', 'CH4', 'N2O', 'CO2e']); // CO2e: the supplier's PACT footprint
+    expect(at12(co2e(doc.ghgKg))).toBe(at12(doc.totalKg));
+    expect(at12(co2e(doc.ghgKgPerDeclaredUnit))).toBe(at12(doc.pcfPerDeclaredUnit));
+    for (const o of doc.orders) expect(at12(co2e(o.ghgKg))).toBe(at12(o.totalKg));
+    // housing's order o-102 carries line-1's solvent CH4: 0.01 kg/h × 70 min
+    const housing = (await new PcfService(t.repo).calculateProduct('housing', options)).doc;
+    expect(d(housing.orders[0]!.ghgKg.CH4!).gt(d('0.01').times(70).div(60))).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import {
   computePeriod,
   convert,
   Dec,
+  gwp as gwpOf,
   lineEnergy,
   toMicro,
   type CalcOptions,
@@ -243,5 +244,97 @@ describe('PCF engine', () => {
     expect(run(snapshot(base), []).product('b').warnings).toEqual([
       'line-1: no rollups in the period; its metered energy is taken as 0',
     ]);
+  });
+});
+
+describe('PCF engine: what the method adds to energy', () => {
+  const withDirect = snapshot({
+    ...base,
+    factors: [
+      ...base.factors,
+      {
+        id: 'steel',
+        activity: 'steel',
+        region: 'GB',
+        unit: 'kg',
+        energyBasis: null,
+        components: { CO2: '1.9', CH4: '0.002', N2O: '0.0001' },
+        source: 's',
+        version: '1',
+        validFrom: '2020-01-01',
+        validTo: null,
+      },
+    ],
+    products: [
+      ...base.products,
+      { id: 'c', declaredUnit: 'piece', unitaryProductAmount: '1', massKgPerDeclaredUnit: '1', productIds: ['urn:c'] },
+    ],
+    boms: [{ product: 'c', lines: [{ component: 'steel', componentKind: 'material', quantity: '2', unit: 'kg' }] }],
+    'direct-emissions': [
+      // per declared unit of c, per hour of line-1, and one not yet valid in the period
+      {
+        id: 'curing',
+        scope: 'product',
+        ref: 'c',
+        gas: 'CH4',
+        amountKg: '0.01',
+        per: 'declaredUnit',
+        validFrom: '2020-01-01',
+        validTo: null,
+      },
+      {
+        id: 'line',
+        scope: 'line',
+        ref: 'line-1',
+        gas: 'N2O',
+        amountKg: '1',
+        per: 'hour',
+        validFrom: '2020-01-01',
+        validTo: null,
+      },
+      {
+        id: 'later',
+        scope: 'product',
+        ref: 'c',
+        gas: 'SF6',
+        amountKg: '1',
+        per: 'declaredUnit',
+        validFrom: '2027-01-01',
+        validTo: null,
+      },
+    ],
+  });
+
+  it('a product made on no line in the period: materials plus its direct emissions per declared unit', () => {
+    const calc = run(withDirect);
+    const c = calc.product('c');
+    expect(c.produced).toBe(false);
+    // 2 kg × (1.9 + 0.002 × 29.8 + 0.0001 × 273) = 3.9738; + 0.01 kg CH4 × 29.8 (AR6) = 0.298
+    expect(c.materialsPerUnit.toString()).toBe('3.9738');
+    expect(c.perUnit.toString()).toBe('4.2718');
+    expect(c.warnings).toEqual([
+      'c: no production in 2026-01-01T00:00:00Z/2026-01-02T00:00:00Z; production energy, overhead and line-scope direct emissions not included',
+    ]);
+    expect(c.trace().children!.map((n) => [n.name, n.value])).toContainEqual([
+      'direct process emissions per declared unit',
+      '0.298',
+    ]);
+    expect(calc.usedEntities().has('direct-emissions:curing')).toBe(true);
+    expect(calc.usedEntities().has('direct-emissions:later')).toBe(false);
+    expect(Object.fromEntries([...c.ghgPerUnitKg].map(([g, kg]) => [g, kg.toString()]))).toEqual({
+      CO2: '3.8',
+      CH4: '0.014',
+      N2O: '0.0002',
+    });
+  });
+
+  it('reports every gas before GWP: Σ mass × GWP is the kgCO2e, per order and per product', () => {
+    const calc = run(withDirect);
+    for (const p of ['a', 'b']) {
+      const r = calc.product(p);
+      const characterised = [...r.ghgKg].reduce((s, [gas, kg]) => s.plus(kg.times(gwpOf('AR6', gas))), new Dec(0));
+      expect(characterised.toDecimalPlaces(20).toString()).toBe(r.total.toDecimalPlaces(20).toString());
+      expect([...r.ghgKg.keys()]).toEqual(['CO2e', 'N2O']); // grid CO2e, line-1's N2O per hour
+    }
   });
 });

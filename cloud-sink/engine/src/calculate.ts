@@ -1,15 +1,15 @@
 import type { RefEntity } from './reference';
 import { allocateLine, spreadLazily, type Buckets, type LazySpread, type LineAllocation } from './allocation';
-import { Dec, ZERO, dec } from './decimal';
+import { ZERO } from './decimal';
 import { FactorBook } from './factors';
-import { gwp } from './gwp';
+import { directEmissions, orderActivity } from './direct';
 import type { OrderSpan } from './orders';
 import { ReferenceIndex } from './reference-index';
 import { priceBuckets } from './pricing';
 import type { LineBalance, OrderResult, PeriodParts } from './period-parts';
 import { createProductCalculator, type ProductResult } from './product';
 import type { LineEnergy } from './energy';
-import type { EngineInput, TraceNode } from './types';
+import type { EngineInput } from './types';
 
 /** Missing windows, partial coverage and estimates among the windows a line's allocation used. */
 function dataQuality(line: string, energy: LineEnergy, fromMs: number, toMs: number): string[] {
@@ -131,7 +131,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
       const on = onLines.get(id);
       if (!on) return undefined;
       const { o, a } = on;
-      const direct = directEmissions(input, o, used);
+      const direct = directEmissions(snapshot, options, orderActivity(o), used);
       const r: OrderResult = {
         id: o.id,
         product: o.product,
@@ -142,6 +142,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
         energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book),
         overhead: priceBuckets(overheadOf(o), snapshot, book),
         direct: direct.value,
+        directGhg: direct.ghg,
         directTrace: direct.trace,
         estimatedKWh: a.estimatedKWh.get(o.id) ?? ZERO,
       };
@@ -159,32 +160,4 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
       return new Map([...used, ...book.used, ...products.used]);
     },
   };
-}
-
-/** Direct process emissions of an order: per declared unit (× good + scrap) or per line hour (× order hours). */
-function directEmissions(
-  input: EngineInput,
-  o: OrderSpan,
-  used: Map<string, RefEntity>,
-): { value: Dec; trace: TraceNode[] } {
-  let value = ZERO;
-  const trace: TraceNode[] = [];
-  for (const e of input.snapshot['direct-emissions'].values()) {
-    const d = e.data;
-    const at = Date.parse(input.options.periodStart);
-    if (Date.parse(d.validFrom) > at || (d.validTo != null && Date.parse(d.validTo) <= at)) continue;
-    if (!((d.scope === 'product' && d.ref === o.product) || (d.scope === 'line' && d.ref === o.line))) continue;
-    used.set(`direct-emissions:${e.entityId}`, e);
-    const activity =
-      d.per === 'declaredUnit' ? o.goodInPeriod.plus(o.scrapInPeriod) : dec(o.endMs - o.startMs).div(3_600_000);
-    const v = activity.times(d.amountKg).times(gwp(input.options.gwpSet, d.gas));
-    value = value.plus(v);
-    trace.push({
-      name: `direct ${d.gas} (${d.id})`,
-      value: v.toString(),
-      unit: 'kgCO2e',
-      formula: `${activity} ${d.per === 'declaredUnit' ? 'units' : 'h'} × ${d.amountKg} kg ${d.gas} × GWP ${gwp(input.options.gwpSet, d.gas)}`,
-    });
-  }
-  return { value, trace };
 }

@@ -1,6 +1,6 @@
 import { PcfError } from '@pcf-edge/core';
 import type { ElectricityMapping, EmissionFactor, RefEntity, ReferenceSnapshot, SupplierPcf } from './reference';
-import { Dec } from './decimal';
+import { dec, type Dec } from './decimal';
 import { co2ePerUnit, type GwpSet } from './gwp';
 
 const ms = (t: string | null | undefined) => (t == null ? Number.POSITIVE_INFINITY : Date.parse(t));
@@ -9,6 +9,7 @@ const iso = (at: number) => new Date(at).toISOString();
 /** Looks factors up in a snapshot; every miss is ERR_FACTOR_MISSING naming what was looked for — never a default. */
 export class FactorBook {
   private readonly co2e = new Map<string, Dec>();
+  private readonly gases = new Map<string, [string, Dec][]>();
   private readonly byActivity = new Map<string, { e: RefEntity<EmissionFactor>; from: number; to: number }[]>();
   private readonly lookups = new Map<string, EmissionFactor>();
   private readonly mappings: { e: RefEntity<ElectricityMapping>; from: number; to: number }[];
@@ -95,6 +96,13 @@ export class FactorBook {
       v = co2ePerUnit(f.components, this.gwpSet);
       this.co2e.set(f.id, v);
     }
+    return v;
+  }
+
+  /** kg of each gas per factor unit (the factor's components, before GWP). */
+  gasesPerUnit(f: EmissionFactor): [string, Dec][] {
+    let v = this.gases.get(f.id);
+    if (!v) this.gases.set(f.id, (v = Object.entries(f.components).map(([gas, kg]) => [gas, dec(kg)])));
     return v;
   }
 

@@ -1,5 +1,6 @@
 import type { Dec } from './decimal';
 import type { FactorBook } from './factors';
+import type { GasMasses } from './masses';
 import type { OrderSpan } from './orders';
 import type { Priced } from './pricing';
 import type { EngineInput, TraceNode } from './types';
@@ -17,8 +18,9 @@ export interface OrderResult {
   scrapInPeriod: Dec;
   energy: Priced;
   overhead: Priced;
-  /** Direct process emissions, kgCO2e. */
+  /** Direct process emissions, kgCO2e, and as masses per gas. */
   direct: Dec;
+  directGhg: GasMasses;
   estimatedKWh: Dec;
   directTrace: TraceNode[];
 }

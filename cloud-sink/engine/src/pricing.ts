@@ -2,6 +2,7 @@ import type { ReferenceSnapshot } from './reference';
 import { Dec, ZERO } from './decimal';
 import type { FactorBook } from './factors';
 import type { Buckets } from './allocation';
+import { addMasses, type GasMasses } from './masses';
 import { convert, dimensionOf } from './units';
 import type { TraceNode } from './types';
 
@@ -12,6 +13,8 @@ export interface Priced {
   electricityLocation: Dec;
   electricityMarket: Dec;
   gas: Dec;
+  /** The same emissions as masses per gas before GWP: electricity by each method, and the gas fuel. */
+  ghg: { electricityLocation: GasMasses; electricityMarket: GasMasses; gas: GasMasses };
   /** The pricing formulas (formatted on first call: most calculations never show an order's derivation). */
   trace(): TraceNode[];
 }
@@ -30,6 +33,7 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
     electricityLocation: ZERO,
     electricityMarket: ZERO,
     gas: ZERO,
+    ghg: { electricityLocation: new Map(), electricityMarket: new Map(), gas: new Map() },
     trace: () => (traced ??= nodes.flatMap((f) => f())),
   };
   for (const [key, qty] of b) {
@@ -38,8 +42,12 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
       const m = snapshot.electricity.get(id)!.data;
       const loc = book.factorById(m.locationFactorId),
         mkt = book.factorById(m.marketFactorId);
-      const l = convert(qty, 'kWh', loc.unit).times(book.co2ePerUnit(loc));
-      const k = convert(qty, 'kWh', mkt.unit).times(book.co2ePerUnit(mkt));
+      const inLoc = convert(qty, 'kWh', loc.unit),
+        inMkt = convert(qty, 'kWh', mkt.unit);
+      const l = inLoc.times(book.co2ePerUnit(loc));
+      const k = inMkt.times(book.co2ePerUnit(mkt));
+      addMasses(p.ghg.electricityLocation, book.gasesPerUnit(loc), inLoc);
+      addMasses(p.ghg.electricityMarket, book.gasesPerUnit(mkt), inMkt);
       p.electricityKWh = p.electricityKWh.plus(qty);
       p.electricityLocation = p.electricityLocation.plus(l);
       p.electricityMarket = p.electricityMarket.plus(k);
@@ -60,7 +68,9 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
     } else {
       const f = book.factorById(id);
       const from = dimensionOf(f.unit) === 'volume' ? 'm3' : 'kWh';
-      const g = convert(qty, from, f.unit).times(book.co2ePerUnit(f));
+      const inF = convert(qty, from, f.unit);
+      const g = inF.times(book.co2ePerUnit(f));
+      addMasses(p.ghg.gas, book.gasesPerUnit(f), inF);
       if (from === 'm3') p.gasM3 = p.gasM3.plus(qty);
       else p.gasKWh = p.gasKWh.plus(qty);
       p.gas = p.gas.plus(g);

@@ -1,9 +1,10 @@
 import { PcfError } from '@pcf-edge/core';
-import type { Bom, RefEntity } from './reference';
-import { bomCycleError } from './bom';
-import type { PeriodParts } from './period-parts';
 import { Dec, ZERO } from './decimal';
-import { convert, canonicalUnit } from './units';
+import { directEmissions } from './direct';
+import { addMasses, divideMasses, type GasMasses } from './masses';
+import { materialsOf, node } from './materials';
+import type { OrderResult, PeriodParts } from './period-parts';
+import type { RefEntity } from './reference';
 import type { TraceNode } from './types';
 
 export interface ProductTotals {
@@ -20,12 +21,17 @@ export interface ProductTotals {
 export interface ProductResult {
   product: string;
   declaredUnit: string;
-  /** True when the product has orders in the period; otherwise the result is materials (+ direct) per unit only. */
+  /**
+   * True when the product has orders with good units in the period; otherwise its PCF is its materials plus its
+   * product-scope direct emissions per declared unit (no production energy, overhead or line-scope direct emissions).
+   */
   produced: boolean;
   orders: string[];
   goodUnits: Dec;
   scrapUnits: Dec;
   materialsPerUnit: Dec;
+  /** `materialsPerUnit` as masses per gas before GWP. */
+  materialsGhgPerUnitKg: GasMasses;
   totals: ProductTotals;
   /** Total of the period's output with the chosen electricity method, kgCO2e. */
   total: Dec;
@@ -34,18 +40,13 @@ export interface ProductResult {
   /** Part of perUnit from metered (non-estimated) energy and supplier-primary data. */
   primaryPerUnit: Dec;
   energyKWh: { electricity: Dec; gas: Dec; overheadElectricity: Dec; overheadGas: Dec };
+  /** `total` and `perUnit` as masses per gas before GWP (chosen electricity method). */
+  ghgKg: GasMasses;
+  ghgPerUnitKg: GasMasses;
   warnings: string[];
   /** The derivation tree (built on first call: formulas are only formatted when someone reads them). */
   trace(): TraceNode;
 }
-
-const node = (name: string, value: Dec, unit: string, formula?: string, children?: TraceNode[]): TraceNode => ({
-  name,
-  value: value.toString(),
-  unit,
-  ...(formula ? { formula } : {}),
-  ...(children && children.length > 0 ? { children } : {}),
-});
 
 /** Product results of a period: BOM explosion (materials per declared unit) plus the product's orders. Memoized. */
 export function createProductCalculator(calc: PeriodParts): {
@@ -62,75 +63,13 @@ export function createProductCalculator(calc: PeriodParts): {
     if (ids) ids.push(o.id);
     else spansByProduct.set(o.product, [o.id]);
   }
-
-  const materials = (
-    id: string,
-    stack: string[],
-  ): { perUnit: Dec; primary: Dec; trace: (() => TraceNode)[]; warnings: string[] } => {
-    const bomEntity = snapshot.boms.get(id);
-    if (!bomEntity) return { perUnit: ZERO, primary: ZERO, trace: [], warnings: [] };
-    used.set(`boms:${id}`, bomEntity);
-    let perUnit = ZERO,
-      primary = ZERO;
-    const trace: (() => TraceNode)[] = [];
-    const warnings: string[] = [];
-    for (const l of (bomEntity.data as Bom).lines) {
-      const qty = new Dec(l.quantity);
-      switch (l.componentKind) {
-        case 'product': {
-          if (stack.includes(l.component))
-            throw bomCycleError([...stack.slice(stack.indexOf(l.component)), l.component]);
-          const sub = result(l.component, stack);
-          const q = convert(qty, l.unit, canonicalUnit(sub.declaredUnit)!);
-          const v = q.times(sub.perUnit);
-          perUnit = perUnit.plus(v);
-          primary = primary.plus(q.times(sub.primaryPerUnit));
-          warnings.push(...sub.warnings);
-          trace.push(() =>
-            node(
-              `product ${l.component}`,
-              v,
-              'kgCO2e',
-              `${qty} ${l.unit} = ${q} ${sub.declaredUnit} × ${sub.perUnit} kgCO2e/${sub.declaredUnit}`,
-              [sub.trace()],
-            ),
-          );
-          break;
-        }
-        case 'material': {
-          const f = calc.book.factor(l.component, l.region, calc.fromMs);
-          const q = convert(qty, l.unit, f.unit);
-          const v = q.times(calc.book.co2ePerUnit(f));
-          perUnit = perUnit.plus(v);
-          trace.push(() =>
-            node(
-              `material ${l.component} (${f.id} ${f.source} ${f.version})`,
-              v,
-              'kgCO2e',
-              `${qty} ${l.unit} = ${q} ${f.unit} × ${calc.book.co2ePerUnit(f)} kgCO2e/${f.unit} (${options.gwpSet})`,
-            ),
-          );
-          break;
-        }
-        case 'supplierProduct': {
-          const s = calc.book.supplierPcf(l.component, calc.fromMs);
-          const q = convert(qty, l.unit, s.pcf.declaredUnit);
-          const v = q.times(s.pcf.pCfExcludingBiogenic);
-          perUnit = perUnit.plus(v);
-          primary = primary.plus(v.times(s.pcf.primaryDataShare ?? 0).div(100));
-          trace.push(() =>
-            node(
-              `supplier product ${l.component} (PACT ${s.id} v${s.version}, ${s.companyName})`,
-              v,
-              'kgCO2e',
-              `${qty} ${l.unit} = ${q} ${s.pcf.declaredUnit} × ${s.pcf.pCfExcludingBiogenic} kgCO2e/${s.pcf.declaredUnit}`,
-            ),
-          );
-          break;
-        }
-      }
-    }
-    return { perUnit, primary, trace, warnings };
+  const materialsContext = {
+    snapshot,
+    options,
+    book: calc.book,
+    fromMs: calc.fromMs,
+    used,
+    product: (id: string, stack: string[]) => result(id, stack),
   };
 
   const result = (id: string, stack: string[] = []): ProductResult => {
@@ -139,7 +78,7 @@ export function createProductCalculator(calc: PeriodParts): {
     const entity = snapshot.products.get(id);
     if (!entity) throw new PcfError('ERR_NOT_FOUND', `product '${id}' does not exist`, { product: id });
     used.set(`products:${id}`, entity);
-    const m = materials(id, [...stack, id]);
+    const m = materialsOf(materialsContext, id, [...stack, id]);
     const orders = (spansByProduct.get(id) ?? []).map((o) => calc.orders.get(o)).filter((o) => o !== undefined);
     const t: ProductTotals = {
       materials: ZERO,
@@ -155,6 +94,7 @@ export function createProductCalculator(calc: PeriodParts): {
       scrap = ZERO,
       primaryEnergy = ZERO;
     const energyKWh = { electricity: ZERO, gas: ZERO, overheadElectricity: ZERO, overheadGas: ZERO };
+    const ghg: GasMasses = new Map();
     const orderNodes: (() => TraceNode)[] = [];
     for (const o of orders) {
       const made = o.goodInPeriod.plus(o.scrapInPeriod);
@@ -176,6 +116,8 @@ export function createProductCalculator(calc: PeriodParts): {
       const kwh = o.energy.electricityKWh.plus(o.energy.gasKWh);
       const metered = kwh.isZero() ? energyKg : energyKg.times(kwh.minus(o.estimatedKWh)).div(kwh);
       primaryEnergy = primaryEnergy.plus(metered).plus(ohKg).plus(m.primary.times(made));
+      addMasses(ghg, m.ghg, made);
+      addMasses(ghg, orderGhg(o, market));
       good = good.plus(o.goodInPeriod);
       scrap = scrap.plus(o.scrapInPeriod);
       orderNodes.push(() =>
@@ -216,17 +158,34 @@ export function createProductCalculator(calc: PeriodParts): {
     const elec = market ? t.electricityMarket : t.electricityLocation;
     const oh = (market ? t.overheadElectricityMarket : t.overheadElectricityLocation).plus(t.overheadGas);
     const total = t.materials.plus(elec).plus(t.gas).plus(oh).plus(t.direct);
-    let perUnit: Dec, primaryPerUnit: Dec, formula: string;
+    let perUnit: Dec, primaryPerUnit: Dec, formula: string, ghgPerUnitKg: GasMasses;
+    const unmade: (() => TraceNode)[] = [];
     if (produced) {
       perUnit = total.div(good);
       primaryPerUnit = primaryEnergy.div(good);
+      ghgPerUnitKg = divideMasses(ghg, good);
       formula = `(materials ${t.materials} + electricity ${elec} + gas ${t.gas} + overhead ${oh} + direct ${t.direct}) ÷ ${good} good units`;
     } else {
-      perUnit = m.perUnit;
+      // the method: materials plus direct emissions; with nothing made, only those per declared unit apply
+      const direct = directEmissions(
+        snapshot,
+        options,
+        (d) =>
+          d.scope === 'product' && d.ref === id && d.per === 'declaredUnit'
+            ? { quantity: new Dec(1), unit: 'units' }
+            : undefined,
+        used,
+      );
+      perUnit = m.perUnit.plus(direct.value);
       primaryPerUnit = m.primary;
-      formula = `materials only: not produced in the period, so no production energy is included`;
+      ghgPerUnitKg = new Map(m.ghg);
+      addMasses(ghgPerUnitKg, direct.ghg);
+      formula = `materials ${m.perUnit} + direct ${direct.value} per ${entity.data.declaredUnit}: not produced in the period`;
+      unmade.push(() =>
+        node('direct process emissions per declared unit', direct.value, 'kgCO2e', undefined, direct.trace),
+      );
       warnings.push(
-        `${id}: no production in ${options.periodStart}/${options.periodEnd}; production energy not included`,
+        `${id}: no production in ${options.periodStart}/${options.periodEnd}; production energy, overhead and line-scope direct emissions not included`,
       );
     }
     let traceMemo: TraceNode | undefined;
@@ -238,11 +197,14 @@ export function createProductCalculator(calc: PeriodParts): {
       goodUnits: good,
       scrapUnits: scrap,
       materialsPerUnit: m.perUnit,
+      materialsGhgPerUnitKg: m.ghg,
       totals: t,
       total,
       perUnit,
       primaryPerUnit,
       energyKWh,
+      ghgKg: ghg,
+      ghgPerUnitKg,
       warnings,
       trace: () => {
         traceMemo ??= node(
@@ -258,6 +220,7 @@ export function createProductCalculator(calc: PeriodParts): {
               'Σ BOM lines',
               m.trace.map((f) => f()),
             ),
+            ...unmade.map((f) => f()),
             ...orderNodes.map((f) => f()),
           ],
         );
@@ -268,4 +231,15 @@ export function createProductCalculator(calc: PeriodParts): {
     return r;
   };
   return { result: (id) => result(id), used };
+}
+
+/** An order's emissions as masses per gas: energy and overhead (chosen electricity method, gas fuel) and direct. */
+function orderGhg(o: OrderResult, market: boolean): GasMasses {
+  const out: GasMasses = new Map();
+  for (const p of [o.energy, o.overhead]) {
+    addMasses(out, market ? p.ghg.electricityMarket : p.ghg.electricityLocation);
+    addMasses(out, p.ghg.gas);
+  }
+  addMasses(out, o.directGhg);
+  return out;
 }

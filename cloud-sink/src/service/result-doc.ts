@@ -1,6 +1,12 @@
-import type { PeriodCalculation } from '@pcf-edge/pcf-engine';
-import { present } from '@pcf-edge/pcf-engine';
-import type { ProductResult } from '@pcf-edge/pcf-engine';
+import {
+  addMasses,
+  massesRecord,
+  present,
+  type GasMasses,
+  type OrderResult,
+  type PeriodCalculation,
+  type ProductResult,
+} from '@pcf-edge/pcf-engine';
 
 /** Decimals shown for kgCO2e values in presentations (full precision is kept alongside). */
 export const DISPLAY_DECIMALS = 6;
@@ -25,6 +31,12 @@ export interface ProductResultDoc {
   totalKg: string;
   breakdownKg: Record<string, string>;
   energyKWh: Record<string, string>;
+  /**
+   * The period's output (`totalKg`) and the PCF per declared unit as masses of each greenhouse gas before GWP, kg
+   * (CO2, CH4, N2O, …; `CO2e` for what was published already characterised). Σ mass × GWP = the kgCO2e beside it.
+   */
+  ghgKg: Record<string, string>;
+  ghgKgPerDeclaredUnit: Record<string, string>;
   primaryDataShare: string;
   orders: {
     id: string;
@@ -34,6 +46,10 @@ export interface ProductResultDoc {
     totalKg: string;
     perUnitKg: string | null;
     breakdownKg: Record<string, string>;
+    /** The order's energy, kWh: its own (electricity, gas) and its overhead share. */
+    energyKWh: Record<string, string>;
+    /** The order's emissions (materials, energy, overhead, direct) as masses per gas, kg. */
+    ghgKg: Record<string, string>;
   }[];
   balances: PeriodCalculation['balances'];
   warnings: string[];
@@ -62,6 +78,8 @@ export function productResultDoc(calc: PeriodCalculation, r: ProductResult): Pro
     totalKg: r.total.toString(),
     breakdownKg: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.toString()])),
     energyKWh: Object.fromEntries(Object.entries(r.energyKWh).map(([k, v]) => [k, v.toString()])),
+    ghgKg: massesRecord(r.ghgKg),
+    ghgKgPerDeclaredUnit: massesRecord(r.ghgPerUnitKg),
     primaryDataShare: r.perUnit.isZero() ? '0' : present(r.primaryPerUnit.div(r.perUnit).times(100), 2),
     orders: r.orders.map((id) => {
       const x = calc.orders.get(id)!;
@@ -86,9 +104,28 @@ export function productResultDoc(calc: PeriodCalculation, r: ProductResult): Pro
           overheadGas: x.overhead.gas.toString(),
           direct: x.direct.toString(),
         },
+        energyKWh: {
+          electricity: x.energy.electricityKWh.toString(),
+          gas: x.energy.gasKWh.toString(),
+          overheadElectricity: x.overhead.electricityKWh.toString(),
+          overheadGas: x.overhead.gasKWh.toString(),
+        },
+        ghgKg: massesRecord(orderGhgKg(x, r, market)),
       };
     }),
     balances: calc.balances,
     warnings: r.warnings,
   };
+}
+
+/** An order's masses per gas: the product's materials for its output, then its energy, overhead and direct emissions. */
+function orderGhgKg(x: OrderResult, r: ProductResult, market: boolean): GasMasses {
+  const out: GasMasses = new Map();
+  addMasses(out, r.materialsGhgPerUnitKg, x.goodInPeriod.plus(x.scrapInPeriod));
+  for (const p of [x.energy, x.overhead]) {
+    addMasses(out, market ? p.ghg.electricityMarket : p.ghg.electricityLocation);
+    addMasses(out, p.ghg.gas);
+  }
+  addMasses(out, x.directGhg);
+  return out;
 }

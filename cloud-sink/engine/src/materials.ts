@@ -1,0 +1,122 @@
+import { bomCycleError } from './bom';
+import { Dec, ZERO } from './decimal';
+import type { FactorBook } from './factors';
+import { addMasses, type GasMasses } from './masses';
+import type { CalcOptions } from './options';
+import type { Bom, RefEntity, ReferenceSnapshot } from './reference';
+import { canonicalUnit, convert } from './units';
+import type { TraceNode } from './types';
+
+/** What a sub-product contributes per declared unit (its own product result). */
+export interface SubProduct {
+  declaredUnit: string;
+  perUnit: Dec;
+  primaryPerUnit: Dec;
+  ghgPerUnitKg: GasMasses;
+  warnings: string[];
+  trace(): TraceNode;
+}
+
+/** A bill of materials per declared unit of its product. */
+export interface Materials {
+  /** kgCO2e per declared unit, its part from supplier-primary data, and the masses per gas. */
+  perUnit: Dec;
+  primary: Dec;
+  ghg: GasMasses;
+  trace: (() => TraceNode)[];
+  warnings: string[];
+}
+
+export const node = (name: string, value: Dec, unit: string, formula?: string, children?: TraceNode[]): TraceNode => ({
+  name,
+  value: value.toString(),
+  unit,
+  ...(formula ? { formula } : {}),
+  ...(children && children.length > 0 ? { children } : {}),
+});
+
+export interface MaterialsContext {
+  snapshot: ReferenceSnapshot;
+  options: CalcOptions;
+  book: FactorBook;
+  fromMs: number;
+  used: Map<string, RefEntity>;
+  /** The result of a sub-product (`stack`: the products above it, for cycle detection). */
+  product(id: string, stack: string[]): SubProduct;
+}
+
+/**
+ * The materials of product `id` per declared unit (its BOM): sub-products at their PCF for the period, materials by
+ * their emission factor valid at the period's start, supplier products by their PACT footprint (published already
+ * characterised: its mass is reported as `CO2e`).
+ */
+export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]): Materials {
+  const { book, options } = ctx;
+  const bomEntity = ctx.snapshot.boms.get(id);
+  if (!bomEntity) return { perUnit: ZERO, primary: ZERO, ghg: new Map(), trace: [], warnings: [] };
+  ctx.used.set(`boms:${id}`, bomEntity);
+  let perUnit = ZERO,
+    primary = ZERO;
+  const ghg: GasMasses = new Map();
+  const trace: (() => TraceNode)[] = [];
+  const warnings: string[] = [];
+  for (const l of (bomEntity.data as Bom).lines) {
+    const qty = new Dec(l.quantity);
+    switch (l.componentKind) {
+      case 'product': {
+        if (stack.includes(l.component)) throw bomCycleError([...stack.slice(stack.indexOf(l.component)), l.component]);
+        const sub = ctx.product(l.component, stack);
+        const q = convert(qty, l.unit, canonicalUnit(sub.declaredUnit)!);
+        const v = q.times(sub.perUnit);
+        perUnit = perUnit.plus(v);
+        primary = primary.plus(q.times(sub.primaryPerUnit));
+        addMasses(ghg, sub.ghgPerUnitKg, q);
+        warnings.push(...sub.warnings);
+        trace.push(() =>
+          node(
+            `product ${l.component}`,
+            v,
+            'kgCO2e',
+            `${qty} ${l.unit} = ${q} ${sub.declaredUnit} × ${sub.perUnit} kgCO2e/${sub.declaredUnit}`,
+            [sub.trace()],
+          ),
+        );
+        break;
+      }
+      case 'material': {
+        const f = book.factor(l.component, l.region, ctx.fromMs);
+        const q = convert(qty, l.unit, f.unit);
+        const v = q.times(book.co2ePerUnit(f));
+        perUnit = perUnit.plus(v);
+        addMasses(ghg, book.gasesPerUnit(f), q);
+        trace.push(() =>
+          node(
+            `material ${l.component} (${f.id} ${f.source} ${f.version})`,
+            v,
+            'kgCO2e',
+            `${qty} ${l.unit} = ${q} ${f.unit} × ${book.co2ePerUnit(f)} kgCO2e/${f.unit} (${options.gwpSet})`,
+          ),
+        );
+        break;
+      }
+      case 'supplierProduct': {
+        const s = book.supplierPcf(l.component, ctx.fromMs);
+        const q = convert(qty, l.unit, s.pcf.declaredUnit);
+        const v = q.times(s.pcf.pCfExcludingBiogenic);
+        perUnit = perUnit.plus(v);
+        primary = primary.plus(v.times(s.pcf.primaryDataShare ?? 0).div(100));
+        addMasses(ghg, [['CO2e', v]]);
+        trace.push(() =>
+          node(
+            `supplier product ${l.component} (PACT ${s.id} v${s.version}, ${s.companyName})`,
+            v,
+            'kgCO2e',
+            `${qty} ${l.unit} = ${q} ${s.pcf.declaredUnit} × ${s.pcf.pCfExcludingBiogenic} kgCO2e/${s.pcf.declaredUnit}`,
+          ),
+        );
+        break;
+      }
+    }
+  }
+  return { perUnit, primary, ghg, trace, warnings };
+}
