@@ -1,5 +1,6 @@
 import { silentLogger } from '@pcf-edge/core';
 import { serveCommand } from '../src/api/serve';
+import { migratePostgres } from '../src/store/postgres';
 import { basic } from './api-helpers';
 import { tempDb } from './helpers';
 import { PG_URL } from './pg-support';
@@ -55,38 +56,45 @@ describe('serve command', () => {
     await t.cleanup();
   });
 
-  (PG_URL !== undefined ? it : it.skip)('serves from PostgreSQL with --database-url and --db-schema', async () => {
-    process.env.PCF_EDGE_CLIENT_SECRET = 'pg-serve-secret';
-    const schema = `t_serve_${process.pid}`;
-    const a = io();
-    const running = serveCommand(
-      ['--port', '0', '--database-url', PG_URL!, '--db-schema', schema, '--publish-interval-ms', '0'],
-      a.io,
-    );
-    try {
-      for (let i = 0; i < 300 && a.out.length < 1 && a.err.length === 0; i++)
-        await new Promise((r) => setTimeout(r, 50));
-      expect(a.err).toEqual([]);
-      const url = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(a.out[0] ?? '')![1]!;
-      const tok = await fetch(`${url}/auth/token`, {
-        method: 'POST',
-        headers: {
-          authorization: basic('local', 'pg-serve-secret'),
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      });
-      const token = ((await tok.json()) as { access_token: string }).access_token;
-      const res = await fetch(`${url}/2/footprints`, { headers: { authorization: `Bearer ${token}` } });
-      expect(res.status).toBe(200);
-    } finally {
-      await Promise.all(a.stops.map((s) => s()));
-      expect(await running).toBe(0);
-      delete process.env.PCF_EDGE_CLIENT_SECRET;
-      const c = new Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    }
-  });
+  (PG_URL !== undefined ? it : it.skip)(
+    'serves from PostgreSQL given by PCF_EDGE_DATABASE_URL and --db-schema',
+    async () => {
+      process.env.PCF_EDGE_CLIENT_SECRET = 'pg-serve-secret';
+      const schema = `t_serve_${process.pid}`;
+      // a URL holding a password is refused in argv (the process list shows it)
+      const refused = io();
+      expect(await serveCommand(['--port', '0', '--database-url', PG_URL!], refused.io)).toBe(2);
+      expect(refused.err.join('')).toMatch(/--database-url must not hold a password/);
+      await migratePostgres({ connectionString: PG_URL!, schema });
+      process.env.PCF_EDGE_DATABASE_URL = PG_URL;
+      const a = io();
+      const running = serveCommand(['--port', '0', '--db-schema', schema, '--publish-interval-ms', '0'], a.io);
+      try {
+        for (let i = 0; i < 300 && a.out.length < 1 && a.err.length === 0; i++)
+          await new Promise((r) => setTimeout(r, 50));
+        expect(a.err).toEqual([]);
+        const url = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(a.out[0] ?? '')![1]!;
+        const tok = await fetch(`${url}/auth/token`, {
+          method: 'POST',
+          headers: {
+            authorization: basic('local', 'pg-serve-secret'),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'grant_type=client_credentials',
+        });
+        const token = ((await tok.json()) as { access_token: string }).access_token;
+        const res = await fetch(`${url}/2/footprints`, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status).toBe(200);
+      } finally {
+        await Promise.all(a.stops.map((s) => s()));
+        expect(await running).toBe(0);
+        delete process.env.PCF_EDGE_CLIENT_SECRET;
+        delete process.env.PCF_EDGE_DATABASE_URL;
+        const c = new Client({ connectionString: PG_URL });
+        await c.connect();
+        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await c.end();
+      }
+    },
+  );
 });

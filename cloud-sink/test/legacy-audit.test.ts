@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { lineRollup } from './helpers';
 import { verifyAudit } from '../src/audit/verify';
 import { PcfService } from '../src/service/pcf-service';
-import { openPostgresRepository } from '../src/store/postgres';
+import { migratePostgres, openPostgresRepository } from '../src/store/postgres';
 import type { CloudSinkRepository } from '../src/store/repository';
 import { openSqliteRepository } from '../src/store/sqlite';
 import { readLegacyFixture, writeLegacyPostgres, writeLegacySqlite } from './legacy-fixture';
@@ -50,6 +50,11 @@ async function openSqlite(): Promise<Opened> {
 async function openPostgres(url: string): Promise<Opened> {
   const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
   await writeLegacyPostgres(url, schema, fixture);
+  // PostgreSQL is migrated in its own step (cloud-sink migrate); the repository refuses an older schema
+  await expect(openPostgresRepository({ connectionString: url, schema })).rejects.toThrow(
+    /is at schema version 6, this cloud-sink needs 7: run `cloud-sink migrate` first/,
+  );
+  expect((await migratePostgres({ connectionString: url, schema })).map((m) => m.version)).toEqual([7]);
   const repo = await openPostgresRepository({ connectionString: url, schema, poolSize: 2 });
   const client = async (fn: (c: Client) => Promise<unknown>) => {
     const c = new Client({ connectionString: url, options: `-c search_path=${schema}` });

@@ -17,7 +17,7 @@ export async function openPgInFreshSchema(
   url: string,
 ): Promise<{ repo: CloudSinkRepository; schema: string; dispose(): Promise<void> }> {
   const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const repo = await openPostgresRepository({ connectionString: url, schema, poolSize: 4 });
+  const repo = await openPostgresRepository({ connectionString: url, schema, poolSize: 4, migrate: true });
   return {
     repo,
     schema,

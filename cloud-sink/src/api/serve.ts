@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { isPcfError, PcfError, type Logger } from '@pcf-edge/core';
 import type { FastifyInstance } from 'fastify';
-import { openPostgresRepository } from '../store/postgres';
+import { openRepository, storeLocation, type StoreLocation } from '../store/open';
 import type { CloudSinkRepository } from '../store/repository';
-import { openSqliteRepository } from '../store/sqlite';
 import cluster from 'node:cluster';
 import { apiConfig, loadApiConfig, type ApiConfig } from './config';
 import { hashSecret } from './secrets';
@@ -17,7 +16,9 @@ export const SERVE_HELP = `usage: npm run cloud-sink -- serve [--port 8080] [--h
 Serves the PACT Data Exchange API v2 (/2/…) and v3 (/3/…), /auth/token, discovery, the operational API (/api/…),
 the admin API (/api/admin/…) and the dashboard (/) until SIGINT/SIGTERM.
   --db <file>                 SQLite database (default .pcf-edge/cloud-sink.sqlite)
-  --database-url <url>        PostgreSQL instead of SQLite; --db-schema <name> picks the schema (default public)
+  --database-url <url>        PostgreSQL instead of SQLite (or env PCF_EDGE_DATABASE_URL, so no password sits in argv:
+                              a URL holding one is refused here); --db-schema <name> or env PCF_EDGE_DATABASE_SCHEMA
+                              picks the schema (default public). The schema must be migrated (cloud-sink migrate).
   --config <file>             JSON/YAML: bootstrap clients (secrets scrypt-hashed), token TTL, rate limits, timeouts,
                               ad-hoc cap, OIDC issuer, PACT company fields (docs/adr/0081, 0190). Without it one client
                               'local' (scopes ops:read ops:write admin pact) is created whose secret is env
@@ -36,10 +37,10 @@ the admin API (/api/admin/…) and the dashboard (/) until SIGINT/SIGTERM.
 export interface StartServerOptions {
   port: number;
   host: string;
-  /** SQLite file, used when `databaseUrl` is absent. */
+  /** The store (default: SQLite at `db`, or the default file). */
+  store?: StoreLocation;
+  /** SQLite file, used when `store` is absent. */
   db?: string;
-  databaseUrl?: string;
-  dbSchema?: string;
   config: ApiConfig;
   publishIntervalMs: number;
   log: Logger;
@@ -54,16 +55,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** PostgreSQL when a URL is given, else the SQLite file (default .pcf-edge/cloud-sink.sqlite); migrated on open. */
-async function openRepository(db?: string, databaseUrl?: string, dbSchema?: string): Promise<CloudSinkRepository> {
-  return databaseUrl
-    ? openPostgresRepository({ connectionString: databaseUrl, ...(dbSchema ? { schema: dbSchema } : {}) })
-    : openSqliteRepository({ file: db ?? '.pcf-edge/cloud-sink.sqlite' });
-}
-
 /** Opens the store, builds the server and listens; `stop` closes the server, then the store. For scripts and `serve`. */
 export async function startServer(o: StartServerOptions): Promise<RunningServer> {
-  const repo = await openRepository(o.db, o.databaseUrl, o.dbSchema);
+  const repo = await openRepository(o.store ?? storeLocation(o.db ? { db: o.db } : {}, {}));
   const app = createApiServer({
     repo,
     config: o.config,
@@ -148,10 +142,12 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       throw new PcfError('ERR_USAGE', `serve: --port must be 0–65535 (got '${values.port}')`);
     if (!Number.isInteger(interval) || interval < 0)
       throw new PcfError('ERR_USAGE', 'serve: --publish-interval-ms must be a non-negative integer');
-    if (values.db && values['database-url'])
-      throw new PcfError('ERR_USAGE', 'serve: give --db or --database-url, not both');
     const tls = tlsFiles(values['tls-cert'], values['tls-key']);
     const workers = workerCount(values.workers!);
+    const store = storeLocation(
+      { db: values.db, databaseUrl: values['database-url'], dbSchema: values['db-schema'] },
+      process.env,
+    );
     let config: ApiConfig;
     let generated: string | undefined;
     if (values.config) config = loadApiConfig(values.config);
@@ -171,7 +167,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     if (workers > 1 && cluster.isPrimary) {
       ensureSigningKeys(config.signingKeysFile);
       // the primary migrates the database once, so the workers never race to create tables
-      await (await openRepository(values.db, values['database-url'], values['db-schema'])).close();
+      await (await openRepository(store)).close();
       const pool = await startWorkers(workers, io);
       io.out(`cloud-sink API and dashboard on ${pool.url}/ (${workers} workers)`);
       if (generated)
@@ -185,9 +181,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
       ...(values['trust-proxy'] ? { trustProxy: true } : {}),
       port,
       host: values.host!,
-      ...(values.db ? { db: values.db } : {}),
-      ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
-      ...(values['db-schema'] ? { dbSchema: values['db-schema'] } : {}),
+      store,
       config,
       publishIntervalMs: interval,
       log: io.log,

@@ -1,7 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PcfError } from '@pcf-edge/core';
 
-export const DEFAULT_DB = '.pcf-edge/cloud-sink.sqlite';
+import { DEFAULT_DB } from '../store/open';
+
+export { DEFAULT_DB };
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -14,7 +16,13 @@ export function parse(
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { ...options, db: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        ...options,
+        db: { type: 'string' },
+        'database-url': { type: 'string' },
+        'db-schema': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -61,9 +69,20 @@ commands:
   gateways               gateway signing keys and the sites each gateway may report
   keys rotate            rotate the API's token-signing keys
   deliveries list        PACT events queued for delivery
+  migrate                apply pending schema migrations (PostgreSQL needs this before any other command)
+  serve                  the PACT API and dashboard (see serve --help)
 
-common options: --db <file> (default ${DEFAULT_DB}), --help
+store (every command): SQLite --db <file> (default ${DEFAULT_DB}), or PostgreSQL: env PCF_EDGE_DATABASE_URL
+  (postgres://user:password@host:port/db; or --database-url without the password, which then comes from PGPASSWORD),
+  schema --db-schema <name> or env PCF_EDGE_DATABASE_SCHEMA (default public). A URL holding a password is refused
+  in argv: the process list would show it.
+common options: --help
 exit codes: 0 ok · 1 failed (invalid data, missing factor, audit mismatch, store error) · 2 usage error`,
+  migrate: `usage: npm run cloud-sink -- migrate [--db <file> | --database-url <url>] [--db-schema <name>]
+
+Applies every pending schema migration in order, each recorded in schema_migrations; running it again changes
+nothing. PostgreSQL: one transaction under an advisory lock (several processes may run it at once), and every other
+command refuses a schema that is not current. SQLite files are also migrated when a command opens them.`,
   import: `usage: npm run cloud-sink -- import <kind> <file> [--db <file>]
 
 Imports <file> (.csv, else JSON: an array, {"data": [...]}, or one object) as a new version of <kind>.

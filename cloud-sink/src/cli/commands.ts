@@ -191,6 +191,7 @@ export const COMMAND_OPTIONS = {
   },
   results: {},
   audit: {},
+  migrate: {},
   consume: {
     stream: { type: 'string' },
     endpoint: { type: 'string' },

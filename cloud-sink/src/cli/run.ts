@@ -1,7 +1,7 @@
 import { isPcfError, type Logger } from '@pcf-edge/core';
 import { PcfService } from '../service/pcf-service';
-import { openSqliteRepository } from '../store/sqlite';
-import { DEFAULT_DB, HELP, parse, type Options } from './args';
+import { describeStore, migrateStore, openRepository, storeLocation } from '../store/open';
+import { HELP, parse, type Options } from './args';
 import {
   isSecurityGroup,
   parseSecurityArgs,
@@ -25,6 +25,8 @@ export interface CliIo {
   err: (text: string) => void;
   log: Logger;
   onSignal: CliContext['onSignal'];
+  /** Where PCF_EDGE_DATABASE_URL / PCF_EDGE_DATABASE_SCHEMA are read (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failure, 2 usage). Never calls process.exit. */
@@ -47,9 +49,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.out(HELP[name]);
       return 0;
     }
-    repo = openSqliteRepository({ file: typeof values.db === 'string' ? values.db : DEFAULT_DB });
+    const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+    const where = storeLocation(
+      { db: str('db'), databaseUrl: str('database-url'), dbSchema: str('db-schema') },
+      io.env ?? process.env,
+    );
+    if (name === 'migrate') {
+      const applied = await migrateStore(where);
+      for (const m of applied) io.out(`applied migration ${m.version}: ${m.name}`);
+      io.out(
+        `${describeStore(where)}: ${applied.length === 0 ? 'schema already current' : `${applied.length} migrations applied`}`,
+      );
+      return 0;
+    }
+    repo = await openRepository(where);
     const ctx: CliContext = { repo, pcf: new PcfService(repo), out: io.out, log: io.log, onSignal: io.onSignal };
-    const handlers: Record<typeof name, () => Promise<number>> = {
+    const handlers: Record<Exclude<typeof name, 'migrate'>, () => Promise<number>> = {
       import: () => importCommand(ctx, positionals),
       'import-demo': () => importDemoCommand(ctx, values),
       pcf: () => pcfCommand(ctx, values),

@@ -1,17 +1,34 @@
 import { createLogger } from '@pcf-edge/core';
-import { openSqliteRepository } from '../store/sqlite';
+import { DATABASE_URL_ENV, openRepository, storeLocation } from '../store/open';
+import type { CloudSinkRepository } from '../store/repository';
 import { createKinesisHandler, type BatchResponse, type KinesisEvent } from './lambda';
 
 /**
- * Deployable Lambda entry (Kinesis event source with ReportBatchItemFailures). The database file comes from
- * CLOUD_SINK_DB (default /tmp/cloud-sink.sqlite); a PostgreSQL repository replaces it behind the same interface.
+ * Deployable Lambda entry (Kinesis event source with ReportBatchItemFailures). The store: PostgreSQL when
+ * PCF_EDGE_DATABASE_URL is set (schema PCF_EDGE_DATABASE_SCHEMA, default public; it must be migrated — the handler
+ * never changes a schema), else SQLite at CLOUD_SINK_DB (default /tmp/cloud-sink.sqlite, for local runs only). Opened
+ * on the first event and kept for the life of the execution environment.
  */
-let handle: ((event: KinesisEvent) => Promise<BatchResponse>) | undefined;
+let opened: Promise<{ repo: CloudSinkRepository; handle: (event: KinesisEvent) => Promise<BatchResponse> }> | undefined;
 
-export function handler(event: KinesisEvent): Promise<BatchResponse> {
-  handle ??= createKinesisHandler({
-    repo: openSqliteRepository({ file: process.env.CLOUD_SINK_DB ?? '/tmp/cloud-sink.sqlite' }),
-    log: createLogger({ component: 'cloud-sink-lambda' }),
+export async function handler(event: KinesisEvent): Promise<BatchResponse> {
+  opened ??= (async () => {
+    const env = process.env;
+    const where = env[DATABASE_URL_ENV]
+      ? storeLocation({}, env)
+      : storeLocation({ db: env.CLOUD_SINK_DB ?? '/tmp/cloud-sink.sqlite' }, {});
+    const repo = await openRepository(where, { poolSize: 2 });
+    return { repo, handle: createKinesisHandler({ repo, log: createLogger({ component: 'cloud-sink-lambda' }) }) };
+  })().catch((err: unknown) => {
+    opened = undefined; // the next invocation tries again
+    throw err;
   });
-  return handle(event);
+  return (await opened).handle(event);
+}
+
+/** Closes the store the handler opened (tests; the Lambda runtime freezes the environment instead). */
+export async function closeHandler(): Promise<void> {
+  const o = opened;
+  opened = undefined;
+  if (o) await (await o).repo.close();
 }

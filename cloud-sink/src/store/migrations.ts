@@ -157,6 +157,30 @@ export const MIGRATIONS: Migration[] = [
 /** The newest schema version this code knows. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
+export interface AppliedMigration {
+  version: number;
+  name: string;
+}
+
+/**
+ * ERR_STORE when a store's schema `version` is newer than this code (an older cloud-sink must not write to it), or,
+ * unless `migrating`, older (run `cloud-sink migrate` first).
+ */
+export function checkSchemaVersion(version: number, store: string, migrating = false): void {
+  if (version > SCHEMA_VERSION)
+    throw new PcfError(
+      'ERR_STORE',
+      `${store} is at schema version ${version}, newer than this cloud-sink knows (${SCHEMA_VERSION}): upgrade cloud-sink`,
+      { version, known: SCHEMA_VERSION },
+    );
+  if (!migrating && version < SCHEMA_VERSION)
+    throw new PcfError(
+      'ERR_STORE',
+      `${store} is at schema version ${version}, this cloud-sink needs ${SCHEMA_VERSION}: run \`cloud-sink migrate\` first`,
+      { version, needed: SCHEMA_VERSION },
+    );
+}
+
 export const GENESIS_HASH = '0'.repeat(64);
 
 /**

@@ -9,7 +9,16 @@ import {
   rowToFootprint,
 } from './footprint-rows';
 import { electricityColumn, readItems, seriesParam, sortIntervals, toInterval, type SumsRow } from './energy-plan';
-import { GENESIS_HASH, MICRO_COLUMNS, microColumns, MIGRATIONS, POSTGRES, type MigrationStep } from './migrations';
+import {
+  checkSchemaVersion,
+  GENESIS_HASH,
+  MICRO_COLUMNS,
+  microColumns,
+  MIGRATIONS,
+  POSTGRES,
+  type AppliedMigration,
+  type MigrationStep,
+} from './migrations';
 import type {
   AuditRecord,
   CloudSinkRepository,
@@ -40,6 +49,12 @@ export interface PostgresRepositoryOptions {
   schema?: string;
   poolSize?: number;
   now?: () => number;
+  /**
+   * Apply pending migrations first (`cloud-sink migrate`, `npm start`, tests). Otherwise the schema must already be
+   * at this code's version: every other process (consumers, the API, the Lambda handler) only checks it, so schema
+   * changes happen in one explicit step (ADR 0181).
+   */
+  migrate?: boolean;
 }
 
 /** Serialization failures, deadlocks and lost connections are passing conditions: callers may retry. */
@@ -105,18 +120,8 @@ const MAX_WINDOW_MS = 86_400_000; // pg_advisory_xact_lock key shared by every c
  * writers from several processes serialize instead of forking the chain.
  */
 export async function openPostgresRepository(options: PostgresRepositoryOptions): Promise<CloudSinkRepository> {
-  const schema = options.schema ?? 'public';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
-    throw new PcfError('ERR_USAGE', `PostgreSQL schema name '${schema}' must be lower-case letters, digits and _`);
+  const { pool, schema } = poolFor(options);
   const now = options.now ?? Date.now;
-  const pool = new Pool({
-    connectionString: options.connectionString,
-    max: options.poolSize ?? 10,
-    options: `-c search_path=${schema}`,
-  });
-  pool.on('error', () => {
-    /* idle client errors surface on the next query */
-  });
 
   // A checked-out client has no pool listener: a session the server ends between two queries (RDS Proxy idle
   // timeout, failover) would emit an unhandled 'error' and crash the process. The failing query reports it instead,
@@ -150,8 +155,8 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
   };
 
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await migrate(pool);
+    if (options.migrate) await migrate(pool, schema);
+    else await checkVersion(pool, schema);
   } catch (err) {
     await pool.end();
     throw storeError(err, `opening PostgreSQL schema ${schema} failed`);
@@ -489,7 +494,48 @@ function periodQuery(rq: RollupQuery, columns: string): [string, (string | numbe
   return [`SELECT ${columns} FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`, params];
 }
 
-async function migrate(pool: Pool): Promise<void> {
+function poolFor(options: PostgresRepositoryOptions): { pool: Pool; schema: string } {
+  const schema = options.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new PcfError('ERR_USAGE', `PostgreSQL schema name '${schema}' must be lower-case letters, digits and _`);
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+  });
+  pool.on('error', () => {
+    /* idle client errors surface on the next query */
+  });
+  return { pool, schema };
+}
+
+/**
+ * Applies the pending migrations to `options.schema` (created if missing), all in one transaction under an advisory
+ * lock, so several processes may start at once; returns those applied (none when the schema was current).
+ */
+export async function migratePostgres(options: PostgresRepositoryOptions): Promise<AppliedMigration[]> {
+  const { pool, schema } = poolFor(options);
+  try {
+    return await migrate(pool, schema);
+  } catch (err) {
+    throw storeError(err, `migrating PostgreSQL schema ${schema} failed`);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** ERR_STORE unless the schema's migrations are exactly this code's. */
+async function checkVersion(pool: Pool, schema: string): Promise<void> {
+  const exists = (await pool.query(`SELECT to_regclass('${schema}.schema_migrations') AS t`)).rows[0] as { t: unknown };
+  const version = exists.t
+    ? Number(((await pool.query('SELECT max(version) AS v FROM schema_migrations')).rows[0] as { v: unknown }).v ?? 0)
+    : 0;
+  checkSchemaVersion(version, `PostgreSQL schema ${schema}`);
+}
+
+async function migrate(pool: Pool, schema: string): Promise<AppliedMigration[]> {
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const applied: AppliedMigration[] = [];
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
@@ -500,6 +546,7 @@ async function migrate(pool: Pool): Promise<void> {
     const done = new Set(
       (await c.query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version),
     );
+    checkSchemaVersion(Math.max(0, ...done), `PostgreSQL schema ${schema}`, true);
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       for (const step of m.statements(POSTGRES)) await runStep(c, step);
@@ -508,8 +555,10 @@ async function migrate(pool: Pool): Promise<void> {
         m.name,
         Date.now(),
       ]);
+      applied.push({ version: m.version, name: m.name });
     }
     await c.query('COMMIT');
+    return applied;
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -12,7 +12,16 @@ import {
   toInterval,
   type SumsRow,
 } from './energy-plan';
-import { GENESIS_HASH, MICRO_COLUMNS, microColumns, MIGRATIONS, SQLITE, type MigrationStep } from './migrations';
+import {
+  checkSchemaVersion,
+  GENESIS_HASH,
+  MICRO_COLUMNS,
+  microColumns,
+  MIGRATIONS,
+  SQLITE,
+  type AppliedMigration,
+  type MigrationStep,
+} from './migrations';
 import {
   periodColumns,
   periodRowToStored,
@@ -89,7 +98,13 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma(`cache_size = ${-1024 * (options.cacheSizeMiB ?? 64)}`);
   const now = options.now ?? Date.now;
-  migrate(db);
+  try {
+    // an embedded file is migrated by whoever opens it (ADR 0181); a newer schema is refused
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err instanceof PcfError ? err : storeError(err, `migrating ${options.file} failed`);
+  }
 
   // Every statement is prepared once per connection and reused (preparing costs more than running a point query).
   const statements = new Map<string, Database.Statement>();
@@ -448,13 +463,28 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   };
 }
 
-function migrate(db: Database.Database): void {
+/** Applies the pending migrations to the SQLite file (created if missing); returns those applied. */
+export function migrateSqlite(file: string): AppliedMigration[] {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    return migrate(db);
+  } catch (err) {
+    throw err instanceof PcfError ? err : storeError(err, `migrating ${file} failed`);
+  } finally {
+    db.close();
+  }
+}
+
+function migrate(db: Database.Database): AppliedMigration[] {
+  const applied: AppliedMigration[] = [];
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)',
   );
   const done = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
   );
+  checkSchemaVersion(Math.max(0, ...done), 'SQLite database', true);
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
     db.transaction(() => {
@@ -465,7 +495,9 @@ function migrate(db: Database.Database): void {
         Date.now(),
       );
     })();
+    applied.push({ version: m.version, name: m.name });
   }
+  return applied;
 }
 
 function runStep(db: Database.Database, step: MigrationStep): void {
