@@ -182,6 +182,39 @@ describe('Kinesis ingest: local poller against kinesalite', () => {
     }
   });
 
+  it('reads only the shards it is given, and refuses a shard the stream does not have', async () => {
+    await put([json(batchOf('line-5', 0)), json(batchOf('line-5', 1)), json(batchOf('line-5', 2))]);
+    const only = (shards: string[]) =>
+      createKinesisConsumer(
+        {
+          stream: 'rollups',
+          endpoint: k.endpoint,
+          pollIntervalMs: 50,
+          recordsPerRead: 1000,
+          retryDelayMs: 50,
+          stopWhenIdle: true,
+          shards,
+        },
+        { repo: t.repo, log: silentLogger() },
+      );
+    const c = only(['shardId-000000000001']);
+    await c.start();
+    await c.done();
+    await c.stop();
+    // record i went to shard i mod 3: line-5's hour 1 is on shard 1, hours 0 and 2 are not read
+    expect(c.stats.records).toBeGreaterThan(0);
+    expect([...(await t.repo.getCheckpoints('rollups')).keys()]).toEqual(['shardId-000000000001']);
+    const ids = (hour: number) => batchOf('line-5', hour).rollups.map((r) => r.id);
+    expect(await t.repo.getRollups(ids(1))).toHaveLength(4);
+    expect(await t.repo.getRollups([...ids(0), ...ids(2)])).toEqual([]);
+    const wrong = only(['shardId-000000000009']);
+    await expect(wrong.start()).rejects.toMatchObject({
+      code: 'ERR_KINESIS',
+      message: 'stream rollups has no shard shardId-000000000009',
+    });
+    await wrong.stop();
+  });
+
   it('`consume --until-idle` reads the stream into the database given by --db', async () => {
     await put([json(batchOf('line-4', 3))]);
     const out: string[] = [];

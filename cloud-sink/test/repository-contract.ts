@@ -133,6 +133,38 @@ export function repositoryContract(factory: RepositoryFactory): void {
       expect(await repo.countRollups()).toBe(0);
     });
 
+    it('moves a shard checkpoint forward only (sequence numbers as numbers), keeps others apart', async () => {
+      const at = (shardId: string, sequenceNumber: string) =>
+        repo.ingest({ rollups: [], deadLetters: [], checkpoint: { stream: 's', shardId, sequenceNumber } });
+      await at('shard-0', '49590338271490256608559692538361571095921575989136588898');
+      await at('shard-0', '49590338271490256608559692538361571095921575989136588897'); // a consumer behind: ignored
+      await at('shard-0', '9999'); // shorter: smaller
+      await at('shard-1', '10');
+      await at('shard-1', '9');
+      expect(await repo.getCheckpoints('s')).toEqual(
+        new Map([
+          ['shard-0', '49590338271490256608559692538361571095921575989136588898'],
+          ['shard-1', '10'],
+        ]),
+      );
+      await at('shard-1', '100');
+      expect((await repo.getCheckpoints('s')).get('shard-1')).toBe('100');
+    });
+
+    it('keeps one rollup per id from a write that holds it twice: the highest revision, counted once', async () => {
+      const r = lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 10);
+      const out = await repo.ingest({
+        rollups: decodeRollups([
+          { ...r, revision: 3, electricityKWh: 30 },
+          r,
+          { ...r, revision: 2, electricityKWh: 20 },
+        ]),
+        deadLetters: [],
+      });
+      expect(out).toEqual({ applied: 1, ignored: 2, deadLettered: 0 });
+      expect(await repo.getRollups([r.id])).toMatchObject([{ revision: 3, electricityMicroKWh: 30_000_000 }]);
+    });
+
     it('versions reference data and answers as of a version', async () => {
       const v1 = await repo.importReference({
         kind: 'sites',

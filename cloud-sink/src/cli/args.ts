@@ -109,10 +109,12 @@ the demo day 2026-11-02 06:00–10:00 UTC. Then try:
 
 verify: checks the hash chain, every stored result against its record, every input against its recorded hash, and
 recomputes every result from its recorded inputs; exit 1 if anything does not match.`,
-  consume: `usage: npm run cloud-sink -- consume --stream <name> [--endpoint <url>] [--region <r>] [--until-idle] [--db <file>]
+  consume: `usage: npm run cloud-sink -- consume --stream <name> [--endpoint <url>] [--region <r>] [--until-idle] [--shards <ids>] [--db <file>]
 
-Reads every shard in parallel from its checkpoint (TRIM_HORIZON when none), stores rollups (highest revision wins),
+Reads every shard (or those of --shards) in parallel from its checkpoint (TRIM_HORIZON when none), stores rollups (highest revision wins),
 dead-letters invalid records, and commits each shard's checkpoint with its upserts. Runs until SIGINT/SIGTERM, or
 with --until-idle until every shard is caught up.
-  --poll-interval-ms <n>  wait after an empty read at the tip (default 1000)`,
+  --poll-interval-ms <n>  wait after an empty read at the tip (default 1000)
+  --shards <id,id,…>      read only these shards (several consumers share a store by taking a shard each; should two
+                          read one shard, nothing is stored twice and its checkpoint never moves back)`,
 } as const;

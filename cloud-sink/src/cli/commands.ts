@@ -158,6 +158,7 @@ export async function consumeCommand(ctx: CliContext, values: Values): Promise<n
       recordsPerRead: 10_000,
       retryDelayMs: 1000,
       stopWhenIdle: values['until-idle'] === true,
+      ...(typeof values.shards === 'string' ? { shards: values.shards.split(',').filter((x) => x !== '') } : {}),
       ...(typeof values.endpoint === 'string' ? { endpoint: values.endpoint } : {}),
       ...(typeof values.region === 'string' ? { region: values.region } : {}),
     },
@@ -197,6 +198,7 @@ export const COMMAND_OPTIONS = {
     endpoint: { type: 'string' },
     region: { type: 'string' },
     'until-idle': { type: 'boolean' },
+    shards: { type: 'string' },
     'poll-interval-ms': { type: 'string' },
   },
 } as const;

@@ -7,7 +7,7 @@ import {
   type _Record,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { sleep as sleepFor, type Logger } from '@pcf-edge/core';
+import { PcfError, sleep as sleepFor, type Logger } from '@pcf-edge/core';
 import type { CloudSinkRepository, DeadLetter, DecodedRollup } from '../store/repository';
 import { openSecurityStore } from '../store/security-store';
 import { decodeRecord } from './decode';
@@ -26,6 +26,11 @@ export interface KinesisConsumerConfig {
   retryDelayMs: number;
   /** Stop a shard's loop once it is caught up (used by tests, the benchmark and `consume --until-idle`). */
   stopWhenIdle: boolean;
+  /**
+   * The shards this consumer reads (default: every shard). Consumers sharing a store each take their own shards;
+   * should two read one shard, upserts stay idempotent and its checkpoint only moves forward.
+   */
+  shards?: string[];
 }
 
 export interface ConsumerStats {
@@ -161,6 +166,15 @@ export function createKinesisConsumer(
           deps.log.warn({ err, stream: config.stream }, 'cannot list shards; retrying');
           await sleep(config.retryDelayMs);
         }
+      }
+      if (config.shards) {
+        const known = new Set(shards.map((s) => s.ShardId));
+        const unknown = config.shards.filter((id) => !known.has(id));
+        if (unknown.length > 0)
+          throw new PcfError('ERR_KINESIS', `stream ${config.stream} has no shard ${unknown.join(', ')}`, {
+            shards: unknown,
+          });
+        shards = shards.filter((s) => config.shards!.includes(s.ShardId!));
       }
       deps.log.info({ stream: config.stream, shards: shards.length }, 'consuming');
       running = Promise.all(shards.map((s) => runShard(s.ShardId!))).then(() => undefined);

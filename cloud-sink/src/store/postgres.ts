@@ -36,6 +36,7 @@ import {
   ROLLUP_COLUMNS,
   rollupRow,
   rowToStored,
+  saveCheckpointSql,
   UPSERT_NAMES,
   UPSERT_ROLLUP,
   upsertPlan,
@@ -215,8 +216,7 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
         }
         if (write.checkpoint) {
           await c.query(
-            `INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES ($1, $2, $3, $4)
-          ON CONFLICT (stream, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number, updated_at_ms = excluded.updated_at_ms`,
+            saveCheckpointSql((i) => `$${i}`, ' COLLATE "C"'),
             [write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at],
           );
         }

@@ -1,5 +1,17 @@
 import type { DecodedRollup, StoredRollup } from './repository';
 
+/**
+ * A shard's checkpoint, moved forward only: Kinesis sequence numbers are decimal integers without leading zeros, so
+ * a longer one is larger, and of equal length the string order is the number order. Two consumers reading one
+ * shard (a takeover, a misassignment) therefore never move it back. `collate`: PostgreSQL compares in "C" order.
+ */
+export const saveCheckpointSql = (p: (i: number) => string, collate = ''): string =>
+  `INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})
+  ON CONFLICT (stream, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number, updated_at_ms = excluded.updated_at_ms
+  WHERE length(excluded.sequence_number) > length(shard_checkpoints.sequence_number)
+    OR (length(excluded.sequence_number) = length(shard_checkpoints.sequence_number)
+      AND excluded.sequence_number${collate} > shard_checkpoints.sequence_number${collate})`;
+
 /** Upsert keeping the highest revision: a lower or equal revision changes nothing (0 rows). Portable to PostgreSQL. */
 export const UPSERT_ROLLUP = `INSERT INTO rollups (id, revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3,
   gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms)

@@ -28,6 +28,7 @@ import {
   ROLLUP_COLUMNS,
   rollupParams,
   rowToStored,
+  saveCheckpointSql,
   UPSERT_ROLLUP_POSITIONAL,
   upsertPlan,
   type RollupRow,
@@ -115,9 +116,7 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
   };
   const upsert = prepared(UPSERT_ROLLUP_POSITIONAL);
   const insertDead = prepared('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)');
-  const saveCheckpoint =
-    prepared(`INSERT INTO shard_checkpoints (stream, shard_id, sequence_number, updated_at_ms) VALUES (?, ?, ?, ?)
-    ON CONFLICT (stream, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number, updated_at_ms = excluded.updated_at_ms`);
+  const saveCheckpoint = prepared(saveCheckpointSql(() => '?'));
 
   // Period queries, prepared once per shape (site and/or line given). Windows are at most one day long (schema), so
   // the lower bound keeps the index range tight; the covering indexes (migration 5) answer them without table reads.
