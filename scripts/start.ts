@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SIM_CLOCK_ENV, windowStartOf } from '@pcf-edge/core';
@@ -8,6 +8,8 @@ import { PcfService, loadSnapshot, type CloudSinkRepository } from '@pcf-edge/cl
 import { localConfig, startServer, type RunningServer } from '../cloud-sink/src/api/serve';
 import { createLogger } from '@pcf-edge/core';
 import pino from 'pino';
+import { openRepository } from '../cloud-sink/src/store/open';
+import { cloudStore, resetCloudStore, type CloudStore } from './stack/cloud-store';
 import { deriveStackConfigs } from './stack/configs';
 import { provisionGatewayKey } from './stack/gateway-key';
 import { freePorts, isPortFree } from './stack/ports';
@@ -22,9 +24,12 @@ and OPC UA collectors, the line aggregator, the stream exporter, a local Stream 
 cloud-sink consumer with the demo reference data, PCF computation, the PACT API and the dashboard. It prints the
 dashboard URL and a live summary; Ctrl-C stops every process. Logs: <data>/logs/<process>.log.
 
+The cloud store is <data>/cloud-sink.sqlite, or PostgreSQL when PCF_EDGE_DATABASE_URL is set (schema
+PCF_EDGE_DATABASE_SCHEMA, default public); its migrations run at start (cloud-sink migrate).
+
 Options:
   --data <dir>          data folder (default .pcf-edge); a second start continues the simulated timeline
-  --fresh               delete the data folder first
+  --fresh               delete the data folder first (and the cloud-sink tables of a PostgreSQL store)
   --scenario <file>     simulator scenario (default simulators/scenarios/demo-factory.yaml)
   --time-factor <n>     simulated seconds per real second (default 60)
   --port <n>            dashboard and API port (default 8080; 0 picks a free one)
@@ -91,11 +96,22 @@ function step(n: number, total: number, text: string): void {
   process.stdout.write(`[${n}/${total}] ${text}\n`);
 }
 
+/** The store's latest reference version (0: nothing imported yet). */
+async function referenceVersion(cloud: CloudStore): Promise<number> {
+  const repo = await openRepository(cloud.location);
+  try {
+    return await repo.latestReferenceVersion();
+  } finally {
+    await repo.close();
+  }
+}
+
 /** Runs a one-shot cloud-sink command to completion; throws with its output when it fails. */
-function runOnce(args: string[], logFile: string): Promise<void> {
+function runOnce(args: string[], logFile: string, env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(ROOT, 'cloud-sink/src/main.ts'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
@@ -110,20 +126,22 @@ function runOnce(args: string[], logFile: string): Promise<void> {
 
 async function main(): Promise<void> {
   const o = options();
-  if (o.fresh) rmSync(o.dataDir, { recursive: true, force: true });
+  const cloud = cloudStore(o.dataDir);
+  if (o.fresh) {
+    rmSync(o.dataDir, { recursive: true, force: true });
+    await resetCloudStore(cloud);
+  }
   mkdirSync(join(o.dataDir, 'config'), { recursive: true });
   const scenario: Scenario = structuredClone(loadScenario(o.scenarioFile)) as Scenario;
   const site = scenario.sites[0]?.id ?? 'site';
   const lines = (scenario.sites[0]?.lines ?? []).map((l) => l.id);
-  const cloudDb = join(o.dataDir, 'cloud-sink.sqlite');
   const store = join(o.dataDir, 'gateway.sqlite');
-  const firstRun = !existsSync(cloudDb);
   if (o.port !== 0 && !(await isPortFree(o.port)))
     usage(`port ${o.port} is in use: pass --port <n> (0 picks a free one)`);
 
   const timeline: Timeline = openTimeline(o.dataDir, Date.parse(scenario.startTime), o.factor);
   const env = { [SIM_CLOCK_ENV]: timeline.envValue, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-  const total = 8;
+  const total = 9;
   let failed: string | null = null;
   const sup = new Supervisor(join(o.dataDir, 'logs'), (name, code) => {
     failed = `${name} exited unexpectedly (code ${code}); see ${sup.logFile(name)}`;
@@ -227,15 +245,19 @@ async function main(): Promise<void> {
     step(5, total, 'stream exporter');
     await component('stream-exporter', write('stream-exporter', configs.exporter));
 
-    step(6, total, firstRun ? 'cloud-sink: demo reference data' : 'cloud-sink: reference data already imported');
-    if (firstRun) await runOnce(['import-demo', '--no-rollups', '--db', cloudDb], sup.logFile('cloud-sink-import'));
+    step(6, total, `cloud-sink: migrations (${cloud.description})`);
+    await runOnce(['migrate', ...cloud.args], sup.logFile('cloud-sink-migrate'), cloud.env);
+    const firstRun = (await referenceVersion(cloud)) === 0;
+    step(7, total, firstRun ? 'cloud-sink: demo reference data' : 'cloud-sink: reference data already imported');
+    if (firstRun)
+      await runOnce(['import-demo', '--no-rollups', ...cloud.args], sup.logFile('cloud-sink-import'), cloud.env);
     await provisionGatewayKey({
       keyFile: join(o.dataDir, 'gateway-signing-key.json'),
-      cloudDb,
+      store: cloud.location,
       gatewayId: 'local-gateway',
       site: configs.exporter.site as string,
     });
-    step(7, total, 'cloud-sink: Kinesis consumer');
+    step(8, total, 'cloud-sink: Kinesis consumer');
     await sup.start({
       name: 'cloud-sink-consumer',
       args: [
@@ -245,17 +267,17 @@ async function main(): Promise<void> {
         STREAM,
         '--endpoint',
         kinesisEndpoint,
-        '--db',
-        cloudDb,
+        ...cloud.args,
         '--poll-interval-ms',
         '500',
       ],
+      env: cloud.env,
     });
 
-    step(8, total, 'cloud-sink: PACT API and dashboard');
+    step(9, total, 'cloud-sink: PACT API and dashboard');
     const secret = 'local-demo-secret';
     server = await startServer({
-      db: cloudDb,
+      store: cloud.location,
       port: o.port,
       host: '127.0.0.1',
       config: await localConfig(secret),

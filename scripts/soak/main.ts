@@ -2,7 +2,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openSqliteRepository } from '@pcf-edge/cloud-sink';
+import { openRepository } from '../../cloud-sink/src/store/open';
+import { dropCloudSchema } from '../stack/cloud-store';
 import { windowStartOf } from '@pcf-edge/core';
 import { openStore } from '@pcf-edge/store';
 import { runChaos, type ChaosResult } from './chaos';
@@ -111,20 +112,29 @@ async function main(): Promise<number> {
     `soak: seed ${o.seed}, ${o.minutes} min ×${o.factor}, data ${o.dataDir}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`,
   );
   say('starting the stack…');
+  // On PostgreSQL (PCF_EDGE_DATABASE_URL) the run has a schema of its own, dropped when it passes, unless
+  // PCF_EDGE_DATABASE_SCHEMA names one.
+  const ownSchema = process.env.PCF_EDGE_DATABASE_SCHEMA ? undefined : `soak_${o.seed}_${Date.now()}`;
   const stack = await startSoakStack({
     dataDir: o.dataDir,
     scenarioFile: join(ROOT, 'simulators/scenarios/demo-factory.yaml'),
     factor: o.factor,
     log: say,
+    ...(ownSchema ? { cloudSchema: ownSchema } : {}),
   });
+  say(`cloud store: ${stack.cloud.description}`);
   const onSignal = (): void => void stack.stopAll().then(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let code: number;
   try {
-    return await soak(o, stack, loadStart, startedAt);
+    code = await soak(o, stack, loadStart, startedAt);
   } finally {
     await stack.stopAll();
   }
+  if (code === 0 && ownSchema) await dropCloudSchema(stack.cloud);
+  else if (ownSchema) say(`the cloud store is kept for inspection: ${stack.cloud.description}`);
+  return code;
 }
 
 async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt: Date): Promise<number> {
@@ -148,7 +158,7 @@ async function soak(o: Options, stack: SoakStack, loadStart: number[], startedAt
   );
   say(renderPlan(plan, o.seed));
 
-  const repo = openSqliteRepository({ file: stack.cloudDb });
+  const repo = await openRepository(stack.cloud.location);
   const sampler = startSampler(stack, repo, 2000);
   const chaos: ChaosResult = await runChaos(stack, plan, runStart, o.factor, say);
   const rest = durationMs - (Date.now() - runStart);

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { SIM_CLOCK_ENV, simClockEnvValue } from '@pcf-edge/core';
 import { loadScenario, type Scenario } from '@pcf-edge/meter-simulators';
 import { STORE_FULL_FLAG_ENV } from '@pcf-edge/store';
+import { cloudStore, type CloudStore } from '../stack/cloud-store';
 import { deriveStackConfigs } from '../stack/configs';
 import { provisionGatewayKey } from '../stack/gateway-key';
 import { freePorts } from '../stack/ports';
@@ -28,7 +29,8 @@ export interface SoakStack {
   lines: string[];
   timeline: Timeline;
   storeFile: string;
-  cloudDb: string;
+  /** The cloud-sink store: a SQLite file in the data folder, or a PostgreSQL schema of this run's own. */
+  cloud: CloudStore;
   controlUrl: string;
   /** The file whose existence makes the gateway store full (shared/store size-cap.ts). */
   fullFlag: string;
@@ -50,6 +52,8 @@ export interface StackOptions {
   scenarioFile: string;
   factor: number;
   log: (line: string) => void;
+  /** The PostgreSQL schema of this run (when PCF_EDGE_DATABASE_URL is set): a fresh one, so runs never meet. */
+  cloudSchema?: string;
 }
 
 function tsxSpec(name: string, entry: string, args: string[], extra: Partial<ProcessSpec> = {}): ProcessSpec {
@@ -63,7 +67,7 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
   const site = scenario.sites[0]?.id ?? 'site';
   const lines = (scenario.sites[0]?.lines ?? []).map((l) => l.id);
   const storeFile = join(o.dataDir, 'gateway.sqlite');
-  const cloudDb = join(o.dataDir, 'cloud-sink.sqlite');
+  const cloud = cloudStore(o.dataDir, o.cloudSchema);
   const fullFlag = join(o.dataDir, 'store-full.flag');
   const timeline = openTimeline(o.dataDir, Date.parse(scenario.startTime), o.factor);
   const [kinesisPort, smPort, opcuaPort, controlPort, ...modbusPorts] = (await freePorts(
@@ -126,17 +130,12 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
     ...(configs.opcua ? [component('opcua-collector', configs.opcua)] : []),
     component('line-aggregator', configs.aggregator),
     component('stream-exporter', exporter),
-    tsxSpec('cloud-sink-consumer', 'cloud-sink/src/main.ts', [
-      'consume',
-      '--stream',
-      STREAM,
-      '--endpoint',
-      kinesisEndpoint,
-      '--db',
-      cloudDb,
-      '--poll-interval-ms',
-      '500',
-    ]),
+    tsxSpec(
+      'cloud-sink-consumer',
+      'cloud-sink/src/main.ts',
+      ['consume', '--stream', STREAM, '--endpoint', kinesisEndpoint, ...cloud.args, '--poll-interval-ms', '500'],
+      { env: cloud.env },
+    ),
   ];
   const byName = new Map(specs.map((s) => [s.name, s]));
   const live = new Map<string, Supervised>();
@@ -156,10 +155,11 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
 
   try {
     for (const spec of specs.slice(0, 3)) await startOne(spec);
-    await importReference(cloudDb, sup.logFile('cloud-sink-import'));
+    await cloudOnce(cloud, ['migrate'], sup.logFile('cloud-sink-migrate'));
+    await cloudOnce(cloud, ['import-demo', '--no-rollups'], sup.logFile('cloud-sink-import'));
     await provisionGatewayKey({
       keyFile: join(o.dataDir, 'gateway-signing-key.json'),
-      cloudDb,
+      store: cloud.location,
       gatewayId: 'soak-gateway',
       site: configs.exporter.site as string,
     });
@@ -177,7 +177,7 @@ export async function startSoakStack(o: StackOptions): Promise<SoakStack> {
     lines,
     timeline,
     storeFile,
-    cloudDb,
+    cloud,
     fullFlag,
     pollIntervalMs,
     sup,
@@ -221,13 +221,16 @@ function shifted(t: Timeline, shiftMs: number): string {
   return simClockEnvValue(simStart + shiftMs, factor, wallStart);
 }
 
-/** `cloud-sink import-demo --no-rollups`: the demo reference data (the consumer needs none; PCFs would). */
-function importReference(cloudDb: string, logFile: string): Promise<void> {
+/**
+ * A one-shot `cloud-sink` command on the run's store: `migrate` (as npm start does), then `import-demo --no-rollups`
+ * (the demo reference data: the consumer needs none; PCFs would).
+ */
+function cloudOnce(cloud: CloudStore, command: string[], logFile: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'cloud-sink/src/main.ts'), 'import-demo', '--no-rollups', '--db', cloudDb],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      ['--import', 'tsx', join(ROOT, 'cloud-sink/src/main.ts'), ...command, ...cloud.args],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...cloud.env } },
     );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -235,7 +238,7 @@ function importReference(cloudDb: string, logFile: string): Promise<void> {
     child.on('exit', (code) => {
       writeFileSync(logFile, out, { flag: 'a' });
       if (code === 0) resolvePromise();
-      else reject(new Error(`cloud-sink import-demo failed (exit ${code}):\n${out.trim()}`));
+      else reject(new Error(`cloud-sink ${command[0]} failed (exit ${code}):\n${out.trim()}`));
     });
   });
 }

@@ -1,5 +1,6 @@
 import { silentLogger } from '@pcf-edge/core';
-import { openSecurityStore, openSqliteRepository } from '@pcf-edge/cloud-sink';
+import { openSecurityStore } from '@pcf-edge/cloud-sink';
+import { openRepository, type StoreLocation } from '../../cloud-sink/src/store/open';
 import { loadOrCreateGatewayKey } from '../../components/stream-exporter/src/signing-key';
 
 /**
@@ -7,9 +8,14 @@ import { loadOrCreateGatewayKey } from '../../components/stream-exporter/src/sig
  * exporter would on first start) and its public key registered in the cloud database with the gateway's site, so
  * the consumer accepts the batches it signs. Idempotent: a key registered already is left as it is.
  */
-export async function provisionGatewayKey(o: { keyFile: string; cloudDb: string; gatewayId: string; site: string }) {
+export async function provisionGatewayKey(o: {
+  keyFile: string;
+  store: StoreLocation;
+  gatewayId: string;
+  site: string;
+}) {
   const key = loadOrCreateGatewayKey(o.keyFile, silentLogger());
-  const repo = openSqliteRepository({ file: o.cloudDb });
+  const repo = await openRepository(o.store);
   try {
     const security = openSecurityStore(repo);
     if (!(await security.getGatewayKey(key.kid)))

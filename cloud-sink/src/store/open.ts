@@ -37,8 +37,14 @@ export function storeLocation(args: StoreArgs, env: NodeJS.ProcessEnv = process.
   if (url === undefined) return { kind: 'sqlite', file: args.db ?? DEFAULT_DB };
   if (!/^postgres(ql)?:\/\//.test(url))
     throw new PcfError('ERR_USAGE', `the database URL must start with postgres:// (got ${redact(url)})`);
-  return { kind: 'postgres', url, schema: args.dbSchema ?? (env[DATABASE_SCHEMA_ENV] || 'public') };
+  const schema = args.dbSchema ?? (env[DATABASE_SCHEMA_ENV] || 'public');
+  if (!SCHEMA_NAME.test(schema))
+    throw new PcfError('ERR_USAGE', `PostgreSQL schema name '${schema}' must be lower-case letters, digits and _`);
+  return { kind: 'postgres', url, schema };
 }
+
+/** A PostgreSQL schema name cloud-sink accepts (it is interpolated as an identifier). */
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function hasPassword(url: string): boolean {
   try {
