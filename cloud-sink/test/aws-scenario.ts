@@ -16,7 +16,7 @@ import { hashSecret } from '../src/api/secrets';
 import { newSigningKey } from '../src/api/signing-keys';
 import { signedBatch, TEST_GATEWAY_KEY } from './helpers';
 import { DEMO_DIR, IMPORT_ORDER } from '../src/service/demo';
-import { calculateProduct } from '../src/service/pcf-service';
+import { PcfService } from '../src/service/pcf-service';
 import { openPostgresRepository } from '../src/store/postgres';
 import { demoBatch } from '../src/service/demo-rollups';
 
@@ -314,7 +314,7 @@ export async function expectScenario(r: Awaited<ReturnType<typeof runCloudScenar
     expect(await repo.countRollups()).toBe(48);
     const results = await repo.listResults();
     const widget = results.find((x) => x.subject === 'widget')!;
-    const { doc } = await calculateProduct(repo, 'widget', {
+    const { doc } = await new PcfService(repo).calculateProduct('widget', {
       ...DEMO_PERIOD,
       periodStart: new Date(DEMO_PERIOD.periodStart).toISOString(),
       periodEnd: new Date(DEMO_PERIOD.periodEnd).toISOString(),

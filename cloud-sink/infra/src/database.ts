@@ -6,7 +6,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { MIGRATIONS } from '../../src/store/migrations';
+import { MIGRATIONS, POSTGRES } from '../../src/store/migrations';
 import type { DeployConfig } from './config';
 import { CloudSinkFunction } from './lambda';
 import type { Network } from './network';
@@ -17,7 +17,7 @@ export const DATABASE_NAME = 'pcfedge';
 /** Digest of the migration list: the schema custom resource runs again whenever it changes. */
 export function migrationsDigest(): string {
   const h = createHash('sha256');
-  for (const m of MIGRATIONS) h.update(JSON.stringify([m.version, m.name, m.statements('BIGSERIAL PRIMARY KEY')]));
+  for (const m of MIGRATIONS) h.update(JSON.stringify([m.version, m.name, m.statements(POSTGRES)]));
   return h.digest('hex');
 }
 

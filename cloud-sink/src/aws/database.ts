@@ -96,7 +96,7 @@ export interface OpenDatabaseDeps {
   settings: DatabaseSettings;
   log: Logger;
   poolSize: number;
-  /** Default: openPostgresRepository, which applies pending migrations when it opens (ADR 0082). */
+  /** Default: openPostgresRepository, which refuses a schema that is not current (the migrate entry makes it so). */
   open?: (options: PostgresRepositoryOptions) => Promise<CloudSinkRepository>;
 }
 

@@ -2,7 +2,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger, type Logger } from '@pcf-edge/core';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { MIGRATIONS } from '../store/migrations';
-import { databaseSettingsFromEnv, openDatabase } from './database';
+import { migratePostgres } from '../store/postgres';
+import { connectionString, databaseSettingsFromEnv, parseDatabaseSecret } from './database';
+import { readSecretJson } from './secrets';
 import type { SecretsClient } from './secrets';
 
 export interface MigrateDeps {
@@ -20,10 +22,12 @@ export interface MigrateResult {
 const PHYSICAL_ID = 'pcf-edge-cloud-sink-schema';
 
 /**
- * onEvent handler of the schema custom resource (custom resource provider framework). Create and Update apply every
- * pending migration: opening the PostgreSQL repository applies them under an advisory lock, each recorded in
- * `schema_migrations`, so a second run applies nothing (ADR 0082). Delete keeps the database and its data: removing
- * the stack must not drop the audit trail. A failure throws, and CloudFormation rolls the deployment back.
+ * onEvent handler of the schema custom resource (custom resource provider framework): the deployed form of
+ * `cloud-sink migrate`. Create and Update apply every pending migration with `migratePostgres` (one transaction under
+ * an advisory lock, each recorded in `schema_migrations`, so a second run applies nothing). The other entries only
+ * open a schema that is current (ADR 0181): a deployment migrates before any of them runs new code. Delete keeps the
+ * database and its data: removing the stack must not drop the audit trail. A failure throws, and CloudFormation
+ * rolls the deployment back.
  */
 export function createMigrateHandler(
   deps: MigrateDeps,
@@ -35,9 +39,16 @@ export function createMigrateHandler(
       deps.log.info({ requestType: event.RequestType }, 'schema kept (delete does not drop data)');
       return { PhysicalResourceId: event.PhysicalResourceId, Data: { SchemaVersion: schemaVersion } };
     }
-    const db = await openDatabase({ secrets: deps.secrets, settings, log: deps.log, poolSize: 1 });
-    await db.close();
-    deps.log.info({ requestType: event.RequestType, schemaVersion }, 'schema migrations applied');
+    const secret = parseDatabaseSecret(await readSecretJson(deps.secrets, settings.secretArn), settings.secretArn);
+    const applied = await migratePostgres({
+      connectionString: connectionString(secret, settings),
+      poolSize: 1,
+      ...(settings.schema ? { schema: settings.schema } : {}),
+    });
+    deps.log.info(
+      { requestType: event.RequestType, schemaVersion, applied: applied.map((m) => m.version) },
+      'schema migrations applied',
+    );
     return { PhysicalResourceId: PHYSICAL_ID, Data: { SchemaVersion: schemaVersion } };
   };
 }

@@ -1,10 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger, PcfError, validateConfig, type Logger } from '@pcf-edge/core';
-import { GWP_SET_NAMES } from '../engine/gwp';
-import { ALLOCATION_KEYS, type CalcOptions } from '../engine/types';
+import { ALLOCATION_KEYS, GWP_SET_NAMES, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { createFootprintPublisher } from '../pact/publish';
 import { loadSnapshot } from '../reference/snapshot';
-import { calculateAndStore } from '../service/pcf-service';
+import { PcfService } from '../service/pcf-service';
 import type { CloudSinkRepository } from '../store/repository';
 import { readApiSettings } from './api-settings';
 import { databaseSettingsFromEnv, openDatabase } from './database';
@@ -101,9 +100,10 @@ export function createRecomputeHandler(deps: RecomputeDeps): (event: unknown) =>
     try {
       const report: RecomputeReport = { ...period, computed: [], failed: [], published: 0 };
       const products = await productsMadeIn(db.repo, Date.parse(period.periodStart), Date.parse(period.periodEnd));
+      const pcf = new PcfService(db.repo); // stored results always compute afresh: nothing kept across invocations
       for (const product of products) {
         try {
-          const { audit } = await calculateAndStore(db.repo, product, options, now());
+          const { audit } = await pcf.calculateAndStore(product, options, now());
           report.computed.push({ product, resultId: audit.resultId });
         } catch (err) {
           const code = err instanceof PcfError ? err.code : 'ERR_UNEXPECTED';
