@@ -107,7 +107,7 @@ describe('signed rollup batches', () => {
     await put([signed(gw1, v1), signed(gw1, v2), signed(gw1, v1)]);
     expect(await consume()).toMatchObject({ records: 3, deadLetters: 0 });
     expect(await t.repo.getRollups(v1.rollups.map((r) => r.id))).toEqual(before);
-    expect(before.every((r) => r.revision === 2 && r.electricityKWh === 12)).toBe(true);
+    expect(before.every((r) => r.revision === 2 && r.electricityMicroKWh === 12_000_000)).toBe(true);
   });
 
   it('rotates a gateway key without losing batches in flight, then refuses the retired key', async () => {

@@ -110,7 +110,6 @@ export function createApiServer(
   });
   const publisher = createFootprintPublisher({ repo, company: config.pact, log, now });
   const pcf = deps.pcf ?? new PcfService(repo);
-  const publisher = createFootprintPublisher({ repo, company: deps.config.pact, log, now });
   const publish = () =>
     publisher
       .sync()

@@ -94,7 +94,13 @@ async function runSecurity(group: SecurityGroup, argv: string[], io: CliIo): Pro
       io.out(SECURITY_HELP[group]);
       return 0;
     }
-    repo = openSqliteRepository({ file: typeof values.db === 'string' ? values.db : DEFAULT_DB });
+    const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+    repo = await openRepository(
+      storeLocation(
+        { db: str('db'), databaseUrl: str('database-url'), dbSchema: str('db-schema') },
+        io.env ?? process.env,
+      ),
+    );
     return await securityCommand(repo, group, positionals, values, io.out);
   } catch (err) {
     if (isPcfError(err)) {

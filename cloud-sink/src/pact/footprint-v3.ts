@@ -1,4 +1,4 @@
-import { Dec, present } from '../engine/decimal';
+import { Dec, present } from '@pcf-edge/pcf-engine';
 import type { StoredFootprint } from '../store/repository';
 import { PACT_DECIMALS } from './footprint';
 import type { ResultContext } from './inputs';
