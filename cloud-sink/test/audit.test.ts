@@ -65,7 +65,7 @@ describe('audit trail', () => {
     expect(report.ok).toBe(false);
     for (const r of report.records) {
       expect(r.problems).toContain(`input factors 'desnz-2023-electricity-uk' version 4 was changed after the fact`);
-      expect(r.problems.some((p) => p.startsWith('recomputation does not reproduce the result'))).toBe(true);
+      expect(r.problems.some((p) => p.startsWith('replay does not reproduce the result'))).toBe(true);
     }
   });
 
@@ -81,15 +81,38 @@ describe('audit trail', () => {
     expect(after.records[1]!.problems[0]).toMatch(/^chain broken/);
   });
 
-  it('names a rollup revised after the fact', async () => {
+  it('replays what was used after a revision, and finds a used revision altered in the history', async () => {
     const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-2')!;
     await t.repo.ingest({ rollups: decodeRollups([{ ...first, revision: 2, electricityKWh: 9 }]), deadLetters: [] });
+    expect((await verifyAudit(t.repo)).records.map((r) => r.problems)).toEqual([[], [], []]);
+    tamper(
+      `UPDATE rollup_revisions SET electricity_ukwh = electricity_ukwh + 1 WHERE id = ? AND revision = 1`,
+      first.id,
+    );
     const report = await verifyAudit(t.repo);
     // widget's record read line-2; steel-sheet's did not
-    expect(report.records[2]!.problems).toContain(
-      `rollups differ from those used (48 now, 48 then; revised: ${first.id}@1→2)`,
-    );
+    expect(report.records[2]!.problems).toEqual([
+      `input rollup ${first.id} revision 1 was changed after the fact (its values)`,
+      `input rollup ${first.id} revision 1: its values differ from its document as received`,
+      expect.stringMatching(/^replay does not reproduce the result/),
+    ]);
     expect(report.records[0]!.problems).toEqual([]);
+  });
+
+  it('finds a document as received altered, and a current view that is not the highest revision', async () => {
+    const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-2')!;
+    tamper(`UPDATE rollup_revisions SET doc = replace(doc, '"coverage":1', '"coverage":0.5') WHERE id = ?`, first.id);
+    expect((await verifyAudit(t.repo)).records[2]!.problems).toEqual([
+      `input rollup ${first.id} revision 1: its values differ from its document as received`,
+    ]);
+    tamper(`UPDATE rollup_revisions SET doc = replace(doc, '"coverage":0.5', '"coverage":1') WHERE id = ?`, first.id);
+    tamper(`UPDATE rollups SET coverage = 0.25 WHERE id = ?`, first.id);
+    const report = await verifyAudit(t.repo);
+    expect(report.records.every((r) => r.ok)).toBe(true);
+    expect(report.store).toEqual([
+      `current view of rollup ${first.id} is not its highest kept revision (altered, or missing on one side)`,
+    ]);
+    expect(report.ok).toBe(false);
   });
 
   it('shows the derivation as a tree', async () => {

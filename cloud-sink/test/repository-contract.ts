@@ -61,7 +61,7 @@ export function repositoryContract(factory: RepositoryFactory): void {
           rollups: decodeRollups([r1, lineRollup('line-1', '2026-01-01T00:15:00.000Z', 1, 2)]),
           deadLetters: [],
         }),
-      ).toEqual({ applied: 2, ignored: 0, deadLettered: 0 });
+      ).toEqual({ applied: 2, ignored: 0, deadLettered: 0, revisions: 2 });
       expect(
         await repo.ingest({ rollups: decodeRollups([{ ...r1, revision: 2, electricityKWh: 12 }]), deadLetters: [] }),
       ).toMatchObject({ applied: 1 });
@@ -161,8 +161,60 @@ export function repositoryContract(factory: RepositoryFactory): void {
         ]),
         deadLetters: [],
       });
-      expect(out).toEqual({ applied: 1, ignored: 2, deadLettered: 0 });
+      expect(out).toEqual({ applied: 1, ignored: 2, deadLettered: 0, revisions: 3 });
       expect(await repo.getRollups([r.id])).toMatchObject([{ revision: 3, electricityMicroKWh: 30_000_000 }]);
+    });
+
+    it('keeps every revision, whatever the order of arrival; a kept revision never changes', async () => {
+      const r = lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 10);
+      const rev = (revision: number, kWh: number) => ({ ...r, revision, electricityKWh: kWh });
+      expect(await repo.ingest({ rollups: decodeRollups([rev(3, 30)]), deadLetters: [] })).toMatchObject({
+        applied: 1,
+        revisions: 1,
+      });
+      // older revisions arriving late: not current, but kept
+      expect(await repo.ingest({ rollups: decodeRollups([rev(1, 10), rev(2, 20)]), deadLetters: [] })).toMatchObject({
+        applied: 0,
+        ignored: 2,
+        revisions: 2,
+      });
+      // a duplicate (id, revision) with other values changes nothing
+      expect(await repo.ingest({ rollups: decodeRollups([rev(2, 99)]), deadLetters: [] })).toMatchObject({
+        applied: 0,
+        revisions: 0,
+      });
+      const kept = await repo.getRollupRevisions([
+        { id: r.id, revision: 2 },
+        { id: r.id, revision: 9 },
+        { id: r.id, revision: 1 },
+        { id: r.id, revision: 3 },
+      ]);
+      expect(kept.map((k) => [k.rollup.revision, k.rollup.electricityMicroKWh])).toEqual([
+        [2, 20_000_000],
+        [1, 10_000_000],
+        [3, 30_000_000],
+      ]);
+      expect(JSON.parse(kept[0]!.doc)).toMatchObject({ id: r.id, revision: 2, electricityKWh: 20 });
+      expect(await repo.getRollups([r.id])).toMatchObject([{ revision: 3 }]);
+      expect(await repo.pageCurrentRollups('', 10)).toMatchObject([{ id: r.id, revision: 3 }]);
+      expect(await repo.currentViewProblems()).toEqual([]);
+    });
+
+    it('records recomputations and outbound events', async () => {
+      const rec = {
+        resultId: 'r1',
+        successorId: null,
+        rollupsSha256: 'ab'.repeat(32),
+        relativeChange: '0.0004',
+        threshold: '0.001',
+        note: 'below threshold',
+        createdAtMs: 5,
+      };
+      await repo.appendRecomputation(rec);
+      expect(await repo.listRecomputations()).toEqual([rec]);
+      const event = { id: 'e1', type: 't', event: { data: { pfIds: ['x'] } }, createdAtMs: 7, deliveredAtMs: null };
+      await repo.saveFootprintVersions([footprint('f9', 1, 'Active', 7)], [event]);
+      expect(await repo.listOutboundEvents()).toEqual([event]);
     });
 
     it('versions reference data and answers as of a version', async () => {

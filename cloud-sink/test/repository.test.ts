@@ -18,16 +18,19 @@ describe('SQLite repository', () => {
       applied: 1,
       ignored: 0,
       deadLettered: 0,
+      revisions: 1,
     });
     expect(await t.repo.ingest({ rollups: decodeRollups([r2]), deadLetters: [] })).toEqual({
       applied: 1,
       ignored: 0,
       deadLettered: 0,
+      revisions: 1,
     });
     expect(await t.repo.ingest({ rollups: decodeRollups([r1]), deadLetters: [] })).toEqual({
       applied: 0,
       ignored: 1,
       deadLettered: 0,
+      revisions: 0,
     });
     const [stored] = await t.repo.getRollups([r1.id]);
     expect(stored).toMatchObject({ revision: 2, electricityMicroKWh: 12_000_000, line: 'line-1', windowMs: 900_000 });

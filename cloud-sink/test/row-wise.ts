@@ -1,21 +1,7 @@
-import { lineEnergy, type EngineInput, type EnergyWindow } from '@pcf-edge/pcf-engine';
+import { lineEnergy, type EngineInput } from '@pcf-edge/pcf-engine';
+import { energyWindow } from '../src/service/replay-input';
 import type { LoadedInput } from '../src/service/engine-input';
 import type { StoredRollup } from '../src/store/repository';
-
-/** A stored rollup as the engine reads one window of a line or site (micro-units). */
-export function energyWindow(r: StoredRollup): EnergyWindow {
-  return {
-    startMs: r.windowStartMs,
-    windowMs: r.windowMs,
-    site: r.site,
-    estimated: r.estimated,
-    coverage: r.coverage,
-    electricity: (r.type === 'site' ? r.baseloadMicroKWh : r.electricityMicroKWh) ?? 0,
-    gasM3: r.type === 'site' ? 0 : (r.gasMicroM3 ?? 0),
-    gasKWh: r.type === 'site' ? 0 : (r.gasMicroKWh ?? 0),
-    gasCvBasis: r.type === 'site' ? null : r.gasCvBasis,
-  };
-}
 
 /**
  * The engine input of `loaded` (read with `list`) rebuilt from its listed rollups, every window on its own: what the

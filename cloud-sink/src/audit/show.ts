@@ -31,7 +31,7 @@ export async function showAudit(repo: CloudSinkRepository, resultId: string): Pr
     '',
     `inputs (reference version ${body.inputs.referenceVersion})`,
     ...body.inputs.entities.map((e) => `  ${e.kind} ${e.id} v${e.version} sha256 ${e.hash.slice(0, 16)}…`),
-    `  rollups: ${body.inputs.rollups.length} on lines ${body.inputs.lines.join(', ') || '-'} and sites ${body.inputs.sites.join(', ') || '-'} (sha256 ${body.inputs.rollupsHash.slice(0, 16)}…)`,
+    `  rollups: ${body.inputs.rollups.length} on lines ${body.inputs.lines.join(', ') || '-'} and sites ${body.inputs.sites.join(', ') || '-'} ${'rollupsHash' in body.inputs ? ` (sha256 ${(body.inputs as { rollupsHash: string }).rollupsHash.slice(0, 16)}…)` : ', each by (id, revision) and sha256'}`,
     '',
     'energy balance (allocated + overhead + unallocated = metered)',
     ...r.balances.map(

@@ -1,7 +1,13 @@
+import type { Rollup } from '@pcf-edge/core';
 import { computePeriod } from '@pcf-edge/pcf-engine';
-import { auditBody, loadEngineInput, readReference, type AuditBody } from '../service/pcf-service';
+import { decodeRollup } from '../ingest/quantities';
+import { readReference, type AuditBody } from '../service/pcf-service';
+import type { AuditBodyV2 } from '../service/audit-body';
+import { replayInput } from '../service/replay-input';
+import { productResultDoc } from '../service/result-doc';
 import { GENESIS_HASH } from '../store/migrations';
-import type { CloudSinkRepository } from '../store/repository';
+import type { CloudSinkRepository, StoredRollup } from '../store/repository';
+import { storedFromDecoded } from '../store/rollup-rows';
 import type { ReferenceKind } from '../reference/types';
 import { canonicalJson, chainHash, contentHash } from './hash';
 import { recomputeLegacy, type LegacyAuditBody } from './legacy/verify';
@@ -15,12 +21,16 @@ export interface RecordVerdict {
 export interface VerifyReport {
   ok: boolean;
   records: RecordVerdict[];
+  /** Problems of the store as a whole: current-view rows that are not the highest kept revision. */
+  store: string[];
 }
 
 /**
  * Verifies every audit record: the hash chain (each record's hash over its body and the previous hash), the stored
- * result against the audited one, every input entity against the hash recorded for it, the rollups against their
- * recorded hash, and a full recomputation from the recorded inputs (reference version, lines, sites, options).
+ * result against the audited one, every input entity against the hash recorded for it, every input rollup revision
+ * against its recorded hash and its document as received, and a replay of the calculation from exactly those inputs
+ * (ADR 0231). Later revisions do not fail a record (they make its result stale: `findStaleResults`); only a change
+ * to something recorded does. Also checks that the current view is the highest kept revision of every rollup.
  */
 export async function verifyAudit(repo: CloudSinkRepository): Promise<VerifyReport> {
   const records = await repo.listAuditRecords();
@@ -35,19 +45,26 @@ export async function verifyAudit(repo: CloudSinkRepository): Promise<VerifyRepo
     if (chainHash(rec.body, rec.prevHash) !== rec.hash)
       problems.push('record hash does not match its body (the audit record was altered)');
     prev = rec.hash;
-    let body: AuditBody | undefined;
+    let body: AuditBody | AuditBodyV2 | undefined;
     try {
-      body = JSON.parse(rec.body) as AuditBody;
+      body = JSON.parse(rec.body) as AuditBody | AuditBodyV2;
     } catch {
       problems.push('record body is not valid JSON');
     }
     if (body) problems.push(...(await checkBody(repo, rec.resultId, body)));
     out.push({ auditId: rec.id, resultId: rec.resultId, ok: problems.length === 0, problems });
   }
-  return { ok: out.every((r) => r.ok), records: out };
+  const store = (await repo.currentViewProblems(20)).map(
+    (id) => `current view of rollup ${id} is not its highest kept revision (altered, or missing on one side)`,
+  );
+  return { ok: out.every((r) => r.ok) && store.length === 0, records: out, store };
 }
 
-async function checkBody(repo: CloudSinkRepository, resultId: string, body: AuditBody): Promise<string[]> {
+async function checkBody(
+  repo: CloudSinkRepository,
+  resultId: string,
+  body: AuditBody | AuditBodyV2,
+): Promise<string[]> {
   const problems: string[] = [];
   const stored = await repo.getResult(resultId);
   if (!stored) problems.push(`result ${resultId} is missing`);
@@ -65,44 +82,64 @@ async function checkBody(repo: CloudSinkRepository, resultId: string, body: Audi
   const schema = (body as { schema: string }).schema;
   if (schema === 'pcf-edge.audit/1')
     problems.push(...(await recomputeLegacy(repo, body as unknown as LegacyAuditBody)));
-  else if (schema === 'pcf-edge.audit/2') problems.push(...(await recompute(repo, resultId, body)));
+  else if (schema === 'pcf-edge.audit/2' || schema === 'pcf-edge.audit/3') problems.push(...(await replay(repo, body)));
   else problems.push(`record schema ${JSON.stringify(schema)} is not one this engine verifies`);
   return problems;
 }
 
 /**
- * Recomputes a pcf-edge.audit/2 record: reads the energy of the recorded lines and sites again (uncached reference
- * data at the recorded version), checks the rollups against their recorded hash, naming revised ones, and requires
- * the engine to reproduce the recorded result document.
+ * The kept revisions a record names, each checked: kept at all, its columns hashing to the recorded hash (audit/3),
+ * and equal to what its document as received decodes to. Returns the rollups (as recorded, in order) and problems.
  */
-async function recompute(repo: CloudSinkRepository, resultId: string, body: AuditBody): Promise<string[]> {
+export async function keptInputs(
+  repo: CloudSinkRepository,
+  body: AuditBody | AuditBodyV2,
+): Promise<{ rollups: StoredRollup[]; problems: string[] }> {
   const problems: string[] = [];
+  const named = body.inputs.rollups;
+  const kept = await repo.getRollupRevisions(named.map((r) => ({ id: r.id, revision: r.revision })));
+  const byKey = new Map(kept.map((k) => [`${k.rollup.id}@${k.rollup.revision}`, k]));
+  const rollups: StoredRollup[] = [];
+  for (const n of named) {
+    const k = byKey.get(`${n.id}@${n.revision}`);
+    if (!k) {
+      problems.push(`input rollup ${n.id} revision ${n.revision} is not kept (deleted from the history)`);
+      continue;
+    }
+    rollups.push(k.rollup);
+    const hash = (n as { hash?: string }).hash;
+    if (hash !== undefined && contentHash(k.rollup) !== hash)
+      problems.push(`input rollup ${n.id} revision ${n.revision} was changed after the fact (its values)`);
+    let fromDoc: string;
+    try {
+      fromDoc = canonicalJson(storedFromDecoded(decodeRollup(JSON.parse(k.doc) as Rollup)));
+    } catch (err) {
+      fromDoc = `unreadable: ${(err as Error).message}`;
+    }
+    if (fromDoc !== canonicalJson(k.rollup))
+      problems.push(`input rollup ${n.id} revision ${n.revision}: its values differ from its document as received`);
+  }
+  if (body.schema === 'pcf-edge.audit/2' && problems.length === 0 && contentHash(rollups) !== body.inputs.rollupsHash)
+    problems.push('the rollups used were changed after the fact (their hash differs from the recorded one)');
+  return { rollups, problems };
+}
+
+/** Replays a pcf-edge.audit/2 or /3 record from its kept inputs and requires the recorded result document. */
+async function replay(repo: CloudSinkRepository, body: AuditBody | AuditBodyV2): Promise<string[]> {
+  const { rollups, problems } = await keptInputs(repo, body);
   try {
     const reference = await readReference(repo, body.inputs.referenceVersion);
-    const loaded = await loadEngineInput(repo, reference, body.options, [body.subject.id], {
-      lines: body.inputs.lines,
-      sites: body.inputs.sites,
-      list: true,
-    });
-    const rollups = loaded.rollups ?? [];
-    if (contentHash(rollups) !== body.inputs.rollupsHash) {
-      const was = new Map(body.inputs.rollups.map((r) => [r.id, r.revision]));
-      const changed = rollups
-        .filter((r) => was.get(r.id) !== r.revision)
-        .map((r) => `${r.id}@${was.get(r.id) ?? 'new'}→${r.revision}`);
-      problems.push(
-        `rollups differ from those used (${rollups.length} now, ${was.size} then${changed.length ? `; revised: ${changed.slice(0, 5).join(', ')}` : '; values altered'})`,
-      );
-    }
-    const calc = computePeriod(loaded.input);
-    const again = auditBody(resultId, loaded, calc, body.subject.id).result;
+    const series = body.schema === 'pcf-edge.audit/3' ? body.inputs.series : undefined;
+    const input = replayInput(reference, body.options, body.inputs.lines, body.inputs.sites, rollups, series);
+    const calc = computePeriod(input);
+    const again = productResultDoc(calc, calc.product(body.subject.id));
     if (canonicalJson(again) !== canonicalJson(body.result)) {
       problems.push(
-        `recomputation does not reproduce the result: ${again.pcfPerDeclaredUnit} vs recorded ${body.result.pcfPerDeclaredUnit} kgCO2e/${body.result.declaredUnit}`,
+        `replay does not reproduce the result: ${again.pcfPerDeclaredUnit} vs recorded ${body.result.pcfPerDeclaredUnit} kgCO2e/${body.result.declaredUnit}`,
       );
     }
   } catch (err) {
-    problems.push(`recomputation failed: ${(err as Error).message}`);
+    problems.push(`replay failed: ${(err as Error).message}`);
   }
   return problems;
 }

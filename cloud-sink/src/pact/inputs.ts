@@ -48,7 +48,7 @@ export async function loadResultContext(
     countries: [...countries].sort(),
     telemetry: await telemetrySummary(
       repo,
-      body.inputs.rollups.map((r) => r.id),
+      body.inputs.rollups.map((r) => ({ id: r.id, revision: r.revision })),
       Date.parse(stored.periodStart),
       Date.parse(stored.periodEnd),
     ),
@@ -57,11 +57,12 @@ export async function loadResultContext(
 
 async function telemetrySummary(
   repo: CloudSinkRepository,
-  ids: string[],
+  used: { id: string; revision: number }[],
   fromMs: number,
   toMs: number,
 ): Promise<TelemetrySummary | undefined> {
-  const rollups = await repo.getRollups(ids);
+  // the revisions the result used, whatever arrived later (ADR 0230)
+  const rollups = (await repo.getRollupRevisions(used)).map((k) => k.rollup);
   if (rollups.length === 0) return undefined;
   let weight = 0,
     covered = 0;

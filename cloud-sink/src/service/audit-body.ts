@@ -1,13 +1,55 @@
 import type { CalcOptions, PeriodCalculation } from '@pcf-edge/pcf-engine';
 import { contentHash } from '../audit/hash';
-import type { LoadedInput } from './engine-input';
+import type { LoadedInput, SeriesRead } from './engine-input';
 import { productResultDoc, type ProductResultDoc } from './result-doc';
 
+/** A reference entity an audit record names: kind, id, version and the SHA-256 of its canonical data. */
+export interface AuditEntity {
+  kind: string;
+  id: string;
+  version: number;
+  hash: string;
+}
+
+/** Why a result was stored in place of another (a recomputation of a stale result, ADR 0232). */
+export interface Supersedes {
+  resultId: string;
+  /** |new − old| ÷ |old| of the PCF per declared unit; the threshold it reached. */
+  relativeChange: string;
+  threshold: string;
+}
+
 /**
- * What an audit record stores (schema pcf-edge.audit/2: the engine on integer quantities, ADR 0180); enough to read
- * the same inputs again and recompute. Records of schema pcf-edge.audit/1 are verified by the frozen verifier.
+ * What an audit record stores (schema pcf-edge.audit/3, ADR 0231): enough to replay the calculation exactly from the
+ * kept revisions, whatever arrived later. Records of pcf-edge.audit/2 (`AuditBodyV2`) are replayed from the same
+ * history; pcf-edge.audit/1 by the frozen verifier.
  */
 export interface AuditBody {
+  schema: 'pcf-edge.audit/3';
+  resultId: string;
+  subject: { kind: 'product'; id: string };
+  options: CalcOptions;
+  inputs: {
+    referenceVersion: number;
+    gwpSet: string;
+    entities: AuditEntity[];
+    lines: string[];
+    sites: string[];
+    /** Per line, then per site: the window length read (null: none in the period) and whether any rollup was there. */
+    series: SeriesRead[];
+    /**
+     * Every rollup whose energy was read (the window length used, overlapping the period), lines then sites, each by
+     * window start and id: its (id, revision) and the SHA-256 of its stored columns (`contentHash(StoredRollup)`).
+     */
+    rollups: { id: string; revision: number; hash: string }[];
+  };
+  supersedes?: Supersedes;
+  derivation: unknown;
+  result: ProductResultDoc;
+}
+
+/** The record body of schema pcf-edge.audit/2 (one hash over all rollups), as written before ADR 0231. */
+export interface AuditBodyV2 {
   schema: 'pcf-edge.audit/2';
   resultId: string;
   subject: { kind: 'product'; id: string };
@@ -15,12 +57,11 @@ export interface AuditBody {
   inputs: {
     referenceVersion: number;
     gwpSet: string;
-    entities: { kind: string; id: string; version: number; hash: string }[];
+    entities: AuditEntity[];
     lines: string[];
     sites: string[];
-    /** Every rollup whose energy was read (the window length used, overlapping the period), by id and revision. */
     rollups: { id: string; revision: number }[];
-    /** SHA-256 of the canonical JSON of those rollups' stored columns (integer micro-units), lines then sites. */
+    /** SHA-256 of the canonical JSON of those rollups' stored columns, lines then sites. */
     rollupsHash: string;
   };
   derivation: unknown;
@@ -28,8 +69,15 @@ export interface AuditBody {
 }
 
 /** The audit record body of `product` in `calc`; `loaded` must list its rollups (`list: true`). */
-export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCalculation, product: string): AuditBody {
-  if (!loaded.rollups) throw new Error('internal: an audit record needs the rollups listed (load with `list`)');
+export function auditBody(
+  resultId: string,
+  loaded: LoadedInput,
+  calc: PeriodCalculation,
+  product: string,
+  supersedes?: Supersedes,
+): AuditBody {
+  if (!loaded.rollups || !loaded.series)
+    throw new Error('internal: an audit record needs the rollups listed (load with `list`)');
   const r = calc.product(product);
   const entities = [...calc.usedEntities()]
     .map(([key, e]) => ({
@@ -40,7 +88,7 @@ export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCal
     }))
     .sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1));
   return {
-    schema: 'pcf-edge.audit/2',
+    schema: 'pcf-edge.audit/3',
     resultId,
     subject: { kind: 'product', id: product },
     options: calc.input.options,
@@ -50,9 +98,10 @@ export function auditBody(resultId: string, loaded: LoadedInput, calc: PeriodCal
       entities,
       lines: loaded.lines,
       sites: loaded.sites,
-      rollups: loaded.rollups.map((x) => ({ id: x.id, revision: x.revision })),
-      rollupsHash: contentHash(loaded.rollups),
+      series: loaded.series,
+      rollups: loaded.rollups.map((x) => ({ id: x.id, revision: x.revision, hash: contentHash(x) })),
     },
+    ...(supersedes ? { supersedes } : {}),
     derivation: r.trace(),
     result: productResultDoc(calc, r),
   };

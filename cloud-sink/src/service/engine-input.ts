@@ -44,6 +44,14 @@ export function linesFor(index: ReferenceIndex, products: string[] | 'all', from
   return [...lines].sort();
 }
 
+/** One series as read: whose energy, the window length read (null: none in the period), whether any rollup was there. */
+export interface SeriesRead {
+  type: 'line' | 'site';
+  id: string;
+  windowMs: number | null;
+  anyRollup: boolean;
+}
+
 /** The engine input of a calculation and what was read for it. */
 export interface LoadedInput {
   input: EngineInput;
@@ -51,6 +59,8 @@ export interface LoadedInput {
   sites: string[];
   /** With `list`: every rollup whose energy was read, lines then sites, each by window start and id. */
   rollups?: StoredRollup[];
+  /** With `list`: each series read, lines then sites. */
+  series?: SeriesRead[];
 }
 
 export interface LoadSelection {
@@ -110,6 +120,16 @@ export async function loadEngineInput(
     input: { snapshot, index, lines: lineEnergy, sites: siteEnergy, options },
     lines,
     sites,
-    ...(sel.list ? { rollups: read.flatMap((s) => s.rollups ?? []) } : {}),
+    ...(sel.list
+      ? {
+          rollups: read.flatMap((s) => s.rollups ?? []),
+          series: read.map((s) => ({
+            type: s.key.type,
+            id: s.key.type === 'line' ? s.key.line : s.key.site,
+            windowMs: s.energy.windowMs ?? null,
+            anyRollup: s.anyRollup,
+          })),
+        }
+      : {}),
   };
 }

@@ -37,6 +37,10 @@ export const MICRO_COLUMNS: [string, string][] = [
   ['baseload_kwh', 'baseload_ukwh'],
 ];
 
+/** The columns of a kept revision (migration 8), in the order of `rollup_revisions`. */
+export const HISTORY_COLUMNS = `id, revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3, gas_ukwh,
+  gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -134,6 +138,36 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 8,
+    name: 'every rollup revision kept',
+    // Rollups are append-only (ADR 0230): `rollup_revisions`, keyed (id, revision), keeps every revision as received
+    // (its columns and its document) and is never updated; `rollups` is the current view, the highest revision of
+    // each id, written in the same transaction. The document moves to the history; the current view keeps columns.
+    statements: () => [
+      `CREATE TABLE rollup_revisions (id TEXT NOT NULL, revision INTEGER NOT NULL, type TEXT NOT NULL, site TEXT NOT NULL,
+        line TEXT, window_start_ms BIGINT NOT NULL, window_ms INTEGER NOT NULL, electricity_ukwh BIGINT, gas_um3 BIGINT,
+        gas_ukwh BIGINT, gas_cv_basis TEXT, baseload_ukwh BIGINT, units_good DOUBLE PRECISION, units_scrap DOUBLE PRECISION,
+        coverage DOUBLE PRECISION NOT NULL, estimated INTEGER NOT NULL, doc TEXT NOT NULL, received_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (id, revision))`,
+      `INSERT INTO rollup_revisions (${HISTORY_COLUMNS}) SELECT ${HISTORY_COLUMNS} FROM rollups`,
+      'ALTER TABLE rollups DROP COLUMN doc',
+    ],
+  },
+  {
+    version: 9,
+    name: 'recomputations and outbound events',
+    // A recomputation of a stale result (ADR 0232): republished as a successor result, or kept current with a note.
+    // Outbound events (PACT `Published`) wait here for delivery (the security issue delivers them).
+    statements: ({ autoId }) => [
+      `CREATE TABLE result_recomputations (id ${autoId}, result_id TEXT NOT NULL, successor_id TEXT,
+        rollups_sha256 TEXT NOT NULL, relative_change TEXT NOT NULL, threshold TEXT NOT NULL, note TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL)`,
+      'CREATE INDEX result_recomputations_result ON result_recomputations (result_id, id)',
+      `CREATE TABLE outbound_events (id TEXT PRIMARY KEY, type TEXT NOT NULL, event TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL, delivered_at_ms BIGINT)`,
+    ],
+  },
+  {
     // Numbered after the issue's ADR range (0190–0199) so migrations written in parallel never share a number.
     version: 190,
     name: 'security: API clients, grants, gateway keys, PACT event deliveries',
@@ -154,8 +188,8 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
-/** The newest schema version this code knows. */
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+/** The newest schema version this code knows (numbers are sparse: each area numbers its migrations in its range). */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 export interface AppliedMigration {
   version: number;
@@ -163,21 +197,26 @@ export interface AppliedMigration {
 }
 
 /**
- * ERR_STORE when a store's schema `version` is newer than this code (an older cloud-sink must not write to it), or,
- * unless `migrating`, older (run `cloud-sink migrate` first).
+ * ERR_STORE when a store has applied a migration this code does not know (an older cloud-sink must not write to it),
+ * or, unless `migrating`, lacks one it knows (run `cloud-sink migrate` first). Compared as sets, not by the highest
+ * number: migrations numbered in parallel ranges may be added below an applied one.
  */
-export function checkSchemaVersion(version: number, store: string, migrating = false): void {
-  if (version > SCHEMA_VERSION)
+export function checkSchemaVersion(done: Iterable<number>, store: string, migrating = false): void {
+  const applied = new Set(done);
+  const known = new Set(MIGRATIONS.map((m) => m.version));
+  const unknown = [...applied].filter((v) => !known.has(v)).sort((x, y) => x - y);
+  if (unknown.length > 0)
     throw new PcfError(
       'ERR_STORE',
-      `${store} is at schema version ${version}, newer than this cloud-sink knows (${SCHEMA_VERSION}): upgrade cloud-sink`,
-      { version, known: SCHEMA_VERSION },
+      `${store} has schema migrations this cloud-sink does not know (${unknown.join(', ')}; newest known ${SCHEMA_VERSION}): upgrade cloud-sink`,
+      { unknown, known: SCHEMA_VERSION },
     );
-  if (!migrating && version < SCHEMA_VERSION)
+  const pending = MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
+  if (!migrating && pending.length > 0)
     throw new PcfError(
       'ERR_STORE',
-      `${store} is at schema version ${version}, this cloud-sink needs ${SCHEMA_VERSION}: run \`cloud-sink migrate\` first`,
-      { version, needed: SCHEMA_VERSION },
+      `${store} lacks schema migrations ${pending.join(', ')} that this cloud-sink needs: run \`cloud-sink migrate\` first`,
+      { pending, needed: SCHEMA_VERSION },
     );
 }
 

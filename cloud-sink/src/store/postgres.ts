@@ -31,10 +31,15 @@ import type {
   StoredResult,
 } from './repository';
 import {
+  currentViewProblemsSql,
+  INSERT_REVISION,
   periodColumns,
   periodRowToStored,
+  REVISION_NAMES,
+  revisionPlan,
   ROLLUP_COLUMNS,
   rollupRow,
+  rowToKept,
   rowToStored,
   saveCheckpointSql,
   UPSERT_NAMES,
@@ -42,6 +47,15 @@ import {
   upsertPlan,
   type RollupRow,
 } from './rollup-rows';
+import {
+  EVENT_COLUMNS,
+  eventParams,
+  insertSql,
+  RECOMPUTATION_COLUMNS,
+  recomputationParams,
+  rowToEvent,
+  rowToRecomputation,
+} from './recompute-rows';
 
 export interface PostgresRepositoryOptions {
   /** postgres://user:password@host:port/database */
@@ -103,11 +117,14 @@ const ARRAY_TYPES: Record<string, string> = {
   doc: 'text',
   receivedAtMs: 'bigint',
 };
-/** UPSERT_ROLLUP for a whole write: one column array per parameter, unnested into rows (one statement, one round trip). */
-const UPSERT_MANY = UPSERT_ROLLUP.replace(
-  /VALUES \([^)]*\)/,
-  `SELECT * FROM unnest(${UPSERT_NAMES.map((n, i) => `$${i + 1}::${ARRAY_TYPES[n]}[]`).join(', ')})`,
-);
+/** A statement for a whole write: one column array per parameter, unnested into rows (one statement, one round trip). */
+const unnested = (sql: string, names: string[]): string =>
+  sql.replace(
+    /VALUES \([^)]*\)/,
+    `SELECT * FROM unnest(${names.map((n, i) => `$${i + 1}::${ARRAY_TYPES[n]}[]`).join(', ')})`,
+  );
+const UPSERT_MANY = unnested(UPSERT_ROLLUP, UPSERT_NAMES);
+const INSERT_REVISIONS = unnested(INSERT_REVISION, REVISION_NAMES);
 const MIGRATION_LOCK = 7_262_001;
 /** Rollups per upsert statement (column arrays). */
 const UPSERT_CHUNK = 5000;
@@ -194,7 +211,14 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
     ingest: (write) =>
       tx('ingest failed', async (c) => {
         const at = now();
-        let applied = 0;
+        let applied = 0,
+          revisions = 0;
+        const history = revisionPlan(write.rollups);
+        for (let i = 0; i < history.length; i += UPSERT_CHUNK) {
+          const rows = history.slice(i, i + UPSERT_CHUNK).map((r) => rollupRow(r, at));
+          const params = REVISION_NAMES.map((n) => rows.map((row) => row[n]));
+          revisions += (await c.query(INSERT_REVISIONS, params)).rowCount ?? 0;
+        }
         const plan = upsertPlan(write.rollups);
         for (let i = 0; i < plan.length; i += UPSERT_CHUNK) {
           const rows = plan.slice(i, i + UPSERT_CHUNK).map((r) => rollupRow(r, at));
@@ -220,7 +244,7 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
             [write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at],
           );
         }
-        return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
+        return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length, revisions };
       }),
     readEnergy: async (req) => {
       let client: PoolClient | undefined;
@@ -241,13 +265,32 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
     },
     queryRollups: async (rq) =>
       (await q<RollupRow>('rollup query failed', ...periodQuery(rq, ROLLUP_COLUMNS))).map(rowToStored),
-    queryRollupDocs: async (rq) =>
+    getRollupRevisions: async (keys) => {
+      const rows = await q<RollupRow & { doc: string }>(
+        'rollup revision lookup failed',
+        `SELECT h.* FROM rollup_revisions h JOIN unnest($1::text[], $2::int[]) AS k(id, revision)
+          ON h.id = k.id AND h.revision = k.revision`,
+        [keys.map((k) => k.id), keys.map((k) => k.revision)],
+      );
+      const byKey = new Map(rows.map((r) => [`${r.id}@${Number(r.revision)}`, rowToKept(r)]));
+      return keys.flatMap((k) => byKey.get(`${k.id}@${k.revision}`) ?? []);
+    },
+    pageCurrentRollups: async (afterId, limit) =>
       (
-        await q<{ id: string; revision: number; doc: string }>(
+        await q<RollupRow>(
           'rollup query failed',
-          ...periodQuery(rq, 'id, revision, doc'),
+          `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id > $1 COLLATE "C" ORDER BY id COLLATE "C" LIMIT $2`,
+          [afterId, limit],
         )
-      ).map((r) => ({ id: r.id, revision: Number(r.revision), doc: r.doc })),
+      ).map(rowToStored),
+    currentViewProblems: async (limit = 20) =>
+      (
+        await q<{ id: string }>(
+          'current view check failed',
+          currentViewProblemsSql((i) => `$${i}`),
+          [limit],
+        )
+      ).map((r) => r.id),
     getRollups: async (ids) => {
       const rows = await q<RollupRow>('rollup lookup failed', 'SELECT * FROM rollups WHERE id = ANY($1)', [ids]);
       const byId = new Map(rows.map((r) => [r.id, rowToStored(r)]));
@@ -330,7 +373,7 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
       );
       return rows[0] ? toEntity(rows[0]) : undefined;
     },
-    appendResult: (r, body, hashBody) =>
+    appendResult: (r, body, hashBody, recomputation) =>
       tx('storing result failed', async (c) => {
         await c.query('LOCK TABLE audit_records IN SHARE ROW EXCLUSIVE MODE');
         const last = (await c.query('SELECT hash FROM audit_records ORDER BY id DESC LIMIT 1')).rows[0] as
@@ -357,6 +400,11 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
           'INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id',
           [r.id, body, prevHash, hash, createdAtMs],
         );
+        if (recomputation)
+          await c.query(
+            insertSql('result_recomputations', RECOMPUTATION_COLUMNS, (i) => `$${i}`),
+            recomputationParams(recomputation),
+          );
         return { id: Number((ins.rows[0] as { id: string }).id), resultId: r.id, body, prevHash, hash, createdAtMs };
       }),
     getResult: async (id) => {
@@ -379,7 +427,28 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
       );
       return rows[0] ? toAudit(rows[0]) : undefined;
     },
-    saveFootprintVersions: (rows) =>
+    appendRecomputation: async (r) => {
+      await q(
+        'storing recomputation failed',
+        insertSql('result_recomputations', RECOMPUTATION_COLUMNS, (i) => `$${i}`),
+        [...recomputationParams(r)],
+      );
+    },
+    listRecomputations: async () =>
+      (
+        await q<Record<string, unknown>>(
+          'recomputation query failed',
+          'SELECT * FROM result_recomputations ORDER BY id',
+        )
+      ).map(rowToRecomputation),
+    listOutboundEvents: async () =>
+      (
+        await q<Record<string, unknown>>(
+          'event query failed',
+          'SELECT * FROM outbound_events ORDER BY created_at_ms, id',
+        )
+      ).map(rowToEvent),
+    saveFootprintVersions: (rows, events = []) =>
       tx('storing footprints failed', async (c) => {
         await c.query('LOCK TABLE footprints IN SHARE ROW EXCLUSIVE MODE');
         const insert = `INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
@@ -390,6 +459,11 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
           checkFootprintSuccessor(latest, f);
           await c.query(insert, footprintParams(f));
         }
+        for (const e of events)
+          await c.query(
+            insertSql('outbound_events', EVENT_COLUMNS, (i) => `$${i}`),
+            eventParams(e),
+          );
       }),
     getFootprint: async (id) => {
       const rows = await q<Record<string, unknown>>(
@@ -527,10 +601,12 @@ export async function migratePostgres(options: PostgresRepositoryOptions): Promi
 /** ERR_STORE unless the schema's migrations are exactly this code's. */
 async function checkVersion(pool: Pool, schema: string): Promise<void> {
   const exists = (await pool.query(`SELECT to_regclass('${schema}.schema_migrations') AS t`)).rows[0] as { t: unknown };
-  const version = exists.t
-    ? Number(((await pool.query('SELECT max(version) AS v FROM schema_migrations')).rows[0] as { v: unknown }).v ?? 0)
-    : 0;
-  checkSchemaVersion(version, `PostgreSQL schema ${schema}`);
+  const done = exists.t
+    ? (await pool.query('SELECT version FROM schema_migrations')).rows.map((r: { version: unknown }) =>
+        Number(r.version),
+      )
+    : [];
+  checkSchemaVersion(done, `PostgreSQL schema ${schema}`);
 }
 
 async function migrate(pool: Pool, schema: string): Promise<AppliedMigration[]> {
@@ -546,7 +622,7 @@ async function migrate(pool: Pool, schema: string): Promise<AppliedMigration[]> 
     const done = new Set(
       (await c.query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version),
     );
-    checkSchemaVersion(Math.max(0, ...done), `PostgreSQL schema ${schema}`, true);
+    checkSchemaVersion(done, `PostgreSQL schema ${schema}`, true);
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       for (const step of m.statements(POSTGRES)) await runStep(c, step);

@@ -66,9 +66,42 @@ export interface IngestWrite {
 }
 
 export interface IngestOutcome {
+  /** Rollups that changed the current view (a new id, or a higher revision than the current one). */
   applied: number;
+  /** Rollups that did not (an equal or lower revision: still kept in the history when the revision is new). */
   ignored: number;
   deadLettered: number;
+  /** Revisions appended to the history: every (id, revision) not kept before, whatever the order of arrival. */
+  revisions: number;
+}
+
+/** A kept revision of a rollup (ADR 0230): its columns and the document as received. Never changed once kept. */
+export interface KeptRevision {
+  rollup: StoredRollup;
+  doc: string;
+}
+
+/** One recomputation of a stale result (ADR 0232): republished as `successorId`, or kept current with a note. */
+export interface Recomputation {
+  resultId: string;
+  /** The result stored in its place (republished), or null: the result stays current (change below threshold). */
+  successorId: string | null;
+  /** SHA-256 of the (id, revision) list of the rollups the recomputation read: the view the result is current for. */
+  rollupsSha256: string;
+  /** |new − old| ÷ |old| of the PCF per declared unit, decimal string; the threshold it was compared with. */
+  relativeChange: string;
+  threshold: string;
+  note: string;
+  createdAtMs: number;
+}
+
+/** An event waiting for delivery to partners (PACT `ProductFootprint.Published.v1`, CloudEvents JSON). */
+export interface OutboundEvent {
+  id: string;
+  type: string;
+  event: unknown;
+  createdAtMs: number;
+  deliveredAtMs: number | null;
 }
 
 export interface RollupQuery {
@@ -171,15 +204,22 @@ export type StoreConnection = { kind: 'sqlite'; db: Database } | { kind: 'postgr
 
 export interface CloudSinkRepository {
   readonly connection?: StoreConnection;
-  /** Applies one ingest write atomically; a rollup replaces a stored one only if its revision is higher. */
+  /**
+   * Applies one ingest write atomically: every new (id, revision) is appended to the history; the current view takes
+   * a rollup only if its revision is higher than the current one.
+   */
   ingest(write: IngestWrite): Promise<IngestOutcome>;
+  /** Kept revisions by (id, revision), in the order asked; those never kept are left out. */
+  getRollupRevisions(keys: { id: string; revision: number }[]): Promise<KeptRevision[]>;
+  /** Up to `limit` current-view rollups with id > `afterId`, by id (for digests and comparisons). */
+  pageCurrentRollups(afterId: string, limit: number): Promise<StoredRollup[]>;
+  /**
+   * Ids (at most `limit`) where the current view is not the highest kept revision with the same columns: a row
+   * missing on either side, another revision, or other values. Empty when the store is consistent.
+   */
+  currentViewProblems(limit?: number): Promise<string[]>;
   queryRollups(q: RollupQuery): Promise<StoredRollup[]>;
   getRollups(ids: string[]): Promise<StoredRollup[]>;
-  /**
-   * The rollups a `queryRollups` would return, ordered the same way (window start, id), as stored: revision and the
-   * document as received. For the frozen verifier of audit records of schema pcf-edge.audit/1 (ADR 0180).
-   */
-  queryRollupDocs(q: RollupQuery): Promise<{ id: string; revision: number; doc: string }[]>;
   countRollups(): Promise<number>;
   /**
    * Optional: a token that changes whenever a line or site rollup of one of `sites` overlapping [fromMs, toMs) is
@@ -209,17 +249,24 @@ export interface CloudSinkRepository {
     result: StoredResult,
     body: string,
     hashBody: (body: string, prevHash: string) => string,
+    recomputation?: Recomputation,
   ): Promise<AuditRecord>;
+  /** Records a recomputation that kept its result current (no successor). */
+  appendRecomputation(r: Recomputation): Promise<void>;
+  /** Every recomputation, in the order recorded. */
+  listRecomputations(): Promise<Recomputation[]>;
   getResult(id: string): Promise<StoredResult | undefined>;
   listResults(): Promise<StoredResult[]>;
   listAuditRecords(): Promise<AuditRecord[]>;
   getAuditRecordForResult(resultId: string): Promise<AuditRecord | undefined>;
 
   /**
-   * Inserts footprint versions in one transaction. ERR_STORE (nothing written) if an (id, version) exists already or
+   * Inserts footprint versions (and the events announcing them) in one transaction. ERR_STORE (nothing written) if an (id, version) exists already or
    * a version would follow a Deprecated one.
    */
-  saveFootprintVersions(rows: StoredFootprint[]): Promise<void>;
+  saveFootprintVersions(rows: StoredFootprint[], events?: OutboundEvent[]): Promise<void>;
+  /** Every outbound event, oldest first. */
+  listOutboundEvents(): Promise<OutboundEvent[]>;
   /** The highest version of one footprint. */
   getFootprint(id: string): Promise<StoredFootprint | undefined>;
   /** The number of the highest version of one footprint (an index-only lookup; lets callers reuse a served form). */

@@ -12,17 +12,34 @@ export const saveCheckpointSql = (p: (i: number) => string, collate = ''): strin
     OR (length(excluded.sequence_number) = length(shard_checkpoints.sequence_number)
       AND excluded.sequence_number${collate} > shard_checkpoints.sequence_number${collate})`;
 
-/** Upsert keeping the highest revision: a lower or equal revision changes nothing (0 rows). Portable to PostgreSQL. */
+/**
+ * The current view's upsert, keeping the highest revision: a lower or equal revision changes nothing (0 rows).
+ * Portable to PostgreSQL. Every revision also goes to the history (`INSERT_REVISION`), in the same transaction.
+ */
 export const UPSERT_ROLLUP = `INSERT INTO rollups (id, revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3,
-  gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms)
+  gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, received_at_ms)
   VALUES (@id, @revision, @type, @site, @line, @windowStartMs, @windowMs, @electricityMicroKWh, @gasMicroM3, @gasMicroKWh,
-  @gasCvBasis, @baseloadMicroKWh, @unitsGood, @unitsScrap, @coverage, @estimated, @doc, @receivedAtMs)
+  @gasCvBasis, @baseloadMicroKWh, @unitsGood, @unitsScrap, @coverage, @estimated, @receivedAtMs)
   ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, type = excluded.type, site = excluded.site, line = excluded.line,
   window_start_ms = excluded.window_start_ms, window_ms = excluded.window_ms, electricity_ukwh = excluded.electricity_ukwh,
   gas_um3 = excluded.gas_um3, gas_ukwh = excluded.gas_ukwh, gas_cv_basis = excluded.gas_cv_basis, baseload_ukwh = excluded.baseload_ukwh,
   units_good = excluded.units_good, units_scrap = excluded.units_scrap, coverage = excluded.coverage,
-  estimated = excluded.estimated, doc = excluded.doc, received_at_ms = excluded.received_at_ms
+  estimated = excluded.estimated, received_at_ms = excluded.received_at_ms
   WHERE excluded.revision > rollups.revision`;
+
+/**
+ * Appends one revision to the history (ADR 0230). (id, revision) is the key and a kept revision is never changed: a
+ * duplicate, even with other values, changes nothing (0 rows), so what an audit record names stays what was used.
+ */
+export const INSERT_REVISION = `INSERT INTO rollup_revisions (id, revision, type, site, line, window_start_ms, window_ms,
+  electricity_ukwh, gas_um3, gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc,
+  received_at_ms)
+  VALUES (@id, @revision, @type, @site, @line, @windowStartMs, @windowMs, @electricityMicroKWh, @gasMicroM3, @gasMicroKWh,
+  @gasCvBasis, @baseloadMicroKWh, @unitsGood, @unitsScrap, @coverage, @estimated, @doc, @receivedAtMs)
+  ON CONFLICT (id, revision) DO NOTHING`;
+/** The parameter names of INSERT_REVISION, in order. */
+export const REVISION_NAMES = [...INSERT_REVISION.matchAll(/@(\w+)/g)].map((m) => m[1]!);
+export const INSERT_REVISION_POSITIONAL = INSERT_REVISION.replace(/@\w+/g, '?');
 
 /** The parameter names of UPSERT_ROLLUP, in order (positional binding: `rollupParams`). */
 export const UPSERT_NAMES = [...UPSERT_ROLLUP.matchAll(/@(\w+)/g)].map((m) => m[1]!);
@@ -129,6 +146,27 @@ export function rollupParams(d: DecodedRollup, receivedAtMs: number): unknown[] 
   return UPSERT_NAMES.map((n) => row[n]);
 }
 
+/** INSERT_REVISION_POSITIONAL's parameters, in order. */
+export function revisionParams(d: DecodedRollup, receivedAtMs: number): unknown[] {
+  const row = rollupRow(d, receivedAtMs);
+  return REVISION_NAMES.map((n) => row[n]);
+}
+
+/**
+ * The revisions of one write the history appends: one per (id, revision), the first of equal ones (as inserting them
+ * in turn would keep), sorted by id then revision (one lock order for concurrent writers).
+ */
+export function revisionPlan(rollups: readonly DecodedRollup[]): DecodedRollup[] {
+  const byKey = new Map<string, DecodedRollup>();
+  for (const d of rollups) {
+    const key = `${d.rollup.id}\u0000${d.rollup.revision}`;
+    if (!byKey.has(key)) byKey.set(key, d);
+  }
+  return [...byKey.values()].sort((a, b) =>
+    a.rollup.id < b.rollup.id ? -1 : a.rollup.id > b.rollup.id ? 1 : a.rollup.revision - b.rollup.revision,
+  );
+}
+
 /**
  * The rollups of one write in the order they are applied: one per id, the highest revision (the first of equal ones,
  * as applying them in turn would keep), sorted by id — so concurrent writers lock rows in one order (no deadlock)
@@ -161,5 +199,50 @@ export function rowToStored(row: RollupRow): StoredRollup {
     unitsScrap: row.units_scrap,
     coverage: Number(row.coverage),
     estimated: Number(row.estimated) === 1,
+  };
+}
+
+/** Columns the current view shares with the history (every one but the document). */
+const VIEW_COLUMNS =
+  `revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3, gas_ukwh, gas_cv_basis,
+  baseload_ukwh, units_good, units_scrap, coverage, estimated, received_at_ms`
+    .split(',')
+    .map((c) => c.trim());
+
+/**
+ * Ids where the current view is not the highest kept revision with the same values (both dialects; `limit` is the one
+ * parameter, as `p(1)`). A full comparison of the two tables: an `audit verify` check, not a hot path.
+ */
+export const currentViewProblemsSql = (p: (i: number) => string): string =>
+  `SELECT coalesce(c.id, h.id) AS id FROM rollups c FULL OUTER JOIN (SELECT x.* FROM rollup_revisions x
+    WHERE x.revision = (SELECT max(y.revision) FROM rollup_revisions y WHERE y.id = x.id)) h ON h.id = c.id
+  WHERE c.id IS NULL OR h.id IS NULL OR ${VIEW_COLUMNS.map((col) => `c.${col} IS DISTINCT FROM h.${col}`).join(' OR ')}
+  ORDER BY 1 LIMIT ${p(1)}`;
+
+/** A kept revision's row (`HISTORY_COLUMNS`) as a stored rollup and its document. */
+export function rowToKept(row: RollupRow & { doc: string }): { rollup: StoredRollup; doc: string } {
+  return { rollup: rowToStored(row), doc: row.doc };
+}
+
+/** The stored columns of a decoded rollup (what ingest keeps), as a StoredRollup. */
+export function storedFromDecoded(d: DecodedRollup): StoredRollup {
+  const row = rollupRow(d, 0);
+  return {
+    id: row.id as string,
+    revision: row.revision as number,
+    type: row.type as StoredRollup['type'],
+    site: row.site as string,
+    line: row.line as string | null,
+    windowStartMs: row.windowStartMs as number,
+    windowMs: row.windowMs as number,
+    electricityMicroKWh: d.electricityMicroKWh,
+    gasMicroM3: d.gasMicroM3,
+    gasMicroKWh: d.gasMicroKWh,
+    gasCvBasis: row.gasCvBasis as StoredRollup['gasCvBasis'],
+    baseloadMicroKWh: d.baseloadMicroKWh,
+    unitsGood: row.unitsGood as number | null,
+    unitsScrap: row.unitsScrap as number | null,
+    coverage: row.coverage as number,
+    estimated: row.estimated === 1,
   };
 }

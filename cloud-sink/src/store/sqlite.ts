@@ -23,16 +23,30 @@ import {
   type MigrationStep,
 } from './migrations';
 import {
+  currentViewProblemsSql,
+  INSERT_REVISION_POSITIONAL,
   periodColumns,
   periodRowToStored,
+  revisionParams,
+  revisionPlan,
   ROLLUP_COLUMNS,
   rollupParams,
+  rowToKept,
   rowToStored,
   saveCheckpointSql,
   UPSERT_ROLLUP_POSITIONAL,
   upsertPlan,
   type RollupRow,
 } from './rollup-rows';
+import {
+  EVENT_COLUMNS,
+  eventParams,
+  insertSql,
+  RECOMPUTATION_COLUMNS,
+  recomputationParams,
+  rowToEvent,
+  rowToRecomputation,
+} from './recompute-rows';
 import {
   checkFootprintSuccessor,
   FOOTPRINT_COLUMNS,
@@ -50,6 +64,9 @@ import type {
   ImportWrite,
   IngestOutcome,
   IngestWrite,
+  KeptRevision,
+  OutboundEvent,
+  Recomputation,
   ReferenceVersion,
   RollupQuery,
   StoredFootprint,
@@ -115,6 +132,7 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     return stmt;
   };
   const upsert = prepared(UPSERT_ROLLUP_POSITIONAL);
+  const insertRevision = prepared(INSERT_REVISION_POSITIONAL);
   const insertDead = prepared('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)');
   const saveCheckpoint = prepared(saveCheckpointSql(() => '?'));
 
@@ -196,12 +214,14 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
 
   const ingestTx = db.transaction((write: IngestWrite): IngestOutcome => {
     const at = now();
-    let applied = 0;
+    let applied = 0,
+      revisions = 0;
+    for (const r of revisionPlan(write.rollups)) revisions += insertRevision.run(revisionParams(r, at)).changes;
     for (const r of upsertPlan(write.rollups)) applied += upsert.run(rollupParams(r, at)).changes;
     for (const d of write.deadLetters) insertDead.run(d.source, d.reason, d.payload, d.receivedAtMs);
     if (write.checkpoint)
       saveCheckpoint.run(write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at);
-    return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length };
+    return { applied, ignored: write.rollups.length - applied, deadLettered: write.deadLetters.length, revisions };
   });
 
   const importTx = db.transaction((w: ImportWrite): number => {
@@ -217,8 +237,14 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     return version;
   });
 
+  const insertRecomputation = prepared(insertSql('result_recomputations', RECOMPUTATION_COLUMNS, () => '?'));
   const appendTx = db.transaction(
-    (r: StoredResult, body: string, hashBody: (b: string, p: string) => string): AuditRecord => {
+    (
+      r: StoredResult,
+      body: string,
+      hashBody: (b: string, p: string) => string,
+      recomputation?: Recomputation,
+    ): AuditRecord => {
       const last = prepared('SELECT hash FROM audit_records ORDER BY id DESC LIMIT 1').get() as
         { hash: string } | undefined;
       const prevHash = last?.hash ?? GENESIS_HASH;
@@ -239,11 +265,12 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       const info = prepared(
         'INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES (?, ?, ?, ?, ?)',
       ).run(r.id, body, prevHash, hash, createdAtMs);
+      if (recomputation) insertRecomputation.run(...recomputationParams(recomputation));
       return { id: Number(info.lastInsertRowid), resultId: r.id, body, prevHash, hash, createdAtMs };
     },
   );
 
-  const footprintTx = db.transaction((rows: StoredFootprint[]): void => {
+  const footprintTx = db.transaction((rows: StoredFootprint[], events: OutboundEvent[]): void => {
     const latest = prepared('SELECT status, version FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1');
     const ins = prepared(
       `INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map(() => '?').join(', ')})`,
@@ -252,6 +279,8 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       checkFootprintSuccessor(latest.get(f.id) as { status: string; version: number } | undefined, f);
       ins.run(...footprintParams(f));
     }
+    const insEvent = prepared(insertSql('outbound_events', EVENT_COLUMNS, () => '?'));
+    for (const e of events) insEvent.run(...eventParams(e));
   });
 
   const wrap = <T>(what: string, fn: () => T): Promise<T> => {
@@ -301,29 +330,29 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
           (a) => periodRowToStored(a, key),
         );
       }),
-    queryRollupDocs: (q: RollupQuery) =>
-      wrap('rollup query failed', () => {
-        const where = [
-          q.type === 'site' ? "type = 'site'" : "type = 'line'",
-          'window_start_ms < ?',
-          'window_start_ms > ?',
-          'window_start_ms + window_ms > ?',
-          ...(q.site !== undefined ? ['site = ?'] : []),
-          ...(q.line !== undefined ? ['line = ?'] : []),
-        ];
-        const params = [
-          q.toMs,
-          q.fromMs - MAX_WINDOW_MS,
-          q.fromMs,
-          ...(q.site !== undefined ? [q.site] : []),
-          ...(q.line !== undefined ? [q.line] : []),
-        ];
-        return (
-          prepared(
-            `SELECT id, revision, doc FROM rollups WHERE ${where.join(' AND ')} ORDER BY window_start_ms, id`,
-          ).all(...params) as { id: string; revision: number; doc: string }[]
-        ).map((r) => ({ id: r.id, revision: Number(r.revision), doc: r.doc }));
+    getRollupRevisions: (keys) =>
+      wrap('rollup revision lookup failed', () => {
+        const get = prepared('SELECT * FROM rollup_revisions WHERE id = ? AND revision = ?');
+        const out: KeptRevision[] = [];
+        for (const k of keys) {
+          const row = get.get(k.id, k.revision) as (RollupRow & { doc: string }) | undefined;
+          if (row) out.push(rowToKept(row));
+        }
+        return out;
       }),
+    pageCurrentRollups: (afterId, limit) =>
+      wrap('rollup query failed', () =>
+        (
+          prepared(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id > ? ORDER BY id LIMIT ?`).all(
+            afterId,
+            limit,
+          ) as RollupRow[]
+        ).map(rowToStored),
+      ),
+    currentViewProblems: (limit = 20) =>
+      wrap('current view check failed', () =>
+        (prepared(currentViewProblemsSql(() => '?')).all(limit) as { id: string }[]).map((r) => r.id),
+      ),
     getRollups: (ids) =>
       wrap('rollup lookup failed', () => {
         const out: StoredRollup[] = [];
@@ -411,7 +440,18 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
         );
         return row ? toEntity(row as Record<string, unknown>) : undefined;
       }),
-    appendResult: (r, body, hashBody) => wrap('storing result failed', () => appendTx(r, body, hashBody)),
+    appendResult: (r, body, hashBody, recomputation) =>
+      wrap('storing result failed', () => appendTx(r, body, hashBody, recomputation)),
+    appendRecomputation: (r) =>
+      wrap('storing recomputation failed', () => {
+        insertRecomputation.run(...recomputationParams(r));
+      }),
+    listRecomputations: () =>
+      wrap('recomputation query failed', () =>
+        (prepared('SELECT * FROM result_recomputations ORDER BY id').all() as Record<string, unknown>[]).map(
+          rowToRecomputation,
+        ),
+      ),
     getResult: (id) =>
       wrap('result query failed', () => {
         const row = prepared('SELECT * FROM pcf_results WHERE id = ?').get(id);
@@ -432,7 +472,13 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
         const row = prepared('SELECT * FROM audit_records WHERE result_id = ?').get(resultId);
         return row ? toAudit(row as Record<string, unknown>) : undefined;
       }),
-    saveFootprintVersions: (rows) => wrap('storing footprints failed', () => footprintTx(rows)),
+    saveFootprintVersions: (rows, events = []) => wrap('storing footprints failed', () => footprintTx(rows, events)),
+    listOutboundEvents: () =>
+      wrap('event query failed', () =>
+        (prepared('SELECT * FROM outbound_events ORDER BY created_at_ms, id').all() as Record<string, unknown>[]).map(
+          rowToEvent,
+        ),
+      ),
     getFootprint: (id) =>
       wrap('footprint query failed', () => {
         const row = prepared('SELECT * FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1').get(id);
@@ -483,7 +529,7 @@ function migrate(db: Database.Database): AppliedMigration[] {
   const done = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
   );
-  checkSchemaVersion(Math.max(0, ...done), 'SQLite database', true);
+  checkSchemaVersion(done, 'SQLite database', true);
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
     db.transaction(() => {

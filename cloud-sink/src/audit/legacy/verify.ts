@@ -44,11 +44,23 @@ export async function recomputeLegacy(repo: CloudSinkRepository, body: LegacyAud
 async function recompute(repo: CloudSinkRepository, body: LegacyAuditBody, arithmetic: 1 | 2): Promise<string[]> {
   const problems: string[] = [];
   const options = body.options;
-  const fromMs = Date.parse(options.periodStart),
-    toMs = Date.parse(options.periodEnd);
   const snapshot = await loadSnapshot(repo, body.inputs.referenceVersion);
-  const read = async (q: { type: 'line'; line: string } | { type: 'site'; site: string }): Promise<LegacyRollup[]> =>
-    (await repo.queryRollupDocs({ ...q, fromMs, toMs })).map((r) => legacyRollup(r.revision, r.doc));
+  // The revisions the record names, as received, from the history (ADR 0230): what was used, whatever came later.
+  const named = body.inputs.rollups;
+  const kept = await repo.getRollupRevisions(named);
+  if (kept.length < named.length) {
+    const have = new Set(kept.map((k) => `${k.rollup.id}@${k.rollup.revision}`));
+    const gone = named.filter((n) => !have.has(`${n.id}@${n.revision}`)).map((n) => `${n.id}@${n.revision}`);
+    problems.push(`input rollups not kept (deleted from the history): ${gone.slice(0, 5).join(', ')}`);
+  }
+  const used = kept.map((k) => legacyRollup(k.rollup.revision, k.doc));
+  const read = (q: { type: 'line'; line: string } | { type: 'site'; site: string }): Promise<LegacyRollup[]> =>
+    Promise.resolve(
+      used.filter((r) =>
+        q.type === 'line' ? r.type === 'line' && r.line === q.line : r.type === 'site' && r.site === q.site,
+      ),
+    );
+
   const all: LegacyRollup[] = [];
   const lineRollups = new Map<string, LegacyRollup[]>();
   const siteRollups = new Map<string, LegacyRollup[]>();
@@ -68,7 +80,7 @@ async function recompute(repo: CloudSinkRepository, body: LegacyAuditBody, arith
       .filter((r) => was.get(r.id) !== r.revision)
       .map((r) => `${r.id}@${was.get(r.id) ?? 'new'}→${r.revision}`);
     problems.push(
-      `rollups differ from those used (${all.length} now, ${was.size} then${changed.length ? `; revised: ${changed.slice(0, 5).join(', ')}` : '; values altered'})`,
+      `rollups differ from those used (${all.length} kept, ${was.size} then${changed.length ? `; revised: ${changed.slice(0, 5).join(', ')}` : '; values altered'})`,
     );
   }
   const calc = computePeriod({ snapshot, lineRollups, siteRollups, options, arithmetic });
