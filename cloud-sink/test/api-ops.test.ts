@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON responses are inspected loosely */
 import { withReferenceCache } from '../src/api/reference-cache';
 import { PcfService } from '../src/service/pcf-service';
+import { decodeRollups } from '../src/ingest/quantities';
+import { demoRollups } from '../src/service/demo-rollups';
 import { tempDb } from './helpers';
 import { DEMO_PERIOD, READER, startApi, UPLOADER, type RunningApi } from './api-helpers';
 
@@ -128,6 +130,21 @@ describe('operational API', () => {
       product: expect.any(String),
       breakdownKg: expect.objectContaining({ materials: expect.any(String) }),
     });
+  });
+
+  it('lists results whose inputs have a newer revision, with the differences', async () => {
+    expect((await call('GET', '/api/results/stale', read)).body).toEqual({ stale: [] });
+    const w = demoRollups().find((r) => r.type === 'line' && r.line === 'line-2')!;
+    await api.db.repo.ingest({
+      rollups: decodeRollups([{ ...w, revision: 2, electricityKWh: w.electricityKWh + 4 }]),
+      deadLetters: [],
+    });
+    const stale = (await call('GET', '/api/results/stale', read)).body.stale as any[];
+    expect(stale.length).toBeGreaterThan(0);
+    expect(stale.every((x) => x.revised[0] === `${w.id}@1→2` && typeof x.deltaKgPerDeclaredUnit === 'string')).toBe(
+      true,
+    );
+    expect(stale.some((x) => x.product === 'widget' && x.deltaKWh === '4')).toBe(true);
   });
 });
 

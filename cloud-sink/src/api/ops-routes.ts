@@ -6,6 +6,7 @@ import { importParsed, requiredColumns } from '../reference/import';
 import { parseCsvText, parseJsonText } from '../reference/parse';
 import { isReferenceKind, REFERENCE_KINDS } from '../reference/types';
 import { auditBody, type PcfService } from '../service/pcf-service';
+import { findStaleResults } from '../service/stale';
 import type { CloudSinkRepository } from '../store/repository';
 import { requireScope } from './auth';
 import type { ApiConfig } from './config';
@@ -146,6 +147,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
   app.get('/api/products', { preHandler: read }, () => productsView(deps.repo));
   app.get('/api/orders', { preHandler: read }, () => ordersView(deps.repo));
   app.get('/api/results', { preHandler: read }, () => resultsView(deps.repo));
+  // results whose inputs changed since (ADR 0232), with the differences; the recomputation itself is not stored
+  app.get('/api/results/stale', { preHandler: read }, async () => ({
+    stale: (await findStaleResults(deps.repo)).map(({ current: _current, ...rest }) => rest),
+  }));
   app.get('/api/results/:id/audit', { preHandler: read }, (req) =>
     auditView(deps.repo, (req.params as { id: string }).id),
   );

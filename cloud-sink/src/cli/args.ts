@@ -61,8 +61,9 @@ commands:
                          direct-emissions, factors, electricity, supplier-pcfs, orders
   import-demo            load examples/demo-factory (reference data and the demo day's rollups)
   pcf                    compute a product's PCF for a period, store it with its audit record, print it
-  results                list stored results
-  audit verify           recompute every stored result from its audit record and check the hash chain
+  results [--stale]      list stored results (--stale: those whose inputs changed since, with the differences)
+  recompute --stale      recompute stale results; republish those that changed by the threshold or more
+  audit verify           replay every stored result from the inputs it used and check the hash chain
   audit show <id>        print a result's derivation as a tree
   consume                read a Kinesis stream (all shards) into the database
   clients, grants        API clients (scopes, disable, PACT events endpoint) and the footprints shared with them
@@ -102,16 +103,33 @@ the demo day 2026-11-02 06:00–10:00 UTC. Then try:
   --window <15m|1m|…>               rollup window length (default: the shortest present per line)
   --dry-run                         compute and print only (no stored result, no audit record)
   --json                            print the result document as JSON`,
-  results:
-    'usage: npm run cloud-sink -- results [--db <file>]\n\nLists stored results: id, product, period, method, GWP set, PCF per declared unit.',
+  results: `usage: npm run cloud-sink -- results [--stale [--json]] [--db <file>]
+
+Lists stored results: id, product, period, method, GWP set, PCF per declared unit.
+  --stale   only the results that stand (not replaced by a recomputation) whose inputs changed since they were computed
+            (a rollup they used has a newer revision, or a window of their period arrived), each recomputed over the
+            current rollups (not stored) with the difference in kWh and in kgCO2e per declared unit
+  --json    print the stale list as JSON`,
+  recompute: `usage: npm run cloud-sink -- recompute --stale [--threshold-percent <p>] [--config <api config>] [--json] [--db <file>]
+
+Recomputes every stale result (see results --stale) at its recorded reference version and options over the current
+rollups. A relative change of the PCF per declared unit of at least <p> % (default 0.1) stores a successor result
+with its audit record (which names the result it supersedes) and publishes it as PACT: a new footprint id listing the
+old one in precedingPfIds, the old one Deprecated and still readable, and a ProductFootprint.Published event recorded
+for delivery. Below the threshold the result is recorded as current again with a note, and nothing is published.
+  --config <file>  the API config whose pact section names the publishing company (default: the built-in defaults)`,
   audit: `usage: npm run cloud-sink -- audit verify [--db <file>]
        npm run cloud-sink -- audit show <result id> [--db <file>]
 
-verify: checks the hash chain, every stored result against its record, every input against its recorded hash, and
-recomputes every result from its recorded inputs; exit 1 if anything does not match.`,
+verify: checks the hash chain, every stored result against its record, every input (reference entity, rollup
+revision and its document as received) against its recorded hash, and replays every result from exactly the
+revisions it used, whatever arrived later; checks that the current rollups are the highest kept revisions. Exit 1
+if anything does not match (tampering). A result whose inputs have newer revisions is stale, not failed: see
+results --stale.`,
   consume: `usage: npm run cloud-sink -- consume --stream <name> [--endpoint <url>] [--region <r>] [--until-idle] [--shards <ids>] [--db <file>]
 
-Reads every shard (or those of --shards) in parallel from its checkpoint (TRIM_HORIZON when none), stores rollups (highest revision wins),
+Reads every shard (or those of --shards) in parallel from its checkpoint (TRIM_HORIZON when none), keeps every rollup revision
+(the current view: the highest),
 dead-letters invalid records, and commits each shard's checkpoint with its upserts. Runs until SIGINT/SIGTERM, or
 with --until-idle until every shard is caught up.
   --poll-interval-ms <n>  wait after an empty read at the tip (default 1000)

@@ -136,6 +136,7 @@ export async function auditCommand(ctx: CliContext, positionals: string[]): Prom
       ctx.out(
         `${r.ok ? 'ok  ' : 'FAIL'} #${r.auditId} ${r.resultId}${r.problems.map((p) => `\n       ${p}`).join('')}`,
       );
+    for (const p of report.store) ctx.out(`FAIL store: ${p}`);
     ctx.out(`${report.records.length} records, ${report.records.filter((r) => !r.ok).length} failed`);
     return report.ok ? 0 : 1;
   }
@@ -190,7 +191,13 @@ export const COMMAND_OPTIONS = {
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
   },
-  results: {},
+  results: { stale: { type: 'boolean' }, json: { type: 'boolean' } },
+  recompute: {
+    stale: { type: 'boolean' },
+    'threshold-percent': { type: 'string' },
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   audit: {},
   migrate: {},
   consume: {

@@ -19,6 +19,7 @@ import {
   resultsCommand,
   type CliContext,
 } from './commands';
+import { recomputeCommand, staleResultsCommand } from './revision-commands';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -68,7 +69,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       import: () => importCommand(ctx, positionals),
       'import-demo': () => importDemoCommand(ctx, values),
       pcf: () => pcfCommand(ctx, values),
-      results: () => resultsCommand(ctx),
+      results: () => (values.stale ? staleResultsCommand(ctx, values) : resultsCommand(ctx)),
+      recompute: () => recomputeCommand(ctx, values),
       audit: () => auditCommand(ctx, positionals),
       consume: () => consumeCommand(ctx, values),
     };

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Dec } from '@pcf-edge/pcf-engine';
 import type { Logger } from '@pcf-edge/core';
-import type { CloudSinkRepository, StoredFootprint, StoredResult } from '../store/repository';
+import type { Supersedes } from '../service/audit-body';
+import type { CloudSinkRepository, OutboundEvent, StoredFootprint, StoredResult } from '../store/repository';
 import { buildFootprint, unpublishableReason } from './footprint';
 import { loadResultContext } from './inputs';
 import type { PactCompany, ProductFootprint } from './types';
@@ -16,7 +18,13 @@ export interface FootprintPublisherDeps {
 export interface PublishReport {
   published: StoredFootprint[];
   skipped: { resultId: string; reason: string }[];
+  /** `ProductFootprint.Published` events recorded for delivery (one per republished footprint). */
+  events: OutboundEvent[];
 }
+
+export const PUBLISHED_EVENT = 'org.wbcsd.pathfinder.ProductFootprint.Published.v1';
+
+type Published = { rows: StoredFootprint[]; events: OutboundEvent[] };
 
 const keyOf = (x: { productId: string; periodStart: string; periodEnd: string }) =>
   `${x.productId}|${x.periodStart}|${x.periodEnd}`;
@@ -25,8 +33,11 @@ const keyOf = (x: { productId: string; periodStart: string; periodEnd: string })
  * Turns stored product results into PACT footprint versions, in result creation order, following the PACT
  * lifecycle per (product, period): the first result publishes a new id (version 1); a later result with the same
  * method and GWP set is a correction (same id, version + 1); one with another method or GWP set is a major change:
- * the Active footprint gets a final Deprecated version and a new id lists it in `precedingPfIds`. Runs are
- * serialized; each result's versions are written in one transaction.
+ * the Active footprint gets a final Deprecated version and a new id lists it in `precedingPfIds`. A result that
+ * supersedes a published one (a recomputation after late data, ADR 0232) is published the same way as a major
+ * change: a new id listing the old one in `precedingPfIds`, the old one Deprecated and still readable, and a
+ * `ProductFootprint.Published` event recorded for delivery to partners. Runs are serialized; each result's versions
+ * (and event) are written in one transaction.
  */
 export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync(): Promise<PublishReport> } {
   const now = deps.now ?? Date.now;
@@ -34,10 +45,24 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
   const skippedForever = new Map<string, string>();
   let queue: Promise<unknown> = Promise.resolve();
 
+  /** The Active footprint published from the result `stored` supersedes, if any. */
+  async function supersededFootprint(
+    stored: StoredResult,
+    versions: StoredFootprint[],
+  ): Promise<{ footprint: StoredFootprint; supersedes: Supersedes } | undefined> {
+    const rec = await deps.repo.getAuditRecordForResult(stored.id);
+    const supersedes = rec ? (JSON.parse(rec.body) as { supersedes?: Supersedes }).supersedes : undefined;
+    if (!supersedes) return undefined;
+    const from = versions.find((v) => v.resultId === supersedes.resultId);
+    const latest = from ? await deps.repo.getFootprint(from.id) : undefined;
+    return latest && latest.status === 'Active' ? { footprint: latest, supersedes } : undefined;
+  }
+
   async function publishOne(
     stored: StoredResult,
     active: Map<string, StoredFootprint>,
-  ): Promise<StoredFootprint[] | string> {
+    versions: StoredFootprint[],
+  ): Promise<Published | string> {
     const ctx = await loadResultContext(deps.repo, stored);
     if (!ctx) return 'its audit record or product is missing';
     const reason = unpublishableReason(ctx.result, ctx.product);
@@ -63,21 +88,25 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
         resultId: stored.id,
         ...ctx,
       });
-    const current = active.get(keyOf(base));
-    if (current && current.method === stored.method && current.gwpSet === stored.gwpSet) {
+    const superseded = await supersededFootprint(stored, versions);
+    const current = superseded?.footprint ?? active.get(keyOf(base));
+    if (!superseded && current && current.method === stored.method && current.gwpSet === stored.gwpSet) {
       const prev = (current.doc as ProductFootprint).precedingPfIds;
       const doc = build(current.id, current.version + 1, current.createdAtMs, prev);
-      return [
-        {
-          ...base,
-          id: current.id,
-          version: current.version + 1,
-          status: 'Active',
-          createdAtMs: current.createdAtMs,
-          updatedAtMs: at,
-          doc,
-        },
-      ];
+      return {
+        rows: [
+          {
+            ...base,
+            id: current.id,
+            version: current.version + 1,
+            status: 'Active',
+            createdAtMs: current.createdAtMs,
+            updatedAtMs: at,
+            doc,
+          },
+        ],
+        events: [],
+      };
     }
     const rows: StoredFootprint[] = [];
     if (current) {
@@ -92,7 +121,9 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
           version: current.version + 1,
           status: 'Deprecated',
           updated: new Date(at).toISOString(),
-          statusComment: `Superseded: recomputed with ${stored.method}-based electricity and ${stored.gwpSet}.`,
+          statusComment: superseded
+            ? `Superseded: recomputed after late telemetry (PCF change ${new Dec(superseded.supersedes.relativeChange).times(100).toSignificantDigits(6).toString()} %).`
+            : `Superseded: recomputed with ${stored.method}-based electricity and ${stored.gwpSet}.`,
         },
       });
     }
@@ -106,7 +137,20 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
       updatedAtMs: at,
       doc: build(id, 1, at, current ? [current.id] : undefined),
     });
-    return rows;
+    const events: OutboundEvent[] = [];
+    if (superseded) {
+      const eventId = randomUUID();
+      const event = {
+        specversion: '1.0',
+        id: eventId,
+        source: deps.company.companyIds[0],
+        time: new Date(at).toISOString(),
+        type: PUBLISHED_EVENT,
+        data: { pfIds: [id] },
+      };
+      events.push({ id: eventId, type: PUBLISHED_EVENT, event, createdAtMs: at, deliveredAtMs: null });
+    }
+    return { rows, events };
   }
 
   async function run(): Promise<PublishReport> {
@@ -114,22 +158,24 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
     const done = new Set(versions.map((v) => v.resultId));
     const active = new Map<string, StoredFootprint>();
     for (const f of await deps.repo.listFootprints()) if (f.status === 'Active') active.set(keyOf(f), f);
-    const report: PublishReport = { published: [], skipped: [] };
+    const report: PublishReport = { published: [], skipped: [], events: [] };
     const pending = (await deps.repo.listResults()).filter(
       (r) => r.kind === 'product' && !done.has(r.id) && !skippedForever.has(r.id),
     );
     for (const stored of pending) {
-      const out = await publishOne(stored, active);
+      const out = await publishOne(stored, active, versions);
       if (typeof out === 'string') {
         skippedForever.set(stored.id, out);
         report.skipped.push({ resultId: stored.id, reason: out });
         deps.log.info({ resultId: stored.id, reason: out }, 'result not published as a PACT footprint');
         continue;
       }
-      await deps.repo.saveFootprintVersions(out);
-      const last = out[out.length - 1]!;
+      await deps.repo.saveFootprintVersions(out.rows, out.events);
+      const last = out.rows[out.rows.length - 1]!;
       active.set(keyOf(last), last);
-      report.published.push(...out);
+      versions.push(...out.rows);
+      report.published.push(...out.rows);
+      report.events.push(...out.events);
     }
     return report;
   }
