@@ -92,7 +92,6 @@ describe('audit trail', () => {
     const report = await verifyAudit(t.repo);
     // widget's record read line-2; steel-sheet's did not
     expect(report.records[2]!.problems).toEqual([
-      `input rollup ${first.id} revision 1 was changed after the fact (its values)`,
       `input rollup ${first.id} revision 1: its values differ from its document as received`,
       expect.stringMatching(/^replay does not reproduce the result/),
     ]);
@@ -103,6 +102,7 @@ describe('audit trail', () => {
     const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-2')!;
     tamper(`UPDATE rollup_revisions SET doc = replace(doc, '"coverage":1', '"coverage":0.5') WHERE id = ?`, first.id);
     expect((await verifyAudit(t.repo)).records[2]!.problems).toEqual([
+      `input rollup ${first.id} revision 1 was changed after the fact (its document)`,
       `input rollup ${first.id} revision 1: its values differ from its document as received`,
     ]);
     tamper(`UPDATE rollup_revisions SET doc = replace(doc, '"coverage":0.5', '"coverage":1') WHERE id = ?`, first.id);

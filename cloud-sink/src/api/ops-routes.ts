@@ -5,7 +5,7 @@ import { ALLOCATION_KEYS, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { importParsed, requiredColumns } from '../reference/import';
 import { parseCsvText, parseJsonText } from '../reference/parse';
 import { isReferenceKind, REFERENCE_KINDS } from '../reference/types';
-import { auditBody, type PcfService } from '../service/pcf-service';
+import { auditBody, documentHashes, type PcfService } from '../service/pcf-service';
 import { findStaleResults } from '../service/stale';
 import type { CloudSinkRepository } from '../store/repository';
 import { requireScope } from './auth';
@@ -116,7 +116,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
         return reply.type('application/json; charset=utf-8').send(text);
       }
       const resultId = crypto.randomUUID();
-      const body = auditBody(resultId, loaded, calc, b.product);
+      const body = auditBody(resultId, loaded, calc, b.product, await documentHashes(deps.repo, loaded));
       const audit = await deps.repo.appendResult(
         {
           id: resultId,

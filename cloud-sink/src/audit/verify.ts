@@ -9,7 +9,7 @@ import { GENESIS_HASH } from '../store/migrations';
 import type { CloudSinkRepository, StoredRollup } from '../store/repository';
 import { storedFromDecoded } from '../store/rollup-rows';
 import type { ReferenceKind } from '../reference/types';
-import { canonicalJson, chainHash, contentHash } from './hash';
+import { canonicalJson, chainHash, contentHash, sha256 } from './hash';
 import { recomputeLegacy, type LegacyAuditBody } from './legacy/verify';
 
 export interface RecordVerdict {
@@ -88,8 +88,9 @@ async function checkBody(
 }
 
 /**
- * The kept revisions a record names, each checked: kept at all, its columns hashing to the recorded hash (audit/3),
- * and equal to what its document as received decodes to. Returns the rollups (as recorded, in order) and problems.
+ * The kept revisions a record names, each checked: kept at all, its document as received hashing to the recorded hash
+ * (audit/3; audit/2: the columns of all of them to the one recorded hash), and its columns equal to what that
+ * document decodes to. Returns the rollups (as recorded, in order) and problems.
  */
 export async function keptInputs(
   repo: CloudSinkRepository,
@@ -107,9 +108,12 @@ export async function keptInputs(
       continue;
     }
     rollups.push(k.rollup);
-    const hash = (n as { hash?: string }).hash;
-    if (hash !== undefined && contentHash(k.rollup) !== hash)
-      problems.push(`input rollup ${n.id} revision ${n.revision} was changed after the fact (its values)`);
+    if (body.schema === 'pcf-edge.audit/3') {
+      const hash = (n as { hash?: string }).hash;
+      if (hash === undefined) problems.push(`record names rollup ${n.id} revision ${n.revision} without its hash`);
+      else if (sha256(k.doc) !== hash)
+        problems.push(`input rollup ${n.id} revision ${n.revision} was changed after the fact (its document)`);
+    }
     let fromDoc: string;
     try {
       fromDoc = canonicalJson(storedFromDecoded(decodeRollup(JSON.parse(k.doc) as Rollup)));

@@ -1,5 +1,6 @@
 import type { CalcOptions, PeriodCalculation } from '@pcf-edge/pcf-engine';
-import { contentHash } from '../audit/hash';
+import { contentHash, sha256 } from '../audit/hash';
+import type { CloudSinkRepository } from '../store/repository';
 import type { LoadedInput, SeriesRead } from './engine-input';
 import { productResultDoc, type ProductResultDoc } from './result-doc';
 
@@ -39,9 +40,10 @@ export interface AuditBody {
     series: SeriesRead[];
     /**
      * Every rollup whose energy was read (the window length used, overlapping the period), lines then sites, each by
-     * window start and id: its (id, revision) and the SHA-256 of its stored columns (`contentHash(StoredRollup)`).
+     * window start and id: its (id, revision) and the SHA-256 of its document as received (UTF-8), which its stored
+     * columns must decode from. (An unstored view of a calculation lists (id, revision) only.)
      */
-    rollups: { id: string; revision: number; hash: string }[];
+    rollups: { id: string; revision: number; hash?: string }[];
   };
   supersedes?: Supersedes;
   derivation: unknown;
@@ -68,12 +70,28 @@ export interface AuditBodyV2 {
   result: ProductResultDoc;
 }
 
-/** The audit record body of `product` in `calc`; `loaded` must list its rollups (`list: true`). */
+/**
+ * The SHA-256 of the document as received of each rollup in `loaded.rollups` (listed), read from the history: what a
+ * stored record names (`auditBody`'s `documentHashes`).
+ */
+export async function documentHashes(repo: CloudSinkRepository, loaded: LoadedInput): Promise<string[]> {
+  const rollups = loaded.rollups ?? [];
+  const kept = await repo.getRollupRevisions(rollups.map((r) => ({ id: r.id, revision: r.revision })));
+  if (kept.length !== rollups.length)
+    throw new Error(`internal: ${rollups.length - kept.length} rollups read are missing from the history`);
+  return kept.map((k) => sha256(k.doc));
+}
+
+/**
+ * The audit record body of `product` in `calc`; `loaded` must list its rollups (`list: true`). A stored record passes
+ * `documentHashes(repo, loaded)`; a view of an unstored calculation may leave them out.
+ */
 export function auditBody(
   resultId: string,
   loaded: LoadedInput,
   calc: PeriodCalculation,
   product: string,
+  hashes?: readonly string[],
   supersedes?: Supersedes,
 ): AuditBody {
   if (!loaded.rollups || !loaded.series)
@@ -99,7 +117,11 @@ export function auditBody(
       lines: loaded.lines,
       sites: loaded.sites,
       series: loaded.series,
-      rollups: loaded.rollups.map((x) => ({ id: x.id, revision: x.revision, hash: contentHash(x) })),
+      rollups: loaded.rollups.map((x, i) => ({
+        id: x.id,
+        revision: x.revision,
+        ...(hashes ? { hash: hashes[i] } : {}),
+      })),
     },
     ...(supersedes ? { supersedes } : {}),
     derivation: r.trace(),

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { computePeriod, type CalcOptions, type PeriodCalculation } from '@pcf-edge/pcf-engine';
 import { canonicalJson, chainHash } from '../audit/hash';
 import type { AuditRecord, CloudSinkRepository } from '../store/repository';
-import { auditBody } from './audit-body';
+import { auditBody, documentHashes } from './audit-body';
 import { loadEngineInput, readReference, type LoadedInput, type LoadSelection, type Reference } from './engine-input';
 import { productResultDoc, type ProductResultDoc } from './result-doc';
 
-export { auditBody, type AuditBody } from './audit-body';
+export { auditBody, documentHashes, type AuditBody } from './audit-body';
 export {
   linesFor,
   loadEngineInput,
@@ -157,7 +157,7 @@ export class PcfService {
   ): Promise<{ doc: ProductResultDoc; audit: AuditRecord }> {
     const { calc, loaded } = await this.calculateFresh(product, options, undefined, 'audit');
     const resultId = randomUUID();
-    const body = auditBody(resultId, loaded, calc, product);
+    const body = auditBody(resultId, loaded, calc, product, await documentHashes(this.repo, loaded));
     const audit = await this.repo.appendResult(
       {
         id: resultId,

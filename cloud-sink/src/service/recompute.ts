@@ -3,7 +3,7 @@ import { PcfError } from '@pcf-edge/core';
 import { Dec } from '@pcf-edge/pcf-engine';
 import { canonicalJson, chainHash } from '../audit/hash';
 import type { CloudSinkRepository } from '../store/repository';
-import { auditBody } from './audit-body';
+import { auditBody, documentHashes } from './audit-body';
 import { findStaleResults, type StaleResult } from './stale';
 
 /** Default republish threshold: a relative change of the PCF per declared unit of at least 0.1 %. */
@@ -80,7 +80,7 @@ async function recomputeOne(
   }
   const successorId = randomUUID();
   const { loaded, calc, body: old } = s.current;
-  const body = auditBody(successorId, loaded, calc, s.product, {
+  const body = auditBody(successorId, loaded, calc, s.product, await documentHashes(repo, loaded), {
     resultId: s.resultId,
     relativeChange: s.relativeChange,
     threshold: recomputation.threshold,
