@@ -111,8 +111,8 @@ if (url === undefined) {
     });
     beforeEach(() => {
       schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
-      env = { PCF_EDGE_DATABASE_URL: url, PCF_EDGE_DATABASE_SCHEMA: schema };
       t = tempDb();
+      env = { PCF_EDGE_DATABASE_URL: url, PCF_EDGE_DATABASE_SCHEMA: schema, PCF_EDGE_ARCHIVE: join(t.dir, 'archive') };
     });
     afterEach(async () => {
       await t.cleanup();
@@ -182,6 +182,17 @@ if (url === undefined) {
       );
       const consumed = await cli(env, 'consume', '--stream', 'rollups', '--endpoint', k.endpoint, '--until-idle');
       expect(consumed).toMatchObject({ code: 0, out: expect.stringMatching(/^consumed 1 records: 1 rollups stored/) });
+      // the consumed record was archived first: a replay of the archive into an empty SQLite file rebuilds it
+      const into = join(t.dir, 'replayed.sqlite');
+      const replayed = await cli({}, 'replay', '--from', join(t.dir, 'archive'), '--db', into);
+      expect(replayed.out).toMatch(/^replayed 1 batches from .*: 1 rollups, 1 revisions kept, 0 dead-lettered\n/);
+      const digest = /current view: 1 rollups, sha256 [0-9a-f]{64}$/;
+      expect(replayed.out).toMatch(digest);
+      expect((await cli({}, 'replay', '--digest', '--db', into)).out).toBe(replayed.out.split('\n')[1]);
+      expect(await cli({}, 'replay', '--db', into)).toMatchObject({
+        code: 2,
+        err: 'error ERR_USAGE: replay: --from <folder|s3://bucket/prefix/> is required (or --digest; see --help)',
+      });
     });
 
     it('the Lambda handler writes to PostgreSQL when PCF_EDGE_DATABASE_URL is set', async () => {

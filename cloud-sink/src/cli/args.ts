@@ -65,7 +65,8 @@ commands:
   recompute --stale      recompute stale results; republish those that changed by the threshold or more
   audit verify           replay every stored result from the inputs it used and check the hash chain
   audit show <id>        print a result's derivation as a tree
-  consume                read a Kinesis stream (all shards) into the database
+  consume                read a Kinesis stream (all shards) into the database, archiving every record
+  replay --from <a>      rebuild the rollup store from a raw archive (folder or s3://bucket/prefix/)
   clients, grants        API clients (scopes, disable, PACT events endpoint) and the footprints shared with them
   gateways               gateway signing keys and the sites each gateway may report
   keys rotate            rotate the API's token-signing keys
@@ -77,6 +78,9 @@ store (every command): SQLite --db <file> (default ${DEFAULT_DB}), or PostgreSQL
   (postgres://user:password@host:port/db; or --database-url without the password, which then comes from PGPASSWORD),
   schema --db-schema <name> or env PCF_EDGE_DATABASE_SCHEMA (default public). A URL holding a password is refused
   in argv: the process list would show it.
+raw archive (consume, import): --archive <folder|s3://bucket/prefix/>, else env PCF_EDGE_ARCHIVE, else env
+  PCF_EDGE_ARCHIVE_BUCKET (S3), else archive/ beside the SQLite file (.pcf-edge/archive for PostgreSQL);
+  --s3-endpoint <url> for an S3-compatible server. Objects: <kind>/<sha256[0..2]>/<sha256>.gz, gzip of the bytes.
 common options: --help
 exit codes: 0 ok · 1 failed (invalid data, missing factor, audit mismatch, store error) · 2 usage error`,
   migrate: `usage: npm run cloud-sink -- migrate [--db <file> | --database-url <url>] [--db-schema <name>]
@@ -88,6 +92,8 @@ command refuses a schema that is not current. SQLite files are also migrated whe
 
 Imports <file> (.csv, else JSON: an array, {"data": [...]}, or one object) as a new version of <kind>.
 All-or-nothing: any bad row rejects the whole file and every bad row is listed with its column and reason.
+The file is archived verbatim under its SHA-256 (the version's sha256) before the version is stored:
+  --archive <folder|s3://bucket/prefix/>  (default: see --help of the main command)  --s3-endpoint <url>
 kinds: sites, lines, products, boms, direct-emissions, factors, electricity, supplier-pcfs (PACT v2 JSON), orders`,
   'import-demo': `usage: npm run cloud-sink -- import-demo [--no-rollups] [--db <file>]
 
@@ -133,6 +139,16 @@ Reads every shard (or those of --shards) in parallel from its checkpoint (TRIM_H
 dead-letters invalid records, and commits each shard's checkpoint with its upserts. Runs until SIGINT/SIGTERM, or
 with --until-idle until every shard is caught up.
   --poll-interval-ms <n>  wait after an empty read at the tip (default 1000)
+  --archive <a>           where every record's bytes are archived before its batch is stored (default: archive/
+                          beside the SQLite file; see the main --help); --s3-endpoint <url> for an S3-compatible server
   --shards <id,id,…>      read only these shards (several consumers share a store by taking a shard each; should two
                           read one shard, nothing is stored twice and its checkpoint never moves back)`,
+  replay: `usage: npm run cloud-sink -- replay --from <folder|s3://bucket/prefix/> [--s3-endpoint <url>] [--db <file>]
+       npm run cloud-sink -- replay --digest [--db <file>]
+
+--from: rebuilds the rollup store from the raw archive alone: every archived batch decoded and ingested as the
+consumer does (every revision kept, the current view the highest; invalid records dead-lettered again). The store
+must hold no rollups. Prints the counts and the digest of the current view (count and SHA-256 of every rollup's
+stored values, by id).
+--digest: prints the current view's digest of the store only, to compare a replay with the live store.`,
 } as const;

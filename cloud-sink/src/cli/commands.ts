@@ -5,6 +5,7 @@ import { present } from '@pcf-edge/pcf-engine';
 import { GWP_SET_NAMES } from '@pcf-edge/pcf-engine';
 import { ALLOCATION_KEYS, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { parseDuration } from '@pcf-edge/core';
+import type { RawArchive } from '../archive/archive';
 import { createKinesisConsumer } from '../ingest/poller';
 import { decodeRollups } from '../ingest/quantities';
 import { importReferenceFile } from '../reference/import';
@@ -24,6 +25,8 @@ export interface CliContext {
   out: (text: string) => void;
   log: Logger;
   onSignal: (stop: () => Promise<void>) => void;
+  /** The raw archive of this command (`--archive`, the environment, or the default folder; ADR 0233). */
+  archive: () => RawArchive;
 }
 type Values = Record<string, string | boolean | undefined>;
 
@@ -33,7 +36,7 @@ export async function importCommand(ctx: CliContext, positionals: string[]): Pro
     throw new PcfError('ERR_USAGE', 'import: expected <kind> <file> (see --help)');
   if (!isReferenceKind(kind))
     throw new PcfError('ERR_USAGE', `import: unknown kind '${kind}' (${REFERENCE_KINDS.join(', ')})`);
-  const r = await importReferenceFile(ctx.repo, kind, file);
+  const r = await importReferenceFile(ctx.repo, kind, file, ctx.archive());
   ctx.out(`imported ${r.entities} ${kind} from ${file} as reference version ${r.version}`);
   return 0;
 }
@@ -163,7 +166,7 @@ export async function consumeCommand(ctx: CliContext, values: Values): Promise<n
       ...(typeof values.endpoint === 'string' ? { endpoint: values.endpoint } : {}),
       ...(typeof values.region === 'string' ? { region: values.region } : {}),
     },
-    { repo: ctx.repo, log: ctx.log },
+    { repo: ctx.repo, log: ctx.log, archive: ctx.archive() },
   );
   ctx.onSignal(() => consumer.stop());
   await consumer.start();
@@ -177,7 +180,7 @@ export async function consumeCommand(ctx: CliContext, values: Values): Promise<n
 }
 
 export const COMMAND_OPTIONS = {
-  import: {},
+  import: { archive: { type: 'string' }, 's3-endpoint': { type: 'string' } },
   'import-demo': { 'no-rollups': { type: 'boolean' } },
   pcf: {
     product: { type: 'string' },
@@ -207,7 +210,10 @@ export const COMMAND_OPTIONS = {
     'until-idle': { type: 'boolean' },
     shards: { type: 'string' },
     'poll-interval-ms': { type: 'string' },
+    archive: { type: 'string' },
+    's3-endpoint': { type: 'string' },
   },
+  replay: { from: { type: 'string' }, digest: { type: 'boolean' }, 's3-endpoint': { type: 'string' } },
 } as const;
 
 export { HELP, parse };

@@ -20,6 +20,9 @@ import {
   type CliContext,
 } from './commands';
 import { recomputeCommand, staleResultsCommand } from './revision-commands';
+import { replayCommand } from './archive-commands';
+import type { RawArchive } from '../archive/archive';
+import { openArchive } from '../archive/open';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -64,13 +67,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     repo = await openRepository(where);
-    const ctx: CliContext = { repo, pcf: new PcfService(repo), out: io.out, log: io.log, onSignal: io.onSignal };
+    const archiveArgs = { archive: str('archive'), s3Endpoint: str('s3-endpoint') };
+    let archive: RawArchive | undefined;
+    const ctx: CliContext = {
+      repo,
+      pcf: new PcfService(repo),
+      out: io.out,
+      log: io.log,
+      onSignal: io.onSignal,
+      archive: () => (archive ??= openArchive(archiveArgs, where, io.env ?? process.env)),
+    };
     const handlers: Record<Exclude<typeof name, 'migrate'>, () => Promise<number>> = {
       import: () => importCommand(ctx, positionals),
       'import-demo': () => importDemoCommand(ctx, values),
       pcf: () => pcfCommand(ctx, values),
       results: () => (values.stale ? staleResultsCommand(ctx, values) : resultsCommand(ctx)),
       recompute: () => recomputeCommand(ctx, values),
+      replay: () => replayCommand(ctx, values),
       audit: () => auditCommand(ctx, positionals),
       consume: () => consumeCommand(ctx, values),
     };

@@ -1,6 +1,7 @@
 import type { Logger } from '@pcf-edge/core';
 import type { CloudSinkRepository } from '../store/repository';
 import { openSecurityStore } from '../store/security-store';
+import type { RawArchive } from '../archive/archive';
 import { decodeRecord } from './decode';
 import { createBatchVerifier, type BatchVerifier } from './verify';
 
@@ -22,6 +23,8 @@ export interface KinesisHandlerDeps {
   now?: () => number;
   /** Gateway signature check (default: the keys registered in the repository's database). */
   verify?: BatchVerifier;
+  /** Where every record's bytes are archived before it is stored (ADR 0212, 0233); none: not archived. */
+  archive?: RawArchive;
 }
 
 /**
@@ -29,7 +32,8 @@ export interface KinesisHandlerDeps {
  * its own transaction. Bad JSON or schema, or a batch no registered gateway key may have sent ⇒ dead-letter row,
  * counted as processed. A store failure (database busy,
  * connection lost) ⇒ that record and every later one are returned in `batchItemFailures`, so Lambda retries from
- * the first failed sequence number; upserts are idempotent, so a retry is harmless.
+ * the first failed sequence number; upserts are idempotent, so a retry is harmless. With `archive`, a record's bytes
+ * are archived before it is stored; a failed archive write is a failure like a store failure.
  */
 export function createKinesisHandler(deps: KinesisHandlerDeps): (event: KinesisEvent) => Promise<BatchResponse> {
   const now = deps.now ?? Date.now;
@@ -39,8 +43,10 @@ export function createKinesisHandler(deps: KinesisHandlerDeps): (event: KinesisE
     for (const [i, rec] of event.Records.entries()) {
       const seq = rec.kinesis.sequenceNumber;
       const source = `${rec.eventSourceARN ?? 'kinesis'}/${seq}`;
+      const bytes = Buffer.from(rec.kinesis.data, 'base64');
       try {
-        const decoded = await decodeRecord(Buffer.from(rec.kinesis.data, 'base64'), source, now(), verify);
+        if (deps.archive) await deps.archive.put('batches', bytes);
+        const decoded = await decodeRecord(bytes, source, now(), verify);
         if (decoded.ok) await deps.repo.ingest({ rollups: decoded.rollups, deadLetters: [] });
         else {
           await deps.repo.ingest({ rollups: [], deadLetters: [decoded.deadLetter] });

@@ -10,6 +10,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { PcfError, sleep as sleepFor, type Logger } from '@pcf-edge/core';
 import type { CloudSinkRepository, DeadLetter, DecodedRollup } from '../store/repository';
 import { openSecurityStore } from '../store/security-store';
+import { archiveAll, type RawArchive } from '../archive/archive';
 import { decodeRecord } from './decode';
 import { createBatchVerifier, type BatchVerifier } from './verify';
 
@@ -54,11 +55,14 @@ export function kinesisClientFor(config: Pick<KinesisConsumerConfig, 'endpoint' 
  * Local shard poller: one loop per shard, all shards in parallel. Each GetRecords batch is applied in one
  * transaction together with the shard's checkpoint (last sequence number), so a restart resumes with
  * AFTER_SEQUENCE_NUMBER and nothing is lost or applied twice. Invalid records go to the dead-letter table and the
- * shard moves on. Any read or store failure: log, wait `retryDelayMs`, re-open the iterator from the checkpoint.
+ * shard moves on. With `archive`, every record's bytes are archived (valid or not) before its batch is stored. Any read or store failure: log, wait `retryDelayMs`, re-open the iterator from the checkpoint.
  */
 export function createKinesisConsumer(
   config: KinesisConsumerConfig,
-  deps: { repo: CloudSinkRepository; log: Logger; client?: KinesisClient; verify?: BatchVerifier },
+  deps: {
+    repo: CloudSinkRepository; log: Logger; client?: KinesisClient; verify?: BatchVerifier;
+    archive?: RawArchive;
+  },
 ) {
   const verify = deps.verify ?? createBatchVerifier(openSecurityStore(deps.repo));
   const client = deps.client ?? kinesisClientFor(config);
@@ -98,6 +102,12 @@ export function createKinesisConsumer(
       else deadLetters.push(d.deadLetter);
     }
     const last = records[records.length - 1]!.SequenceNumber!;
+    // archived before the checkpoint moves: a failed write fails the batch, which is read again (ADR 0233)
+    if (deps.archive)
+      await archiveAll(
+        deps.archive,
+        records.map((r) => r.Data ?? new Uint8Array()),
+      );
     await deps.repo.ingest({
       rollups,
       deadLetters,

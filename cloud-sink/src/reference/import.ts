@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { PcfError } from '@pcf-edge/core';
+import type { RawArchive } from '../archive/archive';
 import { contentHash, sha256 } from '../audit/hash';
 import type { CloudSinkRepository } from '../store/repository';
 import { checkCandidates, type Candidate } from './checks';
@@ -38,15 +39,21 @@ export async function importReferenceFile(
   repo: CloudSinkRepository,
   kind: ReferenceKind,
   file: string,
+  archive?: RawArchive,
 ): Promise<ImportResult> {
-  return importParsed(repo, kind, readReferenceFile(kind, file, requiredColumns(kind)), file);
+  return importParsed(repo, kind, readReferenceFile(kind, file, requiredColumns(kind)), file, archive);
 }
 
+/**
+ * Validates and imports parsed reference data. With `archive`, the file's text is archived verbatim (UTF-8) under its
+ * SHA-256 — the `sha256` of its reference version — before the version is stored.
+ */
 export async function importParsed(
   repo: CloudSinkRepository,
   kind: ReferenceKind,
   input: ParsedInput,
   source: string,
+  archive?: RawArchive,
 ): Promise<ImportResult> {
   const errors: RowError[] = [...input.headerErrors];
   if (errors.length === 0) {
@@ -79,6 +86,7 @@ export async function importParsed(
     errors.push(...checkCandidates(kind, candidates, withEntities(current, kind, asEntities)));
     if (errors.length === 0) {
       const entities = candidates.map((c) => ({ entityId: c.entityId, hash: contentHash(c.data), data: c.data }));
+      if (archive) await archive.put('reference', Buffer.from(input.text, 'utf8'));
       const version = await repo.importReference({ kind, source, sha256: sha256(input.text), entities });
       return { kind, version, entities: entities.length };
     }

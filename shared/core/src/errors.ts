@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   ERR_UNIT: 'a unit is unknown or cannot be converted',
   ERR_NOT_FOUND: 'a requested entity does not exist',
   ERR_AUDIT: 'an audit record does not reproduce its result or its chain is broken',
+  ERR_ARCHIVE: 'the raw archive could not be written or read, or an object in it does not match its hash',
   ERR_IPC: 'a Greengrass IPC call failed',
   ERR_RECOMPUTE: 'a scheduled recomputation left products without a result; details.report names each and why',
   ERR_SECRET: 'a secret could not be read from the secret store, or its value does not have the expected shape',
