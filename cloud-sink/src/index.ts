@@ -57,3 +57,10 @@ export {
 } from './store/security-store';
 export { createBatchVerifier, type BatchVerifier } from './ingest/verify';
 export { createApiServer } from './api/server';
+export { type RawArchive, type ArchiveKind } from './archive/archive';
+export { localFolderArchive } from './archive/local';
+export { s3Archive, type S3ArchiveOptions } from './archive/s3';
+export { replayArchive, currentViewDigest } from './archive/replay';
+export { findStaleResults, type StaleResult } from './service/stale';
+export { recomputeStale, type RecomputeOutcome } from './service/recompute';
+export { UPSERT_ROLLUP_POSITIONAL, rollupParams } from './store/rollup-rows';

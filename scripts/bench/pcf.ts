@@ -8,6 +8,8 @@
  * shards each. Beside them, the bare baseline of the ingest: reading and decoding the stream, storing nothing.
  * PostgreSQL runs when PCF_EDGE_DATABASE_URL is set (in a schema of its own, dropped at the end).
  * --quick: 1,000 products, 4 lines, 2 months, 50,000 rollups. Exit 0 when done (targets are reported, not enforced).
+ * (4) the cost of keeping every rollup revision at a year of 15-minute rollups with 5 % revised windows, on SQLite
+ * (`pcf-history.ts`; --quick: a year on 4 lines).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +31,7 @@ import {
 } from '../../cloud-sink/src';
 import { openRepository, storeLocation, type StoreLocation } from '../../cloud-sink/src/store/open';
 import { startLocalKinesisProcess, type LocalKinesis } from '../../test-support/kinesis';
+import { historyCost } from './pcf-history';
 import { LEVELS, periodStart, prng, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
 
 const FULL: BenchSize = { products: 10_000, lines: 20, months: 12, ingestRollups: 500_000 };
@@ -374,6 +377,7 @@ async function main(): Promise<void> {
     for (const s of stores) await pcfPhases(s, size, all.get(s.name)!);
     await ingestPhase(stores, size.ingestRollups, all);
     sideBySide(all);
+    await historyCost(dir, size);
     log(
       `load average ${os
         .loadavg()
