@@ -39,6 +39,7 @@ import {
   revisionPlan,
   ROLLUP_COLUMNS,
   rollupRow,
+  revisionRow,
   rowToKept,
   rowToStored,
   saveCheckpointSql,
@@ -215,7 +216,7 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
           revisions = 0;
         const history = revisionPlan(write.rollups);
         for (let i = 0; i < history.length; i += UPSERT_CHUNK) {
-          const rows = history.slice(i, i + UPSERT_CHUNK).map((r) => rollupRow(r, at));
+          const rows = history.slice(i, i + UPSERT_CHUNK).map((r) => revisionRow(r, at));
           const params = REVISION_NAMES.map((n) => rows.map((row) => row[n]));
           revisions += (await c.query(INSERT_REVISIONS, params)).rowCount ?? 0;
         }

@@ -114,7 +114,7 @@ export interface RollupRow {
   estimated: number;
 }
 
-/** Named parameters for UPSERT_ROLLUP. */
+/** Named parameters for UPSERT_ROLLUP (the current view's columns; no document). */
 export function rollupRow(d: DecodedRollup, receivedAtMs: number): Record<string, unknown> {
   const r = d.rollup;
   const energy = r.type === 'line' || r.type === 'site' ? r : undefined;
@@ -135,9 +135,13 @@ export function rollupRow(d: DecodedRollup, receivedAtMs: number): Record<string
     unitsScrap: energy?.unitsScrap ?? null,
     coverage: r.coverage,
     estimated: r.estimated ? 1 : 0,
-    doc: JSON.stringify(r),
     receivedAtMs,
   };
+}
+
+/** Named parameters for INSERT_REVISION: the columns and the document as received (serialised once). */
+export function revisionRow(d: DecodedRollup, receivedAtMs: number): Record<string, unknown> {
+  return { ...rollupRow(d, receivedAtMs), doc: JSON.stringify(d.rollup) };
 }
 
 /** UPSERT_ROLLUP_POSITIONAL's parameters, in order. */
@@ -148,7 +152,7 @@ export function rollupParams(d: DecodedRollup, receivedAtMs: number): unknown[] 
 
 /** INSERT_REVISION_POSITIONAL's parameters, in order. */
 export function revisionParams(d: DecodedRollup, receivedAtMs: number): unknown[] {
-  const row = rollupRow(d, receivedAtMs);
+  const row = revisionRow(d, receivedAtMs);
   return REVISION_NAMES.map((n) => row[n]);
 }
 
