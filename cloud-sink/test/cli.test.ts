@@ -23,7 +23,7 @@ describe('cloud-sink CLI', () => {
   };
 
   it('prints help for every command and rejects unknown commands and options with exit 2', async () => {
-    for (const c of ['import', 'import-demo', 'pcf', 'results', 'audit', 'consume', 'migrate'])
+    for (const c of ['import', 'import-demo', 'pcf', 'results', 'recompute', 'replay', 'audit', 'consume', 'migrate'])
       expect((await cli(c, '--help')).out).toMatch(/^usage: npm run cloud-sink -- /);
     expect((await cli('frobnicate')).code).toBe(2);
     expect(await cli('pcf', '--bogus')).toMatchObject({
