@@ -176,6 +176,10 @@ describe.each(stores)('late data (%s)', (_name, open) => {
       code: 2,
       err: "error ERR_USAGE: recompute: --threshold-percent 'lots' is not a number",
     });
+    expect(await cli('results', '--json')).toMatchObject({
+      code: 2,
+      err: 'error ERR_USAGE: results: --json lists stale results only: add --stale',
+    });
     for (const c of ['results', 'recompute']) expect((await cli(c, '--help')).out).toMatch(/--stale/);
   });
 });

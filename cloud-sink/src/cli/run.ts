@@ -1,4 +1,4 @@
-import { isPcfError, type Logger } from '@pcf-edge/core';
+import { isPcfError, PcfError, type Logger } from '@pcf-edge/core';
 import { PcfService } from '../service/pcf-service';
 import { describeStore, migrateStore, openRepository, storeLocation } from '../store/open';
 import { HELP, parse, type Options } from './args';
@@ -81,7 +81,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       import: () => importCommand(ctx, positionals),
       'import-demo': () => importDemoCommand(ctx, values),
       pcf: () => pcfCommand(ctx, values),
-      results: () => (values.stale ? staleResultsCommand(ctx, values) : resultsCommand(ctx)),
+      results: () => {
+        if (values.json && !values.stale)
+          throw new PcfError('ERR_USAGE', 'results: --json lists stale results only: add --stale');
+        return values.stale ? staleResultsCommand(ctx, values) : resultsCommand(ctx);
+      },
       recompute: () => recomputeCommand(ctx, values),
       replay: () => replayCommand(ctx, values),
       audit: () => auditCommand(ctx, positionals),

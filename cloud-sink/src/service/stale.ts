@@ -1,3 +1,4 @@
+import { isPcfError, PcfError } from '@pcf-edge/core';
 import { computePeriod, Dec, type PeriodCalculation } from '@pcf-edge/pcf-engine';
 import { contentHash } from '../audit/hash';
 import type { CloudSinkRepository, StoredResult } from '../store/repository';
@@ -65,7 +66,18 @@ export async function findStaleResults(repo: CloudSinkRepository): Promise<Stale
     if (!rec) continue;
     const body = JSON.parse(rec.body) as AuditBody | AuditBodyV2;
     if (body.schema !== 'pcf-edge.audit/2' && body.schema !== 'pcf-edge.audit/3') continue;
-    const stale = await checkOne(repo, stored, body, keptCurrent.get(stored.id) ?? revisionsHash(body.inputs.rollups));
+    let stale: StaleResult | undefined;
+    try {
+      stale = await checkOne(repo, stored, body, keptCurrent.get(stored.id) ?? revisionsHash(body.inputs.rollups));
+    } catch (err) {
+      // name the result whose recomputation failed (a missing factor, a store error) and keep the error's code
+      throw new PcfError(
+        isPcfError(err) ? err.code : 'ERR_AUDIT',
+        `checking result ${stored.id} (${body.subject.id}) for staleness failed: ${(err as Error).message}`,
+        { resultId: stored.id },
+        { cause: err },
+      );
+    }
     if (stale) out.push(stale);
   }
   return out;
