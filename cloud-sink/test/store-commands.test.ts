@@ -125,7 +125,9 @@ if (url === undefined) {
     it('refuses to work on a schema that was not migrated; migrate twice changes nothing', async () => {
       const before = await cli(env, 'results');
       expect(before.code).toBe(1);
-      expect(before.err).toMatch(/lacks schema migrations 1, 2, .* that this cloud-sink needs: run `cloud-sink migrate` first/);
+      expect(before.err).toMatch(
+        /lacks schema migrations 1, 2, .* that this cloud-sink needs: run `cloud-sink migrate` first/,
+      );
       const first = await cli(env, 'migrate');
       expect(first.code).toBe(0);
       expect(first.out.split('\n')).toHaveLength(10); // migrations 1–9 and the summary

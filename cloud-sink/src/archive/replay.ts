@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { PcfError } from '@pcf-edge/core';
 import { canonicalJson } from '../audit/hash';
 import { decodeRecord } from '../ingest/decode';
+import { createBatchVerifier, type BatchVerifier } from '../ingest/verify';
+import { openSecurityStore } from '../store/security-store';
 import type { CloudSinkRepository, DeadLetter, DecodedRollup } from '../store/repository';
 import type { RawArchive } from './archive';
 
@@ -19,9 +21,14 @@ const RECORDS_PER_WRITE = 200;
  * Rebuilds the rollup store from the archive alone (ADR 0233): every archived batch, in key order, decoded and
  * ingested exactly as the consumer does (invalid ones dead-lettered again). The order does not matter: the history
  * keeps each (id, revision) once and the current view is the highest revision, whatever the order. The store must
- * hold no rollups (ERR_USAGE otherwise: a replay rebuilds, it does not merge).
+ * hold no rollups (ERR_USAGE otherwise: a replay rebuilds, it does not merge). Signatures are checked as the consumer
+ * checks them (default: against the gateway keys registered in `repo`, ADR 0193).
  */
-export async function replayArchive(repo: CloudSinkRepository, archive: RawArchive): Promise<ReplayReport> {
+export async function replayArchive(
+  repo: CloudSinkRepository,
+  archive: RawArchive,
+  verify: BatchVerifier = createBatchVerifier(openSecurityStore(repo)),
+): Promise<ReplayReport> {
   const present = await repo.countRollups();
   if (present > 0)
     throw new PcfError(
@@ -34,7 +41,7 @@ export async function replayArchive(repo: CloudSinkRepository, archive: RawArchi
     const rollups: DecodedRollup[] = [];
     const deadLetters: DeadLetter[] = [];
     for (const sha of keys.slice(i, i + RECORDS_PER_WRITE)) {
-      const d = decodeRecord(await archive.get('batches', sha), `archive:${sha}`, Date.now());
+      const d = await decodeRecord(await archive.get('batches', sha), `archive:${sha}`, Date.now(), verify);
       if (d.ok) rollups.push(...d.rollups);
       else deadLetters.push(d.deadLetter);
     }

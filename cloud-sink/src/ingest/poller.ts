@@ -60,7 +60,10 @@ export function kinesisClientFor(config: Pick<KinesisConsumerConfig, 'endpoint' 
 export function createKinesisConsumer(
   config: KinesisConsumerConfig,
   deps: {
-    repo: CloudSinkRepository; log: Logger; client?: KinesisClient; verify?: BatchVerifier;
+    repo: CloudSinkRepository;
+    log: Logger;
+    client?: KinesisClient;
+    verify?: BatchVerifier;
     archive?: RawArchive;
   },
 ) {
