@@ -13,7 +13,7 @@ import { importReferenceFile } from '../src/reference/import';
 import { demoRollups } from '../src/service/demo-rollups';
 import { DEMO_DIR } from '../src/service/demo';
 import type { CloudSinkRepository } from '../src/store/repository';
-import { tempDb } from './helpers';
+import { registerTestGateway, signedBatch, tempDb } from './helpers';
 import { openPgInFreshSchema, PG_URL, pgSkipNotice } from './pg-support';
 
 /**
@@ -128,7 +128,7 @@ function records(): Buffer[] {
       : { ...x, revision: r, electricityKWh: x.electricityKWh + r };
   };
   const batch = (rs: ReturnType<typeof rev>[], at: string) =>
-    Buffer.from(JSON.stringify(makeRollupBatch('gw-1', 'plant-1', rs, new Date(at))));
+    signedBatch(makeRollupBatch('gw-1', 'plant-1', rs, new Date(at))); // as gw-1 exports it: signed
   return [
     batch(
       pool.slice(0, 24).map((_, i) => rev(i, 1)),
@@ -166,6 +166,8 @@ describe.each(stores)('replay from the archive (%s)', (_name, open) => {
     const live = await open();
     const rebuilt = await open();
     try {
+      // the gateway's key is registered in both stores: a replay checks signatures as the consumer does
+      for (const s of [live, rebuilt]) await registerTestGateway(s.repo);
       const archive = s3Archive({ bucket: 'archive', prefix: `replay-${n++}/`, client: s3.client });
       const handle = createKinesisHandler({ repo: live.repo, log: silentLogger(), archive });
       const recs = records();

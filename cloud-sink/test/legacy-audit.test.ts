@@ -54,7 +54,7 @@ async function openPostgres(url: string): Promise<Opened> {
   await expect(openPostgresRepository({ connectionString: url, schema })).rejects.toThrow(
     /lacks schema migrations 7, 8, 9, 190 that this cloud-sink needs: run `cloud-sink migrate` first/,
   );
-  expect((await migratePostgres({ connectionString: url, schema })).map((m) => m.version)).toEqual([7, 8, 9]);
+  expect((await migratePostgres({ connectionString: url, schema })).map((m) => m.version)).toEqual([7, 8, 9, 190]);
   const repo = await openPostgresRepository({ connectionString: url, schema, poolSize: 2 });
   const client = async (fn: (c: Client) => Promise<unknown>) => {
     const c = new Client({ connectionString: url, options: `-c search_path=${schema}` });

@@ -7,8 +7,22 @@ import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
 import { startLocalKinesis, type LocalKinesis } from '../../test-support/kinesis';
 import { runCli } from '../src/cli/run';
 import { closeHandler, handler } from '../src/ingest/lambda-entry';
-import { lineRollup, tempDb, type TempDb } from './helpers';
+import { lineRollup, signedBatch, tempDb, TEST_GATEWAY_KEY, type TempDb } from './helpers';
 import { PG_URL, pgSkipNotice } from './pg-support';
+
+/** Registers gateway gw-1's test key for plant-1 (the consumer accepts only batches signed by a registered key). */
+const registerGw = [
+  'gateways',
+  'register',
+  '--gateway',
+  'gw-1',
+  '--sites',
+  'plant-1',
+  '--key-id',
+  TEST_GATEWAY_KEY.kid,
+  '--public-key',
+  TEST_GATEWAY_KEY.x,
+];
 
 /**
  * Every command on PostgreSQL (the URL from the environment, never argv), `migrate` run twice changing nothing on
@@ -130,7 +144,7 @@ if (url === undefined) {
       );
       const first = await cli(env, 'migrate');
       expect(first.code).toBe(0);
-      expect(first.out.split('\n')).toHaveLength(10); // migrations 1–9 and the summary
+      expect(first.out.split('\n')).toHaveLength(11); // migrations 1–9 and 190, and the summary
       expect(first.out).not.toContain('pcfedge:pcfedge'); // the password is never printed
       const dump = await pgSchemaDump(url, schema);
       expect((await cli(env, 'migrate')).out).toMatch(/schema already current$/);
@@ -167,14 +181,12 @@ if (url === undefined) {
           StreamName: 'rollups',
           Records: [
             {
-              Data: Buffer.from(
-                JSON.stringify(
-                  makeRollupBatch(
-                    'gw',
-                    'plant-1',
-                    [lineRollup('line-9', '2026-01-01T00:00:00.000Z', 1, 7)],
-                    new Date(),
-                  ),
+              Data: signedBatch(
+                makeRollupBatch(
+                  'gw-1',
+                  'plant-1',
+                  [lineRollup('line-9', '2026-01-01T00:00:00.000Z', 1, 7)],
+                  new Date(),
                 ),
               ),
               PartitionKey: 'pk',
@@ -182,10 +194,13 @@ if (url === undefined) {
           ],
         }),
       );
+      // the consumer accepts only batches signed by a registered gateway key (ADR 0193)
+      expect(await cli(env, ...registerGw)).toMatchObject({ code: 0 });
       const consumed = await cli(env, 'consume', '--stream', 'rollups', '--endpoint', k.endpoint, '--until-idle');
       expect(consumed).toMatchObject({ code: 0, out: expect.stringMatching(/^consumed 1 records: 1 rollups stored/) });
       // the consumed record was archived first: a replay of the archive into an empty SQLite file rebuilds it
       const into = join(t.dir, 'replayed.sqlite');
+      expect(await cli({}, ...registerGw, '--db', into)).toMatchObject({ code: 0 });
       const replayed = await cli({}, 'replay', '--from', join(t.dir, 'archive'), '--db', into);
       expect(replayed.out).toMatch(/^replayed 1 batches from .*: 1 rollups, 1 revisions kept, 0 dead-lettered\n/);
       const digest = /current view: 1 rollups, sha256 [0-9a-f]{64}$/;
@@ -199,16 +214,17 @@ if (url === undefined) {
 
     it('the Lambda handler writes to PostgreSQL when PCF_EDGE_DATABASE_URL is set', async () => {
       expect((await cli(env, 'migrate')).code).toBe(0);
+      expect(await cli(env, ...registerGw)).toMatchObject({ code: 0 });
       const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
       Object.assign(process.env, env);
       try {
         const batch = makeRollupBatch(
-          'gw',
+          'gw-1',
           'plant-1',
           [lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 3)],
           new Date(),
         );
-        const data = Buffer.from(JSON.stringify(batch)).toString('base64');
+        const data = signedBatch(batch).toString('base64');
         expect(await handler({ Records: [{ kinesis: { data, sequenceNumber: '1' } }] })).toEqual({
           batchItemFailures: [],
         });
