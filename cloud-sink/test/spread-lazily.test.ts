@@ -34,6 +34,7 @@ describe('spreadLazily', () => {
           list: receivers,
           byId: new Map(receivers.map((o) => [o.id, o])),
           totalKey: receivers.reduce((s, o) => s.plus(o.keyInPeriod), ZERO),
+          keyOf: (o) => o.keyInPeriod,
         });
         expect(lazy.spreads).toBe(eager !== undefined);
         expect(lazy.shareOf('not-a-receiver')).toBeUndefined();

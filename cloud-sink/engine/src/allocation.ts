@@ -5,7 +5,7 @@ import { asDec, BucketSums, EnergySum, type Energy } from './energy-sum';
 import type { FactorBook } from './factors';
 import type { OrderSpan } from './orders';
 import type { Receivers } from './reference-index';
-import { dimensionOf } from './units';
+import { inPeriod, rateIn, unitsPool, unlikeUnitsError, type UnitsPool } from './key-units';
 
 /**
  * Energy quantities keyed by the factor that will price them: `e:<electricity mapping id>` (kWh),
@@ -78,7 +78,7 @@ class Keys {
         key: `g:${f.id}`,
         from,
         to,
-        volume: dimensionOf(f.unit) !== 'energy',
+        volume: this.book.units.dimensionOf(f.unit) !== 'energy',
         basis: f.energyBasis,
         id: f.id,
       };
@@ -184,7 +184,9 @@ export function allocateLine(
       const orderPart = covered === clipped ? e : asDec(e).times(covered).div(clipped);
       if (orderPart !== e) idle.add(key, asDec(e).minus(orderPart));
       if (inWindow.length === 1) return give(inWindow[0]!.o.id, key, orderPart);
-      const shares = shareWindow(asDec(orderPart), inWindow);
+      const pool = unitsPool(inWindow.map(({ o }) => o));
+      if ('unlike' in pool) throw unlikeUnitsError(pool.unlike, `the window ${iso(cs)}–${iso(ce)} of ${line}`);
+      const shares = shareWindow(asDec(orderPart), inWindow, pool);
       if (!shares) return unallocated.add(key, orderPart);
       for (let i = 0; i < inWindow.length; i++) give(inWindow[i]!.o.id, key, shares[i]!);
     };
@@ -237,8 +239,8 @@ export function allocateLine(
  * A window's order part shared by key weight (keyRate × overlap ms), the last share the remainder so the window
  * conserves exactly; undefined when every weight is zero.
  */
-function shareWindow(part: Dec, inWindow: { o: OrderSpan; ov: number }[]): Dec[] | undefined {
-  const weights = inWindow.map(({ o, ov }) => o.keyRate.times(ov));
+function shareWindow(part: Dec, inWindow: { o: OrderSpan; ov: number }[], pool: UnitsPool): Dec[] | undefined {
+  const weights = inWindow.map(({ o, ov }) => rateIn(pool, o).times(ov));
   const total = weights.reduce((s, w) => s.plus(w), ZERO);
   if (total.isZero()) return undefined;
   let given = ZERO;
@@ -252,7 +254,7 @@ function shareWindow(part: Dec, inWindow: { o: OrderSpan; ov: number }[]): Dec[]
 }
 
 /**
- * Spreads `pool` over `receivers` by their in-period key (last share = remainder); none or zero weight ⇒ undefined.
+ * Spreads `pool` over `receivers` by their in-period key (`keyOf`) (last share = remainder); none or zero weight ⇒ undefined.
  * With `wanted`, only the shares of wanted receivers are returned (the same values: a share is pool × key ÷ total,
  * and the remainder is computed in full only when the last receiver is wanted) — a site's baseload is spread over
  * every order of the site, while a calculation prices only the orders of the lines it loaded.
@@ -261,8 +263,9 @@ export function spread(
   pool: Buckets,
   receivers: readonly OrderSpan[],
   wanted?: (o: OrderSpan) => boolean,
+  keyOf: (o: OrderSpan) => Dec = inPeriod,
 ): Map<string, Buckets> | undefined {
-  const total = receivers.reduce((s, o) => s.plus(o.keyInPeriod), ZERO);
+  const total = receivers.reduce((s, o) => s.plus(keyOf(o)), ZERO);
   if (receivers.length === 0 || total.isZero()) return undefined;
   const last = receivers.length - 1;
   const needRemainder = !wanted || wanted(receivers[last]!);
@@ -276,7 +279,7 @@ export function spread(
       if (i === last) {
         if (target) addTo(target, key, v.minus(given));
       } else if (target || needRemainder) {
-        const share = v.times(o.keyInPeriod).div(total);
+        const share = v.times(keyOf(o)).div(total);
         if (needRemainder) given = given.plus(share);
         if (target) addTo(target, key, share);
       }
@@ -298,9 +301,11 @@ export interface LazySpread {
  * receiver's shares need nothing else, except the last receiver's remainder, which needs every other share (computed
  * once). An ad-hoc product prices a few of the hundreds of orders among which a site's baseload is spread.
  */
-export function spreadLazily(pool: Buckets, receivers: Receivers): LazySpread {
-  const { list, byId, totalKey: total } = receivers;
+export function spreadLazily(pool: Buckets, receivers: Receivers, what = 'a pool'): LazySpread {
+  const { list, byId, totalKey: total, keyOf } = receivers;
   const spreads = list.length > 0 && !total.isZero();
+  if (spreads && receivers.unlike && [...pool.values()].some((v) => !v.isZero()))
+    throw unlikeUnitsError(receivers.unlike, what);
   const last = list[list.length - 1];
   let remainder: Buckets | undefined;
   return {
@@ -308,9 +313,9 @@ export function spreadLazily(pool: Buckets, receivers: Receivers): LazySpread {
     shareOf(orderId) {
       const o = byId.get(orderId);
       if (!spreads || !o) return undefined;
-      if (o === last) return (remainder ??= spread(pool, list, (r) => r === last)!.get(o.id)!);
+      if (o === last) return (remainder ??= spread(pool, list, (r) => r === last, keyOf)!.get(o.id)!);
       const out: Buckets = new Map();
-      for (const [key, v] of pool) out.set(key, v.times(o.keyInPeriod).div(total));
+      for (const [key, v] of pool) out.set(key, v.times(keyOf(o)).div(total));
       return out;
     },
   };

@@ -2,6 +2,7 @@ import type { RefEntity } from './reference';
 import { allocateLine, spreadLazily, type Buckets, type LazySpread, type LineAllocation } from './allocation';
 import { ZERO } from './decimal';
 import { FactorBook } from './factors';
+import { unitsFor } from './unit-tables';
 import { directEmissions, orderActivity } from './direct';
 import type { OrderSpan } from './orders';
 import { ReferenceIndex } from './reference-index';
@@ -53,11 +54,11 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
   const { snapshot, options } = input;
   const fromMs = Date.parse(options.periodStart),
     toMs = Date.parse(options.periodEnd);
-  const book = new FactorBook(snapshot, options.gwpSet);
+  const book = new FactorBook(snapshot, options.gwpSet, unitsFor(options));
   const index = input.index ?? new ReferenceIndex(snapshot);
   if (index.snapshot !== snapshot) throw new Error('internal: the reference index is of another snapshot');
-  const spans = index.periodOrders(fromMs, toMs, options.shareKey).spans;
-  const overhead = index.periodOrders(fromMs, toMs, options.overheadKey);
+  const spans = index.periodOrders(fromMs, toMs, options.shareKey, book.units).spans;
+  const overhead = index.periodOrders(fromMs, toMs, options.overheadKey, book.units);
   const used = new Map<string, RefEntity>();
   // overhead is spread lazily: an order's share is computed when the order is priced (see `overheadOf`)
   const lineSpreads = new Map<string, LazySpread>(),
@@ -72,7 +73,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const lineSpans = spans.filter((o) => o.line === line);
     const a = allocateLine(line, 'line', region, energy, lineSpans, fromMs, toMs, book);
     allocations.set(line, a);
-    const idleSpread = spreadLazily(a.idle, overhead.onLine(line));
+    const idleSpread = spreadLazily(a.idle, overhead.onLine(line), `the idle energy of line ${line}`);
     lineSpreads.set(line, idleSpread);
     const spreadIdle = idleSpread.spreads;
     const allocated = [...a.perOrder.values()].reduce((s, b) => s.plus(total(b)), ZERO);
@@ -93,7 +94,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
   for (const [site, energy] of input.sites) {
     const region = snapshot.sites.get(site)!.data.region;
     const a = allocateLine(`site:${site}`, 'site', region, energy, [], fromMs, toMs, book);
-    const baseSpread = spreadLazily(a.idle, overhead.onSite(site));
+    const baseSpread = spreadLazily(a.idle, overhead.onSite(site), `the baseload of site ${site}`);
     siteSpreads.set(site, baseSpread);
     const spreadBase = baseSpread.spreads;
     const metered = total(a.metered);
@@ -139,8 +140,8 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
         site: o.site,
         goodInPeriod: o.goodInPeriod,
         scrapInPeriod: o.scrapInPeriod,
-        energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book),
-        overhead: priceBuckets(overheadOf(o), snapshot, book),
+        energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book, options.method),
+        overhead: priceBuckets(overheadOf(o), snapshot, book, options.method),
         direct: direct.value,
         directGhg: direct.ghg,
         directTrace: direct.trace,

@@ -2,6 +2,7 @@ import { PcfError } from '@pcf-edge/core';
 import type { ElectricityMapping, EmissionFactor, RefEntity, ReferenceSnapshot, SupplierPcf } from './reference';
 import { dec, type Dec } from './decimal';
 import { co2ePerUnit, type GwpSet } from './gwp';
+import { EXACT_UNITS, type Units } from './units';
 
 const ms = (t: string | null | undefined) => (t == null ? Number.POSITIVE_INFINITY : Date.parse(t));
 const iso = (at: number) => new Date(at).toISOString();
@@ -20,6 +21,8 @@ export class FactorBook {
   constructor(
     private readonly snapshot: ReferenceSnapshot,
     private readonly gwpSet: GwpSet,
+    /** The unit table every conversion of the calculation uses. */
+    readonly units: Units = EXACT_UNITS,
   ) {
     for (const f of snapshot.factors.values()) {
       const list = this.byActivity.get(f.data.activity) ?? [];

@@ -24,3 +24,6 @@ export * from './reference-index';
 export * from './segments';
 export * from './types';
 export * from './units';
+export * from './unit-catalogue';
+export * from './unit-tables';
+export { UNITS_2026_11 } from './units-2026-11';

@@ -4,7 +4,6 @@ import type { FactorBook } from './factors';
 import { addMasses, type GasMasses } from './masses';
 import type { CalcOptions } from './options';
 import type { Bom, RefEntity, ReferenceSnapshot } from './reference';
-import { canonicalUnit, convert } from './units';
 import type { TraceNode } from './types';
 
 /** What a sub-product contributes per declared unit (its own product result). */
@@ -66,7 +65,7 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
       case 'product': {
         if (stack.includes(l.component)) throw bomCycleError([...stack.slice(stack.indexOf(l.component)), l.component]);
         const sub = ctx.product(l.component, stack);
-        const q = convert(qty, l.unit, canonicalUnit(sub.declaredUnit)!);
+        const q = book.units.convert(qty, l.unit, sub.declaredUnit);
         const v = q.times(sub.perUnit);
         perUnit = perUnit.plus(v);
         primary = primary.plus(q.times(sub.primaryPerUnit));
@@ -85,7 +84,7 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
       }
       case 'material': {
         const f = book.factor(l.component, l.region, ctx.fromMs);
-        const q = convert(qty, l.unit, f.unit);
+        const q = book.units.convert(qty, l.unit, f.unit);
         const v = q.times(book.co2ePerUnit(f));
         perUnit = perUnit.plus(v);
         addMasses(ghg, book.gasesPerUnit(f), q);
@@ -101,7 +100,7 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
       }
       case 'supplierProduct': {
         const s = book.supplierPcf(l.component, ctx.fromMs);
-        const q = convert(qty, l.unit, s.pcf.declaredUnit);
+        const q = book.units.convert(qty, l.unit, s.pcf.declaredUnit);
         const v = q.times(s.pcf.pCfExcludingBiogenic);
         perUnit = perUnit.plus(v);
         primary = primary.plus(v.times(s.pcf.primaryDataShare ?? 0).div(100));

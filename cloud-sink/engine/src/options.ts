@@ -1,4 +1,5 @@
 import type { GwpSet } from './gwp';
+import type { UnitsName } from './units';
 
 /** How energy in a shared window (and overhead) is divided between orders. */
 export type AllocationKey = 'units' | 'mass' | 'economicValue' | 'machineTime';
@@ -19,4 +20,9 @@ export interface CalcOptions {
   overheadKey: AllocationKey;
   /** Rollup window length to use; default per line: the shortest present in the period. */
   windowMs?: number;
+  /**
+   * Unit table: absent or `exact` for the exact catalogue (ADR 0240); `2026-11` only to recompute records made
+   * before it (their audit bodies carry no `units`).
+   */
+  units?: UnitsName;
 }

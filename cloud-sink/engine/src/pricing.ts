@@ -3,8 +3,10 @@ import { Dec, ZERO } from './decimal';
 import type { FactorBook } from './factors';
 import type { Buckets } from './allocation';
 import { addMasses, type GasMasses } from './masses';
-import { convert, dimensionOf } from './units';
 import type { TraceNode } from './types';
+import type { ElectricityMethod } from './options';
+import { PcfError } from '@pcf-edge/core';
+import type { ElectricityMapping, EmissionFactor } from './reference';
 
 export interface Priced {
   electricityKWh: Dec;
@@ -15,6 +17,8 @@ export interface Priced {
   gas: Dec;
   /** The same emissions as masses per gas before GWP: electricity by each method, and the gas fuel. */
   ghg: { electricityLocation: GasMasses; electricityMarket: GasMasses; gas: GasMasses };
+  /** What the figures rest on that a reader must know (a location factor standing in for a missing market one). */
+  warnings: string[];
   /** The pricing formulas (formatted on first call: most calculations never show an order's derivation). */
   trace(): TraceNode[];
 }
@@ -23,7 +27,12 @@ export interface Priced {
  * kgCO2e of energy buckets: electricity kWh × location factor and, separately, × market factor (from the site's
  * mapping); gas quantity × gas factor (converted to the factor's unit). Factors are CO2e per unit under the GWP set.
  */
-export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: FactorBook): Priced {
+export function priceBuckets(
+  b: Buckets,
+  snapshot: ReferenceSnapshot,
+  book: FactorBook,
+  method: ElectricityMethod,
+): Priced {
   const nodes: (() => TraceNode[])[] = [];
   let traced: TraceNode[] | undefined;
   const p: Priced = {
@@ -34,6 +43,7 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
     electricityMarket: ZERO,
     gas: ZERO,
     ghg: { electricityLocation: new Map(), electricityMarket: new Map(), gas: new Map() },
+    warnings: [],
     trace: () => (traced ??= nodes.flatMap((f) => f())),
   };
   for (const [key, qty] of b) {
@@ -41,9 +51,9 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
     if (key.startsWith('e:')) {
       const m = snapshot.electricity.get(id)!.data;
       const loc = book.factorById(m.locationFactorId),
-        mkt = book.factorById(m.marketFactorId);
-      const inLoc = convert(qty, 'kWh', loc.unit),
-        inMkt = convert(qty, 'kWh', mkt.unit);
+        mkt = marketFactor(m, loc, book, method, p.warnings);
+      const inLoc = book.units.convert(qty, 'kWh', loc.unit),
+        inMkt = book.units.convert(qty, 'kWh', mkt.unit);
       const l = inLoc.times(book.co2ePerUnit(loc));
       const k = inMkt.times(book.co2ePerUnit(mkt));
       addMasses(p.ghg.electricityLocation, book.gasesPerUnit(loc), inLoc);
@@ -59,7 +69,7 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
           formula: `${qty} kWh → ${loc.unit} × ${book.co2ePerUnit(loc)} kgCO2e/${loc.unit}`,
         },
         {
-          name: `electricity market-based (${mkt.id}, ${m.marketInstrument})`,
+          name: `electricity market-based (${mkt.id}, ${m.marketInstrument ?? 'none: the location factor stands in'})`,
           value: k.toString(),
           unit: 'kgCO2e',
           formula: `${qty} kWh → ${mkt.unit} × ${book.co2ePerUnit(mkt)} kgCO2e/${mkt.unit}`,
@@ -67,8 +77,8 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
       ]);
     } else {
       const f = book.factorById(id);
-      const from = dimensionOf(f.unit) === 'volume' ? 'm3' : 'kWh';
-      const inF = convert(qty, from, f.unit);
+      const from = book.units.dimensionOf(f.unit) === 'volume' ? 'm3' : 'kWh';
+      const inF = book.units.convert(qty, from, f.unit);
       const g = inF.times(book.co2ePerUnit(f));
       addMasses(p.ghg.gas, book.gasesPerUnit(f), inF);
       if (from === 'm3') p.gasM3 = p.gasM3.plus(qty);
@@ -85,4 +95,27 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
     }
   }
   return p;
+}
+
+/**
+ * The mapping's market factor. Without one, a market-based calculation is refused; a location-based one reports its
+ * market figures with the location factor standing in, and a warning says so.
+ */
+function marketFactor(
+  m: ElectricityMapping,
+  loc: EmissionFactor,
+  book: FactorBook,
+  method: ElectricityMethod,
+  warnings: string[],
+): EmissionFactor {
+  if (m.marketFactorId !== undefined) return book.factorById(m.marketFactorId);
+  if (method === 'market')
+    throw new PcfError(
+      'ERR_FACTOR_MISSING',
+      `electricity mapping ${m.id} of site ${m.site} has no market factor (marketFactorId, marketInstrument): give one, or calculate location-based`,
+      { mapping: m.id, site: m.site },
+    );
+  const note = `electricity mapping ${m.id} of site ${m.site} has no market factor: the market-based figures use the location factor ${loc.id}`;
+  if (!warnings.includes(note)) warnings.push(note);
+  return loc;
 }

@@ -33,6 +33,11 @@ export interface ProductResult {
   /** `materialsPerUnit` as masses per gas before GWP. */
   materialsGhgPerUnitKg: GasMasses;
   totals: ProductTotals;
+  /**
+   * The same parts per declared unit: `totals` ÷ good units when produced; when not, the materials and product-scope
+   * direct emissions that make up its PCF (the rest 0), so the parts always add up to `perUnit`.
+   */
+  perUnitTotals: ProductTotals;
   /** Total of the period's output with the chosen electricity method, kgCO2e. */
   total: Dec;
   /** kgCO2e per declared unit. */
@@ -154,16 +159,18 @@ export function createProductCalculator(calc: PeriodParts): {
     }
     const produced = orders.length > 0 && good.gt(0);
     const lineNotes = calc.balances.filter((b) => orders.some((o) => o.line === b.line)).flatMap((b) => b.warnings);
-    const warnings = [...new Set([...m.warnings, ...lineNotes])];
+    const pricingNotes = orders.flatMap((o) => [...o.energy.warnings, ...o.overhead.warnings]);
+    const warnings = [...new Set([...m.warnings, ...lineNotes, ...pricingNotes])];
     const elec = market ? t.electricityMarket : t.electricityLocation;
     const oh = (market ? t.overheadElectricityMarket : t.overheadElectricityLocation).plus(t.overheadGas);
     const total = t.materials.plus(elec).plus(t.gas).plus(oh).plus(t.direct);
-    let perUnit: Dec, primaryPerUnit: Dec, formula: string, ghgPerUnitKg: GasMasses;
+    let perUnit: Dec, primaryPerUnit: Dec, formula: string, ghgPerUnitKg: GasMasses, perUnitTotals: ProductTotals;
     const unmade: (() => TraceNode)[] = [];
     if (produced) {
       perUnit = total.div(good);
       primaryPerUnit = primaryEnergy.div(good);
       ghgPerUnitKg = divideMasses(ghg, good);
+      perUnitTotals = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.div(good)])) as ProductTotals;
       formula = `(materials ${t.materials} + electricity ${elec} + gas ${t.gas} + overhead ${oh} + direct ${t.direct}) ÷ ${good} good units`;
     } else {
       // the method: materials plus direct emissions; with nothing made, only those per declared unit apply
@@ -177,6 +184,7 @@ export function createProductCalculator(calc: PeriodParts): {
         used,
       );
       perUnit = m.perUnit.plus(direct.value);
+      perUnitTotals = { ...t, materials: m.perUnit, direct: direct.value };
       primaryPerUnit = m.primary;
       ghgPerUnitKg = new Map(m.ghg);
       addMasses(ghgPerUnitKg, direct.ghg);
@@ -199,6 +207,7 @@ export function createProductCalculator(calc: PeriodParts): {
       materialsPerUnit: m.perUnit,
       materialsGhgPerUnitKg: m.ghg,
       totals: t,
+      perUnitTotals,
       total,
       perUnit,
       primaryPerUnit,

@@ -2,6 +2,8 @@ import { ZERO, type Dec } from './decimal';
 import { computeSpans, orderTimes, type OrderSpan, type OrderTime } from './orders';
 import type { ReferenceSnapshot } from './reference';
 import type { AllocationKey } from './options';
+import { inPeriod, unitsPool } from './key-units';
+import type { Units } from './units';
 
 /** Orders of one site or line that receive overhead, with what `spreadLazily` needs of them. */
 export interface Receivers {
@@ -9,6 +11,10 @@ export interface Receivers {
   byId: ReadonlyMap<string, OrderSpan>;
   /** Σ keyInPeriod in list order. */
   totalKey: Dec;
+  /** Each receiver's key in the period: keyInPeriod, or its mass when key `units` shares unlike units by mass. */
+  keyOf: (o: OrderSpan) => Dec;
+  /** Set when key `units` cannot share over these orders: the products and units (see `unitsPool`). */
+  unlike?: string;
 }
 
 /** The orders of one period under one allocation key (sorted by start, then id), and their receiver lists. */
@@ -18,11 +24,17 @@ export interface PeriodOrders {
   onSite(site: string): Receivers;
 }
 
-const receivers = (list: readonly OrderSpan[]): Receivers => ({
-  list,
-  byId: new Map(list.map((o) => [o.id, o])),
-  totalKey: list.reduce((s, o) => s.plus(o.keyInPeriod), ZERO),
-});
+const receivers = (list: readonly OrderSpan[]): Receivers => {
+  const pool = unitsPool(list);
+  const keyOf = 'by' in pool && pool.by === 'mass' ? (o: OrderSpan) => o.massKeyInPeriod! : inPeriod;
+  return {
+    list,
+    byId: new Map(list.map((o) => [o.id, o])),
+    totalKey: list.reduce((s, o) => s.plus(keyOf(o)), ZERO),
+    keyOf,
+    ...('unlike' in pool ? { unlike: pool.unlike } : {}),
+  };
+};
 
 function periodOrders(spans: readonly OrderSpan[]): PeriodOrders {
   const lines = new Map<string, Receivers>(),
@@ -64,12 +76,12 @@ export class ReferenceIndex {
     return (this.times ??= orderTimes(this.snapshot));
   }
 
-  /** The orders overlapping [fromMs, toMs), clipped, with the key rate for `key` (see `computeSpans`). */
-  periodOrders(fromMs: number, toMs: number, key: AllocationKey): PeriodOrders {
-    const k = `${fromMs}|${toMs}|${key}`;
+  /** The orders overlapping [fromMs, toMs), clipped, with the key rate for `key` in `units` (see `computeSpans`). */
+  periodOrders(fromMs: number, toMs: number, key: AllocationKey, units: Units): PeriodOrders {
+    const k = `${fromMs}|${toMs}|${key}|${units.name}`;
     let p = this.periods.get(k);
     if (!p) {
-      p = periodOrders(computeSpans(this.snapshot, this.orderTimes(), fromMs, toMs, key));
+      p = periodOrders(computeSpans(this.snapshot, this.orderTimes(), fromMs, toMs, key, units));
       this.periods.set(k, p);
       if (this.periods.size > this.maxPeriods) this.periods.delete(this.periods.keys().next().value!);
     }

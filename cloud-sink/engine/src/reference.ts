@@ -37,7 +37,10 @@ export interface Line {
 export interface Product {
   id: string;
   name?: string;
-  /** PACT declared unit: kilogram, liter, cubic meter, kilowatt hour, megajoule, ton kilometer, square meter, piece. */
+  /**
+   * Declared unit, stored as its catalogue symbol (kg, l, m3, kWh, MJ, tkm, m2, piece); data imported before the
+   * catalogue holds PACT names (kilogram, liter, …), which mean the same units.
+   */
   declaredUnit: string;
   unitaryProductAmount: Num;
   massKgPerDeclaredUnit?: Num;
@@ -83,7 +86,7 @@ export interface EmissionFactor {
   region: string;
   /** Activity unit the components are per (kWh, mmBtu, kg, m3, …). */
   unit: string;
-  /** Calorific-value basis for energy factors of fuels; null when not applicable. */
+  /** Calorific-value basis for energy factors of fuels; null when not applicable (the import's default). */
   energyBasis: 'gross' | 'net' | null;
   /** kg of each gas per activity unit. */
   components: Record<string, Num>;
@@ -101,8 +104,13 @@ export interface ElectricityMapping {
   validFrom: string;
   validTo: string | null;
   locationFactorId: string;
-  marketFactorId: string;
-  marketInstrument: 'supplier-specific' | 'contractual-instrument' | 'residual-mix';
+  /**
+   * The market-based factor and its instrument, both or neither. Without them only location-based work is possible:
+   * a market-based calculation is refused (ERR_FACTOR_MISSING), a location-based one reports its market figures with
+   * the location factor standing in, and says so in a warning.
+   */
+  marketFactorId?: string;
+  marketInstrument?: 'supplier-specific' | 'contractual-instrument' | 'residual-mix';
   provenance: string;
 }
 

@@ -1,5 +1,6 @@
 import type { CalcOptions } from './options';
 import type { ReferenceIndex } from './reference-index';
+import { unitsFor } from './unit-tables';
 
 /**
  * Where a line's (or a site's) whole windows may be summed before the engine reads them: between consecutive
@@ -21,7 +22,9 @@ export function summableSegments(index: ReferenceIndex, options: CalcOptions, li
   const fromMs = Date.parse(options.periodStart),
     toMs = Date.parse(options.periodEnd);
   const spans =
-    line === undefined ? [] : index.periodOrders(fromMs, toMs, options.shareKey).spans.filter((o) => o.line === line);
+    line === undefined
+      ? []
+      : index.periodOrders(fromMs, toMs, options.shareKey, unitsFor(options)).spans.filter((o) => o.line === line);
   const breakpoints = [
     ...new Set([
       fromMs,

@@ -1,97 +1,121 @@
 import { PcfError } from '@pcf-edge/core';
-import { Dec, dec } from './decimal';
+import { Dec } from './decimal';
+import { AMBIGUOUS_UNITS, BASE_UNITS, UNIT_CATALOGUE, type Dimension, type UnitDef } from './unit-catalogue';
 
-/**
- * Built-in unit conversions. Each unit is a rational multiple (num / den) of its dimension's base unit, so a
- * conversion is one multiplication chain and one division: exact whenever the published ratios are exact
- * (therm → mmBtu × 0.1, mmBtu → kWh × 293.071, MJ → kWh ÷ 3.6, ft³ → m³ × 0.0283168).
- */
-type Dimension = 'energy' | 'volume' | 'mass' | 'count' | 'transport' | 'area' | 'time';
+export type { Dimension, UnitDef } from './unit-catalogue';
 
-interface UnitDef {
-  dimension: Dimension;
-  num: string;
-  den: string;
+/** Which unit table a calculation converts with: `exact` (ADR 0240), or the frozen `2026-11` of older records. */
+export type UnitsName = 'exact' | '2026-11';
+
+/** Unit lookup and conversion, as a calculation uses it. */
+export interface Units {
+  readonly name: UnitsName;
+  /** The canonical spelling of `unit`, or undefined when it is not accepted. */
+  canonical(unit: string): string | undefined;
+  isKnown(unit: string): boolean;
+  /** Throws ERR_UNIT for a unit that is not accepted. */
+  dimensionOf(unit: string): Dimension;
+  convertible(from: string, to: string): boolean;
+  /** `qty` in `from` expressed in `to` (same dimension), else ERR_UNIT. */
+  convert(qty: Dec, from: string, to: string): Dec;
 }
 
-const U = (dimension: Dimension, num: string, den = '1'): UnitDef => ({ dimension, num, den });
-
-const UNITS: Record<string, UnitDef> = {
-  kWh: U('energy', '1'),
-  Wh: U('energy', '0.001'),
-  MWh: U('energy', '1000'),
-  GWh: U('energy', '1000000'),
-  MJ: U('energy', '1', '3.6'),
-  GJ: U('energy', '1000', '3.6'),
-  kJ: U('energy', '0.001', '3.6'),
-  therm: U('energy', '29.3071'),
-  mmBtu: U('energy', '293.071'),
-  kBtu: U('energy', '0.293071'),
-  Btu: U('energy', '0.000293071'),
-  m3: U('volume', '1'),
-  l: U('volume', '0.001'),
-  ft3: U('volume', '0.0283168'),
-  hcf: U('volume', '2.83168'),
-  kg: U('mass', '1'),
-  g: U('mass', '0.001'),
-  t: U('mass', '1000'),
-  lb: U('mass', '0.45359237'),
-  piece: U('count', '1'),
-  tkm: U('transport', '1'),
-  m2: U('area', '1'),
-  h: U('time', '1'),
-  min: U('time', '1', '60'),
-};
-
-const ALIASES: Record<string, string> = {
-  kwh: 'kWh',
-  mwh: 'MWh',
-  'kilowatt hour': 'kWh',
-  megajoule: 'MJ',
-  mj: 'MJ',
-  gj: 'GJ',
-  therms: 'therm',
-  MMBtu: 'mmBtu',
-  mmbtu: 'mmBtu',
-  MMBTU: 'mmBtu',
-  'm³': 'm3',
-  'cubic meter': 'm3',
-  'ft³': 'ft3',
-  cf: 'ft3',
-  liter: 'l',
-  litre: 'l',
-  L: 'l',
-  kilogram: 'kg',
-  tonne: 't',
-  ton: 't',
-  gram: 'g',
-  pieces: 'piece',
-  pcs: 'piece',
-  unit: 'piece',
-  units: 'piece',
-  count: 'piece',
-  'ton kilometer': 'tkm',
-  'square meter': 'm2',
-  'm²': 'm2',
-  hour: 'h',
-  hours: 'h',
-};
-
-/** Canonical name of a unit, or undefined when unknown. Accepts PACT declared-unit names (kilogram, liter, …). */
-export function canonicalUnit(unit: string): string | undefined {
-  if (UNITS[unit]) return unit;
-  return ALIASES[unit] ?? ALIASES[unit.toLowerCase()];
+const exactly = new Map<string, UnitDef>();
+const ignoringCase = new Map<string, UnitDef>();
+for (const d of UNIT_CATALOGUE) {
+  for (const spelling of [d.symbol, ...d.names]) {
+    if (exactly.has(spelling)) throw new Error(`internal: unit spelling '${spelling}' is listed twice`);
+    exactly.set(spelling, d);
+    if (spelling.length >= 4) ignoringCase.set(spelling.toLowerCase(), d);
+  }
 }
 
-export function isKnownUnit(unit: string): boolean {
-  return canonicalUnit(unit) !== undefined;
+/** The catalogue entry for a spelling: exact match, else (4+ characters) ignoring case; spaces are trimmed. */
+export function unitDef(unit: string): UnitDef | undefined {
+  const s = unit.trim().replace(/\s+/g, ' ');
+  return exactly.get(s) ?? (s.length >= 4 ? ignoringCase.get(s.toLowerCase()) : undefined);
+}
+
+/** The accepted units by dimension, canonical symbols only, for error messages. */
+export function acceptedUnitsText(dimension?: Dimension): string {
+  const dims = dimension ? [dimension] : (Object.keys(BASE_UNITS) as Dimension[]);
+  return dims
+    .map(
+      (dim) =>
+        `${dim}: ${UNIT_CATALOGUE.filter((d) => d.dimension === dim)
+          .map((d) => d.symbol)
+          .join(', ')}`,
+    )
+    .join('; ');
+}
+
+/** Why `unit` is not accepted: ambiguous (and what to write instead) or unknown (and what is accepted). */
+export function unknownUnitReason(unit: string): string {
+  const hint = AMBIGUOUS_UNITS[unit.trim()];
+  if (hint) return `ambiguous unit '${unit}': ${hint}`;
+  return `unknown unit '${unit}'; accepted (or their names, see docs/reference-data.md): ${acceptedUnitsText()}`;
 }
 
 function def(unit: string): UnitDef {
-  const c = canonicalUnit(unit);
-  const d = c === undefined ? undefined : UNITS[c];
-  if (!d) throw new PcfError('ERR_UNIT', `unknown unit '${unit}'`, { unit });
+  const d = unitDef(unit);
+  if (!d) throw new PcfError('ERR_UNIT', unknownUnitReason(unit), { unit });
   return d;
+}
+
+/** A non-negative terminating decimal as an integer and a power of ten: value = int / 10^scale. */
+function scaled(decimal: string): { int: bigint; scale: number } {
+  const [whole, frac = ''] = decimal.split('.');
+  return { int: BigInt(whole! + frac), scale: frac.length };
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a;
+}
+
+/** from → to as a reduced fraction p / q of integers (exact: both sizes are terminating decimals). */
+const ratios = new Map<string, { p: Dec; q: Dec | undefined }>();
+function ratio(a: UnitDef, b: UnitDef): { p: Dec; q: Dec | undefined } {
+  const key = `${a.symbol}\u001f${b.symbol}`;
+  let r = ratios.get(key);
+  if (!r) {
+    const x = scaled(a.inBase),
+      y = scaled(b.inBase);
+    let p = x.int * 10n ** BigInt(y.scale),
+      q = y.int * 10n ** BigInt(x.scale);
+    const g = gcd(p, q);
+    p /= g;
+    q /= g;
+    r = { p: new Dec(p.toString()), q: q === 1n ? undefined : new Dec(q.toString()) };
+    ratios.set(key, r);
+  }
+  return r;
+}
+
+/**
+ * Converts `qty` between units of one dimension: qty × p ÷ q with p/q the exact reduced ratio of their sizes, so
+ * the result is exact whenever it terminates within Dec's 40 digits (gal → l, therm → kWh) and otherwise rounded
+ * once, at the 40th digit (l → gal). Throws ERR_UNIT for an unknown unit or unlike dimensions.
+ */
+export function convert(qty: Dec, from: string, to: string): Dec {
+  const a = def(from),
+    b = def(to);
+  if (a.dimension !== b.dimension) {
+    throw new PcfError('ERR_UNIT', `cannot convert ${from} (${a.dimension}) to ${to} (${b.dimension})`, { from, to });
+  }
+  if (a === b) return qty;
+  const { p, q } = ratio(a, b);
+  const times = qty.times(p);
+  return q === undefined ? times : times.div(q);
+}
+
+/** Canonical spelling of a unit (its catalogue symbol), or undefined when not accepted. */
+export function canonicalUnit(unit: string): string | undefined {
+  return unitDef(unit)?.symbol;
+}
+
+export function isKnownUnit(unit: string): boolean {
+  return unitDef(unit) !== undefined;
 }
 
 export function dimensionOf(unit: string): Dimension {
@@ -99,21 +123,29 @@ export function dimensionOf(unit: string): Dimension {
 }
 
 export function convertible(from: string, to: string): boolean {
-  return isKnownUnit(from) && isKnownUnit(to) && def(from).dimension === def(to).dimension;
-}
-
-/** Converts `qty` from one unit to another of the same dimension; throws ERR_UNIT otherwise. */
-export function convert(qty: Dec, from: string, to: string): Dec {
-  const a = def(from);
-  const b = def(to);
-  if (a.dimension !== b.dimension) {
-    throw new PcfError('ERR_UNIT', `cannot convert ${from} (${a.dimension}) to ${to} (${b.dimension})`, { from, to });
-  }
-  if (a === b) return qty;
-  return qty.times(a.num).times(b.den).div(dec(a.den).times(b.num));
+  const a = unitDef(from),
+    b = unitDef(to);
+  return a !== undefined && b !== undefined && a.dimension === b.dimension;
 }
 
 /** The conversion factor from → to, for audit formulas. */
 export function conversionFactor(from: string, to: string): Dec {
   return convert(new Dec(1), from, to);
 }
+
+/** The PACT v2 declaredUnit name of a unit ('piece' for piece, which PACT lacks), or undefined. */
+export function pactUnitName(unit: string): string | undefined {
+  return unitDef(unit)?.pact;
+}
+
+/** The units a product may be declared in: those with a PACT name (and piece). */
+export const DECLARED_UNITS: readonly UnitDef[] = UNIT_CATALOGUE.filter((d) => d.pact !== undefined);
+
+export const EXACT_UNITS: Units = {
+  name: 'exact',
+  canonical: canonicalUnit,
+  isKnown: isKnownUnit,
+  dimensionOf,
+  convertible,
+  convert,
+};

@@ -4,7 +4,7 @@ import { decodeRollup } from '../ingest/quantities';
 import { readReference, type AuditBody } from '../service/pcf-service';
 import type { AuditBodyV2 } from '../service/audit-body';
 import { replayInput } from '../service/replay-input';
-import { productResultDoc } from '../service/result-doc';
+import { productResultDoc, type ProductResultDoc } from '../service/result-doc';
 import { GENESIS_HASH } from '../store/migrations';
 import type { CloudSinkRepository, StoredRollup } from '../store/repository';
 import { storedFromDecoded } from '../store/rollup-rows';
@@ -134,9 +134,13 @@ async function replay(repo: CloudSinkRepository, body: AuditBody | AuditBodyV2):
   try {
     const reference = await readReference(repo, body.inputs.referenceVersion);
     const series = body.schema === 'pcf-edge.audit/3' ? body.inputs.series : undefined;
-    const input = replayInput(reference, body.options, body.inputs.lines, body.inputs.sites, rollups, series);
+    // records made before the exact unit catalogue (ADR 0240) name no unit table: they converted with 2026-11's
+    const options = { ...body.options, units: body.options.units ?? ('2026-11' as const) };
+    const input = replayInput(reference, options, body.inputs.lines, body.inputs.sites, rollups, series);
     const calc = computePeriod(input);
-    const again = productResultDoc(calc, calc.product(body.subject.id));
+    const again: Partial<ProductResultDoc> = productResultDoc(calc, calc.product(body.subject.id));
+    // a field added to the result document later is not part of what an older record asserts
+    if (!('breakdownKgPerDeclaredUnit' in body.result)) delete again.breakdownKgPerDeclaredUnit;
     if (canonicalJson(again) !== canonicalJson(body.result)) {
       problems.push(
         `replay does not reproduce the result: ${again.pcfPerDeclaredUnit} vs recorded ${body.result.pcfPerDeclaredUnit} kgCO2e/${body.result.declaredUnit}`,

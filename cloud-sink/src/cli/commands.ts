@@ -72,22 +72,23 @@ function windowMs(text: string): number {
   }
 }
 
-const kg = (v: string | undefined) => present(new Dec(v ?? '0'), 6).padStart(16);
+const kg = (v: string | undefined) => (v === undefined ? '' : present(new Dec(v), 6).padStart(16));
 
 export function formatResult(doc: ProductResultDoc, resultId?: string): string {
-  const b = doc.breakdownKg;
+  const b = doc.breakdownKg,
+    u = doc.breakdownKgPerDeclaredUnit as Record<string, string> | undefined;
   const lines = [
     `PCF ${doc.product}: ${doc.pcfPerDeclaredUnitDisplay} kgCO2e per ${doc.declaredUnit}  (${doc.method}-based electricity, ${doc.gwpSet})${resultId ? `  result ${resultId}` : ''}`,
     `period ${doc.periodStart} – ${doc.periodEnd}; ${doc.goodUnits} good, ${doc.scrapUnits} scrap; primary data share ${doc.primaryDataShare} %`,
-    "breakdown (kgCO2e for the period's output)",
-    `  materials                     ${kg(b.materials)}`,
-    `  electricity location-based    ${kg(b.electricityLocation)}`,
-    `  electricity market-based      ${kg(b.electricityMarket)}`,
-    `  gas                           ${kg(b.gas)}`,
-    `  overhead electricity (loc.)   ${kg(b.overheadElectricityLocation)}`,
-    `  overhead electricity (market) ${kg(b.overheadElectricityMarket)}`,
-    `  overhead gas                  ${kg(b.overheadGas)}`,
-    `  direct process emissions      ${kg(b.direct)}`,
+    "breakdown (kgCO2e for the period's output, and per declared unit)",
+    `  materials                     ${kg(b.materials)}${kg(u?.materials)}`,
+    `  electricity location-based    ${kg(b.electricityLocation)}${kg(u?.electricityLocation)}`,
+    `  electricity market-based      ${kg(b.electricityMarket)}${kg(u?.electricityMarket)}`,
+    `  gas                           ${kg(b.gas)}${kg(u?.gas)}`,
+    `  overhead electricity (loc.)   ${kg(b.overheadElectricityLocation)}${kg(u?.overheadElectricityLocation)}`,
+    `  overhead electricity (market) ${kg(b.overheadElectricityMarket)}${kg(u?.overheadElectricityMarket)}`,
+    `  overhead gas                  ${kg(b.overheadGas)}${kg(u?.overheadGas)}`,
+    `  direct process emissions      ${kg(b.direct)}${kg(u?.direct)}`,
     `  total (${doc.method})${' '.repeat(22 - doc.method.length)}${kg(doc.totalKg)}`,
     'orders',
     ...doc.orders.map(

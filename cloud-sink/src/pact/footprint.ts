@@ -1,11 +1,12 @@
-import { Dec, present } from '@pcf-edge/pcf-engine';
+import { Dec, pactUnitName, present } from '@pcf-edge/pcf-engine';
 import type { EmissionFactor, Num, Product } from '../reference/types';
 import type { ProductResultDoc } from '../service/result-doc';
 import { PACT_SPEC_VERSION, type PactCompany, type ProductFootprint } from './types';
 
 /** Decimals of the kgCO2e values a footprint presents (the stored result keeps full precision). */
 export const PACT_DECIMALS = 6;
-const PACT_UNITS = ['liter', 'kilogram', 'cubic meter', 'kilowatt hour', 'megajoule', 'ton kilometer', 'square meter'];
+/** The PACT v2 name of a product's declared unit (stored as `kg`, or as `kilogram` before the unit catalogue). */
+const pactUnit = (p: Product): string | undefined => pactUnitName(p.declaredUnit);
 
 /** What the telemetry behind a result says about itself. */
 export interface TelemetrySummary {
@@ -42,9 +43,8 @@ export function unpublishableReason(result: ProductResultDoc, product: Product):
     return `PACT v2 allows AR5 or AR6 characterization factors, not ${result.gwpSet}`;
   if (!result.produced || new Dec(result.goodUnits).isZero()) return 'no good units were produced in the period';
   if (new Dec(result.pcfPerDeclaredUnit).isNegative()) return 'the PCF is negative';
-  if (!PACT_UNITS.includes(product.declaredUnit) && product.declaredUnit !== 'piece')
-    return `declared unit ${product.declaredUnit} has no PACT v2 equivalent`;
-  if (product.declaredUnit === 'piece' && !new Dec(product.massKgPerDeclaredUnit ?? 0).greaterThan(0))
+  if (pactUnit(product) === undefined) return `declared unit ${product.declaredUnit} has no PACT v2 equivalent`;
+  if (pactUnit(product) === 'piece' && !new Dec(product.massKgPerDeclaredUnit ?? 0).greaterThan(0))
     return 'a piece product needs massKgPerDeclaredUnit to be declared per kilogram';
   if (
     product.fossilCarbonContentKgPerDeclaredUnit === undefined ||
@@ -64,9 +64,9 @@ function declared(product: Product): {
   perDeclared: (v: Dec) => Dec;
   massPerDeclared?: string;
 } {
-  if (product.declaredUnit !== 'piece')
+  if (pactUnit(product) !== 'piece')
     return {
-      unit: product.declaredUnit,
+      unit: pactUnit(product)!,
       amount: String(product.unitaryProductAmount),
       perDeclared: (v) => v,
       // the product's own figure (1 for a kilogram product, a density for a liter one) when its data has one

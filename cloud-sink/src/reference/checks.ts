@@ -1,6 +1,6 @@
 import { dec } from '@pcf-edge/pcf-engine';
 import { GASES } from '@pcf-edge/pcf-engine';
-import { canonicalUnit, convertible, dimensionOf, isKnownUnit } from '@pcf-edge/pcf-engine';
+import { canonicalUnit, convertible, dimensionOf, isKnownUnit, unknownUnitReason } from '@pcf-edge/pcf-engine';
 import { findBomCycle } from '@pcf-edge/pcf-engine';
 import type { RowError } from './parse';
 import type {
@@ -70,7 +70,7 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
     bom.lines.forEach((l, i) => {
       const row = c.rows[i]!;
       nonNegative(l.quantity, 'quantity', row, err);
-      if (!isKnownUnit(l.unit)) return err(row, 'unit', `unknown unit '${l.unit}'`);
+      if (!isKnownUnit(l.unit)) return err(row, 'unit', unknownUnitReason(l.unit));
       const target = componentUnit(l.componentKind, l.component, s);
       if (target === undefined) return err(row, 'component', `unknown ${l.componentKind} '${l.component}'`);
       if (!convertible(l.unit, target))
@@ -91,7 +91,7 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
   factors: (c, _s, err) => {
     const f = c.data as EmissionFactor;
     const row = c.rows[0]!;
-    if (!isKnownUnit(f.unit)) err(row, 'unit', `unknown unit '${f.unit}'`);
+    if (!isKnownUnit(f.unit)) err(row, 'unit', unknownUnitReason(f.unit));
     else if (dimensionOf(f.unit) === 'energy' && f.activity !== 'electricity' && f.energyBasis === null)
       err(row, 'energyBasis', `a fuel energy factor needs gross or net (unit ${f.unit})`);
     else if (dimensionOf(f.unit) !== 'energy' && f.energyBasis !== null)
@@ -108,17 +108,18 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
     const row = c.rows[0]!;
     if (!s.sites.has(m.site)) err(row, 'site', `unknown site '${m.site}'`);
     for (const col of ['locationFactorId', 'marketFactorId'] as const) {
-      const f = s.factors.get(m[col])?.data;
-      if (!f) err(row, col, `unknown factor '${m[col]}'`);
-      else if (f.activity !== 'electricity')
-        err(row, col, `factor '${m[col]}' is for '${f.activity}', not electricity`);
+      const id = m[col];
+      if (id === undefined) continue; // no market factor: location-based work only
+      const f = s.factors.get(id)?.data;
+      if (!f) err(row, col, `unknown factor '${id}'`);
+      else if (f.activity !== 'electricity') err(row, col, `factor '${id}' is for '${f.activity}', not electricity`);
     }
     validity(m.validFrom, m.validTo ?? null, row, err);
   },
   'supplier-pcfs': (c, _s, err) => {
     const p = c.data as SupplierPcf;
     if (canonicalUnit(p.pcf.declaredUnit) === undefined)
-      err(c.rows[0]!, 'pcf.declaredUnit', `unknown unit '${p.pcf.declaredUnit}'`);
+      err(c.rows[0]!, 'pcf.declaredUnit', unknownUnitReason(p.pcf.declaredUnit));
   },
   orders: (c, s, err) => {
     const o = c.data as ProductionOrder;
@@ -140,7 +141,12 @@ export function checkCandidates(kind: ReferenceKind, candidates: Candidate[], me
   return errors;
 }
 
-/** Checks spanning several entities: BOM cycles, overlapping factor validity, mixed CV bases, mapping overlaps. */
+/**
+ * Checks spanning several entities: BOM cycles, overlapping factor validity, mixed CV bases, mapping overlaps.
+ * Factors are looked up by (activity, region, date), so two valid at once for one activity and region would be
+ * ambiguous — except electricity factors, which only a mapping names (by id): a location-based grid factor and a
+ * market-based residual-mix factor of one region are both valid at once, and that is not a clash.
+ */
 function crossChecks(kind: ReferenceKind, candidates: Candidate[], s: ReferenceSnapshot): RowError[] {
   const rowOf = new Map(candidates.map((c) => [c.entityId, c.rows[0]!]));
   const errors: RowError[] = [];
@@ -163,13 +169,15 @@ function crossChecks(kind: ReferenceKind, candidates: Candidate[], s: ReferenceS
     const groups = new Map<string, { id: string; from: string; to: string | null; basis?: string | null }[]>();
     const entries =
       kind === 'factors'
-        ? [...s.factors.values()].map((e) => ({
-            key: `${e.data.activity}|${e.data.region}`,
-            id: e.entityId,
-            from: e.data.validFrom,
-            to: e.data.validTo ?? null,
-            basis: e.data.energyBasis,
-          }))
+        ? [...s.factors.values()]
+            .filter((e) => e.data.activity !== 'electricity')
+            .map((e) => ({
+              key: `${e.data.activity}|${e.data.region}`,
+              id: e.entityId,
+              from: e.data.validFrom,
+              to: e.data.validTo ?? null,
+              basis: e.data.energyBasis,
+            }))
         : [...s.electricity.values()].map((e) => ({
             key: e.data.site,
             id: e.entityId,

@@ -109,7 +109,8 @@ export function auditBody(
     schema: 'pcf-edge.audit/3',
     resultId,
     subject: { kind: 'product', id: product },
-    options: calc.input.options,
+    // the unit table is named, so a record made before the exact catalogue (none named) is recomputed with its own
+    options: { ...calc.input.options, units: calc.input.options.units ?? 'exact' },
     inputs: {
       referenceVersion: calc.input.snapshot.asOfVersion,
       gwpSet: calc.input.options.gwpSet,

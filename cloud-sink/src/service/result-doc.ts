@@ -30,6 +30,12 @@ export interface ProductResultDoc {
   scrapUnits: string;
   totalKg: string;
   breakdownKg: Record<string, string>;
+  /**
+   * The breakdown per declared unit (its parts add up to the PCF): `breakdownKg` ÷ good units, or, for a product not
+   * produced in the period (whose `breakdownKg` is all 0), the materials and direct emissions its PCF consists of.
+   * Absent from results recorded before it existed.
+   */
+  breakdownKgPerDeclaredUnit: Record<string, string>;
   energyKWh: Record<string, string>;
   /**
    * The period's output (`totalKg`) and the PCF per declared unit as masses of each greenhouse gas before GWP, kg
@@ -77,6 +83,7 @@ export function productResultDoc(calc: PeriodCalculation, r: ProductResult): Pro
     scrapUnits: r.scrapUnits.toString(),
     totalKg: r.total.toString(),
     breakdownKg: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.toString()])),
+    breakdownKgPerDeclaredUnit: Object.fromEntries(Object.entries(r.perUnitTotals).map(([k, v]) => [k, v.toString()])),
     energyKWh: Object.fromEntries(Object.entries(r.energyKWh).map(([k, v]) => [k, v.toString()])),
     ghgKg: massesRecord(r.ghgKg),
     ghgKgPerDeclaredUnit: massesRecord(r.ghgPerUnitKg),

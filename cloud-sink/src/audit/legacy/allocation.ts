@@ -3,7 +3,7 @@
  * pcf-edge.audit/1 still verify (ADR 0180). Never changed: a change here would make those records unverifiable.
  */
 import { PcfError } from '@pcf-edge/core';
-import { Dec, dec, dimensionOf, toDec, ZERO } from '@pcf-edge/pcf-engine';
+import { Dec, dec, toDec, UNITS_2026_11, ZERO } from '@pcf-edge/pcf-engine';
 import { addToSum, ExactSum, sumValues, type Arithmetic, type BucketSums } from './exact-sum';
 import type { FactorBook } from './factors';
 import type { OrderSpan } from './orders';
@@ -52,7 +52,7 @@ function windowEnergy(
   if (elec > 0) take(`e:${book.electricityMapping(r.site, at).id}`, clip(elec, r, clippedMs));
   if (r.type === 'line' && ((r.gasKWh ?? 0) > 0 || (r.gasM3 ?? 0) > 0)) {
     const f = book.factor('natural-gas', region, at);
-    if (dimensionOf(f.unit) !== 'energy') take(`g:${f.id}`, clip(r.gasM3 ?? 0, r, clippedMs));
+    if (UNITS_2026_11.dimensionOf(f.unit) !== 'energy') take(`g:${f.id}`, clip(r.gasM3 ?? 0, r, clippedMs));
     else {
       if (f.energyBasis !== r.gasCvBasis) {
         throw new PcfError(

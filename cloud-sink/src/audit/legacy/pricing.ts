@@ -2,7 +2,9 @@
  * FROZEN — Pricing of cloud-sink at cc21e43, kept only so that audit records of schema pcf-edge.audit/1 still verify
  * (ADR 0180). Never changed: a change here would make those records unverifiable.
  */
-import { convert, dimensionOf, ZERO, type Dec, type ReferenceSnapshot, type TraceNode } from '@pcf-edge/pcf-engine';
+import { UNITS_2026_11, ZERO, type Dec, type ReferenceSnapshot, type TraceNode } from '@pcf-edge/pcf-engine';
+
+const { convert, dimensionOf } = UNITS_2026_11;
 import type { Buckets } from './allocation';
 import type { FactorBook } from './factors';
 
@@ -38,7 +40,7 @@ export function priceBuckets(b: Buckets, snapshot: ReferenceSnapshot, book: Fact
     if (key.startsWith('e:')) {
       const m = snapshot.electricity.get(id)!.data;
       const loc = book.factorById(m.locationFactorId),
-        mkt = book.factorById(m.marketFactorId);
+        mkt = book.factorById(m.marketFactorId!); // required when these records were made
       const l = convert(qty, 'kWh', loc.unit).times(book.co2ePerUnit(loc));
       const k = convert(qty, 'kWh', mkt.unit).times(book.co2ePerUnit(mkt));
       p.electricityKWh = p.electricityKWh.plus(qty);

@@ -3,7 +3,7 @@
  * (ADR 0180). Never changed: a change here would make those records unverifiable.
  */
 import { PcfError } from '@pcf-edge/core';
-import { bomCycleError, canonicalUnit, convert, Dec, ZERO, type Bom, type TraceNode } from '@pcf-edge/pcf-engine';
+import { bomCycleError, Dec, UNITS_2026_11, ZERO, type Bom, type TraceNode } from '@pcf-edge/pcf-engine';
 import type { PeriodParts } from './period';
 
 export interface ProductTotals {
@@ -76,7 +76,7 @@ export function createProductCalculator(calc: PeriodParts): (id: string) => Prod
           if (stack.includes(l.component))
             throw bomCycleError([...stack.slice(stack.indexOf(l.component)), l.component]);
           const sub = result(l.component, stack);
-          const q = convert(qty, l.unit, canonicalUnit(sub.declaredUnit)!);
+          const q = UNITS_2026_11.convert(qty, l.unit, UNITS_2026_11.canonical(sub.declaredUnit)!);
           const v = q.times(sub.perUnit);
           perUnit = perUnit.plus(v);
           primary = primary.plus(q.times(sub.primaryPerUnit));
@@ -94,7 +94,7 @@ export function createProductCalculator(calc: PeriodParts): (id: string) => Prod
         }
         case 'material': {
           const f = calc.book.factor(l.component, l.region, calc.fromMs);
-          const q = convert(qty, l.unit, f.unit);
+          const q = UNITS_2026_11.convert(qty, l.unit, f.unit);
           const v = q.times(calc.book.co2ePerUnit(f));
           perUnit = perUnit.plus(v);
           trace.push(() =>
@@ -109,7 +109,7 @@ export function createProductCalculator(calc: PeriodParts): (id: string) => Prod
         }
         case 'supplierProduct': {
           const s = calc.book.supplierPcf(l.component, calc.fromMs);
-          const q = convert(qty, l.unit, s.pcf.declaredUnit);
+          const q = UNITS_2026_11.convert(qty, l.unit, s.pcf.declaredUnit);
           const v = q.times(s.pcf.pCfExcludingBiogenic);
           perUnit = perUnit.plus(v);
           primary = primary.plus(v.times(s.pcf.primaryDataShare ?? 0).div(100));

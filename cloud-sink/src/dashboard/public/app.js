@@ -163,7 +163,9 @@ function renderEnergy(energy) {
 
 /** Per-unit breakdown of a result: materials, electricity, gas, overhead, direct (kgCO2e per declared unit). */
 function breakdown(res) {
-  const b = res.breakdownKg,
+  // per declared unit as computed (results recorded before it existed: the period's kg ÷ good units)
+  const per = res.breakdownKgPerDeclaredUnit,
+    b = per || res.breakdownKg,
     m = res.method === 'market';
   const parts = {
     materials: b.materials,
@@ -172,7 +174,7 @@ function breakdown(res) {
     overhead: Number(m ? b.overheadElectricityMarket : b.overheadElectricityLocation) + Number(b.overheadGas),
     direct: b.direct,
   };
-  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, perUnit(v, res.goodUnits)]));
+  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, per ? Number(v) : perUnit(v, res.goodUnits)]));
 }
 
 function latestByProduct(results) {
