@@ -7,11 +7,12 @@ import type { CloudSinkRepository } from '../store/repository';
 import { checkCandidates, type Candidate } from './checks';
 import { PACT_PRODUCT_FOOTPRINT_SCHEMA } from './pact-schema';
 import { readReferenceFile, type ParsedInput, type RowError } from './parse';
-import { REFERENCE_SCHEMAS } from './schemas';
+import { normalizeRows } from './normalize';
+import { DECIMAL_DESCRIPTION, REFERENCE_SCHEMAS } from './schemas';
 import { loadSnapshot, withEntities } from './snapshot';
 import type { BomLine, RefEntity, ReferenceKind } from './types';
 
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
 addFormats(ajv);
 const validators = Object.fromEntries(
   [...Object.entries(REFERENCE_SCHEMAS), ['supplier-pcfs', PACT_PRODUCT_FOOTPRINT_SCHEMA]].map(([k, s]) => [
@@ -56,25 +57,10 @@ export async function importParsed(
   archive?: RawArchive,
 ): Promise<ImportResult> {
   const errors: RowError[] = [...input.headerErrors];
-  if (errors.length === 0) {
-    input.rows.forEach((row, i) => {
-      if (!validators[kind](row)) {
-        for (const e of validators[kind].errors ?? []) {
-          if (e.keyword === 'anyOf' || e.keyword === 'if') continue;
-          const missing = (e.params as { missingProperty?: string }).missingProperty;
-          const column = missing ?? e.instancePath.slice(1).replace(/\//g, '.');
-          errors.push({
-            row: i + 1,
-            column,
-            reason: missing
-              ? 'missing value'
-              : `${e.message ?? 'invalid'}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')})` : ''}`,
-          });
-        }
-      }
-    });
-  }
-  if (errors.length === 0) {
+  if (errors.length === 0) input.rows.forEach((row, i) => errors.push(...schemaErrors(kind, row, i + 1)));
+  const schemaOk = errors.length === 0;
+  if (schemaOk) normalizeRows(kind, input.rows, errors);
+  if (schemaOk) {
     const candidates = toCandidates(kind, input.rows, errors);
     const current = await loadSnapshot(repo);
     const asEntities: RefEntity[] = candidates.map((c) => ({
@@ -94,8 +80,45 @@ export async function importParsed(
   throw referenceError(kind, source, errors);
 }
 
+/** A row's schema violations, one per column and reason; a bad decimal is said in words, not as a pattern. */
+function schemaErrors(kind: ReferenceKind, row: Record<string, unknown>, rowNo: number): RowError[] {
+  const validate = validators[kind];
+  if (validate(row)) return [];
+  const all = validate.errors ?? [];
+  const decimals = all.filter(
+    (e) => e.keyword === 'anyOf' && (e.parentSchema as { description?: string }).description === DECIMAL_DESCRIPTION,
+  );
+  const out: RowError[] = [];
+  for (const e of all) {
+    const column = e.instancePath.slice(1).replace(/\//g, '.');
+    if (decimals.includes(e)) {
+      out.push({
+        row: rowNo,
+        column,
+        reason: `not a decimal number: ${JSON.stringify(e.data)} (${DECIMAL_DESCRIPTION})`,
+      });
+      continue;
+    }
+    if (e.keyword === 'anyOf' || e.keyword === 'if') continue;
+    if (decimals.some((d) => e.schemaPath.startsWith(`${d.schemaPath}/`) && e.instancePath === d.instancePath))
+      continue;
+    const missing = (e.params as { missingProperty?: string }).missingProperty;
+    out.push({
+      row: rowNo,
+      column: missing ?? column,
+      reason: missing
+        ? `missing value${e.keyword === 'dependencies' ? ` (needed with ${(e.params as { property: string }).property})` : ''}`
+        : `${e.message ?? 'invalid'}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')})` : ''}`,
+    });
+  }
+  return out;
+}
+
 function referenceError(kind: ReferenceKind, source: string, errors: RowError[]): PcfError {
-  const unique = [...new Map(errors.map((e) => [`${e.row}|${e.column}|${e.reason}`, e])).values()];
+  const rank = (e: RowError) => (typeof e.row === 'number' ? e.row : 0);
+  const unique = [...new Map(errors.map((e) => [`${e.row}|${e.column}|${e.reason}`, e])).values()].sort(
+    (a, b) => rank(a) - rank(b),
+  );
   const lines = unique.map(
     (e) => `${typeof e.row === 'number' ? `row ${e.row}` : e.row}, column ${e.column || '-'}: ${e.reason}`,
   );

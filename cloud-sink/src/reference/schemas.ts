@@ -6,7 +6,18 @@ import type { ReferenceKind } from './types';
  * overlaps) follow in `checks.ts`.
  */
 const id = { type: 'string', minLength: 1, maxLength: 200 };
-const num = { anyOf: [{ type: 'number' }, { type: 'string', pattern: '^-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?$' }] };
+/** A decimal number: a JSON number or a string such as `12`, `0.5`, `.5`, `-3`, `1.2e3` (stored plainly: `0.5`). */
+export const DECIMAL_DESCRIPTION = 'a decimal number, e.g. 12, 0.5, .5, -3 or 1.2e3';
+const num = {
+  description: DECIMAL_DESCRIPTION,
+  anyOf: [{ type: 'number' }, { type: 'string', pattern: '^[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?$' }],
+};
+/** A unit of the catalogue in any accepted spelling; stored as its symbol (see `normalize.ts`). */
+const unit = {
+  type: 'string',
+  minLength: 1,
+  description: 'a unit of the catalogue (docs/reference-data.md#units), e.g. kg, l, gal, kWh, MJ, MMBtu, therm, tkm',
+};
 const instant = { type: 'string', format: 'date-time' };
 const dateOrInstant = { anyOf: [{ type: 'string', format: 'date' }, instant] };
 const nullableDate = { anyOf: [dateOrInstant, { type: 'null' }] };
@@ -30,30 +41,28 @@ export const REFERENCE_SCHEMAS: Record<Exclude<ReferenceKind, 'supplier-pcfs'>, 
     id,
     name: { type: 'string' },
     declaredUnit: {
-      enum: [
-        'kilogram',
-        'liter',
-        'cubic meter',
-        'kilowatt hour',
-        'megajoule',
-        'ton kilometer',
-        'square meter',
-        'piece',
-      ],
+      ...unit,
+      description:
+        'kg, l, m3, kWh, MJ, tkm, m2 or piece, or the PACT name (kilogram, liter, cubic meter, kilowatt hour, megajoule, ton kilometer, square meter)',
     },
     unitaryProductAmount: num,
     massKgPerDeclaredUnit: num,
     economicValuePerDeclaredUnit: num,
     fossilCarbonContentKgPerDeclaredUnit: num,
     biogenicCarbonContentKgPerDeclaredUnit: num,
-    productIds: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^urn:' } },
+    productIds: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', minLength: 1 },
+      description: 'URNs; a plain code is stored as urn:pathfinder:product:customcode:vendor-assigned:<code>',
+    },
   }),
   boms: row(['product', 'component', 'componentKind', 'quantity', 'unit'], {
     product: id,
     component: id,
     componentKind: { enum: ['product', 'material', 'supplierProduct'] },
     quantity: num,
-    unit: { type: 'string', minLength: 1 },
+    unit,
     region: id,
   }),
   'direct-emissions': row(['id', 'scope', 'ref', 'gas', 'amountKg', 'per', 'validFrom'], {
@@ -66,11 +75,11 @@ export const REFERENCE_SCHEMAS: Record<Exclude<ReferenceKind, 'supplier-pcfs'>, 
     validFrom: dateOrInstant,
     validTo: nullableDate,
   }),
-  factors: row(['id', 'activity', 'region', 'unit', 'energyBasis', 'components', 'source', 'version', 'validFrom'], {
+  factors: row(['id', 'activity', 'region', 'unit', 'components', 'source', 'version', 'validFrom'], {
     id,
     activity: id,
     region: id,
-    unit: { type: 'string', minLength: 1 },
+    unit,
     energyBasis: { enum: ['gross', 'net', null] },
     components: { type: 'object', minProperties: 1, additionalProperties: num },
     source: { type: 'string', minLength: 1 },
@@ -87,9 +96,8 @@ export const REFERENCE_SCHEMAS: Record<Exclude<ReferenceKind, 'supplier-pcfs'>, 
       },
     },
   }),
-  electricity: row(
-    ['id', 'site', 'validFrom', 'locationFactorId', 'marketFactorId', 'marketInstrument', 'provenance'],
-    {
+  electricity: {
+    ...row(['id', 'site', 'validFrom', 'locationFactorId', 'provenance'], {
       id,
       site: id,
       validFrom: dateOrInstant,
@@ -98,8 +106,10 @@ export const REFERENCE_SCHEMAS: Record<Exclude<ReferenceKind, 'supplier-pcfs'>, 
       marketFactorId: id,
       marketInstrument: { enum: ['supplier-specific', 'contractual-instrument', 'residual-mix'] },
       provenance: { type: 'string', minLength: 1 },
-    },
-  ),
+    }),
+    // a market factor comes with its instrument; neither is needed for location-based work
+    dependencies: { marketFactorId: ['marketInstrument'], marketInstrument: ['marketFactorId'] },
+  },
   orders: row(['id', 'line', 'product', 'start', 'end', 'goodQuantity', 'scrapQuantity'], {
     id,
     line: id,
