@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalJson, chainHash } from '../audit/hash';
-import { GWP_SET_NAMES } from '@pcf-edge/pcf-engine';
+import { BASE_UNITS, GWP_SET_NAMES, UNIT_CATALOGUE } from '@pcf-edge/pcf-engine';
 import { ALLOCATION_KEYS, type CalcOptions } from '@pcf-edge/pcf-engine';
+import { referenceJsonSchema, referenceTemplate } from '../reference/formats';
 import { importParsed, requiredColumns } from '../reference/import';
 import { parseCsvText, parseJsonText } from '../reference/parse';
 import { isReferenceKind, REFERENCE_KINDS } from '../reference/types';
@@ -142,6 +143,22 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
       };
     },
   );
+
+  // what a reference file must look like: a template to download and the JSON Schema of one item
+  const kindOf = (req: FastifyRequest): Parameters<typeof referenceTemplate>[0] => {
+    const { kind } = req.params as { kind: string };
+    if (!isReferenceKind(kind))
+      throw new HttpError(404, 'NotFound', `unknown reference kind (one of ${REFERENCE_KINDS.join(', ')})`);
+    return kind;
+  };
+  app.get('/api/reference/:kind/schema', { preHandler: read }, (req, reply) =>
+    reply.type('application/schema+json; charset=utf-8').send(JSON.stringify(referenceJsonSchema(kindOf(req)))),
+  );
+  app.get('/api/reference/:kind/template', { preHandler: read }, (req, reply) => {
+    const t = referenceTemplate(kindOf(req));
+    return reply.type(t.contentType).header('content-disposition', `attachment; filename="${t.fileName}"`).send(t.text);
+  });
+  app.get('/api/units', { preHandler: read }, () => ({ baseUnits: BASE_UNITS, units: UNIT_CATALOGUE }));
 
   app.get('/api/energy', { preHandler: read }, (req) => energyReport(deps.repo, req.query as Record<string, unknown>));
   app.get('/api/products', { preHandler: read }, () => productsView(deps.repo));
