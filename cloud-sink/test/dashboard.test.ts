@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { referenceTemplate } from '../src/reference/formats';
 import { READER, startApi, type RunningApi } from './api-helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -82,6 +83,15 @@ suite('dashboard in headless Chromium', () => {
     await page.locator('[data-testid="order-o-102"]').click();
     await page.locator('#audit-head', { hasText: 'housing' }).waitFor({ timeout: 30_000 });
     expect(await page.locator('#audit-tree .highlight').first().textContent()).toContain('order o-102');
+
+    // reference data formats: a template downloads as the file the API serves
+    expect(await page.locator('#reference-formats tbody tr').count()).toBe(9);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid="template-factors"]').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('factors.csv');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(referenceTemplate('factors').text);
 
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });

@@ -159,6 +159,15 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     return reply.type(t.contentType).header('content-disposition', `attachment; filename="${t.fileName}"`).send(t.text);
   });
   app.get('/api/units', { preHandler: read }, () => ({ baseUnits: BASE_UNITS, units: UNIT_CATALOGUE }));
+  app.get('/api/reference', { preHandler: read }, () => ({
+    documentation: 'docs/reference-data.md',
+    kinds: REFERENCE_KINDS.map((kind) => ({
+      kind,
+      template: `/api/reference/${kind}/template`,
+      templateFile: referenceTemplate(kind).fileName,
+      schema: `/api/reference/${kind}/schema`,
+    })),
+  }));
 
   app.get('/api/energy', { preHandler: read }, (req) => energyReport(deps.repo, req.query as Record<string, unknown>));
   app.get('/api/products', { preHandler: read }, () => productsView(deps.repo));

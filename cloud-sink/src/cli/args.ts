@@ -94,7 +94,10 @@ Imports <file> (.csv, else JSON: an array, {"data": [...]}, or one object) as a 
 All-or-nothing: any bad row rejects the whole file and every bad row is listed with its column and reason.
 The file is archived verbatim under its SHA-256 (the version's sha256) before the version is stored:
   --archive <folder|s3://bucket/prefix/>  (default: see --help of the main command)  --s3-endpoint <url>
-kinds: sites, lines, products, boms, direct-emissions, factors, electricity, supplier-pcfs (PACT v2 JSON), orders`,
+kinds: sites, lines, products, boms, direct-emissions, factors, electricity, supplier-pcfs (PACT v2 JSON), orders
+Every column, unit and rule, with an example file per kind: docs/reference-data.md; the example files are
+cloud-sink/templates/reference/<kind>.csv (supplier-pcfs.json). Units may be written as symbols (kg, gal, MMBtu)
+or names (kilogram, US gallon); they are stored as symbols.`,
   'import-demo': `usage: npm run cloud-sink -- import-demo [--no-rollups] [--db <file>]
 
 Imports cloud-sink/examples/demo-factory in dependency order and (unless --no-rollups) the synthetic rollups of

@@ -297,9 +297,40 @@ async function showAudit(resultId, highlight) {
   }
 }
 
+/** Saves what `path` answers as `fileName` (a link cannot carry the bearer token, so the body is fetched first). */
+async function download(path, fileName) {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${sessionStorage.getItem('pcf-edge-token')}` } });
+  if (!res.ok) throw new Error(`download of ${fileName} failed: HTTP ${res.status}`);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function renderFormats(formats) {
+  const tbody = $('reference-formats').tBodies[0];
+  tbody.replaceChildren();
+  for (const f of formats.kinds) {
+    const r = tbody.insertRow();
+    cell(r, f.kind);
+    const save = (path, name) => () => download(path, name).catch((err) => showError(err.message));
+    linkCell(r, f.templateFile, save(f.template, f.templateFile), `template-${f.kind}`);
+    linkCell(r, `${f.kind}.schema.json`, save(f.schema, `${f.kind}.schema.json`), `schema-${f.kind}`);
+  }
+}
+
 async function load() {
   showError('');
-  const [energy, results, orders] = await Promise.all([api('/api/energy'), api('/api/results'), api('/api/orders')]);
+  const [energy, results, orders, formats] = await Promise.all([
+    api('/api/energy'),
+    api('/api/results'),
+    api('/api/orders'),
+    api('/api/reference'),
+  ]);
   $('content').hidden = false;
   $('login').hidden = true;
   $('logout').hidden = false;
@@ -307,6 +338,7 @@ async function load() {
   renderEnergy(energy);
   const rows = renderProducts(results.results);
   renderOrders(orders.orders, rows);
+  renderFormats(formats);
   document.body.dataset.loaded = 'true';
 }
 
