@@ -28,7 +28,16 @@ function snapshot(products: Partial<Product>[], orders: [string, string, string,
       },
     ],
     electricity: [
-      { id: 'm', site: 'plant-1', validFrom: '2020-01-01', validTo: null, locationFactorId: 'grid', provenance: 'p' },
+      {
+        id: 'm',
+        site: 'plant-1',
+        validFrom: '2020-01-01',
+        validTo: null,
+        locationFactorId: 'grid',
+        marketFactorId: 'grid',
+        marketInstrument: 'residual-mix',
+        provenance: 'p',
+      },
     ],
     orders: orders.map(([id, product, start, end]) => ({
       id,

@@ -2,56 +2,24 @@ import { isPcfError, type PcfError } from '@pcf-edge/core';
 import { Dec, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { verifyAudit } from '../src/audit/verify';
 import { importReferenceFile } from '../src/reference/import';
-import type { Product, ReferenceKind } from '../src/reference/types';
+import type { ReferenceKind } from '../src/reference/types';
 import { PcfService } from '../src/service/pcf-service';
 import { tempDb, type TempDb } from './helpers';
 
 /**
- * The traps a new user met expressing published test cases in pcf-edge's formats (issue 22), each as it was met:
- * every test here failed before the unit catalogue and the import fixes (ADR 0240–0242).
+ * The traps a new user met expressing published test cases in pcf-edge's formats (issue 22), one test each, on a
+ * base that the code before the fixes accepted too: each test failed there for the trap it names (ADR 0240–0242).
  */
-const files: [ReferenceKind, string, string][] = [
-  ['sites', 'sites.csv', 'id,region\nplant,US\n'],
-  ['lines', 'lines.csv', 'id,site\nline-1,plant\n'],
-  // no energyBasis column; `.5`; a location and a market (residual-mix) factor for one region at once; per US gallon
+const BASE: [ReferenceKind, string][] = [
+  ['sites', 'id,region\nplant,US\n'],
+  ['lines', 'id,site\nline-1,plant\n'],
   [
     'factors',
-    'factors.csv',
-    [
-      'id,activity,region,unit,source,version,validFrom,validTo,CO2',
-      'diesel-l,diesel,US,l,test,1,2020-01-01,,2.68787',
-      'diesel-gal,diesel-per-gallon,US,gal,test,1,2020-01-01,,10.17469477186008',
-      'grid,electricity,US,kWh,eGRID,1,2020-01-01,,.5',
-      'residual,electricity,US,kWh,Green-e residual mix,1,2020-01-01,,0.6',
-    ].join('\n'),
+    'id,activity,region,unit,energyBasis,source,version,validFrom,validTo,CO2\n' +
+      'grid,electricity,US,kWh,,eGRID,1,2020-01-01,,0.5\n' +
+      'diesel-l,diesel,US,l,,test,1,2020-01-01,,2.68787\n',
   ],
-  // symbols and plain product codes, as BOM lines accept them
-  [
-    'products',
-    'products.csv',
-    [
-      'id,declaredUnit,unitaryProductAmount,productIds',
-      'genset-run,kilowatt hour,1,RUN-1',
-      'genset-run-l,kWh,.5,urn:pathfinder:product:customcode:vendor-assigned:RUN-2',
-      'mixed,kg,1,MIX 3',
-    ].join('\n'),
-  ],
-  [
-    'boms',
-    'boms.csv',
-    [
-      'product,component,componentKind,quantity,unit',
-      'genset-run,diesel,material,12.5,US gallon',
-      'genset-run-l,diesel-per-gallon,material,47.3176473,litre',
-      'mixed,diesel-per-gallon,material,10,l',
-    ].join('\n'),
-  ],
-  // location-based work only: no market factor, no instrument
-  [
-    'electricity',
-    'electricity.csv',
-    'id,site,validFrom,locationFactorId,provenance\nm,plant,2020-01-01,grid,eGRID 2024\n',
-  ],
+  ['products', 'id,declaredUnit,unitaryProductAmount,productIds\ngenset-run,kilowatt hour,1,urn:example:run\n'],
 ];
 
 const options: CalcOptions = {
@@ -63,55 +31,102 @@ const options: CalcOptions = {
   overheadKey: 'units',
 };
 
-describe('reference data as a new user writes it (issue 22 traps)', () => {
+describe('issue 22 traps, one by one', () => {
   let t: TempDb;
+  let n = 0;
+  const put = (kind: ReferenceKind, text: string) =>
+    importReferenceFile(t.repo, kind, t.write(`${kind}-${n++}.csv`, text));
+  const latest = async (kind: ReferenceKind, id: string) =>
+    (await t.repo.getReference(kind, await t.repo.latestReferenceVersion())).find((e) => e.entityId === id)!.data;
   beforeEach(async () => {
     t = tempDb();
-    for (const [kind, name, text] of files) await importReferenceFile(t.repo, kind, t.write(name, text));
+    for (const [kind, text] of BASE) await put(kind, text);
   });
   afterEach(async () => {
     await t.cleanup();
   });
 
-  it('stores one canonical form: unit symbols, plain decimals, vendor-assigned URNs, null CV basis', async () => {
-    const v = await t.repo.latestReferenceVersion();
-    const products = new Map((await t.repo.getReference('products', v)).map((e) => [e.entityId, e.data as Product]));
-    expect(products.get('genset-run')).toMatchObject({
-      declaredUnit: 'kWh',
-      productIds: ['urn:pathfinder:product:customcode:vendor-assigned:RUN-1'],
-    });
-    expect(products.get('genset-run-l')).toMatchObject({ declaredUnit: 'kWh', unitaryProductAmount: '0.5' });
-    expect(products.get('mixed')!.productIds).toEqual(['urn:pathfinder:product:customcode:vendor-assigned:MIX%203']);
-    const factors = new Map((await t.repo.getReference('factors', v)).map((e) => [e.entityId, e.data]));
-    expect(factors.get('grid')).toMatchObject({ unit: 'kWh', energyBasis: null, components: { CO2: '0.5' } });
-    expect(factors.get('diesel-gal')).toMatchObject({ unit: 'gal' });
-    const boms = new Map((await t.repo.getReference('boms', v)).map((e) => [e.entityId, e.data]));
-    expect(boms.get('genset-run')).toMatchObject({ lines: [{ unit: 'gal', quantity: '12.5' }] });
+  it('a factor per US gallon imports, stored as gal', async () => {
+    await put(
+      'factors',
+      'id,activity,region,unit,energyBasis,source,version,validFrom,CO2\nd,diesel-gal,US,US gallon,,t,1,2020-01-01,10\n',
+    );
+    expect(await latest('factors', 'd')).toMatchObject({ unit: 'gal' });
   });
 
   it('12.5 US gallons against 2.68787 kg CO2 per litre: exactly 127.183684648251 kg CO2, audited', async () => {
-    const service = new PcfService(t.repo);
-    const { doc } = await service.calculateAndStore('genset-run', options);
+    await put('boms', 'product,component,componentKind,quantity,unit\ngenset-run,diesel,material,12.5,gal\n');
+    const { doc } = await new PcfService(t.repo).calculateAndStore('genset-run', options);
     expect(doc.pcfPerDeclaredUnit).toBe('127.183684648251');
-    // the reverse: the factor per gallon, the line in litres
-    const reverse = (await service.calculateAndStore('genset-run-l', options)).doc;
-    expect(reverse.pcfPerDeclaredUnit).toBe('127.183684648251');
     expect((await verifyAudit(t.repo)).ok).toBe(true);
   });
 
-  it('the reverse where litres to gallons does not terminate agrees to at least 20 significant digits', async () => {
+  it('the reverse (factor per gallon, line in litres) is exact, and agrees to 20+ digits where l → gal does not terminate', async () => {
+    await put(
+      'factors',
+      'id,activity,region,unit,energyBasis,source,version,validFrom,CO2\nd-gal,diesel-per-gallon,US,gal,,t,1,2020-01-01,10.17469477186008\n',
+    );
+    await put(
+      'products',
+      'id,declaredUnit,unitaryProductAmount,productIds\nrun-l,kilowatt hour,1,urn:example:l\nrun-10,kilowatt hour,1,urn:example:10\n',
+    );
+    await put(
+      'boms',
+      'product,component,componentKind,quantity,unit\nrun-l,diesel-per-gallon,material,47.3176473,l\nrun-10,diesel-per-gallon,material,10,l\n',
+    );
+    const service = new PcfService(t.repo);
+    expect((await service.calculateAndStore('run-l', options)).doc.pcfPerDeclaredUnit).toBe('127.183684648251');
     // 10 l at 10.17469477186008 kg/gal (= 2.68787 kg/l exactly) is exactly 26.8787 kg
-    const { doc } = await new PcfService(t.repo).calculateAndStore('mixed', options);
-    const got = new Dec(doc.pcfPerDeclaredUnit);
+    const got = new Dec((await service.calculateAndStore('run-10', options)).doc.pcfPerDeclaredUnit);
     expect(got.toSignificantDigits(20).toString()).toBe('26.8787');
     expect(got.minus('26.8787').abs().lt('1e-30')).toBe(true);
+    expect((await verifyAudit(t.repo)).ok).toBe(true);
+  });
+
+  it('a location-based and a market-based factor of one region do not clash', async () => {
+    await put(
+      'factors',
+      'id,activity,region,unit,energyBasis,source,version,validFrom,CO2\nresidual,electricity,US,kWh,,Green-e residual mix,1,2020-01-01,0.6\n',
+    );
+    expect(await latest('factors', 'residual')).toMatchObject({ region: 'US' });
+  });
+
+  it('an electricity mapping for location-only work needs no market factor or instrument', async () => {
+    await put('electricity', 'id,site,validFrom,locationFactorId,provenance\nm,plant,2020-01-01,grid,eGRID\n');
+    expect(await latest('electricity', 'm')).not.toHaveProperty('marketFactorId');
+  });
+
+  it('a material factor CSV needs no energyBasis column', async () => {
+    await put(
+      'factors',
+      'id,activity,region,unit,source,version,validFrom,CO2\nsteel,steel,GLO,kg,t,1,2020-01-01,1.9\n',
+    );
+    expect(await latest('factors', 'steel')).toMatchObject({ energyBasis: null });
+  });
+
+  it('.5 is a number, stored as 0.5', async () => {
+    await put(
+      'factors',
+      'id,activity,region,unit,energyBasis,source,version,validFrom,CO2\nalu,alu,GLO,kg,,t,1,2020-01-01,.5\n',
+    );
+    expect(await latest('factors', 'alu')).toMatchObject({ components: { CO2: '0.5' } });
+  });
+
+  it('a product takes the symbols BOM lines take, and a plain product code', async () => {
+    await put('products', 'id,declaredUnit,unitaryProductAmount,productIds\nsteam,kWh,1,STEAM-01\n');
+    expect(await latest('products', 'steam')).toMatchObject({
+      declaredUnit: 'kWh',
+      productIds: ['urn:pathfinder:product:customcode:vendor-assigned:STEAM-01'],
+    });
   });
 
   it('a product not produced in the period shows its per-unit breakdown beside its PCF, not zeros', async () => {
+    await put('boms', 'product,component,componentKind,quantity,unit\ngenset-run,diesel,material,2,l\n');
     const { doc } = await new PcfService(t.repo).calculateProduct('genset-run', options);
     expect(doc.produced).toBe(false);
+    expect(doc.pcfPerDeclaredUnit).toBe('5.37574');
     expect(doc.breakdownKg.materials).toBe('0'); // nothing was made: the period's output is 0 kg
-    expect(doc.breakdownKgPerDeclaredUnit).toMatchObject({ materials: '127.183684648251', direct: '0', gas: '0' });
+    expect(doc.breakdownKgPerDeclaredUnit).toMatchObject({ materials: '5.37574', direct: '0', gas: '0' });
   });
 });
 
@@ -119,7 +134,7 @@ describe('reference import errors a new user can act on', () => {
   let t: TempDb;
   beforeEach(async () => {
     t = tempDb();
-    for (const [kind, name, text] of files.slice(0, 3)) await importReferenceFile(t.repo, kind, t.write(name, text));
+    for (const [kind, text] of BASE) await importReferenceFile(t.repo, kind, t.write(`${kind}.csv`, text));
   });
   afterEach(async () => {
     await t.cleanup();
@@ -127,7 +142,7 @@ describe('reference import errors a new user can act on', () => {
 
   const rejection = async (kind: ReferenceKind, text: string): Promise<PcfError> => {
     const before = await t.repo.latestReferenceVersion();
-    const err = await importReferenceFile(t.repo, kind, t.write(`${kind}.csv`, text)).then(
+    const err = await importReferenceFile(t.repo, kind, t.write(`${kind}-bad.csv`, text)).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -139,7 +154,7 @@ describe('reference import errors a new user can act on', () => {
   it('a bad number is said in words, not as a regular expression', async () => {
     const e = await rejection(
       'factors',
-      'id,activity,region,unit,source,version,validFrom,CO2\nx,steel,US,kg,s,1,2020-01-01,\"1,5\"\n',
+      'id,activity,region,unit,energyBasis,source,version,validFrom,CO2\nx,steel,US,kg,,s,1,2020-01-01,"1,5"\n',
     );
     expect(e.details.errors).toEqual([
       {
@@ -154,7 +169,7 @@ describe('reference import errors a new user can act on', () => {
   it('an unknown unit lists the accepted ones; an ambiguous one says what to write', async () => {
     const e = await rejection(
       'factors',
-      'id,activity,region,unit,source,version,validFrom,CO2\nx,steel,US,ton,s,1,2020-01-01,1\ny,oil,US,gallon (US),s,1,2020-01-01,1\n',
+      'id,activity,region,unit,energyBasis,source,version,validFrom,CO2\nx,steel,US,ton,,s,1,2020-01-01,1\ny,oil,US,gallon (US),,s,1,2020-01-01,1\n',
     );
     const errors = e.details.errors as { row: number; column: string; reason: string }[];
     expect(errors[0]).toEqual({
@@ -177,10 +192,10 @@ describe('reference import errors a new user can act on', () => {
     ]);
   });
 
-  it('a market factor without its instrument names the missing column', async () => {
+  it('a market factor without its instrument names the missing column and why', async () => {
     const e = await rejection(
       'electricity',
-      'id,site,validFrom,locationFactorId,marketFactorId,provenance\nm,plant,2020-01-01,grid,residual,p\n',
+      'id,site,validFrom,locationFactorId,marketFactorId,provenance\nm,plant,2020-01-01,grid,grid,p\n',
     );
     expect(e.details.errors).toEqual([
       { row: 1, column: 'marketInstrument', reason: 'missing value (needed with marketFactorId)' },
