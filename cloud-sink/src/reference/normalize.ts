@@ -72,8 +72,18 @@ export const VENDOR_PRODUCT_URN = 'urn:pathfinder:product:customcode:vendor-assi
 function productIds(r: Record<string, unknown>): void {
   if (!Array.isArray(r.productIds)) return;
   r.productIds = (r.productIds as string[]).map((id) =>
-    /^urn:/i.test(id) ? id : `${VENDOR_PRODUCT_URN}${encodeURIComponent(id)}`,
+    /^urn:/i.test(id) ? id : `${VENDOR_PRODUCT_URN}${urnCode(id)}`,
   );
+}
+
+/** A code percent-encoded for a URN (RFC 8141): unreserved characters kept, others as UTF-8 bytes; never throws. */
+function urnCode(code: string): string {
+  let out = '';
+  for (const ch of code) {
+    if (/^[A-Za-z0-9\-._~]$/.test(ch)) out += ch;
+    else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 const PLAIN = /^-?\d+(\.\d+)?$/;
