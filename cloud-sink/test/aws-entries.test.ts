@@ -6,7 +6,7 @@ import { createConsumerHandler } from '../src/aws/consumer';
 import { connectionString, openDatabase, parseDatabaseSecret } from '../src/aws/database';
 import { createMigrateHandler } from '../src/aws/migrate';
 import { createRecomputeHandler, previousMonth } from '../src/aws/recompute';
-import { openPostgresRepository } from '../src/store/postgres';
+import { migratePostgres, openPostgresRepository } from '../src/store/postgres';
 import {
   API_SECRET_ARN,
   apiSecret,
@@ -184,6 +184,8 @@ describePg('Lambda entries on PostgreSQL (sources)', () => {
     await admin.connect();
     try {
       await admin.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD 'first-password'`);
+      // the schema is migrated by the deploy's migrate function before any other entry runs (ADR 0181)
+      await migratePostgres({ connectionString: url, schema });
       const u = new URL(url);
       const secretFor = (password: string) =>
         JSON.stringify({
@@ -231,6 +233,7 @@ describePg('Lambda entries on PostgreSQL (sources)', () => {
   it('refuses requests that bypass CloudFront before they reach the app', async () => {
     const schema = freshSchemaName();
     schemas.push(schema);
+    await migratePostgres({ connectionString: url, schema }); // as the deploy's migrate function does first
     const secrets = fakeSecrets(
       new Map([
         [DB_SECRET_ARN, dbSecretFor(url)],

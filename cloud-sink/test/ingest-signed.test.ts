@@ -95,7 +95,10 @@ describe('signed rollup batches', () => {
       `signature does not verify with key '${gw1.kid}'`,
     ]);
     expect(await t.repo.countRollups()).toBe(4);
-    expect((await t.repo.getRollups([good.rollups[0]!.id]))[0]).toMatchObject({ revision: 1, electricityKWh: 10 });
+    expect((await t.repo.getRollups([good.rollups[0]!.id]))[0]).toMatchObject({
+      revision: 1,
+      electricityMicroKWh: 10_000_000,
+    });
   });
 
   it('a replayed batch changes nothing, also after a newer revision', async () => {

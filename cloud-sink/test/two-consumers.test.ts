@@ -4,7 +4,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRollupBatch, type LineRollup } from '@pcf-edge/core';
 import { startLocalKinesis, type LocalKinesis } from '../../test-support/kinesis';
 import { mulberry32 } from '../../test-support/prng';
-import { lineRollup } from './helpers';
+import { lineRollup, registerTestGateway, signedBatch } from './helpers';
 import { openPgInFreshSchema, PG_URL, pgSkipNotice } from './pg-support';
 import type { CloudSinkRepository } from '../src/store/repository';
 
@@ -77,6 +77,7 @@ if (url === undefined) {
     beforeEach(async () => {
       k = await startLocalKinesis({ shards: 2, streams: ['rollups'] });
       pg = await openPgInFreshSchema(url);
+      await registerTestGateway(pg.repo); // the consumers accept only batches signed by a registered key
     });
     afterEach(async () => {
       await pg.dispose();
@@ -92,7 +93,7 @@ if (url === undefined) {
             new PutRecordsCommand({
               StreamName: 'rollups',
               Records: perShard[shard]!.slice(i, i + 20).map((batch, j) => ({
-                Data: Buffer.from(JSON.stringify(makeRollupBatch('gw', 'plant-1', batch, new Date(0)))),
+                Data: signedBatch(makeRollupBatch('gw-1', 'plant-1', batch, new Date(0))), // as gw-1 exports: signed
                 PartitionKey: `pk-${shard}-${i + j}`,
                 ExplicitHashKey: SHARD_KEY(shard),
               })),

@@ -8,6 +8,7 @@ import {
   SIM_CLOCK_ENV,
   silentLogger,
   simClockEnvValue,
+  openSignedBatch,
   validateRollupBatch,
   type LineRollup,
   type MeterCounterRollup,
@@ -105,7 +106,8 @@ describe('the aarch64 build', () => {
         .filter((e) => e.endsWith('.node') || e === 'bin/node');
       expect([basename(zip), native.length]).toEqual([
         basename(zip),
-        b.componentName === NODE_RUNTIME_COMPONENT ? 1 : 2,
+        // the runtime: node; the Modbus collector: SQLite and the serial port addon (ADR 0225); others: SQLite
+        b.componentName === NODE_RUNTIME_COMPONENT ? 1 : b.componentName === 'com.pcfedge.ModbusCollector' ? 3 : 2,
       ]);
       rmSync(check, { recursive: true, force: true });
       execFileSync('unzip', ['-q', zip, ...native, '-d', check]);
@@ -264,7 +266,12 @@ describe('aarch64 components under qemu-user', () => {
         maxMessageCount: 100_000,
       });
       const delivered = new Set(
-        messages.flatMap((m) => validateRollupBatch(JSON.parse(m.payload.toString())).rollups.map((r) => r.id)),
+        messages.flatMap((m) => {
+          // the exporter signs every batch (ADR 0193): the message is a JWS whose payload is the batch
+          const opened = openSignedBatch(JSON.parse(m.payload.toString()));
+          if (opened.signed !== true) throw new Error(`an unsigned or malformed batch was delivered`);
+          return validateRollupBatch(JSON.parse(opened.payload.toString())).rollups.map((r) => r.id);
+        }),
       );
       for (const id of allIds) expect(delivered.has(id)).toBe(true);
       expect(allIds.size).toBeGreaterThan(0);

@@ -116,7 +116,7 @@ describe('modbus collector under Greengrass', () => {
   });
 
   it('rejects a deployment that contradicts another component, naming both places', async () => {
-    const store = join(gg.tmp, 'site-model', 'gateway.sqlite');
+    const store = gg.storePath('site-model'); // under the Greengrass work tree, as the store path rule requires
     mkdirSync(dirname(store), { recursive: true });
     const other = openStore(store);
     other.publishSiteClaims('com.pcfedge.LineAggregator', 'agg.json', [
