@@ -29,6 +29,8 @@ export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly distribution: cloudfront.Distribution;
   readonly settings: secretsmanager.Secret;
+  /** `https://<domain>`, or the distribution's `https://<id>.cloudfront.net` (a token) without a domain. */
+  readonly baseUrl: string;
 
   constructor(
     scope: Construct,
@@ -120,7 +122,7 @@ export class Api extends Construct {
       {
         id: 'AwsSolutions-APIG4',
         reason:
-          'The application authorizes every route itself (OAuth 2 client credentials and scopes, ADR 0081) and the function refuses requests without the CloudFront origin header; the dashboard files and /auth/token are public by design.',
+          'The application authorizes every route itself (its own signed tokens and the Cognito pool’s, scopes per route, ADRs 0190, 0191, 0197) and the function refuses requests without the CloudFront origin header; the dashboard files and /auth/token are public by design.',
       },
     ]);
 
@@ -181,8 +183,9 @@ export class Api extends Construct {
       new route53.ARecord(this, 'Alias', { zone, recordName: d.name, target });
       new route53.AaaaRecord(this, 'AliasV6', { zone, recordName: d.name, target });
     }
+    this.baseUrl = d ? `https://${d.name}` : `https://${this.distribution.distributionDomainName}`;
     new CfnOutput(this, 'Url', {
-      value: d ? `https://${d.name}` : `https://${this.distribution.distributionDomainName}`,
+      value: this.baseUrl,
       description: 'PACT API and dashboard',
     });
     new CfnOutput(this, 'FunctionName', {

@@ -9,6 +9,7 @@ import type { DeployConfig } from './config';
 import { Database } from './database';
 import { Ingest } from './ingest';
 import { Network } from './network';
+import { People } from './people';
 import { Recompute } from './recompute';
 import { Storage } from './storage';
 
@@ -31,6 +32,7 @@ export class CloudStack extends Stack {
   readonly database: Database;
   readonly ingest: Ingest;
   readonly api: Api;
+  readonly people: People;
   readonly recompute: Recompute;
   readonly alarms: Alarms;
 
@@ -71,6 +73,9 @@ export class CloudStack extends Stack {
       webAclArn: props.webAclArn,
       ...(props.certificate ? { certificate: props.certificate } : {}),
     });
+    // people sign in at the dashboard's address; the API trusts the pool's tokens (ADR 0197)
+    this.people = new People(this, 'People', { config, baseUrl: this.api.baseUrl });
+    for (const [k, v] of Object.entries(this.people.environment)) this.api.fn.fn.addEnvironment(k, v);
     this.recompute = new Recompute(this, 'Recompute', {
       config,
       network: this.network,

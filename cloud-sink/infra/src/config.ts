@@ -52,6 +52,19 @@ export interface DeployConfig {
     /** Custom domain; without it the distribution's *.cloudfront.net name serves the API. */
     domain?: { name: string; hostedZoneId?: string; hostedZoneName?: string; certificateArn?: string };
   };
+  /** People on the dashboard: the Cognito user pool (ADR 0197). */
+  people: {
+    /** Prefix of the hosted sign-in domain `<prefix>.auth.<region>.amazoncognito.com`; default `<stackprefix>-people-<account>`. */
+    domainPrefix?: string;
+    /** TOTP second factor: required of everyone, or each person's choice. */
+    mfa: 'required' | 'optional';
+    /** Cognito feature plan; `plus` adds threat protection (billed per monthly active user). */
+    featurePlan: 'essentials' | 'plus';
+    /** Lifetime of a person's access token (minutes, 5–60). */
+    accessTokenMinutes: number;
+    /** More callback and sign-out URLs of the dashboard client (e.g. `http://localhost:8080/` for development). */
+    extraCallbackUrls: string[];
+  };
   recompute: {
     /** EventBridge cron fields (UTC); default 03:00 on the 2nd of each month, for the previous month. */
     schedule: { minute: string; hour: string; day: string };

@@ -192,11 +192,59 @@ describe('PcfEdgeCloud stack', () => {
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
+  it('signs people in with Cognito: groups are the operator scopes, the dashboard a public PKCE client', () => {
+    t.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true }) },
+      DeletionProtection: 'ACTIVE',
+    });
+    const [poolId] = Object.keys(t.findResources('AWS::Cognito::UserPool'));
+    const groups = Object.values(t.findResources('AWS::Cognito::UserPoolGroup')).map(
+      (g) => (g.Properties as any).GroupName,
+    );
+    expect(groups.sort()).toEqual(['admin', 'ops:read', 'ops:write']);
+    const [clientId, client] = Object.entries(t.findResources('AWS::Cognito::UserPoolClient'))[0]!;
+    const c = client.Properties as any;
+    expect(c).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      SupportedIdentityProviders: ['COGNITO'],
+      AccessTokenValidity: 60,
+      TokenValidityUnits: { AccessToken: 'minutes' },
+    });
+    // the callback is the distribution's own name: a reference from the client to the distribution, none back
+    const [distId] = Object.keys(t.findResources('AWS::CloudFront::Distribution'));
+    const callback = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distId, 'DomainName'] }, '/']] };
+    expect(c.CallbackURLs).toEqual([callback]);
+    expect(c.LogoutURLs).toEqual([callback]);
+    t.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: Match.anyValue() });
+    // the API function trusts the pool as OpenID Connect issuer, the client as audience, groups as scopes
+    const api = Object.values(
+      t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('PACT API') } }),
+    )[0]!;
+    const env = (api.Properties as any).Environment.Variables;
+    expect(env.PCF_EDGE_OIDC_AUDIENCE).toEqual({ Ref: clientId });
+    expect(cloud.resolve(env.PCF_EDGE_OIDC_ISSUER)).toEqual({
+      'Fn::Join': ['', ['https://cognito-idp.eu-central-1.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: poolId }]],
+    });
+    expect(env.PCF_EDGE_OIDC_GROUPS_CLAIM).toBe('cognito:groups');
+    expect(JSON.stringify(dist(t))).not.toContain(clientId);
+    const outputs = Object.keys(t.findOutputs('*'));
+    for (const o of ['PeopleSignInUrl', 'PeopleUserPoolId', 'PeopleHostedSignInBase'])
+      expect(outputs.some((n) => n.startsWith(o))).toBe(true);
+  });
+
   it('outputs the stream name and ARN for the gateways’ token exchange role', () => {
     t.hasOutput('StreamName', {});
     t.hasOutput('StreamArn', {});
   });
 });
+
+const dist = (t: Template) => Object.values(t.findResources('AWS::CloudFront::Distribution'))[0]!;
 
 describe('deploy config', () => {
   it('lists every problem at once', () => {
@@ -255,5 +303,31 @@ describe('deploy config', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ PCF_EDGE_PUBLIC_BASE_URL: 'https://pcf.example.com' }) },
     });
+    t.hasResourceProperties('AWS::Cognito::UserPoolClient', { CallbackURLs: ['https://pcf.example.com/'] });
+  });
+
+  it('people: optional MFA and the Plus tier are choices; a bad domain prefix is refused', () => {
+    const { cloud } = synthApp({
+      ...TEST_CONFIG,
+      people: {
+        domainPrefix: 'acme-pcf',
+        mfa: 'optional',
+        featurePlan: 'plus',
+        extraCallbackUrls: ['http://localhost:8080/'],
+      },
+    });
+    const t = Template.fromStack(cloud);
+    t.hasResourceProperties('AWS::Cognito::UserPool', {
+      MfaConfiguration: 'OPTIONAL',
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+    });
+    t.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'acme-pcf' });
+    t.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      CallbackURLs: Match.arrayWith(['http://localhost:8080/']),
+    });
+    expect(() => deployConfig({ ...TEST_CONFIG, people: { domainPrefix: 'my-cognito-login' } })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }),
+    );
   });
 });
