@@ -105,6 +105,18 @@ describe('Lambda entries: settings and secrets', () => {
       PCF_EDGE_OIDC_SCOPE_PREFIX: 'pcf-edge/',
     });
     expect(withOidc.api.oidc).toEqual({ issuer: cognito, audience: 'dashboard-client', scopePrefix: 'pcf-edge/' });
+    const withGroups = await readApiSettings(secrets, {
+      ...env,
+      PCF_EDGE_OIDC_ISSUER: cognito,
+      PCF_EDGE_OIDC_AUDIENCE: 'dashboard-client',
+      PCF_EDGE_OIDC_GROUPS_CLAIM: 'cognito:groups',
+    });
+    expect(withGroups.api.oidc).toEqual({
+      issuer: cognito,
+      audience: 'dashboard-client',
+      scopePrefix: '',
+      groupsClaim: 'cognito:groups',
+    });
     await expect(readApiSettings(secrets, { ...env, PCF_EDGE_OIDC_ISSUER: cognito })).rejects.toThrow(
       'PCF_EDGE_OIDC_AUDIENCE is required with PCF_EDGE_OIDC_ISSUER',
     );

@@ -24,6 +24,13 @@ export interface OidcIssuer {
   audience: string;
   /** Prefix stripped from its scopes (Cognito resource-server scopes are `<identifier>/<scope>`). */
   scopePrefix: string;
+  /**
+   * Claim listing a person's groups (Cognito: `cognito:groups`); a group named `ops:read`, `ops:write` or `admin`
+   * grants that scope (never `pact`), and a token carrying the claim speaks for the person `sub` (ADR 0197).
+   */
+  groupsClaim?: string;
+  /** The dashboard's public client at the issuer (authorization code + PKCE); default: `audience` (Cognito). */
+  dashboardClientId?: string;
 }
 
 export interface ApiConfig {
@@ -101,6 +108,8 @@ export const API_CONFIG_SCHEMA = {
         issuer: { type: 'string', pattern: '^https?://[^\\s]+$' },
         audience: { type: 'string', minLength: 1 },
         scopePrefix: { type: 'string', default: '' },
+        groupsClaim: { type: 'string', minLength: 1 },
+        dashboardClientId: { type: 'string', minLength: 1 },
       },
     },
     bodyLimitBytes: int(1024, 1_048_576),

@@ -26,6 +26,7 @@ import { createV3Views, registerPactV3Routes } from './pact-v3-routes';
 import { lazyChildLoggerFactory } from './request-logger';
 import { ensureSigningKeys, openKeyRing, type KeyRing } from './signing-keys';
 import { registerDiscovery, registerTokenRoute } from './token-route';
+import { createOidcOrigins, registerOidcRoute } from './oidc-route';
 import { createTokenService } from './tokens';
 import { createGrantCache } from './visibility';
 
@@ -88,6 +89,7 @@ export function createApiServer(
     ...(config.oidc ? { oidc: config.oidc } : {}),
     now,
   });
+  const oidcOrigins = createOidcOrigins(tokens);
   const grants = createGrantCache(security, now);
   const v3 = createV3Views(repo);
   const delivery = createEventDelivery({
@@ -142,7 +144,8 @@ export function createApiServer(
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
+        // the people's issuer token endpoint: the dashboard exchanges its authorization code there (ADR 0198)
+        connectSrc: [() => oidcOrigins.connectSrc()],
       },
     },
   });
@@ -166,6 +169,7 @@ export function createApiServer(
   void app.register((scope, _opts, done) => {
     registerTokenRoute(scope, config, { tokens, security });
     registerDiscovery(scope, { tokens, base, keys });
+    registerOidcRoute(scope, config, oidcOrigins);
     const pactDeps = { repo, config, grants, events };
     registerPactRoutes(scope, pactDeps);
     registerPactV3Routes(scope, { ...pactDeps, v3 });
@@ -176,6 +180,13 @@ export function createApiServer(
   registerDashboard(app);
   app.addHook('onReady', async () => {
     for (const c of config.clients) await security.upsertClient(c);
+    if (config.oidc)
+      await oidcOrigins.refresh().catch((err: unknown) => {
+        log.warn(
+          { err, issuer: config.oidc?.issuer },
+          'OIDC discovery failed; people cannot sign in until it succeeds',
+        );
+      });
     await publish();
     delivery.start();
     if (deps.publishIntervalMs) {

@@ -41,6 +41,17 @@ const CLOCK_TOLERANCE_SEC = 5;
 /** Verified tokens kept per process (a token string is ~600 bytes: at most ~3 MB). */
 const VERIFIED_CACHE_SIZE = 5000;
 
+/** Scopes a person's group may grant (ADR 0197): operator and admin, never `pact` (partners are clients with grants). */
+const GROUP_SCOPES: readonly Scope[] = ['ops:read', 'ops:write', 'admin'];
+
+/** The endpoints of the OIDC issuer's discovery document the dashboard needs (ADR 0198). */
+export interface OidcMetadata {
+  issuer: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  endSessionEndpoint?: string;
+}
+
 const knownScopes = (raw: unknown, prefix: string): Scope[] => {
   const list = typeof raw === 'string' ? raw.split(/\s+/) : Array.isArray(raw) ? raw : [];
   return list
@@ -59,18 +70,28 @@ export function createTokenService(o: TokenServiceOptions) {
   const nowDate = () => new Date(now());
   const fetchJson =
     o.fetchJson ?? (async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(5000) })).json());
-  let remoteKeys: Promise<JWTVerifyGetKey> | undefined;
-  const oidcKeys = (oidc: OidcIssuer): Promise<JWTVerifyGetKey> => {
-    remoteKeys ??= (async () => {
-      const doc = (await fetchJson(`${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)) as {
-        issuer?: unknown;
-        jwks_uri?: unknown;
-      };
+  // the discovery document, fetched once (again after a failure)
+  let discovery: Promise<Record<string, unknown>> | undefined;
+  const discover = (oidc: OidcIssuer): Promise<Record<string, unknown>> => {
+    discovery ??= (async () => {
+      const doc = (await fetchJson(`${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)) as Record<
+        string,
+        unknown
+      >;
       if (doc.issuer !== oidc.issuer || typeof doc.jwks_uri !== 'string')
         throw new Error(`OIDC discovery of ${oidc.issuer} names another issuer or no jwks_uri`);
-      return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+      return doc;
     })();
-    remoteKeys.catch(() => (remoteKeys = undefined));
+    discovery.catch(() => (discovery = undefined));
+    return discovery;
+  };
+  let remoteKeys: JWTVerifyGetKey | undefined;
+  const oidcKeys = async (oidc: OidcIssuer): Promise<JWTVerifyGetKey> => {
+    const doc = await discover(oidc);
+    remoteKeys ??= createRemoteJWKSet(new URL(doc.jwks_uri as string), {
+      timeoutDuration: 5000,
+      cooldownDuration: 30_000,
+    });
     return remoteKeys;
   };
   const failure = (err: unknown): TokenCheck =>
@@ -110,16 +131,24 @@ export function createTokenService(o: TokenServiceOptions) {
     const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
     if (!aud.includes(oidc.audience) && payload.client_id !== oidc.audience)
       return { ok: false, reason: 'invalid', detail: 'the token is for another audience' };
-    return principalOf(payload, 'oidc', oidc.scopePrefix);
+    const groups = oidc.groupsClaim !== undefined ? payload[oidc.groupsClaim] : undefined;
+    if (groups === undefined) return principalOf(payload, 'oidc', oidc.scopePrefix);
+    // a person: known as `sub` (so each has their own rate-limit bucket), scopes from their groups
+    const fromGroups = knownScopes(groups, '').filter((s) => GROUP_SCOPES.includes(s));
+    return principalOf(payload, 'oidc', oidc.scopePrefix, fromGroups, [payload.sub]);
   }
 
-  function principalOf(p: JWTPayload, issuer: Principal['issuer'], prefix: string): TokenCheck {
-    const clientId = [p.client_id, p.azp, p.sub].find((v): v is string => typeof v === 'string' && v.length > 0);
+  function principalOf(
+    p: JWTPayload,
+    issuer: Principal['issuer'],
+    prefix: string,
+    extra: Scope[] = [],
+    ids: unknown[] = [p.client_id, p.azp, p.sub],
+  ): TokenCheck {
+    const clientId = ids.find((v): v is string => typeof v === 'string' && v.length > 0);
     if (!clientId) return { ok: false, reason: 'invalid', detail: 'the token names no client' };
-    return {
-      ok: true,
-      principal: { clientId, scopes: knownScopes(p.scope ?? p.scp, prefix), issuer, expiresAtMs: p.exp! * 1000 },
-    };
+    const scopes = [...new Set([...knownScopes(p.scope ?? p.scp, prefix), ...extra])];
+    return { ok: true, principal: { clientId, scopes, issuer, expiresAtMs: p.exp! * 1000 } };
   }
 
   // A token verified once is the same token until it expires: its principal is kept, so a client's further requests
@@ -136,6 +165,23 @@ export function createTokenService(o: TokenServiceOptions) {
 
   return {
     issuer: o.issuer,
+    /** The configured OIDC issuer's endpoints from its discovery document; undefined without one. Rejects when unreachable. */
+    async oidcMetadata(): Promise<OidcMetadata | undefined> {
+      if (!o.oidc) return undefined;
+      const doc = await discover(o.oidc);
+      const url = (k: string) => (typeof doc[k] === 'string' && /^https?:\/\//.test(doc[k]) ? doc[k] : undefined);
+      const authorizationEndpoint = url('authorization_endpoint');
+      const tokenEndpoint = url('token_endpoint');
+      if (!authorizationEndpoint || !tokenEndpoint)
+        throw new Error(`OIDC discovery of ${o.oidc.issuer} names no authorization_endpoint or token_endpoint`);
+      const endSessionEndpoint = url('end_session_endpoint');
+      return {
+        issuer: o.oidc.issuer,
+        authorizationEndpoint,
+        tokenEndpoint,
+        ...(endSessionEndpoint ? { endSessionEndpoint } : {}),
+      };
+    },
     async issue(clientId: string, scopes: Scope[]): Promise<{ token: string; expiresInSec: number }> {
       const { kid, key } = await o.keys.signing();
       const iat = Math.floor(now() / 1000);

@@ -53,8 +53,8 @@ export async function readApiSettings(secrets: SecretsClient, env: NodeJS.Proces
 /**
  * An external OpenID Connect issuer for people (ADR 0191) from PCF_EDGE_OIDC_ISSUER, PCF_EDGE_OIDC_AUDIENCE (for
  * Cognito: the app client id) and PCF_EDGE_OIDC_SCOPE_PREFIX (Cognito: `<resource server>/`), unless the secret's
- * `api.oidc` names one. The issuer without an audience is a configuration error (the API would accept any client of
- * the issuer).
+ * `api.oidc` names one; PCF_EDGE_OIDC_GROUPS_CLAIM (Cognito: `cognito:groups`) lets groups grant operator scopes.
+ * The issuer without an audience is a configuration error (the API would accept any client of the issuer).
  */
 function withOidcFromEnv(api: unknown, env: NodeJS.ProcessEnv): unknown {
   const issuer = env.PCF_EDGE_OIDC_ISSUER;
@@ -66,5 +66,6 @@ function withOidcFromEnv(api: unknown, env: NodeJS.ProcessEnv): unknown {
       'invalid Lambda environment: PCF_EDGE_OIDC_AUDIENCE is required with PCF_EDGE_OIDC_ISSUER',
     );
   const scopePrefix = env.PCF_EDGE_OIDC_SCOPE_PREFIX ?? '';
-  return { ...api, oidc: { issuer, audience, scopePrefix } };
+  const groupsClaim = env.PCF_EDGE_OIDC_GROUPS_CLAIM;
+  return { ...api, oidc: { issuer, audience, scopePrefix, ...(groupsClaim ? { groupsClaim } : {}) } };
 }

@@ -1,6 +1,6 @@
-/* pcf-edge dashboard: signs in with OAuth client credentials (POST /auth/token), keeps the bearer token in
- * sessionStorage, and reads the operational API. A URL fragment #client_id=…&client_secret=… signs in once and is
- * removed from the address bar (it never reaches the server or its logs). */
+/* pcf-edge dashboard: signs in (auth.js: a person through the OpenID Connect issuer, a service user with client
+ * credentials) and shows what the token's scopes allow: operations (ops:read), reference upload (ops:write) and API
+ * clients (admin); a view the token may not see shows the API's 403 in its place. */
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -14,40 +14,37 @@ function showError(message) {
   $('error').hidden = !message;
 }
 
-async function signIn(clientId, secret) {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
-  const res = await fetch('/auth/token', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`sign-in failed: ${body.error_description || body.error}`);
-  sessionStorage.setItem('pcf-edge-token', body.access_token);
-}
-
+/** An API call with the bearer token. 403 (the token lacks the scope) is an error of that view only; an expired or
+ * no longer accepted token (401, or 400 with a Bearer challenge) signs out. */
 async function api(path, options = {}) {
-  const token = sessionStorage.getItem('pcf-edge-token');
   const res = await fetch(path, {
     ...options,
-    headers: { ...(options.headers || {}), authorization: `Bearer ${token}` },
+    headers: { ...(options.headers || {}), authorization: `Bearer ${currentToken()}` },
   });
   const body = res.status === 204 ? null : await res.json();
-  // 401 expired, 403 missing scope, or a token the API no longer accepts (400 with a Bearer challenge)
-  if (res.status === 401 || res.status === 403 || (res.status === 400 && res.headers.get('www-authenticate'))) {
-    signOut();
+  if (res.status === 401 || (res.status === 400 && res.headers.get('www-authenticate'))) {
+    signOut(`signed out: ${body.message}`);
     throw new Error(`${body.code}: ${body.message}`);
   }
-  if (!res.ok) throw new Error(`${body.code}: ${body.message}`);
+  if (!res.ok) throw new Error(`${res.status} ${body.code}: ${body.message}`);
   return body;
 }
 
-function signOut() {
-  sessionStorage.removeItem('pcf-edge-token');
+function signOut(message) {
+  if (typeof message !== 'string' && endSession()) return;
+  dropToken();
   $('content').hidden = true;
   $('login').hidden = false;
   $('logout').hidden = true;
   $('status').textContent = 'signed out';
+  delete document.body.dataset.loaded;
+  showError(typeof message === 'string' ? message : '');
+}
+
+/** Shows a view's own error (e.g. 403 for a person whose groups do not allow it) without signing out. */
+function viewError(id, err) {
+  $(id).textContent = err ? err.message : '';
+  $(id).hidden = !err;
 }
 
 function cell(row, text, cls) {
@@ -299,7 +296,7 @@ async function showAudit(resultId, highlight) {
 
 /** Saves what `path` answers as `fileName` (a link cannot carry the bearer token, so the body is fetched first). */
 async function download(path, fileName) {
-  const res = await fetch(path, { headers: { authorization: `Bearer ${sessionStorage.getItem('pcf-edge-token')}` } });
+  const res = await fetch(path, { headers: { authorization: `Bearer ${currentToken()}` } });
   if (!res.ok) throw new Error(`download of ${fileName} failed: HTTP ${res.status}`);
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
@@ -323,42 +320,105 @@ function renderFormats(formats) {
   }
 }
 
-async function load() {
-  showError('');
+async function loadOperations() {
   const [energy, results, orders, formats] = await Promise.all([
     api('/api/energy'),
     api('/api/results'),
     api('/api/orders'),
     api('/api/reference'),
   ]);
-  $('content').hidden = false;
-  $('login').hidden = true;
-  $('logout').hidden = false;
-  $('status').textContent = `signed in · ${results.results.length} results`;
+  $('ops-data').hidden = false;
   renderEnergy(energy);
   const rows = renderProducts(results.results);
   renderOrders(orders.orders, rows);
   renderFormats(formats);
+  return results.results.length;
+}
+
+async function loadClients() {
+  const { clients } = await api('/api/admin/clients');
+  const tbody = $('clients').tBodies[0];
+  tbody.replaceChildren();
+  for (const c of clients) {
+    const r = tbody.insertRow();
+    cell(r, c.clientId);
+    cell(r, c.scopes.join(' '));
+    cell(r, c.disabled ? 'disabled' : 'active');
+  }
+  $('clients').hidden = false;
+}
+
+async function upload(e) {
+  e.preventDefault();
+  const file = $('upload-file').files[0];
+  viewError('upload-error');
+  $('upload-result').textContent = '';
+  if (!file) return;
+  const type = file.name.endsWith('.csv') ? 'text/csv' : 'application/json';
+  try {
+    const kind = encodeURIComponent($('upload-kind').value);
+    const body = await api(`/api/reference/${kind}`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: await file.text(),
+    });
+    $('upload-result').textContent = `stored as reference version ${body.version}`;
+  } catch (err) {
+    viewError('upload-error', err);
+  }
+}
+
+/** Loads the operational views (the upload and admin views act on demand); a refused view shows its 403 in place. */
+async function load() {
+  showError('');
+  const token = currentToken();
+  $('content').hidden = false;
+  $('login').hidden = true;
+  $('logout').hidden = false;
+  watchExpiry(() => signOut('your session has expired: sign in again'));
+  const who = tokenSubject(token);
+  const [ops] = await Promise.allSettled([loadOperations()]);
+  viewError('ops-error', ops.status === 'rejected' ? ops.reason : undefined);
+  if (!currentToken()) return; // signed out meanwhile (token refused)
+  $('status').textContent =
+    `signed in${who ? ` as ${who}` : ''}` + (ops.status === 'fulfilled' ? ` · ${ops.value} results` : '');
   document.body.dataset.loaded = 'true';
 }
 
 async function start() {
   $('login').addEventListener('submit', (e) => {
     e.preventDefault();
-    signIn($('client-id').value, $('client-secret').value)
+    clientCredentialsSignIn($('client-id').value, $('client-secret').value)
       .then(load)
       .catch((err) => showError(err.message));
   });
-  $('logout').addEventListener('click', signOut);
+  $('oidc-signin').addEventListener('click', () => {
+    oidcSignIn().catch((err) => showError(err.message));
+  });
+  $('logout').addEventListener('click', () => signOut());
+  $('clients-load').addEventListener('click', () => {
+    viewError('admin-error');
+    loadClients().catch((err) => viewError('admin-error', err));
+  });
+  $('upload').addEventListener('submit', (e) => {
+    void upload(e);
+  });
   $('audit-close').addEventListener('click', () => {
     $('audit').hidden = true;
   });
+  const oidc = await loadOidcConfig().catch((err) => {
+    showError(`people cannot sign in now: ${err.message}`);
+    return null;
+  });
+  $('oidc-signin').hidden = !oidc;
+  if (oidc) await completeOidcSignIn();
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get('client_id') && hash.get('client_secret')) {
     history.replaceState(null, '', location.pathname);
-    await signIn(hash.get('client_id'), hash.get('client_secret'));
+    await clientCredentialsSignIn(hash.get('client_id'), hash.get('client_secret'));
   }
-  if (sessionStorage.getItem('pcf-edge-token')) await load();
+  if (currentToken()) await load();
+  else if (sessionStorage.getItem(TOKEN)) signOut('your session has expired: sign in again');
 }
 
 start().catch((err) => showError(err.message));
