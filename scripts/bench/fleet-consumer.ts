@@ -4,18 +4,29 @@
  *
  * Modes (`ConsumerJob.mode`):
  * - `kinesis`: cloud-sink's shard poller (`createKinesisConsumer`) on its shards, as `cloud-sink consume --shards`
- *   runs it. The repository is wrapped only to count rows applied and, for lag samples (ids starting with `0`),
- *   note when their write committed.
- * - `store`: the bare baseline without Kinesis: the same records, decoded as the poller decodes them
- *   (`decodeRecord`) and written in the same transactions (`recordsPerRead` records with a checkpoint each).
+ *   runs it, verifying every record's gateway signature against the keys registered in the schema (ADR 0193). The
+ *   repository is wrapped only to count rows applied and, for lag samples (ids starting with `0`), note when their
+ *   write committed.
+ * - `store`: the bare baseline without Kinesis: the same records, signed by the same gateway keys (`job.keys`) and
+ *   decoded as the poller decodes them — `decodeRecord` with the same batch verifier, so signature checks and key
+ *   look-ups are in this baseline too and it stays comparable — then written in the same transactions
+ *   (`recordsPerRead` records with a checkpoint each; a record that fails is dead-lettered there, as the poller does).
  * - `read`: the bare baseline without the store: every record of every shard read with GetRecords, nothing decoded.
  *
  * Protocol: job → (prepares) `ready` → `go` → (runs; until idle, or until `stop` when `live`) `done` with a
  * `ConsumerReport` → `exit`. Setup (connecting, building records) is outside the timed `go`…`done` span.
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
-import { createKinesisConsumer, decodeRecord, kinesisClientFor, type CloudSinkRepository } from '../../cloud-sink/src';
+import { batchSigner, makeRollupBatch, silentLogger, type GatewayJwk } from '@pcf-edge/core';
+import {
+  createBatchVerifier,
+  createKinesisConsumer,
+  decodeRecord,
+  kinesisClientFor,
+  openSecurityStore,
+  type CloudSinkRepository,
+} from '../../cloud-sink/src';
+import type { DeadLetter } from '../../cloud-sink/src/store/repository';
 import { DATABASE_URL_ENV, openRepository } from '../../cloud-sink/src/store/open';
 import { gatewayId, gatewayMessages, isLagSample, siteOf, type FleetShape } from './fleet-data';
 
@@ -29,8 +40,9 @@ export interface ConsumerJob {
   pollIntervalMs: number;
   /** Run until told to stop (live phase) instead of until every shard is caught up. */
   live: boolean;
-  /** For `store`: the data to write. */
+  /** For `store`: the data to write, and gateway g's signing key `keys[g]` to sign it with (over IPC only). */
   shape?: FleetShape;
+  keys?: GatewayJwk[];
 }
 
 export interface ConsumerReport {
@@ -92,7 +104,7 @@ async function kinesisMode(job: ConsumerJob, report: ConsumerReport): Promise<()
       stopWhenIdle: !job.live,
       shards: job.shards,
     },
-    { repo: counting(repo, report), log: silentLogger() },
+    { repo: counting(repo, report), log: silentLogger(), verify: createBatchVerifier(openSecurityStore(repo)) },
   );
   const stop = next('stop');
   await send({ type: 'ready' });
@@ -113,17 +125,22 @@ async function kinesisMode(job: ConsumerJob, report: ConsumerReport): Promise<()
 }
 
 async function storeMode(job: ConsumerJob, report: ConsumerReport): Promise<() => Promise<void>> {
-  const repo = counting(await withRepo(job), report);
+  const plain = await withRepo(job);
+  const repo = counting(plain, report);
   await repo.getCheckpoints(job.stream);
+  const verify = createBatchVerifier(openSecurityStore(plain));
   const shape = job.shape!;
   const records: Buffer[] = [];
   const createdAt = new Date();
-  for (let g = 0; g < shape.gateways; g++)
+  for (let g = 0; g < shape.gateways; g++) {
+    const signer = batchSigner(job.keys![g]!);
     for (const m of gatewayMessages(shape, g)) {
-      const data = Buffer.from(JSON.stringify(makeRollupBatch(gatewayId(g), siteOf(g), m.rollups, createdAt)));
+      const batch = makeRollupBatch(gatewayId(g), siteOf(g), m.rollups, createdAt);
+      const data = signer.sign(Buffer.from(JSON.stringify(batch)));
       records.push(data);
       if (m.resend) records.push(data);
     }
+  }
   await send({ type: 'ready' });
   await next('go');
   report.startMs = Date.now();
@@ -131,19 +148,21 @@ async function storeMode(job: ConsumerJob, report: ConsumerReport): Promise<() =
     const chunk = records.slice(i, i + job.recordsPerRead);
     const at = Date.now();
     const rollups = [];
+    const deadLetters: DeadLetter[] = [];
     for (const [j, data] of chunk.entries()) {
-      const d = decodeRecord(data, `baseline/${i + j}`, at);
-      if (!d.ok) throw new Error(d.deadLetter.reason);
-      rollups.push(...d.rollups);
+      const d = await decodeRecord(data, `baseline/${i + j}`, at, verify);
+      if (d.ok) rollups.push(...d.rollups);
+      else deadLetters.push(d.deadLetter);
     }
     const sequenceNumber = String(i + chunk.length).padStart(20, '0');
     await repo.ingest({
       rollups,
-      deadLetters: [],
+      deadLetters,
       checkpoint: { stream: job.stream, shardId: 'baseline', sequenceNumber },
     });
     report.records += chunk.length;
     report.rollups += rollups.length;
+    report.deadLetters += deadLetters.length;
   }
   report.endMs = Date.now();
   return () => repo.close();

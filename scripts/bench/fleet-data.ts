@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
+  newGatewayKey,
   rollupId,
+  type GatewayJwk,
   type LineRollup,
   type MeterCounterRollup,
   type MeterGaugeRollup,
@@ -40,6 +42,13 @@ const MINUTE = 60_000;
 export const gatewayId = (g: number) => `gw-${String(g).padStart(4, '0')}`;
 export const siteOf = (g: number) => `site-${String(g).padStart(4, '0')}`;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * One Ed25519 signing key per gateway (index = gateway number), made afresh for each run and kept in memory: the
+ * orchestrator registers the public halves (fleet-run.ts `freshSchema`) and hands the private ones to the processes
+ * that sign over IPC, never in argv, files or logs.
+ */
+export const gatewayKeys = (gateways: number): GatewayJwk[] => Array.from({ length: gateways }, () => newGatewayKey());
 
 /** The messages gateway `g` sends, in order. */
 export function* gatewayMessages(shape: FleetShape, g: number): Generator<GatewayMessage> {

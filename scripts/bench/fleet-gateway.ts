@@ -3,6 +3,9 @@
  * exporter — the exporter's own message builder (`buildMessages`, each message validated against the rollup-batch
  * schema) and its direct Kinesis sink (`createKinesisSink`: one PutRecord per message, random partition key, as
  * Stream Manager does), with a Kinesis client of its own — fed by `gatewayMessages` instead of a gateway store.
+ * Each gateway signs every message with its own Ed25519 key (`batchSigner`, ADR 0193) as the exporter does, sizing
+ * batches by `signedBudget` so the signed record stays within the 1 MiB message limit; the cloud sink dead-letters
+ * anything else.
  * A failed put is retried after a back-off (as the exporter does), so a record may arrive twice, never not at all.
  *
  * Driven over IPC by scripts/bench/fleet.ts: job → `ready` → `go` → `done` with a `GatewayReport`, exits.
@@ -10,11 +13,14 @@
  * message every `intervalMs` (start offsets spread over the interval). Lag samples: for rollups whose id starts
  * with `0` (1 in 16), the time the message was handed to the sink.
  */
+import { batchSigner, type GatewayJwk } from '@pcf-edge/core';
 import {
   buildMessages,
   createKinesisSink,
   kinesisClientFor,
+  MAX_MESSAGE_BYTES,
   parseExporterConfig,
+  signedBudget,
   type RecordSink,
 } from '@pcf-edge/stream-exporter';
 import { gatewayId, gatewayMessages, isLagSample, siteOf, type FleetShape } from './fleet-data';
@@ -27,6 +33,8 @@ export interface GatewayJob {
   stream: string;
   mode: 'preload' | 'live';
   intervalMs: number;
+  /** Private signing keys of gateways [from, to), in order (over IPC only). */
+  keys: GatewayJwk[];
 }
 
 export interface GatewayReport {
@@ -55,6 +63,7 @@ async function runGateway(job: GatewayJob, g: number, report: GatewayReport): Pr
   const client = kinesisClientFor(config);
   const sink = createKinesisSink(config, client);
   const meta = { gatewayId: config.gatewayId, site: config.site };
+  const signer = batchSigner(job.keys[g - job.from]!);
   let seq = 0;
   let next = performance.now() + (job.mode === 'live' ? (g * 7919) % job.intervalMs : 0);
   try {
@@ -70,11 +79,12 @@ async function runGateway(job: GatewayJob, g: number, report: GatewayReport): Pr
         revision: r.revision,
         body: JSON.stringify(r),
       }));
-      const { messages } = buildMessages(rows, meta, new Date(), undefined, true);
+      const { messages } = buildMessages(rows, meta, new Date(), signedBudget(MAX_MESSAGE_BYTES), true);
+      const signed = messages.map((msg) => ({ data: signer.sign(msg.data), rollups: msg.rollups }));
       const at = Date.now();
       for (const r of m.rollups) if (isLagSample(r.id)) report.sent.push([`${r.id}:${r.revision}`, at]);
       for (let copy = 0; copy < (m.resend ? 2 : 1); copy++)
-        for (const msg of messages) {
+        for (const msg of signed) {
           await appendWithRetry(sink, msg.data, report);
           report.records++;
           report.bytes += msg.data.length;

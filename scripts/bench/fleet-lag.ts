@@ -26,7 +26,7 @@ export async function liveLag(o: FleetOptions, admin: Admin) {
   const shards = o.liveConsumers * o.shardsPerConsumer;
   const stream = 'fleet-live';
   const schema = 'fleet_live';
-  await admin.freshSchema(schema);
+  await admin.freshSchema(schema, o.keys);
   const k = await startKinesalite(stream, shards);
   try {
     progress(
@@ -77,6 +77,7 @@ export async function liveLag(o: FleetOptions, admin: Admin) {
       cpu: summary(reports, cpu).cpu,
       lost: c.lost,
       duplicated: c.duplicated,
+      deadLetters: c.deadLetters,
     };
   } finally {
     await k.stop();

@@ -1,3 +1,4 @@
+import type { GatewayJwk } from '@pcf-edge/core';
 import type { ConsumerJob, ConsumerReport } from './fleet-consumer';
 import { type ExpectedState, type FleetShape } from './fleet-data';
 import { boundOf, cpuLine, CpuMeter, type CpuReport } from './fleet-proc';
@@ -15,6 +16,8 @@ export interface FleetOptions {
   liveConsumers: number;
   pollIntervalMs: number;
   dbUrl: string;
+  /** Gateway g's signing key (fleet-data.ts `gatewayKeys`), registered in every schema before it is consumed. */
+  keys: GatewayJwk[];
 }
 
 const shardId = (i: number) => `shardId-${String(i).padStart(12, '0')}`;
@@ -39,6 +42,7 @@ export async function put(
 ) {
   const gw = await startGateways(
     { shape, endpoint: k.endpoint, stream, mode: live ? 'live' : 'preload', intervalMs: o.liveIntervalMs },
+    o.keys,
     o.gatewayProcesses,
     o.dbUrl,
   );
@@ -95,13 +99,19 @@ export function summary(reports: ConsumerReport[], cpu: CpuReport) {
   };
 }
 
+/**
+ * The store against the expected state. Lost = rollups missing or not at their expected revision and content, or
+ * (id, revision) pairs sent but not kept in the history, whichever is more, plus every dead-lettered record (all
+ * records sent are valid and signed, so a dead letter is data refused, counted even when another copy delivered its
+ * rollups). Duplicated = rows not sent, plus rows applied or revisions kept beyond the distinct pairs sent.
+ */
 export async function check(admin: Admin, schema: string, expected: ExpectedState, reports: ConsumerReport[]) {
   const v = await admin.verify(schema, expected);
   const applied = reports.reduce((s, r) => s + r.applied, 0);
   return {
     rows: v.rows,
-    lost: v.missing + v.mismatched,
-    duplicated: v.unexpected + Math.max(0, applied - expected.pairs),
+    lost: Math.max(v.missing + v.mismatched, expected.pairs - v.revisions) + v.deadLetters,
+    duplicated: v.unexpected + Math.max(0, applied - expected.pairs) + Math.max(0, v.revisions - expected.pairs),
     deadLetters: v.deadLetters,
     redelivered: reports.reduce((s, r) => s + r.records, 0) - expected.records,
     errors: reports.reduce((s, r) => s + r.errors, 0),
@@ -115,7 +125,7 @@ export async function scaleRun(o: FleetOptions, admin: Admin, expected: Expected
   const shards = c * o.shardsPerConsumer;
   const stream = `fleet-c${c}`;
   const schema = `fleet_c${c}`;
-  await admin.freshSchema(schema);
+  await admin.freshSchema(schema, o.keys);
   const k = await startKinesalite(stream, shards);
   try {
     progress(`C=${c}: pre-loading ${stream} (${shards} shards) from ${o.shape.gateways} gateways`);
@@ -167,7 +177,7 @@ export async function scaleRun(o: FleetOptions, admin: Admin, expected: Expected
 
 export function job(
   o: FleetOptions,
-  fields: Pick<ConsumerJob, 'mode' | 'schema' | 'stream' | 'endpoint' | 'shards' | 'live'> & { shape?: FleetShape },
+  fields: Pick<ConsumerJob, 'mode' | 'schema' | 'stream' | 'endpoint' | 'shards' | 'live' | 'shape' | 'keys'>,
 ): ConsumerJob {
   return { ...fields, recordsPerRead: o.recordsPerRead, pollIntervalMs: o.pollIntervalMs };
 }
@@ -175,7 +185,7 @@ export function job(
 /** Bare baseline: one process decodes and stores the same records as the consumers, without Kinesis. */
 export async function storeBaseline(o: FleetOptions, admin: Admin, expected: ExpectedState) {
   const schema = 'fleet_base';
-  await admin.freshSchema(schema);
+  await admin.freshSchema(schema, o.keys);
   progress(`bare baseline: storing the same records without Kinesis into ${schema}`);
   const group = await startConsumers(
     [
@@ -187,6 +197,7 @@ export async function storeBaseline(o: FleetOptions, admin: Admin, expected: Exp
         shards: ['baseline'],
         live: false,
         shape: o.shape,
+        keys: o.keys,
       }),
     ],
     o.dbUrl,
@@ -198,5 +209,5 @@ export async function storeBaseline(o: FleetOptions, admin: Admin, expected: Exp
   const cpu = await sampler.stop();
   await group.exit();
   const c = await check(admin, schema, { ...expected, records: reports[0]!.records }, reports);
-  return { ...summary(reports, cpu), lost: c.lost, duplicated: c.duplicated };
+  return { ...summary(reports, cpu), lost: c.lost, duplicated: c.duplicated, deadLetters: c.deadLetters };
 }

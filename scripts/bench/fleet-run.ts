@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import type { GatewayJwk } from '@pcf-edge/core';
 import { openPostgresRepository } from '../../cloud-sink/src/store/postgres';
+import { openSecurityStore } from '../../cloud-sink/src/store/security-store';
 import { createLocalStream, freePort, localKinesisClient } from '../../test-support/kinesis';
 import type { ConsumerJob, ConsumerReport } from './fleet-consumer';
-import type { ExpectedState } from './fleet-data';
+import { gatewayId, siteOf, type ExpectedState } from './fleet-data';
 import type { GatewayJob, GatewayReport } from './fleet-gateway';
 import { CpuMeter } from './fleet-proc';
 
@@ -66,13 +68,22 @@ export async function startKinesalite(stream: string, shards: number) {
   };
 }
 
-/** The gateways of `base.shape` spread over `processes` processes, each prepared (`ready`) before `go`. */
-export async function startGateways(base: Omit<GatewayJob, 'from' | 'to'>, processes: number, dbUrl: string) {
+/**
+ * The gateways of `base.shape` spread over `processes` processes, each prepared (`ready`) before `go`. `keys[g]` is
+ * gateway g's signing key; each process gets only its own gateways' keys, over IPC.
+ */
+export async function startGateways(
+  base: Omit<GatewayJob, 'from' | 'to' | 'keys'>,
+  keys: GatewayJwk[],
+  processes: number,
+  dbUrl: string,
+) {
   const n = base.shape.gateways;
   const count = Math.min(processes, n);
   const kids = Array.from({ length: count }, (_, i) => {
     const c = child('fleet-gateway.ts', dbUrl);
-    c.send({ ...base, from: Math.floor((i * n) / count), to: Math.floor(((i + 1) * n) / count) } satisfies GatewayJob);
+    const [from, to] = [Math.floor((i * n) / count), Math.floor(((i + 1) * n) / count)];
+    c.send({ ...base, from, to, keys: keys.slice(from, to) } satisfies GatewayJob);
     return c;
   });
   await Promise.all(kids.map((k) => reply<{ type: string }>(k, 'ready')));
@@ -141,10 +152,17 @@ export async function openAdmin(dbUrl: string) {
   const c = new Client({ connectionString: dbUrl });
   await c.connect();
   return {
-    async freshSchema(schema: string): Promise<void> {
+    /** A freshly migrated schema with gateway g's public key (`keys[g]`) registered for its site, as ADR 0193 needs. */
+    async freshSchema(schema: string, keys: GatewayJwk[]): Promise<void> {
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       const repo = await openPostgresRepository({ connectionString: dbUrl, schema, poolSize: 1, migrate: true });
-      await repo.close();
+      try {
+        const security = openSecurityStore(repo);
+        for (const [g, k] of keys.entries())
+          await security.addGatewayKey({ keyId: k.kid, gatewayId: gatewayId(g), publicKey: k.x, sites: [siteOf(g)] });
+      } finally {
+        await repo.close();
+      }
     },
     dropSchema: (schema: string) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`),
     /** Client backends of this database other than ours (one per pooled consumer connection). */
@@ -158,10 +176,22 @@ export async function openAdmin(dbUrl: string) {
     async rowCount(schema: string): Promise<number> {
       return Number((await c.query(`SELECT count(*) AS n FROM ${schema}.rollups`)).rows[0].n);
     },
-    /** Lost: expected rows missing or not at the expected revision and content. Duplicated: rows not expected. */
+    /**
+     * Missing, mismatched (not at the expected revision and content) and unexpected rows of the current view, the
+     * revisions kept in the history, and the dead letters: every record the bench sends is valid and signed, so any
+     * dead letter is a record the store refused (lost).
+     */
     async verify(schema: string, expected: ExpectedState) {
-      const r = await c.query({ text: `SELECT id, revision, md5(doc) FROM ${schema}.rollups`, rowMode: 'array' });
-      const dead = Number((await c.query(`SELECT count(*) AS n FROM ${schema}.dead_letters`)).rows[0].n);
+      // the current view (`rollups`) keeps columns; each revision's document as received is in `rollup_revisions`
+      const r = await c.query({
+        text: `SELECT r.id, r.revision, md5(h.doc) FROM ${schema}.rollups r
+               LEFT JOIN ${schema}.rollup_revisions h ON h.id = r.id AND h.revision = r.revision`,
+        rowMode: 'array',
+      });
+      const count = async (table: string) =>
+        Number((await c.query(`SELECT count(*) AS n FROM ${schema}.${table}`)).rows[0].n);
+      const dead = await count('dead_letters');
+      const revisions = await count('rollup_revisions');
       let unexpected = 0,
         mismatched = 0,
         found = 0;
@@ -172,7 +202,7 @@ export async function openAdmin(dbUrl: string) {
         else found++;
       }
       const missing = expected.rows.size - found - mismatched;
-      return { rows: r.rows.length, missing, mismatched, unexpected, deadLetters: dead };
+      return { rows: r.rows.length, revisions, missing, mismatched, unexpected, deadLetters: dead };
     },
     close: () => c.end(),
   };

@@ -4,21 +4,26 @@
  * N simulated gateways (scripts/bench/fleet-gateway.ts: the stream exporter's message builder and Kinesis sink)
  * put validated rollup batches into a local Kinesis (kinesalite, its own process) with S = C × shards-per-consumer
  * shards; C consumer processes (scripts/bench/fleet-consumer.ts: cloud-sink's shard poller, a shard set each) store
- * them in PostgreSQL, one fresh schema per run. For each C the same data is pre-loaded into a fresh stream first
+ * them in PostgreSQL, one fresh schema per run. Authenticated ingest (ADR 0193): each gateway signs every message
+ * with its own Ed25519 key, made afresh per run and kept in memory (handed to child processes over IPC, never argv,
+ * files or logs); every schema has each gateway's public key registered for its site before anything is consumed,
+ * so the consumers' figures include verifying every signature. For each C the same data is pre-loaded into a fresh stream first
  * (timed as the put figure), then consumed by all C at once (timed from `go` until the last consumer is caught up),
  * so the consumers, not the gateways, set the pace. Then the store is checked against the data's expected final
  * state: every rollup at its highest revision with identical content (lost = missing or wrong), no row that was not
- * sent and no (id, revision) applied twice (duplicated). Bare baselines in the same run: the same records decoded
- * and stored without Kinesis by one process, and every record read from Kinesis without decoding or storing.
+ * sent and no (id, revision) applied twice (duplicated); every dead-lettered record counts as lost (all records sent
+ * are valid and signed) and the dead letters are printed. Bare baselines in the same run: the same signed records
+ * verified, decoded and stored without Kinesis by one process, and every record read from Kinesis without decoding
+ * or storing.
  * A live phase measures end-to-end lag: gateways put one message every interval while consumers poll; lag is from
  * a message being handed to the sink until the consumer's write holding it committed (sampled rollups).
  * Per-process CPU (gateways, kinesalite, each consumer, PostgreSQL backends) comes from /proc and names the bound.
  * Needs PCF_EDGE_DATABASE_URL (or PCF_EDGE_TEST_DATABASE_URL). Progress on stderr; results and BENCH lines on stdout.
- * Exit 0 when done with nothing lost or duplicated, 1 otherwise, 2 on bad arguments.
+ * Exit 0 when done with nothing lost (no dead letter either) or duplicated, 1 otherwise, 2 on bad arguments.
  */
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { expectedState, type FleetShape } from './fleet-data';
+import { expectedState, gatewayKeys, type FleetShape } from './fleet-data';
 import { openAdmin, progress } from './fleet-run';
 import { liveLag } from './fleet-lag';
 import { scaleRun, storeBaseline, type FleetOptions, type ScaleResult } from './fleet-phases';
@@ -128,7 +133,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const { help: _h, keep: _k, ...rest } = o;
-  const opts: FleetOptions = { ...rest, dbUrl };
+  const opts: FleetOptions = { ...rest, dbUrl, keys: gatewayKeys(o.shape.gateways) };
   const admin = await openAdmin(dbUrl);
   const schemas: string[] = [];
   try {
@@ -150,12 +155,12 @@ async function main(): Promise<number> {
     schemas.push('fleet_base');
     const base = await storeBaseline(opts, admin, expected);
     log(
-      `bare baseline, store only (1 process, no Kinesis): ${Math.round(base.rate)} rollups/s, consumer ${base.consumerUs.toFixed(1)} µs and PostgreSQL ${base.postgresUs.toFixed(1)} µs CPU per rollup; bound: ${base.bound}; lost ${base.lost}`,
+      `bare baseline, store only (1 process, no Kinesis): ${Math.round(base.rate)} rollups/s, consumer ${base.consumerUs.toFixed(1)} µs and PostgreSQL ${base.postgresUs.toFixed(1)} µs CPU per rollup; bound: ${base.bound}; lost ${base.lost}, duplicated ${base.duplicated}, ${base.deadLetters} dead letters`,
     );
     const lag = o.liveSec > 0 ? (schemas.push('fleet_live'), await liveLag(opts, admin)) : undefined;
     if (lag)
       log(
-        `live: ${lag.samples} sampled rollups, lag p50 ${lag.p50} ms, p95 ${lag.p95} ms, max ${lag.max} ms at ${Math.round(lag.rate)} rollups/s offered; bound: ${lag.bound}; CPU (cores): ${lag.cpu}; lost ${lag.lost}, duplicated ${lag.duplicated}`,
+        `live: ${lag.samples} sampled rollups, lag p50 ${lag.p50} ms, p95 ${lag.p95} ms, max ${lag.max} ms at ${Math.round(lag.rate)} rollups/s offered; bound: ${lag.bound}; CPU (cores): ${lag.cpu}; lost ${lag.lost}, duplicated ${lag.duplicated}, ${lag.deadLetters} dead letters`,
       );
     return report(results, base, lag);
   } finally {
@@ -181,6 +186,7 @@ function report(
     log(`BENCH fleet.c${r.consumers}.postgresCpuUsPerRollup=${r.consume.postgresUs.toFixed(1)} µs`);
     log(`BENCH fleet.c${r.consumers}.lost=${r.check.lost} rollups target = 0`);
     log(`BENCH fleet.c${r.consumers}.duplicated=${r.check.duplicated} rollups target = 0`);
+    log(`BENCH fleet.c${r.consumers}.deadLetters=${r.check.deadLetters} records target = 0`);
   }
   const two = results.find((r) => r.consumers === 2);
   if (two && first.consumers === 1)
@@ -192,7 +198,7 @@ function report(
   }
   const bad =
     results.some((r) => r.check.lost + r.check.duplicated > 0) ||
-    base.lost > 0 ||
+    base.lost + base.duplicated > 0 ||
     (lag && lag.lost + lag.duplicated > 0);
   return bad ? 1 : 0;
 }

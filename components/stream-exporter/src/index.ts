@@ -1,4 +1,4 @@
-export { createStreamExporter, type StreamExporter, type StreamExporterDeps } from './exporter';
+export { createStreamExporter, signedBudget, type StreamExporter, type StreamExporterDeps } from './exporter';
 export { parseExporterConfig, loadExporterConfig, configSchema, type StreamExporterConfig } from './config';
 export {
   createStreamManagerSink,
