@@ -1,6 +1,6 @@
 import { isPcfError, PcfError, type Logger } from '@pcf-edge/core';
 import { PcfService } from '../service/pcf-service';
-import { describeStore, migrateStore, openRepository, storeLocation } from '../store/open';
+import { describeStore, migrateStore, openRepository, storeLocation, type StoreLocation } from '../store/open';
 import { HELP, parse, type Options } from './args';
 import {
   isSecurityGroup,
@@ -54,10 +54,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-    const where = storeLocation(
-      { db: str('db'), databaseUrl: str('database-url'), dbSchema: str('db-schema') },
-      io.env ?? process.env,
-    );
+    const where = storeOf(values, io);
     if (name === 'migrate') {
       const applied = await migrateStore(where);
       for (const m of applied) io.out(`applied migration ${m.version}: ${m.name}`);
@@ -93,12 +90,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     };
     return await handlers[name]();
   } catch (err) {
-    if (isPcfError(err)) {
-      io.err(`error ${err.code}: ${err.message}`);
-      return err.code === 'ERR_USAGE' ? 2 : 1;
-    }
-    io.err(`error: ${(err as Error).stack ?? String(err)}`);
-    return 1;
+    return reportError(err, io);
   } finally {
     await repo?.close();
   }
@@ -113,22 +105,32 @@ async function runSecurity(group: SecurityGroup, argv: string[], io: CliIo): Pro
       io.out(SECURITY_HELP[group]);
       return 0;
     }
-    const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-    repo = await openRepository(
-      storeLocation(
-        { db: str('db'), databaseUrl: str('database-url'), dbSchema: str('db-schema') },
-        io.env ?? process.env,
-      ),
-    );
+    repo = await openRepository(storeOf(values, io));
     return await securityCommand(repo, group, positionals, values, io.out);
   } catch (err) {
-    if (isPcfError(err)) {
-      io.err(`error ${err.code}: ${err.message}`);
-      return err.code === 'ERR_USAGE' ? 2 : 1;
-    }
-    io.err(`error: ${(err as Error).stack ?? String(err)}`);
-    return 1;
+    return reportError(err, io);
   } finally {
     await repo?.close();
   }
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** The store a command names: --db, --database-url/--db-schema or their environment variables (store/open.ts). */
+function storeOf(values: Values, io: CliIo): StoreLocation {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  return storeLocation(
+    { db: str('db'), databaseUrl: str('database-url'), dbSchema: str('db-schema') },
+    io.env ?? process.env,
+  );
+}
+
+/** Prints a failure and returns its exit code: 2 for a usage error, 1 for any other. */
+function reportError(err: unknown, io: CliIo): number {
+  if (isPcfError(err)) {
+    io.err(`error ${err.code}: ${err.message}`);
+    return err.code === 'ERR_USAGE' ? 2 : 1;
+  }
+  io.err(`error: ${(err as Error).stack ?? String(err)}`);
+  return 1;
 }
