@@ -92,6 +92,9 @@ describe('reference formats served by the API', () => {
     const unknown = await get('/api/reference/widgets/schema');
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as Record<string, any>).message).toMatch(/one of sites, lines, products/);
-    expect((await get('/api/reference/sites/template', '')).status).toBe(403);
+    // no token: 400 BadRequest, as PACT's conformance cases require of every route (ADR 0191)
+    const anonymous = await get('/api/reference/sites/template', '');
+    expect(anonymous.status).toBe(400);
+    expect(((await anonymous.json()) as Record<string, any>).code).toBe('BadRequest');
   });
 });
