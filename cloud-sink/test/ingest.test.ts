@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
 import { freePort, startLocalKinesis, type LocalKinesis } from '../../test-support/kinesis';
 import { runCli } from '../src/cli/run';
+import { localFolderArchive } from '../src/archive/local';
 import { createKinesisHandler } from '../src/ingest/lambda';
 import { createKinesisConsumer } from '../src/ingest/poller';
 import { openSqliteRepository } from '../src/store/sqlite';
@@ -280,7 +284,53 @@ describe('Kinesis Lambda handler', () => {
     ]);
   });
 
-  it('reports the record that hit a busy database and every later one', async () => {
+  it('stores a whole batch in one transaction', async () => {
+    const ingests: number[] = [];
+    const repo = {
+      ...t.repo,
+      ingest: (w: Parameters<typeof t.repo.ingest>[0]) => (ingests.push(w.rollups.length), t.repo.ingest(w)),
+    };
+    const handler = createKinesisHandler({ repo, log: silentLogger() });
+    const res = await handler({
+      Records: [
+        rec('1', json(batchOf('line-1', 0))),
+        rec('2', Buffer.from('nope')),
+        rec('3', json(batchOf('line-2', 0))),
+      ],
+    });
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(ingests).toEqual([8]);
+    expect(await t.repo.countRollups()).toBe(8);
+    expect(await t.repo.listDeadLetters()).toHaveLength(1);
+  });
+
+  it('stores the records before one that cannot be archived and reports it and every later one', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pcf-archive-'));
+    const real = localFolderArchive(folder);
+    let puts = 0;
+    const archive = {
+      ...real,
+      put: (kind: Parameters<typeof real.put>[0], bytes: Uint8Array) =>
+        ++puts === 2 ? Promise.reject(new Error('disk full')) : real.put(kind, bytes),
+    };
+    try {
+      const handler = createKinesisHandler({ repo: t.repo, log: silentLogger(), archive });
+      const res = await handler({
+        Records: [
+          rec('1', json(batchOf('line-1', 0))),
+          rec('2', json(batchOf('line-1', 1))),
+          rec('3', json(batchOf('line-1', 2))),
+        ],
+      });
+      expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }] });
+      expect(await t.repo.countRollups()).toBe(4);
+      expect(await real.list('batches')).toHaveLength(1);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('reports every record of a batch that hit a busy database', async () => {
     const repo = openSqliteRepository({ file: t.file, busyTimeoutMs: 50 });
     const handler = createKinesisHandler({ repo, log: silentLogger() });
     expect(await handler({ Records: [rec('1', json(batchOf('line-1', 0)))] })).toEqual({ batchItemFailures: [] });

@@ -1,5 +1,5 @@
 import type { Logger } from '@pcf-edge/core';
-import type { CloudSinkRepository } from '../store/repository';
+import type { CloudSinkRepository, IngestWrite } from '../store/repository';
 import { openSecurityStore } from '../store/security-store';
 import type { RawArchive } from '../archive/archive';
 import { decodeRecord } from './decode';
@@ -28,39 +28,51 @@ export interface KinesisHandlerDeps {
 }
 
 /**
- * Lambda handler for a Kinesis event source with ReportBatchItemFailures. Records are applied in order, each in
- * its own transaction. Bad JSON or schema, or a batch no registered gateway key may have sent ⇒ dead-letter row,
- * counted as processed. A store failure (database busy,
- * connection lost) ⇒ that record and every later one are returned in `batchItemFailures`, so Lambda retries from
- * the first failed sequence number; upserts are idempotent, so a retry is harmless. With `archive`, a record's bytes
- * are archived before it is stored; a failed archive write is a failure like a store failure.
+ * Lambda handler for a Kinesis event source with ReportBatchItemFailures. Every record is archived (with `archive`)
+ * and decoded in order, then all of them are stored in one transaction (rollups and dead letters together): one
+ * commit per batch instead of one per record, the same unit the shard poller writes (ADR 0183). Bad JSON or schema,
+ * or a batch no registered gateway key may have sent ⇒ dead-letter row, counted as processed. A record that cannot
+ * be archived or verified (archive or key store unreachable) ends the batch there: the records before it are stored,
+ * it and every later one are returned in `batchItemFailures`, so Lambda retries from the first failed sequence
+ * number. A store failure (database busy, connection lost) returns every record of the batch; upserts are
+ * idempotent, so a retry is harmless.
  */
 export function createKinesisHandler(deps: KinesisHandlerDeps): (event: KinesisEvent) => Promise<BatchResponse> {
   const now = deps.now ?? Date.now;
   const verify = deps.verify ?? createBatchVerifier(openSecurityStore(deps.repo, now), now);
   return async (event) => {
-    const failures: { itemIdentifier: string }[] = [];
-    for (const [i, rec] of event.Records.entries()) {
+    const write: IngestWrite = { rollups: [], deadLetters: [] };
+    let prepared = 0;
+    for (const rec of event.Records) {
       const seq = rec.kinesis.sequenceNumber;
       const source = `${rec.eventSourceARN ?? 'kinesis'}/${seq}`;
       const bytes = Buffer.from(rec.kinesis.data, 'base64');
       try {
         if (deps.archive) await deps.archive.put('batches', bytes);
         const decoded = await decodeRecord(bytes, source, now(), verify);
-        if (decoded.ok) await deps.repo.ingest({ rollups: decoded.rollups, deadLetters: [] });
+        if (decoded.ok) for (const r of decoded.rollups) write.rollups.push(r);
         else {
-          await deps.repo.ingest({ rollups: [], deadLetters: [decoded.deadLetter] });
+          write.deadLetters.push(decoded.deadLetter);
           deps.log.warn({ source, reason: decoded.deadLetter.reason }, 'record dead-lettered');
         }
+        prepared++;
       } catch (err) {
         deps.log.warn(
-          { err, sequenceNumber: seq, remaining: event.Records.length - i },
-          'record not stored; reporting for retry',
+          { err, sequenceNumber: seq, remaining: event.Records.length - prepared },
+          'record not archived or verified; reporting it and every later one for retry',
         );
-        for (const r of event.Records.slice(i)) failures.push({ itemIdentifier: r.kinesis.sequenceNumber });
         break;
       }
     }
-    return { batchItemFailures: failures };
+    const failed = (from: number) =>
+      event.Records.slice(from).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));
+    if (prepared === 0) return { batchItemFailures: failed(0) };
+    try {
+      await deps.repo.ingest(write);
+    } catch (err) {
+      deps.log.warn({ err, records: event.Records.length }, 'batch not stored; reporting every record for retry');
+      return { batchItemFailures: failed(0) };
+    }
+    return { batchItemFailures: failed(prepared) };
   };
 }
