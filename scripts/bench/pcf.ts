@@ -19,9 +19,12 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
+import { batchSigner, makeRollupBatch, newGatewayKey, silentLogger } from '@pcf-edge/core';
 import {
+  createBatchVerifier,
   createKinesisConsumer,
+  openSecurityStore,
+  type BatchVerifier,
   decodeRollups,
   importParsed,
   IMPORT_ORDER,
@@ -181,6 +184,20 @@ async function pcfPhases(store: BenchStore, size: BenchSize, figures: Figures): 
   }
 }
 
+/** The bench gateway's key: every record is signed by it, as the exporter signs (ADR 0193), and verified on ingest. */
+const BENCH_KEY = newGatewayKey();
+const BENCH_SIGNER = batchSigner(BENCH_KEY);
+
+/** Registers the bench gateway's key for site-1 in `repo`'s database, so its consumers verify its records. */
+async function registerBenchGateway(repo: CloudSinkRepository): Promise<void> {
+  await openSecurityStore(repo).addGatewayKey({
+    keyId: BENCH_KEY.kid,
+    gatewayId: 'bench-gw',
+    publicKey: BENCH_KEY.x,
+    sites: ['site-1'],
+  });
+}
+
 /** Puts `total` rollups on a 4-shard stream of a kinesalite in its own process (Kinesis is remote in production). */
 async function fillStream(total: number): Promise<LocalKinesis> {
   const k = await startLocalKinesisProcess({ shards: 4, streams: ['bench'] });
@@ -192,7 +209,9 @@ async function fillStream(total: number): Promise<LocalKinesis> {
     const records = [];
     for (let i = 0; i < take.length; i += 250)
       records.push({
-        Data: Buffer.from(JSON.stringify(makeRollupBatch('bench-gw', 'site-1', take.slice(i, i + 250), new Date()))),
+        Data: BENCH_SIGNER.sign(
+          Buffer.from(JSON.stringify(makeRollupBatch('bench-gw', 'site-1', take.slice(i, i + 250), new Date()))),
+        ),
         PartitionKey: `pk-${seq++}`,
       });
     await k.client.send(new PutRecordsCommand({ StreamName: 'bench', Records: records }));
@@ -206,6 +225,7 @@ async function fillStream(total: number): Promise<LocalKinesis> {
 async function ingestInProcess(
   k: LocalKinesis,
   repo: CloudSinkRepository,
+  verify?: BatchVerifier,
 ): Promise<{ rollups: number; ms: number; cpu: number }> {
   const consumer = createKinesisConsumer(
     {
@@ -216,7 +236,7 @@ async function ingestInProcess(
       retryDelayMs: 200,
       stopWhenIdle: true,
     },
-    { repo, log: silentLogger() },
+    { repo, log: silentLogger(), ...(verify ? { verify } : {}) },
   );
   const t0 = Date.now(),
     c0 = cpuMs();
@@ -279,7 +299,13 @@ const nothingStored = {
 async function ingestPhase(stores: BenchStore[], total: number, all: Map<string, Figures>): Promise<void> {
   const k = await fillStream(total);
   try {
-    const bare = await ingestInProcess(k, nothingStored);
+    // the baseline verifies every signature as the stores' consumers do (keys read once from a scratch SQLite file)
+    const keyDir = mkdtempSync(join(tmpdir(), 'pcf-bench-keys-'));
+    const keys = await openRepository(storeLocation({ db: join(keyDir, 'keys.sqlite') }, {}), { migrate: true });
+    await registerBenchGateway(keys);
+    const bare = await ingestInProcess(k, nothingStored, createBatchVerifier(openSecurityStore(keys)));
+    await keys.close();
+    rmSync(keyDir, { recursive: true, force: true });
     all.set(
       'bare',
       new Map([
@@ -297,6 +323,7 @@ async function ingestPhase(stores: BenchStore[], total: number, all: Map<string,
     for (const store of stores) {
       const loc = store.fresh('ingest');
       const repo = await openRepository(loc, { migrate: true });
+      await registerBenchGateway(repo);
       let r: { rollups: number; ms: number; cpu: number };
       let how: string;
       if (loc.kind === 'postgres') {
