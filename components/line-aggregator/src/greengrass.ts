@@ -1,6 +1,6 @@
 import { createLogger, type Logger, systemClock } from '@pcf-edge/core';
 import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
-import { type GatewayStore, openStore, siteClaimProblemsAt } from '@pcf-edge/store';
+import { type GatewayStore, openStore, siteModelCheck } from '@pcf-edge/store';
 import type { AggregatorConfig } from './config';
 import { type AggregatorStore, createLineAggregator, type LineAggregator } from './aggregator';
 import { healthMessage, type HealthPublisher, startHealthPublisher } from './greengrass-health';
@@ -43,12 +43,13 @@ export function runUnderGreengrass(
     componentName: COMPONENT_NAME,
     log,
     // A proposed configuration is also checked against the other components' site-model claims in the store.
-    check: (config) => {
-      const problems = problemsOf(config);
-      if (problems.length > 0) return problems;
-      const claims = siteClaimsOf(aggregatorConfigOf(config));
-      return siteClaimProblemsAt(storeArg ?? config.storePath, COMPONENT_NAME, SOURCE, claims);
-    },
+    check: siteModelCheck({
+      component: COMPONENT_NAME,
+      source: SOURCE,
+      storeArg,
+      problemsOf,
+      claimsOf: (config: GreengrassConfig) => siteClaimsOf(aggregatorConfigOf(config)),
+    }),
     storeArg,
     start: (config, storePath, greengrass) => {
       const own = aggregatorConfigOf(config);

@@ -1,6 +1,6 @@
 import { createLogger, type Logger } from '@pcf-edge/core';
 import { runGreengrassApp } from '@pcf-edge/greengrass-ipc';
-import { type GatewayStore, openStore, siteClaimProblemsAt } from '@pcf-edge/store';
+import { type GatewayStore, openStore, siteModelCheck } from '@pcf-edge/store';
 import { createModbusCollector, type ModbusCollector } from './collector';
 import {
   collectorConfigOf,
@@ -27,12 +27,13 @@ export function runUnderGreengrass(
     componentName: COMPONENT_NAME,
     log,
     // A proposed configuration is also checked against the other components' site-model claims in the store.
-    check: (config) => {
-      const problems = problemsOf(config);
-      if (problems.length > 0) return problems;
-      const claims = siteClaimsOf(collectorConfigOf(config));
-      return siteClaimProblemsAt(storeArg ?? config.storePath, COMPONENT_NAME, SOURCE, claims);
-    },
+    check: siteModelCheck({
+      component: COMPONENT_NAME,
+      source: SOURCE,
+      storeArg,
+      problemsOf,
+      claimsOf: (config: GreengrassConfig) => siteClaimsOf(collectorConfigOf(config)),
+    }),
     storeArg,
     start: (config, storePath) => {
       const own = collectorConfigOf(config);

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger, type Logger, PcfError } from '@pcf-edge/core';
 import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
-import { type GatewayStore, openStore, siteClaimProblemsAt, type ReadingWriter } from '@pcf-edge/store';
+import { type GatewayStore, openStore, siteModelCheck, type ReadingWriter } from '@pcf-edge/store';
 import { createOpcUaCollector, type OpcUaCollector } from './collector';
 import { withSecretPasswords } from './secrets';
 import {
@@ -39,12 +39,13 @@ export function runUnderGreengrass(
     componentName: COMPONENT_NAME,
     log,
     // A proposed configuration is also checked against the other components' site-model claims in the store.
-    check: (config) => {
-      const problems = problemsOf(config);
-      if (problems.length > 0) return problems;
-      const claims = siteClaimsOf(collectorConfigOf(config));
-      return siteClaimProblemsAt(storeArg ?? config.storePath, COMPONENT_NAME, SOURCE, claims);
-    },
+    check: siteModelCheck({
+      component: COMPONENT_NAME,
+      source: SOURCE,
+      storeArg,
+      problemsOf,
+      claimsOf: (config: GreengrassConfig) => siteClaimsOf(collectorConfigOf(config)),
+    }),
     storeArg,
     start: async (config, storePath, greengrass) => {
       // Passwords are read before anything opens: a secret that cannot be read stops the start.

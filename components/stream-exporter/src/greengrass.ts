@@ -7,7 +7,7 @@ import {
   systemClock,
 } from '@pcf-edge/core';
 import { type GreengrassAdapter, runGreengrassApp } from '@pcf-edge/greengrass-ipc';
-import { type GatewayStore, openStore, siteClaimProblemsAt } from '@pcf-edge/store';
+import { type GatewayStore, openStore, siteModelCheck } from '@pcf-edge/store';
 import { EXPORTER_MMAP_BYTES } from './bodies';
 import { createStreamManagerClient } from '@pcf-edge/stream-manager-client';
 import type { StreamExporterConfig } from './config';
@@ -93,12 +93,13 @@ export function runUnderGreengrass(
     componentName: COMPONENT_NAME,
     log,
     // A proposed configuration is also checked against the other components' site-model claims in the store.
-    check: (config) => {
-      const problems = problemsOf(config);
-      if (problems.length > 0) return problems;
-      const claims = siteClaimsOf(exporterConfigOf(config));
-      return siteClaimProblemsAt(storeArg ?? config.storePath, COMPONENT_NAME, SOURCE, claims);
-    },
+    check: siteModelCheck({
+      component: COMPONENT_NAME,
+      source: SOURCE,
+      storeArg,
+      problemsOf,
+      claimsOf: (config: GreengrassConfig) => siteClaimsOf(exporterConfigOf(config)),
+    }),
     storeArg,
     start: async (config, storePath, greengrass) => {
       const own = exporterConfigOf(config);

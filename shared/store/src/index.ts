@@ -1,5 +1,5 @@
 export * from './types';
-export { openStore, GatewayStore, siteClaimProblemsAt, type StoreOptions } from './store';
+export { openStore, GatewayStore, siteClaimProblemsAt, siteModelCheck, type StoreOptions } from './store';
 export type { OpenOptions } from './open';
 export type { ReadingWriter, ReadingWriterOptions } from './writer';
 export type { RollupFilter, PendingOutboxOptions, OutboxBodyRow } from './rollups';

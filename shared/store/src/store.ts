@@ -394,6 +394,25 @@ export function siteClaimProblemsAt(
   }
 }
 
+/**
+ * The `check` of a component's Greengrass app: the configuration's own problems first, then its site-model claims
+ * against the other components' claims in the store (`siteClaimProblemsAt`), so a contradiction is refused before
+ * the configuration applies. `storeArg` (the --store argument) wins over the configuration's storePath.
+ */
+export function siteModelCheck<C extends { storePath: string }>(opts: {
+  component: string;
+  source: string;
+  storeArg: string | undefined;
+  problemsOf: (config: C) => string[];
+  claimsOf: (config: C) => readonly SiteClaim[];
+}): (config: C) => string[] {
+  return (config) => {
+    const problems = opts.problemsOf(config);
+    if (problems.length > 0) return problems;
+    return siteClaimProblemsAt(opts.storeArg ?? config.storePath, opts.component, opts.source, opts.claimsOf(config));
+  };
+}
+
 function fileSize(p: string): number {
   try {
     return statSync(p).size;
