@@ -520,16 +520,19 @@ async function readSeries(
     return { key, anyRollup: false, energy: { windowMs, intervals: [] }, ...(req.list ? { rollups: [] } : {}) };
   const items = readItems(segments, windowMs);
   const gas = key.type === 'line';
+  // One index range scan per item (LATERAL, aggregated inside so the planner cannot flatten it into one join): as a
+  // plain join, PostgreSQL scanned every row of the series once per item (items × rows, seconds for a month).
   const sums = await c.query(
-    `SELECT j.k AS item, CASE WHEN j.single THEN r.window_start_ms END AS single, r.site AS site, r.estimated AS estimated,
-      ${gas ? 'r.gas_cv_basis' : 'NULL'} AS basis, count(*) AS n, min(r.window_start_ms) AS first_ms,
-      max(r.window_start_ms) AS last_ms, count(*) FILTER (WHERE r.coverage < 1) AS partial, min(r.coverage) AS min_cov,
-      sum(coalesce(${electricityColumn(key)}, 0)) AS e,
-      ${gas ? 'sum(coalesce(r.gas_um3, 0)) AS gm, sum(coalesce(r.gas_ukwh, 0)) AS gk' : '0 AS gm, 0 AS gk'}
-      FROM unnest($3::bigint[], $4::bigint[], $5::boolean[]) WITH ORDINALITY AS j(lo, hi, single, k)
-      JOIN rollups r ON r.window_start_ms BETWEEN j.lo AND j.hi
-      WHERE ${where(key)} AND r.window_ms = $2
-      GROUP BY 1, 2, 3, 4, 5`,
+    `SELECT j.k AS item, s.* FROM unnest($3::bigint[], $4::bigint[], $5::boolean[]) WITH ORDINALITY AS j(lo, hi, single, k)
+      CROSS JOIN LATERAL (
+        SELECT CASE WHEN j.single THEN r.window_start_ms END AS single, r.site AS site, r.estimated AS estimated,
+          ${gas ? 'r.gas_cv_basis' : 'NULL::text'} AS basis, count(*) AS n, min(r.window_start_ms) AS first_ms,
+          max(r.window_start_ms) AS last_ms, count(*) FILTER (WHERE r.coverage < 1) AS partial, min(r.coverage) AS min_cov,
+          sum(coalesce(${electricityColumn(key)}, 0)) AS e,
+          ${gas ? 'sum(coalesce(r.gas_um3, 0)) AS gm, sum(coalesce(r.gas_ukwh, 0)) AS gk' : '0 AS gm, 0 AS gk'}
+        FROM rollups r
+        WHERE ${where(key)} AND r.window_ms = $2 AND r.window_start_ms BETWEEN j.lo AND j.hi
+        GROUP BY 1, 2, 3, 4) AS s`,
     [seriesParam(key), windowMs, items.map((i) => i.lo), items.map((i) => i.hi), items.map((i) => i.single)],
   );
   const intervals = sortIntervals((sums.rows as SumsRow[]).map((r) => toInterval(r, windowMs, gas)));
