@@ -4,6 +4,7 @@
  */
 export * from './activity';
 export * from './allocation';
+export * from './biogenic';
 export * from './bom';
 export * from './calculate';
 export * from './decimal';

@@ -1,3 +1,4 @@
+import { BiogenicSum, type BomBiogenic, type ProductBiogenic } from './biogenic';
 import { bomCycleError } from './bom';
 import { Dec, ZERO } from './decimal';
 import type { FactorBook } from './factors';
@@ -12,6 +13,8 @@ export interface SubProduct {
   perUnit: Dec;
   primaryPerUnit: Dec;
   ghgPerUnitKg: GasMasses;
+  /** Its biogenic carbon per declared unit (ADR 0247). */
+  biogenic: ProductBiogenic;
   warnings: string[];
   trace(): TraceNode;
 }
@@ -22,6 +25,8 @@ export interface Materials {
   perUnit: Dec;
   primary: Dec;
   ghg: GasMasses;
+  /** Biogenic carbon content and flows per declared unit, from the components that give them. */
+  biogenic: BomBiogenic;
   trace: (() => TraceNode)[];
   warnings: string[];
 }
@@ -52,7 +57,9 @@ export interface MaterialsContext {
 export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]): Materials {
   const { book, options } = ctx;
   const bomEntity = ctx.snapshot.boms.get(id);
-  if (!bomEntity) return { perUnit: ZERO, primary: ZERO, ghg: new Map(), trace: [], warnings: [] };
+  const biogenic = new BiogenicSum();
+  if (!bomEntity)
+    return { perUnit: ZERO, primary: ZERO, ghg: new Map(), biogenic: biogenic.bom, trace: [], warnings: [] };
   ctx.used.set(`boms:${id}`, bomEntity);
   let perUnit = ZERO,
     primary = ZERO;
@@ -70,6 +77,7 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
         perUnit = perUnit.plus(v);
         primary = primary.plus(q.times(sub.primaryPerUnit));
         addMasses(ghg, sub.ghgPerUnitKg, q);
+        biogenic.product(q, sub.biogenic, l.component, sub.declaredUnit);
         warnings.push(...sub.warnings);
         trace.push(() =>
           node(
@@ -88,6 +96,7 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
         const v = q.times(book.co2ePerUnit(f));
         perUnit = perUnit.plus(v);
         addMasses(ghg, book.gasesPerUnit(f), q);
+        biogenic.material(q, f, `material ${l.component}`);
         trace.push(() =>
           node(
             `material ${l.component} (${f.id} ${f.source} ${f.version})`,
@@ -105,6 +114,7 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
         perUnit = perUnit.plus(v);
         primary = primary.plus(v.times(s.pcf.primaryDataShare ?? 0).div(100));
         addMasses(ghg, [['CO2e', v]]);
+        biogenic.supplier(q, s, `supplier product ${l.component}`);
         trace.push(() =>
           node(
             `supplier product ${l.component} (PACT ${s.id} v${s.version}, ${s.companyName})`,
@@ -117,5 +127,5 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
       }
     }
   }
-  return { perUnit, primary, ghg, trace, warnings };
+  return { perUnit, primary, ghg, biogenic: biogenic.bom, trace, warnings };
 }

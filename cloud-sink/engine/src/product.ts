@@ -1,4 +1,5 @@
 import { PcfError } from '@pcf-edge/core';
+import { biogenicTrace, hasBiogenic, resolveBiogenic, type ProductBiogenic } from './biogenic';
 import { Dec, ZERO } from './decimal';
 import { directEmissions } from './direct';
 import { addMasses, divideMasses, type GasMasses } from './masses';
@@ -48,6 +49,8 @@ export interface ProductResult {
   /** `total` and `perUnit` as masses per gas before GWP (chosen electricity method). */
   ghgKg: GasMasses;
   ghgPerUnitKg: GasMasses;
+  /** Biogenic carbon content (kg C) and, where determinable, biogenic CO2 flows per declared unit (ADR 0247). */
+  biogenic: ProductBiogenic;
   warnings: string[];
   /** The derivation tree (built on first call: formulas are only formatted when someone reads them). */
   trace(): TraceNode;
@@ -196,6 +199,15 @@ export function createProductCalculator(calc: PeriodParts): {
         `${id}: no production in ${options.periodStart}/${options.periodEnd}; production energy, overhead and line-scope direct emissions not included`,
       );
     }
+    const biogenic = resolveBiogenic(
+      id,
+      entity.data.declaredUnit,
+      m.biogenic,
+      entity.data.biogenicCarbonContentKgPerDeclaredUnit,
+      produced ? { made: good.plus(scrap), good } : undefined,
+    );
+    warnings.push(...biogenic.warnings.filter((w) => !warnings.includes(w)));
+    const biogenicNode = hasBiogenic(biogenic) ? [() => biogenicTrace(biogenic, entity.data.declaredUnit)] : [];
     let traceMemo: TraceNode | undefined;
     const r: ProductResult = {
       product: id,
@@ -214,6 +226,7 @@ export function createProductCalculator(calc: PeriodParts): {
       energyKWh,
       ghgKg: ghg,
       ghgPerUnitKg,
+      biogenic,
       warnings,
       trace: () => {
         traceMemo ??= node(
@@ -229,6 +242,7 @@ export function createProductCalculator(calc: PeriodParts): {
               'Σ BOM lines',
               m.trace.map((f) => f()),
             ),
+            ...biogenicNode.map((f) => f()),
             ...unmade.map((f) => f()),
             ...orderNodes.map((f) => f()),
           ],

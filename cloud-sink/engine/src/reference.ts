@@ -96,6 +96,16 @@ export interface EmissionFactor {
   validTo: string | null;
   /** PACT DQR ratings 1 (best) – 3, optional. */
   dqr?: { technological?: number; temporal?: number; geographical?: number };
+  /**
+   * Biogenic carbon of a material (ADR 0247), all optional, per activity `unit`: the carbon of biogenic origin the
+   * material holds (kg C), and the biogenic CO2 emitted and removed making it (kg CO2, both ≥ 0). `biogenic: true`
+   * marks a material of biogenic origin (paper, cardboard, wood, …): without a carbon content it is a warning on every
+   * result that uses it, never a silent zero. Content or flows imply `biogenic`; `false` with a content > 0 is refused.
+   */
+  biogenic?: boolean;
+  biogenicCarbonContent?: Num;
+  biogenicCO2Emissions?: Num;
+  biogenicCO2Removals?: Num;
 }
 
 export interface ElectricityMapping {
@@ -125,6 +135,10 @@ export interface SupplierPcf {
     declaredUnit: string;
     unitaryProductAmount: string;
     pCfExcludingBiogenic: string;
+    /** kg C per declared unit (required by PACT v2). */
+    biogenicCarbonContent?: string;
+    /** Optional in PACT v2: the PCF including biogenic emissions and removals, kgCO2e per declared unit. */
+    pCfIncludingBiogenic?: string;
     referencePeriodStart: string;
     referencePeriodEnd: string;
     primaryDataShare?: number;
