@@ -102,6 +102,7 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
       else nonNegative(kg, `components.${gas}`, row, err);
     }
     validity(f.validFrom, f.validTo ?? null, row, err);
+    biogenicChecks(f, row, err);
   },
   electricity: (c, s, err) => {
     const m = c.data as ElectricityMapping;
@@ -131,6 +132,35 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
     nonNegative(o.scrapQuantity, 'scrapQuantity', row, err);
   },
 };
+
+const BIOGENIC_COLUMNS = ['biogenicCarbonContent', 'biogenicCO2Emissions', 'biogenicCO2Removals'] as const;
+
+/** A factor's biogenic columns (ADR 0247): amounts ≥ 0, materials only, and not contradicting `biogenic: false`. */
+function biogenicChecks(f: EmissionFactor, row: number, err: (r: number, c: string, m: string) => void): void {
+  const given = BIOGENIC_COLUMNS.filter((c) => f[c] !== undefined);
+  if (f.activity === 'electricity' || f.activity === 'natural-gas') {
+    for (const c of [...given, ...(f.biogenic === true ? ['biogenic'] : [])])
+      err(row, c, `biogenic carbon is given for materials (BOM activities), not for ${f.activity}`);
+    return;
+  }
+  for (const c of given) {
+    const v = dec(f[c]!);
+    if (v.isNegative())
+      err(
+        row,
+        c,
+        c === 'biogenicCO2Removals'
+          ? `must not be negative (got ${String(f[c])}): a removal is the positive mass of CO2 taken up`
+          : `must not be negative (got ${String(f[c])})`,
+      );
+  }
+  if (f.biogenic === false && given.some((c) => dec(f[c]!).gt(0)))
+    err(
+      row,
+      'biogenic',
+      `is false, but the factor gives biogenic carbon (${given.join(', ')}): leave it empty or true`,
+    );
+}
 
 /** Row-level checks of every candidate against the merged snapshot (current data + candidates). */
 export function checkCandidates(kind: ReferenceKind, candidates: Candidate[], merged: ReferenceSnapshot): RowError[] {

@@ -29,6 +29,7 @@ export function normalizeRows(kind: ReferenceKind, rows: Record<string, unknown>
         if (r.energyBasis === undefined) r.energyBasis = null;
         if (r.components && typeof r.components === 'object')
           decimals(r.components as Record<string, unknown>, Object.keys(r.components));
+        decimals(r, ['biogenicCarbonContent', 'biogenicCO2Emissions', 'biogenicCO2Removals']);
         break;
       case 'direct-emissions':
         decimals(r, ['amountKg']);

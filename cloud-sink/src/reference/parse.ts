@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { PcfError } from '@pcf-edge/core';
-import { CSV_COMPONENT_COLUMNS, CSV_DQR_COLUMNS, CSV_LIST_COLUMNS } from './schemas';
+import { CSV_BOOLEAN_COLUMNS, CSV_COMPONENT_COLUMNS, CSV_DQR_COLUMNS, CSV_LIST_COLUMNS } from './schemas';
 import type { ReferenceKind } from './types';
 
 export interface RowError {
@@ -92,6 +92,8 @@ function csvRow(kind: ReferenceKind, record: Record<string, string>): Record<str
       if (v !== '') dqr[CSV_DQR_COLUMNS[k as keyof typeof CSV_DQR_COLUMNS]] = Number(v);
     } else if (v === '') {
       if (k === 'validTo' || k === 'energyBasis') out[k] = null;
+    } else if (CSV_BOOLEAN_COLUMNS.has(k) && /^(true|false)$/i.test(v)) {
+      out[k] = v.toLowerCase() === 'true';
     } else if (CSV_LIST_COLUMNS.has(k)) {
       out[k] = v
         .split(';')

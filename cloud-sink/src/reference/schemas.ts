@@ -95,6 +95,11 @@ export const REFERENCE_SCHEMAS: Record<Exclude<ReferenceKind, 'supplier-pcfs'>, 
         geographical: { type: 'number', minimum: 1, maximum: 3 },
       },
     },
+    // biogenic carbon of a material (ADR 0247), per `unit`: kg C, kg CO2 emitted, kg CO2 removed (each ≥ 0)
+    biogenic: { type: 'boolean', description: 'true for a material of biogenic origin (paper, cardboard, wood, …)' },
+    biogenicCarbonContent: num,
+    biogenicCO2Emissions: num,
+    biogenicCO2Removals: num,
   }),
   electricity: {
     ...row(['id', 'site', 'validFrom', 'locationFactorId', 'provenance'], {
@@ -123,6 +128,8 @@ export const REFERENCE_SCHEMAS: Record<Exclude<ReferenceKind, 'supplier-pcfs'>, 
 
 /** CSV columns holding arrays (split on ';') and the factor gas columns gathered into `components`. */
 export const CSV_LIST_COLUMNS = new Set(['productIds']);
+/** CSV columns holding true/false (any case); another word stays text and the schema names the column. */
+export const CSV_BOOLEAN_COLUMNS = new Set(['biogenic']);
 export const CSV_COMPONENT_COLUMNS = ['CO2', 'CH4', 'CH4_fossil', 'CH4_nonfossil', 'N2O', 'SF6', 'NF3', 'CO2e'];
 export const CSV_DQR_COLUMNS = {
   dqrTechnological: 'technological',
