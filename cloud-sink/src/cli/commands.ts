@@ -90,6 +90,7 @@ export function formatResult(doc: ProductResultDoc, resultId?: string): string {
     `  overhead gas                  ${kg(b.overheadGas)}${kg(u?.overheadGas)}`,
     `  direct process emissions      ${kg(b.direct)}${kg(u?.direct)}`,
     `  total (${doc.method})${' '.repeat(22 - doc.method.length)}${kg(doc.totalKg)}`,
+    ...biogenicLines(doc),
     'orders',
     ...doc.orders.map(
       (o) =>
@@ -103,6 +104,18 @@ export function formatResult(doc: ProductResultDoc, resultId?: string): string {
   ];
   if (doc.warnings.length > 0) lines.push('warnings', ...doc.warnings.map((w) => `  ${w}`));
   return lines.join('\n');
+}
+
+/** The biogenic carbon per declared unit (ADR 0247), when the result carries any. */
+function biogenicLines(doc: ProductResultDoc): string[] {
+  const b = doc.biogenic;
+  if (!b || b.source === 'none') return [];
+  const from = b.source === 'bom' ? 'from the BOM' : 'from the product data';
+  const including = b.pcfIncludingBiogenicPerDeclaredUnit;
+  return [
+    `biogenic carbon: ${b.carbonContentKgPerDeclaredUnit} kg C per ${doc.declaredUnit} (${from})` +
+      (including === undefined ? '' : `; PCF including biogenic ${present(new Dec(including), 6)} kgCO2e`),
+  ];
 }
 
 export async function pcfCommand(ctx: CliContext, values: Values): Promise<number> {

@@ -1,6 +1,6 @@
 import { Dec, present } from '@pcf-edge/pcf-engine';
 import type { StoredFootprint } from '../store/repository';
-import { PACT_DECIMALS } from './footprint';
+import { biogenicCarbon, PACT_DECIMALS } from './footprint';
 import type { ResultContext } from './inputs';
 import type { ProductFootprint } from './types';
 
@@ -62,7 +62,8 @@ export function buildFootprintV3(stored: StoredFootprint, ctx: ResultContext): P
   const v2 = stored.doc as ProductFootprint;
   const p = v2.pcf as Record<string, unknown>;
   const perUnit = new Dec(ctx.result.pcfPerDeclaredUnit);
-  const biogenicC = new Dec(ctx.product.biogenicCarbonContentKgPerDeclaredUnit ?? 0);
+  // as the v2 form publishes it: the result's (BOM or product data, ADR 0247), else the product data's (ADR 0195)
+  const biogenicC = new Dec(biogenicCarbon(ctx.result, ctx.product) ?? 0);
   const uptake = biogenicC.mul(CO2_PER_C).neg();
   const kg = (v: Dec) => present(v, PACT_DECIMALS);
   const cpc = v2.productCategoryCpc;

@@ -46,12 +46,29 @@ export function unpublishableReason(result: ProductResultDoc, product: Product):
   if (pactUnit(product) === undefined) return `declared unit ${product.declaredUnit} has no PACT v2 equivalent`;
   if (pactUnit(product) === 'piece' && !new Dec(product.massKgPerDeclaredUnit ?? 0).greaterThan(0))
     return 'a piece product needs massKgPerDeclaredUnit to be declared per kilogram';
-  if (
-    product.fossilCarbonContentKgPerDeclaredUnit === undefined ||
-    product.biogenicCarbonContentKgPerDeclaredUnit === undefined
-  )
-    return 'PACT requires the fossil and biogenic carbon content: declare fossilCarbonContentKgPerDeclaredUnit and biogenicCarbonContentKgPerDeclaredUnit in the product data';
+  if (product.fossilCarbonContentKgPerDeclaredUnit === undefined)
+    return 'PACT requires the fossil carbon content: declare fossilCarbonContentKgPerDeclaredUnit in the product data';
+  if (biogenicCarbon(result, product) === undefined)
+    return 'PACT requires the biogenic carbon content: give biogenicCarbonContent in the factors of the biogenic materials, or declare biogenicCarbonContentKgPerDeclaredUnit in the product data';
   return undefined;
+}
+
+/**
+ * kg biogenic C per declared unit as the result gives it (the BOM's, or the product data's, ADR 0247); for a result
+ * recorded before results carried it, the product data's (ADR 0195). Undefined when neither gives one.
+ */
+export function biogenicCarbon(result: ProductResultDoc, product: Product): Num | undefined {
+  if (result.biogenic) return result.biogenic.carbonContentKgPerDeclaredUnit ?? undefined;
+  return product.biogenicCarbonContentKgPerDeclaredUnit;
+}
+
+/** The footprint comment: what it is, and every biogenic warning of the result (never a silent zero). */
+export function footprintComment(r: ProductResultDoc, resultId: string, auditHash: string): string {
+  const notes = r.biogenic?.warnings ?? [];
+  return (
+    `Cradle-to-gate PCF from metered factory energy; ${r.method}-based electricity; pcf-edge result ${resultId}, audit hash ${auditHash}.` +
+    (notes.length > 0 ? ` Biogenic carbon: ${notes.join('; ')}.` : '')
+  );
 }
 
 /**
@@ -105,6 +122,7 @@ export function buildFootprint(x: FootprintInput): ProductFootprint {
   const r = x.result;
   const d = declared(x.product);
   const kg = present(d.perDeclared(new Dec(r.pcfPerDeclaredUnit)), PACT_DECIMALS);
+  const including = r.biogenic?.pcfIncludingBiogenicPerDeclaredUnit;
   const carbon = (v: Num | undefined) => present(d.perDeclared(new Dec(v ?? 0)), PACT_DECIMALS);
   const periodStart = x.telemetry ? new Date(x.telemetry.startMs).toISOString() : r.periodStart;
   const periodEnd = x.telemetry ? new Date(x.telemetry.endMs).toISOString() : r.periodEnd;
@@ -133,17 +151,20 @@ export function buildFootprint(x: FootprintInput): ProductFootprint {
     productIds: x.product.productIds,
     productCategoryCpc: x.company.productCategoryCpc[x.product.id] ?? x.company.defaultProductCategoryCpc,
     productNameCompany: name,
-    comment: `Cradle-to-gate PCF from metered factory energy; ${r.method}-based electricity; pcf-edge result ${x.resultId}, audit hash ${x.auditHash}.`,
+    comment: footprintComment(r, x.resultId, x.auditHash),
     pcf: {
       declaredUnit: d.unit,
       unitaryProductAmount: d.amount,
       ...(d.massPerDeclared !== undefined ? { productMassPerDeclaredUnit: d.massPerDeclared } : {}),
       pCfExcludingBiogenic: kg,
-      // pCfIncludingBiogenic (optional) is omitted: the method does not account biogenic emissions and removals.
+      // optional: only where the BOM's biogenic emissions and removals are determinable (ADR 0247)
+      ...(including !== undefined
+        ? { pCfIncludingBiogenic: present(d.perDeclared(new Dec(including)), PACT_DECIMALS) }
+        : {}),
       fossilGhgEmissions: kg,
-      // kg C per declared unit, from the product data (unpublishableReason requires both).
+      // kg C per declared unit: fossil from the product data, biogenic as the result gives it (both required above)
       fossilCarbonContent: carbon(x.product.fossilCarbonContentKgPerDeclaredUnit),
-      biogenicCarbonContent: carbon(x.product.biogenicCarbonContentKgPerDeclaredUnit),
+      biogenicCarbonContent: carbon(biogenicCarbon(r, x.product)),
       characterizationFactors: r.gwpSet,
       ipccCharacterizationFactorsSources: [r.gwpSet],
       crossSectoralStandardsUsed: ['GHG Protocol Product standard', 'ISO Standard 14067'],

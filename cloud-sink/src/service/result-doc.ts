@@ -59,6 +59,47 @@ export interface ProductResultDoc {
   }[];
   balances: PeriodCalculation['balances'];
   warnings: string[];
+  /**
+   * Biogenic carbon per declared unit (ADR 0247). Absent from results recorded before it existed; for those the PACT
+   * mapping reads the product data (ADR 0195).
+   */
+  biogenic?: BiogenicDoc;
+}
+
+/** A result's biogenic carbon per declared unit; decimal strings at full precision. */
+export interface BiogenicDoc {
+  /** kg C per declared unit as published (`source` says from where); null when neither BOM nor product data gives it. */
+  carbonContentKgPerDeclaredUnit: string | null;
+  source: 'bom' | 'productData' | 'none';
+  /** What the BOM's components with data add up to, kg C per declared unit. */
+  bomCarbonContentKgPerDeclaredUnit: string;
+  /** Biogenic CO2 emitted and removed, kg per declared unit, and the PCF including them — only where determinable. */
+  co2EmissionsKgPerDeclaredUnit?: string;
+  co2RemovalsKgPerDeclaredUnit?: string;
+  pcfIncludingBiogenicPerDeclaredUnit?: string;
+  /** Biogenic components without a carbon content. */
+  missing: string[];
+  /** The biogenic warnings (also in `warnings`), e.g. for a footprint's comment. */
+  warnings: string[];
+}
+
+function biogenicDoc(r: ProductResult): BiogenicDoc {
+  const b = r.biogenic;
+  const flows = b.emissionsKg && b.removalsKg ? { e: b.emissionsKg, r: b.removalsKg } : undefined;
+  return {
+    carbonContentKgPerDeclaredUnit: b.carbonKg?.toString() ?? null,
+    source: b.source,
+    bomCarbonContentKgPerDeclaredUnit: b.bom.carbonKg.toString(),
+    ...(flows
+      ? {
+          co2EmissionsKgPerDeclaredUnit: flows.e.toString(),
+          co2RemovalsKgPerDeclaredUnit: flows.r.toString(),
+          pcfIncludingBiogenicPerDeclaredUnit: r.perUnit.plus(flows.e).minus(flows.r).toString(),
+        }
+      : {}),
+    missing: b.bom.missing,
+    warnings: b.warnings,
+  };
 }
 
 /** The stored/printed form of a product result: decimal strings, nothing rounded except `*Display`. */
@@ -122,6 +163,7 @@ export function productResultDoc(calc: PeriodCalculation, r: ProductResult): Pro
     }),
     balances: calc.balances,
     warnings: r.warnings,
+    biogenic: biogenicDoc(r),
   };
 }
 
