@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { REFERENCE_KINDS, UNIT_CATALOGUE } from '@pcf-edge/pcf-engine';
+import { Dec, REFERENCE_KINDS, UNIT_CATALOGUE } from '@pcf-edge/pcf-engine';
 import { referenceTemplate, TEMPLATE_DIR } from '../src/reference/formats';
 import { importDirectory } from '../src/service/demo';
 import { PcfService } from '../src/service/pcf-service';
@@ -28,6 +28,14 @@ describe('reference data templates and documentation', () => {
       });
       expect(doc.produced).toBe(true);
       expect(Number(doc.breakdownKgPerDeclaredUnit.materials)).toBeGreaterThan(0);
+      // the worked example of docs/reference-data.md#biogenic-carbon: 50 g of cardboard per bracket
+      expect(doc.biogenic).toMatchObject({
+        carbonContentKgPerDeclaredUnit: '0.0205',
+        source: 'bom',
+        co2EmissionsKgPerDeclaredUnit: '0.004809375',
+        co2RemovalsKgPerDeclaredUnit: '0.0761045625',
+        pcfIncludingBiogenicPerDeclaredUnit: new Dec(doc.pcfPerDeclaredUnit).minus('0.0712951875').toString(),
+      });
     } finally {
       await t.cleanup();
     }
