@@ -124,6 +124,8 @@ describe('PACT biogenic fields from the bill of materials', () => {
       co2EmissionsKgPerDeclaredUnit: e.toString(),
       co2RemovalsKgPerDeclaredUnit: r.toString(),
     });
+    expect(e.toString()).toBe('0.0384'); // the method document's worked example
+    expect(r.toString()).toMatch(/^0\.6076496842/);
     const including = d(doc.pcfPerDeclaredUnit).plus(e).minus(r);
     expect(doc.biogenic!.pcfIncludingBiogenicPerDeclaredUnit).toBe(including.toString());
     expect(v2.pcf).toMatchObject({
