@@ -102,7 +102,9 @@ export class BiogenicSum {
     const biogenic = sub.carbonKg?.gt(0) || sub.bom.missing.length > 0 || sub.bom.flowsIncomplete;
     if (flows === undefined && biogenic) this.bom.flowsIncomplete = true;
     if (sub.carbonKg === undefined && flows === undefined) return;
-    this.add(q, sub.carbonKg, flows, `product ${id}`, declaredUnit, `its ${sub.source} value`, true);
+    const from =
+      sub.source === 'bom' ? 'from its BOM' : sub.source === 'productData' ? 'from its product data' : 'no content';
+    this.add(q, sub.carbonKg, flows, `product ${id}`, declaredUnit, from, true);
   }
 
   private add(

@@ -134,7 +134,7 @@ describe('biogenic carbon through the bill of materials', () => {
     expect(node).toMatchObject({ value: '0.1275', unit: 'kg C/piece' });
     expect(names(node)).toEqual([
       'material cardboard (factor cb)',
-      'product insert (its bom value)',
+      'product insert (from its BOM)',
       'supplier product urn:sup:glue (PACT glue-pcf v1)',
     ]);
     expect(node.children![0]).toMatchObject({
