@@ -151,9 +151,30 @@ describe('PACT biogenic fields from the bill of materials', () => {
     expect(v2.pcf.biogenicCarbonContent).toBe('0');
   });
 
+  it('with neither BOM data nor product data there is no value: the footprint is not published, saying why', async () => {
+    const sheet = {
+      id: 'steel-sheet',
+      name: 'Pressed steel sheet',
+      declaredUnit: 'kg',
+      unitaryProductAmount: '1',
+      massKgPerDeclaredUnit: '1',
+      economicValuePerDeclaredUnit: '1.5',
+      fossilCarbonContentKgPerDeclaredUnit: '0.0018',
+      productIds: ['urn:pcf-edge:demo:product:steel-sheet'],
+    };
+    await importReferenceFile(t.repo, 'products', t.write(`products-${n++}.json`, JSON.stringify([sheet])));
+    const { doc } = await new PcfService(t.repo).calculateAndStore('steel-sheet', options);
+    expect(doc.biogenic).toMatchObject({ carbonContentKgPerDeclaredUnit: null, source: 'none', warnings: [] });
+    const report = await createFootprintPublisher({ repo: t.repo, company, log: silentLogger() }).sync();
+    expect(report.published).toEqual([]);
+    expect(report.skipped.map((x) => x.reason)).toEqual([
+      'PACT requires the biogenic carbon content: give biogenicCarbonContent in the factors of the biogenic materials, or declare biogenicCarbonContentKgPerDeclaredUnit in the product data',
+    ]);
+  });
+
   it('every record made on the way still verifies', async () => {
     const report = await verifyAudit(t.repo);
     expect(report.records.filter((x) => !x.ok)).toEqual([]);
-    expect(report.records.length).toBe(3);
+    expect(report.records.length).toBe(4);
   });
 });
