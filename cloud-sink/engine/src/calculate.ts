@@ -7,6 +7,7 @@ import { directEmissions, orderActivity } from './direct';
 import type { OrderSpan } from './orders';
 import { ReferenceIndex } from './reference-index';
 import { priceBuckets } from './pricing';
+import { siteSupplies } from './supply';
 import type { LineBalance, OrderResult, PeriodParts } from './period-parts';
 import { createProductCalculator, type ProductResult } from './product';
 import type { LineEnergy } from './energy';
@@ -65,6 +66,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     siteSpreads = new Map<string, LazySpread>();
   const allocations = new Map<string, LineAllocation>();
   const balances: LineBalance[] = [];
+  const meteredAll: Buckets[] = [];
   for (const [line, energy] of input.lines) {
     const site = snapshot.lines.get(line)!;
     const region = snapshot.sites.get(site.data.site)!.data.region;
@@ -73,6 +75,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     const lineSpans = spans.filter((o) => o.line === line);
     const a = allocateLine(line, 'line', region, energy, lineSpans, fromMs, toMs, book);
     allocations.set(line, a);
+    meteredAll.push(a.metered);
     const idleSpread = spreadLazily(a.idle, overhead.onLine(line), `the idle energy of line ${line}`);
     lineSpreads.set(line, idleSpread);
     const spreadIdle = idleSpread.spreads;
@@ -94,6 +97,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
   for (const [site, energy] of input.sites) {
     const region = snapshot.sites.get(site)!.data.region;
     const a = allocateLine(`site:${site}`, 'site', region, energy, [], fromMs, toMs, book);
+    meteredAll.push(a.metered);
     const baseSpread = spreadLazily(a.idle, overhead.onSite(site), `the baseload of site ${site}`);
     siteSpreads.set(site, baseSpread);
     const spreadBase = baseSpread.spreads;
@@ -109,6 +113,8 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
       warnings: [],
     });
   }
+  const lineIds = new Set(input.lines.keys());
+  const supply = siteSupplies(snapshot, lineIds, meteredAll, book, fromMs, toMs, options.method);
   const onLines = new Map<string, { o: OrderSpan; a: LineAllocation }>();
   for (const o of spans) {
     const a = allocations.get(o.line);
@@ -140,8 +146,8 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
         site: o.site,
         goodInPeriod: o.goodInPeriod,
         scrapInPeriod: o.scrapInPeriod,
-        energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book, options.method),
-        overhead: priceBuckets(overheadOf(o), snapshot, book, options.method),
+        energy: priceBuckets(a.perOrder.get(o.id)!, snapshot, book, options.method, supply),
+        overhead: priceBuckets(overheadOf(o), snapshot, book, options.method, supply),
         direct: direct.value,
         directGhg: direct.ghg,
         directTrace: direct.trace,

@@ -1,5 +1,12 @@
 import { PcfError } from '@pcf-edge/core';
-import type { ElectricityMapping, EmissionFactor, RefEntity, ReferenceSnapshot, SupplierPcf } from './reference';
+import type {
+  ElectricityMapping,
+  EmissionFactor,
+  RefEntity,
+  ReferenceSnapshot,
+  SupplierPcf,
+  SupplyMix,
+} from './reference';
 import { dec, type Dec } from './decimal';
 import { co2ePerUnit, type GwpSet } from './gwp';
 import { EXACT_UNITS, type Units } from './units';
@@ -15,6 +22,7 @@ export class FactorBook {
   private readonly lookups = new Map<string, EmissionFactor>();
   private readonly mappings: { e: RefEntity<ElectricityMapping>; from: number; to: number }[];
   private readonly suppliers: { e: RefEntity<SupplierPcf>; from: number; to: number }[];
+  private readonly mixes: { e: RefEntity<SupplyMix>; from: number; to: number }[];
   /** Every factor, mapping and supplier PCF read, by kind and id (the audit's input list). */
   readonly used = new Map<string, RefEntity>();
 
@@ -34,6 +42,9 @@ export class FactorBook {
       from: Date.parse(e.data.validFrom),
       to: ms(e.data.validTo),
     }));
+    this.mixes = [...snapshot.supply.values()]
+      .map((e) => ({ e, from: Date.parse(e.data.validFrom), to: ms(e.data.validTo) }))
+      .sort((a, b) => a.from - b.from);
     this.suppliers = [...snapshot['supplier-pcfs'].values()]
       .map((e) => {
         const p = e.data;
@@ -124,6 +135,13 @@ export class FactorBook {
       `no electricity mapping (location/market factors) for site ${site} at ${iso(at)}`,
       { site, at: iso(at) },
     );
+  }
+
+  /** The site's supply mixes whose validity [from, to) overlaps [fromMs, toMs), by start; each is an input read. */
+  supplyMixes(site: string, fromMs: number, toMs: number): { mix: SupplyMix; from: number; to: number }[] {
+    return this.mixes
+      .filter((m) => m.e.data.site === site && m.from < toMs && fromMs < m.to)
+      .map((m) => ({ mix: this.use('supply', m.e), from: m.from, to: m.to }));
   }
 
   /**

@@ -23,6 +23,7 @@ export * from './product';
 export * from './reference';
 export * from './reference-index';
 export * from './segments';
+export * from './supply';
 export * from './types';
 export * from './units';
 export * from './unit-catalogue';

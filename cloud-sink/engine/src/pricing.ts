@@ -7,6 +7,7 @@ import type { TraceNode } from './types';
 import type { ElectricityMethod } from './options';
 import { PcfError } from '@pcf-edge/core';
 import type { ElectricityMapping, EmissionFactor } from './reference';
+import { priceBySplit, splitTrace, type SiteSupply } from './supply';
 
 export interface Priced {
   electricityKWh: Dec;
@@ -25,13 +26,15 @@ export interface Priced {
 
 /**
  * kgCO2e of energy buckets: electricity kWh × location factor and, separately, × market factor (from the site's
- * mapping); gas quantity × gas factor (converted to the factor's unit). Factors are CO2e per unit under the GWP set.
+ * supply mix when one applies, else from its mapping); gas quantity × gas factor (converted to the factor's unit).
+ * Factors are CO2e per unit under the GWP set. `supply`: per site, what its supply mix says for the period.
  */
 export function priceBuckets(
   b: Buckets,
   snapshot: ReferenceSnapshot,
   book: FactorBook,
   method: ElectricityMethod,
+  supply: ReadonlyMap<string, SiteSupply> = new Map(),
 ): Priced {
   const nodes: (() => TraceNode[])[] = [];
   let traced: TraceNode[] | undefined;
@@ -50,24 +53,44 @@ export function priceBuckets(
     const id = key.slice(2);
     if (key.startsWith('e:')) {
       const m = snapshot.electricity.get(id)!.data;
-      const loc = book.factorById(m.locationFactorId),
-        mkt = marketFactor(m, loc, book, method, p.warnings);
-      const inLoc = book.units.convert(qty, 'kWh', loc.unit),
-        inMkt = book.units.convert(qty, 'kWh', mkt.unit);
+      const loc = book.factorById(m.locationFactorId);
+      const inLoc = book.units.convert(qty, 'kWh', loc.unit);
       const l = inLoc.times(book.co2ePerUnit(loc));
-      const k = inMkt.times(book.co2ePerUnit(mkt));
       addMasses(p.ghg.electricityLocation, book.gasesPerUnit(loc), inLoc);
-      addMasses(p.ghg.electricityMarket, book.gasesPerUnit(mkt), inMkt);
       p.electricityKWh = p.electricityKWh.plus(qty);
       p.electricityLocation = p.electricityLocation.plus(l);
+      const locNode = (): TraceNode => ({
+        name: `electricity location-based (${loc.id})`,
+        value: l.toString(),
+        unit: 'kgCO2e',
+        formula: `${qty} kWh → ${loc.unit} × ${book.co2ePerUnit(loc)} kgCO2e/${loc.unit}`,
+      });
+      const s = supply.get(m.site);
+      if (s && 'note' in s && !p.warnings.includes(s.note)) p.warnings.push(s.note);
+      if (s && 'split' in s) {
+        const split = s.split;
+        const k = priceBySplit(split, qty);
+        addMasses(p.ghg.electricityMarket, k.gases);
+        p.electricityMarket = p.electricityMarket.plus(k.kg);
+        nodes.push(() => [
+          locNode(),
+          {
+            name: `electricity market-based (supply mix ${split.mix})`,
+            value: k.kg.toString(),
+            unit: 'kgCO2e',
+            formula: `${qty} kWh × ${split.totalKg} kgCO2e ÷ ${split.consumptionKWh} kWh (site ${split.site} in the period)`,
+            children: splitTrace(split),
+          },
+        ]);
+        continue;
+      }
+      const mkt = marketFactor(m, loc, book, method, p.warnings);
+      const inMkt = book.units.convert(qty, 'kWh', mkt.unit);
+      const k = inMkt.times(book.co2ePerUnit(mkt));
+      addMasses(p.ghg.electricityMarket, book.gasesPerUnit(mkt), inMkt);
       p.electricityMarket = p.electricityMarket.plus(k);
       nodes.push(() => [
-        {
-          name: `electricity location-based (${loc.id})`,
-          value: l.toString(),
-          unit: 'kgCO2e',
-          formula: `${qty} kWh → ${loc.unit} × ${book.co2ePerUnit(loc)} kgCO2e/${loc.unit}`,
-        },
+        locNode(),
         {
           name: `electricity market-based (${mkt.id}, ${m.marketInstrument ?? 'none: the location factor stands in'})`,
           value: k.toString(),

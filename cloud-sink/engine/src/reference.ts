@@ -11,6 +11,7 @@ export const REFERENCE_KINDS = [
   'direct-emissions',
   'factors',
   'electricity',
+  'supply',
   'supplier-pcfs',
   'orders',
 ] as const;
@@ -124,6 +125,40 @@ export interface ElectricityMapping {
   provenance: string;
 }
 
+/** Where a part of a site's electricity comes from (docs/reference-data.md#supply, ADR 0250). */
+export type SupplySourceType = 'onsite' | 'ppa' | 'certificate' | 'residual-mix';
+export const SUPPLY_SOURCE_TYPES: readonly SupplySourceType[] = ['onsite', 'ppa', 'certificate', 'residual-mix'];
+
+/**
+ * One source of a supply mix. A contracted or certified source (onsite, ppa, certificate) gives either `volume` in
+ * `unit` (an energy unit: kWh delivered or certified in the mix's period) or `sharePercent` of the site's metered
+ * consumption; the one `residual-mix` source gives neither: it covers the rest of the consumption.
+ */
+export interface SupplySource {
+  source: SupplySourceType;
+  volume?: Num;
+  unit?: string;
+  sharePercent?: Num;
+  /** An `electricity` factor: the source's emissions per unit of energy (0 for a renewable certificate). */
+  factorId: string;
+  /** The contract, certificate batch or registry entry (required for ppa and certificate). */
+  instrument?: string;
+}
+
+/**
+ * A site's electricity supply for [validFrom, validTo): contractual instruments first, the residual mix for the
+ * uncovered rest (GHG Protocol Scope 2 market-based method). It replaces the market-based factor of the site's
+ * electricity mapping in that period; the location-based factor stays the mapping's (the grid's).
+ */
+export interface SupplyMix {
+  id: string;
+  site: string;
+  validFrom: string;
+  validTo: string | null;
+  /** In file order; exactly one is `residual-mix`. */
+  sources: SupplySource[];
+}
+
 /** A PACT v2 ProductFootprint as supplied (validated on import); only the fields the engine reads are typed. */
 export interface SupplierPcf {
   id: string;
@@ -167,6 +202,7 @@ export interface ReferenceTypes {
   'direct-emissions': DirectEmission;
   factors: EmissionFactor;
   electricity: ElectricityMapping;
+  supply: SupplyMix;
   'supplier-pcfs': SupplierPcf;
   orders: ProductionOrder;
 }

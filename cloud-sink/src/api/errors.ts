@@ -26,6 +26,8 @@ const PCF_STATUS: Record<string, number> = {
   ERR_FACTOR_MISSING: 422,
   ERR_BASIS_MISMATCH: 422,
   ERR_UNIT: 422,
+  ERR_SUPPLY_EXCEEDS: 422,
+  ERR_SUPPLY_PERIOD: 422,
 };
 
 const FASTIFY_CODES: Record<number, string> = {

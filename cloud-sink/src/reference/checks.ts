@@ -3,6 +3,7 @@ import { GASES } from '@pcf-edge/pcf-engine';
 import { canonicalUnit, convertible, dimensionOf, isKnownUnit, unknownUnitReason } from '@pcf-edge/pcf-engine';
 import { findBomCycle } from '@pcf-edge/pcf-engine';
 import type { RowError } from './parse';
+import { checkSupplyMix } from './supply';
 import type {
   Bom,
   DirectEmission,
@@ -14,6 +15,7 @@ import type {
   ReferenceKind,
   ReferenceSnapshot,
   SupplierPcf,
+  SupplyMix,
 } from './types';
 
 /** An entity about to be imported with the data row(s) it came from (for error positions). */
@@ -117,6 +119,7 @@ const CHECKS: Partial<Record<ReferenceKind, Check>> = {
     }
     validity(m.validFrom, m.validTo ?? null, row, err);
   },
+  supply: (c, s, err) => checkSupplyMix(c.data as SupplyMix, c.rows, s, err),
   'supplier-pcfs': (c, _s, err) => {
     const p = c.data as SupplierPcf;
     if (canonicalUnit(p.pcf.declaredUnit) === undefined)
@@ -195,7 +198,7 @@ function crossChecks(kind: ReferenceKind, candidates: Candidate[], s: ReferenceS
         reason: `BOM cycle ${cycle.join(' → ')}`,
       });
   }
-  if (kind === 'factors' || kind === 'electricity') {
+  if (kind === 'factors' || kind === 'electricity' || kind === 'supply') {
     const groups = new Map<string, { id: string; from: string; to: string | null; basis?: string | null }[]>();
     const entries =
       kind === 'factors'
@@ -208,7 +211,7 @@ function crossChecks(kind: ReferenceKind, candidates: Candidate[], s: ReferenceS
               to: e.data.validTo ?? null,
               basis: e.data.energyBasis,
             }))
-        : [...s.electricity.values()].map((e) => ({
+        : [...(kind === 'electricity' ? s.electricity : s.supply).values()].map((e) => ({
             key: e.data.site,
             id: e.entityId,
             from: e.data.validFrom,

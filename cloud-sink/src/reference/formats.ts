@@ -46,7 +46,9 @@ export function referenceJsonSchema(kind: ReferenceKind): object {
         ? 'A PACT Technical Specification v2 ProductFootprint: the properties a supplier PCF must have to be used. A file is an array of them.'
         : kind === 'boms'
           ? `One BOM line; the lines of a product together are its bill of materials. ${CSV_NOTE}`
-          : CSV_NOTE,
+          : kind === 'supply'
+            ? `One source of a site's electricity supply; the rows of one id together are the supply mix. ${CSV_NOTE}`
+            : CSV_NOTE,
     ...item,
   };
 }

@@ -10,6 +10,7 @@ import { readReferenceFile, type ParsedInput, type RowError } from './parse';
 import { normalizeRows } from './normalize';
 import { DECIMAL_DESCRIPTION, REFERENCE_SCHEMAS } from './schemas';
 import { loadSnapshot, withEntities } from './snapshot';
+import { supplyCandidates } from './supply';
 import type { BomLine, RefEntity, ReferenceKind } from './types';
 
 const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
@@ -129,8 +130,12 @@ function referenceError(kind: ReferenceKind, source: string, errors: RowError[])
   );
 }
 
-/** Rows → entities: BOM rows group by product; every other kind is one entity per row keyed by `id`. */
+/**
+ * Rows → entities: BOM rows group by product, supply rows by mix id; every other kind is one entity per row keyed by
+ * `id`.
+ */
 function toCandidates(kind: ReferenceKind, rows: Record<string, unknown>[], errors: RowError[]): Candidate[] {
+  if (kind === 'supply') return supplyCandidates(rows, errors);
   if (kind === 'boms') {
     const byProduct = new Map<string, Candidate>();
     rows.forEach((r, i) => {

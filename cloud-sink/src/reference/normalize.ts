@@ -37,6 +37,10 @@ export function normalizeRows(kind: ReferenceKind, rows: Record<string, unknown>
       case 'orders':
         decimals(r, ['goodQuantity', 'scrapQuantity']);
         break;
+      case 'supply':
+        if (r.unit !== undefined) unit(r, 'unit', err);
+        decimals(r, ['volume', 'sharePercent']);
+        break;
       case 'sites':
       case 'lines':
       case 'electricity':

@@ -115,6 +115,24 @@ export const REFERENCE_SCHEMAS: Record<Exclude<ReferenceKind, 'supplier-pcfs'>, 
     // a market factor comes with its instrument; neither is needed for location-based work
     dependencies: { marketFactorId: ['marketInstrument'], marketInstrument: ['marketFactorId'] },
   },
+  // one row per source; the rows of one id are one site's supply mix for [validFrom, validTo) (ADR 0250)
+  supply: {
+    ...row(['id', 'site', 'validFrom', 'source', 'factorId'], {
+      id,
+      site: id,
+      validFrom: dateOrInstant,
+      validTo: nullableDate,
+      source: { enum: ['onsite', 'ppa', 'certificate', 'residual-mix'] },
+      // energy in `unit` delivered or certified in the mix's period, or % of the site's metered consumption
+      volume: num,
+      unit: { ...unit, description: 'an energy unit of the catalogue: kWh, MWh, GWh, MJ, GJ, MMBtu, …' },
+      sharePercent: num,
+      factorId: id,
+      instrument: { type: 'string', minLength: 1 },
+    }),
+    // a volume has its unit
+    dependencies: { volume: ['unit'], unit: ['volume'] },
+  },
   orders: row(['id', 'line', 'product', 'start', 'end', 'goodQuantity', 'scrapQuantity'], {
     id,
     line: id,

@@ -13,6 +13,7 @@ export const IMPORT_ORDER: ReferenceKind[] = [
   'supplier-pcfs',
   'boms',
   'electricity',
+  'supply',
   'direct-emissions',
   'orders',
 ];

@@ -41,7 +41,27 @@ export function linesFor(index: ReferenceIndex, products: string[] | 'all', from
     const o = orders[i]!;
     if (o.s < toMs && o.en > fromMs && wanted.has(o.e.data.product)) lines.add(o.e.data.line);
   }
-  return [...lines].sort();
+  return [...withSupplyLines(snapshot, lines, fromMs, toMs)].sort();
+}
+
+/**
+ * `lines` and every other line of their sites that have a supply mix overlapping the period: a site's market-based
+ * factor is derived from all of its metered electricity (ADR 0250).
+ */
+function withSupplyLines(snapshot: ReferenceSnapshot, lines: Set<string>, fromMs: number, toMs: number): Set<string> {
+  const sites = new Set([...lines].map((l) => snapshot.lines.get(l)!.data.site));
+  const mixed = new Set(
+    [...snapshot.supply.values()]
+      .map((m) => m.data)
+      .filter(
+        (m) =>
+          sites.has(m.site) && Date.parse(m.validFrom) < toMs && (m.validTo === null || fromMs < Date.parse(m.validTo)),
+      )
+      .map((m) => m.site),
+  );
+  if (mixed.size === 0) return lines;
+  for (const l of snapshot.lines.values()) if (mixed.has(l.data.site)) lines.add(l.entityId);
+  return lines;
 }
 
 /** One series as read: whose energy, the window length read (null: none in the period), whether any rollup was there. */

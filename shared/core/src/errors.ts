@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   ERR_FACTOR_MISSING: 'an emission factor needed for a calculation is missing; the message names it',
   ERR_BASIS_MISMATCH: 'energy and its factor are on different calorific-value bases',
   ERR_UNIT: 'a unit is unknown or cannot be converted',
+  ERR_SUPPLY_EXCEEDS:
+    "a site's contracted and certified electricity exceeds its metered consumption in the period; the message names the excess kWh, the site and the period",
+  ERR_SUPPLY_PERIOD:
+    "a site's electricity supply mix does not fit the calculation period (volumes are for another period, or two mixes apply)",
   ERR_NOT_FOUND: 'a requested entity does not exist',
   ERR_AUDIT: 'an audit record does not reproduce its result or its chain is broken',
   ERR_ARCHIVE: 'the raw archive could not be written or read, or an object in it does not match its hash',
