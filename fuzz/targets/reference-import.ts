@@ -13,7 +13,7 @@ const DEMO_DIR = join(__dirname, '../../cloud-sink/examples/demo-factory');
 const REJECT_CODES = ['ERR_REFERENCE_INVALID', 'ERR_BOM_CYCLE', 'ERR_UNIT', 'ERR_FACTOR_MISSING'];
 
 /**
- * Input layout: byte 0 picks the kind (low nibble mod 9) and the format (bit 4: CSV, else JSON); the rest is the
+ * Input layout: byte 0 picks the kind (low nibble mod the number of kinds, so kinds are only ever appended) and the format (bit 4: CSV, else JSON); the rest is the
  * file text. Invariant: the import succeeds, or fails with a coded PcfError and the database is unchanged
  * (`PRAGMA data_version` seen from a second connection does not move).
  */

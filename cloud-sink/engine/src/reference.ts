@@ -11,9 +11,10 @@ export const REFERENCE_KINDS = [
   'direct-emissions',
   'factors',
   'electricity',
-  'supply',
   'supplier-pcfs',
   'orders',
+  // appended, not in dependency order: the fuzz corpus encodes a kind by its index here
+  'supply',
 ] as const;
 export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
 
