@@ -58,7 +58,7 @@ export const HELP = {
 
 commands:
   import <kind> <file>   import reference data (CSV or JSON) as a new version; kinds: sites, lines, products, boms,
-                         direct-emissions, factors, electricity, supplier-pcfs, orders
+                         direct-emissions, factors, electricity, supply, supplier-pcfs, orders
   import-demo            load examples/demo-factory (reference data and the demo day's rollups)
   pcf                    compute a product's PCF for a period, store it with its audit record, print it
   results [--stale]      list stored results (--stale: those whose inputs changed since, with the differences)
