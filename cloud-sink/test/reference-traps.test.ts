@@ -159,7 +159,7 @@ describe('reference import errors a new user can act on', () => {
     expect(e.details.errors).toEqual([
       {
         row: 1,
-        column: 'components.CO2',
+        column: 'CO2', // the CSV's column (the stored item's components.CO2)
         reason: 'not a decimal number: "1,5" (a decimal number, e.g. 12, 0.5, .5, -3 or 1.2e3)',
       },
     ]);

@@ -2,6 +2,7 @@ import { microToNumber } from '@pcf-edge/pcf-engine';
 import { loadSnapshot } from '../reference/snapshot';
 import type { CloudSinkRepository, StoredRollup } from '../store/repository';
 import { HttpError } from './errors';
+import { optionalMonth } from './period';
 
 const MAX_RANGE_MS = 31 * 86_400_000;
 
@@ -31,15 +32,18 @@ const window = (r: StoredRollup) => {
 };
 
 /**
- * Per-line energy for [from, to) (default: the span of the production orders): the windows of the longest window
+ * Per-line energy for [from, to) or a calendar month (`month=YYYY-MM`; default: the span of the production orders): the windows of the longest window
  * length present (so 1-minute and 15-minute rollups are never added together), and totals. kWh and m³ as stored
  * (display values, not the PCF arithmetic).
  */
 export async function energyReport(repo: CloudSinkRepository, q: Record<string, unknown>) {
   const snapshot = await loadSnapshot(repo);
   const orders = [...snapshot.orders.values()].map((o) => o.data);
-  let fromMs = instantParam('from', q.from),
-    toMs = instantParam('to', q.to);
+  const month = optionalMonth(q);
+  if (month && (q.from !== undefined || q.to !== undefined))
+    throw new HttpError(400, 'BadRequest', 'give either month or from/to, not both');
+  let fromMs = month ? month.startMs : instantParam('from', q.from),
+    toMs = month ? month.endMs : instantParam('to', q.to);
   if (fromMs === undefined)
     fromMs = orders.length > 0 ? Math.min(...orders.map((o) => Date.parse(o.start))) : Date.now() - 86_400_000;
   if (toMs === undefined) toMs = orders.length > 0 ? Math.max(...orders.map((o) => Date.parse(o.end))) : Date.now();

@@ -1,25 +1,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalJson, chainHash } from '../audit/hash';
-import { BASE_UNITS, GWP_SET_NAMES, UNIT_CATALOGUE } from '@pcf-edge/pcf-engine';
-import { ALLOCATION_KEYS, type CalcOptions } from '@pcf-edge/pcf-engine';
-import { referenceJsonSchema, referenceTemplate } from '../reference/formats';
-import { importParsed, requiredColumns } from '../reference/import';
-import { parseCsvText, parseJsonText } from '../reference/parse';
-import { isReferenceKind, REFERENCE_KINDS } from '../reference/types';
+import { ALLOCATION_KEYS, GWP_SET_NAMES, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { auditBody, documentHashes, type PcfService } from '../service/pcf-service';
 import { findStaleResults } from '../service/stale';
+import type { PublishReport } from '../pact/publish';
 import type { CloudSinkRepository } from '../store/repository';
 import { requireScope } from './auth';
 import type { ApiConfig } from './config';
 import { energyReport } from './energy';
 import { HttpError } from './errors';
+import { optionalMonth } from './period';
 import { auditView, ordersView, productsView, resultsView } from './views';
 
 export interface OpsRouteDeps {
   repo: CloudSinkRepository;
   pcf: PcfService;
   config: ApiConfig;
-  published: () => Promise<unknown>;
+  /** Publishes stored results as PACT footprints (ADR 0232's publisher); undefined when the run failed (logged). */
+  published: () => Promise<PublishReport | undefined>;
   now: () => number;
 }
 
@@ -41,42 +39,13 @@ const PCF_BODY = {
 };
 
 /**
- * Operational API under /api, for operators only (PACT partners never hold these scopes): reference upload and
- * stored calculations (ops:write), ad-hoc PCF, energy rollups, products, orders, results and audit (ops:read).
+ * Operational API under /api, for operators only (PACT partners never hold these scopes): stored calculations
+ * (ops:write), ad-hoc PCF, energy rollups, products, orders, results and audit (ops:read). `?month=YYYY-MM` limits
+ * energy and results to a calendar month (UTC). Reference data: reference-routes.ts; CSV exports: export-routes.ts.
  */
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
   const read = requireScope('ops:read');
-  const upload = requireScope('ops:write');
   const maxPeriodMs = deps.config.adHocMaxDays * 86_400_000;
-
-  // Reference upload: CSV (text/csv) or JSON, parsed from the raw text by the same code as the CLI import.
-  void app.register((scope, _opts, done) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      ['text/csv', 'application/json'],
-      { parseAs: 'string', bodyLimit: deps.config.uploadLimitBytes },
-      (_r, body, next) => next(null, body),
-    );
-    scope.post(
-      '/api/reference/:kind',
-      { preHandler: upload, bodyLimit: deps.config.uploadLimitBytes },
-      async (req, reply) => {
-        const { kind } = req.params as { kind: string };
-        if (!isReferenceKind(kind))
-          throw new HttpError(404, 'NotFound', `unknown reference kind (one of ${REFERENCE_KINDS.join(', ')})`);
-        if (typeof req.body !== 'string' || req.body.length === 0)
-          throw new HttpError(400, 'BadRequest', 'the body must be CSV (text/csv) or JSON (application/json)');
-        const source = `api upload by ${req.principal!.clientId}`;
-        const csv = (req.headers['content-type'] ?? '').startsWith('text/csv');
-        const parsed = csv
-          ? parseCsvText(kind, req.body, requiredColumns(kind), source)
-          : parseJsonText(req.body, source);
-        const r = await importParsed(deps.repo, kind, parsed, source);
-        return reply.status(201).send(r);
-      },
-    );
-    done();
-  });
 
   app.post(
     '/api/pcf',
@@ -133,46 +102,24 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
         canonicalJson(body),
         chainHash,
       );
-      await deps.published();
+      const report = await deps.published();
       return {
         stored: true,
         resultId,
         auditHash: audit.hash,
+        ...(await publication(deps.repo, resultId, report)),
         result: doc,
         audit: { derivation: body.derivation, inputs: body.inputs },
       };
     },
   );
 
-  // what a reference file must look like: a template to download and the JSON Schema of one item
-  const kindOf = (req: FastifyRequest): Parameters<typeof referenceTemplate>[0] => {
-    const { kind } = req.params as { kind: string };
-    if (!isReferenceKind(kind))
-      throw new HttpError(404, 'NotFound', `unknown reference kind (one of ${REFERENCE_KINDS.join(', ')})`);
-    return kind;
-  };
-  app.get('/api/reference/:kind/schema', { preHandler: read }, (req, reply) =>
-    reply.type('application/schema+json; charset=utf-8').send(JSON.stringify(referenceJsonSchema(kindOf(req)))),
-  );
-  app.get('/api/reference/:kind/template', { preHandler: read }, (req, reply) => {
-    const t = referenceTemplate(kindOf(req));
-    return reply.type(t.contentType).header('content-disposition', `attachment; filename="${t.fileName}"`).send(t.text);
-  });
-  app.get('/api/units', { preHandler: read }, () => ({ baseUnits: BASE_UNITS, units: UNIT_CATALOGUE }));
-  app.get('/api/reference', { preHandler: read }, () => ({
-    documentation: 'docs/reference-data.md',
-    kinds: REFERENCE_KINDS.map((kind) => ({
-      kind,
-      template: `/api/reference/${kind}/template`,
-      templateFile: referenceTemplate(kind).fileName,
-      schema: `/api/reference/${kind}/schema`,
-    })),
-  }));
-
   app.get('/api/energy', { preHandler: read }, (req) => energyReport(deps.repo, req.query as Record<string, unknown>));
   app.get('/api/products', { preHandler: read }, () => productsView(deps.repo));
   app.get('/api/orders', { preHandler: read }, () => ordersView(deps.repo));
-  app.get('/api/results', { preHandler: read }, () => resultsView(deps.repo));
+  app.get('/api/results', { preHandler: read }, (req) =>
+    resultsView(deps.repo, optionalMonth(req.query as Record<string, unknown>)),
+  );
   // results whose inputs changed since (ADR 0232), with the differences; the recomputation itself is not stored
   app.get('/api/results/stale', { preHandler: read }, async () => ({
     stale: (await findStaleResults(deps.repo)).map(({ current: _current, ...rest }) => rest),
@@ -180,4 +127,21 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
   app.get('/api/results/:id/audit', { preHandler: read }, (req) =>
     auditView(deps.repo, (req.params as { id: string }).id),
   );
+}
+
+/**
+ * What publishing a just-stored result produced: the footprint versions built from it (a new id at version 1, or
+ * the next version of the Active one; a major change also writes the old id's Deprecated version), or why none was.
+ */
+async function publication(repo: CloudSinkRepository, resultId: string, report: PublishReport | undefined) {
+  const footprints = (await repo.listFootprintVersions())
+    .filter((f) => f.resultId === resultId)
+    .map((f) => ({ id: f.id, version: f.version, status: f.status }));
+  const skipped = report?.skipped.find((s) => s.resultId === resultId);
+  const footprint = footprints.find((f) => f.status === 'Active') ?? null;
+  return {
+    footprint,
+    footprints,
+    ...(footprint ? {} : { notPublished: skipped?.reason ?? 'publishing failed (see the server log)' }),
+  };
 }

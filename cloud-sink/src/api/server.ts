@@ -21,6 +21,8 @@ import type { ApiConfig } from './config';
 import { errorHandler } from './errors';
 import { withReferenceCache } from './reference-cache';
 import { registerOpsRoutes } from './ops-routes';
+import { registerReferenceRoutes } from './reference-routes';
+import { registerExportRoutes } from './export-routes';
 import { baseUrl, registerPactRoutes } from './pact-routes';
 import { createV3Views, registerPactV3Routes } from './pact-v3-routes';
 import { lazyChildLoggerFactory } from './request-logger';
@@ -115,9 +117,13 @@ export function createApiServer(
   const publish = () =>
     publisher
       .sync()
-      .then((report) => events.footprintsPublished(report.published))
+      .then(async (report) => {
+        await events.footprintsPublished(report.published);
+        return report;
+      })
       .catch((err: unknown) => {
         log.error({ err }, 'publishing footprints failed');
+        return undefined;
       });
   let timer: NodeJS.Timeout | undefined;
 
@@ -174,6 +180,8 @@ export function createApiServer(
     registerPactRoutes(scope, pactDeps);
     registerPactV3Routes(scope, { ...pactDeps, v3 });
     registerOpsRoutes(scope, { repo, pcf, config, published: publish, now });
+    registerReferenceRoutes(scope, { repo, config });
+    registerExportRoutes(scope, { repo });
     registerAdminRoutes(scope, { security, grants });
     done();
   });

@@ -3,6 +3,7 @@ import { loadSnapshot } from '../reference/snapshot';
 import type { AuditBody } from '../service/pcf-service';
 import type { ProductResultDoc } from '../service/result-doc';
 import type { CloudSinkRepository } from '../store/repository';
+import type { MonthPeriod } from './period';
 
 /** Read models for the dashboard. Values are the stored decimal strings. */
 export async function productsView(repo: CloudSinkRepository) {
@@ -19,11 +20,26 @@ export async function ordersView(repo: CloudSinkRepository) {
   };
 }
 
-export async function resultsView(repo: CloudSinkRepository) {
+/**
+ * Stored product results, oldest first (of a period overlapping `month` when given), each with the PACT footprint
+ * version published from it (`footprint`: id, version, and the id's current status), null when none was.
+ */
+export async function resultsView(repo: CloudSinkRepository, month?: MonthPeriod) {
   const results = await repo.listResults();
+  const versions = await repo.listFootprintVersions();
+  const statusNow = new Map<string, { version: number; status: string }>();
+  for (const v of versions)
+    if ((statusNow.get(v.id)?.version ?? 0) < v.version) statusNow.set(v.id, { version: v.version, status: v.status });
+  const footprintOf = (resultId: string) => {
+    const f = versions.find((v) => v.resultId === resultId && v.status === 'Active');
+    return f ? { id: f.id, version: f.version, statusNow: statusNow.get(f.id)!.status } : null;
+  };
+  const inMonth = (r: { periodStart: string; periodEnd: string }) =>
+    !month || (Date.parse(r.periodStart) < month.endMs && Date.parse(r.periodEnd) > month.startMs);
   return {
+    ...(month ? { month: month.month } : {}),
     results: results
-      .filter((r) => r.kind === 'product')
+      .filter((r) => r.kind === 'product' && inMonth(r))
       .map((r) => {
         const d = r.result as ProductResultDoc;
         return {
@@ -43,6 +59,7 @@ export async function resultsView(repo: CloudSinkRepository) {
           primaryDataShare: d.primaryDataShare,
           orders: d.orders,
           warnings: d.warnings,
+          footprint: footprintOf(r.id),
         };
       }),
   };

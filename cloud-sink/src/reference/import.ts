@@ -8,10 +8,10 @@ import { checkCandidates, type Candidate } from './checks';
 import { PACT_PRODUCT_FOOTPRINT_SCHEMA } from './pact-schema';
 import { readReferenceFile, type ParsedInput, type RowError } from './parse';
 import { normalizeRows } from './normalize';
-import { DECIMAL_DESCRIPTION, REFERENCE_SCHEMAS } from './schemas';
+import { CSV_DQR_COLUMNS, DECIMAL_DESCRIPTION, REFERENCE_SCHEMAS } from './schemas';
 import { loadSnapshot, withEntities } from './snapshot';
 import { supplyCandidates } from './supply';
-import type { BomLine, RefEntity, ReferenceKind } from './types';
+import type { BomLine, RefEntity, ReferenceKind, ReferenceSnapshot } from './types';
 
 const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
 addFormats(ajv);
@@ -46,6 +46,40 @@ export async function importReferenceFile(
   return importParsed(repo, kind, readReferenceFile(kind, file, requiredColumns(kind)), file, archive);
 }
 
+/** What `validateParsed` found: the entities the file would store (canonical form) and every problem. */
+export interface ValidatedInput {
+  candidates: Candidate[];
+  /** Every problem, in row order, with the file's own column names; empty ⇒ the file imports. */
+  errors: RowError[];
+  /** The current reference data the file was checked against. */
+  current: ReferenceSnapshot;
+}
+
+/**
+ * Checks parsed reference data exactly as the import does (JSON Schema, canonical form, semantic checks against the
+ * current version) and writes nothing. The import and its validate-only preview (`previewParsed`) both call it.
+ */
+export async function validateParsed(
+  repo: CloudSinkRepository,
+  kind: ReferenceKind,
+  input: ParsedInput,
+): Promise<ValidatedInput> {
+  const errors: RowError[] = [...input.headerErrors];
+  if (errors.length === 0) input.rows.forEach((row, i) => errors.push(...schemaErrors(kind, row, i + 1)));
+  const current = await loadSnapshot(repo);
+  if (errors.length > 0) return { candidates: [], errors: finish(kind, input, errors), current };
+  normalizeRows(kind, input.rows, errors);
+  const candidates = toCandidates(kind, input.rows, errors);
+  const asEntities: RefEntity[] = candidates.map((c) => ({
+    entityId: c.entityId,
+    version: Number.MAX_SAFE_INTEGER,
+    hash: '',
+    data: c.data,
+  }));
+  errors.push(...checkCandidates(kind, candidates, withEntities(current, kind, asEntities)));
+  return { candidates, errors: finish(kind, input, errors), current };
+}
+
 /**
  * Validates and imports parsed reference data. With `archive`, the file's text is archived verbatim (UTF-8) under its
  * SHA-256 — the `sha256` of its reference version — before the version is stored.
@@ -57,28 +91,33 @@ export async function importParsed(
   source: string,
   archive?: RawArchive,
 ): Promise<ImportResult> {
-  const errors: RowError[] = [...input.headerErrors];
-  if (errors.length === 0) input.rows.forEach((row, i) => errors.push(...schemaErrors(kind, row, i + 1)));
-  const schemaOk = errors.length === 0;
-  if (schemaOk) normalizeRows(kind, input.rows, errors);
-  if (schemaOk) {
-    const candidates = toCandidates(kind, input.rows, errors);
-    const current = await loadSnapshot(repo);
-    const asEntities: RefEntity[] = candidates.map((c) => ({
-      entityId: c.entityId,
-      version: Number.MAX_SAFE_INTEGER,
-      hash: '',
-      data: c.data,
-    }));
-    errors.push(...checkCandidates(kind, candidates, withEntities(current, kind, asEntities)));
-    if (errors.length === 0) {
-      const entities = candidates.map((c) => ({ entityId: c.entityId, hash: contentHash(c.data), data: c.data }));
-      if (archive) await archive.put('reference', Buffer.from(input.text, 'utf8'));
-      const version = await repo.importReference({ kind, source, sha256: sha256(input.text), entities });
-      return { kind, version, entities: entities.length };
-    }
-  }
-  throw referenceError(kind, source, errors);
+  const { candidates, errors } = await validateParsed(repo, kind, input);
+  if (errors.length > 0) throw referenceError(kind, source, errors);
+  const entities = candidates.map((c) => ({ entityId: c.entityId, hash: contentHash(c.data), data: c.data }));
+  if (archive) await archive.put('reference', Buffer.from(input.text, 'utf8'));
+  const version = await repo.importReference({ kind, source, sha256: sha256(input.text), entities });
+  return { kind, version, entities: entities.length };
+}
+
+/**
+ * Errors deduplicated, in row order (header and file first), each column named as the file names it: a CSV factor
+ * file has columns `CO2`, `dqrTemporal`, … where the stored item has `components.CO2`, `dqr.temporal`.
+ */
+function finish(kind: ReferenceKind, input: ParsedInput, errors: RowError[]): RowError[] {
+  const rank = (e: RowError) => (typeof e.row === 'number' ? e.row : 0);
+  const named = errors.map((e) => (input.format === 'csv' ? { ...e, column: csvColumn(kind, e.column) } : e));
+  return [...new Map(named.map((e) => [`${e.row}|${e.column}|${e.reason}`, e])).values()].sort(
+    (a, b) => rank(a) - rank(b),
+  );
+}
+
+const DQR_CSV = Object.fromEntries(Object.entries(CSV_DQR_COLUMNS).map(([csv, item]) => [`dqr.${item}`, csv]));
+
+/** The CSV column of an item property path (factors only differ). */
+function csvColumn(kind: ReferenceKind, column: string): string {
+  if (kind !== 'factors') return column;
+  if (column.startsWith('components.')) return column.slice('components.'.length);
+  return DQR_CSV[column] ?? column;
 }
 
 /** A row's schema violations, one per column and reason; a bad decimal is said in words, not as a pattern. */
@@ -116,17 +155,13 @@ function schemaErrors(kind: ReferenceKind, row: Record<string, unknown>, rowNo: 
 }
 
 function referenceError(kind: ReferenceKind, source: string, errors: RowError[]): PcfError {
-  const rank = (e: RowError) => (typeof e.row === 'number' ? e.row : 0);
-  const unique = [...new Map(errors.map((e) => [`${e.row}|${e.column}|${e.reason}`, e])).values()].sort(
-    (a, b) => rank(a) - rank(b),
-  );
-  const lines = unique.map(
+  const lines = errors.map(
     (e) => `${typeof e.row === 'number' ? `row ${e.row}` : e.row}, column ${e.column || '-'}: ${e.reason}`,
   );
   return new PcfError(
     'ERR_REFERENCE_INVALID',
     `${kind} import from ${source} rejected, nothing applied:\n  ${lines.join('\n  ')}`,
-    { kind, source, errors: unique },
+    { kind, source, errors },
   );
 }
 

@@ -16,6 +16,8 @@ export interface ParsedInput {
   rows: Record<string, unknown>[];
   text: string;
   headerErrors: RowError[];
+  /** `csv`: errors name the CSV's columns (e.g. `CO2`), not the item's property paths (`components.CO2`). */
+  format?: 'csv' | 'json';
 }
 
 /** Reads a CSV (by `.csv` extension) or JSON file into rows. JSON: an array, `{ data: [...] }` or one object. */
@@ -47,7 +49,7 @@ export function parseJsonText(text: string, file: string): ParsedInput {
   const data =
     doc && typeof doc === 'object' && !Array.isArray(doc) && 'data' in doc ? (doc as { data: unknown }).data : doc;
   const rows = Array.isArray(data) ? data : [data];
-  return { rows: rows as Record<string, unknown>[], text, headerErrors: [] };
+  return { rows: rows as Record<string, unknown>[], text, headerErrors: [], format: 'json' };
 }
 
 export function parseCsvText(kind: ReferenceKind, text: string, requiredColumns: string[], file: string): ParsedInput {
@@ -77,7 +79,7 @@ export function parseCsvText(kind: ReferenceKind, text: string, requiredColumns:
       reason: `missing column: at least one of ${CSV_COMPONENT_COLUMNS.join(', ')}`,
     });
   }
-  return { rows: records.map((r) => csvRow(kind, r)), text, headerErrors };
+  return { rows: records.map((r) => csvRow(kind, r)), text, headerErrors, format: 'csv' };
 }
 
 /** Empty cells are absent (or null for validTo/energyBasis); lists split on ';'; factor gas columns → components. */
