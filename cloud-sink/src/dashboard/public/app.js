@@ -26,7 +26,7 @@ async function api(path, options = {}) {
     signOut(`signed out: ${body.message}`);
     throw new Error(`${body.code}: ${body.message}`);
   }
-  if (!res.ok) throw new Error(`${res.status} ${body.code}: ${body.message}`);
+  if (!res.ok) throw Object.assign(new Error(`${res.status} ${body.code}: ${body.message}`), { body });
   return body;
 }
 
@@ -87,7 +87,8 @@ function renderEnergy(energy) {
       const w = l.windows.find((x) => x.start === t);
       return w ? w[key] : null;
     });
-  const short = labels.map((t) => t.slice(11, 16));
+  const oneDay = labels.length > 0 && labels[0].slice(0, 10) === labels[labels.length - 1].slice(0, 10);
+  const short = labels.map((t) => (oneDay ? t.slice(11, 16) : `${t.slice(5, 10)} ${t.slice(11, 16)}`));
   chart('chart-energy', {
     type: 'line',
     data: {
@@ -174,6 +175,11 @@ function breakdown(res) {
   return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, per ? Number(v) : perUnit(v, res.goodUnits)]));
 }
 
+/** `2026-11-02T06:00 – 10:00`, or `2026-11-01T00:00 – 2026-12-01T00:00` across days. */
+function periodText(start, end) {
+  return `${start.slice(0, 16)} – ${start.slice(0, 10) === end.slice(0, 10) ? end.slice(11, 16) : end.slice(0, 16)}`;
+}
+
 function latestByProduct(results) {
   const out = new Map();
   for (const r of results) {
@@ -195,7 +201,7 @@ function renderProducts(results) {
       ref = loc || mkt;
     const r = tbody.insertRow();
     cell(r, `${p.product} (per ${ref.declaredUnit})`);
-    cell(r, `${p.periodStart.slice(0, 16)} – ${p.periodEnd.slice(11, 16)}`);
+    cell(r, periodText(p.periodStart, p.periodEnd));
     cell(r, ref.gwpSet);
     for (const res of [loc, mkt]) {
       if (res)
@@ -320,19 +326,43 @@ function renderFormats(formats) {
   }
 }
 
+/** The views of the chosen month (the month of the latest order at first): energy, footprints, results, orders. */
 async function loadOperations() {
-  const [energy, results, orders, formats] = await Promise.all([
-    api('/api/energy'),
-    api('/api/results'),
+  const [orders, formats, products] = await Promise.all([
     api('/api/orders'),
     api('/api/reference'),
+    api('/api/products'),
+  ]);
+  if (!selectedMonth()) $('month').value = defaultMonth(orders.orders);
+  const month = encodeURIComponent(selectedMonth());
+  const [energy, results, stale] = await Promise.all([
+    api(`/api/energy?month=${month}`),
+    api(`/api/results?month=${month}`),
+    api('/api/results/stale').catch((err) => {
+      viewError('results-error', err);
+      return { stale: [] };
+    }),
   ]);
   $('ops-data').hidden = false;
   renderEnergy(energy);
   const rows = renderProducts(results.results);
-  renderOrders(orders.orders, rows);
+  const { periodStart, periodEnd } = monthPeriod(selectedMonth());
+  renderOrders(
+    orders.orders.filter((o) => o.start < periodEnd && o.end > periodStart),
+    rows,
+  );
+  renderResults(results.results, stale.stale);
   renderFormats(formats);
+  renderProductChoices(products.products);
   return results.results.length;
+}
+
+/** Reloads the period's views (after a month change, an upload or a publication). */
+async function reloadPeriod() {
+  viewError('ops-error');
+  const n = await loadOperations();
+  const who = tokenSubject(currentToken() || '');
+  $('status').textContent = `signed in${who ? ` as ${who}` : ''} · ${n} results`;
 }
 
 async function loadClients() {
@@ -346,26 +376,6 @@ async function loadClients() {
     cell(r, c.disabled ? 'disabled' : 'active');
   }
   $('clients').hidden = false;
-}
-
-async function upload(e) {
-  e.preventDefault();
-  const file = $('upload-file').files[0];
-  viewError('upload-error');
-  $('upload-result').textContent = '';
-  if (!file) return;
-  const type = file.name.endsWith('.csv') ? 'text/csv' : 'application/json';
-  try {
-    const kind = encodeURIComponent($('upload-kind').value);
-    const body = await api(`/api/reference/${kind}`, {
-      method: 'POST',
-      headers: { 'content-type': type },
-      body: await file.text(),
-    });
-    $('upload-result').textContent = `stored as reference version ${body.version}`;
-  } catch (err) {
-    viewError('upload-error', err);
-  }
 }
 
 /** Loads the operational views (the upload and admin views act on demand); a refused view shows its 403 in place. */
@@ -401,8 +411,10 @@ async function start() {
     loadClients().catch((err) => viewError('admin-error', err));
   });
   $('upload').addEventListener('submit', (e) => {
-    void upload(e);
+    e.preventDefault();
+    void applyUpload();
   });
+  wireWorkflows();
   $('audit-close').addEventListener('click', () => {
     $('audit').hidden = true;
   });
