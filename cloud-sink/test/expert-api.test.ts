@@ -140,7 +140,7 @@ describe.each(stores)('dashboard workflow routes (%s)', (_name, pgUrl) => {
     const unknown = await csvPost('/api/reference/fators/preview', 'id\nx\n');
     expect(unknown.status).toBe(404);
     expect(unknown.body.message).toBe(
-      "unknown reference kind 'fators' (one of sites, lines, products, boms, direct-emissions, factors, electricity, supplier-pcfs, orders)",
+      "unknown reference kind 'fators' (one of sites, lines, products, boms, direct-emissions, factors, electricity, supplier-pcfs, orders, supply)",
     );
     for (const path of ['/api/reference/sites', '/api/reference/sites/preview']) {
       const empty = await csvPost(path, '  \n');
