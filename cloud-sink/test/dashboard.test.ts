@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { referenceTemplate } from '../src/reference/formats';
+import { REFERENCE_KINDS } from '../src/reference/types';
 import { READER, startApi, type RunningApi } from './api-helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -85,7 +86,7 @@ suite('dashboard in headless Chromium', () => {
     expect(await page.locator('#audit-tree .highlight').first().textContent()).toContain('order o-102');
 
     // reference data formats: a template downloads as the file the API serves
-    expect(await page.locator('#reference-formats tbody tr').count()).toBe(9);
+    expect(await page.locator('#reference-formats tbody tr').count()).toBe(REFERENCE_KINDS.length);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.locator('[data-testid="template-factors"]').click(),
