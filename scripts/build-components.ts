@@ -72,7 +72,7 @@ function zipFolder(stage: string, zip: string): void {
   execFileSync('zip', ['-qrX', zip, '.'], { cwd: stage, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-async function bundle(spec: ComponentSpec, componentDir: string, stage: string): Promise<void> {
+export async function bundle(spec: ComponentSpec, componentDir: string, stage: string): Promise<void> {
   const entries: Record<string, string> = { 'main.js': join(componentDir, 'src', 'main.ts') };
   for (const [file, entry] of Object.entries(spec.extraEntries ?? {})) entries[file] = join(ROOT, entry);
   for (const [file, entry] of Object.entries(entries)) {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 
 if (process.argv.includes('--help')) {
   process.stdout.write(`usage: npm run bench:collect -- [--seconds N]
-Runs collect-modbus.ts (Modbus: 200 meters × 50 points) and, when present, collect-opcua.ts (OPC UA), passing the
+Runs collect-modbus.ts (Modbus: 200 meters × 50 points; the collector component and its bare baselines each
+measured as their own process) and, when present, collect-opcua.ts (OPC UA), passing the
 arguments to each; see --help of each script for its options.\n`);
   process.exit(0);
 }
