@@ -10,12 +10,13 @@ import {
   untilSignal,
   watchConfigFile,
 } from '@pcf-edge/core';
-import { isGreengrass } from '@pcf-edge/greengrass-ipc';
+// The environment check alone: the package's index loads the Greengrass IPC SDK and its native CRT (ADR 0227)
+import { isGreengrass } from '@pcf-edge/greengrass-ipc/src/environment';
 import { openStore } from '@pcf-edge/store';
 import { createModbusCollector } from './collector';
 import { configSchema, loadCollectorConfig } from './config';
 import { dryRun, formatDryRun } from './dry-run';
-import { runUnderGreengrass } from './greengrass';
+import type { runUnderGreengrass as RunUnderGreengrass } from './greengrass';
 
 const HELP = `com.pcfedge.ModbusCollector — polls Modbus TCP and Modbus RTU meters (serial bus, or RTU over TCP)
 into the gateway store.
@@ -57,7 +58,13 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (!args.config && !args['dry-run'] && isGreengrass()) return runUnderGreengrass(args.store);
+  if (!args.config && !args['dry-run'] && isGreengrass()) {
+    // required here (bundled, run when called), so that a collector run from a config file does not load the IPC
+    // SDK and its native CRT (ADR 0227)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const gg = require('./greengrass') as { runUnderGreengrass: typeof RunUnderGreengrass };
+    return gg.runUnderGreengrass(args.store);
+  }
   if (!args.config) throw new PcfError('ERR_USAGE', `--config is required\n\n${HELP}`);
   if (args.json && !args['dry-run']) throw new PcfError('ERR_USAGE', '--json only applies with --dry-run');
   const log = createLogger({ component: 'modbus-collector' });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { PcfError } from './errors';
 import { formatAjvError } from './config';
@@ -8,12 +8,24 @@ import rollupBatchSchema from '../schemas/rollup-batch.schema.json';
 
 export { rollupBatchSchema };
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-const validate = ajv.compile<RollupBatch>(rollupBatchSchema);
+let compiled: ValidateFunction<RollupBatch> | undefined;
+
+/**
+ * The batch validator, compiled on first use: the processes that load this package without handling batches (the
+ * collectors) do not pay for an ajv instance and its generated code.
+ */
+function validator(): ValidateFunction<RollupBatch> {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    compiled = ajv.compile<RollupBatch>(rollupBatchSchema);
+  }
+  return compiled;
+}
 
 /** Validates a parsed rollup batch; throws ERR_RECORD_INVALID listing every `path: message`. */
 export function validateRollupBatch(doc: unknown): RollupBatch {
+  const validate = validator();
   if (!validate(doc)) {
     const errors = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map(formatAjvError))];
     throw new PcfError('ERR_RECORD_INVALID', `invalid ${ROLLUP_BATCH_SCHEMA_ID} document: ${errors.join('; ')}`, {
