@@ -20,6 +20,8 @@ run({
   err: (text) => process.stderr.write(`${text}\n`),
   log,
   onSignal: (stop) => stops.push(stop),
+  // a bar redrawn in place on a terminal; otherwise progress lines go to stderr like any diagnostic
+  ...(process.stderr.isTTY ? { progress: { tty: true, write: (text: string) => process.stderr.write(text) } } : {}),
 }).then(
   (code) => {
     process.exitCode = code;

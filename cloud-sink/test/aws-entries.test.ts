@@ -127,6 +127,7 @@ describe('Lambda entries: settings and secrets', () => {
 
   it('previousMonth is the calendar month before, in UTC', () => {
     expect(previousMonth(Date.parse('2027-01-02T03:00:00Z'))).toEqual({
+      label: '2026-12',
       periodStart: '2026-12-01T00:00:00.000Z',
       periodEnd: '2027-01-01T00:00:00.000Z',
     });

@@ -39,7 +39,9 @@ export interface Entries {
     close(): Promise<void>;
   };
   migrate: (deps: EntryDeps) => (event: CloudFormationCustomResourceEvent) => Promise<{ PhysicalResourceId: string }>;
-  recompute: (deps: EntryDeps) => (event: unknown) => Promise<{ computed: { product: string }[]; published: number }>;
+  recompute: (
+    deps: EntryDeps,
+  ) => (event: unknown) => Promise<{ computed: { product: string; status: string }[]; published: number }>;
 }
 
 export const DB_SECRET_ARN = 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:pcf-edge-db-AbCdEf';
@@ -270,19 +272,27 @@ async function scenarioSteps(
   const ingest = await consumer(kinesisEvent([signedBatch(demoBatch()), Buffer.from('not json at all')]));
 
   const recompute = entries.recompute(deps);
-  const recomputed = await recompute({
-    ...DEMO_PERIOD,
-    method: 'location',
-    gwpSet: 'AR5',
-    shareKey: 'units',
-    overheadKey: 'mass',
-  });
+  const request = { ...DEMO_PERIOD, method: 'location', gwpSet: 'AR5', shareKey: 'units', overheadKey: 'mass' };
+  const recomputed = await recompute(request);
+  const recomputedAgain = await recompute(request); // nothing new since: nothing stored, nothing published
 
   const footprints = await call(httpEvent('GET', '/2/footprints', { headers: bearer }));
   const bypass = await call(httpEvent('GET', '/2/footprints', { headers: { authorization: `Bearer ${token}` } }));
   const dashboard = await call(httpEvent('GET', '/', { headers: viaCloudFront() }));
   const chart = await call(httpEvent('GET', '/vendor/chart.umd.js', { headers: viaCloudFront() }));
-  return { migrations, tokenRes, uploads, ingest, metrics, recomputed, footprints, bypass, dashboard, chart };
+  return {
+    migrations,
+    tokenRes,
+    uploads,
+    ingest,
+    metrics,
+    recomputed,
+    recomputedAgain,
+    footprints,
+    bypass,
+    dashboard,
+    chart,
+  };
 }
 
 /** What the scenario must show, from sources or from bundles alike. */
@@ -298,6 +308,9 @@ export async function expectScenario(r: Awaited<ReturnType<typeof runCloudScenar
   expect(JSON.parse(r.metrics[0]!)).toMatchObject({ Records: 2, FailedRecords: 0, DeadLetteredRecords: 1 });
   expect(r.recomputed.computed.map((c) => c.product)).toEqual(['housing', 'steel-sheet', 'widget']);
   expect(r.recomputed.published).toBeGreaterThan(0);
+  expect(r.recomputed.computed.map((c) => c.status)).toEqual(['new', 'new', 'new']);
+  expect(r.recomputedAgain.computed.map((c) => c.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+  expect(r.recomputedAgain.published).toBe(0);
   expect(r.footprints.statusCode).toBe(200);
   const fps = (
     JSON.parse(r.footprints.body!) as { data: { productIds: string[]; pcf: { pCfExcludingBiogenic: string } }[] }

@@ -166,7 +166,7 @@ describe.each(stores)('late data (%s)', (_name, open) => {
   it('refuses a bad threshold and a missing --stale with usage errors', async () => {
     expect(await cli('recompute')).toMatchObject({
       code: 2,
-      err: 'error ERR_USAGE: recompute: --stale is required (only stale results are recomputed; see --help)',
+      err: 'error ERR_USAGE: recompute: --stale or --period <YYYY-MM> is required (see --help)',
     });
     expect(await cli('recompute', '--stale', '--threshold-percent=-1')).toMatchObject({
       code: 2,

@@ -11,8 +11,9 @@ import { LAMBDA_IN_VPC_WAIVERS, waive } from './nag';
 
 /**
  * The scheduled recomputation: an EventBridge rule invokes the recompute function for the previous month with the
- * configured method, GWP set and keys. No retries (a retry would store every result again); a failure raises the
- * function's error alarm.
+ * configured method, GWP set and keys; it runs the per-period batch of `cloud-sink recompute --period` (ADR 0234),
+ * which stores and publishes only what changed since the last run. No retries: a failure is a data problem (a missing
+ * factor) that a retry does not fix; it raises the function's error alarm.
  */
 export class Recompute extends Construct {
   readonly fn: CloudSinkFunction;

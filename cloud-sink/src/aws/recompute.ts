@@ -2,9 +2,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger, PcfError, validateConfig, type Logger } from '@pcf-edge/core';
 import { ALLOCATION_KEYS, GWP_SET_NAMES, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { createFootprintPublisher } from '../pact/publish';
-import { loadSnapshot } from '../reference/snapshot';
+import {
+  previousMonth,
+  recomputePeriod,
+  type PeriodProductOutcome,
+  type PeriodRunReport,
+} from '../service/period-batch';
 import { PcfService } from '../service/pcf-service';
-import type { CloudSinkRepository } from '../store/repository';
 import { readApiSettings } from './api-settings';
 import { databaseSettingsFromEnv, openDatabase } from './database';
 import type { SecretsClient } from './secrets';
@@ -39,30 +43,15 @@ export const RECOMPUTE_REQUEST_SCHEMA = {
   dependencies: { periodStart: ['periodEnd'], periodEnd: ['periodStart'] },
 };
 
-export interface RecomputeReport {
-  periodStart: string;
-  periodEnd: string;
-  computed: { product: string; resultId: string }[];
+/** What an invocation did: the period batch's report (`recomputePeriod`) and the footprint versions published. */
+export interface RecomputeReport extends PeriodRunReport {
+  /** Products with a current result for the period: stored now (new, changed) or unchanged since the last run. */
+  computed: { product: string; resultId: string; status: PeriodProductOutcome['status'] }[];
   failed: { product: string; code: string; message: string }[];
   published: number;
 }
 
-/** [start, end) of the calendar month before `nowMs`, UTC, ISO-8601. */
-export function previousMonth(nowMs: number): { periodStart: string; periodEnd: string } {
-  const d = new Date(nowMs);
-  const end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1);
-  return { periodStart: new Date(start).toISOString(), periodEnd: new Date(end).toISOString() };
-}
-
-/** Products with a production order overlapping [from, to), sorted: the products made in the period. */
-async function productsMadeIn(repo: CloudSinkRepository, fromMs: number, toMs: number): Promise<string[]> {
-  const snapshot = await loadSnapshot(repo);
-  const made = new Set<string>();
-  for (const o of snapshot.orders.values())
-    if (Date.parse(o.data.start) < toMs && Date.parse(o.data.end) > fromMs) made.add(o.data.product);
-  return [...made].sort();
-}
+export { previousMonth };
 
 export interface RecomputeDeps {
   secrets: SecretsClient;
@@ -72,10 +61,10 @@ export interface RecomputeDeps {
 }
 
 /**
- * The scheduled recomputation: computes and stores (with its audit record) the PCF of every product made in the
- * period, then publishes the new results as PACT footprints. One product's failure (a missing factor, say) is logged
- * and the others go on; the invocation then fails naming every failed product, so the function's error alarm fires.
- * The stack invokes it without retries: a retry would store every result a second time.
+ * The scheduled recomputation: the per-period batch (`recomputePeriod`, the same code as `cloud-sink recompute
+ * --period`) over the previous month or the given period, then the footprint publisher.. A second run over unchanged data stores and publishes nothing. One product's failure
+ * (a missing factor, say) is logged and the others go on; the invocation then fails naming every failed product, so
+ * the function's error alarm fires.
  */
 export function createRecomputeHandler(deps: RecomputeDeps): (event: unknown) => Promise<RecomputeReport> {
   const settings = databaseSettingsFromEnv(deps.env);
@@ -89,7 +78,8 @@ export function createRecomputeHandler(deps: RecomputeDeps): (event: unknown) =>
     if (Date.parse(period.periodEnd) <= Date.parse(period.periodStart))
       throw new PcfError('ERR_USAGE', `recompute: periodEnd must be after periodStart (${JSON.stringify(period)})`);
     const options: CalcOptions = {
-      ...period,
+      periodStart: period.periodStart,
+      periodEnd: period.periodEnd,
       method: req.method,
       gwpSet: req.gwpSet,
       shareKey: req.shareKey,
@@ -98,29 +88,29 @@ export function createRecomputeHandler(deps: RecomputeDeps): (event: unknown) =>
     const api = await readApiSettings(deps.secrets, deps.env);
     const db = await openDatabase({ secrets: deps.secrets, settings, log: deps.log, poolSize: 2 });
     try {
-      const report: RecomputeReport = { ...period, computed: [], failed: [], published: 0 };
-      const products = await productsMadeIn(db.repo, Date.parse(period.periodStart), Date.parse(period.periodEnd));
-      const pcf = new PcfService(db.repo); // stored results always compute afresh: nothing kept across invocations
-      for (const product of products) {
-        try {
-          const { audit } = await pcf.calculateAndStore(product, options, now());
-          report.computed.push({ product, resultId: audit.resultId });
-        } catch (err) {
-          const code = err instanceof PcfError ? err.code : 'ERR_UNEXPECTED';
-          deps.log.error({ err, product, ...period }, 'recompute of a product failed');
-          report.failed.push({ product, code, message: (err as Error).message });
-        }
-      }
-      const publisher = createFootprintPublisher({ repo: db.repo, company: api.api.pact, log: deps.log, now });
-      report.published = (await publisher.sync()).published.length;
-      deps.log.info(
-        { ...period, computed: report.computed.length, failed: report.failed.length, published: report.published },
-        'recompute done',
-      );
+      const pcf = new PcfService(db.repo); // nothing kept across invocations
+      const run = await recomputePeriod(pcf, options, { log: deps.log, now });
+      const publisher = createFootprintPublisher({
+        repo: db.repo,
+        company: api.api.pact,
+        log: deps.log,
+        now,
+      });
+      const report: RecomputeReport = {
+        ...run,
+        computed: run.products.flatMap((p) =>
+          p.resultId ? [{ product: p.product, resultId: p.resultId, status: p.status }] : [],
+        ),
+        failed: run.products.flatMap((p) =>
+          p.status === 'failed' ? [{ product: p.product, code: p.code!, message: p.message! }] : [],
+        ),
+        published: (await publisher.sync()).published.length,
+      };
+      deps.log.info({ ...period, ...run.counts, published: report.published }, 'recompute done');
       if (report.failed.length > 0)
         throw new PcfError(
           'ERR_RECOMPUTE',
-          `recompute ${period.periodStart} – ${period.periodEnd}: ${report.failed.length} of ${products.length} products failed: ${report.failed.map((f) => `${f.product} (${f.code})`).join(', ')}`,
+          `recompute ${period.periodStart} – ${period.periodEnd}: ${report.failed.length} of ${run.products.length} products failed: ${report.failed.map((f) => `${f.product} (${f.code})`).join(', ')}`,
           { report },
         );
       return report;

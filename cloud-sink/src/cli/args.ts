@@ -62,6 +62,7 @@ commands:
   import-demo            load examples/demo-factory (reference data and the demo day's rollups)
   pcf                    compute a product's PCF for a period, store it with its audit record, print it
   results [--stale]      list stored results (--stale: those whose inputs changed since, with the differences)
+  recompute --period <YYYY-MM>  compute, store and publish every product made in the month; changes vs the last run
   recompute --stale      recompute stale results; republish those that changed by the threshold or more
   audit verify           replay every stored result from the inputs it used and check the hash chain
   audit show <id>        print a result's derivation as a tree
@@ -119,14 +120,35 @@ Lists stored results: id, product, period, method, GWP set, PCF per declared uni
             (a rollup they used has a newer revision, or a window of their period arrived), each recomputed over the
             current rollups (not stored) with the difference in kWh and in kgCO2e per declared unit
   --json    print the stale list as JSON`,
-  recompute: `usage: npm run cloud-sink -- recompute --stale [--threshold-percent <p>] [--config <api config>] [--json] [--db <file>]
+  recompute: `usage: npm run cloud-sink -- recompute --period <YYYY-MM> [--method location|market] [--gwp AR4|AR5|AR6]
+                   [--share-key <key>] [--overhead-key <key>] [--config <api config>] [--json] [--db <file>]
+       npm run cloud-sink -- recompute --stale [--threshold-percent <p>] [--config <api config>] [--json] [--db <file>]
 
-Recomputes every stale result (see results --stale) at its recorded reference version and options over the current
-rollups. A relative change of the PCF per declared unit of at least <p> % (default 0.1) stores a successor result
-with its audit record (which names the result it supersedes) and publishes it as PACT: a new footprint id listing the
-old one in precedingPfIds, the old one Deprecated and still readable, and a ProductFootprint.Published event recorded
-for delivery. Below the threshold the result is recorded as current again with a note, and nothing is published.
-  --config <file>  the API config whose pact section names the publishing company (default: the built-in defaults)`,
+--period <YYYY-MM>: the month (UTC, e.g. 2026-11 = 2026-11-01T00:00Z to 2026-12-01T00:00Z). Computes every product
+with a production order on any line in the month, compares each result with the last stored result of that product
+for the same month and options (the last run), stores it with its audit record where it differs, and publishes the
+stored results as PACT footprints. Prints a summary versus the last run, one line per product:
+  new        no earlier result for the month and options: stored
+  unchanged  the same result document as the last run: nothing stored, nothing published (so a second run over the
+             same data changes nothing)
+  changed    stored; the PCF before → after in kgCO2e per declared unit, the difference and its percentage
+  failed     nothing stored for it: the error code and why (e.g. a missing factor); the others go on, exit code 1
+and a count line. Progress goes to stderr: a bar on a terminal, else a line "recompute 2026-11: 120/480 products" at
+every tenth. The scheduled recomputation on AWS runs the same code for the previous month.
+  --method, --gwp, --share-key, --overhead-key  as for pcf (defaults location, AR6, units, units)
+
+--stale: recomputes every stale result (see results --stale) at its recorded reference version and options over the
+current rollups. A relative change of the PCF per declared unit of at least <p> % (default 0.1) stores a successor
+result with its audit record (which names the result it supersedes) and publishes it as PACT: a new footprint id
+listing the old one in precedingPfIds, the old one Deprecated and still readable, and a ProductFootprint.Published
+event queued for delivery. Below the threshold the result is recorded as current again with a note, and nothing is
+published.
+
+--stale and --period exclude each other.
+  --config <file>  the API config whose pact section names the publishing company (default: the built-in defaults)
+  --json           print the report as JSON (--period: period, periodStart, periodEnd, options, products[] with
+                   status, resultId, previousResultId, pcf, previousPcf, deltaKgPerDeclaredUnit, changePercent, code,
+                   message; counts; published[]; events)`,
   audit: `usage: npm run cloud-sink -- audit verify [--db <file>]
        npm run cloud-sink -- audit show <result id> [--db <file>]
 

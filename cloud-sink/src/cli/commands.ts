@@ -23,6 +23,10 @@ export interface CliContext {
   /** The command's PCF service (one per process). */
   pcf: PcfService;
   out: (text: string) => void;
+  /** Diagnostics (stderr). */
+  err: (text: string) => void;
+  /** Where progress goes (stderr): a bar redrawn in place on a terminal, else lines (CliIo.progress). */
+  progress: { tty: boolean; write: (text: string) => void };
   log: Logger;
   onSignal: (stop: () => Promise<void>) => void;
   /** The raw archive of this command (`--archive`, the environment, or the default folder; ADR 0233). */
@@ -56,19 +60,26 @@ export function pcfOptions(values: Values): CalcOptions {
   return {
     periodStart: instant(c, 'from', required(c, values, 'from')),
     periodEnd: instant(c, 'to', required(c, values, 'to')),
+    ...calcChoices(c, values),
+  };
+}
+
+/** --method, --gwp, --share-key, --overhead-key, --window of `command`, with their defaults. */
+export function calcChoices(c: string, values: Values): Omit<CalcOptions, 'periodStart' | 'periodEnd'> {
+  return {
     method: oneOf(c, 'method', (values.method as string | undefined) ?? 'location', ['location', 'market'] as const),
     gwpSet: oneOf(c, 'gwp', (values.gwp as string | undefined) ?? 'AR6', GWP_SET_NAMES),
     shareKey: oneOf(c, 'share-key', (values['share-key'] as string | undefined) ?? 'units', ALLOCATION_KEYS),
     overheadKey: oneOf(c, 'overhead-key', (values['overhead-key'] as string | undefined) ?? 'units', ALLOCATION_KEYS),
-    ...(typeof values.window === 'string' ? { windowMs: windowMs(values.window) } : {}),
+    ...(typeof values.window === 'string' ? { windowMs: windowMs(c, values.window) } : {}),
   };
 }
 
-function windowMs(text: string): number {
+function windowMs(command: string, text: string): number {
   try {
     return parseDuration(text);
   } catch (err) {
-    throw new PcfError('ERR_USAGE', `pcf: --window: ${(err as Error).message}`);
+    throw new PcfError('ERR_USAGE', `${command}: --window: ${(err as Error).message}`);
   }
 }
 
@@ -211,6 +222,11 @@ export const COMMAND_OPTIONS = {
   results: { stale: { type: 'boolean' }, json: { type: 'boolean' } },
   recompute: {
     stale: { type: 'boolean' },
+    period: { type: 'string' },
+    method: { type: 'string' },
+    gwp: { type: 'string' },
+    'share-key': { type: 'string' },
+    'overhead-key': { type: 'string' },
     'threshold-percent': { type: 'string' },
     config: { type: 'string' },
     json: { type: 'boolean' },

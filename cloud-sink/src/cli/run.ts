@@ -19,8 +19,9 @@ import {
   resultsCommand,
   type CliContext,
 } from './commands';
-import { recomputeCommand, staleResultsCommand } from './revision-commands';
+import { staleResultsCommand } from './revision-commands';
 import { replayCommand } from './archive-commands';
+import { recomputeAnyCommand } from './period-command';
 import type { RawArchive } from '../archive/archive';
 import { openArchive } from '../archive/open';
 
@@ -31,6 +32,8 @@ export interface CliIo {
   onSignal: CliContext['onSignal'];
   /** Where PCF_EDGE_DATABASE_URL / PCF_EDGE_DATABASE_SCHEMA are read (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Progress output (stderr): `tty` draws a bar redrawn in place by `write`; otherwise progress is logged as lines. */
+  progress?: { tty: boolean; write: (text: string) => void };
 }
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failure, 2 usage). Never calls process.exit. */
@@ -70,6 +73,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       repo,
       pcf: new PcfService(repo),
       out: io.out,
+      err: io.err,
+      progress: io.progress ?? { tty: false, write: (text) => io.err(text) },
       log: io.log,
       onSignal: io.onSignal,
       archive: () => (archive ??= openArchive(archiveArgs, where, io.env ?? process.env)),
@@ -83,7 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           throw new PcfError('ERR_USAGE', 'results: --json lists stale results only: add --stale');
         return values.stale ? staleResultsCommand(ctx, values) : resultsCommand(ctx);
       },
-      recompute: () => recomputeCommand(ctx, values),
+      recompute: () => recomputeAnyCommand(ctx, values),
       replay: () => replayCommand(ctx, values),
       audit: () => auditCommand(ctx, positionals),
       consume: () => consumeCommand(ctx, values),

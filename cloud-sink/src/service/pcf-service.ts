@@ -155,7 +155,21 @@ export class PcfService {
     options: CalcOptions,
     now = Date.now(),
   ): Promise<{ doc: ProductResultDoc; audit: AuditRecord }> {
-    const { calc, loaded } = await this.calculateFresh(product, options, undefined, 'audit');
+    return this.store(product, options, await this.calculateFresh(product, options, undefined, 'audit'), now);
+  }
+
+  /**
+   * Stores a calculation made by `calculateProduct(…, 'audit')` or `calculateAndStore`'s own, with its hash-chained
+   * audit record. `calculated` must come from a fresh calculation over the product's own lines (need 'audit'), so
+   * the record lists exactly the inputs this product used.
+   */
+  async store(
+    product: string,
+    options: CalcOptions,
+    calculated: Pick<Calculated, 'calc' | 'loaded'>,
+    now = Date.now(),
+  ): Promise<{ doc: ProductResultDoc; audit: AuditRecord }> {
+    const { calc, loaded } = calculated;
     const resultId = randomUUID();
     const body = auditBody(resultId, loaded, calc, product, await documentHashes(this.repo, loaded));
     const audit = await this.repo.appendResult(
@@ -174,6 +188,11 @@ export class PcfService {
       chainHash,
     );
     return { doc: body.result, audit };
+  }
+
+  /** A fresh calculation over the product's own lines, listing the rollups read (what `store` needs). */
+  calculateForStore(product: string, options: CalcOptions): Promise<Calculated> {
+    return this.calculateFresh(product, options, undefined, 'audit');
   }
 
   /** Drops every kept snapshot, period and calculation. */
