@@ -5,6 +5,7 @@ import { decodeRollups } from '../src/ingest/quantities';
 import { buildFootprintV3, v3UnavailableReason } from '../src/pact/footprint-v3';
 import { loadResultContext } from '../src/pact/inputs';
 import { createFootprintPublisher } from '../src/pact/publish';
+import { publishedAnnouncer } from '../src/pact/published-events';
 import { pactSchemaErrors } from '../src/pact/schema';
 import type { ProductFootprint } from '../src/pact/types';
 import { importReferenceFile } from '../src/reference/import';
@@ -72,6 +73,7 @@ describe('PACT biogenic fields from the bill of materials', () => {
       company,
       log: silentLogger(),
       now: () => (clock += 1000),
+      announce: publishedAnnouncer(t.repo, { baseUrl: '' }),
     }).sync();
     const stored = report.published.find((f) => f.productId === 'widget' && f.status === 'Active') as StoredFootprint;
     const v2 = stored.doc as ProductFootprint;
@@ -165,7 +167,12 @@ describe('PACT biogenic fields from the bill of materials', () => {
     await importReferenceFile(t.repo, 'products', t.write(`products-${n++}.json`, JSON.stringify([sheet])));
     const { doc } = await new PcfService(t.repo).calculateAndStore('steel-sheet', options);
     expect(doc.biogenic).toMatchObject({ carbonContentKgPerDeclaredUnit: null, source: 'none', warnings: [] });
-    const report = await createFootprintPublisher({ repo: t.repo, company, log: silentLogger() }).sync();
+    const report = await createFootprintPublisher({
+      repo: t.repo,
+      company,
+      log: silentLogger(),
+      announce: publishedAnnouncer(t.repo, { baseUrl: '' }),
+    }).sync();
     expect(report.published).toEqual([]);
     expect(report.skipped.map((x) => x.reason)).toEqual([
       'PACT requires the biogenic carbon content: give biogenicCarbonContent in the factors of the biogenic materials, or declare biogenicCarbonContentKgPerDeclaredUnit in the product data',

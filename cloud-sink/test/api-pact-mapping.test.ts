@@ -4,6 +4,7 @@ import { Dec, present } from '@pcf-edge/pcf-engine';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { FilterError, matchesFilter, parseFilter } from '../src/pact/filter';
 import { createFootprintPublisher } from '../src/pact/publish';
+import { publishedAnnouncer } from '../src/pact/published-events';
 import { pactSchemaErrors } from '../src/pact/schema';
 import type { ProductFootprint } from '../src/pact/types';
 import { importDirectory } from '../src/service/demo';
@@ -38,7 +39,13 @@ describe('PACT mapping and lifecycle', () => {
     await t.cleanup();
   });
   const publisher = () =>
-    createFootprintPublisher({ repo: t.repo, company, log: silentLogger(), now: () => (clock += 1000) });
+    createFootprintPublisher({
+      repo: t.repo,
+      company,
+      log: silentLogger(),
+      now: () => (clock += 1000),
+      announce: publishedAnnouncer(t.repo, { baseUrl: '' }),
+    });
 
   it('publishes schema-valid footprints with derived fields; a piece product is declared per kilogram', async () => {
     const { doc } = await new PcfService(t.repo).calculateAndStore('widget', opts);

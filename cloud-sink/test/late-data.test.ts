@@ -4,7 +4,9 @@ import { runCli } from '../src/cli/run';
 import { verifyAudit } from '../src/audit/verify';
 import { decodeRollups } from '../src/ingest/quantities';
 import { apiConfig } from '../src/api/config';
-import { createFootprintPublisher, PUBLISHED_EVENT } from '../src/pact/publish';
+import { createFootprintPublisher } from '../src/pact/publish';
+import { EVENT_TYPE, publishedAnnouncer } from '../src/pact/published-events';
+import { openSecurityStore } from '../src/store/security-store';
 import type { ProductFootprint } from '../src/pact/types';
 import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
@@ -86,6 +88,12 @@ describe.each(stores)('late data (%s)', (_name, open) => {
   const line2 = () => demoRollups().find((r) => r.type === 'line' && r.line === 'line-2')!;
 
   it('revision 2 of a used window: verify passes, stale with its difference, republished, both verify', async () => {
+    // a partner granted the widget, with an events endpoint; another one granted nothing
+    const security = openSecurityStore(s.repo);
+    const events = { baseUrl: 'https://acme.example', authClientId: 'us', authSecretRef: 'env:ACME_SECRET' };
+    await security.upsertClient({ clientId: 'acme', secretHash: 'x', scopes: ['pact'], events });
+    await security.upsertClient({ clientId: 'other', secretHash: 'x', scopes: ['pact'], events });
+    await security.addGrant({ clientId: 'acme', kind: 'product', value: 'widget' });
     const pcf = new PcfService(s.repo);
     const widget = (await pcf.calculateAndStore('widget', options)).audit.resultId;
     const steel = (await pcf.calculateAndStore('steel-sheet', options)).audit.resultId;
@@ -93,6 +101,7 @@ describe.each(stores)('late data (%s)', (_name, open) => {
       repo: s.repo,
       company: apiConfig({ clients: [] }).pact,
       log: silentLogger(),
+      announce: publishedAnnouncer(s.repo, { baseUrl: 'https://pcf.example' }),
     });
     const first = (await publisher.sync()).published.find((f) => f.resultId === widget)!;
     expect(first).toMatchObject({ version: 1, status: 'Active' });
@@ -119,7 +128,7 @@ describe.each(stores)('late data (%s)', (_name, open) => {
 
     const re = await cli('recompute', '--stale');
     expect(re).toMatchObject({ code: 0 });
-    expect(re.out).toMatch(/1 stale results: 1 republished, 0 current again; 1 Published events recorded$/);
+    expect(re.out).toMatch(/1 stale results: 1 republished, 0 current again; 1 Published events queued$/);
     const versions = await s.repo.listFootprintVersions();
     const old = await s.repo.getFootprint(first.id);
     expect(old).toMatchObject({ version: 2, status: 'Deprecated' });
@@ -129,10 +138,18 @@ describe.each(stores)('late data (%s)', (_name, open) => {
     expect((next.doc as ProductFootprint).precedingPfIds).toEqual([first.id]);
     // the version 1 of the old footprint is still readable as it was served
     expect(versions.find((v) => v.id === first.id && v.version === 1)!.doc).toEqual(first.doc);
-    const events = await s.repo.listOutboundEvents();
-    expect(events).toMatchObject([
-      { type: PUBLISHED_EVENT, deliveredAtMs: null, event: { data: { pfIds: [next.id] } } },
+    // one queue: the first publication's event and the republication's, to the partner granted the widget only
+    const queued = await security.listDeliveries();
+    expect(queued).toMatchObject([
+      { clientId: 'acme', type: EVENT_TYPE[2].published, url: 'https://acme.example/2/events', status: 'pending' },
+      { clientId: 'acme', type: EVENT_TYPE[2].published, url: 'https://acme.example/2/events', status: 'pending' },
     ]);
+    expect(JSON.parse(queued[0]!.body)).toMatchObject({ data: { pfIds: [first.id] } });
+    expect(JSON.parse(queued[1]!.body)).toMatchObject({
+      specversion: '1.0',
+      source: '', // the CLI's default config names no public base URL
+      data: { pfIds: [first.id, next.id] },
+    });
 
     const report = await verifyAudit(s.repo);
     expect(report.records.map((r) => r.problems)).toEqual([[], [], []]);
@@ -151,7 +168,7 @@ describe.each(stores)('late data (%s)', (_name, open) => {
     expect(await findStaleResults(s.repo)).toHaveLength(1);
     const re = await cli('recompute', '--stale', '--threshold-percent', '0.1');
     expect(re.out).toMatch(/current again: 1 revised and 0 new windows; PCF .* below the republish threshold of 0.1 %/);
-    expect(re.out).toMatch(/0 republished, 1 current again; 0 Published events recorded$/);
+    expect(re.out).toMatch(/0 republished, 1 current again; 0 Published events queued$/);
     expect(await s.repo.listRecomputations()).toMatchObject([{ resultId: widget, successorId: null }]);
     expect(await findStaleResults(s.repo)).toEqual([]);
     expect((await s.repo.listAuditRecords()).length).toBe(1);

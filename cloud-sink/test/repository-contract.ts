@@ -2,6 +2,7 @@ import { decodeRollups } from '../src/ingest/quantities';
 import { isPcfError } from '@pcf-edge/core';
 import { chainHash } from '../src/audit/hash';
 import { GENESIS_HASH } from '../src/store/migrations';
+import { openSecurityStore } from '../src/store/security-store';
 import type { CloudSinkRepository, StoredFootprint, StoredResult } from '../src/store/repository';
 import { verifyAudit } from '../src/audit/verify';
 import { importDirectory } from '../src/service/demo';
@@ -200,7 +201,7 @@ export function repositoryContract(factory: RepositoryFactory): void {
       expect(await repo.currentViewProblems()).toEqual([]);
     });
 
-    it('records recomputations and outbound events', async () => {
+    it('records recomputations, and queues Published events with their footprints in one transaction', async () => {
       const rec = {
         resultId: 'r1',
         successorId: null,
@@ -212,9 +213,21 @@ export function repositoryContract(factory: RepositoryFactory): void {
       };
       await repo.appendRecomputation(rec);
       expect(await repo.listRecomputations()).toEqual([rec]);
-      const event = { id: 'e1', type: 't', event: { data: { pfIds: ['x'] } }, createdAtMs: 7, deliveredAtMs: null };
-      await repo.saveFootprintVersions([footprint('f9', 1, 'Active', 7)], [event]);
-      expect(await repo.listOutboundEvents()).toEqual([event]);
+      const security = openSecurityStore(repo);
+      const delivery = (id: string) => ({
+        id,
+        clientId: 'acme',
+        type: 't',
+        url: 'https://acme.example/2/events',
+        body: '{"data":{"pfIds":["f9"]}}',
+        nextAttemptMs: 7,
+        createdAtMs: 7,
+      });
+      await repo.saveFootprintVersions([footprint('f9', 1, 'Active', 7)], [delivery('e1')]);
+      expect(await security.listDeliveries()).toEqual([{ ...delivery('e1'), status: 'pending', attempts: 0 }]);
+      // a refused footprint write queues nothing
+      await expect(repo.saveFootprintVersions([footprint('f9', 1, 'Active', 8)], [delivery('e2')])).rejects.toThrow();
+      expect((await security.listDeliveries()).map((d) => d.id)).toEqual(['e1']);
     });
 
     it('versions reference data and answers as of a version', async () => {

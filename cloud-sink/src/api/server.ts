@@ -10,6 +10,7 @@ import Fastify, {
 import { createEventDelivery, type EventDeliveryWorker } from '../pact/event-delivery';
 import { createPactEventService, type PactEventService } from '../pact/event-service';
 import { createFootprintPublisher } from '../pact/publish';
+import { publishedDeliveries } from '../pact/published-events';
 import { v2RequestMatcher, v3RequestMatcher } from '../pact/request-match';
 import { PcfService } from '../service/pcf-service';
 import type { CloudSinkRepository } from '../store/repository';
@@ -112,13 +113,20 @@ export function createApiServer(
     view: async (v, f) => (v === 2 ? f.doc : v3(f)),
     matcher: (v, data) => (v === 2 ? v2RequestMatcher(data) : v3RequestMatcher(data, v3)),
   });
-  const publisher = createFootprintPublisher({ repo, company: config.pact, log, now });
+  const publisher = createFootprintPublisher({
+    repo,
+    company: config.pact,
+    log,
+    now,
+    announce: publishedDeliveries({ security, grants, baseUrl: base, now }),
+  });
   const pcf = deps.pcf ?? new PcfService(repo);
   const publish = () =>
     publisher
       .sync()
-      .then(async (report) => {
-        await events.footprintsPublished(report.published);
+      .then((report) => {
+        // the publisher queued the Published events with the footprints (ADR 0235): deliver them now
+        if (report.events.length > 0) void delivery.kick();
         return report;
       })
       .catch((err: unknown) => {

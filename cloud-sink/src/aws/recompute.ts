@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger, PcfError, validateConfig, type Logger } from '@pcf-edge/core';
 import { ALLOCATION_KEYS, GWP_SET_NAMES, type CalcOptions } from '@pcf-edge/pcf-engine';
 import { createFootprintPublisher } from '../pact/publish';
+import { publishedAnnouncer } from '../pact/published-events';
 import {
   previousMonth,
   recomputePeriod,
@@ -62,7 +63,7 @@ export interface RecomputeDeps {
 
 /**
  * The scheduled recomputation: the per-period batch (`recomputePeriod`, the same code as `cloud-sink recompute
- * --period`) over the previous month or the given period, then the footprint publisher.. A second run over unchanged data stores and publishes nothing. One product's failure
+ * --period`) over the previous month or the given period, then the footprint publisher, whose Published events wait in the delivery queue (ADR 0235). A second run over unchanged data stores and publishes nothing. One product's failure
  * (a missing factor, say) is logged and the others go on; the invocation then fails naming every failed product, so
  * the function's error alarm fires.
  */
@@ -95,6 +96,8 @@ export function createRecomputeHandler(deps: RecomputeDeps): (event: unknown) =>
         company: api.api.pact,
         log: deps.log,
         now,
+        // queued for the API's delivery loop, to the partners granted the footprints (ADR 0235)
+        announce: publishedAnnouncer(db.repo, { baseUrl: api.api.publicBaseUrl ?? '', now }),
       });
       const report: RecomputeReport = {
         ...run,

@@ -2,6 +2,7 @@ import { PcfError } from '@pcf-edge/core';
 import { Dec, present } from '@pcf-edge/pcf-engine';
 import { apiConfig, loadApiConfig, type ApiConfig } from '../api/config';
 import { createFootprintPublisher } from '../pact/publish';
+import { publishedAnnouncer } from '../pact/published-events';
 import { monthPeriod, recomputePeriod, type PeriodProductOutcome, type PeriodRunReport } from '../service/period-batch';
 import { calcChoices, type CliContext } from './commands';
 import { recomputeCommand } from './revision-commands';
@@ -107,7 +108,12 @@ export async function recomputePeriodCommand(ctx: CliContext, values: Values, te
     log: ctx.log,
     onProgress: progressReporter(ctx, label),
   });
-  const publisher = createFootprintPublisher({ repo: ctx.repo, company: config.pact, log: ctx.log });
+  const publisher = createFootprintPublisher({
+    repo: ctx.repo,
+    company: config.pact,
+    log: ctx.log,
+    announce: publishedAnnouncer(ctx.repo, { baseUrl: config.publicBaseUrl ?? '' }),
+  });
   const report = await publisher.sync();
   if (values.json)
     ctx.out(

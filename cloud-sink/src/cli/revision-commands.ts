@@ -2,6 +2,7 @@ import { PcfError } from '@pcf-edge/core';
 import { Dec, present } from '@pcf-edge/pcf-engine';
 import { apiConfig, loadApiConfig } from '../api/config';
 import { createFootprintPublisher } from '../pact/publish';
+import { publishedAnnouncer } from '../pact/published-events';
 import { DEFAULT_THRESHOLD_PERCENT, recomputeStale, thresholdPercent } from '../service/recompute';
 import { findStaleResults, type StaleResult } from '../service/stale';
 import type { CliContext } from './commands';
@@ -46,7 +47,12 @@ export async function recomputeCommand(ctx: CliContext, values: Values): Promise
   const config =
     typeof values.config === 'string' ? loadApiConfig(values.config) : apiConfig({ clients: [] }, 'defaults');
   const outcomes = await recomputeStale(ctx.repo, threshold);
-  const publisher = createFootprintPublisher({ repo: ctx.repo, company: config.pact, log: ctx.log });
+  const publisher = createFootprintPublisher({
+    repo: ctx.repo,
+    company: config.pact,
+    log: ctx.log,
+    announce: publishedAnnouncer(ctx.repo, { baseUrl: config.publicBaseUrl ?? '' }),
+  });
   const report = await publisher.sync();
   if (values.json) {
     ctx.out(JSON.stringify({ recomputed: outcomes, published: report.published, events: report.events }, null, 2));
@@ -58,7 +64,7 @@ export async function recomputeCommand(ctx: CliContext, values: Values): Promise
       `footprint ${f.id} v${f.version} ${f.status}${(f.doc as { precedingPfIds?: string[] }).precedingPfIds ? ` (preceded by ${(f.doc as { precedingPfIds: string[] }).precedingPfIds.join(', ')})` : ''}`,
     );
   ctx.out(
-    `${outcomes.length} stale results: ${outcomes.filter((o) => o.successorId).length} republished, ${outcomes.filter((o) => !o.successorId).length} current again; ${report.events.length} Published events recorded`,
+    `${outcomes.length} stale results: ${outcomes.filter((o) => o.successorId).length} republished, ${outcomes.filter((o) => !o.successorId).length} current again; ${report.events.length} Published events queued`,
   );
   return 0;
 }

@@ -1,28 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '@pcf-edge/core';
 import type { CloudSinkRepository, StoredFootprint } from '../store/repository';
 import type { EventsEndpoint, SecurityStore } from '../store/security-store';
 import { footprintKeys, granted, type GrantCache } from '../api/visibility';
 import { HttpError } from '../api/errors';
 import type { EventDeliveryWorker } from './event-delivery';
+import {
+  cloudEvent as newCloudEvent,
+  deliveryOf,
+  EVENT_TYPE,
+  publishedDeliveries,
+  type CloudEvent,
+  type PactVersion,
+} from './published-events';
 
-export type PactVersion = 2 | 3;
-
-/** CloudEvent `type`s per PACT version (v2.2–2.3 §8.8, v3.0 Action Events). */
-export const EVENT_TYPE = {
-  2: {
-    published: 'org.wbcsd.pathfinder.ProductFootprint.Published.v1',
-    created: 'org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1',
-    fulfilled: 'org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1',
-    rejected: 'org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1',
-  },
-  3: {
-    published: 'org.wbcsd.pact.ProductFootprint.PublishedEvent.3',
-    created: 'org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3',
-    fulfilled: 'org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3',
-    rejected: 'org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3',
-  },
-} as const;
+export { EVENT_TYPE, type PactVersion };
 
 /** What a data recipient asked for in a request event, as a predicate over the footprints it may see. */
 export type RequestMatcher = (f: StoredFootprint) => Promise<boolean> | boolean;
@@ -64,26 +55,11 @@ export function sourceMatches(source: string, ep: EventsEndpoint): boolean {
  */
 export function createPactEventService(deps: PactEventServiceDeps) {
   const { security, now } = deps;
-  const eventsUrl = (ep: EventsEndpoint, v: PactVersion) => `${ep.baseUrl.replace(/\/+$/, '')}/${v}/events`;
-  const cloudEvent = (type: string, data: Record<string, unknown>) => ({
-    type,
-    specversion: '1.0',
-    id: randomUUID(),
-    source: `${deps.baseUrl}`,
-    time: new Date(now()).toISOString(),
-    data,
-  });
+  const cloudEvent = (type: string, data: Record<string, unknown>) => newCloudEvent(deps.baseUrl, now(), type, data);
+  const announce = publishedDeliveries({ security, grants: deps.grants, baseUrl: deps.baseUrl, now });
 
-  async function enqueue(clientId: string, ep: EventsEndpoint, v: PactVersion, event: ReturnType<typeof cloudEvent>) {
-    await security.enqueueDelivery({
-      id: event.id,
-      clientId,
-      type: event.type,
-      url: eventsUrl(ep, v),
-      body: JSON.stringify(event),
-      nextAttemptMs: now(),
-      createdAtMs: now(),
-    });
+  async function enqueue(clientId: string, ep: EventsEndpoint, v: PactVersion, event: CloudEvent) {
+    await security.enqueueDelivery(deliveryOf(clientId, ep, v, event, now()));
   }
 
   async function answer(v: PactVersion, clientId: string, ep: EventsEndpoint, event: Record<string, unknown>) {
@@ -146,22 +122,14 @@ export function createPactEventService(deps: PactEventServiceDeps) {
 
     /**
      * Queues one Published event per client with an events endpoint that may see any of `rows` (new footprint
-     * versions), in the PACT version of its endpoint registration (v2 unless it is a v3 host). Returns the number queued.
+     * versions), as `publishedDeliveries` builds them. Returns the number queued. The footprint publisher queues its
+     * own with the footprints, in one transaction (ADR 0235); this is for footprints saved otherwise.
      */
     async footprintsPublished(rows: readonly StoredFootprint[]): Promise<number> {
-      if (rows.length === 0) return 0;
-      let queued = 0;
-      for (const client of await security.listClients()) {
-        if (!client.events || client.disabled || !client.scopes.includes('pact')) continue;
-        const grants = await deps.grants.grantsFor(client.clientId);
-        const ids = [...new Set(rows.filter((f) => granted(grants, footprintKeys(f))).map((f) => f.id))];
-        if (ids.length === 0) continue;
-        const v: PactVersion = client.events.version ?? 2;
-        await enqueue(client.clientId, client.events, v, cloudEvent(EVENT_TYPE[v].published, { pfIds: ids }));
-        queued++;
-      }
-      if (queued > 0) void deps.delivery.kick();
-      return queued;
+      const queued = await announce(rows);
+      for (const d of queued) await security.enqueueDelivery(d);
+      if (queued.length > 0) void deps.delivery.kick();
+      return queued.length;
     },
   };
 }

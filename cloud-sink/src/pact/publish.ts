@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { Dec } from '@pcf-edge/pcf-engine';
 import type { Logger } from '@pcf-edge/core';
 import type { Supersedes } from '../service/audit-body';
-import type { CloudSinkRepository, OutboundEvent, StoredFootprint, StoredResult } from '../store/repository';
+import type { CloudSinkRepository, QueuedDelivery, StoredFootprint, StoredResult } from '../store/repository';
 import { buildFootprint, unpublishableReason } from './footprint';
 import { loadResultContext } from './inputs';
+import type { Announce } from './published-events';
 import type { PactCompany, ProductFootprint } from './types';
 
 export interface FootprintPublisherDeps {
   repo: CloudSinkRepository;
   company: PactCompany;
   log: Logger;
+  /** The Published events announcing new versions to the partners granted them (`publishedDeliveries`). */
+  announce: Announce;
   now?: () => number;
   newId?: () => string;
 }
@@ -18,13 +21,9 @@ export interface FootprintPublisherDeps {
 export interface PublishReport {
   published: StoredFootprint[];
   skipped: { resultId: string; reason: string }[];
-  /** `ProductFootprint.Published` events recorded for delivery (one per republished footprint). */
-  events: OutboundEvent[];
+  /** `ProductFootprint.Published` events queued for delivery (per publication, one per partner granted it). */
+  events: QueuedDelivery[];
 }
-
-export const PUBLISHED_EVENT = 'org.wbcsd.pathfinder.ProductFootprint.Published.v1';
-
-type Published = { rows: StoredFootprint[]; events: OutboundEvent[] };
 
 const keyOf = (x: { productId: string; periodStart: string; periodEnd: string }) =>
   `${x.productId}|${x.periodStart}|${x.periodEnd}`;
@@ -35,9 +34,10 @@ const keyOf = (x: { productId: string; periodStart: string; periodEnd: string })
  * method and GWP set is a correction (same id, version + 1); one with another method or GWP set is a major change:
  * the Active footprint gets a final Deprecated version and a new id lists it in `precedingPfIds`. A result that
  * supersedes a published one (a recomputation after late data, ADR 0232) is published the same way as a major
- * change: a new id listing the old one in `precedingPfIds`, the old one Deprecated and still readable, and a
- * `ProductFootprint.Published` event recorded for delivery to partners. Runs are serialized; each result's versions
- * (and event) are written in one transaction.
+ * change: a new id listing the old one in `precedingPfIds`, the old one Deprecated and still readable. Every
+ * publication's new versions are announced by `ProductFootprint.Published` events to the partners granted them,
+ * queued in the one delivery queue (ADR 0235). Runs are serialized; each result's versions and their events are
+ * written in one transaction.
  */
 export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync(): Promise<PublishReport> } {
   const now = deps.now ?? Date.now;
@@ -62,7 +62,7 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
     stored: StoredResult,
     active: Map<string, StoredFootprint>,
     versions: StoredFootprint[],
-  ): Promise<Published | string> {
+  ): Promise<StoredFootprint[] | string> {
     const ctx = await loadResultContext(deps.repo, stored);
     if (!ctx) return 'its audit record or product is missing';
     const reason = unpublishableReason(ctx.result, ctx.product);
@@ -93,20 +93,17 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
     if (!superseded && current && current.method === stored.method && current.gwpSet === stored.gwpSet) {
       const prev = (current.doc as ProductFootprint).precedingPfIds;
       const doc = build(current.id, current.version + 1, current.createdAtMs, prev);
-      return {
-        rows: [
-          {
-            ...base,
-            id: current.id,
-            version: current.version + 1,
-            status: 'Active',
-            createdAtMs: current.createdAtMs,
-            updatedAtMs: at,
-            doc,
-          },
-        ],
-        events: [],
-      };
+      return [
+        {
+          ...base,
+          id: current.id,
+          version: current.version + 1,
+          status: 'Active',
+          createdAtMs: current.createdAtMs,
+          updatedAtMs: at,
+          doc,
+        },
+      ];
     }
     const rows: StoredFootprint[] = [];
     if (current) {
@@ -137,20 +134,7 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
       updatedAtMs: at,
       doc: build(id, 1, at, current ? [current.id] : undefined),
     });
-    const events: OutboundEvent[] = [];
-    if (superseded) {
-      const eventId = randomUUID();
-      const event = {
-        specversion: '1.0',
-        id: eventId,
-        source: deps.company.companyIds[0],
-        time: new Date(at).toISOString(),
-        type: PUBLISHED_EVENT,
-        data: { pfIds: [id] },
-      };
-      events.push({ id: eventId, type: PUBLISHED_EVENT, event, createdAtMs: at, deliveredAtMs: null });
-    }
-    return { rows, events };
+    return rows;
   }
 
   async function run(): Promise<PublishReport> {
@@ -170,12 +154,13 @@ export function createFootprintPublisher(deps: FootprintPublisherDeps): { sync()
         deps.log.info({ resultId: stored.id, reason: out }, 'result not published as a PACT footprint');
         continue;
       }
-      await deps.repo.saveFootprintVersions(out.rows, out.events);
-      const last = out.rows[out.rows.length - 1]!;
+      const events = await deps.announce(out);
+      await deps.repo.saveFootprintVersions(out, events);
+      const last = out[out.length - 1]!;
       active.set(keyOf(last), last);
-      versions.push(...out.rows);
-      report.published.push(...out.rows);
-      report.events.push(...out.events);
+      versions.push(...out);
+      report.published.push(...out);
+      report.events.push(...events);
     }
     return report;
   }

@@ -41,6 +41,10 @@ export const MICRO_COLUMNS: [string, string][] = [
 export const HISTORY_COLUMNS = `id, revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3, gas_ukwh,
   gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms`;
 
+/** last_error of the Published events migration 235 moved from `outbound_events` without a recipient. */
+export const UNADDRESSED =
+  'recorded before Published events were delivered (ADR 0232): no recipient was resolved; kept as history by migration 235';
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -186,6 +190,22 @@ export const MIGRATIONS: Migration[] = [
         body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_ms BIGINT NOT NULL,
         lease_until_ms BIGINT NOT NULL, last_error TEXT, created_at_ms BIGINT NOT NULL, finished_at_ms BIGINT)`,
       'CREATE INDEX pact_event_deliveries_due ON pact_event_deliveries (status, next_attempt_ms)',
+    ],
+  },
+  {
+    // Numbered from ADR 0235. One PACT event queue: the Published events that migration 9's `outbound_events` recorded
+    // (addressed to nobody: the delivery did not exist yet) move into the delivery queue as history — delivered ones
+    // as delivered, the others as failed with the reason, never attempted — and the table goes.
+    version: 235,
+    name: 'one PACT event delivery queue (outbound_events merged into pact_event_deliveries)',
+    statements: () => [
+      `INSERT INTO pact_event_deliveries (id, client_id, type, url, body, status, attempts, next_attempt_ms, lease_until_ms,
+        last_error, created_at_ms, finished_at_ms)
+       SELECT id, '', type, '', event, CASE WHEN delivered_at_ms IS NULL THEN 'failed' ELSE 'delivered' END, 0,
+        created_at_ms, 0, CASE WHEN delivered_at_ms IS NULL THEN '${UNADDRESSED}' END, created_at_ms,
+        COALESCE(delivered_at_ms, created_at_ms)
+       FROM outbound_events`,
+      'DROP TABLE outbound_events',
     ],
   },
 ];

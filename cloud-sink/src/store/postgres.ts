@@ -49,12 +49,11 @@ import {
   type RollupRow,
 } from './rollup-rows';
 import {
-  EVENT_COLUMNS,
-  eventParams,
+  DELIVERY_COLUMNS,
+  deliveryParams,
   insertSql,
   RECOMPUTATION_COLUMNS,
   recomputationParams,
-  rowToEvent,
   rowToRecomputation,
 } from './recompute-rows';
 
@@ -442,14 +441,7 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
           'SELECT * FROM result_recomputations ORDER BY id',
         )
       ).map(rowToRecomputation),
-    listOutboundEvents: async () =>
-      (
-        await q<Record<string, unknown>>(
-          'event query failed',
-          'SELECT * FROM outbound_events ORDER BY created_at_ms, id',
-        )
-      ).map(rowToEvent),
-    saveFootprintVersions: (rows, events = []) =>
+    saveFootprintVersions: (rows, deliveries = []) =>
       tx('storing footprints failed', async (c) => {
         await c.query('LOCK TABLE footprints IN SHARE ROW EXCLUSIVE MODE');
         const insert = `INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
@@ -460,10 +452,10 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
           checkFootprintSuccessor(latest, f);
           await c.query(insert, footprintParams(f));
         }
-        for (const e of events)
+        for (const d of deliveries)
           await c.query(
-            insertSql('outbound_events', EVENT_COLUMNS, (i) => `$${i}`),
-            eventParams(e),
+            insertSql('pact_event_deliveries', DELIVERY_COLUMNS, (i) => `$${i}`),
+            deliveryParams(d),
           );
       }),
     getFootprint: async (id) => {

@@ -1,4 +1,4 @@
-import type { OutboundEvent, Recomputation } from './repository';
+import type { QueuedDelivery, Recomputation } from './repository';
 
 /** Columns of `result_recomputations` (migration 9) in insert order, and the row of a recomputation. */
 export const RECOMPUTATION_COLUMNS = [
@@ -29,21 +29,31 @@ export const rowToRecomputation = (row: Record<string, unknown>): Recomputation 
   createdAtMs: Number(row.created_at_ms),
 });
 
-export const EVENT_COLUMNS = ['id', 'type', 'event', 'created_at_ms', 'delivered_at_ms'];
-export const eventParams = (e: OutboundEvent): unknown[] => [
-  e.id,
-  e.type,
-  JSON.stringify(e.event),
-  e.createdAtMs,
-  e.deliveredAtMs,
+/** A pending row of the delivery queue (migration 190's `pact_event_deliveries`), in DELIVERY_COLUMNS order. */
+export const DELIVERY_COLUMNS = [
+  'id',
+  'client_id',
+  'type',
+  'url',
+  'body',
+  'status',
+  'attempts',
+  'next_attempt_ms',
+  'lease_until_ms',
+  'created_at_ms',
 ];
-export const rowToEvent = (row: Record<string, unknown>): OutboundEvent => ({
-  id: row.id as string,
-  type: row.type as string,
-  event: JSON.parse(row.event as string),
-  createdAtMs: Number(row.created_at_ms),
-  deliveredAtMs: row.delivered_at_ms === null || row.delivered_at_ms === undefined ? null : Number(row.delivered_at_ms),
-});
+export const deliveryParams = (d: QueuedDelivery): unknown[] => [
+  d.id,
+  d.clientId,
+  d.type,
+  d.url,
+  d.body,
+  'pending',
+  0,
+  d.nextAttemptMs,
+  0,
+  d.createdAtMs,
+];
 
 /** `INSERT INTO table (columns) VALUES (placeholders)` with `p(i)` as the i-th placeholder (1-based). */
 export const insertSql = (table: string, columns: string[], p: (i: number) => string): string =>

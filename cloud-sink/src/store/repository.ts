@@ -95,13 +95,18 @@ export interface Recomputation {
   createdAtMs: number;
 }
 
-/** An event waiting for delivery to partners (PACT `ProductFootprint.Published.v1`, CloudEvents JSON). */
-export interface OutboundEvent {
+/**
+ * A PACT event to deliver to one client (a row of the delivery queue `pact_event_deliveries`, ADR 0194/0235):
+ * the CloudEvent as sent (`body`), to `url`, due at `nextAttemptMs`.
+ */
+export interface QueuedDelivery {
   id: string;
+  clientId: string;
   type: string;
-  event: unknown;
+  url: string;
+  body: string;
+  nextAttemptMs: number;
   createdAtMs: number;
-  deliveredAtMs: number | null;
 }
 
 export interface RollupQuery {
@@ -261,12 +266,10 @@ export interface CloudSinkRepository {
   getAuditRecordForResult(resultId: string): Promise<AuditRecord | undefined>;
 
   /**
-   * Inserts footprint versions (and the events announcing them) in one transaction. ERR_STORE (nothing written) if an (id, version) exists already or
-   * a version would follow a Deprecated one.
+   * Inserts footprint versions and queues the events announcing them (pending deliveries) in one transaction.
+   * ERR_STORE (nothing written) if an (id, version) exists already or a version would follow a Deprecated one.
    */
-  saveFootprintVersions(rows: StoredFootprint[], events?: OutboundEvent[]): Promise<void>;
-  /** Every outbound event, oldest first. */
-  listOutboundEvents(): Promise<OutboundEvent[]>;
+  saveFootprintVersions(rows: StoredFootprint[], deliveries?: QueuedDelivery[]): Promise<void>;
   /** The highest version of one footprint. */
   getFootprint(id: string): Promise<StoredFootprint | undefined>;
   /** The number of the highest version of one footprint (an index-only lookup; lets callers reuse a served form). */

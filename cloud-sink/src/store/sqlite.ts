@@ -39,12 +39,11 @@ import {
   type RollupRow,
 } from './rollup-rows';
 import {
-  EVENT_COLUMNS,
-  eventParams,
+  DELIVERY_COLUMNS,
+  deliveryParams,
   insertSql,
   RECOMPUTATION_COLUMNS,
   recomputationParams,
-  rowToEvent,
   rowToRecomputation,
 } from './recompute-rows';
 import {
@@ -65,7 +64,7 @@ import type {
   IngestOutcome,
   IngestWrite,
   KeptRevision,
-  OutboundEvent,
+  QueuedDelivery,
   Recomputation,
   ReferenceVersion,
   RollupQuery,
@@ -270,7 +269,7 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     },
   );
 
-  const footprintTx = db.transaction((rows: StoredFootprint[], events: OutboundEvent[]): void => {
+  const footprintTx = db.transaction((rows: StoredFootprint[], deliveries: QueuedDelivery[]): void => {
     const latest = prepared('SELECT status, version FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1');
     const ins = prepared(
       `INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map(() => '?').join(', ')})`,
@@ -279,8 +278,8 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       checkFootprintSuccessor(latest.get(f.id) as { status: string; version: number } | undefined, f);
       ins.run(...footprintParams(f));
     }
-    const insEvent = prepared(insertSql('outbound_events', EVENT_COLUMNS, () => '?'));
-    for (const e of events) insEvent.run(...eventParams(e));
+    const insDelivery = prepared(insertSql('pact_event_deliveries', DELIVERY_COLUMNS, () => '?'));
+    for (const d of deliveries) insDelivery.run(...deliveryParams(d));
   });
 
   const wrap = <T>(what: string, fn: () => T): Promise<T> => {
@@ -472,13 +471,8 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
         const row = prepared('SELECT * FROM audit_records WHERE result_id = ?').get(resultId);
         return row ? toAudit(row as Record<string, unknown>) : undefined;
       }),
-    saveFootprintVersions: (rows, events = []) => wrap('storing footprints failed', () => footprintTx(rows, events)),
-    listOutboundEvents: () =>
-      wrap('event query failed', () =>
-        (prepared('SELECT * FROM outbound_events ORDER BY created_at_ms, id').all() as Record<string, unknown>[]).map(
-          rowToEvent,
-        ),
-      ),
+    saveFootprintVersions: (rows, deliveries = []) =>
+      wrap('storing footprints failed', () => footprintTx(rows, deliveries)),
     getFootprint: (id) =>
       wrap('footprint query failed', () => {
         const row = prepared('SELECT * FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1').get(id);
