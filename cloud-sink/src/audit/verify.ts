@@ -11,6 +11,7 @@ import { storedFromDecoded } from '../store/rollup-rows';
 import type { ReferenceKind } from '../reference/types';
 import { canonicalJson, chainHash, contentHash, sha256 } from './hash';
 import { recomputeLegacy, type LegacyAuditBody } from './legacy/verify';
+import { recordChainProblems } from './record-chains';
 
 export interface RecordVerdict {
   auditId: number;
@@ -21,7 +22,10 @@ export interface RecordVerdict {
 export interface VerifyReport {
   ok: boolean;
   records: RecordVerdict[];
-  /** Problems of the store as a whole: current-view rows that are not the highest kept revision. */
+  /**
+   * Problems of the store as a whole: current-view rows that are not the highest kept revision; footprint versions
+   * and recomputations changed, deleted or inconsistent with the audited results (ADR 0236).
+   */
   store: string[];
 }
 
@@ -30,7 +34,8 @@ export interface VerifyReport {
  * result against the audited one, every input entity against the hash recorded for it, every input rollup revision
  * against its recorded hash and its document as received, and a replay of the calculation from exactly those inputs
  * (ADR 0231). Later revisions do not fail a record (they make its result stale: `findStaleResults`); only a change
- * to something recorded does. Also checks that the current view is the highest kept revision of every rollup.
+ * to something recorded does. Also checks that the current view is the highest kept revision of every rollup, and the
+ * hash chains over what was published (footprint versions) and recomputed (`recordChainProblems`).
  */
 export async function verifyAudit(repo: CloudSinkRepository): Promise<VerifyReport> {
   const records = await repo.listAuditRecords();
@@ -57,6 +62,7 @@ export async function verifyAudit(repo: CloudSinkRepository): Promise<VerifyRepo
   const store = (await repo.currentViewProblems(20)).map(
     (id) => `current view of rollup ${id} is not its highest kept revision (altered, or missing on one side)`,
   );
+  store.push(...(await recordChainProblems(repo)));
   return { ok: out.every((r) => r.ok) && store.length === 0, records: out, store };
 }
 

@@ -154,7 +154,10 @@ published.
 
 verify: checks the hash chain, every stored result against its record, every input (reference entity, rollup
 revision and its document as received) against its recorded hash, and replays every result from exactly the
-revisions it used, whatever arrived later; checks that the current rollups are the highest kept revisions. Exit 1
+revisions it used, whatever arrived later; checks that the current rollups are the highest kept revisions, and the
+hash chains over every published footprint version and every recomputation (an edited, deleted or reordered row
+fails, named; so does one that disagrees with the audited results: a missing result, a successor whose audit record
+says otherwise). Exit 1
 if anything does not match (tampering). A result whose inputs have newer revisions is stale, not failed: see
 results --stale.`,
   consume: `usage: npm run cloud-sink -- consume --stream <name> [--endpoint <url>] [--region <r>] [--until-idle] [--shards <ids>] [--db <file>]

@@ -18,9 +18,10 @@ export const POSTGRES: Dialect = { autoId: 'BIGSERIAL PRIMARY KEY' };
 /**
  * `rollups-to-micro-units`: fills electricity_ukwh, gas_um3, gas_ukwh and baseload_ukwh of every rollup from the
  * DOUBLE columns they replace, with the ingest's decoding (`toMicro`); a value that does not fit stops the migration
- * naming the rollup and the column.
+ * naming the rollup and the column. `chain-published-records`: chains every footprint version (in publishing order,
+ * setting `chain_seq`) and every recomputation (by id) as `store/record-chain.ts` does on append (ADR 0236).
  */
-export type DataStep = { data: 'rollups-to-micro-units' };
+export type DataStep = { data: 'rollups-to-micro-units' } | { data: 'chain-published-records' };
 export type MigrationStep = string | DataStep;
 
 export interface Migration {
@@ -206,6 +207,20 @@ export const MIGRATIONS: Migration[] = [
         COALESCE(delivered_at_ms, created_at_ms)
        FROM outbound_events`,
       'DROP TABLE outbound_events',
+    ],
+  },
+  {
+    // Numbered from ADR 0236: what was published and recomputed is hash-chained, so `audit verify` finds an edit.
+    version: 236,
+    name: 'hash chains over footprint versions and recomputations',
+    statements: () => [
+      'ALTER TABLE footprints ADD COLUMN chain_seq BIGINT',
+      'ALTER TABLE footprints ADD COLUMN prev_hash TEXT',
+      'ALTER TABLE footprints ADD COLUMN hash TEXT',
+      'ALTER TABLE result_recomputations ADD COLUMN prev_hash TEXT',
+      'ALTER TABLE result_recomputations ADD COLUMN hash TEXT',
+      { data: 'chain-published-records' },
+      'CREATE UNIQUE INDEX footprints_chain ON footprints (chain_seq)',
     ],
   },
 ];

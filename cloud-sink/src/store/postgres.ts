@@ -1,6 +1,7 @@
 import { PcfError } from '@pcf-edge/core';
 import { Pool, type PoolClient } from 'pg';
 import type { RefEntity, ReferenceKind } from '../reference/types';
+import { chainLinks, footprintLink, FOOTPRINT_PUBLISHING_ORDER, recomputationLink } from './record-chain';
 import {
   checkFootprintSuccessor,
   FOOTPRINT_COLUMNS,
@@ -26,6 +27,7 @@ import type {
   EnergyRequest,
   EnergySeries,
   EnergySeriesKey,
+  Recomputation,
   ReferenceVersion,
   RollupQuery,
   StoredResult,
@@ -400,11 +402,7 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
           'INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id',
           [r.id, body, prevHash, hash, createdAtMs],
         );
-        if (recomputation)
-          await c.query(
-            insertSql('result_recomputations', RECOMPUTATION_COLUMNS, (i) => `$${i}`),
-            recomputationParams(recomputation),
-          );
+        if (recomputation) await chainRecomputation(c, recomputation);
         return { id: Number((ins.rows[0] as { id: string }).id), resultId: r.id, body, prevHash, hash, createdAtMs };
       }),
     getResult: async (id) => {
@@ -427,13 +425,15 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
       );
       return rows[0] ? toAudit(rows[0]) : undefined;
     },
-    appendRecomputation: async (r) => {
-      await q(
-        'storing recomputation failed',
-        insertSql('result_recomputations', RECOMPUTATION_COLUMNS, (i) => `$${i}`),
-        [...recomputationParams(r)],
-      );
-    },
+    appendRecomputation: (r) => tx('storing recomputation failed', (c) => chainRecomputation(c, r)),
+    listRecordChain: async (kind) =>
+      kind === 'footprints'
+        ? (await q<Record<string, unknown>>('chain query failed', 'SELECT * FROM footprints ORDER BY chain_seq')).map(
+            footprintLink,
+          )
+        : (
+            await q<Record<string, unknown>>('chain query failed', 'SELECT * FROM result_recomputations ORDER BY id')
+          ).map(recomputationLink),
     listRecomputations: async () =>
       (
         await q<Record<string, unknown>>(
@@ -444,13 +444,20 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
     saveFootprintVersions: (rows, deliveries = []) =>
       tx('storing footprints failed', async (c) => {
         await c.query('LOCK TABLE footprints IN SHARE ROW EXCLUSIVE MODE');
-        const insert = `INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
-        for (const f of rows) {
+        const insert = insertSql(
+          'footprints',
+          [...FOOTPRINT_COLUMNS, 'chain_seq', 'prev_hash', 'hash'],
+          (i) => `$${i}`,
+        );
+        const last = (await c.query('SELECT chain_seq AS seq, hash FROM footprints ORDER BY chain_seq DESC LIMIT 1'))
+          .rows[0] as { seq: string; hash: string } | undefined;
+        const links = chainLinks(last && { seq: Number(last.seq), hash: last.hash }, rows);
+        for (const [i, f] of rows.entries()) {
           const latest = (
             await c.query('SELECT status, version FROM footprints WHERE id = $1 ORDER BY version DESC LIMIT 1', [f.id])
           ).rows[0] as { status: string; version: number } | undefined;
           checkFootprintSuccessor(latest, f);
-          await c.query(insert, footprintParams(f));
+          await c.query(insert, [...footprintParams(f), links[i]!.seq, links[i]!.prevHash, links[i]!.hash]);
         }
         for (const d of deliveries)
           await c.query(
@@ -639,8 +646,42 @@ async function migrate(pool: Pool, schema: string): Promise<AppliedMigration[]> 
   }
 }
 
+/** Appends a recomputation to its chain (ADR 0236) under the table's write lock; `c` is in a transaction. */
+async function chainRecomputation(c: PoolClient, r: Recomputation): Promise<void> {
+  await c.query('LOCK TABLE result_recomputations IN SHARE ROW EXCLUSIVE MODE');
+  const last = (await c.query('SELECT id, hash FROM result_recomputations ORDER BY id DESC LIMIT 1')).rows[0] as
+    { id: string; hash: string } | undefined;
+  const [link] = chainLinks(last && { seq: Number(last.id), hash: last.hash }, [r]);
+  await c.query(
+    insertSql('result_recomputations', [...RECOMPUTATION_COLUMNS, 'prev_hash', 'hash'], (i) => `$${i}`),
+    [...recomputationParams(r), link!.prevHash, link!.hash],
+  );
+}
+
 async function runStep(c: PoolClient, step: MigrationStep): Promise<void> {
   if (typeof step === 'string') return void (await c.query(step));
+  if (step.data === 'chain-published-records') {
+    const footprints = (await c.query(`SELECT * FROM footprints ORDER BY ${FOOTPRINT_PUBLISHING_ORDER}`))
+      .rows as Record<string, unknown>[];
+    const fl = chainLinks(undefined, footprints.map(rowToFootprint));
+    for (const [i, r] of footprints.entries())
+      await c.query('UPDATE footprints SET chain_seq = $1, prev_hash = $2, hash = $3 WHERE id = $4 AND version = $5', [
+        fl[i]!.seq,
+        fl[i]!.prevHash,
+        fl[i]!.hash,
+        r.id,
+        r.version,
+      ]);
+    const recs = (await c.query('SELECT * FROM result_recomputations ORDER BY id')).rows as Record<string, unknown>[];
+    const rl = chainLinks(undefined, recs.map(rowToRecomputation));
+    for (const [i, r] of recs.entries())
+      await c.query('UPDATE result_recomputations SET prev_hash = $1, hash = $2 WHERE id = $3', [
+        rl[i]!.prevHash,
+        rl[i]!.hash,
+        r.id,
+      ]);
+    return;
+  }
   // rollups-to-micro-units, in id order, a batch at a time
   for (let last = ''; ;) {
     const rows = (

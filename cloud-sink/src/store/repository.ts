@@ -109,6 +109,16 @@ export interface QueuedDelivery {
   createdAtMs: number;
 }
 
+/** One row of a record chain (ADR 0236) as stored: what it says (`content`), its name in messages, its chain columns. */
+export interface ChainLink {
+  label: string;
+  content: unknown;
+  prevHash: string | null;
+  hash: string | null;
+}
+/** The chained tables: footprint versions (in `chain_seq` order) and recomputations (in id order). */
+export type ChainKind = 'footprints' | 'recomputations';
+
 export interface RollupQuery {
   type: 'line' | 'site';
   site?: string;
@@ -260,6 +270,8 @@ export interface CloudSinkRepository {
   appendRecomputation(r: Recomputation): Promise<void>;
   /** Every recomputation, in the order recorded. */
   listRecomputations(): Promise<Recomputation[]>;
+  /** Footprint versions or recomputations in chain order, with their chain columns, for `audit verify` (ADR 0236). */
+  listRecordChain(kind: ChainKind): Promise<ChainLink[]>;
   getResult(id: string): Promise<StoredResult | undefined>;
   listResults(): Promise<StoredResult[]>;
   listAuditRecords(): Promise<AuditRecord[]>;

@@ -46,6 +46,7 @@ import {
   recomputationParams,
   rowToRecomputation,
 } from './recompute-rows';
+import { chainLinks, footprintLink, FOOTPRINT_PUBLISHING_ORDER, recomputationLink } from './record-chain';
 import {
   checkFootprintSuccessor,
   FOOTPRINT_COLUMNS,
@@ -236,7 +237,17 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     return version;
   });
 
-  const insertRecomputation = prepared(insertSql('result_recomputations', RECOMPUTATION_COLUMNS, () => '?'));
+  const insertRecomputation = prepared(
+    insertSql('result_recomputations', [...RECOMPUTATION_COLUMNS, 'prev_hash', 'hash'], () => '?'),
+  );
+  /** Appends a recomputation to its chain (ADR 0236); call inside a transaction. */
+  const chainRecomputation = (r: Recomputation): void => {
+    const last = prepared('SELECT id, hash FROM result_recomputations ORDER BY id DESC LIMIT 1').get() as
+      { id: number; hash: string } | undefined;
+    const [link] = chainLinks(last && { seq: Number(last.id), hash: last.hash }, [r]);
+    insertRecomputation.run(...recomputationParams(r), link!.prevHash, link!.hash);
+  };
+  const recomputationTx = db.transaction(chainRecomputation);
   const appendTx = db.transaction(
     (
       r: StoredResult,
@@ -264,19 +275,20 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       const info = prepared(
         'INSERT INTO audit_records (result_id, body, prev_hash, hash, created_at_ms) VALUES (?, ?, ?, ?, ?)',
       ).run(r.id, body, prevHash, hash, createdAtMs);
-      if (recomputation) insertRecomputation.run(...recomputationParams(recomputation));
+      if (recomputation) chainRecomputation(recomputation);
       return { id: Number(info.lastInsertRowid), resultId: r.id, body, prevHash, hash, createdAtMs };
     },
   );
 
   const footprintTx = db.transaction((rows: StoredFootprint[], deliveries: QueuedDelivery[]): void => {
     const latest = prepared('SELECT status, version FROM footprints WHERE id = ? ORDER BY version DESC LIMIT 1');
-    const ins = prepared(
-      `INSERT INTO footprints (${FOOTPRINT_COLUMNS.join(', ')}) VALUES (${FOOTPRINT_COLUMNS.map(() => '?').join(', ')})`,
-    );
-    for (const f of rows) {
+    const ins = prepared(insertSql('footprints', [...FOOTPRINT_COLUMNS, 'chain_seq', 'prev_hash', 'hash'], () => '?'));
+    const last = prepared('SELECT chain_seq AS seq, hash FROM footprints ORDER BY chain_seq DESC LIMIT 1').get() as
+      { seq: number; hash: string } | undefined;
+    const links = chainLinks(last && { seq: Number(last.seq), hash: last.hash }, rows);
+    for (const [i, f] of rows.entries()) {
       checkFootprintSuccessor(latest.get(f.id) as { status: string; version: number } | undefined, f);
-      ins.run(...footprintParams(f));
+      ins.run(...footprintParams(f), links[i]!.seq, links[i]!.prevHash, links[i]!.hash);
     }
     const insDelivery = prepared(insertSql('pact_event_deliveries', DELIVERY_COLUMNS, () => '?'));
     for (const d of deliveries) insDelivery.run(...deliveryParams(d));
@@ -441,10 +453,17 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       }),
     appendResult: (r, body, hashBody, recomputation) =>
       wrap('storing result failed', () => appendTx(r, body, hashBody, recomputation)),
-    appendRecomputation: (r) =>
-      wrap('storing recomputation failed', () => {
-        insertRecomputation.run(...recomputationParams(r));
-      }),
+    appendRecomputation: (r) => wrap('storing recomputation failed', () => recomputationTx(r)),
+    listRecordChain: (kind) =>
+      wrap('chain query failed', () =>
+        kind === 'footprints'
+          ? (prepared('SELECT * FROM footprints ORDER BY chain_seq').all() as Record<string, unknown>[]).map(
+              footprintLink,
+            )
+          : (prepared('SELECT * FROM result_recomputations ORDER BY id').all() as Record<string, unknown>[]).map(
+              recomputationLink,
+            ),
+      ),
     listRecomputations: () =>
       wrap('recomputation query failed', () =>
         (prepared('SELECT * FROM result_recomputations ORDER BY id').all() as Record<string, unknown>[]).map(
@@ -539,8 +558,23 @@ function migrate(db: Database.Database): AppliedMigration[] {
   return applied;
 }
 
+type Row = Record<string, unknown>;
+
 function runStep(db: Database.Database, step: MigrationStep): void {
   if (typeof step === 'string') return void db.exec(step);
+  if (step.data === 'chain-published-records') {
+    const footprints = db.prepare(`SELECT * FROM footprints ORDER BY ${FOOTPRINT_PUBLISHING_ORDER}`).all() as Row[];
+    const fl = chainLinks(undefined, footprints.map(rowToFootprint));
+    const setF = db.prepare(
+      'UPDATE footprints SET chain_seq = ?, prev_hash = ?, hash = ? WHERE id = ? AND version = ?',
+    );
+    footprints.forEach((r, i) => setF.run(fl[i]!.seq, fl[i]!.prevHash, fl[i]!.hash, r.id, r.version));
+    const recs = db.prepare('SELECT * FROM result_recomputations ORDER BY id').all() as Row[];
+    const rl = chainLinks(undefined, recs.map(rowToRecomputation));
+    const setR = db.prepare('UPDATE result_recomputations SET prev_hash = ?, hash = ? WHERE id = ?');
+    recs.forEach((r, i) => setR.run(rl[i]!.prevHash, rl[i]!.hash, r.id));
+    return;
+  }
   // rollups-to-micro-units, in rowid order, a batch at a time
   const read = db.prepare(
     `SELECT rowid AS rid, id, ${MICRO_COLUMNS.map(([d]) => d).join(', ')} FROM rollups WHERE rowid > ? ORDER BY rowid LIMIT 5000`,
