@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
@@ -6,8 +6,11 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRollupBatch, silentLogger } from '@pcf-edge/core';
 import { startLocalKinesis, type LocalKinesis } from '../../test-support/kinesis';
 import { runCli } from '../src/cli/run';
-import { closeHandler, handler } from '../src/ingest/lambda-entry';
 import { MIGRATIONS } from '../src/store/migrations';
+import { startLocalS3 } from '../../test-support/s3';
+import { s3Archive } from '../src/archive/s3';
+import { createConsumerHandler } from '../src/aws/consumer';
+import { DB_SECRET_ARN, dbSecretFor, fakeSecrets, kinesisEvent } from './aws-scenario';
 import { lineRollup, signedBatch, tempDb, TEST_GATEWAY_KEY, type TempDb } from './helpers';
 import { PG_URL, pgSkipNotice } from './pg-support';
 
@@ -27,7 +30,7 @@ const registerGw = [
 
 /**
  * Every command on PostgreSQL (the URL from the environment, never argv), `migrate` run twice changing nothing on
- * either store, and the Lambda handler on PostgreSQL. (cli.test.ts runs the same commands on SQLite.)
+ * either store, and the deployed consumer Lambda (`aws/consumer.ts`) on PostgreSQL. (cli.test.ts runs the same commands on SQLite.)
  */
 const cli = async (env: NodeJS.ProcessEnv, ...args: string[]) => {
   const out: string[] = [],
@@ -213,11 +216,22 @@ if (url === undefined) {
       });
     });
 
-    it('the Lambda handler writes to PostgreSQL when PCF_EDGE_DATABASE_URL is set', async () => {
+    it('the deployed consumer Lambda stores into PostgreSQL and archives each record in S3', async () => {
       expect((await cli(env, 'migrate')).code).toBe(0);
       expect(await cli(env, ...registerGw)).toMatchObject({ code: 0 });
-      const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
-      Object.assign(process.env, env);
+      const s3 = await startLocalS3(['raw']);
+      const consumer = createConsumerHandler({
+        secrets: fakeSecrets(new Map([[DB_SECRET_ARN, dbSecretFor(url)]])),
+        env: {
+          PCF_EDGE_DB_SECRET_ARN: DB_SECRET_ARN,
+          PCF_EDGE_DB_SSLMODE: 'disable',
+          PCF_EDGE_DB_SCHEMA: schema,
+          PCF_EDGE_ARCHIVE_BUCKET: 'raw',
+        },
+        log: silentLogger(),
+        emit: () => undefined,
+        s3: s3.client,
+      });
       try {
         const batch = makeRollupBatch(
           'gw-1',
@@ -225,16 +239,13 @@ if (url === undefined) {
           [lineRollup('line-1', '2026-01-01T00:00:00.000Z', 1, 3)],
           new Date(),
         );
-        const data = signedBatch(batch).toString('base64');
-        expect(await handler({ Records: [{ kinesis: { data, sequenceNumber: '1' } }] })).toEqual({
-          batchItemFailures: [],
-        });
+        const data = signedBatch(batch);
+        expect(await consumer(kinesisEvent([data]))).toEqual({ batchItemFailures: [] });
+        const archive = s3Archive({ bucket: 'raw', client: s3.client });
+        expect(await archive.list('batches')).toEqual([createHash('sha256').update(data).digest('hex')]);
       } finally {
-        await closeHandler();
-        for (const [k, v] of saved) {
-          if (v === undefined) delete process.env[k];
-          else process.env[k] = v;
-        }
+        await consumer.close();
+        await s3.close();
       }
       const c = new Client({ connectionString: url });
       await c.connect();

@@ -1,6 +1,9 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger, type Logger } from '@pcf-edge/core';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { ARCHIVE_BUCKET_ENV } from '../archive/open';
+import { s3Archive } from '../archive/s3';
 import { createKinesisHandler } from '../ingest/lambda';
 import type { CloudSinkRepository } from '../store/repository';
 import { databaseSettingsFromEnv, instanceResource, openDatabase } from './database';
@@ -14,12 +17,16 @@ export interface ConsumerDeps {
   /** Writes one metrics line (default: stdout, where Lambda's log capture reads EMF). */
   emit?: (line: string) => void;
   now?: () => number;
+  /** The S3 client of the archive (tests: one pointed at a local S3-compatible server); default: from the environment. */
+  s3?: S3Client;
 }
 
 /**
  * The Kinesis consumer Lambda (event source mapping with ReportBatchItemFailures): the ingest handler
  * (`createKinesisHandler`, ADR 0033) on PostgreSQL, whose credentials come from Secrets Manager. A database that
- * cannot be opened reports every record for retry. Each invocation emits Records, FailedRecords and
+ * cannot be opened reports every record for retry. Every record is archived verbatim before it is stored, in the bucket
+ * PCF_EDGE_ARCHIVE_BUCKET (the stack's, ADR 0212/0233; key prefix PCF_EDGE_ARCHIVE_PREFIX) when it is set; a failed
+ * archive write fails the record, which Kinesis then delivers again. Each invocation emits Records, FailedRecords and
  * DeadLetteredRecords as EMF metrics (namespace from PCF_EDGE_METRICS_NAMESPACE).
  */
 /** The handler; `close` ends the database pool (tests; Lambda just freezes the instance). */
@@ -33,6 +40,10 @@ export function createConsumerHandler(deps: ConsumerDeps): ConsumerHandler {
   const functionName = deps.env.AWS_LAMBDA_FUNCTION_NAME ?? 'cloud-sink-consumer';
   const now = deps.now ?? Date.now;
   const emit = deps.emit ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const bucket = deps.env[ARCHIVE_BUCKET_ENV];
+  const archive = bucket
+    ? s3Archive({ bucket, prefix: deps.env.PCF_EDGE_ARCHIVE_PREFIX ?? '', ...(deps.s3 ? { client: deps.s3 } : {}) })
+    : undefined;
   const db = instanceResource(
     () => openDatabase({ secrets: deps.secrets, settings, log: deps.log, poolSize: 2 }),
     (d) => d.stale(),
@@ -52,7 +63,9 @@ export function createConsumerHandler(deps: ConsumerDeps): ConsumerHandler {
           return out;
         },
       };
-      response = await createKinesisHandler({ repo: counting, log: deps.log, now })(event);
+      response = await createKinesisHandler({ repo: counting, log: deps.log, now, ...(archive ? { archive } : {}) })(
+        event,
+      );
     } catch (err) {
       deps.log.error({ err, records: event.Records.length }, 'database not available; reporting the batch for retry');
       response = { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })) };
