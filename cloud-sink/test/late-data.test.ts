@@ -12,9 +12,7 @@ import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { PcfService } from '../src/service/pcf-service';
 import { findStaleResults } from '../src/service/stale';
-import type { CloudSinkRepository } from '../src/store/repository';
-import { tempDb } from './helpers';
-import { openPgInFreshSchema, PG_URL, pgSkipNotice } from './pg-support';
+import { cliStores, type CliStore } from './pg-support';
 
 /**
  * The scenario of issue 18, on SQLite and PostgreSQL, through the CLI: compute and store a PCF, publish it, ingest
@@ -31,40 +29,10 @@ const options: CalcOptions = {
   overheadKey: 'mass',
 };
 
-interface Store {
-  repo: CloudSinkRepository;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  dispose(): Promise<void>;
-}
-
-const stores: [string, () => Promise<Store>][] = [
-  [
-    'SQLite',
-    () => {
-      const t = tempDb();
-      return Promise.resolve({ repo: t.repo, args: ['--db', t.file], env: {}, dispose: () => t.cleanup() });
-    },
-  ],
-];
-const url = PG_URL;
-if (url)
-  stores.push([
-    'PostgreSQL',
-    async () => {
-      const o = await openPgInFreshSchema(url);
-      return {
-        repo: o.repo,
-        args: [],
-        env: { PCF_EDGE_DATABASE_URL: url, PCF_EDGE_DATABASE_SCHEMA: o.schema },
-        dispose: () => o.dispose(),
-      };
-    },
-  ]);
-else pgSkipNotice('late data');
+const stores = cliStores('late data');
 
 describe.each(stores)('late data (%s)', (_name, open) => {
-  let s: Store;
+  let s: CliStore;
   beforeEach(async () => {
     s = await open();
     await importDirectory(s.repo);

@@ -11,9 +11,7 @@ import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { monthPeriod, previousMonth, type PeriodRunReport } from '../src/service/period-batch';
 import type { ProductResultDoc } from '../src/service/result-doc';
-import type { CloudSinkRepository } from '../src/store/repository';
-import { tempDb } from './helpers';
-import { openPgInFreshSchema, PG_URL, pgSkipNotice } from './pg-support';
+import { cliStores, type CliStore } from './pg-support';
 
 /**
  * `cloud-sink recompute --period` (issue 22 item 7) on SQLite and PostgreSQL, through the CLI: every product made in
@@ -21,37 +19,8 @@ import { openPgInFreshSchema, PG_URL, pgSkipNotice } from './pg-support';
  * a revised window makes the next run report the change versus the last run; progress on a terminal and off it;
  * precise usage errors that leave the store as it was.
  */
-interface Store {
-  repo: CloudSinkRepository;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  dispose(): Promise<void>;
-}
 
-const stores: [string, () => Promise<Store>][] = [
-  [
-    'SQLite',
-    () => {
-      const t = tempDb();
-      return Promise.resolve({ repo: t.repo, args: ['--db', t.file], env: {}, dispose: () => t.cleanup() });
-    },
-  ],
-];
-const url = PG_URL;
-if (url)
-  stores.push([
-    'PostgreSQL',
-    async () => {
-      const o = await openPgInFreshSchema(url);
-      return {
-        repo: o.repo,
-        args: [],
-        env: { PCF_EDGE_DATABASE_URL: url, PCF_EDGE_DATABASE_SCHEMA: o.schema },
-        dispose: () => o.dispose(),
-      };
-    },
-  ]);
-else pgSkipNotice('period batch');
+const stores = cliStores('period batch');
 
 const PRODUCTS = ['housing', 'steel-sheet', 'widget'];
 
@@ -68,7 +37,7 @@ describe('month periods', () => {
 });
 
 describe.each(stores)('recompute --period (%s)', (_name, open) => {
-  let s: Store;
+  let s: CliStore;
   beforeEach(async () => {
     s = await open();
     await importDirectory(s.repo);
