@@ -1,5 +1,6 @@
 import { PcfError } from '@pcf-edge/core';
 import { Pool, type PoolClient } from 'pg';
+import { numberArrayLiteral, textArrayLiteral } from './pg-arrays';
 import type { RefEntity, ReferenceKind } from '../reference/types';
 import { chainLinks, footprintLink, FOOTPRINT_PUBLISHING_ORDER, recomputationLink } from './record-chain';
 import {
@@ -34,20 +35,17 @@ import type {
 } from './repository';
 import {
   currentViewProblemsSql,
+  ingestPlan,
   INSERT_REVISION,
   periodColumns,
   periodRowToStored,
   REVISION_NAMES,
-  revisionPlan,
   ROLLUP_COLUMNS,
-  rollupRow,
-  revisionRow,
   rowToKept,
   rowToStored,
   saveCheckpointSql,
   UPSERT_NAMES,
   UPSERT_ROLLUP,
-  upsertPlan,
   type RollupRow,
 } from './rollup-rows';
 import {
@@ -126,6 +124,13 @@ const unnested = (sql: string, names: string[]): string =>
     `SELECT * FROM unnest(${names.map((n, i) => `$${i + 1}::${ARRAY_TYPES[n]}[]`).join(', ')})`,
   );
 const UPSERT_MANY = unnested(UPSERT_ROLLUP, UPSERT_NAMES);
+/** The column arrays of `rows` for an `unnested` statement of `names`, as array literals (pg-arrays.ts). */
+const columnParams = (names: string[], rows: Record<string, unknown>[]): unknown[] =>
+  names.map((n) =>
+    ARRAY_TYPES[n] === 'text'
+      ? textArrayLiteral(rows.map((row) => row[n] as string | null))
+      : numberArrayLiteral(rows.map((row) => row[n] as number | null)),
+  );
 const INSERT_REVISIONS = unnested(INSERT_REVISION, REVISION_NAMES);
 const MIGRATION_LOCK = 7_262_001;
 /** Rollups per upsert statement (column arrays). */
@@ -215,22 +220,14 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
         const at = now();
         let applied = 0,
           revisions = 0;
-        const history = revisionPlan(write.rollups);
-        for (let i = 0; i < history.length; i += UPSERT_CHUNK) {
-          const rows = history.slice(i, i + UPSERT_CHUNK).map((r) => revisionRow(r, at));
-          const params = REVISION_NAMES.map((n) => rows.map((row) => row[n]));
-          revisions += (await c.query(INSERT_REVISIONS, params)).rowCount ?? 0;
+        const plan = ingestPlan(write.rollups, at);
+        for (let i = 0; i < plan.history.length; i += UPSERT_CHUNK) {
+          const rows = plan.history.slice(i, i + UPSERT_CHUNK);
+          revisions += (await c.query(INSERT_REVISIONS, columnParams(REVISION_NAMES, rows))).rowCount ?? 0;
         }
-        const plan = upsertPlan(write.rollups);
-        for (let i = 0; i < plan.length; i += UPSERT_CHUNK) {
-          const rows = plan.slice(i, i + UPSERT_CHUNK).map((r) => rollupRow(r, at));
-          applied +=
-            (
-              await c.query(
-                UPSERT_MANY,
-                UPSERT_NAMES.map((n) => rows.map((row) => row[n])),
-              )
-            ).rowCount ?? 0;
+        for (let i = 0; i < plan.current.length; i += UPSERT_CHUNK) {
+          const rows = plan.current.slice(i, i + UPSERT_CHUNK);
+          applied += (await c.query(UPSERT_MANY, columnParams(UPSERT_NAMES, rows))).rowCount ?? 0;
         }
         for (const d of write.deadLetters) {
           await c.query('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES ($1, $2, $3, $4)', [

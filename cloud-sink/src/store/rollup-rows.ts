@@ -139,50 +139,41 @@ export function rollupRow(d: DecodedRollup, receivedAtMs: number): Record<string
   };
 }
 
-/** Named parameters for INSERT_REVISION: the columns and the document as received (serialised once). */
-export function revisionRow(d: DecodedRollup, receivedAtMs: number): Record<string, unknown> {
-  return { ...rollupRow(d, receivedAtMs), doc: JSON.stringify(d.rollup) };
+/** A row of one write: UPSERT_ROLLUP's named parameters and, for INSERT_REVISION, the document as received. */
+export type IngestRow = Record<string, unknown> & { id: string; revision: number; doc: string };
+
+/**
+ * The rows one write appends and applies, each built once: `history` holds one row per (id, revision), the first of
+ * equal ones (as inserting them in turn would keep); `current` one per id, the highest revision (the first of equal
+ * ones, as applying them in turn would keep) — a subset of `history`. Both are sorted by id then revision, so
+ * concurrent writers lock rows in one order (no deadlock) and both stores count what was applied alike. One stable
+ * sort; the history drops a row equal to the one before it, the current view takes each id's last.
+ */
+export function ingestPlan(
+  rollups: readonly DecodedRollup[],
+  receivedAtMs: number,
+): { history: IngestRow[]; current: IngestRow[] } {
+  const sorted = rollups
+    .slice()
+    .sort((a, b) =>
+      a.rollup.id < b.rollup.id ? -1 : a.rollup.id > b.rollup.id ? 1 : a.rollup.revision - b.rollup.revision,
+    );
+  const history: IngestRow[] = [];
+  for (const d of sorted) {
+    const before = history[history.length - 1];
+    if (before && before.id === d.rollup.id && before.revision === d.rollup.revision) continue;
+    const row = rollupRow(d, receivedAtMs) as IngestRow;
+    row.doc = JSON.stringify(d.rollup);
+    history.push(row);
+  }
+  const current = history.filter((row, i) => history[i + 1]?.id !== row.id);
+  return { history, current };
 }
 
 /** UPSERT_ROLLUP_POSITIONAL's parameters, in order. */
 export function rollupParams(d: DecodedRollup, receivedAtMs: number): unknown[] {
   const row = rollupRow(d, receivedAtMs);
   return UPSERT_NAMES.map((n) => row[n]);
-}
-
-/** INSERT_REVISION_POSITIONAL's parameters, in order. */
-export function revisionParams(d: DecodedRollup, receivedAtMs: number): unknown[] {
-  const row = revisionRow(d, receivedAtMs);
-  return REVISION_NAMES.map((n) => row[n]);
-}
-
-/**
- * The revisions of one write the history appends: one per (id, revision), the first of equal ones (as inserting them
- * in turn would keep), sorted by id then revision (one lock order for concurrent writers).
- */
-export function revisionPlan(rollups: readonly DecodedRollup[]): DecodedRollup[] {
-  const byKey = new Map<string, DecodedRollup>();
-  for (const d of rollups) {
-    const key = `${d.rollup.id}\u0000${d.rollup.revision}`;
-    if (!byKey.has(key)) byKey.set(key, d);
-  }
-  return [...byKey.values()].sort((a, b) =>
-    a.rollup.id < b.rollup.id ? -1 : a.rollup.id > b.rollup.id ? 1 : a.rollup.revision - b.rollup.revision,
-  );
-}
-
-/**
- * The rollups of one write in the order they are applied: one per id, the highest revision (the first of equal ones,
- * as applying them in turn would keep), sorted by id — so concurrent writers lock rows in one order (no deadlock)
- * and both stores count what was applied alike.
- */
-export function upsertPlan(rollups: readonly DecodedRollup[]): DecodedRollup[] {
-  const byId = new Map<string, DecodedRollup>();
-  for (const d of rollups) {
-    const cur = byId.get(d.rollup.id);
-    if (!cur || d.rollup.revision > cur.rollup.revision) byId.set(d.rollup.id, d);
-  }
-  return [...byId.values()].sort((a, b) => (a.rollup.id < b.rollup.id ? -1 : a.rollup.id > b.rollup.id ? 1 : 0));
 }
 
 export function rowToStored(row: RollupRow): StoredRollup {

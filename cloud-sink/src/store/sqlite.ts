@@ -27,15 +27,14 @@ import {
   INSERT_REVISION_POSITIONAL,
   periodColumns,
   periodRowToStored,
-  revisionParams,
-  revisionPlan,
+  ingestPlan,
+  REVISION_NAMES,
   ROLLUP_COLUMNS,
-  rollupParams,
   rowToKept,
   rowToStored,
   saveCheckpointSql,
+  UPSERT_NAMES,
   UPSERT_ROLLUP_POSITIONAL,
-  upsertPlan,
   type RollupRow,
 } from './rollup-rows';
 import {
@@ -216,8 +215,9 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     const at = now();
     let applied = 0,
       revisions = 0;
-    for (const r of revisionPlan(write.rollups)) revisions += insertRevision.run(revisionParams(r, at)).changes;
-    for (const r of upsertPlan(write.rollups)) applied += upsert.run(rollupParams(r, at)).changes;
+    const plan = ingestPlan(write.rollups, at);
+    for (const row of plan.history) revisions += insertRevision.run(REVISION_NAMES.map((n) => row[n])).changes;
+    for (const row of plan.current) applied += upsert.run(UPSERT_NAMES.map((n) => row[n])).changes;
     for (const d of write.deadLetters) insertDead.run(d.source, d.reason, d.payload, d.receivedAtMs);
     if (write.checkpoint)
       saveCheckpoint.run(write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at);
