@@ -1,4 +1,5 @@
-import { openSignedBatch, validateRollupBatch, type RollupBatch } from '@pcf-edge/core';
+import { ed25519PublicKey, openSignedBatch, validateRollupBatch, type RollupBatch } from '@pcf-edge/core';
+import type { KeyObject } from 'node:crypto';
 import type { GatewayKey, SecurityStore } from '../store/security-store';
 
 export type VerifiedBatch = { ok: true; batch: RollupBatch; keyId: string } | { ok: false; reason: string };
@@ -13,14 +14,16 @@ const KEY_TTL_MS = 30_000;
  * or retired key, bad signature, another gateway's id, a site the gateway may not report, or an invalid batch.
  */
 export function createBatchVerifier(security: SecurityStore, now: () => number = Date.now) {
-  const keys = new Map<string, { atMs: number; key: GatewayKey | undefined }>();
+  // each key beside its KeyObject, built once per read of the key rather than once per record
+  const keys = new Map<string, { atMs: number; key: GatewayKey | undefined; publicKey: KeyObject | undefined }>();
   const keyFor = async (keyId: string) => {
     const hit = keys.get(keyId);
-    if (hit && now() - hit.atMs < KEY_TTL_MS) return hit.key;
+    if (hit && now() - hit.atMs < KEY_TTL_MS) return hit;
     const key = await security.getGatewayKey(keyId);
-    keys.set(keyId, { atMs: now(), key });
+    const entry = { atMs: now(), key, publicKey: key && ed25519PublicKey(key.publicKey) };
+    keys.set(keyId, entry);
     if (keys.size > 10_000) keys.delete(keys.keys().next().value!);
-    return key;
+    return entry;
   };
   return async (text: string): Promise<VerifiedBatch> => {
     let doc: unknown;
@@ -33,11 +36,11 @@ export function createBatchVerifier(security: SecurityStore, now: () => number =
     if (opened.signed === false)
       return { ok: false, reason: 'unsigned batch: every batch must be signed by its gateway key' };
     if (opened.signed === 'malformed') return { ok: false, reason: `malformed signed batch: ${opened.reason}` };
-    const key = await keyFor(opened.keyId);
+    const { key, publicKey } = await keyFor(opened.keyId);
     if (!key) return { ok: false, reason: `signed by an unknown key '${opened.keyId}'` };
     if (key.status !== 'active')
       return { ok: false, reason: `signed by retired key '${key.keyId}' of gateway ${key.gatewayId}` };
-    if (!opened.verify(key.publicKey))
+    if (!publicKey || !opened.verify(publicKey))
       return { ok: false, reason: `signature does not verify with key '${key.keyId}'` };
     let batch: RollupBatch;
     try {
