@@ -9,7 +9,7 @@
  * PostgreSQL runs when PCF_EDGE_DATABASE_URL is set (in a schema of its own, dropped at the end).
  * --quick: 1,000 products, 4 lines, 2 months, 50,000 rollups. Exit 0 when done (targets are reported, not enforced).
  * (4) the cost of keeping every rollup revision at a year of 15-minute rollups with 5 % revised windows, on SQLite
- * (`pcf-history.ts`; --quick: a year on 4 lines).
+ * (`pcf-history.ts`; --quick: a year on 4 lines). --phases pcf,ingest,history: only those (default all).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +37,8 @@ import { startLocalKinesisProcess, type LocalKinesis } from '../../test-support/
 import { historyCost } from './pcf-history';
 import { LEVELS, periodStart, prng, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
 
+/** The phases `--phases` may name: the PCF figures (1, 2), the ingest (3), the history's cost (4). */
+const PHASES = ['pcf', 'ingest', 'history'];
 const FULL: BenchSize = { products: 10_000, lines: 20, months: 12, ingestRollups: 500_000 };
 const QUICK: BenchSize = { products: 1_000, lines: 4, months: 2, ingestRollups: 50_000 };
 const ROOT = resolve(__dirname, '../..');
@@ -377,12 +379,23 @@ function sideBySide(all: Map<string, Figures>): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, stores: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      quick: { type: 'boolean' },
+      stores: { type: 'string' },
+      phases: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
-    log('usage: npm run bench:pcf -- [--quick] [--stores sqlite,postgres]   (PostgreSQL: set PCF_EDGE_DATABASE_URL)');
+    log(
+      'usage: npm run bench:pcf -- [--quick] [--stores sqlite,postgres] [--phases pcf,ingest,history]   (PostgreSQL: set PCF_EDGE_DATABASE_URL)',
+    );
     return;
   }
+  const phases = new Set((values.phases ?? PHASES.join(',')).split(','));
+  const unknownPhase = [...phases].filter((p) => !PHASES.includes(p));
+  if (unknownPhase.length > 0)
+    throw new Error(`--phases: no phase ${unknownPhase.join(', ')} (phases: ${PHASES.join(', ')})`);
   const size = values.quick ? QUICK : FULL;
   const wanted = (values.stores ?? 'sqlite,postgres').split(',') as StoreName[];
   const dir = mkdtempSync(join(tmpdir(), 'bench-pcf-'));
@@ -401,10 +414,10 @@ async function main(): Promise<void> {
   );
   const all = new Map<string, Figures>(stores.map((s) => [s.name, new Map()]));
   try {
-    for (const s of stores) await pcfPhases(s, size, all.get(s.name)!);
-    await ingestPhase(stores, size.ingestRollups, all);
+    if (phases.has('pcf')) for (const s of stores) await pcfPhases(s, size, all.get(s.name)!);
+    if (phases.has('ingest')) await ingestPhase(stores, size.ingestRollups, all);
     sideBySide(all);
-    await historyCost(dir, size);
+    if (phases.has('history')) await historyCost(dir, size);
     log(
       `load average ${os
         .loadavg()
