@@ -14,7 +14,8 @@
  * - `read`: the bare baseline without the store: every record of every shard read with GetRecords, nothing decoded.
  *
  * Protocol: job → (prepares) `ready` → `go` → (runs; until idle, or until `stop` when `live`) `done` with a
- * `ConsumerReport` → `exit`. Setup (connecting, building records) is outside the timed `go`…`done` span.
+ * `ConsumerReport` → `exit`. Setup (connecting to PostgreSQL and Kinesis, building records) is outside the timed
+ * `go`…`done` span.
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { batchSigner, makeRollupBatch, silentLogger, type GatewayJwk } from '@pcf-edge/core';
@@ -94,6 +95,9 @@ function counting(repo: CloudSinkRepository, report: ConsumerReport): CloudSinkR
 async function kinesisMode(job: ConsumerJob, report: ConsumerReport): Promise<() => Promise<void>> {
   const repo = await withRepo(job);
   await repo.getCheckpoints(job.stream); // opens a pooled connection before the timed span
+  // and the Kinesis client's connection, with the SDK modules its first request loads, likewise
+  const client = kinesisClientFor({ endpoint: job.endpoint });
+  await client.send(new ListShardsCommand({ StreamName: job.stream }));
   const consumer = createKinesisConsumer(
     {
       stream: job.stream,
@@ -104,7 +108,12 @@ async function kinesisMode(job: ConsumerJob, report: ConsumerReport): Promise<()
       stopWhenIdle: !job.live,
       shards: job.shards,
     },
-    { repo: counting(repo, report), log: silentLogger(), verify: createBatchVerifier(openSecurityStore(repo)) },
+    {
+      repo: counting(repo, report),
+      log: silentLogger(),
+      client,
+      verify: createBatchVerifier(openSecurityStore(repo)),
+    },
   );
   const stop = next('stop');
   await send({ type: 'ready' });
@@ -115,6 +124,7 @@ async function kinesisMode(job: ConsumerJob, report: ConsumerReport): Promise<()
   else await consumer.done();
   await consumer.stop();
   report.endMs = Date.now();
+  client.destroy();
   Object.assign(report, {
     records: consumer.stats.records,
     rollups: consumer.stats.rollups,
