@@ -2,14 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { canonicalJson, chainHash } from '../src/audit/hash';
 import { verifyAudit } from '../src/audit/verify';
-import { decodeRollups } from '../src/ingest/quantities';
 import { importReferenceFile } from '../src/reference/import';
 import { auditBody, documentHashes } from '../src/service/audit-body';
-import { importDirectory } from '../src/service/demo';
-import { demoRollups } from '../src/service/demo-rollups';
 import { PcfService } from '../src/service/pcf-service';
 import type { ProductResultDoc } from '../src/service/result-doc';
-import { tempDb, type TempDb } from './helpers';
+import { loadDemo, tempDb, type TempDb } from './helpers';
 
 /**
  * Records written before results carried `biogenic` (ADR 0247) assert neither that field nor its warnings; they
@@ -28,8 +25,7 @@ describe('audit records made before biogenic carbon', () => {
   let t: TempDb;
   beforeEach(async () => {
     t = tempDb();
-    await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
+    await loadDemo(t.repo);
     // the cardboard marked biogenic without a content: today's result has a biogenic warning
     const factors = JSON.stringify([
       {

@@ -1,12 +1,10 @@
 import { silentLogger } from '@pcf-edge/core';
-import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { apiConfig } from '../src/api/config';
 import { verifyAudit } from '../src/audit/verify';
 import { runCli } from '../src/cli/run';
 import { decodeRollups } from '../src/ingest/quantities';
 import { createFootprintPublisher } from '../src/pact/publish';
 import { publishedAnnouncer } from '../src/pact/published-events';
-import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { PcfService } from '../src/service/pcf-service';
 import { recomputeStale, thresholdPercent } from '../src/service/recompute';
@@ -14,7 +12,7 @@ import { migratePostgres } from '../src/store/postgres';
 import { linkHash } from '../src/store/record-chain';
 import { openSqliteRepository } from '../src/store/sqlite';
 import type { CloudSinkRepository, Recomputation, StoredFootprint } from '../src/store/repository';
-import { tempDb } from './helpers';
+import { DEMO_MORNING, loadDemo, tempDb } from './helpers';
 import { openPgInFreshSchema, PG_URL, pgSkipNotice } from './pg-support';
 
 /**
@@ -23,14 +21,7 @@ import { openPgInFreshSchema, PG_URL, pgSkipNotice } from './pg-support';
  * kept current with a note) verifies; each tampering of a footprint version or recomputation row fails it with a
  * message naming the row and what is wrong.
  */
-const options: CalcOptions = {
-  periodStart: '2026-11-02T06:00:00Z',
-  periodEnd: '2026-11-02T10:00:00Z',
-  method: 'location',
-  gwpSet: 'AR5',
-  shareKey: 'units',
-  overheadKey: 'mass',
-};
+const options = DEMO_MORNING;
 
 interface Store {
   repo: CloudSinkRepository;
@@ -94,8 +85,7 @@ describe.each(stores)('audit verify of footprints and recomputations (%s)', (_na
   let next: StoredFootprint;
   beforeEach(async () => {
     s = await open();
-    await importDirectory(s.repo);
-    await s.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
+    await loadDemo(s.repo);
     const publisher = createFootprintPublisher({
       repo: s.repo,
       company: apiConfig({ clients: [] }).pact,

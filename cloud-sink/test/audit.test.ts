@@ -2,28 +2,18 @@ import { decodeRollups } from '../src/ingest/quantities';
 import Database from 'better-sqlite3';
 import { verifyAudit } from '../src/audit/verify';
 import { showAudit } from '../src/audit/show';
-import type { CalcOptions } from '@pcf-edge/pcf-engine';
-import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { PcfService } from '../src/service/pcf-service';
-import { tempDb, type TempDb } from './helpers';
+import { DEMO_MORNING, loadDemo, tempDb, type TempDb } from './helpers';
 
-const options: CalcOptions = {
-  periodStart: '2026-11-02T06:00:00Z',
-  periodEnd: '2026-11-02T10:00:00Z',
-  method: 'location',
-  gwpSet: 'AR5',
-  shareKey: 'units',
-  overheadKey: 'mass',
-};
+const options = DEMO_MORNING;
 
 describe('audit trail', () => {
   let t: TempDb;
   let ids: string[];
   beforeEach(async () => {
     t = tempDb();
-    await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
+    await loadDemo(t.repo);
     ids = [];
     for (const p of ['steel-sheet', 'housing', 'widget'])
       ids.push((await new PcfService(t.repo).calculateAndStore(p, options)).audit.resultId);

@@ -1,10 +1,6 @@
-import { decodeRollups } from '../src/ingest/quantities';
 import { Dec, gwp } from '@pcf-edge/pcf-engine';
-import type { CalcOptions } from '@pcf-edge/pcf-engine';
-import { importDirectory } from '../src/service/demo';
-import { demoRollups } from '../src/service/demo-rollups';
 import { PcfService } from '../src/service/pcf-service';
-import { tempDb, type TempDb } from './helpers';
+import { DEMO_MORNING, loadDemo, tempDb, type TempDb } from './helpers';
 
 const d = (v: number | string) => new Dec(v);
 /** Compare at 12 decimals: the engine's shares are exact remainders, the hand computation divides in another order. */
@@ -12,18 +8,10 @@ const at12 = (v: Dec | string) => new Dec(v).toDecimalPlaces(12).toString();
 
 describe('demo factory end to end: rollups → PCF per order and per product', () => {
   let t: TempDb;
-  const options: CalcOptions = {
-    periodStart: '2026-11-02T06:00:00Z',
-    periodEnd: '2026-11-02T10:00:00Z',
-    method: 'location',
-    gwpSet: 'AR5',
-    shareKey: 'units',
-    overheadKey: 'mass',
-  };
+  const options = DEMO_MORNING;
   beforeAll(async () => {
     t = tempDb();
-    await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
+    await loadDemo(t.repo);
   });
   afterAll(async () => {
     await t.cleanup();

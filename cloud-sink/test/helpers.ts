@@ -2,6 +2,10 @@ import { batchSigner, newGatewayKey, rollupId, type LineRollup } from '@pcf-edge
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CalcOptions } from '@pcf-edge/pcf-engine';
+import { decodeRollups } from '../src/ingest/quantities';
+import { importDirectory } from '../src/service/demo';
+import { demoRollups } from '../src/service/demo-rollups';
 import { openSqliteRepository } from '../src/store/sqlite';
 import type { CloudSinkRepository } from '../src/store/repository';
 import { openSecurityStore } from '../src/store/security-store';
@@ -33,6 +37,22 @@ export function tempDb(): TempDb {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The demo factory's morning, 06:00–10:00 UTC on 2 November 2026: the period the demo's tests calculate. */
+export const DEMO_MORNING: Readonly<CalcOptions> = Object.freeze({
+  periodStart: '2026-11-02T06:00:00Z',
+  periodEnd: '2026-11-02T10:00:00Z',
+  method: 'location',
+  gwpSet: 'AR5',
+  shareKey: 'units',
+  overheadKey: 'mass',
+});
+
+/** The demo factory in `repo`: its reference data (the demo folder) and its morning's rollups. */
+export async function loadDemo(repo: CloudSinkRepository): Promise<void> {
+  await importDirectory(repo);
+  await repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
 }
 
 /** A 15-minute line rollup on plant-1. */

@@ -1,5 +1,5 @@
 import { silentLogger } from '@pcf-edge/core';
-import { Dec, present, type CalcOptions } from '@pcf-edge/pcf-engine';
+import { Dec, present } from '@pcf-edge/pcf-engine';
 import { runCli } from '../src/cli/run';
 import { verifyAudit } from '../src/audit/verify';
 import { decodeRollups } from '../src/ingest/quantities';
@@ -8,11 +8,11 @@ import { createFootprintPublisher } from '../src/pact/publish';
 import { EVENT_TYPE, publishedAnnouncer } from '../src/pact/published-events';
 import { openSecurityStore } from '../src/store/security-store';
 import type { ProductFootprint } from '../src/pact/types';
-import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { PcfService } from '../src/service/pcf-service';
 import { findStaleResults } from '../src/service/stale';
 import { cliStores, type CliStore } from './pg-support';
+import { DEMO_MORNING, loadDemo } from './helpers';
 
 /**
  * The scenario of issue 18, on SQLite and PostgreSQL, through the CLI: compute and store a PCF, publish it, ingest
@@ -20,14 +20,7 @@ import { cliStores, type CliStore } from './pg-support';
  * `recompute --stale` publishes a new footprint with `precedingPfIds` (the old one Deprecated, still readable) and
  * records a Published event, and both results verify. A change below the threshold republishes nothing.
  */
-const options: CalcOptions = {
-  periodStart: '2026-11-02T06:00:00Z',
-  periodEnd: '2026-11-02T10:00:00Z',
-  method: 'location',
-  gwpSet: 'AR5',
-  shareKey: 'units',
-  overheadKey: 'mass',
-};
+const options = DEMO_MORNING;
 
 const stores = cliStores('late data');
 
@@ -35,8 +28,7 @@ describe.each(stores)('late data (%s)', (_name, open) => {
   let s: CliStore;
   beforeEach(async () => {
     s = await open();
-    await importDirectory(s.repo);
-    await s.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
+    await loadDemo(s.repo);
   });
   afterEach(async () => {
     await s.dispose();

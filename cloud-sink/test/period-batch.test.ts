@@ -7,11 +7,11 @@ import { verifyAudit } from '../src/audit/verify';
 import { runCli } from '../src/cli/run';
 import { decodeRollups } from '../src/ingest/quantities';
 import { importReferenceFile } from '../src/reference/import';
-import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { monthPeriod, previousMonth, type PeriodRunReport } from '../src/service/period-batch';
 import type { ProductResultDoc } from '../src/service/result-doc';
 import { cliStores, type CliStore } from './pg-support';
+import { loadDemo } from './helpers';
 
 /**
  * `cloud-sink recompute --period` (issue 22 item 7) on SQLite and PostgreSQL, through the CLI: every product made in
@@ -40,8 +40,7 @@ describe.each(stores)('recompute --period (%s)', (_name, open) => {
   let s: CliStore;
   beforeEach(async () => {
     s = await open();
-    await importDirectory(s.repo);
-    await s.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
+    await loadDemo(s.repo);
   });
   afterEach(async () => {
     await s.dispose();

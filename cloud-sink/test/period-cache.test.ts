@@ -1,29 +1,19 @@
 import { decodeRollups } from '../src/ingest/quantities';
-import type { CalcOptions } from '@pcf-edge/pcf-engine';
-import { importDirectory } from '../src/service/demo';
 import { demoRollups } from '../src/service/demo-rollups';
 import { PcfService } from '../src/service/pcf-service';
 import { importReferenceFile } from '../src/reference/import';
-import { lineRollup, tempDb, type TempDb } from './helpers';
+import { DEMO_MORNING, lineRollup, loadDemo, tempDb, type TempDb } from './helpers';
 
 describe('precomputed periods for ad-hoc calculations', () => {
   let t: TempDb;
-  const options: CalcOptions = {
-    periodStart: '2026-11-02T06:00:00Z',
-    periodEnd: '2026-11-02T10:00:00Z',
-    method: 'location',
-    gwpSet: 'AR5',
-    shareKey: 'units',
-    overheadKey: 'mass',
-  };
+  const options = DEMO_MORNING;
   let pcf: PcfService, uncachedPcf: PcfService;
   beforeAll(async () => {
     t = tempDb();
     pcf = new PcfService(t.repo);
     const { rollupFingerprint: _f, ...uncached } = t.repo;
     uncachedPcf = new PcfService(uncached);
-    await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
+    await loadDemo(t.repo);
   });
   afterAll(async () => {
     await t.cleanup();
@@ -65,20 +55,12 @@ describe('PcfService caches', () => {
   let t: TempDb;
   beforeEach(async () => {
     t = tempDb();
-    await importDirectory(t.repo);
-    await t.repo.ingest({ rollups: decodeRollups(demoRollups()), deadLetters: [] });
+    await loadDemo(t.repo);
   });
   afterEach(async () => {
     await t.cleanup();
   });
-  const options: CalcOptions = {
-    periodStart: '2026-11-02T06:00:00Z',
-    periodEnd: '2026-11-02T10:00:00Z',
-    method: 'location',
-    gwpSet: 'AR5',
-    shareKey: 'units',
-    overheadKey: 'mass',
-  };
+  const options = DEMO_MORNING;
 
   it('keeps a reference version once, uses a new import at once, and forgets everything on clear()', async () => {
     const pcf = new PcfService(t.repo);
