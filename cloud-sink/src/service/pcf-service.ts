@@ -17,14 +17,14 @@ export {
 } from './engine-input';
 
 /**
- * A product calculation. `views` holds serialised views of it by product (e.g. the API's ad-hoc response): the
- * calculation is immutable, so a view never changes, and it lives as long as the kept calculation.
+ * A product calculation. `views` holds serialised views of it (UTF-8) by product and form (e.g. the API's ad-hoc
+ * response): the calculation is immutable, so a view never changes, and it lives as long as the kept calculation.
  */
 export interface Calculated {
   calc: PeriodCalculation;
   loaded: LoadedInput;
   doc: ProductResultDoc;
-  views: Map<string, string>;
+  views: Map<string, Buffer>;
 }
 
 /**
@@ -233,7 +233,7 @@ interface CachedPeriod {
   fingerprint: string;
   loaded: LoadedInput;
   calc: PeriodCalculation;
-  views: Map<string, string>;
+  views: Map<string, Buffer>;
 }
 interface CachedProduct {
   fingerprint: string;
