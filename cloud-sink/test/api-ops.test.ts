@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON responses are inspected loosely */
 import { withReferenceCache } from '../src/api/reference-cache';
-import { PcfService } from '../src/service/pcf-service';
+import { contentHash } from '../src/audit/hash';
+import { auditInputs, PcfService } from '../src/service/pcf-service';
 import { decodeRollups } from '../src/ingest/quantities';
 import { demoRollups } from '../src/service/demo-rollups';
 import { tempDb } from './helpers';
@@ -76,7 +77,18 @@ describe('operational API', () => {
     expect(Array.isArray(dry.body.audit.derivation.children) && dry.body.audit.derivation.children.length > 0).toBe(
       true,
     );
-    expect(dry.body.audit.inputs.rollups.length).toBeGreaterThan(0);
+    // the inputs only when asked for (ADR 0251), as a fresh service hashes them
+    expect(dry.body.audit.inputs).toBeUndefined();
+    const full = await call('POST', '/api/pcf?audit=full', read, req);
+    expect(full.status).toBe(200);
+    expect(full.body.result).toEqual(dry.body.result);
+    expect(full.body.audit.derivation).toEqual(dry.body.audit.derivation);
+    expect(full.body.audit.inputs.rollups.length).toBeGreaterThan(0);
+    expect(full.body.audit.inputs).toEqual(JSON.parse(JSON.stringify(auditInputs(expected.loaded, expected.calc))));
+    expect(full.body.audit.inputs.entities.map((e: { hash: string }) => e.hash).sort()).toEqual(
+      [...expected.calc.usedEntities().values()].map((e) => contentHash(e.data)).sort(),
+    );
+    expect((await call('POST', '/api/pcf?audit=inputs', read, req)).status).toBe(400);
     expect(await call('POST', '/api/pcf', read, { ...req, store: true })).toMatchObject({
       status: 403,
       body: { code: 'AccessDenied' },

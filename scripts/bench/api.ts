@@ -1,16 +1,21 @@
 /**
- * API benchmark: `npm run bench:api -- [--connections N] [--duration-sec S]`.
+ * API benchmark: `npm run bench:api -- [--connections N] [--duration-sec S] [--server bundle|tsx]`.
  * Loads the demo dataset (reference data, the demo day's rollups, location- and market-based results of the three
- * demo products) into a temp SQLite file, starts `cloud-sink serve` on it as a child process, and drives it with
+ * demo products) into a temp SQLite file, starts `cloud-sink serve` on it as a child process — by default as deployed,
+ * built by esbuild into one bundle and run with plain node (scripts/bench/api-server.ts) — and drives it with
  * autocannon from this process: N concurrent connections (default 200) for S seconds (default 10) on
  * GET /2/footprints/{id}, then on POST /api/pcf (ad-hoc calculation, not stored): one request repeated (answered
- * from the kept calculation, ADR 0141) and every request distinct (each one computed). Prints requests/s and the p95
- * latency of each (exact, from every response time) against the targets (reads ≤ 50 ms, ad-hoc ≤ 200 ms) and
- * writes bench-results/api.json. Exits 0 when the runs completed (targets are reported, not enforced), 1 on
- * failure, 2 on bad arguments. With BENCH_CPU_PROF=<dir>, the server writes a V8 CPU profile into <dir> when it stops.
+ * from the kept calculation, ADR 0141) and every request distinct (each one computed); then the bare baseline: plain
+ * node:http answering with uncached answers of the server (one per product, in turn), same load. The distinct
+ * ad-hoc load runs again on `serve --workers <one per core>`, warmed up first (unmeasured) as the one process was by
+ * the runs before it. Prints requests/s and the p95 latency of each (exact, from every response time) against the
+ * targets (reads ≤ 50 ms, ad-hoc ≤ 200 ms) and the server CPU per request (every server process, primary and
+ * workers, from /proc, over the requests answered), and writes bench-results/api.json. Exits 0 when the runs
+ * completed (targets are reported, not enforced), 1 on failure, 2 on bad arguments. With BENCH_CPU_PROF=<dir>, every
+ * server process writes a V8 CPU profile into <dir> when it stops.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +26,15 @@ import { PcfService } from '../../cloud-sink/src/service/pcf-service';
 import { openSqliteRepository } from '../../cloud-sink/src/store/sqlite';
 import { openSecurityStore } from '../../cloud-sink/src/store/security-store';
 import { hashSecret } from '../../cloud-sink/src/api/secrets';
+import {
+  buildServerBundle,
+  processTreeCpuMs,
+  SERVER_KINDS,
+  serverCommand,
+  startBareServer,
+  startServerProcess,
+  type ServerKind,
+} from './api-server';
 
 interface AutocannonInstance {
   on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
@@ -39,9 +53,11 @@ type Autocannon = (
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- autocannon ships no types; the shape used is declared above
 const autocannon = require('autocannon') as Autocannon;
 
-const HELP = `usage: npm run bench:api -- [--connections N] [--duration-sec S]
+const HELP = `usage: npm run bench:api -- [--connections N] [--duration-sec S] [--server bundle|tsx]
   --connections N   concurrent connections (default 200)
-  --duration-sec S  seconds per scenario (default 10)`;
+  --duration-sec S  seconds per scenario (default 10)
+  --server K        bundle: the server built by esbuild into one file, run with plain node, as deployed (default);
+                    tsx: from the TypeScript sources under tsx's loader (BENCH names get a .tsx infix)`;
 const ROOT = resolve(__dirname, '../..');
 const SECRET = 'bench-secret-not-for-production';
 const PERIOD = {
@@ -49,9 +65,14 @@ const PERIOD = {
   periodEnd: new Date(Date.parse(DEMO_DAY.start) + DEMO_DAY.windows * DEMO_DAY.windowMs).toISOString(),
 };
 
-function parse(): { connections: number; durationSec: number } {
+function parse(): { connections: number; durationSec: number; server: ServerKind } {
   const { values } = parseArgs({
-    options: { connections: { type: 'string' }, 'duration-sec': { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      connections: { type: 'string' },
+      'duration-sec': { type: 'string' },
+      server: { type: 'string', default: 'bundle' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
@@ -65,9 +86,14 @@ function parse(): { connections: number; durationSec: number } {
     }
     return n;
   };
+  if (!SERVER_KINDS.includes(values.server as ServerKind)) {
+    process.stderr.write(`--server must be one of ${SERVER_KINDS.join(', ')}\n${HELP}\n`);
+    process.exit(2);
+  }
   return {
     connections: int('connections', values.connections, 200),
     durationSec: int('duration-sec', values['duration-sec'], 10),
+    server: values.server as ServerKind,
   };
 }
 
@@ -106,58 +132,27 @@ async function prepare(file: string): Promise<void> {
   await repo.close();
 }
 
-function startServer(file: string, workers: number): Promise<{ child: ChildProcess; url: string }> {
-  // the server runs in its own process (node with tsx's loader, no wrapper process), so child.pid is the server
-  // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...prof,
-      '--import',
-      'tsx',
-      'cloud-sink/src/main.ts',
-      'serve',
-      '--port',
-      '0',
-      '--db',
-      file,
-      '--signing-keys',
-      join(dirname(file), 'signing-keys.json'),
-      '--config',
-      join(dirname(file), 'api-config.json'),
-      '--workers',
-      String(workers),
-      '--publish-interval-ms',
-      '0',
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PCF_EDGE_CLIENT_SECRET: SECRET, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolveUrl, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s: ${out}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /on (http:\/\/\S+?)\/\s/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolveUrl({ child, url: m[1]! });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${out}`));
-    });
+function startServer(
+  file: string,
+  workers: number,
+  kind: ServerKind,
+  bundle: string | undefined,
+): Promise<{ child: ChildProcess; url: string }> {
+  const args = [
+    ...['--port', '0', '--db', file, '--signing-keys', join(dirname(file), 'signing-keys.json')],
+    ...['--config', join(dirname(file), 'api-config.json'), '--workers', String(workers), '--publish-interval-ms', '0'],
+  ];
+  return startServerProcess(ROOT, serverCommand(kind, bundle, args), {
+    ...process.env,
+    PCF_EDGE_CLIENT_SECRET: SECRET,
+    LOG_LEVEL: 'warn',
   });
 }
 
 interface Scenario {
   name: string;
-  targetP95Ms: number;
+  /** null for a baseline. */
+  targetP95Ms: number | null;
   requests: number;
   perSec: number;
   p50Ms: number;
@@ -165,36 +160,28 @@ interface Scenario {
   p99Ms: number;
   non2xx: number;
   errors: number;
-  /** Server process CPU (user + system) per request, µs: the server's cost independent of what else loads the machine. */
+  /**
+   * Server CPU (user + system, every server process) per request, µs: the server's cost, far less dependent than
+   * latency on what else loads the machine.
+   */
   serverCpuUsPerRequest: number | null;
-}
-
-/** User + system CPU time of a process in ms from /proc (Linux); null elsewhere. */
-function processCpuMs(pid: number | undefined): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100 on Linux)
-  } catch {
-    return null;
-  }
 }
 
 function run(
   name: string,
-  targetP95Ms: number,
+  targetP95Ms: number | null,
   serverPid: number | undefined,
   opts: Record<string, unknown>,
 ): Promise<Scenario> {
   const times: number[] = [];
-  const cpu0 = processCpuMs(serverPid);
+  const cpu0 = processTreeCpuMs(serverPid);
   return new Promise((done, fail) => {
     const inst = autocannon(opts, (err, r) => {
       if (err) {
         fail(err);
         return;
       }
-      const cpu1 = processCpuMs(serverPid);
+      const cpu1 = processTreeCpuMs(serverPid);
       times.sort((a, b) => a - b);
       const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? NaN;
       const ms = (v: number) => Math.round(v * 10) / 10;
@@ -237,13 +224,17 @@ function distinctAdHocBody(k: number): string {
 }
 
 async function main(): Promise<void> {
-  const { connections, durationSec } = parse();
+  const { connections, durationSec, server: kind } = parse();
   const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
   const file = join(dir, 'db.sqlite');
   let child: ChildProcess | undefined;
+  let answerBytes = '';
   try {
+    // inside the repository, so the bundle's externals resolve from its node_modules
+    const bundle = kind === 'bundle' ? await buildServerBundle(ROOT, join(ROOT, '.pcf-edge', 'bench-api')) : undefined;
     await prepare(file);
-    const server = await startServer(file, 1);
+    const loadAtStart = loadavg();
+    const server = await startServer(file, 1, kind, bundle);
     child = server.child;
     const tok = await fetch(`${server.url}/auth/token`, {
       method: 'POST',
@@ -286,12 +277,36 @@ async function main(): Promise<void> {
         ],
       }),
     ];
+    // one uncached answer of each product (the rotation of distinctAdHocBody), for the bare baseline below
+    const answers: Buffer[] = [];
+    for (let i = 0; i < PRODUCTS.length; i++) {
+      const res = await fetch(`${server.url}/api/pcf`, {
+        method: 'POST',
+        headers,
+        body: distinctAdHocBody(distinct++),
+      });
+      answers.push(Buffer.from(await res.arrayBuffer()));
+    }
+    answerBytes = answers.map((a) => a.length).join(', ');
+    await stop(child);
+    // the bare baseline: those answers in turn from plain node:http, to the same load
+    const bare = await startBareServer(ROOT, answers);
+    child = bare.child;
+    scenarios.push(
+      await run('bare node:http, same answers', null, child.pid, {
+        ...common,
+        url: `${bare.url}/api/pcf`,
+        method: 'POST',
+        headers,
+        requests: [
+          { setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) },
+        ],
+      }),
+    );
+    await stop(child);
     // the same distinct ad-hoc load on `serve --workers <one per core>` (ADR 0192), beside the one-worker figure
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGINT');
-    await exited;
     const workers = availableParallelism();
-    const pool = await startServer(file, workers);
+    const pool = await startServer(file, workers, kind, bundle);
     child = pool.child;
     const poolToken = await fetch(`${pool.url}/auth/token`, {
       method: 'POST',
@@ -305,33 +320,31 @@ async function main(): Promise<void> {
       authorization: `Bearer ${((await poolToken.json()) as { access_token: string }).access_token}`,
       'content-type': 'application/json',
     };
-    scenarios.push(
-      await run(`POST /api/pcf (ad-hoc, uncached, ${workers} workers)`, 200, undefined, {
-        ...common,
-        url: `${pool.url}/api/pcf`,
-        method: 'POST',
-        headers: poolHeaders,
-        requests: [
-          { setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) },
-        ],
-      }),
-    );
-    const load = loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ');
+    const poolLoad = {
+      ...common,
+      url: `${pool.url}/api/pcf`,
+      method: 'POST',
+      headers: poolHeaders,
+      requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) }],
+    };
+    // fresh workers compile their hot code under the first requests; the one-worker figure follows two warm runs, so
+    // the pool is warmed alike (not measured) before its figure
+    await run('warm-up', null, child.pid, { ...poolLoad, duration: Math.min(3, durationSec) });
+    scenarios.push(await run(`POST /api/pcf (ad-hoc, uncached, ${workers} workers)`, 200, child.pid, poolLoad));
+    const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
     process.stdout.write(
-      `${connections} connections, ${durationSec} s each, demo dataset (SQLite); ${cpus().length} CPUs, load average ${load} (figures are only meaningful on an otherwise idle machine)\n`,
+      `${connections} connections, ${durationSec} s each, demo dataset (SQLite), answers ${answerBytes} bytes, server: ${kind === 'bundle' ? 'esbuild bundle on plain node (as deployed)' : 'tsx'}; ${cpus().length} CPUs, load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end (latencies are only meaningful on an otherwise idle machine)\n`,
     );
     for (const s of scenarios) {
       process.stdout.write(
-        `${s.name.padEnd(26)} ${String(s.perSec).padStart(7)} req/s  p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms (target ≤ ${s.targetP95Ms} ms: ${s.p95Ms <= s.targetP95Ms ? 'met' : 'MISSED'})  p99 ${s.p99Ms} ms  non-2xx ${s.non2xx}  errors ${s.errors}  server CPU ${s.serverCpuUsPerRequest ?? '?'} µs/request\n`,
+        `${s.name.padEnd(26)} ${String(s.perSec).padStart(7)} req/s  p50 ${s.p50Ms} ms  p95 ${s.p95Ms} ms ${s.targetP95Ms === null ? '(baseline)' : `(target ≤ ${s.targetP95Ms} ms: ${s.p95Ms <= s.targetP95Ms ? 'met' : 'MISSED'})`}  p99 ${s.p99Ms} ms  non-2xx ${s.non2xx}  errors ${s.errors}  server CPU ${s.serverCpuUsPerRequest ?? '?'} µs/request\n`,
       );
     }
     // machine-readable figures for npm run bench (scripts/bench/report.ts)
     for (const s of scenarios) {
-      const key = s.name.replace(/[^\w]+/g, '_').replace(/^_|_$/g, '');
+      const key = `${kind === 'tsx' ? 'tsx.' : ''}${s.name.replace(/[^\w]+/g, '_').replace(/^_|_$/g, '')}`;
       process.stdout.write(
-        `BENCH api.${key}.p95Ms=${s.p95Ms} ms target <= ${s.targetP95Ms}\nBENCH api.${key}.reqPerSec=${s.perSec} req/s\n`,
+        `BENCH api.${key}.p95Ms=${s.p95Ms} ms${s.targetP95Ms === null ? '' : ` target <= ${s.targetP95Ms}`}\nBENCH api.${key}.reqPerSec=${s.perSec} req/s\n`,
       );
       if (s.serverCpuUsPerRequest !== null)
         process.stdout.write(`BENCH api.${key}.serverCpuUsPerRequest=${s.serverCpuUsPerRequest} us\n`);
@@ -339,16 +352,18 @@ async function main(): Promise<void> {
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
     writeFileSync(
       join(ROOT, 'bench-results', 'api.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), connections, durationSec, cpus: cpus().length, loadAverage: loadavg(), scenarios }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), server: kind, connections, durationSec, cpus: cpus().length, loadAverageAtStart: loadAtStart, loadAverage: loadavg(), scenarios }, null, 2)}\n`,
     );
   } finally {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGINT');
-      await exited;
-    }
+    if (child && child.exitCode === null) await stop(child);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await exited;
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalJson, chainHash } from '../audit/hash';
 import { ALLOCATION_KEYS, GWP_SET_NAMES, type CalcOptions } from '@pcf-edge/pcf-engine';
-import { auditBody, documentHashes, type PcfService } from '../service/pcf-service';
+import { auditBody, auditInputs, documentHashes, type PcfService } from '../service/pcf-service';
 import { findStaleResults } from '../service/stale';
 import type { PublishReport } from '../pact/publish';
 import type { CloudSinkRepository } from '../store/repository';
@@ -39,6 +39,16 @@ const PCF_BODY = {
 };
 
 /**
+ * `?audit=` of POST /api/pcf (ADR 0251): `derivation` (default) answers an unstored calculation with its result and
+ * derivation tree; `full` adds the audit view's inputs (reference entities with their hashes, lines, sites, series,
+ * every rollup read). A stored calculation is always answered in full. Other query parameters are ignored.
+ */
+const PCF_QUERY = {
+  type: 'object',
+  properties: { audit: { enum: ['derivation', 'full'], default: 'derivation' } },
+};
+
+/**
  * Operational API under /api, for operators only (PACT partners never hold these scopes): stored calculations
  * (ops:write), ad-hoc PCF, energy rollups, products, orders, results and audit (ops:read). `?month=YYYY-MM` limits
  * energy and results to a calendar month (UTC). Reference data: reference-routes.ts; CSV exports: export-routes.ts.
@@ -49,9 +59,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
 
   app.post(
     '/api/pcf',
-    { preHandler: read, schema: { body: PCF_BODY } },
+    { preHandler: read, schema: { body: PCF_BODY, querystring: PCF_QUERY } },
     async (req: FastifyRequest, reply: FastifyReply) => {
       const b = req.body as CalcOptions & { product: string; store: boolean };
+      const full = b.store || (req.query as { audit: 'derivation' | 'full' }).audit === 'full';
       if (b.store && !req.principal!.scopes.includes('ops:write'))
         throw new HttpError(403, 'AccessDenied', "storing a result needs the 'ops:write' scope");
       const spanMs = Date.parse(b.periodEnd) - Date.parse(b.periodStart);
@@ -70,20 +81,30 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
         overheadKey: b.overheadKey,
         ...(b.windowMs !== undefined ? { windowMs: b.windowMs } : {}),
       };
-      const { calc, loaded, doc, views } = await deps.pcf.calculateProduct(b.product, options);
+      // the inputs need every rollup read listed; the derivation alone does not
+      const { calc, loaded, doc, views } = await deps.pcf.calculateProduct(
+        b.product,
+        options,
+        undefined,
+        full ? 'audit' : 'doc',
+      );
       if (!b.store) {
         // a calculation is immutable and the audit view of one product in it deterministic: served once, kept with it
-        let text = views.get(b.product);
-        if (text === undefined) {
-          const body = auditBody('ad-hoc', loaded, calc, b.product);
-          text = JSON.stringify({
-            stored: false,
-            result: doc,
-            audit: { derivation: body.derivation, inputs: body.inputs },
-          });
-          views.set(b.product, text);
+        const key = `${b.product}|${full ? 'full' : 'derivation'}`;
+        let view = views.get(key);
+        if (view === undefined) {
+          const derivation = calc.product(b.product).trace();
+          // encoded once here: the answer holds non-ASCII (÷, Σ), which the socket would otherwise encode per send
+          view = Buffer.from(
+            JSON.stringify({
+              stored: false,
+              result: doc,
+              audit: full ? { derivation, inputs: auditInputs(loaded, calc) } : { derivation },
+            }),
+          );
+          views.set(key, view);
         }
-        return reply.type('application/json; charset=utf-8').send(text);
+        return reply.type('application/json; charset=utf-8').send(view);
       }
       const resultId = crypto.randomUUID();
       const body = auditBody(resultId, loaded, calc, b.product, await documentHashes(deps.repo, loaded));

@@ -94,38 +94,53 @@ export function auditBody(
   hashes?: readonly string[],
   supersedes?: Supersedes,
 ): AuditBody {
-  if (!loaded.rollups || !loaded.series)
-    throw new Error('internal: an audit record needs the rollups listed (load with `list`)');
   const r = calc.product(product);
-  const entities = [...calc.usedEntities()]
-    .map(([key, e]) => ({
-      kind: key.slice(0, key.indexOf(':')),
-      id: e.entityId,
-      version: e.version,
-      hash: contentHash(e.data),
-    }))
-    .sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1));
   return {
     schema: 'pcf-edge.audit/3',
     resultId,
     subject: { kind: 'product', id: product },
     // the unit table is named, so a record made before the exact catalogue (none named) is recomputed with its own
     options: { ...calc.input.options, units: calc.input.options.units ?? 'exact' },
-    inputs: {
-      referenceVersion: calc.input.snapshot.asOfVersion,
-      gwpSet: calc.input.options.gwpSet,
-      entities,
-      lines: loaded.lines,
-      sites: loaded.sites,
-      series: loaded.series,
-      rollups: loaded.rollups.map((x, i) => ({
-        id: x.id,
-        revision: x.revision,
-        ...(hashes ? { hash: hashes[i] } : {}),
-      })),
-    },
+    inputs: auditInputs(loaded, calc, hashes),
     ...(supersedes ? { supersedes } : {}),
     derivation: r.trace(),
     result: productResultDoc(calc, r),
+  };
+}
+
+/**
+ * The `inputs` of `auditBody` alone (what an audit view of an unstored calculation shows beside the derivation):
+ * `loaded` must list its rollups. Entity hashes are kept in `loaded.reference.entityHashes` (the same digits as
+ * hashing afresh: a snapshot never changes).
+ */
+export function auditInputs(
+  loaded: LoadedInput,
+  calc: PeriodCalculation,
+  hashes?: readonly string[],
+): AuditBody['inputs'] {
+  if (!loaded.rollups || !loaded.series)
+    throw new Error('internal: an audit record needs the rollups listed (load with `list`)');
+  if (loaded.reference.snapshot !== calc.input.snapshot)
+    throw new Error('internal: the calculation was not made under the reference it was loaded with');
+  const kept = loaded.reference.entityHashes;
+  const entities = [...calc.usedEntities()]
+    .map(([key, e]) => {
+      let hash = kept.get(key);
+      if (hash === undefined) kept.set(key, (hash = contentHash(e.data)));
+      return { kind: key.slice(0, key.indexOf(':')), id: e.entityId, version: e.version, hash };
+    })
+    .sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1));
+  return {
+    referenceVersion: calc.input.snapshot.asOfVersion,
+    gwpSet: calc.input.options.gwpSet,
+    entities,
+    lines: loaded.lines,
+    sites: loaded.sites,
+    series: loaded.series,
+    rollups: loaded.rollups.map((x, i) => ({
+      id: x.id,
+      revision: x.revision,
+      ...(hashes ? { hash: hashes[i] } : {}),
+    })),
   };
 }

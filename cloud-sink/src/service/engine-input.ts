@@ -16,12 +16,18 @@ import type { CloudSinkRepository, EnergyRequest, StoredRollup } from '../store/
 export interface Reference {
   snapshot: ReferenceSnapshot;
   index: ReferenceIndex;
+  /**
+   * The SHA-256 of the canonical JSON of each entity of `snapshot` an audit view has named, by the engine's
+   * used-entity key (`products:widget`), filled on first use (`auditInputs`). A snapshot is immutable, so an entry
+   * never changes while this Reference lives; it is dropped with it.
+   */
+  entityHashes: Map<string, string>;
 }
 
 /** Reads the reference data as of `version` (default: the latest) from the store, with a fresh index. */
 export async function readReference(repo: CloudSinkRepository, version?: number): Promise<Reference> {
   const snapshot = await loadSnapshot(repo, version);
-  return { snapshot, index: new ReferenceIndex(snapshot) };
+  return { snapshot, index: new ReferenceIndex(snapshot), entityHashes: new Map() };
 }
 
 const bomChildren = (s: ReferenceSnapshot) => (p: string) =>
@@ -75,6 +81,8 @@ export interface SeriesRead {
 /** The engine input of a calculation and what was read for it. */
 export interface LoadedInput {
   input: EngineInput;
+  /** The reference the input was loaded under (its snapshot is `input.snapshot`). */
+  reference: Reference;
   lines: string[];
   sites: string[];
   /** With `list`: every rollup whose energy was read, lines then sites, each by window start and id. */
@@ -138,6 +146,7 @@ export async function loadEngineInput(
   }
   return {
     input: { snapshot, index, lines: lineEnergy, sites: siteEnergy, options },
+    reference,
     lines,
     sites,
     ...(sel.list

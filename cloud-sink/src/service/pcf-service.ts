@@ -6,7 +6,7 @@ import { auditBody, documentHashes } from './audit-body';
 import { loadEngineInput, readReference, type LoadedInput, type LoadSelection, type Reference } from './engine-input';
 import { productResultDoc, type ProductResultDoc } from './result-doc';
 
-export { auditBody, documentHashes, type AuditBody } from './audit-body';
+export { auditBody, auditInputs, documentHashes, type AuditBody } from './audit-body';
 export {
   linesFor,
   loadEngineInput,
@@ -17,14 +17,14 @@ export {
 } from './engine-input';
 
 /**
- * A product calculation. `views` holds serialised views of it by product (e.g. the API's ad-hoc response): the
- * calculation is immutable, so a view never changes, and it lives as long as the kept calculation.
+ * A product calculation. `views` holds serialised views of it (UTF-8) by product and form (e.g. the API's ad-hoc
+ * response): the calculation is immutable, so a view never changes, and it lives as long as the kept calculation.
  */
 export interface Calculated {
   calc: PeriodCalculation;
   loaded: LoadedInput;
   doc: ProductResultDoc;
-  views: Map<string, string>;
+  views: Map<string, Buffer>;
 }
 
 /**
@@ -48,9 +48,10 @@ export interface PcfServiceLimits {
  * whatever calculates — the API server, the CLI, the local stack. It owns every cache the calculations use; the
  * engine keeps none. What is kept, and when it is dropped:
  *
- * - **Reference snapshots and their indexes, by version.** A reference version is insert-only, so an entry is never
- *   stale; the latest version number is read from the store on every call, so an import is used at once. At most
- *   `versions` (default 4) are kept.
+ * - **Reference snapshots, by version, with their indexes and the SHA-256 of each entity an audit body or view has
+ *   named** (`Reference.entityHashes`). A reference version is insert-only, so an entry is never stale; the latest
+ *   version number is read from the store on every call, so an import is used at once. At most `versions` (default
+ *   4) are kept; the hashes go with their snapshot.
  * - **Precomputed periods** (`precomputePeriod`), by reference version and options, served to `calculateProduct`
  *   while the period's rollup fingerprint (count, revision sum and latest receipt of its sites' rollups; read on
  *   every call) is unchanged; at most `periods` (24). Without `rollupFingerprint` in the store nothing is kept.
@@ -232,7 +233,7 @@ interface CachedPeriod {
   fingerprint: string;
   loaded: LoadedInput;
   calc: PeriodCalculation;
-  views: Map<string, string>;
+  views: Map<string, Buffer>;
 }
 interface CachedProduct {
   fingerprint: string;
