@@ -8,8 +8,8 @@
  *     adjacent int16 holding registers): 200 meters offer 10,000 tag reads/s at 1 s (issue 21 item 4);
  *   - the collector as the Greengrass recipe starts it: the component's main.js, bundled exactly as
  *     `npm run build:components` bundles it (with its native addons staged beside it), run by plain node with no
- *     flags in a work folder, `--config <file> --store <sqlite file>` (the recipe passes the same configuration
- *     through Greengrass IPC instead, which does not run here), fixed-rate 1 s polls, readings into SQLite;
+ *     arguments in a work folder under the Greengrass IPC test server, with the environment the recipe's Setenv
+ *     gives node (NODE_OPTIONS, ADR 0255), fixed-rate 1 s polls, readings into SQLite;
  *   - the bare baselines of the same run, measured the same way on the same plan and schedule with no decoding and
  *     no storing (scripts/bench/collect-modbus-child.ts): `socket`, plain net.Socket MBAP polling (what any Node
  *     Modbus TCP client pays), and `modbus-serial` (issue 21's "bare modbus-serial").
@@ -24,7 +24,7 @@
  * BENCH_CPU_PROF=<dir> / BENCH_HEAP_PROF=<dir>: the collector of (a) writes a V8 CPU / heap profile into <dir>.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -32,6 +32,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
+import { parse as parseYaml } from 'yaml';
 import { IPC_SOCKET_ENV, IPC_TOKEN_ENV } from '@pcf-edge/greengrass-ipc';
 import {
   meterPoints,
@@ -59,6 +60,7 @@ const HELP = `usage: npm run bench:collect -- [--seconds N] [--meters M]
   --seconds N   length of each 1 s-poll run: the collector, then each bare baseline (default 60); the capacity
                 runs take min(N, 10) s each
   --meters M    simulated meters of 50 points each (default 200), ${UNITS_PER_DEVICE} per Modbus TCP port
+  --collector-only  run (a) for the collector alone: no baselines, no ratios (for profiling and tuning)
 Env: BENCH_CPU_PROF=<dir>, BENCH_HEAP_PROF=<dir>: the collector's run (a) writes a V8 CPU / heap profile there.`;
 
 function meterLayout(): PointConfig[] {
@@ -147,6 +149,21 @@ async function buildBundles(): Promise<{ collector: string; child: string }> {
   return { collector: join(stage, 'main.js'), child };
 }
 
+/**
+ * What the recipe's Setenv gives node beside the Greengrass paths (the entries that interpolate nothing, such as
+ * NODE_OPTIONS; ADR 0255). Read from the recipe itself, this machine's manifest, so the bench starts node exactly
+ * as a deployment does.
+ */
+function recipeNodeEnv(): Record<string, string> {
+  const arch = (Object.keys(ARCHITECTURES) as RecipeArch[]).find((a) => ARCHITECTURES[a] === process.arch);
+  const recipe = parseYaml(readFileSync(join(ROOT, 'recipes', `${COMPONENT}.yaml`), 'utf8')) as {
+    Manifests: { Platform: { architecture: string }; Lifecycle: { Setenv?: Record<string, string> } }[];
+  };
+  const manifest = recipe.Manifests.find((m) => m.Platform.architecture === arch);
+  if (!manifest) throw new Error(`${COMPONENT}'s recipe has no manifest for ${arch}`);
+  return Object.fromEntries(Object.entries(manifest.Lifecycle.Setenv ?? {}).filter(([, v]) => !v.includes('{')));
+}
+
 /** Devices are served by two child processes (real meters are separate hardware; neither is measured). */
 async function startServers(child: string, devices: number): Promise<{ children: ChildProcess[]; ports: number[] }> {
   const split = [Math.ceil(devices / 2), Math.floor(devices / 2)].filter((n) => n > 0);
@@ -226,13 +243,10 @@ async function runCollector(
   await server.start();
   try {
     server.setConfiguration(COMPONENT, config);
-    const m = await measureProcess(
-      [...prof, main],
-      dir,
-      (l) => l.includes('"modbus collector polling"'),
-      seconds,
-      server.envFor(IPC_TOKEN),
-    );
+    const m = await measureProcess([...prof, main], dir, (l) => l.includes('"modbus collector polling"'), seconds, {
+      ...server.envFor(IPC_TOKEN),
+      ...recipeNodeEnv(),
+    });
     const stopped = m.lines.find((l) => l.includes(`"${COMPONENT} stopped"`));
     if (!stopped) throw new Error(`the collector logged no "stopped" line:\n${m.lines.slice(-20).join('\n')}`);
     const stats = (JSON.parse(stopped) as { stats: CollectorStats }).stats;
@@ -268,7 +282,12 @@ const load = (): string =>
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, meters: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      seconds: { type: 'string' },
+      meters: { type: 'string' },
+      'collector-only': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
@@ -303,8 +322,13 @@ async function main(): Promise<void> {
       `modbus bench: ${meters} meters × ${meterLayout().length} points on ${devices} ports; 1 s polls, ${seconds} s each: collector, bare socket, bare modbus-serial …\n`,
     );
     const loads: string[] = [load()];
+    process.stderr.write(`collector environment from its recipe: ${JSON.stringify(recipeNodeEnv())}\n`);
     const col = await runCollector(collector, dir, deployment(1000, 'gateway.sqlite'), seconds, true);
     loads.push(load());
+    if (values['collector-only']) {
+      reportCollector({ meters, seconds, plannedPerCycle, col, loads });
+      return;
+    }
     const sock = await runBare(child, dir, 'socket', plans.schedule, seconds);
     loads.push(load());
     const ms = await runBare(child, dir, 'modbus-serial', plans.schedule, seconds);
@@ -333,6 +357,27 @@ async function main(): Promise<void> {
     }
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function reportCollector(r: {
+  meters: number;
+  seconds: number;
+  plannedPerCycle: number;
+  col: Awaited<ReturnType<typeof runCollector>>;
+  loads: string[];
+}): void {
+  const { col } = r;
+  const polls = col.stats.requests / (r.plannedPerCycle / r.meters);
+  process.stdout.write(
+    [
+      '',
+      `(a) collector only, ${r.meters} meters at 1 s polls, ${r.seconds} s (node ${process.version}; load average before/after: ${r.loads.join(' | ')} on ${cpus().length} cores)`,
+      `  tag-reads/s ${(col.stats.readings / col.usage.wallS).toFixed(0)}, CPU ${pct(col.usage).toFixed(1)} % of one core, ${((col.usage.cpuS * 1e6) / polls).toFixed(0)} µs per meter poll`,
+      `  RSS start / steady / peak ${mb(col.usage.startRss)} / ${mb(col.usage.steadyRss)} / ${mb(col.usage.peakRss)} MB; machine busy cores ${col.usage.machineCores.toFixed(2)}`,
+      `  readings stored ${col.stored}, polls / overruns ${col.stats.polls} / ${col.stats.overruns}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 function report(r: {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bundle } from '../build-components';
+import { asciiOnly, bundle } from '../build-components';
 import { stageAwsCrt } from './aws-crt';
 import { COMPONENTS } from './components';
 
@@ -69,4 +69,19 @@ test('under Greengrass it does (the IPC connection fails here: no nucleus)', () 
   });
   expect(r.status).not.toBe(0);
   expect(crt(r.addons)).toHaveLength(1);
+});
+
+test('the bundle is ASCII, so V8 keeps its source as a one-byte string (docs/perf/collect.md)', () => {
+  // the source still has a non-ASCII character in a comment esbuild keeps (shared/store/src/store.ts)
+  expect(readFileSync(join(ROOT, 'shared', 'store', 'src', 'store.ts'), 'utf8')).toMatch(/[^\x00-\x7f]/);
+  expect(readFileSync(main, 'latin1')).not.toMatch(/[^\x00-\x7f]/);
+});
+
+test('asciiOnly escapes what code means the same and leaves ASCII alone', () => {
+  const code = "const s = '≤ µs ⇒ 😀'; /* ⇒ */ const r = /é/u.test('é');";
+  const escaped = asciiOnly(code);
+  expect(escaped).not.toMatch(/[^\x00-\x7f]/);
+  const run = (c: string) => new Function(`${c}; return [s, r];`)() as unknown;
+  expect(run(escaped)).toEqual(['≤ µs ⇒ 😀', true]);
+  expect(asciiOnly('plain // ascii')).toBe('plain // ascii');
 });

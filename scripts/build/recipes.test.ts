@@ -53,6 +53,11 @@ const MODULES: Record<string, { greengrassSchema: object; check: (c: never) => u
 const sourceOf = (name: string): string => readFileSync(join(ROOT, 'recipes', `${name}.yaml`), 'utf8');
 const recipeOf = (name: string): Recipe => parse(sourceOf(name)) as Recipe;
 
+/** Runtime settings a recipe gives node through Setenv, the same on every platform (ADR 0255). */
+const RUNTIME_TUNING: Record<string, Record<string, string>> = {
+  'com.pcfedge.ModbusCollector': { NODE_OPTIONS: '--max-semi-space-size=2', MALLOC_ARENA_MAX: '1' },
+};
+
 describe.each(COMPONENTS.map((c) => [c.componentName, c.dir] as const))('recipe %s', (name, dir) => {
   const recipe = recipeOf(name);
 
@@ -95,6 +100,7 @@ describe.each(COMPONENTS.map((c) => [c.componentName, c.dir] as const))('recipe 
         PCF_EDGE_STORE: '{configuration:/storePath}',
         PCF_EDGE_NODE: `{${NODE_RUNTIME_COMPONENT}:configuration:/nodePath}`,
         PCF_EDGE_RUNTIME_NODE: `{${NODE_RUNTIME_COMPONENT}:artifacts:decompressedPath}/node-runtime-${m.Platform.architecture}/bin/node`,
+        ...(RUNTIME_TUNING[name] ?? {}),
       });
       expect(m.Lifecycle.Install).toEqual({
         RequiresPrivilege: true,

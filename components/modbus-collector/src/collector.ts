@@ -4,6 +4,7 @@ import { CircuitBreaker } from '@pcf-edge/core';
 import type { CollectorConfig } from './config';
 import type { DeviceLink, LinkStats } from './link';
 import { createDeviceLink } from './links';
+import type { PollReadings } from './poll-readings';
 import { MeterPoller } from './poller';
 import { createScheduler, type Scheduler } from './scheduler';
 import { COMPONENT_NAME, siteClaimsOf } from './site-claims';
@@ -72,12 +73,10 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
   let running = false;
   const totals = { readings: 0, requests: 0, polls: 0, overruns: 0 };
 
-  function emit(readings: Reading[]): void {
+  function emit(readings: PollReadings): void {
     totals.readings += readings.length;
-    for (const r of readings) {
-      if (writer) writer.write(r);
-      deps.onReading?.(r);
-    }
+    writer?.writeRows(readings);
+    if (deps.onReading) for (const r of readings.toReadings()) deps.onReading(r);
   }
 
   function build(cfg: Readonly<CollectorConfig>): Runtime {
@@ -155,10 +154,9 @@ export function createModbusCollector(initial: Readonly<CollectorConfig>, deps: 
     async pollOnce() {
       publish(config);
       const results = await Promise.all(rt.pollers.map((p) => p.poll()));
-      const readings = results.flatMap((r) => r.readings);
-      emit(readings);
+      for (const r of results) emit(r.readings);
       writeHealth();
-      return readings;
+      return results.flatMap((r) => r.readings.toReadings());
     },
     async reload(next) {
       const old = rt;

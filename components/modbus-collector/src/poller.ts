@@ -1,17 +1,18 @@
-import { isPcfError, type CircuitBreaker, type Clock, type Reading } from '@pcf-edge/core';
+import { isPcfError, type CircuitBreaker, type Clock } from '@pcf-edge/core';
 import { getProfile } from '@pcf-edge/profiles';
 import type { MeterHealth, MeterState } from '@pcf-edge/store';
 
 import { meterPoints, type DeviceConfig, type MeterConfig, type ResolvedPoint } from './config';
 import { UNIT_FAILURE_EXCEPTIONS, type DeviceLink, type ReadGroup } from './link';
 import { planRequests, splitRequest, type Hole, type PlanLimits, type ReadRequest } from './planner';
-import { assess, makeReading, pointReader, type Assessed, type PointReader } from './quality';
+import { PollReadings } from './poll-readings';
+import { assess, pointReader, type Assessed, type PointReader } from './quality';
 
 export const COLLECTOR_NAME = 'modbus-collector';
 
 /** Outcome of one poll of one meter. */
 export interface PollResult {
-  readings: Reading[];
+  readings: PollReadings;
   requests: number;
   ok: boolean;
 }
@@ -71,7 +72,7 @@ export class MeterPoller {
   /** One poll. A reply that took longer than the poll interval is stale: its instant is uncertain by more than one interval. */
   async poll(): Promise<PollResult> {
     this.polls++;
-    const out: Reading[] = [];
+    const out = new PollReadings(this.site, this.meter);
     let requests = 0;
     let failure: string | null = null;
     if (!this.breaker.allow(Date.now())) {
@@ -98,8 +99,7 @@ export class MeterPoller {
         if (res.status === 'fulfilled') {
           requests++;
           const { data, readTs, late } = res.value;
-          for (const p of request.points)
-            out.push(makeReading(this.site, this.meter, p.point, readTs, assess(p, data, late, this.reader(p.point))));
+          for (const p of request.points) out.push(p.point, readTs, assess(p, data, late, this.reader(p.point)));
           return;
         }
         const err: unknown = res.reason;
@@ -126,9 +126,8 @@ export class MeterPoller {
     }
     if (failure) this.breaker.failure(Date.now());
     else this.breaker.success();
-    const good = out.some((r) => r.quality === 'good');
-    const allGood = out.every((r) => r.quality === 'good');
-    this.finish(out, allGood ? 'ok' : good ? 'degraded' : 'failing', failure);
+    const state = out.good === out.length ? 'ok' : out.good > 0 ? 'degraded' : 'failing';
+    this.finish(out, state, failure);
     return { readings: out, requests, ok: failure === null };
   }
 
@@ -138,18 +137,18 @@ export class MeterPoller {
     return r;
   }
 
-  private markAll(points: ResolvedPoint[], a: Assessed, out: Reading[]): void {
+  private markAll(points: ResolvedPoint[], a: Assessed, out: PollReadings): void {
     const ts = this.clock.now();
-    for (const p of points) out.push(makeReading(this.site, this.meter, p, ts, a));
+    for (const p of points) out.push(p, ts, a);
   }
 
-  private finish(out: Reading[], state: MeterState, failure: string | null): void {
+  private finish(out: PollReadings, state: MeterState, failure: string | null): void {
     const now = this.clock.now();
     const h = this.health;
     h.state = state;
     h.updatedTs = now;
     h.lastReadTs = now;
-    if (out.some((r) => r.quality === 'good')) {
+    if (out.good > 0) {
       h.lastGoodTs = now;
       h.consecutiveFailures = 0;
     } else {

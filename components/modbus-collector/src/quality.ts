@@ -1,4 +1,4 @@
-import { unitOf, type Quality, type Reading } from '@pcf-edge/core';
+import type { Quality } from '@pcf-edge/core';
 import {
   decodeRawAt,
   intRange,
@@ -8,7 +8,7 @@ import {
   pointDecoder,
   type PointDecoder,
 } from '@pcf-edge/profiles';
-import type { MeterConfig, ResolvedPoint } from './config';
+import type { ResolvedPoint } from './config';
 import type { ReadData } from './link';
 import type { PlannedPoint } from './planner';
 
@@ -76,28 +76,4 @@ export function assess(planned: PlannedPoint, data: ReadData, lateMs: number, re
       qualityReason: `stale: reply took ${Math.round(lateMs)} ms longer than the poll interval`,
     };
   return { value, quality: 'good' };
-}
-
-export function makeReading(
-  site: string,
-  meter: MeterConfig,
-  point: ResolvedPoint,
-  readTs: number,
-  a: Assessed,
-): Reading {
-  const r: Reading = {
-    site,
-    line: meter.line,
-    meterId: meter.id,
-    point: point.name,
-    quantity: point.quantity,
-    kind: point.kind,
-    value: a.value,
-    unit: unitOf(point.quantity),
-    sourceTs: null,
-    readTs,
-    quality: a.quality,
-  };
-  if (a.qualityReason !== undefined) r.qualityReason = a.qualityReason;
-  return r;
 }

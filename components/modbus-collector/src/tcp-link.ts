@@ -41,6 +41,11 @@ export class TcpLink implements DeviceLink {
   private socket: Socket | null = null;
   private connecting = false;
   private inFlight: Pending | null = null;
+  /**
+   * The response timeout: one timer per link, armed for the request in flight and left running across replies;
+   * when it fires it times out the request then in flight if that one's deadline has passed, else re-arms for the
+   * rest of it. A reply therefore costs no timer of its own (1,600 replies/s in bench:collect).
+   */
   private timer: NodeJS.Timeout | null = null;
   private pauseTimer: NodeJS.Timeout | null = null;
   private transactionId = 0;
@@ -152,10 +157,7 @@ export class TcpLink implements DeviceLink {
     this.inFlight = op;
     op.sentAt = performance.now();
     this.stats.requests++;
-    this.timer = setTimeout(() => {
-      this.stats.timeouts++;
-      this.drop('timeout', true, linkError('ERR_MODBUS_TIMEOUT', 'timeout', { timeoutMs: this.device.timeoutMs }));
-    }, this.device.timeoutMs);
+    this.timer ??= setTimeout(this.onTimer, this.device.timeoutMs);
     socket.write(encodeReadRequest(this.transactionId, unitId, functionCode, address, count));
   }
 
@@ -211,10 +213,21 @@ export class TcpLink implements DeviceLink {
     this.settle(op, null, reply.data);
   }
 
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    const op = this.inFlight;
+    if (!op) return;
+    const left = op.sentAt + this.device.timeoutMs - performance.now();
+    if (left > 0) {
+      this.timer = setTimeout(this.onTimer, left);
+      return;
+    }
+    this.stats.timeouts++;
+    this.drop('timeout', true, linkError('ERR_MODBUS_TIMEOUT', 'timeout', { timeoutMs: this.device.timeoutMs }));
+  };
+
   private settle(op: Pending, err: PcfError | null, data?: ReadData): void {
     this.inFlight = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     if (err) op.reject(err);
     else op.resolve({ data: data as ReadData, rttMs: performance.now() - op.sentAt });
     const pause = this.device.pauseBetweenRequestsMs;

@@ -54,6 +54,27 @@ export function fillReadingParams(out: unknown[], at: number, r: Reading): void 
   out[at + 12] = r.meterSerial ?? null;
 }
 
+/**
+ * Readings in the layout their producer keeps them (an array of Reading objects, a poll's columns): `length` rows;
+ * `fillRow` writes row i's READING_PARAMS parameters into `out` from index `at`, in the order of READING_COLUMNS.
+ * Rows handed to the store or a ReadingWriter must not change afterwards.
+ */
+export interface ReadingRows {
+  readonly length: number;
+  fillRow(out: unknown[], at: number, i: number): void;
+}
+
+/** Reading objects as ReadingRows; the array may grow until it is handed over. */
+export class ReadingArrayRows implements ReadingRows {
+  constructor(readonly readings: Reading[] = []) {}
+  get length(): number {
+    return this.readings.length;
+  }
+  fillRow(out: unknown[], at: number, i: number): void {
+    fillReadingParams(out, at, this.readings[i]!);
+  }
+}
+
 export function readingParams(r: Reading): ReadingParams {
   return [
     r.site,

@@ -16,11 +16,10 @@ import { openDatabase, type OpenOptions } from './open';
 import { prune, type PruneOptions, type PruneResult } from './retention';
 import * as rollups from './rollups';
 import {
-  fillReadingParams,
   INSERT_READING_SQL,
   insertReadingsSql,
   READING_PARAMS,
-  readingParams,
+  ReadingArrayRows,
   toAnchor,
   toCounterEvent,
   toMeterHealth,
@@ -29,6 +28,7 @@ import {
   type EventRow,
   type HealthRow,
   type ReadingRow,
+  type ReadingRows,
 } from './rows';
 import * as site from './site-model';
 import { createSizeCap } from './size-cap';
@@ -68,7 +68,7 @@ export class GatewayStore implements SiteClaimSink {
   readonly readonly: boolean;
   private readonly st: StatementCache;
   private readonly log: Logger;
-  private readonly insertBatch: (readings: Reading[]) => void;
+  private readonly insertBatch: (blocks: readonly ReadingRows[]) => void;
   /** Applies the soak's injected disk-full flag (size-cap.ts); a no-op unless its env variable is set. */
   private readonly sizeCap: () => void;
 
@@ -82,22 +82,25 @@ export class GatewayStore implements SiteClaimSink {
     this.st = new StatementCache(this.db);
     if (opts.mmapBytes !== undefined) this.db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapBytes))}`);
     this.sizeCap = this.readonly ? () => undefined : createSizeCap(this.db);
-    // Readings go in by ROWS_PER_INSERT per statement (one parameter array reused), the rest one by one: per row,
-    // a statement step and its JS→C call cost about as much as binding the row.
+    // Readings go in by ROWS_PER_INSERT per statement (one parameter array reused, filled across blocks), the rest
+    // one by one: per row, a statement step and its JS→C call cost about as much as binding the row.
     const params = new Array<unknown>(ROWS_PER_INSERT * READING_PARAMS);
-    const tx = this.db.transaction((readings: Reading[]) => {
-      let i = 0;
-      if (readings.length >= ROWS_PER_INSERT) {
-        const many = this.st.get(insertReadingsSql(ROWS_PER_INSERT));
-        for (; i + ROWS_PER_INSERT <= readings.length; i += ROWS_PER_INSERT) {
-          for (let j = 0; j < ROWS_PER_INSERT; j++) fillReadingParams(params, j * READING_PARAMS, readings[i + j]!);
-          many.run(params);
+    const tx = this.db.transaction((blocks: readonly ReadingRows[]) => {
+      const many = this.st.get(insertReadingsSql(ROWS_PER_INSERT));
+      let n = 0;
+      for (const block of blocks) {
+        for (let i = 0; i < block.length; i++) {
+          block.fillRow(params, n * READING_PARAMS, i);
+          if (++n === ROWS_PER_INSERT) {
+            many.run(params);
+            n = 0;
+          }
         }
       }
       const one = this.st.get(INSERT_READING_SQL);
-      for (; i < readings.length; i++) one.run(readingParams(readings[i]!));
+      for (let j = 0; j < n; j++) one.run(params.slice(j * READING_PARAMS, (j + 1) * READING_PARAMS));
     });
-    this.insertBatch = (readings) => tx.immediate(readings);
+    this.insertBatch = (blocks) => tx.immediate(blocks);
   }
 
   close(): void {
@@ -113,13 +116,18 @@ export class GatewayStore implements SiteClaimSink {
 
   /** Appends readings in one transaction; they receive increasing seq numbers in array order. */
   insertReadings(readings: Reading[]): void {
-    if (readings.length === 0) return;
-    this.write('insertReadings', () => this.insertBatch(readings));
+    this.insertReadingRows([new ReadingArrayRows(readings)]);
+  }
+
+  /** Appends the rows of every block in one transaction, with increasing seq numbers in block and row order. */
+  insertReadingRows(blocks: readonly ReadingRows[]): void {
+    if (!blocks.some((b) => b.length > 0)) return;
+    this.write('insertReadings', () => this.insertBatch(blocks));
   }
 
   createReadingWriter(opts?: ReadingWriterOptions): ReadingWriter {
     this.assertWritable('createReadingWriter');
-    return createReadingWriter((r) => this.insertReadings(r), this.log, opts);
+    return createReadingWriter((blocks) => this.insertReadingRows(blocks), this.log, opts);
   }
 
   /** Up to `limit` readings with seq > `seq`, ascending. Loop with the last seq returned as the next cursor. */

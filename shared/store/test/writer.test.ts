@@ -1,5 +1,5 @@
 import { isPcfError } from '@pcf-edge/core';
-import { openStore, type GatewayStore } from '@pcf-edge/store';
+import { ReadingArrayRows, openStore, type GatewayStore, type ReadingRows } from '@pcf-edge/store';
 import { reading, tempDir } from './helpers';
 
 const tmp = tempDir();
@@ -88,6 +88,39 @@ describe('ReadingWriter', () => {
     await waitFor(() => w.pending === 0);
     expect(store.readingsAfter(0, 10).map((r) => r.readTs)).toEqual([1, 2, 3, 4].map((i) => fat(i).readTs));
     w.close();
+  });
+
+  test('blocks of rows and single readings go in in the order written; a block counts as its rows', () => {
+    const w = store.createReadingWriter({ maxBatch: 6, maxDelayMs: 60_000 });
+    w.write(reading(1));
+    w.writeRows(new ReadingArrayRows([reading(2), reading(3)]));
+    w.write(reading(4));
+    expect(w.pending).toBe(4);
+    expect(count()).toBe(0);
+    w.writeRows(new ReadingArrayRows([]));
+    expect(w.pending).toBe(4);
+    w.writeRows(new ReadingArrayRows([reading(5), reading(6), reading(7)])); // 7 >= maxBatch: one flush of all
+    expect(w.pending).toBe(0);
+    expect(store.readingsAfter(0, 10).map((r) => r.readTs)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((i) => reading(i).readTs),
+    );
+    w.close();
+    expect(() => w.writeRows(new ReadingArrayRows([reading(8)]))).toThrow(/closed/);
+  });
+
+  test('the store fills its multi-row INSERTs across blocks of any layout, row for row', () => {
+    // 100 rows in blocks of 1, 31, 33 and 35: INSERTs of 32 rows straddle the blocks, 4 rows go one by one
+    const all = Array.from({ length: 100 }, (_, i) =>
+      reading(i, i % 9 === 0 ? { value: null, quality: 'bad', qualityReason: `r${i}` } : {}),
+    );
+    const columns = (from: number, to: number): ReadingRows => ({
+      length: to - from,
+      fillRow: (out, at, i) => new ReadingArrayRows(all.slice(from, to)).fillRow(out, at, i),
+    });
+    store.insertReadingRows([columns(0, 1), columns(1, 32), columns(32, 65), columns(65, 100)]);
+    const stored = store.readingsAfter(0, 1000);
+    expect(stored.map(({ seq: _seq, ...r }) => r)).toEqual(all);
+    expect(stored.map((r) => r.seq)).toEqual(all.map((_, i) => i + 1));
   });
 
   test('rejects a nonsensical batch size', () => {
