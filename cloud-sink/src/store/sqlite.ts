@@ -2,16 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { PcfError } from '@pcf-edge/core';
+import type { EnergyInterval } from '@pcf-edge/pcf-engine';
 import type { RefEntity, ReferenceKind } from '../reference/types';
-import {
-  readItems,
-  seriesParam,
-  seriesWhere,
-  electricityColumn,
-  sortIntervals,
-  toInterval,
-  type SumsRow,
-} from './energy-plan';
+import { readItems, seriesParam, seriesWhere, sortIntervals, toInterval, type SumsRow } from './energy-plan';
 import {
   checkSchemaVersion,
   GENESIS_HASH,
@@ -165,22 +158,28 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     prepared(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
     WHERE type = ? AND site = ? AND window_start_ms < ? AND window_start_ms > ? AND window_start_ms + window_ms > ?`);
 
-  const shortest = (key: EnergySeriesKey, fromMs: number, toMs: number): number | undefined => {
-    const row = prepared(
-      `SELECT min(r.window_ms) AS w FROM rollups r WHERE ${seriesWhere(key)} AND r.window_start_ms < ? AND r.window_start_ms > ?
-        AND r.window_start_ms + r.window_ms > ?`,
-    ).get(seriesParam(key), toMs, fromMs - MAX_WINDOW_MS, fromMs) as { w: number | null };
-    return row.w === null ? undefined : Number(row.w);
-  };
-  // integers as bigint: the sums are exact past 2^53
-  const sums = (key: EnergySeriesKey): Database.Statement => {
-    const gas = key.type === 'line';
-    const sql = `SELECT j.key AS item, CASE WHEN (j.value ->> 2) = 1 THEN r.window_start_ms END AS single, r.site AS site,
+  // The shortest window of every series overlapping the period, in one statement: a correlated MIN per series (the
+  // type written literally in each, so the covering indexes apply), one row per series in request order.
+  const seriesIs = (type: EnergySeriesKey['type'], id: string): string =>
+    type === 'site' ? `r.type = 'site' AND r.site = ${id}` : `r.type = 'line' AND r.line = ${id}`;
+  const shortestOf = (type: EnergySeriesKey['type']) =>
+    `(SELECT min(r.window_ms) FROM rollups r WHERE ${seriesIs(type, '(j.value ->> 1)')}
+      AND r.window_start_ms < ? AND r.window_start_ms > ? AND r.window_start_ms + r.window_ms > ?)`;
+  const shortest = prepared(
+    `SELECT CASE WHEN (j.value ->> 0) = 'site' THEN ${shortestOf('site')} ELSE ${shortestOf('line')} END AS w
+      FROM json_each(?) AS j ORDER BY j.key`,
+  ).pluck(true);
+  // The sums of every series of one type in one statement (integers as bigint: the sums are exact past 2^53). Each
+  // json_each element is one read item, [series id, window length, lo, hi, single]; rows come per item (j.key).
+  const sums = (type: EnergySeriesKey['type']): Database.Statement => {
+    const gas = type === 'line';
+    const sql = `SELECT j.key AS item, CASE WHEN (j.value ->> 4) = 1 THEN r.window_start_ms END AS single, r.site AS site,
       r.estimated AS estimated, ${gas ? 'r.gas_cv_basis' : 'NULL'} AS basis, count(*) AS n, min(r.window_start_ms) AS first_ms,
       max(r.window_start_ms) AS last_ms, sum(r.coverage < 1) AS partial, min(r.coverage) AS min_cov,
-      sum(coalesce(${electricityColumn(key)}, 0)) AS e, ${gas ? 'sum(coalesce(r.gas_um3, 0)) AS gm, sum(coalesce(r.gas_ukwh, 0)) AS gk' : '0 AS gm, 0 AS gk'}
+      sum(coalesce(${gas ? 'r.electricity_ukwh' : 'r.baseload_ukwh'}, 0)) AS e, ${gas ? 'sum(coalesce(r.gas_um3, 0)) AS gm, sum(coalesce(r.gas_ukwh, 0)) AS gk' : '0 AS gm, 0 AS gk'}
       FROM json_each(?) AS j CROSS JOIN rollups AS r
-      WHERE ${seriesWhere(key)} AND r.window_ms = ? AND r.window_start_ms >= (j.value ->> 0) AND r.window_start_ms <= (j.value ->> 1)
+      WHERE ${seriesIs(type, '(j.value ->> 0)')} AND r.window_ms = (j.value ->> 1)
+        AND r.window_start_ms >= (j.value ->> 2) AND r.window_start_ms <= (j.value ->> 3)
       GROUP BY j.key, single, r.site, r.estimated${gas ? ', r.gas_cv_basis' : ''}`;
     return prepared(sql).safeIntegers(true);
   };
@@ -189,17 +188,42 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       `SELECT ${periodColumns(key.type === 'site', key.type === 'line')} FROM rollups r WHERE ${seriesWhere(key)}
         AND r.window_ms = ? AND r.window_start_ms > ? AND r.window_start_ms < ? ORDER BY r.window_start_ms, r.id`,
     ).raw(true);
-  // one read transaction: every series as of the same moment (WAL readers see one snapshot)
-  const readEnergyTx = db.transaction((req: EnergyRequest): EnergySeries[] =>
-    req.series.map(({ key, segments }) => {
-      const present = shortest(key, req.fromMs, req.toMs);
-      const windowMs = req.windowMs ?? present;
+  // one read transaction: every series as of the same moment (WAL readers see one snapshot); a fixed number of
+  // statements (the shortest windows, then the sums of the lines and of the sites), whatever the number of series
+  const readEnergyTx = db.transaction((req: EnergyRequest): EnergySeries[] => {
+    const ids = req.series.map(({ key }) => [key.type, seriesParam(key)]);
+    const bounds = [req.toMs, req.fromMs - MAX_WINDOW_MS, req.fromMs];
+    const present = (shortest.all(...bounds, ...bounds, JSON.stringify(ids)) as (number | null)[]).map((w) =>
+      w === null ? undefined : Number(w),
+    );
+    const windows = req.series.map((_, i) => req.windowMs ?? present[i]);
+    const intervals: EnergyInterval[][] = req.series.map(() => []);
+    for (const type of ['line', 'site'] as const) {
+      const items: (string | number)[][] = [];
+      const itemSeries: number[] = [];
+      req.series.forEach(({ key, segments }, i) => {
+        const windowMs = windows[i];
+        if (key.type !== type || windowMs === undefined) return;
+        for (const it of readItems(segments, windowMs)) {
+          items.push([seriesParam(key), windowMs, it.lo, it.hi, it.single ? 1 : 0]);
+          itemSeries.push(i);
+        }
+      });
+      if (items.length === 0) continue;
+      for (const r of sums(type).all(JSON.stringify(items)) as (SumsRow & { item: bigint })[]) {
+        const i = itemSeries[Number(r.item)]!;
+        intervals[i]!.push(toInterval(r, windows[i]!, type === 'line'));
+      }
+    }
+    return req.series.map(({ key }, i) => {
+      const windowMs = windows[i];
       if (windowMs === undefined)
         return { key, anyRollup: false, energy: { windowMs, intervals: [] }, ...(req.list ? { rollups: [] } : {}) };
-      const items = readItems(segments, windowMs).map((i) => [i.lo, i.hi, i.single ? 1 : 0]);
-      const rows = sums(key).all(JSON.stringify(items), seriesParam(key), windowMs) as SumsRow[];
-      const intervals = sortIntervals(rows.map((r) => toInterval(r, windowMs, key.type === 'line')));
-      const out: EnergySeries = { key, anyRollup: present !== undefined, energy: { windowMs, intervals } };
+      const out: EnergySeries = {
+        key,
+        anyRollup: present[i] !== undefined,
+        energy: { windowMs, intervals: sortIntervals(intervals[i]!) },
+      };
       if (req.list) {
         const fixed =
           key.type === 'site' ? { type: 'site' as const, site: key.site } : { type: 'line' as const, line: key.line };
@@ -208,8 +232,8 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
         );
       }
       return out;
-    }),
-  );
+    });
+  });
 
   const ingestTx = db.transaction((write: IngestWrite): IngestOutcome => {
     const at = now();
