@@ -154,13 +154,9 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     return stmt;
   };
   const rollupById = prepared(`SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id = ?`);
-  // The rollup fingerprint of every (site, type) pair in one statement, one row per pair in request order (a pair
-  // without rollups counts 0).
   const fingerprint =
-    prepared(`SELECT COUNT(r.type) AS n, COALESCE(SUM(r.revision), 0) AS r, COALESCE(MAX(r.received_at_ms), 0) AS m
-    FROM json_each(?) AS j LEFT JOIN rollups AS r ON r.type = (j.value ->> 1) AND r.site = (j.value ->> 0)
-      AND r.window_start_ms < ? AND r.window_start_ms > ? AND r.window_start_ms + r.window_ms > ?
-    GROUP BY j.key ORDER BY j.key`);
+    prepared(`SELECT COUNT(*) AS n, COALESCE(SUM(revision), 0) AS r, COALESCE(MAX(received_at_ms), 0) AS m FROM rollups
+    WHERE type = ? AND site = ? AND window_start_ms < ? AND window_start_ms > ? AND window_start_ms + window_ms > ?`);
 
   // The shortest window of every series overlapping the period, in one statement: a correlated MIN per series (the
   // type written literally in each, so the covering indexes apply), one row per series in request order.
@@ -403,16 +399,17 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       }),
     rollupFingerprint: (sites, fromMs, toMs) =>
       wrap('fingerprint query failed', () => {
-        const pairs = sites.flatMap((site) => [
-          [site, 'line'],
-          [site, 'site'],
-        ]);
-        const rows = fingerprint.all(JSON.stringify(pairs), toMs, fromMs - MAX_WINDOW_MS, fromMs) as {
-          n: number;
-          r: number;
-          m: number;
-        }[];
-        const parts = rows.map((row, i) => `${pairs[i]![0]}/${pairs[i]![1]}:${row.n}:${row.r}:${row.m}`);
+        const parts: string[] = [];
+        for (const site of sites) {
+          for (const type of ['line', 'site']) {
+            const row = fingerprint.get(type, site, toMs, fromMs - MAX_WINDOW_MS, fromMs) as {
+              n: number;
+              r: number;
+              m: number;
+            };
+            parts.push(`${site}/${type}:${row.n}:${row.r}:${row.m}`);
+          }
+        }
         return parts.join(',');
       }),
     readEnergy: (req) => wrap('energy read failed', () => readEnergyTx(req)),
