@@ -6,9 +6,10 @@
  * docs/perf/2026-12-api-workers.md). The server is the child process itself (no wrapper), so its pid is the server's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { processStat } from './fleet-proc';
 
 export type ServerKind = 'bundle' | 'tsx';
 export const SERVER_KINDS: readonly ServerKind[] = ['bundle', 'tsx'];
@@ -79,27 +80,15 @@ export function startServerProcess(
  */
 export function processTreeCpuMs(pid: number | undefined): number | null {
   if (pid === undefined) return null;
-  const own = statOf(pid);
+  const own = processStat(pid);
   if (!own) return null;
-  let ms = own.cpuMs;
+  let sec = own.cpuSec;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
-    const s = statOf(Number(entry));
-    if (s && s.ppid === pid) ms += s.cpuMs;
+    const s = processStat(Number(entry));
+    if (s && s.ppid === pid) sec += s.cpuSec;
   }
-  return ms;
-}
-
-function statOf(pid: number): { ppid: number; cpuMs: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // after "(comm)": field 4 is ppid, 14 and 15 utime and stime in USER_HZ (100 on Linux)
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(f[1]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / 100 };
+  return sec * 1000;
 }
 
 /**

@@ -11,17 +11,22 @@ import { cpus } from 'node:os';
 const TICKS_PER_SEC = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 export const CORES = cpus().length;
 
-/** CPU seconds (user + system) of `pid`, or undefined once it has exited. */
-export function processCpuSec(pid: number): number | undefined {
+/** The parent and the CPU seconds (user + system) of `pid`, or undefined once it has exited. */
+export function processStat(pid: number): { ppid: number; cpuSec: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // fields after "(comm)": state is field 3; utime and stime are fields 14 and 15
+  // fields after "(comm)": state is field 3, ppid field 4; utime and stime are fields 14 and 15
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS_PER_SEC;
+  return { ppid: Number(f[1]), cpuSec: (Number(f[11]) + Number(f[12])) / TICKS_PER_SEC };
+}
+
+/** CPU seconds (user + system) of `pid`, or undefined once it has exited. */
+export function processCpuSec(pid: number): number | undefined {
+  return processStat(pid)?.cpuSec;
 }
 
 /** Busy CPU seconds of the whole machine (all cores: everything but idle and iowait). */
