@@ -86,6 +86,12 @@ export function simulate(t0: number, v0: number, ops: Op[]): Gen {
   let truth = 0;
   /** Ops to force to normal: confirmations of a reset or burst; an outlier's fall and its confirmation (maybe swapped). */
   let forceNormal = 0;
+  /**
+   * After an outlier: the value the reading that confirms its fall must stay below. Within noise of the outlier (plus
+   * the jitter `deliver` may add), that reading would read as the outlier's jitter, and the fall between them as a
+   * bad reading — the other story the same numbers tell, so not one the engine can be asked to tell apart.
+   */
+  let confirmBelow: number | null = null;
   const out: Emitted[] = [{ sample: { ts: t, value, serial }, kind: 'first', inc: 0, noise: 0 }];
   const gaps: Array<[number, number]> = [];
   for (const [i, op] of [...ops, ...ops.slice(0, 2).map((o) => ({ ...o, kind: 'normal' as const }))].entries()) {
@@ -110,6 +116,7 @@ export function simulate(t0: number, v0: number, ops: Op[]): Gen {
       const next = (op.rate * op.dtMs) / 1000;
       if (farFromModulus(value) && next <= 0.4) {
         out.push({ sample: { ts: t + 500, value: value + next + 0.3, serial }, kind: 'glitch', inc: 0, noise: 0 });
+        confirmBelow = value + next + 0.3 - settings.noiseTolerance - AMP - 0.01;
         t += 500;
         outlier = true;
       }
@@ -123,6 +130,11 @@ export function simulate(t0: number, v0: number, ops: Op[]): Gen {
         kind = 'normal';
         inc = (op.rate * dt) / 1000;
       }
+    }
+    if (confirmBelow !== null && !outlier) {
+      // this op reads the confirmation (the outlier's own op read the fall): keep its rise short of the outlier
+      inc = Math.min(inc, Math.max(0, confirmBelow - value));
+      confirmBelow = null;
     }
     const from = t;
     t += dt;
@@ -151,8 +163,10 @@ export function simulate(t0: number, v0: number, ops: Op[]): Gen {
 function deliver(out: Emitted[], ops: Op[]): CounterSample[] {
   const samples = out.map((e, i) => {
     const next = out.slice(i + 1).find((n) => n.kind !== 'glitch');
+    // no jitter on the reading after an outlier: the engine compares it with the reading before the outlier exactly
     const noisy =
       (e.kind === 'normal' || e.kind === 'gap') &&
+      out[i - 1]?.kind !== 'glitch' &&
       next !== undefined &&
       (next.kind === 'normal' || next.kind === 'gap') &&
       next.inc >= 2 * AMP &&
