@@ -223,6 +223,36 @@ function distinctAdHocBody(k: number): string {
   });
 }
 
+/** Request headers carrying a token of the bench client, from the server at `url`. */
+async function bearerHeaders(url: string): Promise<Record<string, string>> {
+  const res = await fetch(`${url}/auth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`local:${SECRET}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  if (!res.ok) throw new Error(`token request to ${url} answered ${res.status}: ${await res.text()}`);
+  const token = ((await res.json()) as { access_token: string }).access_token;
+  return { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+}
+
+/** autocannon options for POST /api/pcf at `url` with every request distinct (distinctAdHocBody). */
+function distinctLoad(
+  url: string,
+  headers: Record<string, string>,
+  common: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    ...common,
+    url: `${url}/api/pcf`,
+    method: 'POST',
+    headers,
+    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) }],
+  };
+}
+
 async function main(): Promise<void> {
   const { connections, durationSec, server: kind } = parse();
   const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
@@ -236,16 +266,7 @@ async function main(): Promise<void> {
     const loadAtStart = loadavg();
     const server = await startServer(file, 1, kind, bundle);
     child = server.child;
-    const tok = await fetch(`${server.url}/auth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`local:${SECRET}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    const token = ((await tok.json()) as { access_token: string }).access_token;
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const headers = await bearerHeaders(server.url);
     const list = (await (await fetch(`${server.url}/2/footprints`, { headers })).json()) as {
       data: { id: string; status: string }[];
     };
@@ -267,15 +288,7 @@ async function main(): Promise<void> {
       }),
       // The same with every request distinct (product, method, GWP set and a period starting k minutes earlier):
       // no kept calculation can answer, so this is the cost of computing each answer (ADR 0141).
-      await run('POST /api/pcf (ad-hoc, uncached)', 200, child.pid, {
-        ...common,
-        url: `${server.url}/api/pcf`,
-        method: 'POST',
-        headers,
-        requests: [
-          { setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) },
-        ],
-      }),
+      await run('POST /api/pcf (ad-hoc, uncached)', 200, child.pid, distinctLoad(server.url, headers, common)),
     ];
     // one uncached answer of each product (the rotation of distinctAdHocBody), for the bare baseline below
     const answers: Buffer[] = [];
@@ -292,41 +305,13 @@ async function main(): Promise<void> {
     // the bare baseline: those answers in turn from plain node:http, to the same load
     const bare = await startBareServer(ROOT, answers);
     child = bare.child;
-    scenarios.push(
-      await run('bare node:http, same answers', null, child.pid, {
-        ...common,
-        url: `${bare.url}/api/pcf`,
-        method: 'POST',
-        headers,
-        requests: [
-          { setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) },
-        ],
-      }),
-    );
+    scenarios.push(await run('bare node:http, same answers', null, child.pid, distinctLoad(bare.url, headers, common)));
     await stop(child);
     // the same distinct ad-hoc load on `serve --workers <one per core>` (ADR 0192), beside the one-worker figure
     const workers = availableParallelism();
     const pool = await startServer(file, workers, kind, bundle);
     child = pool.child;
-    const poolToken = await fetch(`${pool.url}/auth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`local:${SECRET}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    const poolHeaders = {
-      authorization: `Bearer ${((await poolToken.json()) as { access_token: string }).access_token}`,
-      'content-type': 'application/json',
-    };
-    const poolLoad = {
-      ...common,
-      url: `${pool.url}/api/pcf`,
-      method: 'POST',
-      headers: poolHeaders,
-      requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: distinctAdHocBody(distinct++) }) }],
-    };
+    const poolLoad = distinctLoad(pool.url, await bearerHeaders(pool.url), common);
     // fresh workers compile their hot code under the first requests; the one-worker figure follows two warm runs, so
     // the pool is warmed alike (not measured) before its figure
     await run('warm-up', null, child.pid, { ...poolLoad, duration: Math.min(3, durationSec) });
