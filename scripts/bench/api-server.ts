@@ -1,7 +1,8 @@
 /**
  * How bench:api starts `cloud-sink serve`: as deployed (`bundle`: cloud-sink/src/main.ts built by esbuild into one
  * CommonJS file with the options of the API Lambda's bundle, cloud-sink/infra/src/lambda.ts, and run with plain
- * node and --enable-source-maps as the Lambda's NODE_OPTIONS set) or from the sources (`tsx`: node with tsx's loader,
+ * node through the Lambda's handler file, which turns source maps on before loading the bundle, ADR 0272) or from the
+ * sources (`tsx`: node with tsx's loader,
  * which transpiles every module at start and roughly doubled the CPU per request in one profiled run,
  * docs/perf/2026-12-api-workers.md). The server is the child process itself (no wrapper), so its pid is the server's.
  */
@@ -18,11 +19,11 @@ export const SERVER_KINDS: readonly ServerKind[] = ['bundle', 'tsx'];
  * Builds the server bundle into `outDir` (inside the repository, so that the externals — better-sqlite3's native
  * addon, chart.js's UMD file the dashboard serves — resolve from its node_modules) with the dashboard's static folder
  * beside it, where `registerDashboard` reads it (`public/` next to the bundle, as in the Lambda's asset). Returns the
- * bundle's path.
+ * path of the handler file beside it (main.js), which node runs.
  */
 export async function buildServerBundle(root: string, outDir: string): Promise<string> {
   rmSync(outDir, { recursive: true, force: true });
-  const outfile = join(outDir, 'main.js');
+  const outfile = join(outDir, 'index.js');
   await build({
     entryPoints: [join(root, 'cloud-sink/src/main.ts')],
     outfile,
@@ -37,7 +38,10 @@ export async function buildServerBundle(root: string, outDir: string): Promise<s
     logLevel: 'warning',
   });
   cpSync(join(root, 'cloud-sink/src/dashboard/public'), join(outDir, 'public'), { recursive: true });
-  return outfile;
+  // main.js beside it, as in every Lambda asset: source maps on, then index.js
+  const entry = join(outDir, 'main.js');
+  cpSync(join(root, 'cloud-sink/infra/src/source-maps-entry.cjs'), entry); // lambda.ts's SOURCE_MAPS_ENTRY
+  return entry;
 }
 
 /** The command that starts `serve` of `kind` (`bundle`: the file `buildServerBundle` returned) with `args`. */
@@ -46,7 +50,7 @@ export function serverCommand(kind: ServerKind, bundle: string | undefined, args
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   if (kind === 'tsx') return [...prof, '--import', 'tsx', 'cloud-sink/src/main.ts', 'serve', ...args];
   if (!bundle) throw new Error('internal: the server bundle was not built');
-  return [...prof, '--enable-source-maps', bundle, 'serve', ...args];
+  return [...prof, bundle, 'serve', ...args];
 }
 
 /** Starts the server; resolves with its URL once it prints that it listens. */

@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 /** The repository root: esbuild runs there, on the sources and node_modules of the whole workspace. */
 export const REPO_ROOT = resolve(__dirname, '../../..');
 const ENTRY_DIR = join(REPO_ROOT, 'cloud-sink/src/aws');
+/** The handler file placed beside each bundle: it enables source maps, then loads the bundle (ADR 0272). */
+export const SOURCE_MAPS_ENTRY = join(REPO_ROOT, 'cloud-sink/infra/src/source-maps-entry.cjs');
 
 /** The Node.js the bundles run on in Lambda: the major the tests run them on (ADR 0211). */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -25,6 +27,11 @@ export interface CloudSinkFunctionProps {
   securityGroup: ec2.ISecurityGroup;
   logRetentionDays: number;
   reservedConcurrency?: number;
+}
+
+/** `main.js`, the handler file: source maps on, then the bundle (index.js); see source-maps-entry.cjs. */
+function handlerFile(outputDir: string): string {
+  return `cp "${SOURCE_MAPS_ENTRY}" "${outputDir}/main.js"`;
 }
 
 /** The dashboard's static files and the chart.js build it serves, placed where the API bundle reads them. */
@@ -53,7 +60,8 @@ export class CloudSinkFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetentionDays as logs.RetentionDays });
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: join(ENTRY_DIR, `${props.entry}.ts`),
-      handler: 'handler',
+      // main.js (handlerFile) loads the bundle with source maps on; with a dot the handler is taken as written
+      handler: 'main.handler',
       description: props.description,
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -66,7 +74,7 @@ export class CloudSinkFunction extends Construct {
       vpcSubnets: { subnets: props.vpc.isolatedSubnets },
       securityGroups: [props.securityGroup],
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: props.environment,
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.CJS,
@@ -75,9 +83,14 @@ export class CloudSinkFunction extends Construct {
         keepNames: true,
         // bundle the AWS SDK too (the runtime's copy is not the one the tests ran); pg-native is an optional addon
         externalModules: ['pg-native'],
-        ...(props.entry === 'api'
-          ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: dashboardFiles } }
-          : {}),
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            handlerFile(outputDir),
+            ...(props.entry === 'api' ? dashboardFiles(inputDir, outputDir) : []),
+          ],
+        },
       },
     });
   }

@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized templates are untyped JSON, read here field by field */
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -59,7 +60,9 @@ function synthesizedBundles(work: string): Map<keyof Entries, Bundle> {
     expect(source.packaging).toBe('zip');
     const dir = join(work, 'bundles', entry);
     cpSync(join(outdir, source.path), dir, { recursive: true });
-    const module = createRequire(join(dir, 'index.js'))('./index.js') as Record<string, unknown>;
+    // the file the Handler names (main.handler: source maps on, then index.js), loaded as Lambda loads it
+    expect(r.Properties.Handler).toBe('main.handler');
+    const module = createRequire(join(dir, 'main.js'))('./main.js') as Record<string, unknown>;
     bundles.set(entry, { dir, environment: r.Properties.Environment?.Variables ?? {}, module });
   }
   return bundles;
@@ -85,14 +88,31 @@ describePg('the deployed code is the tested code: synthesized bundles on Postgre
     expect([...bundles.keys()].sort()).toEqual(['api', 'consumer', 'migrate', 'recompute']);
     for (const [entry, b] of bundles) {
       expect(typeof b.module.handler).toBe('function');
-      // only the API bundle carries files beside index.js: the dashboard and chart.js it serves
+      // beside the bundle only its handler file, and in the API's the dashboard and chart.js it serves
       const extra = readdirSync(b.dir).filter((f) => !/^index\.js(\.map)?$/.test(f));
       expect({ entry, extra: extra.sort() }).toEqual({
         entry,
-        extra: entry === 'api' ? ['node_modules', 'public'] : [],
+        extra: entry === 'api' ? ['main.js', 'node_modules', 'public'] : ['main.js'],
       });
+      // source maps come from main.js, not NODE_OPTIONS (whose flag made pino's getCallSites parse the map)
+      expect(b.environment.NODE_OPTIONS).toBeUndefined();
       expect(b.environment.PCF_EDGE_DB_SSLMODE).toBe('verify-full');
     }
+  });
+
+  it('names the TypeScript sources in stack traces, through main.js and without NODE_OPTIONS', () => {
+    // a fresh node, as a Lambda cold start: the consumer's factory throws on an environment without a database
+    const stackOf = (file: string) => {
+      const script = `try { require(${JSON.stringify(file)}).createConsumerHandler({ env: {} }); console.log('no error'); } catch (e) { console.log(e.stack); }`;
+      const env = { ...process.env };
+      delete env.NODE_OPTIONS;
+      return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
+    };
+    const dir = bundles.get('consumer')!.dir;
+    const mapped = stackOf(join(dir, 'main.js'));
+    expect(mapped).toMatch(/cloud-sink\/src\/[\w/-]+\.ts:\d+:\d+/);
+    // the bundle alone (no handler file) names only itself: main.js is what turns the maps on
+    expect(stackOf(join(dir, 'index.js'))).not.toMatch(/\.ts:\d+:\d+/);
   });
 
   it('migrates, imports, ingests Kinesis records, recomputes and answers the PACT API', async () => {
