@@ -1,4 +1,4 @@
-import type { Dec } from './decimal';
+import { add, mul, type Dec } from './decimal';
 import { GASES } from './gwp';
 
 /**
@@ -11,9 +11,9 @@ export type GasMasses = Map<string, Dec>;
 /** Adds `times` × each mass of `from` into `into` (gas by gas, in `from`'s order). */
 export function addMasses(into: GasMasses, from: Iterable<[string, Dec]>, times?: Dec): void {
   for (const [gas, kg] of from) {
-    const v = times === undefined ? kg : kg.times(times);
+    const v = times === undefined ? kg : mul(kg, times);
     const cur = into.get(gas);
-    into.set(gas, cur === undefined ? v : cur.plus(v));
+    into.set(gas, cur === undefined ? v : add(cur, v));
   }
 }
 
