@@ -1,9 +1,9 @@
 /**
  * The pure engine's CPU on the `bench:pcf` data, without the store: `npm run bench:engine -- [--rounds N] [--docs]
- * [--prof out.cpuprofile] [--db file.sqlite]`. Loads each month's engine input once from a SQLite store filled as
+ * [--trace] [--prof out.cpuprofile] [--db file.sqlite]`. Loads each month's engine input once from a SQLite store filled as
  * `bench:pcf` fills it (kept in --db for later runs), then per round runs `computePeriod` and every product's result
  * for all 12 months (as the recompute does) and prints process CPU per round; with --docs also builds each result's
- * document and prints a SHA-256 of every document, so two builds can be compared digit for digit.
+ * document (--trace: its derivation tree) and prints a SHA-256 of them all, so two builds can be compared digit for digit.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     options: {
       rounds: { type: 'string' },
       docs: { type: 'boolean' },
+      trace: { type: 'boolean' },
       prof: { type: 'string' },
       db: { type: 'string' },
     },
@@ -74,12 +75,13 @@ async function main(): Promise<void> {
       for (const id of ids) {
         const res = calc.product(id);
         if (values.docs) hash.update(JSON.stringify(productResultDoc(calc, res)));
+        if (values.trace) hash.update(JSON.stringify(res.trace()));
       }
     }
     const cpu = cpuMs() - c0;
     process.stdout.write(
       `round ${r + 1}: ${(cpu / 1000).toFixed(2)} s CPU, ${((Date.now() - t0) / 1000).toFixed(2)} s wall` +
-        (values.docs ? `, docs sha256 ${hash.digest('hex').slice(0, 16)}` : '') +
+        (values.docs || values.trace ? `, docs/traces sha256 ${hash.digest('hex').slice(0, 16)}` : '') +
         `\n`,
     );
   }

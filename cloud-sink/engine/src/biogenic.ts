@@ -122,17 +122,19 @@ export class BiogenicSum {
       b.carbonKg = plus(b.carbonKg, c);
       b.hasContent = true;
     }
-    let flowText = 'no biogenic emissions or removals given';
+    // the formulas are formatted when the trace is read (most calculations never show it)
+    let flowText = () => 'no biogenic emissions or removals given';
     if (flows) {
       const e = mul(q, flows.e),
         r = mul(q, flows.r);
       b.emissionsKg = plus(b.emissionsKg, e);
       b.removalsKg = plus(b.removalsKg, r);
       b.hasFlows = true;
-      flowText = `emissions ${q} × ${flows.e} = ${e} kg CO2, removals ${q} × ${flows.r} = ${r} kg CO2`;
+      flowText = () => `emissions ${q} × ${flows.e} = ${e} kg CO2, removals ${q} × ${flows.r} = ${r} kg CO2`;
     } else if (!flowsChecked) b.flowsIncomplete = true;
-    const contentText = content === undefined ? 'no carbon content given' : `${q} ${unit} × ${content} kg C/${unit}`;
-    b.trace.push(() => leaf(`${label} (${from})`, c, 'kg C', `${contentText}; ${flowText}`));
+    const contentText = () =>
+      content === undefined ? 'no carbon content given' : `${q} ${unit} × ${content} kg C/${unit}`;
+    b.trace.push(() => leaf(`${label} (${from})`, c, 'kg C', `${contentText()}; ${flowText()}`));
   }
 }
 

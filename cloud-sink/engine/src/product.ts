@@ -96,7 +96,8 @@ export function createProductCalculator(calc: PeriodParts): {
     } finally {
       path.pop();
     }
-    const orders = (spansByProduct.get(id) ?? []).map((o) => calc.orders.get(o)).filter((o) => o !== undefined);
+    const spanIds = spansByProduct.get(id);
+    const orders = spanIds ? spanIds.map((o) => calc.orders.get(o)).filter((o) => o !== undefined) : [];
     const t: ProductTotals = {
       materials: ZERO,
       electricityLocation: ZERO,
@@ -170,12 +171,15 @@ export function createProductCalculator(calc: PeriodParts): {
       );
     }
     const produced = orders.length > 0 && good.gt(0);
-    const lineNotes = calc.balances.filter((b) => orders.some((o) => o.line === b.line)).flatMap((b) => b.warnings);
-    const pricingNotes = orders.flatMap((o) => [...o.energy.warnings, ...o.overhead.warnings]);
-    // the materials' warnings (already distinct), then the lines' and the prices', each once, in first-seen order
+    // the materials' warnings, then the order lines' and the prices', each once, in first-seen order
     const seen = new Set(m.warnings);
-    for (const w of lineNotes) seen.add(w);
-    for (const w of pricingNotes) seen.add(w);
+    if (orders.length > 0) {
+      for (const b of calc.balances) if (orders.some((o) => o.line === b.line)) for (const w of b.warnings) seen.add(w);
+      for (const o of orders) {
+        for (const w of o.energy.warnings) seen.add(w);
+        for (const w of o.overhead.warnings) seen.add(w);
+      }
+    }
     const warnings = [...seen];
     const elec = market ? t.electricityMarket : t.electricityLocation;
     const oh = add(market ? t.overheadElectricityMarket : t.overheadElectricityLocation, t.overheadGas);
