@@ -4,7 +4,7 @@ import { add, Dec, mul, ZERO } from './decimal';
 import type { FactorBook } from './factors';
 import { addMasses, type GasMasses } from './masses';
 import type { CalcOptions } from './options';
-import type { Bom, RefEntity, ReferenceSnapshot } from './reference';
+import type { Bom, ReferenceSnapshot } from './reference';
 import type { TraceNode } from './types';
 
 /** What a sub-product contributes per declared unit (its own product result). */
@@ -44,7 +44,6 @@ export interface MaterialsContext {
   options: CalcOptions;
   book: FactorBook;
   fromMs: number;
-  used: Map<string, RefEntity>;
   /** The products whose materials are being computed, outermost first, ending with the one asked for (cycles). */
   path: readonly string[];
   /** The result of a sub-product. */
@@ -62,7 +61,6 @@ export function materialsOf(ctx: MaterialsContext, id: string): Materials {
   const biogenic = new BiogenicSum();
   if (!bomEntity)
     return { perUnit: ZERO, primary: ZERO, ghg: new Map(), biogenic: biogenic.bom, trace: [], warnings: [] };
-  ctx.used.set(`boms:${id}`, bomEntity);
   let perUnit = ZERO,
     primary = ZERO;
   const ghg: GasMasses = new Map();

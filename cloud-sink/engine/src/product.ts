@@ -59,11 +59,14 @@ export interface ProductResult {
 /** Product results of a period: BOM explosion (materials per declared unit) plus the product's orders. Memoized. */
 export function createProductCalculator(calc: PeriodParts): {
   result: (id: string) => ProductResult;
-  used: Map<string, RefEntity>;
+  /** The reference entities read so far: products and BOMs computed (or begun), direct emissions. */
+  used: () => Map<string, RefEntity>;
 } {
   const { snapshot, options } = calc.input;
   const memo = new Map<string, ProductResult>();
   const used = new Map<string, RefEntity>();
+  /** Every product whose result was begun, in order (its entity and BOM are listed by `used()`). */
+  const begun: string[] = [];
   const market = options.method === 'market';
   const spansByProduct = new Map<string, string[]>();
   for (const o of calc.spans) {
@@ -78,7 +81,6 @@ export function createProductCalculator(calc: PeriodParts): {
     options,
     book: calc.book,
     fromMs: calc.fromMs,
-    used,
     path,
     product: (id: string) => result(id),
   };
@@ -88,7 +90,7 @@ export function createProductCalculator(calc: PeriodParts): {
     if (cached) return cached;
     const entity = snapshot.products.get(id);
     if (!entity) throw new PcfError('ERR_NOT_FOUND', `product '${id}' does not exist`, { product: id });
-    used.set(`products:${id}`, entity);
+    begun.push(id);
     path.push(id);
     let m: Materials;
     try {
@@ -272,7 +274,17 @@ export function createProductCalculator(calc: PeriodParts): {
     memo.set(id, r);
     return r;
   };
-  return { result, used };
+  const listUsed = (): Map<string, RefEntity> => {
+    const out = new Map<string, RefEntity>();
+    for (const id of begun) {
+      out.set(`products:${id}`, snapshot.products.get(id)!);
+      const bom = snapshot.boms.get(id);
+      if (bom) out.set(`boms:${id}`, bom);
+    }
+    for (const [k, e] of used) out.set(k, e);
+    return out;
+  };
+  return { result, used: listUsed };
 }
 
 /** An order's emissions as masses per gas: energy and overhead (chosen electricity method, gas fuel) and direct. */
