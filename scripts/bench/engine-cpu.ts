@@ -1,8 +1,9 @@
 /**
  * The pure engine's CPU on the `bench:pcf` data, without the store: `npm run bench:engine -- [--rounds N] [--docs]
- * [--trace] [--prof out.cpuprofile] [--db file.sqlite]`. Loads each month's engine input once from a SQLite store filled as
+ * [--trace] [--keep] [--prof out.cpuprofile] [--db file.sqlite]`. Loads each month's engine input once from a SQLite store filled as
  * `bench:pcf` fills it (kept in --db for later runs), then per round runs `computePeriod` and every product's result
- * for all 12 months (as the recompute does) and prints process CPU per round; with --docs also builds each result's
+ * for all 12 months (as the recompute does; --keep: each month's calculation kept to the round's end, as
+ * `PcfService` keeps precomputed periods) and prints process CPU per round; with --docs also builds each result's
  * document (--trace: its derivation tree) and prints a SHA-256 of them all, so two builds can be compared digit for digit.
  */
 import { createHash } from 'node:crypto';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string' },
       docs: { type: 'boolean' },
       trace: { type: 'boolean' },
+      keep: { type: 'boolean' },
       prof: { type: 'string' },
       db: { type: 'string' },
     },
@@ -48,7 +50,8 @@ async function main(): Promise<void> {
       const rows = data[kind];
       if (rows) await importParsed(repo, kind, { rows, text: JSON.stringify(rows), headerErrors: [] }, `bench:${kind}`);
     }
-    for (const chunk of rollupChunks(SIZE, 20_000)) await repo.ingest({ rollups: decodeRollups(chunk), deadLetters: [] });
+    for (const chunk of rollupChunks(SIZE, 20_000))
+      await repo.ingest({ rollups: decodeRollups(chunk), deadLetters: [] });
   }
   const pcf = new PcfService(repo);
   const inputs: EngineInput[] = [];
@@ -70,8 +73,10 @@ async function main(): Promise<void> {
     const hash = createHash('sha256');
     const c0 = cpuMs(),
       t0 = Date.now();
+    const kept: unknown[] = [];
     for (const input of inputs) {
       const calc = computePeriod(input);
+      if (values.keep) kept.push(calc);
       for (const id of ids) {
         const res = calc.product(id);
         if (values.docs) hash.update(JSON.stringify(productResultDoc(calc, res)));
