@@ -1,4 +1,4 @@
-import { Dec, ZERO } from './decimal';
+import { add as plus, Dec, mul, ZERO } from './decimal';
 import type { EmissionFactor, Num, SupplierPcf } from './reference';
 import type { TraceNode } from './types';
 
@@ -117,22 +117,24 @@ export class BiogenicSum {
     flowsChecked = false,
   ): void {
     const b = this.bom;
-    const c = content === undefined ? ZERO : q.times(content);
+    const c = content === undefined ? ZERO : mul(q, content);
     if (content !== undefined) {
-      b.carbonKg = b.carbonKg.plus(c);
+      b.carbonKg = plus(b.carbonKg, c);
       b.hasContent = true;
     }
-    let flowText = 'no biogenic emissions or removals given';
+    // the formulas are formatted when the trace is read (most calculations never show it)
+    let flowText = () => 'no biogenic emissions or removals given';
     if (flows) {
-      const e = q.times(flows.e),
-        r = q.times(flows.r);
-      b.emissionsKg = b.emissionsKg.plus(e);
-      b.removalsKg = b.removalsKg.plus(r);
+      const e = mul(q, flows.e),
+        r = mul(q, flows.r);
+      b.emissionsKg = plus(b.emissionsKg, e);
+      b.removalsKg = plus(b.removalsKg, r);
       b.hasFlows = true;
-      flowText = `emissions ${q} × ${flows.e} = ${e} kg CO2, removals ${q} × ${flows.r} = ${r} kg CO2`;
+      flowText = () => `emissions ${q} × ${flows.e} = ${e} kg CO2, removals ${q} × ${flows.r} = ${r} kg CO2`;
     } else if (!flowsChecked) b.flowsIncomplete = true;
-    const contentText = content === undefined ? 'no carbon content given' : `${q} ${unit} × ${content} kg C/${unit}`;
-    b.trace.push(() => leaf(`${label} (${from})`, c, 'kg C', `${contentText}; ${flowText}`));
+    const contentText = () =>
+      content === undefined ? 'no carbon content given' : `${q} ${unit} × ${content} kg C/${unit}`;
+    b.trace.push(() => leaf(`${label} (${from})`, c, 'kg C', `${contentText()}; ${flowText()}`));
   }
 }
 

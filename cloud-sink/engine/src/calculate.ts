@@ -164,7 +164,7 @@ export function computePeriod(input: EngineInput): PeriodCalculation {
     product: products.result,
     usedEntities: () => {
       for (const id of onLines.keys()) orders.get(id);
-      return new Map([...used, ...book.used, ...products.used]);
+      return new Map([...used, ...book.used, ...products.used()]);
     },
   };
 }

@@ -27,3 +27,28 @@ export function sum(values: Iterable<Dec>): Dec {
 export function present(value: Dec, decimals: number): string {
   return value.toDecimalPlaces(decimals, DecimalJs.ROUND_HALF_UP).toString();
 }
+
+/**
+ * Whether `x` needs no rounding at the Decimal's precision (40 digits): at most 5 words of 7 digits, or a shorter
+ * count of significant digits. Every result of arithmetic is such a value; a number read as given may not be.
+ */
+const fits = (x: Dec): boolean => x.d.length <= 5 || x.sd() <= 40;
+const isOne = (x: Dec): boolean => x.s === 1 && x.e === 0 && x.d !== null && x.d.length === 1 && x.d[0] === 1;
+const isNonZero = (x: Dec): boolean => x.d !== null && x.d[0] !== 0;
+
+/**
+ * `a.times(b)`, digit for digit: when one factor is exactly 1 and the other needs no rounding (the product is then
+ * that other factor, which `times` would copy), that factor itself. Decimals are immutable, so sharing is safe.
+ */
+export function mul(a: Dec, b: Dec): Dec {
+  if (isOne(a) && b.d !== null && fits(b)) return b;
+  if (isOne(b) && a.d !== null && fits(a)) return a;
+  return a.times(b);
+}
+
+/** `a.plus(b)`, digit for digit: when one side is zero and the other is not zero and needs no rounding, that side. */
+export function add(a: Dec, b: Dec): Dec {
+  if (a.d !== null && a.d[0] === 0 && isNonZero(b) && fits(b)) return b;
+  if (b.d !== null && b.d[0] === 0 && isNonZero(a) && fits(a)) return a;
+  return a.plus(b);
+}

@@ -1,4 +1,4 @@
-import type { Dec } from './decimal';
+import { add, mul, type Dec } from './decimal';
 import { GASES } from './gwp';
 
 /**
@@ -10,11 +10,14 @@ export type GasMasses = Map<string, Dec>;
 
 /** Adds `times` × each mass of `from` into `into` (gas by gas, in `from`'s order). */
 export function addMasses(into: GasMasses, from: Iterable<[string, Dec]>, times?: Dec): void {
-  for (const [gas, kg] of from) {
-    const v = times === undefined ? kg : kg.times(times);
+  const one = (kg: Dec, gas: string) => {
+    const v = times === undefined ? kg : mul(kg, times);
     const cur = into.get(gas);
-    into.set(gas, cur === undefined ? v : cur.plus(v));
-  }
+    into.set(gas, cur === undefined ? v : add(cur, v));
+  };
+  // a map's entries without an entry array each (the BOM walk adds masses on every line)
+  if (from instanceof Map) (from as GasMasses).forEach(one);
+  else for (const [gas, kg] of from) one(kg, gas);
 }
 
 /** Each mass of `m` divided by `by`. */

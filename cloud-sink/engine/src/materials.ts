@@ -1,10 +1,10 @@
 import { BiogenicSum, type BomBiogenic, type ProductBiogenic } from './biogenic';
 import { bomCycleError } from './bom';
-import { Dec, ZERO } from './decimal';
+import { add, Dec, mul, ZERO } from './decimal';
 import type { FactorBook } from './factors';
 import { addMasses, type GasMasses } from './masses';
 import type { CalcOptions } from './options';
-import type { Bom, RefEntity, ReferenceSnapshot } from './reference';
+import type { Bom, ReferenceSnapshot } from './reference';
 import type { TraceNode } from './types';
 
 /** What a sub-product contributes per declared unit (its own product result). */
@@ -44,9 +44,10 @@ export interface MaterialsContext {
   options: CalcOptions;
   book: FactorBook;
   fromMs: number;
-  used: Map<string, RefEntity>;
-  /** The result of a sub-product (`stack`: the products above it, for cycle detection). */
-  product(id: string, stack: string[]): SubProduct;
+  /** The products whose materials are being computed, outermost first, ending with the one asked for (cycles). */
+  path: readonly string[];
+  /** The result of a sub-product. */
+  product(id: string): SubProduct;
 }
 
 /**
@@ -54,31 +55,32 @@ export interface MaterialsContext {
  * their emission factor valid at the period's start, supplier products by their PACT footprint (published already
  * characterised: its mass is reported as `CO2e`).
  */
-export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]): Materials {
+export function materialsOf(ctx: MaterialsContext, id: string): Materials {
   const { book, options } = ctx;
   const bomEntity = ctx.snapshot.boms.get(id);
   const biogenic = new BiogenicSum();
   if (!bomEntity)
     return { perUnit: ZERO, primary: ZERO, ghg: new Map(), biogenic: biogenic.bom, trace: [], warnings: [] };
-  ctx.used.set(`boms:${id}`, bomEntity);
   let perUnit = ZERO,
     primary = ZERO;
   const ghg: GasMasses = new Map();
   const trace: (() => TraceNode)[] = [];
-  const warnings: string[] = [];
+  // distinct, in first-seen order (a product's warnings are its materials' first, each once)
+  const warnings = new Set<string>();
   for (const l of (bomEntity.data as Bom).lines) {
     const qty = new Dec(l.quantity);
     switch (l.componentKind) {
       case 'product': {
+        const stack = ctx.path;
         if (stack.includes(l.component)) throw bomCycleError([...stack.slice(stack.indexOf(l.component)), l.component]);
-        const sub = ctx.product(l.component, stack);
+        const sub = ctx.product(l.component);
         const q = book.units.convert(qty, l.unit, sub.declaredUnit);
-        const v = q.times(sub.perUnit);
-        perUnit = perUnit.plus(v);
-        primary = primary.plus(q.times(sub.primaryPerUnit));
+        const v = mul(q, sub.perUnit);
+        perUnit = add(perUnit, v);
+        primary = add(primary, mul(q, sub.primaryPerUnit));
         addMasses(ghg, sub.ghgPerUnitKg, q);
         biogenic.product(q, sub.biogenic, l.component, sub.declaredUnit);
-        warnings.push(...sub.warnings);
+        for (const w of sub.warnings) warnings.add(w);
         trace.push(() =>
           node(
             `product ${l.component}`,
@@ -93,8 +95,8 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
       case 'material': {
         const f = book.factor(l.component, l.region, ctx.fromMs);
         const q = book.units.convert(qty, l.unit, f.unit);
-        const v = q.times(book.co2ePerUnit(f));
-        perUnit = perUnit.plus(v);
+        const v = mul(q, book.co2ePerUnit(f));
+        perUnit = add(perUnit, v);
         addMasses(ghg, book.gasesPerUnit(f), q);
         biogenic.material(q, f, `material ${l.component}`);
         trace.push(() =>
@@ -111,8 +113,8 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
         const s = book.supplierPcf(l.component, ctx.fromMs);
         const q = book.units.convert(qty, l.unit, s.pcf.declaredUnit);
         const v = q.times(s.pcf.pCfExcludingBiogenic);
-        perUnit = perUnit.plus(v);
-        primary = primary.plus(v.times(s.pcf.primaryDataShare ?? 0).div(100));
+        perUnit = add(perUnit, v);
+        primary = add(primary, v.times(s.pcf.primaryDataShare ?? 0).div(100));
         addMasses(ghg, [['CO2e', v]]);
         biogenic.supplier(q, s, `supplier product ${l.component}`);
         trace.push(() =>
@@ -127,5 +129,5 @@ export function materialsOf(ctx: MaterialsContext, id: string, stack: string[]):
       }
     }
   }
-  return { perUnit, primary, ghg, biogenic: biogenic.bom, trace, warnings };
+  return { perUnit, primary, ghg, biogenic: biogenic.bom, trace, warnings: [...warnings] };
 }

@@ -1,9 +1,9 @@
 import { PcfError } from '@pcf-edge/core';
 import { biogenicTrace, hasBiogenic, resolveBiogenic, type ProductBiogenic } from './biogenic';
-import { Dec, ZERO } from './decimal';
+import { add, Dec, mul, ZERO } from './decimal';
 import { directEmissions } from './direct';
 import { addMasses, divideMasses, type GasMasses } from './masses';
-import { materialsOf, node } from './materials';
+import { materialsOf, node, type Materials } from './materials';
 import type { OrderResult, PeriodParts } from './period-parts';
 import type { RefEntity } from './reference';
 import type { TraceNode } from './types';
@@ -59,11 +59,14 @@ export interface ProductResult {
 /** Product results of a period: BOM explosion (materials per declared unit) plus the product's orders. Memoized. */
 export function createProductCalculator(calc: PeriodParts): {
   result: (id: string) => ProductResult;
-  used: Map<string, RefEntity>;
+  /** The reference entities read so far: products and BOMs computed (or begun), direct emissions. */
+  used: () => Map<string, RefEntity>;
 } {
   const { snapshot, options } = calc.input;
   const memo = new Map<string, ProductResult>();
   const used = new Map<string, RefEntity>();
+  /** Every product whose result was begun, in order (its entity and BOM are listed by `used()`). */
+  const begun: string[] = [];
   const market = options.method === 'market';
   const spansByProduct = new Map<string, string[]>();
   for (const o of calc.spans) {
@@ -71,23 +74,32 @@ export function createProductCalculator(calc: PeriodParts): {
     if (ids) ids.push(o.id);
     else spansByProduct.set(o.product, [o.id]);
   }
+  /** The products whose materials are being computed, outermost first (for cycle detection); empty between calls. */
+  const path: string[] = [];
   const materialsContext = {
     snapshot,
     options,
     book: calc.book,
     fromMs: calc.fromMs,
-    used,
-    product: (id: string, stack: string[]) => result(id, stack),
+    path,
+    product: (id: string) => result(id),
   };
 
-  const result = (id: string, stack: string[] = []): ProductResult => {
+  const result = (id: string): ProductResult => {
     const cached = memo.get(id);
     if (cached) return cached;
     const entity = snapshot.products.get(id);
     if (!entity) throw new PcfError('ERR_NOT_FOUND', `product '${id}' does not exist`, { product: id });
-    used.set(`products:${id}`, entity);
-    const m = materialsOf(materialsContext, id, [...stack, id]);
-    const orders = (spansByProduct.get(id) ?? []).map((o) => calc.orders.get(o)).filter((o) => o !== undefined);
+    begun.push(id);
+    path.push(id);
+    let m: Materials;
+    try {
+      m = materialsOf(materialsContext, id);
+    } finally {
+      path.pop();
+    }
+    const spanIds = spansByProduct.get(id);
+    const orders = spanIds ? spanIds.map((o) => calc.orders.get(o)).filter((o) => o !== undefined) : [];
     const t: ProductTotals = {
       materials: ZERO,
       electricityLocation: ZERO,
@@ -105,29 +117,29 @@ export function createProductCalculator(calc: PeriodParts): {
     const ghg: GasMasses = new Map();
     const orderNodes: (() => TraceNode)[] = [];
     for (const o of orders) {
-      const made = o.goodInPeriod.plus(o.scrapInPeriod);
-      const mat = m.perUnit.times(made);
-      t.materials = t.materials.plus(mat);
-      t.electricityLocation = t.electricityLocation.plus(o.energy.electricityLocation);
-      t.electricityMarket = t.electricityMarket.plus(o.energy.electricityMarket);
-      t.gas = t.gas.plus(o.energy.gas);
-      t.overheadElectricityLocation = t.overheadElectricityLocation.plus(o.overhead.electricityLocation);
-      t.overheadElectricityMarket = t.overheadElectricityMarket.plus(o.overhead.electricityMarket);
-      t.overheadGas = t.overheadGas.plus(o.overhead.gas);
-      t.direct = t.direct.plus(o.direct);
-      energyKWh.electricity = energyKWh.electricity.plus(o.energy.electricityKWh);
-      energyKWh.gas = energyKWh.gas.plus(o.energy.gasKWh);
-      energyKWh.overheadElectricity = energyKWh.overheadElectricity.plus(o.overhead.electricityKWh);
-      energyKWh.overheadGas = energyKWh.overheadGas.plus(o.overhead.gasKWh);
-      const energyKg = (market ? o.energy.electricityMarket : o.energy.electricityLocation).plus(o.energy.gas);
-      const ohKg = (market ? o.overhead.electricityMarket : o.overhead.electricityLocation).plus(o.overhead.gas);
-      const kwh = o.energy.electricityKWh.plus(o.energy.gasKWh);
+      const made = add(o.goodInPeriod, o.scrapInPeriod);
+      const mat = mul(m.perUnit, made);
+      t.materials = add(t.materials, mat);
+      t.electricityLocation = add(t.electricityLocation, o.energy.electricityLocation);
+      t.electricityMarket = add(t.electricityMarket, o.energy.electricityMarket);
+      t.gas = add(t.gas, o.energy.gas);
+      t.overheadElectricityLocation = add(t.overheadElectricityLocation, o.overhead.electricityLocation);
+      t.overheadElectricityMarket = add(t.overheadElectricityMarket, o.overhead.electricityMarket);
+      t.overheadGas = add(t.overheadGas, o.overhead.gas);
+      t.direct = add(t.direct, o.direct);
+      energyKWh.electricity = add(energyKWh.electricity, o.energy.electricityKWh);
+      energyKWh.gas = add(energyKWh.gas, o.energy.gasKWh);
+      energyKWh.overheadElectricity = add(energyKWh.overheadElectricity, o.overhead.electricityKWh);
+      energyKWh.overheadGas = add(energyKWh.overheadGas, o.overhead.gasKWh);
+      const energyKg = add(market ? o.energy.electricityMarket : o.energy.electricityLocation, o.energy.gas);
+      const ohKg = add(market ? o.overhead.electricityMarket : o.overhead.electricityLocation, o.overhead.gas);
+      const kwh = add(o.energy.electricityKWh, o.energy.gasKWh);
       const metered = kwh.isZero() ? energyKg : energyKg.times(kwh.minus(o.estimatedKWh)).div(kwh);
-      primaryEnergy = primaryEnergy.plus(metered).plus(ohKg).plus(m.primary.times(made));
+      primaryEnergy = add(add(add(primaryEnergy, metered), ohKg), mul(m.primary, made));
       addMasses(ghg, m.ghg, made);
       addMasses(ghg, orderGhg(o, market));
-      good = good.plus(o.goodInPeriod);
-      scrap = scrap.plus(o.scrapInPeriod);
+      good = add(good, o.goodInPeriod);
+      scrap = add(scrap, o.scrapInPeriod);
       orderNodes.push(() =>
         node(
           `order ${o.id} on ${o.line}`,
@@ -161,20 +173,28 @@ export function createProductCalculator(calc: PeriodParts): {
       );
     }
     const produced = orders.length > 0 && good.gt(0);
-    const lineNotes = calc.balances.filter((b) => orders.some((o) => o.line === b.line)).flatMap((b) => b.warnings);
-    const pricingNotes = orders.flatMap((o) => [...o.energy.warnings, ...o.overhead.warnings]);
-    const warnings = [...new Set([...m.warnings, ...lineNotes, ...pricingNotes])];
+    // the materials' warnings, then the order lines' and the prices', each once, in first-seen order
+    const seen = new Set(m.warnings);
+    if (orders.length > 0) {
+      for (const b of calc.balances) if (orders.some((o) => o.line === b.line)) for (const w of b.warnings) seen.add(w);
+      for (const o of orders) {
+        for (const w of o.energy.warnings) seen.add(w);
+        for (const w of o.overhead.warnings) seen.add(w);
+      }
+    }
+    const warnings = [...seen];
     const elec = market ? t.electricityMarket : t.electricityLocation;
-    const oh = (market ? t.overheadElectricityMarket : t.overheadElectricityLocation).plus(t.overheadGas);
-    const total = t.materials.plus(elec).plus(t.gas).plus(oh).plus(t.direct);
-    let perUnit: Dec, primaryPerUnit: Dec, formula: string, ghgPerUnitKg: GasMasses, perUnitTotals: ProductTotals;
+    const oh = add(market ? t.overheadElectricityMarket : t.overheadElectricityLocation, t.overheadGas);
+    const total = add(add(add(add(t.materials, elec), t.gas), oh), t.direct);
+    let perUnit: Dec, primaryPerUnit: Dec, formula: () => string, ghgPerUnitKg: GasMasses, perUnitTotals: ProductTotals;
     const unmade: (() => TraceNode)[] = [];
     if (produced) {
       perUnit = total.div(good);
       primaryPerUnit = primaryEnergy.div(good);
       ghgPerUnitKg = divideMasses(ghg, good);
       perUnitTotals = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.div(good)])) as ProductTotals;
-      formula = `(materials ${t.materials} + electricity ${elec} + gas ${t.gas} + overhead ${oh} + direct ${t.direct}) ÷ ${good} good units`;
+      formula = () =>
+        `(materials ${t.materials} + electricity ${elec} + gas ${t.gas} + overhead ${oh} + direct ${t.direct}) ÷ ${good} good units`;
     } else {
       // the method: materials plus direct emissions; with nothing made, only those per declared unit apply
       const direct = directEmissions(
@@ -186,18 +206,19 @@ export function createProductCalculator(calc: PeriodParts): {
             : undefined,
         used,
       );
-      perUnit = m.perUnit.plus(direct.value);
+      perUnit = add(m.perUnit, direct.value);
       perUnitTotals = { ...t, materials: m.perUnit, direct: direct.value };
       primaryPerUnit = m.primary;
       ghgPerUnitKg = new Map(m.ghg);
       addMasses(ghgPerUnitKg, direct.ghg);
-      formula = `materials ${m.perUnit} + direct ${direct.value} per ${entity.data.declaredUnit}: not produced in the period`;
+      formula = () =>
+        `materials ${m.perUnit} + direct ${direct.value} per ${entity.data.declaredUnit}: not produced in the period`;
       unmade.push(() =>
         node('direct process emissions per declared unit', direct.value, 'kgCO2e', undefined, direct.trace),
       );
-      warnings.push(
-        `${id}: no production in ${options.periodStart}/${options.periodEnd}; production energy, overhead and line-scope direct emissions not included`,
-      );
+      const unproduced = `${id}: no production in ${options.periodStart}/${options.periodEnd}; production energy, overhead and line-scope direct emissions not included`;
+      warnings.push(unproduced);
+      seen.add(unproduced);
     }
     const biogenic = resolveBiogenic(
       id,
@@ -206,7 +227,7 @@ export function createProductCalculator(calc: PeriodParts): {
       entity.data.biogenicCarbonContentKgPerDeclaredUnit,
       produced ? { made: good.plus(scrap), good } : undefined,
     );
-    warnings.push(...biogenic.warnings.filter((w) => !warnings.includes(w)));
+    for (const w of biogenic.warnings) if (!seen.has(w)) warnings.push(w);
     const biogenicNode = hasBiogenic(biogenic) ? [() => biogenicTrace(biogenic, entity.data.declaredUnit)] : [];
     let traceMemo: TraceNode | undefined;
     const r: ProductResult = {
@@ -233,7 +254,7 @@ export function createProductCalculator(calc: PeriodParts): {
           `PCF ${id} per ${entity.data.declaredUnit}`,
           perUnit,
           `kgCO2e/${entity.data.declaredUnit}`,
-          formula,
+          formula(),
           [
             node(
               'materials per declared unit (BOM)',
@@ -253,7 +274,17 @@ export function createProductCalculator(calc: PeriodParts): {
     memo.set(id, r);
     return r;
   };
-  return { result: (id) => result(id), used };
+  const listUsed = (): Map<string, RefEntity> => {
+    const out = new Map<string, RefEntity>();
+    for (const id of begun) {
+      out.set(`products:${id}`, snapshot.products.get(id)!);
+      const bom = snapshot.boms.get(id);
+      if (bom) out.set(`boms:${id}`, bom);
+    }
+    for (const [k, e] of used) out.set(k, e);
+    return out;
+  };
+  return { result, used: listUsed };
 }
 
 /** An order's emissions as masses per gas: energy and overhead (chosen electricity method, gas fuel) and direct. */
