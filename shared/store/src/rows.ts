@@ -43,6 +43,13 @@ export function fillValueParams(out: unknown[], at: number, series: number, r: R
   out[at + 5] = r.qualityReason ?? null;
 }
 
+/** The reading_values parameters of `r` filed under `series`, as an array (for a bare INSERT_VALUE_SQL). */
+export function valueParams(series: number, r: Reading): unknown[] {
+  const out = new Array<unknown>(VALUE_PARAMS);
+  fillValueParams(out, 0, series, r);
+  return out;
+}
+
 export type ReadingParams = [
   string,
   string,

@@ -71,7 +71,7 @@ describe('migrations', () => {
         ...(i % 5 === 0 ? { value: null, quality: 'bad' as const, qualityReason: `timeout ${i}` } : {}),
         ...(i % 4 === 1 ? { quality: 'uncertain' as const, sourceTs: 1_700_000_000_000 + i } : {}),
         ...(i % 3 === 0 ? { meterSerial: `SN-${i % 2}` } : {}),
-        ...(i % 11 === 0 ? { unit: 'Wh' as const } : {}),
+        ...(i % 11 === 0 ? { unit: 'kW' as const } : {}),
       }),
     );
     for (const r of written) insert.run(readingParams(r));
