@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { Reading } from '@pcf-edge/core';
-import { INSERT_READING_SQL, openStore, readingParams } from '@pcf-edge/store';
+import { INSERT_VALUE_SQL, openStore, valueParams } from '@pcf-edge/store';
 
 const HELP = `usage: npm run bench:store -- [--rows N] [--batch B]
   --rows N    readings to insert in each run (default 1000000)
@@ -90,14 +90,31 @@ function bareRunner(path: string, batch: number): Runner {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  const insert = db.prepare(INSERT_READING_SQL);
+  const insert = db.prepare(INSERT_VALUE_SQL);
+  // The same layout as the store's (ADR 0268): each reading filed under its series, ids kept in a plain Map.
+  const addSeries = db.prepare(
+    'INSERT INTO reading_series (site, line, meter_id, point, quantity, kind, unit, meter_serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const ids = new Map<string, number>();
+  const seriesOf = (r: Reading): number => {
+    const key = `${r.site}\0${r.line}\0${r.meterId}\0${r.point}\0${r.quantity}\0${r.kind}\0${r.unit}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = Number(addSeries.run(r.site, r.line, r.meterId, r.point, r.quantity, r.kind, r.unit, null).lastInsertRowid);
+      ids.set(key, id);
+    }
+    return id;
+  };
   return {
     insert(from, to) {
       const start = performance.now();
       for (let i = from; i < to; i += batch) {
         const end = Math.min(to, i + batch);
         db.exec('BEGIN IMMEDIATE');
-        for (let j = i; j < end; j++) insert.run(readingParams(makeReading(j)));
+        for (let j = i; j < end; j++) {
+          const r = makeReading(j);
+          insert.run(valueParams(seriesOf(r), r));
+        }
         db.exec('COMMIT');
       }
       return performance.now() - start;

@@ -10,6 +10,7 @@ import {
   problemsOf,
 } from './greengrass-config';
 import { siteClaimsOf } from './site-claims';
+import { collectStartupGarbage } from './startup-gc';
 
 const SOURCE = `Greengrass configuration of ${COMPONENT_NAME}`;
 
@@ -40,10 +41,14 @@ export function runUnderGreengrass(
       const store = openStore(storePath);
       const collector = createModbusCollector(own, { store, log, siteModel: store, configSource: SOURCE });
       collector.start();
+      collectStartupGarbage();
       log.info({ meters: own.meters.length, devices: own.devices.length }, 'modbus collector polling');
       return { store, collector };
     },
-    apply: (app, config) => app.collector.reload(collectorConfigOf(config)),
+    apply: async (app, config) => {
+      await app.collector.reload(collectorConfigOf(config));
+      collectStartupGarbage();
+    },
     stop: async (app) => {
       await app.collector.stop();
       app.store.close();

@@ -16,6 +16,7 @@ import { openStore } from '@pcf-edge/store';
 import { createModbusCollector } from './collector';
 import { configSchema, loadCollectorConfig } from './config';
 import { dryRun, formatDryRun } from './dry-run';
+import { collectStartupGarbage } from './startup-gc';
 import type { runUnderGreengrass as RunUnderGreengrass } from './greengrass';
 
 const HELP = `com.pcfedge.ModbusCollector — polls Modbus TCP and Modbus RTU meters (serial bus, or RTU over TCP)
@@ -88,10 +89,14 @@ async function main(): Promise<number> {
     file: args.config,
     load: (file) => loadCollectorConfig(file, log),
     current: () => collector.config(),
-    apply: (next) => collector.reload(next),
+    apply: async (next) => {
+      await collector.reload(next);
+      collectStartupGarbage();
+    },
     restartKeys: restartKeys(configSchema),
     log,
   });
+  collectStartupGarbage();
   log.info({ meters: config.meters.length, devices: config.devices.length }, 'modbus collector started');
   await untilSignal();
   watcher.stop();

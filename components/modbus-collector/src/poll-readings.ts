@@ -1,5 +1,5 @@
 import { unitOf, type Quality, type Reading } from '@pcf-edge/core';
-import { fillReadingParams, type ReadingRows } from '@pcf-edge/store';
+import type { ReadingRows } from '@pcf-edge/store';
 import type { MeterConfig, ResolvedPoint } from './config';
 import type { Assessed } from './quality';
 
@@ -21,7 +21,7 @@ export class PollReadings implements ReadingRows {
   private readonly quality: Quality[] = [];
   /** Created at the first row with a quality reason. */
   private reasons: (string | undefined)[] | null = null;
-  /** The row fillRow hands to the store's column mapping; reused, so filling a row allocates nothing. */
+  /** The row readingAt hands to the store; reused, so handing over a row allocates nothing. */
   private readonly scratch: Reading;
 
   constructor(
@@ -44,15 +44,15 @@ export class PollReadings implements ReadingRows {
     } else if (this.reasons) this.reasons.push(undefined);
   }
 
-  fillRow(out: unknown[], at: number, i: number): void {
-    this.readingAt(i, this.scratch);
-    fillReadingParams(out, at, this.scratch);
+  /** Row i in a Reading this object reuses: valid until the next call. */
+  readingAt(i: number): Reading {
+    return this.fill(i, this.scratch);
   }
 
   toReadings(): Reading[] {
     const out: Reading[] = [];
     for (let i = 0; i < this.length; i++) {
-      const r = this.readingAt(i, this.blank());
+      const r = this.fill(i, this.blank());
       if (r.qualityReason === undefined) delete r.qualityReason;
       out.push(r);
     }
@@ -78,7 +78,7 @@ export class PollReadings implements ReadingRows {
   }
 
   /** Writes row i into `r` (site, line and meter as `blank` set them) and returns it. */
-  private readingAt(i: number, r: Reading): Reading {
+  private fill(i: number, r: Reading): Reading {
     const p = this.points[i]!;
     const v = this.values[i]!;
     r.point = p.name;

@@ -7,9 +7,9 @@ export type { PruneOptions, PruneResult } from './retention';
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 export { toStoreError } from './errors';
 export { STORE_FULL_FLAG_ENV } from './size-cap';
-/** The readings INSERT and its parameters, for benchmarks whose bare baseline runs the same statement. */
-export { INSERT_READING_SQL, readingParams } from './rows';
-export { fillReadingParams, ReadingArrayRows, type ReadingRows } from './rows';
+/** The readings INSERTs and their parameters, for benchmarks whose bare baseline runs the same statement. */
+export { INSERT_READING_SQL, INSERT_VALUE_SQL, readingParams, valueParams } from './rows';
+export { ReadingArrayRows, type ReadingRows } from './rows';
 export {
   DEFAULT_HEALTH_LIMITS,
   gatewayHealth,

@@ -131,6 +131,81 @@ CREATE TABLE site_sources (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // ADR 0268: a reading's descriptive columns (site, line, meter, point, quantity, kind, unit, serial) are the same
+    // for every reading of a series; they move to reading_series, and a reading row keeps only the series id, its
+    // value, times and quality (as 0/1/2). `readings` becomes a view with the old columns, so every reader keeps
+    // its SQL; an INSTEAD OF trigger keeps a plain INSERT INTO readings working (the store itself inserts into
+    // reading_values). Existing readings are copied with their seq, and seq keeps counting from where it was.
+    version: 3,
+    name: 'compact readings',
+    sql: `
+CREATE TABLE reading_series (
+  id INTEGER PRIMARY KEY,
+  site TEXT NOT NULL,
+  line TEXT NOT NULL,
+  meter_id TEXT NOT NULL,
+  point TEXT NOT NULL,
+  quantity TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  meter_serial TEXT NULL
+);
+CREATE INDEX reading_series_point ON reading_series (meter_id, point);
+
+CREATE TABLE reading_values (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  series INTEGER NOT NULL,
+  value REAL NULL,
+  source_ts INTEGER NULL,
+  read_ts INTEGER NOT NULL,
+  quality INTEGER NOT NULL CHECK (quality IN (0, 1, 2)),
+  quality_reason TEXT NULL
+);
+CREATE TRIGGER reading_values_append_only BEFORE UPDATE ON reading_values
+BEGIN SELECT RAISE(ABORT, 'readings are append-only'); END;
+
+INSERT INTO reading_series (site, line, meter_id, point, quantity, kind, unit, meter_serial)
+  SELECT site, line, meter_id, point, quantity, kind, unit, meter_serial FROM readings
+  GROUP BY site, line, meter_id, point, quantity, kind, unit, meter_serial ORDER BY MIN(seq);
+INSERT INTO reading_values (seq, series, value, source_ts, read_ts, quality, quality_reason)
+  SELECT r.seq, s.id, r.value, r.source_ts, r.read_ts,
+    CASE r.quality WHEN 'good' THEN 0 WHEN 'uncertain' THEN 1 ELSE 2 END, r.quality_reason
+  FROM readings r JOIN reading_series s ON s.meter_id = r.meter_id AND s.point = r.point AND s.site = r.site
+    AND s.line = r.line AND s.quantity = r.quantity AND s.kind = r.kind AND s.unit = r.unit
+    AND s.meter_serial IS r.meter_serial
+  ORDER BY r.seq;
+DELETE FROM sqlite_sequence WHERE name = 'reading_values';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'reading_values', seq FROM sqlite_sequence WHERE name = 'readings';
+DROP TABLE readings;
+
+CREATE VIEW readings (seq, site, line, meter_id, point, quantity, kind, value, unit, source_ts, read_ts, quality,
+  quality_reason, meter_serial) AS
+SELECT v.seq, s.site, s.line, s.meter_id, s.point, s.quantity, s.kind, v.value, s.unit, v.source_ts, v.read_ts,
+  CASE v.quality WHEN 0 THEN 'good' WHEN 1 THEN 'uncertain' ELSE 'bad' END, v.quality_reason, s.meter_serial
+FROM reading_values v CROSS JOIN reading_series s ON s.id = v.series;
+
+CREATE TRIGGER readings_insert INSTEAD OF INSERT ON readings
+BEGIN
+  INSERT INTO reading_series (site, line, meter_id, point, quantity, kind, unit, meter_serial)
+    SELECT NEW.site, NEW.line, NEW.meter_id, NEW.point, NEW.quantity, NEW.kind, NEW.unit, NEW.meter_serial
+    WHERE NOT EXISTS (SELECT 1 FROM reading_series WHERE meter_id = NEW.meter_id AND point = NEW.point
+      AND site = NEW.site AND line = NEW.line AND quantity = NEW.quantity AND kind = NEW.kind AND unit = NEW.unit
+      AND meter_serial IS NEW.meter_serial);
+  INSERT INTO reading_values (series, value, source_ts, read_ts, quality, quality_reason)
+  VALUES (
+    (SELECT id FROM reading_series WHERE meter_id = NEW.meter_id AND point = NEW.point AND site = NEW.site
+      AND line = NEW.line AND quantity = NEW.quantity AND kind = NEW.kind AND unit = NEW.unit
+      AND meter_serial IS NEW.meter_serial),
+    NEW.value, NEW.source_ts, NEW.read_ts,
+    CASE NEW.quality WHEN 'good' THEN 0 WHEN 'uncertain' THEN 1 WHEN 'bad' THEN 2 ELSE -1 END, NEW.quality_reason);
+END;
+CREATE TRIGGER readings_append_only INSTEAD OF UPDATE ON readings
+BEGIN SELECT RAISE(ABORT, 'readings are append-only'); END;
+CREATE TRIGGER readings_delete INSTEAD OF DELETE ON readings
+BEGIN DELETE FROM reading_values WHERE seq = OLD.seq; END;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

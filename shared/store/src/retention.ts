@@ -92,9 +92,9 @@ function deleteEligible(
 ): number {
   const ts = Number.isFinite(beforeTs) ? beforeTs : Number.MAX_SAFE_INTEGER;
   const findEnd = st.get(
-    'SELECT MAX(seq) AS m FROM (SELECT seq FROM readings WHERE seq > ? AND seq <= ? AND read_ts < ? ORDER BY seq LIMIT ?)',
+    'SELECT MAX(seq) AS m FROM (SELECT seq FROM reading_values WHERE seq > ? AND seq <= ? AND read_ts < ? ORDER BY seq LIMIT ?)',
   );
-  const del = st.get('DELETE FROM readings WHERE seq > ? AND seq <= ? AND read_ts < ?');
+  const del = st.get('DELETE FROM reading_values WHERE seq > ? AND seq <= ? AND read_ts < ?');
   let lo = 0;
   let total = 0;
   while (more()) {

@@ -9,16 +9,45 @@ import type {
   StoredRollup,
 } from './types';
 
-/** Column order of the readings INSERT; `readingParams` must match it. */
+/**
+ * Column order of an INSERT into the `readings` view (its INSTEAD OF trigger files the row under its series);
+ * `readingParams` must match it. The store itself inserts into reading_values (VALUE_COLUMNS), ADR 0268.
+ */
 export const READING_COLUMNS =
   'site, line, meter_id, point, quantity, kind, value, unit, source_ts, read_ts, quality, quality_reason, meter_serial';
 export const INSERT_READING_SQL = `INSERT INTO readings (${READING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-/** Parameters per reading row in the INSERTs above and below. */
-export const READING_PARAMS = 13;
+
+/** Column order of the store's own readings INSERT (reading_values); `fillValueParams` must match it. */
+export const VALUE_COLUMNS = 'series, value, source_ts, read_ts, quality, quality_reason';
+/** Parameters per reading row in the reading_values INSERTs below. */
+export const VALUE_PARAMS = 6;
+export const INSERT_VALUE_SQL = `INSERT INTO reading_values (${VALUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`;
 /** One INSERT of `rows` readings; SQLite inserts the VALUES rows in order, so seq follows the array. */
-export function insertReadingsSql(rows: number): string {
-  const row = `(${Array<string>(READING_PARAMS).fill('?').join(', ')})`;
-  return `INSERT INTO readings (${READING_COLUMNS}) VALUES ${Array<string>(rows).fill(row).join(', ')}`;
+export function insertValuesSql(rows: number): string {
+  const row = `(${Array<string>(VALUE_PARAMS).fill('?').join(', ')})`;
+  return `INSERT INTO reading_values (${VALUE_COLUMNS}) VALUES ${Array<string>(rows).fill(row).join(', ')}`;
+}
+
+/** reading_values.quality; an unknown quality maps to -1, which the table's CHECK constraint rejects. */
+export function qualityCode(q: string): number {
+  return q === 'good' ? 0 : q === 'uncertain' ? 1 : q === 'bad' ? 2 : -1;
+}
+
+/** Writes the reading_values parameters of `r`, filed under `series`, into `out` from index `at`. */
+export function fillValueParams(out: unknown[], at: number, series: number, r: Reading): void {
+  out[at] = series;
+  out[at + 1] = r.value === null || Number.isNaN(r.value) ? null : r.value;
+  out[at + 2] = r.sourceTs ?? null;
+  out[at + 3] = r.readTs;
+  out[at + 4] = qualityCode(r.quality);
+  out[at + 5] = r.qualityReason ?? null;
+}
+
+/** The reading_values parameters of `r` filed under `series`, as an array (for a bare INSERT_VALUE_SQL). */
+export function valueParams(series: number, r: Reading): unknown[] {
+  const out = new Array<unknown>(VALUE_PARAMS);
+  fillValueParams(out, 0, series, r);
+  return out;
 }
 
 export type ReadingParams = [
@@ -37,31 +66,15 @@ export type ReadingParams = [
   string | null,
 ];
 
-/** Writes the parameters of `r` into `out` from index `at` (the order of READING_COLUMNS). */
-export function fillReadingParams(out: unknown[], at: number, r: Reading): void {
-  out[at] = r.site;
-  out[at + 1] = r.line;
-  out[at + 2] = r.meterId;
-  out[at + 3] = r.point;
-  out[at + 4] = r.quantity;
-  out[at + 5] = r.kind;
-  out[at + 6] = r.value === null || Number.isNaN(r.value) ? null : r.value;
-  out[at + 7] = r.unit;
-  out[at + 8] = r.sourceTs ?? null;
-  out[at + 9] = r.readTs;
-  out[at + 10] = r.quality;
-  out[at + 11] = r.qualityReason ?? null;
-  out[at + 12] = r.meterSerial ?? null;
-}
-
 /**
  * Readings in the layout their producer keeps them (an array of Reading objects, a poll's columns): `length` rows;
- * `fillRow` writes row i's READING_PARAMS parameters into `out` from index `at`, in the order of READING_COLUMNS.
- * Rows handed to the store or a ReadingWriter must not change afterwards.
+ * `readingAt(i)` returns row i as a Reading, which may be an object the producer reuses for the next call (the
+ * store reads it before asking for another row). Rows handed to the store or a ReadingWriter must not change
+ * afterwards.
  */
 export interface ReadingRows {
   readonly length: number;
-  fillRow(out: unknown[], at: number, i: number): void;
+  readingAt(i: number): Reading;
 }
 
 /** Reading objects as ReadingRows; the array may grow until it is handed over. */
@@ -70,8 +83,8 @@ export class ReadingArrayRows implements ReadingRows {
   get length(): number {
     return this.readings.length;
   }
-  fillRow(out: unknown[], at: number, i: number): void {
-    fillReadingParams(out, at, this.readings[i]!);
+  readingAt(i: number): Reading {
+    return this.readings[i]!;
   }
 }
 

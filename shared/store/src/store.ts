@@ -16,9 +16,10 @@ import { openDatabase, type OpenOptions } from './open';
 import { prune, type PruneOptions, type PruneResult } from './retention';
 import * as rollups from './rollups';
 import {
-  INSERT_READING_SQL,
-  insertReadingsSql,
-  READING_PARAMS,
+  fillValueParams,
+  VALUE_PARAMS,
+  INSERT_VALUE_SQL,
+  insertValuesSql,
   ReadingArrayRows,
   toAnchor,
   toCounterEvent,
@@ -30,6 +31,7 @@ import {
   type ReadingRow,
   type ReadingRows,
 } from './rows';
+import { SeriesIds } from './series';
 import * as site from './site-model';
 import { createSizeCap } from './size-cap';
 import { StatementCache } from './statements';
@@ -44,7 +46,7 @@ import type {
 } from './types';
 import { createReadingWriter, type ReadingWriter, type ReadingWriterOptions } from './writer';
 
-/** Readings per multi-row INSERT (13 parameters each; SQLite allows 32,766 per statement). */
+/** Readings per multi-row INSERT (6 parameters each; SQLite allows 32,766 per statement). */
 const ROWS_PER_INSERT = 32;
 
 export interface StoreOptions extends OpenOptions {
@@ -83,24 +85,39 @@ export class GatewayStore implements SiteClaimSink {
     if (opts.mmapBytes !== undefined) this.db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapBytes))}`);
     this.sizeCap = this.readonly ? () => undefined : createSizeCap(this.db);
     // Readings go in by ROWS_PER_INSERT per statement (one parameter array reused, filled across blocks), the rest
-    // one by one: per row, a statement step and its JS→C call cost about as much as binding the row.
-    const params = new Array<unknown>(ROWS_PER_INSERT * READING_PARAMS);
+    // one by one: per row, a statement step and its JS→C call cost about as much as binding the row. Each row is
+    // filed under its series id (ADR 0268): no text is bound per reading but a quality reason.
+    const series = new SeriesIds(this.st);
+    const params = new Array<unknown>(ROWS_PER_INSERT * VALUE_PARAMS);
+    const many = insertValuesSql(ROWS_PER_INSERT);
     const tx = this.db.transaction((blocks: readonly ReadingRows[]) => {
-      const many = this.st.get(insertReadingsSql(ROWS_PER_INSERT));
+      const stmt = this.st.get(many);
       let n = 0;
       for (const block of blocks) {
         for (let i = 0; i < block.length; i++) {
-          block.fillRow(params, n * READING_PARAMS, i);
+          const r = block.readingAt(i);
+          fillValueParams(params, n * VALUE_PARAMS, series.idOf(r), r);
           if (++n === ROWS_PER_INSERT) {
-            many.run(params);
+            stmt.run(params);
             n = 0;
           }
         }
       }
-      const one = this.st.get(INSERT_READING_SQL);
-      for (let j = 0; j < n; j++) one.run(params.slice(j * READING_PARAMS, (j + 1) * READING_PARAMS));
+      const one = this.st.get(INSERT_VALUE_SQL);
+      for (let j = 0; j < n; j++) one.run(params.slice(j * VALUE_PARAMS, (j + 1) * VALUE_PARAMS));
     });
-    this.insertBatch = (blocks) => tx.immediate(blocks);
+    this.insertBatch = (blocks) => {
+      // Nested in a caller's transaction, this one commits only with it: cache no series id created here.
+      const outermost = !this.db.inTransaction;
+      try {
+        tx.immediate(blocks);
+      } catch (err) {
+        series.rollback();
+        throw err;
+      }
+      if (outermost) series.commit();
+      else series.rollback();
+    };
   }
 
   close(): void {
@@ -145,14 +162,15 @@ export class GatewayStore implements SiteClaimSink {
    */
   readingRowsAfter(seq: number, limit: number): CompactReading[] {
     const sql =
-      "SELECT seq, meter_id, point, value, source_ts, read_ts, quality = 'good', meter_serial FROM readings WHERE seq > ? ORDER BY seq LIMIT ?";
+      'SELECT v.seq, s.meter_id, s.point, v.value, v.source_ts, v.read_ts, v.quality = 0, s.meter_serial ' +
+      'FROM reading_values v CROSS JOIN reading_series s ON s.id = v.series WHERE v.seq > ? ORDER BY v.seq LIMIT ?';
     return this.read('readingRowsAfter', () => this.st.get(sql).raw(true).all(seq, limit) as CompactReading[]);
   }
 
   /** Highest seq ever assigned (survives pruning); 0 when no reading was ever written. */
   latestReadingSeq(): number {
     return this.read('latestReadingSeq', () => {
-      const row = this.st.get("SELECT seq FROM sqlite_sequence WHERE name = 'readings'").get() as
+      const row = this.st.get("SELECT seq FROM sqlite_sequence WHERE name = 'reading_values'").get() as
         { seq: number } | undefined;
       return row?.seq ?? 0;
     });
@@ -339,7 +357,7 @@ export class GatewayStore implements SiteClaimSink {
       const count = (sql: string): number => (this.st.get(sql).get() as { n: number }).n;
       return {
         fileBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
-        readings: count('SELECT COUNT(*) AS n FROM readings'),
+        readings: count('SELECT COUNT(*) AS n FROM reading_values'),
         rollups: count('SELECT COUNT(*) AS n FROM rollups'),
         outboxDepth: count('SELECT COUNT(*) AS n FROM outbox WHERE sent_ts IS NULL'),
       };

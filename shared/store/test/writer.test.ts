@@ -115,7 +115,7 @@ describe('ReadingWriter', () => {
     );
     const columns = (from: number, to: number): ReadingRows => ({
       length: to - from,
-      fillRow: (out, at, i) => new ReadingArrayRows(all.slice(from, to)).fillRow(out, at, i),
+      readingAt: (i) => all[from + i]!,
     });
     store.insertReadingRows([columns(0, 1), columns(1, 32), columns(32, 65), columns(65, 100)]);
     const stored = store.readingsAfter(0, 1000);
