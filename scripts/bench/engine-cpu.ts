@@ -11,24 +11,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { computePeriod, type EngineInput } from '@pcf-edge/pcf-engine';
-import { decodeRollups, importParsed, IMPORT_ORDER, PcfService, type CalcOptions } from '../../cloud-sink/src';
+import { decodeRollups, importParsed, IMPORT_ORDER, PcfService } from '../../cloud-sink/src';
 import { productResultDoc } from '../../cloud-sink/src/service/result-doc';
 import { openRepository } from '../../cloud-sink/src/store/open';
-import { LEVELS, periodStart, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
+import { cpuMs, LEVELS, optionsFor, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
 
 const SIZE: BenchSize = { products: 10_000, lines: 20, months: 12, ingestRollups: 0 };
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const optionsFor = (month: number): CalcOptions => ({
-  periodStart: periodStart(month),
-  periodEnd: periodStart(month + 1),
-  method: 'location',
-  gwpSet: 'AR6',
-  shareKey: 'units',
-  overheadKey: 'units',
-});
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

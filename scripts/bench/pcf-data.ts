@@ -1,4 +1,5 @@
 import { rollupId, type LineRollup, type SiteRollup } from '@pcf-edge/core';
+import type { CalcOptions } from '@pcf-edge/pcf-engine';
 import { mulberry32 } from '../../test-support/prng';
 
 /**
@@ -21,6 +22,20 @@ const WINDOW_MS = 900_000;
 export const prng = mulberry32;
 
 export const periodStart = (month: number) => new Date(Date.UTC(YEAR, month, 1)).toISOString();
+/** The options of month `month`'s calculations (location-based, AR6, allocation by units), as the benches use them. */
+export const optionsFor = (month: number): CalcOptions => ({
+  periodStart: periodStart(month),
+  periodEnd: periodStart(month + 1),
+  method: 'location',
+  gwpSet: 'AR6',
+  shareKey: 'units',
+  overheadKey: 'units',
+});
+/** Process CPU time (ms): reported beside wall time because a shared machine can stretch wall time many-fold. */
+export const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 export const productId = (level: number, i: number) => `p${level}-${i}`;
 export const lineId = (i: number) => `line-${String(i + 1).padStart(2, '0')}`;
 

@@ -29,13 +29,12 @@ import {
   importParsed,
   IMPORT_ORDER,
   PcfService,
-  type CalcOptions,
   type CloudSinkRepository,
 } from '../../cloud-sink/src';
 import { openRepository, storeLocation, type StoreLocation } from '../../cloud-sink/src/store/open';
 import { startLocalKinesisProcess, type LocalKinesis } from '../../test-support/kinesis';
 import { historyCost } from './pcf-history';
-import { LEVELS, periodStart, prng, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
+import { cpuMs, LEVELS, optionsFor, prng, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
 
 /** The phases `--phases` may name: the PCF figures (1, 2), the ingest (3), the history's cost (4). */
 const PHASES = ['pcf', 'ingest', 'history'];
@@ -44,19 +43,6 @@ const QUICK: BenchSize = { products: 1_000, lines: 4, months: 2, ingestRollups: 
 const ROOT = resolve(__dirname, '../..');
 const log = (text: string) => process.stdout.write(`${text}\n`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-/** Process CPU time (ms): reported beside wall time because a shared machine can stretch wall time many-fold. */
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const optionsFor = (month: number): CalcOptions => ({
-  periodStart: periodStart(month),
-  periodEnd: periodStart(month + 1),
-  method: 'location',
-  gwpSet: 'AR6',
-  shareKey: 'units',
-  overheadKey: 'units',
-});
 const quantile = (xs: number[], f: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
 
