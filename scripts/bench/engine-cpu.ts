@@ -17,18 +17,42 @@ import { openRepository } from '../../cloud-sink/src/store/open';
 import { cpuMs, LEVELS, optionsFor, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
 
 const SIZE: BenchSize = { products: 10_000, lines: 20, months: 12, ingestRollups: 0 };
+const HELP = `usage: npm run bench:engine -- [--rounds N] [--docs] [--trace] [--keep] [--prof out.cpuprofile] [--db file.sqlite]
+  --rounds N      rounds of 12 months x 10,000 products (default 3)
+  --docs          also build each result's document and print a SHA-256 of them all (compare builds digit for digit)
+  --trace         with --docs, also each result's derivation tree
+  --keep          keep each month's calculation to the end of the round, as PcfService keeps precomputed periods
+  --prof FILE     write a V8 CPU profile of the rounds to FILE
+  --db FILE       the SQLite store with bench:pcf's data, built on first use (default /tmp/pcf-edge-engine-bench.sqlite)`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rounds: { type: 'string' },
-      docs: { type: 'boolean' },
-      trace: { type: 'boolean' },
-      keep: { type: 'boolean' },
-      prof: { type: 'string' },
-      db: { type: 'string' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        rounds: { type: 'string' },
+        docs: { type: 'boolean' },
+        trace: { type: 'boolean' },
+        keep: { type: 'boolean' },
+        prof: { type: 'string' },
+        db: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${HELP}\n`);
+    process.exit(2);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const rounds = Number(values.rounds ?? 3);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    process.stderr.write(`--rounds must be a positive integer, not ${values.rounds}\n${HELP}\n`);
+    process.exit(2);
+  }
   const file = values.db ?? '/tmp/pcf-edge-engine-bench.sqlite';
   const fresh = !existsSync(file);
   const repo = await openRepository({ kind: 'sqlite', file }, { migrate: true });
@@ -56,7 +80,6 @@ async function main(): Promise<void> {
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
   }
-  const rounds = Number(values.rounds ?? 3);
   for (let r = 0; r < rounds; r++) {
     const hash = createHash('sha256');
     const c0 = cpuMs(),
