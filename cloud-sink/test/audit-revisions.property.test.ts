@@ -196,23 +196,15 @@ async function tampers(raw: Raw, at: number): Promise<[string, () => Promise<voi
   );
   const used = body.inputs.rollups[at % Math.max(1, body.inputs.rollups.length)];
   if (used) {
-    await add(
-      'rollup_revisions.doc',
-      text('rollup_revisions', 'doc', 'id = ? AND revision = ?', [used.id, used.revision]),
-    );
-    await add('rollup_revisions.electricity_ukwh', async () => [
+    // the current view keeps its revision's document; the history the revisions it replaced (ADR 0270)
+    const [inView] = await raw.all('SELECT 1 AS v FROM rollups WHERE id = ? AND revision = ?', used.id, used.revision);
+    const table = inView ? 'rollups' : 'rollup_revisions';
+    await add(`${table}.doc`, text(table, 'doc', 'id = ? AND revision = ?', [used.id, used.revision]));
+    await add(`${table}.coverage`, async () => [
       () =>
-        raw.run(
-          'UPDATE rollup_revisions SET coverage = coverage / 2 WHERE id = ? AND revision = ?',
-          used.id,
-          used.revision,
-        ),
+        raw.run(`UPDATE ${table} SET coverage = coverage / 2 WHERE id = ? AND revision = ?`, used.id, used.revision),
       () =>
-        raw.run(
-          'UPDATE rollup_revisions SET coverage = coverage * 2 WHERE id = ? AND revision = ?',
-          used.id,
-          used.revision,
-        ),
+        raw.run(`UPDATE ${table} SET coverage = coverage * 2 WHERE id = ? AND revision = ?`, used.id, used.revision),
     ]);
   }
   const [cur] = await raw.all('SELECT id FROM rollups ORDER BY id LIMIT 1 OFFSET ?', at % POOL.length);

@@ -90,17 +90,35 @@ describe('audit trail', () => {
 
   it('finds a document as received altered, and a current view that is not the highest revision', async () => {
     const first = demoRollups().find((r) => r.type === 'line' && r.line === 'line-2')!;
-    tamper(`UPDATE rollup_revisions SET doc = replace(doc, '"coverage":1', '"coverage":0.5') WHERE id = ?`, first.id);
-    expect((await verifyAudit(t.repo)).records[2]!.problems).toEqual([
+    // revision 1 is the current view's: it carries its document (ADR 0270)
+    tamper(`UPDATE rollups SET doc = replace(doc, '"coverage":1', '"coverage":0.5') WHERE id = ?`, first.id);
+    const altered = await verifyAudit(t.repo);
+    expect(altered.records[2]!.problems).toEqual([
       `input rollup ${first.id} revision 1 was changed after the fact (its document)`,
       `input rollup ${first.id} revision 1: its values differ from its document as received`,
     ]);
-    tamper(`UPDATE rollup_revisions SET doc = replace(doc, '"coverage":0.5', '"coverage":1') WHERE id = ?`, first.id);
+    // the trigger kept the original in the history: the view now differs from it
+    const disagrees = `current view of rollup ${first.id} disagrees with its kept history (the view was altered or deleted, or a kept revision is above it)`;
+    expect(altered.store).toEqual([disagrees]);
+    // put back byte for byte, the view equals its kept original again
+    tamper(`UPDATE rollups SET doc = replace(doc, '"coverage":0.5', '"coverage":1') WHERE id = ?`, first.id);
+    expect((await verifyAudit(t.repo)).ok).toBe(true);
     tamper(`UPDATE rollups SET coverage = 0.25 WHERE id = ?`, first.id);
     const report = await verifyAudit(t.repo);
-    expect(report.records.every((r) => r.ok)).toBe(true);
+    expect(report.records[2]!.problems).toContain(
+      `input rollup ${first.id} revision 1: its values differ from its document as received`,
+    );
+    expect(report.records[0]!.ok).toBe(true);
+    expect(report.store).toEqual([disagrees]);
+    expect(report.ok).toBe(false);
+  });
+
+  it('finds a current view row deleted, used or not', async () => {
+    const unused = demoRollups().find((r) => r.type === 'line' && r.line === 'line-1')!;
+    tamper(`DELETE FROM rollups WHERE id = ?`, unused.id);
+    const report = await verifyAudit(t.repo);
     expect(report.store).toEqual([
-      `current view of rollup ${first.id} is not its highest kept revision (altered, or missing on one side)`,
+      `current view of rollup ${unused.id} disagrees with its kept history (the view was altered or deleted, or a kept revision is above it)`,
     ]);
     expect(report.ok).toBe(false);
   });

@@ -60,7 +60,8 @@ export async function verifyAudit(repo: CloudSinkRepository): Promise<VerifyRepo
     out.push({ auditId: rec.id, resultId: rec.resultId, ok: problems.length === 0, problems });
   }
   const store = (await repo.currentViewProblems(20)).map(
-    (id) => `current view of rollup ${id} is not its highest kept revision (altered, or missing on one side)`,
+    (id) =>
+      `current view of rollup ${id} disagrees with its kept history (the view was altered or deleted, or a kept revision is above it)`,
   );
   store.push(...(await recordChainProblems(repo)));
   return { ok: out.every((r) => r.ok) && store.length === 0, records: out, store };

@@ -11,9 +11,37 @@ import { fromMicro, MAX_MICRO, toMicro } from '@pcf-edge/pcf-engine';
 export interface Dialect {
   /** The column type of a generated integer primary key. */
   autoId: string;
+  /**
+   * Statements creating the triggers that copy a `rollups` row into `rollup_revisions` when it is updated or deleted:
+   * the row a higher revision replaces is kept, and so is the original of any other change (for `audit verify`).
+   */
+  keepOldRollups: string[];
 }
-export const SQLITE: Dialect = { autoId: 'INTEGER PRIMARY KEY AUTOINCREMENT' };
-export const POSTGRES: Dialect = { autoId: 'BIGSERIAL PRIMARY KEY' };
+
+/** The columns of a kept revision (migration 8), in the order of `rollup_revisions`. */
+export const HISTORY_COLUMNS = `id, revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3, gas_ukwh,
+  gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms`;
+
+/** Every column of a kept revision. */
+export const KEPT_COLUMNS = HISTORY_COLUMNS.split(',').map((c) => c.trim());
+
+/** Appends the old row of `rollups` to the history; a revision already kept there stays as it is (migration 270). */
+const KEEP_OLD_ROLLUP = `INSERT INTO rollup_revisions (${HISTORY_COLUMNS})
+    VALUES (${KEPT_COLUMNS.map((c) => `OLD.${c}`).join(', ')}) ON CONFLICT (id, revision) DO NOTHING;`;
+
+export const SQLITE: Dialect = {
+  autoId: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  keepOldRollups: ['UPDATE', 'DELETE'].map(
+    (on) => `CREATE TRIGGER rollups_keep_${on.toLowerCase()}d AFTER ${on} ON rollups BEGIN ${KEEP_OLD_ROLLUP} END`,
+  ),
+};
+export const POSTGRES: Dialect = {
+  autoId: 'BIGSERIAL PRIMARY KEY',
+  keepOldRollups: [
+    `CREATE FUNCTION rollups_keep_old() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${KEEP_OLD_ROLLUP} RETURN NULL; END $$`,
+    'CREATE TRIGGER rollups_keep_old AFTER UPDATE OR DELETE ON rollups FOR EACH ROW EXECUTE FUNCTION rollups_keep_old()',
+  ],
+};
 
 /**
  * `rollups-to-micro-units`: fills electricity_ukwh, gas_um3, gas_ukwh and baseload_ukwh of every rollup from the
@@ -37,10 +65,6 @@ export const MICRO_COLUMNS: [string, string][] = [
   ['gas_kwh', 'gas_ukwh'],
   ['baseload_kwh', 'baseload_ukwh'],
 ];
-
-/** The columns of a kept revision (migration 8), in the order of `rollup_revisions`. */
-export const HISTORY_COLUMNS = `id, revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3, gas_ukwh,
-  gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms`;
 
 /** last_error of the Published events migration 235 moved from `outbound_events` without a recipient. */
 export const UNADDRESSED =
@@ -221,6 +245,21 @@ export const MIGRATIONS: Migration[] = [
       'ALTER TABLE result_recomputations ADD COLUMN hash TEXT',
       { data: 'chain-published-records' },
       'CREATE UNIQUE INDEX footprints_chain ON footprints (chain_seq)',
+    ],
+  },
+  {
+    // Numbered from ADR 0270: the current view carries its document again and the history keeps the revisions it
+    // replaced, so a first arrival is written once. The current revision's history row moves into the view (deleted
+    // from the history only where it equals the view, column for column: a difference stays for `audit verify` to
+    // report). From now on a trigger keeps the old row of every update or delete of the view.
+    version: 270,
+    name: 'history keeps the superseded revisions; the current view its document',
+    statements: (d) => [
+      'ALTER TABLE rollups ADD COLUMN doc TEXT',
+      `UPDATE rollups SET doc = (SELECT h.doc FROM rollup_revisions h WHERE h.id = rollups.id AND h.revision = rollups.revision)`,
+      `DELETE FROM rollup_revisions WHERE EXISTS (SELECT 1 FROM rollups c WHERE c.id = rollup_revisions.id
+        AND ${KEPT_COLUMNS.map((col) => `c.${col} IS NOT DISTINCT FROM rollup_revisions.${col}`).join(' AND ')})`,
+      ...d.keepOldRollups,
     ],
   },
 ];

@@ -16,6 +16,7 @@ import {
   GENESIS_HASH,
   MICRO_COLUMNS,
   microColumns,
+  HISTORY_COLUMNS,
   MIGRATIONS,
   POSTGRES,
   type AppliedMigration,
@@ -36,7 +37,6 @@ import type {
 import {
   currentViewProblemsSql,
   ingestPlan,
-  INSERT_REVISION,
   periodColumns,
   periodRowToStored,
   REVISION_NAMES,
@@ -123,7 +123,7 @@ const unnested = (sql: string, names: string[]): string =>
     /VALUES \([^)]*\)/,
     `SELECT * FROM unnest(${names.map((n, i) => `$${i + 1}::${ARRAY_TYPES[n]}[]`).join(', ')})`,
   );
-const UPSERT_MANY = unnested(UPSERT_ROLLUP, UPSERT_NAMES);
+const UPSERT_MANY = `${unnested(UPSERT_ROLLUP, UPSERT_NAMES)} RETURNING id`;
 /** The column arrays of `rows` for an `unnested` statement of `names`, as array literals (pg-arrays.ts). */
 const columnParams = (names: string[], rows: Record<string, unknown>[]): unknown[] =>
   names.map((n) =>
@@ -131,7 +131,11 @@ const columnParams = (names: string[], rows: Record<string, unknown>[]): unknown
       ? textArrayLiteral(rows.map((row) => row[n] as string | null))
       : numberArrayLiteral(rows.map((row) => row[n] as number | null)),
   );
-const INSERT_REVISIONS = unnested(INSERT_REVISION, REVISION_NAMES);
+/** KEEP_REVISION_POSITIONAL's PostgreSQL form: the rows of one write as column arrays (REVISION_NAMES). */
+const KEEP_REVISIONS = `INSERT INTO rollup_revisions (${HISTORY_COLUMNS})
+  SELECT * FROM unnest(${REVISION_NAMES.map((n, i) => `$${i + 1}::${ARRAY_TYPES[n]}[]`).join(', ')}) AS u(${HISTORY_COLUMNS})
+  WHERE NOT EXISTS (SELECT 1 FROM rollups c WHERE c.id = u.id AND c.revision = u.revision)
+  ON CONFLICT (id, revision) DO NOTHING`;
 const MIGRATION_LOCK = 7_262_001;
 /** Rollups per upsert statement (column arrays). */
 const UPSERT_CHUNK = 5000;
@@ -221,13 +225,20 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
         let applied = 0,
           revisions = 0;
         const plan = ingestPlan(write.rollups, at);
-        for (let i = 0; i < plan.history.length; i += UPSERT_CHUNK) {
-          const rows = plan.history.slice(i, i + UPSERT_CHUNK);
-          revisions += (await c.query(INSERT_REVISIONS, columnParams(REVISION_NAMES, rows))).rowCount ?? 0;
-        }
+        // the current view first (its trigger keeps the row it replaces), then what it did not take to the history
+        const taken = new Set<string>();
         for (let i = 0; i < plan.current.length; i += UPSERT_CHUNK) {
           const rows = plan.current.slice(i, i + UPSERT_CHUNK);
-          applied += (await c.query(UPSERT_MANY, columnParams(UPSERT_NAMES, rows))).rowCount ?? 0;
+          for (const r of (await c.query<{ id: string }>(UPSERT_MANY, columnParams(UPSERT_NAMES, rows))).rows)
+            taken.add(r.id);
+        }
+        applied = taken.size;
+        const current = new Set(plan.current.filter((row) => taken.has(row.id)));
+        const rest = current.size === plan.history.length ? [] : plan.history.filter((row) => !current.has(row));
+        revisions = applied;
+        for (let i = 0; i < rest.length; i += UPSERT_CHUNK) {
+          const rows = rest.slice(i, i + UPSERT_CHUNK);
+          revisions += (await c.query(KEEP_REVISIONS, columnParams(REVISION_NAMES, rows))).rowCount ?? 0;
         }
         for (const d of write.deadLetters) {
           await c.query('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES ($1, $2, $3, $4)', [
@@ -267,8 +278,11 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
     getRollupRevisions: async (keys) => {
       const rows = await q<RollupRow & { doc: string }>(
         'rollup revision lookup failed',
-        `SELECT h.* FROM rollup_revisions h JOIN unnest($1::text[], $2::int[]) AS k(id, revision)
-          ON h.id = k.id AND h.revision = k.revision`,
+        // the current view holds most of what records name; the history the revisions it replaced
+        `SELECT ${HISTORY_COLUMNS.replace(/(\w+)/g, 'c.$1')} FROM rollups c JOIN unnest($1::text[], $2::int[]) AS k(id, revision)
+          ON c.id = k.id AND c.revision = k.revision
+        UNION ALL SELECT ${HISTORY_COLUMNS.replace(/(\w+)/g, 'h.$1')} FROM rollup_revisions h
+          JOIN unnest($1::text[], $2::int[]) AS k(id, revision) ON h.id = k.id AND h.revision = k.revision`,
         [keys.map((k) => k.id), keys.map((k) => k.revision)],
       );
       const byKey = new Map(rows.map((r) => [`${r.id}@${Number(r.revision)}`, rowToKept(r)]));
@@ -291,7 +305,11 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
         )
       ).map((r) => r.id),
     getRollups: async (ids) => {
-      const rows = await q<RollupRow>('rollup lookup failed', 'SELECT * FROM rollups WHERE id = ANY($1)', [ids]);
+      const rows = await q<RollupRow>(
+        'rollup lookup failed',
+        `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE id = ANY($1)`,
+        [ids],
+      );
       const byId = new Map(rows.map((r) => [r.id, rowToStored(r)]));
       return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
     },

@@ -1,3 +1,4 @@
+import { HISTORY_COLUMNS, KEPT_COLUMNS } from './migrations';
 import type { DecodedRollup, StoredRollup } from './repository';
 
 /**
@@ -13,33 +14,67 @@ export const saveCheckpointSql = (p: (i: number) => string, collate = ''): strin
       AND excluded.sequence_number${collate} > shard_checkpoints.sequence_number${collate})`;
 
 /**
- * The current view's upsert, keeping the highest revision: a lower or equal revision changes nothing (0 rows).
- * Portable to PostgreSQL. Every revision also goes to the history (`INSERT_REVISION`), in the same transaction.
+ * The current view's upsert, keeping the highest revision: a lower or equal revision changes nothing (0 rows). The
+ * view carries each revision's document as received; the row it replaces goes to the history by a trigger (migration
+ * 270, ADR 0270), in the same transaction. Portable to PostgreSQL.
  */
 export const UPSERT_ROLLUP = `INSERT INTO rollups (id, revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3,
-  gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, received_at_ms)
+  gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc, received_at_ms)
   VALUES (@id, @revision, @type, @site, @line, @windowStartMs, @windowMs, @electricityMicroKWh, @gasMicroM3, @gasMicroKWh,
-  @gasCvBasis, @baseloadMicroKWh, @unitsGood, @unitsScrap, @coverage, @estimated, @receivedAtMs)
+  @gasCvBasis, @baseloadMicroKWh, @unitsGood, @unitsScrap, @coverage, @estimated, @doc, @receivedAtMs)
   ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, type = excluded.type, site = excluded.site, line = excluded.line,
   window_start_ms = excluded.window_start_ms, window_ms = excluded.window_ms, electricity_ukwh = excluded.electricity_ukwh,
   gas_um3 = excluded.gas_um3, gas_ukwh = excluded.gas_ukwh, gas_cv_basis = excluded.gas_cv_basis, baseload_ukwh = excluded.baseload_ukwh,
   units_good = excluded.units_good, units_scrap = excluded.units_scrap, coverage = excluded.coverage,
-  estimated = excluded.estimated, received_at_ms = excluded.received_at_ms
+  estimated = excluded.estimated, doc = excluded.doc, received_at_ms = excluded.received_at_ms
   WHERE excluded.revision > rollups.revision`;
 
 /**
- * Appends one revision to the history (ADR 0230). (id, revision) is the key and a kept revision is never changed: a
- * duplicate, even with other values, changes nothing (0 rows), so what an audit record names stays what was used.
+ * SQLite's form of UPSERT_ROLLUP in two statements: a new id is inserted (1 row); for an id the view holds,
+ * REPLACE_ROLLUP puts a higher revision in its place (1 row), the trigger keeping the replaced row. An upsert would
+ * make every insert a statement that may fire the UPDATE trigger, which costs SQLite a statement journal per row
+ * (ADR 0270). Parameters: INSERT_NEW_ROLLUP as UPSERT_NAMES; REPLACE_ROLLUP UPSERT_NAMES without id, then id, revision.
  */
-export const INSERT_REVISION = `INSERT INTO rollup_revisions (id, revision, type, site, line, window_start_ms, window_ms,
-  electricity_ukwh, gas_um3, gas_ukwh, gas_cv_basis, baseload_ukwh, units_good, units_scrap, coverage, estimated, doc,
-  received_at_ms)
-  VALUES (@id, @revision, @type, @site, @line, @windowStartMs, @windowMs, @electricityMicroKWh, @gasMicroM3, @gasMicroKWh,
-  @gasCvBasis, @baseloadMicroKWh, @unitsGood, @unitsScrap, @coverage, @estimated, @doc, @receivedAtMs)
-  ON CONFLICT (id, revision) DO NOTHING`;
-/** The parameter names of INSERT_REVISION, in order. */
-export const REVISION_NAMES = [...INSERT_REVISION.matchAll(/@(\w+)/g)].map((m) => m[1]!);
-export const INSERT_REVISION_POSITIONAL = INSERT_REVISION.replace(/@\w+/g, '?');
+export const INSERT_NEW_ROLLUP = `${UPSERT_ROLLUP.slice(0, UPSERT_ROLLUP.indexOf('ON CONFLICT'))}ON CONFLICT (id) DO NOTHING`;
+export const REPLACE_ROLLUP = `UPDATE rollups SET ${UPSERT_ROLLUP.slice(
+  UPSERT_ROLLUP.indexOf('DO UPDATE SET') + 14,
+  UPSERT_ROLLUP.indexOf('WHERE excluded'),
+)
+  .replace(/excluded\.\w+/g, '?')
+  .trim()} WHERE id = ? AND revision < ?`;
+
+/** The parameter names of a kept revision, in the order of `HISTORY_COLUMNS` (IngestRow's keys). */
+export const REVISION_NAMES = [
+  'id',
+  'revision',
+  'type',
+  'site',
+  'line',
+  'windowStartMs',
+  'windowMs',
+  'electricityMicroKWh',
+  'gasMicroM3',
+  'gasMicroKWh',
+  'gasCvBasis',
+  'baseloadMicroKWh',
+  'unitsGood',
+  'unitsScrap',
+  'coverage',
+  'estimated',
+  'doc',
+  'receivedAtMs',
+];
+
+/**
+ * Appends a received revision that the current view did not take (lower than the view's, or below another revision
+ * of the same write) to the history (ADR 0270). (id, revision) is the key and a kept revision is never changed: one
+ * already kept, in the history or as the current view, changes nothing (0 rows), so what an audit record names stays
+ * what was used. Parameters: REVISION_NAMES, then id and revision again. SQLite's form (the WHERE clause also settles
+ * its parser's ON CONFLICT ambiguity); PostgreSQL unnests column arrays (postgres.ts).
+ */
+export const KEEP_REVISION_POSITIONAL = `INSERT INTO rollup_revisions (${HISTORY_COLUMNS})
+  SELECT ${REVISION_NAMES.map(() => '?').join(', ')}
+  WHERE NOT EXISTS (SELECT 1 FROM rollups c WHERE c.id = ? AND c.revision = ?) ON CONFLICT (id, revision) DO NOTHING`;
 
 /** The parameter names of UPSERT_ROLLUP, in order (positional binding: `rollupParams`). */
 export const UPSERT_NAMES = [...UPSERT_ROLLUP.matchAll(/@(\w+)/g)].map((m) => m[1]!);
@@ -139,15 +174,16 @@ export function rollupRow(d: DecodedRollup, receivedAtMs: number): Record<string
   };
 }
 
-/** A row of one write: UPSERT_ROLLUP's named parameters and, for INSERT_REVISION, the document as received. */
+/** A row of one write: UPSERT_ROLLUP's named parameters, the document as received among them. */
 export type IngestRow = Record<string, unknown> & { id: string; revision: number; doc: string };
 
 /**
- * The rows one write appends and applies, each built once: `history` holds one row per (id, revision), the first of
- * equal ones (as inserting them in turn would keep); `current` one per id, the highest revision (the first of equal
- * ones, as applying them in turn would keep) — a subset of `history`. Both are sorted by id then revision, so
- * concurrent writers lock rows in one order (no deadlock) and both stores count what was applied alike. One stable
- * sort; the history drops a row equal to the one before it, the current view takes each id's last.
+ * The rows one write keeps, each built once: `history` holds one row per (id, revision), the first of equal ones (as
+ * inserting them in turn would keep); `current` one per id, the highest revision (the first of equal ones, as applying
+ * them in turn would keep) — a subset of `history`, offered to the current view; the rest of `history` (and any
+ * `current` row the view refuses) goes to the history table. Both are sorted by id then revision, so concurrent
+ * writers lock rows in one order (no deadlock) and both stores count what was applied alike. One stable sort; the
+ * history drops a row equal to the one before it, the current view takes each id's last.
  */
 export function ingestPlan(
   rollups: readonly DecodedRollup[],
@@ -162,17 +198,22 @@ export function ingestPlan(
   for (const d of sorted) {
     const before = history[history.length - 1];
     if (before && before.id === d.rollup.id && before.revision === d.rollup.revision) continue;
-    const row = rollupRow(d, receivedAtMs) as IngestRow;
-    row.doc = JSON.stringify(d.rollup);
-    history.push(row);
+    history.push(ingestRow(d, receivedAtMs));
   }
   const current = history.filter((row, i) => history[i + 1]?.id !== row.id);
   return { history, current };
 }
 
+/** A decoded rollup's row of one write, its document as received (re-serialised) included. */
+function ingestRow(d: DecodedRollup, receivedAtMs: number): IngestRow {
+  const row = rollupRow(d, receivedAtMs) as IngestRow;
+  row.doc = JSON.stringify(d.rollup);
+  return row;
+}
+
 /** UPSERT_ROLLUP_POSITIONAL's parameters, in order. */
 export function rollupParams(d: DecodedRollup, receivedAtMs: number): unknown[] {
-  const row = rollupRow(d, receivedAtMs);
+  const row = ingestRow(d, receivedAtMs);
   return UPSERT_NAMES.map((n) => row[n]);
 }
 
@@ -197,21 +238,16 @@ export function rowToStored(row: RollupRow): StoredRollup {
   };
 }
 
-/** Columns the current view shares with the history (every one but the document). */
-const VIEW_COLUMNS =
-  `revision, type, site, line, window_start_ms, window_ms, electricity_ukwh, gas_um3, gas_ukwh, gas_cv_basis,
-  baseload_ukwh, units_good, units_scrap, coverage, estimated, received_at_ms`
-    .split(',')
-    .map((c) => c.trim());
-
 /**
- * Ids where the current view is not the highest kept revision with the same values (both dialects; `limit` is the one
- * parameter, as `p(1)`). A full comparison of the two tables: an `audit verify` check, not a hot path.
+ * Ids whose current view disagrees with the history (both dialects; `limit` is the one parameter, as `p(1)`): the
+ * history holds a revision above the view's, or the view's own revision with other values (the trigger of migration
+ * 270 keeps the old row of any update: a changed view leaves its original there), or an id the view lacks (a deleted
+ * view row is kept the same way). Reads the history, the smaller table: an `audit verify` check, not a hot path.
  */
 export const currentViewProblemsSql = (p: (i: number) => string): string =>
-  `SELECT coalesce(c.id, h.id) AS id FROM rollups c FULL OUTER JOIN (SELECT x.* FROM rollup_revisions x
-    WHERE x.revision = (SELECT max(y.revision) FROM rollup_revisions y WHERE y.id = x.id)) h ON h.id = c.id
-  WHERE c.id IS NULL OR h.id IS NULL OR ${VIEW_COLUMNS.map((col) => `c.${col} IS DISTINCT FROM h.${col}`).join(' OR ')}
+  `SELECT DISTINCT h.id FROM rollup_revisions h LEFT JOIN rollups c ON c.id = h.id
+  WHERE c.id IS NULL OR h.revision > c.revision
+    OR (h.revision = c.revision AND (${KEPT_COLUMNS.map((col) => `c.${col} IS DISTINCT FROM h.${col}`).join(' OR ')}))
   ORDER BY 1 LIMIT ${p(1)}`;
 
 /** A kept revision's row (`HISTORY_COLUMNS`) as a stored rollup and its document. */

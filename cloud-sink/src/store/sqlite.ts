@@ -11,23 +11,26 @@ import {
   MICRO_COLUMNS,
   microColumns,
   MIGRATIONS,
+  HISTORY_COLUMNS,
   SQLITE,
   type AppliedMigration,
   type MigrationStep,
 } from './migrations';
 import {
   currentViewProblemsSql,
-  INSERT_REVISION_POSITIONAL,
   periodColumns,
   periodRowToStored,
   ingestPlan,
+  INSERT_NEW_ROLLUP,
+  KEEP_REVISION_POSITIONAL,
+  REPLACE_ROLLUP,
   REVISION_NAMES,
   ROLLUP_COLUMNS,
   rowToKept,
   rowToStored,
+  type IngestRow,
   saveCheckpointSql,
   UPSERT_NAMES,
-  UPSERT_ROLLUP_POSITIONAL,
   type RollupRow,
 } from './rollup-rows';
 import {
@@ -123,8 +126,9 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     if (!stmt) statements.set(sql, (stmt = db.prepare(sql)));
     return stmt;
   };
-  const upsert = prepared(UPSERT_ROLLUP_POSITIONAL);
-  const insertRevision = prepared(INSERT_REVISION_POSITIONAL);
+  const insertNew = prepared(INSERT_NEW_ROLLUP.replace(/@\w+/g, '?'));
+  const replace = prepared(REPLACE_ROLLUP);
+  const keepRevision = prepared(KEEP_REVISION_POSITIONAL);
   const insertDead = prepared('INSERT INTO dead_letters (source, reason, payload, received_at_ms) VALUES (?, ?, ?, ?)');
   const saveCheckpoint = prepared(saveCheckpointSql(() => '?'));
 
@@ -240,8 +244,22 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
     let applied = 0,
       revisions = 0;
     const plan = ingestPlan(write.rollups, at);
-    for (const row of plan.history) revisions += insertRevision.run(REVISION_NAMES.map((n) => row[n])).changes;
-    for (const row of plan.current) applied += upsert.run(UPSERT_NAMES.map((n) => row[n])).changes;
+    // the current view first (its trigger keeps the row a higher revision replaces), then to the history what the
+    // view did not take
+    const taken = new Set<IngestRow>();
+    for (const row of plan.current) {
+      const values = UPSERT_NAMES.map((n) => row[n]);
+      if (insertNew.run(values).changes > 0) taken.add(row);
+      else {
+        values.push(values.shift(), row.revision); // UPSERT_NAMES without id, then id and revision
+        if (replace.run(values).changes > 0) taken.add(row);
+      }
+    }
+    for (const row of plan.history)
+      if (!taken.has(row))
+        revisions += keepRevision.run(...REVISION_NAMES.map((n) => row[n]), row.id, row.revision).changes;
+    applied = taken.size;
+    revisions += applied;
     for (const d of write.deadLetters) insertDead.run(d.source, d.reason, d.payload, d.receivedAtMs);
     if (write.checkpoint)
       saveCheckpoint.run(write.checkpoint.stream, write.checkpoint.shardId, write.checkpoint.sequenceNumber, at);
@@ -367,10 +385,13 @@ export function openSqliteRepository(options: SqliteRepositoryOptions): CloudSin
       }),
     getRollupRevisions: (keys) =>
       wrap('rollup revision lookup failed', () => {
-        const get = prepared('SELECT * FROM rollup_revisions WHERE id = ? AND revision = ?');
+        // the current view holds most of what records name; the history the revisions it replaced
+        const current = prepared(`SELECT ${HISTORY_COLUMNS} FROM rollups WHERE id = ? AND revision = ?`);
+        const kept = prepared(`SELECT ${HISTORY_COLUMNS} FROM rollup_revisions WHERE id = ? AND revision = ?`);
         const out: KeptRevision[] = [];
         for (const k of keys) {
-          const row = get.get(k.id, k.revision) as (RollupRow & { doc: string }) | undefined;
+          const row = (current.get(k.id, k.revision) ?? kept.get(k.id, k.revision)) as
+            (RollupRow & { doc: string }) | undefined;
           if (row) out.push(rowToKept(row));
         }
         return out;
