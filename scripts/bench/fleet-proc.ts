@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 /**
@@ -12,16 +12,38 @@ const TICKS_PER_SEC = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'u
 export const CORES = cpus().length;
 
 /** The parent and the CPU seconds (user + system) of `pid`, or undefined once it has exited. */
-export function processStat(pid: number): { ppid: number; cpuSec: number } | undefined {
+export function processStat(pid: number): { ppid: number; cpuSec: number; reapedCpuSec: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // fields after "(comm)": state is field 3, ppid field 4; utime and stime are fields 14 and 15
+  // fields after "(comm)": state is field 3, ppid field 4; utime and stime are fields 14 and 15, and the CPU of
+  // children that exited and were waited for (cutime, cstime) fields 16 and 17
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(f[1]), cpuSec: (Number(f[11]) + Number(f[12])) / TICKS_PER_SEC };
+  return {
+    ppid: Number(f[1]),
+    cpuSec: (Number(f[11]) + Number(f[12])) / TICKS_PER_SEC,
+    reapedCpuSec: (Number(f[13]) + Number(f[14])) / TICKS_PER_SEC,
+  };
+}
+
+/**
+ * CPU seconds a server and its child processes used so far: its own, its live children's and its exited children's
+ * (e.g. a PostgreSQL postmaster: the backends of connections already closed are in its reaped share). The difference
+ * of two readings is the server's CPU between them; undefined when `pid` cannot be read.
+ */
+export function serverTreeCpuSec(pid: number): number | undefined {
+  const own = processStat(pid);
+  if (!own) return undefined;
+  let sec = own.cpuSec + own.reapedCpuSec;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+    const s = processStat(Number(entry));
+    if (s && s.ppid === pid) sec += s.cpuSec;
+  }
+  return sec;
 }
 
 /** CPU seconds (user + system) of `pid`, or undefined once it has exited. */

@@ -34,6 +34,7 @@ import {
 import { openRepository, storeLocation, type StoreLocation } from '../../cloud-sink/src/store/open';
 import { startLocalKinesisProcess, type LocalKinesis } from '../../test-support/kinesis';
 import { historyCost } from './pcf-history';
+import { processStat, serverTreeCpuSec } from './fleet-proc';
 import { cpuMs, LEVELS, optionsFor, prng, productId, referenceData, rollupChunks, type BenchSize } from './pcf-data';
 
 /** The phases `--phases` may name: the PCF figures (1, 2), the ingest (3), the history's cost (4). */
@@ -278,6 +279,14 @@ async function ingestTwoProcesses(k: LocalKinesis, loc: StoreLocation & { kind: 
   };
 }
 
+/** The PostgreSQL postmaster's pid when the server runs on this machine (our backend's parent), else undefined. */
+async function postmasterPid(repo: CloudSinkRepository): Promise<number | undefined> {
+  if (repo.connection?.kind !== 'postgres') return undefined;
+  const { rows } = await repo.connection.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const backend = processStat(Number(rows[0]!.pid));
+  return backend && processStat(backend.ppid) ? backend.ppid : undefined;
+}
+
 /** A repository that stores nothing: the bare baseline (Kinesis reads, decoding, batching). */
 const nothingStored = {
   getCheckpoints: () => Promise.resolve(new Map<string, string>()),
@@ -315,8 +324,14 @@ async function ingestPhase(stores: BenchStore[], total: number, all: Map<string,
       let r: { rollups: number; ms: number; cpu: number };
       let how: string;
       if (loc.kind === 'postgres') {
+        // the server's CPU beside the consumers' (a local server only: its postmaster is our backend's parent)
+        const postmaster = await postmasterPid(repo);
+        const s0 = postmaster === undefined ? undefined : serverTreeCpuSec(postmaster);
         r = await ingestTwoProcesses(k, loc);
+        const s1 = postmaster === undefined ? undefined : serverTreeCpuSec(postmaster);
         how = 'two consumer processes of two shards each';
+        if (s0 !== undefined && s1 !== undefined)
+          how += ` (PostgreSQL server CPU ${(s1 - s0).toFixed(2)} s = ${Math.round(r.rollups / (s1 - s0))} rollups per server CPU-s)`;
       } else {
         r = await ingestInProcess(k, repo);
         how = 'one consumer';
