@@ -4,7 +4,7 @@
  * A large configuration repeats a few values for every point ("holding", "float32", "ABCD", a quantity), and the
  * copy is what a component keeps once validated (defaults are applied to it). structuredClone made one string per
  * occurrence, per copy: under Greengrass the configuration is validated twice (with and without the recipe keys),
- * so a 10,000-point configuration held two sets (ADR 0261). Strings are immutable, so sharing them changes nothing
+ * so a 10,000-point configuration held two sets (ADR 0262). Strings are immutable, so sharing them changes nothing
  * a reader can observe. Anything else (a Date, a Map, a class instance) is copied by structuredClone, as before.
  */
 export function copyConfigData(data: unknown): unknown {
