@@ -23,17 +23,13 @@
  * Windows open when the process reports it is polling and close with SIGTERM; start-up is not in them.
  * BENCH_CPU_PROF=<dir> / BENCH_HEAP_PROF=<dir>: the collector of (a) writes a V8 CPU / heap profile into <dir>.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { buildSync } from 'esbuild';
-import { parse as parseYaml } from 'yaml';
-import { IPC_SOCKET_ENV, IPC_TOKEN_ENV } from '@pcf-edge/greengrass-ipc';
 import {
   meterPoints,
   parseCollectorConfig,
@@ -44,15 +40,16 @@ import {
   type PointConfig,
 } from '../../components/modbus-collector/src';
 import { createIpcTestServer } from '../../test-support/greengrass-ipc-server/server';
-import { bundle } from '../build-components';
-import { stageAwsCrt } from '../build/aws-crt';
-import { ARCHITECTURES, COMPONENTS, type RecipeArch } from '../build/components';
-import { stageSerialport } from '../build/serialport';
 import type { BarePlan } from './collect-modbus-child';
-import { watchProcess, type UsageWindow } from './proc-usage';
+import {
+  BENCH_CACHE as CACHE,
+  buildComponentBundle,
+  measureProcess,
+  recipeNodeEnv as recipeEnvOf,
+  type Measured,
+} from './component-process';
+import type { UsageWindow } from './proc-usage';
 
-const ROOT = join(__dirname, '..', '..');
-const CACHE = join(ROOT, 'node_modules', '.cache', 'pcf-edge-bench');
 const UNITS_PER_DEVICE = 10;
 const COMPONENT = 'com.pcfedge.ModbusCollector';
 const IPC_TOKEN = 'bench-modbus-collector';
@@ -122,19 +119,11 @@ function barePlan(cfg: Readonly<CollectorConfig>): BarePlan {
 }
 
 /**
- * The collector component bundled as `npm run build:components` bundles it, with this machine's native addons
- * staged beside it as in its zip; and the bench's child script. Both under node_modules/.cache so that the
- * packages left out of the bundles (better-sqlite3, modbus-serial) resolve from the repository.
+ * The collector component bundled as `npm run build:components` bundles it (component-process.ts), and the bench's
+ * child script, under node_modules/.cache so that modbus-serial, left out of the child, resolves from the repository.
  */
 async function buildBundles(): Promise<{ collector: string; child: string }> {
-  const arch = (Object.keys(ARCHITECTURES) as RecipeArch[]).find((a) => ARCHITECTURES[a] === process.arch);
-  if (!arch || process.platform !== 'linux') throw new Error(`the bench runs on Linux x64 or arm64`);
-  const spec = COMPONENTS.find((c) => c.dir === 'modbus-collector')!;
-  const stage = join(CACHE, spec.dir);
-  rmSync(stage, { recursive: true, force: true });
-  await bundle(spec, join(ROOT, 'components', spec.dir), stage);
-  stageAwsCrt(ROOT, stage, arch);
-  stageSerialport(ROOT, stage, arch);
+  const collector = await buildComponentBundle('modbus-collector');
   const child = join(CACHE, 'collect-modbus-child.cjs');
   buildSync({
     entryPoints: [join(__dirname, 'collect-modbus-child.ts')],
@@ -146,23 +135,10 @@ async function buildBundles(): Promise<{ collector: string; child: string }> {
     logLevel: 'warning',
     external: ['modbus-serial'],
   });
-  return { collector: join(stage, 'main.js'), child };
+  return { collector, child };
 }
 
-/**
- * What the recipe's Setenv gives node beside the Greengrass paths (the entries that interpolate nothing, such as
- * NODE_OPTIONS; ADR 0255). Read from the recipe itself, this machine's manifest, so the bench starts node exactly
- * as a deployment does.
- */
-function recipeNodeEnv(): Record<string, string> {
-  const arch = (Object.keys(ARCHITECTURES) as RecipeArch[]).find((a) => ARCHITECTURES[a] === process.arch);
-  const recipe = parseYaml(readFileSync(join(ROOT, 'recipes', `${COMPONENT}.yaml`), 'utf8')) as {
-    Manifests: { Platform: { architecture: string }; Lifecycle: { Setenv?: Record<string, string> } }[];
-  };
-  const manifest = recipe.Manifests.find((m) => m.Platform.architecture === arch);
-  if (!manifest) throw new Error(`${COMPONENT}'s recipe has no manifest for ${arch}`);
-  return Object.fromEntries(Object.entries(manifest.Lifecycle.Setenv ?? {}).filter(([, v]) => !v.includes('{')));
-}
+const recipeNodeEnv = (): Record<string, string> => recipeEnvOf(COMPONENT);
 
 /** Devices are served by two child processes (real meters are separate hardware; neither is measured). */
 async function startServers(child: string, devices: number): Promise<{ children: ChildProcess[]; ports: number[] }> {
@@ -178,49 +154,6 @@ async function startServers(child: string, devices: number): Promise<{ children:
     ),
   );
   return { children: started.map((s) => s.child), ports: started.flatMap((s) => s.ports) };
-}
-
-interface Measured {
-  usage: UsageWindow;
-  /** Lines the process wrote (stdout and stderr). */
-  lines: string[];
-}
-
-/**
- * Runs `node <args>` in `cwd` (environment: this one without Greengrass', log level and Node options, plus `extraEnv`), opens the measuring window when a line matches `ready`, closes it `seconds` later,
- * then stops the process with SIGTERM (as Greengrass stops a component) and waits for its exit.
- */
-async function measureProcess(
-  args: string[],
-  cwd: string,
-  ready: (line: string) => boolean,
-  seconds: number,
-  extraEnv: Record<string, string> = {},
-): Promise<Measured> {
-  const env = { ...process.env };
-  for (const k of [IPC_SOCKET_ENV, IPC_TOKEN_ENV, 'LOG_LEVEL', 'NODE_OPTIONS']) delete env[k];
-  Object.assign(env, extraEnv);
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const started = new Promise<void>((resolve, reject) => {
-    for (const stream of [child.stdout, child.stderr])
-      createInterface({ input: stream }).on('line', (line) => {
-        lines.push(line);
-        if (ready(line)) resolve();
-      });
-    void exited.then((code) =>
-      reject(new Error(`${args.join(' ')} exited with ${code} before it was ready:\n${lines.join('\n')}`)),
-    );
-  });
-  await started;
-  const window = watchProcess(child.pid!);
-  await sleep(seconds * 1000);
-  const usage = window.end();
-  child.kill('SIGTERM');
-  const code = await exited;
-  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}:\n${lines.slice(-20).join('\n')}`);
-  return { usage, lines };
 }
 
 /**

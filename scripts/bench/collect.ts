@@ -11,8 +11,9 @@ import { join } from 'node:path';
 if (process.argv.includes('--help')) {
   process.stdout.write(`usage: npm run bench:collect -- [--seconds N]
 Runs collect-modbus.ts (Modbus: 200 meters × 50 points; the collector component and its bare baselines each
-measured as their own process) and, when present, collect-opcua.ts (OPC UA), passing the
-arguments to each; see --help of each script for its options.\n`);
+measured as their own process) and, when present, collect-opcua.ts (OPC UA: 10,000 items; the collector component
+and a bare node-opcua client each measured as their own process), passing the arguments to each; see --help of
+each script for its options.\n`);
   process.exit(0);
 }
 

@@ -53,9 +53,10 @@ const MODULES: Record<string, { greengrassSchema: object; check: (c: never) => u
 const sourceOf = (name: string): string => readFileSync(join(ROOT, 'recipes', `${name}.yaml`), 'utf8');
 const recipeOf = (name: string): Recipe => parse(sourceOf(name)) as Recipe;
 
-/** Runtime settings a recipe gives node through Setenv, the same on every platform (ADR 0255). */
+/** Runtime settings a recipe gives node through Setenv, the same on every platform (ADR 0255, 0261). */
 const RUNTIME_TUNING: Record<string, Record<string, string>> = {
   'com.pcfedge.ModbusCollector': { NODE_OPTIONS: '--max-semi-space-size=2 --expose-gc', MALLOC_ARENA_MAX: '1' },
+  'com.pcfedge.OpcUaCollector': { NODE_OPTIONS: '--max-semi-space-size=2', MALLOC_ARENA_MAX: '1' },
 };
 
 describe.each(COMPONENTS.map((c) => [c.componentName, c.dir] as const))('recipe %s', (name, dir) => {

@@ -65,6 +65,8 @@ export function runUnderGreengrass(
     },
     apply: async (app, config) =>
       app.collector.applyConfig(await withSecretPasswords(collectorConfigOf(config), app.greengrass)),
+    // the stop line carries the collector's counts, as the Modbus collector's does
+    summary: (app) => ({ stats: app.collector.stats() }),
     stop: async (app) => {
       await app.collector.stop();
       app.writer.close();

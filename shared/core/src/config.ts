@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { parse as ParseYaml } from 'yaml';
+import { copyConfigData } from './config-copy';
 import { applyRenames } from './config-renames';
 import { PcfError } from './errors';
 import type { Logger } from './logger';
@@ -102,7 +103,7 @@ export function validateConfig<T>(
   check?: SemanticCheck<T>,
   log?: Logger,
 ): Readonly<T> {
-  const copy: unknown = structuredClone(data);
+  const copy = copyConfigData(data);
   const renames = applyRenames(copy, schema);
   for (const { oldKey, newKey } of renames.accepted) warnDeprecated(source, oldKey, newKey, log);
   const validate = validatorFor(schema);

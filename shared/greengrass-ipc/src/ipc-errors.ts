@@ -1,4 +1,4 @@
-import { eventstream_rpc } from 'aws-iot-device-sdk-v2';
+import * as eventstream_rpc from 'aws-iot-device-sdk-v2/dist/eventstream_rpc';
 import { PcfError } from '@pcf-edge/core';
 
 /**

@@ -16,6 +16,18 @@ const FIND_SQL = `SELECT id FROM reading_series WHERE meter_id = ? AND point = ?
 const INSERT_SQL = `INSERT INTO reading_series (site, line, meter_id, point, quantity, kind, unit, meter_serial)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
+/** Whether r belongs to series s, given r's meter and point are s's (the fields a series row holds beside those). */
+function sameSeries(s: Series, r: Reading): boolean {
+  return (
+    s.site === r.site &&
+    s.line === r.line &&
+    s.quantity === r.quantity &&
+    s.kind === r.kind &&
+    s.unit === r.unit &&
+    s.meterSerial === (r.meterSerial ?? null)
+  );
+}
+
 /**
  * The reading_series ids of one connection (ADR 0268), cached by meter and point. Series rows are never changed
  * or deleted, so a cached id stays valid; an id this connection created is cached only once its transaction
@@ -32,39 +44,14 @@ export class SeriesIds {
   /** The id of r's series, created if new; call inside a write transaction. */
   idOf(r: Reading): number {
     const list = this.byMeter.get(r.meterId)?.get(r.point);
-    if (list !== undefined) {
-      const serial = r.meterSerial ?? null;
-      for (const s of list) {
-        if (
-          s.site === r.site &&
-          s.line === r.line &&
-          s.quantity === r.quantity &&
-          s.kind === r.kind &&
-          s.unit === r.unit &&
-          s.meterSerial === serial
-        )
-          return s.id;
-      }
-    }
+    if (list !== undefined) for (const s of list) if (sameSeries(s, r)) return s.id;
     return this.miss(r);
   }
 
   private miss(r: Reading): number {
+    for (const [meter, point, s] of this.added)
+      if (meter === r.meterId && point === r.point && sameSeries(s, r)) return s.id;
     const serial = r.meterSerial ?? null;
-    for (const s of this.added) {
-      const x = s[2];
-      if (
-        s[0] === r.meterId &&
-        s[1] === r.point &&
-        x.site === r.site &&
-        x.line === r.line &&
-        x.quantity === r.quantity &&
-        x.kind === r.kind &&
-        x.unit === r.unit &&
-        x.meterSerial === serial
-      )
-        return x.id;
-    }
     const key = [r.meterId, r.point, r.site, r.line, r.quantity, r.kind, r.unit, serial];
     const found = this.st
       .get(FIND_SQL)
