@@ -16,6 +16,15 @@ import { openPgInFreshSchema, PG_URL, pgSkipNotice } from './pg-support';
  */
 type Run = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
+/** Runs SQL on a SQLite repository's own connection: the rows of a query, none of a change. */
+const sqliteRun =
+  (repo: CloudSinkRepository): Run =>
+  async (sql, params = []) => {
+    const db = repo.connection!.kind === 'sqlite' ? repo.connection!.db : undefined;
+    const stmt = db!.prepare(sql);
+    return stmt.reader ? (stmt.all(...params) as Record<string, unknown>[]) : (stmt.run(...params), []);
+  };
+
 const [a, b, c] = demoRollups().filter((r) => r.type === 'line');
 
 /** Ingests a and b (revision 1), then revision 2 of a: the history holds a@1 only. */
@@ -80,24 +89,11 @@ describe('migration 270: the history keeps superseded revisions', () => {
       try {
         const before = openSqliteRepository({ file });
         await fill(before);
-        const db = before.connection!.kind === 'sqlite' ? before.connection!.db : undefined;
-        const run: Run = async (sql, params = []) => {
-          const stmt = db!.prepare(sql);
-          return stmt.reader ? (stmt.all(...params) as Record<string, unknown>[]) : (stmt.run(...params), []);
-        };
-        await rewind(run, ['DROP TRIGGER rollups_keep_updated', 'DROP TRIGGER rollups_keep_deleted']);
-        if (altered) await run('UPDATE rollup_revisions SET coverage = 0.75 WHERE id = ?', [b!.id]);
+        await rewind(sqliteRun(before), ['DROP TRIGGER rollups_keep_updated', 'DROP TRIGGER rollups_keep_deleted']);
+        if (altered) await sqliteRun(before)('UPDATE rollup_revisions SET coverage = 0.75 WHERE id = ?', [b!.id]);
         await before.close();
         const after = openSqliteRepository({ file });
-        const db2 = after.connection!.kind === 'sqlite' ? after.connection!.db : undefined;
-        await expectMigrated(
-          after,
-          async (sql, params = []) => {
-            const stmt = db2!.prepare(sql);
-            return stmt.reader ? (stmt.all(...params) as Record<string, unknown>[]) : (stmt.run(...params), []);
-          },
-          altered,
-        );
+        await expectMigrated(after, sqliteRun(after), altered);
         await after.close();
       } finally {
         rmSync(dir, { recursive: true, force: true });
