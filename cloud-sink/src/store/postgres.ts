@@ -136,6 +136,11 @@ const KEEP_REVISIONS = `INSERT INTO rollup_revisions (${HISTORY_COLUMNS})
   SELECT * FROM unnest(${REVISION_NAMES.map((n, i) => `$${i + 1}::${ARRAY_TYPES[n]}[]`).join(', ')}) AS u(${HISTORY_COLUMNS})
   WHERE NOT EXISTS (SELECT 1 FROM rollups c WHERE c.id = u.id AND c.revision = u.revision)
   ON CONFLICT (id, revision) DO NOTHING`;
+/** The kept revisions of (id, revision) arrays: the current view holds most of what records name, the history the rest. */
+const KEPT_REVISIONS_SQL = `SELECT ${HISTORY_COLUMNS.replace(/(\w+)/g, 'c.$1')} FROM rollups c
+    JOIN unnest($1::text[], $2::int[]) AS k(id, revision) ON c.id = k.id AND c.revision = k.revision
+  UNION ALL SELECT ${HISTORY_COLUMNS.replace(/(\w+)/g, 'h.$1')} FROM rollup_revisions h
+    JOIN unnest($1::text[], $2::int[]) AS k(id, revision) ON h.id = k.id AND h.revision = k.revision`;
 const MIGRATION_LOCK = 7_262_001;
 /** Rollups per upsert statement (column arrays). */
 const UPSERT_CHUNK = 5000;
@@ -276,15 +281,10 @@ export async function openPostgresRepository(options: PostgresRepositoryOptions)
     queryRollups: async (rq) =>
       (await q<RollupRow>('rollup query failed', ...periodQuery(rq, ROLLUP_COLUMNS))).map(rowToStored),
     getRollupRevisions: async (keys) => {
-      const rows = await q<RollupRow & { doc: string }>(
-        'rollup revision lookup failed',
-        // the current view holds most of what records name; the history the revisions it replaced
-        `SELECT ${HISTORY_COLUMNS.replace(/(\w+)/g, 'c.$1')} FROM rollups c JOIN unnest($1::text[], $2::int[]) AS k(id, revision)
-          ON c.id = k.id AND c.revision = k.revision
-        UNION ALL SELECT ${HISTORY_COLUMNS.replace(/(\w+)/g, 'h.$1')} FROM rollup_revisions h
-          JOIN unnest($1::text[], $2::int[]) AS k(id, revision) ON h.id = k.id AND h.revision = k.revision`,
-        [keys.map((k) => k.id), keys.map((k) => k.revision)],
-      );
+      const rows = await q<RollupRow & { doc: string }>('rollup revision lookup failed', KEPT_REVISIONS_SQL, [
+        keys.map((k) => k.id),
+        keys.map((k) => k.revision),
+      ]);
       const byKey = new Map(rows.map((r) => [`${r.id}@${Number(r.revision)}`, rowToKept(r)]));
       return keys.flatMap((k) => byKey.get(`${k.id}@${k.revision}`) ?? []);
     },

@@ -43,27 +43,8 @@ export const REPLACE_ROLLUP = `UPDATE rollups SET ${UPSERT_ROLLUP.slice(
   .replace(/excluded\.\w+/g, '?')
   .trim()} WHERE id = ? AND revision < ?`;
 
-/** The parameter names of a kept revision, in the order of `HISTORY_COLUMNS` (IngestRow's keys). */
-export const REVISION_NAMES = [
-  'id',
-  'revision',
-  'type',
-  'site',
-  'line',
-  'windowStartMs',
-  'windowMs',
-  'electricityMicroKWh',
-  'gasMicroM3',
-  'gasMicroKWh',
-  'gasCvBasis',
-  'baseloadMicroKWh',
-  'unitsGood',
-  'unitsScrap',
-  'coverage',
-  'estimated',
-  'doc',
-  'receivedAtMs',
-];
+/** The parameter names of a kept revision, in the order of `HISTORY_COLUMNS`: UPSERT_ROLLUP's, which lists the same. */
+export const REVISION_NAMES = [...UPSERT_ROLLUP.matchAll(/@(\w+)/g)].map((m) => m[1]!);
 
 /**
  * Appends a received revision that the current view did not take (lower than the view's, or below another revision
@@ -77,7 +58,7 @@ export const KEEP_REVISION_POSITIONAL = `INSERT INTO rollup_revisions (${HISTORY
   WHERE NOT EXISTS (SELECT 1 FROM rollups c WHERE c.id = ? AND c.revision = ?) ON CONFLICT (id, revision) DO NOTHING`;
 
 /** The parameter names of UPSERT_ROLLUP, in order (positional binding: `rollupParams`). */
-export const UPSERT_NAMES = [...UPSERT_ROLLUP.matchAll(/@(\w+)/g)].map((m) => m[1]!);
+export const UPSERT_NAMES = REVISION_NAMES;
 /** UPSERT_ROLLUP with positional `?` parameters (better-sqlite3 binds an array faster than names). */
 export const UPSERT_ROLLUP_POSITIONAL = UPSERT_ROLLUP.replace(/@\w+/g, '?');
 
